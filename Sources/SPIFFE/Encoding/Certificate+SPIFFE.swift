@@ -1,5 +1,6 @@
 import X509
 import SwiftASN1
+import _CryptoExtras
 
 extension Certificate {
     /// The certificate's DER encoding.
@@ -62,5 +63,17 @@ extension Certificate {
     /// PEM text for certificates, one `CERTIFICATE` block each.
     static func spiffePEM(_ certificates: [Certificate]) -> String {
         certificates.map { PEMDocument(type: "CERTIFICATE", derBytes: $0.spiffeDERBytes).pemString + "\n" }.joined()
+    }
+}
+
+extension Certificate.PrivateKey {
+    /// The key as an unencrypted PKCS#8 `PRIVATE KEY` document, the only key encoding the Workload API allows
+    /// (SPEC §6.3). swift-crypto writes EC keys as PKCS#8 already and RSA keys as PKCS#1, which is re-wrapped here.
+    var spiffePKCS8: PEMDocument {
+        // Serializing P-256/P-384/P-521/RSA keys cannot fail; X509SVID accepts no other kind.
+        let document = try! serializeAsPEM()
+        guard document.discriminator == "RSA PRIVATE KEY" else { return document }
+        let rsa = try! _RSA.Signing.PrivateKey(derRepresentation: document.derBytes)
+        return try! PEMDocument(pemString: rsa.pkcs8PEMRepresentation)
     }
 }

@@ -21,6 +21,10 @@ public struct X509SVID: Sendable {
     public let privateKey: Certificate.PrivateKey
     /// An operator-chosen hint for picking among several SVIDs (Workload API §5.2.1); empty when unset.
     public var hint: String
+    /// The chain as concatenated DER, the Workload API's `x509_svid` field (computed once: it is served often).
+    public let chainDER: [UInt8]
+    /// The key as unencrypted DER PKCS#8, the Workload API's `x509_svid_key` field.
+    public let privateKeyDER: [UInt8]
 
     /// Creates an SVID from parsed certificates and a key, enforcing every rule.
     ///
@@ -40,6 +44,8 @@ public struct X509SVID: Sendable {
         self.certificates = certificates
         self.privateKey = privateKey
         self.hint = hint
+        self.chainDER = certificates.flatMap(\.spiffeDERBytes)
+        self.privateKeyDER = privateKey.spiffePKCS8.derBytes
     }
 
     /// Parses the Workload API encoding: concatenated DER certificates (leaf first) and a DER PKCS#8 key (SPEC §6.3).
@@ -48,6 +54,9 @@ public struct X509SVID: Sendable {
     ///   ``init(certificates:privateKey:hint:)``.
     public init(chainDER: some Collection<UInt8>, privateKeyDER: some Collection<UInt8>, hint: String = "") throws(SPIFFEError) {
         let certificates = try Certificate.spiffeParseChain(derBytes: chainDER)
+        guard !certificates.isEmpty else {
+            throw SPIFFEError(code: .emptyCertificateChain, message: "certificate chain is empty: expected the leaf SVID first")
+        }
         let key: Certificate.PrivateKey
         do {
             key = try Certificate.PrivateKey(derBytes: Array(privateKeyDER))
@@ -87,23 +96,11 @@ public struct X509SVID: Sendable {
     /// When the leaf stops being valid.
     public var expiresAt: Date { leaf.notValidAfter }
 
-    /// The chain as concatenated DER, the Workload API's `x509_svid` field.
-    public var chainDER: [UInt8] { certificates.flatMap(\.spiffeDERBytes) }
-
     /// The chain as PEM `CERTIFICATE` blocks.
     public var chainPEM: String { Certificate.spiffePEM(certificates) }
 
-    /// The key as unencrypted DER PKCS#8, the Workload API's `x509_svid_key` field.
-    public var privateKeyDER: [UInt8] { privateKeyPEMDocument.derBytes }
-
     /// The key as a PKCS#8 `PRIVATE KEY` PEM block.
-    public var privateKeyPEM: String { privateKeyPEMDocument.pemString + "\n" }
-
-    private var privateKeyPEMDocument: PEMDocument {
-        // The key types this type accepts (P-256, P-384, P-521, RSA) all serialize; only Secure Enclave keys,
-        // which never reach here on Linux, cannot.
-        try! privateKey.serializeAsPEM()
-    }
+    public var privateKeyPEM: String { PEMDocument(type: "PRIVATE KEY", derBytes: privateKeyDER).pemString + "\n" }
 }
 
 extension X509SVID: Hashable {
