@@ -46,6 +46,10 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        .executableTarget(
+            name: "steeple-bench",
+            dependencies: ["SPIFFE", "SPIFFETestSupport"]
+        ),
         .testTarget(
             name: "SPIFFETests",
             dependencies: [
