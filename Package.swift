@@ -37,6 +37,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SPIFFECA",
+            dependencies: [
+                "SPIFFE",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .target(
             name: "SPIFFETestSupport",
             dependencies: [
                 "SPIFFE",
@@ -53,6 +63,18 @@ let package = Package(
         .testTarget(
             name: "SPIFFETests",
             dependencies: [
+                "SPIFFE",
+                "SPIFFETestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .testTarget(
+            name: "SPIFFECATests",
+            dependencies: [
+                "SPIFFECA",
                 "SPIFFE",
                 "SPIFFETestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -119,3 +119,16 @@ struct SPIFFEExtensionsPolicy: VerifierPolicy {
         .meetsPolicy
     }
 }
+
+extension X509SVIDVerifier {
+    /// Checks only the shape rules of X509-SVID §2–§4 on a chain (leaf first), without verifying signatures or
+    /// times: what a CA runs on every credential it issues before releasing it.
+    ///
+    /// - Returns: the leaf's SPIFFE ID.
+    /// - Throws: ``SPIFFEError/Code/emptyCertificateChain``, ``SPIFFEError/Code/uriSANCount``,
+    ///   ``SPIFFEError/Code/leafIDWithoutPath``, ``SPIFFEError/Code/leafBasicConstraints``,
+    ///   ``SPIFFEError/Code/leafKeyUsage`` or ``SPIFFEError/Code/signingCertificateConstraints``.
+    public static func validateShape(of chain: [Certificate]) throws(SPIFFEError) -> SPIFFEID {
+        try X509SVIDRules.validateChain(chain)
+    }
+}
