@@ -1,4 +1,4 @@
-public import X509
+import X509
 import SwiftASN1
 
 extension Certificate {

@@ -116,6 +116,7 @@ extension JWKS {
         var authorities: [Certificate] = []
         for (index, jwk) in keys.enumerated() where jwk.use == Self.x509SVIDUse {
             guard let first = jwk.x5c?.first else { continue }
+            guard let key = try jwk.publicKey(label: "bundle key \(index)") else { continue }
             guard let der = Data(base64Encoded: first) else {
                 throw SPIFFEError(
                     code: .malformedBundle,
@@ -132,7 +133,7 @@ extension JWKS {
                     cause: error
                 )
             }
-            guard let key = try jwk.publicKey(label: "bundle key \(index)"), key == certificate.publicKey else { continue }
+            guard key == certificate.publicKey else { continue }
             if !authorities.contains(certificate) { authorities.append(certificate) }
         }
         return authorities
