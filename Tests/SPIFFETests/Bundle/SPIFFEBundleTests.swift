@@ -107,6 +107,8 @@ struct SPIFFEBundleTests {
         let bundle = try Self.parse([#"{"use":"jwt-svid","kty":"oct","kid":"s","k":"c2VjcmV0"}"#, Self.ecJWK, Self.caJWK(x5c: "[\"\(Keys.x5c(Self.ca))\"]", kty: "XX")])
         #expect(bundle.jwtAuthorities.keys.sorted() == ["k1"])
         #expect(bundle.x509Authorities.isEmpty)
+        // An ignored JWK's other members are not looked at, even a broken x5c.
+        #expect(try Self.parse([Self.caJWK(x5c: "[\"%%%\"]", kty: "XX")]).x509Authorities.isEmpty)
     }
 
     @Test("a JWK with an unknown curve is ignored")
