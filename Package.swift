@@ -58,7 +58,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "steeple-bench",
-            dependencies: ["SPIFFE", "SPIFFETestSupport"]
+            dependencies: [
+                "SPIFFE",
+                "SPIFFETestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
         ),
         .testTarget(
             name: "SPIFFETests",
