@@ -47,6 +47,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SteepleServerAPIProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
             name: "SPIFFETestSupport",
             dependencies: [
                 "SPIFFE",

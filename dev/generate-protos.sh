@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates the Swift code for the SPIFFE Workload API from Protos/workload.proto.
+# Regenerates the Swift code of every proto under Protos/: the SPIFFE Workload API (Protos/workload.proto) and
+# Steeple's server APIs (Protos/steeple/server/v1).
 #
 #   dev/generate-protos.sh
 #
 # Installs protoc (Debian's protobuf-compiler) if it is missing, builds the two
 # protoc plugins from dev/tools at pinned versions, and rewrites
-# Sources/SPIFFEWorkloadAPIProto/Generated/. The output is committed; the build
+# Sources/SPIFFEWorkloadAPIProto/Generated/ and Sources/SteepleServerAPIProto/Generated/. The output is committed; the build
 # never runs this script (no SwiftPM build plugin). Re-running it on an
 # unchanged proto gives byte-identical files.
 set -euo pipefail
@@ -30,28 +31,36 @@ swift build --package-path "$tools_dir" --product protoc-gen-swift >&2
 swift build --package-path "$tools_dir" --product protoc-gen-grpc-swift-2 >&2
 bin_dir="$(swift build --package-path "$tools_dir" --show-bin-path)"
 
-# Generate into a temporary folder first so that a failure leaves the committed
-# files untouched.
-tmp_dir="$(mktemp -d)"
-trap 'rm -rf "$tmp_dir"' EXIT
+# generate OUT_DIR PROTO... : compiles the protos (messages and grpc-swift-2 stubs) into OUT_DIR, replacing the
+# generated files there. It generates into a temporary folder first, so that a failure leaves the committed files
+# untouched.
+generate() {
+    local out_dir="$1"
+    shift
+    local tmp_dir
+    tmp_dir="$(mktemp -d)"
+    # Visibility=Package: only Steeple's own modules use these types.
+    # UseAccessLevelOnImports=true: emits `package import ...`, which the package's InternalImportsByDefault
+    # setting requires for types used in package API. FileNaming=DropPath: flat file names.
+    protoc \
+        --proto_path="$proto_dir" \
+        --plugin=protoc-gen-swift="$bin_dir/protoc-gen-swift" \
+        --swift_out="$tmp_dir" \
+        --swift_opt=Visibility=Package,UseAccessLevelOnImports=true,FileNaming=DropPath \
+        "$@"
+    protoc \
+        --proto_path="$proto_dir" \
+        --plugin=protoc-gen-grpc-swift-2="$bin_dir/protoc-gen-grpc-swift-2" \
+        --grpc-swift-2_out="$tmp_dir" \
+        --grpc-swift-2_opt=Visibility=Package,UseAccessLevelOnImports=true,Client=true,Server=true,FileNaming=DropPath \
+        "$@"
+    mkdir -p "$out_dir"
+    rm -f "$out_dir"/*.pb.swift "$out_dir"/*.grpc.swift
+    cp "$tmp_dir"/*.swift "$out_dir/"
+    rm -rf "$tmp_dir"
+    echo "wrote $(ls "$out_dir" | tr '\n' ' ')to $out_dir" >&2
+}
 
-# Visibility=Package: only Steeple's own modules use these types.
-# UseAccessLevelOnImports=true: emits `package import ...`, which the package's
-# InternalImportsByDefault setting requires for types used in package API.
-protoc \
-    --proto_path="$proto_dir" \
-    --plugin=protoc-gen-swift="$bin_dir/protoc-gen-swift" \
-    --swift_out="$tmp_dir" \
-    --swift_opt=Visibility=Package,UseAccessLevelOnImports=true \
-    workload.proto
-protoc \
-    --proto_path="$proto_dir" \
-    --plugin=protoc-gen-grpc-swift-2="$bin_dir/protoc-gen-grpc-swift-2" \
-    --grpc-swift-2_out="$tmp_dir" \
-    --grpc-swift-2_opt=Visibility=Package,UseAccessLevelOnImports=true,Client=true,Server=true \
-    workload.proto
-
-mkdir -p "$out_dir"
-rm -f "$out_dir/workload.pb.swift" "$out_dir/workload.grpc.swift"
-cp "$tmp_dir/workload.pb.swift" "$tmp_dir/workload.grpc.swift" "$out_dir/"
-echo "wrote $out_dir/workload.pb.swift and workload.grpc.swift" >&2
+generate "$repo_root/Sources/SPIFFEWorkloadAPIProto/Generated" workload.proto
+generate "$repo_root/Sources/SteepleServerAPIProto/Generated" \
+    steeple/server/v1/types.proto steeple/server/v1/agent.proto steeple/server/v1/admin.proto
