@@ -1,9 +1,10 @@
+package import SPIFFE
+
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
 #else
 package import Foundation
 #endif
-package import SPIFFE
 
 /// Stores attested nodes, with their node selectors (ANCHORS §1.10).
 ///
@@ -21,7 +22,10 @@ package protocol AttestedNodeStore: Sendable {
     /// Lists the nodes that match `query`, in SPIFFE ID order, one page at a time (`nil`: all at once).
     ///
     /// - Throws: ``DatastoreError/Code/invalidArgument`` for an empty selector filter or a bad page size.
-    func listNodes(_ query: AttestedNodeQuery, pagination: Pagination?) async throws(DatastoreError) -> Page<AttestedNode>
+    func listNodes(
+        _ query: AttestedNodeQuery,
+        pagination: Pagination?
+    ) async throws(DatastoreError) -> Page<AttestedNode>
 
     /// Counts the nodes that match `query`.
     func countNodes(_ query: AttestedNodeQuery) async throws(DatastoreError) -> Int

@@ -15,4 +15,3 @@ package protocol ChangeLogStore: Sendable {
     /// - Returns: how many events were deleted.
     func pruneEvents(through seq: UInt64) async throws(DatastoreError) -> Int
 }
-

@@ -1,6 +1,7 @@
 extension DatastoreError {
     /// `alreadyExists` for a record whose key is taken.
-    package static func alreadyExists(_ kind: String, _ key: String, file: String = #fileID, line: Int = #line) -> Self {
+    package static func alreadyExists(_ kind: String, _ key: String, file: String = #fileID, line: Int = #line) -> Self
+    {
         DatastoreError(code: .alreadyExists, message: "\(kind) \"\(key)\" already exists", file: file, line: line)
     }
 
@@ -13,7 +14,8 @@ extension DatastoreError {
     ) -> Self {
         DatastoreError(
             code: .alreadyExists,
-            message: "entry \"\(existingID)\" already has parent ID \(entry.parentID), SPIFFE ID \(entry.spiffeID) and the same selectors",
+            message:
+                "entry \"\(existingID)\" already has parent ID \(entry.parentID), SPIFFE ID \(entry.spiffeID) and the same selectors",
             file: file,
             line: line
         )
@@ -59,7 +61,8 @@ extension DatastoreError {
     ) -> Self {
         DatastoreError(
             code: .conflict,
-            message: "bundle of \(trustDomain) is federated with by \(entryCount) registration entries: update or delete them first",
+            message:
+                "bundle of \(trustDomain) is federated with by \(entryCount) registration entries: update or delete them first",
             file: file,
             line: line
         )

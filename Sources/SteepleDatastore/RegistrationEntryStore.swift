@@ -65,7 +65,9 @@ package protocol RegistrationEntryStore: Sendable {
 
 extension RegistrationEntryStore {
     /// Lists the entries that match `query`, all at once.
-    package func listEntries(_ query: RegistrationEntryQuery = .init()) async throws(DatastoreError) -> [RegistrationEntry] {
+    package func listEntries(
+        _ query: RegistrationEntryQuery = .init()
+    ) async throws(DatastoreError) -> [RegistrationEntry] {
         try await listEntries(query, pagination: nil).items
     }
 

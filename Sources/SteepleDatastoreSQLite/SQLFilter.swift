@@ -42,7 +42,8 @@ struct SQLFilter {
         rows: [[String]],
         recordsNeverEmpty: Bool
     ) {
-        let tuple = columns.count == 1 ? "m.\(columns[0])" : "(" + columns.map { "m.\($0)" }.joined(separator: ", ") + ")"
+        let tuple =
+            columns.count == 1 ? "m.\(columns[0])" : "(" + columns.map { "m.\($0)" }.joined(separator: ", ") + ")"
         let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
         let values = "VALUES " + Array(repeating: placeholders, count: rows.count).joined(separator: ", ")
         let flat: [(any DatabaseValueConvertible)?] = rows.flatMap { $0 }

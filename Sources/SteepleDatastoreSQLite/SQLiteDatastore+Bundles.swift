@@ -1,11 +1,12 @@
+import GRDB
+package import SPIFFE
+package import SteepleDatastore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GRDB
-package import SPIFFE
-package import SteepleDatastore
 
 extension SQLiteDatastore: BundleStore {
     package func createBundle(_ bundle: BundleRecord) async throws(DatastoreError) -> Committed<BundleRecord> {
@@ -75,11 +76,12 @@ extension SQLiteDatastore: BundleStore {
             guard let bundle = try Self.fetchBundle(db, key) else {
                 throw DatastoreError.notFound("bundle of trust domain", key)
             }
-            let federating = try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM entry_federated_trust_domains WHERE trust_domain = ?",
-                arguments: [key]
-            ) ?? 0
+            let federating =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM entry_federated_trust_domains WHERE trust_domain = ?",
+                    arguments: [key]
+                ) ?? 0
             guard federating == 0 else {
                 throw DatastoreError.bundleInUse(key, entryCount: federating)
             }

@@ -1,10 +1,11 @@
+import GRDB
+package import SteepleDatastore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GRDB
-package import SteepleDatastore
 
 extension SQLiteDatastore: CAJournalStore {
     package func fetchCAJournal(id: String) async throws(DatastoreError) -> CAJournal? {
@@ -42,7 +43,12 @@ extension SQLiteDatastore: CAJournalStore {
             if let expectedVersion, expectedVersion != storedVersion {
                 throw DatastoreError.journalVersionConflict(id: id, stored: storedVersion, expected: expectedVersion)
             }
-            let journal = CAJournal(id: id, version: storedVersion + 1, data: data, updatedAt: DatastoreTime.truncated(at))
+            let journal = CAJournal(
+                id: id,
+                version: storedVersion + 1,
+                data: data,
+                updatedAt: DatastoreTime.truncated(at)
+            )
             let seq = try Self.appendEvent(db, .caJournalUpdated, id, at: at)
             try db.execute(
                 sql: """

@@ -1,11 +1,12 @@
+import GRDB
+import SPIFFE
+package import SteepleDatastore
+
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
 #else
 package import Foundation
 #endif
-import GRDB
-import SPIFFE
-package import SteepleDatastore
 
 extension SQLiteDatastore: RegistrationEntryStore {
     package func createEntry(_ entry: RegistrationEntry) async throws(DatastoreError) -> Committed<RegistrationEntry> {

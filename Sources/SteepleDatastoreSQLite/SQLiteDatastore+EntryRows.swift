@@ -1,11 +1,12 @@
+import GRDB
+import SPIFFE
+import SteepleDatastore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GRDB
-import SPIFFE
-import SteepleDatastore
 
 /// Reading and writing the rows of one registration entry: `registered_entries` and its child tables.
 extension SQLiteDatastore {
@@ -57,7 +58,8 @@ extension SQLiteDatastore {
             }
             let names = try Row.fetchCursor(
                 db,
-                sql: "SELECT entry_id, name FROM entry_dns_names WHERE entry_id IN (\(list)) ORDER BY entry_id, position",
+                sql:
+                    "SELECT entry_id, name FROM entry_dns_names WHERE entry_id IN (\(list)) ORDER BY entry_id, position",
                 arguments: StatementArguments(chunk)
             )
             while let row = try names.next() {

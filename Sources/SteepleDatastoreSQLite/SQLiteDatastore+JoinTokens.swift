@@ -1,10 +1,11 @@
+import GRDB
+package import SteepleDatastore
+
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
 #else
 package import Foundation
 #endif
-import GRDB
-package import SteepleDatastore
 
 extension SQLiteDatastore: JoinTokenStore {
     package func createJoinToken(_ token: JoinToken) async throws(DatastoreError) -> Committed<JoinToken> {

@@ -1,11 +1,12 @@
+import GRDB
+package import SPIFFE
+package import SteepleDatastore
+
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
 #else
 package import Foundation
 #endif
-import GRDB
-package import SPIFFE
-package import SteepleDatastore
 
 extension SQLiteDatastore: AttestedNodeStore {
     package func createNode(_ node: AttestedNode) async throws(DatastoreError) -> Committed<AttestedNode> {
@@ -48,7 +49,8 @@ extension SQLiteDatastore: AttestedNodeStore {
         if let clause = page.where, let token = pagination?.token {
             filter.add(clause, token)
         }
-        let sql = "SELECT \(Self.nodeColumns) FROM attested_nodes n \(filter.whereSQL) ORDER BY n.spiffe_id \(page.limit)"
+        let sql =
+            "SELECT \(Self.nodeColumns) FROM attested_nodes n \(filter.whereSQL) ORDER BY n.spiffe_id \(page.limit)"
         let arguments = filter.statementArguments()
         let nodes = try await read { db in try Self.fetchNodes(db, sql: sql, arguments: arguments) }
         return Self.makePage(nodes, pagination, key: \.spiffeID.string)

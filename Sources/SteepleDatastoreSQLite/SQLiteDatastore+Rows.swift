@@ -1,11 +1,12 @@
+import GRDB
+import SPIFFE
+import SteepleDatastore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GRDB
-import SPIFFE
-import SteepleDatastore
 
 /// Decoding of stored rows into records. A value that no longer parses is reported as `corruptRecord`.
 extension SQLiteDatastore {
@@ -49,7 +50,8 @@ extension SQLiteDatastore {
     ) throws -> [String: [Selector]] {
         var result: [String: [Selector]] = [:]
         for chunk in keys.chunked(keysPerQuery) {
-            let sql = "SELECT \(keyColumn), type, value FROM \(table) WHERE \(keyColumn) IN (\(placeholders(chunk.count)))"
+            let sql =
+                "SELECT \(keyColumn), type, value FROM \(table) WHERE \(keyColumn) IN (\(placeholders(chunk.count)))"
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(chunk))
             while let row = try rows.next() {
                 let key: String = row[0]

@@ -1,10 +1,11 @@
+import GRDB
+package import SteepleDatastore
+
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
 #else
 package import Foundation
 #endif
-import GRDB
-package import SteepleDatastore
 
 /// The default datastore: one SQLite file, through GRDB.
 ///
@@ -53,7 +54,9 @@ package final class SQLiteDatastore: Sendable {
     /// Opens a private in-memory SQLite database (no WAL, nothing survives): for tests of SQL behaviour.
     ///
     /// - Throws: ``DatastoreError/Code/storage`` or ``DatastoreError/Code/migration``.
-    package static func inMemory(now: @escaping @Sendable () -> Date = { Date() }) throws(DatastoreError) -> SQLiteDatastore {
+    package static func inMemory(
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws(DatastoreError) -> SQLiteDatastore {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(configuration: configuration())
@@ -157,7 +160,11 @@ package final class SQLiteDatastore: Sendable {
             return error
         }
         if let error = error as? DatabaseError {
-            return DatastoreError(code: .storage, message: "\(message): \(error.message ?? "\(error.resultCode)")", cause: error)
+            return DatastoreError(
+                code: .storage,
+                message: "\(message): \(error.message ?? "\(error.resultCode)")",
+                cause: error
+            )
         }
         return DatastoreError(code: .storage, message: "\(message): \(error)")
     }

@@ -1,11 +1,12 @@
+import SPIFFE
+import SteepleDatastore
+import SteepleDatastoreSQLite
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import SPIFFE
-import SteepleDatastore
-import SteepleDatastoreSQLite
 
 /// The child process of the kill -9 durability test (`SQLiteCrashTests`).
 ///

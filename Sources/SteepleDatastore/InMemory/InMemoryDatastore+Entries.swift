@@ -1,9 +1,10 @@
+import SPIFFE
+
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
 #else
 package import Foundation
 #endif
-import SPIFFE
 
 extension InMemoryDatastore: RegistrationEntryStore {
     package func createEntry(_ entry: RegistrationEntry) throws(DatastoreError) -> Committed<RegistrationEntry> {

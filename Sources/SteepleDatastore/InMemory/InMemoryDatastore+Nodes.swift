@@ -1,9 +1,10 @@
+package import SPIFFE
+
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
 #else
 package import Foundation
 #endif
-package import SPIFFE
 
 extension InMemoryDatastore: AttestedNodeStore {
     package func createNode(_ node: AttestedNode) throws(DatastoreError) -> Committed<AttestedNode> {

@@ -1,9 +1,10 @@
+package import SPIFFE
+
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
 #else
 package import Foundation
 #endif
-package import SPIFFE
 
 /// An agent that has attested to the server (ANCHORS §1.10, SPIRE's `AttestedNode`). Its key is ``spiffeID``.
 ///

@@ -47,5 +47,14 @@ extension Page: Hashable where Item: Hashable {}
 
 /// Orders keys the way every store pages them: by UTF-8 bytes (SQLite's `BINARY` collation).
 package func datastoreKeyPrecedes(_ lhs: String, _ rhs: String) -> Bool {
-    lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+    var lhs = lhs
+    var rhs = rhs
+    return lhs.withUTF8 { left in
+        rhs.withUTF8 { right in
+            for index in 0..<min(left.count, right.count) where left[index] != right[index] {
+                return left[index] < right[index]
+            }
+            return left.count < right.count
+        }
+    }
 }

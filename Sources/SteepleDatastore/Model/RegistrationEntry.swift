@@ -1,9 +1,10 @@
+package import SPIFFE
+
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
 #else
 package import Foundation
 #endif
-package import SPIFFE
 
 /// A registration entry: which workloads (or, parented to the server, which nodes) get which SPIFFE ID
 /// (ANCHORS §1.9, SPIRE's `types.Entry`).

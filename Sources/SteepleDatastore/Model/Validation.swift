@@ -1,9 +1,10 @@
+import SPIFFE
+
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
 #else
 package import Foundation
 #endif
-import SPIFFE
 
 /// Checks of the keys every store shares.
 package enum DatastoreValidation {

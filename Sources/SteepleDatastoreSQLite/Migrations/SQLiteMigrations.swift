@@ -25,7 +25,8 @@ enum SQLiteMigrations {
                 }
                 throw DatastoreError(
                     code: .migration,
-                    message: "the database at \(path) has migrations this build does not know (\(unknown.joined(separator: ", "))): it was written by a newer server"
+                    message:
+                        "the database at \(path) has migrations this build does not know (\(unknown.joined(separator: ", "))): it was written by a newer server"
                 )
             }
             try migrator.migrate(writer)

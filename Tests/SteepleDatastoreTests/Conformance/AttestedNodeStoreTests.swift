@@ -49,7 +49,9 @@ struct AttestedNodeStoreTests {
             ] {
                 _ = try await store.createNode(node)
             }
-            func names(_ nodes: [AttestedNode]) -> [String] { nodes.map { String($0.spiffeID.path.split(separator: "/").last!) } }
+            func names(_ nodes: [AttestedNode]) -> [String] {
+                nodes.map { String($0.spiffeID.path.split(separator: "/").last!) }
+            }
             #expect(names(try await store.listNodes()) == ["a", "b", "c", "d", "e"])
             #expect(names(try await store.listNodes(.init(banned: true))) == ["b", "d"])
             #expect(names(try await store.listNodes(.init(banned: false, attestationType: "x509pop"))) == ["c", "e"])
@@ -66,11 +68,16 @@ struct AttestedNodeStoreTests {
             let second = try await store.listNodes(.init(), pagination: Pagination(token: first.nextToken, size: 3))
             #expect(names(second.items) == ["d", "e"])
             #expect(second.nextToken == nil)
-            await expectError(.invalidArgument) { _ = try await store.listNodes(.init(), pagination: Pagination(size: 0)) }
+            await expectError(.invalidArgument) {
+                _ = try await store.listNodes(.init(), pagination: Pagination(size: 0))
+            }
         }
     }
 
-    @Test("update rotates serials, bans and unbans, replaces selectors and keeps createdAt", arguments: DatastoreKind.allCases)
+    @Test(
+        "update rotates serials, bans and unbans, replaces selectors and keeps createdAt",
+        arguments: DatastoreKind.allCases
+    )
     func update(kind: DatastoreKind) async throws {
         let clock = TestClock()
         try await kind.withStore(clock: clock) { store in
@@ -122,7 +129,10 @@ struct AttestedNodeStoreTests {
         }
     }
 
-    @Test("prune deletes expired nodes that can re-attest, and the others only when asked", arguments: DatastoreKind.allCases)
+    @Test(
+        "prune deletes expired nodes that can re-attest, and the others only when asked",
+        arguments: DatastoreKind.allCases
+    )
     func prune(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
             let past = Date(timeIntervalSince1970: 1_700_000_000)

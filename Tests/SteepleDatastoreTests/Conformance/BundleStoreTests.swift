@@ -8,7 +8,10 @@ struct BundleStoreTests {
         BundleRecord(trustDomain: Fixtures.trustDomain(name), document: Array(document.utf8), sequenceNumber: sequence)
     }
 
-    @Test("create, update, set and fetch keep the document bytes and sequence number", arguments: DatastoreKind.allCases)
+    @Test(
+        "create, update, set and fetch keep the document bytes and sequence number",
+        arguments: DatastoreKind.allCases
+    )
     func roundTrip(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
             let created = try await store.createBundle(Self.bundle("a.org", #"{"keys":[]}"#))
@@ -19,7 +22,9 @@ struct BundleStoreTests {
             _ = try await store.setBundle(huge)
             #expect(try await store.fetchBundle(trustDomain: Fixtures.trustDomain("b.org")) == huge)
             _ = try await store.setBundle(Self.bundle("b.org", "y", sequence: 3))
-            #expect(try await store.fetchBundle(trustDomain: Fixtures.trustDomain("b.org"))?.document == Array("y".utf8))
+            #expect(
+                try await store.fetchBundle(trustDomain: Fixtures.trustDomain("b.org"))?.document == Array("y".utf8)
+            )
             #expect(try await store.fetchBundle(trustDomain: Fixtures.trustDomain("c.org")) == nil)
 
             let events = try await store.listEvents(after: 0, limit: 10).map(\.kind)
@@ -39,7 +44,9 @@ struct BundleStoreTests {
     func unknown(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
             await expectError(.notFound) { _ = try await store.updateBundle(Self.bundle("a.org")) }
-            await expectError(.notFound) { _ = try await store.deleteBundle(trustDomain: Fixtures.trustDomain("a.org")) }
+            await expectError(.notFound) {
+                _ = try await store.deleteBundle(trustDomain: Fixtures.trustDomain("a.org"))
+            }
         }
     }
 
@@ -65,7 +72,9 @@ struct BundleStoreTests {
         try await kind.withStore { store in
             _ = try await store.createBundle(Self.bundle("a.org"))
             _ = try await store.createEntry(Fixtures.entry(id: "web", federatesWith: ["a.org"]))
-            await expectError(.conflict) { _ = try await store.deleteBundle(trustDomain: Fixtures.trustDomain("a.org")) }
+            await expectError(.conflict) {
+                _ = try await store.deleteBundle(trustDomain: Fixtures.trustDomain("a.org"))
+            }
             _ = try await store.deleteEntry(id: "web")
             let deleted = try await store.deleteBundle(trustDomain: Fixtures.trustDomain("a.org"))
             #expect(deleted.value == Self.bundle("a.org"))

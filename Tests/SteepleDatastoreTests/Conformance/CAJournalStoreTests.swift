@@ -25,8 +25,12 @@ struct CAJournalStoreTests {
     func conflict(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
             _ = try await store.setCAJournal(id: "server-1", data: [1], expectedVersion: nil)
-            await expectError(.conflict) { _ = try await store.setCAJournal(id: "server-1", data: [2], expectedVersion: 0) }
-            await expectError(.conflict) { _ = try await store.setCAJournal(id: "server-2", data: [2], expectedVersion: 1) }
+            await expectError(.conflict) {
+                _ = try await store.setCAJournal(id: "server-1", data: [2], expectedVersion: 0)
+            }
+            await expectError(.conflict) {
+                _ = try await store.setCAJournal(id: "server-2", data: [2], expectedVersion: 1)
+            }
             #expect(try await store.fetchCAJournal(id: "server-1")?.data == [1])
         }
     }
@@ -57,7 +61,9 @@ struct CAJournalStoreTests {
     @Test("an empty journal ID fails with invalidArgument", arguments: DatastoreKind.allCases)
     func invalid(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
-            await expectError(.invalidArgument) { _ = try await store.setCAJournal(id: "", data: [], expectedVersion: nil) }
+            await expectError(.invalidArgument) {
+                _ = try await store.setCAJournal(id: "", data: [], expectedVersion: nil)
+            }
         }
     }
 }

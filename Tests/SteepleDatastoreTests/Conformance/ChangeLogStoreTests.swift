@@ -5,7 +5,10 @@ import Testing
 
 @Suite("ChangeLogStore conformance")
 struct ChangeLogStoreTests {
-    @Test("every mutation appends one event, in order, with the sequence number it returned", arguments: DatastoreKind.allCases)
+    @Test(
+        "every mutation appends one event, in order, with the sequence number it returned",
+        arguments: DatastoreKind.allCases
+    )
     func everyMutation(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
             #expect(try await store.latestSequence() == 0)
@@ -37,7 +40,10 @@ struct ChangeLogStoreTests {
                     .caJournalUpdated, .caJournalDeleted,
                 ]
             )
-            #expect(Array(events.map(\.id)[0...5]) == ["web", "web", "web"] + Array(repeating: node.value.spiffeID.string, count: 3))
+            #expect(
+                Array(events.map(\.id)[0...5]) == ["web", "web", "web"]
+                    + Array(repeating: node.value.spiffeID.string, count: 3)
+            )
             #expect(try await store.latestSequence() == 13)
         }
     }
@@ -80,7 +86,10 @@ struct ChangeLogStoreTests {
         }
     }
 
-    @Test("the sequence is gap-free and monotonic under 8 concurrent writers × 50 creates", arguments: DatastoreKind.allCases)
+    @Test(
+        "the sequence is gap-free and monotonic under 8 concurrent writers × 50 creates",
+        arguments: DatastoreKind.allCases
+    )
     func concurrentWriters(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
             let returned = try await withThrowingTaskGroup(of: [UInt64].self) { group in

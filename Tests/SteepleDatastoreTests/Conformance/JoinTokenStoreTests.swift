@@ -27,7 +27,11 @@ struct JoinTokenStoreTests {
         }
     }
 
-    @Test("an empty or unprintable token fails with invalidArgument", arguments: DatastoreKind.allCases, ["", "a b", "tab\t"])
+    @Test(
+        "an empty or unprintable token fails with invalidArgument",
+        arguments: DatastoreKind.allCases,
+        ["", "a b", "tab\t"]
+    )
     func invalid(kind: DatastoreKind, token: String) async throws {
         try await kind.withStore { store in
             await expectError(.invalidArgument) {

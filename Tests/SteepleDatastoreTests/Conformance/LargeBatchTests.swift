@@ -7,7 +7,10 @@ struct LargeBatchTests {
     static let count = 100_000
     static let pageSize = 5_000
 
-    @Test("100,000 entries created in one batch list back in pages, each once, in order", arguments: DatastoreKind.allCases)
+    @Test(
+        "100,000 entries created in one batch list back in pages, each once, in order",
+        arguments: DatastoreKind.allCases
+    )
     func hundredThousand(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
             let parentID = Fixtures.agentID
@@ -32,7 +35,10 @@ struct LargeBatchTests {
             var previous: String?
             var token: String?
             repeat {
-                let page = try await store.listEntries(.init(), pagination: Pagination(token: token, size: Self.pageSize))
+                let page = try await store.listEntries(
+                    .init(),
+                    pagination: Pagination(token: token, size: Self.pageSize)
+                )
                 for entry in page.items {
                     if let previous { #expect(datastoreKeyPrecedes(previous, entry.id)) }
                     previous = entry.id
@@ -51,7 +57,9 @@ struct LargeBatchTests {
             let queryTime = queryStart.duration(to: clock.now)
             #expect(matched.map(\.id) == ["entry-1004242"])
             #expect(try await store.countEntries(.init(parentID: parentID)) == Self.count)
-            print("\(kind): created \(Self.count) entries in \(createTime), listed them in \(pages) pages in \(listTime), subset selector match in \(queryTime)")
+            print(
+                "\(kind): created \(Self.count) entries in \(createTime), listed them in \(pages) pages in \(listTime), subset selector match in \(queryTime)"
+            )
         }
     }
 }

@@ -10,7 +10,12 @@ struct RegistrationEntryQueryTests {
     static func seed(_ store: any Datastore) async throws {
         _ = try await store.createEntries([
             Fixtures.entry(id: "e1", path: "/web", selectors: ["unix:uid:1"], federatesWith: ["a.org"]),
-            Fixtures.entry(id: "e2", path: "/web", selectors: ["unix:uid:1", "unix:gid:1"], federatesWith: ["a.org", "b.org"]),
+            Fixtures.entry(
+                id: "e2",
+                path: "/web",
+                selectors: ["unix:uid:1", "unix:gid:1"],
+                federatesWith: ["a.org", "b.org"]
+            ),
             Fixtures.entry(id: "e3", path: "/db", selectors: ["unix:uid:2"]),
             Fixtures.entry(
                 id: "e4",
@@ -42,7 +47,11 @@ struct RegistrationEntryQueryTests {
         return [
             Case(name: "no filter", query: .init(), expected: ["e1", "e2", "e3", "e4", "e5"]),
             Case(name: "parent ID", query: .init(parentID: parentB), expected: ["e4", "e5"]),
-            Case(name: "SPIFFE ID", query: .init(spiffeID: Fixtures.id("spiffe://example.org/web")), expected: ["e1", "e2", "e4"]),
+            Case(
+                name: "SPIFFE ID",
+                query: .init(spiffeID: Fixtures.id("spiffe://example.org/web")),
+                expected: ["e1", "e2", "e4"]
+            ),
             Case(
                 name: "parent ID and SPIFFE ID",
                 query: .init(parentID: Fixtures.agentID, spiffeID: Fixtures.id("spiffe://example.org/web")),
@@ -51,14 +60,30 @@ struct RegistrationEntryQueryTests {
             Case(name: "hint", query: .init(hint: "h"), expected: ["e4"]),
             Case(name: "downstream", query: .init(downstream: false), expected: ["e1", "e2", "e3", "e5"]),
             Case(name: "selectors exact", query: selectors(.exact, "unix:uid:1", "unix:gid:1"), expected: ["e2"]),
-            Case(name: "selectors subset", query: selectors(.subset, "unix:uid:1", "unix:gid:1"), expected: ["e1", "e2", "e5"]),
+            Case(
+                name: "selectors subset",
+                query: selectors(.subset, "unix:uid:1", "unix:gid:1"),
+                expected: ["e1", "e2", "e5"]
+            ),
             Case(name: "selectors superset", query: selectors(.superset, "unix:uid:1", "unix:gid:1"), expected: ["e2"]),
-            Case(name: "selectors any", query: selectors(.any, "unix:uid:1", "unix:gid:1"), expected: ["e1", "e2", "e4", "e5"]),
+            Case(
+                name: "selectors any",
+                query: selectors(.any, "unix:uid:1", "unix:gid:1"),
+                expected: ["e1", "e2", "e4", "e5"]
+            ),
             Case(name: "one selector exact", query: selectors(.exact, "unix:uid:1"), expected: ["e1"]),
-            Case(name: "one selector superset", query: selectors(.superset, "unix:uid:1"), expected: ["e1", "e2", "e4"]),
+            Case(
+                name: "one selector superset",
+                query: selectors(.superset, "unix:uid:1"),
+                expected: ["e1", "e2", "e4"]
+            ),
             Case(name: "unknown selector any", query: selectors(.any, "docker:image:x"), expected: []),
             Case(name: "federates exact", query: federates(.exact, "a.org"), expected: ["e1"]),
-            Case(name: "federates subset (empty sets included)", query: federates(.subset, "a.org"), expected: ["e1", "e3", "e5"]),
+            Case(
+                name: "federates subset (empty sets included)",
+                query: federates(.subset, "a.org"),
+                expected: ["e1", "e3", "e5"]
+            ),
             Case(name: "federates superset", query: federates(.superset, "a.org"), expected: ["e1", "e2"]),
             Case(name: "federates any", query: federates(.any, "a.org", "b.org"), expected: ["e1", "e2", "e4"]),
             Case(name: "federates exact pair", query: federates(.exact, "b.org", "a.org"), expected: ["e2"]),
@@ -118,7 +143,11 @@ struct RegistrationEntryQueryTests {
         }
     }
 
-    @Test("a page size out of range fails with invalidArgument", arguments: DatastoreKind.allCases, [0, -1, Pagination.maximumSize + 1])
+    @Test(
+        "a page size out of range fails with invalidArgument",
+        arguments: DatastoreKind.allCases,
+        [0, -1, Pagination.maximumSize + 1]
+    )
     func badPageSize(kind: DatastoreKind, size: Int) async throws {
         try await kind.withStore { store in
             await expectError(.invalidArgument) {

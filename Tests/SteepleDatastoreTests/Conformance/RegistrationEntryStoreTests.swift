@@ -5,7 +5,10 @@ import Testing
 
 @Suite("RegistrationEntryStore conformance")
 struct RegistrationEntryStoreTests {
-    @Test("create stores the entry with the clock's createdAt, revision 0 and sorted selectors", arguments: DatastoreKind.allCases)
+    @Test(
+        "create stores the entry with the clock's createdAt, revision 0 and sorted selectors",
+        arguments: DatastoreKind.allCases
+    )
     func createAndFetch(kind: DatastoreKind) async throws {
         let clock = TestClock()
         try await kind.withStore(clock: clock) { store in
@@ -47,7 +50,10 @@ struct RegistrationEntryStoreTests {
         }
     }
 
-    @Test("create refuses the same parent ID, SPIFFE ID and selector set with alreadyExists", arguments: DatastoreKind.allCases)
+    @Test(
+        "create refuses the same parent ID, SPIFFE ID and selector set with alreadyExists",
+        arguments: DatastoreKind.allCases
+    )
     func duplicateRefused(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
             _ = try await store.createEntry(Fixtures.entry(id: "first", selectors: ["unix:uid:1", "unix:gid:2"]))
@@ -57,9 +63,15 @@ struct RegistrationEntryStoreTests {
             // A different selector set, parent or SPIFFE ID is another entry.
             _ = try await store.createEntry(Fixtures.entry(id: "subset", selectors: ["unix:uid:1"]))
             _ = try await store.createEntry(
-                Fixtures.entry(id: "other-parent", parentID: Fixtures.otherAgentID, selectors: ["unix:uid:1", "unix:gid:2"])
+                Fixtures.entry(
+                    id: "other-parent",
+                    parentID: Fixtures.otherAgentID,
+                    selectors: ["unix:uid:1", "unix:gid:2"]
+                )
             )
-            _ = try await store.createEntry(Fixtures.entry(id: "other-id", path: "/api", selectors: ["unix:uid:1", "unix:gid:2"]))
+            _ = try await store.createEntry(
+                Fixtures.entry(id: "other-id", path: "/api", selectors: ["unix:uid:1", "unix:gid:2"])
+            )
             #expect(try await store.countEntries(.init()) == 4)
         }
     }
@@ -126,7 +138,9 @@ struct RegistrationEntryStoreTests {
                 ])
             }
             await expectError(.alreadyExists) {
-                _ = try await store.createEntries([Fixtures.entry(id: "d", path: "/d"), Fixtures.entry(id: "existing", path: "/e")])
+                _ = try await store.createEntries([
+                    Fixtures.entry(id: "d", path: "/d"), Fixtures.entry(id: "existing", path: "/e"),
+                ])
             }
             #expect(try await store.countEntries(.init()) == 1)
             #expect(try await store.fetchEntry(id: "a") == nil)
@@ -190,7 +204,10 @@ struct RegistrationEntryStoreTests {
         }
     }
 
-    @Test("delete returns the entry and removes it; an unknown ID fails with notFound", arguments: DatastoreKind.allCases)
+    @Test(
+        "delete returns the entry and removes it; an unknown ID fails with notFound",
+        arguments: DatastoreKind.allCases
+    )
     func delete(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
             let created = try await store.createEntry(Fixtures.entry(id: "web", federatesWith: ["a.org"])).value
@@ -198,8 +215,9 @@ struct RegistrationEntryStoreTests {
             #expect(deleted.value == created)
             #expect(try await store.fetchEntry(id: "web") == nil)
             await expectError(.notFound) { _ = try await store.deleteEntry(id: "web") }
-            // The key is free again.
-            _ = try await store.createEntry(Fixtures.entry(id: "web2", federatesWith: ["a.org"]))
+            // The ID and the key are free again: no child row was left behind.
+            let again = try await store.createEntry(Fixtures.entry(id: "web", federatesWith: ["a.org"]))
+            #expect(again.value.selectors == created.selectors)
         }
     }
 

@@ -20,7 +20,10 @@ struct SelectorTests {
         #expect(selector.description == string)
     }
 
-    @Test("a string without a type or value fails with invalidArgument", arguments: ["unix", ":uid:1", "unix:", "", ":"])
+    @Test(
+        "a string without a type or value fails with invalidArgument",
+        arguments: ["unix", ":uid:1", "unix:", "", ":"]
+    )
     func rejects(string: String) {
         let error = #expect(throws: DatastoreError.self) { try Selector(string) }
         #expect(error?.code == .invalidArgument)
@@ -35,7 +38,11 @@ struct SelectorTests {
     @Test("a selector set is sorted and deduplicated")
     func normalized() throws {
         let selectors = Fixtures.selectors("unix:uid:2", "k8s:ns:a", "unix:uid:10", "unix:uid:2", "unix:gid:1")
-        #expect(Selector.normalized(selectors).map(\.description) == ["k8s:ns:a", "unix:gid:1", "unix:uid:10", "unix:uid:2"])
+        #expect(
+            Selector.normalized(selectors).map(\.description) == [
+                "k8s:ns:a", "unix:gid:1", "unix:uid:10", "unix:uid:2",
+            ]
+        )
         let entry = Fixtures.entry(selectors: ["unix:uid:2", "unix:uid:2", "k8s:ns:a"])
         #expect(entry.selectors.map(\.description) == ["k8s:ns:a", "unix:uid:2"])
     }

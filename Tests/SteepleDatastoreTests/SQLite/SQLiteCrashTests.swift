@@ -15,7 +15,10 @@ struct SQLiteCrashTests {
 
     @Test("every entry acknowledged by a writer killed with SIGKILL is present after reopening")
     func killNine() async throws {
-        let binary = try #require(Self.crashTestBinary(), "steeple-datastore-crashtest not found next to the test binary")
+        let binary = try #require(
+            Self.crashTestBinary(),
+            "steeple-datastore-crashtest not found next to the test binary"
+        )
         try await TemporaryDirectory.with { directory in
             let path = directory.appending("crash.sqlite")
             let process = Process()
