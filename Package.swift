@@ -2,8 +2,10 @@
 import PackageDescription
 
 // Layering (imports only ever point down; see docs/architecture.md):
-//   layer 1  SPIFFE (core types, no I/O)      SPIFFEWorkloadAPIProto (generated)
-//   layer 2  SPIFFETestSupport (tests only)
+//   layer 1  SPIFFE (core types, no I/O)   SPIFFEWorkloadAPIProto, SteepleServerAPIProto (generated)
+//   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
+//            SPIFFETestSupport (tests only)
+//   layer 3  SteepleDatastoreSQLite (GRDB)
 let package = Package(
     name: "steeple",
     platforms: [.macOS(.v15)],
@@ -17,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -62,6 +65,33 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .target(
+            name: "SteepleDatastore",
+            dependencies: ["SPIFFE"]
+        ),
+        .target(
+            name: "SteepleDatastoreSQLite",
+            dependencies: [
+                "SPIFFE",
+                "SteepleDatastore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The child process of the kill -9 durability test: writes entries and acknowledges each one on stdout.
+        .executableTarget(
+            name: "steeple-datastore-crashtest",
+            dependencies: ["SPIFFE", "SteepleDatastore", "SteepleDatastoreSQLite"]
+        ),
+        .testTarget(
+            name: "SteepleDatastoreTests",
+            dependencies: [
+                "SPIFFE",
+                "SteepleDatastore",
+                "SteepleDatastoreSQLite",
+                "steeple-datastore-crashtest",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(

@@ -1,0 +1,139 @@
+import GRDB
+import SteepleDatastore
+
+/// The schema, as a list of named migrations applied in order and recorded in `grdb_migrations`.
+///
+/// Never edit a migration that has shipped: add the next one (`v2`, …). Times are `INTEGER` Unix seconds;
+/// keys compare with SQLite's default `BINARY` collation (UTF-8 bytes), the order every store pages in.
+enum SQLiteMigrations {
+    /// Every migration, in order.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    /// Migrates the database, refusing one that a newer build has migrated further.
+    static func migrate(_ writer: any DatabaseWriter, path: String) throws(DatastoreError) {
+        do {
+            let superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
+            if superseded {
+                let unknown = try writer.read { db in
+                    try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+                }
+                throw DatastoreError(
+                    code: .migration,
+                    message:
+                        "the database at \(path) has migrations this build does not know (\(unknown.joined(separator: ", "))): it was written by a newer server"
+                )
+            }
+            try migrator.migrate(writer)
+        } catch let error as DatastoreError {
+            throw error
+        } catch {
+            throw DatastoreError(
+                code: .migration,
+                message: "cannot migrate the database at \(path): \(error)",
+                cause: error as? DatabaseError
+            )
+        }
+    }
+
+    /// The first schema: entries (with selectors, federated trust domains and DNS names in their own tables),
+    /// attested nodes and their selectors, join tokens, bundles, CA journals and the change log.
+    static let v1 = """
+        CREATE TABLE registered_entries (
+            id TEXT NOT NULL PRIMARY KEY,
+            spiffe_id TEXT NOT NULL,
+            parent_id TEXT NOT NULL,
+            x509_svid_ttl INTEGER NOT NULL,
+            jwt_svid_ttl INTEGER NOT NULL,
+            admin INTEGER NOT NULL,
+            downstream INTEGER NOT NULL,
+            expires_at INTEGER,
+            revision_number INTEGER NOT NULL,
+            store_svid INTEGER NOT NULL,
+            hint TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX registered_entries_parent_id ON registered_entries (parent_id, spiffe_id);
+        CREATE INDEX registered_entries_spiffe_id ON registered_entries (spiffe_id);
+        CREATE INDEX registered_entries_hint ON registered_entries (hint) WHERE hint <> '';
+        CREATE INDEX registered_entries_expires_at ON registered_entries (expires_at) WHERE expires_at IS NOT NULL;
+
+        CREATE TABLE entry_selectors (
+            entry_id TEXT NOT NULL REFERENCES registered_entries (id) ON DELETE CASCADE,
+            type TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (entry_id, type, value)
+        ) WITHOUT ROWID;
+        CREATE INDEX entry_selectors_selector ON entry_selectors (type, value);
+
+        CREATE TABLE entry_federated_trust_domains (
+            entry_id TEXT NOT NULL REFERENCES registered_entries (id) ON DELETE CASCADE,
+            trust_domain TEXT NOT NULL,
+            PRIMARY KEY (entry_id, trust_domain)
+        ) WITHOUT ROWID;
+        CREATE INDEX entry_federated_trust_domains_trust_domain ON entry_federated_trust_domains (trust_domain);
+
+        CREATE TABLE entry_dns_names (
+            entry_id TEXT NOT NULL REFERENCES registered_entries (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            PRIMARY KEY (entry_id, position)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE attested_nodes (
+            spiffe_id TEXT NOT NULL PRIMARY KEY,
+            attestation_type TEXT NOT NULL,
+            cert_serial_number TEXT NOT NULL,
+            cert_not_after INTEGER NOT NULL,
+            new_cert_serial_number TEXT,
+            new_cert_not_after INTEGER,
+            can_reattest INTEGER NOT NULL,
+            banned INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX attested_nodes_attestation_type ON attested_nodes (attestation_type);
+        CREATE INDEX attested_nodes_cert_not_after ON attested_nodes (cert_not_after);
+        CREATE INDEX attested_nodes_banned ON attested_nodes (banned) WHERE banned = 1;
+
+        CREATE TABLE node_selectors (
+            spiffe_id TEXT NOT NULL REFERENCES attested_nodes (spiffe_id) ON DELETE CASCADE,
+            type TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (spiffe_id, type, value)
+        ) WITHOUT ROWID;
+        CREATE INDEX node_selectors_selector ON node_selectors (type, value);
+
+        CREATE TABLE join_tokens (
+            token TEXT NOT NULL PRIMARY KEY,
+            expires_at INTEGER NOT NULL
+        );
+        CREATE INDEX join_tokens_expires_at ON join_tokens (expires_at);
+
+        CREATE TABLE bundles (
+            trust_domain TEXT NOT NULL PRIMARY KEY,
+            document BLOB NOT NULL,
+            sequence_number INTEGER NOT NULL
+        );
+
+        CREATE TABLE ca_journals (
+            id TEXT NOT NULL PRIMARY KEY,
+            version INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            updated_at INTEGER NOT NULL,
+            change_seq INTEGER NOT NULL
+        );
+        CREATE INDEX ca_journals_change_seq ON ca_journals (change_seq);
+
+        CREATE TABLE change_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            object_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        """
+}

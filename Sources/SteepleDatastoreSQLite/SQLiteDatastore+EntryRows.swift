@@ -1,0 +1,199 @@
+import GRDB
+import SPIFFE
+import SteepleDatastore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Reading and writing the rows of one registration entry: `registered_entries` and its child tables.
+extension SQLiteDatastore {
+    static let entryColumns = """
+        e.id, e.spiffe_id, e.parent_id, e.x509_svid_ttl, e.jwt_svid_ttl, e.admin, e.downstream, e.expires_at, \
+        e.revision_number, e.store_svid, e.hint, e.created_at
+        """
+
+    /// Fetches the entries that `sql` selects (with ``entryColumns``), in its order, with their child rows.
+    static func fetchEntries(_ db: Database, sql: String, arguments: StatementArguments) throws -> [RegistrationEntry] {
+        var entries: [RegistrationEntry] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            let id: String = row[0]
+            let expiresAt: Int64? = row[7]
+            entries.append(
+                RegistrationEntry(
+                    id: id,
+                    spiffeID: try spiffeID(row[1], "SPIFFE ID", of: "entry \(id)"),
+                    parentID: try spiffeID(row[2], "parent ID", of: "entry \(id)"),
+                    selectors: [],
+                    x509SVIDTTL: row[3],
+                    jwtSVIDTTL: row[4],
+                    admin: row[5],
+                    downstream: row[6],
+                    expiresAt: expiresAt.map { DatastoreTime.date(seconds: $0) },
+                    revisionNumber: row[8],
+                    storeSVID: row[9],
+                    hint: row[10],
+                    createdAt: DatastoreTime.date(seconds: row[11])
+                )
+            )
+        }
+        guard !entries.isEmpty else { return [] }
+        let ids = entries.map(\.id)
+        let selectors = try loadSelectors(db, table: "entry_selectors", keyColumn: "entry_id", keys: ids)
+        var federated: [String: [TrustDomain]] = [:]
+        var dnsNames: [String: [String]] = [:]
+        for chunk in ids.chunked(keysPerQuery) {
+            let list = placeholders(chunk.count)
+            let trustDomains = try Row.fetchCursor(
+                db,
+                sql: "SELECT entry_id, trust_domain FROM entry_federated_trust_domains WHERE entry_id IN (\(list))",
+                arguments: StatementArguments(chunk)
+            )
+            while let row = try trustDomains.next() {
+                let id: String = row[0]
+                federated[id, default: []].append(try trustDomain(row[1], of: id))
+            }
+            let names = try Row.fetchCursor(
+                db,
+                sql:
+                    "SELECT entry_id, name FROM entry_dns_names WHERE entry_id IN (\(list)) ORDER BY entry_id, position",
+                arguments: StatementArguments(chunk)
+            )
+            while let row = try names.next() {
+                dnsNames[row[0] as String, default: []].append(row[1])
+            }
+        }
+        for index in entries.indices {
+            let id = entries[index].id
+            entries[index].selectors = selectors[id] ?? []
+            entries[index].federatesWith = federated[id] ?? []
+            entries[index].dnsNames = dnsNames[id] ?? []
+        }
+        return entries
+    }
+
+    /// Fetches one entry by ID.
+    static func fetchEntry(_ db: Database, id: String) throws -> RegistrationEntry? {
+        try fetchEntries(
+            db,
+            sql: "SELECT \(entryColumns) FROM registered_entries e WHERE e.id = ?",
+            arguments: [id]
+        ).first
+    }
+
+    /// The ID of another entry with the same parent ID, SPIFFE ID and selector set, if there is one.
+    static func duplicateEntryID(_ db: Database, of entry: RegistrationEntry) throws -> String? {
+        let candidates = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT id FROM registered_entries WHERE parent_id = ? AND spiffe_id = ?"),
+            arguments: [entry.parentID.string, entry.spiffeID.string]
+        )
+        let selectorsOfEntry = try db.cachedStatement(
+            sql: "SELECT type, value FROM entry_selectors WHERE entry_id = ?"
+        )
+        let wanted = Set(entry.selectors)
+        for candidate in candidates where candidate != entry.id {
+            var found: Set<Selector> = []
+            let rows = try Row.fetchCursor(selectorsOfEntry, arguments: [candidate])
+            while let row = try rows.next() {
+                found.insert(try selector(type: row[0], value: row[1], of: "entry \(candidate)"))
+            }
+            if found == wanted { return candidate }
+        }
+        return nil
+    }
+
+    /// Inserts the entry's row and child rows.
+    static func insertEntryRows(_ db: Database, _ entry: RegistrationEntry) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO registered_entries (id, spiffe_id, parent_id, x509_svid_ttl, jwt_svid_ttl, admin, \
+                downstream, expires_at, revision_number, store_svid, hint, created_at) \
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            entry.id, entry.spiffeID.string, entry.parentID.string, entry.x509SVIDTTL, entry.jwtSVIDTTL,
+            entry.admin, entry.downstream, entry.expiresAt.map(DatastoreTime.seconds), entry.revisionNumber,
+            entry.storeSVID, entry.hint, DatastoreTime.seconds(entry.createdAt),
+        ])
+        try insertEntryChildRows(db, entry)
+    }
+
+    /// Replaces the entry's row and child rows.
+    static func updateEntryRows(_ db: Database, _ entry: RegistrationEntry) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE registered_entries SET spiffe_id = ?, parent_id = ?, x509_svid_ttl = ?, jwt_svid_ttl = ?, \
+                admin = ?, downstream = ?, expires_at = ?, revision_number = ?, store_svid = ?, hint = ? \
+                WHERE id = ?
+                """
+        ).execute(arguments: [
+            entry.spiffeID.string, entry.parentID.string, entry.x509SVIDTTL, entry.jwtSVIDTTL, entry.admin,
+            entry.downstream, entry.expiresAt.map(DatastoreTime.seconds), entry.revisionNumber, entry.storeSVID,
+            entry.hint, entry.id,
+        ])
+        for table in ["entry_selectors", "entry_federated_trust_domains", "entry_dns_names"] {
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE entry_id = ?").execute(arguments: [entry.id])
+        }
+        try insertEntryChildRows(db, entry)
+    }
+
+    private static func insertEntryChildRows(_ db: Database, _ entry: RegistrationEntry) throws {
+        let insertSelector = try db.cachedStatement(
+            sql: "INSERT INTO entry_selectors (entry_id, type, value) VALUES (?, ?, ?)"
+        )
+        for selector in entry.selectors {
+            try insertSelector.execute(arguments: [entry.id, selector.type, selector.value])
+        }
+        if !entry.federatesWith.isEmpty {
+            let insertTrustDomain = try db.cachedStatement(
+                sql: "INSERT INTO entry_federated_trust_domains (entry_id, trust_domain) VALUES (?, ?)"
+            )
+            for trustDomain in entry.federatesWith {
+                try insertTrustDomain.execute(arguments: [entry.id, trustDomain.name])
+            }
+        }
+        if !entry.dnsNames.isEmpty {
+            let insertName = try db.cachedStatement(
+                sql: "INSERT INTO entry_dns_names (entry_id, position, name) VALUES (?, ?, ?)"
+            )
+            for (position, name) in entry.dnsNames.enumerated() {
+                try insertName.execute(arguments: [entry.id, position, name])
+            }
+        }
+    }
+
+    /// The `WHERE` clause of an entry query over `registered_entries e`.
+    static func entryFilter(_ query: RegistrationEntryQuery) -> SQLFilter {
+        var filter = SQLFilter()
+        if let parentID = query.parentID { filter.add("e.parent_id = ?", parentID.string) }
+        if let spiffeID = query.spiffeID { filter.add("e.spiffe_id = ?", spiffeID.string) }
+        if let hint = query.hint { filter.add("e.hint = ?", hint) }
+        if let downstream = query.downstream { filter.add("e.downstream = ?", downstream) }
+        if let match = query.selectors {
+            filter.addSetMatch(
+                match.mode,
+                table: "entry_selectors",
+                keyColumn: "entry_id",
+                outerKey: "e.id",
+                columns: ["type", "value"],
+                rows: match.selectors.map { [$0.type, $0.value] },
+                recordsNeverEmpty: true
+            )
+        }
+        if let match = query.federatesWith {
+            filter.addSetMatch(
+                match.mode,
+                table: "entry_federated_trust_domains",
+                keyColumn: "entry_id",
+                outerKey: "e.id",
+                columns: ["trust_domain"],
+                rows: match.trustDomains.map { [$0.name] },
+                recordsNeverEmpty: false
+            )
+        }
+        return filter
+    }
+}

@@ -1,0 +1,204 @@
+import GRDB
+package import SPIFFE
+package import SteepleDatastore
+
+#if canImport(FoundationEssentials)
+package import FoundationEssentials
+#else
+package import Foundation
+#endif
+
+extension SQLiteDatastore: AttestedNodeStore {
+    package func createNode(_ node: AttestedNode) async throws(DatastoreError) -> Committed<AttestedNode> {
+        let at = now()
+        let stored = try node.validatedForStorage(createdAt: at)
+        return try await write { db in
+            let key = stored.spiffeID.string
+            if try Self.fetchNode(db, key) != nil {
+                throw DatastoreError.alreadyExists("node", key)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO attested_nodes (spiffe_id, attestation_type, cert_serial_number, cert_not_after, \
+                    new_cert_serial_number, new_cert_not_after, can_reattest, banned, created_at) \
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key, stored.attestationType, stored.certSerialNumber, DatastoreTime.seconds(stored.certNotAfter),
+                    stored.newCertSerialNumber, stored.newCertNotAfter.map(DatastoreTime.seconds), stored.canReattest,
+                    stored.banned, DatastoreTime.seconds(stored.createdAt),
+                ]
+            )
+            try Self.insertNodeSelectors(db, stored)
+            return Committed(value: stored, seq: try Self.appendEvent(db, .nodeCreated, key, at: at))
+        }
+    }
+
+    package func fetchNode(spiffeID: SPIFFEID) async throws(DatastoreError) -> AttestedNode? {
+        try await read { db in try Self.fetchNode(db, spiffeID.string) }
+    }
+
+    package func listNodes(
+        _ query: AttestedNodeQuery,
+        pagination: Pagination?
+    ) async throws(DatastoreError) -> Page<AttestedNode> {
+        try query.validate()
+        try pagination?.validate()
+        var filter = Self.nodeFilter(query)
+        let page = Self.pageClause(pagination, keyColumn: "n.spiffe_id")
+        if let clause = page.where, let token = pagination?.token {
+            filter.add(clause, token)
+        }
+        let sql =
+            "SELECT \(Self.nodeColumns) FROM attested_nodes n \(filter.whereSQL) ORDER BY n.spiffe_id \(page.limit)"
+        let arguments = filter.statementArguments()
+        let nodes = try await read { db in try Self.fetchNodes(db, sql: sql, arguments: arguments) }
+        return Self.makePage(nodes, pagination, key: \.spiffeID.string)
+    }
+
+    package func countNodes(_ query: AttestedNodeQuery) async throws(DatastoreError) -> Int {
+        try query.validate()
+        let filter = Self.nodeFilter(query)
+        let sql = "SELECT COUNT(*) FROM attested_nodes n \(filter.whereSQL)"
+        let arguments = filter.statementArguments()
+        return try await read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
+    }
+
+    package func updateNode(_ node: AttestedNode) async throws(DatastoreError) -> Committed<AttestedNode> {
+        _ = try node.validatedForStorage(createdAt: node.createdAt)
+        let at = now()
+        return try await write { db in
+            let key = node.spiffeID.string
+            guard let current = try Self.fetchNode(db, key) else {
+                throw DatastoreError.notFound("node", key)
+            }
+            let stored = try node.validatedForStorage(createdAt: current.createdAt)
+            try db.execute(
+                sql: """
+                    UPDATE attested_nodes SET attestation_type = ?, cert_serial_number = ?, cert_not_after = ?, \
+                    new_cert_serial_number = ?, new_cert_not_after = ?, can_reattest = ?, banned = ? \
+                    WHERE spiffe_id = ?
+                    """,
+                arguments: [
+                    stored.attestationType, stored.certSerialNumber, DatastoreTime.seconds(stored.certNotAfter),
+                    stored.newCertSerialNumber, stored.newCertNotAfter.map(DatastoreTime.seconds), stored.canReattest,
+                    stored.banned, key,
+                ]
+            )
+            if current.selectors != stored.selectors {
+                try db.execute(sql: "DELETE FROM node_selectors WHERE spiffe_id = ?", arguments: [key])
+                try Self.insertNodeSelectors(db, stored)
+            }
+            return Committed(value: stored, seq: try Self.appendEvent(db, .nodeUpdated, key, at: at))
+        }
+    }
+
+    package func deleteNode(spiffeID: SPIFFEID) async throws(DatastoreError) -> Committed<AttestedNode> {
+        let at = now()
+        return try await write { db in
+            let key = spiffeID.string
+            guard let node = try Self.fetchNode(db, key) else {
+                throw DatastoreError.notFound("node", key)
+            }
+            try db.execute(sql: "DELETE FROM attested_nodes WHERE spiffe_id = ?", arguments: [key])
+            return Committed(value: node, seq: try Self.appendEvent(db, .nodeDeleted, key, at: at))
+        }
+    }
+
+    package func pruneNodes(
+        expiredBefore date: Date,
+        includeNonReattestable: Bool
+    ) async throws(DatastoreError) -> [Committed<AttestedNode>] {
+        let cutoff = DatastoreTime.seconds(date)
+        let at = now()
+        return try await write { db in
+            let reattest = includeNonReattestable ? "" : "AND n.can_reattest = 1"
+            let expired = try Self.fetchNodes(
+                db,
+                sql: """
+                    SELECT \(Self.nodeColumns) FROM attested_nodes n \
+                    WHERE n.cert_not_after < ? AND n.banned = 0 \(reattest) ORDER BY n.spiffe_id
+                    """,
+                arguments: [cutoff]
+            )
+            return try expired.map { node in
+                let key = node.spiffeID.string
+                try db.execute(sql: "DELETE FROM attested_nodes WHERE spiffe_id = ?", arguments: [key])
+                return Committed(value: node, seq: try Self.appendEvent(db, .nodeDeleted, key, at: at))
+            }
+        }
+    }
+}
+
+extension SQLiteDatastore {
+    static let nodeColumns = """
+        n.spiffe_id, n.attestation_type, n.cert_serial_number, n.cert_not_after, n.new_cert_serial_number, \
+        n.new_cert_not_after, n.can_reattest, n.banned, n.created_at
+        """
+
+    static func fetchNode(_ db: Database, _ key: String) throws -> AttestedNode? {
+        try fetchNodes(db, sql: "SELECT \(nodeColumns) FROM attested_nodes n WHERE n.spiffe_id = ?", arguments: [key])
+            .first
+    }
+
+    /// Fetches the nodes that `sql` selects (with ``nodeColumns``), in its order, with their selectors.
+    static func fetchNodes(_ db: Database, sql: String, arguments: StatementArguments) throws -> [AttestedNode] {
+        var nodes: [AttestedNode] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            let key: String = row[0]
+            let newNotAfter: Int64? = row[5]
+            nodes.append(
+                AttestedNode(
+                    spiffeID: try spiffeID(key, "SPIFFE ID", of: "node \(key)"),
+                    attestationType: row[1],
+                    certSerialNumber: row[2],
+                    certNotAfter: DatastoreTime.date(seconds: row[3]),
+                    newCertSerialNumber: row[4],
+                    newCertNotAfter: newNotAfter.map { DatastoreTime.date(seconds: $0) },
+                    canReattest: row[6],
+                    banned: row[7],
+                    createdAt: DatastoreTime.date(seconds: row[8])
+                )
+            )
+        }
+        guard !nodes.isEmpty else { return [] }
+        let selectors = try loadSelectors(
+            db,
+            table: "node_selectors",
+            keyColumn: "spiffe_id",
+            keys: nodes.map(\.spiffeID.string)
+        )
+        for index in nodes.indices {
+            nodes[index].selectors = selectors[nodes[index].spiffeID.string] ?? []
+        }
+        return nodes
+    }
+
+    static func insertNodeSelectors(_ db: Database, _ node: AttestedNode) throws {
+        let insert = try db.cachedStatement(sql: "INSERT INTO node_selectors (spiffe_id, type, value) VALUES (?, ?, ?)")
+        for selector in node.selectors {
+            try insert.execute(arguments: [node.spiffeID.string, selector.type, selector.value])
+        }
+    }
+
+    /// The `WHERE` clause of a node query over `attested_nodes n`.
+    static func nodeFilter(_ query: AttestedNodeQuery) -> SQLFilter {
+        var filter = SQLFilter()
+        if let banned = query.banned { filter.add("n.banned = ?", banned) }
+        if let type = query.attestationType { filter.add("n.attestation_type = ?", type) }
+        if let before = query.certExpiresBefore { filter.add("n.cert_not_after < ?", DatastoreTime.seconds(before)) }
+        if let match = query.selectors {
+            filter.addSetMatch(
+                match.mode,
+                table: "node_selectors",
+                keyColumn: "spiffe_id",
+                outerKey: "n.spiffe_id",
+                columns: ["type", "value"],
+                rows: match.selectors.map { [$0.type, $0.value] },
+                recordsNeverEmpty: false
+            )
+        }
+        return filter
+    }
+}

@@ -1,0 +1,91 @@
+import GRDB
+import SPIFFE
+import SteepleDatastore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Decoding of stored rows into records. A value that no longer parses is reported as `corruptRecord`.
+extension SQLiteDatastore {
+    /// How many keys go into one `IN (…)` list when loading child rows.
+    static let keysPerQuery = 500
+
+    static func spiffeID(_ string: String, _ column: String, of key: String) throws -> SPIFFEID {
+        do {
+            return try SPIFFEID(string)
+        } catch {
+            throw corrupt("\(column) of \(key) is not a valid SPIFFE ID: \(string)", error)
+        }
+    }
+
+    static func trustDomain(_ string: String, of key: String) throws -> TrustDomain {
+        do {
+            return try TrustDomain(string)
+        } catch {
+            throw corrupt("a federated trust domain of entry \(key) is not valid: \(string)", error)
+        }
+    }
+
+    static func selector(type: String, value: String, of key: String) throws -> Selector {
+        do {
+            return try Selector(type: type, value: value)
+        } catch {
+            throw corrupt("a selector of \(key) is not valid: \(type):\(value)", error)
+        }
+    }
+
+    static func corrupt(_ message: String, _ cause: any Error & Sendable) -> DatastoreError {
+        DatastoreError(code: .corruptRecord, message: "stored record is corrupt: \(message)", cause: cause)
+    }
+
+    /// Loads `(key, type, value)` rows of a selector table for the given keys, grouped by key.
+    static func loadSelectors(
+        _ db: Database,
+        table: String,
+        keyColumn: String,
+        keys: [String]
+    ) throws -> [String: [Selector]] {
+        var result: [String: [Selector]] = [:]
+        for chunk in keys.chunked(keysPerQuery) {
+            let sql =
+                "SELECT \(keyColumn), type, value FROM \(table) WHERE \(keyColumn) IN (\(placeholders(chunk.count)))"
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(chunk))
+            while let row = try rows.next() {
+                let key: String = row[0]
+                result[key, default: []].append(try selector(type: row[1], value: row[2], of: key))
+            }
+        }
+        return result
+    }
+
+    /// `?, ?, …` with `count` placeholders.
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+
+    /// Runs a keyset page query: `sql` must end with `ORDER BY key` and take the page's arguments last
+    /// (`key > ?` when there is a token, then `LIMIT ?`), as built by ``pageClause(_:keyColumn:)``.
+    static func pageClause(_ pagination: Pagination?, keyColumn: String) -> (where: String?, limit: String) {
+        guard let pagination else { return (nil, "") }
+        return (pagination.token == nil ? nil : "\(keyColumn) > ?", "LIMIT \(pagination.size + 1)")
+    }
+
+    /// Cuts a fetched list of `size + 1` items into a page.
+    static func makePage<Item>(_ items: [Item], _ pagination: Pagination?, key: (Item) -> String) -> Page<Item> {
+        guard let pagination, items.count > pagination.size else {
+            return Page(items: items, nextToken: nil)
+        }
+        let page = Array(items.prefix(pagination.size))
+        return Page(items: page, nextToken: page.last.map(key))
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
