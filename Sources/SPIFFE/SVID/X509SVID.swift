@@ -33,6 +33,18 @@ public struct X509SVID: Sendable {
     ///   ``SPIFFEError/Code/leafKeyUsage``, ``SPIFFEError/Code/signingCertificateConstraints``,
     ///   ``SPIFFEError/Code/privateKeyMismatch``.
     public init(certificates: [Certificate], privateKey: Certificate.PrivateKey, hint: String = "") throws(SPIFFEError) {
+        try self.init(certificates: certificates, privateKey: privateKey, hint: hint, chainDER: nil, privateKeyDER: nil)
+    }
+
+    /// The designated initializer: `chainDER` and `privateKeyDER`, when the caller already holds those exact
+    /// encodings (parsing from the Workload API form), are kept instead of serializing again.
+    private init(
+        certificates: [Certificate],
+        privateKey: Certificate.PrivateKey,
+        hint: String,
+        chainDER: [UInt8]?,
+        privateKeyDER: [UInt8]?
+    ) throws(SPIFFEError) {
         let id = try X509SVIDRules.validateChain(certificates)
         guard privateKey.publicKey == certificates[0].publicKey else {
             throw SPIFFEError(
@@ -44,8 +56,8 @@ public struct X509SVID: Sendable {
         self.certificates = certificates
         self.privateKey = privateKey
         self.hint = hint
-        self.chainDER = certificates.flatMap(\.spiffeDERBytes)
-        self.privateKeyDER = privateKey.spiffePKCS8.derBytes
+        self.chainDER = chainDER ?? certificates.flatMap(\.spiffeDERBytes)
+        self.privateKeyDER = privateKeyDER ?? privateKey.spiffePKCS8.derBytes
     }
 
     /// Parses the Workload API encoding: concatenated DER certificates (leaf first) and a DER PKCS#8 key (SPEC §6.3).
@@ -67,7 +79,8 @@ public struct X509SVID: Sendable {
                 cause: error
             )
         }
-        try self.init(certificates: certificates, privateKey: key, hint: hint)
+        // Certificate.PrivateKey(derBytes:) accepts PKCS#8 only, so these bytes are already the served form.
+        try self.init(certificates: certificates, privateKey: key, hint: hint, chainDER: Array(chainDER), privateKeyDER: Array(privateKeyDER))
     }
 
     /// Parses PEM: `CERTIFICATE` blocks (leaf first) and a `PRIVATE KEY` (PKCS#8), `EC PRIVATE KEY` or
