@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layering (imports only ever point down; see docs/architecture.md):
 //   layer 1  SPIFFE (core types, no I/O)      SPIFFEWorkloadAPIProto (generated)
+//   layer 1  SteepleConfig (HCL/JSON config format, no I/O)
 //   layer 2  SPIFFETestSupport (tests only)
 let package = Package(
     name: "steeple",
@@ -46,6 +47,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        .target(name: "SteepleConfig"),
         .testTarget(
             name: "SPIFFETests",
             dependencies: [
@@ -65,6 +67,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        .testTarget(name: "SteepleConfigTests", dependencies: ["SteepleConfig"]),
     ]
 )
 
