@@ -1,11 +1,11 @@
 /// An attribute `key = value` in a ``ConfigBody``.
-package struct ConfigAttribute: Sendable, Hashable {
+package struct ConfigAttribute: Sendable {
     /// The key, without quotes.
-    package var key: String
+    package let key: String
     /// The value.
-    package var value: ConfigValue
+    package let value: ConfigValue
     /// Where the key starts.
-    package var position: ConfigPosition
+    package let position: ConfigPosition
 
     /// Creates an attribute.
     /// - Parameters:
@@ -18,3 +18,5 @@ package struct ConfigAttribute: Sendable, Hashable {
         self.position = position
     }
 }
+
+extension ConfigAttribute: Hashable {}

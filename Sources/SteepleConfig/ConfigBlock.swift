@@ -2,17 +2,17 @@
 ///
 /// HCL treats `DataStore "sql" { … }` and `DataStore { sql { … } }` alike; ``ConfigBody/blocks(_:labels:)`` reads
 /// either shape with the number of labels its consumer expects.
-package struct ConfigBlock: Sendable, Hashable {
+package struct ConfigBlock: Sendable {
     /// The block type, such as `server` or `DataStore`.
-    package var type: String
+    package let type: String
     /// The labels after the type, such as `["sql"]`; empty for an unlabelled block.
-    package var labels: [String]
+    package let labels: [String]
     /// Where each label starts; as many as ``labels``.
-    package var labelPositions: [ConfigPosition]
+    package let labelPositions: [ConfigPosition]
     /// The content between the braces.
-    package var body: ConfigBody
+    package let body: ConfigBody
     /// Where the block type starts.
-    package var position: ConfigPosition
+    package let position: ConfigPosition
 
     /// Creates a block.
     /// - Parameters:
@@ -44,3 +44,5 @@ package struct ConfigBlock: Sendable, Hashable {
         ([type] + labels.map { "\"\($0)\"" }).joined(separator: " ")
     }
 }
+
+extension ConfigBlock: Hashable {}

@@ -66,7 +66,8 @@ extension ConfigBody {
                 throw ConfigError(
                     code: .typeMismatch,
                     at: attribute.position,
-                    "expected a block \"\(attribute.key) { … }\"\(place), found attribute \"\(attribute.key)\" holding \(attribute.value.summary)"
+                    "expected a block \"\(attribute.key) { … }\"\(place), "
+                        + "found attribute \"\(attribute.key)\" holding \(attribute.value.summary)"
                 )
             }
         }
@@ -99,7 +100,9 @@ extension ConfigBody {
         let wanted = count == 1 ? "a name" : "\(count) labels"
         let example = ([block.type] + block.labels.map { "\"\($0)\"" } + ["\"name\""]).joined(separator: " ")
         guard !block.body.entries.isEmpty else {
-            throw ConfigError(code: .typeMismatch, at: block.position, "expected block \(block.displayName) to have \(wanted), as in \(example) { … }")
+            throw ConfigError(
+                code: .typeMismatch, at: block.position,
+                "expected block \(block.displayName) to have \(wanted), as in \(example) { … }")
         }
         var result: [ConfigBlock] = []
         for entry in block.body.entries {

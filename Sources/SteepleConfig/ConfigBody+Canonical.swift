@@ -23,8 +23,8 @@ extension ConfigBody {
                         result += Self.wrap(attribute.key, body.canonicalized(), at: element.position)
                     }
                 default:
-                    var canonical = attribute
-                    canonical.value = attribute.value.canonicalized()
+                    let value = attribute.value.canonicalized()
+                    let canonical = ConfigAttribute(key: attribute.key, value: value, position: attribute.position)
                     result.append(.attribute(canonical))
                 }
             case .block(let block):

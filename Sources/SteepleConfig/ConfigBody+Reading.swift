@@ -16,7 +16,9 @@ extension ConfigBody {
             case .attribute(let attribute):
                 return attribute.value
             case .block(let block):
-                throw ConfigError(code: .typeMismatch, at: block.position, "expected a value for \"\(key)\", found a block; write \(key) = …")
+                throw ConfigError(
+                    code: .typeMismatch, at: block.position,
+                    "expected a value for \"\(key)\", found a block; write \(key) = …")
             }
         }
         return nil
@@ -25,10 +27,12 @@ extension ConfigBody {
     /// The value of an attribute that must be present.
     /// - Parameter key: The attribute key.
     /// - Returns: The value.
-    /// - Throws: ``ConfigError/Code/missingKey`` when absent; ``ConfigError/Code/typeMismatch`` when `key` names a block.
+    /// - Throws: ``ConfigError/Code/missingKey`` when absent; ``ConfigError/Code/typeMismatch`` when `key` names a
+    ///   block.
     package func requiredValue(_ key: String) throws(ConfigError) -> ConfigValue {
         guard let value = try value(key) else {
-            throw ConfigError(code: .missingKey, at: position, "missing required key \"\(key)\" in the body opened here")
+            throw ConfigError(
+                code: .missingKey, at: position, "missing required key \"\(key)\" in the body opened here")
         }
         return value
     }
@@ -83,7 +87,8 @@ extension ConfigBody {
             throw ConfigError(
                 code: .duplicateKey,
                 at: found[1].position,
-                "block \"\(type)\" appears more than once: first at \(found[0].position), again at \(found[1].position); keep one"
+                "block \"\(type)\" appears more than once: first at \(found[0].position), "
+                    + "again at \(found[1].position); keep one"
             )
         }
         return found.first?.body
@@ -93,7 +98,8 @@ extension ConfigBody {
     /// - Throws: ``ConfigError/Code/missingKey`` when absent, and the errors of ``block(_:)``.
     package func requiredBlock(_ type: String) throws(ConfigError) -> ConfigBody {
         guard let body = try block(type) else {
-            throw ConfigError(code: .missingKey, at: position, "missing required block \"\(type) { … }\" in the body opened here")
+            throw ConfigError(
+                code: .missingKey, at: position, "missing required block \"\(type) { … }\" in the body opened here")
         }
         return body
     }

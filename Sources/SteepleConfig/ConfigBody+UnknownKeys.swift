@@ -36,7 +36,9 @@ extension ConfigBody {
             if let suggestion = Self.closest(to: entry.key, in: supported) {
                 message += "; did you mean \"\(suggestion)\"?"
             }
-            message += supported.isEmpty ? "; this body takes no keys" : "; supported keys: " + supported.joined(separator: ", ")
+            message +=
+                supported.isEmpty
+                ? "; this body takes no keys" : "; supported keys: " + supported.joined(separator: ", ")
             throw ConfigError(code: .unknownKey, at: entry.position, message)
         }
         return present
@@ -57,7 +59,8 @@ extension ConfigBody {
         for i in 1...max(a.count, 1) where !a.isEmpty {
             var current = [i] + Array(repeating: 0, count: b.count)
             for j in stride(from: 1, through: b.count, by: 1) {
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                current[j] = Swift.min(
+                    previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
             }
             previous = current
         }

@@ -2,7 +2,7 @@
 ///
 /// Parse a file with ``init(parsing:format:)``; read it with the typed accessors in `ConfigBody+Reading.swift` and
 /// finish each body with ``rejectUnknownKeys(allowed:ignored:)``.
-package struct ConfigBody: Sendable, Hashable {
+package struct ConfigBody: Sendable {
     /// One item of a body.
     package enum Entry: Sendable, Hashable {
         /// `key = value`.
@@ -28,9 +28,9 @@ package struct ConfigBody: Sendable, Hashable {
     }
 
     /// Attributes and blocks in source order.
-    package var entries: [Entry]
+    package let entries: [Entry]
     /// Where the body starts: its opening brace, or the start of the file.
-    package var position: ConfigPosition
+    package let position: ConfigPosition
 
     /// Creates a body.
     /// - Parameters:
@@ -71,3 +71,5 @@ package struct ConfigBody: Sendable, Hashable {
         return nil
     }
 }
+
+extension ConfigBody: Hashable {}

@@ -20,6 +20,8 @@ package struct ConfigError: Error, Sendable, CustomStringConvertible {
     ///   - code: The stable kind of failure.
     ///   - position: Where in the configuration file the problem is.
     ///   - message: What was found and what would be right, without the position.
+    ///   - file: The Swift source file that throws; leave the default.
+    ///   - line: The Swift source line that throws; leave the default.
     package init(
         code: Code,
         at position: ConfigPosition?,

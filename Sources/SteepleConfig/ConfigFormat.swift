@@ -13,7 +13,10 @@ package enum ConfigFormat: Sendable, Hashable {
         if rest.starts(with: [0xEF, 0xBB, 0xBF]) {
             rest = rest.dropFirst(3)
         }
-        let first = rest.first { !($0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")) }
+        let first = rest.first {
+            !($0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n")
+                || $0 == UInt8(ascii: "\r"))
+        }
         return first == UInt8(ascii: "{") ? .json : .hcl
     }
 }

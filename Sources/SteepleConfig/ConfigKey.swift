@@ -1,9 +1,9 @@
 /// A key found in a body: an attribute key or a block type, where it first appears.
-package struct ConfigKey: Sendable, Hashable {
+package struct ConfigKey: Sendable {
     /// The attribute key or block type.
-    package var name: String
+    package let name: String
     /// Where it first appears in the body.
-    package var position: ConfigPosition
+    package let position: ConfigPosition
 
     /// Creates a key reference.
     /// - Parameters:
@@ -14,3 +14,5 @@ package struct ConfigKey: Sendable, Hashable {
         self.position = position
     }
 }
+
+extension ConfigKey: Hashable {}

@@ -37,7 +37,9 @@ struct ConfigLexer {
                 }
                 return ConfigToken(kind: .identifier(source.text(begin..<source.offset)), position: start)
             }
-            throw ConfigError(code: .syntax, at: start, "unexpected character \(describe(at: source.offset)); expected a key, a value or a comment")
+            throw ConfigError(
+                code: .syntax, at: start,
+                "unexpected character \(describe(at: source.offset)); expected a key, a value or a comment")
         }
     }
 
@@ -57,7 +59,9 @@ struct ConfigLexer {
                 source.advance(by: 2)
                 while true {
                     guard let next = source.peek() else {
-                        throw ConfigError(code: .syntax, at: start, "comment \"/*\" is not closed; expected \"*/\" before end of file")
+                        throw ConfigError(
+                            code: .syntax, at: start, "comment \"/*\" is not closed; expected \"*/\" before end of file"
+                        )
                     }
                     if next == UInt8(ascii: "*") && source.peek(1) == UInt8(ascii: "/") {
                         source.advance(by: 2)
@@ -80,7 +84,8 @@ struct ConfigLexer {
     // MARK: Identifiers and numbers
 
     static func isIdentifierStart(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
             || byte == UInt8(ascii: "_")
     }
 
@@ -135,10 +140,12 @@ struct ConfigLexer {
         }
         let literal = source.text(begin..<source.offset)
         if trailing && valid {
-            throw ConfigError(code: .syntax, at: start, "\"\(literal)\" is not a number; quote text values, as in \"\(literal)\"")
+            throw ConfigError(
+                code: .syntax, at: start, "\"\(literal)\" is not a number; quote text values, as in \"\(literal)\"")
         }
         if !valid || trailing {
-            throw ConfigError(code: .syntax, at: start, "malformed number \"\(literal)\"; expected digits such as 8081, -1 or 0.5")
+            throw ConfigError(
+                code: .syntax, at: start, "malformed number \"\(literal)\"; expected digits such as 8081, -1 or 0.5")
         }
         return literal
     }
@@ -166,7 +173,9 @@ extension ConfigLexer {
         var braces = 0
         while true {
             guard let byte = source.peek(), braces > 0 || byte != UInt8(ascii: "\n") else {
-                throw ConfigError(code: .syntax, at: start, "string is not closed; expected a closing quote before the end of the line")
+                throw ConfigError(
+                    code: .syntax, at: start,
+                    "string is not closed; expected a closing quote before the end of the line")
             }
             if braces > 0 {
                 if byte == UInt8(ascii: "{") { braces += 1 }
@@ -196,7 +205,8 @@ extension ConfigLexer {
         let start = source.position
         source.advance()
         guard let escaped = source.peek(), escaped != UInt8(ascii: "\n") else {
-            throw ConfigError(code: .syntax, at: start, "string is not closed; expected a closing quote before the end of the line")
+            throw ConfigError(
+                code: .syntax, at: start, "string is not closed; expected a closing quote before the end of the line")
         }
         source.advance()
         let simple: [UInt8: UInt8] = [
@@ -214,18 +224,26 @@ extension ConfigLexer {
         case UInt8(ascii: "u"): digits = 4
         case UInt8(ascii: "U"): digits = 8
         default:
-            throw ConfigError(code: .syntax, at: start, "unknown escape \"\\\(Character(Unicode.Scalar(escaped)))\"; expected one of \\\" \\\\ \\n \\t \\r \\uXXXX")
+            throw ConfigError(
+                code: .syntax, at: start,
+                "unknown escape \"\\\(Character(Unicode.Scalar(escaped)))\"; "
+                    + "expected one of \\\" \\\\ \\n \\t \\r \\uXXXX"
+            )
         }
         var value: UInt32 = 0
         for _ in 0..<digits {
             guard let digit = source.peek().flatMap(hexValue) else {
-                throw ConfigError(code: .syntax, at: start, "escape \"\\\(Character(Unicode.Scalar(escaped)))\" needs \(digits) hex digits")
+                throw ConfigError(
+                    code: .syntax, at: start,
+                    "escape \"\\\(Character(Unicode.Scalar(escaped)))\" needs \(digits) hex digits")
             }
             value = value << 4 | UInt32(digit)
             source.advance()
         }
         guard let scalar = Unicode.Scalar(value) else {
-            throw ConfigError(code: .syntax, at: start, "escape names U+\(String(value, radix: 16, uppercase: true)), which is not a Unicode scalar")
+            throw ConfigError(
+                code: .syntax, at: start,
+                "escape names U+\(String(value, radix: 16, uppercase: true)), which is not a Unicode scalar")
         }
         bytes.append(contentsOf: Array(String(Character(scalar)).utf8))
     }
@@ -264,7 +282,9 @@ extension ConfigLexer {
             }
             lines.append(line)
         }
-        throw ConfigError(code: .syntax, at: start, "heredoc is not closed; expected a line holding only \"\(String(decoding: marker, as: UTF8.self))\"")
+        throw ConfigError(
+            code: .syntax, at: start,
+            "heredoc is not closed; expected a line holding only \"\(String(decoding: marker, as: UTF8.self))\"")
     }
 
     private static func heredocText(_ lines: [[UInt8]], stripping indentation: [UInt8]) -> String {

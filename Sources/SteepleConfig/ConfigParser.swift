@@ -47,13 +47,16 @@ struct ConfigParser {
             switch token.kind {
             case .punctuation(UInt8(ascii: "}")):
                 guard opening != nil else {
-                    throw ConfigError(code: .syntax, at: token.position, "unexpected \"}\"; no block or object is open here")
+                    throw ConfigError(
+                        code: .syntax, at: token.position, "unexpected \"}\"; no block or object is open here")
                 }
                 try advance()
                 return ConfigBody(entries: entries, position: position)
             case .end:
                 if let opening {
-                    throw ConfigError(code: .syntax, at: token.position, "expected \"}\" to close the brace opened at \(opening), found end of file")
+                    throw ConfigError(
+                        code: .syntax, at: token.position,
+                        "expected \"}\" to close the brace opened at \(opening), found end of file")
                 }
                 return ConfigBody(entries: entries, position: position)
             default:
@@ -74,7 +77,8 @@ struct ConfigParser {
         case .identifier(let name), .string(let name):
             key = name
         default:
-            throw ConfigError(code: .syntax, at: token.position, "expected a key or a block type, found \(token.summary)")
+            throw ConfigError(
+                code: .syntax, at: token.position, "expected a key or a block type, found \(token.summary)")
         }
         try advance()
         if token.is("=") {
@@ -110,7 +114,8 @@ struct ConfigParser {
 
     private static func blockOpeningError(key: String, labels: [String], found: ConfigToken) -> ConfigError {
         if labels.isEmpty {
-            return ConfigError(code: .syntax, at: found.position, "expected \"=\" or \"{\" after \"\(key)\", found \(found.summary)")
+            return ConfigError(
+                code: .syntax, at: found.position, "expected \"=\" or \"{\" after \"\(key)\", found \(found.summary)")
         }
         let name = ([key] + labels).map { "\"\($0)\"" }.joined(separator: " ")
         var message = "expected \"{\" to open block \(name), found \(found.summary)"
@@ -135,7 +140,9 @@ struct ConfigParser {
             try advance()
             return ConfigValue(.bool(value), at: position)
         case .identifier(let word):
-            throw ConfigError(code: .syntax, at: position, "expected a value \(context), found \"\(word)\"; quote text values, as in \"\(word)\"")
+            throw ConfigError(
+                code: .syntax, at: position,
+                "expected a value \(context), found \"\(word)\"; quote text values, as in \"\(word)\"")
         case .punctuation(UInt8(ascii: "[")):
             try advance()
             var elements: [ConfigValue] = []
@@ -144,7 +151,9 @@ struct ConfigParser {
                 if token.is(",") {
                     try advance()
                 } else if !token.is("]") {
-                    throw ConfigError(code: .syntax, at: token.position, "expected \",\" or \"]\" in the list opened at \(position), found \(token.summary)")
+                    throw ConfigError(
+                        code: .syntax, at: token.position,
+                        "expected \",\" or \"]\" in the list opened at \(position), found \(token.summary)")
                 }
             }
             try advance()

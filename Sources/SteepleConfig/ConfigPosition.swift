@@ -1,11 +1,11 @@
 /// A place in a configuration file: 1-based line and column.
 ///
 /// Columns count Unicode scalars, so a tab or a multi-byte character each advance the column by one.
-package struct ConfigPosition: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct ConfigPosition: Sendable {
     /// The 1-based line number.
-    package var line: Int
+    package let line: Int
     /// The 1-based column number, in Unicode scalars.
-    package var column: Int
+    package let column: Int
 
     /// Creates a position.
     /// - Parameters:
@@ -18,12 +18,18 @@ package struct ConfigPosition: Sendable, Hashable, Comparable, CustomStringConve
 
     /// The start of a file: line 1, column 1.
     package static let start = ConfigPosition(line: 1, column: 1)
+}
 
-    /// `line L, column C`, the form used in every ``ConfigError`` message.
-    package var description: String { "line \(line), column \(column)" }
+extension ConfigPosition: Hashable {}
 
+extension ConfigPosition: Comparable {
     /// Orders positions by line, then by column.
     package static func < (lhs: ConfigPosition, rhs: ConfigPosition) -> Bool {
         (lhs.line, lhs.column) < (rhs.line, rhs.column)
     }
+}
+
+extension ConfigPosition: CustomStringConvertible {
+    /// `line L, column C`, the form used in every ``ConfigError`` message.
+    package var description: String { "line \(line), column \(column)" }
 }

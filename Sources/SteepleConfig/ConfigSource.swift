@@ -22,7 +22,8 @@ struct ConfigSource {
             while probe.offset < bad {
                 probe.advance()
             }
-            throw ConfigError(code: .syntax, at: probe.position, "invalid UTF-8 byte 0x\(hex(bytes[bad])); save the file as UTF-8")
+            throw ConfigError(
+                code: .syntax, at: probe.position, "invalid UTF-8 byte 0x\(hex(bytes[bad])); save the file as UTF-8")
         }
     }
 
@@ -41,10 +42,9 @@ struct ConfigSource {
         let byte = bytes[offset]
         offset += 1
         if byte == UInt8(ascii: "\n") {
-            position.line += 1
-            position.column = 1
+            position = ConfigPosition(line: position.line + 1, column: 1)
         } else if byte & 0xC0 != 0x80 {
-            position.column += 1
+            position = ConfigPosition(line: position.line, column: position.column + 1)
         }
     }
 

@@ -71,7 +71,8 @@ extension ConfigValue {
     }
 
     func invalid(_ expected: String, for key: String?, hint: String = "") -> ConfigError {
-        ConfigError(code: .invalidValue, at: position, "expected \(expected)\(Self.forKey(key)), found \(summary)\(hint)")
+        ConfigError(
+            code: .invalidValue, at: position, "expected \(expected)\(Self.forKey(key)), found \(summary)\(hint)")
     }
 
     static func forKey(_ key: String?) -> String {
@@ -140,7 +141,9 @@ extension ConfigValue {
     func asStringList(for key: String?) throws(ConfigError) -> [String] {
         guard case .list(let elements) = kind else {
             if case .string(let text) = kind {
-                throw ConfigError(code: .typeMismatch, at: position, "expected a list of strings\(Self.forKey(key)), found \(summary); write [\"\(text)\"]")
+                throw ConfigError(
+                    code: .typeMismatch, at: position,
+                    "expected a list of strings\(Self.forKey(key)), found \(summary); write [\"\(text)\"]")
             }
             throw mismatch("a list of strings", for: key)
         }

@@ -2,7 +2,7 @@
 ///
 /// Values keep what was written: numbers keep their literal (`8081`, `1.5`, `-2e3`), so a consumer decides how to
 /// read them; see the typed accessors in `ConfigValue+Reading.swift`.
-package struct ConfigValue: Sendable, Hashable {
+package struct ConfigValue: Sendable {
     /// The kind of a value and its content.
     package enum Kind: Sendable, Hashable {
         /// A string, from a quoted literal or a heredoc, escapes resolved and `${…}` kept literally.
@@ -18,9 +18,9 @@ package struct ConfigValue: Sendable, Hashable {
     }
 
     /// The kind and content.
-    package var kind: Kind
+    package let kind: Kind
     /// Where the value starts.
-    package var position: ConfigPosition
+    package let position: ConfigPosition
 
     /// Creates a value.
     /// - Parameters:
@@ -48,3 +48,5 @@ package struct ConfigValue: Sendable, Hashable {
         }
     }
 }
+
+extension ConfigValue: Hashable {}

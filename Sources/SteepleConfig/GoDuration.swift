@@ -34,7 +34,8 @@ package enum GoDuration {
             ConfigError(
                 code: .invalidDuration,
                 at: position,
-                "invalid duration \"\(text)\"\(ConfigValue.forKey(key)): \(reason); expected a number with a unit such as 300s, 5m, 1h30m or 24h"
+                "invalid duration \"\(text)\"\(ConfigValue.forKey(key)): \(reason); "
+                    + "expected a number with a unit such as 300s, 5m, 1h30m or 24h"
             )
         }
         var rest = Substring(text).unicodeScalars[...]
@@ -118,7 +119,8 @@ package enum GoDuration {
     }
 
     /// Consumes fraction digits, keeping as many as fit (Go's `leadingFraction`).
-    private static func leadingFraction(_ rest: inout Substring.UnicodeScalarView.SubSequence) -> (UInt64, Double, Int) {
+    private static func leadingFraction(_ rest: inout Substring.UnicodeScalarView.SubSequence) -> (UInt64, Double, Int)
+    {
         var value: UInt64 = 0
         var scale: Double = 1
         var count = 0

@@ -22,12 +22,14 @@ struct JSONConfigParser {
     mutating func parseFile() throws(ConfigError) -> ConfigBody {
         skipWhitespace()
         guard source.peek() == UInt8(ascii: "{") else {
-            throw ConfigError(code: .syntax, at: source.position, "expected \"{\" to start a JSON configuration, found \(found())")
+            throw ConfigError(
+                code: .syntax, at: source.position, "expected \"{\" to start a JSON configuration, found \(found())")
         }
         let node = try parseValue(depth: 0)
         skipWhitespace()
         guard source.isAtEnd else {
-            throw ConfigError(code: .syntax, at: source.position, "expected end of file after the top-level object, found \(found())")
+            throw ConfigError(
+                code: .syntax, at: source.position, "expected end of file after the top-level object, found \(found())")
         }
         guard case .object(let members) = node.kind else {
             throw ConfigError(code: .syntax, at: node.position, "expected an object at the top level")
@@ -37,7 +39,9 @@ struct JSONConfigParser {
 
     // MARK: Mapping to the tree
 
-    private static func body(_ members: [JSONNode.Member], at position: ConfigPosition) throws(ConfigError) -> ConfigBody {
+    private static func body(_ members: [JSONNode.Member], at position: ConfigPosition) throws(ConfigError)
+        -> ConfigBody
+    {
         var entries: [ConfigBody.Entry] = []
         var keys = DuplicateKeyCheck()
         for member in members {
@@ -46,16 +50,19 @@ struct JSONConfigParser {
             case .null:
                 continue
             case .object(let inner):
-                let block = ConfigBlock(type: member.key, body: try body(inner, at: member.value.position), position: member.position)
+                let block = ConfigBlock(
+                    type: member.key, body: try body(inner, at: member.value.position), position: member.position)
                 memberEntries.append(.block(block))
             case .array(let elements) where !elements.isEmpty && elements.allSatisfy(\.isObject):
                 for element in elements {
                     guard case .object(let inner) = element.kind else { continue }
-                    let block = ConfigBlock(type: member.key, body: try body(inner, at: element.position), position: element.position)
+                    let block = ConfigBlock(
+                        type: member.key, body: try body(inner, at: element.position), position: element.position)
                     memberEntries.append(.block(block))
                 }
             default:
-                let attribute = ConfigAttribute(key: member.key, value: try value(member.value), position: member.position)
+                let attribute = ConfigAttribute(
+                    key: member.key, value: try value(member.value), position: member.position)
                 memberEntries.append(.attribute(attribute))
             }
             for entry in memberEntries {
@@ -91,7 +98,8 @@ struct JSONConfigParser {
 
     private mutating func skipWhitespace() {
         while let byte = source.peek(),
-            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t")
+                || byte == UInt8(ascii: "\r")
         {
             source.advance()
         }
@@ -107,7 +115,8 @@ struct JSONConfigParser {
     private mutating func expect(_ character: Unicode.Scalar, _ context: String) throws(ConfigError) {
         skipWhitespace()
         guard source.peek() == UInt8(ascii: character) else {
-            throw ConfigError(code: .syntax, at: source.position, "expected \"\(character)\" \(context), found \(found())")
+            throw ConfigError(
+                code: .syntax, at: source.position, "expected \"\(character)\" \(context), found \(found())")
         }
         source.advance()
     }
@@ -131,7 +140,9 @@ struct JSONConfigParser {
                 skipWhitespace()
                 let keyPosition = source.position
                 guard source.peek() == UInt8(ascii: "\"") else {
-                    throw ConfigError(code: .syntax, at: keyPosition, "expected a quoted key in the object opened at \(position), found \(found())")
+                    throw ConfigError(
+                        code: .syntax, at: keyPosition,
+                        "expected a quoted key in the object opened at \(position), found \(found())")
                 }
                 let key = try parseString()
                 try expect(":", "after key \"\(key)\"")
@@ -206,7 +217,8 @@ struct JSONConfigParser {
             valid = digits(&source) > 0
         }
         guard valid else {
-            throw ConfigError(code: .syntax, at: start, "malformed JSON number \"\(source.text(begin..<source.offset))\"")
+            throw ConfigError(
+                code: .syntax, at: start, "malformed JSON number \"\(source.text(begin..<source.offset))\"")
         }
         return source.text(begin..<source.offset)
     }
@@ -222,10 +234,13 @@ struct JSONConfigParser {
         }
         while true {
             guard let byte = source.peek() else {
-                throw ConfigError(code: .syntax, at: start, "string is not closed; expected a closing quote before end of file")
+                throw ConfigError(
+                    code: .syntax, at: start, "string is not closed; expected a closing quote before end of file")
             }
             if byte < 0x20 {
-                throw ConfigError(code: .syntax, at: source.position, "control character 0x\(hex(byte)) in a string; escape it, as in \\n")
+                throw ConfigError(
+                    code: .syntax, at: source.position,
+                    "control character 0x\(hex(byte)) in a string; escape it, as in \\n")
             }
             source.advance()
             switch byte {
@@ -244,7 +259,8 @@ struct JSONConfigParser {
     private mutating func parseEscape() throws(ConfigError) -> Unicode.Scalar {
         let position = source.position
         guard let escaped = source.peek() else {
-            throw ConfigError(code: .syntax, at: position, "string is not closed; expected a closing quote before end of file")
+            throw ConfigError(
+                code: .syntax, at: position, "string is not closed; expected a closing quote before end of file")
         }
         source.advance()
         switch escaped {
@@ -258,19 +274,28 @@ struct JSONConfigParser {
         case UInt8(ascii: "t"): return "\t"
         case UInt8(ascii: "u"):
             let high = try parseHex4(at: position)
-            if (0xD800..<0xDC00).contains(high), source.peek() == UInt8(ascii: "\\"), source.peek(1) == UInt8(ascii: "u") {
+            if (0xD800..<0xDC00).contains(high), source.peek() == UInt8(ascii: "\\"),
+                source.peek(1) == UInt8(ascii: "u")
+            {
                 source.advance(by: 2)
                 let low = try parseHex4(at: position)
-                if (0xDC00..<0xE000).contains(low), let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)) {
+                if (0xDC00..<0xE000).contains(low),
+                    let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+                {
                     return scalar
                 }
             }
             guard let scalar = Unicode.Scalar(high) else {
-                throw ConfigError(code: .syntax, at: position, "escape \\u\(String(high, radix: 16)) is an unpaired surrogate")
+                throw ConfigError(
+                    code: .syntax, at: position, "escape \\u\(String(high, radix: 16)) is an unpaired surrogate")
             }
             return scalar
         default:
-            throw ConfigError(code: .syntax, at: position, "unknown escape \"\\\(Character(Unicode.Scalar(escaped)))\"; expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX")
+            throw ConfigError(
+                code: .syntax, at: position,
+                "unknown escape \"\\\(Character(Unicode.Scalar(escaped)))\"; "
+                    + "expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX"
+            )
         }
     }
 

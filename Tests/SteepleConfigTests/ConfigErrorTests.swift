@@ -68,15 +68,17 @@ struct ConfigErrorTests {
         #expect(error?.position == ConfigPosition(line: 1, column: 6))
     }
 
-    @Test("syntax: rejects nesting deeper than the limit instead of exhausting the stack", arguments: [
-        String(repeating: "[", count: 100_000),
-        "a = " + String(repeating: "[", count: 100_000),
-        String(repeating: "a {", count: 100_000),
-        "a = " + String(repeating: "{ b = ", count: 100_000),
-        "{" + String(repeating: "\"a\": [", count: 100_000),
-        "{" + String(repeating: "\"a\": {", count: 100_000),
-        "a " + String(repeating: "\"l\" ", count: 100_000) + "{}",
-    ])
+    @Test(
+        "syntax: rejects nesting deeper than the limit instead of exhausting the stack",
+        arguments: [
+            String(repeating: "[", count: 100_000),
+            "a = " + String(repeating: "[", count: 100_000),
+            String(repeating: "a {", count: 100_000),
+            "a = " + String(repeating: "{ b = ", count: 100_000),
+            "{" + String(repeating: "\"a\": [", count: 100_000),
+            "{" + String(repeating: "\"a\": {", count: 100_000),
+            "a " + String(repeating: "\"l\" ", count: 100_000) + "{}",
+        ])
     func deepNesting(_ text: String) {
         let error = configError { _ = try ConfigBody(parsing: text) }
         #expect(error?.code == .syntax)

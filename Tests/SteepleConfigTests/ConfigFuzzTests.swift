@@ -10,14 +10,17 @@ struct ConfigFuzzTests {
         ("agent.conf", SPIREAgentConfig.hcl),
         ("server.json lists", SPIREServerConfig.jsonLists),
         ("server.json objects", SPIREServerConfig.jsonObjects),
-        ("edge cases", #"""
+        (
+            "edge cases",
+            #"""
             a = "x\"y\\z\u00e9 ${lookup(m, "k")}" // c
             b = <<-EOF
                 text
                 EOF
             c = [1, -2.5e3, 0x1F, true, { d = [] },]
             e "f" "g" { /* x */ h = "1h30m" }
-            """#),
+            """#
+        ),
     ]
 
     /// Reads a parsed body the way a consumer would, so reading is exercised on odd trees too.
@@ -67,12 +70,14 @@ struct ConfigFuzzTests {
         let text = try #require(Self.inputs.first { $0.0 == name }?.1)
         let original = Array(text.utf8)
         var random = SplitMix64(seed: 0x5EED_C0F1 &+ UInt64(name.utf8.count))
-        let interesting = Array("{}[]=,\"\\#/*<-\n $.0123456789abcdefxu".utf8) + [0x00, 0x7F, 0x80, 0xC3, 0xE2, 0xF0, 0xFF]
+        let interesting =
+            Array("{}[]=,\"\\#/*<-\n $.0123456789abcdefxu".utf8) + [0x00, 0x7F, 0x80, 0xC3, 0xE2, 0xF0, 0xFF]
         for _ in 0..<1500 {
             var bytes = original
             for _ in 0...random.next(below: 4) {
                 let index = random.next(below: bytes.count + 1)
-                let byte = random.next(below: 2) == 0
+                let byte =
+                    random.next(below: 2) == 0
                     ? interesting[random.next(below: interesting.count)] : UInt8(truncatingIfNeeded: random.next())
                 switch random.next(below: 3) {
                 case 0 where index < bytes.count: bytes[index] = byte

@@ -16,9 +16,12 @@ struct ConfigReadingTests {
         #expect(try body.duration("b") ?? .seconds(5) == .seconds(5))
     }
 
-    @Test("reads bools from true/false and from the strings Go's ParseBool accepts", arguments: [
-        ("true", true), ("false", false), ("\"true\"", true), ("\"1\"", true), ("\"F\"", false), ("\"False\"", false),
-    ])
+    @Test(
+        "reads bools from true/false and from the strings Go's ParseBool accepts",
+        arguments: [
+            ("true", true), ("false", false), ("\"true\"", true), ("\"1\"", true), ("\"F\"", false),
+            ("\"False\"", false),
+        ])
     func readsBools(_ literal: String, _ expected: Bool) throws {
         #expect(try ConfigBody(parsing: "flag = \(literal)").bool("flag") == expected)
     }
@@ -66,18 +69,21 @@ struct ConfigReadingTests {
 
     @Test("lists every plugin in declaration order, whatever its shape")
     func listsAllBlocks() throws {
-        let body = try ConfigBody(parsing: """
-            DataStore "sql" {}
-            KeyManager = { memory = {} }
-            NodeAttestor { join_token {} }
-            """)
+        let body = try ConfigBody(
+            parsing: """
+                DataStore "sql" {}
+                KeyManager = { memory = {} }
+                NodeAttestor { join_token {} }
+                """)
         let blocks = try body.allBlocks(labels: 1)
-        #expect(blocks.map(\.displayName) == ["DataStore \"sql\"", "KeyManager \"memory\"", "NodeAttestor \"join_token\""])
+        #expect(
+            blocks.map(\.displayName) == ["DataStore \"sql\"", "KeyManager \"memory\"", "NodeAttestor \"join_token\""])
     }
 
     @Test("rejects keys the consumer does not support, naming the key, its line and the supported keys")
     func rejectsUnknownKeys() throws {
-        let server = try ConfigBody(parsing: "server {\n  trust_domain = \"x\"\n  bind_prot = 1\n}").requiredBlock("server")
+        let server = try ConfigBody(parsing: "server {\n  trust_domain = \"x\"\n  bind_prot = 1\n}").requiredBlock(
+            "server")
         let error = #expect(throws: ConfigError.self) {
             try server.rejectUnknownKeys(allowed: ["trust_domain", "bind_port", "bind_address"], context: "server")
         }
@@ -90,25 +96,31 @@ struct ConfigReadingTests {
     @Test("accepts ignored keys silently and returns them for logging")
     func returnsIgnoredKeys() throws {
         let body = try ConfigBody(parsing: "a = 1\nprofiling_enabled = true\nb { }\nb { }\nlegacy { }")
-        let ignored = try body.rejectUnknownKeys(allowed: ["a", "b"], ignored: ["profiling_enabled", "legacy", "unused"])
-        #expect(ignored == [
-            ConfigKey(name: "profiling_enabled", position: ConfigPosition(line: 2, column: 1)),
-            ConfigKey(name: "legacy", position: ConfigPosition(line: 5, column: 1)),
-        ])
+        let ignored = try body.rejectUnknownKeys(
+            allowed: ["a", "b"], ignored: ["profiling_enabled", "legacy", "unused"])
+        #expect(
+            ignored == [
+                ConfigKey(name: "profiling_enabled", position: ConfigPosition(line: 2, column: 1)),
+                ConfigKey(name: "legacy", position: ConfigPosition(line: 5, column: 1)),
+            ])
     }
 
-    @Test("reports a typed reader's mismatch at the value with the key's name", arguments: [
-        "n = [1]", "n = true", "n = { a = 1 }", "n { }",
-    ])
+    @Test(
+        "reports a typed reader's mismatch at the value with the key's name",
+        arguments: [
+            "n = [1]", "n = true", "n = { a = 1 }", "n { }",
+        ])
     func reportsMismatch(_ text: String) throws {
         let body = try ConfigBody(parsing: text)
         let error = #expect(throws: ConfigError.self) { try body.int("n") }
         #expect(error?.code == .typeMismatch)
     }
 
-    @Test("rejects integers that are not whole or overflow", arguments: [
-        "\"80x1\"", "1.5", "\"\"", "99999999999999999999", "\"0x\"", "1e3",
-    ])
+    @Test(
+        "rejects integers that are not whole or overflow",
+        arguments: [
+            "\"80x1\"", "1.5", "\"\"", "99999999999999999999", "\"0x\"", "1e3",
+        ])
     func rejectsBadIntegers(_ literal: String) throws {
         let error = #expect(throws: ConfigError.self) { try ConfigBody(parsing: "n = \(literal)").int("n") }
         #expect(error?.code == .invalidValue)
@@ -123,5 +135,30 @@ struct ConfigReadingTests {
         #expect(throws: ConfigError.self) { try body.requiredValue("s").asList() }
         #expect(throws: ConfigError.self) { try body.requiredValue("s").asBody() }
         #expect(throws: ConfigError.self) { try body.requiredValue("o").asString() }
+    }
+
+    @Test("renders the canonical form as HCL text that parses back to the same canonical form")
+    func rendersCanonicalText() throws {
+        let body = try ConfigBody(
+            parsing: #"""
+                plugins { DataStore "sql" { plugin_data { a = "x\"y", b = [1, true] } } }
+                server { port = 1, list = [{ k = "v" }, "s"] }
+                """#
+        )
+        let expected = #"""
+            plugins "DataStore" "sql" "plugin_data" {
+              a = "x\"y"
+              b = [1, true]
+            }
+            server {
+              port = 1
+              list = [{
+                k = "v"
+              }, "s"]
+            }
+
+            """#
+        #expect(body.canonicalText == expected)
+        #expect(try ConfigBody(parsing: body.canonicalText).canonicalText == expected)
     }
 }

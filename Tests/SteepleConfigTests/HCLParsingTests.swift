@@ -25,9 +25,10 @@ struct HCLParsingTests {
         #expect(try profile.first?.body.string("endpoint_spiffe_id") == "spiffe://domain2.test/beserver")
 
         let plugins = try root.requiredBlock("plugins").allBlocks(labels: 1)
-        #expect(plugins.map(\.displayName) == [
-            "DataStore \"sql\"", "KeyManager \"disk\"", "NodeAttestor \"join_token\"", "UpstreamAuthority \"disk\"",
-        ])
+        #expect(
+            plugins.map(\.displayName) == [
+                "DataStore \"sql\"", "KeyManager \"disk\"", "NodeAttestor \"join_token\"", "UpstreamAuthority \"disk\"",
+            ])
         let sql = try plugins[0].body.requiredBlock("plugin_data")
         #expect(try sql.string("database_type") == "sqlite3")
         #expect(try sql.string("connection_string") == "./.data/datastore.sqlite3")
@@ -82,10 +83,12 @@ struct HCLParsingTests {
         #expect(try root.requiredBlock("plugins").blocks("DataStore", labels: 1).first?.labels == ["sql"])
     }
 
-    @Test("keeps a number's literal and reads ints from numbers and quoted numbers", arguments: [
-        ("port = 8081", 8081), ("port = \"8081\"", 8081), ("port = -1", -1), ("port = 0x1F", 31),
-        ("port = \"-42\"", -42), ("port = 0", 0),
-    ])
+    @Test(
+        "keeps a number's literal and reads ints from numbers and quoted numbers",
+        arguments: [
+            ("port = 8081", 8081), ("port = \"8081\"", 8081), ("port = -1", -1), ("port = 0x1F", 31),
+            ("port = \"-42\"", -42), ("port = 0", 0),
+        ])
     func readsIntegers(_ text: String, _ expected: Int) throws {
         #expect(try ConfigBody(parsing: text).int("port") == expected)
     }
@@ -107,15 +110,16 @@ struct HCLParsingTests {
 
     @Test("reads lists with trailing commas, across lines, nested and mixed")
     func readsLists() throws {
-        let body = try ConfigBody(parsing: """
-            a = []
-            b = ["x",]
-            c = [
-              "x",
-              "y",
-            ]
-            d = [[1, 2], ["z"], { k = "v" }, true]
-            """)
+        let body = try ConfigBody(
+            parsing: """
+                a = []
+                b = ["x",]
+                c = [
+                  "x",
+                  "y",
+                ]
+                d = [[1, 2], ["z"], { k = "v" }, true]
+                """)
         #expect(try body.stringList("a") == [])
         #expect(try body.stringList("b") == ["x"])
         #expect(try body.stringList("c") == ["x", "y"])
@@ -128,10 +132,11 @@ struct HCLParsingTests {
 
     @Test("separates attributes by newlines, commas or nothing, as HCL v1 does")
     func separatesAttributes() throws {
-        let body = try ConfigBody(parsing: """
-            plugin_data { database_type = "sqlite3" connection_string = "/x/db" }
-            object = { a = 1, b = 2 }
-            """)
+        let body = try ConfigBody(
+            parsing: """
+                plugin_data { database_type = "sqlite3" connection_string = "/x/db" }
+                object = { a = 1, b = 2 }
+                """)
         let data = try body.requiredBlock("plugin_data")
         #expect(try data.string("database_type") == "sqlite3")
         #expect(try data.string("connection_string") == "/x/db")
@@ -141,13 +146,14 @@ struct HCLParsingTests {
 
     @Test("resolves string escapes and keeps ${…} literally")
     func resolvesEscapes() throws {
-        let body = try ConfigBody(parsing: #"""
-            a = "quote \" backslash \\ newline \n tab \t"
-            b = "snowman \u2603 and \U0001F600"
-            c = "${env.HOME}/x and ${lookup(map, "key")}"
-            d = "tëxt"
-            "quoted key" = 1
-            """#)
+        let body = try ConfigBody(
+            parsing: #"""
+                a = "quote \" backslash \\ newline \n tab \t"
+                b = "snowman \u2603 and \U0001F600"
+                c = "${env.HOME}/x and ${lookup(map, "key")}"
+                d = "tëxt"
+                "quoted key" = 1
+                """#)
         #expect(try body.string("a") == "quote \" backslash \\ newline \n tab \t")
         #expect(try body.string("b") == "snowman \u{2603} and \u{1F600}")
         #expect(try body.string("c") == #"${env.HOME}/x and ${lookup(map, "key")}"#)
@@ -157,19 +163,20 @@ struct HCLParsingTests {
 
     @Test("reads heredocs, keeping the newline after each line")
     func readsHeredocs() throws {
-        let body = try ConfigBody(parsing: """
-            policy = <<EOF
-            line one
-              line two
-            EOF
-            indented = <<-EOT
-                first
-                  second
+        let body = try ConfigBody(
+            parsing: """
+                policy = <<EOF
+                line one
+                  line two
+                EOF
+                indented = <<-EOT
+                    first
+                      second
 
-                third
-                EOT
-            after = 1
-            """)
+                    third
+                    EOT
+                after = 1
+                """)
         #expect(try body.string("policy") == "line one\n  line two\n")
         #expect(try body.string("indented") == "first\n  second\n\nthird\n")
         #expect(try body.int("after") == 1)
@@ -177,10 +184,11 @@ struct HCLParsingTests {
 
     @Test("yields one block per repetition of a block name")
     func repeatsBlocks() throws {
-        let body = try ConfigBody(parsing: """
-            federates_with "a" { x = 1 }
-            federates_with "b" { x = 2 }
-            """)
+        let body = try ConfigBody(
+            parsing: """
+                federates_with "a" { x = 1 }
+                federates_with "b" { x = 2 }
+                """)
         #expect(body.blocks.count == 2)
         let blocks = try body.blocks("federates_with", labels: 1)
         #expect(blocks.map(\.labels) == [["a"], ["b"]])
