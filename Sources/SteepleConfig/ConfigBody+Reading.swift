@@ -18,7 +18,7 @@ extension ConfigBody {
             case .block(let block):
                 throw ConfigError(
                     code: .typeMismatch, at: block.position,
-                    "expected a value for \"\(key)\", found a block; write \(key) = …")
+                    "expected a value for \"\(key)\", found a block \"\(key) { … }\"")
             }
         }
         return nil

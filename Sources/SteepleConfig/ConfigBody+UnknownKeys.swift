@@ -34,7 +34,7 @@ extension ConfigBody {
             var message = "unknown key \"\(entry.key)\""
             if let context { message += " in \(context)" }
             if let suggestion = Self.closest(to: entry.key, in: supported) {
-                message += "; did you mean \"\(suggestion)\"?"
+                message += " (did you mean \"\(suggestion)\"?)"
             }
             message +=
                 supported.isEmpty

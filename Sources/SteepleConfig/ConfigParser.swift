@@ -88,20 +88,15 @@ struct ConfigParser {
         }
         var labels: [String] = []
         var labelPositions: [ConfigPosition] = []
-        while true {
-            guard case .identifier(let label) = token.kind else {
-                guard case .string(let label) = token.kind else { break }
-                labels.append(label)
-                labelPositions.append(token.position)
-                try advance()
-                continue
-            }
+        var firstLabel: ConfigToken?
+        while let label = token.labelText {
+            firstLabel = firstLabel ?? token
             labels.append(label)
             labelPositions.append(token.position)
             try advance()
         }
         guard token.is("{") else {
-            throw Self.blockOpeningError(key: key, labels: labels, found: token)
+            throw Self.blockOpeningError(key: key, firstLabel: firstLabel, found: token)
         }
         let bodyPosition = token.position
         try Self.checkDepth(depth + 1 + labels.count, at: bodyPosition)
@@ -112,17 +107,17 @@ struct ConfigParser {
         )
     }
 
-    private static func blockOpeningError(key: String, labels: [String], found: ConfigToken) -> ConfigError {
-        if labels.isEmpty {
-            return ConfigError(
-                code: .syntax, at: found.position, "expected \"=\" or \"{\" after \"\(key)\", found \(found.summary)")
+    /// The error for a key followed by neither `=` nor labels and `{`.
+    ///
+    /// Points at the first label when there is one: the likelier mistake is a missing `=` (`bind_port "8081"`),
+    /// after which the next line's key reads as one more label.
+    private static func blockOpeningError(key: String, firstLabel: ConfigToken?, found: ConfigToken) -> ConfigError {
+        let culprit = firstLabel ?? found
+        var message = "expected \"=\" or \"{\" after \"\(key)\", found \(culprit.summary)"
+        if let label = firstLabel?.labelText {
+            message += "; write \(key) = \"\(label)\" for an attribute, or open the block with \"{\" after its labels"
         }
-        let name = ([key] + labels).map { "\"\($0)\"" }.joined(separator: " ")
-        var message = "expected \"{\" to open block \(name), found \(found.summary)"
-        if labels.count == 1 {
-            message += "; if \"\(key)\" is an attribute, write \(key) = \"\(labels[0])\""
-        }
-        return ConfigError(code: .syntax, at: found.position, message)
+        return ConfigError(code: .syntax, at: culprit.position, message)
     }
 
     private mutating func parseValue(depth: Int, context: String) throws(ConfigError) -> ConfigValue {

@@ -79,7 +79,7 @@ struct ConfigSource {
             case 0xF4: length = 4; high = 0x8F
             default: return index
             }
-            for continuation in 1..<max(length, 1) {
+            for continuation in 1..<length {
                 let next = index + continuation
                 guard next < bytes.count else { return index }
                 let byte = bytes[next]

@@ -26,6 +26,14 @@ struct ConfigToken {
         kind == .punctuation(UInt8(ascii: character))
     }
 
+    /// The text of an identifier or string, which may be a block label; `nil` for other tokens.
+    var labelText: String? {
+        switch kind {
+        case .identifier(let text), .string(let text): text
+        default: nil
+        }
+    }
+
     /// The token as named in error messages: `"bind_port"`, `string "x"`, `"{"`, `end of file`.
     var summary: String {
         switch kind {

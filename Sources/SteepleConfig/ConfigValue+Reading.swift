@@ -95,7 +95,14 @@ extension ConfigValue {
         default: throw mismatch("an integer", for: key)
         }
         guard let value = Self.integer(text) else {
-            throw invalid("an integer", for: key, hint: Self.looksNumeric(text) ? " (out of range or not whole)" : "")
+            var hint = ""
+            if text.utf8.allSatisfy(Self.isFloatCharacter), Double(text) != nil {
+                let whole = text.utf8.allSatisfy {
+                    ConfigLexer.isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+")
+                }
+                hint = whole ? " (out of range)" : " (write whole digits, such as 8081)"
+            }
+            throw invalid("an integer", for: key, hint: hint)
         }
         return value
     }
@@ -176,10 +183,6 @@ extension ConfigValue {
             return magnitude <= UInt64(Int.max) + 1 ? Int(truncatingIfNeeded: 0 &- magnitude) : nil
         }
         return magnitude <= UInt64(Int.max) ? Int(magnitude) : nil
-    }
-
-    private static func looksNumeric(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { isFloatCharacter($0) || hexValue($0) != nil || $0 == UInt8(ascii: "x") }
     }
 
     private static func isFloatCharacter(_ byte: UInt8) -> Bool {

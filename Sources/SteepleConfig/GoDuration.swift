@@ -85,8 +85,9 @@ package enum GoDuration {
                 value += UInt64(Double(fraction) * (Double(unit) / scale))
                 guard value <= limit else { throw failure("it is too large") }
             }
-            total += value
-            guard total <= limit else { throw failure("it is too large") }
+            let (sum, overflow) = total.addingReportingOverflow(value)
+            guard !overflow, sum <= limit else { throw failure("it is too large") }
+            total = sum
         }
         if negative {
             return total == limit ? .nanoseconds(Int64.min) : .nanoseconds(-Int64(total))

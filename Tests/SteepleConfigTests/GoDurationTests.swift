@@ -30,6 +30,7 @@ struct GoDurationTests {
             "", "3", "-", "s", ".", "-.", ".s", "+.s", "1d", "1h 30m", " 1h", "1H", "1.5", "24 h", "1hh",
             "9223372036854775808ns", "9223372036854775.808us", "9223372036854ms775us808ns", "-9223372036854775809ns",
             "99999999999999999999h",
+            "9223372036854775808ns9223372036854775808ns", "-9223372036854775808ns1ns",
         ])
     func rejectsInvalid(_ text: String) {
         let error = #expect(throws: ConfigError.self) { try GoDuration.parse(text) }
