@@ -11,7 +11,7 @@ extension ConfigBody {
     /// Object attributes (`x = { … }`) and attributes holding a list of objects count as blocks.
     /// - Parameters:
     ///   - type: The block type.
-    ///   - labels: How many labels each block must have.
+    ///   - labels: How many labels each block must have; a negative count reads as zero.
     /// - Returns: The blocks; empty when there are none.
     /// - Throws: ``ConfigError/Code/typeMismatch`` when `type` names a non-object attribute, or a block has fewer
     ///   labels and its body holds attributes, so the missing labels cannot be found.
@@ -29,7 +29,7 @@ extension ConfigBody {
     ///
     /// For the `plugins` body, `allBlocks(labels: 1)` yields each plugin as type and name in declaration order, as
     /// SPIRE's catalog reads it.
-    /// - Parameter labels: How many labels each block must have.
+    /// - Parameter labels: How many labels each block must have; a negative count reads as zero.
     /// - Returns: The blocks.
     /// - Throws: ``ConfigError/Code/typeMismatch`` when the body holds a non-object attribute, or a block's labels
     ///   cannot be found (see ``blocks(_:labels:)``).
@@ -73,9 +73,10 @@ extension ConfigBody {
         }
     }
 
-    /// Gives a block exactly `count` labels: extra labels become nested blocks; missing labels are taken from the
+    /// Gives a block exactly `requested` labels (at least zero): extra labels become nested blocks; missing labels are taken from the
     /// types of the blocks nested in its body.
-    static func fold(_ block: ConfigBlock, to count: Int) throws(ConfigError) -> [ConfigBlock] {
+    static func fold(_ block: ConfigBlock, to requested: Int) throws(ConfigError) -> [ConfigBlock] {
+        let count = max(requested, 0)
         if block.labels.count == count {
             return [block]
         }

@@ -28,6 +28,7 @@ struct ConfigFuzzTests {
         _ = body.canonicalText
         _ = try? body.allBlocks(labels: 1)
         _ = try? body.allBlocks(labels: 3)
+        _ = try? body.allBlocks(labels: -1)
         _ = try? body.rejectUnknownKeys(allowed: ["server", "plugins"], ignored: ["telemetry"])
         for key in body.keys {
             _ = try? body.string(key)
