@@ -6,6 +6,8 @@ import PackageDescription
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
 //            SPIFFETestSupport (tests only)
 //   layer 3  SteepleDatastoreSQLite (GRDB)
+//   layer 1  SteepleConfig (HCL/JSON configuration format)
+//   layer 4  SteepleServer (server process logic)   layer 5  steeple-server, steeple-bench (executables)
 let package = Package(
     name: "steeple",
     platforms: [.macOS(.v15)],
@@ -104,6 +106,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        .target(name: "SteepleConfig"),
         .testTarget(
             name: "SPIFFETests",
             dependencies: [
@@ -135,6 +138,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        .testTarget(name: "SteepleConfigTests", dependencies: ["SteepleConfig"]),
     ]
 )
 
