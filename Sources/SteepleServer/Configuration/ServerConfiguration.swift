@@ -1,0 +1,141 @@
+package import Logging
+package import SPIFFE
+package import SPIFFECA
+package import X509
+
+/// Everything `steeple-server run` needs, with SPIRE's defaults. Built from a `server.conf` (see
+/// `ServerConfiguration+File.swift`) and command-line flags; consumed by ``Server``.
+package struct ServerConfiguration: Sendable {
+    /// `server.trust_domain`.
+    package var trustDomain: TrustDomain
+    /// `server.data_dir`: where the SQLite database and disk keys live by default.
+    package var dataDirectory: String = "./data/server"
+    /// `server.bind_address` (default 0.0.0.0): the agent API's TCP listener.
+    package var bindAddress: String = "0.0.0.0"
+    /// `server.bind_port` (default 8081).
+    package var bindPort: Int = 8081
+    /// `server.socket_path` (default /tmp/steeple-server/private/api.sock): the admin API's Unix socket.
+    package var socketPath: String = ServerConfiguration.defaultSocketPath
+    /// `server.ca_ttl` (default 24h).
+    package var caTTL: Duration = .seconds(24 * 3600)
+    /// `server.default_x509_svid_ttl` (default 1h).
+    package var defaultX509SVIDTTL: Duration = .seconds(3600)
+    /// `server.default_jwt_svid_ttl` (default 5m).
+    package var defaultJWTSVIDTTL: Duration = .seconds(300)
+    /// `server.agent_ttl` (default: the X509-SVID default).
+    package var agentTTL: Duration?
+    /// `server.ca_key_type` (default ec-p256).
+    package var caKeyType: CAKeyType = .ecP256
+    /// `server.jwt_key_type` (default: `caKeyType`).
+    package var jwtKeyType: CAKeyType?
+    /// `server.ca_subject` (default C=US, O=SPIFFE).
+    package var caSubject: DistinguishedName = ServerConfiguration.defaultCASubject
+    /// `server.jwt_issuer`: the `iss` claim of JWT-SVIDs, when set.
+    package var jwtIssuer: String?
+    /// `server.log_level` (default INFO).
+    package var logLevel: Logger.Level = .info
+    /// `server.log_format`: `text` (default) or `json`.
+    package var logFormat: LogFormat = .text
+    /// `plugins { DataStore "sql" { plugin_data { database_type = "sqlite3", connection_string } } }`.
+    package var dataStore: DataStoreConfiguration = .sqlite(path: nil)
+    /// `plugins { KeyManager "disk" { plugin_data { keys_path } } }` or `KeyManager "memory"`.
+    package var keyManager: KeyManagerConfiguration = .disk(keysPath: nil)
+    /// `plugins { UpstreamAuthority "disk" { plugin_data { cert_file_path, key_file_path, bundle_file_path } } }`.
+    package var upstreamAuthority: UpstreamAuthorityConfiguration?
+    /// `plugins { NodeAttestor "join_token" {} }` and/or `NodeAttestor "x509pop" { plugin_data { ca_bundle_path(s), agent_path_template } }`.
+    package var nodeAttestors: NodeAttestorConfiguration = NodeAttestorConfiguration()
+    /// `health_checks { listener_enabled, bind_address, bind_port, live_path, ready_path }`.
+    package var healthChecks: HealthCheckConfiguration = HealthCheckConfiguration()
+    /// Keys read from the file that Steeple accepts but ignores (logged at start): `(key, position)`.
+    package var ignoredKeys: [String] = []
+
+    package init(trustDomain: TrustDomain) {
+        self.trustDomain = trustDomain
+    }
+
+    /// The X509-SVID lifetime of agents.
+    package var effectiveAgentTTL: Duration { agentTTL ?? defaultX509SVIDTTL }
+    /// The JWT key type.
+    package var effectiveJWTKeyType: CAKeyType { jwtKeyType ?? caKeyType }
+    /// The SQLite file: `connection_string`, else `<data_dir>/datastore.sqlite3`.
+    package var sqlitePath: String {
+        if case .sqlite(let path?) = dataStore { return path }
+        return dataDirectory + "/datastore.sqlite3"
+    }
+
+    package static let defaultSocketPath = "/tmp/steeple-server/private/api.sock"
+    package static let defaultCASubject: DistinguishedName = try! DistinguishedName {
+        CountryName("US")
+        OrganizationName("SPIFFE")
+    }
+}
+
+/// How logs are written.
+package enum LogFormat: String, Sendable, Hashable {
+    case text
+    case json
+}
+
+/// The datastore. Only embedded SQLite today; PostgreSQL arrives for multi-server trust domains.
+package enum DataStoreConfiguration: Sendable, Hashable {
+    /// `database_type = "sqlite3"`; `nil` path means `<data_dir>/datastore.sqlite3`.
+    case sqlite(path: String?)
+}
+
+/// Where CA keys live.
+package enum KeyManagerConfiguration: Sendable, Hashable {
+    /// Keys in one file, 0600; `nil` means `<data_dir>/keys.json`.
+    case disk(keysPath: String?)
+    /// Keys in memory: a new CA on every start.
+    case memory
+}
+
+/// An operator CA above the server's CA.
+package struct UpstreamAuthorityConfiguration: Sendable, Hashable {
+    package var certFilePath: String
+    package var keyFilePath: String
+    package var bundleFilePath: String?
+
+    package init(certFilePath: String, keyFilePath: String, bundleFilePath: String?) {
+        self.certFilePath = certFilePath
+        self.keyFilePath = keyFilePath
+        self.bundleFilePath = bundleFilePath
+    }
+}
+
+/// Which node attestors are enabled.
+package struct NodeAttestorConfiguration: Sendable, Hashable {
+    /// `NodeAttestor "join_token"`.
+    package var joinToken = false
+    /// `NodeAttestor "x509pop"`.
+    package var x509pop: X509PoPConfiguration?
+
+    package init(joinToken: Bool = false, x509pop: X509PoPConfiguration? = nil) {
+        self.joinToken = joinToken
+        self.x509pop = x509pop
+    }
+}
+
+/// `NodeAttestor "x509pop"` settings, as SPIRE's.
+package struct X509PoPConfiguration: Sendable, Hashable {
+    /// `ca_bundle_path` / `ca_bundle_paths`: the CAs agent certificates must chain to.
+    package var caBundlePaths: [String]
+    /// `agent_path_template`; SPIRE's default is `/x509pop/{{ .Fingerprint }}`.
+    package var agentPathTemplate: String = "/x509pop/{{ .Fingerprint }}"
+
+    package init(caBundlePaths: [String], agentPathTemplate: String = "/x509pop/{{ .Fingerprint }}") {
+        self.caBundlePaths = caBundlePaths
+        self.agentPathTemplate = agentPathTemplate
+    }
+}
+
+/// `health_checks { … }`.
+package struct HealthCheckConfiguration: Sendable, Hashable {
+    package var listenerEnabled = false
+    package var bindAddress = "localhost"
+    package var bindPort = 80
+    package var livePath = "/live"
+    package var readyPath = "/ready"
+
+    package init() {}
+}

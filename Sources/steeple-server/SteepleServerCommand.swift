@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `steeple-server`: runs the server and administers it over its Unix socket, with SPIRE's command grammar.
+@main
+struct SteepleServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "steeple-server",
+        abstract: "The Steeple server: a SPIFFE trust domain's CA and registration authority.",
+        subcommands: []
+    )
+}
