@@ -1,0 +1,261 @@
+import Logging
+import SPIFFE
+import SPIFFECA
+import SteepleDatastore
+import Synchronization
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Owns the trust domain's authorities: loads them from the CA journal and key manager at start (or creates the
+/// first ones), rotates them on schedule (prepare at ½, activate at ⅚ of their lifetime), keeps retired ones
+/// published until they expire, and maintains the trust bundle with a `spiffe_sequence` bumped on every change.
+///
+/// Reads (the signing hot path) take a lock, never an actor hop; mutations happen only at start and in
+/// ``rotate(now:)``, which one task drives.
+final class CAManager: Sendable {
+    struct Settings: Sendable {
+        var trustDomain: TrustDomain
+        var caTTL: Duration
+        var caKeyType: CAKeyType
+        var jwtKeyType: CAKeyType
+        var caSubject: DistinguishedName
+        var svidSubject: DistinguishedName = CertificateAuthority.defaultSVIDSubject
+        var upstream: DiskUpstreamAuthority?
+        /// `spiffe_refresh_hint` of the published bundle.
+        var refreshHint: Duration = .seconds(300)
+    }
+
+    struct State: Sendable {
+        var x509: AuthoritySlots<X509Slot>
+        var jwt: AuthoritySlots<JWTAuthority>
+        var bundle: SPIFFEBundle
+        var certificateAuthority: CertificateAuthority
+    }
+
+    static let journalID = "server"
+
+    let settings: Settings
+    private let keyManager: any KeyManager
+    private let store: any (CAJournalStore & BundleStore)
+    private let logger: Logger
+    private let state: Mutex<State>
+    private let subscribers = Mutex<[UInt64: AsyncStream<SPIFFEBundle>.Continuation]>([:])
+    private let nextSubscriber = Atomic<UInt64>(0)
+
+    private init(settings: Settings, keyManager: any KeyManager, store: any (CAJournalStore & BundleStore), logger: Logger, state: State) {
+        self.settings = settings
+        self.keyManager = keyManager
+        self.store = store
+        self.logger = logger
+        self.state = Mutex(state)
+    }
+
+    /// The CA that signs now.
+    var certificateAuthority: CertificateAuthority { state.withLock { $0.certificateAuthority } }
+
+    /// The JWT key that signs now, and when it stops being valid.
+    var jwtSigningAuthority: (key: JWTSigningKey, notAfter: Date) {
+        state.withLock { ($0.jwt.active.signingKey!, $0.jwt.active.notAfter) }
+    }
+
+    /// The trust domain's bundle as published.
+    var bundle: SPIFFEBundle { state.withLock { $0.bundle } }
+
+    /// When the next rotation step of either authority falls due.
+    var nextRotationEvent: Date {
+        state.withLock { state in
+            let x509 = state.x509.active.certificate
+            let jwt = state.jwt.active
+            return min(
+                RotationSchedule.nextEvent(notBefore: x509.notValidBefore, notAfter: x509.notValidAfter, hasPrepared: state.x509.prepared != nil),
+                RotationSchedule.nextEvent(notBefore: jwt.notBefore, notAfter: jwt.notAfter, hasPrepared: state.jwt.prepared != nil)
+            )
+        }
+    }
+
+    /// Every bundle published from now on (the current one first).
+    func bundleUpdates() -> AsyncStream<SPIFFEBundle> {
+        let (stream, continuation) = AsyncStream<SPIFFEBundle>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = nextSubscriber.add(1, ordering: .relaxed).newValue
+        subscribers.withLock { $0[id] = continuation }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
+        }
+        continuation.yield(bundle)
+        return stream
+    }
+
+    /// Loads the authorities recorded in the journal, or creates the first ones, then applies any rotation that
+    /// fell due while the server was down.
+    static func start(
+        settings: Settings,
+        keyManager: any KeyManager,
+        store: any (CAJournalStore & BundleStore),
+        logger: Logger,
+        now: Date
+    ) async throws -> CAManager {
+        var document = CAJournalDocument()
+        if let journal = try await store.fetchCAJournal(id: journalID) {
+            document = try JSONDecoder().decode(CAJournalDocument.self, from: Data(journal.data))
+        }
+        let loaded = try await CAJournalLoader(settings: settings, keyManager: keyManager, logger: logger).load(document, now: now)
+        var x509: AuthoritySlots<X509Slot>
+        if let active = loaded.x509Active {
+            x509 = AuthoritySlots(active: active, prepared: loaded.x509Prepared, old: loaded.x509Old)
+        } else {
+            // No usable active authority: the prepared one takes over if there is one, else a new one is made.
+            let fresh: X509Slot
+            if let prepared = loaded.x509Prepared { fresh = prepared } else { fresh = try await makeX509(settings: settings, keyManager: keyManager, now: now) }
+            x509 = AuthoritySlots(active: fresh, old: loaded.x509Old)
+        }
+        var jwt: AuthoritySlots<JWTAuthority>
+        if let active = loaded.jwtActive {
+            jwt = AuthoritySlots(active: active, prepared: loaded.jwtPrepared, old: loaded.jwtOld)
+        } else {
+            let fresh: JWTAuthority
+            if let prepared = loaded.jwtPrepared { fresh = prepared } else { fresh = try await makeJWT(settings: settings, keyManager: keyManager, now: now) }
+            jwt = AuthoritySlots(active: fresh, old: loaded.jwtOld)
+        }
+        let authority = x509.active.authority!
+        var bundle = composeBundle(settings: settings, x509: x509, jwt: jwt, sequence: max(document.bundleSequence, 1))
+        if let stored = try await store.fetchBundle(trustDomain: settings.trustDomain),
+            let previous = try? SPIFFEBundle(trustDomain: settings.trustDomain, json: stored.document),
+            previous.x509Authorities != bundle.x509Authorities || previous.jwtAuthorities != bundle.jwtAuthorities
+        {
+            bundle = composeBundle(settings: settings, x509: x509, jwt: jwt, sequence: max(document.bundleSequence, stored.sequenceNumber) + 1)
+        }
+        let manager = CAManager(
+            settings: settings,
+            keyManager: keyManager,
+            store: store,
+            logger: logger,
+            state: State(x509: x509, jwt: jwt, bundle: bundle, certificateAuthority: CertificateAuthority(trustDomain: settings.trustDomain, x509Authority: authority, svidSubject: settings.svidSubject))
+        )
+        try await manager.persist(bundleChanged: true)
+        logger.info("CA ready", metadata: [
+            "x509_authority": "\(authority.keyIdentifierHex)",
+            "x509_not_after": "\(authority.notAfter)",
+            "jwt_kid": "\(jwt.active.kid)",
+            "bundle_sequence": "\(bundle.sequenceNumber ?? 0)",
+        ])
+        _ = try await manager.rotate(now: now)
+        return manager
+    }
+
+    /// Applies every rotation step due at `now`. Returns whether anything changed.
+    @discardableResult
+    func rotate(now: Date) async throws -> Bool {
+        var snapshot = state.withLock { $0 }
+        var changed = false
+        var bundleChanged = false
+
+        let x509Cert = snapshot.x509.active.certificate
+        if now >= x509Cert.notValidAfter, snapshot.x509.prepared == nil {
+            // The server was down past the authority's end: there is nothing to hand over from.
+            snapshot.x509.prepare(try await Self.makeX509(settings: settings, keyManager: keyManager, now: now))
+            snapshot.x509.activate()
+            changed = true
+            bundleChanged = true
+        }
+        switch RotationSchedule.step(notBefore: x509Cert.notValidBefore, notAfter: x509Cert.notValidAfter, hasPrepared: snapshot.x509.prepared != nil, now: now) {
+        case .prepare:
+            let next = try await Self.makeX509(settings: settings, keyManager: keyManager, now: now)
+            snapshot.x509.prepare(next)
+            logger.info("prepared next X.509 authority", metadata: ["x509_authority": "\(next.authority!.keyIdentifierHex)"])
+            changed = true
+            bundleChanged = true
+        case .activate:
+            snapshot.x509.activate()
+            logger.info("activated X.509 authority", metadata: ["x509_authority": "\(snapshot.x509.active.authority!.keyIdentifierHex)"])
+            changed = true
+        case .none:
+            break
+        }
+        let jwt = snapshot.jwt.active
+        switch RotationSchedule.step(notBefore: jwt.notBefore, notAfter: jwt.notAfter, hasPrepared: snapshot.jwt.prepared != nil, now: now) {
+        case .prepare:
+            let next = try await Self.makeJWT(settings: settings, keyManager: keyManager, now: now)
+            snapshot.jwt.prepare(next)
+            logger.info("prepared next JWT key", metadata: ["jwt_kid": "\(next.kid)"])
+            changed = true
+            bundleChanged = true
+        case .activate:
+            snapshot.jwt.activate()
+            logger.info("activated JWT key", metadata: ["jwt_kid": "\(snapshot.jwt.active.kid)"])
+            changed = true
+        case .none:
+            break
+        }
+        let expiredX509 = snapshot.x509.old.filter { $0.notAfter <= now }
+        let expiredJWT = snapshot.jwt.old.filter { $0.notAfter <= now }
+        if snapshot.x509.pruneExpired(now: now, notAfter: \.notAfter) { changed = true; bundleChanged = true }
+        if snapshot.jwt.pruneExpired(now: now, notAfter: \.notAfter) { changed = true; bundleChanged = true }
+        guard changed else { return false }
+
+        if bundleChanged {
+            snapshot.bundle = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, sequence: (snapshot.bundle.sequenceNumber ?? 0) + 1)
+        }
+        snapshot.certificateAuthority = CertificateAuthority(trustDomain: settings.trustDomain, x509Authority: snapshot.x509.active.authority!, svidSubject: settings.svidSubject)
+        let final = snapshot
+        state.withLock { $0 = final }
+        try await persist(bundleChanged: bundleChanged)
+        for slot in expiredX509 { try? await keyManager.deleteKey(id: slot.keyManagerID) }
+        for authority in expiredJWT { try? await keyManager.deleteKey(id: authority.keyManagerID) }
+        return true
+    }
+
+    /// Writes the journal and, when it changed, the bundle; then tells subscribers.
+    private func persist(bundleChanged: Bool) async throws {
+        let snapshot = state.withLock { $0 }
+        let document = CAJournalEncoder.encode(x509: snapshot.x509, jwt: snapshot.jwt, bundleSequence: snapshot.bundle.sequenceNumber ?? 0)
+        _ = try await store.setCAJournal(id: Self.journalID, data: try JSONEncoder().encode(document).map { $0 }, expectedVersion: nil)
+        guard bundleChanged else { return }
+        let record = BundleRecord(trustDomain: settings.trustDomain, document: snapshot.bundle.jsonRepresentation, sequenceNumber: snapshot.bundle.sequenceNumber ?? 0)
+        _ = try await store.setBundle(record)
+        for continuation in subscribers.withLock({ Array($0.values) }) {
+            continuation.yield(snapshot.bundle)
+        }
+    }
+
+    static func composeBundle(settings: Settings, x509: AuthoritySlots<X509Slot>, jwt: AuthoritySlots<JWTAuthority>, sequence: UInt64) -> SPIFFEBundle {
+        var roots: [Certificate] = []
+        for slot in x509.published {
+            for root in slot.roots where !roots.contains(root) { roots.append(root) }
+        }
+        var keys: [String: Certificate.PublicKey] = [:]
+        for authority in jwt.published { keys[authority.kid] = authority.publicKey }
+        return SPIFFEBundle(trustDomain: settings.trustDomain, x509Authorities: roots, jwtAuthorities: keys, sequenceNumber: sequence, refreshHint: settings.refreshHint)
+    }
+
+    static func makeX509(settings: Settings, keyManager: any KeyManager, now: Date) async throws -> X509Slot {
+        let keyID = "x509-ca-" + UUID().uuidString.lowercased()
+        let key = try await keyManager.generateKey(id: keyID, type: settings.caKeyType)
+        let authority: X509Authority
+        if let upstream = settings.upstream {
+            authority = try upstream.mintX509CA(trustDomain: settings.trustDomain, privateKey: key, subject: settings.caSubject, ttl: settings.caTTL, now: now)
+        } else {
+            authority = try X509Authority.selfSigned(trustDomain: settings.trustDomain, privateKey: key, subject: settings.caSubject, ttl: settings.caTTL, now: now)
+        }
+        return X509Slot(keyManagerID: keyID, certificate: authority.certificate, authority: authority, roots: authority.roots)
+    }
+
+    static func makeJWT(settings: Settings, keyManager: any KeyManager, now: Date) async throws -> JWTAuthority {
+        let keyID = "jwt-" + UUID().uuidString.lowercased()
+        let key = try await keyManager.generateKey(id: keyID, type: settings.jwtKeyType)
+        let kid = JWTAuthority.newKeyID()
+        let signingKey = try JWTSigningKey(key, keyID: kid)
+        return JWTAuthority(
+            keyManagerID: keyID,
+            kid: kid,
+            publicKey: key.publicKey,
+            signingKey: signingKey,
+            notBefore: now.addingTimeInterval(-X509Authority.notBeforeCushion),
+            notAfter: now.addingTimeInterval(Double(settings.caTTL.components.seconds))
+        )
+    }
+}

@@ -1,0 +1,76 @@
+import SPIFFE
+import SteepleDatastore
+
+/// The registration entries and attested nodes as a graph, derived from the store and never written to directly:
+/// which entries an agent is authorized for is every entry reachable from the agent's ID through parent IDs,
+/// including through node aliases (entries parented to `spiffe://<td>/spire/server` whose selectors are a subset
+/// of the agent's node selectors) — SPIRE's rule.
+struct EntryGraph: Sendable {
+    let serverID: SPIFFEID
+    private(set) var entries: [String: RegistrationEntry] = [:]
+    private var childrenByParent: [SPIFFEID: Set<String>] = [:]
+    private var aliasEntryIDs: Set<String> = []
+    private(set) var nodeSelectors: [SPIFFEID: Set<Selector>] = [:]
+
+    init(serverID: SPIFFEID) {
+        self.serverID = serverID
+    }
+
+    /// Adds or replaces an entry; returns the previous version.
+    @discardableResult
+    mutating func upsert(_ entry: RegistrationEntry) -> RegistrationEntry? {
+        let previous = remove(id: entry.id)
+        entries[entry.id] = entry
+        childrenByParent[entry.parentID, default: []].insert(entry.id)
+        if entry.parentID == serverID { aliasEntryIDs.insert(entry.id) }
+        return previous
+    }
+
+    /// Removes an entry; returns it.
+    @discardableResult
+    mutating func remove(id: String) -> RegistrationEntry? {
+        guard let entry = entries.removeValue(forKey: id) else { return nil }
+        childrenByParent[entry.parentID]?.remove(id)
+        if childrenByParent[entry.parentID]?.isEmpty == true { childrenByParent[entry.parentID] = nil }
+        aliasEntryIDs.remove(id)
+        return entry
+    }
+
+    /// Records an attested node's selectors, or forgets the node (`nil`).
+    mutating func setNode(_ id: SPIFFEID, selectors: [Selector]?) {
+        nodeSelectors[id] = selectors.map(Set.init)
+    }
+
+    /// Whether an entry is a node alias (parented to the server).
+    func isAlias(_ entry: RegistrationEntry) -> Bool { entry.parentID == serverID }
+
+    /// The entries `agentID` is authorized for, and every ID reachable from it (the agent, its aliases, and the
+    /// SPIFFE IDs of its authorized entries).
+    func authorization(for agentID: SPIFFEID) -> (entries: [String: RegistrationEntry], reachable: Set<SPIFFEID>) {
+        var result: [String: RegistrationEntry] = [:]
+        var reachable: Set<SPIFFEID> = [agentID]
+        var queue: [SPIFFEID] = [agentID]
+        if let selectors = nodeSelectors[agentID] {
+            for id in aliasEntryIDs {
+                guard let alias = entries[id], Set(alias.selectors).isSubset(of: selectors) else { continue }
+                result[id] = alias
+                if reachable.insert(alias.spiffeID).inserted { queue.append(alias.spiffeID) }
+            }
+        }
+        while let parent = queue.popLast() {
+            for id in childrenByParent[parent] ?? [] {
+                guard let entry = entries[id] else { continue }
+                result[id] = entry
+                if reachable.insert(entry.spiffeID).inserted { queue.append(entry.spiffeID) }
+            }
+        }
+        return (result, reachable)
+    }
+
+    /// Whether a change to `entry` may alter what an agent with this reachable set and these node selectors sees.
+    func concerns(_ entry: RegistrationEntry, reachable: Set<SPIFFEID>, nodeSelectors: Set<Selector>?) -> Bool {
+        if reachable.contains(entry.parentID) { return true }
+        if isAlias(entry), let nodeSelectors { return Set(entry.selectors).isSubset(of: nodeSelectors) }
+        return false
+    }
+}

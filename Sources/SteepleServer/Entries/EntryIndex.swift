@@ -1,0 +1,173 @@
+import Logging
+import SPIFFE
+import SteepleDatastore
+import Synchronization
+
+/// What one agent's sync stream receives after its snapshot: entries added or changed, and entries it lost.
+struct EntryDelta: Sendable {
+    var upserted: [RegistrationEntry] = []
+    var deletedIDs: [String] = []
+    var sequence: UInt64 = 0
+    var isEmpty: Bool { upserted.isEmpty && deletedIDs.isEmpty }
+}
+
+/// The in-memory index of entries and nodes that answers "what is agent X authorized for?" without touching the
+/// store, and pushes every committed change to the sync streams it concerns. It follows the store's change log:
+/// after a commit, the writer calls ``poke()``; the index reads the new events, applies them and fans out deltas.
+/// No timer is involved anywhere on that path.
+final class EntryIndex: Sendable {
+    private struct Subscription {
+        var continuation: AsyncStream<EntryDelta>.Continuation
+        var agentID: SPIFFEID
+        var known: [String: Int64]
+        var reachable: Set<SPIFFEID>
+    }
+
+    private struct State {
+        var graph: EntryGraph
+        var sequence: UInt64 = 0
+        var subscriptions: [UInt64: Subscription] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    private let store: any (RegistrationEntryStore & AttestedNodeStore & ChangeLogStore)
+    private let logger: Logger
+    private let state: Mutex<State>
+    private let pokes: AsyncStream<Void>
+    private let pokeContinuation: AsyncStream<Void>.Continuation
+
+    init(serverID: SPIFFEID, store: any (RegistrationEntryStore & AttestedNodeStore & ChangeLogStore), logger: Logger) {
+        self.store = store
+        self.logger = logger
+        self.state = Mutex(State(graph: EntryGraph(serverID: serverID)))
+        (pokes, pokeContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Loads every entry and node (paged), remembering the change-log position first so that nothing committed
+    /// meanwhile is missed (events are applied idempotently).
+    func load() async throws {
+        let sequence = try await store.latestSequence()
+        var graph = state.withLock { $0.graph }
+        var token: String?
+        repeat {
+            let page = try await store.listEntries(RegistrationEntryQuery(), pagination: Pagination(token: token, size: 10_000))
+            for entry in page.items { graph.upsert(entry) }
+            token = page.nextToken
+        } while token != nil
+        for node in try await store.listNodes(AttestedNodeQuery()) where !node.banned {
+            graph.setNode(node.spiffeID, selectors: node.selectors)
+        }
+        let loaded = graph
+        state.withLock {
+            $0.graph = loaded
+            $0.sequence = sequence
+        }
+        logger.info("entry index loaded", metadata: ["entries": "\(loaded.entries.count)", "sequence": "\(sequence)"])
+        try await catchUp()
+    }
+
+    /// Tells the index that something was committed. Cheap and non-blocking.
+    func poke() { pokeContinuation.yield() }
+
+    /// Follows the change log until cancelled: wakes on every poke.
+    func follow() async {
+        for await _ in pokes {
+            do {
+                try await catchUp()
+            } catch {
+                logger.error("entry index could not read the change log", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// The entries an agent is authorized for now.
+    func authorizedEntries(for agentID: SPIFFEID) -> [String: RegistrationEntry] {
+        state.withLock { $0.graph.authorization(for: agentID).entries }
+    }
+
+    /// Starts a subscription: the current authorized entries, and a stream of deltas from then on. The stream
+    /// ends when the caller stops iterating it.
+    func subscribe(agentID: SPIFFEID) -> (snapshot: [RegistrationEntry], sequence: UInt64, deltas: AsyncStream<EntryDelta>) {
+        let (stream, continuation) = AsyncStream<EntryDelta>.makeStream(bufferingPolicy: .unbounded)
+        let (snapshot, sequence, id) = state.withLock { state in
+            let authorization = state.graph.authorization(for: agentID)
+            let id = state.nextID
+            state.nextID += 1
+            state.subscriptions[id] = Subscription(
+                continuation: continuation,
+                agentID: agentID,
+                known: authorization.entries.mapValues(\.revisionNumber),
+                reachable: authorization.reachable
+            )
+            return (Array(authorization.entries.values), state.sequence, id)
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.subscriptions.removeValue(forKey: id) }
+        }
+        return (snapshot, sequence, stream)
+    }
+
+    /// The number of open subscriptions (for tests and health).
+    var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }
+
+    private func catchUp() async throws {
+        while true {
+            let after = state.withLock { $0.sequence }
+            let events = try await store.listEvents(after: after, limit: 1000)
+            guard !events.isEmpty else { return }
+            var changedEntries: [String: RegistrationEntry?] = [:]
+            var changedNodes: [SPIFFEID: AttestedNode?] = [:]
+            for event in events {
+                switch event.kind {
+                case .entryCreated, .entryUpdated, .entryDeleted:
+                    changedEntries[event.id] = try await store.fetchEntry(id: event.id)
+                case .nodeCreated, .nodeUpdated, .nodeDeleted:
+                    if let id = try? SPIFFEID(event.id) { changedNodes[id] = try await store.fetchNode(spiffeID: id) }
+                default:
+                    break
+                }
+            }
+            apply(entries: changedEntries, nodes: changedNodes, through: events.last!.seq)
+        }
+    }
+
+    private func apply(entries: [String: RegistrationEntry?], nodes: [SPIFFEID: AttestedNode?], through sequence: UInt64) {
+        let deliveries: [(AsyncStream<EntryDelta>.Continuation, EntryDelta)] = state.withLock { state in
+            guard sequence > state.sequence else { return [] }
+            state.sequence = sequence
+            var touched: [RegistrationEntry] = []
+            for (id, entry) in entries {
+                if let entry {
+                    if let previous = state.graph.upsert(entry) { touched.append(previous) }
+                    touched.append(entry)
+                } else if let previous = state.graph.remove(id: id) {
+                    touched.append(previous)
+                }
+            }
+            var touchedAgents: Set<SPIFFEID> = []
+            for (id, node) in nodes {
+                let selectors = node.flatMap { $0.banned ? nil : $0.selectors }
+                state.graph.setNode(id, selectors: selectors)
+                touchedAgents.insert(id)
+            }
+            var deliveries: [(AsyncStream<EntryDelta>.Continuation, EntryDelta)] = []
+            for (key, subscription) in state.subscriptions {
+                let selectors = state.graph.nodeSelectors[subscription.agentID]
+                let concerned = touchedAgents.contains(subscription.agentID)
+                    || touched.contains { state.graph.concerns($0, reachable: subscription.reachable, nodeSelectors: selectors) }
+                guard concerned else { continue }
+                let authorization = state.graph.authorization(for: subscription.agentID)
+                var delta = EntryDelta(sequence: sequence)
+                for (id, entry) in authorization.entries where subscription.known[id] != entry.revisionNumber || entries[id] != nil {
+                    delta.upserted.append(entry)
+                }
+                delta.deletedIDs = subscription.known.keys.filter { authorization.entries[$0] == nil }.sorted()
+                state.subscriptions[key]?.known = authorization.entries.mapValues(\.revisionNumber)
+                state.subscriptions[key]?.reachable = authorization.reachable
+                if !delta.isEmpty { deliveries.append((subscription.continuation, delta)) }
+            }
+            return deliveries
+        }
+        for (continuation, delta) in deliveries { continuation.yield(delta) }
+    }
+}

@@ -1,0 +1,88 @@
+import SPIFFE
+import SPIFFECA
+import SteepleDatastore
+
+/// The rules a registration entry must meet before anything is stored. Each failure names the field, what was
+/// wrong and what would be right; nothing is normalised (SPEC §1).
+struct EntryValidator: Sendable {
+    let trustDomain: TrustDomain
+    /// The longest TTL the CA could ever honour (its lifetime).
+    let maximumTTLSeconds: Int
+
+    var serverID: SPIFFEID { try! SPIFFEID(trustDomain: trustDomain, path: "/spire/server") }
+
+    struct Failure: Error, Sendable {
+        let message: String
+    }
+
+    func validate(_ entry: RegistrationEntry) throws(Failure) {
+        guard entry.spiffeID.isMember(of: trustDomain) else {
+            throw Failure(message: "spiffe_id \(entry.spiffeID) is not in trust domain \(trustDomain): entries may only name IDs of this server's trust domain")
+        }
+        guard entry.spiffeID.hasPath else {
+            throw Failure(message: "spiffe_id \(entry.spiffeID) has no path: a workload or alias ID needs one, as in \(trustDomain.idString)/web")
+        }
+        guard !Self.isReserved(entry.spiffeID) else {
+            throw Failure(message: "spiffe_id \(entry.spiffeID) is under the reserved /spire path: choose another path")
+        }
+        guard entry.parentID.isMember(of: trustDomain) else {
+            throw Failure(message: "parent_id \(entry.parentID) is not in trust domain \(trustDomain)")
+        }
+        guard entry.parentID.hasPath else {
+            throw Failure(message: "parent_id \(entry.parentID) has no path: use an agent ID, an alias ID or \(serverID) for node entries")
+        }
+        guard !entry.selectors.isEmpty else {
+            throw Failure(message: "entry has no selectors: give at least one, as in unix:uid:1000")
+        }
+        guard entry.x509SVIDTTL >= 0, entry.jwtSVIDTTL >= 0 else {
+            throw Failure(message: "TTLs must be zero (server default) or positive seconds")
+        }
+        guard entry.x509SVIDTTL <= maximumTTLSeconds else {
+            throw Failure(message: "x509_svid_ttl of \(entry.x509SVIDTTL) s exceeds the CA lifetime of \(maximumTTLSeconds) s (ca_ttl): the CA could never honour it")
+        }
+        guard entry.jwtSVIDTTL <= maximumTTLSeconds else {
+            throw Failure(message: "jwt_svid_ttl of \(entry.jwtSVIDTTL) s exceeds the CA lifetime of \(maximumTTLSeconds) s (ca_ttl): the CA could never honour it")
+        }
+        for name in entry.dnsNames {
+            try Self.validateDNSName(name)
+        }
+        for federated in entry.federatesWith where federated == trustDomain {
+            throw Failure(message: "federates_with names this server's own trust domain \(trustDomain): list only other trust domains")
+        }
+        guard entry.hint.utf8.count <= 1024 else {
+            throw Failure(message: "hint is \(entry.hint.utf8.count) bytes: at most 1024 are allowed (Workload API §5.2.1)")
+        }
+        guard Self.isValidEntryID(entry.id) else {
+            throw Failure(message: "entry ID \"\(entry.id)\" is invalid: use 1 to 255 characters of letters, digits, '.', '-' and '_'")
+        }
+    }
+
+    /// `/spire` and everything under it belong to the server and agents (SPIRE's `IsReservedPath`).
+    static func isReserved(_ id: SPIFFEID) -> Bool {
+        id.path == "/spire" || id.path.hasPrefix("/spire/")
+    }
+
+    static func isValidEntryID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 255
+            && id.utf8.allSatisfy { b in
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x2D || b == 0x5F
+            }
+    }
+
+    /// A DNS SAN: labels of letters, digits and '-', not starting or ending with '-', 1–63 bytes each, at most 253
+    /// in all; a leading `*` label is allowed (wildcard).
+    static func validateDNSName(_ name: String) throws(Failure) {
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        let valid = !name.isEmpty && name.utf8.count <= 253
+            && labels.enumerated().allSatisfy { index, label in
+                if index == 0 && label == "*" && labels.count > 1 { return true }
+                return !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.utf8.allSatisfy { b in
+                        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D
+                    }
+            }
+        guard valid else {
+            throw Failure(message: "DNS name \"\(name)\" is invalid: expected labels of letters, digits and '-' separated by dots, optionally starting with '*.'")
+        }
+    }
+}
