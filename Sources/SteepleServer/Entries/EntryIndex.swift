@@ -8,7 +8,11 @@ struct EntryDelta: Sendable {
     var upserted: [RegistrationEntry] = []
     var deletedIDs: [String] = []
     var sequence: UInt64 = 0
-    var isEmpty: Bool { upserted.isEmpty && deletedIDs.isEmpty }
+    /// A bundle (own or federated) changed.
+    var bundlesChanged = false
+    /// The agent was evicted or banned: the stream must end.
+    var revoked = false
+    var isEmpty: Bool { upserted.isEmpty && deletedIDs.isEmpty && !bundlesChanged && !revoked }
 }
 
 /// The in-memory index of entries and nodes that answers "what is agent X authorized for?" without touching the
@@ -87,7 +91,7 @@ final class EntryIndex: Sendable {
 
     /// Starts a subscription: the current authorized entries, and a stream of deltas from then on. The stream
     /// ends when the caller stops iterating it.
-    func subscribe(agentID: SPIFFEID) -> (snapshot: [RegistrationEntry], sequence: UInt64, deltas: AsyncStream<EntryDelta>) {
+    func subscribe(agentID: SPIFFEID) -> (snapshot: [RegistrationEntry], sequence: UInt64, deltas: AsyncStream<EntryDelta>, cancel: @Sendable () -> Void) {
         let (stream, continuation) = AsyncStream<EntryDelta>.makeStream(bufferingPolicy: .unbounded)
         let (snapshot, sequence, id) = state.withLock { state in
             let authorization = state.graph.authorization(for: agentID)
@@ -104,7 +108,7 @@ final class EntryIndex: Sendable {
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.subscriptions.removeValue(forKey: id) }
         }
-        return (snapshot, sequence, stream)
+        return (snapshot, sequence, stream, { continuation.finish() })
     }
 
     /// The number of open subscriptions (for tests and health).
@@ -117,21 +121,24 @@ final class EntryIndex: Sendable {
             guard !events.isEmpty else { return }
             var changedEntries: [String: RegistrationEntry?] = [:]
             var changedNodes: [SPIFFEID: AttestedNode?] = [:]
+            var bundlesChanged = false
             for event in events {
                 switch event.kind {
                 case .entryCreated, .entryUpdated, .entryDeleted:
                     changedEntries[event.id] = try await store.fetchEntry(id: event.id)
                 case .nodeCreated, .nodeUpdated, .nodeDeleted:
                     if let id = try? SPIFFEID(event.id) { changedNodes[id] = try await store.fetchNode(spiffeID: id) }
+                case .bundleCreated, .bundleUpdated, .bundleDeleted:
+                    bundlesChanged = true
                 default:
                     break
                 }
             }
-            apply(entries: changedEntries, nodes: changedNodes, through: events.last!.seq)
+            apply(entries: changedEntries, nodes: changedNodes, bundlesChanged: bundlesChanged, through: events.last!.seq)
         }
     }
 
-    private func apply(entries: [String: RegistrationEntry?], nodes: [SPIFFEID: AttestedNode?], through sequence: UInt64) {
+    private func apply(entries: [String: RegistrationEntry?], nodes: [SPIFFEID: AttestedNode?], bundlesChanged: Bool, through sequence: UInt64) {
         let deliveries: [(AsyncStream<EntryDelta>.Continuation, EntryDelta)] = state.withLock { state in
             guard sequence > state.sequence else { return [] }
             state.sequence = sequence
@@ -145,19 +152,28 @@ final class EntryIndex: Sendable {
                 }
             }
             var touchedAgents: Set<SPIFFEID> = []
+            var revokedAgents: Set<SPIFFEID> = []
             for (id, node) in nodes {
+                if node == nil || node?.banned == true { revokedAgents.insert(id) }
                 let selectors = node.flatMap { $0.banned ? nil : $0.selectors }
                 state.graph.setNode(id, selectors: selectors)
                 touchedAgents.insert(id)
             }
             var deliveries: [(AsyncStream<EntryDelta>.Continuation, EntryDelta)] = []
             for (key, subscription) in state.subscriptions {
+                if revokedAgents.contains(subscription.agentID) {
+                    deliveries.append((subscription.continuation, EntryDelta(sequence: sequence, revoked: true)))
+                    continue
+                }
                 let selectors = state.graph.nodeSelectors[subscription.agentID]
                 let concerned = touchedAgents.contains(subscription.agentID)
                     || touched.contains { state.graph.concerns($0, reachable: subscription.reachable, nodeSelectors: selectors) }
-                guard concerned else { continue }
+                guard concerned else {
+                    if bundlesChanged { deliveries.append((subscription.continuation, EntryDelta(sequence: sequence, bundlesChanged: true))) }
+                    continue
+                }
                 let authorization = state.graph.authorization(for: subscription.agentID)
-                var delta = EntryDelta(sequence: sequence)
+                var delta = EntryDelta(sequence: sequence, bundlesChanged: bundlesChanged)
                 for (id, entry) in authorization.entries where subscription.known[id] != entry.revisionNumber || entries[id] != nil {
                     delta.upserted.append(entry)
                 }

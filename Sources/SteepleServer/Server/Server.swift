@@ -1,4 +1,18 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
 package import Logging
+import SPIFFE
+import SPIFFECA
+import ServiceLifecycle
+import UnixSignals
+import SteepleDatastore
+import SteepleDatastoreSQLite
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The composition root of `steeple-server run`: opens the datastore, loads or creates the CA, and runs the
 /// admin API, the agent API, the CA rotation and the health listener as one service group until a signal stops it.
@@ -13,6 +27,73 @@ package struct Server: Sendable {
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
     package func run() async throws {
-        fatalError("Server.run is being written")
+        let now: @Sendable () -> Date = { Date() }
+        try UnixSocketPath.makeDirectories(configuration.dataDirectory, mode: 0o700)
+        let store = try SQLiteDatastore(path: configuration.sqlitePath, now: now)
+        let keyManager: any KeyManager
+        switch configuration.keyManager {
+        case .disk(let path): keyManager = try DiskKeyManager(path: path ?? configuration.dataDirectory + "/keys.json")
+        case .memory: keyManager = InMemoryKeyManager()
+        }
+        let upstream = try configuration.upstreamAuthority.map {
+            try DiskUpstreamAuthority(certFilePath: $0.certFilePath, keyFilePath: $0.keyFilePath, bundleFilePath: $0.bundleFilePath)
+        }
+        let settings = CAManager.Settings(
+            trustDomain: configuration.trustDomain,
+            caTTL: configuration.caTTL,
+            caKeyType: configuration.caKeyType,
+            jwtKeyType: configuration.effectiveJWTKeyType,
+            caSubject: configuration.caSubject,
+            upstream: upstream
+        )
+        let ca = try await CAManager.start(settings: settings, keyManager: keyManager, store: store, logger: logger, now: now())
+        let serverID = try SPIFFEID(trustDomain: configuration.trustDomain, path: "/spire/server")
+        let index = EntryIndex(serverID: serverID, store: store, logger: logger)
+        try await index.load()
+        let core = ServerCore(
+            trustDomain: configuration.trustDomain,
+            store: store,
+            ca: ca,
+            index: index,
+            defaultX509SVIDTTL: configuration.defaultX509SVIDTTL,
+            defaultJWTSVIDTTL: configuration.defaultJWTSVIDTTL,
+            agentTTL: configuration.effectiveAgentTTL,
+            jwtIssuer: configuration.jwtIssuer,
+            logger: logger,
+            now: now
+        )
+
+        try UnixSocketPath.prepare(configuration.socketPath)
+        let admin = GRPCServer(
+            transport: HTTP2ServerTransport.Posix(
+                address: .unixDomainSocket(path: configuration.socketPath),
+                transportSecurity: .plaintext
+            ),
+            services: [AdminAPIService(core: core)]
+        )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: GRPCServerService(server: admin), serviceName: "admin-api"),
+            .init(service: CARotationService(ca: ca, logger: logger, now: now), serviceName: "ca-rotation"),
+            .init(service: EntryIndexService(index: index), serviceName: "entry-index"),
+        ]
+        services += try AgentAPIServer.services(core: core, configuration: configuration)
+        if configuration.healthChecks.listenerEnabled {
+            services.append(.init(service: HealthHTTPServer(core: core, configuration: configuration.healthChecks, logger: logger), serviceName: "health"))
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        logger.info("server starting", metadata: [
+            "trust_domain": "\(configuration.trustDomain)",
+            "admin_socket": "\(configuration.socketPath)",
+            "agent_api": "\(configuration.bindAddress):\(configuration.bindPort)",
+            "data_dir": "\(configuration.dataDirectory)",
+        ])
+        try await group.run()
+        logger.info("server stopped")
     }
 }

@@ -1,0 +1,62 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import NIOCore
+import NIOSSL
+import SPIFFE
+import SteepleServerAPIProto
+import ServiceLifecycle
+
+/// Builds the agent API listener: gRPC over TCP with TLS, presenting the server's SVID. TLS accepts any client
+/// certificate chain (agents attest with a throwaway self-signed one, since they have no SVID yet); every call but
+/// `AttestAgent` then authenticates the presented chain as an agent SVID against the current bundle
+/// (``AgentAuthenticator``), which also follows CA rotation without touching the listener.
+enum AgentAPIServer {
+    static func services(core: ServerCore, configuration: ServerConfiguration) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let source = try ServerSVIDSource(core: core)
+        var attestors: [String: any NodeAttestor] = [:]
+        if configuration.nodeAttestors.joinToken {
+            attestors["join_token"] = JoinTokenAttestor(trustDomain: core.trustDomain, store: core.store, now: core.now)
+        }
+        if let x509pop = configuration.nodeAttestors.x509pop {
+            var roots: [Certificate] = []
+            for path in x509pop.caBundlePaths {
+                guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw ServerStartError(message: "x509pop ca_bundle_path \(path) cannot be read")
+                }
+                do {
+                    roots += try X509Bundle(trustDomain: core.trustDomain, pem: pem).x509Authorities
+                } catch {
+                    throw ServerStartError(message: "x509pop ca_bundle_path \(path): \(error.message)")
+                }
+            }
+            attestors["x509pop"] = X509PoPAttestor(trustDomain: core.trustDomain, roots: roots, pathTemplate: x509pop.agentPathTemplate, now: core.now)
+        }
+        let tls = try HTTP2ServerTransport.Posix.TransportSecurity.tls(certificateReloader: source) { config in
+            config.clientCertificateVerification = .noHostnameVerification
+            config.customVerificationCallback = { certificates, promise in
+                // Accept any chain here; AgentAuthenticator verifies it per call against the live bundle.
+                promise.succeed(.certificateVerified(VerificationMetadata(ValidatedCertificateChain(certificates))))
+            }
+        }
+        let server = GRPCServer(
+            transport: HTTP2ServerTransport.Posix(
+                address: .ipv4(host: configuration.bindAddress, port: configuration.bindPort),
+                transportSecurity: tls
+            ),
+            services: [AgentAPIService(core: core, attestors: attestors)]
+        )
+        return [
+            .init(service: GRPCServerService(server: server), serviceName: "agent-api"),
+            .init(service: ServerSVIDRotationService(source: source, core: core), serviceName: "server-svid"),
+        ]
+    }
+}
+
+/// A start-up failure that names the setting at fault.
+struct ServerStartError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+import X509
+import Foundation

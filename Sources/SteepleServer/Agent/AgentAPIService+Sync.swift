@@ -1,0 +1,69 @@
+import GRPCCore
+import SPIFFE
+import SteepleDatastore
+import SteepleServerAPIProto
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+extension AgentAPIService {
+    /// Entries per message of the snapshot: far below gRPC's 4 MB message limit, so any number of entries syncs.
+    static let snapshotPageSize = 1000
+
+    /// Sends the agent its authorized entries and the bundles (in pages), then every change as the index applies
+    /// it. Never ends on its own: only when the agent goes away (RPC cancelled) or is evicted/banned.
+    func syncEntries(
+        request _: Steeple_Server_V1_SyncEntriesRequest,
+        response: RPCWriter<Steeple_Server_V1_SyncEntriesResponse>,
+        context: GRPCCore.ServerContext
+    ) async throws {
+        let node = try await authenticator.authenticate(context)
+        let subscription = core.index.subscribe(agentID: node.spiffeID)
+        try await withRPCCancellationHandler {
+            let snapshot = subscription.snapshot.sorted { $0.id < $1.id }
+            var offset = 0
+            repeat {
+                var message = Steeple_Server_V1_SyncEntriesResponse()
+                message.snapshot = true
+                message.sequence = subscription.sequence
+                let end = min(offset + Self.snapshotPageSize, snapshot.count)
+                message.upserted = snapshot[offset..<end].map(\.proto)
+                if offset == 0 { try await attachBundles(to: &message, agentID: node.spiffeID) }
+                message.snapshotComplete = end == snapshot.count
+                try await response.write(message)
+                offset = end
+            } while offset < snapshot.count
+            for await delta in subscription.deltas {
+                if delta.revoked {
+                    throw RPCError(code: .permissionDenied, message: "agent \(node.spiffeID) was evicted or banned")
+                }
+                var message = Steeple_Server_V1_SyncEntriesResponse()
+                message.sequence = delta.sequence
+                message.upserted = delta.upserted.map(\.proto)
+                message.deletedEntryIds = delta.deletedIDs
+                let federationChanged = delta.upserted.contains { !$0.federatesWith.isEmpty }
+                if delta.bundlesChanged || federationChanged { try await attachBundles(to: &message, agentID: node.spiffeID) }
+                try await response.write(message)
+            }
+        } onCancelRPC: {
+            subscription.cancel()
+        }
+    }
+
+    /// Adds the own bundle and the federated bundles the agent's entries federate with.
+    private func attachBundles(to message: inout Steeple_Server_V1_SyncEntriesResponse, agentID: SPIFFEID) async throws {
+        message.bundle = Steeple_Server_V1_Bundle(core.ca.bundle)
+        let needed = Set(core.index.authorizedEntries(for: agentID).values.flatMap(\.federatesWith))
+        for trustDomain in needed.sorted() {
+            guard let record = try await storeCall({ try await core.store.fetchBundle(trustDomain: trustDomain) }) else { continue }
+            var bundle = Steeple_Server_V1_Bundle()
+            bundle.trustDomain = trustDomain.name
+            bundle.spiffeBundleJson = Data(record.document)
+            bundle.sequenceNumber = record.sequenceNumber
+            message.federatedBundles.append(bundle)
+        }
+    }
+}

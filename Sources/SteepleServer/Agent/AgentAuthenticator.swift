@@ -1,0 +1,45 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SPIFFE
+import SteepleDatastore
+import X509
+
+/// Authenticates the caller of an agent API call by the X509-SVID it presented in the TLS handshake: the chain
+/// must verify against the trust domain's bundle, name an agent (`/spire/agent/…`), belong to an attested node that
+/// is not banned, and be the node's current (or just renewed) SVID — an evicted or superseded SVID is refused.
+struct AgentAuthenticator: Sendable {
+    let core: ServerCore
+
+    func authenticate(_ context: GRPCCore.ServerContext) async throws -> AttestedNode {
+        guard let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
+            let chain = transport.peerCertificateChain.map(Array.init) ?? transport.peerCertificate.map({ [$0] }),
+            !chain.isEmpty
+        else {
+            throw RPCError(code: .unauthenticated, message: "no client certificate: present the agent's X509-SVID")
+        }
+        let verified: VerifiedX509SVIDChain
+        do {
+            verified = try await X509SVIDVerifier.verify(chain: chain, bundles: core.ca.bundle, at: core.now())
+        } catch {
+            throw RPCError(code: .unauthenticated, message: "agent SVID rejected: \(error.message)")
+        }
+        guard verified.id.path.hasPrefix("/spire/agent/") else {
+            throw RPCError(code: .permissionDenied, message: "\(verified.id) is not an agent ID")
+        }
+        guard let node = try await storeCall({ try await core.store.fetchNode(spiffeID: verified.id) }) else {
+            throw RPCError(code: .permissionDenied, message: "agent \(verified.id) is not attested (evicted?): it must attest again")
+        }
+        guard !node.banned else {
+            throw RPCError(code: .permissionDenied, message: "agent \(verified.id) is banned")
+        }
+        let serial = Self.serialString(chain[0])
+        guard serial == node.certSerialNumber || serial == node.newCertSerialNumber else {
+            throw RPCError(code: .permissionDenied, message: "agent SVID is not the current one for \(verified.id)")
+        }
+        return node
+    }
+
+    static func serialString(_ certificate: Certificate) -> String {
+        certificate.serialNumber.bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+}

@@ -1,0 +1,82 @@
+import Logging
+import NIOCertificateReloading
+import NIOSSL
+import SPIFFE
+import SPIFFECA
+import ServiceLifecycle
+import Synchronization
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The server's own X509-SVID (`spiffe://<td>/spire/server`), presented on the agent API. It is renewed at half
+/// its life (and whenever the CA's active authority changes), and handed to new TLS handshakes through NIO's
+/// certificate-reloader hook, so the listener never restarts.
+final class ServerSVIDSource: CertificateReloader, Sendable {
+    private let core: ServerCore
+    private let current: Mutex<(svid: X509SVID, override: NIOSSLContextConfigurationOverride)>
+
+    init(core: ServerCore) throws {
+        self.core = core
+        let svid = try Self.mint(core)
+        self.current = Mutex((svid, try Self.override(for: svid)))
+    }
+
+    var svid: X509SVID { current.withLock { $0.svid } }
+
+    var sslContextConfigurationOverride: NIOSSLContextConfigurationOverride { current.withLock { $0.override } }
+
+    /// Re-issues the SVID.
+    func renew() throws {
+        let svid = try Self.mint(core)
+        let override = try Self.override(for: svid)
+        current.withLock { $0 = (svid, override) }
+        core.logger.debug("server SVID renewed", metadata: ["expires_at": "\(svid.expiresAt)"])
+    }
+
+    static func mint(_ core: ServerCore) throws -> X509SVID {
+        let key = CAKeyType.ecP256.generate()
+        let chain = try core.signX509SVID(id: core.serverID, publicKey: key.publicKey, ttlSeconds: 0, dnsNames: [])
+        return try X509SVID(certificates: chain, privateKey: key)
+    }
+
+    static func override(for svid: X509SVID) throws -> NIOSSLContextConfigurationOverride {
+        var override = NIOSSLContextConfigurationOverride()
+        override.certificateChain = try X509Bundle(trustDomain: svid.id.trustDomain, x509Authorities: svid.certificates)
+            .x509Authorities
+            .map { certificate in
+                .certificate(try NIOSSLCertificate(bytes: X509Bundle(trustDomain: svid.id.trustDomain, x509Authorities: [certificate]).derRepresentation, format: .der))
+            }
+        override.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: svid.privateKeyDER, format: .der))
+        return override
+    }
+}
+
+/// Renews the server SVID at half its life, and at once when the CA's active authority changes.
+struct ServerSVIDRotationService: Service {
+    let source: ServerSVIDSource
+    let core: ServerCore
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let svid = source.svid
+                let halfLife = svid.leaf.notValidBefore.addingTimeInterval(svid.expiresAt.timeIntervalSince(svid.leaf.notValidBefore) / 2)
+                let wait = min(max(halfLife.timeIntervalSince(core.now()), 0.05), 30)
+                try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                let authorityChanged = core.ca.certificateAuthority.x509Authority.certificate.subject != source.svid.leaf.issuer
+                if core.now() >= halfLife || authorityChanged {
+                    do {
+                        try source.renew()
+                    } catch {
+                        core.logger.error("server SVID renewal failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        }
+    }
+}

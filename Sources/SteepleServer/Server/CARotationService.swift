@@ -1,0 +1,42 @@
+import Logging
+import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Drives the CA's rotation: sleeps exactly until the next step falls due (checking at least every minute, so a
+/// changed wall clock is noticed), applies it, repeats. No ticking every few seconds.
+struct CARotationService: Service {
+    let ca: CAManager
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let wait = min(max(ca.nextRotationEvent.timeIntervalSince(now()), 0.05), 60)
+                try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                do {
+                    try await ca.rotate(now: now())
+                } catch {
+                    logger.error("CA rotation failed; retrying", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: .seconds(5))
+                }
+            }
+        }
+    }
+}
+
+/// Keeps the entry index following the change log until shutdown.
+struct EntryIndexService: Service {
+    let index: EntryIndex
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            await index.follow()
+        }
+    }
+}
