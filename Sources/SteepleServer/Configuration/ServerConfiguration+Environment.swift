@@ -6,8 +6,8 @@ extension ServerConfiguration {
     /// - `$$` stands for a literal `$`; other one-character shell names (`$1`, `$*`, `$#`, `$@`, `$!`, `$?`, `$-`) are
     ///   looked up like any name.
     /// - An unset variable expands to the empty string.
-    /// - A `$` followed by anything else (a space, `.`, the end of the text) is kept; `${}` and an unterminated `${` are
-    ///   removed, as Go does.
+    /// - A `$` followed by anything else (a space, `.`, the end of the text) is kept; `${}` and an unterminated
+    ///   `${` are removed, as Go does.
     ///
     /// The library never reads the process environment itself: the executable passes it in.
     /// - Parameters:

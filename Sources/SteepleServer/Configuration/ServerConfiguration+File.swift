@@ -18,8 +18,9 @@ import SteepleConfig
 ///   `max_idle_conns`, `max_open_conns`;
 /// - any plugin with `enabled = false`, whatever its type and name.
 ///
-/// `disable_jwt_svids = false` is accepted; `disable_jwt_svids = true` is an ``ServerConfigurationError/Code/unsupportedValue``
-/// error, because ignoring it would issue JWT-SVIDs the operator asked not to issue.
+/// `disable_jwt_svids = false` is accepted; `disable_jwt_svids = true` is an
+/// ``ServerConfigurationError/Code/unsupportedValue`` error, because ignoring it would issue JWT-SVIDs the operator
+/// asked not to issue.
 extension ServerConfiguration {
     /// The keys of `server { … }` that Steeple reads.
     package static let serverKeys: Set<String> = [
@@ -76,7 +77,9 @@ extension ServerConfiguration {
     ) throws(ServerConfigurationError) {
         let bytes = try Self.readFile(path)
         if let environment, let text = String(validating: bytes, as: UTF8.self) {
-            try self.init(parsing: Self.expandingEnvironment(in: text, environment: environment), path: path, overrides: overrides)
+            try self.init(
+                parsing: Self.expandingEnvironment(in: text, environment: environment), path: path, overrides: overrides
+            )
         } else {
             // Invalid UTF-8 is left to the parser, which reports the position of the first bad byte.
             try self.init(parsing: bytes, path: path, overrides: overrides)

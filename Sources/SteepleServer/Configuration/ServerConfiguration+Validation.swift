@@ -3,9 +3,9 @@ import SteepleConfig
 extension ServerConfiguration {
     /// The longest Unix socket path the platform's `sockaddr_un` holds, without the terminating NUL.
     #if canImport(Darwin)
-    package static let maximumSocketPathLength = 103
+        package static let maximumSocketPathLength = 103
     #else
-    package static let maximumSocketPathLength = 107
+        package static let maximumSocketPathLength = 107
     #endif
 
     /// Checks the rules that span values or depend on the final, overridden settings:
@@ -43,7 +43,9 @@ extension ServerConfiguration {
 
         try requireNonEmpty(healthChecks.bindAddress, "health_checks.bind_address")
         try requirePort(healthChecks.bindPort, "health_checks.bind_port")
-        for (path, key) in [(healthChecks.livePath, "health_checks.live_path"), (healthChecks.readyPath, "health_checks.ready_path")]
+        for (path, key) in [
+            (healthChecks.livePath, "health_checks.live_path"), (healthChecks.readyPath, "health_checks.ready_path"),
+        ]
         where !path.hasPrefix("/") {
             throw invalid(key, "expected a path starting with /, such as /live, found \"\(path)\"")
         }
@@ -52,7 +54,8 @@ extension ServerConfiguration {
             let section = "plugins.NodeAttestor \"x509pop\".plugin_data"
             if x509pop.caBundlePaths.isEmpty || x509pop.caBundlePaths.contains(where: \.isEmpty) {
                 let key = settingSources["\(section).ca_bundle_paths"] != nil ? "ca_bundle_paths" : "ca_bundle_path"
-                throw invalid("\(section).\(key)", "expected the paths of PEM files of CA certificates, found an empty path")
+                throw invalid(
+                    "\(section).\(key)", "expected the paths of PEM files of CA certificates, found an empty path")
             }
             try requireNonEmpty(x509pop.agentPathTemplate, "\(section).agent_path_template")
         }
@@ -79,9 +82,10 @@ extension ServerConfiguration {
     private func requireWithinCATTL(_ ttl: Duration, _ key: String) throws(ServerConfigurationError) {
         guard ttl > caTTL else { return }
         let name = Self.displayName(key)
+        let caTTLText = GoDuration.format(caTTL) + origin(of: "server.ca_ttl")
         throw invalid(
             key,
-            "\(name) (\(GoDuration.format(ttl))) is longer than ca_ttl (\(GoDuration.format(caTTL))\(origin(of: "server.ca_ttl"))): "
+            "\(name) (\(GoDuration.format(ttl))) is longer than ca_ttl (\(caTTLText)): "
                 + "an SVID cannot outlive the CA that signs it; raise ca_ttl or lower \(name)")
     }
 

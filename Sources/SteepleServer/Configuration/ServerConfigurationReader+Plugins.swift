@@ -18,7 +18,9 @@ extension ServerConfigurationReader {
     ]
 
     /// The keys of a plugin block itself, around `plugin_data`.
-    static let pluginKeys: Set<String> = ["enabled", "plugin_data", "plugin_cmd", "plugin_checksum", "plugin_data_file"]
+    static let pluginKeys: Set<String> = [
+        "enabled", "plugin_data", "plugin_cmd", "plugin_checksum", "plugin_data_file",
+    ]
 
     /// `database_type` values SPIRE supports that Steeple does not have yet.
     static let plannedDatabaseTypes: Set<String> = ["postgres", "mysql", "aws_postgres", "aws_mysql"]
@@ -33,34 +35,11 @@ extension ServerConfigurationReader {
             let body = block.body
             let key = "plugins.\(block.displayName)"
             if try format(body.bool("enabled")) == false {
-                ignored.append(IgnoredSetting(key: key, position: block.position, reason: "disabled with enabled = false"))
+                ignored.append(
+                    IgnoredSetting(key: key, position: block.position, reason: "disabled with enabled = false"))
                 continue
             }
-            for external in ["plugin_cmd", "plugin_checksum"] {
-                if let entry = body.entries.first(where: { $0.key == external }) {
-                    throw ServerConfigurationError(
-                        .unsupportedPlugin, at: entry.position, in: path,
-                        "\(external) in \(block.displayName): external plugins are not supported; "
-                            + "Steeple has built-in plugins only: \(Self.catalogSummary)")
-                }
-            }
-            guard let names = Self.catalog.first(where: { $0.type == block.type })?.names else {
-                throw ServerConfigurationError(
-                    .unsupportedPlugin, at: block.position, in: path,
-                    "plugin type \"\(block.type)\" is not supported; supported plugins: \(Self.catalogSummary)")
-            }
-            guard names.contains(name) else {
-                throw ServerConfigurationError(
-                    .unsupportedPlugin, at: block.labelPositions[0], in: path,
-                    "\(block.type) plugin \"\(name)\" is not supported; supported \(block.type) plugins: "
-                        + names.map { "\"\($0)\"" }.joined(separator: ", "))
-            }
-            if let entry = body.entries.first(where: { $0.key == "plugin_data_file" }) {
-                throw ServerConfigurationError(
-                    .unsupportedValue, at: entry.position, in: path,
-                    "plugin_data_file in \(block.displayName) is not supported yet: write the settings inline in plugin_data { … }")
-            }
-            try format(body.rejectUnknownKeys(allowed: Self.pluginKeys, context: block.displayName))
+            try checkCatalog(block)
 
             let kind = block.type == "NodeAttestor" ? block.displayName : block.type
             if let first = firstOfKind[kind] {
@@ -94,8 +73,40 @@ extension ServerConfigurationReader {
         }
     }
 
+    /// Rejects external plugins, types and names outside the catalog, `plugin_data_file`, and unknown plugin keys.
+    private func checkCatalog(_ block: ConfigBlock) throws(ServerConfigurationError) {
+        for external in ["plugin_cmd", "plugin_checksum"] {
+            if let entry = block.body.entries.first(where: { $0.key == external }) {
+                throw ServerConfigurationError(
+                    .unsupportedPlugin, at: entry.position, in: path,
+                    "\(external) in \(block.displayName): external plugins are not supported; "
+                        + "Steeple has built-in plugins only: \(Self.catalogSummary)")
+            }
+        }
+        guard let names = Self.catalog.first(where: { $0.type == block.type })?.names else {
+            throw ServerConfigurationError(
+                .unsupportedPlugin, at: block.position, in: path,
+                "plugin type \"\(block.type)\" is not supported; supported plugins: \(Self.catalogSummary)")
+        }
+        guard names.contains(block.labels[0]) else {
+            throw ServerConfigurationError(
+                .unsupportedPlugin, at: block.labelPositions[0], in: path,
+                "\(block.type) plugin \"\(block.labels[0])\" is not supported; supported \(block.type) plugins: "
+                    + names.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        if let entry = block.body.entries.first(where: { $0.key == "plugin_data_file" }) {
+            throw ServerConfigurationError(
+                .unsupportedValue, at: entry.position, in: path,
+                "plugin_data_file in \(block.displayName) is not supported yet: "
+                    + "write the settings inline in plugin_data { … }")
+        }
+        try format(block.body.rejectUnknownKeys(allowed: Self.pluginKeys, context: block.displayName))
+    }
+
     /// `DataStore "sql"`: only `database_type = "sqlite3"`; `connection_string` is the database file.
-    private mutating func dataStore(_ data: ConfigBody, section: String) throws(ServerConfigurationError) -> DataStoreConfiguration {
+    private mutating func dataStore(
+        _ data: ConfigBody, section: String
+    ) throws(ServerConfigurationError) -> DataStoreConfiguration {
         if let (type, position) = try databaseType(data) {
             if Self.plannedDatabaseTypes.contains(type) {
                 throw ServerConfigurationError(
@@ -106,8 +117,8 @@ extension ServerConfigurationReader {
             guard type == "sqlite3" else {
                 throw ServerConfigurationError(
                     .invalidValue, at: position, in: path,
-                    "invalid value for \"database_type\": expected \"sqlite3\" (postgres and mysql are not supported yet), "
-                        + "found \"\(type)\"")
+                    "invalid value for \"database_type\": expected \"sqlite3\" "
+                        + "(postgres and mysql are not supported yet), found \"\(type)\"")
             }
         }
         let present = try format(
@@ -148,7 +159,8 @@ extension ServerConfigurationReader {
         let blocks = try format(data.blocks("database_type", labels: 1))
         guard let block = blocks.first else {
             throw ServerConfigurationError(
-                .invalidValue, at: entry.position, in: path, "invalid value for \"database_type\": expected \"sqlite3\"")
+                .invalidValue, at: entry.position, in: path, "invalid value for \"database_type\": expected \"sqlite3\""
+            )
         }
         return (block.labels[0], block.labelPositions[0])
     }
@@ -190,7 +202,9 @@ extension ServerConfigurationReader {
         }
         let single = try string(data, "ca_bundle_path", in: section)
         let list = try format(data.stringList("ca_bundle_paths"))
-        if list != nil { sources["\(section).ca_bundle_paths"] = data.attribute("ca_bundle_paths").map { .file($0.value.position) } }
+        if list != nil {
+            sources["\(section).ca_bundle_paths"] = data.attribute("ca_bundle_paths").map { .file($0.value.position) }
+        }
         let paths: [String]
         switch (single, list) {
         case (let single?, nil):
@@ -204,7 +218,8 @@ extension ServerConfigurationReader {
         case (nil, nil):
             throw ServerConfigurationError(
                 .missingKey, at: data.position, in: path,
-                "missing required key \"ca_bundle_path\" (or \"ca_bundle_paths\") in plugin_data of \(block.displayName)")
+                "missing required key \"ca_bundle_path\" (or \"ca_bundle_paths\") "
+                    + "in plugin_data of \(block.displayName)")
         }
         var configuration = X509PoPConfiguration(caBundlePaths: paths)
         if let template = try string(data, "agent_path_template", in: section) {

@@ -24,14 +24,17 @@ struct ServerConfigurationReader {
 
     mutating func read(_ root: ConfigBody) throws(ServerConfigurationError) -> ServerConfiguration {
         let topIgnored = try format(
-            root.rejectUnknownKeys(allowed: ServerConfiguration.topLevelKeys, ignored: ["telemetry"], context: "the top level"))
+            root.rejectUnknownKeys(
+                allowed: ServerConfiguration.topLevelKeys, ignored: ["telemetry"], context: "the top level"))
         for key in topIgnored {
-            ignored.append(IgnoredSetting(key: key.name, position: key.position, reason: "telemetry is not supported yet"))
+            ignored.append(
+                IgnoredSetting(key: key.name, position: key.position, reason: "telemetry is not supported yet"))
         }
 
         let server = try format(root.block("server")) ?? ConfigBody(position: root.position)
         try rejectUnknownServerKeys(server)
-        var configuration = ServerConfiguration(trustDomain: try trustDomain(in: server, hasBlock: root.keys.contains("server")))
+        var configuration = ServerConfiguration(
+            trustDomain: try trustDomain(in: server, hasBlock: root.keys.contains("server")))
         try readServer(server, into: &configuration)
         if let plugins = try format(root.block("plugins")) {
             try readPlugins(plugins, into: &configuration)
@@ -57,7 +60,9 @@ struct ServerConfigurationReader {
 
     // MARK: server
 
-    private mutating func trustDomain(in server: ConfigBody, hasBlock: Bool) throws(ServerConfigurationError) -> TrustDomain {
+    private mutating func trustDomain(
+        in server: ConfigBody, hasBlock: Bool
+    ) throws(ServerConfigurationError) -> TrustDomain {
         let text: String
         if let flag = overrides.trustDomain {
             text = flag
@@ -217,7 +222,9 @@ struct ServerConfigurationReader {
 
     // MARK: health_checks
 
-    private mutating func readHealthChecks(_ body: ConfigBody) throws(ServerConfigurationError) -> HealthCheckConfiguration {
+    private mutating func readHealthChecks(
+        _ body: ConfigBody
+    ) throws(ServerConfigurationError) -> HealthCheckConfiguration {
         try format(
             body.rejectUnknownKeys(
                 allowed: ["listener_enabled", "bind_address", "bind_port", "live_path", "ready_path"],
@@ -252,7 +259,9 @@ struct ServerConfigurationReader {
         }
     }
 
-    mutating func string(_ body: ConfigBody, _ key: String, in section: String) throws(ServerConfigurationError) -> String? {
+    mutating func string(
+        _ body: ConfigBody, _ key: String, in section: String
+    ) throws(ServerConfigurationError) -> String? {
         let value = try format(body.string(key))
         if value != nil { record(body, key, in: section) }
         return value
@@ -264,20 +273,26 @@ struct ServerConfigurationReader {
         return value
     }
 
-    mutating func bool(_ body: ConfigBody, _ key: String, in section: String) throws(ServerConfigurationError) -> Bool? {
+    mutating func bool(
+        _ body: ConfigBody, _ key: String, in section: String
+    ) throws(ServerConfigurationError) -> Bool? {
         let value = try format(body.bool(key))
         if value != nil { record(body, key, in: section) }
         return value
     }
 
-    mutating func duration(_ body: ConfigBody, _ key: String, in section: String) throws(ServerConfigurationError) -> Duration? {
+    mutating func duration(
+        _ body: ConfigBody, _ key: String, in section: String
+    ) throws(ServerConfigurationError) -> Duration? {
         let value = try format(body.duration(key))
         if value != nil { record(body, key, in: section) }
         return value
     }
 
     /// A list of strings, or one string read as a list of one.
-    mutating func stringOrList(_ body: ConfigBody, _ key: String, in section: String) throws(ServerConfigurationError) -> [String] {
+    mutating func stringOrList(
+        _ body: ConfigBody, _ key: String, in section: String
+    ) throws(ServerConfigurationError) -> [String] {
         guard let value = try format(body.value(key)) else { return [] }
         record(body, key, in: section)
         if case .list = value.kind {

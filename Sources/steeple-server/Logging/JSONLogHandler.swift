@@ -3,7 +3,7 @@ import Logging
 
 /// A swift-log handler that writes one JSON object per line, as SPIRE's `log_format = "json"` does:
 ///
-///     {"time":"2025-01-02T03:04:05.678Z","level":"info","msg":"server started","logger":"steeple-server","port":"8081"}
+///     {"time":"2025-01-02T03:04:05.678Z","level":"info","msg":"started","logger":"steeple-server","port":"8081"}
 ///
 /// `time`, `level`, `msg` and `logger` come first, then `error` when the event carries one, then the metadata in key
 /// order (handler metadata, then the metadata provider's, then the call's). A metadata key that collides with one of
@@ -68,7 +68,9 @@ struct JSONLogHandler: LogHandler {
         write(line)
     }
 
-    private static func appendField(_ key: String, _ value: Logger.MetadataValue, to line: inout String, first: Bool = false) {
+    private static func appendField(
+        _ key: String, _ value: Logger.MetadataValue, to line: inout String, first: Bool = false
+    ) {
         if !first { line += "," }
         appendString(key, to: &line)
         line += ":"

@@ -16,7 +16,8 @@ struct JSONLogHandlerTests {
 
     private func logger(_ lines: Lines, level: Logger.Level = .info) -> Logger {
         var handler = JSONLogHandler(
-            label: "steeple-server", write: { lines.append($0) }, now: { Date(timeIntervalSince1970: 1_700_000_000.25) })
+            label: "steeple-server", write: { lines.append($0) }, now: { Date(timeIntervalSince1970: 1_700_000_000.25) }
+        )
         handler.logLevel = level
         return Logger(label: "steeple-server") { _ in handler }
     }

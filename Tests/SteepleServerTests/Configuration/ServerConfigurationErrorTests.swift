@@ -54,9 +54,9 @@ struct ServerConfigurationErrorTests {
             "plugins { NodeAttestor \"join_token\" {} }",
             "server { data_dir = \"/tmp\" }",
             "{\"server\": {\"bind_port\": 8081}}",
-            "server { trust_domain = \"example.org\" }\nplugins { UpstreamAuthority \"disk\" { plugin_data { cert_file_path = \"c\" } } }",
-            "server { trust_domain = \"example.org\" }\nplugins { UpstreamAuthority \"disk\" { plugin_data { key_file_path = \"k\" } } }",
-            "server { trust_domain = \"example.org\" }\nplugins { NodeAttestor \"x509pop\" { plugin_data {} } }",
+            conf("plugins { UpstreamAuthority \"disk\" { plugin_data { cert_file_path = \"c\" } } }"),
+            conf("plugins { UpstreamAuthority \"disk\" { plugin_data { key_file_path = \"k\" } } }"),
+            conf("plugins { NodeAttestor \"x509pop\" { plugin_data {} } }"),
         ])
     func missingKey(_ text: String) {
         #expect(error(text)?.code == .missingKey)
@@ -105,9 +105,11 @@ struct ServerConfigurationErrorTests {
         "reports invalid values in plugins and health checks as invalidValue",
         arguments: [
             "plugins { DataStore \"sql\" { plugin_data { database_type = \"sqlite\" } } }",
-            "plugins { NodeAttestor \"x509pop\" { plugin_data {\n ca_bundle_path = \"/a\"\n ca_bundle_paths = [\"/b\"] } } }",
+            "plugins { NodeAttestor \"x509pop\" { plugin_data {\n ca_bundle_path = \"/a\"\n"
+                + " ca_bundle_paths = [\"/b\"] } } }",
             "plugins { NodeAttestor \"x509pop\" { plugin_data { ca_bundle_paths = [] } } }",
-            "plugins { NodeAttestor \"x509pop\" { plugin_data { ca_bundle_path = \"/a\" agent_path_template = \"\" } } }",
+            "plugins { NodeAttestor \"x509pop\" { plugin_data {\n ca_bundle_path = \"/a\"\n"
+                + " agent_path_template = \"\" } } }",
             "plugins { KeyManager \"disk\" { enabled = \"maybe\" } }",
             "plugins { DataStore = \"sql\" }",
             "health_checks { bind_port = 70000 }",
@@ -125,8 +127,8 @@ struct ServerConfigurationErrorTests {
             ("plugins {\n  KeyManager \"disk\" {}\n  KeyManager \"memory\" {}\n}", 7),
             ("plugins {\n  NodeAttestor \"join_token\" {}\n  NodeAttestor \"join_token\" {}\n}", 7),
             (
-                "plugins {\n  UpstreamAuthority \"disk\" { plugin_data { cert_file_path = \"c\" key_file_path = \"k\" } }\n"
-                    + "  UpstreamAuthority \"disk\" {}\n}", 7
+                "plugins {\n  UpstreamAuthority \"disk\" { plugin_data { cert_file_path = \"c\"\n key_file_path = \"k\" } }\n"
+                    + "  UpstreamAuthority \"disk\" {}\n}", 8
             ),
             ("server {\n  bind_port = 1\n}", 5),
         ])
@@ -162,7 +164,7 @@ struct ServerConfigurationErrorTests {
         arguments: [
             "plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" } } }",
             "plugins { DataStore \"sql\" { plugin_data { database_type = \"mysql\" connection_string = \"x\" } } }",
-            "plugins { DataStore \"sql\" { plugin_data { database_type \"aws_postgres\" { region = \"us-east-1\" } } } }",
+            "plugins { DataStore \"sql\" { plugin_data {\n database_type \"aws_postgres\" { region = \"x\" }\n} } }",
             "plugins { KeyManager \"disk\" { plugin_data_file = \"/etc/km.conf\" } }",
             "plugins { NodeAttestor \"x509pop\" { plugin_data { mode = \"spiffe\" } } }",
         ])

@@ -10,7 +10,8 @@ import X509
 struct ServerConfigurationFileTests {
     @Test("reads SPIRE's documented example server.conf into every setting")
     func readsSPIREExample() throws {
-        let configuration = try ServerConfiguration(parsing: ServerConfigurationFixtures.spireExample, path: "server.conf")
+        let configuration = try ServerConfiguration(
+            parsing: ServerConfigurationFixtures.spireExample, path: "server.conf")
         #expect(configuration.trustDomain == (try TrustDomain("example.org")))
         #expect(configuration.bindAddress == "0.0.0.0")
         #expect(configuration.bindPort == 8081)
@@ -54,7 +55,8 @@ struct ServerConfigurationFileTests {
 
     @Test("reports every accepted-and-ignored key and disabled plugin, in file order, with its line")
     func reportsIgnoredKeys() throws {
-        let configuration = try ServerConfiguration(parsing: ServerConfigurationFixtures.spireExample, path: "server.conf")
+        let configuration = try ServerConfiguration(
+            parsing: ServerConfigurationFixtures.spireExample, path: "server.conf")
         #expect(
             configuration.ignoredKeys == [
                 "server.audit_log_enabled",
@@ -80,7 +82,8 @@ struct ServerConfigurationFileTests {
 
     @Test("reads SPIRE's shipped server.conf: quoted port, memory key manager, upstream without bundle")
     func readsShipped() throws {
-        let configuration = try ServerConfiguration(parsing: ServerConfigurationFixtures.spireShipped, path: "server.conf")
+        let configuration = try ServerConfiguration(
+            parsing: ServerConfigurationFixtures.spireShipped, path: "server.conf")
         #expect(configuration.bindAddress == "127.0.0.1")
         #expect(configuration.keyManager == .memory)
         #expect(configuration.upstreamAuthority?.bundleFilePath == nil)
@@ -190,7 +193,8 @@ struct ServerConfigurationFileTests {
         ])
     func readsConnectionStrings(_ connection: String, _ path: String) throws {
         let configuration = try parse(
-            plugins: #"DataStore "sql" { plugin_data { database_type = "sqlite3" connection_string = "\#(connection)" } }"#)
+            plugins:
+                #"DataStore "sql" { plugin_data { database_type = "sqlite3" connection_string = "\#(connection)" } }"#)
         #expect(configuration.sqlitePath == path)
     }
 
