@@ -6,6 +6,6 @@ struct SteepleServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steeple-server",
         abstract: "The Steeple server: a SPIFFE trust domain's CA and registration authority.",
-        subcommands: []
+        subcommands: [RunCommand.self, ValidateCommand.self]
     )
 }

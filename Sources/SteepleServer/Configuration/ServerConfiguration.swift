@@ -46,8 +46,16 @@ package struct ServerConfiguration: Sendable {
     package var nodeAttestors: NodeAttestorConfiguration = NodeAttestorConfiguration()
     /// `health_checks { listener_enabled, bind_address, bind_port, live_path, ready_path }`.
     package var healthChecks: HealthCheckConfiguration = HealthCheckConfiguration()
-    /// Keys read from the file that Steeple accepts but ignores (logged at start): `(key, position)`.
+    /// Keys read from the file that Steeple accepts but ignores (logged at start), as dotted paths such as
+    /// `server.admin_ids`; ``ignoredSettings`` has their positions and the reason.
     package var ignoredKeys: [String] = []
+    /// The accepted-and-ignored keys and disabled plugins found in the file, with positions and reasons.
+    package var ignoredSettings: [IgnoredSetting] = []
+    /// Where each setting that was not left at its default came from, keyed by dotted path such as
+    /// `server.bind_port`: a position in the file or a command-line flag. ``validate()`` names it in errors.
+    package var settingSources: [String: SettingSource] = [:]
+    /// The configuration file the settings were read from, for messages; `nil` when built in code.
+    package var configurationFile: String?
 
     package init(trustDomain: TrustDomain) {
         self.trustDomain = trustDomain
@@ -69,6 +77,8 @@ package struct ServerConfiguration: Sendable {
         OrganizationName("SPIFFE")
     }
 }
+
+extension ServerConfiguration: Hashable {}
 
 /// How logs are written.
 package enum LogFormat: String, Sendable, Hashable {

@@ -1,0 +1,252 @@
+import SteepleConfig
+
+/// `plugins { Type "name" { enabled, plugin_data { … } } }`: the built-in catalog, matched to SPIRE's names.
+///
+/// | type | names | how many |
+/// |---|---|---|
+/// | `DataStore` | `sql` (`database_type = "sqlite3"` only) | at most one; default SQLite in `data_dir` |
+/// | `KeyManager` | `disk`, `memory` | at most one; default `disk` at `<data_dir>/keys.json` |
+/// | `UpstreamAuthority` | `disk` | at most one |
+/// | `NodeAttestor` | `join_token`, `x509pop` | each name at most once |
+extension ServerConfigurationReader {
+    /// The supported plugin types and their names, in the order messages list them.
+    static let catalog: [(type: String, names: [String])] = [
+        ("DataStore", ["sql"]),
+        ("KeyManager", ["disk", "memory"]),
+        ("NodeAttestor", ["join_token", "x509pop"]),
+        ("UpstreamAuthority", ["disk"]),
+    ]
+
+    /// The keys of a plugin block itself, around `plugin_data`.
+    static let pluginKeys: Set<String> = [
+        "enabled", "plugin_data", "plugin_cmd", "plugin_checksum", "plugin_data_file",
+    ]
+
+    /// `database_type` values SPIRE supports that Steeple does not have yet.
+    static let plannedDatabaseTypes: Set<String> = ["postgres", "mysql", "aws_postgres", "aws_mysql"]
+
+    mutating func readPlugins(
+        _ plugins: ConfigBody, into configuration: inout ServerConfiguration
+    ) throws(ServerConfigurationError) {
+        let blocks = try format(plugins.allBlocks(labels: 1))
+        var firstOfKind: [String: ConfigBlock] = [:]
+        for block in blocks {
+            let name = block.labels[0]
+            let body = block.body
+            let key = "plugins.\(block.displayName)"
+            if try format(body.bool("enabled")) == false {
+                ignored.append(
+                    IgnoredSetting(key: key, position: block.position, reason: "disabled with enabled = false"))
+                continue
+            }
+            try checkCatalog(block)
+
+            let kind = block.type == "NodeAttestor" ? block.displayName : block.type
+            if let first = firstOfKind[kind] {
+                let what = block.type == "NodeAttestor" ? "\(block.displayName) is" : "a \(block.type) plugin is"
+                throw ServerConfigurationError(
+                    .duplicate, at: block.position, in: path,
+                    "\(what) already configured at \(first.position) (\(first.displayName)); keep one")
+            }
+            firstOfKind[kind] = block
+
+            let data = try format(body.block("plugin_data")) ?? ConfigBody(position: block.position)
+            let section = "\(key).plugin_data"
+            switch (block.type, name) {
+            case ("DataStore", _):
+                configuration.dataStore = try dataStore(data, section: section)
+            case ("KeyManager", "memory"):
+                try noSettings(data, block)
+                configuration.keyManager = .memory
+            case ("KeyManager", _):
+                try format(
+                    data.rejectUnknownKeys(allowed: ["keys_path"], context: "plugin_data of \(block.displayName)"))
+                configuration.keyManager = .disk(keysPath: try string(data, "keys_path", in: section).flatMap(nonEmpty))
+            case ("UpstreamAuthority", _):
+                configuration.upstreamAuthority = try upstreamAuthority(data, block, section: section)
+            case ("NodeAttestor", "join_token"):
+                try noSettings(data, block)
+                configuration.nodeAttestors.joinToken = true
+            default:
+                configuration.nodeAttestors.x509pop = try x509pop(data, block, section: section)
+            }
+        }
+    }
+
+    /// Rejects external plugins, types and names outside the catalog, `plugin_data_file`, and unknown plugin keys.
+    private func checkCatalog(_ block: ConfigBlock) throws(ServerConfigurationError) {
+        for external in ["plugin_cmd", "plugin_checksum"] {
+            if let entry = block.body.entries.first(where: { $0.key == external }) {
+                throw ServerConfigurationError(
+                    .unsupportedPlugin, at: entry.position, in: path,
+                    "\(external) in \(block.displayName): external plugins are not supported; "
+                        + "Steeple has built-in plugins only: \(Self.catalogSummary)")
+            }
+        }
+        guard let names = Self.catalog.first(where: { $0.type == block.type })?.names else {
+            throw ServerConfigurationError(
+                .unsupportedPlugin, at: block.position, in: path,
+                "plugin type \"\(block.type)\" is not supported; supported plugins: \(Self.catalogSummary)")
+        }
+        guard names.contains(block.labels[0]) else {
+            throw ServerConfigurationError(
+                .unsupportedPlugin, at: block.labelPositions[0], in: path,
+                "\(block.type) plugin \"\(block.labels[0])\" is not supported; supported \(block.type) plugins: "
+                    + names.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        if let entry = block.body.entries.first(where: { $0.key == "plugin_data_file" }) {
+            throw ServerConfigurationError(
+                .unsupportedValue, at: entry.position, in: path,
+                "plugin_data_file in \(block.displayName) is not supported yet: "
+                    + "write the settings inline in plugin_data { … }")
+        }
+        try format(block.body.rejectUnknownKeys(allowed: Self.pluginKeys, context: block.displayName))
+    }
+
+    /// `DataStore "sql"`: only `database_type = "sqlite3"`; `connection_string` is the database file.
+    private mutating func dataStore(
+        _ data: ConfigBody, section: String
+    ) throws(ServerConfigurationError) -> DataStoreConfiguration {
+        if let (type, position) = try databaseType(data) {
+            if Self.plannedDatabaseTypes.contains(type) {
+                throw ServerConfigurationError(
+                    .unsupportedValue, at: position, in: path,
+                    "database_type \"\(type)\" is not supported yet: Steeple's datastore is embedded SQLite "
+                        + "(database_type = \"sqlite3\"); postgres and mysql are planned")
+            }
+            guard type == "sqlite3" else {
+                throw ServerConfigurationError(
+                    .invalidValue, at: position, in: path,
+                    "invalid value for \"database_type\": expected \"sqlite3\" "
+                        + "(postgres and mysql are not supported yet), found \"\(type)\"")
+            }
+        }
+        let present = try format(
+            data.rejectUnknownKeys(
+                allowed: ["database_type", "connection_string"],
+                ignored: ["max_open_conns", "max_idle_conns", "conn_max_lifetime", "log_sql", "disable_migration"],
+                context: "plugin_data of DataStore \"sql\""))
+        for key in present {
+            ignored.append(
+                IgnoredSetting(
+                    key: "\(section).\(key.name)", position: key.position,
+                    reason: "has no effect on the embedded SQLite datastore"))
+        }
+        guard let connection = try string(data, "connection_string", in: section).flatMap(nonEmpty) else {
+            return .sqlite(path: nil)
+        }
+        return .sqlite(path: Self.sqlitePath(fromConnectionString: connection))
+    }
+
+    /// The file of a SQLite connection string: a path, or a `file:` URI whose query (`?_busy_timeout=…`) is dropped.
+    static func sqlitePath(fromConnectionString connection: String) -> String {
+        var path = Substring(connection)
+        if path.hasPrefix("file:") {
+            path = path.dropFirst("file:".count)
+            if let query = path.firstIndex(of: "?") {
+                path = path[..<query]
+            }
+        }
+        return String(path)
+    }
+
+    /// `database_type = "sqlite3"`, or SPIRE's block form `database_type "aws_postgres" { … }`.
+    private func databaseType(_ data: ConfigBody) throws(ServerConfigurationError) -> (String, ConfigPosition)? {
+        guard let entry = data.entries.first(where: { $0.key == "database_type" }) else { return nil }
+        if case .attribute(let attribute) = entry, Self.isScalar(attribute.value) {
+            return (try format(attribute.value.asString()), attribute.value.position)
+        }
+        let blocks = try format(data.blocks("database_type", labels: 1))
+        guard let block = blocks.first else {
+            throw ServerConfigurationError(
+                .invalidValue, at: entry.position, in: path, "invalid value for \"database_type\": expected \"sqlite3\""
+            )
+        }
+        return (block.labels[0], block.labelPositions[0])
+    }
+
+    /// `UpstreamAuthority "disk"`: `cert_file_path` and `key_file_path` required, `bundle_file_path` optional.
+    private mutating func upstreamAuthority(
+        _ data: ConfigBody, _ block: ConfigBlock, section: String
+    ) throws(ServerConfigurationError) -> UpstreamAuthorityConfiguration {
+        try format(
+            data.rejectUnknownKeys(
+                allowed: ["cert_file_path", "key_file_path", "bundle_file_path"],
+                context: "plugin_data of \(block.displayName)"))
+        func required(_ key: String, _ value: String?) throws(ServerConfigurationError) -> String {
+            guard let value, !value.isEmpty else {
+                throw ServerConfigurationError(
+                    .missingKey, at: data.position, in: path,
+                    "missing required key \"\(key)\" in plugin_data of \(block.displayName)")
+            }
+            return value
+        }
+        let certificate = try required("cert_file_path", try string(data, "cert_file_path", in: section))
+        let key = try required("key_file_path", try string(data, "key_file_path", in: section))
+        let bundle = try string(data, "bundle_file_path", in: section).flatMap(nonEmpty)
+        return UpstreamAuthorityConfiguration(certFilePath: certificate, keyFilePath: key, bundleFilePath: bundle)
+    }
+
+    /// `NodeAttestor "x509pop"`: exactly one of `ca_bundle_path` and `ca_bundle_paths`, optional `agent_path_template`.
+    private mutating func x509pop(
+        _ data: ConfigBody, _ block: ConfigBlock, section: String
+    ) throws(ServerConfigurationError) -> X509PoPConfiguration {
+        try format(
+            data.rejectUnknownKeys(
+                allowed: ["ca_bundle_path", "ca_bundle_paths", "agent_path_template", "mode"],
+                context: "plugin_data of \(block.displayName)"))
+        if let mode = try string(data, "mode", in: section), mode != "external_pki" {
+            throw ServerConfigurationError(
+                .unsupportedValue, at: position(of: "\(section).mode"), in: path,
+                "x509pop mode \"\(mode)\" is not supported yet: only \"external_pki\" (the default) is")
+        }
+        let single = try string(data, "ca_bundle_path", in: section)
+        let list = try format(data.stringList("ca_bundle_paths"))
+        if list != nil {
+            sources["\(section).ca_bundle_paths"] = data.attribute("ca_bundle_paths").map { .file($0.value.position) }
+        }
+        let paths: [String]
+        switch (single, list) {
+        case (let single?, nil):
+            paths = [single]
+        case (nil, let list?):
+            paths = list
+        case (_?, _?):
+            throw ServerConfigurationError(
+                .invalidValue, at: position(of: "\(section).ca_bundle_paths"), in: path,
+                "set one of \"ca_bundle_path\" or \"ca_bundle_paths\" in plugin_data of \(block.displayName), not both")
+        case (nil, nil):
+            throw ServerConfigurationError(
+                .missingKey, at: data.position, in: path,
+                "missing required key \"ca_bundle_path\" (or \"ca_bundle_paths\") "
+                    + "in plugin_data of \(block.displayName)")
+        }
+        var configuration = X509PoPConfiguration(caBundlePaths: paths)
+        if let template = try string(data, "agent_path_template", in: section) {
+            configuration.agentPathTemplate = template
+        }
+        return configuration
+    }
+
+    /// A plugin that takes no settings: its `plugin_data`, if any, must be empty.
+    private func noSettings(_ data: ConfigBody, _ block: ConfigBlock) throws(ServerConfigurationError) {
+        try format(data.rejectUnknownKeys(allowed: [], context: "plugin_data of \(block.displayName)"))
+    }
+
+    /// Whether a value is a string, number or bool, not a list or object.
+    private static func isScalar(_ value: ConfigValue) -> Bool {
+        switch value.kind {
+        case .string, .number, .bool: true
+        case .list, .object: false
+        }
+    }
+
+    private func nonEmpty(_ text: String) -> String? {
+        text.isEmpty ? nil : text
+    }
+
+    /// `DataStore "sql", KeyManager "disk", …` for messages.
+    static var catalogSummary: String {
+        catalog.flatMap { entry in entry.names.map { "\(entry.type) \"\($0)\"" } }.joined(separator: ", ")
+    }
+}

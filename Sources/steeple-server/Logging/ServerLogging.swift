@@ -1,0 +1,53 @@
+import Logging
+import SteepleServer
+
+/// Sets up swift-log for `steeple-server run` from `log_level` and `log_format`.
+enum ServerLogging {
+    /// The label of the server's root logger.
+    static let label = "steeple-server"
+
+    /// A handler for the configured format: text (swift-log's stream handler) or one JSON object per line, both on
+    /// standard error, at the configured level.
+    static func makeHandler(label: String, format: LogFormat, level: Logger.Level) -> any LogHandler {
+        var handler: any LogHandler =
+            switch format {
+            case .text: StreamLogHandler.standardError(label: label)
+            case .json: JSONLogHandler(label: label)
+            }
+        handler.logLevel = level
+        return handler
+    }
+
+    /// Bootstraps the logging system for the process (once, at start) and returns the server's root logger.
+    static func bootstrap(_ configuration: ServerConfiguration) -> Logger {
+        let format = configuration.logFormat
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            makeHandler(label: label, format: format, level: level)
+        }
+        return Logger(label: label)
+    }
+
+    /// Logs each accepted-and-ignored key as a warning, with the key and its position as metadata.
+    static func logIgnoredSettings(of configuration: ServerConfiguration, to logger: Logger) {
+        for setting in configuration.ignoredSettings {
+            var metadata: Logger.Metadata = ["key": "\(setting.key)", "reason": "\(setting.reason)"]
+            if let line = setting.line, let column = setting.column {
+                metadata["line"] = "\(line)"
+                metadata["column"] = "\(column)"
+            }
+            if let file = configuration.configurationFile {
+                metadata["file"] = "\(file)"
+            }
+            logger.warning("configuration key accepted but ignored", metadata: metadata)
+        }
+    }
+
+    /// `server.conf: line 12, column 5: server.admin_ids is accepted but ignored: <reason>`, for `validate`.
+    static func describe(_ setting: IgnoredSetting, in file: String?) -> String {
+        var prefix = ""
+        if let file { prefix += file + ": " }
+        if let line = setting.line, let column = setting.column { prefix += "line \(line), column \(column): " }
+        return prefix + "\(setting.key) is accepted but ignored: \(setting.reason)"
+    }
+}

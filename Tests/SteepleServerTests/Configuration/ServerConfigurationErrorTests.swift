@@ -1,0 +1,206 @@
+import FoundationEssentials
+import SteepleConfig
+import SteepleServer
+import Testing
+
+/// One test per error code; the tables hold the cases of each code. Errors are checked by code and line, never by
+/// message text.
+@Suite("Server configuration errors")
+struct ServerConfigurationErrorTests {
+    /// Parses `text` as server.conf, expecting an error.
+    private func error(_ text: String, path: String = "server.conf") -> ServerConfigurationError? {
+        #expect(throws: ServerConfigurationError.self) {
+            try ServerConfiguration(parsing: text, path: path)
+        }
+    }
+
+    @Test(
+        "reports text that is not HCL or JSON as syntax, at its line",
+        arguments: [
+            ("server {\n  trust_domain = \n}", 3),
+            ("server {\n  trust_domain = \"example.org\"\n", 3),
+            ("{\"server\": {\"trust_domain\": }}", 1),
+        ])
+    func syntax(_ text: String, _ line: Int) {
+        let error = error(text)
+        #expect(error?.code == .syntax)
+        #expect(error?.position?.line == line)
+        #expect(error?.cause is ConfigError)
+    }
+
+    @Test(
+        "reports a key that is neither supported nor ignored as unknownKey, at its line",
+        arguments: [
+            ("servr {\n trust_domain = \"example.org\"\n}", 1),
+            (conf(server: "trust_domian = \"x\""), 3),
+            (conf(server: "default_svid_ttl = \"1h\""), 3),
+            (conf(server: "ca_subject { state = \"CA\" }"), 3),
+            (conf("health_checks {\n  port = 80\n}"), 6),
+            (conf("plugins {\n  KeyManager \"disk\" {\n    plugin_dta {}\n  }\n}"), 7),
+            (conf("plugins {\n  KeyManager \"disk\" { plugin_data {\n    key_path = \"k\"\n  } }\n}"), 7),
+            (conf("plugins {\n  KeyManager \"memory\" { plugin_data {\n    keys_path = \"k\"\n  } }\n}"), 7),
+            (conf("plugins {\n  NodeAttestor \"join_token\" { plugin_data {\n    ttl = 1\n  } }\n}"), 7),
+            (conf("plugins {\n  DataStore \"sql\" { plugin_data {\n    ro_connection_string = \"x\"\n  } }\n}"), 7),
+        ])
+    func unknownKey(_ text: String, _ line: Int) {
+        let error = error(text)
+        #expect(error?.code == .unknownKey)
+        #expect(error?.position?.line == line)
+    }
+
+    @Test(
+        "reports an absent required key as missingKey",
+        arguments: [
+            "plugins { NodeAttestor \"join_token\" {} }",
+            "server { data_dir = \"/tmp\" }",
+            "{\"server\": {\"bind_port\": 8081}}",
+            conf("plugins { UpstreamAuthority \"disk\" { plugin_data { cert_file_path = \"c\" } } }"),
+            conf("plugins { UpstreamAuthority \"disk\" { plugin_data { key_file_path = \"k\" } } }"),
+            conf("plugins { NodeAttestor \"x509pop\" { plugin_data {} } }"),
+        ])
+    func missingKey(_ text: String) {
+        #expect(error(text)?.code == .missingKey)
+    }
+
+    @Test(
+        "reports a value that does not fit as invalidValue, naming its line",
+        arguments: [
+            ("trust_domain = \"Example.org\"", 2),  // uppercase: SPIFFE-ID §2.1
+            ("ca_ttl = \"24 hours\"", 3),
+            ("ca_ttl = \"0s\"", 3),
+            ("default_x509_svid_ttl = \"-1h\"", 3),
+            ("default_jwt_svid_ttl = \"0\"", 3),
+            ("agent_ttl = \"0s\"", 3),
+            ("bind_port = 65536", 3),
+            ("bind_port = -1", 3),
+            ("bind_port = \"80x1\"", 3),
+            ("bind_port = true", 3),
+            ("ca_key_type = \"ec-p521\"", 3),
+            ("jwt_key_type = \"rsa-1024\"", 3),
+            ("log_level = \"LOUD\"", 3),
+            ("log_format = \"xml\"", 3),
+            ("ca_ttl = \"30m\"", 0),  // shorter than the default X509-SVID TTL of 1h
+            ("ca_ttl = \"1h\"\n default_jwt_svid_ttl = \"2h\"", 4),
+            ("agent_ttl = \"48h\"", 3),
+            ("data_dir = \"\"", 3),
+            ("bind_address = \"\"", 3),
+            ("socket_path = \"/\(String(repeating: "s", count: 120)).sock\"", 3),
+            ("ca_subject { country = [\"Ü\"] }", 3),
+            ("trust_domain = [\"example.org\"]", 2),
+        ])
+    func invalidValue(_ server: String, _ line: Int) {
+        let text =
+            server.hasPrefix("trust_domain")
+            ? "server {\n    \(server)\n}" : conf(server: server)
+        let error = error(text)
+        #expect(error?.code == .invalidValue)
+        if line > 0 {
+            #expect(error?.position?.line == line)
+        } else {
+            #expect(error?.position == nil)
+        }
+    }
+
+    @Test(
+        "reports invalid values in plugins and health checks as invalidValue",
+        arguments: [
+            "plugins { DataStore \"sql\" { plugin_data { database_type = \"sqlite\" } } }",
+            "plugins { NodeAttestor \"x509pop\" { plugin_data {\n ca_bundle_path = \"/a\"\n"
+                + " ca_bundle_paths = [\"/b\"] } } }",
+            "plugins { NodeAttestor \"x509pop\" { plugin_data { ca_bundle_paths = [] } } }",
+            "plugins { NodeAttestor \"x509pop\" { plugin_data {\n ca_bundle_path = \"/a\"\n"
+                + " agent_path_template = \"\" } } }",
+            "plugins { KeyManager \"disk\" { enabled = \"maybe\" } }",
+            "plugins { DataStore = \"sql\" }",
+            "health_checks { bind_port = 70000 }",
+            "health_checks { live_path = \"live\" }",
+            "health_checks { listener_enabled = \"yes\" }",
+        ])
+    func invalidPluginValue(_ rest: String) {
+        #expect(error(conf(rest))?.code == .invalidValue)
+    }
+
+    @Test(
+        "reports a second block or plugin where one is allowed as duplicate, at the second one",
+        arguments: [
+            ("plugins {\n  DataStore \"sql\" {}\n  DataStore \"sql\" {}\n}", 7),
+            ("plugins {\n  KeyManager \"disk\" {}\n  KeyManager \"memory\" {}\n}", 7),
+            ("plugins {\n  NodeAttestor \"join_token\" {}\n  NodeAttestor \"join_token\" {}\n}", 7),
+            (
+                "plugins {\n  UpstreamAuthority \"disk\" { plugin_data { cert_file_path = \"c\"\n key_file_path = \"k\" } }\n"
+                    + "  UpstreamAuthority \"disk\" {}\n}", 8
+            ),
+            ("server {\n  bind_port = 1\n}", 5),
+        ])
+    func duplicate(_ rest: String, _ line: Int) {
+        let error = error(conf(rest))
+        #expect(error?.code == .duplicate)
+        #expect(error?.position?.line == line)
+    }
+
+    @Test("reports an attribute set twice in one body as duplicate")
+    func duplicateAttribute() {
+        #expect(error("server {\n trust_domain = \"a.org\"\n trust_domain = \"b.org\"\n}")?.code == .duplicate)
+    }
+
+    @Test(
+        "reports a plugin type or name Steeple does not have, or an external plugin, as unsupportedPlugin",
+        arguments: [
+            ("plugins {\n  KeyManager \"aws_kms\" {}\n}", 6),
+            ("plugins {\n  Notifier \"k8sbundle\" {}\n}", 6),
+            ("plugins {\n  NodeAttestor \"k8s_psat\" { plugin_data {} }\n}", 6),
+            ("plugins {\n  BundlePublisher \"aws_s3\" {}\n}", 6),
+            ("plugins {\n  KeyManager \"mine\" {\n    plugin_cmd = \"/usr/bin/km\"\n  }\n}", 7),
+            ("plugins {\n  KeyManager \"disk\" {\n    plugin_checksum = \"abc\"\n  }\n}", 7),
+        ])
+    func unsupportedPlugin(_ rest: String, _ line: Int) {
+        let error = error(conf(rest))
+        #expect(error?.code == .unsupportedPlugin)
+        #expect(error?.position?.line == line)
+    }
+
+    @Test(
+        "reports a SPIRE setting Steeple does not support yet as unsupportedValue",
+        arguments: [
+            "plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" } } }",
+            "plugins { DataStore \"sql\" { plugin_data { database_type = \"mysql\" connection_string = \"x\" } } }",
+            "plugins { DataStore \"sql\" { plugin_data {\n database_type \"aws_postgres\" { region = \"x\" }\n} } }",
+            "plugins { KeyManager \"disk\" { plugin_data_file = \"/etc/km.conf\" } }",
+            "plugins { NodeAttestor \"x509pop\" { plugin_data { mode = \"spiffe\" } } }",
+        ])
+    func unsupportedValue(_ rest: String) {
+        #expect(error(conf(rest))?.code == .unsupportedValue)
+    }
+
+    @Test("reports disable_jwt_svids = true as unsupportedValue and accepts false")
+    func disableJWTSVIDs() throws {
+        #expect(error(conf(server: "disable_jwt_svids = true"))?.code == .unsupportedValue)
+        _ = try ServerConfiguration(parsing: conf(server: "disable_jwt_svids = false"), path: "server.conf")
+    }
+
+    @Test("reports a configuration file that cannot be read as io")
+    func io() throws {
+        let missing = "/nonexistent-\(UInt64.random(in: 0...UInt64.max))/server.conf"
+        let error = #expect(throws: ServerConfigurationError.self) {
+            try ServerConfiguration(contentsOfFile: missing)
+        }
+        #expect(error?.code == .io)
+        let directory = #expect(throws: ServerConfigurationError.self) {
+            try ServerConfiguration(contentsOfFile: FileManager.default.temporaryDirectory.path)
+        }
+        #expect(directory?.code == .io)
+    }
+
+    @Test("places file errors at their position and compares errors by code only")
+    func positionsAndEquality() {
+        let first = error(conf(server: "bind_port = 70000"), path: "/etc/steeple/server.conf")
+        #expect(first?.position == ConfigPosition(line: 3, column: 17))
+        #expect(first == ServerConfigurationError(.invalidValue, "other"))
+        #expect(first != ServerConfigurationError(.syntax, "other"))
+    }
+}
+
+/// A server.conf whose `server` block holds a trust domain (line 2) and `server` (line 3), then `rest` from line 5.
+private func conf(server: String = "", _ rest: String = "") -> String {
+    "server {\n    trust_domain = \"example.org\"\n    \(server)\n}\n\(rest)"
+}
