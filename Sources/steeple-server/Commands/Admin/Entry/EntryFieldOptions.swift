@@ -18,12 +18,14 @@ struct EntryFieldOptions: ParsableArguments {
 
     @Option(
         name: .spire("x509SVIDTTL"),
+        parsing: .unconditional,
         help: "The lifetime, in seconds, for x509-SVIDs issued based on this registration entry."
     )
     var x509SVIDTTL: Int32 = 0
 
     @Option(
         name: .spire("jwtSVIDTTL"),
+        parsing: .unconditional,
         help: "The lifetime, in seconds, for JWT-SVIDs issued based on this registration entry."
     )
     var jwtSVIDTTL: Int32 = 0
@@ -60,6 +62,7 @@ struct EntryFieldOptions: ParsableArguments {
 
     @Option(
         name: .spire("entryExpiry"),
+        parsing: .unconditional,
         help: "An expiry, from epoch in seconds, for the resulting registration entry to be pruned"
     )
     var entryExpiry: Int64 = 0
