@@ -31,6 +31,12 @@ enum GoFormatting {
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)) +0000 UTC"
     }
 
+    /// Go's `time.RFC3339` in UTC: `2019-03-12T17:04:26Z`, as SPIRE's mint commands print expiries.
+    static func rfc3339(unixSeconds: Int64) -> String {
+        let text = utcTime(unixSeconds: unixSeconds)
+        return String(text.prefix(10)) + "T" + String(text.dropFirst(11).prefix(8)) + "Z"
+    }
+
     /// Seconds since the epoch of midnight UTC at the start of `YYYY-MM-DD`, or `nil` when `text` is not such a date.
     static func unixSeconds(ofDate text: String) -> Int64? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)

@@ -14,6 +14,11 @@ struct FormattingTests {
         #expect(GoFormatting.utcTime(unixSeconds: 1_709_164_800) == "2024-02-29 00:00:00 +0000 UTC")
     }
 
+    @Test("mint expiries print as Go's time.RFC3339 in UTC")
+    func rfc3339() {
+        #expect(GoFormatting.rfc3339(unixSeconds: 1_552_410_266) == "2019-03-12T17:04:26Z")
+    }
+
     @Test("dates parse as midnight UTC, and only real YYYY-MM-DD dates")
     func dates() {
         #expect(GoFormatting.unixSeconds(ofDate: "2024-02-29") == 1_709_164_800)

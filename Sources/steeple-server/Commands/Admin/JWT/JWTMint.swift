@@ -75,7 +75,7 @@ struct JWTMint: AsyncParsableCommand {
             return
         }
         if ttl.seconds > 0, svid.expiresAt.timeIntervalSinceNow < Double(ttl.seconds) - 1 {
-            let expiry = GoFormatting.utcTime(unixSeconds: Int64(svid.expiresAt.timeIntervalSince1970))
+            let expiry = GoFormatting.rfc3339(unixSeconds: Int64(svid.expiresAt.timeIntervalSince1970))
             Console.err("JWT-SVID lifetime was capped shorter than specified ttl; expires \(GoFormatting.quoted(expiry))\n")
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SPIFFE
 import SteepleServerAPIProto
 
@@ -50,6 +51,7 @@ struct X509Mint: AsyncParsableCommand {
             try await client.mintX509SVID(request)
         }
         let result = try X509MintResult(response)
+        warnIfCapped(response)
         if let writeDirectory {
             let paths = try X509MintWriter.writeFiles(result, into: writeDirectory)
             Console.out(X509MintWriter.report(paths))
@@ -59,5 +61,15 @@ struct X509Mint: AsyncParsableCommand {
         case .pretty: Console.out(result.pretty)
         case .json: Console.out(result.json)
         }
+    }
+
+    /// SPIRE's stderr warning when the server gave a shorter lifetime than `-ttl` asked for.
+    private func warnIfCapped(_ response: Steeple_Server_V1_MintX509SVIDResponse) {
+        guard ttl.seconds > 0,
+            let svid = try? X509SVID(chainDER: response.x509SvidChain, privateKeyDER: response.privateKeyPkcs8),
+            svid.expiresAt.timeIntervalSinceNow < Double(ttl.seconds) - 1
+        else { return }
+        let expiry = GoFormatting.rfc3339(unixSeconds: Int64(svid.expiresAt.timeIntervalSince1970))
+        Console.err("X509-SVID lifetime was capped shorter than specified ttl; expires \(GoFormatting.quoted(expiry))\n")
     }
 }
