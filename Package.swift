@@ -197,6 +197,7 @@ let package = Package(
                 "SteepleServer",
                 "SteepleServerAPIProto",
                 "steeple-server",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,6 +6,16 @@ struct SteepleServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steeple-server",
         abstract: "The Steeple server: a SPIFFE trust domain's CA and registration authority.",
-        subcommands: [RunCommand.self, ValidateCommand.self]
+        subcommands: [
+            RunCommand.self,
+            ValidateCommand.self,
+            EntryCommand.self,
+            AgentCommand.self,
+            TokenCommand.self,
+            BundleCommand.self,
+            X509Command.self,
+            JWTCommand.self,
+            HealthcheckCommand.self,
+        ]
     )
 }

@@ -1,0 +1,48 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SteepleServerAPIProto
+
+/// The generated client of the server's admin API, over HTTP/2 on the server's Unix socket.
+typealias AdminClient = Steeple_Server_V1_AdminAPI.Client<HTTP2ClientTransport.Posix>
+
+/// Connects to the admin API on `socketPath`, runs `body` with a client, then closes the connection.
+///
+/// Admin commands never open the datastore: like SPIRE's, they only talk to the running server (ANCHORS §1.4).
+///
+/// - Throws: ``CLIError`` when the socket is missing or the server is unreachable
+///   (`cannot connect to the server at …: is steeple-server running? (-socketPath)`), or with the server's message
+///   when an RPC fails; whatever `body` throws otherwise.
+func withAdminClient<Result: Sendable>(
+    socketPath: String,
+    _ body: (AdminClient) async throws -> Result
+) async throws -> Result {
+    guard FileManager.default.fileExists(atPath: socketPath) else {
+        throw CLIError.cannotConnect(socketPath: socketPath)
+    }
+    do {
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .unixDomainSocket(path: socketPath),
+            transportSecurity: .plaintext
+        )
+        return try await withGRPCClient(transport: transport) { grpcClient in
+            try await body(AdminClient(wrapping: grpcClient))
+        }
+    } catch let error as RPCError {
+        throw CLIError(rpcError: error, socketPath: socketPath)
+    } catch let error as RuntimeError {
+        throw CLIError.cannotConnect(socketPath: socketPath, detail: error.message)
+    }
+}
+
+extension CLIError {
+    /// The operator's view of a failed RPC: the server's message, or a connection hint when the server is unreachable.
+    init(rpcError: RPCError, socketPath: String) {
+        switch rpcError.code {
+        case .unavailable:
+            self = .cannotConnect(socketPath: socketPath, detail: rpcError.message)
+        default:
+            self.init(rpcError.message)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import SteepleServerAPIProto
+
+/// `bundle show`: prints the server's own trust bundle (`FetchBundle`).
+struct BundleShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Prints server CA bundle to stdout"
+    )
+
+    @Option(name: .spire("format"), help: "The format to show the bundle (only pretty output format supports this flag). Either \"pem\" or \"spiffe\".")
+    var format: BundleFormat = .pem
+
+    @OptionGroup var options: AdminOptions
+
+    func run() async throws {
+        let bundle = try await withAdminClient(socketPath: options.socketPath) { client in
+            try await client.fetchBundle(Steeple_Server_V1_FetchBundleRequest())
+        }
+        switch options.output {
+        case .pretty:
+            Console.out(try BundlePrinter.content(bundle, format: format))
+        case .json:
+            Console.out(try ProtoJSON.line(bundle))
+        }
+    }
+}

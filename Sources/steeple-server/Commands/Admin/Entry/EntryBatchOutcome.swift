@@ -1,0 +1,48 @@
+import SteepleServerAPIProto
+
+/// The printed outcome of a batch create or update: SPIRE prints the entries that succeeded on stdout, then each
+/// failure on stderr with the entry that was sent (the server may not echo a rejected entry).
+struct EntryBatchOutcome {
+    /// Text for stdout.
+    var output: String
+    /// Text for stderr.
+    var errors: String
+    /// How many entries the server rejected.
+    var failureCount: Int
+
+    /// - Parameters:
+    ///   - verb: `create` or `update`, as in `Failed to create the following entry`.
+    ///   - sent: the entries of the request, in order.
+    ///   - results: the server's per-entry results, in the request's order.
+    init(verb: String, sent: [Steeple_Server_V1_Entry], results: [Steeple_Server_V1_EntryResult]) {
+        output = ""
+        errors = ""
+        failureCount = 0
+        var failures: [(Steeple_Server_V1_Status, Steeple_Server_V1_Entry)] = []
+        for (index, result) in results.enumerated() {
+            if result.status.code == 0 {
+                output += EntryPrinter.block(result.entry)
+            } else {
+                failures.append((result.status, index < sent.count ? sent[index] : result.entry))
+            }
+        }
+        for (status, entry) in failures {
+            errors += EntryPrinter.failureHeader(verb: verb, status: status) + EntryPrinter.block(entry)
+        }
+        failureCount = failures.count
+    }
+
+    /// The results with the sent entry in place of each rejected one, for `-output json` (as SPIRE does).
+    static func filledResults(
+        sent: [Steeple_Server_V1_Entry],
+        results: [Steeple_Server_V1_EntryResult]
+    ) -> [Steeple_Server_V1_EntryResult] {
+        results.enumerated().map { index, result in
+            var result = result
+            if result.status.code != 0, index < sent.count {
+                result.entry = sent[index]
+            }
+            return result
+        }
+    }
+}

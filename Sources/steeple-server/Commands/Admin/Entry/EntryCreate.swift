@@ -1,0 +1,38 @@
+import ArgumentParser
+import SteepleServerAPIProto
+
+/// `entry create`: creates registration entries (`CreateEntries`).
+struct EntryCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Creates registration entries"
+    )
+
+    @OptionGroup var fields: EntryFieldOptions
+
+    @Flag(name: .spire("node"), help: "If set, this entry will be applied to matching nodes rather than workloads")
+    var node = false
+
+    @OptionGroup var options: AdminOptions
+
+    func validate() throws {
+        if fields.dataPath == nil {
+            _ = try fields.entry(node: node, purpose: .create)
+        }
+    }
+
+    func run() async throws {
+        var request = Steeple_Server_V1_CreateEntriesRequest()
+        request.entries = try fields.entries(node: node, purpose: .create)
+        let sent = request
+        let response = try await withAdminClient(socketPath: options.socketPath) { client in
+            try await client.createEntries(sent)
+        }
+        try EntryBatchOutcome.report(
+            verb: "create",
+            sent: sent.entries,
+            results: response.results,
+            format: options.output
+        )
+    }
+}

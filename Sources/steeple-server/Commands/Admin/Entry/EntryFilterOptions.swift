@@ -1,0 +1,73 @@
+import ArgumentParser
+import SPIFFE
+import SteepleServerAPIProto
+
+/// The filters of `entry show` and `entry count` (SPIRE's spelling and defaults).
+struct EntryFilterOptions: ParsableArguments {
+    @Option(name: .spire("entryID"), help: "The Entry ID of the records to show")
+    var entryID: String?
+
+    @Option(name: .spire("spiffeID"), help: "The SPIFFE ID of the records to show")
+    var spiffeID: String?
+
+    @Option(name: .spire("parentID"), help: "The Parent ID of the records to show")
+    var parentID: String?
+
+    @Option(name: .spire("selector"), help: "A colon-delimited type:value selector. Can be used more than once")
+    var selectors: [String] = []
+
+    @Option(
+        name: .spire("matchSelectorsOn"),
+        help: "The match mode used when filtering by selectors. Options: exact, any, superset and subset"
+    )
+    var matchSelectorsOn: MatchBehavior = .superset
+
+    @Option(
+        name: .spire("federatesWith"),
+        help: "SPIFFE ID of a trust domain an entry is federate with. Can be used more than once"
+    )
+    var federatesWith: [String] = []
+
+    @Option(
+        name: .spire("matchFederatesWithOn"),
+        help: "The match mode used when filtering by federates with. Options: exact, any, superset and subset"
+    )
+    var matchFederatesWithOn: MatchBehavior = .superset
+
+    @Option(name: .spire("hint"), help: "The Hint of the records to show (optional)")
+    var hint: String?
+
+    @Flag(
+        name: .spire("downstream"),
+        help: "A boolean value that, when set, indicates that the entry describes a downstream server"
+    )
+    var downstream = false
+
+    /// The query the filters describe.
+    ///
+    /// - Throws: ``CLIError`` when `-entryID` is combined with other filters (SPIRE's rule) or an ID, trust domain
+    ///   or selector is malformed.
+    func query() throws(CLIError) -> EntryQuery {
+        if let entryID, !entryID.isEmpty, spiffeID != nil || parentID != nil || !selectors.isEmpty {
+            throw CLIError("the -entryID flag can't be combined with others")
+        }
+        var request = Steeple_Server_V1_ListEntriesRequest()
+        request.byID = entryID ?? ""
+        if let spiffeID {
+            request.bySpiffeID = try IDArgument.spiffeID(spiffeID, flag: "spiffeID").string
+        }
+        if let parentID {
+            request.byParentID = try IDArgument.spiffeID(parentID, flag: "parentID").string
+        }
+        if !selectors.isEmpty {
+            request.bySelectors = try SelectorArgument.parse(selectors)
+            request.selectorMatch = matchSelectorsOn.rawValue
+        }
+        request.byHint = hint ?? ""
+        request.byDownstream = downstream
+        let trustDomains = try federatesWith.map { (text) throws(CLIError) in
+            try IDArgument.trustDomain(text, flag: "federatesWith").name
+        }
+        return EntryQuery(request: request, federatesWith: trustDomains, federatesWithMatch: matchFederatesWithOn)
+    }
+}

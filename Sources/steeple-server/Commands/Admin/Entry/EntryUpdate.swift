@@ -1,0 +1,36 @@
+import ArgumentParser
+import SteepleServerAPIProto
+
+/// `entry update`: replaces registration entries by ID (`UpdateEntries`). As in SPIRE, every field is replaced,
+/// so flags left out reset the field to its default.
+struct EntryUpdate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update",
+        abstract: "Updates registration entries"
+    )
+
+    @OptionGroup var fields: EntryFieldOptions
+
+    @OptionGroup var options: AdminOptions
+
+    func validate() throws {
+        if fields.dataPath == nil {
+            _ = try fields.entry(node: false, purpose: .update)
+        }
+    }
+
+    func run() async throws {
+        var request = Steeple_Server_V1_UpdateEntriesRequest()
+        request.entries = try fields.entries(node: false, purpose: .update)
+        let sent = request
+        let response = try await withAdminClient(socketPath: options.socketPath) { client in
+            try await client.updateEntries(sent)
+        }
+        try EntryBatchOutcome.report(
+            verb: "update",
+            sent: sent.entries,
+            results: response.results,
+            format: options.output
+        )
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import SPIFFE
+import SteepleServerAPIProto
+
+/// `token generate`: creates a join token (`CreateJoinToken`) and prints `Token: <value>`.
+struct TokenGenerate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generates a join token"
+    )
+
+    @Option(name: .spire("spiffeID"), help: "Additional SPIFFE ID to assign the token owner (optional)")
+    var spiffeID: String?
+
+    @Option(name: .spire("ttl"), help: "Token TTL in seconds")
+    var ttl: Int32 = 600
+
+    @OptionGroup var options: AdminOptions
+
+    func validate() throws {
+        _ = try request()
+    }
+
+    /// The request the flags describe.
+    ///
+    /// - Throws: ``CLIError`` when `-spiffeID` is malformed or `-ttl` is not positive.
+    func request() throws(CLIError) -> Steeple_Server_V1_CreateJoinTokenRequest {
+        guard ttl > 0 else {
+            throw CLIError("a positive TTL is required")
+        }
+        var request = Steeple_Server_V1_CreateJoinTokenRequest()
+        request.ttl = ttl
+        if let spiffeID, !spiffeID.isEmpty {
+            request.agentAliasID = try IDArgument.spiffeID(spiffeID, flag: "spiffeID").string
+        }
+        return request
+    }
+
+    func run() async throws {
+        let request = try request()
+        let response = try await withAdminClient(socketPath: options.socketPath) { client in
+            try await client.createJoinToken(request)
+        }
+        switch options.output {
+        case .pretty:
+            Console.out(Self.pretty(response, hasAlias: !request.agentAliasID.isEmpty))
+        case .json:
+            Console.out(try ProtoJSON.line(response))
+        }
+    }
+
+    /// `Token: <value>`, then SPIRE's `Warning: Missing SPIFFE ID.` when no alias was asked for.
+    static func pretty(_ response: Steeple_Server_V1_CreateJoinTokenResponse, hasAlias: Bool) -> String {
+        "Token: \(response.token)\n" + (hasAlias ? "" : "Warning: Missing SPIFFE ID.\n")
+    }
+}
