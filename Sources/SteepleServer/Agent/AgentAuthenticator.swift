@@ -11,10 +11,15 @@ struct AgentAuthenticator: Sendable {
     let core: ServerCore
 
     func authenticate(_ context: GRPCCore.ServerContext) async throws -> AttestedNode {
-        guard let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
-            let chain = transport.peerCertificateChain.map(Array.init) ?? transport.peerCertificate.map({ [$0] }),
-            !chain.isEmpty
-        else {
+        var chain: [Certificate] = []
+        if let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context {
+            if let validated = transport.peerCertificateChain {
+                for certificate in validated { chain.append(certificate) }
+            } else if let leaf = transport.peerCertificate {
+                chain.append(leaf)
+            }
+        }
+        guard !chain.isEmpty else {
             throw RPCError(code: .unauthenticated, message: "no client certificate: present the agent's X509-SVID")
         }
         let verified: VerifiedX509SVIDChain
@@ -40,6 +45,6 @@ struct AgentAuthenticator: Sendable {
     }
 
     static func serialString(_ certificate: Certificate) -> String {
-        certificate.serialNumber.bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        X509PoPAttestor.hex(certificate.serialNumber.bytes)
     }
 }

@@ -46,11 +46,12 @@ final class ServerSVIDSource: CertificateReloader, Sendable {
 
     static func override(for svid: X509SVID) throws -> NIOSSLContextConfigurationOverride {
         var override = NIOSSLContextConfigurationOverride()
-        override.certificateChain = try X509Bundle(trustDomain: svid.id.trustDomain, x509Authorities: svid.certificates)
-            .x509Authorities
-            .map { certificate in
-                .certificate(try NIOSSLCertificate(bytes: X509Bundle(trustDomain: svid.id.trustDomain, x509Authorities: [certificate]).derRepresentation, format: .der))
-            }
+        var sources: [NIOSSLCertificateSource] = []
+        for certificate in svid.certificates {
+            let der: [UInt8] = X509Bundle(trustDomain: svid.id.trustDomain, x509Authorities: [certificate]).derRepresentation
+            sources.append(.certificate(try NIOSSLCertificate(bytes: der, format: .der)))
+        }
+        override.certificateChain = sources
         override.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: svid.privateKeyDER, format: .der))
         return override
     }

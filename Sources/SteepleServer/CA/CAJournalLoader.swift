@@ -46,8 +46,13 @@ struct CAJournalLoader {
             }
         }
         for entry in document.jwt {
-            guard Date(timeIntervalSince1970: Double(entry.notAfter)) > now else { continue }
-            let publicKey = try Certificate.PublicKey(derEncoded: Array(Data(base64Encoded: entry.publicKey) ?? Data()))
+            let notAfter = Date(timeIntervalSince1970: TimeInterval(entry.notAfter))
+            guard notAfter > now else { continue }
+            guard let keyData = Data(base64Encoded: entry.publicKey) else {
+                throw CAError(.keyStorage, "CA journal holds a JWT public key that is not base64")
+            }
+            let keyBytes: [UInt8] = Array(keyData)
+            let publicKey = try Certificate.PublicKey(derEncoded: keyBytes)
             var authority = JWTAuthority(
                 keyManagerID: entry.keyID,
                 kid: entry.kid,

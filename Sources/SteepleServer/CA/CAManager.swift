@@ -233,7 +233,7 @@ final class CAManager: Sendable {
     }
 
     static func makeX509(settings: Settings, keyManager: any KeyManager, now: Date) async throws -> X509Slot {
-        let keyID = "x509-ca-" + UUID().uuidString.lowercased()
+        let keyID = "x509-ca-\(UUID().uuidString.lowercased())"
         let key = try await keyManager.generateKey(id: keyID, type: settings.caKeyType)
         let authority: X509Authority
         if let upstream = settings.upstream {
@@ -245,7 +245,7 @@ final class CAManager: Sendable {
     }
 
     static func makeJWT(settings: Settings, keyManager: any KeyManager, now: Date) async throws -> JWTAuthority {
-        let keyID = "jwt-" + UUID().uuidString.lowercased()
+        let keyID = "jwt-\(UUID().uuidString.lowercased())"
         let key = try await keyManager.generateKey(id: keyID, type: settings.jwtKeyType)
         let kid = JWTAuthority.newKeyID()
         let signingKey = try JWTSigningKey(key, keyID: kid)

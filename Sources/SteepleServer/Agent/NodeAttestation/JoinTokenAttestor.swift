@@ -23,7 +23,10 @@ struct JoinTokenAttestor: NodeAttestor {
         let consumed: JoinToken
         do {
             consumed = try await store.consumeJoinToken(token).value
-        } catch let error as DatastoreError where error.code == .notFound {
+        } catch {
+            // The do-body throws DatastoreError only. (A `catch let error as DatastoreError where …` clause here
+            // sends Swift 6.3's SIL pipeline into a loop: keep this form.)
+            guard error.code == .notFound else { throw error.rpcError }
             throw RPCError(code: .permissionDenied, message: "join token does not exist or has already been used")
         }
         guard consumed.expiresAt > now() else {

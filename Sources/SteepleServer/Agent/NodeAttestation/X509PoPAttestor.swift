@@ -52,23 +52,28 @@ struct X509PoPAttestor: NodeAttestor {
         let path = pathTemplate.replacing("{{ .Fingerprint }}", with: fingerprint)
         let agentID: SPIFFEID
         do {
-            agentID = try SPIFFEID(trustDomain: trustDomain, path: "/spire/agent" + path)
+            agentID = try SPIFFEID(trustDomain: trustDomain, path: "/spire/agent\(path)")
         } catch {
             throw RPCError(code: .invalidArgument, message: "agent_path_template yields an invalid ID: \(error.message)")
         }
         var selectors: [Selector] = []
         if let cn = leaf.subject.commonName {
-            selectors.append(try Selector(type: "x509pop", value: "subject:cn:" + cn))
+            selectors.append(try Selector(type: "x509pop", value: "subject:cn:\(cn)"))
         }
         for ca in verified.dropFirst() {
-            selectors.append(try Selector(type: "x509pop", value: "ca:fingerprint:" + Self.sha1Hex(ca)))
+            let fingerprintValue = "ca:fingerprint:\(Self.sha1Hex(ca))"
+            selectors.append(try Selector(type: "x509pop", value: fingerprintValue))
         }
-        selectors.append(try Selector(type: "x509pop", value: "serialnumber:" + Self.hex(leaf.serialNumber.bytes)))
+        let serialValue = "serialnumber:\(Self.hex(leaf.serialNumber.bytes))"
+        selectors.append(try Selector(type: "x509pop", value: serialValue))
         return NodeAttestationResult(agentID: agentID, selectors: selectors, canReattest: true)
     }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        bytes.map { byte -> String in
+            let digits = String(byte, radix: 16)
+            return byte < 16 ? "0\(digits)" : digits
+        }.joined()
     }
 
     static func sha1Hex(_ certificate: Certificate) -> String {

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// A real `steeple-server` process for end-to-end tests: started from the build directory with a config file
+/// in a temporary folder, driven through the real CLI over its Unix socket.
+final class ServerProcess: @unchecked Sendable {
+    // @unchecked: `process` is only touched from the test that owns this object.
+    let directory: String
+    let socketPath: String
+    private var process: Process?
+    private(set) var log: String
+
+    init(trustDomain: String = "example.org", extraServerLines: [String] = [], plugins: String = #"NodeAttestor "join_token" {}"#) throws {
+        directory = NSTemporaryDirectory() + "steeple-e2e-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        socketPath = directory + "/admin/api.sock"
+        log = directory + "/server.log"
+        let config = (["server {", #"    trust_domain = "\#(trustDomain)""#, #"    data_dir = "\#(directory)/data""#,
+            #"    socket_path = "\#(socketPath)""#, #"    bind_port = "0""#] + extraServerLines.map { "    " + $0 }
+            + ["}", "plugins {", "    " + plugins, "}"]).joined(separator: "\n")
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    var configPath: String { directory + "/server.conf" }
+
+    static var binary: String {
+        get throws {
+            var directories: [String] = []
+            if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+                directories.append(URL(fileURLWithPath: executable).deletingLastPathComponent().path)
+            }
+            directories.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path)
+            directories.append(FileManager.default.currentDirectoryPath + "/.build/debug")
+            for directory in directories {
+                let candidate = directory + "/steeple-server"
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            }
+            throw CLIFailure(message: "steeple-server binary not found next to the tests (looked in \(directories))")
+        }
+    }
+
+    /// Starts the server and waits until `healthcheck` passes.
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary)
+        process.arguments = ["run", "-config", configPath]
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        self.process = process
+        for _ in 0..<300 {
+            if try cli(["healthcheck"]).status == 0 { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw CLIFailure(message: "server did not become healthy; log:\n" + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
+    }
+
+    /// Sends SIGTERM and waits for a graceful exit; returns the exit status.
+    @discardableResult
+    func stop() async throws -> Int32 {
+        guard let process else { return 0 }
+        process.terminate()
+        for _ in 0..<200 where process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    struct Output {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs `steeple-server <arguments> -socketPath <socket>` and collects its output.
+    func cli(_ arguments: [String], stdin: String? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary)
+        let needsSocket = !["run", "validate"].contains(arguments.first ?? "")
+        process.arguments = arguments + (needsSocket ? ["-socketPath", socketPath] : [])
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        if let stdin {
+            let input = Pipe()
+            process.standardInput = input
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            input.fileHandleForWriting.closeFile()
+        }
+        try process.run()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+struct CLIFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// Runs a command-line tool (openssl) and returns its status and combined output.
+func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
