@@ -63,7 +63,7 @@ struct ServerSVIDRotationService: Service {
     let core: ServerCore
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        try await untilGracefulShutdown {
             while !Task.isCancelled {
                 let svid = source.svid
                 let halfLife = svid.leaf.notValidBefore.addingTimeInterval(svid.expiresAt.timeIntervalSince(svid.leaf.notValidBefore) / 2)

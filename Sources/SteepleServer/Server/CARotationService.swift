@@ -15,7 +15,7 @@ struct CARotationService: Service {
     let now: @Sendable () -> Date
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        try await untilGracefulShutdown {
             while !Task.isCancelled {
                 let wait = min(max(ca.nextRotationEvent.timeIntervalSince(now()), 0.05), 60)
                 try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
@@ -35,7 +35,7 @@ struct EntryIndexService: Service {
     let index: EntryIndex
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        try await untilGracefulShutdown {
             await index.follow()
         }
     }

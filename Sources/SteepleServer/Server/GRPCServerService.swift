@@ -13,3 +13,13 @@ struct GRPCServerService<Transport: ServerTransport>: Service {
         }
     }
 }
+
+/// Runs `body` until graceful shutdown cancels it; the cancellation is the normal way out, not a failure (a
+/// service that threw would make the whole server exit with an error status).
+func untilGracefulShutdown(_ body: @escaping @Sendable () async throws -> Void) async throws {
+    do {
+        try await cancelWhenGracefulShutdown(body)
+    } catch is CancellationError {
+        return
+    }
+}

@@ -22,7 +22,7 @@ struct HealthHTTPServer: Service {
                 }
             }
         logger.info("health listener started", metadata: ["address": "\(configuration.bindAddress):\(configuration.bindPort)"])
-        try await cancelWhenGracefulShutdown {
+        try await untilGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { group in
                 try await channel.executeThenClose { connections in
                     for try await connection in connections {

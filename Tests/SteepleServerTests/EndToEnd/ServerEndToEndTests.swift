@@ -72,7 +72,11 @@ struct ServerEndToEndTests {
 
         let deleted = try server.cli(["entry", "delete", "-entryID", entryID])
         #expect(deleted.status == 0, "\(deleted.stderr)")
-        #expect(try server.cli(["entry", "count"]).stdout.contains("0 registration entr"))
+        // What remains is the alias entry that `token generate -spiffeID` made.
+        let remaining = try server.cli(["entry", "show"])
+        #expect(remaining.stdout.contains("Found 1 entry"))
+        #expect(remaining.stdout.contains("spiffe://example.org/node/one"))
+        #expect(!remaining.stdout.contains(entryID))
         try await server.stop()
     }
 
