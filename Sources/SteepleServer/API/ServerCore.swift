@@ -2,6 +2,7 @@ import Logging
 import SPIFFE
 import SPIFFECA
 import SteepleDatastore
+import X509
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -51,5 +52,3 @@ struct ServerCore: Sendable {
         return try JWTSVID.sign(subject: id, audience: audience, expiresAt: expiresAt, issuedAt: issuedAt, key: key)
     }
 }
-
-import X509

@@ -5,6 +5,13 @@ import NIOSSL
 import SPIFFE
 import SteepleServerAPIProto
 import ServiceLifecycle
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Builds the agent API listener: gRPC over TCP with TLS, presenting the server's SVID. TLS accepts any client
 /// certificate chain (agents attest with a throwaway self-signed one, since they have no SVID yet); every call but
@@ -58,5 +65,3 @@ struct ServerStartError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-import X509
-import Foundation
