@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import SPIFFE
+@testable import SteepleServer
+import SteepleDatastore
+import Testing
+
+/// Which entries an agent is authorized for, and the push of every committed change to its open subscription.
+@Suite("EntryIndex")
+struct EntryIndexTests {
+    static let server = try! SPIFFEID("spiffe://example.org/spire/server")
+    static let agent = try! SPIFFEID("spiffe://example.org/spire/agent/join_token/a")
+    static let otherAgent = try! SPIFFEID("spiffe://example.org/spire/agent/join_token/b")
+
+    static func entry(_ id: String, _ spiffeID: String, parent: SPIFFEID, selectors: [String] = ["unix:uid:1000"]) throws -> RegistrationEntry {
+        RegistrationEntry(id: id, spiffeID: try SPIFFEID(spiffeID), parentID: parent, selectors: try selectors.map { try Selector($0) })
+    }
+
+    @Test("authorizes entries reachable through parents and through node aliases whose selectors the node has")
+    func graph() throws {
+        var graph = EntryGraph(serverID: Self.server)
+        graph.upsert(try Self.entry("direct", "spiffe://example.org/web", parent: Self.agent))
+        graph.upsert(try Self.entry("nested", "spiffe://example.org/web/child", parent: try SPIFFEID("spiffe://example.org/web")))
+        graph.upsert(try Self.entry("alias", "spiffe://example.org/cluster", parent: Self.server, selectors: ["x509pop:subject:cn:node"]))
+        graph.upsert(try Self.entry("via-alias", "spiffe://example.org/db", parent: try SPIFFEID("spiffe://example.org/cluster")))
+        graph.upsert(try Self.entry("other", "spiffe://example.org/other", parent: Self.otherAgent))
+        #expect(Set(graph.authorization(for: Self.agent).entries.keys) == ["direct", "nested"])
+        graph.setNode(Self.agent, selectors: [try Selector("x509pop:subject:cn:node"), try Selector("x509pop:ca:fingerprint:ab")])
+        #expect(Set(graph.authorization(for: Self.agent).entries.keys) == ["direct", "nested", "alias", "via-alias"])
+        graph.setNode(Self.otherAgent, selectors: [try Selector("x509pop:subject:cn:elsewhere")])
+        #expect(Set(graph.authorization(for: Self.otherAgent).entries.keys) == ["other"])
+        graph.remove(id: "direct")
+        #expect(graph.authorization(for: Self.agent).entries["nested"] == nil)
+    }
+
+    @Test("a committed entry reaches an open subscription, and an unrelated one does not", .timeLimit(.minutes(1)))
+    func pushes() async throws {
+        let store = InMemoryDatastore()
+        let index = EntryIndex(serverID: Self.server, store: store, logger: Logger(label: "test"))
+        try await index.load()
+        let follower = Task { await index.follow() }
+        defer { follower.cancel() }
+        let mine = index.subscribe(agentID: Self.agent)
+        let theirs = index.subscribe(agentID: Self.otherAgent)
+        #expect(mine.snapshot.isEmpty)
+
+        _ = try await store.createEntry(try Self.entry("web", "spiffe://example.org/web", parent: Self.agent))
+        index.poke()
+        var iterator = mine.deltas.makeAsyncIterator()
+        let created = try #require(await iterator.next())
+        #expect(created.upserted.map(\.id) == ["web"])
+
+        var updated = try #require(try await store.fetchEntry(id: "web"))
+        updated.dnsNames = ["web.example.org"]
+        _ = try await store.updateEntry(updated)
+        index.poke()
+        let changed = try #require(await iterator.next())
+        #expect(changed.upserted.first?.dnsNames == ["web.example.org"])
+
+        _ = try await store.deleteEntry(id: "web")
+        index.poke()
+        let deleted = try #require(await iterator.next())
+        #expect(deleted.deletedIDs == ["web"])
+
+        theirs.cancel()
+        var other = theirs.deltas.makeAsyncIterator()
+        #expect(await other.next() == nil, "the other agent's stream saw nothing and ends when cancelled")
+        mine.cancel()
+    }
+}
