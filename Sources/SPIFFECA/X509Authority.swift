@@ -34,7 +34,7 @@ package struct X509Authority: Sendable, Hashable {
     /// The authority's subject key identifier, hex-encoded: its stable name in logs and the CLI.
     package var keyIdentifierHex: String {
         let bytes = (try? certificate.extensions.subjectKeyIdentifier?.keyIdentifier) ?? []
-        return bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return HexEncoding.lowercase(bytes)
     }
 
     /// Creates a self-signed CA shaped as SPEC §2.3: URI SAN `spiffe://<td>`, cA true, critical key usage

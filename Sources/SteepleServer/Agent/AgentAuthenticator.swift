@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import SPIFFE
+import SPIFFECA
 import SteepleDatastore
 import X509
 
@@ -45,6 +46,6 @@ struct AgentAuthenticator: Sendable {
     }
 
     static func serialString(_ certificate: Certificate) -> String {
-        X509PoPAttestor.hex(certificate.serialNumber.bytes)
+        HexEncoding.lowercase(certificate.serialNumber.bytes)
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 import _CryptoExtras
 import GRPCCore
 import SPIFFE
+import SPIFFECA
 import SteepleDatastore
 import SwiftASN1
 @_spi(FixedExpiryValidationTime) import X509
@@ -64,22 +65,15 @@ struct X509PoPAttestor: NodeAttestor {
             let fingerprintValue = "ca:fingerprint:\(Self.sha1Hex(ca))"
             selectors.append(try Selector(type: "x509pop", value: fingerprintValue))
         }
-        let serialValue = "serialnumber:\(Self.hex(leaf.serialNumber.bytes))"
+        let serialValue = "serialnumber:\(HexEncoding.lowercase(leaf.serialNumber.bytes))"
         selectors.append(try Selector(type: "x509pop", value: serialValue))
         return NodeAttestationResult(agentID: agentID, selectors: selectors, canReattest: true)
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { byte -> String in
-            let digits = String(byte, radix: 16)
-            return byte < 16 ? "0\(digits)" : digits
-        }.joined()
     }
 
     static func sha1Hex(_ certificate: Certificate) -> String {
         var serializer = DER.Serializer()
         try! serializer.serialize(certificate)
-        return hex(Array(Insecure.SHA1.hash(data: serializer.serializedBytes)))
+        return HexEncoding.lowercase(Insecure.SHA1.hash(data: serializer.serializedBytes))
     }
 }
 
