@@ -1,0 +1,120 @@
+public import Logging
+import SPIFFE
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The agent process: attests (or re-uses its saved SVID), follows the server's entry stream, keeps X509-SVIDs ready
+/// for every authorized entry and serves the Workload API on its Unix socket until SIGINT or SIGTERM.
+public struct Agent: Sendable {
+    public let configuration: AgentConfiguration
+    public let logger: Logger
+
+    public init(configuration: AgentConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let trustDomain = configuration.trustDomain
+        let state = AgentStateStore(directory: configuration.dataDirectory, trustDomain: trustDomain, persistKey: configuration.keyManager == .disk)
+        do {
+            try state.prepareDirectory()
+        } catch {
+            throw AgentError(.startFailed, "data_dir \(configuration.dataDirectory) cannot be created: \(error)")
+        }
+        let connection = ServerConnection(host: configuration.serverAddress, port: configuration.serverPort, trustDomain: trustDomain)
+        let bootstrapTrust = try bootstrapTrust(saved: try? state.loadBundle())
+        let attestation = NodeAttestationClient(connection: connection, attestor: configuration.nodeAttestor, joinToken: configuration.joinToken)
+
+        var savedBundle = try? state.loadBundle()
+        let identity: AgentIdentity
+        if let saved = try? state.loadIdentity(), saved.expiresAt > Date() {
+            identity = saved
+            logger.info("re-using the saved agent SVID", metadata: ["spiffe_id": "\(saved.id)", "expires_at": "\(saved.expiresAt)"])
+        } else {
+            let (attested, bundle) = try await attestation.attest(trust: bootstrapTrust)
+            try state.saveIdentity(attested)
+            try state.saveBundle(bundle)
+            savedBundle = bundle
+            identity = attested
+            logger.info("node attested", metadata: ["spiffe_id": "\(attested.id)", "expires_at": "\(attested.expiresAt)"])
+        }
+
+        let cache = WorkloadCache(trustDomain: trustDomain)
+        if let savedBundle { cache.setBundles(savedBundle, federated: nil) }
+        let holder = AgentIdentityHolder(identity)
+        let session = ServerSession()
+        let reattest: (@Sendable () async throws -> AgentIdentity)?
+        if case .x509pop = configuration.nodeAttestor {
+            reattest = { [cache, state] in
+                let trust: ServerTrust = cache.read { $0.bundle }.map { .bundle($0) } ?? bootstrapTrust
+                let (attested, bundle) = try await attestation.attest(trust: trust)
+                try state.saveIdentity(attested)
+                try state.saveBundle(bundle)
+                cache.setBundles(bundle, federated: nil)
+                return attested
+            }
+        } else {
+            reattest = nil
+        }
+        let link = ServerLink(
+            connection: connection, holder: holder, cache: cache, session: session,
+            sync: EntrySync(cache: cache, state: state, logger: logger),
+            renewer: AgentSVIDRenewer(holder: holder, state: state, trustDomain: trustDomain, logger: logger),
+            bootstrapTrust: bootstrapTrust, reattest: reattest, logger: logger)
+        let rotator = SVIDRotator(cache: cache, session: session, logger: logger)
+        let workload = WorkloadAPIService(
+            cache: cache, jwtCache: JWTSVIDCache(), session: session,
+            attestor: UnixWorkloadAttestor(discoverWorkloadPath: configuration.discoverWorkloadPath, workloadSizeLimit: configuration.workloadSizeLimit),
+            caller: WorkloadEndpoint.caller(of:), logger: logger)
+        let endpoint = WorkloadEndpoint(socketPath: configuration.socketPath, service: workload, logger: logger)
+
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: AgentTaskService { await link.run() }, serviceName: "server-link"),
+                    .init(service: AgentTaskService { await rotator.run() }, serviceName: "svid-rotator"),
+                    .init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api"),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        logger.info("agent starting", metadata: [
+            "trust_domain": "\(trustDomain)",
+            "spiffe_id": "\(identity.id)",
+            "server": "\(configuration.serverAddress):\(configuration.serverPort)",
+            "socket_path": "\(configuration.socketPath)",
+            "data_dir": "\(configuration.dataDirectory)",
+        ])
+        try await group.run()
+        logger.info("agent stopped")
+    }
+
+    /// How to check the server before the agent has a bundle from it: the saved bundle, the configured file, or (with
+    /// `insecure_bootstrap`) not at all.
+    private func bootstrapTrust(saved: SPIFFEBundle?) throws -> ServerTrust {
+        if let saved { return .bundle(saved) }
+        switch configuration.bootstrap {
+        case .insecure:
+            logger.warning("insecure_bootstrap is set: the first connection does not authenticate the server")
+            return .insecure
+        case .bundleFile(let path):
+            guard let data = FileManager.default.contents(atPath: path), let pem = String(data: data, encoding: .utf8) else {
+                throw AgentError(.startFailed, "trust_bundle_path \(path) cannot be read")
+            }
+            do {
+                let x509 = try X509Bundle(trustDomain: configuration.trustDomain, pem: pem)
+                return .bundle(try SPIFFEBundle(x509Bundle: x509, jwtBundle: JWTBundle(trustDomain: configuration.trustDomain)))
+            } catch {
+                throw AgentError(.startFailed, "trust_bundle_path \(path) is not a PEM bundle: \(error.message)")
+            }
+        }
+    }
+}

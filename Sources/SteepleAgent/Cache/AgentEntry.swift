@@ -1,0 +1,51 @@
+import SPIFFE
+import SteepleServerAPIProto
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A registration entry as the agent holds it: what the server sent, parsed once.
+struct AgentEntry: Sendable, Equatable {
+    let id: String
+    let spiffeID: SPIFFEID
+    /// `type:value`, as `unix:uid:1000`.
+    let selectors: Set<String>
+    let x509SVIDTTL: Int32
+    let jwtSVIDTTL: Int32
+    let federatesWith: [TrustDomain]
+    let dnsNames: [String]
+    let hint: String
+    let revision: Int64
+    let createdAt: Int64
+
+    init(proto: Steeple_Server_V1_Entry) throws {
+        id = proto.id
+        spiffeID = try SPIFFEID(proto.spiffeID)
+        selectors = Set(proto.selectors.map { $0.type + ":" + $0.value })
+        x509SVIDTTL = proto.x509SvidTtl
+        jwtSVIDTTL = proto.jwtSvidTtl
+        federatesWith = try proto.federatesWith.map { try TrustDomain($0) }
+        dnsNames = proto.dnsNames
+        hint = proto.hint
+        revision = proto.revisionNumber
+        createdAt = proto.createdAt
+    }
+
+    /// The fields that shape an X509-SVID: when any changes, the SVID is re-issued.
+    var x509Shape: X509Shape { X509Shape(spiffeID: spiffeID, dnsNames: dnsNames, ttl: x509SVIDTTL, revision: revision) }
+
+    struct X509Shape: Sendable, Equatable {
+        let spiffeID: SPIFFEID
+        let dnsNames: [String]
+        let ttl: Int32
+        let revision: Int64
+    }
+
+    /// SPIRE's order of identities in a response: oldest entry first (the default identity), then by ID.
+    static func responseOrder(_ lhs: AgentEntry, _ rhs: AgentEntry) -> Bool {
+        (lhs.createdAt, lhs.id) < (rhs.createdAt, rhs.id)
+    }
+}

@@ -1,0 +1,126 @@
+import SPIFFE
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Everything the agent knows and serves: the authorized entries (as pushed by the server), the X509-SVIDs issued
+/// for them, the trust domain's bundle and the federated bundles. Writers are the sync stream and the SVID rotator;
+/// readers are the Workload API handlers, which subscribe to ``changes`` and re-read on every wake-up.
+final class WorkloadCache: Sendable {
+    struct State: Sendable {
+        var entries: [String: AgentEntry] = [:]
+        /// Entry IDs per selector, to find a caller's candidates without scanning every entry.
+        var entriesBySelector: [String: Set<String>] = [:]
+        var svids: [String: IssuedX509SVID] = [:]
+        var bundle: SPIFFEBundle?
+        var federatedBundles: [TrustDomain: SPIFFEBundle] = [:]
+        /// True once a complete snapshot arrived (from the server, or restored): until then the cache may be partial.
+        var synced = false
+        var version: UInt64 = 0
+    }
+
+    let trustDomain: TrustDomain
+    private let state = Mutex(State())
+    /// Wakes Workload API streams (and the rotator) after every change.
+    let changes = ChangeBroadcaster()
+    /// Wakes the rotator when entries change, so new or changed entries get SVIDs at once.
+    let entryChanges = ChangeBroadcaster()
+
+    init(trustDomain: TrustDomain) {
+        self.trustDomain = trustDomain
+    }
+
+    func read<T, Failure: Error>(_ body: (borrowing State) throws(Failure) -> T) throws(Failure) -> T {
+        try state.withLock { (state: inout State) throws(Failure) -> T in try body(state) }
+    }
+
+    // MARK: Writes from the sync stream
+
+    /// Replaces the entries with a complete snapshot; SVIDs of entries that are gone are dropped.
+    func replaceEntries(_ entries: [AgentEntry]) {
+        state.withLock { state in
+            state.entries = [:]
+            state.entriesBySelector = [:]
+            for entry in entries { Self.insert(entry, into: &state) }
+            state.svids = state.svids.filter { state.entries[$0.key] != nil }
+            state.synced = true
+            state.version += 1
+        }
+        entryChanges.notify()
+        changes.notify()
+    }
+
+    func apply(upserted: [AgentEntry], deleted: [String]) {
+        guard !upserted.isEmpty || !deleted.isEmpty else { return }
+        state.withLock { state in
+            for id in deleted {
+                Self.remove(id, from: &state)
+                state.svids[id] = nil
+            }
+            for entry in upserted {
+                Self.remove(entry.id, from: &state)
+                Self.insert(entry, into: &state)
+            }
+            state.version += 1
+        }
+        entryChanges.notify()
+        changes.notify()
+    }
+
+    func setBundles(_ bundle: SPIFFEBundle?, federated: [SPIFFEBundle]?) {
+        state.withLock { state in
+            if let bundle { state.bundle = bundle }
+            if let federated {
+                state.federatedBundles = Dictionary(federated.map { ($0.trustDomain, $0) }, uniquingKeysWith: { $1 })
+            }
+            state.version += 1
+        }
+        entryChanges.notify()
+        changes.notify()
+    }
+
+    // MARK: Writes from the rotator
+
+    func store(_ issued: [IssuedX509SVID]) {
+        guard !issued.isEmpty else { return }
+        state.withLock { state in
+            for svid in issued where state.entries[svid.entryID]?.x509Shape == svid.shape {
+                state.svids[svid.entryID] = svid
+            }
+            state.version += 1
+        }
+        changes.notify()
+    }
+
+    // MARK: Reads for workloads
+
+    /// The entries whose selectors are all among `selectors`, in response order.
+    func matchingEntries(for selectors: Set<String>) -> [AgentEntry] {
+        state.withLock { state in
+            var candidates = Set<String>()
+            for selector in selectors {
+                if let ids = state.entriesBySelector[selector] { candidates.formUnion(ids) }
+            }
+            return candidates.compactMap { state.entries[$0] }
+                .filter { $0.selectors.isSubset(of: selectors) }
+                .sorted(by: AgentEntry.responseOrder)
+        }
+    }
+
+    private static func insert(_ entry: AgentEntry, into state: inout State) {
+        state.entries[entry.id] = entry
+        for selector in entry.selectors { state.entriesBySelector[selector, default: []].insert(entry.id) }
+    }
+
+    private static func remove(_ id: String, from state: inout State) {
+        guard let old = state.entries.removeValue(forKey: id) else { return }
+        for selector in old.selectors {
+            state.entriesBySelector[selector]?.remove(id)
+            if state.entriesBySelector[selector]?.isEmpty == true { state.entriesBySelector[selector] = nil }
+        }
+    }
+}

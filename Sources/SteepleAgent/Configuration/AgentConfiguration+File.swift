@@ -1,0 +1,179 @@
+import Logging
+import SPIFFE
+import SteepleConfig
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+extension AgentConfiguration {
+    /// Keys of `agent { … }` that Steeple reads.
+    static let agentKeys: Set<String> = [
+        "trust_domain", "server_address", "server_port", "socket_path", "data_dir", "trust_bundle_path",
+        "insecure_bootstrap", "join_token", "log_level", "log_format",
+    ]
+    /// Keys of SPIRE's agent block that are accepted and have no effect here.
+    static let ignoredAgentKeys: Set<String> = [
+        "log_file", "log_source_location", "admin_socket_path", "availability_target", "x509_svid_cache_max_size",
+        "jwt_svid_cache_max_size", "sds", "experimental", "retry_bootstrap", "rebootstrap_mode", "rebootstrap_delay",
+        "allow_unauthenticated_verifiers", "allowed_foreign_jwt_claims", "authorized_delegates",
+        "workload_x509_svid_key_type", "trust_bundle_format", "log_selectors", "disable_spiffe_cert_validation",
+    ]
+
+    /// Reads `agent.conf` from `path` and applies the flags.
+    public static func load(path: String, overrides: AgentConfigurationOverrides) throws(AgentConfigurationError) -> AgentConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw AgentConfigurationError(.unreadable, "\(path): cannot read the configuration file (pass -config FILE)")
+        }
+        return try parse(Array(data), path: path, overrides: overrides)
+    }
+
+    /// Parses the text of `agent.conf`; `path` names it in messages.
+    public static func parse(_ bytes: [UInt8], path: String, overrides: AgentConfigurationOverrides) throws(AgentConfigurationError) -> AgentConfiguration {
+        let root: ConfigBody
+        do {
+            root = try ConfigBody(parsing: bytes)
+        } catch {
+            throw AgentConfigurationError(.syntax, "\(path): \(error.message)")
+        }
+        var reader = AgentConfigurationReader(path: path, overrides: overrides)
+        return try reader.read(root)
+    }
+}
+
+/// Turns a parsed `agent.conf` into an ``AgentConfiguration``.
+struct AgentConfigurationReader {
+    let path: String
+    let overrides: AgentConfigurationOverrides
+    var ignored: [String] = []
+
+    mutating func read(_ root: ConfigBody) throws(AgentConfigurationError) -> AgentConfiguration {
+        ignored += try format(root.rejectUnknownKeys(allowed: ["agent", "plugins"], ignored: ["telemetry", "health_checks"], context: "the top level")).map(\.name)
+        let agent = try format(root.block("agent")) ?? ConfigBody(position: root.position)
+        ignored += try format(agent.rejectUnknownKeys(allowed: AgentConfiguration.agentKeys, ignored: AgentConfiguration.ignoredAgentKeys, context: "agent")).map { "agent." + $0.name }
+
+        guard let domainText = try pick(overrides.trustDomain, agent.string("trust_domain")) else {
+            throw AgentConfigurationError(.missingKey, "\(path): missing required key \"trust_domain\" in agent { … }: add trust_domain = \"example.org\"")
+        }
+        var configuration: AgentConfiguration
+        do {
+            configuration = AgentConfiguration(trustDomain: try TrustDomain(domainText))
+        } catch {
+            throw invalid("agent.trust_domain", domainText, "a trust domain name such as example.org (\(error.message))")
+        }
+        if let value = try pick(overrides.serverAddress, agent.string("server_address")) { configuration.serverAddress = value }
+        if let value = try pick(overrides.serverPort, agent.int("server_port")) {
+            guard (1...65535).contains(value) else { throw invalid("agent.server_port", "\(value)", "a port between 1 and 65535") }
+            configuration.serverPort = value
+        }
+        if let value = try pick(overrides.socketPath, agent.string("socket_path")) {
+            guard value.hasPrefix("/") else { throw invalid("agent.socket_path", value, "an absolute path such as \(AgentConfiguration.defaultSocketPath)") }
+            configuration.socketPath = value
+        }
+        if let value = try pick(overrides.dataDirectory, agent.string("data_dir")) { configuration.dataDirectory = value }
+        if let value = try pick(overrides.joinToken, agent.string("join_token")), !value.isEmpty { configuration.joinToken = value }
+        if let level = try pick(overrides.logLevel, agent.string("log_level")) {
+            guard let parsed = Self.logLevel(level) else { throw invalid("agent.log_level", level, "DEBUG, INFO, WARN or ERROR") }
+            configuration.logLevel = parsed
+        }
+        if let value = try format(agent.string("log_format")) {
+            guard ["text", "json"].contains(value.lowercased()) else { throw invalid("agent.log_format", value, "text or json") }
+            configuration.logFormat = value.lowercased()
+        }
+        let bundlePath = try pick(overrides.trustBundlePath, agent.string("trust_bundle_path"))
+        let insecure = try pick(overrides.insecureBootstrap, agent.bool("insecure_bootstrap")) ?? false
+        switch (bundlePath, insecure) {
+        case (let path?, false) where !path.isEmpty: configuration.bootstrap = .bundleFile(path)
+        case (let path?, true) where !path.isEmpty:
+            throw AgentConfigurationError(.conflict, "\(self.path): trust_bundle_path and insecure_bootstrap are both set: keep one (a bundle file is the safe choice)")
+        case (_, true): configuration.bootstrap = .insecure
+        default:
+            throw AgentConfigurationError(.missingKey, "\(path): the agent needs a way to trust the server: set trust_bundle_path = \"/path/to/bundle.pem\" (the output of `steeple-server bundle show`) or insecure_bootstrap = true")
+        }
+        if let plugins = try format(root.block("plugins")) {
+            try readPlugins(plugins, into: &configuration)
+        }
+        configuration.ignoredKeys = ignored
+        return configuration
+    }
+
+    private mutating func readPlugins(_ plugins: ConfigBody, into configuration: inout AgentConfiguration) throws(AgentConfigurationError) {
+        let supported = ["KeyManager": ["disk", "memory"], "NodeAttestor": ["join_token", "x509pop"], "WorkloadAttestor": ["unix"]]
+        var seen: Set<String> = []
+        for block in try format(plugins.allBlocks(labels: 1)) {
+            let name = block.labels[0]
+            guard let names = supported[block.type] else {
+                throw AgentConfigurationError(.unsupported, "\(path): \(block.position): plugin type \"\(block.type)\" is not supported; supported: \(supported.keys.sorted().joined(separator: ", "))")
+            }
+            guard names.contains(name) else {
+                throw AgentConfigurationError(.unsupported, "\(path): \(block.position): \(block.type) \"\(name)\" is not supported; supported: \(names.joined(separator: ", "))")
+            }
+            if try format(block.body.bool("enabled")) == false { continue }
+            let kind = block.type == "WorkloadAttestor" ? block.type + name : block.type
+            guard seen.insert(kind).inserted else {
+                throw AgentConfigurationError(.conflict, "\(path): \(block.position): a second \(block.type) plugin; keep one")
+            }
+            try format(block.body.rejectUnknownKeys(allowed: ["plugin_data", "enabled"], context: "\(block.type) \"\(name)\""))
+            let data = try format(block.body.block("plugin_data")) ?? ConfigBody(position: block.position)
+            let context = "plugin_data of \(block.type) \"\(name)\""
+            switch (block.type, name) {
+            case ("KeyManager", "disk"):
+                ignored += try format(data.rejectUnknownKeys(allowed: [], ignored: ["directory"], context: context)).map { "KeyManager.disk." + $0.name }
+                configuration.keyManager = .disk
+            case ("KeyManager", _):
+                try format(data.rejectUnknownKeys(allowed: [], context: context))
+                configuration.keyManager = .memory
+            case ("NodeAttestor", "join_token"):
+                try format(data.rejectUnknownKeys(allowed: [], context: context))
+                configuration.nodeAttestor = .joinToken
+            case ("NodeAttestor", _):
+                try format(data.rejectUnknownKeys(allowed: ["certificate_path", "private_key_path", "intermediates_path"], context: context))
+                guard let certificate = try format(data.string("certificate_path")), let key = try format(data.string("private_key_path")) else {
+                    throw AgentConfigurationError(.missingKey, "\(path): \(block.position): NodeAttestor \"x509pop\" needs certificate_path and private_key_path in plugin_data")
+                }
+                configuration.nodeAttestor = .x509pop(certificatePath: certificate, privateKeyPath: key, intermediatesPath: try format(data.string("intermediates_path")))
+            default:
+                try format(data.rejectUnknownKeys(allowed: ["discover_workload_path", "workload_size_limit"], context: context))
+                configuration.discoverWorkloadPath = try format(data.bool("discover_workload_path")) ?? false
+                configuration.workloadSizeLimit = try format(data.int("workload_size_limit")) ?? 0
+            }
+        }
+    }
+
+    static func logLevel(_ text: String) -> Logger.Level? {
+        switch text.uppercased() {
+        case "DEBUG": .debug
+        case "INFO": .info
+        case "WARN", "WARNING": .warning
+        case "ERROR": .error
+        default: nil
+        }
+    }
+
+    @discardableResult
+    private func format<T>(_ read: @autoclosure () throws(ConfigError) -> T) throws(AgentConfigurationError) -> T {
+        do {
+            return try read()
+        } catch {
+            let code: AgentConfigurationError.Code = switch error.code {
+            case .unknownKey: .unknownKey
+            case .missingKey: .missingKey
+            case .syntax: .syntax
+            default: .invalidValue
+            }
+            throw AgentConfigurationError(code, "\(path): \(error.message)")
+        }
+    }
+
+    /// The flag when given, else the file's value.
+    private func pick<T>(_ override: T?, _ read: @autoclosure () throws(ConfigError) -> T?) throws(AgentConfigurationError) -> T? {
+        if let override { return override }
+        return try format(read())
+    }
+
+    private func invalid(_ key: String, _ found: String, _ expected: String) -> AgentConfigurationError {
+        AgentConfigurationError(.invalidValue, "\(path): \(key): expected \(expected), found \"\(found)\"")
+    }
+}

@@ -1,0 +1,62 @@
+public import Logging
+public import SPIFFE
+
+/// What `steeple-agent run` needs, read from SPIRE's `agent.conf` (HCL or JSON) with the command-line flags over it.
+/// Defaults are SPIRE's, except that paths say `steeple-agent` where SPIRE's say `spire-agent`.
+public struct AgentConfiguration: Sendable {
+    /// The default configuration file, as SPIRE's `conf/agent/agent.conf`.
+    public static let defaultConfigurationFile = "conf/agent/agent.conf"
+    /// SPIRE's default, with our name.
+    public static let defaultSocketPath = "/tmp/steeple-agent/public/api.sock"
+
+    public var trustDomain: TrustDomain
+    public var serverAddress: String = "127.0.0.1"
+    public var serverPort: Int = 8081
+    /// The Workload API socket (0777, so that every local user can reach it).
+    public var socketPath: String = defaultSocketPath
+    /// Where the agent keeps its SVID, key and bundle.
+    public var dataDirectory: String = "."
+    /// How the agent trusts the server the first time: a bundle file, or no check at all.
+    public var bootstrap: Bootstrap = .insecure
+    public var joinToken: String?
+    public var nodeAttestor: NodeAttestorSettings = .joinToken
+    public var keyManager: KeyManagerKind = .disk
+    /// `WorkloadAttestor "unix" { discover_workload_path = true }`: adds `unix:path:` and `unix:sha256:`.
+    public var discoverWorkloadPath = false
+    /// The largest binary hashed for `unix:sha256:` (SPIRE's `workload_size_limit`); 0 means no limit.
+    public var workloadSizeLimit: Int = 0
+    public var logLevel: Logger.Level = .info
+    public var logFormat: String = "text"
+    /// Keys present in the file that have no effect, for a start-up warning.
+    public var ignoredKeys: [String] = []
+
+    public init(trustDomain: TrustDomain) {
+        self.trustDomain = trustDomain
+    }
+
+    /// How the agent trusts the server before it has a bundle of its own.
+    public enum Bootstrap: Sendable, Equatable {
+        /// `trust_bundle_path`: the server's SVID must chain to this bundle (PEM) and name `spiffe://<td>/spire/server`.
+        case bundleFile(String)
+        /// `insecure_bootstrap = true`: the first connection does not check the server (SPIRE's development mode).
+        case insecure
+    }
+
+    /// The node attestor plugin.
+    public enum NodeAttestorSettings: Sendable, Equatable {
+        case joinToken
+        /// `x509pop`: the certificate (PEM, leaf first; intermediates may follow or come from their own file) and its key.
+        case x509pop(certificatePath: String, privateKeyPath: String, intermediatesPath: String?)
+    }
+
+    /// Where the agent's private key lives.
+    public enum KeyManagerKind: Sendable, Equatable {
+        /// On disk in the data directory (0600): a restart re-uses the identity.
+        case disk
+        /// In memory: a restart must attest again.
+        case memory
+    }
+
+    /// `<data_dir>/agent_svid.der` and friends; see ``AgentStateStore``.
+    public var statePrefix: String { dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/" }
+}

@@ -1,0 +1,14 @@
+/// Command-line flags of `steeple-agent run`, which take precedence over the file (SPIRE's spelling in comments).
+public struct AgentConfigurationOverrides: Sendable {
+    public var trustDomain: String?      // -trustDomain
+    public var joinToken: String?        // -joinToken
+    public var serverAddress: String?    // -serverAddress
+    public var serverPort: Int?          // -serverPort
+    public var socketPath: String?       // -socketPath
+    public var dataDirectory: String?    // -dataDir
+    public var trustBundlePath: String?  // -trustBundle
+    public var insecureBootstrap: Bool?  // -insecureBootstrap
+    public var logLevel: String?         // -logLevel
+
+    public init() {}
+}

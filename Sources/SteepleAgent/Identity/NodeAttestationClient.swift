@@ -1,0 +1,103 @@
+import _CryptoExtras
+import GRPCCore
+import SPIFFE
+import SteepleServerAPIProto
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Proves the node to the server (`AttestAgent`) and returns the agent's first SVID with the trust bundle.
+///
+/// - `join_token`: the token is the payload; single use.
+/// - `x509pop`: the payload is the certificate chain; the server answers with a nonce, which the agent signs with the
+///   certificate's key.
+struct NodeAttestationClient: Sendable {
+    let connection: ServerConnection
+    let attestor: AgentConfiguration.NodeAttestorSettings
+    let joinToken: String?
+
+    func attest(trust: ServerTrust) async throws -> (AgentIdentity, SPIFFEBundle) {
+        let key = CSRBuilder.newKey()
+        var params = Steeple_Server_V1_AttestAgentRequest.Params()
+        params.csr = Data(try CSRBuilder.csr(for: key))
+        var popKey: Certificate.PrivateKey?
+        switch attestor {
+        case .joinToken:
+            guard let joinToken, !joinToken.isEmpty else {
+                throw AgentError(.attestationFailed, "the agent has no SVID yet and no join token: pass -joinToken TOKEN (from `steeple-server token generate`) or set join_token in agent { }")
+            }
+            params.attestationType = "join_token"
+            params.payload = Data(joinToken.utf8)
+        case .x509pop(let certificatePath, let privateKeyPath, let intermediatesPath):
+            let (chain, privateKey) = try Self.loadX509PoP(certificatePath: certificatePath, privateKeyPath: privateKeyPath, intermediatesPath: intermediatesPath)
+            params.attestationType = "x509pop"
+            params.payload = Data(chain.flatMap(\.spiffeDER))
+            popKey = privateKey
+        }
+        let firstMessage = params
+        let signer = popKey
+        let trustDomain = connection.trustDomain
+        let (answers, answerSink) = AsyncStream<[UInt8]>.makeStream()
+        let result = try await connection.withClient(identity: nil, trust: trust) { client in
+            try await client.attestAgent(requestProducer: { writer in
+                var message = Steeple_Server_V1_AttestAgentRequest()
+                message.params = firstMessage
+                try await writer.write(message)
+                for await answer in answers {
+                    var reply = Steeple_Server_V1_AttestAgentRequest()
+                    reply.challengeResponse = Data(answer)
+                    try await writer.write(reply)
+                }
+            }, onResponse: { response in
+                defer { answerSink.finish() }
+                for try await message in response.messages {
+                    switch message.step {
+                    case .challenge(let nonce):
+                        guard let signer else { throw AgentError(.attestationFailed, "the server sent a challenge the join_token attestor cannot answer") }
+                        let algorithm: Certificate.SignatureAlgorithm = signer.isRSA ? .sha256WithRSAEncryption : .ecdsaWithSHA256
+                        answerSink.yield(try signer.sign(bytes: Array(nonce), signatureAlgorithm: algorithm).rawRepresentation)
+                    case .result(let result):
+                        return result
+                    case nil:
+                        continue
+                    }
+                }
+                throw AgentError(.attestationFailed, "the server ended attestation without a result")
+            })
+        }
+        let chain = try X509Bundle(trustDomain: trustDomain, derBytes: Array(result.x509SvidChain)).x509Authorities
+        let id = try X509SVIDVerifier.validateShape(of: chain)
+        guard id.trustDomain == trustDomain, id.path.hasPrefix("/spire/agent/") else {
+            throw AgentError(.attestationFailed, "the server issued \(id), which is not an agent ID of \(trustDomain)")
+        }
+        let bundle = try SPIFFEBundle(trustDomain: trustDomain, json: Array(result.trustBundleJson))
+        return (AgentIdentity(id: id, chain: chain, privateKey: key), bundle)
+    }
+
+    static func loadX509PoP(certificatePath: String, privateKeyPath: String, intermediatesPath: String?) throws -> ([Certificate], Certificate.PrivateKey) {
+        func read(_ path: String, _ what: String) throws -> String {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw AgentError(.attestationFailed, "x509pop \(what) \(path) cannot be read")
+            }
+            return text
+        }
+        let anyDomain = try TrustDomain("x509pop.invalid")
+        var chain = try X509Bundle(trustDomain: anyDomain, pem: try read(certificatePath, "certificate_path")).x509Authorities
+        if let intermediatesPath {
+            chain += try X509Bundle(trustDomain: anyDomain, pem: try read(intermediatesPath, "intermediates_path")).x509Authorities
+        }
+        let key = try Certificate.PrivateKey(pemEncoded: try read(privateKeyPath, "private_key_path"))
+        guard chain.first?.publicKey == key.publicKey else {
+            throw AgentError(.attestationFailed, "x509pop private_key_path \(privateKeyPath) does not match the certificate in \(certificatePath)")
+        }
+        return (chain, key)
+    }
+}
+
+extension Certificate.PrivateKey {
+    var isRSA: Bool { _RSA.Signing.PublicKey(publicKey) != nil }
+}

@@ -1,0 +1,94 @@
+import Crypto
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import NIOCore
+import NIOSSL
+import SPIFFE
+import SteepleServerAPIProto
+import SwiftASN1
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One connection to the server's agent API: gRPC over TCP with TLS. The agent presents its SVID (or, before it has
+/// one, a throwaway self-signed certificate for attestation) and checks that the server presents
+/// `spiffe://<td>/spire/server` chained to the bundle. The connection lives for one `withClient` call; the agent opens
+/// a new one when its SVID or the bundle changes.
+struct ServerConnection: Sendable {
+    let host: String
+    let port: Int
+    let trustDomain: TrustDomain
+
+    typealias Client = Steeple_Server_V1_AgentAPI.Client<HTTP2ClientTransport.Posix>
+
+    func withClient<Result: Sendable>(
+        identity: AgentIdentity?,
+        trust: ServerTrust,
+        _ body: (Client) async throws -> Result
+    ) async throws -> Result {
+        let credentials = try identity.map { ($0.chain, $0.privateKey) } ?? Self.throwawayCredentials()
+        let serverID = try SPIFFEID(trustDomain: trustDomain, path: "/spire/server")
+        let tls = HTTP2ClientTransport.Posix.TransportSecurity.TLS(
+            certificateChain: credentials.0.map { .bytes($0.spiffeDER, format: .der) },
+            privateKey: .bytes(Array(try credentials.1.serializeAsPEM().pemString.utf8), format: .pem),
+            serverCertificateVerification: .noHostnameVerification,
+            trustRoots: .certificates([])
+        )
+        var security = tls
+        security.customVerificationCallback = { certificates, promise in
+            guard case .bundle(let bundle) = trust else {
+                promise.succeed(.certificateVerified(VerificationMetadata(nil)))
+                return
+            }
+            let raw = certificates.compactMap { try? $0.toDERBytes() }
+            Task {
+                do {
+                    let verified = try await X509SVIDVerifier.verify(rawChain: raw, bundles: bundle, at: Date())
+                    guard verified.id == serverID else {
+                        promise.fail(ServerConnectionError(message: "the server presented \(verified.id), expected \(serverID)"))
+                        return
+                    }
+                    promise.succeed(.certificateVerified(VerificationMetadata(nil)))
+                } catch {
+                    promise.fail(error)
+                }
+            }
+        }
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .dns(host: host, port: port),
+            transportSecurity: .tls(security)
+        )
+        return try await withGRPCClient(transport: transport) { grpc in
+            try await body(Client(wrapping: grpc))
+        }
+    }
+
+    /// A self-signed certificate for the TLS handshake of `AttestAgent`, which the server does not authenticate.
+    static func throwawayCredentials() throws -> ([Certificate], Certificate.PrivateKey) {
+        let key = CSRBuilder.newKey()
+        let name = try DistinguishedName { CommonName("steeple-agent attestation") }
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: key.publicKey,
+            notValidBefore: now - 60, notValidAfter: now + 600, issuer: name, subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256, extensions: Certificate.Extensions(), issuerPrivateKey: key)
+        return ([certificate], key)
+    }
+}
+
+struct ServerConnectionError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+extension Certificate {
+    var spiffeDER: [UInt8] {
+        var serializer = DER.Serializer()
+        try! serializer.serialize(self)
+        return serializer.serializedBytes
+    }
+}

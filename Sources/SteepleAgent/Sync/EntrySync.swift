@@ -1,0 +1,53 @@
+import GRPCCore
+import Logging
+import SPIFFE
+import SteepleServerAPIProto
+
+/// Follows the server's `SyncEntries` stream: a snapshot in pages, then every change as it is committed. Applies
+/// each message to the cache at once; returns only when the stream ends (which it does not on its own).
+struct EntrySync: Sendable {
+    let cache: WorkloadCache
+    let state: AgentStateStore
+    let logger: Logger
+
+    func run(client: ServerConnection.Client, onMessage: @escaping @Sendable () -> Void) async throws {
+        let cache = self.cache
+        let state = self.state
+        let logger = self.logger
+        try await client.syncEntries(request: ClientRequest(message: Steeple_Server_V1_SyncEntriesRequest())) { response in
+            var snapshot: [AgentEntry] = []
+            for try await message in response.messages {
+                onMessage()
+                let trustDomain = cache.trustDomain
+                if message.hasBundle {
+                    let bundle = try SPIFFEBundle(trustDomain: trustDomain, json: Array(message.bundle.spiffeBundleJson))
+                    let federated = try message.federatedBundles.map { try SPIFFEBundle(trustDomain: TrustDomain($0.trustDomain), json: Array($0.spiffeBundleJson)) }
+                    cache.setBundles(bundle, federated: federated)
+                    do { try state.saveBundle(bundle) } catch { logger.warning("could not save the bundle", metadata: ["error": "\(error)"]) }
+                } else if !message.federatedBundles.isEmpty {
+                    let federated = try message.federatedBundles.map { try SPIFFEBundle(trustDomain: TrustDomain($0.trustDomain), json: Array($0.spiffeBundleJson)) }
+                    cache.setBundles(nil, federated: federated)
+                }
+                var upserted: [AgentEntry] = []
+                for proto in message.upserted {
+                    do {
+                        upserted.append(try AgentEntry(proto: proto))
+                    } catch {
+                        logger.warning("skipping an entry the agent cannot read", metadata: ["entry_id": "\(proto.id)", "error": "\(error)"])
+                    }
+                }
+                if message.snapshot {
+                    snapshot += upserted
+                    if message.snapshotComplete {
+                        cache.replaceEntries(snapshot)
+                        logger.info("entries synced", metadata: ["entries": "\(snapshot.count)", "sequence": "\(message.sequence)"])
+                        snapshot = []
+                    }
+                } else {
+                    cache.apply(upserted: upserted, deleted: message.deletedEntryIds)
+                    logger.debug("entries changed", metadata: ["upserted": "\(upserted.count)", "deleted": "\(message.deletedEntryIds.count)", "sequence": "\(message.sequence)"])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import GRPCCore
+import Logging
+import SPIFFE
+import SteepleServerAPIProto
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Keeps an X509-SVID ready for every authorized entry: issues one as soon as an entry appears or changes, rotates
+/// each at its jittered half-life, and re-issues at once when its issuing authority leaves the bundle. Keys are made
+/// here; CSRs go to the server in batches. Sleeps until the next rotation or the next entry change, never ticks.
+struct SVIDRotator: Sendable {
+    let cache: WorkloadCache
+    let session: ServerSession
+    let logger: Logger
+    /// CSRs per `BatchSignX509SVID` call.
+    var batchSize = 500
+
+    func run() async {
+        let wakeups = cache.entryChanges.subscribe()
+        defer { cache.entryChanges.unsubscribe(wakeups) }
+        var backoff = Duration.milliseconds(250)
+        // Entries the server refused, left alone until then.
+        var refusedUntil: [String: Date] = [:]
+        while !Task.isCancelled {
+            let now = Date()
+            refusedUntil = refusedUntil.filter { $0.value > now }
+            var (stale, next) = plan(now: now)
+            stale.removeAll { refusedUntil[$0.id] != nil }
+            if let retry = refusedUntil.values.min() { next = min(next ?? retry, retry) }
+            if !stale.isEmpty {
+                do {
+                    let client = try await session.waitForClient(timeout: .seconds(30))
+                    for id in try await issue(stale, client: client) { refusedUntil[id] = Date() + 30 }
+                    backoff = .milliseconds(250)
+                    continue
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("could not issue X509-SVIDs; retrying", metadata: ["entries": "\(stale.count)", "error": "\(error)", "retry_in": "\(backoff)"])
+                    await wakeups.wait(timeout: backoff)
+                    backoff = min(backoff * 2, .seconds(30))
+                    continue
+                }
+            }
+            let wait = next.map { Duration.milliseconds(max(0, Int64($0.timeIntervalSinceNow * 1000)) + 1) }
+            await wakeups.wait(timeout: wait)
+        }
+    }
+
+    /// Entries whose SVID is missing, outdated, due or issued by an authority no longer in the bundle; and when the
+    /// next SVID falls due.
+    func plan(now: Date) -> (stale: [AgentEntry], next: Date?) {
+        cache.read { state in
+            guard state.synced, let bundle = state.bundle else { return ([], nil) }
+            var stale: [AgentEntry] = []
+            var next: Date?
+            for entry in state.entries.values {
+                guard let issued = state.svids[entry.id], issued.shape == entry.x509Shape, issued.rotateAt > now,
+                    Self.issuerIsPublished(issued.svid, in: bundle)
+                else {
+                    stale.append(entry)
+                    continue
+                }
+                next = min(next ?? issued.rotateAt, issued.rotateAt)
+            }
+            return (stale.sorted(by: AgentEntry.responseOrder), next)
+        }
+    }
+
+    static func issuerIsPublished(_ svid: X509SVID, in bundle: SPIFFEBundle) -> Bool {
+        let top = svid.certificates[svid.certificates.count - 1]
+        return bundle.x509Authorities.contains { $0.subject == top.issuer && $0.publicKey.isValidSignature(top.signature, for: top) }
+    }
+
+    /// Issues SVIDs for `entries`; returns the IDs the server refused.
+    private func issue(_ entries: [AgentEntry], client: ServerConnection.Client) async throws -> [String] {
+        var refused: [String] = []
+        var start = 0
+        while start < entries.count {
+            let batch = Array(entries[start..<min(start + batchSize, entries.count)])
+            start += batch.count
+            var keys: [String: Certificate.PrivateKey] = [:]
+            var request = Steeple_Server_V1_BatchSignX509SVIDRequest()
+            for entry in batch {
+                let key = CSRBuilder.newKey()
+                keys[entry.id] = key
+                var params = Steeple_Server_V1_BatchSignX509SVIDRequest.Params()
+                params.entryID = entry.id
+                params.csr = Data(try CSRBuilder.csr(for: key))
+                request.params.append(params)
+            }
+            let response = try await client.batchSignX509SVID(request: ClientRequest(message: request))
+            let byID = Dictionary(batch.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+            var issued: [IssuedX509SVID] = []
+            var failures: [String] = []
+            var answered = Set<String>()
+            for result in response.results {
+                guard let entry = byID[result.entryID], let key = keys[result.entryID] else { continue }
+                answered.insert(entry.id)
+                if result.hasStatus, result.status.code != 0 {
+                    failures.append("\(result.entryID): \(result.status.message)")
+                    refused.append(entry.id)
+                    continue
+                }
+                do {
+                    let chain = try X509Bundle(trustDomain: cache.trustDomain, derBytes: Array(result.x509SvidChain)).x509Authorities
+                    let svid = try X509SVID(certificates: chain, privateKey: key, hint: entry.hint)
+                    guard svid.id == entry.spiffeID else {
+                        failures.append("\(entry.id): the server issued \(svid.id), expected \(entry.spiffeID)")
+                        refused.append(entry.id)
+                        continue
+                    }
+                    let leaf = svid.leaf
+                    issued.append(IssuedX509SVID(entryID: entry.id, svid: svid, shape: entry.x509Shape,
+                                                 rotateAt: IssuedX509SVID.rotationTime(notBefore: leaf.notValidBefore, notAfter: leaf.notValidAfter)))
+                } catch {
+                    failures.append("\(entry.id): \(error)")
+                    refused.append(entry.id)
+                }
+            }
+            refused += batch.map(\.id).filter { !answered.contains($0) }
+            cache.store(issued)
+            logger.debug("X509-SVIDs issued", metadata: ["count": "\(issued.count)"])
+            if !failures.isEmpty {
+                // Entries the server refuses (deleted meanwhile, not authorized) are retried after the next change.
+                logger.warning("the server refused some X509-SVIDs; retrying them in 30 s", metadata: ["failures": "\(failures.prefix(5).joined(separator: "; "))", "count": "\(failures.count)"])
+            }
+        }
+        return refused
+    }
+}

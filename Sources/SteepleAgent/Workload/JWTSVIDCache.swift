@@ -1,0 +1,51 @@
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// JWT-SVIDs minted for (entry, audience set), reused until half of their lifetime has passed (SPIRE's rule).
+final class JWTSVIDCache: Sendable {
+    struct Token: Sendable {
+        let token: String
+        let refreshAt: Date
+    }
+
+    private let tokens = Mutex<[String: Token]>([:])
+    /// SPIRE's `jwt_svid_cache_max_size`: past it, the cache drops expired tokens, then everything.
+    let maxSize: Int
+
+    init(maxSize: Int = 1000) {
+        self.maxSize = maxSize
+    }
+
+    static func key(entryID: String, audience: [String]) -> String {
+        ([entryID] + audience.sorted()).joined(separator: "\u{0}")
+    }
+
+    func token(for key: String, now: Date) -> String? {
+        tokens.withLock { tokens in
+            guard let token = tokens[key], token.refreshAt > now else { return nil }
+            return token.token
+        }
+    }
+
+    func store(_ token: String, issuedAt: Date, expiresAt: Date, for key: String) {
+        let refreshAt = issuedAt + expiresAt.timeIntervalSince(issuedAt) / 2
+        tokens.withLock { tokens in
+            if tokens.count >= maxSize {
+                let now = Date()
+                tokens = tokens.filter { $0.value.refreshAt > now }
+                if tokens.count >= maxSize { tokens.removeAll() }
+            }
+            tokens[key] = Token(token: token, refreshAt: refreshAt)
+        }
+    }
+
+    /// Forgets the tokens of entries that changed or went away.
+    func removeAll(where shouldRemove: (String) -> Bool) {
+        tokens.withLock { tokens in tokens = tokens.filter { !shouldRemove($0.key) } }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SteepleAgent
+
+/// `steeple-agent run`: reads `agent.conf`, applies the flags and runs the agent until SIGINT or SIGTERM.
+struct AgentRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Runs the agent.",
+        discussion: "Flags are spelled as SPIRE spells them (-joinToken) and also accepted with two dashes; they take precedence over the file."
+    )
+
+    @Option(name: [.customLong("config", withSingleDash: true), .customLong("config")], help: "Path to the agent configuration file (HCL or JSON).")
+    var config: String = "conf/agent/agent.conf"
+    @Option(name: [.customLong("joinToken", withSingleDash: true), .customLong("joinToken")], help: "A join token from `steeple-server token generate`.")
+    var joinToken: String?
+    @Option(name: [.customLong("serverAddress", withSingleDash: true), .customLong("serverAddress")], help: "Address of the server's agent API.")
+    var serverAddress: String?
+    @Option(name: [.customLong("serverPort", withSingleDash: true), .customLong("serverPort")], help: "Port of the server's agent API.")
+    var serverPort: Int?
+    @Option(name: [.customLong("socketPath", withSingleDash: true), .customLong("socketPath")], help: "Path of the Workload API socket.")
+    var socketPath: String?
+    @Option(name: [.customLong("dataDir", withSingleDash: true), .customLong("dataDir")], help: "Directory for the agent's SVID, key and bundle.")
+    var dataDir: String?
+    @Option(name: [.customLong("trustBundle", withSingleDash: true), .customLong("trustBundle")], help: "PEM bundle to trust the server with at first contact.")
+    var trustBundle: String?
+    @Flag(name: [.customLong("insecureBootstrap", withSingleDash: true), .customLong("insecureBootstrap")], help: "Do not authenticate the server at first contact.")
+    var insecureBootstrap = false
+    @Option(name: [.customLong("logLevel", withSingleDash: true), .customLong("logLevel")], help: "DEBUG, INFO, WARN or ERROR.")
+    var logLevel: String?
+
+    func run() async throws {
+        var overrides = AgentConfigurationOverrides()
+        overrides.joinToken = joinToken
+        overrides.serverAddress = serverAddress
+        overrides.serverPort = serverPort
+        overrides.socketPath = socketPath
+        overrides.dataDirectory = dataDir
+        overrides.trustBundlePath = trustBundle
+        overrides.insecureBootstrap = insecureBootstrap ? true : nil
+        overrides.logLevel = logLevel
+        let configuration: AgentConfiguration
+        do {
+            configuration = try AgentConfiguration.load(path: config, overrides: overrides)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "steeple-agent")
+        for key in configuration.ignoredKeys {
+            logger.warning("configuration key has no effect in Steeple", metadata: ["key": "\(key)"])
+        }
+        do {
+            try await Agent(configuration: configuration, logger: logger).run()
+        } catch {
+            logger.error("agent failed", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct SteepleAgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "steeple-agent",
+        abstract: "The Steeple agent: attests this node, keeps workload SVIDs ready and serves the SPIFFE Workload API.",
+        subcommands: [AgentRunCommand.self]
+    )
+}
