@@ -218,6 +218,19 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SteepleConfigTests", dependencies: ["SteepleConfig"]),
+        // Real server and agent processes for end-to-end tests (Foundation's Process; tests only).
+        .target(name: "SteepleTestSupport"),
+        .testTarget(
+            name: "SteepleAgentTests",
+            dependencies: [
+                "SPIFFE",
+                "SteepleAgent",
+                "SteepleServerAPIProto",
+                "SteepleTestSupport",
+                "steeple-agent",
+                "steeple-server",
+            ]
+        ),
         .testTarget(
             name: "SteepleServerTests",
             dependencies: [
@@ -229,6 +242,7 @@ let package = Package(
                 "SteepleServer",
                 "SteepleServerAPIProto",
                 "steeple-server",
+                "SteepleTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -5,6 +5,6 @@ struct SteepleAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steeple-agent",
         abstract: "The Steeple agent: attests this node, keeps workload SVIDs ready and serves the SPIFFE Workload API.",
-        subcommands: [AgentRunCommand.self]
+        subcommands: [AgentRunCommand.self, APICommand.self, HealthcheckCommand.self]
     )
 }

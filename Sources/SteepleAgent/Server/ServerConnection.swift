@@ -8,6 +8,10 @@ import SteepleServerAPIProto
 import SwiftASN1
 import X509
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -59,12 +63,21 @@ struct ServerConnection: Sendable {
             }
         }
         let transport = try HTTP2ClientTransport.Posix(
-            target: .dns(host: host, port: port),
+            target: target,
             transportSecurity: .tls(security)
         )
         return try await withGRPCClient(transport: transport) { grpc in
             try await body(Client(wrapping: grpc))
         }
+    }
+
+    /// IP literals are targets of their own: a DNS target would send the address as TLS SNI, which TLS forbids.
+    var target: any ResolvableTarget {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return .ipv4(host: host, port: port) }
+        if inet_pton(AF_INET6, host, &v6) == 1 { return .ipv6(host: host, port: port) }
+        return .dns(host: host, port: port)
     }
 
     /// A self-signed certificate for the TLS handshake of `AttestAgent`, which the server does not authenticate.

@@ -1,4 +1,5 @@
 import Foundation
+import SteepleTestSupport
 import SPIFFE
 import Testing
 

@@ -1,46 +1,33 @@
 import Foundation
-import Testing
 
 /// A real `steeple-server` process for end-to-end tests: started from the build directory with a config file
 /// in a temporary folder, driven through the real CLI over its Unix socket.
-final class ServerProcess: @unchecked Sendable {
+package final class ServerProcess: @unchecked Sendable {
     // @unchecked: `process` is only touched from the test that owns this object.
-    let directory: String
-    let socketPath: String
+    package let directory: String
+    package let socketPath: String
     private var process: Process?
-    private(set) var log: String
+    package private(set) var log: String
 
-    init(trustDomain: String = "example.org", extraServerLines: [String] = [], plugins: String = #"NodeAttestor "join_token" {}"#) throws {
+    package init(trustDomain: String = "example.org", bindPort: Int = 0, extraServerLines: [String] = [], plugins: String = #"NodeAttestor "join_token" {}"#) throws {
         directory = NSTemporaryDirectory() + "steeple-e2e-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         socketPath = directory + "/admin/api.sock"
         log = directory + "/server.log"
         let config = (["server {", #"    trust_domain = "\#(trustDomain)""#, #"    data_dir = "\#(directory)/data""#,
-            #"    socket_path = "\#(socketPath)""#, #"    bind_port = "0""#] + extraServerLines.map { "    " + $0 }
+            #"    socket_path = "\#(socketPath)""#, #"    bind_address = "127.0.0.1""#, #"    bind_port = "\#(bindPort)""#] + extraServerLines.map { "    " + $0 }
             + ["}", "plugins {", "    " + plugins, "}"]).joined(separator: "\n")
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    var configPath: String { directory + "/server.conf" }
+    package var configPath: String { directory + "/server.conf" }
 
     static var binary: String {
-        get throws {
-            var directories: [String] = []
-            if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-                directories.append(URL(fileURLWithPath: executable).deletingLastPathComponent().path)
-            }
-            directories.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path)
-            directories.append(FileManager.default.currentDirectoryPath + "/.build/debug")
-            for directory in directories {
-                let candidate = directory + "/steeple-server"
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            }
-            throw CLIFailure(message: "steeple-server binary not found next to the tests (looked in \(directories))")
-        }
+        get throws { try builtExecutable("steeple-server") }
     }
 
     /// Starts the server and waits until `healthcheck` passes.
-    func start() async throws {
+    package func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary)
         process.arguments = ["run", "-config", configPath]
@@ -61,7 +48,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Sends SIGTERM and waits for a graceful exit; returns the exit status.
     @discardableResult
-    func stop() async throws -> Int32 {
+    package func stop() async throws -> Int32 {
         guard let process else { return 0 }
         process.terminate()
         for _ in 0..<200 where process.isRunning {
@@ -73,14 +60,14 @@ final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+    package struct Output: Sendable {
+        package let status: Int32
+        package let stdout: String
+        package let stderr: String
     }
 
     /// Runs `steeple-server <arguments> -socketPath <socket>` and collects its output.
-    func cli(_ arguments: [String], stdin: String? = nil) throws -> Output {
+    package func cli(_ arguments: [String], stdin: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary)
         let needsSocket = !["run", "validate"].contains(arguments.first ?? "")
@@ -107,16 +94,18 @@ final class ServerProcess: @unchecked Sendable {
     }
 }
 
-struct CLIFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+package struct CLIFailure: Error, CustomStringConvertible {
+    package let message: String
+    package init(message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// Runs a command-line tool (openssl) and returns its status and combined output.
-func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+package func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    if let environment { process.environment = environment }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
@@ -124,4 +113,19 @@ func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, ou
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// The path of an executable of this package, found next to the test bundle (or in .build/debug).
+package func builtExecutable(_ name: String) throws -> String {
+    var directories: [String] = []
+    if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+        directories.append(URL(fileURLWithPath: executable).deletingLastPathComponent().path)
+    }
+    directories.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path)
+    directories.append(FileManager.default.currentDirectoryPath + "/.build/debug")
+    for directory in directories {
+        let candidate = directory + "/" + name
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    throw CLIFailure(message: "\(name) binary not found next to the tests (looked in \(directories))")
 }

@@ -1,0 +1,110 @@
+import Foundation
+
+/// A real `steeple-agent` process for end-to-end tests, with its data and Workload API socket in a temporary folder.
+package final class AgentProcess: @unchecked Sendable {
+    // @unchecked: `process` is only touched from the test that owns this object.
+    package let directory: String
+    package let socketPath: String
+    package let log: String
+    private var process: Process?
+
+    /// - Parameters:
+    ///   - serverPort: the server's agent API port.
+    ///   - trustBundlePath: PEM bundle to trust the server with; nil means `insecure_bootstrap`.
+    package init(trustDomain: String = "example.org", serverPort: Int, trustBundlePath: String?, extraPlugins: [String] = []) throws {
+        directory = NSTemporaryDirectory() + "steeple-agent-e2e-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        socketPath = directory + "/public/api.sock"
+        log = directory + "/agent.log"
+        let trust = trustBundlePath.map { #"    trust_bundle_path = "\#($0)""# } ?? "    insecure_bootstrap = true"
+        let config = ([
+            "agent {", #"    trust_domain = "\#(trustDomain)""#, #"    data_dir = "\#(directory)/data""#,
+            #"    server_address = "127.0.0.1""#, #"    server_port = "\#(serverPort)""#,
+            #"    socket_path = "\#(socketPath)""#, trust, "}",
+            "plugins {", #"    NodeAttestor "join_token" {}"#, #"    KeyManager "disk" {}"#,
+        ] + extraPlugins.map { "    " + $0 } + [#"    WorkloadAttestor "unix" {}"#, "}"]).joined(separator: "\n")
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    package var configPath: String { directory + "/agent.conf" }
+
+    /// Starts the agent (with a join token the first time) and waits until its Workload API answers.
+    package func start(joinToken: String?) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try builtExecutable("steeple-agent"))
+        process.arguments = ["run", "-config", configPath] + (joinToken.map { ["-joinToken", $0] } ?? [])
+        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        self.process = process
+        for _ in 0..<300 {
+            if FileManager.default.fileExists(atPath: socketPath), try cli(["healthcheck"]).status == 0 { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw CLIFailure(message: "agent did not become healthy; log:\n" + logText)
+    }
+
+    package var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+    package var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit status.
+    @discardableResult
+    package func stop() async throws -> Int32 {
+        guard let process else { return 0 }
+        process.terminate()
+        for _ in 0..<200 where process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    /// Runs `steeple-agent <arguments> -socketPath <socket>`, optionally as another user through `setpriv`.
+    package func cli(_ arguments: [String], asUser uid: UInt32? = nil) throws -> ServerProcess.Output {
+        let binary = try builtExecutable("steeple-agent")
+        let process = Process()
+        if let uid {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", binary] + arguments + ["-socketPath", socketPath]
+        } else {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments + ["-socketPath", socketPath]
+        }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ServerProcess.Output(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// A TCP port nothing listens on right now (the kernel's choice for port 0).
+package func freeTCPPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw CLIFailure(message: "socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    guard bound == 0 else { throw CLIFailure(message: "bind() failed") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

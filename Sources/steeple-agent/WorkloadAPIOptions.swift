@@ -1,0 +1,88 @@
+import ArgumentParser
+import SPIFFEWorkloadAPI
+
+/// `-socketPath` and `-timeout`, shared by every command that talks to the agent's Workload API (SPIRE's spelling).
+struct WorkloadAPIOptions: ParsableArguments {
+    @Option(name: [.customLong("socketPath", withSingleDash: true), .customLong("socketPath")], help: "Path of the agent's Workload API socket.")
+    var socketPath: String = "/tmp/steeple-agent/public/api.sock"
+
+    @Option(name: [.customLong("timeout", withSingleDash: true), .customLong("timeout")], help: "How long to wait for an answer, as a Go duration (1s, 500ms).")
+    var timeout: String = "5s"
+
+    func endpoint() throws -> WorkloadAPIEndpoint {
+        try WorkloadAPIEndpoint(unixSocketPath: socketPath)
+    }
+
+    var timeoutDuration: Duration {
+        get throws {
+            guard let duration = GoDurationText.parse(timeout) else {
+                throw ValidationError("-timeout \(timeout) is not a duration: use a form such as 1s, 500ms or 1m")
+            }
+            return duration
+        }
+    }
+
+    /// Runs `body` with a client, failing after the timeout with SPIRE's wording.
+    func withClient<T: Sendable>(_ body: @escaping @Sendable (WorkloadAPIClient) async throws -> T) async throws -> T {
+        let endpoint = try endpoint()
+        let timeout = try timeoutDuration
+        return try await withWorkloadAPIClient(endpoint: endpoint) { client in
+            try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body(client) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw CLIFailure("rpc error: timed out after \(timeout) waiting for the agent at \(socketPath)")
+                }
+                return value
+            }
+        }
+    }
+}
+
+/// A failure reported on standard error with exit status 1.
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Go-style durations for flags: `300ms`, `1s`, `1m30s`.
+enum GoDurationText {
+    static func parse(_ text: String) -> Duration? {
+        var total = Duration.zero
+        var number = ""
+        var unit = ""
+        var parsedAny = false
+        func flush() -> Bool {
+            guard let value = Double(number) else { return false }
+            let scale: Double
+            switch unit {
+            case "ns": scale = 1e-9
+            case "us", "µs": scale = 1e-6
+            case "ms": scale = 1e-3
+            case "s": scale = 1
+            case "m": scale = 60
+            case "h": scale = 3600
+            default: return false
+            }
+            total += .nanoseconds(Int64(value * scale * 1e9))
+            number = ""
+            unit = ""
+            parsedAny = true
+            return true
+        }
+        for character in text {
+            if character.isNumber || character == "." {
+                if !unit.isEmpty { guard flush() else { return nil } }
+                number.append(character)
+            } else {
+                unit.append(character)
+            }
+        }
+        if !number.isEmpty || !unit.isEmpty { guard flush() else { return nil } }
+        return parsedAny ? total : nil
+    }
+}

@@ -1,0 +1,84 @@
+import SPIFFE
+import SteepleAgent
+import Testing
+
+@Suite("agent.conf")
+struct AgentConfigurationTests {
+    func parse(_ text: String, _ overrides: AgentConfigurationOverrides = AgentConfigurationOverrides()) throws(AgentConfigurationError) -> AgentConfiguration {
+        try AgentConfiguration.parse(Array(text.utf8), path: "agent.conf", overrides: overrides)
+    }
+
+    @Test("SPIRE's quickstart agent.conf reads, with SPIRE's defaults")
+    func quickstart() throws {
+        let configuration = try parse("""
+            agent {
+                data_dir = "./data/agent"
+                log_level = "DEBUG"
+                trust_domain = "example.org"
+                server_address = "localhost"
+                server_port = 8081
+                insecure_bootstrap = true
+            }
+            plugins {
+               KeyManager "disk" { plugin_data { directory = "./data/agent" } }
+               NodeAttestor "join_token" { plugin_data {} }
+               WorkloadAttestor "unix" { plugin_data { discover_workload_path = true } }
+            }
+            """)
+        #expect(configuration.trustDomain == (try TrustDomain("example.org")))
+        #expect(configuration.serverAddress == "localhost")
+        #expect(configuration.serverPort == 8081)
+        #expect(configuration.socketPath == "/tmp/steeple-agent/public/api.sock")
+        #expect(configuration.bootstrap == .insecure)
+        #expect(configuration.keyManager == .disk)
+        #expect(configuration.nodeAttestor == .joinToken)
+        #expect(configuration.discoverWorkloadPath)
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.ignoredKeys.contains("KeyManager.disk.directory"))
+    }
+
+    @Test("flags override the file")
+    func overrides() throws {
+        var overrides = AgentConfigurationOverrides()
+        overrides.serverPort = 9999
+        overrides.joinToken = "abc"
+        overrides.trustBundlePath = "/etc/bundle.pem"
+        overrides.socketPath = "/run/agent.sock"
+        let configuration = try parse(#"agent { trust_domain = "example.org" server_port = "8081" insecure_bootstrap = false }"#, overrides)
+        #expect(configuration.serverPort == 9999)
+        #expect(configuration.joinToken == "abc")
+        #expect(configuration.bootstrap == .bundleFile("/etc/bundle.pem"))
+        #expect(configuration.socketPath == "/run/agent.sock")
+    }
+
+    @Test("x509pop reads its paths")
+    func x509pop() throws {
+        let configuration = try parse("""
+            agent { trust_domain = "example.org" trust_bundle_path = "/b.pem" }
+            plugins { NodeAttestor "x509pop" { plugin_data { certificate_path = "/c.pem" private_key_path = "/k.pem" } } }
+            """)
+        #expect(configuration.nodeAttestor == .x509pop(certificatePath: "/c.pem", privateKeyPath: "/k.pem", intermediatesPath: nil))
+    }
+
+    @Test("bad configurations are refused with a message naming the problem", arguments: [
+        ("agent { server_port = 8081 insecure_bootstrap = true }", AgentConfigurationError.Code.missingKey, "trust_domain"),
+        (#"agent { trust_domain = "example.org" }"#, .missingKey, "trust_bundle_path"),
+        (#"agent { trust_domain = "example.org" trust_bundle_path = "/b" insecure_bootstrap = true }"#, .conflict, "keep one"),
+        (#"agent { trust_domain = "Example.org!" insecure_bootstrap = true }"#, .invalidValue, "agent.trust_domain"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true server_prot = 1 }"#, .unknownKey, "server_prot"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true socket_path = "api.sock" }"#, .invalidValue, "absolute"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true server_port = 70000 }"#, .invalidValue, "65535"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true } plugins { NodeAttestor "aws_iid" {} }"#, .unsupported, "aws_iid"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true } plugins { NodeAttestor "x509pop" {} }"#, .missingKey, "certificate_path"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true } plugins { KeyManager "disk" {} KeyManager "memory" {} }"#, .conflict, "second"),
+        ("agent { trust_domain = ", .syntax, "agent.conf"),
+    ])
+    func refused(text: String, code: AgentConfigurationError.Code, mentions: String) {
+        #expect {
+            _ = try parse(text)
+        } throws: { error in
+            guard let error = error as? AgentConfigurationError else { return false }
+            return error.code == code && error.message.contains(mentions)
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import SteepleTestSupport
+import Testing
+
+/// The agent and server as real processes, driven by the real CLIs: attestation with a join token, pushed entries,
+/// SVIDs over the Workload API to the caller the kernel names, and survival of a server restart.
+@Suite("Agent end to end", .serialized)
+struct AgentEndToEndTests {
+    static let uid = getuid()
+
+    @Test("api fetch x509 -write gives files openssl accepts; JWT fetch and validate")
+    func fetchAndWrite() async throws {
+        try await TrustDomainFixture.with { fixture in
+            try fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:\(Self.uid)"], extra: ["-dns", "workload.example.org"])
+            let out = fixture.agent.directory + "/svids"
+            let fetched = try await eventually { try fixture.agent.cli(["api", "fetch", "x509", "-write", out]) }
+            #expect(fetched.stdout.contains("SPIFFE ID:\t\tspiffe://example.org/workload"))
+            for file in ["svid.0.pem", "svid.0.key", "bundle.0.pem"] {
+                #expect(FileManager.default.fileExists(atPath: out + "/" + file), "missing \(file)")
+            }
+            let keyMode = try FileManager.default.attributesOfItem(atPath: out + "/svid.0.key")[.posixPermissions] as? Int
+            #expect(keyMode == 0o600)
+            let verify = try runTool("/usr/bin/openssl", ["verify", "-CAfile", out + "/bundle.0.pem", out + "/svid.0.pem"])
+            #expect(verify.status == 0, "openssl verify: \(verify.output)")
+            let text = try runTool("/usr/bin/openssl", ["x509", "-in", out + "/svid.0.pem", "-noout", "-text"])
+            #expect(text.output.contains("URI:spiffe://example.org/workload"))
+            #expect(text.output.contains("DNS:workload.example.org"))
+
+            let jwt = try fixture.agent.cli(["api", "fetch", "jwt", "-audience", "db"])
+            #expect(jwt.status == 0, "\(jwt.stderr)")
+            let token = try #require(jwt.stdout.split(separator: "\n").dropFirst().first?.trimmingCharacters(in: .whitespaces))
+            let valid = try fixture.agent.cli(["api", "validate", "jwt", "-audience", "db", "-svid", token])
+            #expect(valid.status == 0, "\(valid.stderr)")
+            #expect(valid.stdout.contains("SPIFFE ID : spiffe://example.org/workload"))
+            let wrong = try fixture.agent.cli(["api", "validate", "jwt", "-audience", "other", "-svid", token])
+            #expect(wrong.status != 0)
+            #expect(wrong.stderr.contains("InvalidArgument") || wrong.stderr.contains("invalidArgument"), "\(wrong.stderr)")
+        }
+    }
+
+    @Test("another user gets PermissionDenied, then its own SVID once an entry exists, without a restart")
+    func otherUser() async throws {
+        try await TrustDomainFixture.with { fixture in
+            try fixture.createEntry(spiffeID: "spiffe://example.org/root-workload", selectors: ["unix:uid:\(Self.uid)"])
+            let denied = try fixture.agent.cli(["api", "fetch", "x509"], asUser: 65534)
+            #expect(denied.status != 0)
+            #expect(denied.stderr.contains("no identity issued"), "\(denied.stderr)")
+            try fixture.createEntry(spiffeID: "spiffe://example.org/nobody", selectors: ["unix:uid:65534"])
+            let granted = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"], asUser: 65534) }
+            #expect(granted.stdout.contains("spiffe://example.org/nobody"))
+            #expect(!granted.stdout.contains("root-workload"))
+        }
+    }
+
+    @Test("an entry created while a watch is open arrives on it; the figure is printed")
+    func propagation() async throws {
+        try await TrustDomainFixture.with { fixture in
+            try fixture.createEntry(spiffeID: "spiffe://example.org/first", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            let watch = try LineReader(executable: try builtExecutable("steeple-agent"), arguments: ["api", "watch", "-socketPath", fixture.agent.socketPath])
+            defer { watch.terminate() }
+            _ = try await watch.waitForLine(containing: "spiffe://example.org/first", timeout: .seconds(10))
+            try fixture.createEntry(spiffeID: "spiffe://example.org/second", selectors: ["unix:uid:\(Self.uid)"])
+            let created = ContinuousClock.now
+            _ = try await watch.waitForLine(containing: "spiffe://example.org/second", timeout: .seconds(10))
+            print("propagation: entry create returned -> new SVID on the open watch stream in \(ContinuousClock.now - created)")
+        }
+    }
+
+    @Test("the agent keeps serving while the server is down, and follows it again after a restart")
+    func serverRestart() async throws {
+        try await TrustDomainFixture.with { fixture in
+            try fixture.createEntry(spiffeID: "spiffe://example.org/steady", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            #expect(try await fixture.server.stop() == 0)
+            for _ in 0..<5 {
+                let cached = try fixture.agent.cli(["api", "fetch", "x509"])
+                #expect(cached.status == 0, "fetch failed while the server was down: \(cached.stderr)")
+            }
+            try await fixture.server.start()
+            try fixture.createEntry(spiffeID: "spiffe://example.org/after-restart", selectors: ["unix:uid:\(Self.uid)"])
+            let later = try await eventually(timeout: .seconds(30)) {
+                let output = try fixture.agent.cli(["api", "fetch", "x509"])
+                return output.stdout.contains("after-restart") ? output : ServerProcess.Output(status: 1, stdout: output.stdout, stderr: "not yet")
+            }
+            #expect(later.stdout.contains("spiffe://example.org/steady"))
+            // A restart of the agent re-uses its saved SVID: no token needed.
+            #expect(try await fixture.agent.stop() == 0)
+            try await fixture.agent.start(joinToken: nil)
+            #expect(fixture.agent.logText.contains("re-using the saved agent SVID"))
+        }
+    }
+
+    @Test("py-spiffe fetches, validates, survives 1,000 fetch-and-cancel calls and sees a rotation",
+          .enabled(if: PythonInterop.python != nil || PythonInterop.required, "py-spiffe not installed; scripts/test installs it"))
+    func pySPIFFE() async throws {
+        let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs py-spiffe")
+        try await TrustDomainFixture.with { fixture in
+            try fixture.createEntry(spiffeID: "spiffe://example.org/python", selectors: ["unix:uid:\(Self.uid)"], extra: ["-x509SVIDTTL", "20"])
+            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            for mode in ["basic", "rotation"] {
+                let run = try runTool(python, [PythonInterop.script, fixture.agent.socketPath, mode])
+                print(run.output)
+                #expect(run.status == 0, "py-spiffe \(mode): \(run.output)")
+            }
+            let denied = try runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", python, PythonInterop.script, fixture.agent.socketPath, "denied"])
+            print(denied.output)
+            #expect(denied.status == 0, "py-spiffe as nobody: \(denied.output)")
+        }
+    }
+}
+
+enum PythonInterop {
+    static var python: String? { ProcessInfo.processInfo.environment["STEEPLE_PYTHON"] }
+    static var required: Bool { ProcessInfo.processInfo.environment["STEEPLE_REQUIRE_INTEROP"] == "1" }
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Interop/pyspiffe_check.py").path
+    }
+}
+
+/// Retries a CLI call until it exits 0 (the agent issues SVIDs asynchronously after an entry appears).
+func eventually(timeout: Duration = .seconds(10), _ body: () throws -> ServerProcess.Output) async throws -> ServerProcess.Output {
+    let deadline = ContinuousClock.now + timeout
+    var last = try body()
+    while last.status != 0 && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(100))
+        last = try body()
+    }
+    try #require(last.status == 0, "still failing after \(timeout): \(last.stderr)")
+    return last
+}

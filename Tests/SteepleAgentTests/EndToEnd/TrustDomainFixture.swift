@@ -1,0 +1,60 @@
+import Foundation
+import SteepleTestSupport
+import Testing
+
+/// A server and an attested agent, both real processes, with the Workload API socket ready.
+final class TrustDomainFixture: @unchecked Sendable {
+    let server: ServerProcess
+    let agent: AgentProcess
+    let serverPort: Int
+    let bundlePath: String
+    private(set) var agentID = ""
+
+    init() throws {
+        serverPort = try freeTCPPort()
+        server = try ServerProcess(bindPort: serverPort)
+        bundlePath = server.directory + "/bundle.pem"
+        agent = try AgentProcess(serverPort: serverPort, trustBundlePath: bundlePath)
+    }
+
+    /// Starts the server, writes its bundle for the agent's bootstrap, issues a join token and starts the agent.
+    func start() async throws {
+        try await server.start()
+        let bundle = try server.cli(["bundle", "show"])
+        try #require(bundle.status == 0, "bundle show: \(bundle.stderr)")
+        try bundle.stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
+        let token = try server.cli(["token", "generate"])
+        let value = try #require(token.stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
+        agentID = "spiffe://example.org/spire/agent/join_token/\(value)"
+        try await agent.start(joinToken: String(value))
+    }
+
+    /// `entry create` parented to the agent; returns the entry ID.
+    @discardableResult
+    func createEntry(spiffeID: String, selectors: [String], extra: [String] = []) throws -> String {
+        let output = try server.cli(["entry", "create", "-parentID", agentID, "-spiffeID", spiffeID] + selectors.flatMap { ["-selector", $0] } + extra)
+        try #require(output.status == 0, "entry create: \(output.stderr)")
+        let line = try #require(output.stdout.split(separator: "\n").first { $0.hasPrefix("Entry ID") })
+        return String(line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces))
+    }
+
+    func stop() async {
+        _ = try? await agent.stop()
+        _ = try? await server.stop()
+    }
+
+    /// Runs `body` with both processes started, stopping them afterwards and printing the logs on failure.
+    static func with(_ body: (TrustDomainFixture) async throws -> Void) async throws {
+        let fixture = try TrustDomainFixture()
+        do {
+            try await fixture.start()
+            try await body(fixture)
+            await fixture.stop()
+        } catch {
+            print("--- server log\n" + ((try? String(contentsOfFile: fixture.server.log, encoding: .utf8)) ?? ""))
+            print("--- agent log\n" + fixture.agent.logText)
+            await fixture.stop()
+            throw error
+        }
+    }
+}
