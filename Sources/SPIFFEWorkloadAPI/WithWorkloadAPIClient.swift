@@ -21,7 +21,7 @@ public func withWorkloadAPIClient<Result: Sendable>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: (WorkloadAPIClient) async throws -> Result
 ) async throws -> Result {
-    let client = try WorkloadAPIClient(endpoint: endpoint ?? .fromEnvironment(), logger: logger)
+    let client = try WorkloadAPIClient(endpoint: WorkloadAPIEndpoint.explicitOrEnvironment(endpoint), logger: logger)
     return try await withThrowingDiscardingTaskGroup { group in
         group.addTask {
             try await client.run()

@@ -34,4 +34,11 @@ extension WorkloadAPIEndpoint {
         }
         return try WorkloadAPIEndpoint(value)
     }
+
+    /// `explicit` when given, else the endpoint of ``fromEnvironment()``: explicit configuration wins and the
+    /// environment is the mandatory fallback (Workload Endpoint §4).
+    static func explicitOrEnvironment(_ explicit: WorkloadAPIEndpoint?) throws(WorkloadAPIError) -> WorkloadAPIEndpoint {
+        if let explicit { return explicit }
+        return try fromEnvironment()
+    }
 }
