@@ -212,8 +212,10 @@ let package = Package(
             name: "steeple-agent",
             dependencies: [
                 "SPIFFE",
+                "SPIFFEWorkloadAPI",
                 "SteepleAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

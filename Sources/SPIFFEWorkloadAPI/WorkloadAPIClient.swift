@@ -60,7 +60,7 @@ public final class WorkloadAPIClient: Sendable {
             // gRPC C-core sends authority "localhost" on a Unix socket; servers must not check it (SPEC §7.3).
             target = .unixDomainSocket(path: path, authority: "localhost")
         case .tcp(let ip, let port):
-            target = ip.contains(":") ? .ipv6(host: ip, port: port) : .ipv4(host: ip, port: port)
+            target = ip.contains(":") ? .ipv6(address: ip, port: port) : .ipv4(address: ip, port: port)
         }
         let transport: HTTP2ClientTransport.Posix
         do {

@@ -33,7 +33,7 @@ package final class AgentProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try builtExecutable("steeple-agent"))
         process.arguments = ["run", "-config", configPath] + (joinToken.map { ["-joinToken", $0] } ?? [])
-        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         handle.seekToEndOfFile()
         process.standardOutput = handle

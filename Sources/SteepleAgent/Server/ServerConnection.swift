@@ -75,8 +75,8 @@ struct ServerConnection: Sendable {
     var target: any ResolvableTarget {
         var v4 = in_addr()
         var v6 = in6_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 { return .ipv4(host: host, port: port) }
-        if inet_pton(AF_INET6, host, &v6) == 1 { return .ipv6(host: host, port: port) }
+        if inet_pton(AF_INET, host, &v4) == 1 { return .ipv4(address: host, port: port) }
+        if inet_pton(AF_INET6, host, &v6) == 1 { return .ipv6(address: host, port: port) }
         return .dns(host: host, port: port)
     }
 
