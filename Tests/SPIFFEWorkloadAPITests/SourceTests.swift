@@ -124,7 +124,7 @@ struct SourceTests {
     func stoppedBeforeFirstUpdate() async throws {
         let source = try X509Source(endpoint: WorkloadAPIEndpoint(unixSocketPath: FakeServer.temporaryPath()), backoff: Self.fastBackoff)
         let task = Task { try await source.run() }
-        try await Task.sleep(for: .milliseconds(30))
+        while source.lastError == nil { try await Task.sleep(for: .milliseconds(5)) }
         task.cancel()
         try await task.value
         await #expect(throws: WorkloadAPIError(code: .clientClosed, message: "")) { try await source.ready() }
