@@ -262,6 +262,7 @@ let package = Package(
                 "SteepleServerAPIProto",
                 "SteepleTestSupport",
                 "steeple-agent",
+                .product(name: "Logging", package: "swift-log"),
                 "steeple-server",
             ]
         ),

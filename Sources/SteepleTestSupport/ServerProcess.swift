@@ -64,6 +64,12 @@ package final class ServerProcess: @unchecked Sendable {
         package let status: Int32
         package let stdout: String
         package let stderr: String
+
+        package init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Runs `steeple-server <arguments> -socketPath <socket>` and collects its output.

@@ -25,7 +25,7 @@ struct WorkloadAPIClientLifecycleTests {
     @Test("nothing listening on the socket is unavailable")
     func nobodyListening() async throws {
         let endpoint = try WorkloadAPIEndpoint(unixSocketPath: FakeServer.temporaryPath())
-        try await withWorkloadAPIClient(endpoint: endpoint) { client in
+        _ = try await withWorkloadAPIClient(endpoint: endpoint) { client in
             await #expect(throws: WorkloadAPIError(code: .unavailable, message: "")) { try await client.fetchX509Context() }
         }
     }

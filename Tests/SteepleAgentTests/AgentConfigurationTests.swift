@@ -1,4 +1,5 @@
 import SPIFFE
+import Logging
 import SteepleAgent
 import Testing
 

@@ -6,7 +6,7 @@ import Synchronization
 final class LineReader: @unchecked Sendable {
     // @unchecked: `process` is only read after init; lines are behind a Mutex.
     private let process: Process
-    private let lines = Mutex<[String]>([])
+    private let output = LineBuffer()
 
     init(executable: String, arguments: [String]) throws {
         let process = Process()
@@ -15,16 +15,8 @@ final class LineReader: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        let buffer = Mutex<String>("")
-        pipe.fileHandleForReading.readabilityHandler = { [lines] handle in
-            let chunk = String(decoding: handle.availableData, as: UTF8.self)
-            let complete: [String] = buffer.withLock { text in
-                text += chunk
-                var parts = text.components(separatedBy: "\n")
-                text = parts.removeLast()
-                return parts
-            }
-            lines.withLock { $0 += complete }
+        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            output.append(String(decoding: handle.availableData, as: UTF8.self))
         }
         try process.run()
         self.process = process
@@ -34,14 +26,32 @@ final class LineReader: @unchecked Sendable {
     func waitForLine(containing text: String, timeout: Duration) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let line = lines.withLock({ $0.first { $0.contains(text) } }) { return line }
+            if let line = output.first(containing: text) { return line }
             try await Task.sleep(for: .milliseconds(2))
         }
-        throw CLIFailure(message: "no line containing \(text) within \(timeout); got:\n" + lines.withLock { $0.joined(separator: "\n") })
+        throw CLIFailure(message: "no line containing \(text) within \(timeout); got:\n" + output.all.joined(separator: "\n"))
     }
 
     func terminate() {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
     }
+}
+
+/// Complete lines received so far, and the unfinished tail.
+final class LineBuffer: Sendable {
+    private let state = Mutex<(lines: [String], tail: String)>(([], ""))
+
+    func append(_ chunk: String) {
+        state.withLock { state in
+            state.tail += chunk
+            var parts = state.tail.components(separatedBy: "\n")
+            state.tail = parts.removeLast()
+            state.lines += parts
+        }
+    }
+
+    func first(containing text: String) -> String? { state.withLock { $0.lines.first { $0.contains(text) } } }
+
+    var all: [String] { state.withLock { $0.lines } }
 }
