@@ -35,6 +35,8 @@ final class ServerStreamCodec: ChannelDuplexHandler {
     }
 
     private var inbound = InboundState.awaitingHeaders
+    /// The client sent END_STREAM.
+    private var remoteClosed = false
     private var outbound = OutboundState.idle
     private let maxMessageBytes: Int
     private let descriptorsByPath: [String: MethodDescriptor]
@@ -58,8 +60,10 @@ final class ServerStreamCodec: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .headers(let headers):
+            if headers.endStream { remoteClosed = true }
             receiveHeaders(headers, context: context)
         case .data(let data):
+            if data.endStream { remoteClosed = true }
             receiveData(data, context: context)
         default:
             // WINDOW_UPDATE and friends are nio-http2's business; RST_STREAM closes the stream channel.
@@ -147,7 +151,12 @@ final class ServerStreamCodec: ChannelDuplexHandler {
             headers.add(name: "grpc-status", value: String(code.rawValue))
             headers.add(name: "grpc-message", value: PercentEncoding.encode(message))
         }
-        context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        if !remoteClosed {
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+        }
+        context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: written)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -205,7 +214,14 @@ final class ServerStreamCodec: ChannelDuplexHandler {
                 headers.add(name: "grpc-message", value: PercentEncoding.encode(status.message))
             }
             Self.add(trailers, to: &headers)
-            context.write(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: promise)
+            // The stream closes by itself once both sides sent END_STREAM. A client still sending gets a reset
+            // once the trailers are out (PROTOCOL-HTTP2.md allows RST_STREAM after the status).
+            let written = promise ?? context.eventLoop.makePromise()
+            if !remoteClosed {
+                let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+            }
+            context.write(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: written)
         }
     }
 

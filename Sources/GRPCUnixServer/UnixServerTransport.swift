@@ -258,6 +258,13 @@ public struct UnixServerTransport: ServerTransport {
                 context.transportSpecific = peer
                 await streamHandler(rpc, context)
             }
+            // Closing now would drop response frames still waiting for flow-control window (the client would see
+            // RST_STREAM instead of its last messages and status). The stream closes once the status is out and
+            // the client has finished (the codec resets it if the client is still sending); a cancelled listen
+            // task closes it right away.
+            if !Task.isCancelled {
+                try? await stream.channel.channel.closeFuture.get()
+            }
         }
     }
 }

@@ -32,8 +32,8 @@ struct PeerCredentialsTests {
         let asRoot = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
         let launcher = asRoot ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
         try await withEchoServer { _, recorder, transport in
-            let client = try RawHTTP2Client.start(socketPath: transport.configuration.socketPath, launcher: launcher)
-            defer { if client.isRunning { client.terminate() } }
+            let client = try await RawHTTP2Client.start(socketPath: transport.configuration.socketPath, launcher: launcher)
+            defer { RawHTTP2Client.kill(client) }
             let call = try #require(recorder.calls.first)
             let peer = try #require(call.peer)
             #expect(Array(call.metadata[stringValues: "x-client"]) == ["raw"])
@@ -49,8 +49,7 @@ struct PeerCredentialsTests {
             #expect(process.isAlive())
             #expect(recorder.cancelled == 0)
 
-            kill(client.processIdentifier, SIGKILL)
-            client.waitUntilExit()
+            RawHTTP2Client.kill(client)
             #expect(await recorder.wait { $0.cancelled == 1 })
             #expect(!process.isAlive())
         }

@@ -1,4 +1,9 @@
+import Dispatch
 import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A minimal HTTP/2 gRPC client in Python (no grpcio needed): connects to the socket, starts one
 /// `test.Echo/Hold` call, prints `ready` once the first response DATA arrives and then sleeps until it is
@@ -39,8 +44,25 @@ while True:
         buffer = buffer[9 + length:]
 """#
 
-    /// Starts the client (through `launcher`, e.g. setpriv) and returns once it printed `ready`.
-    static func start(socketPath: String, launcher: [String] = []) throws -> Process {
+    /// Starts the client (through `launcher`, e.g. setpriv) and returns once it printed `ready`. The blocking
+    /// pipe read runs on a Dispatch thread: blocking the (2-thread) cooperative pool would starve the server.
+    static func start(socketPath: String, launcher: [String] = []) async throws -> Process {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try startBlocking(socketPath: socketPath, launcher: launcher) })
+            }
+        }
+    }
+
+    /// SIGKILL, then reap.
+    static func kill(_ process: Process) {
+        if process.isRunning {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    private static func startBlocking(socketPath: String, launcher: [String]) throws -> Process {
         let scriptPath = NSTemporaryDirectory() + "steeple-raw-h2-\(UUID().uuidString).py"
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         let process = Process()
@@ -59,7 +81,7 @@ while True:
         }
         try? FileManager.default.removeItem(atPath: scriptPath)
         guard String(decoding: line, as: UTF8.self) == "ready" else {
-            process.terminate()
+            kill(process)
             throw RawClientError(output: String(decoding: line, as: UTF8.self))
         }
         return process

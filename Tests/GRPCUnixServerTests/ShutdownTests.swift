@@ -2,8 +2,6 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCUnixServer
-import NIOCore
-import NIOPosix
 import Synchronization
 import Testing
 
@@ -18,9 +16,11 @@ struct ShutdownTests {
         let path = makeSocketPath()
         // A stale socket file left by a dead process: bound once, never removed.
         try SocketDirectory.create(for: path)
-        let stale = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(unixDomainSocketPath: path).get()
-        try await stale.close()
+        let binder = Process()
+        binder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        binder.arguments = ["python3", "-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path]
+        try binder.run()
+        binder.waitUntilExit()
         #expect(FileManager.default.fileExists(atPath: path))
 
         let transport = UnixServerTransport(configuration: .init(socketPath: path))
@@ -89,8 +89,8 @@ struct ShutdownTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             try await transport.waitUntilListening()
-            let client = try RawHTTP2Client.start(socketPath: path)
-            defer { client.terminate() }
+            let client = try await RawHTTP2Client.start(socketPath: path)
+            defer { RawHTTP2Client.kill(client) }
             #expect(await recorder.wait { $0.calls.count == 1 })
             group.cancelAll()
             #expect(await recorder.wait { $0.cancelled == 1 })

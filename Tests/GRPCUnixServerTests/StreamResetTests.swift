@@ -32,6 +32,7 @@ struct StreamResetTests {
     @Test("the stock HTTP2ServerTransport.Posix disconnects a fetch-and-cancel client after ~200 resets")
     func stockTransportDisconnects() async throws {
         let path = makeSocketPath()
+        try SocketDirectory.create(for: path)  // the stock transport does not create it
         let recorder = Recorder()
         let server = GRPCServer(
             transport: HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: path), transportSecurity: .plaintext),
