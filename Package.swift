@@ -8,6 +8,7 @@ import PackageDescription
 //            SPIFFETestSupport (tests only)
 //   layer 3  SteepleDatastoreSQLite (GRDB)
 //   layer 1  SteepleConfig (HCL/JSON configuration format)
+//   layer 2  GRPCUnixServer (gRPC server transport on a Unix socket with peer credentials)
 //   layer 4  SteepleServer (server process logic)   layer 5  steeple-server, steeple-bench (executables)
 let package = Package(
     name: "steeple",
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -180,6 +182,9 @@ let package = Package(
             dependencies: [
                 "SPIFFE",
                 "SPIFFETestSupport",
+                "GRPCUnixServer",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -220,6 +225,29 @@ let package = Package(
             ]
         ),
         .target(name: "SteepleConfig"),
+        .target(
+            name: "GRPCUnixServer",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "GRPCUnixServerTests",
+            dependencies: [
+                "GRPCUnixServer",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "SPIFFETests",
             dependencies: [

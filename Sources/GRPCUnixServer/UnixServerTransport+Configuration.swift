@@ -1,0 +1,37 @@
+extension UnixServerTransport {
+    public struct Configuration: Sendable {
+        /// Where to listen. A missing parent directory is created (mode 0755); a stale socket file is replaced.
+        public var socketPath: String
+        /// The socket file's mode, set with chmod(2) right after bind as SPIRE does. Default 0o777: any local
+        /// process may call the Workload API; the caller's identity comes from its kernel credentials.
+        public var socketMode: UInt32
+        /// SETTINGS_MAX_CONCURRENT_STREAMS advertised to each client. Default 4096: Workload API streams are
+        /// long-lived (one per watched SVID/bundle), and a busy client multiplexes many on one connection.
+        public var maxConcurrentStreamsPerConnection: Int
+        /// How many streams a client may reset (RST_STREAM) per `resetStreamsWindow` before nio-http2 closes its
+        /// connection as a rapid-reset attack (CVE-2023-44487). nio-http2's default is 200 per 30 s, but
+        /// py-spiffe's `fetch_x509_svid`/`fetch_jwt_bundles` and go-spiffe's one-shot fetches read the first
+        /// message of a server stream and then cancel it, one RST_STREAM per call, so an ordinary client polling
+        /// more than ~6 times a second was disconnected. The socket is local, its clients are processes on this
+        /// host whose identity the agent knows, and a stream costs the agent little, so the default is a generous
+        /// 100,000 per 30 s: still a ceiling against a runaway client, never reached by honest ones.
+        public var maxResetStreamsPerWindow: Int
+        /// The window for `maxResetStreamsPerWindow`. Default 30 s.
+        public var resetStreamsWindow: Duration
+        /// The largest request message accepted; a bigger one fails the RPC with `resourceExhausted` before
+        /// it is buffered. Default 4 MiB (gRPC's usual limit).
+        public var maxRequestMessageBytes: Int
+        /// HTTP/2 flow-control window per stream (and, ×4, per connection). Default 1 MiB.
+        public var streamWindowBytes: Int
+
+        public init(socketPath: String) {
+            self.socketPath = socketPath
+            self.socketMode = 0o777
+            self.maxConcurrentStreamsPerConnection = 4096
+            self.maxResetStreamsPerWindow = 100_000
+            self.resetStreamsWindow = .seconds(30)
+            self.maxRequestMessageBytes = 4 * 1024 * 1024
+            self.streamWindowBytes = 1024 * 1024
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// Errors thrown by ``UnixServerTransport``. `code` is stable and meant for logs and tests; `message` is for people.
+public struct UnixServerTransportError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The socket's parent directory could not be created.
+        public static let socketDirectory = Code(rawValue: "unix-server.socket-directory")
+        /// The socket file could not be given its mode.
+        public static let socketMode = Code(rawValue: "unix-server.socket-mode")
+        /// The transport stopped (or failed) before it was listening.
+        public static let notListening = Code(rawValue: "unix-server.not-listening")
+        /// `listen` was called twice on one transport.
+        public static let alreadyListening = Code(rawValue: "unix-server.already-listening")
+        /// The peer's credentials could not be read; the connection is refused.
+        public static let peerCredentials = Code(rawValue: "unix-server.peer-credentials")
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

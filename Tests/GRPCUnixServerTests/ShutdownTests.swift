@@ -1,0 +1,122 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCUnixServer
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("UnixServerTransport socket file and shutdown")
+struct ShutdownTests {
+    @Test("the socket file gets mode 0777 in a created directory, replacing a stale socket")
+    func socketFile() async throws {
+        let path = makeSocketPath()
+        // A stale socket file left by a dead process: bound once, never removed.
+        try SocketDirectory.create(for: path)
+        let binder = Process()
+        binder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        binder.arguments = ["python3", "-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path]
+        try binder.run()
+        binder.waitUntilExit()
+        #expect(FileManager.default.fileExists(atPath: path))
+
+        let transport = UnixServerTransport(configuration: .init(socketPath: path))
+        let server = GRPCServer(transport: transport, services: [EchoService(recorder: Recorder())])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            try await transport.waitUntilListening()
+            var info = stat()
+            #expect(stat(path, &info) == 0)
+            #expect(info.st_mode & 0o7777 == 0o777)
+            #expect(info.st_mode & S_IFMT == S_IFSOCK)
+            server.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test("graceful shutdown lets an open stream finish, then listen returns and the socket file is gone")
+    func gracefulShutdown() async throws {
+        let path = makeSocketPath()
+        let transport = UnixServerTransport(configuration: .init(socketPath: path))
+        let recorder = Recorder()
+        let server = GRPCServer(transport: transport, services: [EchoService(recorder: recorder)])
+        let served = Flag()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await server.serve()
+                served.set()
+            }
+            try await transport.waitUntilListening()
+            try await withGRPCClient(
+                transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
+            ) { client in
+                #expect(try await client.echo([1]).message == [1])
+                // A held stream, open while shutdown begins.
+                let opened = AsyncStream.makeStream(of: Void.self)
+                async let held: [UInt8]? = client.serverStreaming(
+                    request: ClientRequest(message: [5]), descriptor: EchoService.hold,
+                    serializer: BytesCoder(), deserializer: BytesCoder(), options: .defaults
+                ) { response in
+                    var iterator = response.messages.makeAsyncIterator()
+                    let first = try await iterator.next()
+                    opened.continuation.yield()
+                    try await Task.sleep(for: .milliseconds(500))
+                    return first
+                }
+                for await _ in opened.stream { break }
+                transport.beginGracefulShutdown()
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(!served.isSet)  // still serving the held stream
+                #expect(try await held == [5])
+            }
+            try await group.waitForAll()
+        }
+        #expect(served.isSet)
+        #expect(recorder.cancelled == 1)
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test("cancelling listen closes open connections and cancels their RPCs")
+    func cancelListen() async throws {
+        let path = makeSocketPath()
+        let transport = UnixServerTransport(configuration: .init(socketPath: path))
+        let recorder = Recorder()
+        let server = GRPCServer(transport: transport, services: [EchoService(recorder: recorder)])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            try await transport.waitUntilListening()
+            let client = try await RawHTTP2Client.start(socketPath: path)
+            defer { RawHTTP2Client.kill(client) }
+            #expect(await recorder.wait { $0.calls.count == 1 })
+            group.cancelAll()
+            #expect(await recorder.wait { $0.cancelled == 1 })
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test("waitUntilListening throws when the socket cannot be bound")
+    func bindFailure() async throws {
+        let transport = UnixServerTransport(configuration: .init(socketPath: "/proc/self/no/such/dir/agent.sock"))
+        let server = GRPCServer(transport: transport, services: [])
+        let serving = Task { try await server.serve() }
+        await #expect(throws: (any Error).self) { try await transport.waitUntilListening() }
+        await #expect(throws: (any Error).self) { try await serving.value }
+    }
+}
+
+enum SocketDirectory {
+    static func create(for socketPath: String) throws {
+        let directory = String(socketPath[..<socketPath.lastIndex(of: "/")!])
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+}
+
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}

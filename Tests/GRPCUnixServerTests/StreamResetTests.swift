@@ -1,0 +1,61 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCUnixServer
+import Synchronization
+import Testing
+
+@Suite("UnixServerTransport stream cancellation")
+struct StreamResetTests {
+    @Test("a server stream is held until the client cancels, and the handler sees the cancellation")
+    func heldUntilCancelled() async throws {
+        try await withEchoServer { client, recorder, _ in
+            let first = try await client.fetchFirstThenCancel([9, 9])
+            #expect(first == [9, 9])
+            #expect(await recorder.wait { $0.cancelled == 1 })
+        }
+    }
+
+    @Test("1,000 fetch-first-message-then-cancel calls on one connection, no disconnect")
+    func thousandFetchAndCancel() async throws {
+        try await withEchoServer { client, recorder, _ in
+            for index in 0..<1000 {
+                let message = [UInt8(index % 256)]
+                let first = try await client.fetchFirstThenCancel(message)
+                #expect(first == message)
+            }
+            #expect(await recorder.wait { $0.cancelled == 1000 })
+            #expect(recorder.connections == 1)
+            #expect(try await client.echo([1]).message == [1])
+        }
+    }
+
+    @Test("the stock HTTP2ServerTransport.Posix disconnects a fetch-and-cancel client after ~200 resets")
+    func stockTransportDisconnects() async throws {
+        let path = makeSocketPath()
+        try SocketDirectory.create(for: path)  // the stock transport does not create it
+        let recorder = Recorder()
+        let server = GRPCServer(
+            transport: HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: path), transportSecurity: .plaintext),
+            services: [EchoService(recorder: recorder)])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            _ = try await server.listeningAddress
+            let firstFailure = try await withGRPCClient(
+                transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
+            ) { client -> Int? in
+                for index in 0..<400 {
+                    do {
+                        _ = try await client.fetchFirstThenCancel()
+                    } catch {
+                        return index
+                    }
+                }
+                return nil
+            }
+            group.cancelAll()
+            // Observed: the 2xx-th call fails with `unavailable` (nio-http2's 200 RST_STREAM / 30 s guard).
+            let failedAt = try #require(firstFailure)
+            #expect((150...260).contains(failedAt))
+        }
+    }
+}
