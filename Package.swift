@@ -198,6 +198,7 @@ let package = Package(
                 "SteepleConfig",
                 "SteepleServerAPIProto",
                 "SPIFFEWorkloadAPIProto",
+                "GRPCUnixServer",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

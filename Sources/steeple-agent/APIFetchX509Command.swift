@@ -53,7 +53,7 @@ enum X509Printing {
     static func write(_ context: X509Context, to directory: String, quiet: Bool) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (index, svid) in context.svids.enumerated() {
-            let base = (directory as NSString).appendingPathComponent("")
+            let base = directory.hasSuffix("/") ? directory : directory + "/"
             try writeFile(base + "svid.\(index).pem", svid.chainPEM, mode: 0o644, quiet: quiet)
             try writeFile(base + "svid.\(index).key", svid.privateKeyPEM, mode: 0o600, quiet: quiet)
             if let bundle = context.bundles.x509Bundle(for: svid.id.trustDomain) {

@@ -19,7 +19,7 @@ struct APIWatchCommand: AsyncParsableCommand {
                     print("Received \(context.svids.count) svid after \(X509Printing.milliseconds(now - last))\n")
                     last = now
                     for svid in context.svids { X509Printing.print(svid, bundles: context.bundles) }
-                    FileHandle.standardOutput.synchronizeFile()
+                    fflush(nil)
                 }
             }
         }

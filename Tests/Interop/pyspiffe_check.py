@@ -34,7 +34,7 @@ def basic(client, socket):
     def context():
         ctx = client.fetch_x509_context()
         svid = ctx.default_svid
-        bundle = ctx.x509_bundle_set.get_x509_bundle_for_trust_domain(svid.spiffe_id.trust_domain)
+        bundle = ctx.x509_bundle_set.get_bundle_for_trust_domain(svid.spiffe_id.trust_domain)
         assert bundle is not None and len(bundle.x509_authorities) >= 1, "no bundle for the SVID's trust domain"
         leaf = svid.leaf
         assert any(leaf.issuer == ca.subject for ca in bundle.x509_authorities), "leaf not issued by a bundle CA"
@@ -51,7 +51,9 @@ def basic(client, socket):
     def jwt():
         svid = client.fetch_jwt_svid(audience={"steeple-test"})
         bundles = client.fetch_jwt_bundles()
-        JwtSvid.parse_and_validate(svid.token, bundles, {"steeple-test"})
+        bundle = bundles.get_bundle_for_trust_domain(svid.spiffe_id.trust_domain)
+        assert bundle is not None, "no JWT bundle for the SVID's trust domain"
+        JwtSvid.parse_and_validate(svid.token, bundle, {"steeple-test"})
         remote = client.validate_jwt_svid(svid.token, "steeple-test")
         assert str(remote.spiffe_id) == str(svid.spiffe_id), f"{remote.spiffe_id} != {svid.spiffe_id}"
         return str(svid.spiffe_id)

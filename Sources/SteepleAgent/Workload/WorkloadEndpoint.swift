@@ -1,19 +1,36 @@
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCUnixServer
 import Logging
 
-/// TEMPORARY: stock transport, no caller credentials (replaced by the Unix transport with peer credentials).
+/// The Workload API listener: our own gRPC transport on the Unix socket (mode 0777), which hands every call the
+/// caller's kernel credentials taken at accept time and tolerates clients that fetch and cancel in a loop.
 struct WorkloadEndpoint: Sendable {
     let socketPath: String
     let service: WorkloadAPIService
     let logger: Logger
 
-    static func caller(of context: ServerContext) -> WorkloadCaller? { nil }
+    /// The caller of a call, as the transport read it from the socket.
+    static func caller(of context: ServerContext) -> WorkloadCaller? {
+        guard let peer = context.unixPeer else { return nil }
+        let credentials = peer.credentials
+        var isAlive: (@Sendable () -> Bool)?
+        if let process = peer.process {
+            isAlive = { process.isAlive() }
+        }
+        return WorkloadCaller(
+            pid: credentials.pid, uid: credentials.uid, gid: credentials.gid,
+            supplementaryGroups: credentials.supplementaryGroups, processIsAlive: isAlive)
+    }
 
     func serve() async throws {
-        let server = GRPCServer(
-            transport: HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext),
-            services: [service], interceptors: [SecurityHeaderInterceptor()])
-        try await server.serve()
+        let transport = UnixServerTransport(configuration: .init(socketPath: socketPath), logger: logger)
+        let server = GRPCServer(transport: transport, services: [service], interceptors: [SecurityHeaderInterceptor()])
+        do {
+            try await server.serve()
+        } catch {
+            // Shutdown cancels serving: the open streams end with it (their clients reconnect to the next agent).
+            if Task.isCancelled { return }
+            throw error
+        }
     }
 }

@@ -32,6 +32,9 @@ final class LineReader: @unchecked Sendable {
         throw CLIFailure(message: "no line containing \(text) within \(timeout); got:\n" + output.all.joined(separator: "\n"))
     }
 
+    /// When the first line containing `text` arrived.
+    func arrival(of text: String) -> ContinuousClock.Instant? { output.arrival(of: text) }
+
     func terminate() {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
@@ -40,18 +43,21 @@ final class LineReader: @unchecked Sendable {
 
 /// Complete lines received so far, and the unfinished tail.
 final class LineBuffer: Sendable {
-    private let state = Mutex<(lines: [String], tail: String)>(([], ""))
+    private let state = Mutex<(lines: [(String, ContinuousClock.Instant)], tail: String)>(([], ""))
 
     func append(_ chunk: String) {
         state.withLock { state in
             state.tail += chunk
             var parts = state.tail.components(separatedBy: "\n")
             state.tail = parts.removeLast()
-            state.lines += parts
+            let now = ContinuousClock.now
+            state.lines += parts.map { ($0, now) }
         }
     }
 
-    func first(containing text: String) -> String? { state.withLock { $0.lines.first { $0.contains(text) } } }
+    func first(containing text: String) -> String? { state.withLock { $0.lines.first { $0.0.contains(text) }?.0 } }
 
-    var all: [String] { state.withLock { $0.lines } }
+    func arrival(of text: String) -> ContinuousClock.Instant? { state.withLock { $0.lines.first { $0.0.contains(text) }?.1 } }
+
+    var all: [String] { state.withLock { $0.lines.map(\.0) } }
 }
