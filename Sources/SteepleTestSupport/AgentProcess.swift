@@ -11,7 +11,7 @@ package final class AgentProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - serverPort: the server's agent API port.
     ///   - trustBundlePath: PEM bundle to trust the server with; nil means `insecure_bootstrap`.
-    package init(trustDomain: String = "example.org", serverPort: Int, trustBundlePath: String?, extraPlugins: [String] = []) throws {
+    package init(trustDomain: String = "example.org", serverPort: Int, trustBundlePath: String?, nodeAttestor: String = #"NodeAttestor "join_token" {}"#, extraPlugins: [String] = []) throws {
         directory = NSTemporaryDirectory() + "steeple-agent-e2e-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         socketPath = directory + "/public/api.sock"
@@ -21,7 +21,7 @@ package final class AgentProcess: @unchecked Sendable {
             "agent {", #"    trust_domain = "\#(trustDomain)""#, #"    data_dir = "\#(directory)/data""#,
             #"    server_address = "127.0.0.1""#, #"    server_port = "\#(serverPort)""#,
             #"    socket_path = "\#(socketPath)""#, trust, "}",
-            "plugins {", #"    NodeAttestor "join_token" {}"#, #"    KeyManager "disk" {}"#,
+            "plugins {", "    " + nodeAttestor, #"    KeyManager "disk" {}"#,
         ] + extraPlugins.map { "    " + $0 } + [#"    WorkloadAttestor "unix" {}"#, "}"]).joined(separator: "\n")
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }

@@ -9,14 +9,14 @@ package final class ServerProcess: @unchecked Sendable {
     private var process: Process?
     package private(set) var log: String
 
-    package init(trustDomain: String = "example.org", bindPort: Int = 0, extraServerLines: [String] = [], plugins: String = #"NodeAttestor "join_token" {}"#) throws {
+    package init(trustDomain: String = "example.org", bindPort: Int = 0, extraServerLines: [String] = [], plugins: String = #"NodeAttestor "join_token" {}"#, extraBlocks: String = "") throws {
         directory = NSTemporaryDirectory() + "steeple-e2e-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         socketPath = directory + "/admin/api.sock"
         log = directory + "/server.log"
         let config = (["server {", #"    trust_domain = "\#(trustDomain)""#, #"    data_dir = "\#(directory)/data""#,
             #"    socket_path = "\#(socketPath)""#, #"    bind_address = "127.0.0.1""#, #"    bind_port = "\#(bindPort)""#] + extraServerLines.map { "    " + $0 }
-            + ["}", "plugins {", "    " + plugins, "}"]).joined(separator: "\n")
+            + ["}", "plugins {", "    " + plugins, "}", extraBlocks]).joined(separator: "\n")
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
