@@ -9,9 +9,14 @@ import Testing
 struct OpenSSLInteropTests {
     /// Runs `openssl s_client` with `svid` against a Swift server that authorizes only `Identities.client`;
     /// returns what the server saw and what s_client printed.
-    private func runClient(presenting svid: X509SVID, message: String) async throws -> (ServerEvent, String) {
+    private func runClient(presenting svid: X509SVID, message: String) async throws -> (ServerEvent, String, [String]) {
+        let rejections = RejectionLog()
         let server = try await EchoServer.start(
-            tls: SPIFFEMTLSServerConfiguration(source: Identities.source(Identities.server), authorizer: .id(Identities.client)),
+            tls: SPIFFEMTLSServerConfiguration(
+                source: Identities.source(Identities.server),
+                authorizer: .id(Identities.client),
+                logger: rejections.logger
+            ),
             closeAfterEcho: true
         )
         let files = try PEMFiles(svid: svid, bundle: Identities.ca.bundle)
@@ -30,30 +35,32 @@ struct OpenSSLInteropTests {
         let event = try await server.firstEvents()[0]
         _ = try await client.waitForExit()
         try await server.stop()
-        return (event, output)
+        return (event, output, event.isFailure ? try await rejections.recordedCodes() : [])
     }
 
     @Test("the Swift server accepts openssl s_client presenting an authorized SVID, and echoes")
     func serverAcceptsOpenSSLClient() async throws {
-        let (event, output) = try await runClient(presenting: Identities.ca.makeSVID(Identities.client), message: "hello-openssl")
+        let (event, output, _) = try await runClient(presenting: Identities.ca.makeSVID(Identities.client), message: "hello-openssl")
         #expect(event == .verified(Identities.client))
         #expect(output.contains("hello-openssl"), "s_client output: \(output)")
     }
 
     @Test("the Swift server refuses openssl s_client presenting an SVID of another trust domain")
     func serverRefusesForeignOpenSSLClient() async throws {
-        let (event, output) = try await runClient(
+        let (event, output, codes) = try await runClient(
             presenting: Identities.otherCA.makeSVID(Identities.foreignClient),
             message: "hello-foreign"
         )
         #expect(event.isFailure)
+        #expect(codes == ["noBundleForTrustDomain"])
         #expect(!output.contains("hello-foreign"))
     }
 
     @Test("the Swift server refuses openssl s_client presenting an unauthorized ID")
     func serverRefusesUnauthorizedOpenSSLClient() async throws {
-        let (event, output) = try await runClient(presenting: Identities.ca.makeSVID(Identities.intruder), message: "hello-intruder")
+        let (event, output, codes) = try await runClient(presenting: Identities.ca.makeSVID(Identities.intruder), message: "hello-intruder")
         #expect(event.isFailure)
+        #expect(codes == ["idNotAuthorized"])
         #expect(!output.contains("hello-intruder"))
     }
 
@@ -102,8 +109,14 @@ struct OpenSSLInteropTests {
         defer { files.remove() }
         let (server, port) = try await startServer(files: files)
         defer { server.stop() }
-        let client = SPIFFEMTLSClientConfiguration(source: Identities.source(Identities.client), authorizer: .id(Identities.server))
+        let rejections = RejectionLog()
+        let client = SPIFFEMTLSClientConfiguration(
+            source: Identities.source(Identities.client),
+            authorizer: .id(Identities.server),
+            logger: rejections.logger
+        )
 
         await #expect(throws: (any Error).self) { try await echoOnce("hello-swift\n", port: port, tls: client) }
+        #expect(try await rejections.recordedCodes() == ["idNotAuthorized"])
     }
 }

@@ -48,13 +48,19 @@ struct SwiftPeerTests {
 
     @Test("the server refuses a client whose ID it does not authorize")
     func serverRefusesUnauthorizedClient() async throws {
+        let rejections = RejectionLog()
         let server = try await EchoServer.start(
-            tls: SPIFFEMTLSServerConfiguration(source: Identities.source(Identities.server), authorizer: .id(Identities.client))
+            tls: SPIFFEMTLSServerConfiguration(
+                source: Identities.source(Identities.server),
+                authorizer: .id(Identities.client),
+                logger: rejections.logger
+            )
         )
         let intruder = SPIFFEMTLSClientConfiguration(source: Identities.source(Identities.intruder), authorizer: .any)
 
         await #expect(throws: (any Error).self) { try await echoOnce("ping", port: server.port, tls: intruder) }
         #expect(try await server.firstEvents().first?.isFailure == true)
+        #expect(try await rejections.recordedCodes() == ["idNotAuthorized"])
         try await server.stop()
     }
 
@@ -63,17 +69,24 @@ struct SwiftPeerTests {
         let server = try await EchoServer.start(
             tls: SPIFFEMTLSServerConfiguration(source: Identities.source(Identities.intruder), authorizer: .any)
         )
-        let client = SPIFFEMTLSClientConfiguration(source: Identities.source(Identities.client), authorizer: .id(Identities.server))
+        let rejections = RejectionLog()
+        let client = SPIFFEMTLSClientConfiguration(
+            source: Identities.source(Identities.client),
+            authorizer: .id(Identities.server),
+            logger: rejections.logger
+        )
 
         await #expect(throws: (any Error).self) { try await echoOnce("ping", port: server.port, tls: client) }
         #expect(try await server.firstEvents().first?.isFailure == true)
+        #expect(try await rejections.recordedCodes() == ["idNotAuthorized"])
         try await server.stop()
     }
 
     @Test("the server refuses a client of a trust domain it has no bundle for, even with .any")
     func serverRefusesForeignTrustDomain() async throws {
+        let rejections = RejectionLog()
         let server = try await EchoServer.start(
-            tls: SPIFFEMTLSServerConfiguration(source: Identities.source(Identities.server), authorizer: .any)
+            tls: SPIFFEMTLSServerConfiguration(source: Identities.source(Identities.server), authorizer: .any, logger: rejections.logger)
         )
         // The foreign client trusts example.org, so only the server's check can fail.
         let foreign = SPIFFEMTLSClientConfiguration(
@@ -83,6 +96,7 @@ struct SwiftPeerTests {
 
         await #expect(throws: (any Error).self) { try await echoOnce("ping", port: server.port, tls: foreign) }
         #expect(try await server.firstEvents().first?.isFailure == true)
+        #expect(try await rejections.recordedCodes() == ["noBundleForTrustDomain"])
         try await server.stop()
     }
 
@@ -91,9 +105,11 @@ struct SwiftPeerTests {
         // other.org's CA signs an SVID claiming example.org: the chain does not verify against example.org's bundle.
         let forged = MutableX509Source(svid: Identities.otherCA.makeSVID(Identities.server), bundles: X509BundleSet([Identities.ca.bundle]))
         let server = try await EchoServer.start(tls: SPIFFEMTLSServerConfiguration(source: forged, authorizer: .any))
-        let client = SPIFFEMTLSClientConfiguration(source: Identities.source(Identities.client), authorizer: .any)
+        let rejections = RejectionLog()
+        let client = SPIFFEMTLSClientConfiguration(source: Identities.source(Identities.client), authorizer: .any, logger: rejections.logger)
 
         await #expect(throws: (any Error).self) { try await echoOnce("ping", port: server.port, tls: client) }
+        #expect(try await rejections.recordedCodes() == ["untrustedCertificateChain"])
         try await server.stop()
     }
 
@@ -103,12 +119,14 @@ struct SwiftPeerTests {
             svid: Identities.ca.makeSVID(Identities.client, notAfter: Date(timeIntervalSinceNow: -5)),
             bundles: X509BundleSet([Identities.ca.bundle])
         )
+        let serverRejections = RejectionLog()
         let server = try await EchoServer.start(
-            tls: SPIFFEMTLSServerConfiguration(source: Identities.source(Identities.server), authorizer: .any)
+            tls: SPIFFEMTLSServerConfiguration(source: Identities.source(Identities.server), authorizer: .any, logger: serverRejections.logger)
         )
         let client = SPIFFEMTLSClientConfiguration(source: expiredClient, authorizer: .any)
         await #expect(throws: (any Error).self) { try await echoOnce("ping", port: server.port, tls: client) }
         #expect(try await server.firstEvents().first?.isFailure == true)
+        #expect(try await serverRejections.recordedCodes() == ["certificateExpired"])
         try await server.stop()
 
         let expiredServer = try await EchoServer.start(
@@ -120,8 +138,10 @@ struct SwiftPeerTests {
                 authorizer: .any
             )
         )
-        let goodClient = SPIFFEMTLSClientConfiguration(source: Identities.source(Identities.client), authorizer: .any)
+        let clientRejections = RejectionLog()
+        let goodClient = SPIFFEMTLSClientConfiguration(source: Identities.source(Identities.client), authorizer: .any, logger: clientRejections.logger)
         await #expect(throws: (any Error).self) { try await echoOnce("ping", port: expiredServer.port, tls: goodClient) }
+        #expect(try await clientRejections.recordedCodes() == ["certificateExpired"])
         try await expiredServer.stop()
     }
 

@@ -12,7 +12,7 @@ final class OpenSSLProcess {
 
     init(_ arguments: [String], in directory: URL) throws {
         outputURL = directory.appendingPathComponent("openssl-\(UUID().uuidString).out")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputURL)
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments
