@@ -102,6 +102,9 @@ let package = Package(
                 "SPIFFEWorkloadAPI",
                 "SPIFFEWorkloadAPIProto",
                 "SPIFFETestSupport",
+                "SteepleTestSupport",
+                "example-mtls-echo-server",
+                "example-mtls-echo-client",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -122,6 +125,7 @@ let package = Package(
                 "SPIFFEWorkloadAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/MTLSEcho/Server"
         ),

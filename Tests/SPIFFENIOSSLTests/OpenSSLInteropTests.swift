@@ -5,7 +5,7 @@ import SPIFFETestSupport
 import Testing
 
 /// The Swift ends against real `openssl s_client` / `s_server` processes presenting TestCA-made SVIDs from PEM files.
-@Suite("mTLS interop with openssl", .enabled(if: OpenSSLProcess.isAvailable, "needs /usr/bin/openssl"))
+@Suite("mTLS interop with openssl", .enabled(if: ChildProcess.hasOpenSSL, "needs /usr/bin/openssl"))
 struct OpenSSLInteropTests {
     /// Runs `openssl s_client` with `svid` against a Swift server that authorizes only `Identities.client`;
     /// returns what the server saw and what s_client printed.
@@ -21,7 +21,7 @@ struct OpenSSLInteropTests {
         )
         let files = try PEMFiles(svid: svid, bundle: Identities.ca.bundle)
         defer { files.remove() }
-        let client = try OpenSSLProcess(
+        let client = try ChildProcess(
             [
                 "s_client", "-connect", "127.0.0.1:\(server.port)",
                 "-cert", "svid.pem", "-key", "key.pem", "-CAfile", "bundle.pem",
@@ -66,8 +66,8 @@ struct OpenSSLInteropTests {
 
     /// Starts `openssl s_server -rev` (replies with each line reversed) presenting the SVID in `files` and requiring a client
     /// certificate that verifies against example.org's bundle; returns it and its port.
-    private func startServer(files: PEMFiles) async throws -> (OpenSSLProcess, Int) {
-        let server = try OpenSSLProcess(
+    private func startServer(files: PEMFiles) async throws -> (ChildProcess, Int) {
+        let server = try ChildProcess(
             [
                 "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
                 "-cert", "svid.pem", "-key", "key.pem", "-CAfile", "bundle.pem",

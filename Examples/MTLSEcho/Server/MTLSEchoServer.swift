@@ -3,6 +3,7 @@
 //   example-mtls-echo-server [--port 8443] [--client-id spiffe://example.org/client]
 //
 // Without --client-id it accepts any client of a trust domain it has a bundle for.
+import Logging
 import NIOCore
 import NIOPosix
 import SPIFFE
@@ -12,6 +13,8 @@ import SPIFFEWorkloadAPI
 @main
 struct MTLSEchoServer {
     static func main() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardOutput)
+        let logger = Logger(label: "example-mtls-echo-server")
         let port = Int(flag("--port") ?? "8443") ?? 8443
         let authorizer: SPIFFEIDMatcher = try flag("--client-id").map { .id(try SPIFFEID($0)) } ?? .any
 
@@ -19,7 +22,7 @@ struct MTLSEchoServer {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await source.run() }
             let me = try await source.ready().defaultSVID.id
-            let tls = SPIFFEMTLSServerConfiguration(source: source, authorizer: authorizer)
+            let tls = SPIFFEMTLSServerConfiguration(source: source, authorizer: authorizer, logger: logger)
 
             let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -29,29 +32,29 @@ struct MTLSEchoServer {
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
-            print("\(me) listening on \(server.channel.localAddress?.description ?? "?")")
+            logger.info("\(me) listening on \(server.channel.localAddress?.description ?? "?")")
 
             try await server.executeThenClose { connections in
                 for try await connection in connections {
-                    group.addTask { await echo(connection) }
+                    group.addTask { await echo(connection, logger: logger) }
                 }
             }
         }
     }
 
     /// Echoes every message back to the client, naming it by its SPIFFE ID.
-    static func echo(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+    static func echo(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, logger: Logger) async {
         do {
             try await connection.executeThenClose { input, output in
                 for try await message in input {
                     // Data only arrives after a verified handshake, so the peer's ID is known.
                     let peer = try await connection.channel.spiffePeerID().get()
-                    print("\(peer?.description ?? "?"): \(String(buffer: message))")
+                    logger.info("\(peer?.description ?? "?"): \(String(buffer: message))")
                     try await output.write(message)
                 }
             }
         } catch {
-            print("connection failed: \(error)")
+            logger.info("connection failed: \(error)")
         }
     }
 }

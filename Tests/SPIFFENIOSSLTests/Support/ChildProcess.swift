@@ -1,21 +1,24 @@
 import Foundation
 import SPIFFE
 
-/// A running `openssl` command (s_client or s_server) whose stdout and stderr go to one file that tests poll.
-final class OpenSSLProcess {
-    static let executable = "/usr/bin/openssl"
-    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: executable) }
+/// A running child process (`openssl s_client`/`s_server`, an example executable) whose stdout and stderr go to one
+/// file that tests poll.
+final class ChildProcess {
+    static let openssl = "/usr/bin/openssl"
+    static var hasOpenSSL: Bool { FileManager.default.isExecutableFile(atPath: openssl) }
 
     private let process = Process()
     private let input = Pipe()
     private let outputURL: URL
 
-    init(_ arguments: [String], in directory: URL) throws {
-        outputURL = directory.appendingPathComponent("openssl-\(UUID().uuidString).out")
+    /// Starts `executable` (default: openssl) in `directory`, with `environment` added to this process's.
+    init(_ arguments: [String], executable: String = ChildProcess.openssl, environment: [String: String] = [:], in directory: URL) throws {
+        outputURL = directory.appendingPathComponent("child-\(UUID().uuidString).out")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputURL)
-        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.currentDirectoryURL = directory
         process.standardInput = input
         process.standardOutput = output
