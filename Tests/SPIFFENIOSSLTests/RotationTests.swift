@@ -17,9 +17,9 @@ struct RotationTests {
 
         try await withTimeout {
             let open = try await connect(port: server.port, tls: client)
-            try await open.executeThenClose { inbound, outbound in
+            try await open.channel.executeThenClose { inbound, outbound in
                 var iterator = inbound.makeAsyncIterator()
-                let before = try await exchange("one", channel: open.channel, outbound: outbound, inbound: &iterator)
+                let before = try await exchange("one", connection: open, outbound: outbound, inbound: &iterator)
                 #expect(before.serverSerial == first.leaf.serialNumber)
 
                 let second = Identities.ca.makeSVID(Identities.server)
@@ -30,7 +30,7 @@ struct RotationTests {
                 #expect(fresh.serverSerial == second.leaf.serialNumber)
                 #expect(fresh.serverID == Identities.server)
 
-                let after = try await exchange("three", channel: open.channel, outbound: outbound, inbound: &iterator)
+                let after = try await exchange("three", connection: open, outbound: outbound, inbound: &iterator)
                 #expect(after.text == "three")
                 #expect(after.serverSerial == first.leaf.serialNumber)
             }

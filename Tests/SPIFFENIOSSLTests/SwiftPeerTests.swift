@@ -14,9 +14,9 @@ import Foundation
 struct SwiftPeerTests {
     @Test("each side verifies and reads the other's SPIFFE ID")
     func mutualSuccess() async throws {
-        let server = try await EchoServer.start(
-            tls: SPIFFEMTLSServerConfiguration(source: Identities.source(Identities.server), authorizer: .id(Identities.client))
-        )
+        // The server presents a fixed SVID, as from files: StaticX509Source.
+        let fixed = StaticX509Source(svid: Identities.ca.makeSVID(Identities.server), bundles: X509BundleSet([Identities.ca.bundle]))
+        let server = try await EchoServer.start(tls: SPIFFEMTLSServerConfiguration(source: fixed, authorizer: .id(Identities.client)))
         let client = SPIFFEMTLSClientConfiguration(source: Identities.source(Identities.client), authorizer: .id(Identities.server))
 
         let reply = try await echoOnce("ping", port: server.port, tls: client)

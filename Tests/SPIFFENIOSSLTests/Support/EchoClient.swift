@@ -1,9 +1,11 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import SPIFFE
 import SPIFFENIOSSL
 import SwiftASN1
+import Synchronization
 import X509
 
 /// The reply and what the client knows of the server after one exchange.
@@ -15,38 +17,72 @@ struct EchoReply: Sendable {
 
 struct ConnectionClosed: Error {}
 
+/// What the client learnt of the server when the handshake completed (the pipeline may be gone once the server
+/// closes, so it is read at once).
+final class ServerSeen: Sendable {
+    let value = Mutex<(id: SPIFFEID?, serial: Certificate.SerialNumber?)>((nil, nil))
+}
+
+/// Reads the server's SPIFFE ID and leaf serial on `TLSUserEvent.handshakeCompleted`.
+final class ServerSeenHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let seen: ServerSeen
+
+    init(seen: ServerSeen) {
+        self.seen = seen
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
+            let id = try? context.pipeline.syncOperations.spiffePeerID()
+            let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLHandler.self).peerCertificate
+            let serial = certificate.flatMap { try? Certificate(derEncoded: $0.toDERBytes()).serialNumber }
+            seen.value.withLock { $0 = (id, serial) }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
+
+/// An open client connection and what it saw of the server.
+struct ClientConnection: Sendable {
+    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    let seen: ServerSeen
+}
+
 /// Opens an mTLS connection to `127.0.0.1:port`.
-func connect(port: Int, tls: SPIFFEMTLSClientConfiguration) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
-    try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+func connect(port: Int, tls: SPIFFEMTLSClientConfiguration) async throws -> ClientConnection {
+    let seen = ServerSeen()
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .connect(host: "127.0.0.1", port: port) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
+                try channel.pipeline.syncOperations.addHandler(ServerSeenHandler(seen: seen))
                 return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
             }
         }
+    return ClientConnection(channel: channel, seen: seen)
 }
 
-/// Sends `message` on `channel` and reads one reply.
+/// Sends `message` on `connection` and reads one reply.
 func exchange(
     _ message: String,
-    channel: any Channel,
+    connection: ClientConnection,
     outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
     inbound: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
 ) async throws -> EchoReply {
     try await outbound.write(ByteBuffer(string: message))
     guard let reply = try await inbound.next() else { throw ConnectionClosed() }
-    let serverID = try await channel.spiffePeerID().get()
-    let serial = try await channel.nioSSL_peerCertificate().get().map { try Certificate(derEncoded: $0.toDERBytes()).serialNumber }
-    return EchoReply(text: String(buffer: reply), serverID: serverID, serverSerial: serial)
+    let seen = connection.seen.value.withLock { $0 }
+    return EchoReply(text: String(buffer: reply), serverID: seen.id, serverSerial: seen.serial)
 }
 
 /// Connects, sends `message`, reads the reply and closes.
 func echoOnce(_ message: String, port: Int, tls: SPIFFEMTLSClientConfiguration) async throws -> EchoReply {
     try await withTimeout {
         let connection = try await connect(port: port, tls: tls)
-        return try await connection.executeThenClose { inbound, outbound in
+        return try await connection.channel.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
-            return try await exchange(message, channel: connection.channel, outbound: outbound, inbound: &iterator)
+            return try await exchange(message, connection: connection, outbound: outbound, inbound: &iterator)
         }
     }
 }
