@@ -64,6 +64,26 @@ struct OpenSSLInteropTests {
         #expect(!output.contains("hello-intruder"))
     }
 
+    @Test("the Swift server refuses openssl s_client presenting no certificate")
+    func serverRefusesOpenSSLClientWithoutCertificate() async throws {
+        let server = try await EchoServer.start(
+            tls: SPIFFEMTLSServerConfiguration(source: Identities.source(Identities.server), authorizer: .any),
+            closeAfterEcho: true
+        )
+        let files = try PEMFiles(svid: Identities.ca.makeSVID(Identities.client), bundle: Identities.ca.bundle)
+        defer { files.remove() }
+        let client = try ChildProcess(
+            ["s_client", "-connect", "127.0.0.1:\(server.port)", "-CAfile", "bundle.pem", "-verify_return_error", "-quiet"],
+            in: files.directory
+        )
+        defer { client.stop() }
+        client.send("hello-anonymous\n")
+        #expect(try await server.firstEvents()[0].isFailure)
+        _ = try await client.waitForExit()
+        #expect(!client.output.contains("hello-anonymous"))
+        try await server.stop()
+    }
+
     /// Starts `openssl s_server -rev` (replies with each line reversed) presenting the SVID in `files` and requiring a client
     /// certificate that verifies against example.org's bundle; returns it and its port.
     private func startServer(files: PEMFiles) async throws -> (ChildProcess, Int) {

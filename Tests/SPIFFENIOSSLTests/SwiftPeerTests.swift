@@ -1,3 +1,4 @@
+import NIOSSL
 import SPIFFE
 import SPIFFENIOSSL
 import SPIFFETestSupport
@@ -143,6 +144,35 @@ struct SwiftPeerTests {
         await #expect(throws: (any Error).self) { try await echoOnce("ping", port: expiredServer.port, tls: goodClient) }
         #expect(try await clientRejections.recordedCodes() == ["certificateExpired"])
         try await expiredServer.stop()
+    }
+
+    @Test("customize sets ALPN but cannot switch verification off")
+    func customizeCannotWeakenVerification() async throws {
+        let rejections = RejectionLog()
+        let server = try await EchoServer.start(
+            tls: SPIFFEMTLSServerConfiguration(
+                source: Identities.source(Identities.server),
+                authorizer: .id(Identities.client),
+                customize: { configuration in
+                    configuration.applicationProtocols = ["spiffe-echo"]
+                    configuration.certificateVerification = .none
+                    configuration.trustRoots = .default
+                },
+                logger: rejections.logger
+            )
+        )
+        let client = SPIFFEMTLSClientConfiguration(
+            source: Identities.source(Identities.client),
+            authorizer: .id(Identities.server),
+            customize: { $0.applicationProtocols = ["spiffe-echo"] }
+        )
+        let reply = try await echoOnce("ping", port: server.port, tls: client)
+        #expect(reply.negotiatedProtocol == "spiffe-echo")
+
+        let intruder = SPIFFEMTLSClientConfiguration(source: Identities.source(Identities.intruder), authorizer: .any)
+        await #expect(throws: (any Error).self) { try await echoOnce("ping", port: server.port, tls: intruder) }
+        #expect(try await rejections.recordedCodes() == ["idNotAuthorized"])
+        try await server.stop()
     }
 
     @Test("a source without an SVID makes no handler")

@@ -13,6 +13,7 @@ struct EchoReply: Sendable {
     let text: String
     let serverID: SPIFFEID?
     let serverSerial: Certificate.SerialNumber?
+    let negotiatedProtocol: String?
 }
 
 struct ConnectionClosed: Error {}
@@ -20,7 +21,7 @@ struct ConnectionClosed: Error {}
 /// What the client learnt of the server when the handshake completed (the pipeline may be gone once the server
 /// closes, so it is read at once).
 final class ServerSeen: Sendable {
-    let value = Mutex<(id: SPIFFEID?, serial: Certificate.SerialNumber?)>((nil, nil))
+    let value = Mutex<(id: SPIFFEID?, serial: Certificate.SerialNumber?, alpn: String?)>((nil, nil, nil))
 }
 
 /// Reads the server's SPIFFE ID and leaf serial on `TLSUserEvent.handshakeCompleted`.
@@ -33,11 +34,11 @@ final class ServerSeenHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
+        if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted(let alpn) = tlsEvent {
             let id = try? context.pipeline.syncOperations.spiffePeerID()
             let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLHandler.self).peerCertificate
             let serial = certificate.flatMap { try? Certificate(derEncoded: $0.toDERBytes()).serialNumber }
-            seen.value.withLock { $0 = (id, serial) }
+            seen.value.withLock { $0 = (id, serial, alpn) }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -73,7 +74,7 @@ func exchange(
     try await outbound.write(ByteBuffer(string: message))
     guard let reply = try await inbound.next() else { throw ConnectionClosed() }
     let seen = connection.seen.value.withLock { $0 }
-    return EchoReply(text: String(buffer: reply), serverID: seen.id, serverSerial: seen.serial)
+    return EchoReply(text: String(buffer: reply), serverID: seen.id, serverSerial: seen.serial, negotiatedProtocol: seen.alpn)
 }
 
 /// Connects, sends `message`, reads the reply and closes.
