@@ -34,7 +34,8 @@ extension Channel {
     /// The verified SPIFFE ID of the peer of this channel's TLS handler (see ``NIOSSL/NIOSSLHandler/spiffePeerID``);
     /// `nil` before the handshake completes.
     ///
-    /// The future fails when the pipeline has no `NIOSSLHandler`.
+    /// The future fails when the pipeline has no `NIOSSLHandler`, which is also the case once the channel has
+    /// closed: read it while the channel is open.
     public func spiffePeerID() -> EventLoopFuture<SPIFFEID?> {
         nioSSL_peerValidatedCertificateChain().map { $0?.spiffeID }
     }

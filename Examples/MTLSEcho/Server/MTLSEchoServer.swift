@@ -1,6 +1,6 @@
 // An mTLS echo server whose identity comes from the Workload API (SPIFFE_ENDPOINT_SOCKET).
 //
-//   example-mtls-echo-server [--port 8443] [--client-id spiffe://example.org/client]
+//   example-mtls-echo-server [--host 127.0.0.1] [--port 8443] [--client-id spiffe://example.org/client]
 //
 // Without --client-id it accepts any client of a trust domain it has a bundle for.
 import Logging
@@ -15,6 +15,7 @@ struct MTLSEchoServer {
     static func main() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardOutput)
         let logger = Logger(label: "example-mtls-echo-server")
+        let host = flag("--host") ?? "127.0.0.1"
         let port = Int(flag("--port") ?? "8443") ?? 8443
         let authorizer: SPIFFEIDMatcher = try flag("--client-id").map { .id(try SPIFFEID($0)) } ?? .any
 
@@ -26,7 +27,7 @@ struct MTLSEchoServer {
 
             let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: "127.0.0.1", port: port) { channel in
+                .bind(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
