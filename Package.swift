@@ -4,6 +4,7 @@ import PackageDescription
 // Layering (imports only ever point down; see docs/architecture.md):
 //   layer 1  SPIFFE (core types, no I/O)   SPIFFEWorkloadAPIProto, SteepleServerAPIProto (generated)
 //   layer 2  SPIFFEWorkloadAPI (the Workload API client library: client, X509Source, JWTSource)
+//   layer 3  SPIFFENIOSSL (mTLS with X509-SVIDs for swift-nio-ssl)
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
 //            SPIFFETestSupport (tests only)
 //   layer 3  SteepleDatastoreSQLite (GRDB)
@@ -16,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "SPIFFE", targets: ["SPIFFE"]),
         .library(name: "SPIFFEWorkloadAPI", targets: ["SPIFFEWorkloadAPI"]),
+        .library(name: "SPIFFENIOSSL", targets: ["SPIFFENIOSSL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -81,6 +83,64 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .target(
+            name: "SPIFFENIOSSL",
+            dependencies: [
+                "SPIFFE",
+                "SPIFFEWorkloadAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .testTarget(
+            name: "SPIFFENIOSSLTests",
+            dependencies: [
+                "SPIFFE",
+                "SPIFFENIOSSL",
+                "SPIFFEWorkloadAPI",
+                "SPIFFEWorkloadAPIProto",
+                "SPIFFETestSupport",
+                "SteepleTestSupport",
+                "example-mtls-echo-server",
+                "example-mtls-echo-client",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        // Examples (Examples/MTLSEcho): an mTLS echo server and client that take their identities from the Workload API.
+        .executableTarget(
+            name: "example-mtls-echo-server",
+            dependencies: [
+                "SPIFFE",
+                "SPIFFENIOSSL",
+                "SPIFFEWorkloadAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/MTLSEcho/Server"
+        ),
+        .executableTarget(
+            name: "example-mtls-echo-client",
+            dependencies: [
+                "SPIFFE",
+                "SPIFFENIOSSL",
+                "SPIFFEWorkloadAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Examples/MTLSEcho/Client"
         ),
         .target(
             name: "SPIFFECA",

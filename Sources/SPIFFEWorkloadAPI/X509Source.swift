@@ -97,3 +97,5 @@ extension X509Source: Service {
         }
     }
 }
+
+extension X509Source: X509SVIDSource {}

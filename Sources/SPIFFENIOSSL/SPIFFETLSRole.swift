@@ -1,0 +1,5 @@
+/// Which end of the handshake a TLS context is for.
+enum SPIFFETLSRole: Sendable {
+    case server
+    case client
+}
