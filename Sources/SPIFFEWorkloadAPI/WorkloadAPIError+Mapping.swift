@@ -17,7 +17,7 @@ extension WorkloadAPIError {
         case is CancellationError:
             return WorkloadAPIError(code: .cancelled, message: "\(call) was cancelled")
         default:
-            return WorkloadAPIError(code: .rpcFailed, message: "\(call) failed: \(error)", cause: error as? any Error & Sendable)
+            return WorkloadAPIError(code: .rpcFailed, message: "\(call) failed: \(error)", cause: error)
         }
     }
 

@@ -14,7 +14,8 @@ struct IssuedX509SVID: Sendable {
     let rotateAt: Date
 
     /// Half of the lifetime, jittered by up to ±10 % of that half (SPIRE's rule), so that SVIDs issued together do not
-    /// all come back at the same instant.
+    /// all come back at the same instant. `notBefore` is the start of the usable lifetime: the later of the
+    /// certificate's (backdated) `notBefore` and the time the agent received it.
     static func rotationTime(notBefore: Date, notAfter: Date, jitter: Double = Double.random(in: -0.1...0.1)) -> Date {
         let half = notAfter.timeIntervalSince(notBefore) / 2
         return notBefore + half + half * jitter

@@ -30,7 +30,7 @@ struct AgentSVIDRenewer: Sendable {
         guard id == identity.id else {
             throw AgentError(.attestationFailed, "the server renewed the agent SVID as \(id), expected \(identity.id)")
         }
-        let renewed = AgentIdentity(id: id, chain: chain, privateKey: key)
+        let renewed = AgentIdentity(id: id, chain: chain, privateKey: key, receivedAt: Date())
         try state.saveIdentity(renewed)
         holder.replace(with: renewed)
         logger.info("agent SVID renewed", metadata: ["spiffe_id": "\(id)", "expires_at": "\(renewed.expiresAt)"])

@@ -75,7 +75,7 @@ struct NodeAttestationClient: Sendable {
             throw AgentError(.attestationFailed, "the server issued \(id), which is not an agent ID of \(trustDomain)")
         }
         let bundle = try SPIFFEBundle(trustDomain: trustDomain, json: Array(result.trustBundleJson))
-        return (AgentIdentity(id: id, chain: chain, privateKey: key), bundle)
+        return (AgentIdentity(id: id, chain: chain, privateKey: key, receivedAt: Date()), bundle)
     }
 
     static func loadX509PoP(certificatePath: String, privateKeyPath: String, intermediatesPath: String?) throws -> ([Certificate], Certificate.PrivateKey) {

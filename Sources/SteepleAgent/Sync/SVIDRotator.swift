@@ -94,6 +94,7 @@ struct SVIDRotator: Sendable {
                 request.params.append(params)
             }
             let response = try await client.batchSignX509SVID(request: ClientRequest(message: request))
+            let receivedAt = Date()
             let byID = Dictionary(batch.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
             var issued: [IssuedX509SVID] = []
             var failures: [String] = []
@@ -116,7 +117,7 @@ struct SVIDRotator: Sendable {
                     }
                     let leaf = svid.leaf
                     issued.append(IssuedX509SVID(entryID: entry.id, svid: svid, shape: entry.x509Shape,
-                                                 rotateAt: IssuedX509SVID.rotationTime(notBefore: leaf.notValidBefore, notAfter: leaf.notValidAfter)))
+                                                 rotateAt: IssuedX509SVID.rotationTime(notBefore: max(leaf.notValidBefore, receivedAt), notAfter: leaf.notValidAfter)))
                 } catch {
                     failures.append("\(entry.id): \(error)")
                     refused.append(entry.id)

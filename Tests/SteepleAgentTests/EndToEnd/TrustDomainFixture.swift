@@ -10,12 +10,17 @@ final class TrustDomainFixture: @unchecked Sendable {
     let bundlePath: String
     private(set) var agentID = ""
 
-    init() throws {
+    /// Without arguments: join_token attestation on both sides. `agentNodeAttestor` set means the agent attests with
+    /// it instead of a token.
+    init(serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil) throws {
         serverPort = try freeTCPPort()
-        server = try ServerProcess(bindPort: serverPort)
+        server = try ServerProcess(bindPort: serverPort, extraServerLines: serverLines, plugins: serverPlugins, extraBlocks: serverBlocks)
         bundlePath = server.directory + "/bundle.pem"
-        agent = try AgentProcess(serverPort: serverPort, trustBundlePath: bundlePath)
+        usesJoinToken = agentNodeAttestor == nil
+        agent = try AgentProcess(serverPort: serverPort, trustBundlePath: bundlePath, nodeAttestor: agentNodeAttestor ?? #"NodeAttestor "join_token" {}"#)
     }
+
+    let usesJoinToken: Bool
 
     /// Starts the server, writes its bundle for the agent's bootstrap, issues a join token and starts the agent.
     func start() async throws {
@@ -23,6 +28,13 @@ final class TrustDomainFixture: @unchecked Sendable {
         let bundle = try server.cli(["bundle", "show"])
         try #require(bundle.status == 0, "bundle show: \(bundle.stderr)")
         try bundle.stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
+        guard usesJoinToken else {
+            try await agent.start(joinToken: nil)
+            let line = try #require(agent.logText.split(separator: "\n").first { $0.contains("node attested") })
+            let id = try #require(line.split(separator: " ").first { $0.hasPrefix("spiffe_id=") })
+            agentID = String(id.dropFirst("spiffe_id=".count))
+            return
+        }
         let token = try server.cli(["token", "generate"])
         let value = try #require(token.stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
         agentID = "spiffe://example.org/spire/agent/join_token/\(value)"
@@ -44,8 +56,8 @@ final class TrustDomainFixture: @unchecked Sendable {
     }
 
     /// Runs `body` with both processes started, stopping them afterwards and printing the logs on failure.
-    static func with(_ body: (TrustDomainFixture) async throws -> Void) async throws {
-        let fixture = try TrustDomainFixture()
+    static func with(_ fixture: TrustDomainFixture? = nil, _ body: (TrustDomainFixture) async throws -> Void) async throws {
+        let fixture = try fixture ?? TrustDomainFixture()
         do {
             try await fixture.start()
             try await body(fixture)

@@ -1,0 +1,96 @@
+import Foundation
+import SteepleTestSupport
+import Testing
+
+/// The agent API paths the join-token tests do not reach: x509pop attestation (and re-attestation after an evict),
+/// agent SVID renewal, and the server's health listener.
+@Suite("Agent lifecycle end to end", .serialized)
+struct AgentLifecycleEndToEndTests {
+    static let uid = getuid()
+
+    @Test("x509pop: the agent proves its key, gets its fingerprint ID, and re-attests by itself after an evict")
+    func x509pop() async throws {
+        let pki = NSTemporaryDirectory() + "steeple-x509pop-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: pki, withIntermediateDirectories: true)
+        try makeNodePKI(in: pki)
+        let fixture = try TrustDomainFixture(
+            serverPlugins: #"NodeAttestor "x509pop" { plugin_data { ca_bundle_path = "\#(pki)/ca.pem" } }"#,
+            agentNodeAttestor: #"NodeAttestor "x509pop" { plugin_data { certificate_path = "\#(pki)/node.pem" private_key_path = "\#(pki)/node.key" } }"#)
+        try await TrustDomainFixture.with(fixture) { fixture in
+            #expect(fixture.agentID.hasPrefix("spiffe://example.org/spire/agent/x509pop/"))
+            try fixture.createEntry(spiffeID: "spiffe://example.org/popped", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+
+            let evicted = try fixture.server.cli(["agent", "evict", "-spiffeID", fixture.agentID])
+            #expect(evicted.status == 0, "\(evicted.stderr)")
+            // Evicting ends the sync stream; the agent attests again with the same certificate, on its own.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline, fixture.agent.logText.components(separatedBy: "node attested").count < 2 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let relisted = try fixture.server.cli(["agent", "list"])
+            #expect(relisted.stdout.contains(fixture.agentID), "agent not re-attested; log:\n\(fixture.agent.logText)")
+            try fixture.createEntry(spiffeID: "spiffe://example.org/after-evict", selectors: ["unix:uid:\(Self.uid)"])
+            let fetched = try await eventually(timeout: .seconds(20)) {
+                let output = try fixture.agent.cli(["api", "fetch", "x509"])
+                return output.stdout.contains("after-evict") ? output : ServerProcess.Output(status: 1, stdout: output.stdout, stderr: "not yet: \(output.stderr)")
+            }
+            #expect(fetched.stdout.contains("spiffe://example.org/popped"))
+        }
+    }
+
+    @Test("the agent SVID renews at half-life (RenewAgent) and the agent keeps syncing with the new one")
+    func renewal() async throws {
+        let fixture = try TrustDomainFixture(serverLines: [#"agent_ttl = "6s""#])
+        try await TrustDomainFixture.with(fixture) { fixture in
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline, fixture.agent.logText.components(separatedBy: "agent SVID renewed").count < 3 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(fixture.agent.logText.components(separatedBy: "agent SVID renewed").count >= 3, "log:\n\(fixture.agent.logText)")
+            // The first SVID has long expired: a new entry still arrives, so the server accepts the renewed one.
+            try fixture.createEntry(spiffeID: "spiffe://example.org/renewed", selectors: ["unix:uid:\(Self.uid)"])
+            let fetched = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            #expect(fetched.stdout.contains("spiffe://example.org/renewed"))
+        }
+    }
+
+    @Test("the server's health listener answers /live and /ready")
+    func health() async throws {
+        let port = try freeTCPPort()
+        let fixture = try TrustDomainFixture(serverBlocks: """
+            health_checks {
+                listener_enabled = true
+                bind_address = "127.0.0.1"
+                bind_port = "\(port)"
+            }
+            """)
+        try await TrustDomainFixture.with(fixture) { _ in
+            for path in ["/live", "/ready"] {
+                let response = try runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)\(path)"])
+                #expect(response.output == "200", "\(path): \(response.output)")
+            }
+            let missing = try runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/nope"])
+            #expect(missing.output == "404")
+        }
+    }
+
+    /// A node CA and a node certificate signed by it, made by the openssl CLI.
+    private func makeNodePKI(in directory: String) throws {
+        let openssl = "/usr/bin/openssl"
+        let steps: [[String]] = [
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(directory)/ca.key",
+             "-out", "\(directory)/ca.pem", "-days", "1", "-subj", "/CN=steeple node CA"],
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(directory)/node.key",
+             "-out", "\(directory)/node.csr", "-subj", "/CN=node-1"],
+        ]
+        for step in steps {
+            let result = try runTool(openssl, step)
+            try #require(result.status == 0, "openssl \(step[0]): \(result.output)")
+        }
+        try "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n".write(toFile: "\(directory)/node.ext", atomically: true, encoding: .utf8)
+        let signed = try runTool(openssl, ["x509", "-req", "-in", "\(directory)/node.csr", "-CA", "\(directory)/ca.pem", "-CAkey", "\(directory)/ca.key",
+                                           "-CAcreateserial", "-out", "\(directory)/node.pem", "-days", "1", "-extfile", "\(directory)/node.ext"])
+        try #require(signed.status == 0, "openssl x509 -req: \(signed.output)")
+    }
+}
