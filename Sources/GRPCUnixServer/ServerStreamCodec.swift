@@ -159,8 +159,22 @@ final class ServerStreamCodec: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: written)
     }
 
+    /// A reset stream reaches the RPC as `cancelled` rather than as a nio-http2 error.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let closed = error as? NIOHTTP2Errors.StreamClosed {
+            inbound = .done
+            context.fireErrorCaught(RPCError(code: .cancelled, message: "the client reset the stream (\(closed.errorCode))"))
+        } else {
+            context.fireErrorCaught(error)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         descriptorPromise.fail(ChannelError.ioOnClosedChannel)  // no-op once the descriptor was known
+        if case .receiving = inbound {
+            // The connection went away mid-request: the request must not look complete to the handler.
+            failInbound(RPCError(code: .cancelled, message: "the connection closed before the request ended"), context: context)
+        }
         context.fireChannelInactive()
     }
 

@@ -2,7 +2,7 @@ extension UnixServerTransport {
     public struct Configuration: Sendable {
         /// Where to listen. A missing parent directory is created (mode 0755); a stale socket file is replaced.
         public var socketPath: String
-        /// The socket file's mode, set with chmod(2) right after bind as SPIRE does. Default 0o777: any local
+        /// The socket file's mode, set with chmod(2) after bind and before listen. Default 0o777 (as SPIRE): any local
         /// process may call the Workload API; the caller's identity comes from its kernel credentials.
         public var socketMode: UInt32
         /// SETTINGS_MAX_CONCURRENT_STREAMS advertised to each client. Default 4096: Workload API streams are

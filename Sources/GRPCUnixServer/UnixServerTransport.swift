@@ -93,8 +93,9 @@ public struct UnixServerTransport: ServerTransport {
             state.resumeWaiters(throwing: error)
             throw error
         }
+        let socketIdentity = SocketFile.identity(of: configuration.socketPath)
         defer {
-            unlink(configuration.socketPath)
+            SocketFile.remove(configuration.socketPath, ifIdentity: socketIdentity)
             state.inner.withLock { $0.phase = .stopped }
             state.resumeWaiters(throwing: UnixServerTransportError(.notListening, "the transport has stopped"))
         }
@@ -152,9 +153,9 @@ public struct UnixServerTransport: ServerTransport {
         let descriptorsByPath = state.inner.withLock { $0.descriptorsByPath }
         let logger = self.logger
 
-        let server = try await ServerBootstrap(group: eventLoopGroup)
-            .serverChannelOption(.backlog, value: 256)
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+        let socket = try SocketFile.makeListeningSocket(path: path, mode: configuration.socketMode, backlog: 256)
+        do {
+            return try await ServerBootstrap(group: eventLoopGroup).bind(socket) { channel in
                 PeerCredentialReader.read(from: channel).flatMapThrowing { peer in
                     let lifecycle = ConnectionLifecycle(channel: channel)
                     var connectionLogger = logger
@@ -185,14 +186,10 @@ public struct UnixServerTransport: ServerTransport {
                     return channel.close().flatMapThrowing { throw error }
                 }
             }
-        do {
-            try SocketFile.setMode(configuration.socketMode, of: path)
         } catch {
-            try? await server.channel.close()
             unlink(path)
             throw error
         }
-        return server
     }
 
     private func http2Configuration() -> NIOHTTP2Handler.Configuration {

@@ -7,6 +7,8 @@ public struct UnixServerTransportError: Error, Sendable, Hashable, CustomStringC
 
         /// The socket's parent directory could not be created.
         public static let socketDirectory = Code(rawValue: "unix-server.socket-directory")
+        /// The socket could not be created, bound or put to listen.
+        public static let bind = Code(rawValue: "unix-server.bind")
         /// The socket file could not be given its mode.
         public static let socketMode = Code(rawValue: "unix-server.socket-mode")
         /// The transport stopped (or failed) before it was listening.

@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCUnixServer
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -78,7 +79,8 @@ enum TransportBenchmarks {
             }
             unlink(path)
         } else {
-            let transport = UnixServerTransport(configuration: .init(socketPath: path))
+            let transport = UnixServerTransport(
+                configuration: .init(socketPath: path), logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
             let server = GRPCServer(transport: transport, services: services)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.serve() }

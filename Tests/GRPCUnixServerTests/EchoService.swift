@@ -31,6 +31,11 @@ final class Recorder: Sendable {
 
     func recordCancellation() { state.withLock { $0.cancelled += 1 } }
 
+    private let outcomes = Mutex<[String]>([])
+    func recordInboundOutcome(_ outcome: String) { outcomes.withLock { $0.append(outcome) } }
+    /// How request streams ended, as seen by handlers reading them to the end.
+    var inboundOutcomes: [String] { outcomes.withLock { $0 } }
+
     var calls: [Call] { state.withLock { $0.calls } }
     var cancelled: Int { state.withLock { $0.cancelled } }
     /// How many distinct connections made calls (counted through their pidfd objects).
@@ -52,6 +57,10 @@ final class Recorder: Sendable {
 struct EchoService: RegistrableRPCService {
     static let unary = MethodDescriptor(fullyQualifiedService: "test.Echo", method: "Unary")
     static let hold = MethodDescriptor(fullyQualifiedService: "test.Echo", method: "Hold")
+    static let collect = MethodDescriptor(fullyQualifiedService: "test.Echo", method: "Collect")
+    static let fail = MethodDescriptor(fullyQualifiedService: "test.Echo", method: "Fail")
+    /// The status message `Fail` answers with: needs percent-encoding on the wire.
+    static let failureMessage = "refused: 100% ✓\nsecond line"
 
     let recorder: Recorder
 
@@ -69,6 +78,21 @@ struct EchoService: RegistrableRPCService {
                 try await writer.write(response)
                 return ["x-trailer": "done ✓ 100%"]
             }
+        }
+        router.registerHandler(forMethod: Self.collect, deserializer: BytesCoder(), serializer: BytesCoder()) { request, context in
+            recorder.record(request.metadata, context)
+            do {
+                var count = 0
+                for try await _ in request.messages { count += 1 }
+                recorder.recordInboundOutcome("ended after \(count)")
+            } catch {
+                recorder.recordInboundOutcome("threw \((error as? RPCError)?.code.description ?? "\(error)")")
+                throw error
+            }
+            return StreamingServerResponse { _ in [:] }
+        }
+        router.registerHandler(forMethod: Self.fail, deserializer: BytesCoder(), serializer: BytesCoder()) { _, _ in
+            StreamingServerResponse(error: RPCError(code: .permissionDenied, message: Self.failureMessage, metadata: ["x-why": "test"]))
         }
         router.registerHandler(forMethod: Self.hold, deserializer: BytesCoder(), serializer: BytesCoder()) { request, context in
             recorder.record(request.metadata, context)

@@ -55,6 +55,18 @@ struct PeerCredentialsTests {
         }
     }
 
+    @Test("a client killed mid-request fails the handler's request stream instead of ending it")
+    func killedMidRequest() async throws {
+        try await withEchoServer { _, recorder, transport in
+            let client = try await RawHTTP2Client.start(socketPath: transport.configuration.socketPath, method: "/test.Echo/Collect")
+            defer { RawHTTP2Client.kill(client) }
+            #expect(await recorder.wait { $0.calls.count == 1 })
+            RawHTTP2Client.kill(client)
+            #expect(await recorder.wait { !$0.inboundOutcomes.isEmpty })
+            #expect(recorder.inboundOutcomes == ["threw cancelled"])
+        }
+    }
+
     static func currentGroups() -> [UInt32] {
         let count = getgroups(0, nil)
         var groups = [gid_t](repeating: 0, count: Int(max(count, 0)))

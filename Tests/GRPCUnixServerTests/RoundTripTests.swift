@@ -64,6 +64,20 @@ struct RoundTripTests {
         }
     }
 
+    @Test("an error status arrives Trailers-Only with its percent-encoded message and metadata intact")
+    func errorStatus() async throws {
+        try await withEchoServer { client, _, _ in
+            let response = try await client.unary(
+                request: ClientRequest(message: [UInt8]()), descriptor: EchoService.fail,
+                serializer: BytesCoder(), deserializer: BytesCoder(), options: .defaults
+            ) { $0 }
+            let error = try #require(response.accepted.failure)
+            #expect(error.code == .permissionDenied)
+            #expect(error.message == EchoService.failureMessage)
+            #expect(Array(error.metadata[stringValues: "x-why"]) == ["test"])
+        }
+    }
+
     @Test("many concurrent unary calls on one connection")
     func concurrentCalls() async throws {
         try await withEchoServer { client, recorder, _ in
@@ -79,5 +93,12 @@ struct RoundTripTests {
             }
             #expect(recorder.connections == 1)
         }
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let failure) = self { return failure }
+        return nil
     }
 }

@@ -98,6 +98,34 @@ struct ShutdownTests {
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
+    @Test("a server that stops leaves alone a socket file a newer server bound at the same path")
+    func takeover() async throws {
+        let path = makeSocketPath()
+        let old = UnixServerTransport(configuration: .init(socketPath: path))
+        let new = UnixServerTransport(configuration: .init(socketPath: path))
+        let oldServer = GRPCServer(transport: old, services: [EchoService(recorder: Recorder())])
+        let newServer = GRPCServer(transport: new, services: [EchoService(recorder: Recorder())])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await oldServer.serve() }
+            try await old.waitUntilListening()
+            group.addTask { try await newServer.serve() }
+            try await new.waitUntilListening()
+            #expect(FileManager.default.fileExists(atPath: path))
+            oldServer.beginGracefulShutdown()
+            try await group.next()
+            #expect(FileManager.default.fileExists(atPath: path))
+            try await withGRPCClient(
+                transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
+            ) { client in
+                let echoed = try await client.echo([4]).message
+                #expect(echoed == [4])
+            }
+            newServer.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test("waitUntilListening throws when the socket cannot be bound")
     func bindFailure() async throws {
         let transport = UnixServerTransport(configuration: .init(socketPath: "/proc/self/no/such/dir/agent.sock"))

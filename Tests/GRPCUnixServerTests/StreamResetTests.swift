@@ -15,6 +15,30 @@ struct StreamResetTests {
         }
     }
 
+    @Test("grpc-timeout reaches GRPCCore, which ends a held stream at the deadline")
+    func deadline() async throws {
+        try await withEchoServer { client, recorder, _ in
+            var options = CallOptions.defaults
+            options.timeout = .milliseconds(300)
+            let clock = ContinuousClock()
+            let start = clock.now
+            await #expect {
+                try await client.serverStreaming(
+                    request: ClientRequest(message: [1]), descriptor: EchoService.hold,
+                    serializer: BytesCoder(), deserializer: BytesCoder(), options: options
+                ) { response in
+                    for try await _ in response.messages {}
+                }
+            } throws: { error in
+                (error as? RPCError)?.code == .deadlineExceeded
+            }
+            #expect(clock.now - start < .seconds(5))
+            #expect(await recorder.wait { $0.cancelled == 1 })
+            let timeout = recorder.calls.first?.metadata[stringValues: "grpc-timeout"].first(where: { _ in true })
+            #expect(timeout != nil)
+        }
+    }
+
     @Test("1,000 fetch-first-message-then-cancel calls on one connection, no disconnect")
     func thousandFetchAndCancel() async throws {
         try await withEchoServer { client, recorder, _ in

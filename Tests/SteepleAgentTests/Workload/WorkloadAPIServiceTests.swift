@@ -8,6 +8,7 @@ import SPIFFETestSupport
 import SPIFFEWorkloadAPIProto
 @testable import SteepleAgent
 import SteepleServerAPIProto
+import SwiftProtobuf
 import Synchronization
 import Testing
 
