@@ -95,6 +95,9 @@ package final class ServerProcess: @unchecked Sendable {
         return Output(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
     }
 
+    /// The process ID while running.
+    package var pid: Int32? { process?.processIdentifier }
+
     deinit {
         if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }

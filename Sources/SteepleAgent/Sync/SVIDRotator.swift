@@ -125,7 +125,8 @@ struct SVIDRotator: Sendable {
             }
             refused += batch.map(\.id).filter { !answered.contains($0) }
             cache.store(issued)
-            logger.debug("X509-SVIDs issued", metadata: ["count": "\(issued.count)"])
+            let cached = cache.read { $0.svids.count }
+            logger.info("X509-SVIDs issued", metadata: ["count": "\(issued.count)", "cached": "\(cached)"])
             if !failures.isEmpty {
                 // Entries the server refuses (deleted meanwhile, not authorized) are retried after the next change.
                 logger.warning("the server refused some X509-SVIDs; retrying them in 30 s", metadata: ["failures": "\(failures.prefix(5).joined(separator: "; "))", "count": "\(failures.count)"])

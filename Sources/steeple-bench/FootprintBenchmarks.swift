@@ -1,0 +1,58 @@
+import Foundation
+import SteepleTestSupport
+
+/// Agent resident memory with 0, 1,000 and 10,000 cached X509-SVIDs (entries no local caller matches, so the memory is
+/// the cache's and not that of open streams).
+enum FootprintBenchmarks {
+    static func run(scale: Double, report: MarkdownReport) async throws {
+        let steps = scale < 1 ? [0, 20, 100] : [0, 1000, 10_000]
+        let domain = try BenchTrustDomain(agentCount: 1)
+        var rows: [[String]] = []
+        do {
+            try await domain.start()
+            let agent = domain.agents[0]
+            let pid = try agent.pid ?? { throw BenchFailure("agent not running") }()
+            var registered = 0
+            for target in steps {
+                if target > registered {
+                    try await domain.withAdmin { admin in
+                        var next = registered
+                        while next < target {
+                            let batch = (next..<min(target, next + 1000)).map { ("spiffe://example.org/footprint/\($0)", "unix:uid:\(300_000 + $0)") }
+                            _ = try await BenchTrustDomain.createEntries(admin, batch)
+                            next += batch.count
+                        }
+                    }
+                    registered = target
+                }
+                let started = ContinuousClock.now
+                while cachedSVIDs(in: agent.logText) < target {
+                    guard ContinuousClock.now - started < .seconds(600) else { throw BenchFailure("agent did not issue \(target) SVIDs in 10 min") }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                let issuing = ContinuousClock.now - started
+                try await Task.sleep(for: .seconds(2))
+                let rss = residentKiB(pid: pid)
+                rows.append([String(target), LatencySample.format(Double(rss) / 1024, digits: 1), target == 0 ? "–" : LatencySample.format(LatencySample.seconds(issuing), digits: 2)])
+            }
+            await domain.stop()
+        } catch {
+            await domain.stop()
+            throw error
+        }
+        let header = ["cached X509-SVIDs", "agent RSS MiB", "seconds to issue the step"]
+        printTable("Agent footprint", header: header, rows: rows)
+        report.add("Agent footprint", intro: "Resident memory of one release agent after it has issued and cached an X509-SVID (key, chain, DER forms) for every entry; entries are registered in batches of 1,000 through the admin API, each with its own selector. The last column is the time from registration to the last SVID cached (key generation on the agent, signing on the server).", header: header, rows: rows)
+    }
+
+    /// The largest `cached=` count the agent logged.
+    static func cachedSVIDs(in log: String) -> Int {
+        var best = 0
+        for line in log.split(separator: "\n") where line.contains("X509-SVIDs issued") {
+            if let field = line.split(separator: " ").first(where: { $0.hasPrefix("cached=") }), let value = Int(field.dropFirst(7)) {
+                best = max(best, value)
+            }
+        }
+        return best
+    }
+}

@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+import SPIFFE
+import SPIFFECA
+import SwiftASN1
+import Synchronization
+import X509
+
+/// How fast the server's CA turns CSRs into X509-SVIDs (parse and check the CSR, build, sign and validate the
+/// certificate: the work of one `BatchSignX509SVID` item) and signs JWT-SVIDs, on one core and on all cores, next to
+/// `openssl speed ecdsap256` in the same run: the physical limit of one ECDSA P-256 signature.
+enum IssuanceBenchmarks {
+    static func run(scale: Double, report: MarkdownReport) async throws {
+        let trustDomain = try TrustDomain("example.org")
+        let caKey = Certificate.PrivateKey(P256.Signing.PrivateKey())
+        let authority = try X509Authority.selfSigned(trustDomain: trustDomain, privateKey: caKey, subject: CertificateAuthority.defaultSVIDSubject, ttl: .seconds(86400), now: Date())
+        let ca = CertificateAuthority(trustDomain: trustDomain, x509Authority: authority)
+        let csrs: [[UInt8]] = try (0..<200).map { _ in
+            let key = Certificate.PrivateKey(P256.Signing.PrivateKey(compactRepresentable: false))
+            let request = try CertificateSigningRequest(version: .v1, subject: DistinguishedName(), privateKey: key, attributes: .init(), signatureAlgorithm: .ecdsaWithSHA256)
+            var serializer = DER.Serializer()
+            try serializer.serialize(request)
+            return serializer.serializedBytes
+        }
+        let id = try SPIFFEID("spiffe://example.org/ns/bench/sa/web")
+        let jwtKey = try JWTSigningKey(P256.Signing.PrivateKey(), keyID: "bench")
+        let seconds = scale < 1 ? 0.2 : 3.0
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+
+        let x509: @Sendable (Int) throws -> Void = { index in
+            let publicKey = try CertificateAuthority.publicKey(fromCSR: csrs[index % csrs.count])
+            _ = try ca.signX509SVID(X509SVIDParameters(spiffeID: id, publicKey: publicKey, ttl: .seconds(3600)), now: Date())
+        }
+        let jwt: @Sendable (Int) throws -> Void = { _ in
+            _ = try JWTSVID.sign(subject: id, audience: ["bench"], expiresAt: Date() + 300, key: jwtKey)
+        }
+        var rows: [[String]] = []
+        for (name, work) in [("X509-SVID from CSR (ES256 CA)", x509), ("JWT-SVID (ES256)", jwt)] {
+            let one = try await rate(threads: 1, seconds: seconds, work)
+            let all = try await rate(threads: cores, seconds: seconds, work)
+            rows.append([name, LatencySample.format(one, digits: 0), LatencySample.format(all, digits: 0)])
+        }
+        let openssl = opensslSpeed(seconds: scale < 1 ? 1 : 3, multi: 1)
+        let opensslAll = opensslSpeed(seconds: scale < 1 ? 1 : 3, multi: cores)
+        rows.append(["openssl speed ecdsap256: sign", openssl.map { LatencySample.format($0.sign, digits: 0) } ?? "n/a", opensslAll.map { LatencySample.format($0.sign, digits: 0) } ?? "n/a"])
+        rows.append(["openssl speed ecdsap256: verify", openssl.map { LatencySample.format($0.verify, digits: 0) } ?? "n/a", opensslAll.map { LatencySample.format($0.verify, digits: 0) } ?? "n/a"])
+        let header = ["operation", "per second, 1 core", "per second, \(cores) cores"]
+        printTable("Issuance (in-process CA, release figures only mean something with -c release)", header: header, rows: rows)
+        report.add("Issuance", intro: "The server's signing work per `BatchSignX509SVID` item (CSR parse and proof-of-possession check, certificate build, ECDSA P-256 signature, shape validation) and per JWT-SVID, next to OpenSSL's raw P-256 signature rate measured in the same run.", header: header, rows: rows)
+    }
+
+    /// Operations per second of `work` on `threads` OS threads for about `seconds`.
+    static func rate(threads: Int, seconds: Double, _ work: @escaping @Sendable (Int) throws -> Void) async throws -> Double {
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<threads {
+                group.addTask {
+                    try await withCheckedThrowingContinuation { continuation in
+                        let thread = Thread {
+                            let deadline = Date() + seconds
+                            var count = 0
+                            do {
+                                while Date() < deadline {
+                                    for _ in 0..<20 { try work(count); count += 1 }
+                                }
+                                continuation.resume(returning: count)
+                            } catch {
+                                continuation.resume(throwing: error)
+                            }
+                        }
+                        thread.start()
+                    }
+                }
+            }
+            var total = 0
+            for try await count in group { total += count }
+            return total
+        }
+        return Double(counts) / seconds
+    }
+
+    /// `openssl speed ecdsap256` sign/s and verify/s, or nil when openssl is missing. openssl times its loops with
+    /// SIGALRM, which the concurrency runtime's threads block and a spawned child inherits blocked; so it is spawned
+    /// from a thread of its own with every signal unblocked.
+    static func opensslSpeed(seconds: Int, multi: Int) -> (sign: Double, verify: Double)? {
+        let result = Mutex<(sign: Double, verify: Double)?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var empty = sigset_t()
+            sigemptyset(&empty)
+            pthread_sigmask(SIG_SETMASK, &empty, nil)
+            let speed = runOpensslSpeed(seconds: seconds, multi: multi)
+            result.withLock { $0 = speed }
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        return result.withLock { $0 }
+    }
+
+    private static func runOpensslSpeed(seconds: Int, multi: Int) -> (sign: Double, verify: Double)? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["speed", "-seconds", "\(seconds)"] + (multi > 1 ? ["-multi", "\(multi)"] : []) + ["ecdsap256"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  48469.0  16926.0"
+        guard let line = output.split(separator: "\n").last(where: { $0.contains("ecdsa (nistp256)") }) else { return nil }
+        let numbers = line.split(separator: " ").compactMap { Double($0) }
+        guard numbers.count >= 3 else { return nil }
+        return (numbers[numbers.count - 2], numbers[numbers.count - 1])
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import SteepleTestSupport
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SPIFFEWorkloadAPIProto
+import Synchronization
+
+/// The flow that defines Steeple: from `CreateEntries` returning on the admin API to the new SVID arriving on an
+/// already-open FetchX509SVID stream of every agent (and from `DeleteEntries` to its removal), with 1 and 10 agents.
+/// Entries are parented to a node alias all agents belong to, so each change reaches every agent; a trial's time is
+/// that of the slowest agent.
+enum PropagationBenchmarks {
+    static func run(scale: Double, report: MarkdownReport) async throws {
+        let trials = scale < 1 ? 5 : 100
+        var rows: [[String]] = []
+        for agentCount in [1, 10] {
+            let domain = try BenchTrustDomain(agentCount: agentCount)
+            do {
+                try await domain.start()
+                let (created, deleted) = try await measure(domain, trials: trials)
+                rows.append(["entry create → SVID on open stream", String(agentCount), String(created.count), LatencySample.milliseconds(created.p50), LatencySample.milliseconds(created.p99), LatencySample.milliseconds(created.max)])
+                rows.append(["entry delete → SVID gone from stream", String(agentCount), String(deleted.count), LatencySample.milliseconds(deleted.p50), LatencySample.milliseconds(deleted.p99), LatencySample.milliseconds(deleted.max)])
+                await domain.stop()
+            } catch {
+                await domain.stop()
+                throw error
+            }
+        }
+        let header = ["change", "agents", "trials", "p50 ms", "p99 ms", "max ms"]
+        printTable("Propagation (admin API call returned → every agent's open Workload API stream updated)", header: header, rows: rows)
+        report.add("Propagation", intro: "From the admin API's `CreateEntries`/`DeleteEntries` returning to the change arriving on an already-open FetchX509SVID stream on every agent (the slowest agent counts). Includes the agent making a key and the server signing the SVID. SPIRE users report 5–10 s.", header: header, rows: rows)
+    }
+
+    static func measure(_ domain: BenchTrustDomain, trials: Int) async throws -> (LatencySample, LatencySample) {
+        let selector = "unix:uid:\(getuid())"
+        return try await domain.withAdmin { admin in
+            _ = try await BenchTrustDomain.createEntries(admin, [("spiffe://example.org/seed", selector)])
+            return try await withWatchers(domain.agents.map(\.socketPath)) { watchers in
+                try await waitAll(watchers, until: { $0.contains("spiffe://example.org/seed") })
+                var created: [Duration] = []
+                var deleted: [Duration] = []
+                let start = ContinuousClock.now
+                for trial in 0..<trials {
+                    let id = "spiffe://example.org/propagation/\(trial)"
+                    let entryIDs = try await BenchTrustDomain.createEntries(admin, [(id, selector)])
+                    let returned = ContinuousClock.now
+                    let arrived = try await waitAll(watchers, until: { $0.contains(id) })
+                    created.append(arrived - returned)
+                    try await BenchTrustDomain.deleteEntries(admin, entryIDs)
+                    let deleteReturned = ContinuousClock.now
+                    let gone = try await waitAll(watchers, until: { !$0.contains(id) })
+                    deleted.append(gone - deleteReturned)
+                }
+                let elapsed = ContinuousClock.now - start
+                return (LatencySample(created, elapsed: elapsed), LatencySample(deleted, elapsed: elapsed))
+            }
+        }
+    }
+
+    /// Waits until every watcher's latest message satisfies `condition`; returns when the last of them got it.
+    @discardableResult
+    static func waitAll(_ watchers: [StreamWatcher], until condition: @escaping @Sendable (Set<String>) -> Bool) async throws -> ContinuousClock.Instant {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let times = watchers.map { $0.firstTime(where: condition) }
+            if times.allSatisfy({ $0 != nil }) { return times.compactMap { $0 }.max()! }
+            try await Task.sleep(for: .microseconds(200))
+        }
+        throw BenchFailure("a change did not reach every agent within 30 s")
+    }
+
+    static func withWatchers<T: Sendable>(_ sockets: [String], _ body: ([StreamWatcher]) async throws -> T) async throws -> T {
+        let watchers = sockets.map { _ in StreamWatcher() }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+                for (socket, watcher) in zip(sockets, watchers) {
+                    group.addTask {
+                        try await withGRPCClient(transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { client in
+                            try await SpiffeWorkloadAPI.Client(wrapping: client).fetchX509SVID(
+                                request: ClientRequest(message: X509SVIDRequest(), metadata: WorkloadAPIBenchmarks.header)
+                            ) { response in
+                                for try await message in response.messages { watcher.record(Set(message.svids.map(\.spiffeID))) }
+                            }
+                        }
+                    }
+                }
+                defer { group.cancelAll() }
+                return try await body(watchers)
+        }
+    }
+}
+
+/// The messages one Workload API stream received, with their arrival times.
+final class StreamWatcher: Sendable {
+    private let messages = Mutex<[(Set<String>, ContinuousClock.Instant)]>([])
+
+    func record(_ ids: Set<String>) {
+        let now = ContinuousClock.now
+        messages.withLock { $0.append((ids, now)) }
+    }
+
+    /// When the latest message first satisfied `condition` (nil if the latest does not).
+    func firstTime(where condition: (Set<String>) -> Bool) -> ContinuousClock.Instant? {
+        messages.withLock { messages in
+            guard let last = messages.last, condition(last.0) else { return nil }
+            var time = last.1
+            for (ids, arrived) in messages.reversed() {
+                guard condition(ids) else { break }
+                time = arrived
+            }
+            return time
+        }
+    }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

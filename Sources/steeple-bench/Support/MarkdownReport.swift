@@ -1,0 +1,32 @@
+import Foundation
+import Synchronization
+
+/// The Markdown sections of one run, in the order the groups ran; `--markdown FILE` writes them.
+final class MarkdownReport: Sendable {
+    private let sections = Mutex<[String]>([])
+
+    func add(_ title: String, intro: String = "", header: [String], rows: [[String]]) {
+        var text = "## \(title)\n\n"
+        if !intro.isEmpty { text += intro + "\n\n" }
+        text += "| " + header.joined(separator: " | ") + " |\n"
+        text += "|" + header.enumerated().map { $0.offset == 0 ? "---" : "---:" }.joined(separator: "|") + "|\n"
+        for row in rows { text += "| " + row.joined(separator: " | ") + " |\n" }
+        sections.withLock { $0.append(text) }
+    }
+
+    func addRaw(_ text: String) { sections.withLock { $0.append(text) } }
+
+    var text: String { sections.withLock { $0.joined(separator: "\n") } }
+}
+
+/// Prints a table to standard output with padded columns.
+func printTable(_ title: String, header: [String], rows: [[String]]) {
+    let widths = header.indices.map { column in ([header[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0 }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset] + 2, withPad: " ", startingAt: 0) }.joined()
+    }
+    print("")
+    print(title)
+    print(line(header))
+    for row in rows { print(line(row)) }
+}
