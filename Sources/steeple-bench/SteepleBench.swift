@@ -31,16 +31,14 @@ struct SteepleBench {
         }
         if groups.isEmpty { groups = ["core"] }
         var runner = BenchmarkRunner(scale: scale)
+        let report = MarkdownReport()
         if groups.contains("core") {
             print(BenchmarkRunner.header)
             try await CoreBenchmarks.run(&runner)
+            report.addRaw("## Core library (single thread)\n\n" + runner.markdown() + "\n")
         }
-        let report = MarkdownReport()
         if groups.contains("transport") {
             try await TransportBenchmarks.run(scale: scale, report: report)
-        }
-        if groups.contains("core") {
-            report.addRaw("## Core library (single thread)\n\n" + runner.markdown() + "\n")
         }
         if groups.contains("issuance") { try await IssuanceBenchmarks.run(scale: scale, report: report) }
         if groups.contains("workload") { try await WorkloadAPIBenchmarks.run(scale: scale, report: report) }
