@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A real `steeple-server` process for end-to-end tests: started from the build directory with a config file
 /// in a temporary folder, driven through the real CLI over its Unix socket.
@@ -28,6 +28,24 @@ package final class ServerProcess: @unchecked Sendable {
 
     /// Starts the server and waits until `healthcheck` passes.
     package func start() async throws {
+        let process = try launch()
+        for _ in 0..<300 {
+            if try cli(["healthcheck"]).status == 0 { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw CLIFailure(message: "server did not become healthy; log:\n" + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
+    }
+
+    /// The running server's process ID (for /proc figures), or nil when it is not running.
+    package var processID: Int32? {
+        guard let process, process.isRunning else { return nil }
+        return process.processIdentifier
+    }
+
+    /// Starts `steeple-server run` without waiting for it to become healthy.
+    @discardableResult
+    package func launch() throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary)
         process.arguments = ["run", "-config", configPath]
@@ -38,12 +56,7 @@ package final class ServerProcess: @unchecked Sendable {
         process.standardError = handle
         try process.run()
         self.process = process
-        for _ in 0..<300 {
-            if try cli(["healthcheck"]).status == 0 { return }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw CLIFailure(message: "server did not become healthy; log:\n" + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
+        return process
     }
 
     /// Sends SIGTERM and waits for a graceful exit; returns the exit status.

@@ -5,12 +5,17 @@ import Foundation
 
 /// `steeple-bench`: prints benchmark figures.
 ///
-/// Usage: `swift run -c release steeple-bench [core|transport|issuance|workload|propagation|footprint|all] [--quick]
-/// [--markdown FILE]`. The group defaults to `core` (the SPIFFE core library); `transport` compares gRPC server
-/// transports on a Unix socket; `issuance` is the CA's signing rate; `workload`, `propagation` and `footprint` start a
-/// real server and agents (release binaries next to steeple-bench).
-/// `--quick` runs 1 % of the iterations (a smoke run for CI: its figures mean nothing); `--markdown FILE` also
-/// writes the core results as a Markdown table.
+/// Usage: `swift run -c release steeple-bench [core|transport|issuance|workload|propagation|footprint|all|scale|coldstart]
+/// [--quick] [--markdown FILE] [--agents N] [--entries M[,M2…]] [--groups G]`. The group defaults to `core` (the SPIFFE
+/// core library); `transport` compares gRPC server transports on a Unix socket; `issuance` is the CA's signing rate;
+/// `workload`, `propagation` and `footprint` start a real server and agents (release binaries next to steeple-bench).
+/// `--quick` runs 1 % of the iterations (a smoke run for CI: its figures mean nothing); `--markdown FILE` writes the
+/// tables of the groups that ran as Markdown.
+///
+/// `scale` and `coldstart` start real `steeple-server` processes (found next to this executable) and run only when
+/// named: `scale` simulates N agents (default 1,000) syncing M entries (default 100,000, the first `--entries`
+/// value) spread over G node aliases (default 100); `coldstart` times server starts over datastores of each
+/// `--entries` size (default 100,000 and 1,000,000).
 @main
 struct SteepleBench {
     static func main() async throws {
@@ -18,14 +23,32 @@ struct SteepleBench {
         var scale = 1.0
         var markdownPath: String?
         var groups: Set<String> = []
+        var scaleOptions = ScaleBenchmark.Options()
+        var entryCounts: [Int]?
+        func number(_ name: String) -> Int {
+            guard let text = arguments.popFirst(), let value = Int(text.replacingOccurrences(of: "_", with: "")), value > 0 else {
+                print("\(name) expects a positive number")
+                exit(2)
+            }
+            return value
+        }
         while let argument = arguments.popFirst() {
             switch argument {
             case "--quick": scale = 0.01
             case "--markdown": markdownPath = arguments.popFirst()
-            case "core", "transport", "issuance", "workload", "propagation", "footprint": groups.insert(argument)
+            case "core", "transport", "issuance", "workload", "propagation", "footprint", "scale", "coldstart": groups.insert(argument)
             case "all": groups.formUnion(["core", "transport", "issuance", "workload", "propagation", "footprint"])
+            case "--agents": scaleOptions.agents = number(argument)
+            case "--groups": scaleOptions.groups = number(argument)
+            case "--entries":
+                let counts = (arguments.popFirst() ?? "").split(separator: ",").map { Int($0.replacingOccurrences(of: "_", with: "")) }
+                guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                    print("--entries expects positive numbers separated by commas")
+                    exit(2)
+                }
+                entryCounts = counts.compactMap { $0 }
             default:
-                print("unknown argument \(argument): expected core, transport, issuance, workload, propagation, footprint, all, --quick or --markdown FILE")
+                print("unknown argument \(argument): expected core, transport, issuance, workload, propagation, footprint, all, scale, coldstart, --quick, --markdown FILE, --agents N, --entries M[,M…] or --groups G")
                 exit(2)
             }
         }
@@ -44,6 +67,13 @@ struct SteepleBench {
         if groups.contains("workload") { try await WorkloadAPIBenchmarks.run(scale: scale, report: report) }
         if groups.contains("propagation") { try await PropagationBenchmarks.run(scale: scale, report: report) }
         if groups.contains("footprint") { try await FootprintBenchmarks.run(scale: scale, report: report) }
+        if groups.contains("scale") {
+            if let first = entryCounts?.first { scaleOptions.entries = first }
+            try await ScaleBenchmark.run(scaleOptions)
+        }
+        if groups.contains("coldstart") {
+            try await ColdStartBenchmark.run(entryCounts: entryCounts ?? [100_000, 1_000_000], groups: scaleOptions.groups)
+        }
         if let markdownPath {
             try (report.text + "\n").write(toFile: markdownPath, atomically: true, encoding: .utf8)
         }

@@ -1,6 +1,6 @@
 import _CryptoExtras
 import GRPCCore
-import SPIFFE
+package import SPIFFE
 import SteepleServerAPIProto
 import X509
 
@@ -15,12 +15,18 @@ import Foundation
 /// - `join_token`: the token is the payload; single use.
 /// - `x509pop`: the payload is the certificate chain; the server answers with a nonce, which the agent signs with the
 ///   certificate's key.
-struct NodeAttestationClient: Sendable {
+package struct NodeAttestationClient: Sendable {
     let connection: ServerConnection
     let attestor: AgentConfiguration.NodeAttestorSettings
     let joinToken: String?
 
-    func attest(trust: ServerTrust) async throws -> (AgentIdentity, SPIFFEBundle) {
+    package init(connection: ServerConnection, attestor: AgentConfiguration.NodeAttestorSettings, joinToken: String?) {
+        self.connection = connection
+        self.attestor = attestor
+        self.joinToken = joinToken
+    }
+
+    package func attest(trust: ServerTrust) async throws -> (AgentIdentity, SPIFFEBundle) {
         let key = CSRBuilder.newKey()
         var params = Steeple_Server_V1_AttestAgentRequest.Params()
         params.csr = Data(try CSRBuilder.csr(for: key))

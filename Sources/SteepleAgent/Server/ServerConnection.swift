@@ -1,10 +1,10 @@
 import Crypto
 import GRPCCore
-import GRPCNIOTransportHTTP2
+package import GRPCNIOTransportHTTP2
 import NIOCore
 import NIOSSL
-import SPIFFE
-import SteepleServerAPIProto
+package import SPIFFE
+package import SteepleServerAPIProto
 import SwiftASN1
 import X509
 
@@ -22,14 +22,20 @@ import Foundation
 /// one, a throwaway self-signed certificate for attestation) and checks that the server presents
 /// `spiffe://<td>/spire/server` chained to the bundle. The connection lives for one `withClient` call; the agent opens
 /// a new one when its SVID or the bundle changes.
-struct ServerConnection: Sendable {
+package struct ServerConnection: Sendable {
     let host: String
     let port: Int
     let trustDomain: TrustDomain
 
-    typealias Client = Steeple_Server_V1_AgentAPI.Client<HTTP2ClientTransport.Posix>
+    package init(host: String, port: Int, trustDomain: TrustDomain) {
+        self.host = host
+        self.port = port
+        self.trustDomain = trustDomain
+    }
 
-    func withClient<Result: Sendable>(
+    package typealias Client = Steeple_Server_V1_AgentAPI.Client<HTTP2ClientTransport.Posix>
+
+    package func withClient<Result: Sendable>(
         identity: AgentIdentity?,
         trust: ServerTrust,
         _ body: (Client) async throws -> Result

@@ -1,0 +1,16 @@
+/// The registration entries of the scale and cold-start benchmarks: entry `i` is
+/// `spiffe://<td>/group/<g>/workload/<i>` with `g = i % groups`, parented to the node alias
+/// `spiffe://<td>/group/<g>` and selected by `unix:uid:<i>`. Every agent of group `g` (a join token made with
+/// `-spiffeID spiffe://<td>/group/<g>`) is authorized for that group's entries plus its own alias entry.
+struct BenchEntries {
+    let trustDomain: String
+    let count: Int
+    let groups: Int
+
+    func groupID(_ group: Int) -> String { "spiffe://\(trustDomain)/group/\(group)" }
+    func group(ofEntry index: Int) -> Int { index % groups }
+    func spiffeID(ofEntry index: Int) -> String { groupID(group(ofEntry: index)) + "/workload/\(index)" }
+
+    /// How many of the entries belong to `group`.
+    func entries(inGroup group: Int) -> Int { count / groups + (group < count % groups ? 1 : 0) }
+}

@@ -1,0 +1,73 @@
+import SPIFFE
+import SteepleDatastore
+import SteepleDatastoreSQLite
+import SteepleTestSupport
+
+import Foundation
+
+/// `steeple-bench coldstart`: for each size, writes a SQLite datastore with that many entries directly through
+/// `SQLiteDatastore.createEntries` (10,000 per transaction, each with its change-log rows, as the server would
+/// write them; the admin API commits one entry per transaction and is far slower at 1M), then times
+/// `steeple-server run` from process start until the admin API's `Health` says ready (what `healthcheck` checks),
+/// and reads the server's RSS then. Two starts per size: the first also creates the CA and its keys, the second
+/// is a restart over the same data. Prints the figures; asserts nothing.
+enum ColdStartBenchmark {
+    static func run(entryCounts: [Int], groups: Int) async throws {
+        for count in entryCounts {
+            try await measure(entries: count, groups: groups)
+        }
+    }
+
+    private static func measure(entries count: Int, groups: Int) async throws {
+        let layout = BenchEntries(trustDomain: "example.org", count: count, groups: max(1, groups))
+        let server = try ServerProcess(extraServerLines: [#"log_level = "warn""#])
+        defer { try? FileManager.default.removeItem(atPath: server.directory) }
+        let dataDirectory = server.directory + "/data"
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let path = dataDirectory + "/datastore.sqlite3"
+
+        let clock = ContinuousClock()
+        let writeStart = clock.now
+        try await write(layout, to: path)
+        let written = clock.now - writeStart
+        let bytes = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: path + $0)[.size] as? Int }.reduce(0, +)
+        print("coldstart \(count) entries: datastore written directly (SQLiteDatastore.createEntries × 10,000) in "
+            + "\(BenchFormat.seconds(BenchFormat.seconds(written))) s, \(bytes / 1_048_576) MiB")
+
+        for label in ["first start (creates the CA)", "restart"] {
+            let start = clock.now
+            let process = try server.launch()
+            var ready = false
+            while !ready && process.isRunning && clock.now - start < .seconds(600) {
+                if FileManager.default.fileExists(atPath: server.socketPath) {
+                    ready = await serverIsReady(socketPath: server.socketPath)
+                }
+                if !ready { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            let elapsed = clock.now - start
+            let figures = ProcessFigures.read(pid: process.processIdentifier)
+            if ready {
+                print("coldstart \(count) entries, \(label): ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; "
+                    + (figures?.description ?? "no /proc figures"))
+            } else {
+                print("coldstart \(count) entries, \(label): not ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; log: \(server.log)")
+            }
+            try await server.stop()
+        }
+    }
+
+    private static func write(_ layout: BenchEntries, to path: String) async throws {
+        let store = try SQLiteDatastore(path: path)
+        let batchSize = 10_000
+        for batchStart in stride(from: 0, to: layout.count, by: batchSize) {
+            let batch = try (batchStart..<min(layout.count, batchStart + batchSize)).map { index in
+                RegistrationEntry(
+                    spiffeID: try SPIFFEID(layout.spiffeID(ofEntry: index)),
+                    parentID: try SPIFFEID(layout.groupID(layout.group(ofEntry: index))),
+                    selectors: [try SteepleDatastore.Selector(type: "unix", value: "uid:\(index)")]
+                )
+            }
+            _ = try await store.createEntries(batch)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+import Foundation
+
+/// Memory and CPU of another process, read from `/proc/<pid>/status` (VmRSS, VmHWM) and `/proc/<pid>/stat`
+/// (utime + stime). Linux only; nil elsewhere or when the process is gone.
+struct ProcessFigures {
+    var residentKiB: Int
+    var peakResidentKiB: Int
+    var cpuSeconds: Double
+
+    static func read(pid: Int32) -> ProcessFigures? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return nil }
+        func kib(_ key: String) -> Int? {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return nil }
+            return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
+        }
+        // The command name (field 2) may hold spaces: count fields after its closing parenthesis. Field 3 (state)
+        // is the first one there, so utime (14) and stime (15) are the 12th and 13th.
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count > 12, let utime = Double(fields[11]), let stime = Double(fields[12]),
+              let rss = kib("VmRSS"), let hwm = kib("VmHWM") else { return nil }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return ProcessFigures(residentKiB: rss, peakResidentKiB: hwm, cpuSeconds: (utime + stime) / ticks)
+    }
+
+    var description: String {
+        "VmRSS \(Self.mebibytes(residentKiB)) MiB, VmHWM \(Self.mebibytes(peakResidentKiB)) MiB, CPU \(BenchFormat.seconds(cpuSeconds)) s (utime+stime)"
+    }
+
+    private static func mebibytes(_ kib: Int) -> String { String(format: "%.1f", Double(kib) / 1024) }
+}
+
+/// Formatting and percentiles shared by the scale and cold-start figures.
+enum BenchFormat {
+    static func seconds(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    static func milliseconds(_ duration: Duration) -> String { String(format: "%.1f", seconds(duration) * 1000) }
+
+    /// "p50 … p99 … max …" of `samples`, in milliseconds.
+    static func percentiles(_ samples: [Duration]) -> String {
+        guard !samples.isEmpty else { return "no samples" }
+        let sorted = samples.sorted()
+        let p50 = sorted[sorted.count / 2]
+        let p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+        return "p50 \(milliseconds(p50)) ms, p99 \(milliseconds(p99)) ms, max \(milliseconds(sorted.last!)) ms (n=\(sorted.count))"
+    }
+
+    /// Raises the soft open-file limit to the hard one: a thousand TLS connections from one process (and the
+    /// server, which inherits the limit) need more than the usual 1,024.
+    static func raiseOpenFileLimit() -> UInt64 {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            _ = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        return UInt64(limit.rlim_cur)
+    }
+}

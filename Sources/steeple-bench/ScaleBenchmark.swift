@@ -1,0 +1,202 @@
+import GRPCCore
+import SPIFFE
+import SteepleAgent
+import SteepleServerAPIProto
+import SteepleTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+import Foundation
+
+/// `steeple-bench scale`: one real `steeple-server` (SQLite in a temporary folder) and N agents simulated in this
+/// process. Creates M entries through the admin API (CreateEntries, 1,000 per call) spread over G node aliases
+/// (`spiffe://example.org/group/<g>`; agent i's join token makes it an alias of group i % G, so every agent is
+/// authorized for M/G entries plus its alias entry), then starts all agents at once: each attests with its join
+/// token, opens `SyncEntries` and counts entries until its snapshot is complete, and signs one batch of 10 CSRs
+/// as soon as its first page arrives (so the signing happens while the other agents sync). Prints the figures;
+/// asserts nothing.
+enum ScaleBenchmark {
+    struct Options {
+        var agents = 1000
+        var entries = 100_000
+        var groups = 100
+        var csrsPerAgent = 10
+        var timeoutSeconds = 900
+    }
+
+    private enum Event: Sendable {
+        case synced(Int, SimulatedAgent.Outcome)
+        case failed(Int, String)
+        case timedOut
+    }
+
+    static func run(_ options: Options) async throws {
+        let fileLimit = BenchFormat.raiseOpenFileLimit()
+        let groups = max(1, min(options.groups, options.agents))
+        let layout = BenchEntries(trustDomain: "example.org", count: options.entries, groups: groups)
+        print("scale: \(options.agents) agents, \(options.entries) entries over \(groups) node aliases (spiffe://example.org/group/<g>);")
+        print("       each agent is authorized for M/\(groups) = \(options.entries / groups) entries + its alias entry; open-file limit \(fileLimit)")
+
+        let port = try freeTCPPort()
+        let server = try ServerProcess(bindPort: port, extraServerLines: [#"log_level = "warn""#])
+        try await server.start()
+        defer { try? FileManager.default.removeItem(atPath: server.directory) }
+        do {
+            try await measure(options, layout: layout, server: server, port: port)
+        } catch {
+            print("scale: failed: \(error)")
+            _ = try? await server.stop()
+            throw error
+        }
+        try await server.stop()
+    }
+
+    private static func measure(_ options: Options, layout: BenchEntries, server: ServerProcess, port: Int) async throws {
+        guard let pid = server.processID else { throw SimulatedAgentError(message: "the server is not running") }
+        let clock = ContinuousClock()
+        let socketPath = server.socketPath
+
+        // Join tokens (not timed): one per agent plus one for the probe agent, which is in group 0.
+        let tokens = try await withBenchAdminClient(socketPath: socketPath) { client in
+            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                var tokens = [String](repeating: "", count: options.agents + 1)
+                var next = 0
+                func add() {
+                    let index = next
+                    next += 1
+                    group.addTask {
+                        var request = Steeple_Server_V1_CreateJoinTokenRequest()
+                        request.ttl = 7200
+                        request.agentAliasID = layout.groupID(index == options.agents ? 0 : index % layout.groups)
+                        return (index, try await client.createJoinToken(request: ClientRequest(message: request)) { try $0.message.token })
+                    }
+                }
+                while next < min(8, tokens.count) { add() }
+                while let (index, token) = try await group.next() {
+                    tokens[index] = token
+                    if next < tokens.count { add() }
+                }
+                return tokens
+            }
+        }
+
+        // Entries through the admin API, 1,000 per CreateEntries.
+        let createStart = clock.now
+        var refused = 0
+        var firstRefusal: String?
+        try await withBenchAdminClient(socketPath: socketPath) { client in
+            for batchStart in stride(from: 0, to: layout.count, by: 1000) {
+                var request = Steeple_Server_V1_CreateEntriesRequest()
+                request.entries = (batchStart..<min(layout.count, batchStart + 1000)).map { index in
+                    var entry = Steeple_Server_V1_Entry()
+                    entry.spiffeID = layout.spiffeID(ofEntry: index)
+                    entry.parentID = layout.groupID(layout.group(ofEntry: index))
+                    var selector = Steeple_Server_V1_Selector()
+                    selector.type = "unix"
+                    selector.value = "uid:\(index)"
+                    entry.selectors = [selector]
+                    return entry
+                }
+                let response = try await client.createEntries(request: ClientRequest(message: request)) { try $0.message }
+                for result in response.results where result.status.code != 0 {
+                    refused += 1
+                    if firstRefusal == nil { firstRefusal = result.status.message }
+                }
+            }
+        }
+        let created = clock.now - createStart
+        let rate = Double(layout.count) / max(BenchFormat.seconds(created), 1e-9)
+        print("create \(layout.count) entries (admin API, CreateEntries × 1,000): \(BenchFormat.seconds(BenchFormat.seconds(created))) s, \(Int(rate)) entries/s"
+            + (refused > 0 ? "; \(refused) refused, first: \(firstRefusal ?? "")" : ""))
+
+        // The probe: an agent of group 0 re-syncs until the server's entry index serves every entry of its group.
+        let connection = ServerConnection(host: "127.0.0.1", port: port, trustDomain: try TrustDomain(layout.trustDomain))
+        let expectedProbe = layout.entries(inGroup: 0) + 1
+        let (probeIdentity, probeBundle) = try await NodeAttestationClient(connection: connection, attestor: .joinToken, joinToken: tokens[options.agents])
+            .attest(trust: .insecure)
+        var probeCount = 0
+        while probeCount < expectedProbe, clock.now - createStart < .seconds(options.timeoutSeconds) {
+            probeCount = try await connection.withClient(identity: probeIdentity, trust: .bundle(probeBundle)) { client in
+                try await client.syncEntries(request: ClientRequest(message: Steeple_Server_V1_SyncEntriesRequest())) { response in
+                    var count = 0
+                    for try await message in response.messages {
+                        count += message.upserted.count
+                        if message.snapshotComplete { break }
+                    }
+                    return count
+                }
+            }
+            if probeCount < expectedProbe { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let indexed = clock.now - createStart
+        print("until the entry index serves them (probe agent sees its \(expectedProbe) entries): \(BenchFormat.seconds(BenchFormat.seconds(indexed))) s after the first CreateEntries")
+        if let figures = ProcessFigures.read(pid: pid) { print("server after creating the entries: \(figures.description)") }
+
+        // The agents, all started at once.
+        let csrs = try (0..<options.csrsPerAgent).map { _ in Data(try CSRBuilder.csr(for: CSRBuilder.newKey())) }
+        let clientBefore = ProcessFigures.read(pid: getpid())
+        let serverBefore = ProcessFigures.read(pid: pid)
+        let (events, sink) = AsyncStream<Event>.makeStream()
+        let start = clock.now
+        let (outcomes, failures, timedOut, serverAfter, elapsed) = await withTaskGroup(of: Void.self) { group in
+            for index in 0..<options.agents {
+                let agent = SimulatedAgent(connection: connection, joinToken: tokens[index], csrs: csrs)
+                group.addTask {
+                    do {
+                        try await agent.run(start: start) { sink.yield(.synced(index, $0)) }
+                    } catch {
+                        sink.yield(.failed(index, "\(error)"))
+                    }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(options.timeoutSeconds))
+                sink.yield(.timedOut)
+            }
+            var outcomes: [Int: SimulatedAgent.Outcome] = [:]
+            var failures: [Int: String] = [:]
+            var timedOut = false
+            for await event in events {
+                switch event {
+                case .synced(let index, let outcome): outcomes[index] = outcome
+                case .failed(let index, let message): if outcomes[index] == nil { failures[index] = message }
+                case .timedOut: timedOut = true
+                }
+                if timedOut || outcomes.count + failures.count == options.agents { break }
+            }
+            let elapsed = clock.now - start
+            let serverAfter = ProcessFigures.read(pid: pid)
+            group.cancelAll()
+            sink.finish()
+            return (outcomes, failures, timedOut, serverAfter, elapsed)
+        }
+        let clientAfter = ProcessFigures.read(pid: getpid())
+
+        let values = Array(outcomes.values)
+        print("agents in sync: \(values.count) of \(options.agents) in \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s" + (timedOut ? " (timed out)" : ""))
+        if !failures.isEmpty {
+            print("agents failed: \(failures.count); first: \(failures.sorted { $0.key < $1.key }.first!.value)")
+        }
+        let wrongCounts = outcomes.filter { $0.value.entries != layout.entries(inGroup: $0.key % layout.groups) + 1 }.count
+        let entries = values.map(\.entries)
+        print("entries per agent: min \(entries.min() ?? 0), max \(entries.max() ?? 0)" + (wrongCounts > 0 ? "; \(wrongCounts) agents with an unexpected count" : ""))
+        print("per agent, from the common start: attested  \(BenchFormat.percentiles(values.map(\.attestedAfter)))")
+        print("per agent, from the common start: in sync   \(BenchFormat.percentiles(values.map(\.syncedAfter)))")
+        print("per agent, SyncEntries open → snapshot_complete: \(BenchFormat.percentiles(values.map(\.syncDuration)))")
+        let signed = values.reduce(0) { $0 + $1.signedSVIDs }
+        let signErrors = values.compactMap(\.signError)
+        print("BatchSignX509SVID (\(options.csrsPerAgent) CSRs, during the sync): \(BenchFormat.percentiles(values.compactMap(\.signLatency))); \(signed) SVIDs signed"
+            + (signErrors.isEmpty ? "" : "; \(signErrors.count) calls with errors, first: \(signErrors[0])"))
+        if let serverAfter {
+            print("server at the end (\(values.count) sync streams open): \(serverAfter.description)")
+            if let serverBefore {
+                print("server CPU during the agent phase: \(BenchFormat.seconds(serverAfter.cpuSeconds - serverBefore.cpuSeconds)) s")
+            }
+        }
+        if let clientBefore, let clientAfter {
+            print("bench process (the \(options.agents) agents) CPU during the agent phase: \(BenchFormat.seconds(clientAfter.cpuSeconds - clientBefore.cpuSeconds)) s, VmHWM \(clientAfter.peakResidentKiB / 1024) MiB")
+        }
+    }
+}
