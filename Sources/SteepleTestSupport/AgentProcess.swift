@@ -56,14 +56,8 @@ package final class AgentProcess: @unchecked Sendable {
     @discardableResult
     package func stop() async throws -> Int32 {
         guard let process else { return 0 }
-        process.terminate()
-        for _ in 0..<200 where process.isRunning {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
         self.process = nil
-        return process.terminationStatus
+        return try await terminateGracefully(process)
     }
 
     /// Runs `steeple-agent <arguments> -socketPath <socket>`, optionally as another user through `setpriv`.
@@ -77,15 +71,7 @@ package final class AgentProcess: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments + ["-socketPath", socketPath]
         }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return ServerProcess.Output(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+        return try runCollectingOutput(process)
     }
 
     /// The process ID while running.

@@ -63,14 +63,8 @@ package final class ServerProcess: @unchecked Sendable {
     @discardableResult
     package func stop() async throws -> Int32 {
         guard let process else { return 0 }
-        process.terminate()
-        for _ in 0..<200 where process.isRunning {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
         self.process = nil
-        return process.terminationStatus
+        return try await terminateGracefully(process)
     }
 
     package struct Output: Sendable {
@@ -91,21 +85,7 @@ package final class ServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: try Self.binary)
         let needsSocket = !["run", "validate"].contains(arguments.first ?? "")
         process.arguments = arguments + (needsSocket ? ["-socketPath", socketPath] : [])
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        if let stdin {
-            let input = Pipe()
-            process.standardInput = input
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            input.fileHandleForWriting.closeFile()
-        }
-        try process.run()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+        return try runCollectingOutput(process, stdin: stdin)
     }
 
     /// The process ID while running.

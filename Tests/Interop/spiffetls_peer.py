@@ -50,7 +50,7 @@ def server(source, expected):
 
 
 def main():
-    source = X509Source(timeout_in_seconds=10)
+    source = X509Source(timeout_in_seconds=60)
     try:
         if sys.argv[1] == "client":
             client(source, sys.argv[2], sys.argv[3], sys.argv[4])

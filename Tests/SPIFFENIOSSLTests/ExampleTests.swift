@@ -19,7 +19,7 @@ struct ExampleTests {
             try? FileManager.default.removeItem(atPath: clientAPI.path)
         }
 
-        try await withTimeout(seconds: 30) {
+        try await withTimeout(seconds: 90) {
             try await withThrowingTaskGroup { group in
                 let (listening, signal) = AsyncStream.makeStream(of: Void.self)
                 group.addTask { try await serverAPI.serve { signal.yield() } }
@@ -47,7 +47,7 @@ struct ExampleTests {
                     in: directory
                 )
                 defer { client.stop() }
-                #expect(try await client.waitForExit(seconds: 20))
+                #expect(try await client.waitForExit(seconds: 90))
                 #expect(client.output.contains("spiffe://example.org/server replied: hi-example"), "client: \(client.output)")
                 let serverOutput = try await server.waitForOutput { $0.contains("hi-example") }
                 #expect(serverOutput.contains("spiffe://example.org/client: hi-example"), "server: \(serverOutput)")

@@ -81,7 +81,7 @@ enum PythonPeer {
         let api = FakeX509WorkloadAPI()
         api.set(Identities.ca.makeSVID(id), bundle: Identities.ca.bundle)
         defer { try? FileManager.default.removeItem(atPath: api.path) }
-        return try await withTimeout(seconds: 30) {
+        return try await withTimeout(seconds: 90) {
             try await withThrowingTaskGroup { group in
                 let (listening, signal) = AsyncStream.makeStream(of: Void.self)
                 group.addTask { try await api.serve { signal.yield() } }
@@ -94,7 +94,7 @@ enum PythonPeer {
                 )
                 defer { process.stop() }
                 try await body(process)
-                _ = try await process.waitForExit(seconds: 20)
+                _ = try await process.waitForExit(seconds: 90)
                 group.cancelAll()
                 return process.output
             }

@@ -21,7 +21,7 @@ struct X509SourceTests {
         api.set(first, bundle: Identities.ca.bundle)
         defer { try? FileManager.default.removeItem(atPath: api.path) }
 
-        try await withTimeout(seconds: 20) {
+        try await withTimeout(seconds: 90) {
             try await withThrowingTaskGroup { group in
                 let (listening, signal) = AsyncStream.makeStream(of: Void.self)
                 group.addTask { try await api.serve { signal.yield() } }

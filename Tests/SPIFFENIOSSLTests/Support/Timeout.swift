@@ -7,7 +7,7 @@ struct TimedOut: Error, CustomStringConvertible {
 /// Runs `body`, failing with ``TimedOut`` after `seconds` so that a broken handshake fails the test instead of
 /// hanging it.
 func withTimeout<Result: Sendable>(
-    seconds: Int = 10,
+    seconds: Int = 60,
     _ body: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
     try await withThrowingTaskGroup(of: Result.self) { group in
