@@ -182,6 +182,10 @@ enum ScaleBenchmark {
         let wrongCounts = outcomes.filter { $0.value.entries != layout.entries(inGroup: $0.key % layout.groups) + 1 }.count
         let entries = values.map(\.entries)
         print("entries per agent: min \(entries.min() ?? 0), max \(entries.max() ?? 0)" + (wrongCounts > 0 ? "; \(wrongCounts) agents with an unexpected count" : ""))
+        let retried = values.filter { $0.connectRetries > 0 }
+        if !retried.isEmpty {
+            print("agents that retried a connection after `unavailable` (connect timeout; 0.5 s × 2ⁿ back-off): \(retried.count), \(retried.reduce(0) { $0 + $1.connectRetries }) retries")
+        }
         print("per agent, from the common start: attested  \(BenchFormat.percentiles(values.map(\.attestedAfter)))")
         print("per agent, from the common start: in sync   \(BenchFormat.percentiles(values.map(\.syncedAfter)))")
         print("per agent, SyncEntries open → snapshot_complete: \(BenchFormat.percentiles(values.map(\.syncDuration)))")
