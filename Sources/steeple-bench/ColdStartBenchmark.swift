@@ -31,7 +31,7 @@ enum ColdStartBenchmark {
         try await write(layout, to: path)
         let written = clock.now - writeStart
         let bytes = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: path + $0)[.size] as? Int }.reduce(0, +)
-        print("coldstart \(count) entries: datastore written directly (SQLiteDatastore.createEntries × 10,000) in "
+        BenchOutput.line("coldstart \(count) entries: datastore written directly (SQLiteDatastore.createEntries × 10,000) in "
             + "\(BenchFormat.seconds(BenchFormat.seconds(written))) s, \(bytes / 1_048_576) MiB")
 
         for label in ["first start (creates the CA)", "restart"] {
@@ -47,10 +47,10 @@ enum ColdStartBenchmark {
             let elapsed = clock.now - start
             let figures = ProcessFigures.read(pid: process.processIdentifier)
             if ready {
-                print("coldstart \(count) entries, \(label): ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; "
+                BenchOutput.line("coldstart \(count) entries, \(label): ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; "
                     + (figures?.description ?? "no /proc figures"))
             } else {
-                print("coldstart \(count) entries, \(label): not ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; log: \(server.log)")
+                BenchOutput.line("coldstart \(count) entries, \(label): not ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; log: \(server.log)")
             }
             try await server.stop()
         }

@@ -68,3 +68,11 @@ enum BenchFormat {
         return UInt64(limit.rlim_cur)
     }
 }
+
+/// Unbuffered output for the long-running groups (`print` is block-buffered into a file or pipe, so a watcher
+/// would see nothing until the end).
+enum BenchOutput {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}

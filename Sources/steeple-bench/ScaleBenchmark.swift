@@ -36,8 +36,8 @@ enum ScaleBenchmark {
         let fileLimit = BenchFormat.raiseOpenFileLimit()
         let groups = max(1, min(options.groups, options.agents))
         let layout = BenchEntries(trustDomain: "example.org", count: options.entries, groups: groups)
-        print("scale: \(options.agents) agents, \(options.entries) entries over \(groups) node aliases (spiffe://example.org/group/<g>);")
-        print("       each agent is authorized for M/\(groups) = \(options.entries / groups) entries + its alias entry; open-file limit \(fileLimit)")
+        BenchOutput.line("scale: \(options.agents) agents, \(options.entries) entries over \(groups) node aliases (spiffe://example.org/group/<g>);")
+        BenchOutput.line("       each agent is authorized for M/\(groups) = \(options.entries / groups) entries + its alias entry; open-file limit \(fileLimit)")
 
         let port = try freeTCPPort()
         let server = try ServerProcess(bindPort: port, extraServerLines: [#"log_level = "warn""#])
@@ -46,7 +46,7 @@ enum ScaleBenchmark {
         do {
             try await measure(options, layout: layout, server: server, port: port)
         } catch {
-            print("scale: failed: \(error)")
+            BenchOutput.line("scale: failed: \(error)")
             _ = try? await server.stop()
             throw error
         }
@@ -108,7 +108,7 @@ enum ScaleBenchmark {
         }
         let created = clock.now - createStart
         let rate = Double(layout.count) / max(BenchFormat.seconds(created), 1e-9)
-        print("create \(layout.count) entries (admin API, CreateEntries × 1,000): \(BenchFormat.seconds(BenchFormat.seconds(created))) s, \(Int(rate)) entries/s"
+        BenchOutput.line("create \(layout.count) entries (admin API, CreateEntries × 1,000): \(BenchFormat.seconds(BenchFormat.seconds(created))) s, \(Int(rate)) entries/s"
             + (refused > 0 ? "; \(refused) refused, first: \(firstRefusal ?? "")" : ""))
 
         // The probe: an agent of group 0 re-syncs until the server's entry index serves every entry of its group.
@@ -131,8 +131,8 @@ enum ScaleBenchmark {
             if probeCount < expectedProbe { try await Task.sleep(for: .milliseconds(50)) }
         }
         let indexed = clock.now - createStart
-        print("until the entry index serves them (probe agent sees its \(expectedProbe) entries): \(BenchFormat.seconds(BenchFormat.seconds(indexed))) s after the first CreateEntries")
-        if let figures = ProcessFigures.read(pid: pid) { print("server after creating the entries: \(figures.description)") }
+        BenchOutput.line("until the entry index serves them (probe agent sees its \(expectedProbe) entries): \(BenchFormat.seconds(BenchFormat.seconds(indexed))) s after the first CreateEntries")
+        if let figures = ProcessFigures.read(pid: pid) { BenchOutput.line("server after creating the entries: \(figures.description)") }
 
         // The agents, all started at once.
         let csrs = try (0..<options.csrsPerAgent).map { _ in Data(try CSRBuilder.csr(for: CSRBuilder.newKey())) }
@@ -175,28 +175,32 @@ enum ScaleBenchmark {
         let clientAfter = ProcessFigures.read(pid: getpid())
 
         let values = Array(outcomes.values)
-        print("agents in sync: \(values.count) of \(options.agents) in \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s" + (timedOut ? " (timed out)" : ""))
+        BenchOutput.line("agents in sync: \(values.count) of \(options.agents) in \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s" + (timedOut ? " (timed out)" : ""))
         if !failures.isEmpty {
-            print("agents failed: \(failures.count); first: \(failures.sorted { $0.key < $1.key }.first!.value)")
+            BenchOutput.line("agents failed: \(failures.count); first: \(failures.sorted { $0.key < $1.key }.first!.value)")
         }
         let wrongCounts = outcomes.filter { $0.value.entries != layout.entries(inGroup: $0.key % layout.groups) + 1 }.count
         let entries = values.map(\.entries)
-        print("entries per agent: min \(entries.min() ?? 0), max \(entries.max() ?? 0)" + (wrongCounts > 0 ? "; \(wrongCounts) agents with an unexpected count" : ""))
-        print("per agent, from the common start: attested  \(BenchFormat.percentiles(values.map(\.attestedAfter)))")
-        print("per agent, from the common start: in sync   \(BenchFormat.percentiles(values.map(\.syncedAfter)))")
-        print("per agent, SyncEntries open → snapshot_complete: \(BenchFormat.percentiles(values.map(\.syncDuration)))")
+        BenchOutput.line("entries per agent: min \(entries.min() ?? 0), max \(entries.max() ?? 0)" + (wrongCounts > 0 ? "; \(wrongCounts) agents with an unexpected count" : ""))
+        let retried = values.filter { $0.connectRetries > 0 }
+        if !retried.isEmpty {
+            BenchOutput.line("agents that retried a connection after `unavailable` (connect timeout; 0.5 s × 2ⁿ back-off): \(retried.count), \(retried.reduce(0) { $0 + $1.connectRetries }) retries")
+        }
+        BenchOutput.line("per agent, from the common start: attested  \(BenchFormat.percentiles(values.map(\.attestedAfter)))")
+        BenchOutput.line("per agent, from the common start: in sync   \(BenchFormat.percentiles(values.map(\.syncedAfter)))")
+        BenchOutput.line("per agent, SyncEntries open → snapshot_complete: \(BenchFormat.percentiles(values.map(\.syncDuration)))")
         let signed = values.reduce(0) { $0 + $1.signedSVIDs }
         let signErrors = values.compactMap(\.signError)
-        print("BatchSignX509SVID (\(options.csrsPerAgent) CSRs, during the sync): \(BenchFormat.percentiles(values.compactMap(\.signLatency))); \(signed) SVIDs signed"
+        BenchOutput.line("BatchSignX509SVID (\(options.csrsPerAgent) CSRs, during the sync): \(BenchFormat.percentiles(values.compactMap(\.signLatency))); \(signed) SVIDs signed"
             + (signErrors.isEmpty ? "" : "; \(signErrors.count) calls with errors, first: \(signErrors[0])"))
         if let serverAfter {
-            print("server at the end (\(values.count) sync streams open): \(serverAfter.description)")
+            BenchOutput.line("server at the end (\(values.count) sync streams open): \(serverAfter.description)")
             if let serverBefore {
-                print("server CPU during the agent phase: \(BenchFormat.seconds(serverAfter.cpuSeconds - serverBefore.cpuSeconds)) s")
+                BenchOutput.line("server CPU during the agent phase: \(BenchFormat.seconds(serverAfter.cpuSeconds - serverBefore.cpuSeconds)) s")
             }
         }
         if let clientBefore, let clientAfter {
-            print("bench process (the \(options.agents) agents) CPU during the agent phase: \(BenchFormat.seconds(clientAfter.cpuSeconds - clientBefore.cpuSeconds)) s, VmHWM \(clientAfter.peakResidentKiB / 1024) MiB")
+            BenchOutput.line("bench process (the \(options.agents) agents) CPU during the agent phase: \(BenchFormat.seconds(clientAfter.cpuSeconds - clientBefore.cpuSeconds)) s, VmHWM \(clientAfter.peakResidentKiB / 1024) MiB")
         }
     }
 }

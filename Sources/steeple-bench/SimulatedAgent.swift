@@ -1,4 +1,5 @@
 import GRPCCore
+import SPIFFE
 import SteepleAgent
 import SteepleServerAPIProto
 
@@ -24,6 +25,8 @@ struct SimulatedAgent {
         var signLatency: Duration?
         var signedSVIDs: Int
         var signError: String?
+        /// Connections retried after `unavailable` (attestation and sync).
+        var connectRetries: Int
     }
 
     let connection: ServerConnection
@@ -35,8 +38,20 @@ struct SimulatedAgent {
     func run(start: ContinuousClock.Instant, report: @escaping @Sendable (Outcome) -> Void) async throws {
         let clock = ContinuousClock()
         let attestation = NodeAttestationClient(connection: connection, attestor: .joinToken, joinToken: joinToken)
-        let (identity, bundle) = try await attestation.attest(trust: .insecure)
+        let (attested, attestRetries) = try await Self.retryingUnavailable { _ in try await attestation.attest(trust: .insecure) }
         let attestedAfter = clock.now - start
+        _ = try await Self.retryingUnavailable { syncRetries in
+            try await sync(
+                identity: attested.0, bundle: attested.1, start: start, attestedAfter: attestedAfter,
+                retries: attestRetries + syncRetries, report: report)
+        }
+    }
+
+    private func sync(
+        identity: AgentIdentity, bundle: SPIFFEBundle, start: ContinuousClock.Instant, attestedAfter: Duration, retries: Int,
+        report: @escaping @Sendable (Outcome) -> Void
+    ) async throws {
+        let clock = ContinuousClock()
         let csrs = self.csrs
         try await connection.withClient(identity: identity, trust: .bundle(bundle)) { client in
             let (firstPage, firstPageSink) = AsyncStream<[String]>.makeStream()
@@ -81,7 +96,8 @@ struct SimulatedAgent {
                             let (latency, signed, signError) = await signing.value
                             report(Outcome(
                                 attestedAfter: attestedAfter, syncedAfter: synced - start, syncDuration: synced - opened,
-                                entries: entries, signLatency: latency, signedSVIDs: signed, signError: signError))
+                                entries: entries, signLatency: latency, signedSVIDs: signed, signError: signError,
+                                connectRetries: retries))
                             // Hold the stream (and so the server's subscription) until the benchmark ends.
                             while try await messages.next() != nil {}
                             return
@@ -92,6 +108,21 @@ struct SimulatedAgent {
                 }
                 try await group.waitForAll()
                 signing.cancel()
+            }
+        }
+    }
+
+    /// As a real agent reconnects with back-off: retries `body` while it fails with `unavailable` (a connect
+    /// timeout when a thousand TLS handshakes queue up), at most 8 times, 0.5 s × 2ⁿ apart (≤ 8 s).
+    /// `body` gets the number of retries so far; returns its result and that number.
+    private static func retryingUnavailable<T>(_ body: (Int) async throws -> T) async throws -> (T, Int) {
+        var attempt = 0
+        while true {
+            do {
+                return (try await body(attempt), attempt)
+            } catch let error as RPCError where error.code == .unavailable && attempt < 8 {
+                try await Task.sleep(for: .milliseconds(500 << min(attempt, 4)))
+                attempt += 1
             }
         }
     }
