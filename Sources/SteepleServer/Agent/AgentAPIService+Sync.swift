@@ -31,7 +31,7 @@ extension AgentAPIService {
                 message.sequence = subscription.sequence
                 let end = min(offset + Self.snapshotPageSize, snapshot.count)
                 message.upserted = snapshot[offset..<end].map(\.proto)
-                if offset == 0 { try await attachBundles(to: &message, agentID: node.spiffeID) }
+                if offset == 0 { try await attachBundles(to: &message, federatesWith: Set(snapshot.flatMap(\.federatesWith))) }
                 message.snapshotComplete = end == snapshot.count
                 try await response.write(message)
                 offset = end
@@ -45,7 +45,10 @@ extension AgentAPIService {
                 message.upserted = delta.upserted.map(\.proto)
                 message.deletedEntryIds = delta.deletedIDs
                 let federationChanged = delta.upserted.contains { !$0.federatesWith.isEmpty }
-                if delta.bundlesChanged || federationChanged { try await attachBundles(to: &message, agentID: node.spiffeID) }
+                if delta.bundlesChanged || federationChanged {
+                    let needed = Set(core.index.authorizedEntries(for: node.spiffeID).values.flatMap(\.federatesWith))
+                    try await attachBundles(to: &message, federatesWith: needed)
+                }
                 try await response.write(message)
             }
         } onCancelRPC: {
@@ -53,10 +56,9 @@ extension AgentAPIService {
         }
     }
 
-    /// Adds the own bundle and the federated bundles the agent's entries federate with.
-    private func attachBundles(to message: inout Steeple_Server_V1_SyncEntriesResponse, agentID: SPIFFEID) async throws {
+    /// Adds the own bundle and the federated bundles of `needed` (what the agent's entries federate with).
+    private func attachBundles(to message: inout Steeple_Server_V1_SyncEntriesResponse, federatesWith needed: Set<TrustDomain>) async throws {
         message.bundle = Steeple_Server_V1_Bundle(core.ca.bundle)
-        let needed = Set(core.index.authorizedEntries(for: agentID).values.flatMap(\.federatesWith))
         for trustDomain in needed.sorted() {
             guard let record = try await storeCall({ try await core.store.fetchBundle(trustDomain: trustDomain) }) else { continue }
             var bundle = Steeple_Server_V1_Bundle()

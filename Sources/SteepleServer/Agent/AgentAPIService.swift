@@ -96,7 +96,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> Steeple_Server_V1_BatchSignX509SVIDResponse {
         let node = try await authenticator.authenticate(context)
-        let authorized = core.index.authorizedEntries(for: node.spiffeID)
+        let authorized = core.index.authorizedEntries(ids: request.params.map(\.entryID), for: node.spiffeID)
         var response = Steeple_Server_V1_BatchSignX509SVIDResponse()
         for params in request.params {
             var result = Steeple_Server_V1_BatchSignX509SVIDResponse.Result()
@@ -119,7 +119,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
 
     func signJWTSVID(request: Steeple_Server_V1_SignJWTSVIDRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_SignJWTSVIDResponse {
         let node = try await authenticator.authenticate(context)
-        guard let entry = core.index.authorizedEntries(for: node.spiffeID)[request.entryID] else {
+        guard let entry = core.index.authorizedEntries(ids: [request.entryID], for: node.spiffeID)[request.entryID] else {
             throw RPCError(code: .permissionDenied, message: "agent \(node.spiffeID) is not authorized for entry \(request.entryID)")
         }
         guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }

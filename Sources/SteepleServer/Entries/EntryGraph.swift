@@ -10,6 +10,8 @@ struct EntryGraph: Sendable {
     private(set) var entries: [String: RegistrationEntry] = [:]
     private var childrenByParent: [SPIFFEID: Set<String>] = [:]
     private var aliasEntryIDs: Set<String> = []
+    /// Entry IDs by the SPIFFE ID they issue, to walk from an entry up to an agent.
+    private var idsBySPIFFEID: [SPIFFEID: Set<String>] = [:]
     private(set) var nodeSelectors: [SPIFFEID: Set<Selector>] = [:]
 
     init(serverID: SPIFFEID) {
@@ -22,6 +24,7 @@ struct EntryGraph: Sendable {
         let previous = remove(id: entry.id)
         entries[entry.id] = entry
         childrenByParent[entry.parentID, default: []].insert(entry.id)
+        idsBySPIFFEID[entry.spiffeID, default: []].insert(entry.id)
         if entry.parentID == serverID { aliasEntryIDs.insert(entry.id) }
         return previous
     }
@@ -32,6 +35,8 @@ struct EntryGraph: Sendable {
         guard let entry = entries.removeValue(forKey: id) else { return nil }
         childrenByParent[entry.parentID]?.remove(id)
         if childrenByParent[entry.parentID]?.isEmpty == true { childrenByParent[entry.parentID] = nil }
+        idsBySPIFFEID[entry.spiffeID]?.remove(id)
+        if idsBySPIFFEID[entry.spiffeID]?.isEmpty == true { idsBySPIFFEID[entry.spiffeID] = nil }
         aliasEntryIDs.remove(id)
         return entry
     }
@@ -65,6 +70,36 @@ struct EntryGraph: Sendable {
             }
         }
         return (result, reachable)
+    }
+
+    /// The entry `id` if `agentID` is authorized for it. Walks from the entry up its parents to the agent (or to an
+    /// alias of the agent) instead of collecting everything the agent may use: the cost is the depth of the entry, not
+    /// the number of the agent's entries, which matters for per-call checks (batch signing, JWT signing).
+    func authorizedEntry(id: String, for agentID: SPIFFEID) -> RegistrationEntry? {
+        guard let entry = entries[id] else { return nil }
+        var visited: Set<SPIFFEID> = []
+        if isAlias(entry) { return aliasApplies(entry, to: agentID) ? entry : nil }
+        return reaches(entry.parentID, agentID, visited: &visited) ? entry : nil
+    }
+
+    private func aliasApplies(_ alias: RegistrationEntry, to agentID: SPIFFEID) -> Bool {
+        guard let selectors = nodeSelectors[agentID] else { return false }
+        return Set(alias.selectors).isSubset(of: selectors)
+    }
+
+    /// Whether `id` is the agent, or the SPIFFE ID of an entry the agent is authorized for.
+    private func reaches(_ id: SPIFFEID, _ agentID: SPIFFEID, visited: inout Set<SPIFFEID>) -> Bool {
+        if id == agentID { return true }
+        guard visited.insert(id).inserted else { return false }
+        for entryID in idsBySPIFFEID[id] ?? [] {
+            guard let entry = entries[entryID] else { continue }
+            if isAlias(entry) {
+                if aliasApplies(entry, to: agentID) { return true }
+            } else if reaches(entry.parentID, agentID, visited: &visited) {
+                return true
+            }
+        }
+        return false
     }
 
     /// Whether a change to `entry` may alter what an agent with this reachable set and these node selectors sees.

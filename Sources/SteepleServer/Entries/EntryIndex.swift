@@ -89,6 +89,17 @@ final class EntryIndex: Sendable {
         state.withLock { $0.graph.authorization(for: agentID).entries }
     }
 
+    /// The entries among `ids` that the agent is authorized for, found without building its whole authorization.
+    func authorizedEntries(ids: some Sequence<String>, for agentID: SPIFFEID) -> [String: RegistrationEntry] {
+        state.withLock { state in
+            var result: [String: RegistrationEntry] = [:]
+            for id in ids {
+                if let entry = state.graph.authorizedEntry(id: id, for: agentID) { result[id] = entry }
+            }
+            return result
+        }
+    }
+
     /// Starts a subscription: the current authorized entries, and a stream of deltas from then on. The stream
     /// ends when the caller stops iterating it.
     func subscribe(agentID: SPIFFEID) -> (snapshot: [RegistrationEntry], sequence: UInt64, deltas: AsyncStream<EntryDelta>, cancel: @Sendable () -> Void) {

@@ -33,6 +33,29 @@ struct EntryIndexTests {
         #expect(graph.authorization(for: Self.agent).entries["nested"] == nil)
     }
 
+    @Test("the per-entry check (batch and JWT signing) agrees with the full authorization, cycles included")
+    func perEntryCheck() throws {
+        var graph = EntryGraph(serverID: Self.server)
+        graph.upsert(try Self.entry("direct", "spiffe://example.org/web", parent: Self.agent))
+        graph.upsert(try Self.entry("nested", "spiffe://example.org/web/child", parent: try SPIFFEID("spiffe://example.org/web")))
+        graph.upsert(try Self.entry("deeper", "spiffe://example.org/web/child/2", parent: try SPIFFEID("spiffe://example.org/web/child")))
+        graph.upsert(try Self.entry("alias", "spiffe://example.org/cluster", parent: Self.server, selectors: ["x509pop:subject:cn:node"]))
+        graph.upsert(try Self.entry("via-alias", "spiffe://example.org/db", parent: try SPIFFEID("spiffe://example.org/cluster")))
+        graph.upsert(try Self.entry("other", "spiffe://example.org/other", parent: Self.otherAgent))
+        graph.upsert(try Self.entry("loop-a", "spiffe://example.org/loop/a", parent: try SPIFFEID("spiffe://example.org/loop/b")))
+        graph.upsert(try Self.entry("loop-b", "spiffe://example.org/loop/b", parent: try SPIFFEID("spiffe://example.org/loop/a")))
+        graph.setNode(Self.agent, selectors: [try Selector("x509pop:subject:cn:node")])
+        let all = ["direct", "nested", "deeper", "alias", "via-alias", "other", "loop-a", "loop-b", "missing"]
+        for agent in [Self.agent, Self.otherAgent] {
+            let full = Set(graph.authorization(for: agent).entries.keys)
+            let perEntry = Set(all.filter { graph.authorizedEntry(id: $0, for: agent) != nil })
+            #expect(perEntry == full, "agent \(agent)")
+        }
+        #expect(graph.authorizedEntry(id: "via-alias", for: Self.otherAgent) == nil)
+        graph.remove(id: "nested")
+        #expect(graph.authorizedEntry(id: "deeper", for: Self.agent) == nil)
+    }
+
     @Test("a committed entry reaches an open subscription, and an unrelated one does not", .timeLimit(.minutes(1)))
     func pushes() async throws {
         let store = InMemoryDatastore()
