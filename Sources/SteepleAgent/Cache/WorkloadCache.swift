@@ -18,6 +18,9 @@ final class WorkloadCache: Sendable {
         var svids: [String: IssuedX509SVID] = [:]
         var bundle: SPIFFEBundle?
         var federatedBundles: [TrustDomain: SPIFFEBundle] = [:]
+        /// The subject key ID of the server's signing X.509 authority, as the server last said; SVIDs of other issuers
+        /// are re-issued at once.
+        var activeX509KeyID: [UInt8]?
         /// True once a complete snapshot arrived (from the server, or restored): until then the cache may be partial.
         var synced = false
         var version: UInt64 = 0
@@ -71,9 +74,10 @@ final class WorkloadCache: Sendable {
         changes.notify()
     }
 
-    func setBundles(_ bundle: SPIFFEBundle?, federated: [SPIFFEBundle]?) {
+    func setBundles(_ bundle: SPIFFEBundle?, federated: [SPIFFEBundle]?, activeX509KeyID: [UInt8]? = nil) {
         state.withLock { state in
             if let bundle { state.bundle = bundle }
+            if let activeX509KeyID, !activeX509KeyID.isEmpty { state.activeX509KeyID = activeX509KeyID }
             if let federated {
                 state.federatedBundles = Dictionary(federated.map { ($0.trustDomain, $0) }, uniquingKeysWith: { $1 })
             }

@@ -22,7 +22,7 @@ struct EntrySync: Sendable {
                 if message.hasBundle {
                     let bundle = try SPIFFEBundle(trustDomain: trustDomain, json: Array(message.bundle.spiffeBundleJson))
                     let federated = try message.federatedBundles.map { try SPIFFEBundle(trustDomain: TrustDomain($0.trustDomain), json: Array($0.spiffeBundleJson)) }
-                    cache.setBundles(bundle, federated: federated)
+                    cache.setBundles(bundle, federated: federated, activeX509KeyID: Array(message.activeX509AuthorityKeyID))
                     do { try state.saveBundle(bundle) } catch { logger.warning("could not save the bundle", metadata: ["error": "\(error)"]) }
                 } else if !message.federatedBundles.isEmpty {
                     let federated = try message.federatedBundles.map { try SPIFFEBundle(trustDomain: TrustDomain($0.trustDomain), json: Array($0.spiffeBundleJson)) }

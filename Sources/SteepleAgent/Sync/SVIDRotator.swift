@@ -12,7 +12,8 @@ import Foundation
 
 /// Keeps an X509-SVID ready for every authorized entry: issues one as soon as an entry appears or changes, rotates
 /// each at its jittered half-life, and re-issues at once when its issuing authority leaves the bundle. Keys are made
-/// here; CSRs go to the server in batches. Sleeps until the next rotation or the next entry change, never ticks.
+/// here; CSRs go to the server in batches. When the server activates a new X.509 authority it says so with the
+/// bundle, and every SVID of the previous one is re-issued at once. Sleeps until the next rotation or the next entry change, never ticks.
 struct SVIDRotator: Sendable {
     let cache: WorkloadCache
     let session: ServerSession
@@ -60,7 +61,8 @@ struct SVIDRotator: Sendable {
             var next: Date?
             for entry in state.entries.values {
                 guard let issued = state.svids[entry.id], issued.shape == entry.x509Shape, issued.rotateAt > now,
-                    Self.issuerIsPublished(issued.svid, in: bundle)
+                    Self.issuerIsPublished(issued.svid, in: bundle),
+                    Self.issuedByActiveAuthority(issued.svid, active: state.activeX509KeyID)
                 else {
                     stale.append(entry)
                     continue
@@ -69,6 +71,13 @@ struct SVIDRotator: Sendable {
             }
             return (stale.sorted(by: AgentEntry.responseOrder), next)
         }
+    }
+
+    /// Whether the SVID's leaf was signed by the authority the server signs with now (unknown: yes).
+    static func issuedByActiveAuthority(_ svid: X509SVID, active: [UInt8]?) -> Bool {
+        guard let active else { return true }
+        guard let issuer = try? svid.leaf.extensions.authorityKeyIdentifier?.keyIdentifier else { return false }
+        return Array(issuer) == active
     }
 
     static func issuerIsPublished(_ svid: X509SVID, in bundle: SPIFFEBundle) -> Bool {

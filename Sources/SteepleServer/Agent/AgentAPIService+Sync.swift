@@ -59,6 +59,7 @@ extension AgentAPIService {
     /// Adds the own bundle and the federated bundles of `needed` (what the agent's entries federate with).
     private func attachBundles(to message: inout Steeple_Server_V1_SyncEntriesResponse, federatesWith needed: Set<TrustDomain>) async throws {
         message.bundle = Steeple_Server_V1_Bundle(core.ca.bundle)
+        message.activeX509AuthorityKeyID = Data(core.ca.activeX509KeyID)
         for trustDomain in needed.sorted() {
             guard let record = try await storeCall({ try await core.store.fetchBundle(trustDomain: trustDomain) }) else { continue }
             var bundle = Steeple_Server_V1_Bundle()

@@ -66,6 +66,12 @@ final class CAManager: Sendable {
     /// The trust domain's bundle as published.
     var bundle: SPIFFEBundle { state.withLock { $0.bundle } }
 
+    /// The subject key ID of the X.509 authority that signs now.
+    var activeX509KeyID: [UInt8] {
+        let certificate = certificateAuthority.x509Authority.certificate
+        return Array((try? certificate.extensions.subjectKeyIdentifier?.keyIdentifier) ?? [])
+    }
+
     /// When the next rotation step of either authority falls due.
     var nextRotationEvent: Date {
         state.withLock { state in
@@ -173,6 +179,8 @@ final class CAManager: Sendable {
             snapshot.x509.activate()
             logger.info("activated X.509 authority", metadata: ["x509_authority": "\(snapshot.x509.active.authority!.keyIdentifierHex)"])
             changed = true
+            // The published set is the same, but agents must hear of it at once to re-issue their SVIDs.
+            bundleChanged = true
         case .none:
             break
         }

@@ -196,6 +196,10 @@ package nonisolated struct Steeple_Server_V1_SyncEntriesResponse: Sendable {
   /// The change-log sequence this message brings the agent up to.
   package var sequence: UInt64 = 0
 
+  /// Set with the bundle: the subject key ID of the X.509 authority that signs now. SVIDs issued by another one are
+  /// re-issued at once (the server sends the bundle again when it activates a new authority).
+  package var activeX509AuthorityKeyID: Data = Data()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -585,7 +589,7 @@ nonisolated extension Steeple_Server_V1_SyncEntriesRequest: SwiftProtobuf.Messag
 
 nonisolated extension Steeple_Server_V1_SyncEntriesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".SyncEntriesResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}snapshot\0\u{3}snapshot_complete\0\u{1}upserted\0\u{3}deleted_entry_ids\0\u{1}bundle\0\u{3}federated_bundles\0\u{1}sequence\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}snapshot\0\u{3}snapshot_complete\0\u{1}upserted\0\u{3}deleted_entry_ids\0\u{1}bundle\0\u{3}federated_bundles\0\u{1}sequence\0\u{3}active_x509_authority_key_id\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -600,6 +604,7 @@ nonisolated extension Steeple_Server_V1_SyncEntriesResponse: SwiftProtobuf.Messa
       case 5: try { try decoder.decodeSingularMessageField(value: &self._bundle) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.federatedBundles) }()
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.activeX509AuthorityKeyID) }()
       default: break
       }
     }
@@ -631,6 +636,9 @@ nonisolated extension Steeple_Server_V1_SyncEntriesResponse: SwiftProtobuf.Messa
     if self.sequence != 0 {
       try visitor.visitSingularUInt64Field(value: self.sequence, fieldNumber: 7)
     }
+    if !self.activeX509AuthorityKeyID.isEmpty {
+      try visitor.visitSingularBytesField(value: self.activeX509AuthorityKeyID, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -642,6 +650,7 @@ nonisolated extension Steeple_Server_V1_SyncEntriesResponse: SwiftProtobuf.Messa
     if lhs._bundle != rhs._bundle {return false}
     if lhs.federatedBundles != rhs.federatedBundles {return false}
     if lhs.sequence != rhs.sequence {return false}
+    if lhs.activeX509AuthorityKeyID != rhs.activeX509AuthorityKeyID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -46,13 +46,15 @@ struct CAManagerTests {
         let second = ca.certificateAuthority.x509Authority.certificate
         #expect(second != first)
         #expect(ca.jwtSigningAuthority.key.keyID != firstKid)
-        #expect(ca.bundle.sequenceNumber == 2, "activation does not change what is published")
+        #expect(ca.bundle.x509Authorities.count == 2, "activation does not change which authorities are published")
+        #expect(ca.bundle.sequenceNumber == 3, "but it is announced, so that agents re-issue their SVIDs at once")
+        #expect(ca.activeX509KeyID == Array(try #require(try second.extensions.subjectKeyIdentifier?.keyIdentifier)))
 
         _ = try await ca.rotate(now: Self.t0.addingTimeInterval(24 * Self.hour + 60))
         #expect(!ca.bundle.x509Authorities.contains(first), "expired authority pruned")
         #expect(ca.bundle.x509Authorities.contains(second))
         #expect(ca.bundle.jwtAuthorities[firstKid] == nil)
-        #expect((ca.bundle.sequenceNumber ?? 0) >= 3)
+        #expect((ca.bundle.sequenceNumber ?? 0) >= 4)
 
         let stored = try #require(try await store.fetchBundle(trustDomain: try TrustDomain("example.org")))
         #expect(stored.sequenceNumber == ca.bundle.sequenceNumber)

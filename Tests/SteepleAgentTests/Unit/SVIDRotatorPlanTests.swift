@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import SPIFFE
+import SPIFFETestSupport
+@testable import SteepleAgent
+import SteepleServerAPIProto
+import Testing
+import X509
+
+@Suite("SVID rotator plan")
+struct SVIDRotatorPlanTests {
+    let trustDomain = try! TrustDomain("example.org")
+
+    func setUp() throws -> (WorkloadCache, TestCA, AgentEntry) {
+        let ca = TestCA(trustDomain: trustDomain)
+        let cache = WorkloadCache(trustDomain: trustDomain)
+        cache.setBundles(try SPIFFEBundle(x509Bundle: X509Bundle(trustDomain: trustDomain, x509Authorities: [ca.certificate]), jwtBundle: JWTBundle(trustDomain: trustDomain)), federated: [])
+        var proto = Steeple_Server_V1_Entry()
+        proto.id = "web"
+        proto.spiffeID = "spiffe://example.org/web"
+        var selector = Steeple_Server_V1_Selector()
+        (selector.type, selector.value) = ("unix", "uid:1000")
+        proto.selectors = [selector]
+        let entry = try AgentEntry(proto: proto)
+        cache.replaceEntries([entry])
+        cache.store([IssuedX509SVID(entryID: entry.id, svid: ca.makeSVID(entry.spiffeID), shape: entry.x509Shape, rotateAt: Date() + 3600)])
+        return (cache, ca, entry)
+    }
+
+    func rotator(_ cache: WorkloadCache) -> SVIDRotator {
+        SVIDRotator(cache: cache, session: ServerSession(), logger: Logger(label: "test"))
+    }
+
+    @Test("an SVID of the active authority is kept until its rotation time, which is the next deadline")
+    func kept() throws {
+        let (cache, ca, _) = try setUp()
+        let activeKeyID = Array(try #require(try ca.certificate.extensions.subjectKeyIdentifier?.keyIdentifier))
+        cache.setBundles(nil, federated: nil, activeX509KeyID: activeKeyID)
+        let (stale, next) = rotator(cache).plan(now: Date())
+        #expect(stale.isEmpty)
+        #expect(next != nil)
+    }
+
+    @Test("when the server activates another authority, every SVID of the previous one is due at once")
+    func caActivation() throws {
+        let (cache, _, entry) = try setUp()
+        cache.setBundles(nil, federated: nil, activeX509KeyID: [1, 2, 3, 4])
+        #expect(rotator(cache).plan(now: Date()).stale.map(\.id) == [entry.id])
+    }
+
+    @Test("a changed entry, a due SVID and an issuer gone from the bundle are all stale")
+    func stale() throws {
+        let (cache, _, entry) = try setUp()
+        #expect(rotator(cache).plan(now: Date() + 7200).stale.map(\.id) == [entry.id])
+        let other = TestCA(trustDomain: trustDomain)
+        cache.setBundles(try SPIFFEBundle(x509Bundle: X509Bundle(trustDomain: trustDomain, x509Authorities: [other.certificate]), jwtBundle: JWTBundle(trustDomain: trustDomain)), federated: nil)
+        #expect(rotator(cache).plan(now: Date()).stale.map(\.id) == [entry.id])
+    }
+}
