@@ -107,6 +107,23 @@ struct ServerEndToEndTests {
         #expect(duplicate.status != 0)
         #expect(duplicate.stderr.contains("AlreadyExists"))
         #expect(try server.cli(["entry", "count"]).stdout.contains("1 registration entr"))
+        // A batch with a duplicate in it: the batch transaction fails, each entry then gets its own status.
+        let batch = server.directory + "/batch.json"
+        let document = #"{"entries": ["# + ["spiffe://example.org/batch-a", "spiffe://example.org/web", "spiffe://example.org/batch-b"].map {
+            #"{"spiffe_id": "\#($0)", "parent_id": "\#(Self.parent)", "selectors": [{"type": "unix", "value": "uid:1"}]}"#
+        }.joined(separator: ", ") + "]}"
+        try document.write(toFile: batch, atomically: true, encoding: .utf8)
+        let mixed = try server.cli(["entry", "create", "-data", batch])
+        #expect(mixed.status != 0, "the duplicate must be reported")
+        #expect(mixed.stderr.contains("AlreadyExists"), "\(mixed.stderr)")
+        #expect(try server.cli(["entry", "count"]).stdout.contains("3 registration entr"))
+        // A clean batch goes in as one transaction.
+        let clean = #"{"entries": ["# + (1...50).map {
+            #"{"spiffe_id": "spiffe://example.org/bulk/\#($0)", "parent_id": "\#(Self.parent)", "selectors": [{"type": "unix", "value": "uid:2"}]}"#
+        }.joined(separator: ", ") + "]}"
+        try clean.write(toFile: batch, atomically: true, encoding: .utf8)
+        #expect(try server.cli(["entry", "create", "-data", batch]).status == 0)
+        #expect(try server.cli(["entry", "count"]).stdout.contains("53 registration entr"))
         let badConfig = try server.cli(["validate", "-config", "/nonexistent/server.conf"])
         #expect(badConfig.status != 0)
         try await server.stop()
