@@ -289,6 +289,7 @@ let package = Package(
                 "SPIFFE",
                 "SPIFFEWorkloadAPI",
                 "SteepleAgent",
+                "SteepleConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),

@@ -16,8 +16,6 @@ public struct AgentError: Error, Sendable, CustomStringConvertible {
         private init(_ name: String) { description = name }
 
         public static let attestationFailed = Code("attestationFailed")
-        public static let notAuthorized = Code("notAuthorized")
-        public static let issuanceFailed = Code("issuanceFailed")
         public static let startFailed = Code("startFailed")
     }
 }

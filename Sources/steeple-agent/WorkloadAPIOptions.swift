@@ -1,5 +1,6 @@
 import ArgumentParser
 import SPIFFEWorkloadAPI
+import SteepleConfig
 
 /// `-socketPath` and `-timeout`, shared by every command that talks to the agent's Workload API (SPIRE's spelling).
 struct WorkloadAPIOptions: ParsableArguments {
@@ -15,10 +16,11 @@ struct WorkloadAPIOptions: ParsableArguments {
 
     var timeoutDuration: Duration {
         get throws {
-            guard let duration = GoDurationText.parse(timeout) else {
+            do {
+                return try GoDuration.parse(timeout)
+            } catch {
                 throw ValidationError("-timeout \(timeout) is not a duration: use a form such as 1s, 500ms or 1m")
             }
-            return duration
         }
     }
 
@@ -47,42 +49,4 @@ struct WorkloadAPIOptions: ParsableArguments {
 struct CLIFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Go-style durations for flags: `300ms`, `1s`, `1m30s`.
-enum GoDurationText {
-    static func parse(_ text: String) -> Duration? {
-        var total = Duration.zero
-        var number = ""
-        var unit = ""
-        var parsedAny = false
-        func flush() -> Bool {
-            guard let value = Double(number) else { return false }
-            let scale: Double
-            switch unit {
-            case "ns": scale = 1e-9
-            case "us", "µs": scale = 1e-6
-            case "ms": scale = 1e-3
-            case "s": scale = 1
-            case "m": scale = 60
-            case "h": scale = 3600
-            default: return false
-            }
-            total += .nanoseconds(Int64(value * scale * 1e9))
-            number = ""
-            unit = ""
-            parsedAny = true
-            return true
-        }
-        for character in text {
-            if character.isNumber || character == "." {
-                if !unit.isEmpty { guard flush() else { return nil } }
-                number.append(character)
-            } else {
-                unit.append(character)
-            }
-        }
-        if !number.isEmpty || !unit.isEmpty { guard flush() else { return nil } }
-        return parsedAny ? total : nil
-    }
 }

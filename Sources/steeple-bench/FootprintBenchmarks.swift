@@ -32,7 +32,7 @@ enum FootprintBenchmarks {
                 }
                 let issuing = ContinuousClock.now - started
                 try await Task.sleep(for: .seconds(2))
-                let rss = residentKiB(pid: pid)
+                let rss = ProcessFigures.read(pid: pid)?.residentKiB ?? -1
                 rows.append([String(target), LatencySample.format(Double(rss) / 1024, digits: 1), target == 0 ? "–" : LatencySample.format(LatencySample.seconds(issuing), digits: 2)])
             }
             await domain.stop()

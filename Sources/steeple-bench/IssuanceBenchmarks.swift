@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import SPIFFE
 import SPIFFECA
+import SteepleAgent
 import SwiftASN1
 import Synchronization
 import X509
@@ -15,13 +16,8 @@ enum IssuanceBenchmarks {
         let caKey = Certificate.PrivateKey(P256.Signing.PrivateKey())
         let authority = try X509Authority.selfSigned(trustDomain: trustDomain, privateKey: caKey, subject: CertificateAuthority.defaultSVIDSubject, ttl: .seconds(86400), now: Date())
         let ca = CertificateAuthority(trustDomain: trustDomain, x509Authority: authority)
-        let csrs: [[UInt8]] = try (0..<200).map { _ in
-            let key = Certificate.PrivateKey(P256.Signing.PrivateKey(compactRepresentable: false))
-            let request = try CertificateSigningRequest(version: .v1, subject: DistinguishedName(), privateKey: key, attributes: .init(), signatureAlgorithm: .ecdsaWithSHA256)
-            var serializer = DER.Serializer()
-            try serializer.serialize(request)
-            return serializer.serializedBytes
-        }
+        // The agent's own CSRs, as BatchSignX509SVID receives them.
+        let csrs: [[UInt8]] = try (0..<200).map { _ in try CSRBuilder.csr(for: CSRBuilder.newKey()) }
         let id = try SPIFFEID("spiffe://example.org/ns/bench/sa/web")
         let jwtKey = try JWTSigningKey(P256.Signing.PrivateKey(), keyID: "bench")
         let seconds = scale < 1 ? 0.2 : 3.0

@@ -39,20 +39,15 @@ struct ProcessFigures {
 enum BenchFormat {
     static func seconds(_ value: Double) -> String { String(format: "%.2f", value) }
 
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { LatencySample.seconds(duration) }
 
     static func milliseconds(_ duration: Duration) -> String { String(format: "%.1f", seconds(duration) * 1000) }
 
     /// "p50 … p99 … max …" of `samples`, in milliseconds.
     static func percentiles(_ samples: [Duration]) -> String {
         guard !samples.isEmpty else { return "no samples" }
-        let sorted = samples.sorted()
-        let p50 = sorted[sorted.count / 2]
-        let p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
-        return "p50 \(milliseconds(p50)) ms, p99 \(milliseconds(p99)) ms, max \(milliseconds(sorted.last!)) ms (n=\(sorted.count))"
+        let sample = LatencySample(samples, elapsed: .zero)
+        return "p50 \(milliseconds(sample.p50)) ms, p99 \(milliseconds(sample.p99)) ms, max \(milliseconds(sample.max)) ms (n=\(sample.count))"
     }
 
     /// Raises the soft open-file limit to the hard one: a thousand TLS connections from one process (and the

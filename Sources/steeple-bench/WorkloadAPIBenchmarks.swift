@@ -32,9 +32,9 @@ enum WorkloadAPIBenchmarks {
                 try await withClients(count: concurrency, socket: agent.socketPath) { clients in
                     let stubs = clients.map { Stub(wrapping: $0) }
                     for stub in stubs { try await fetchX509(stub); _ = try await fetchJWT(stub) }  // warm-up, JWT cached
-                    let cpuBefore = cpuSeconds(pid: agentPID)
+                    let cpuBefore = ProcessFigures.read(pid: agentPID)?.cpuSeconds ?? 0
                     let x509 = try await measureCalls(concurrency: concurrency, calls: calls) { try await fetchX509(stubs[$0]) }
-                    let cpuX509 = cpuSeconds(pid: agentPID) - cpuBefore
+                    let cpuX509 = (ProcessFigures.read(pid: agentPID)?.cpuSeconds ?? 0) - cpuBefore
                     let jwt = try await measureCalls(concurrency: concurrency, calls: calls) { _ = try await fetchJWT(stubs[$0]) }
                     rows.append(row("Swift", "FetchX509SVID (first message, cancel)", concurrency, x509, cpuPerCall: cpuX509 / Double(x509.count)))
                     rows.append(row("Swift", "FetchJWTSVID (cached token)", concurrency, jwt, cpuPerCall: nil))
@@ -139,14 +139,4 @@ enum WorkloadAPIBenchmarks {
         }
         return rows
     }
-}
-
-/// utime + stime of a process in seconds, from /proc/<pid>/stat.
-func cpuSeconds(pid: Int32) -> Double {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-        let close = stat.lastIndex(of: ")")
-    else { return 0 }
-    let fields = stat[stat.index(after: close)...].split(separator: " ")
-    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }

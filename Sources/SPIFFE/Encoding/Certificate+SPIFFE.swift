@@ -4,7 +4,7 @@ import _CryptoExtras
 
 extension Certificate {
     /// The certificate's DER encoding.
-    var spiffeDERBytes: [UInt8] {
+    package var spiffeDERBytes: [UInt8] {
         var serializer = DER.Serializer()
         // Serializing a parsed or built certificate cannot fail: its fields were encoded or validated before.
         try! serializer.serialize(self)

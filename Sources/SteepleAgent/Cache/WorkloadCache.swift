@@ -17,6 +17,9 @@ final class WorkloadCache: Sendable {
         var entriesBySelector: [String: Set<String>] = [:]
         var svids: [String: IssuedX509SVID] = [:]
         var bundle: SPIFFEBundle?
+        /// The bundle's X.509 authorities as concatenated DER, made once per bundle: every X509-SVID of every
+        /// response carries it.
+        var bundleX509DER = Data()
         var federatedBundles: [TrustDomain: SPIFFEBundle] = [:]
         /// The subject key ID of the server's signing X.509 authority, as the server last said; SVIDs of other issuers
         /// are re-issued at once.
@@ -76,7 +79,10 @@ final class WorkloadCache: Sendable {
 
     func setBundles(_ bundle: SPIFFEBundle?, federated: [SPIFFEBundle]?, activeX509KeyID: [UInt8]? = nil) {
         state.withLock { state in
-            if let bundle { state.bundle = bundle }
+            if let bundle {
+                state.bundle = bundle
+                state.bundleX509DER = Data(bundle.x509Bundle.derRepresentation)
+            }
             if let activeX509KeyID, !activeX509KeyID.isEmpty { state.activeX509KeyID = activeX509KeyID }
             if let federated {
                 state.federatedBundles = Dictionary(federated.map { ($0.trustDomain, $0) }, uniquingKeysWith: { $1 })

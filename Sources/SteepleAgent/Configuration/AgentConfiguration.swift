@@ -57,6 +57,4 @@ public struct AgentConfiguration: Sendable {
         case memory
     }
 
-    /// `<data_dir>/agent_svid.der` and friends; see ``AgentStateStore``.
-    public var statePrefix: String { dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/" }
 }

@@ -41,7 +41,7 @@ package struct NodeAttestationClient: Sendable {
         case .x509pop(let certificatePath, let privateKeyPath, let intermediatesPath):
             let (chain, privateKey) = try Self.loadX509PoP(certificatePath: certificatePath, privateKeyPath: privateKeyPath, intermediatesPath: intermediatesPath)
             params.attestationType = "x509pop"
-            params.payload = Data(chain.flatMap(\.spiffeDER))
+            params.payload = Data(chain.flatMap(\.spiffeDERBytes))
             popKey = privateKey
         }
         let firstMessage = params

@@ -43,7 +43,7 @@ package struct ServerConnection: Sendable {
         let credentials = try identity.map { ($0.chain, $0.privateKey) } ?? Self.throwawayCredentials()
         let serverID = try SPIFFEID(trustDomain: trustDomain, path: "/spire/server")
         let tls = HTTP2ClientTransport.Posix.TransportSecurity.TLS(
-            certificateChain: credentials.0.map { .bytes($0.spiffeDER, format: .der) },
+            certificateChain: credentials.0.map { .bytes($0.spiffeDERBytes, format: .der) },
             privateKey: .bytes(Array(try credentials.1.serializeAsPEM().pemString.utf8), format: .pem),
             serverCertificateVerification: .noHostnameVerification,
             trustRoots: .certificates([])
@@ -102,12 +102,4 @@ package struct ServerConnection: Sendable {
 struct ServerConnectionError: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
-}
-
-extension Certificate {
-    var spiffeDER: [UInt8] {
-        var serializer = DER.Serializer()
-        try! serializer.serialize(self)
-        return serializer.serializedBytes
-    }
 }

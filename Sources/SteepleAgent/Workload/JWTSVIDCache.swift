@@ -1,3 +1,4 @@
+import SPIFFE
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -21,8 +22,10 @@ final class JWTSVIDCache: Sendable {
         self.maxSize = maxSize
     }
 
-    static func key(entryID: String, audience: [String]) -> String {
-        ([entryID] + audience.sorted()).joined(separator: "\u{0}")
+    /// The entry's ID, SPIFFE ID and revision are all in the key: a token cached for an entry that has since
+    /// changed is never found again (and ages out), so no invalidation pass is needed.
+    static func key(for entry: AgentEntry, audience: [String]) -> String {
+        ([entry.id, entry.spiffeID.string, String(entry.revision)] + audience.sorted()).joined(separator: "\u{0}")
     }
 
     func token(for key: String, now: Date) -> String? {
@@ -44,8 +47,4 @@ final class JWTSVIDCache: Sendable {
         }
     }
 
-    /// Forgets the tokens of entries that changed or went away.
-    func removeAll(where shouldRemove: (String) -> Bool) {
-        tokens.withLock { tokens in tokens = tokens.filter { !shouldRemove($0.key) } }
-    }
 }

@@ -46,12 +46,12 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
     func x509SVIDResponse(for selectors: Set<String>) throws(RPCError) -> X509SVIDResponse? {
         let entries = cache.matchingEntries(for: selectors)
         return try cache.read { state throws(RPCError) -> X509SVIDResponse? in
-            guard state.synced, let bundle = state.bundle else { return nil }
+            guard state.synced, state.bundle != nil else { return nil }
             guard !entries.isEmpty else { throw RPCError(code: .permissionDenied, message: "no identity issued") }
             var message = X509SVIDResponse()
             var hints = Set<String>()
             var federatesWith = Set<TrustDomain>()
-            let ownBundle = Data(bundle.x509Bundle.derRepresentation)
+            let ownBundle = state.bundleX509DER
             for entry in entries {
                 // Wait until every matching entry has its SVID, so the first message is complete (as SPIRE).
                 guard let issued = state.svids[entry.id] else { return nil }
@@ -117,7 +117,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
     }
 
     private func jwtToken(for entry: AgentEntry, audience: [String]) async throws -> String {
-        let key = JWTSVIDCache.key(entryID: entry.id, audience: audience)
+        let key = JWTSVIDCache.key(for: entry, audience: audience)
         if let token = jwtCache.token(for: key, now: Date()) { return token }
         do {
             let client = try await session.waitForClient(timeout: .seconds(5))

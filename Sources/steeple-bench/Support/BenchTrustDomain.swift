@@ -78,12 +78,3 @@ final class BenchTrustDomain: @unchecked Sendable {
         _ = try await admin.deleteEntries(request: ClientRequest(message: request))
     }
 }
-
-/// Resident memory of a process, from /proc.
-func residentKiB(pid: Int32) -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return -1 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
-    }
-    return -1
-}

@@ -106,7 +106,7 @@ struct WorkloadAPIServiceTests {
         }
         #expect(response.svids.map(\.spiffeID) == ["spiffe://example.org/old", "spiffe://example.org/mid"])
         #expect(response.svids[0].hint == "web")
-        #expect(response.svids.allSatisfy { $0.bundle == Data(ca.certificate.spiffeDER) })
+        #expect(response.svids.allSatisfy { $0.bundle == Data(ca.certificate.spiffeDERBytes) })
         #expect(Array(response.federatedBundles.keys) == ["spiffe://partner.org"])
         let svid = try SPIFFE.X509SVID(chainDER: response.svids[0].x509Svid, privateKeyDER: response.svids[0].x509SvidKey)
         #expect(svid.id.string == "spiffe://example.org/old")

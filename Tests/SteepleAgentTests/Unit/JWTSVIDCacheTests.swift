@@ -1,0 +1,27 @@
+import Foundation
+@testable import SteepleAgent
+import SteepleServerAPIProto
+import Testing
+
+@Suite("JWT-SVID cache")
+struct JWTSVIDCacheTests {
+    func entry(revision: Int64, path: String = "/web") throws -> AgentEntry {
+        var proto = Steeple_Server_V1_Entry()
+        proto.id = "e1"
+        proto.spiffeID = "spiffe://example.org" + path
+        proto.revisionNumber = revision
+        return try AgentEntry(proto: proto)
+    }
+
+    @Test("a token is reused until half-life, for any audience order, and never for a changed entry")
+    func keyedByShape() throws {
+        let cache = JWTSVIDCache()
+        let issued = Date()
+        cache.store("token", issuedAt: issued, expiresAt: issued + 300, for: JWTSVIDCache.key(for: try entry(revision: 1), audience: ["a", "b"]))
+        #expect(cache.token(for: JWTSVIDCache.key(for: try entry(revision: 1), audience: ["b", "a"]), now: issued + 100) == "token")
+        #expect(cache.token(for: JWTSVIDCache.key(for: try entry(revision: 1), audience: ["a", "b"]), now: issued + 151) == nil)
+        #expect(cache.token(for: JWTSVIDCache.key(for: try entry(revision: 2), audience: ["a", "b"]), now: issued + 1) == nil)
+        #expect(cache.token(for: JWTSVIDCache.key(for: try entry(revision: 1, path: "/db"), audience: ["a", "b"]), now: issued + 1) == nil)
+        #expect(cache.token(for: JWTSVIDCache.key(for: try entry(revision: 1), audience: ["a"]), now: issued + 1) == nil)
+    }
+}
