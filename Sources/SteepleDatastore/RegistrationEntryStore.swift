@@ -26,6 +26,10 @@ package protocol RegistrationEntryStore: Sendable {
     /// Fetches an entry by ID, or `nil` when there is none.
     func fetchEntry(id: String) async throws(DatastoreError) -> RegistrationEntry?
 
+    /// Fetches the entries with these IDs that exist, in one read (the entry index reads each page of change-log
+    /// events this way), keyed by ID; IDs without an entry are absent from the result.
+    func fetchEntries(ids: some Collection<String> & Sendable) async throws(DatastoreError) -> [String: RegistrationEntry]
+
     /// Lists the entries that match `query`, in ID order, one page at a time (`pagination` `nil`: all at once).
     ///
     /// - Throws: ``DatastoreError/Code/invalidArgument`` for an empty set filter or a page size out of range.

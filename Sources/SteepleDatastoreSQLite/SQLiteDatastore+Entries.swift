@@ -45,6 +45,22 @@ extension SQLiteDatastore: RegistrationEntryStore {
         try await read { db in try Self.fetchEntry(db, id: id) }
     }
 
+    package func fetchEntries(ids: some Collection<String> & Sendable) async throws(DatastoreError) -> [String: RegistrationEntry] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        return try await read { db in
+            var found: [String: RegistrationEntry] = [:]
+            found.reserveCapacity(unique.count)
+            for chunk in unique.chunked(Self.keysPerQuery) {
+                let sql = "SELECT \(Self.entryColumns) FROM registered_entries e WHERE e.id IN (\(Self.placeholders(chunk.count)))"
+                for entry in try Self.fetchEntries(db, sql: sql, arguments: StatementArguments(chunk)) {
+                    found[entry.id] = entry
+                }
+            }
+            return found
+        }
+    }
+
     package func listEntries(
         _ query: RegistrationEntryQuery,
         pagination: Pagination?

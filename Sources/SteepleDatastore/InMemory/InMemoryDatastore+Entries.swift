@@ -47,6 +47,12 @@ extension InMemoryDatastore: RegistrationEntryStore {
         entries[id]
     }
 
+    package func fetchEntries(ids: some Collection<String> & Sendable) -> [String: RegistrationEntry] {
+        var found: [String: RegistrationEntry] = [:]
+        for id in ids { found[id] = entries[id] }
+        return found
+    }
+
     package func listEntries(
         _ query: RegistrationEntryQuery,
         pagination: Pagination?

@@ -101,11 +101,4 @@ struct EntryGraph: Sendable {
         }
         return false
     }
-
-    /// Whether a change to `entry` may alter what an agent with this reachable set and these node selectors sees.
-    func concerns(_ entry: RegistrationEntry, reachable: Set<SPIFFEID>, nodeSelectors: Set<Selector>?) -> Bool {
-        if reachable.contains(entry.parentID) { return true }
-        if isAlias(entry), let nodeSelectors { return Set(entry.selectors).isSubset(of: nodeSelectors) }
-        return false
-    }
 }

@@ -130,13 +130,18 @@ final class EntryIndex: Sendable {
             let after = state.withLock { $0.sequence }
             let events = try await store.listEvents(after: after, limit: 1000)
             guard !events.isEmpty else { return }
+            // Every entry the page names, read at once: one query per page, not one per event.
+            let entryIDs = Set(events.lazy.filter { [.entryCreated, .entryUpdated, .entryDeleted].contains($0.kind) }.map(\.id))
+            let current = try await store.fetchEntries(ids: entryIDs)
             var changedEntries: [String: RegistrationEntry?] = [:]
+            changedEntries.reserveCapacity(entryIDs.count)
+            for id in entryIDs { changedEntries[id] = .some(current[id]) }
             var changedNodes: [SPIFFEID: AttestedNode?] = [:]
             var bundlesChanged = false
             for event in events {
                 switch event.kind {
                 case .entryCreated, .entryUpdated, .entryDeleted:
-                    changedEntries[event.id] = try await store.fetchEntry(id: event.id)
+                    break
                 case .nodeCreated, .nodeUpdated, .nodeDeleted:
                     if let id = try? SPIFFEID(event.id) { changedNodes[id] = try await store.fetchNode(spiffeID: id) }
                 case .bundleCreated, .bundleUpdated, .bundleDeleted:
@@ -170,6 +175,14 @@ final class EntryIndex: Sendable {
                 state.graph.setNode(id, selectors: selectors)
                 touchedAgents.insert(id)
             }
+            // What the touched entries hang from: a subscription is concerned when one of these parents is reachable
+            // from its agent, or when a touched alias matches its node selectors (EntryGraph.concerns, inverted so
+            // that a page of many changes costs a set intersection per subscription, not a scan per entry).
+            var touchedParents: Set<SPIFFEID> = []
+            var touchedAliases: [Set<Selector>] = []
+            for entry in touched {
+                if state.graph.isAlias(entry) { touchedAliases.append(Set(entry.selectors)) } else { touchedParents.insert(entry.parentID) }
+            }
             var deliveries: [(AsyncStream<EntryDelta>.Continuation, EntryDelta)] = []
             for (key, subscription) in state.subscriptions {
                 if revokedAgents.contains(subscription.agentID) {
@@ -178,7 +191,8 @@ final class EntryIndex: Sendable {
                 }
                 let selectors = state.graph.nodeSelectors[subscription.agentID]
                 let concerned = touchedAgents.contains(subscription.agentID)
-                    || touched.contains { state.graph.concerns($0, reachable: subscription.reachable, nodeSelectors: selectors) }
+                    || !subscription.reachable.isDisjoint(with: touchedParents)
+                    || (selectors.map { nodeSelectors in touchedAliases.contains { $0.isSubset(of: nodeSelectors) } } ?? false)
                 guard concerned else {
                     if bundlesChanged { deliveries.append((subscription.continuation, EntryDelta(sequence: sequence, bundlesChanged: true))) }
                     continue

@@ -50,6 +50,25 @@ struct RegistrationEntryStoreTests {
         }
     }
 
+    @Test("fetchEntries reads many entries at once, with child rows, skipping unknown IDs", arguments: DatastoreKind.allCases)
+    func fetchMany(kind: DatastoreKind) async throws {
+        try await kind.withStore { store in
+            // More than one SQL chunk (500 keys per query).
+            var created: [String: RegistrationEntry] = [:]
+            for index in 0..<1_200 {
+                var entry = Fixtures.entry(id: "e\(index)", selectors: ["unix:uid:\(index)"])
+                entry.dnsNames = ["n\(index).example.org"]
+                created[entry.id] = try await store.createEntry(entry).value
+            }
+            let wanted = created.keys.filter { $0.hasSuffix("7") || $0.hasSuffix("0") } + ["missing", "e7"]
+            let fetched = try await store.fetchEntries(ids: wanted)
+            #expect(fetched.count == Set(wanted).count - 1)
+            #expect(fetched["missing"] == nil)
+            for (id, entry) in fetched { #expect(entry == created[id]) }
+            #expect(try await store.fetchEntries(ids: [String]()).isEmpty)
+        }
+    }
+
     @Test(
         "create refuses the same parent ID, SPIFFE ID and selector set with alreadyExists",
         arguments: DatastoreKind.allCases
