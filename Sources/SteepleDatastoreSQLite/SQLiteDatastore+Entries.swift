@@ -68,13 +68,16 @@ extension SQLiteDatastore: RegistrationEntryStore {
         try query.validate()
         try pagination?.validate()
         var filter = Self.entryFilter(query)
+        // Without a filter a page is every entry between its first and last ID, so its child rows are one range of
+        // each child table's primary key: scanned in order instead of looked up key by key.
+        let children: SQLiteDatastore.ChildRows = filter.clauses.isEmpty ? .byKeyRange : .byKeys
         let page = Self.pageClause(pagination, keyColumn: "e.id")
         if let clause = page.where, let token = pagination?.token {
             filter.add(clause, token)
         }
         let sql = "SELECT \(Self.entryColumns) FROM registered_entries e \(filter.whereSQL) ORDER BY e.id \(page.limit)"
         let arguments = filter.statementArguments()
-        let entries = try await read { db in try Self.fetchEntries(db, sql: sql, arguments: arguments) }
+        let entries = try await read { db in try Self.fetchEntries(db, sql: sql, arguments: arguments, children: children) }
         return Self.makePage(entries, pagination, key: \.id)
     }
 

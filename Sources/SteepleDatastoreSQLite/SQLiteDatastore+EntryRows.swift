@@ -15,8 +15,22 @@ extension SQLiteDatastore {
         e.revision_number, e.store_svid, e.hint, e.created_at
         """
 
+    /// How ``fetchEntries(_:sql:arguments:children:)`` finds the child rows of the entries it read.
+    enum ChildRows {
+        /// `entry_id IN (…)`, 500 IDs per query: right for any set of entries.
+        case byKeys
+        /// `entry_id BETWEEN first AND last` of the entries, which must be ordered by ID and hold **every** entry of
+        /// that range (an unfiltered page); rows of other entries would be dropped, never attached wrongly.
+        case byKeyRange
+    }
+
     /// Fetches the entries that `sql` selects (with ``entryColumns``), in its order, with their child rows.
-    static func fetchEntries(_ db: Database, sql: String, arguments: StatementArguments) throws -> [RegistrationEntry] {
+    static func fetchEntries(
+        _ db: Database,
+        sql: String,
+        arguments: StatementArguments,
+        children: ChildRows = .byKeys
+    ) throws -> [RegistrationEntry] {
         var entries: [RegistrationEntry] = []
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() {
@@ -42,15 +56,32 @@ extension SQLiteDatastore {
         }
         guard !entries.isEmpty else { return [] }
         let ids = entries.map(\.id)
-        let selectors = try loadSelectors(db, table: "entry_selectors", keyColumn: "entry_id", keys: ids)
+        // Each child query as (condition on entry_id, its arguments): one per chunk of IDs, or one range.
+        let conditions: [(sql: String, arguments: StatementArguments)]
+        switch children {
+        case .byKeys:
+            conditions = ids.chunked(keysPerQuery).map { ("entry_id IN (\(placeholders($0.count)))", StatementArguments($0)) }
+        case .byKeyRange:
+            conditions = [("entry_id BETWEEN ? AND ?", [ids.first!, ids.last!])]
+        }
+        var selectors: [String: [Selector]] = [:]
+        selectors.reserveCapacity(ids.count)
         var federated: [String: [TrustDomain]] = [:]
         var dnsNames: [String: [String]] = [:]
-        for chunk in ids.chunked(keysPerQuery) {
-            let list = placeholders(chunk.count)
+        for condition in conditions {
+            let selectorRows = try Row.fetchCursor(
+                db,
+                sql: "SELECT entry_id, type, value FROM entry_selectors WHERE \(condition.sql)",
+                arguments: condition.arguments
+            )
+            while let row = try selectorRows.next() {
+                let id: String = row[0]
+                selectors[id, default: []].append(try selector(type: row[1], value: row[2], of: "entry \(id)"))
+            }
             let trustDomains = try Row.fetchCursor(
                 db,
-                sql: "SELECT entry_id, trust_domain FROM entry_federated_trust_domains WHERE entry_id IN (\(list))",
-                arguments: StatementArguments(chunk)
+                sql: "SELECT entry_id, trust_domain FROM entry_federated_trust_domains WHERE \(condition.sql)",
+                arguments: condition.arguments
             )
             while let row = try trustDomains.next() {
                 let id: String = row[0]
@@ -58,9 +89,8 @@ extension SQLiteDatastore {
             }
             let names = try Row.fetchCursor(
                 db,
-                sql:
-                    "SELECT entry_id, name FROM entry_dns_names WHERE entry_id IN (\(list)) ORDER BY entry_id, position",
-                arguments: StatementArguments(chunk)
+                sql: "SELECT entry_id, name FROM entry_dns_names WHERE \(condition.sql) ORDER BY entry_id, position",
+                arguments: condition.arguments
             )
             while let row = try names.next() {
                 dnsNames[row[0] as String, default: []].append(row[1])

@@ -10,15 +10,17 @@ import Foundation
 /// write them; the admin API commits one entry per transaction and is far slower at 1M), then times
 /// `steeple-server run` from process start until the admin API's `Health` says ready (what `healthcheck` checks),
 /// and reads the server's RSS then. Two starts per size: the first also creates the CA and its keys, the second
-/// is a restart over the same data. Prints the figures; asserts nothing.
+/// is a restart over the same data. Prints the figures; asserts nothing. With `--keep-data DIR` the written datastore is
+/// kept in DIR (`entries-<count>.sqlite3`) and re-used by later runs, which saves the minute 1M entries take to write
+/// when iterating on start-up.
 enum ColdStartBenchmark {
-    static func run(entryCounts: [Int], groups: Int) async throws {
+    static func run(entryCounts: [Int], groups: Int, keepDataIn keptDirectory: String? = nil) async throws {
         for count in entryCounts {
-            try await measure(entries: count, groups: groups)
+            try await measure(entries: count, groups: groups, keptDirectory: keptDirectory)
         }
     }
 
-    private static func measure(entries count: Int, groups: Int) async throws {
+    private static func measure(entries count: Int, groups: Int, keptDirectory: String?) async throws {
         let layout = BenchEntries(trustDomain: "example.org", count: count, groups: max(1, groups))
         let server = try ServerProcess(extraServerLines: [#"log_level = "warn""#])
         defer { try? FileManager.default.removeItem(atPath: server.directory) }
@@ -27,12 +29,22 @@ enum ColdStartBenchmark {
         let path = dataDirectory + "/datastore.sqlite3"
 
         let clock = ContinuousClock()
-        let writeStart = clock.now
-        try await write(layout, to: path)
-        let written = clock.now - writeStart
-        let bytes = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: path + $0)[.size] as? Int }.reduce(0, +)
-        BenchOutput.line("coldstart \(count) entries: datastore written directly (SQLiteDatastore.createEntries × 10,000) in "
-            + "\(BenchFormat.seconds(BenchFormat.seconds(written))) s, \(bytes / 1_048_576) MiB")
+        let kept = keptDirectory.map { "\($0)/entries-\(count)-groups-\(groups).sqlite3" }
+        if let kept, FileManager.default.fileExists(atPath: kept) {
+            try FileManager.default.copyItem(atPath: kept, toPath: path)
+            BenchOutput.line("coldstart \(count) entries: datastore copied from \(kept)")
+        } else {
+            let writeStart = clock.now
+            try await write(layout, to: path)
+            let written = clock.now - writeStart
+            let bytes = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: path + $0)[.size] as? Int }.reduce(0, +)
+            BenchOutput.line("coldstart \(count) entries: datastore written directly (SQLiteDatastore.createEntries × 10,000) in "
+                + "\(BenchFormat.seconds(BenchFormat.seconds(written))) s, \(bytes / 1_048_576) MiB")
+            if let kept, let keptDirectory {
+                try FileManager.default.createDirectory(atPath: keptDirectory, withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: path, toPath: kept)
+            }
+        }
 
         for label in ["first start (creates the CA)", "restart"] {
             let start = clock.now

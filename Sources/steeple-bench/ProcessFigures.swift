@@ -9,6 +9,10 @@ import Foundation
 struct ProcessFigures {
     var residentKiB: Int
     var peakResidentKiB: Int
+    /// The part of VmRSS that is the process's own memory (heap, stacks): RssAnon.
+    var anonymousKiB: Int
+    /// The part of VmRSS that is mapped files, mostly code of the binary and the shared Swift runtime: RssFile.
+    var fileKiB: Int
     var cpuSeconds: Double
 
     static func read(pid: Int32) -> ProcessFigures? {
@@ -25,14 +29,16 @@ struct ProcessFigures {
         guard fields.count > 12, let utime = Double(fields[11]), let stime = Double(fields[12]),
               let rss = kib("VmRSS"), let hwm = kib("VmHWM") else { return nil }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        return ProcessFigures(residentKiB: rss, peakResidentKiB: hwm, cpuSeconds: (utime + stime) / ticks)
+        return ProcessFigures(
+            residentKiB: rss, peakResidentKiB: hwm, anonymousKiB: kib("RssAnon") ?? 0, fileKiB: kib("RssFile") ?? 0,
+            cpuSeconds: (utime + stime) / ticks)
     }
 
     var description: String {
         "VmRSS \(Self.mebibytes(residentKiB)) MiB, VmHWM \(Self.mebibytes(peakResidentKiB)) MiB, CPU \(BenchFormat.seconds(cpuSeconds)) s (utime+stime)"
     }
 
-    private static func mebibytes(_ kib: Int) -> String { String(format: "%.1f", Double(kib) / 1024) }
+    static func mebibytes(_ kib: Int) -> String { String(format: "%.1f", Double(kib) / 1024) }
 }
 
 /// Formatting and percentiles shared by the scale and cold-start figures.

@@ -6,7 +6,7 @@ import Foundation
 /// `steeple-bench`: prints benchmark figures.
 ///
 /// Usage: `swift run -c release steeple-bench [core|transport|issuance|workload|propagation|footprint|all|scale|coldstart]
-/// [--quick] [--markdown FILE] [--agents N] [--entries M[,M2…]] [--groups G]`. The group defaults to `core` (the SPIFFE
+/// [--quick] [--markdown FILE] [--agents N] [--entries M[,M2…]] [--groups G] [--keep-data DIR]`. The group defaults to `core` (the SPIFFE
 /// core library); `transport` compares gRPC server transports on a Unix socket; `issuance` is the CA's signing rate;
 /// `workload`, `propagation` and `footprint` start a real server and agents (release binaries next to steeple-bench).
 /// `--quick` runs 1 % of the iterations (a smoke run for CI: its figures mean nothing); `--markdown FILE` writes the
@@ -25,6 +25,7 @@ struct SteepleBench {
         var groups: Set<String> = []
         var scaleOptions = ScaleBenchmark.Options()
         var entryCounts: [Int]?
+        var keptDataDirectory: String?
         func number(_ name: String) -> Int {
             guard let text = arguments.popFirst(), let value = Int(text.replacingOccurrences(of: "_", with: "")), value > 0 else {
                 print("\(name) expects a positive number")
@@ -40,6 +41,7 @@ struct SteepleBench {
             case "all": groups.formUnion(["core", "transport", "issuance", "workload", "propagation", "footprint"])
             case "--agents": scaleOptions.agents = number(argument)
             case "--groups": scaleOptions.groups = number(argument)
+            case "--keep-data": keptDataDirectory = arguments.popFirst()
             case "--entries":
                 let counts = (arguments.popFirst() ?? "").split(separator: ",").map { Int($0.replacingOccurrences(of: "_", with: "")) }
                 guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) > 0 }) else {
@@ -48,7 +50,7 @@ struct SteepleBench {
                 }
                 entryCounts = counts.compactMap { $0 }
             default:
-                print("unknown argument \(argument): expected core, transport, issuance, workload, propagation, footprint, all, scale, coldstart, --quick, --markdown FILE, --agents N, --entries M[,M…] or --groups G")
+                print("unknown argument \(argument): expected core, transport, issuance, workload, propagation, footprint, all, scale, coldstart, --quick, --markdown FILE, --agents N, --entries M[,M…], --groups G or --keep-data DIR")
                 exit(2)
             }
         }
@@ -72,7 +74,7 @@ struct SteepleBench {
             try await ScaleBenchmark.run(scaleOptions)
         }
         if groups.contains("coldstart") {
-            try await ColdStartBenchmark.run(entryCounts: entryCounts ?? [100_000, 1_000_000], groups: scaleOptions.groups)
+            try await ColdStartBenchmark.run(entryCounts: entryCounts ?? [100_000, 1_000_000], groups: scaleOptions.groups, keepDataIn: keptDataDirectory)
         }
         if let markdownPath {
             try (report.text + "\n").write(toFile: markdownPath, atomically: true, encoding: .utf8)

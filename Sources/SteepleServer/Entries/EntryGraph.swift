@@ -18,6 +18,12 @@ struct EntryGraph: Sendable {
         self.serverID = serverID
     }
 
+    /// Makes room for `count` entries at once (a load), instead of growing the tables step by step.
+    mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
+        idsBySPIFFEID.reserveCapacity(count)
+    }
+
     /// Adds or replaces an entry; returns the previous version.
     @discardableResult
     mutating func upsert(_ entry: RegistrationEntry) -> RegistrationEntry? {

@@ -48,16 +48,22 @@ final class EntryIndex: Sendable {
     }
 
     /// Loads every entry and node (paged), remembering the change-log position first so that nothing committed
-    /// meanwhile is missed (events are applied idempotently).
+    /// meanwhile is missed (events are applied idempotently). The next page is read from the store while the current
+    /// one goes into the graph, so reading (SQLite, decoding) and indexing overlap on two cores.
     func load() async throws {
         let sequence = try await store.latestSequence()
         var graph = state.withLock { $0.graph }
-        var token: String?
-        repeat {
-            let page = try await store.listEntries(RegistrationEntryQuery(), pagination: Pagination(token: token, size: 10_000))
+        graph.reserveCapacity(try await store.countEntries(RegistrationEntryQuery()))
+        let store = self.store
+        @Sendable func readPage(after token: String?) -> Task<Page<RegistrationEntry>, any Error> {
+            Task { try await store.listEntries(RegistrationEntryQuery(), pagination: Pagination(token: token, size: 10_000)) }
+        }
+        var next: Task<Page<RegistrationEntry>, any Error>? = readPage(after: nil)
+        while let current = next {
+            let page = try await current.value
+            next = page.nextToken.map { readPage(after: $0) }
             for entry in page.items { graph.upsert(entry) }
-            token = page.nextToken
-        } while token != nil
+        }
         for node in try await store.listNodes(AttestedNodeQuery()) where !node.banned {
             graph.setNode(node.spiffeID, selectors: node.selectors)
         }

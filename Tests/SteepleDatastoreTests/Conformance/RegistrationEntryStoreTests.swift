@@ -69,6 +69,30 @@ struct RegistrationEntryStoreTests {
         }
     }
 
+    @Test("unfiltered pages carry every entry's own child rows, none of a neighbour's", arguments: DatastoreKind.allCases)
+    func pagesKeepChildRows(kind: DatastoreKind) async throws {
+        try await kind.withStore { store in
+            var created: [String: RegistrationEntry] = [:]
+            for index in 0..<25 {
+                var entry = Fixtures.entry(
+                    id: String(format: "p%02d", index), path: "/p\(index)",
+                    selectors: ["unix:uid:\(index)", "unix:gid:\(index % 3)"],
+                    federatesWith: index % 2 == 0 ? ["td\(index).org"] : [])
+                entry.dnsNames = index % 4 == 0 ? [] : ["b\(index).example.org", "a\(index).example.org"]
+                created[entry.id] = try await store.createEntry(entry).value
+            }
+            var listed: [RegistrationEntry] = []
+            var token: String?
+            repeat {
+                let page = try await store.listEntries(RegistrationEntryQuery(), pagination: Pagination(token: token, size: 7))
+                listed += page.items
+                token = page.nextToken
+            } while token != nil
+            #expect(listed.map(\.id) == created.keys.sorted())
+            for entry in listed { #expect(entry == created[entry.id]) }
+        }
+    }
+
     @Test(
         "create refuses the same parent ID, SPIFFE ID and selector set with alreadyExists",
         arguments: DatastoreKind.allCases
