@@ -3,6 +3,7 @@ import Glibc
 #endif
 
 import Foundation
+import Synchronization
 
 /// Memory and CPU of another process, read from `/proc/<pid>/status` (VmRSS, VmHWM) and `/proc/<pid>/stat`
 /// (utime + stime). Linux only; nil elsewhere or when the process is gone.
@@ -73,7 +74,22 @@ enum BenchFormat {
 /// Unbuffered output for the long-running groups (`print` is block-buffered into a file or pipe, so a watcher
 /// would see nothing until the end).
 enum BenchOutput {
+    private static let captured = Mutex<[String]?>(nil)
+
     static func line(_ text: String) {
+        fflush(nil)  // what `print` buffered comes first
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        captured.withLock { $0?.append(text) }
+    }
+
+    /// From now on, keeps the lines printed with ``line(_:)`` (they are printed as well) until ``endCapture()``.
+    static func beginCapture() { captured.withLock { $0 = [] } }
+
+    /// The lines printed since ``beginCapture()``; stops keeping them.
+    static func endCapture() -> [String] {
+        captured.withLock { lines in
+            defer { lines = nil }
+            return lines ?? []
+        }
     }
 }

@@ -32,6 +32,14 @@ enum ScaleBenchmark {
         case timedOut
     }
 
+    static let description = """
+        One release `steeple-server` (SQLite) and N agents simulated in the benchmark process, which shares the machine's \
+        cores with the server: M entries are created through the admin API (`CreateEntries`, 1,000 per call) spread over G \
+        node aliases, a probe agent re-syncs until the entry index serves its share, then every agent starts at once — \
+        join-token attestation, the `SyncEntries` snapshot, and a `BatchSignX509SVID` of 10 CSRs while the others sync. \
+        Other sizes: `.build/release/steeple-bench scale --agents N --entries M --groups G`.
+        """
+
     static func run(_ options: Options) async throws {
         let fileLimit = BenchFormat.raiseOpenFileLimit()
         let groups = max(1, min(options.groups, options.agents))

@@ -9,13 +9,13 @@ import Foundation
 /// [--quick] [--markdown FILE] [--agents N] [--entries M[,M2…]] [--groups G] [--keep-data DIR]`. The group defaults to `core` (the SPIFFE
 /// core library); `transport` compares gRPC server transports on a Unix socket; `issuance` is the CA's signing rate;
 /// `workload`, `propagation` and `footprint` start a real server and agents (release binaries next to steeple-bench).
-/// `--quick` runs 1 % of the iterations (a smoke run for CI: its figures mean nothing); `--markdown FILE` writes the
-/// tables of the groups that ran as Markdown.
+/// `--quick` runs 1 % of the iterations and the smallest sizes (a smoke run for CI: its figures mean nothing);
+/// `--markdown FILE` writes the tables of the groups that ran as Markdown, after a table of issue #6's targets.
 ///
-/// `scale` and `coldstart` start real `steeple-server` processes (found next to this executable) and run only when
-/// named: `scale` simulates N agents (default 1,000) syncing M entries (default 100,000, the first `--entries`
-/// value) spread over G node aliases (default 100); `coldstart` times server starts over datastores of each
-/// `--entries` size (default 100,000 and 1,000,000).
+/// `scale` and `coldstart` (part of `all`) start real `steeple-server` processes (found next to this executable):
+/// `scale` simulates N agents (default 1,000) syncing M entries (default 100,000, the first `--entries` value) spread
+/// over G node aliases (default 100); `coldstart` times server starts over datastores of each `--entries` size
+/// (default 100,000 and 1,000,000).
 @main
 struct SteepleBench {
     static func main() async throws {
@@ -38,7 +38,7 @@ struct SteepleBench {
             case "--quick": scale = 0.01
             case "--markdown": markdownPath = arguments.popFirst()
             case "core", "transport", "issuance", "workload", "propagation", "footprint", "scale", "coldstart": groups.insert(argument)
-            case "all": groups.formUnion(["core", "transport", "issuance", "workload", "propagation", "footprint"])
+            case "all": groups.formUnion(["core", "transport", "issuance", "workload", "propagation", "footprint", "scale", "coldstart"])
             case "--agents": scaleOptions.agents = number(argument)
             case "--groups": scaleOptions.groups = number(argument)
             case "--keep-data": keptDataDirectory = arguments.popFirst()
@@ -69,12 +69,25 @@ struct SteepleBench {
         if groups.contains("workload") { try await WorkloadAPIBenchmarks.run(scale: scale, report: report) }
         if groups.contains("propagation") { try await PropagationBenchmarks.run(scale: scale, report: report) }
         if groups.contains("footprint") { try await FootprintBenchmarks.run(scale: scale, report: report) }
+        if scale < 1 {
+            // A smoke run: the same code paths at a size that takes seconds.
+            scaleOptions.agents = min(scaleOptions.agents, 10)
+            scaleOptions.entries = min(scaleOptions.entries, 1000)
+            scaleOptions.groups = min(scaleOptions.groups, 10)
+        }
         if groups.contains("scale") {
             if let first = entryCounts?.first { scaleOptions.entries = first }
+            BenchOutput.beginCapture()
             try await ScaleBenchmark.run(scaleOptions)
+            let lines = BenchOutput.endCapture()
+            report.addRaw("## Scale\n\n" + ScaleBenchmark.description + "\n\n" + lines.map { "- " + $0 }.joined(separator: "\n") + "\n")
         }
         if groups.contains("coldstart") {
-            try await ColdStartBenchmark.run(entryCounts: entryCounts ?? [100_000, 1_000_000], groups: scaleOptions.groups, keepDataIn: keptDataDirectory)
+            let counts = entryCounts ?? (scale < 1 ? [1000] : [100_000, 1_000_000])
+            BenchOutput.beginCapture()
+            try await ColdStartBenchmark.run(entryCounts: counts, groups: scaleOptions.groups, keepDataIn: keptDataDirectory, report: report)
+            let lines = BenchOutput.endCapture()
+            report.addRaw("## Cold start\n\n" + ColdStartBenchmark.description + "\n\n" + lines.map { "- " + $0 }.joined(separator: "\n") + "\n")
         }
         if let markdownPath {
             try (report.text + "\n").write(toFile: markdownPath, atomically: true, encoding: .utf8)

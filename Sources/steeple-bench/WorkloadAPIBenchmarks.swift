@@ -18,6 +18,7 @@ enum WorkloadAPIBenchmarks {
         let calls = scale < 1 ? 128 : 3200
         let domain = try BenchTrustDomain(agentCount: 1)
         var rows: [[String]] = []
+        var fetchP99: [Int: Duration] = [:]
         do {
             try await domain.start()
             let agent = domain.agents[0]
@@ -36,6 +37,7 @@ enum WorkloadAPIBenchmarks {
                     let x509 = try await measureCalls(concurrency: concurrency, calls: calls) { try await fetchX509(stubs[$0]) }
                     let cpuX509 = (ProcessFigures.read(pid: agentPID)?.cpuSeconds ?? 0) - cpuBefore
                     let jwt = try await measureCalls(concurrency: concurrency, calls: calls) { _ = try await fetchJWT(stubs[$0]) }
+                    fetchP99[concurrency] = x509.p99
                     rows.append(row("Swift", "FetchX509SVID (first message, cancel)", concurrency, x509, cpuPerCall: cpuX509 / Double(x509.count)))
                     rows.append(row("Swift", "FetchJWTSVID (cached token)", concurrency, jwt, cpuPerCall: nil))
                 }
@@ -46,7 +48,18 @@ enum WorkloadAPIBenchmarks {
             await domain.stop()
             throw error
         }
-        rows += try await bareEcho(calls: calls)
+        let echo = try await bareEcho(calls: calls)
+        rows += echo.rows
+        let ratios = concurrencies.compactMap { clients -> (Int, Double)? in
+            guard let fetch = fetchP99[clients], let floor = echo.p99[clients], floor > .zero else { return nil }
+            return (clients, LatencySample.seconds(fetch) / LatencySample.seconds(floor))
+        }
+        if let worst = ratios.max(by: { $0.1 < $1.1 }) {
+            report.target(
+                "Workload API", goal: "Swift FetchX509SVID p99 within 2× the bare gRPC echo",
+                figure: ratios.map { "\(LatencySample.format($0.1, digits: 2))× at \($0.0)" }.joined(separator: ", "),
+                met: worst.1 <= 2, obstacle: "at \(worst.0) clients")
+        }
         let header = ["client", "RPC", "clients", "calls", "p50 ms", "p99 ms", "max ms", "calls/s", "agent CPU µs/call"]
         printTable("Workload API (agent on UnixServerTransport; bare echo = same transport, no work)", header: header, rows: rows)
         report.add("Workload API", intro: "A real agent (release) serving one caller identity; Swift clients use one HTTP/2 connection each, py-spiffe one process each. FetchX509SVID is py-spiffe's fetch_x509_svid pattern: read the first message, cancel the stream. The bare echo is a unary call on the same transport with no handler work: the floor.", header: header, rows: rows)
@@ -84,7 +97,7 @@ enum WorkloadAPIBenchmarks {
         }
     }
 
-    static func bareEcho(calls: Int) async throws -> [[String]] {
+    static func bareEcho(calls: Int) async throws -> (rows: [[String]], p99: [Int: Duration]) {
         let path = "/tmp/steeple-bench-\(getpid())/echo.sock"
         let transport = UnixServerTransport(configuration: .init(socketPath: path), logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         let server = GRPCServer(transport: transport, services: [BenchEchoService()])
@@ -93,14 +106,16 @@ enum WorkloadAPIBenchmarks {
             try await transport.waitUntilListening()
             defer { group.cancelAll() }
             var rows: [[String]] = []
+            var p99: [Int: Duration] = [:]
             for concurrency in concurrencies {
                 let sample = try await withClients(count: concurrency, socket: path) { clients in
                     for client in clients { _ = try await echo(client) }
                     return try await measureCalls(concurrency: concurrency, calls: calls) { _ = try await echo(clients[$0]) }
                 }
+                p99[concurrency] = sample.p99
                 rows.append(row("Swift", "bare echo (unary, 16 B)", concurrency, sample, cpuPerCall: nil))
             }
-            return rows
+            return (rows, p99)
         }
     }
 

@@ -1,9 +1,17 @@
 import Foundation
 import Synchronization
 
-/// The Markdown sections of one run, in the order the groups ran; `--markdown FILE` writes them.
+/// The Markdown sections of one run, in the order the groups ran, after a table of issue #6's targets as this run met
+/// them; `--markdown FILE` writes them.
 final class MarkdownReport: Sendable {
     private let sections = Mutex<[String]>([])
+    private let targets = Mutex<[[String]]>([])
+
+    /// Records a target: its goal, this run's figure, whether it was met and, if not, what stands in the way.
+    func target(_ name: String, goal: String, figure: String, met: Bool, obstacle: String) {
+        targets.withLock { $0.append([name, goal, figure, met ? "met" : "**missed**: " + obstacle]) }
+        print("target \(name): \(figure) (goal \(goal)): \(met ? "met" : "MISSED")")
+    }
 
     func add(_ title: String, intro: String = "", header: [String], rows: [[String]]) {
         var text = "## \(title)\n\n"
@@ -16,7 +24,17 @@ final class MarkdownReport: Sendable {
 
     func addRaw(_ text: String) { sections.withLock { $0.append(text) } }
 
-    var text: String { sections.withLock { $0.joined(separator: "\n") } }
+    var text: String {
+        var text = ""
+        let targets = targets.withLock { $0 }
+        if !targets.isEmpty {
+            text += "## Targets\n\nIssue #6's targets for this machine, judged by the figures of this run (from the tables below).\n\n"
+            text += "| target | goal | this run | |\n|---|---|---|---|\n"
+            for row in targets { text += "| " + row.joined(separator: " | ") + " |\n" }
+            text += "\n"
+        }
+        return text + sections.withLock { $0.joined(separator: "\n") }
+    }
 }
 
 /// Prints a table to standard output with padded columns.
