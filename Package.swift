@@ -364,6 +364,8 @@ let package = Package(
                 "SPIFFEWorkloadAPIProto",
                 "GRPCUnixServer",
                 "steeple-agent",
+                "example-mtls-echo-server",
+                "example-mtls-echo-client",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -2,6 +2,7 @@ import Foundation
 import SPIFFE
 import SPIFFENIOSSL
 import SPIFFETestSupport
+import SteepleTestSupport
 import Testing
 
 /// The Swift ends against real `openssl s_client` / `s_server` processes presenting TestCA-made SVIDs from PEM files.

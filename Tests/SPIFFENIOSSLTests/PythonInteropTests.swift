@@ -2,6 +2,7 @@ import Foundation
 import SPIFFE
 import SPIFFENIOSSL
 import SPIFFETestSupport
+import SteepleTestSupport
 import Testing
 
 /// The Swift ends against py-spiffe's `spiffe-tls` (pyOpenSSL), with its identity from an `X509Source` on a fake

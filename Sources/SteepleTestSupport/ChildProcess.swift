@@ -1,18 +1,17 @@
-import Foundation
-import SPIFFE
+package import Foundation
 
 /// A running child process (`openssl s_client`/`s_server`, an example executable) whose stdout and stderr go to one
 /// file that tests poll.
-final class ChildProcess {
-    static let openssl = "/usr/bin/openssl"
-    static var hasOpenSSL: Bool { FileManager.default.isExecutableFile(atPath: openssl) }
+package final class ChildProcess {
+    package static let openssl = "/usr/bin/openssl"
+    package static var hasOpenSSL: Bool { FileManager.default.isExecutableFile(atPath: openssl) }
 
     private let process = Process()
     private let input = Pipe()
     private let outputURL: URL
 
     /// Starts `executable` (default: openssl) in `directory`, with `environment` added to this process's.
-    init(_ arguments: [String], executable: String = ChildProcess.openssl, environment: [String: String] = [:], in directory: URL) throws {
+    package init(_ arguments: [String], executable: String = ChildProcess.openssl, environment: [String: String] = [:], in directory: URL) throws {
         outputURL = directory.appendingPathComponent("child-\(UUID().uuidString).out")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputURL)
@@ -27,16 +26,16 @@ final class ChildProcess {
     }
 
     /// Everything the command printed so far.
-    var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+    package var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
 
     /// Writes `text` to the command's standard input.
-    func send(_ text: String) {
+    package func send(_ text: String) {
         input.fileHandleForWriting.write(Data(text.utf8))
     }
 
     /// Polls the output until `predicate` holds, for up to `seconds`; returns the output then.
     @discardableResult
-    func waitForOutput(seconds: Int = 10, until predicate: (String) -> Bool) async throws -> String {
+    package func waitForOutput(seconds: Int = 10, until predicate: (String) -> Bool) async throws -> String {
         for _ in 0..<(seconds * 50) {
             let text = output
             if predicate(text) { return text }
@@ -47,7 +46,7 @@ final class ChildProcess {
     }
 
     /// Waits up to `seconds` for the command to exit by itself; returns whether it did.
-    func waitForExit(seconds: Int = 10) async throws -> Bool {
+    package func waitForExit(seconds: Int = 10) async throws -> Bool {
         for _ in 0..<(seconds * 50) {
             if !process.isRunning { return true }
             try await Task.sleep(for: .milliseconds(20))
@@ -56,28 +55,15 @@ final class ChildProcess {
     }
 
     /// Ends the command (by its own process id) if it still runs.
-    func stop() {
+    package func stop() {
         try? input.fileHandleForWriting.close()
         if process.isRunning {
             process.terminate()
         }
+        // A child started from a test's thread may inherit a blocked SIGTERM (Foundation's Process keeps the signal
+        // mask): after two seconds it is killed.
+        for _ in 0..<100 where process.isRunning { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-    }
-}
-
-/// `svid.pem`, `key.pem` and `bundle.pem` in a new temporary directory, as `api fetch x509 -write` writes them.
-struct PEMFiles {
-    let directory: URL
-
-    init(svid: X509SVID, bundle: X509Bundle) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("spiffe-niossl-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try svid.chainPEM.write(to: directory.appendingPathComponent("svid.pem"), atomically: true, encoding: .utf8)
-        try svid.privateKeyPEM.write(to: directory.appendingPathComponent("key.pem"), atomically: true, encoding: .utf8)
-        try bundle.pemRepresentation.write(to: directory.appendingPathComponent("bundle.pem"), atomically: true, encoding: .utf8)
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(at: directory)
     }
 }
