@@ -23,19 +23,7 @@ extension AgentAPIService {
         let node = try await authenticator.authenticate(context)
         let subscription = core.index.subscribe(agentID: node.spiffeID)
         try await withRPCCancellationHandler {
-            let snapshot = subscription.snapshot.sorted { $0.id < $1.id }
-            var offset = 0
-            repeat {
-                var message = Steeple_Server_V1_SyncEntriesResponse()
-                message.snapshot = true
-                message.sequence = subscription.sequence
-                let end = min(offset + Self.snapshotPageSize, snapshot.count)
-                message.upserted = snapshot[offset..<end].map(\.proto)
-                if offset == 0 { try await attachBundles(to: &message, federatesWith: Set(snapshot.flatMap(\.federatesWith))) }
-                message.snapshotComplete = end == snapshot.count
-                try await response.write(message)
-                offset = end
-            } while offset < snapshot.count
+            try await sendSnapshot(subscription, to: response)
             for await delta in subscription.deltas {
                 if delta.revoked {
                     throw RPCError(code: .permissionDenied, message: "agent \(node.spiffeID) was evicted or banned")
@@ -54,6 +42,25 @@ extension AgentAPIService {
         } onCancelRPC: {
             subscription.cancel()
         }
+    }
+
+    /// The snapshot in pages of ``snapshotPageSize``, the bundles with the first. Its own function so that nothing of
+    /// the snapshot stays referenced while the stream waits for deltas (a thousand agents would otherwise each keep a
+    /// copy of their entries for the life of their stream).
+    private func sendSnapshot(_ subscription: EntrySubscription, to response: RPCWriter<Steeple_Server_V1_SyncEntriesResponse>) async throws {
+        let snapshot = subscription.takeSnapshot().sorted { $0.id < $1.id }
+        var offset = 0
+        repeat {
+            var message = Steeple_Server_V1_SyncEntriesResponse()
+            message.snapshot = true
+            message.sequence = subscription.sequence
+            let end = min(offset + Self.snapshotPageSize, snapshot.count)
+            message.upserted = snapshot[offset..<end].map(\.proto)
+            if offset == 0 { try await attachBundles(to: &message, federatesWith: Set(snapshot.flatMap(\.federatesWith))) }
+            message.snapshotComplete = end == snapshot.count
+            try await response.write(message)
+            offset = end
+        } while offset < snapshot.count
     }
 
     /// Adds the own bundle and the federated bundles of `needed` (what the agent's entries federate with).

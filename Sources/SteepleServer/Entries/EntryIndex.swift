@@ -15,6 +15,34 @@ struct EntryDelta: Sendable {
     var isEmpty: Bool { upserted.isEmpty && deletedIDs.isEmpty && !bundlesChanged && !revoked }
 }
 
+/// One agent's sync feed: the entries it was authorized for when it subscribed, then every delta. The snapshot is
+/// handed out once (``takeSnapshot()``) so that a stream that lives for days does not keep a copy of it.
+final class EntrySubscription: Sendable {
+    private let snapshot: Mutex<[RegistrationEntry]?>
+    /// The change-log position the snapshot reflects.
+    let sequence: UInt64
+    let deltas: AsyncStream<EntryDelta>
+    private let continuation: AsyncStream<EntryDelta>.Continuation
+
+    init(snapshot: [RegistrationEntry], sequence: UInt64, deltas: AsyncStream<EntryDelta>, continuation: AsyncStream<EntryDelta>.Continuation) {
+        self.snapshot = Mutex(snapshot)
+        self.sequence = sequence
+        self.deltas = deltas
+        self.continuation = continuation
+    }
+
+    /// The snapshot, the first time; empty afterwards.
+    func takeSnapshot() -> [RegistrationEntry] {
+        snapshot.withLock { stored in
+            defer { stored = nil }
+            return stored ?? []
+        }
+    }
+
+    /// Ends the delta stream.
+    func cancel() { continuation.finish() }
+}
+
 /// The in-memory index of entries and nodes that answers "what is agent X authorized for?" without touching the
 /// store, and pushes every committed change to the sync streams it concerns. It follows the store's change log:
 /// after a commit, the writer calls ``poke()``; the index reads the new events, applies them and fans out deltas.
@@ -108,7 +136,7 @@ final class EntryIndex: Sendable {
 
     /// Starts a subscription: the current authorized entries, and a stream of deltas from then on. The stream
     /// ends when the caller stops iterating it.
-    func subscribe(agentID: SPIFFEID) -> (snapshot: [RegistrationEntry], sequence: UInt64, deltas: AsyncStream<EntryDelta>, cancel: @Sendable () -> Void) {
+    func subscribe(agentID: SPIFFEID) -> EntrySubscription {
         let (stream, continuation) = AsyncStream<EntryDelta>.makeStream(bufferingPolicy: .unbounded)
         let (snapshot, sequence, id) = state.withLock { state in
             let authorization = state.graph.authorization(for: agentID)
@@ -125,7 +153,7 @@ final class EntryIndex: Sendable {
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.subscriptions.removeValue(forKey: id) }
         }
-        return (snapshot, sequence, stream, { continuation.finish() })
+        return EntrySubscription(snapshot: snapshot, sequence: sequence, deltas: stream, continuation: continuation)
     }
 
     /// The number of open subscriptions (for tests and health).

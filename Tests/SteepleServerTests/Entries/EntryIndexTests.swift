@@ -56,6 +56,19 @@ struct EntryIndexTests {
         #expect(graph.authorizedEntry(id: "deeper", for: Self.agent) == nil)
     }
 
+    @Test("a subscription hands out its snapshot once, sorted into pages by the caller, and keeps no copy")
+    func snapshotTakenOnce() async throws {
+        let store = InMemoryDatastore()
+        _ = try await store.createEntry(try Self.entry("web", "spiffe://example.org/web", parent: Self.agent))
+        _ = try await store.createEntry(try Self.entry("db", "spiffe://example.org/db", parent: Self.agent))
+        let index = EntryIndex(serverID: Self.server, store: store, logger: Logger(label: "test"))
+        try await index.load()
+        let subscription = index.subscribe(agentID: Self.agent)
+        #expect(subscription.takeSnapshot().map(\.id).sorted() == ["db", "web"])
+        #expect(subscription.takeSnapshot().isEmpty)
+        subscription.cancel()
+    }
+
     @Test("a committed entry reaches an open subscription, and an unrelated one does not", .timeLimit(.minutes(1)))
     func pushes() async throws {
         let store = InMemoryDatastore()
@@ -65,7 +78,7 @@ struct EntryIndexTests {
         defer { follower.cancel() }
         let mine = index.subscribe(agentID: Self.agent)
         let theirs = index.subscribe(agentID: Self.otherAgent)
-        #expect(mine.snapshot.isEmpty)
+        #expect(mine.takeSnapshot().isEmpty)
 
         _ = try await store.createEntry(try Self.entry("web", "spiffe://example.org/web", parent: Self.agent))
         index.poke()
