@@ -69,31 +69,14 @@ extension SQLiteDatastore {
         var federated: [String: [TrustDomain]] = [:]
         var dnsNames: [String: [String]] = [:]
         for condition in conditions {
-            let selectorRows = try Row.fetchCursor(
-                db,
-                sql: "SELECT entry_id, type, value FROM entry_selectors WHERE \(condition.sql)",
-                arguments: condition.arguments
-            )
-            while let row = try selectorRows.next() {
-                let id: String = row[0]
-                selectors[id, default: []].append(try selector(type: row[1], value: row[2], of: "entry \(id)"))
+            try groupRows(db, "SELECT entry_id, type, value FROM entry_selectors WHERE \(condition.sql)", condition.arguments, into: &selectors) { row, id in
+                try selector(type: row[1], value: row[2], of: "entry \(id)")
             }
-            let trustDomains = try Row.fetchCursor(
-                db,
-                sql: "SELECT entry_id, trust_domain FROM entry_federated_trust_domains WHERE \(condition.sql)",
-                arguments: condition.arguments
-            )
-            while let row = try trustDomains.next() {
-                let id: String = row[0]
-                federated[id, default: []].append(try trustDomain(row[1], of: id))
+            try groupRows(db, "SELECT entry_id, trust_domain FROM entry_federated_trust_domains WHERE \(condition.sql)", condition.arguments, into: &federated) { row, id in
+                try trustDomain(row[1], of: id)
             }
-            let names = try Row.fetchCursor(
-                db,
-                sql: "SELECT entry_id, name FROM entry_dns_names WHERE \(condition.sql) ORDER BY entry_id, position",
-                arguments: condition.arguments
-            )
-            while let row = try names.next() {
-                dnsNames[row[0] as String, default: []].append(row[1])
+            try groupRows(db, "SELECT entry_id, name FROM entry_dns_names WHERE \(condition.sql) ORDER BY entry_id, position", condition.arguments, into: &dnsNames) { row, _ in
+                row[1]
             }
         }
         for index in entries.indices {
@@ -103,6 +86,21 @@ extension SQLiteDatastore {
             entries[index].dnsNames = dnsNames[id] ?? []
         }
         return entries
+    }
+
+    /// Appends `value(row, key)` of every row `sql` selects to `result[key]`, the key being the row's first column.
+    static func groupRows<Value>(
+        _ db: Database,
+        _ sql: String,
+        _ arguments: StatementArguments,
+        into result: inout [String: [Value]],
+        _ value: (Row, String) throws -> Value
+    ) throws {
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            let key: String = row[0]
+            result[key, default: []].append(try value(row, key))
+        }
     }
 
     /// Fetches one entry by ID.

@@ -52,10 +52,8 @@ extension SQLiteDatastore {
         for chunk in keys.chunked(keysPerQuery) {
             let sql =
                 "SELECT \(keyColumn), type, value FROM \(table) WHERE \(keyColumn) IN (\(placeholders(chunk.count)))"
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(chunk))
-            while let row = try rows.next() {
-                let key: String = row[0]
-                result[key, default: []].append(try selector(type: row[1], value: row[2], of: key))
+            try groupRows(db, sql, StatementArguments(chunk), into: &result) { row, key in
+                try selector(type: row[1], value: row[2], of: key)
             }
         }
         return result
