@@ -10,7 +10,7 @@ struct APIWatchCommand: AsyncParsableCommand {
     var socketPath: String = "/tmp/steeple-agent/public/api.sock"
 
     func run() async throws {
-        let endpoint = try WorkloadAPIEndpoint(unixSocketPath: socketPath)
+        let endpoint = try WorkloadAPIOptions.endpoint(socketPath: socketPath)
         try await runReporting {
             try await withWorkloadAPIClient(endpoint: endpoint) { client in
                 var last = ContinuousClock.now

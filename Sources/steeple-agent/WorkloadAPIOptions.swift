@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SPIFFEWorkloadAPI
 import SteepleConfig
 
@@ -11,7 +12,14 @@ struct WorkloadAPIOptions: ParsableArguments {
     var timeout: String = "5s"
 
     func endpoint() throws -> WorkloadAPIEndpoint {
-        try WorkloadAPIEndpoint(unixSocketPath: socketPath)
+        try Self.endpoint(socketPath: socketPath)
+    }
+
+    /// The endpoint of a `-socketPath` flag: a file path, so a relative one is taken from the working directory (as
+    /// SPIRE's CLI does); only `SPIFFE_ENDPOINT_SOCKET` URIs must be absolute (SPEC §6.7).
+    static func endpoint(socketPath: String) throws -> WorkloadAPIEndpoint {
+        let absolute = socketPath.hasPrefix("/") ? socketPath : FileManager.default.currentDirectoryPath + "/" + socketPath
+        return try WorkloadAPIEndpoint(unixSocketPath: absolute)
     }
 
     var timeoutDuration: Duration {

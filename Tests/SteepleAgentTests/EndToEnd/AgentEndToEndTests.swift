@@ -38,6 +38,27 @@ struct AgentEndToEndTests {
         }
     }
 
+    @Test("-socketPath may be relative to the working directory, as a file path")
+    func relativeSocketPath() async throws {
+        try await TrustDomainFixture.with { fixture in
+            try fixture.createEntry(spiffeID: "spiffe://example.org/relative", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            let socket = URL(fileURLWithPath: fixture.agent.socketPath)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try builtExecutable("steeple-agent"))
+            process.arguments = ["api", "fetch", "x509", "-socketPath", socket.lastPathComponent]
+            process.currentDirectoryURL = socket.deletingLastPathComponent()
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(output)")
+            #expect(output.contains("spiffe://example.org/relative"), "\(output)")
+        }
+    }
+
     @Test("another user gets PermissionDenied, then its own SVID once an entry exists, without a restart")
     func otherUser() async throws {
         try await TrustDomainFixture.with { fixture in
