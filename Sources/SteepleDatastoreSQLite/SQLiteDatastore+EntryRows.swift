@@ -19,8 +19,9 @@ extension SQLiteDatastore {
     enum ChildRows {
         /// `entry_id IN (…)`, 500 IDs per query: right for any set of entries.
         case byKeys
-        /// `entry_id BETWEEN first AND last` of the entries, which must be ordered by ID and hold **every** entry of
-        /// that range (an unfiltered page); rows of other entries would be dropped, never attached wrongly.
+        /// `entry_id BETWEEN first AND last` of the entries, which must be ordered by ID. Always correct (rows of
+        /// entries not read are dropped, never attached); fast only when the entries are all of that range, as an
+        /// unfiltered page is.
         case byKeyRange
     }
 

@@ -60,8 +60,8 @@ package final class ChildProcess {
         if process.isRunning {
             process.terminate()
         }
-        // A child started from a test's thread may inherit a blocked SIGTERM (Foundation's Process keeps the signal
-        // mask): after two seconds it is killed.
+        // A child may ignore SIGTERM: a ServiceGroup run earlier in the test process sets SIGTERM to SIG_IGN (its
+        // UnixSignals source), and an ignored signal stays ignored across exec. After two seconds it is killed.
         for _ in 0..<100 where process.isRunning { usleep(20_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()

@@ -11,7 +11,7 @@ import Foundation
 /// `steeple-server run` from process start until the admin API's `Health` says ready (what `healthcheck` checks),
 /// and reads the server's RSS then. Two starts per size: the first also creates the CA and its keys, the second
 /// is a restart over the same data. Prints the figures; asserts nothing. With `--keep-data DIR` the written datastore is
-/// kept in DIR (`entries-<count>.sqlite3`) and re-used by later runs, which saves the minute 1M entries take to write
+/// kept in DIR (`entries-<count>-groups-<groups>.sqlite3`) and re-used by later runs, which saves the minute 1M entries take to write
 /// when iterating on start-up.
 enum ColdStartBenchmark {
     static let description = """
@@ -99,5 +99,7 @@ enum ColdStartBenchmark {
             }
             _ = try await store.createEntries(batch)
         }
+        // Closing checkpoints the WAL into the main file, which --keep-data copies alone.
+        try store.close()
     }
 }

@@ -164,7 +164,8 @@ final class EntryIndex: Sendable {
             let after = state.withLock { $0.sequence }
             let events = try await store.listEvents(after: after, limit: 1000)
             guard !events.isEmpty else { return }
-            // Every entry the page names, read at once: one query per page, not one per event.
+            // Every entry the page names, read in one store call (not one per event); nodes are rare and still read
+            // one by one.
             let entryIDs = Set(events.lazy.filter { [.entryCreated, .entryUpdated, .entryDeleted].contains($0.kind) }.map(\.id))
             let current = try await store.fetchEntries(ids: entryIDs)
             var changedEntries: [String: RegistrationEntry?] = [:]

@@ -27,13 +27,16 @@ struct ReadmeExampleTests {
         #expect(peer.id == id)
     }
 
-    @Test("every Swift block of README.md is taken verbatim from a file the build compiles")
+    @Test("every Swift block of README.md is taken verbatim from a source file of the package or its examples")
     func readmeBlocksAreCompiled() throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         let blocks = ReadmeSwiftBlock.all(in: readme)
         #expect(blocks.count >= 3, "README.md should show the core library, mTLS and JWT examples")
         for block in blocks {
             let source = try #require(block.source, "README.md line \(block.line): a ```swift block must follow a <!-- compiled from: PATH --> line naming the file it is taken from")
+            // Everything under these folders is built by scripts/test (the package, and Examples/ packages it builds).
+            #expect(source.hasSuffix(".swift") && ["Sources/", "Tests/", "Examples/"].contains { source.hasPrefix($0) },
+                    "README.md line \(block.line): \(source) is not a Swift file that scripts/test compiles")
             let file = ReadmeSwiftBlock.significantLines(
                 of: try String(contentsOf: Self.root.appendingPathComponent(source), encoding: .utf8))
             let snippet = ReadmeSwiftBlock.significantLines(of: block.code)
@@ -41,7 +44,9 @@ struct ReadmeExampleTests {
             let imports = snippet.prefix { $0.hasPrefix("import ") }
             let missing = imports.filter { !file.contains($0) }
             #expect(missing.isEmpty, "README.md line \(block.line): \(source) lacks \(missing)")
-            let verbatim = file.containsRun(Array(snippet.dropFirst(imports.count)))
+            let code = Array(snippet.dropFirst(imports.count))
+            #expect(!code.isEmpty, "README.md line \(block.line): the block shows no code")
+            let verbatim = !code.isEmpty && file.containsRun(code)
             #expect(verbatim, "README.md line \(block.line): the block is not a verbatim run of lines of \(source); copy it from there again")
         }
     }
@@ -58,7 +63,8 @@ struct ReadmeSwiftBlock {
         var blocks: [ReadmeSwiftBlock] = []
         var index = 0
         while index < lines.count {
-            guard lines[index].trimmingCharacters(in: .whitespaces) == "```swift" else {
+            let fence = lines[index].trimmingCharacters(in: .whitespaces).lowercased()
+            guard fence == "```swift" || fence == "~~~swift" else {
                 index += 1
                 continue
             }
@@ -68,7 +74,7 @@ struct ReadmeSwiftBlock {
                 ? String(marker.dropFirst(prefix.count).dropLast(4)) : nil
             let start = index + 1
             var end = start
-            while end < lines.count, lines[end].trimmingCharacters(in: .whitespaces) != "```" { end += 1 }
+            while end < lines.count, !["```", "~~~"].contains(lines[end].trimmingCharacters(in: .whitespaces)) { end += 1 }
             blocks.append(ReadmeSwiftBlock(line: index + 1, source: source, code: lines[start..<end].joined(separator: "\n")))
             index = end + 1
         }

@@ -42,25 +42,28 @@ struct AgentFilesOpenSSLTests {
             let refused = try ChildProcess(sClient + ["-connect", "127.0.0.1:\(strictPort)"], in: files)
             defer { refused.stop() }
             refused.send("should-not-echo\n")
-            let strictLog = try await strict.waitForOutput { $0.contains("connection failed") }
-            #expect(strictLog.contains("connection failed"), "server: \(strictLog)")
+            let strictLog = try await strict.waitForOutput { $0.contains("idNotAuthorized") }
+            #expect(strictLog.contains("mTLS peer rejected") && strictLog.contains("idNotAuthorized"), "server: \(strictLog)")
             _ = try await refused.waitForExit()
             #expect(!refused.output.contains("should-not-echo"), "s_client: \(refused.output)")
 
-            // The Swift client against openssl s_server presenting the agent-written files (-rev: replies reversed).
-            let sServer = try ChildProcess(
-                ["s_server", "-accept", "127.0.0.1:0", "-naccept", "1", "-cert", "svid.0.pem", "-key", "svid.0.key",
-                 "-CAfile", "bundle.0.pem", "-Verify", "1", "-verify_return_error", "-rev"],
-                in: files)
-            defer { sServer.stop() }
-            let banner = try await sServer.waitForOutput { $0.contains("ACCEPT 127.0.0.1:") }
-            let sPort = try #require(banner.split(separator: "\n").first { $0.hasPrefix("ACCEPT 127.0.0.1:") }?.split(separator: ":").last, "s_server: \(banner)")
-            let client = try ChildProcess(
-                ["--port", String(sPort), "--server-id", Self.clientID, "--message", "abc\n"],
-                executable: try builtExecutable("example-mtls-echo-client"), environment: environment, in: files)
-            defer { client.stop() }
-            #expect(try await client.waitForExit(seconds: 30))
-            #expect(client.output.contains("\(Self.clientID) replied: cba"), "client: \(client.output)")
+            // The Swift client against openssl s_server presenting the agent-written files (-rev: replies reversed):
+            // it completes mTLS when it expects that ID, and refuses the same server when it expects another.
+            for (expected, accepts) in [(Self.clientID, true), ("spiffe://example.org/someone-else", false)] {
+                let sServer = try ChildProcess(
+                    ["s_server", "-accept", "127.0.0.1:0", "-naccept", "1", "-cert", "svid.0.pem", "-key", "svid.0.key",
+                     "-CAfile", "bundle.0.pem", "-Verify", "1", "-verify_return_error", "-rev"],
+                    in: files)
+                defer { sServer.stop() }
+                let banner = try await sServer.waitForOutput { $0.contains("ACCEPT 127.0.0.1:") }
+                let sPort = try #require(banner.split(separator: "\n").first { $0.hasPrefix("ACCEPT 127.0.0.1:") }?.split(separator: ":").last, "s_server: \(banner)")
+                let client = try ChildProcess(
+                    ["--port", String(sPort), "--server-id", expected, "--message", "abc\n"],
+                    executable: try builtExecutable("example-mtls-echo-client"), environment: environment, in: files)
+                defer { client.stop() }
+                #expect(try await client.waitForExit(seconds: 30))
+                #expect(client.output.contains("\(Self.clientID) replied: cba") == accepts, "client expecting \(expected): \(client.output)")
+            }
         }
     }
 
