@@ -103,4 +103,60 @@ struct EntryIndexTests {
         #expect(await other.next() == nil, "the other agent's stream saw nothing and ends when cancelled")
         mine.cancel()
     }
+
+    @Test("deltas go exactly to the agents a change concerns: moved, nested, alias and deleted entries", .timeLimit(.minutes(1)))
+    func routesChanges() async throws {
+        let store = InMemoryDatastore()
+        for (agent, selector) in [(Self.agent, "k8s:node:a"), (Self.otherAgent, "k8s:node:b")] {
+            _ = try await store.createNode(AttestedNode(
+                spiffeID: agent, attestationType: "join_token", certSerialNumber: "1", certNotAfter: Date() + 3600,
+                selectors: [try Selector(selector)]))
+        }
+        let index = EntryIndex(serverID: Self.server, store: store, logger: Logger(label: "test"))
+        try await index.load()
+        let follower = Task { await index.follow() }
+        defer { follower.cancel() }
+        let a = index.subscribe(agentID: Self.agent)
+        let b = index.subscribe(agentID: Self.otherAgent)
+        var aDeltas = a.deltas.makeAsyncIterator()
+        var bDeltas = b.deltas.makeAsyncIterator()
+        // Each change is waited for on a stream it concerns before the next one, so a delta on the wrong stream would
+        // show up as the next delta of that stream and fail its check.
+        func summary(_ delta: EntryDelta?) -> String {
+            guard let delta else { return "ended" }
+            return "+" + delta.upserted.map(\.id).sorted().joined(separator: ",") + " -" + delta.deletedIDs.joined(separator: ",")
+        }
+
+        // Under A only.
+        _ = try await store.createEntry(try Self.entry("web", "spiffe://example.org/web", parent: Self.agent))
+        index.poke()
+        #expect(summary(await aDeltas.next()) == "+web -")
+        // Nested under A's entry: A only.
+        _ = try await store.createEntry(try Self.entry("nested", "spiffe://example.org/nested", parent: try SPIFFEID("spiffe://example.org/web")))
+        index.poke()
+        #expect(summary(await aDeltas.next()) == "+nested -")
+        // An alias of the nodes with B's selector, and an entry under it: B only.
+        _ = try await store.createEntry(try Self.entry("alias", "spiffe://example.org/nodes/b", parent: Self.server, selectors: ["k8s:node:b"]))
+        index.poke()
+        #expect(summary(await bDeltas.next()) == "+alias -")
+        _ = try await store.createEntry(try Self.entry("db", "spiffe://example.org/db", parent: try SPIFFEID("spiffe://example.org/nodes/b")))
+        index.poke()
+        #expect(summary(await bDeltas.next()) == "+db -")
+        // web moves from A to the alias: A loses web and what hangs from it, B gains both.
+        var moved = try #require(try await store.fetchEntry(id: "web"))
+        moved.parentID = try SPIFFEID("spiffe://example.org/nodes/b")
+        _ = try await store.updateEntry(moved)
+        index.poke()
+        #expect(summary(await aDeltas.next()) == "+ -nested,web")
+        #expect(summary(await bDeltas.next()) == "+nested,web -")
+        // The alias is deleted: B loses everything that hung from it; A hears nothing.
+        _ = try await store.deleteEntry(id: "alias")
+        index.poke()
+        #expect(summary(await bDeltas.next()) == "+ -alias,db,nested,web")
+
+        a.cancel()
+        b.cancel()
+        #expect(summary(await aDeltas.next()) == "ended", "A got a delta that did not concern it")
+        #expect(summary(await bDeltas.next()) == "ended", "B got a delta that did not concern it")
+    }
 }
