@@ -11,8 +11,34 @@ struct AcceptedConnection: Sendable {
 }
 
 /// What the HTTP/2 stream initializer produces for each inbound stream.
+///
+/// A stream can be accepted and never served: the multiplexer yields it after the connection loop stopped reading
+/// (listen cancelled, connection closing), or it is still buffered when the loop ends. NIO then drops it, and an
+/// `NIOAsyncChannel` whose writer was never finished traps on deinit, taking the process down. The stream's ``Owner``
+/// finishes the writer and closes the stream channel when the last copy goes away, served or not (both idempotent).
 struct AcceptedStream: Sendable {
-    var channel: NIOAsyncChannel<RPCRequestPart<[UInt8]>, RPCResponsePart<[UInt8]>>
+    private let owner: Owner
     /// Succeeds once valid request HEADERS arrived; fails when the request was refused or the stream closed first.
-    var descriptor: EventLoopFuture<MethodDescriptor>
+    let descriptor: EventLoopFuture<MethodDescriptor>
+
+    init(channel: NIOAsyncChannel<RPCRequestPart<[UInt8]>, RPCResponsePart<[UInt8]>>, descriptor: EventLoopFuture<MethodDescriptor>) {
+        self.owner = Owner(channel: channel)
+        self.descriptor = descriptor
+    }
+
+    /// The stream as an async channel; use it only while this value is alive.
+    var channel: NIOAsyncChannel<RPCRequestPart<[UInt8]>, RPCResponsePart<[UInt8]>> { owner.channel }
+
+    private final class Owner: Sendable {
+        let channel: NIOAsyncChannel<RPCRequestPart<[UInt8]>, RPCResponsePart<[UInt8]>>
+
+        init(channel: NIOAsyncChannel<RPCRequestPart<[UInt8]>, RPCResponsePart<[UInt8]>>) {
+            self.channel = channel
+        }
+
+        deinit {
+            channel.outbound.finish()
+            channel.channel.close(promise: nil)
+        }
+    }
 }
