@@ -18,7 +18,7 @@ struct HealthHTTPServer: Service {
             .bind(host: configuration.bindAddress, port: configuration.bindPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                    return Connection(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
                 }
             }
         logger.info("health listener started", metadata: ["address": "\(configuration.bindAddress):\(configuration.bindPort)"])
@@ -26,10 +26,26 @@ struct HealthHTTPServer: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 try await channel.executeThenClose { connections in
                     for try await connection in connections {
-                        group.addTask { try? await handle(connection) }
+                        group.addTask { try? await handle(connection.channel) }
                     }
                 }
             }
+        }
+    }
+
+    /// An accepted connection. One accepted while the listener shuts down is dropped unserved; NIO traps on an
+    /// async channel dropped with its writer unfinished, so the last reference finishes it and closes the connection
+    /// (both idempotent after a served connection's `executeThenClose`).
+    private final class Connection: Sendable {
+        let channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+        init(_ channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) {
+            self.channel = channel
+        }
+
+        deinit {
+            channel.outbound.finish()
+            channel.channel.close(promise: nil)
         }
     }
 
