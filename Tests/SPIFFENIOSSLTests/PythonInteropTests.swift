@@ -64,8 +64,8 @@ struct PythonInteropTests {
 }
 
 enum PythonPeer {
-    static var python: String? { ProcessInfo.processInfo.environment["STEEPLE_PYTHON"] }
-    static var required: Bool { ProcessInfo.processInfo.environment["STEEPLE_REQUIRE_INTEROP"] == "1" }
+    static var python: String? { InteropEnvironment.python }
+    static var required: Bool { InteropEnvironment.required }
     static var script: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Interop/spiffetls_peer.py").path

@@ -164,27 +164,24 @@ final class EntryIndex: Sendable {
             let after = state.withLock { $0.sequence }
             let events = try await store.listEvents(after: after, limit: 1000)
             guard !events.isEmpty else { return }
-            // Every entry the page names, read in one store call (not one per event); nodes are rare and still read
-            // one by one.
-            let entryIDs = Set(events.lazy.filter { [.entryCreated, .entryUpdated, .entryDeleted].contains($0.kind) }.map(\.id))
-            let current = try await store.fetchEntries(ids: entryIDs)
-            var changedEntries: [String: RegistrationEntry?] = [:]
-            changedEntries.reserveCapacity(entryIDs.count)
-            for id in entryIDs { changedEntries[id] = .some(current[id]) }
-            var changedNodes: [SPIFFEID: AttestedNode?] = [:]
+            // One pass sorts the page; every entry it names is then read in one store call (not one per event).
+            // Nodes change rarely and are read one by one.
+            var entryIDs: Set<String> = []
+            var nodeIDs: Set<SPIFFEID> = []
             var bundlesChanged = false
             for event in events {
                 switch event.kind {
-                case .entryCreated, .entryUpdated, .entryDeleted:
-                    break
-                case .nodeCreated, .nodeUpdated, .nodeDeleted:
-                    if let id = try? SPIFFEID(event.id) { changedNodes[id] = try await store.fetchNode(spiffeID: id) }
-                case .bundleCreated, .bundleUpdated, .bundleDeleted:
-                    bundlesChanged = true
-                default:
-                    break
+                case .entryCreated, .entryUpdated, .entryDeleted: entryIDs.insert(event.id)
+                case .nodeCreated, .nodeUpdated, .nodeDeleted: if let id = try? SPIFFEID(event.id) { nodeIDs.insert(id) }
+                case .bundleCreated, .bundleUpdated, .bundleDeleted: bundlesChanged = true
+                default: break
                 }
             }
+            let current = try await store.fetchEntries(ids: entryIDs)
+            // A deleted entry is an explicit nil: the index must drop it.
+            let changedEntries = Dictionary(uniqueKeysWithValues: entryIDs.map { ($0, current[$0]) })
+            var changedNodes: [SPIFFEID: AttestedNode?] = [:]
+            for id in nodeIDs { changedNodes[id] = .some(try await store.fetchNode(spiffeID: id)) }
             apply(entries: changedEntries, nodes: changedNodes, bundlesChanged: bundlesChanged, through: events.last!.seq)
         }
     }

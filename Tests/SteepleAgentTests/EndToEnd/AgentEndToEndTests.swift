@@ -135,8 +135,8 @@ struct AgentEndToEndTests {
 }
 
 enum PythonInterop {
-    static var python: String? { ProcessInfo.processInfo.environment["STEEPLE_PYTHON"] }
-    static var required: Bool { ProcessInfo.processInfo.environment["STEEPLE_REQUIRE_INTEROP"] == "1" }
+    static var python: String? { InteropEnvironment.python }
+    static var required: Bool { InteropEnvironment.required }
     static var script: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Interop/pyspiffe_check.py").path
@@ -145,12 +145,18 @@ enum PythonInterop {
 
 /// Retries a CLI call until it exits 0 (the agent issues SVIDs asynchronously after an entry appears).
 func eventually(timeout: Duration = .seconds(10), _ body: () throws -> ServerProcess.Output) async throws -> ServerProcess.Output {
+    let last = try await retrying(for: timeout, until: { $0.status == 0 }, body)
+    try #require(last.status == 0, "still failing after \(timeout): \(last.stderr)")
+    return last
+}
+
+/// Calls `body` every 100 ms until `done` holds of its result or `timeout` passes; returns the last result.
+func retrying<Result>(for timeout: Duration, until done: (Result) -> Bool, _ body: () throws -> Result) async throws -> Result {
     let deadline = ContinuousClock.now + timeout
     var last = try body()
-    while last.status != 0 && ContinuousClock.now < deadline {
+    while !done(last) && ContinuousClock.now < deadline {
         try await Task.sleep(for: .milliseconds(100))
         last = try body()
     }
-    try #require(last.status == 0, "still failing after \(timeout): \(last.stderr)")
     return last
 }

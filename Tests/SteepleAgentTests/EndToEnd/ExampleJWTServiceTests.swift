@@ -6,8 +6,8 @@ import Testing
 /// JWT-SVIDs fetched by the real agent CLI, sent by curl.
 @Suite("Hummingbird JWT-SVID example", .serialized)
 struct ExampleJWTServiceTests {
-    static var executable: String? { ProcessInfo.processInfo.environment["STEEPLE_EXAMPLE_JWT_SERVICE"] }
-    static var required: Bool { ProcessInfo.processInfo.environment["STEEPLE_REQUIRE_INTEROP"] == "1" }
+    static var executable: String? { InteropEnvironment.exampleJWTService }
+    static var required: Bool { InteropEnvironment.required }
 
     @Test("a valid JWT-SVID of an authorized caller gets 200; none, a bad one or the wrong audience 401; another caller 403",
           .enabled(if: executable != nil || required, "STEEPLE_EXAMPLE_JWT_SERVICE not set; scripts/test builds the example and sets it"))
@@ -34,7 +34,7 @@ struct ExampleJWTServiceTests {
             }
 
             let base = "http://127.0.0.1:\(port)"
-            let health = try await eventuallyHTTP { try Self.get(base + "/health") }
+            let health = try await retrying(for: .seconds(15), until: { $0.status == 200 }) { try Self.get(base + "/health") }
             #expect(health.status == 200, "example-jwt-service never answered: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
 
             let missing = try Self.get(base + "/hello")
@@ -43,7 +43,7 @@ struct ExampleJWTServiceTests {
 
             let token = try fetchToken(fixture, audience: "example-jwt-service")
             // The service's JWTSource may still be waiting for its first bundle: retry until it answers 200.
-            let hello = try await eventuallyHTTP { try Self.get(base + "/hello", token: token) }
+            let hello = try await retrying(for: .seconds(15), until: { $0.status == 200 }) { try Self.get(base + "/hello", token: token) }
             #expect(hello.status == 200, "\(hello.body)")
             #expect(hello.body == "hello, spiffe://example.org/caller\n")
 
@@ -79,15 +79,5 @@ struct ExampleJWTServiceTests {
         let run = try runTool("/usr/bin/curl", arguments)
         guard let split = run.output.lastIndex(of: "\n") else { return (0, run.output) }
         return (Int(run.output[run.output.index(after: split)...]) ?? 0, String(run.output[..<split]))
-    }
-
-    private func eventuallyHTTP(_ body: () throws -> (status: Int, body: String)) async throws -> (status: Int, body: String) {
-        let deadline = ContinuousClock.now + .seconds(15)
-        var last = try body()
-        while last.status != 200 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            last = try body()
-        }
-        return last
     }
 }
