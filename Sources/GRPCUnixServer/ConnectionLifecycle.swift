@@ -2,33 +2,57 @@ import NIOCore
 import NIOHTTP2
 
 /// Tracks one connection's open streams so that a graceful shutdown can send GOAWAY and close the connection
-/// once its last stream ends. nio-http2 calls the delegate methods on the connection's event loop; all state
+/// once its last stream ends, and closes connections that sit idle: one that opens no stream within
+/// `firstStreamTimeout` of being accepted (half-open, or a client that connected and went silent) and one that has
+/// had no stream for `idleTimeout`. nio-http2 calls the delegate methods on the connection's event loop; all state
 /// lives there.
 final class ConnectionLifecycle: NIOHTTP2StreamDelegate, Sendable {
     private struct State {
         var openStreams = 0
         var lastStreamID = HTTP2StreamID(0)
         var quiescing = false
+        var idleTimer: Scheduled<Void>?
     }
 
     let channel: any Channel
     private let state: NIOLoopBoundBox<State>
+    private let idleTimeout: TimeAmount
+    /// Called on the event loop when the connection is closed for being idle.
+    private let onIdleClose: @Sendable (_ neverOpenedAStream: Bool) -> Void
 
-    /// Must be created on the channel's event loop.
-    init(channel: any Channel) {
+    /// Must be created on the channel's event loop; starts the first-stream timer.
+    init(
+        channel: any Channel,
+        firstStreamTimeout: TimeAmount,
+        idleTimeout: TimeAmount,
+        onIdleClose: @escaping @Sendable (_ neverOpenedAStream: Bool) -> Void = { _ in }
+    ) {
         self.channel = channel
         self.state = NIOLoopBoundBox(State(), eventLoop: channel.eventLoop)
+        self.idleTimeout = idleTimeout
+        self.onIdleClose = onIdleClose
+        armIdleTimer(firstStreamTimeout, neverOpenedAStream: true)
+        channel.closeFuture.whenComplete { [state] _ in
+            state.value.idleTimer?.cancel()
+            state.value.idleTimer = nil
+        }
     }
 
     func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
         state.value.openStreams += 1
         if id > state.value.lastStreamID { state.value.lastStreamID = id }
+        state.value.idleTimer?.cancel()
+        state.value.idleTimer = nil
     }
 
     func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
         state.value.openStreams -= 1
-        if state.value.quiescing && state.value.openStreams == 0 {
-            self.channel.close(promise: nil)
+        if state.value.openStreams == 0 {
+            if state.value.quiescing {
+                self.channel.close(promise: nil)
+            } else {
+                armIdleTimer(idleTimeout, neverOpenedAStream: false)
+            }
         }
     }
 
@@ -36,14 +60,33 @@ final class ConnectionLifecycle: NIOHTTP2StreamDelegate, Sendable {
     /// elsewhere), then closes the connection when no stream is left.
     func beginQuiescing() {
         channel.eventLoop.execute {
-            guard !self.state.value.quiescing else { return }
-            self.state.value.quiescing = true
-            let goAway = HTTP2Frame(
-                streamID: .rootStream,
-                payload: .goAway(lastStreamID: self.state.value.lastStreamID, errorCode: .noError, opaqueData: nil))
-            self.channel.writeAndFlush(goAway, promise: nil)
-            if self.state.value.openStreams == 0 {
-                self.channel.close(promise: nil)
+            self.quiesceOnLoop()
+        }
+    }
+
+    private func quiesceOnLoop() {
+        guard !state.value.quiescing else { return }
+        state.value.quiescing = true
+        let goAway = HTTP2Frame(
+            streamID: .rootStream,
+            payload: .goAway(lastStreamID: state.value.lastStreamID, errorCode: .noError, opaqueData: nil))
+        channel.writeAndFlush(goAway, promise: nil)
+        if state.value.openStreams == 0 {
+            channel.close(promise: nil)
+        }
+    }
+
+    private func armIdleTimer(_ timeout: TimeAmount, neverOpenedAStream: Bool) {
+        state.value.idleTimer?.cancel()
+        state.value.idleTimer = channel.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+            state.value.idleTimer = nil
+            guard state.value.openStreams == 0, channel.isActive else { return }
+            onIdleClose(neverOpenedAStream)
+            if neverOpenedAStream {
+                // Nothing was negotiated that a GOAWAY could politely end.
+                channel.close(promise: nil)
+            } else {
+                quiesceOnLoop()
             }
         }
     }

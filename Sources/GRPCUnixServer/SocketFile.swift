@@ -21,6 +21,42 @@ enum SocketFile {
         guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw UnixServerTransportError(.socketDirectory, "\(directory) is not a directory")
         }
+        // A directory another user owns lets that user replace the socket under the agent's feet and impersonate
+        // it to every workload: refuse it (root's directories, such as /tmp, are fine).
+        let owner = UInt32(info.st_uid)
+        guard owner == geteuid() || owner == 0 else {
+            throw UnixServerTransportError(
+                .socketDirectoryOwner,
+                "the socket directory \(directory) belongs to uid \(owner), not to this process (uid \(geteuid())) or root: use a directory of your own, or chown it")
+        }
+    }
+
+    /// Whether a server accepts connections on `path` now (a live socket, not a stale file).
+    static func isServed(_ path: String) -> Bool {
+        guard var address = try? socketAddress(path) else { return false }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return connected == 0
+    }
+
+    private static func socketAddress(_ path: String) throws -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(path.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw UnixServerTransportError(.bind, "socket path too long (\(pathBytes.count) bytes): \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: pathBytes)
+            raw[pathBytes.count] = 0
+        }
+        return address
     }
 
     static func setMode(_ mode: UInt32, of socketPath: String) throws {
@@ -54,18 +90,15 @@ enum SocketFile {
             guard info.st_mode & S_IFMT == S_IFSOCK else {
                 throw UnixServerTransportError(.bind, "\(path) exists and is not a socket")
             }
+            // Replacing a live socket would silently take over another agent's workloads.
+            guard !isServed(path) else {
+                throw UnixServerTransportError(
+                    .socketInUse,
+                    "another process is serving \(path): stop it first, or give this one another socket_path")
+            }
             unlink(path)
         }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(path.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw UnixServerTransportError(.bind, "socket path too long (\(pathBytes.count) bytes): \(path)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: pathBytes)
-            raw[pathBytes.count] = 0
-        }
+        var address = try socketAddress(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw UnixServerTransportError(.bind, "socket(AF_UNIX): errno \(errno)") }
         let bound = withUnsafePointer(to: &address) {

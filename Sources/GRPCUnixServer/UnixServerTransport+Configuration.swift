@@ -23,6 +23,18 @@ extension UnixServerTransport {
         public var maxRequestMessageBytes: Int
         /// HTTP/2 flow-control window per stream (and, ×4, per connection). Default 1 MiB.
         public var streamWindowBytes: Int
+        /// Connections one uid may hold open at once; further ones are closed at accept (and logged, rate-limited).
+        /// Default 512: far above what a node's workloads need (one or two each), far below what would exhaust the
+        /// agent's file descriptors.
+        public var maxConnectionsPerUID: Int
+        /// Streams one uid may have open at once over all its connections; further ones are refused with
+        /// RST_STREAM. Default 4096.
+        public var maxStreamsPerUID: Int
+        /// How long a new connection may take to open its first stream (half-open or silent clients). Default 10 s.
+        public var firstStreamTimeout: Duration
+        /// How long a connection may have no open stream before it is closed with GOAWAY (clients reconnect on
+        /// their next call). Default 2 minutes.
+        public var idleTimeout: Duration
 
         public init(socketPath: String) {
             self.socketPath = socketPath
@@ -32,6 +44,10 @@ extension UnixServerTransport {
             self.resetStreamsWindow = .seconds(30)
             self.maxRequestMessageBytes = 4 * 1024 * 1024
             self.streamWindowBytes = 1024 * 1024
+            self.maxConnectionsPerUID = 512
+            self.maxStreamsPerUID = 4096
+            self.firstStreamTimeout = .seconds(10)
+            self.idleTimeout = .seconds(120)
         }
     }
 }

@@ -152,21 +152,55 @@ public struct UnixServerTransport: ServerTransport {
         let maxMessageBytes = configuration.maxRequestMessageBytes
         let descriptorsByPath = state.inner.withLock { $0.descriptorsByPath }
         let logger = self.logger
+        let limiter = PeerLimiter(maxConnectionsPerUID: configuration.maxConnectionsPerUID, maxStreamsPerUID: configuration.maxStreamsPerUID)
+        let refusals = RateLimitedLog()
+        let firstStreamTimeout = TimeAmount(configuration.firstStreamTimeout)
+        let idleTimeout = TimeAmount(configuration.idleTimeout)
 
         let socket = try SocketFile.makeListeningSocket(path: path, mode: configuration.socketMode, backlog: 256)
         do {
-            return try await ServerBootstrap(group: eventLoopGroup).bind(socket) { channel in
+            return try await ServerBootstrap(group: eventLoopGroup)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger, socketPath: path))
+                    }
+                }
+                .bind(socket) { channel in
                 PeerCredentialReader.read(from: channel).flatMapThrowing { peer in
-                    let lifecycle = ConnectionLifecycle(channel: channel)
+                    let uid = peer.credentials.uid
+                    guard limiter.acquireConnection(uid: uid) else {
+                        refusals.event { suppressed in
+                            logger.warning("connection refused: this uid holds too many connections", metadata: [
+                                "peer": "\(peer.credentials)", "limit": "\(limiter.maxConnectionsPerUID)", "suppressed_since_last": "\(suppressed)",
+                            ])
+                        }
+                        throw UnixServerTransportError(.tooManyConnections, "uid \(uid) holds \(limiter.maxConnectionsPerUID) connections already")
+                    }
+                    channel.closeFuture.whenComplete { _ in limiter.releaseConnection(uid: uid) }
                     var connectionLogger = logger
                     connectionLogger[metadataKey: "peer"] = "\(peer.credentials)"
                     let streamLogger = connectionLogger
+                    let idleLogger = connectionLogger
+                    let lifecycle = ConnectionLifecycle(channel: channel, firstStreamTimeout: firstStreamTimeout, idleTimeout: idleTimeout) { silent in
+                        idleLogger.debug(silent ? "connection closed: no stream opened in time" : "connection closed: idle")
+                    }
                     let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
                         mode: .server,
                         streamDelegate: lifecycle,
                         configuration: http2
-                    ) { stream in
-                        stream.eventLoop.makeCompletedFuture {
+                    ) { (stream: any Channel) -> EventLoopFuture<AcceptedStream> in
+                        guard limiter.acquireStream(uid: uid) else {
+                            refusals.event { suppressed in
+                                streamLogger.warning("stream refused: this uid has too many open streams", metadata: [
+                                    "limit": "\(limiter.maxStreamsPerUID)", "suppressed_since_last": "\(suppressed)",
+                                ])
+                            }
+                            return stream.close().flatMapThrowing { () throws -> AcceptedStream in
+                                throw UnixServerTransportError(.tooManyStreams, "uid \(uid) has \(limiter.maxStreamsPerUID) streams open already")
+                            }
+                        }
+                        stream.closeFuture.whenComplete { _ in limiter.releaseStream(uid: uid) }
+                        return stream.eventLoop.makeCompletedFuture { () throws -> AcceptedStream in
                             let descriptor = stream.eventLoop.makePromise(of: MethodDescriptor.self)
                             try stream.pipeline.syncOperations.addHandler(
                                 ServerStreamCodec(
@@ -182,7 +216,11 @@ public struct UnixServerTransport: ServerTransport {
                     connectionLogger.debug("connection accepted")
                     return AcceptedConnection(channel: channel, peer: peer, lifecycle: lifecycle, multiplexer: multiplexer)
                 }.flatMapError { error in
-                    logger.warning("connection refused", metadata: ["error": "\(error)"])
+                    if (error as? UnixServerTransportError)?.code != .tooManyConnections {
+                        refusals.event { suppressed in
+                            logger.warning("connection refused", metadata: ["error": "\(error)", "suppressed_since_last": "\(suppressed)"])
+                        }
+                    }
                     return channel.close().flatMapThrowing { throw error }
                 }
             }

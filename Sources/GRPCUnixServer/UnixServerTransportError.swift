@@ -17,6 +17,14 @@ public struct UnixServerTransportError: Error, Sendable, Hashable, CustomStringC
         public static let alreadyListening = Code(rawValue: "unix-server.already-listening")
         /// The peer's credentials could not be read; the connection is refused.
         public static let peerCredentials = Code(rawValue: "unix-server.peer-credentials")
+        /// The peer's uid holds ``UnixServerTransport/Configuration/maxConnectionsPerUID`` connections already.
+        public static let tooManyConnections = Code(rawValue: "unix-server.too-many-connections")
+        /// The peer's uid has ``UnixServerTransport/Configuration/maxStreamsPerUID`` streams open already.
+        public static let tooManyStreams = Code(rawValue: "unix-server.too-many-streams")
+        /// The socket's directory belongs to another (non-root) user.
+        public static let socketDirectoryOwner = Code(rawValue: "unix-server.socket-directory-owner")
+        /// Another live server answers on the socket already.
+        public static let socketInUse = Code(rawValue: "unix-server.socket-in-use")
     }
 
     public var code: Code

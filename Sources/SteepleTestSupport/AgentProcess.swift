@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A real `steeple-agent` process for end-to-end tests, with its data and Workload API socket in a temporary folder.
 package final class AgentProcess: @unchecked Sendable {
@@ -28,11 +28,33 @@ package final class AgentProcess: @unchecked Sendable {
 
     package var configPath: String { directory + "/agent.conf" }
 
+    /// A command the agent is started through, such as `["/usr/bin/prlimit", "--nofile=96:96"]` (it must exec the
+    /// agent, so that ``pid`` is the agent's).
+    package var launcher: [String] = []
+
     /// Starts the agent (with a join token the first time) and waits until its Workload API answers.
     package func start(joinToken: String?) async throws {
+        let process = try launch(joinToken: joinToken)
+        for _ in 0..<300 {
+            if FileManager.default.fileExists(atPath: socketPath), try cli(["healthcheck"]).status == 0 { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw CLIFailure(message: "agent did not become healthy; log:\n" + logText)
+    }
+
+    /// Starts the agent without waiting for it to become healthy.
+    @discardableResult
+    package func launch(joinToken: String?) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try builtExecutable("steeple-agent"))
-        process.arguments = ["run", "-config", configPath] + (joinToken.map { ["-joinToken", $0] } ?? [])
+        let arguments = ["run", "-config", configPath] + (joinToken.map { ["-joinToken", $0] } ?? [])
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(launcher.dropFirst()) + [try builtExecutable("steeple-agent")] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: try builtExecutable("steeple-agent"))
+            process.arguments = arguments
+        }
         if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         handle.seekToEndOfFile()
@@ -40,12 +62,7 @@ package final class AgentProcess: @unchecked Sendable {
         process.standardError = handle
         try process.run()
         self.process = process
-        for _ in 0..<300 {
-            if FileManager.default.fileExists(atPath: socketPath), try cli(["healthcheck"]).status == 0 { return }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw CLIFailure(message: "agent did not become healthy; log:\n" + logText)
+        return process
     }
 
     package var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }

@@ -16,6 +16,9 @@ import Foundation
 /// `scale` simulates N agents (default 1,000) syncing M entries (default 100,000, the first `--entries` value) spread
 /// over G node aliases (default 100); `coldstart` times server starts over datastores of each `--entries` size
 /// (default 100,000 and 1,000,000).
+///
+/// `soak` (not part of `all`: 30 minutes) holds `--streams N` (1,000) Workload API streams against a real agent for
+/// `--minutes M` (30) with a 60 s X509-SVID TTL, counting errors and expired SVIDs and sampling RSS.
 @main
 struct SteepleBench {
     static func main() async throws {
@@ -26,6 +29,7 @@ struct SteepleBench {
         var scaleOptions = ScaleBenchmark.Options()
         var entryCounts: [Int]?
         var keptDataDirectory: String?
+        var soakOptions = SoakBenchmark.Options()
         func number(_ name: String) -> Int {
             guard let text = arguments.popFirst(), let value = Int(text.replacingOccurrences(of: "_", with: "")), value > 0 else {
                 print("\(name) expects a positive number")
@@ -37,7 +41,14 @@ struct SteepleBench {
             switch argument {
             case "--quick": scale = 0.01
             case "--markdown": markdownPath = arguments.popFirst()
-            case "core", "transport", "issuance", "workload", "propagation", "footprint", "scale", "coldstart": groups.insert(argument)
+            case "core", "transport", "issuance", "workload", "propagation", "footprint", "scale", "coldstart", "soak": groups.insert(argument)
+            case "--minutes":
+                guard let text = arguments.popFirst(), let minutes = Double(text), minutes > 0 else {
+                    print("--minutes expects a positive number")
+                    exit(2)
+                }
+                soakOptions.minutes = minutes
+            case "--streams": soakOptions.streams = number(argument)
             case "all": groups.formUnion(["core", "transport", "issuance", "workload", "propagation", "footprint", "scale", "coldstart"])
             case "--agents": scaleOptions.agents = number(argument)
             case "--groups": scaleOptions.groups = number(argument)
@@ -50,7 +61,7 @@ struct SteepleBench {
                 }
                 entryCounts = counts.compactMap { $0 }
             default:
-                print("unknown argument \(argument): expected core, transport, issuance, workload, propagation, footprint, all, scale, coldstart, --quick, --markdown FILE, --agents N, --entries M[,M…], --groups G or --keep-data DIR")
+                print("unknown argument \(argument): expected core, transport, issuance, workload, propagation, footprint, all, scale, coldstart, soak, --quick, --minutes M, --streams N, --markdown FILE, --agents N, --entries M[,M…], --groups G or --keep-data DIR")
                 exit(2)
             }
         }
@@ -88,6 +99,14 @@ struct SteepleBench {
             try await ColdStartBenchmark.run(entryCounts: counts, groups: scaleOptions.groups, keepDataIn: keptDataDirectory, report: report)
             let lines = BenchOutput.endCapture()
             report.addRaw("## Cold start\n\n" + ColdStartBenchmark.description + "\n\n" + lines.map { "- " + $0 }.joined(separator: "\n") + "\n")
+        }
+        if groups.contains("soak") {
+            if scale < 1 {
+                soakOptions.streams = min(soakOptions.streams, 20)
+                soakOptions.minutes = min(soakOptions.minutes, 0.25)
+                soakOptions.ttlSeconds = 6
+            }
+            try await SoakBenchmark.run(soakOptions, report: report)
         }
         if let markdownPath {
             try (report.text + "\n").write(toFile: markdownPath, atomically: true, encoding: .utf8)

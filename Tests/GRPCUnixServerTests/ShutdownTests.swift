@@ -130,6 +130,51 @@ struct ShutdownTests {
         }
     }
 
+    @Test("a second server refuses a socket a live server answers on, and the first keeps serving")
+    func liveSocketRefused() async throws {
+        let path = makeSocketPath()
+        let first = UnixServerTransport(configuration: .init(socketPath: path))
+        let firstServer = GRPCServer(transport: first, services: [EchoService(recorder: Recorder())])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await firstServer.serve() }
+            try await first.waitUntilListening()
+            let second = UnixServerTransport(configuration: .init(socketPath: path))
+            let secondServer = GRPCServer(transport: second, services: [EchoService(recorder: Recorder())])
+            await #expect {
+                try await secondServer.serve()
+            } throws: { error in
+                let transportError = (error as? UnixServerTransportError) ?? ((error as? RPCError)?.cause as? UnixServerTransportError)
+                return transportError?.code == .socketInUse
+            }
+            try await withGRPCClient(
+                transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
+            ) { client in
+                let echoed = try await client.echo([5]).message
+                #expect(echoed == [5])
+            }
+            firstServer.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+
+    /// Only root can make a directory that belongs to someone else (the test command runs as root).
+    @Test("a socket directory owned by another non-root user is refused", .enabled(if: geteuid() == 0))
+    func foreignDirectory() async throws {
+        let path = makeSocketPath()
+        try SocketDirectory.create(for: path)
+        let directory = String(path[..<path.lastIndex(of: "/")!])
+        #expect(chown(directory, 65534, 65534) == 0)
+        let transport = UnixServerTransport(configuration: .init(socketPath: path))
+        let server = GRPCServer(transport: transport, services: [EchoService(recorder: Recorder())])
+        await #expect {
+            try await server.serve()
+        } throws: { error in
+            let transportError = (error as? UnixServerTransportError) ?? ((error as? RPCError)?.cause as? UnixServerTransportError)
+            return transportError?.code == .socketDirectoryOwner && transportError?.message.contains("uid 65534") == true
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test("a server that stops leaves alone a socket file a newer server bound at the same path")
     func takeover() async throws {
         let path = makeSocketPath()
@@ -140,6 +185,9 @@ struct ShutdownTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await oldServer.serve() }
             try await old.waitUntilListening()
+            // The old server's file was removed behind its back (by an operator, or a cleaner of /tmp), so the new
+            // one may bind the path: a live socket file is never replaced.
+            unlink(path)
             group.addTask { try await newServer.serve() }
             try await new.waitUntilListening()
             #expect(FileManager.default.fileExists(atPath: path))

@@ -65,3 +65,18 @@ extension GRPCClient {
         }
     }
 }
+
+extension GRPCClient {
+    /// Calls `test.Echo/Hold` and keeps the stream open (reading it) until the calling task is cancelled.
+    func fetchFirstThenHold(_ message: [UInt8]) async throws {
+        try await serverStreaming(
+            request: ClientRequest(message: message),
+            descriptor: EchoService.hold,
+            serializer: BytesCoder(),
+            deserializer: BytesCoder(),
+            options: .defaults
+        ) { response in
+            for try await _ in response.messages {}
+        }
+    }
+}

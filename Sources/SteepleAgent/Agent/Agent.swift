@@ -21,6 +21,7 @@ public struct Agent: Sendable {
     }
 
     public func run() async throws {
+        let openFiles = FileDescriptorLimit.raiseToHardLimit()
         let trustDomain = configuration.trustDomain
         let state = AgentStateStore(directory: configuration.dataDirectory, trustDomain: trustDomain, persistKey: configuration.keyManager == .disk)
         do {
@@ -50,6 +51,7 @@ public struct Agent: Sendable {
         if let savedBundle { cache.setBundles(savedBundle, federated: nil) }
         let holder = AgentIdentityHolder(identity)
         let session = ServerSession()
+        let health = AgentHealth(identity: holder, changes: cache.changes)
         let reattest: (@Sendable () async throws -> AgentIdentity)?
         if case .x509pop = configuration.nodeAttestor {
             reattest = { [cache, state] in
@@ -64,16 +66,16 @@ public struct Agent: Sendable {
             reattest = nil
         }
         let link = ServerLink(
-            connection: connection, holder: holder, cache: cache, session: session,
+            connection: connection, holder: holder, cache: cache, session: session, health: health, state: state,
             sync: EntrySync(cache: cache, state: state, logger: logger),
             renewer: AgentSVIDRenewer(holder: holder, state: state, trustDomain: trustDomain, logger: logger),
             bootstrapTrust: bootstrapTrust, reattest: reattest, logger: logger)
-        let rotator = SVIDRotator(cache: cache, session: session, logger: logger)
+        let rotator = SVIDRotator(cache: cache, session: session, health: health, logger: logger)
         let workload = WorkloadAPIService(
-            cache: cache, jwtCache: JWTSVIDCache(), session: session,
+            cache: cache, jwtCache: JWTSVIDCache(), session: session, health: health,
             attestor: UnixWorkloadAttestor(discoverWorkloadPath: configuration.discoverWorkloadPath, workloadSizeLimit: configuration.workloadSizeLimit),
             caller: WorkloadEndpoint.caller(of:), logger: logger)
-        let endpoint = WorkloadEndpoint(socketPath: configuration.socketPath, service: workload, logger: logger)
+        let endpoint = WorkloadEndpoint(socketPath: configuration.socketPath, service: workload, health: health, logger: logger)
 
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -92,6 +94,7 @@ public struct Agent: Sendable {
             "server": "\(configuration.serverAddress):\(configuration.serverPort)",
             "socket_path": "\(configuration.socketPath)",
             "data_dir": "\(configuration.dataDirectory)",
+            "open_files_limit": "\(openFiles.map(String.init) ?? "unknown")",
         ])
         try await group.run()
         logger.info("agent stopped")

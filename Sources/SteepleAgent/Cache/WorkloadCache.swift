@@ -16,6 +16,9 @@ final class WorkloadCache: Sendable {
         /// Entry IDs per selector, to find a caller's candidates without scanning every entry.
         var entriesBySelector: [String: Set<String>] = [:]
         var svids: [String: IssuedX509SVID] = [:]
+        /// Entries whose X509-SVID the server refused (deleted meanwhile, not authorized, a record it cannot use): left
+        /// out of responses instead of holding every caller's stream back, and retried by the rotator after `until`.
+        var refused: [String: IssuanceRefusal] = [:]
         var bundle: SPIFFEBundle?
         /// The bundle's X.509 authorities as concatenated DER, made once per bundle: every X509-SVID of every
         /// response carries it.
@@ -53,6 +56,7 @@ final class WorkloadCache: Sendable {
             state.entriesBySelector = [:]
             for entry in entries { Self.insert(entry, into: &state) }
             state.svids = state.svids.filter { state.entries[$0.key] != nil }
+            state.refused = [:]
             state.synced = true
             state.version += 1
         }
@@ -66,8 +70,10 @@ final class WorkloadCache: Sendable {
             for id in deleted {
                 Self.remove(id, from: &state)
                 state.svids[id] = nil
+                state.refused[id] = nil
             }
             for entry in upserted {
+                state.refused[entry.id] = nil
                 Self.remove(entry.id, from: &state)
                 Self.insert(entry, into: &state)
             }
@@ -100,9 +106,36 @@ final class WorkloadCache: Sendable {
         state.withLock { state in
             for svid in issued where state.entries[svid.entryID]?.x509Shape == svid.shape {
                 state.svids[svid.entryID] = svid
+                state.refused[svid.entryID] = nil
             }
             state.version += 1
         }
+        changes.notify()
+    }
+
+    /// Records the server's refusals (entry ID → reason), until `until`.
+    func refuse(_ reasons: [String: String], until: Date) {
+        guard !reasons.isEmpty else { return }
+        state.withLock { state in
+            for (id, reason) in reasons where state.entries[id] != nil {
+                state.refused[id] = IssuanceRefusal(reason: reason, until: until)
+            }
+            state.version += 1
+        }
+        changes.notify()
+    }
+
+    /// Drops everything issued and known: the agent was banned or evicted and must not serve any of it.
+    func revokeAll() {
+        state.withLock { state in
+            state.entries = [:]
+            state.entriesBySelector = [:]
+            state.svids = [:]
+            state.refused = [:]
+            state.synced = false
+            state.version += 1
+        }
+        entryChanges.notify()
         changes.notify()
     }
 

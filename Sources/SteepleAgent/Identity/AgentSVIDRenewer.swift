@@ -19,8 +19,7 @@ struct AgentSVIDRenewer: Sendable {
 
     func renewWhenDue(client: ServerConnection.Client) async throws {
         let identity = holder.current
-        let wait = identity.renewAt.timeIntervalSinceNow
-        if wait > 0 { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+        while identity.renewAt > Date() { try await Task.sleep(for: Delay.until(identity.renewAt)) }
         let key = CSRBuilder.newKey()
         var request = Steeple_Server_V1_RenewAgentRequest()
         request.csr = Data(try CSRBuilder.csr(for: key))

@@ -6,6 +6,12 @@ import Synchronization
 final class ServerSession: Sendable {
     private let current = Mutex<ServerConnection.Client?>(nil)
     private let changed = ChangeBroadcaster()
+    /// Wakes the server link to drop its connection and make a new one (the issuance watchdog's remedy).
+    let reconnectRequests = ChangeBroadcaster()
+
+    func requestReconnect() {
+        reconnectRequests.notify()
+    }
 
     func set(_ client: ServerConnection.Client?) {
         current.withLock { $0 = client }

@@ -17,59 +17,88 @@ import Foundation
 struct SVIDRotator: Sendable {
     let cache: WorkloadCache
     let session: ServerSession
+    let health: AgentHealth
     let logger: Logger
     /// CSRs per `BatchSignX509SVID` call.
     var batchSize = 500
+    /// How long one `BatchSignX509SVID` call may take before it is abandoned (a hung connection must not hold
+    /// issuance forever).
+    var callTimeout = Duration.seconds(30)
+    /// How long entries may wait for an SVID the agent cannot get before the watchdog trips.
+    var watchdogBound = Duration.seconds(30)
+    /// When an entry the server refused is asked for again (a change of the entry asks at once).
+    var refusalRetry: TimeInterval = 30
 
     func run() async {
         let wakeups = cache.entryChanges.subscribe()
         defer { cache.entryChanges.unsubscribe(wakeups) }
         var backoff = Duration.milliseconds(250)
-        // Entries the server refused, left alone until then.
-        var refusedUntil: [String: Date] = [:]
         while !Task.isCancelled {
             let now = Date()
-            refusedUntil = refusedUntil.filter { $0.value > now }
-            var (stale, next) = plan(now: now)
-            stale.removeAll { refusedUntil[$0.id] != nil }
-            if let retry = refusedUntil.values.min() { next = min(next ?? retry, retry) }
+            let (stale, missing, next) = plan(now: now)
             if !stale.isEmpty {
                 do {
-                    let client = try await session.waitForClient(timeout: .seconds(30))
-                    for id in try await issue(stale, client: client) { refusedUntil[id] = Date() + 30 }
+                    let client = try await session.waitForClient(timeout: .seconds(10))
+                    let refused = try await issue(stale, client: client)
+                    cache.refuse(refused, until: Date() + refusalRetry)
+                    health.issuanceSucceeded()
                     backoff = .milliseconds(250)
                     continue
                 } catch {
                     if Task.isCancelled { return }
+                    health.issuanceFailed("\(error)", at: now)
+                    watch(missing: missing, error: error, now: Date())
                     logger.warning("could not issue X509-SVIDs; retrying", metadata: ["entries": "\(stale.count)", "error": "\(error)", "retry_in": "\(backoff)"])
                     await wakeups.wait(timeout: backoff)
-                    backoff = min(backoff * 2, .seconds(30))
+                    backoff = min(backoff * 2, .seconds(5))
                     continue
                 }
             }
-            let wait = next.map { Duration.milliseconds(max(0, Int64($0.timeIntervalSinceNow * 1000)) + 1) }
+            health.issuanceSucceeded()
+            let wait = next.map { Delay.until($0) }
             await wakeups.wait(timeout: wait)
         }
     }
 
-    /// Entries whose SVID is missing, outdated, due or issued by an authority no longer in the bundle; and when the
-    /// next SVID falls due.
-    func plan(now: Date) -> (stale: [AgentEntry], next: Date?) {
+    /// The watchdog: when entries that have no valid X509-SVID have waited for one longer than ``watchdogBound``,
+    /// say so loudly, report unhealthy and ask for a fresh connection to the server (a hung one cannot heal itself).
+    private func watch(missing: Int, error: any Error, now: Date) {
+        guard missing > 0, let since = health.issuanceFailingSince, now.timeIntervalSince(since) >= TimeInterval(watchdogBound.components.seconds) else { return }
+        let firstTrip = !health.isIssuanceStuck
+        health.issuanceStuck()
+        if firstTrip {
+            logger.error("X509-SVID issuance is stuck: workloads are waiting for SVIDs the agent cannot get; reconnecting to the server", metadata: [
+                "entries_without_svid": "\(missing)", "failing_since": "\(AgentHealth.format(since))", "error": "\(error)",
+            ])
+        }
+        session.requestReconnect()
+    }
+
+    /// Entries whose SVID is missing, expired, outdated, due or issued by an authority no longer in the bundle (less
+    /// those the server refused until later); how many of them have no valid SVID at all; and when the next SVID or
+    /// refusal falls due.
+    func plan(now: Date) -> (stale: [AgentEntry], missing: Int, next: Date?) {
         cache.read { state in
-            guard state.synced, let bundle = state.bundle else { return ([], nil) }
+            guard state.synced, let bundle = state.bundle else { return ([], 0, nil) }
             var stale: [AgentEntry] = []
+            var missing = 0
             var next: Date?
             for entry in state.entries.values {
+                if let refusal = state.refused[entry.id], refusal.until > now {
+                    next = min(next ?? refusal.until, refusal.until)
+                    continue
+                }
                 guard let issued = state.svids[entry.id], issued.shape == entry.x509Shape, issued.rotateAt > now,
                     Self.issuerIsPublished(issued.svid, in: bundle),
                     Self.issuedByActiveAuthority(issued.svid, active: state.activeX509KeyID)
                 else {
                     stale.append(entry)
+                    if (state.svids[entry.id]?.svid.leaf.notValidAfter ?? now) <= now { missing += 1 }
                     continue
                 }
                 next = min(next ?? issued.rotateAt, issued.rotateAt)
             }
-            return (stale.sorted(by: AgentEntry.responseOrder), next)
+            return (stale.sorted(by: AgentEntry.responseOrder), missing, next)
         }
     }
 
@@ -85,9 +114,9 @@ struct SVIDRotator: Sendable {
         return bundle.x509Authorities.contains { $0.subject == top.issuer && $0.publicKey.isValidSignature(top.signature, for: top) }
     }
 
-    /// Issues SVIDs for `entries`; returns the IDs the server refused.
-    private func issue(_ entries: [AgentEntry], client: ServerConnection.Client) async throws -> [String] {
-        var refused: [String] = []
+    /// Issues SVIDs for `entries`; returns the IDs the server refused, with its reasons.
+    private func issue(_ entries: [AgentEntry], client: ServerConnection.Client) async throws -> [String: String] {
+        var refused: [String: String] = [:]
         var start = 0
         while start < entries.count {
             let batch = Array(entries[start..<min(start + batchSize, entries.count)])
@@ -102,7 +131,9 @@ struct SVIDRotator: Sendable {
                 params.csr = Data(try CSRBuilder.csr(for: key))
                 request.params.append(params)
             }
-            let response = try await client.batchSignX509SVID(request: ClientRequest(message: request))
+            var options = CallOptions.defaults
+            options.timeout = callTimeout
+            let response = try await client.batchSignX509SVID(request: ClientRequest(message: request), options: options)
             let receivedAt = Date()
             let byID = Dictionary(batch.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
             var issued: [IssuedX509SVID] = []
@@ -113,7 +144,7 @@ struct SVIDRotator: Sendable {
                 answered.insert(entry.id)
                 if result.hasStatus, result.status.code != 0 {
                     failures.append("\(result.entryID): \(result.status.message)")
-                    refused.append(entry.id)
+                    refused[entry.id] = result.status.message
                     continue
                 }
                 do {
@@ -121,7 +152,7 @@ struct SVIDRotator: Sendable {
                     let svid = try X509SVID(certificates: chain, privateKey: key, hint: entry.hint)
                     guard svid.id == entry.spiffeID else {
                         failures.append("\(entry.id): the server issued \(svid.id), expected \(entry.spiffeID)")
-                        refused.append(entry.id)
+                        refused[entry.id] = "the server issued \(svid.id), expected \(entry.spiffeID)"
                         continue
                     }
                     let leaf = svid.leaf
@@ -129,10 +160,10 @@ struct SVIDRotator: Sendable {
                                                  rotateAt: IssuedX509SVID.rotationTime(notBefore: max(leaf.notValidBefore, receivedAt), notAfter: leaf.notValidAfter)))
                 } catch {
                     failures.append("\(entry.id): \(error)")
-                    refused.append(entry.id)
+                    refused[entry.id] = "the server's X509-SVID is unusable: \(error)"
                 }
             }
-            refused += batch.map(\.id).filter { !answered.contains($0) }
+            for entry in batch where !answered.contains(entry.id) { refused[entry.id] = "the server did not answer for this entry" }
             cache.store(issued)
             let cached = cache.read { $0.svids.count }
             logger.info("X509-SVIDs issued", metadata: ["count": "\(issued.count)", "cached": "\(cached)"])

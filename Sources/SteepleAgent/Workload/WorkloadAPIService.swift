@@ -4,6 +4,7 @@ import SPIFFE
 import SPIFFEWorkloadAPIProto
 import SteepleServerAPIProto
 import SwiftProtobuf
+import X509
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -18,6 +19,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
     let cache: WorkloadCache
     let jwtCache: JWTSVIDCache
     let session: ServerSession
+    let health: AgentHealth
     let attestor: UnixWorkloadAttestor
     /// The caller of a call, from the transport.
     let caller: @Sendable (ServerContext) -> WorkloadCaller?
@@ -27,34 +29,56 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
 
     func fetchX509SVID(request _: X509SVIDRequest, response: RPCWriter<X509SVIDResponse>, context: ServerContext) async throws {
         let selectors = try attest(context)
-        try await stream(to: response) { () throws(RPCError) -> X509SVIDResponse? in
-            try x509SVIDResponse(for: selectors)
+        try await stream(to: response) { () throws(RPCError) -> (X509SVIDResponse?, Date?) in
+            try x509SVIDResponse(for: selectors, now: Date())
         }
     }
 
     func fetchX509Bundles(request _: X509BundlesRequest, response: RPCWriter<X509BundlesResponse>, context: ServerContext) async throws {
         let selectors = try attest(context)
-        try await stream(to: response) { () throws(RPCError) -> X509BundlesResponse? in
-            guard let (own, federated) = try bundles(for: selectors) else { return nil }
+        try await stream(to: response) { () throws(RPCError) -> (X509BundlesResponse?, Date?) in
+            guard let (own, federated) = try bundles(for: selectors) else { return (nil, nil) }
             var message = X509BundlesResponse()
             message.bundles[own.trustDomain.idString] = Data(own.x509Bundle.derRepresentation)
             for bundle in federated { message.bundles[bundle.trustDomain.idString] = Data(bundle.x509Bundle.derRepresentation) }
-            return message
+            return (message, nil)
         }
     }
 
-    func x509SVIDResponse(for selectors: Set<String>) throws(RPCError) -> X509SVIDResponse? {
+    /// The caller's X509-SVIDs, and when to look again (the earliest expiry among them); nil while SVIDs the agent
+    /// expects to get are missing. Never an expired SVID: one past its notAfter counts as missing, and when the agent
+    /// cannot get a missing one (server unreachable, disowned, issuance stuck) the call fails with `Unavailable`
+    /// naming why, instead of waiting for the caller's deadline. Entries the server refused are left out, so one bad
+    /// entry does not hold back the caller's other identities.
+    func x509SVIDResponse(for selectors: Set<String>, now: Date) throws(RPCError) -> (X509SVIDResponse?, Date?) {
+        try refuseIfDisowned(now: now)
         let entries = cache.matchingEntries(for: selectors)
-        return try cache.read { state throws(RPCError) -> X509SVIDResponse? in
-            guard state.synced, state.bundle != nil else { return nil }
+        let cannotIssue = health.cannotIssueReason(now: now)
+        return try cache.read { state throws(RPCError) -> (X509SVIDResponse?, Date?) in
+            guard state.synced, state.bundle != nil else {
+                if let cannotIssue { throw Self.unavailable("the agent has no entries yet", cannotIssue) }
+                return (nil, nil)
+            }
             guard !entries.isEmpty else { throw RPCError(code: .permissionDenied, message: "no identity issued") }
             var message = X509SVIDResponse()
             var hints = Set<String>()
             var federatesWith = Set<TrustDomain>()
+            var recheckAt: Date?
+            var refusals: [String] = []
             let ownBundle = state.bundleX509DER
             for entry in entries {
-                // Wait until every matching entry has its SVID, so the first message is complete (as SPIRE).
-                guard let issued = state.svids[entry.id] else { return nil }
+                guard let issued = state.svids[entry.id], issued.svid.leaf.notValidAfter > now else {
+                    if let refusal = state.refused[entry.id] {
+                        refusals.append("\(entry.spiffeID): \(refusal.reason)")
+                        continue
+                    }
+                    // Wait until every matching entry has its SVID, so the first message is complete (as SPIRE),
+                    // unless it cannot come.
+                    if let cannotIssue { throw Self.unavailable("no valid X509-SVID for \(entry.spiffeID)", cannotIssue) }
+                    return (nil, nil)
+                }
+                let expiry = issued.svid.leaf.notValidAfter
+                recheckAt = min(recheckAt ?? expiry, expiry)
                 if !entry.hint.isEmpty, !hints.insert(entry.hint).inserted { continue }
                 var svid = X509SVID()
                 svid.spiffeID = entry.spiffeID.string
@@ -65,12 +89,27 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
                 message.svids.append(svid)
                 federatesWith.formUnion(entry.federatesWith)
             }
+            guard !message.svids.isEmpty else {
+                throw RPCError(code: .unavailable, message: "the server refused to issue this workload's X509-SVIDs: \(refusals.joined(separator: "; "))")
+            }
             for trustDomain in federatesWith {
                 if let federated = state.federatedBundles[trustDomain] {
                     message.federatedBundles[trustDomain.idString] = Data(federated.x509Bundle.derRepresentation)
                 }
             }
-            return message
+            return (message, recheckAt)
+        }
+    }
+
+    static func unavailable(_ what: String, _ why: String) -> RPCError {
+        RPCError(code: .unavailable, message: "\(what): \(why)")
+    }
+
+    /// `Unavailable` for every call once the agent is disowned (banned, or evicted without a way back): nothing it
+    /// held may be served.
+    private func refuseIfDisowned(now _: Date) throws(RPCError) {
+        if let disowned = health.disowned {
+            throw RPCError(code: .unavailable, message: disowned.reason)
         }
     }
 
@@ -78,12 +117,12 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
 
     func fetchJWTBundles(request _: JWTBundlesRequest, response: RPCWriter<JWTBundlesResponse>, context: ServerContext) async throws {
         let selectors = try attest(context)
-        try await stream(to: response) { () throws(RPCError) -> JWTBundlesResponse? in
-            guard let (own, federated) = try bundles(for: selectors) else { return nil }
+        try await stream(to: response) { () throws(RPCError) -> (JWTBundlesResponse?, Date?) in
+            guard let (own, federated) = try bundles(for: selectors) else { return (nil, nil) }
             var message = JWTBundlesResponse()
             message.bundles[own.trustDomain.idString] = Data(own.jwtBundle.jwksJSON)
             for bundle in federated { message.bundles[bundle.trustDomain.idString] = Data(bundle.jwtBundle.jwksJSON) }
-            return message
+            return (message, nil)
         }
     }
 
@@ -100,6 +139,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
             }
         }
         let selectors = try attest(context)
+        try refuseIfDisowned(now: Date())
         var entries = cache.matchingEntries(for: selectors)
         if let requested { entries = entries.filter { $0.spiffeID == requested } }
         guard !entries.isEmpty else { throw RPCError(code: .permissionDenied, message: "no identity issued") }
@@ -119,13 +159,18 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
     private func jwtToken(for entry: AgentEntry, audience: [String]) async throws -> String {
         let key = JWTSVIDCache.key(for: entry, audience: audience)
         if let token = jwtCache.token(for: key, now: Date()) { return token }
+        if let reason = health.cannotIssueReason(now: Date()) {
+            throw Self.unavailable("could not fetch JWT-SVID", reason)
+        }
         do {
             let client = try await session.waitForClient(timeout: .seconds(5))
             var request = Steeple_Server_V1_SignJWTSVIDRequest()
             request.entryID = entry.id
             request.audience = audience
             let issuedAt = Date()
-            let response = try await client.signJWTSVID(request: ClientRequest(message: request))
+            var options = CallOptions.defaults
+            options.timeout = .seconds(10)
+            let response = try await client.signJWTSVID(request: ClientRequest(message: request), options: options)
             jwtCache.store(response.token, issuedAt: issuedAt, expiresAt: Date(timeIntervalSince1970: TimeInterval(response.expiresAt)), for: key)
             return response.token
         } catch {
@@ -137,6 +182,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
         guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
         guard !request.svid.isEmpty else { throw RPCError(code: .invalidArgument, message: "svid must be specified") }
         _ = try attest(context)
+        try refuseIfDisowned(now: Date())
         let bundles = cache.read { state in
             JWTBundleSet(([state.bundle].compactMap { $0 } + Array(state.federatedBundles.values)).map(\.jwtBundle))
         }
@@ -187,11 +233,18 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
         }
     }
 
-    /// The own bundle and the federated bundles the caller's entries federate with; nil until synced.
+    /// The own bundle and the federated bundles the caller's entries federate with; nil until synced (or
+    /// `Unavailable` when the agent cannot sync).
     private func bundles(for selectors: Set<String>) throws(RPCError) -> (SPIFFEBundle, [SPIFFEBundle])? {
+        let now = Date()
+        try refuseIfDisowned(now: now)
         let entries = cache.matchingEntries(for: selectors)
+        let cannotSync = health.cannotIssueReason(now: now)
         return try cache.read { state throws(RPCError) -> (SPIFFEBundle, [SPIFFEBundle])? in
-            guard state.synced, let bundle = state.bundle else { return nil }
+            guard state.synced, let bundle = state.bundle else {
+                if let cannotSync { throw Self.unavailable("the agent has no entries yet", cannotSync) }
+                return nil
+            }
             guard !entries.isEmpty else { throw RPCError(code: .permissionDenied, message: "no identity issued") }
             let wanted = Set(entries.flatMap(\.federatesWith))
             return (bundle, wanted.sorted().compactMap { state.federatedBundles[$0] })
@@ -199,21 +252,23 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
     }
 
     /// Sends `current()` now (or as soon as it is non-nil) and again whenever it changes, until the caller cancels.
-    /// A thrown error (no identity any more) ends the stream with that status.
+    /// `current()` also says when to look again even if nothing changes (an SVID's expiry). A thrown error (no
+    /// identity any more, or none the agent can serve) ends the stream with that status.
     private func stream<Message: SwiftProtobuf.Message & Equatable>(
         to response: RPCWriter<Message>,
-        _ current: @escaping @Sendable () throws(RPCError) -> Message?
+        _ current: @escaping @Sendable () throws(RPCError) -> (Message?, Date?)
     ) async throws {
         let signal = cache.changes.subscribe()
         defer { cache.changes.unsubscribe(signal) }
         try await withRPCCancellationHandler {
             var last: Message?
             while !signal.isClosed {
-                if let message = try current(), message != last {
+                let (message, recheckAt) = try current()
+                if let message, message != last {
                     try await response.write(message)
                     last = message
                 }
-                guard await signal.wait() else { return }
+                guard await signal.wait(timeout: recheckAt.map { Delay.until($0) }) else { return }
             }
         } onCancelRPC: {
             signal.close()

@@ -7,6 +7,7 @@ import Logging
 struct WorkloadEndpoint: Sendable {
     let socketPath: String
     let service: WorkloadAPIService
+    let health: AgentHealth
     let logger: Logger
 
     /// The caller of a call, as the transport read it from the socket.
@@ -24,7 +25,7 @@ struct WorkloadEndpoint: Sendable {
 
     func serve() async throws {
         let transport = UnixServerTransport(configuration: .init(socketPath: socketPath), logger: logger)
-        let server = GRPCServer(transport: transport, services: [service], interceptors: [SecurityHeaderInterceptor()])
+        let server = GRPCServer(transport: transport, services: [service], interceptors: [SecurityHeaderInterceptor(), HealthCheckInterceptor(health: health)])
         do {
             try await server.serve()
         } catch {

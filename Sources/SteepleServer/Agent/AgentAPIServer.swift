@@ -48,7 +48,8 @@ enum AgentAPIServer {
         let server = GRPCServer(
             transport: HTTP2ServerTransport.Posix(
                 address: .ipv4(host: configuration.bindAddress, port: configuration.bindPort),
-                transportSecurity: tls
+                transportSecurity: tls,
+                config: .defaults { AgentAPIConnectionLimits.configure(&$0, logger: core.logger) }
             ),
             services: [AgentAPIService(core: core, attestors: attestors)]
         )

@@ -28,7 +28,8 @@ struct SVIDRotatorPlanTests {
     }
 
     func rotator(_ cache: WorkloadCache) -> SVIDRotator {
-        SVIDRotator(cache: cache, session: ServerSession(), logger: Logger(label: "test"))
+        let health = try! AgentHealth.fixture(ca: TestCA(trustDomain: trustDomain), changes: cache.changes)
+        return SVIDRotator(cache: cache, session: ServerSession(), health: health, logger: Logger(label: "test"))
     }
 
     @Test("an SVID of the active authority is kept until its rotation time, which is the next deadline")
@@ -36,8 +37,9 @@ struct SVIDRotatorPlanTests {
         let (cache, ca, _) = try setUp()
         let activeKeyID = Array(try #require(try ca.certificate.extensions.subjectKeyIdentifier?.keyIdentifier))
         cache.setBundles(nil, federated: nil, activeX509KeyID: activeKeyID)
-        let (stale, next) = rotator(cache).plan(now: Date())
+        let (stale, missing, next) = rotator(cache).plan(now: Date())
         #expect(stale.isEmpty)
+        #expect(missing == 0)
         #expect(next != nil)
     }
 
@@ -55,5 +57,30 @@ struct SVIDRotatorPlanTests {
         let other = TestCA(trustDomain: trustDomain)
         cache.setBundles(try SPIFFEBundle(x509Bundle: X509Bundle(trustDomain: trustDomain, x509Authorities: [other.certificate]), jwtBundle: JWTBundle(trustDomain: trustDomain)), federated: nil)
         #expect(rotator(cache).plan(now: Date()).stale.map(\.id) == [entry.id])
+    }
+
+    @Test("an SVID past its notAfter is stale and counts as missing (the watchdog's measure); a merely due one does not")
+    func expiredIsMissing() throws {
+        let (cache, _, entry) = try setUp()
+        let due = rotator(cache).plan(now: Date() + 3000)
+        #expect(due.stale.map(\.id) == [entry.id])
+        #expect(due.missing == 0)
+        let expired = rotator(cache).plan(now: Date() + 7200)
+        #expect(expired.stale.map(\.id) == [entry.id])
+        #expect(expired.missing == 1)
+    }
+
+    @Test("an entry the server refused is left alone until its retry time, which is the next deadline; a change of it clears the refusal")
+    func refused() throws {
+        let (cache, _, entry) = try setUp()
+        let now = Date() + 7200
+        let retry = now + 30
+        cache.refuse([entry.id: "not authorized"], until: retry)
+        let planned = rotator(cache).plan(now: now)
+        #expect(planned.stale.isEmpty)
+        #expect(planned.next == retry)
+        #expect(rotator(cache).plan(now: retry + 1).stale.map(\.id) == [entry.id])
+        cache.apply(upserted: [entry], deleted: [])
+        #expect(rotator(cache).plan(now: now).stale.map(\.id) == [entry.id])
     }
 }

@@ -53,14 +53,16 @@ struct WorkloadAPIServiceTests {
 
     func withService<T: Sendable>(
         cache: WorkloadCache,
+        health: AgentHealth? = nil,
         _ body: @Sendable (SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) async throws -> T
     ) async throws -> T {
         let path = "/tmp/steeple-agent-tests/\(getpid())-\(UInt32.random(in: 0...UInt32.max))/api.sock"
+        let health = try health ?? AgentHealth.fixture(ca: ca, changes: cache.changes)
         let service = WorkloadAPIService(
-            cache: cache, jwtCache: JWTSVIDCache(), session: ServerSession(), attestor: UnixWorkloadAttestor(),
+            cache: cache, jwtCache: JWTSVIDCache(), session: ServerSession(), health: health, attestor: UnixWorkloadAttestor(),
             caller: WorkloadEndpoint.caller(of:), logger: Logger(label: "test"))
         let transport = UnixServerTransport(configuration: .init(socketPath: path))
-        let server = GRPCServer(transport: transport, services: [service], interceptors: [SecurityHeaderInterceptor()])
+        let server = GRPCServer(transport: transport, services: [service], interceptors: [SecurityHeaderInterceptor(), HealthCheckInterceptor(health: health)])
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             try await transport.waitUntilListening()

@@ -1,0 +1,49 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SPIFFEWorkloadAPIProto
+
+/// What `steeple-agent healthcheck` asks the agent: a `FetchX509Bundles` call marked with
+/// ``HealthCheckInterceptor/header``, which a healthy agent answers as usual and an unhealthy one refuses with
+/// `Unavailable` and the reason.
+package enum AgentHealthProbe {
+    package enum Outcome: Sendable, Equatable {
+        /// The agent answered with bundles.
+        case healthy
+        /// The agent answered and is healthy, but this caller has no identity (`PermissionDenied`).
+        case healthyWithoutIdentity
+        /// The agent said it cannot serve valid SVIDs, and why.
+        case unhealthy(String)
+        /// The agent did not answer (not running, socket missing, timed out).
+        case unreachable(String)
+    }
+
+    package static func check(socketPath: String, timeout: Duration) async -> Outcome {
+        do {
+            let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
+            return try await withGRPCClient(transport: transport) { grpc in
+                let client = SpiffeWorkloadAPI.Client(wrapping: grpc)
+                var options = CallOptions.defaults
+                options.timeout = timeout
+                let metadata: Metadata = ["workload.spiffe.io": "true", "\(HealthCheckInterceptor.header)": "true"]
+                do {
+                    return try await client.fetchX509Bundles(request: ClientRequest(message: X509BundlesRequest(), metadata: metadata), options: options) { response in
+                        for try await _ in response.messages { return .healthy }
+                        return .unreachable("the agent ended the stream without a message")
+                    }
+                } catch let error as RPCError {
+                    switch error.code {
+                    case .permissionDenied: return .healthyWithoutIdentity
+                    case .unavailable where error.message.hasPrefix("agent is unhealthy: "):
+                        return .unhealthy(String(error.message.dropFirst("agent is unhealthy: ".count)))
+                    case .unavailable where !error.message.isEmpty && !error.message.contains("connect"):
+                        return .unhealthy(error.message)
+                    default:
+                        return .unreachable("\(error.code): \(error.message)")
+                    }
+                }
+            }
+        } catch {
+            return .unreachable("\(error)")
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCUnixServer
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Abuse of the listener by a local user: silent and idle connections time out, one uid cannot hold more than its
+/// share of connections or streams, and everyone else keeps being served.
+@Suite("UnixServerTransport resource limits")
+struct ResourceLimitTests {
+    @Test("a connection that opens no stream is closed after firstStreamTimeout; a working client is not")
+    func silentConnectionClosed() async throws {
+        try await withEchoServer(configure: { $0.firstStreamTimeout = .milliseconds(300) }) { client, _, transport in
+            let silent = try RawSocket(path: transport.configuration.socketPath)
+            #expect(silent.waitUntilClosed(timeout: .seconds(10)))
+            #expect(try await client.echo([1]).message == [1])
+        }
+    }
+
+    @Test("a connection with no open stream for idleTimeout gets GOAWAY and is closed")
+    func idleConnectionClosed() async throws {
+        try await withEchoServer(configure: { $0.idleTimeout = .milliseconds(300) }) { client, _, transport in
+            let raw = try RawSocket(path: transport.configuration.socketPath)
+            raw.send(RawSocket.http2Preface + RawSocket.unaryEcho(streamID: 1))
+            #expect(raw.waitUntilClosed(timeout: .seconds(10)))
+            #expect(raw.receivedFrameTypes.contains(0))  // the echo's DATA arrived first
+            #expect(raw.receivedFrameTypes.contains(7))  // then GOAWAY
+            #expect(try await client.echo([2]).message == [2])
+        }
+    }
+
+    @Test("a uid at its connection cap has further connections closed at once, and gets slots back as it closes some")
+    func connectionCap() async throws {
+        try await withEchoServer(configure: { $0.maxConnectionsPerUID = 3; $0.firstStreamTimeout = .seconds(60) }) { client, _, transport in
+            // The client's own connection is one of the three.
+            #expect(try await client.echo([1]).message == [1])
+            let path = transport.configuration.socketPath
+            let first = try RawSocket(path: path)
+            let second = try RawSocket(path: path)
+            let refused = try RawSocket(path: path)
+            #expect(refused.waitUntilClosed(timeout: .seconds(10)))
+            #expect(!first.waitUntilClosed(timeout: .milliseconds(200)))
+            first.close()
+            second.close()
+            // Slots are given back when the server sees the close.
+            var accepted = false
+            for _ in 0..<50 where !accepted {
+                let again = try RawSocket(path: path)
+                accepted = !again.waitUntilClosed(timeout: .milliseconds(200))
+            }
+            #expect(accepted)
+            #expect(try await client.echo([3]).message == [3])
+        }
+    }
+
+    @Test("a uid at its stream cap has further streams refused, and gets them back as streams end")
+    func streamCap() async throws {
+        try await withEchoServer(configure: { $0.maxStreamsPerUID = 2 }) { client, recorder, _ in
+            let held = (0..<2).map { index in
+                Task { try await client.fetchFirstThenHold([UInt8(index)]) }
+            }
+            #expect(await recorder.wait { $0.calls.count == 2 })
+            await #expect(throws: RPCError.self) { _ = try await client.echo([9]) }
+            held[0].cancel()
+            _ = await held[0].result
+            var served = false
+            for _ in 0..<50 where !served {
+                served = (try? await client.echo([7]).message) == [7]
+                if !served { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(served)
+            held[1].cancel()
+        }
+    }
+}
+
+/// A plain Unix socket client for what grpc clients never do: connect and stay silent, or speak raw HTTP/2.
+final class RawSocket: @unchecked Sendable {
+    private var fd: Int32
+    private(set) var receivedFrameTypes: [UInt8] = []
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            Glibc.close(fd)
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+    }
+
+    deinit { close() }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Reads until the server closes the connection (true) or `timeout` passes (false), noting frame types.
+    func waitUntilClosed(timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let left = deadline - ContinuousClock.now
+            let milliseconds = Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+            guard poll(&descriptor, 1, milliseconds) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { return true }
+            buffer += chunk[0..<count]
+            while buffer.count >= 9 {
+                let length = Int(buffer[0]) << 16 | Int(buffer[1]) << 8 | Int(buffer[2])
+                guard buffer.count >= 9 + length else { break }
+                receivedFrameTypes.append(buffer[3])
+                buffer.removeFirst(9 + length)
+            }
+        }
+        return false
+    }
+
+    static func frame(type: UInt8, flags: UInt8, stream: UInt32, _ payload: [UInt8]) -> [UInt8] {
+        let length = UInt32(payload.count)
+        return [UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff), type, flags,
+                UInt8(stream >> 24 & 0x7f), UInt8(stream >> 16 & 0xff), UInt8(stream >> 8 & 0xff), UInt8(stream & 0xff)] + payload
+    }
+
+    /// The client preface and an empty SETTINGS frame.
+    static let http2Preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + frame(type: 4, flags: 0, stream: 0, [])
+
+    /// HEADERS and one DATA frame (END_STREAM) of a `test.Echo/Unary` call sending `raw`.
+    static func unaryEcho(streamID: UInt32) -> [UInt8] {
+        func literal(_ name: String, _ value: String) -> [UInt8] {
+            [0, UInt8(name.utf8.count)] + Array(name.utf8) + [UInt8(value.utf8.count)] + Array(value.utf8)
+        }
+        let headers = literal(":method", "POST") + literal(":scheme", "http") + literal(":path", "/test.Echo/Unary")
+            + literal(":authority", "localhost") + literal("content-type", "application/grpc") + literal("te", "trailers")
+        let message: [UInt8] = [0, 0, 0, 0, 3] + Array("raw".utf8)
+        return frame(type: 1, flags: 4, stream: streamID, headers) + frame(type: 0, flags: 1, stream: streamID, message)
+    }
+}

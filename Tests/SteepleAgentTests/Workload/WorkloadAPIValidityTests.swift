@@ -1,0 +1,184 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SPIFFE
+import SPIFFETestSupport
+import SPIFFEWorkloadAPIProto
+@testable import SteepleAgent
+import Testing
+import X509
+
+/// Issue #11: the Workload API never hands out an expired credential, fails fast with `Unavailable` and the reason
+/// when it cannot get a valid one, serves nothing once the agent is disowned, and tells `healthcheck` the truth.
+@Suite("Workload API: only valid SVIDs")
+struct WorkloadAPIValidityTests {
+    let fixture = WorkloadAPIServiceTests()
+    static let header: Metadata = ["workload.spiffe.io": "true"]
+
+    func entry(_ id: String) throws -> AgentEntry {
+        try fixture.entry(id, "/" + id, selectors: ["unix:uid:\(fixture.uid)"])
+    }
+
+    func issue(_ entry: AgentEntry, notAfter: Date) -> IssuedX509SVID {
+        IssuedX509SVID(entryID: entry.id, svid: fixture.ca.makeSVID(entry.spiffeID, notAfter: notAfter), shape: entry.x509Shape, rotateAt: Date() + 3600)
+    }
+
+    /// Reads X509-SVID responses into `seen` (their leaves' notAfter, or the final status) until cancelled.
+    func watch(_ client: SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) -> (AsyncStream<Result<[Date], RPCError>>, Task<Void, Never>) {
+        let (seen, sink) = AsyncStream<Result<[Date], RPCError>>.makeStream()
+        let task = Task {
+            do {
+                try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                    for try await message in response.messages {
+                        let expiries = try message.svids.map { try SPIFFE.X509SVID(chainDER: $0.x509Svid, privateKeyDER: $0.x509SvidKey).leaf.notValidAfter }
+                        sink.yield(.success(expiries))
+                    }
+                }
+            } catch let error as RPCError {
+                sink.yield(.failure(error))
+            } catch {
+                sink.yield(.failure(RPCError(code: .unknown, message: "\(error)")))
+            }
+            sink.finish()
+        }
+        return (seen, task)
+    }
+
+    @Test("an open stream ends with Unavailable when its SVID expires and the server is unreachable; new calls fail at once")
+    func expiryWhileDisconnected() async throws {
+        let web = try entry("web")
+        let cache = try fixture.makeCache([web])
+        let notAfter = Date() + 2
+        cache.store([issue(web, notAfter: notAfter)])
+        let health = try AgentHealth.fixture(ca: fixture.ca, changes: cache.changes, link: .disconnected(since: Date(), error: "connection refused"))
+        try await fixture.withService(cache: cache, health: health) { client in
+            let (seen, task) = watch(client)
+            var iterator = seen.makeAsyncIterator()
+            let first = try #require(await iterator.next())
+            #expect(try first.get().allSatisfy { $0 > Date() })
+            let end = try #require(await iterator.next())
+            guard case .failure(let error) = end else {
+                Issue.record("expected the stream to fail, got \(end)")
+                return
+            }
+            #expect(Date() >= notAfter.addingTimeInterval(-0.01))
+            #expect(error.code == .unavailable)
+            #expect(error.message.contains("cannot reach the server"))
+            #expect(error.message.contains("connection refused"))
+            task.cancel()
+            await #expect {
+                _ = try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                    for try await _ in response.messages { return }
+                }
+            } throws: { ($0 as? RPCError)?.code == .unavailable }
+        }
+    }
+
+    @Test("while connected, an expired SVID is withheld until its renewal arrives, which is sent on the open stream")
+    func renewalAfterExpiry() async throws {
+        let web = try entry("web")
+        let cache = try fixture.makeCache([web])
+        cache.store([issue(web, notAfter: Date() + 1.5)])
+        try await fixture.withService(cache: cache) { client in
+            let (seen, task) = watch(client)
+            defer { task.cancel() }
+            var iterator = seen.makeAsyncIterator()
+            _ = try #require(await iterator.next())
+            try await Task.sleep(for: .seconds(2))
+            let renewedNotAfter = Date() + 3600
+            cache.store([issue(web, notAfter: renewedNotAfter)])
+            let next = try #require(await iterator.next())
+            let expiries = try next.get()
+            #expect(expiries.count == 1)
+            #expect(expiries.allSatisfy { $0 > Date() + 3000 })
+        }
+    }
+
+    @Test("a banned agent answers every call with Unavailable and the reason")
+    func banned() async throws {
+        let cache = try fixture.makeCache([try entry("web")])
+        let health = try AgentHealth.fixture(ca: fixture.ca, changes: cache.changes)
+        health.disown(.banned("agent spiffe://example.org/spire/agent/test is banned"))
+        try await fixture.withService(cache: cache, health: health) { client in
+            let isBanned: @Sendable (any Error) -> Bool = {
+                guard let error = $0 as? RPCError else { return false }
+                return error.code == .unavailable && error.message.contains("banned")
+            }
+            await #expect {
+                try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                    for try await _ in response.messages { return }
+                }
+            } throws: { isBanned($0) }
+            await #expect {
+                try await client.fetchJWTBundles(request: ClientRequest(message: JWTBundlesRequest(), metadata: Self.header)) { response in
+                    for try await _ in response.messages { return }
+                }
+            } throws: { isBanned($0) }
+            var request = JWTSVIDRequest()
+            request.audience = ["db"]
+            await #expect {
+                _ = try await client.fetchJWTSVID(request: ClientRequest(message: request, metadata: Self.header))
+            } throws: { isBanned($0) }
+        }
+    }
+
+    /// A synced cache with `entries`, of which only `issued` have SVIDs.
+    func cache(_ entries: [AgentEntry], issued: [AgentEntry]) throws -> WorkloadCache {
+        let cache = WorkloadCache(trustDomain: fixture.trustDomain)
+        cache.setBundles(try SPIFFEBundle(x509Bundle: X509Bundle(trustDomain: fixture.trustDomain, x509Authorities: [fixture.ca.certificate]), jwtBundle: JWTBundle(trustDomain: fixture.trustDomain)), federated: [])
+        cache.replaceEntries(entries)
+        cache.store(issued.map { issue($0, notAfter: Date() + 3600) })
+        return cache
+    }
+
+    @Test("an entry the server refused is left out and the others are served; when all are refused, Unavailable says why")
+    func refusedEntries() async throws {
+        let good = try fixture.entry("good", "/good", selectors: ["unix:uid:\(fixture.uid)"], createdAt: 1)
+        let bad = try fixture.entry("bad", "/bad", selectors: ["unix:uid:\(fixture.uid)"], createdAt: 2)
+        let mixed = try cache([good, bad], issued: [good])
+        mixed.refuse(["bad": "entry bad has an expiry the server cannot use"], until: Date() + 60)
+        try await fixture.withService(cache: mixed) { client in
+            let ids = try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                for try await message in response.messages { return message.svids.map(\.spiffeID) }
+                return []
+            }
+            #expect(ids == ["spiffe://example.org/good"])
+        }
+        let onlyBad = try cache([bad], issued: [])
+        onlyBad.refuse(["bad": "entry bad has an expiry the server cannot use"], until: Date() + 60)
+        _ = try await fixture.withService(cache: onlyBad) { client in
+            await #expect {
+                try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                    for try await _ in response.messages { return }
+                }
+            } throws: { error in
+                guard let error = error as? RPCError else { return false }
+                return error.code == .unavailable && error.message.contains("refused") && error.message.contains("expiry the server cannot use")
+            }
+        }
+    }
+
+    @Test("the healthcheck header gets Unavailable with the reason from an unhealthy agent; other calls are not affected")
+    func healthcheckHeader() async throws {
+        let cache = try fixture.makeCache([try entry("web")])
+        let health = try AgentHealth.fixture(ca: fixture.ca, changes: cache.changes, ownSVIDExpiresAt: Date() + 1)
+        try await Task.sleep(for: .milliseconds(1100))
+        try await fixture.withService(cache: cache, health: health) { client in
+            var metadata = Self.header
+            metadata.addString("true", forKey: HealthCheckInterceptor.header)
+            await #expect {
+                try await client.fetchX509Bundles(request: ClientRequest(message: X509BundlesRequest(), metadata: metadata)) { response in
+                    for try await _ in response.messages { return }
+                }
+            } throws: { error in
+                guard let error = error as? RPCError else { return false }
+                return error.code == .unavailable && error.message.hasPrefix("agent is unhealthy: the agent's own SVID expired at")
+            }
+            let bundles = try await client.fetchX509Bundles(request: ClientRequest(message: X509BundlesRequest(), metadata: Self.header)) { response in
+                for try await message in response.messages { return message.bundles.count }
+                return 0
+            }
+            #expect(bundles == 1)
+        }
+    }
+}
