@@ -82,12 +82,9 @@ final class ConnectionLifecycle: NIOHTTP2StreamDelegate, Sendable {
             state.value.idleTimer = nil
             guard state.value.openStreams == 0, channel.isActive else { return }
             onIdleClose(neverOpenedAStream)
-            if neverOpenedAStream {
-                // Nothing was negotiated that a GOAWAY could politely end.
-                channel.close(promise: nil)
-            } else {
-                quiesceOnLoop()
-            }
+            // GOAWAY first, so that a real client that connected ahead of its first call knows to dial again
+            // rather than seeing its connection vanish; a half-open peer just gets closed.
+            quiesceOnLoop()
         }
     }
 }

@@ -9,6 +9,7 @@ enum FootprintBenchmarks {
         let domain = try BenchTrustDomain(agentCount: 1)
         var rows: [[String]] = []
         var atThousand: ProcessFigures?
+        var watcherRows: [[String]] = []
         do {
             try await domain.start()
             let agent = domain.agents[0]
@@ -43,11 +44,15 @@ enum FootprintBenchmarks {
                     target == 0 ? "–" : LatencySample.format(LatencySample.seconds(issuing), digits: 2),
                 ])
             }
+            watcherRows = try await watcherRounds(domain, pid: pid, watchers: scale < 1 ? 20 : 200, rounds: scale < 1 ? 2 : 5)
             await domain.stop()
         } catch {
             await domain.stop()
             throw error
         }
+        let roundsHeader = ["after", "agent RSS MiB", "of which anonymous (RssAnon) MiB"]
+        printTable("Agent memory over rounds of Workload API watchers", header: roundsHeader, rows: watcherRows)
+        report.add("Agent memory over rounds of watchers", intro: "Issue #11 saw agent RSS rise from 51 to 70 MB over two rounds of 200 watchers and stay there. Each round opens that many FetchX509SVID streams, each on its own connection, waits for every one to receive its SVID, and closes them all; RSS is read 2 s after each round (the agent returns freed heap to the kernel once streams end).", header: roundsHeader, rows: watcherRows)
         let header = ["cached X509-SVIDs", "agent RSS MiB", "of which anonymous (RssAnon) MiB", "of which mapped files (RssFile) MiB", "seconds to issue the step"]
         printTable("Agent footprint", header: header, rows: rows)
         if let atThousand {
@@ -58,6 +63,27 @@ enum FootprintBenchmarks {
                 obstacle: "most of it is mapped code: the pages of the agent binary and of the shared Swift runtime and Foundation libraries that it touches (shared and reclaimable, counted by RSS all the same); the agent's own memory is the anonymous part")
         }
         report.add("Agent footprint", intro: "Resident memory of one release agent after it has issued and cached an X509-SVID (key, chain, DER forms) for every entry; entries are registered in batches of 1,000 through the admin API, each with its own selector. RSS is split as the kernel counts it: anonymous memory is the agent's own (heap, stacks, the cache); mapped files are pages of the agent binary and the Swift runtime libraries it has touched, clean, shared with any other process using them and reclaimable under memory pressure. The last column is the time from registration to the last SVID cached (key generation on the agent, signing on the server).", header: header, rows: rows)
+    }
+
+    /// Opens `watchers` FetchX509SVID streams (one connection each), waits for all of them to get their SVID, closes
+    /// them, and reads the agent's RSS; `rounds` times, after a baseline.
+    static func watcherRounds(_ domain: BenchTrustDomain, pid: Int32, watchers: Int, rounds: Int) async throws -> [[String]] {
+        let id = "spiffe://example.org/footprint/watched"
+        _ = try await domain.withAdmin { admin in try await BenchTrustDomain.createEntries(admin, [(id, "unix:uid:\(getuid())")]) }
+        func row(_ label: String) -> [String] {
+            let figures = ProcessFigures.read(pid: pid)
+            return [label, figures.map { ProcessFigures.mebibytes($0.residentKiB) } ?? "?", figures.map { ProcessFigures.mebibytes($0.anonymousKiB) } ?? "?"]
+        }
+        var rows = [row("no watcher yet")]
+        let sockets = Array(repeating: domain.agents[0].socketPath, count: watchers)
+        for round in 1...rounds {
+            try await PropagationBenchmarks.withWatchers(sockets) { opened in
+                try await PropagationBenchmarks.waitAll(opened, until: { $0.contains(id) })
+            }
+            try await Task.sleep(for: .seconds(2))
+            rows.append(row("round \(round) of \(watchers) watchers closed"))
+        }
+        return rows
     }
 
     /// The largest `cached=` count the agent logged.

@@ -143,7 +143,7 @@ struct ShutdownTests {
             await #expect {
                 try await secondServer.serve()
             } throws: { error in
-                let transportError = (error as? UnixServerTransportError) ?? ((error as? RPCError)?.cause as? UnixServerTransportError)
+                let transportError = unixTransportError(in: error)
                 return transportError?.code == .socketInUse
             }
             try await withGRPCClient(
@@ -169,7 +169,7 @@ struct ShutdownTests {
         await #expect {
             try await server.serve()
         } throws: { error in
-            let transportError = (error as? UnixServerTransportError) ?? ((error as? RPCError)?.cause as? UnixServerTransportError)
+            let transportError = unixTransportError(in: error)
             return transportError?.code == .socketDirectoryOwner && transportError?.message.contains("uid 65534") == true
         }
         #expect(!FileManager.default.fileExists(atPath: path))
@@ -227,4 +227,13 @@ final class Flag: Sendable {
     private let value = Mutex(false)
     func set() { value.withLock { $0 = true } }
     var isSet: Bool { value.withLock { $0 } }
+}
+
+/// The transport's own error, however GRPCCore wrapped it (`serve()` throws a `RuntimeError` whose cause is the
+/// transport's error; a client sees an `RPCError`).
+func unixTransportError(in error: any Error) -> UnixServerTransportError? {
+    if let error = error as? UnixServerTransportError { return error }
+    if let error = error as? RuntimeError, let cause = error.cause { return unixTransportError(in: cause) }
+    if let error = error as? RPCError, let cause = error.cause { return unixTransportError(in: cause) }
+    return nil
 }

@@ -50,6 +50,18 @@ extension GRPCClient {
         ) { $0 }
     }
 
+    /// `echo`, called a second time if the first lands on a connection the server was closing at that moment
+    /// (an idle-timeout close racing the call; real clients retry Unavailable the same way).
+    func echoRetryingOnce(_ message: [UInt8]) async throws -> ClientResponse<[UInt8]> {
+        do {
+            let response = try await echo(message)
+            _ = try response.message
+            return response
+        } catch let error as RPCError where error.code == .unavailable {
+            return try await echo(message)
+        }
+    }
+
     /// Calls `test.Echo/Hold`, returns its first message and cancels the stream by returning early
     /// (py-spiffe's fetch_x509_svid pattern: one RST_STREAM per call).
     func fetchFirstThenCancel(_ message: [UInt8] = [1, 2, 3]) async throws -> [UInt8]? {

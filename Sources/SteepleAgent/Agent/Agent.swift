@@ -83,6 +83,7 @@ public struct Agent: Sendable {
                     .init(service: AgentTaskService { await link.run() }, serviceName: "server-link"),
                     .init(service: AgentTaskService { await rotator.run() }, serviceName: "svid-rotator"),
                     .init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api"),
+                    .init(service: AgentTaskService { await HeapTrimmer().run() }, serviceName: "heap-trimmer"),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

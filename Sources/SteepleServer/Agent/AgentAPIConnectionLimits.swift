@@ -17,17 +17,12 @@ enum AgentAPIConnectionLimits {
             time: .seconds(60), timeout: .seconds(20),
             clientBehavior: .init(minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true))
         config.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
-            channel.eventLoop.assumeIsolated().scheduleTask(in: handshakeTimeout) {
-                guard channel.isActive else { return }
-                channel.nioSSL_peerCertificate().whenComplete { result in
-                    if case .success(.some) = result { return }
-                    logger.warning("closing an agent API connection that did not complete its TLS handshake in time", metadata: [
-                        "peer": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")", "timeout": "\(handshakeTimeout)",
-                    ])
-                    channel.close(promise: nil)
-                }
+            // Called once the pipeline (TLS first) is in place, before anything is read from the peer.
+            channel.eventLoop.makeCompletedFuture {
+                let sync = channel.pipeline.syncOperations
+                let tls = try sync.context(handlerType: NIOSSLServerHandler.self)
+                try sync.addHandler(TLSHandshakeDeadline(timeout: handshakeTimeout, logger: logger), position: .after(tls.handler))
             }
-            return channel.eventLoop.makeSucceededVoidFuture()
         }
     }
 }

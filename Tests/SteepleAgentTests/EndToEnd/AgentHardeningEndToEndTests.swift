@@ -163,6 +163,46 @@ struct AgentHardeningEndToEndTests {
     }
 }
 
+extension AgentHardeningEndToEndTests {
+    @Test("the server closes an agent API connection that never finishes its TLS handshake, logs it, and its agent is unaffected")
+    func tlsHandshakeTimeout() async throws {
+        let fixture = try TrustDomainFixture()
+        try await TrustDomainFixture.with(fixture) { fixture in
+            let silent = try #require(connectTCPSilently(port: fixture.serverPort))
+            defer { close(silent) }
+            let closed = try await retrying(for: .seconds(20), until: { $0 }) { () -> Bool in
+                var byte: UInt8 = 0
+                let read = recv(silent, &byte, 1, Int32(MSG_DONTWAIT))
+                return read == 0 || (read < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            }
+            #expect(closed, "the silent connection was still open after 20 s")
+            let log = (try? String(contentsOfFile: fixture.server.log, encoding: .utf8)) ?? ""
+            #expect(log.contains("did not complete its TLS handshake in time"))
+            try fixture.createEntry(spiffeID: "spiffe://example.org/after-silent", selectors: ["unix:uid:\(Self.uid)"])
+            let served = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            #expect(served.stdout.contains("after-silent"))
+        }
+    }
+}
+
+/// Opens a TCP connection to 127.0.0.1:`port` and sends nothing; nil when connect fails.
+func connectTCPSilently(port: Int) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard result == 0 else {
+        close(fd)
+        return nil
+    }
+    return fd
+}
+
 /// Connects to a Unix socket and sends nothing; nil when connect fails.
 func connectSilently(_ path: String) -> Int32? {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)

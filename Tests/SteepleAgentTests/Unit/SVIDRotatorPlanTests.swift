@@ -61,7 +61,8 @@ struct SVIDRotatorPlanTests {
 
     @Test("an SVID past its notAfter is stale and counts as missing (the watchdog's measure); a merely due one does not")
     func expiredIsMissing() throws {
-        let (cache, _, entry) = try setUp()
+        let (cache, ca, entry) = try setUp()
+        cache.store([IssuedX509SVID(entryID: entry.id, svid: ca.makeSVID(entry.spiffeID), shape: entry.x509Shape, rotateAt: Date() + 1800)])
         let due = rotator(cache).plan(now: Date() + 3000)
         #expect(due.stale.map(\.id) == [entry.id])
         #expect(due.missing == 0)
