@@ -162,7 +162,7 @@ public struct UnixServerTransport: ServerTransport {
             return try await ServerBootstrap(group: eventLoopGroup)
                 .serverChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger, socketPath: path))
+                        try channel.pipeline.syncOperations.addHandler(AcceptFailureHandler(logger: logger, socketPath: path))
                     }
                 }
                 .bind(socket) { channel in

@@ -80,10 +80,10 @@ public struct Agent: Sendable {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
-                    .init(service: AgentTaskService { await link.run() }, serviceName: "server-link"),
+                    .init(service: AgentTaskService(outlivesBody: true) { await link.run() }, serviceName: "server-link"),
                     .init(service: AgentTaskService { await rotator.run() }, serviceName: "svid-rotator"),
                     .init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api"),
-                    .init(service: AgentTaskService { await HeapTrimmer().run() }, serviceName: "heap-trimmer"),
+                    .init(service: AgentTaskService(outlivesBody: true) { await HeapTrimmer().run() }, serviceName: "heap-trimmer"),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

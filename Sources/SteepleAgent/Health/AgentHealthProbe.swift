@@ -35,8 +35,6 @@ package enum AgentHealthProbe {
                     case .permissionDenied: return .healthyWithoutIdentity
                     case .unavailable where error.message.hasPrefix("agent is unhealthy: "):
                         return .unhealthy(String(error.message.dropFirst("agent is unhealthy: ".count)))
-                    case .unavailable where !error.message.isEmpty && !error.message.contains("connect"):
-                        return .unhealthy(error.message)
                     default:
                         return .unreachable("\(error.code): \(error.message)")
                     }

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 /// Closes a TCP connection whose TLS handshake has not completed within `timeout` of the handler being added: a
 /// half-open or silent peer would otherwise hold a descriptor on the agent API port forever. Sits right after the

@@ -36,7 +36,9 @@ struct AgentHardeningEndToEndTests {
 
     @Test("a server outage longer than the X509-SVID TTL never yields an expired SVID: fetches fail with Unavailable, then recover")
     func outageLongerThanTTL() async throws {
-        let fixture = try TrustDomainFixture(serverLines: [#"default_x509_svid_ttl = "4s""#])
+        // The agent's own SVID lives an hour: this is about workload SVIDs (an agent whose own SVID expires during an
+        // outage must attest again, which a join_token agent cannot do by itself).
+        let fixture = try TrustDomainFixture(serverLines: [#"default_x509_svid_ttl = "4s""#, #"agent_ttl = "1h""#])
         try await TrustDomainFixture.with(fixture) { fixture in
             try fixture.createEntry(spiffeID: "spiffe://example.org/short", selectors: ["unix:uid:\(Self.uid)"])
             _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }

@@ -23,7 +23,8 @@ struct WorkloadAPIValidityTests {
         IssuedX509SVID(entryID: entry.id, svid: fixture.ca.makeSVID(entry.spiffeID, notAfter: notAfter), shape: entry.x509Shape, rotateAt: Date() + 3600)
     }
 
-    /// Reads X509-SVID responses into `seen` (their leaves' notAfter, or the final status) until cancelled.
+    /// Reads X509-SVID responses into `seen` (their leaves' notAfter, or the final status) until cancelled; a message
+    /// carrying an SVID already expired when it arrived is reported as a `dataLoss` failure.
     func watch(_ client: SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) -> (AsyncStream<Result<[Date], RPCError>>, Task<Void, Never>) {
         let (seen, sink) = AsyncStream<Result<[Date], RPCError>>.makeStream()
         let task = Task {
@@ -31,7 +32,13 @@ struct WorkloadAPIValidityTests {
                 try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
                     for try await message in response.messages {
                         let expiries = try message.svids.map { try SPIFFE.X509SVID(chainDER: $0.x509Svid, privateKeyDER: $0.x509SvidKey).leaf.notValidAfter }
-                        sink.yield(.success(expiries))
+                        // Checked on arrival: the reader may look at it later.
+                        let arrived = Date()
+                        if expiries.contains(where: { $0 <= arrived }) {
+                            sink.yield(.failure(RPCError(code: .dataLoss, message: "an expired SVID was served: \(expiries) at \(arrived)")))
+                        } else {
+                            sink.yield(.success(expiries))
+                        }
                     }
                 }
             } catch let error as RPCError {
@@ -44,28 +51,39 @@ struct WorkloadAPIValidityTests {
         return (seen, task)
     }
 
+    /// Reads `seen` until its first failure (an expired SVID on arrival counts as one, see `watch`) or its end.
+    func readUntilFailure(_ iterator: inout AsyncStream<Result<[Date], RPCError>>.Iterator) async -> RPCError? {
+        while let result = await iterator.next() {
+            switch result {
+            case .success:
+                continue
+            case .failure(let error):
+                return error
+            }
+        }
+        return nil
+    }
+
+    // Timing: the stream first gets an SVID valid for an hour, then one that expires 2 s later, so the test does not
+    // depend on how long a loaded machine takes to open the stream (the short one may even expire unsent).
     @Test("an open stream ends with Unavailable when its SVID expires and the server is unreachable; new calls fail at once")
     func expiryWhileDisconnected() async throws {
         let web = try entry("web")
         let cache = try fixture.makeCache([web])
-        let notAfter = Date() + 5  // room for a slow first fetch on a loaded machine
-        cache.store([issue(web, notAfter: notAfter)])
         let health = try AgentHealth.fixture(ca: fixture.ca, changes: cache.changes, link: .disconnected(since: Date(), error: "connection refused"))
         try await fixture.withService(cache: cache, health: health) { client in
             let (seen, task) = watch(client)
+            defer { task.cancel() }
             var iterator = seen.makeAsyncIterator()
             let first = try #require(await iterator.next())
-            #expect(try first.get().allSatisfy { $0 > Date() })
-            let end = try #require(await iterator.next())
-            guard case .failure(let error) = end else {
-                Issue.record("expected the stream to fail, got \(end)")
-                return
-            }
-            #expect(Date() >= notAfter.addingTimeInterval(-0.01))
+            #expect(try first.get().allSatisfy { $0 > Date() + 3000 })
+            let notAfter = Date() + 2
+            cache.store([issue(web, notAfter: notAfter)])
+            let error = try #require(await readUntilFailure(&iterator), "the stream ended without a status")
+            #expect(Date() >= notAfter.addingTimeInterval(-1))  // X.509 times are whole seconds
             #expect(error.code == .unavailable)
             #expect(error.message.contains("cannot reach the server"))
             #expect(error.message.contains("connection refused"))
-            task.cancel()
             await #expect {
                 _ = try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
                     for try await _ in response.messages { return }
@@ -78,19 +96,22 @@ struct WorkloadAPIValidityTests {
     func renewalAfterExpiry() async throws {
         let web = try entry("web")
         let cache = try fixture.makeCache([web])
-        cache.store([issue(web, notAfter: Date() + 5)])
         try await fixture.withService(cache: cache) { client in
             let (seen, task) = watch(client)
             defer { task.cancel() }
             var iterator = seen.makeAsyncIterator()
             _ = try #require(await iterator.next())
-            try await Task.sleep(for: .seconds(5.5))
-            let renewedNotAfter = Date() + 3600
-            cache.store([issue(web, notAfter: renewedNotAfter)])
-            let next = try #require(await iterator.next())
-            let expiries = try next.get()
-            #expect(expiries.count == 1)
-            #expect(expiries.allSatisfy { $0 > Date() + 3000 })
+            let shortNotAfter = Date() + 2
+            cache.store([issue(web, notAfter: shortNotAfter)])
+            try await Task.sleep(for: .seconds(max(0, shortNotAfter.timeIntervalSinceNow) + 1))
+            // Expired and not renewed yet: nothing is sent, the stream stays open.
+            cache.store([issue(web, notAfter: Date() + 3600)])
+            var renewed = false
+            while !renewed, let next = await iterator.next() {
+                let expiries = try next.get()
+                renewed = expiries.count == 1 && expiries.allSatisfy { $0 > Date() + 3000 }
+            }
+            #expect(renewed)
         }
     }
 
