@@ -179,6 +179,7 @@ let package = Package(
             dependencies: [
                 "SPIFFE",
                 "SteepleDatastore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -200,6 +201,7 @@ let package = Package(
         .target(
             name: "SteepleServer",
             dependencies: [
+                "GRPCUnixServer",
                 "SPIFFE",
                 "SPIFFECA",
                 "SteepleConfig",

@@ -108,7 +108,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
                 let publicKey = try caCall { try CertificateAuthority.publicKey(fromCSR: Array(params.csr)) }
                 let chain = try caCall { try core.signX509SVID(id: entry.spiffeID, publicKey: publicKey, ttlSeconds: entry.x509SVIDTTL, dnsNames: entry.dnsNames) }
                 result.x509SvidChain = Data(X509Bundle(trustDomain: core.trustDomain, x509Authorities: chain).derRepresentation)
-                result.expiresAt = Int64(chain[0].notValidAfter.timeIntervalSince1970)
+                result.expiresAt = UnixTime.clampedSeconds(chain[0].notValidAfter)
             } catch {
                 result.status = Steeple_Server_V1_Status(error)
             }
@@ -126,7 +126,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
         let svid = try caCall { try core.signJWTSVID(id: entry.spiffeID, audience: request.audience, ttlSeconds: entry.jwtSVIDTTL) }
         var response = Steeple_Server_V1_SignJWTSVIDResponse()
         response.token = svid.token
-        response.expiresAt = Int64(svid.expiresAt.timeIntervalSince1970)
+        response.expiresAt = UnixTime.clampedSeconds(svid.expiresAt)
         return response
     }
 }
