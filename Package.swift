@@ -230,6 +230,7 @@ let package = Package(
             name: "steeple-server",
             dependencies: [
                 "SPIFFE",
+                "SteepleLogging",
                 "SteepleServer",
                 "SteepleServerAPIProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -292,12 +293,18 @@ let package = Package(
                 "SPIFFEWorkloadAPI",
                 "SteepleAgent",
                 "SteepleConfig",
+                "SteepleLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "SteepleConfig"),
+        // The text log handler (millisecond timestamps) of both executables.
+        .target(
+            name: "SteepleLogging",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "GRPCUnixServer",
             dependencies: [

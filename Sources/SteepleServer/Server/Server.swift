@@ -68,6 +68,7 @@ package struct Server: Sendable {
             agentTTL: configuration.effectiveAgentTTL,
             jwtIssuer: configuration.jwtIssuer,
             logger: logger,
+            rejections: AgentRejectionLog(logger: logger),
             now: now
         )
 
