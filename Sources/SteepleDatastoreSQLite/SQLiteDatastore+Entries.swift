@@ -142,8 +142,10 @@ extension SQLiteDatastore: RegistrationEntryStore {
                     throw DatastoreError.notFound("entry", id)
                 }
                 entry = found
-            } catch let error as DatastoreError where error.code == .corruptRecord {
-                entry = nil  // a row that cannot be read is deleted all the same
+            } catch {
+                // A row that cannot be read is deleted all the same.
+                guard let stored = error as? DatastoreError, stored.code == .corruptRecord else { throw error }
+                entry = nil
             }
             try db.cachedStatement(sql: "DELETE FROM registered_entries WHERE id = ?").execute(arguments: [id])
             return Committed(value: entry, seq: try Self.appendEvent(db, .entryDeleted, id, at: at))

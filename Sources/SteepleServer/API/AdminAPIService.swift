@@ -29,7 +29,7 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
     ) async throws -> Steeple_Server_V1_CreateJoinTokenResponse {
         let ttl: TTL
         do {
-            ttl = request.ttl == 0 ? try TTL(seconds: 600) : try TTL(seconds: request.ttl, field: "ttl")
+            ttl = try TTL(seconds: request.ttl == 0 ? 600 : request.ttl, field: "ttl")
         } catch {
             throw RPCError(code: .invalidArgument, message: error.message)
         }

@@ -83,6 +83,18 @@ struct ServerCrashLoopEndToEndTests {
         }
         #expect(try server.cli(["entry", "count"]).stdout.contains("1 registration entr"))
         #expect(try server.cli(["healthcheck"]).status == 0)
+
+        // Evicted, the agent's next call is refused: the refusal is logged (a warning naming the agent).
+        let evicted = try server.cli(["agent", "evict", "-spiffeID", agentID])
+        #expect(evicted.status == 0, "\(evicted.stderr)")
+        var refusal: Substring?
+        for _ in 0..<100 where refusal == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            refusal = try String(contentsOfFile: server.log, encoding: .utf8).split(separator: "\n").first { $0.contains("agent credentials rejected") }
+        }
+        #expect(refusal?.contains("warning") == true, "no refusal logged:\n\(try String(contentsOfFile: server.log, encoding: .utf8))")
+        #expect(refusal?.contains(agentID) == true)
+        #expect(try String(contentsOfFile: server.log, encoding: .utf8).contains("agent evicted"))
         _ = try await agent.stop()
         #expect(try await server.stop() == 0)
     }
