@@ -18,7 +18,7 @@ extension SQLiteDatastore {
     /// and `-shm` files the database file's mode) never creates anything group- or world-readable.
     static func createFileIfMissing(_ path: String) {
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, fileMode)
-        if fd >= 0 { close(fd) }
+        if fd >= 0 { _ = Glibc.close(fd) }
     }
 
     /// Removes group and other permissions from the database files that exist (a file created by an older build, or

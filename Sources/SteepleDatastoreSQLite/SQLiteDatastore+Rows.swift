@@ -1,6 +1,6 @@
 import GRDB
 import SPIFFE
-import SteepleDatastore
+package import SteepleDatastore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

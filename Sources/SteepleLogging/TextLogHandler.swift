@@ -78,7 +78,7 @@ package struct TextLogHandler: LogHandler {
                 guard var pointer = buffer.baseAddress else { return }
                 var remaining = buffer.count
                 while remaining > 0 {
-                    let written = write(2, pointer, remaining)
+                    let written = Glibc.write(2, pointer, remaining)
                     if written < 0 {
                         if errno == EINTR { continue }
                         return

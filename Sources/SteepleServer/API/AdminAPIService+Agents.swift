@@ -1,4 +1,5 @@
 import GRPCCore
+import Logging
 import SPIFFE
 import SteepleDatastore
 import SteepleServerAPIProto

@@ -1,4 +1,5 @@
 import GRPCCore
+import Logging
 import GRPCNIOTransportHTTP2
 import SPIFFE
 import SPIFFECA

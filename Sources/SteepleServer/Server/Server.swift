@@ -31,13 +31,13 @@ package struct Server: Sendable {
         let now: @Sendable () -> Date = { Date() }
         try UnixSocketPath.makeDirectories(configuration.dataDirectory, mode: 0o700)
         let logger = self.logger
-        let store = try SQLiteDatastore(path: configuration.sqlitePath, now: now) { id, error in
+        let store = try SQLiteDatastore(path: configuration.sqlitePath, now: now, unreadable: { id, error in
             // A row the server cannot use (an old build's out-of-range time, a hand edit) never stops it: it is left
             // out of lists, of the entry index and of every agent's sync, and named here so an operator can delete it.
             logger.warning("skipping a stored entry the server cannot use; delete it with `entry delete -entryID`", metadata: [
                 "entry_id": "\(id)", "error": "\(error.message)",
             ])
-        }
+        })
         let keyManager: any KeyManager
         switch configuration.keyManager {
         case .disk(let path): keyManager = try DiskKeyManager(path: path ?? configuration.dataDirectory + "/keys.json")

@@ -1,4 +1,5 @@
 import Foundation
+import GRPCCore
 import SteepleAgent
 import SteepleServerAPIProto
 import SteepleTestSupport

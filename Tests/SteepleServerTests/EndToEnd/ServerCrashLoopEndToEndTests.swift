@@ -92,7 +92,8 @@ struct ServerCrashLoopEndToEndTests {
             try await Task.sleep(for: .milliseconds(100))
             refusal = try String(contentsOfFile: server.log, encoding: .utf8).split(separator: "\n").first { $0.contains("agent credentials rejected") }
         }
-        #expect(refusal?.contains("warning") == true, "no refusal logged:\n\(try String(contentsOfFile: server.log, encoding: .utf8))")
+        let serverLog = try String(contentsOfFile: server.log, encoding: .utf8)
+        #expect(refusal?.contains("warning") == true, "no refusal logged:\n\(serverLog)")
         #expect(refusal?.contains(agentID) == true)
         #expect(try String(contentsOfFile: server.log, encoding: .utf8).contains("agent evicted"))
         _ = try await agent.stop()

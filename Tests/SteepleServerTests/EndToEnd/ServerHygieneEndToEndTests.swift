@@ -12,9 +12,9 @@ import Glibc
 struct ServerHygieneEndToEndTests {
     static let parent = "spiffe://example.org/spire/agent/join_token/e2e"
 
-    static func mode(_ path: String) -> mode_t {
-        var info = stat()
-        return stat(path, &info) == 0 ? info.st_mode & 0o777 : 0o7777
+    static func mode(_ path: String) -> Int {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        return (attributes?[.posixPermissions] as? Int ?? 0o7777) & 0o7777
     }
 
     @Test("the datastore files are 0600 (also after a restart that finds them 0644) and hold no join token in plain text")
