@@ -18,9 +18,9 @@ enum EntryLimits {
     /// come back as a 100 KB gRPC status message, which HTTP/2 header limits would turn into a connection error).
     static let quotedPrefix = 64
 
-    /// `value` for an error message: whole when short, else its first characters and its size.
+    /// `value` for an error message, in quotes: whole when short, else its first characters and `…`.
     static func quoted(_ value: String) -> String {
-        guard value.utf8.count > quotedPrefix else { return "\"\(value)\"" }
-        return "\"\(value.prefix(quotedPrefix))…\" (\(value.utf8.count) bytes)"
+        guard value.count > quotedPrefix else { return "\"\(value)\"" }
+        return "\"\(value.prefix(quotedPrefix))…\""
     }
 }
