@@ -36,6 +36,17 @@ struct ServerLimitsEndToEndTests {
             #expect(reason.utf8.count < 1024, "\(name): the server's message echoes the whole input")
             #expect(elapsed < .seconds(3), "\(name) took \(elapsed)")
         }
+        // The server's own check, without the CLI's: 1,000 selectors in a -data document.
+        let document = #"{"entries": [{"spiffe_id": "spiffe://example.org/many", "parent_id": "\#(Self.parent)", "selectors": ["# + (0..<1000).map {
+            #"{"type": "unix", "value": "uid:\#($0)"}"#
+        }.joined(separator: ", ") + "]}]}"
+        let path = server.directory + "/many.json"
+        try document.write(toFile: path, atomically: true, encoding: .utf8)
+        let (many, elapsed) = try Self.timed(server, ["entry", "create", "-data", path])
+        print("1,000 selectors in -data: refused in \(elapsed)")
+        #expect(many.status != 0)
+        #expect(many.stderr.contains("1000 selectors: at most 64"), "\(many.stderr.prefix(300))")
+        #expect(elapsed < .seconds(3))
         #expect(try server.cli(["entry", "count"]).stdout.contains("0 registration entr"))
         #expect(try await server.stop() == 0)
     }
