@@ -12,7 +12,7 @@ enum AdminSocketProbe {
         /// Something accepted the connection.
         case listening
         /// No file at the path (ENOENT), or a file nobody listens on (ECONNREFUSED): the server is not running there.
-        case notRunning(String)
+        case notRunning(String?)
         /// The caller may not reach the socket (EACCES/EPERM on the file or a directory on its path).
         case permissionDenied
         /// Any other failure, with the system's description.
@@ -42,7 +42,7 @@ enum AdminSocketProbe {
         }
         if result == 0 { return .listening }
         switch errno {
-        case ENOENT: return .notRunning("no socket at this path")
+        case ENOENT: return .notRunning(nil)
         case ECONNREFUSED: return .notRunning("the socket file exists but nothing listens on it")
         case EACCES, EPERM: return .permissionDenied
         case let code: return .failed(String(cString: strerror(code)))
