@@ -34,8 +34,8 @@ package struct Server: Sendable {
         let store = try SQLiteDatastore(path: configuration.sqlitePath, now: now, unreadable: { id, error in
             // A row the server cannot use (an old build's out-of-range time, a hand edit) never stops it: it is left
             // out of lists, of the entry index and of every agent's sync, and named here so an operator can delete it.
-            logger.warning("skipping a stored entry the server cannot use; delete it with `entry delete -entryID`", metadata: [
-                "entry_id": "\(id)", "error": "\(error.message)",
+            logger.warning("skipping a stored record the server cannot use; delete it (entry delete -entryID, agent evict -spiffeID)", metadata: [
+                "id": "\(id)", "error": "\(error.message)",
             ])
         })
         let keyManager: any KeyManager

@@ -124,4 +124,28 @@ struct SQLiteHardeningTests {
             try store.close()
         }
     }
+
+    @Test("a node row the server cannot use is skipped by node lists and reported; fetching it is corruptRecord")
+    func unreadableNodeSkipped() async throws {
+        try await TemporaryDirectory.with { directory in
+            let path = directory.appending("store.sqlite")
+            let first = try SQLiteDatastore(path: path)
+            _ = try await first.createNode(Fixtures.node("a"))
+            _ = try await first.createNode(Fixtures.node("b"))
+            try first.close()
+            let queue = try DatabaseQueue(path: path)
+            try await queue.write { db in
+                try db.execute(sql: "UPDATE attested_nodes SET cert_not_after = 9223372036854775807 WHERE spiffe_id LIKE '%/b'")
+            }
+            try queue.close()
+            let reported = Mutex<[String]>([])
+            let store = try SQLiteDatastore(path: path, unreadable: { key, _ in reported.withLock { $0.append(key) } })
+            let nodes = try await store.listNodes(AttestedNodeQuery())
+            #expect(nodes.count == 1)
+            #expect(reported.withLock { $0 }.count == 1)
+            let bad = try #require(reported.withLock { $0 }.first)
+            await expectError(.corruptRecord) { _ = try await store.fetchNode(spiffeID: try SPIFFEID(bad)) }
+            try store.close()
+        }
+    }
 }
