@@ -53,8 +53,13 @@ extension SQLiteDatastore: AttestedNodeStore {
             "SELECT \(Self.nodeColumns) FROM attested_nodes n \(filter.whereSQL) ORDER BY n.spiffe_id \(page.limit)"
         let arguments = filter.statementArguments()
         let unreadable = self.unreadable
-        let nodes = try await read { db in try Self.fetchNodes(db, sql: sql, arguments: arguments, unreadable: unreadable) }
-        return Self.makePage(nodes, pagination, key: \.spiffeID.string)
+        let read = try await read { db in try Self.fetchNodeRows(db, sql: sql, arguments: arguments, unreadable: unreadable) }
+        // Paged by the rows read, so that a skipped (unreadable) row never ends the listing early.
+        guard let pagination, read.rowKeys.count > pagination.size else {
+            return Page(items: read.nodes, nextToken: nil)
+        }
+        let inPage = Set(read.rowKeys.prefix(pagination.size))
+        return Page(items: read.nodes.filter { inPage.contains($0.spiffeID.string) }, nextToken: read.rowKeys[pagination.size - 1])
     }
 
     package func countNodes(_ query: AttestedNodeQuery) async throws(DatastoreError) -> Int {
@@ -152,11 +157,24 @@ extension SQLiteDatastore {
         arguments: StatementArguments,
         unreadable: UnreadableRecordHandler? = nil
     ) throws -> [AttestedNode] {
+        try fetchNodeRows(db, sql: sql, arguments: arguments, unreadable: unreadable).nodes
+    }
+
+    /// As ``fetchNodes(_:sql:arguments:unreadable:)``, also returning the key of every row read, skipped ones
+    /// included (a page's next token comes from the rows, not from what decoded).
+    static func fetchNodeRows(
+        _ db: Database,
+        sql: String,
+        arguments: StatementArguments,
+        unreadable: UnreadableRecordHandler? = nil
+    ) throws -> (nodes: [AttestedNode], rowKeys: [String]) {
+        var rowKeys: [String] = []
         var nodes: [AttestedNode] = []
         var bad: [String: DatastoreError] = [:]
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() {
             let key: String = try row.decode(String.self, atIndex: 0)
+            rowKeys.append(key)
             do {
                 nodes.append(try decodeNode(row, key: key))
             } catch {
@@ -181,7 +199,7 @@ extension SQLiteDatastore {
             node.selectors = selectors[node.spiffeID.string] ?? []
             result.append(node)
         }
-        return result
+        return (result, rowKeys)
     }
 
     /// Decodes the columns of one `attested_nodes` row (``nodeColumns``), checking every value's type and range.
