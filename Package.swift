@@ -179,6 +179,7 @@ let package = Package(
             dependencies: [
                 "SPIFFE",
                 "SteepleDatastore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -200,6 +201,7 @@ let package = Package(
         .target(
             name: "SteepleServer",
             dependencies: [
+                "GRPCUnixServer",
                 "SPIFFE",
                 "SPIFFECA",
                 "SteepleConfig",
@@ -229,6 +231,7 @@ let package = Package(
             name: "steeple-server",
             dependencies: [
                 "SPIFFE",
+                "SteepleLogging",
                 "SteepleServer",
                 "SteepleServerAPIProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -291,12 +294,18 @@ let package = Package(
                 "SPIFFEWorkloadAPI",
                 "SteepleAgent",
                 "SteepleConfig",
+                "SteepleLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "SteepleConfig"),
+        // The text log handler (millisecond timestamps) of both executables.
+        .target(
+            name: "SteepleLogging",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "GRPCUnixServer",
             dependencies: [

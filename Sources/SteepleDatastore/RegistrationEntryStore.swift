@@ -24,6 +24,9 @@ package protocol RegistrationEntryStore: Sendable {
     func createEntries(_ entries: [RegistrationEntry]) async throws(DatastoreError) -> [Committed<RegistrationEntry>]
 
     /// Fetches an entry by ID, or `nil` when there is none.
+    ///
+    /// - Throws: ``DatastoreError/Code/corruptRecord`` when the stored record cannot be read back as a valid entry
+    ///   (lists and ``fetchEntries(ids:)`` leave such records out instead).
     func fetchEntry(id: String) async throws(DatastoreError) -> RegistrationEntry?
 
     /// Fetches the entries with these IDs that exist, in one read (the entry index reads each page of change-log
@@ -55,11 +58,13 @@ package protocol RegistrationEntryStore: Sendable {
         expectedRevision: Int64?
     ) async throws(DatastoreError) -> Committed<RegistrationEntry>
 
-    /// Deletes an entry.
+    /// Deletes an entry, also one whose stored record can no longer be read (see `corruptRecord`): an operator must
+    /// always be able to remove what the server cannot use.
     ///
-    /// - Returns: the deleted entry and the `entryDeleted` event's sequence number.
+    /// - Returns: the deleted entry (`nil` when its record could not be read) and the `entryDeleted` event's
+    ///   sequence number.
     /// - Throws: ``DatastoreError/Code/notFound``.
-    func deleteEntry(id: String) async throws(DatastoreError) -> Committed<RegistrationEntry>
+    func deleteEntry(id: String) async throws(DatastoreError) -> Committed<RegistrationEntry?>
 
     /// Deletes every entry whose `expiresAt` is before `date`.
     ///

@@ -48,12 +48,13 @@ extension SQLiteDatastore: RegistrationEntryStore {
     package func fetchEntries(ids: some Collection<String> & Sendable) async throws(DatastoreError) -> [String: RegistrationEntry] {
         let unique = Array(Set(ids))
         guard !unique.isEmpty else { return [:] }
+        let unreadable = self.unreadable
         return try await read { db in
             var found: [String: RegistrationEntry] = [:]
             found.reserveCapacity(unique.count)
             for chunk in unique.chunked(Self.keysPerQuery) {
                 let sql = "SELECT \(Self.entryColumns) FROM registered_entries e WHERE e.id IN (\(Self.placeholders(chunk.count)))"
-                for entry in try Self.fetchEntries(db, sql: sql, arguments: StatementArguments(chunk)) {
+                for entry in try Self.fetchEntries(db, sql: sql, arguments: StatementArguments(chunk), unreadable: unreadable) {
                     found[entry.id] = entry
                 }
             }
@@ -77,8 +78,17 @@ extension SQLiteDatastore: RegistrationEntryStore {
         }
         let sql = "SELECT \(Self.entryColumns) FROM registered_entries e \(filter.whereSQL) ORDER BY e.id \(page.limit)"
         let arguments = filter.statementArguments()
-        let entries = try await read { db in try Self.fetchEntries(db, sql: sql, arguments: arguments, children: children) }
-        return Self.makePage(entries, pagination, key: \.id)
+        let unreadable = self.unreadable
+        let read = try await read { db in
+            try Self.fetchEntryRows(db, sql: sql, arguments: arguments, children: children, unreadable: unreadable)
+        }
+        // Paged by the rows read, so that a skipped (unreadable) row never ends the listing early.
+        guard let pagination, read.rowIDs.count > pagination.size else {
+            return Page(items: read.entries, nextToken: nil)
+        }
+        let last = read.rowIDs[pagination.size - 1]
+        let inPage = Set(read.rowIDs.prefix(pagination.size))
+        return Page(items: read.entries.filter { inPage.contains($0.id) }, nextToken: last)
     }
 
     package func countEntries(_ query: RegistrationEntryQuery) async throws(DatastoreError) -> Int {
@@ -123,11 +133,19 @@ extension SQLiteDatastore: RegistrationEntryStore {
         }
     }
 
-    package func deleteEntry(id: String) async throws(DatastoreError) -> Committed<RegistrationEntry> {
+    package func deleteEntry(id: String) async throws(DatastoreError) -> Committed<RegistrationEntry?> {
         let at = now()
         return try await write { db in
-            guard let entry = try Self.fetchEntry(db, id: id) else {
-                throw DatastoreError.notFound("entry", id)
+            let entry: RegistrationEntry?
+            do {
+                guard let found = try Self.fetchEntry(db, id: id) else {
+                    throw DatastoreError.notFound("entry", id)
+                }
+                entry = found
+            } catch {
+                // A row that cannot be read is deleted all the same.
+                guard let stored = error as? DatastoreError, stored.code == .corruptRecord else { throw error }
+                entry = nil
             }
             try db.cachedStatement(sql: "DELETE FROM registered_entries WHERE id = ?").execute(arguments: [id])
             return Committed(value: entry, seq: try Self.appendEvent(db, .entryDeleted, id, at: at))
@@ -137,11 +155,13 @@ extension SQLiteDatastore: RegistrationEntryStore {
     package func pruneEntries(expiredBefore date: Date) async throws(DatastoreError) -> [Committed<RegistrationEntry>] {
         let cutoff = DatastoreTime.seconds(date)
         let at = now()
+        let unreadable = self.unreadable
         return try await write { db in
             let expired = try Self.fetchEntries(
                 db,
                 sql: "SELECT \(Self.entryColumns) FROM registered_entries e WHERE e.expires_at < ? ORDER BY e.id",
-                arguments: [cutoff]
+                arguments: [cutoff],
+                unreadable: unreadable
             )
             let delete = try db.cachedStatement(sql: "DELETE FROM registered_entries WHERE id = ?")
             return try expired.map { entry in

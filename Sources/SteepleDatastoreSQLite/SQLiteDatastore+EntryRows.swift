@@ -26,37 +26,44 @@ extension SQLiteDatastore {
     }
 
     /// Fetches the entries that `sql` selects (with ``entryColumns``), in its order, with their child rows.
+    ///
+    /// - Parameter unreadable: what to do with a row that does not decode into a valid entry (an ID that no longer
+    ///   parses, a time outside the years 1970 to 9999, a TTL out of range): `nil` throws `corruptRecord`; a
+    ///   handler is told the entry ID and the error, and the entry is left out of the result.
     static func fetchEntries(
         _ db: Database,
         sql: String,
         arguments: StatementArguments,
-        children: ChildRows = .byKeys
+        children: ChildRows = .byKeys,
+        unreadable: UnreadableRecordHandler? = nil
     ) throws -> [RegistrationEntry] {
+        try fetchEntryRows(db, sql: sql, arguments: arguments, children: children, unreadable: unreadable).entries
+    }
+
+    /// As ``fetchEntries(_:sql:arguments:children:unreadable:)``, also returning the ID of every row read, skipped
+    /// ones included, in the query's order (a page's next token comes from the rows, not from what decoded).
+    static func fetchEntryRows(
+        _ db: Database,
+        sql: String,
+        arguments: StatementArguments,
+        children: ChildRows = .byKeys,
+        unreadable: UnreadableRecordHandler? = nil
+    ) throws -> (entries: [RegistrationEntry], rowIDs: [String]) {
+        var rowIDs: [String] = []
         var entries: [RegistrationEntry] = []
+        var bad: [String: DatastoreError] = [:]
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() {
-            let id: String = row[0]
-            let expiresAt: Int64? = row[7]
-            entries.append(
-                RegistrationEntry(
-                    id: id,
-                    spiffeID: try spiffeID(row[1], "SPIFFE ID", of: "entry \(id)"),
-                    parentID: try spiffeID(row[2], "parent ID", of: "entry \(id)"),
-                    selectors: [],
-                    x509SVIDTTL: row[3],
-                    jwtSVIDTTL: row[4],
-                    admin: row[5],
-                    downstream: row[6],
-                    expiresAt: expiresAt.map { DatastoreTime.date(seconds: $0) },
-                    revisionNumber: row[8],
-                    storeSVID: row[9],
-                    hint: row[10],
-                    createdAt: DatastoreTime.date(seconds: row[11])
-                )
-            )
+            let id: String = try row.decode(String.self, atIndex: 0)
+            rowIDs.append(id)
+            do {
+                entries.append(try decodeEntry(row, id: id))
+            } catch {
+                bad[id] = error
+            }
         }
-        guard !entries.isEmpty else { return [] }
-        let ids = entries.map(\.id)
+        let ids = rowIDs
+        guard !ids.isEmpty else { return ([], []) }
         // Each child query as (condition on entry_id, its arguments): one per chunk of IDs, or one range.
         let conditions: [(sql: String, arguments: StatementArguments)]
         switch children {
@@ -70,23 +77,83 @@ extension SQLiteDatastore {
         var federated: [String: [TrustDomain]] = [:]
         var dnsNames: [String: [String]] = [:]
         for condition in conditions {
-            try groupRows(db, "SELECT entry_id, type, value FROM entry_selectors WHERE \(condition.sql)", condition.arguments, into: &selectors) { row, id in
-                try selector(type: row[1], value: row[2], of: "entry \(id)")
+            try groupRows(db, "SELECT entry_id, type, value FROM entry_selectors WHERE \(condition.sql)", condition.arguments, into: &selectors, failures: &bad) { row, id in
+                try selector(type: row.decode(atIndex: 1), value: row.decode(atIndex: 2), of: "entry \(id)")
             }
-            try groupRows(db, "SELECT entry_id, trust_domain FROM entry_federated_trust_domains WHERE \(condition.sql)", condition.arguments, into: &federated) { row, id in
-                try trustDomain(row[1], of: id)
+            try groupRows(db, "SELECT entry_id, trust_domain FROM entry_federated_trust_domains WHERE \(condition.sql)", condition.arguments, into: &federated, failures: &bad) { row, id in
+                try trustDomain(row.decode(atIndex: 1), of: id)
             }
-            try groupRows(db, "SELECT entry_id, name FROM entry_dns_names WHERE \(condition.sql) ORDER BY entry_id, position", condition.arguments, into: &dnsNames) { row, _ in
-                row[1]
+            try groupRows(db, "SELECT entry_id, name FROM entry_dns_names WHERE \(condition.sql) ORDER BY entry_id, position", condition.arguments, into: &dnsNames, failures: &bad) { row, _ in
+                try row.decode(String.self, atIndex: 1)
             }
         }
-        for index in entries.indices {
-            let id = entries[index].id
-            entries[index].selectors = selectors[id] ?? []
-            entries[index].federatesWith = federated[id] ?? []
-            entries[index].dnsNames = dnsNames[id] ?? []
+        if let first = bad.min(by: { $0.key < $1.key }) {
+            guard let unreadable else { throw first.value }
+            for (id, error) in bad.sorted(by: { $0.key < $1.key }) { unreadable(id, error) }
         }
-        return entries
+        var result: [RegistrationEntry] = []
+        result.reserveCapacity(entries.count)
+        for var entry in entries where bad[entry.id] == nil {
+            entry.selectors = selectors[entry.id] ?? []
+            entry.federatesWith = federated[entry.id] ?? []
+            entry.dnsNames = dnsNames[entry.id] ?? []
+            result.append(entry)
+        }
+        return (result, rowIDs)
+    }
+
+    /// Decodes the columns of one `registered_entries` row (``entryColumns``), checking every value's range.
+    private static func decodeEntry(_ row: Row, id: String) throws(DatastoreError) -> RegistrationEntry {
+        do {
+            let x509TTL = try row.decode(Int64.self, atIndex: 3)
+            let jwtTTL = try row.decode(Int64.self, atIndex: 4)
+            for (name, ttl) in [("x509_svid_ttl", x509TTL), ("jwt_svid_ttl", jwtTTL)] where !(0...Int64(Int32.max)).contains(ttl) {
+                throw corrupt("\(name) of entry \(id) is \(ttl): expected 0 to \(Int32.max) seconds", nil)
+            }
+            let expiresAt = try row.decode(Int64?.self, atIndex: 7)
+            return RegistrationEntry(
+                id: id,
+                spiffeID: try spiffeID(row.decode(atIndex: 1), "SPIFFE ID", of: "entry \(id)"),
+                parentID: try spiffeID(row.decode(atIndex: 2), "parent ID", of: "entry \(id)"),
+                selectors: [],
+                x509SVIDTTL: Int(x509TTL),
+                jwtSVIDTTL: Int(jwtTTL),
+                admin: try row.decode(atIndex: 5),
+                downstream: try row.decode(atIndex: 6),
+                expiresAt: try expiresAt.map { (seconds) throws(DatastoreError) in try time(seconds, "expires_at", of: "entry \(id)") },
+                revisionNumber: try row.decode(atIndex: 8),
+                storeSVID: try row.decode(atIndex: 9),
+                hint: try row.decode(atIndex: 10),
+                createdAt: try time(row.decode(atIndex: 11), "created_at", of: "entry \(id)")
+            )
+        } catch let error as DatastoreError {
+            throw error
+        } catch {
+            throw corrupt("entry \(id) has a column of the wrong type: \(error)", error)
+        }
+    }
+
+    /// As ``groupRows(_:_:_:into:_:)``, but a row whose value does not decode records its key's failure in
+    /// `failures` instead of ending the read.
+    static func groupRows<Value>(
+        _ db: Database,
+        _ sql: String,
+        _ arguments: StatementArguments,
+        into result: inout [String: [Value]],
+        failures: inout [String: DatastoreError],
+        _ value: (Row, String) throws -> Value
+    ) throws {
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            let key: String = try row.decode(String.self, atIndex: 0)
+            do {
+                result[key, default: []].append(try value(row, key))
+            } catch let error as DatastoreError {
+                failures[key] = failures[key] ?? error
+            } catch {
+                failures[key] = failures[key] ?? corrupt("a child row of \(key) has a column of the wrong type: \(error)", error)
+            }
+        }
     }
 
     /// Appends `value(row, key)` of every row `sql` selects to `result[key]`, the key being the row's first column.

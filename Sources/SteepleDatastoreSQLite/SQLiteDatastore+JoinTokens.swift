@@ -7,6 +7,7 @@ package import FoundationEssentials
 package import Foundation
 #endif
 
+/// Tokens are stored, looked up and logged in the change log by their SHA-256 only (``JoinTokenDigest``).
 extension SQLiteDatastore: JoinTokenStore {
     package func createJoinToken(_ token: JoinToken) async throws(DatastoreError) -> Committed<JoinToken> {
         let stored = try token.validatedForStorage()
@@ -15,11 +16,12 @@ extension SQLiteDatastore: JoinTokenStore {
             if try Self.fetchJoinToken(db, stored.token) != nil {
                 throw DatastoreError(code: .alreadyExists, message: "join token already exists")
             }
+            let digest = JoinTokenDigest.hex(stored.token)
             try db.execute(
                 sql: "INSERT INTO join_tokens (token, expires_at) VALUES (?, ?)",
-                arguments: [stored.token, DatastoreTime.seconds(stored.expiresAt)]
+                arguments: [digest, DatastoreTime.seconds(stored.expiresAt)]
             )
-            return Committed(value: stored, seq: try Self.appendEvent(db, .joinTokenCreated, stored.token, at: at))
+            return Committed(value: stored, seq: try Self.appendEvent(db, .joinTokenCreated, digest, at: at))
         }
     }
 
@@ -38,8 +40,9 @@ extension SQLiteDatastore: JoinTokenStore {
             guard let stored = try Self.fetchJoinToken(db, token) else {
                 throw DatastoreError(code: .notFound, message: "join token not found (never issued, or already used)")
             }
-            try db.execute(sql: "DELETE FROM join_tokens WHERE token = ?", arguments: [token])
-            return Committed(value: stored, seq: try Self.appendEvent(db, .joinTokenDeleted, token, at: at))
+            let digest = JoinTokenDigest.hex(token)
+            try db.execute(sql: "DELETE FROM join_tokens WHERE token = ?", arguments: [digest])
+            return Committed(value: stored, seq: try Self.appendEvent(db, .joinTokenDeleted, digest, at: at))
         }
     }
 
@@ -65,7 +68,7 @@ extension SQLiteDatastore: JoinTokenStore {
     }
 
     static func fetchJoinToken(_ db: Database, _ token: String) throws -> JoinToken? {
-        try Int64.fetchOne(db, sql: "SELECT expires_at FROM join_tokens WHERE token = ?", arguments: [token])
+        try Int64.fetchOne(db, sql: "SELECT expires_at FROM join_tokens WHERE token = ?", arguments: [JoinTokenDigest.hex(token)])
             .map { JoinToken(token: token, expiresAt: DatastoreTime.date(seconds: $0)) }
     }
 }

@@ -52,8 +52,14 @@ extension SQLiteDatastore: AttestedNodeStore {
         let sql =
             "SELECT \(Self.nodeColumns) FROM attested_nodes n \(filter.whereSQL) ORDER BY n.spiffe_id \(page.limit)"
         let arguments = filter.statementArguments()
-        let nodes = try await read { db in try Self.fetchNodes(db, sql: sql, arguments: arguments) }
-        return Self.makePage(nodes, pagination, key: \.spiffeID.string)
+        let unreadable = self.unreadable
+        let read = try await read { db in try Self.fetchNodeRows(db, sql: sql, arguments: arguments, unreadable: unreadable) }
+        // Paged by the rows read, so that a skipped (unreadable) row never ends the listing early.
+        guard let pagination, read.rowKeys.count > pagination.size else {
+            return Page(items: read.nodes, nextToken: nil)
+        }
+        let inPage = Set(read.rowKeys.prefix(pagination.size))
+        return Page(items: read.nodes.filter { inPage.contains($0.spiffeID.string) }, nextToken: read.rowKeys[pagination.size - 1])
     }
 
     package func countNodes(_ query: AttestedNodeQuery) async throws(DatastoreError) -> Int {
@@ -142,37 +148,80 @@ extension SQLiteDatastore {
     }
 
     /// Fetches the nodes that `sql` selects (with ``nodeColumns``), in its order, with their selectors.
-    static func fetchNodes(_ db: Database, sql: String, arguments: StatementArguments) throws -> [AttestedNode] {
+    ///
+    /// - Parameter unreadable: as for entries: `nil` throws `corruptRecord` for a row that does not decode; a handler
+    ///   is told its key and the error, and the node is left out.
+    static func fetchNodes(
+        _ db: Database,
+        sql: String,
+        arguments: StatementArguments,
+        unreadable: UnreadableRecordHandler? = nil
+    ) throws -> [AttestedNode] {
+        try fetchNodeRows(db, sql: sql, arguments: arguments, unreadable: unreadable).nodes
+    }
+
+    /// As ``fetchNodes(_:sql:arguments:unreadable:)``, also returning the key of every row read, skipped ones
+    /// included (a page's next token comes from the rows, not from what decoded).
+    static func fetchNodeRows(
+        _ db: Database,
+        sql: String,
+        arguments: StatementArguments,
+        unreadable: UnreadableRecordHandler? = nil
+    ) throws -> (nodes: [AttestedNode], rowKeys: [String]) {
+        var rowKeys: [String] = []
         var nodes: [AttestedNode] = []
+        var bad: [String: DatastoreError] = [:]
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() {
-            let key: String = row[0]
-            let newNotAfter: Int64? = row[5]
-            nodes.append(
-                AttestedNode(
-                    spiffeID: try spiffeID(key, "SPIFFE ID", of: "node \(key)"),
-                    attestationType: row[1],
-                    certSerialNumber: row[2],
-                    certNotAfter: DatastoreTime.date(seconds: row[3]),
-                    newCertSerialNumber: row[4],
-                    newCertNotAfter: newNotAfter.map { DatastoreTime.date(seconds: $0) },
-                    canReattest: row[6],
-                    banned: row[7],
-                    createdAt: DatastoreTime.date(seconds: row[8])
-                )
+            let key: String = try row.decode(String.self, atIndex: 0)
+            rowKeys.append(key)
+            do {
+                nodes.append(try decodeNode(row, key: key))
+            } catch {
+                bad[key] = error
+            }
+        }
+        let keys = nodes.map(\.spiffeID.string)
+        var selectors: [String: [Selector]] = [:]
+        for chunk in keys.chunked(keysPerQuery) where !keys.isEmpty {
+            let sql = "SELECT spiffe_id, type, value FROM node_selectors WHERE spiffe_id IN (\(placeholders(chunk.count)))"
+            try groupRows(db, sql, StatementArguments(chunk), into: &selectors, failures: &bad) { row, key in
+                try selector(type: row.decode(atIndex: 1), value: row.decode(atIndex: 2), of: "node \(key)")
+            }
+        }
+        if let first = bad.min(by: { $0.key < $1.key }) {
+            guard let unreadable else { throw first.value }
+            for (key, error) in bad.sorted(by: { $0.key < $1.key }) { unreadable(key, error) }
+        }
+        var result: [AttestedNode] = []
+        result.reserveCapacity(nodes.count)
+        for var node in nodes where bad[node.spiffeID.string] == nil {
+            node.selectors = selectors[node.spiffeID.string] ?? []
+            result.append(node)
+        }
+        return (result, rowKeys)
+    }
+
+    /// Decodes the columns of one `attested_nodes` row (``nodeColumns``), checking every value's type and range.
+    private static func decodeNode(_ row: Row, key: String) throws(DatastoreError) -> AttestedNode {
+        do {
+            let newNotAfter = try row.decode(Int64?.self, atIndex: 5)
+            return AttestedNode(
+                spiffeID: try spiffeID(key, "SPIFFE ID", of: "node \(key)"),
+                attestationType: try row.decode(atIndex: 1),
+                certSerialNumber: try row.decode(atIndex: 2),
+                certNotAfter: try time(row.decode(atIndex: 3), "cert_not_after", of: "node \(key)"),
+                newCertSerialNumber: try row.decode(atIndex: 4),
+                newCertNotAfter: try newNotAfter.map { (seconds) throws(DatastoreError) in try time(seconds, "new_cert_not_after", of: "node \(key)") },
+                canReattest: try row.decode(atIndex: 6),
+                banned: try row.decode(atIndex: 7),
+                createdAt: try time(row.decode(atIndex: 8), "created_at", of: "node \(key)")
             )
+        } catch let error as DatastoreError {
+            throw error
+        } catch {
+            throw corrupt("node \(key) has a column of the wrong type: \(error)", error)
         }
-        guard !nodes.isEmpty else { return [] }
-        let selectors = try loadSelectors(
-            db,
-            table: "node_selectors",
-            keyColumn: "spiffe_id",
-            keys: nodes.map(\.spiffeID.string)
-        )
-        for index in nodes.indices {
-            nodes[index].selectors = selectors[nodes[index].spiffeID.string] ?? []
-        }
-        return nodes
     }
 
     static func insertNodeSelectors(_ db: Database, _ node: AttestedNode) throws {

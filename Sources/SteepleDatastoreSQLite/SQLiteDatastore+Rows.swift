@@ -1,12 +1,15 @@
 import GRDB
 import SPIFFE
-import SteepleDatastore
+package import SteepleDatastore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
+
+/// Told the key and the error of each stored record a list or index read skipped because it does not decode.
+package typealias UnreadableRecordHandler = @Sendable (_ key: String, _ error: DatastoreError) -> Void
 
 /// Decoding of stored rows into records. A value that no longer parses is reported as `corruptRecord`.
 extension SQLiteDatastore {
@@ -37,8 +40,17 @@ extension SQLiteDatastore {
         }
     }
 
-    static func corrupt(_ message: String, _ cause: any Error & Sendable) -> DatastoreError {
-        DatastoreError(code: .corruptRecord, message: "stored record is corrupt: \(message)", cause: cause)
+    static func corrupt(_ message: String, _ cause: (any Error)? = nil) -> DatastoreError {
+        DatastoreError(code: .corruptRecord, message: "stored record is corrupt: \(message)", cause: cause as? (any Error & Sendable))
+    }
+
+    /// A stored Unix time, which must lie within the years 1970 to 9999 (``UnixTime``).
+    static func time(_ seconds: Int64, _ column: String, of key: String) throws(DatastoreError) -> Date {
+        do {
+            return try UnixTime(seconds: seconds, field: "\(column) of \(key)").date
+        } catch {
+            throw corrupt(error.message, error)
+        }
     }
 
     /// Loads `(key, type, value)` rows of a selector table for the given keys, grouped by key.

@@ -20,6 +20,9 @@ package import Foundation
 /// `AUTOINCREMENT` key, rolled back with a failed transaction) is gap-free and in commit order. Reads run on a
 /// pool of reader connections, each on a consistent snapshot.
 ///
+/// **Files.** The database file and its `-wal` and `-shm` files are mode 0600: created so, and tightened on open
+/// when an older build or a hand left them looser.
+///
 /// **Schema.** Versioned migrations, named `v1`, `v2`…, recorded in `grdb_migrations` (see
 /// ``SQLiteMigrations``). Opening a file migrated by a newer build fails with `migration` rather than guessing.
 package final class SQLiteDatastore: Sendable {
@@ -28,16 +31,26 @@ package final class SQLiteDatastore: Sendable {
     let writer: any DatabaseWriter
     /// The clock for `createdAt` and `updatedAt`.
     let now: @Sendable () -> Date
+    /// Told about each stored entry a list skips because it cannot be used (see ``UnreadableRecordHandler``).
+    let unreadable: UnreadableRecordHandler
 
     /// Opens (creating if needed) the database file at `path` and migrates it to the current schema.
     ///
     /// - Parameters:
     ///   - path: the file; its directory must exist. SQLite adds `-wal` and `-shm` files beside it.
     ///   - now: the clock for `createdAt` and `updatedAt`.
+    ///   - unreadable: told the ID and the error of each stored entry that lists and the entry index's reads skip
+    ///     because it does not decode into a valid entry; a fetch by ID of it throws `corruptRecord` instead.
     /// - Throws: ``DatastoreError/Code/storage`` when the file cannot be opened or is not a database;
     ///   ``DatastoreError/Code/migration`` when migrating fails or the file has a newer schema.
-    package convenience init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws(DatastoreError) {
+    package convenience init(
+        path: String,
+        now: @escaping @Sendable () -> Date = { Date() },
+        unreadable: @escaping UnreadableRecordHandler = { _, _ in }
+    ) throws(DatastoreError) {
         let pool: DatabasePool
+        Self.createFileIfMissing(path)
+        Self.tightenFileModes(path)
         do {
             pool = try DatabasePool(path: path, configuration: Self.configuration())
             // GRDB sets synchronous=NORMAL when it turns WAL on, after `prepareDatabase`: override it here, on the
@@ -48,14 +61,17 @@ package final class SQLiteDatastore: Sendable {
         } catch {
             throw Self.storageError("cannot open the SQLite database at \(path)", error)
         }
-        try self.init(path: path, writer: pool, now: now)
+        try self.init(path: path, writer: pool, now: now, unreadable: unreadable)
+        // The -wal and -shm files now exist: any left loose by an older build are tightened too.
+        Self.tightenFileModes(path)
     }
 
     /// Opens a private in-memory SQLite database (no WAL, nothing survives): for tests of SQL behaviour.
     ///
     /// - Throws: ``DatastoreError/Code/storage`` or ``DatastoreError/Code/migration``.
     package static func inMemory(
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        unreadable: @escaping UnreadableRecordHandler = { _, _ in }
     ) throws(DatastoreError) -> SQLiteDatastore {
         let queue: DatabaseQueue
         do {
@@ -63,13 +79,19 @@ package final class SQLiteDatastore: Sendable {
         } catch {
             throw storageError("cannot open an in-memory SQLite database", error)
         }
-        return try SQLiteDatastore(path: ":memory:", writer: queue, now: now)
+        return try SQLiteDatastore(path: ":memory:", writer: queue, now: now, unreadable: unreadable)
     }
 
-    private init(path: String, writer: any DatabaseWriter, now: @escaping @Sendable () -> Date) throws(DatastoreError) {
+    private init(
+        path: String,
+        writer: any DatabaseWriter,
+        now: @escaping @Sendable () -> Date,
+        unreadable: @escaping UnreadableRecordHandler
+    ) throws(DatastoreError) {
         self.path = path
         self.writer = writer
         self.now = now
+        self.unreadable = unreadable
         try SQLiteMigrations.migrate(writer, path: path)
     }
 

@@ -24,10 +24,35 @@ func runCollectingOutput(_ process: Process, stdin: String? = nil) throws -> Ser
         input.fileHandleForWriting.closeFile()
     }
     try process.run()
+    // Both pipes are drained at once: a child that fills one (64 KiB) while the other is read would block forever.
+    let stderrReader = Thread.detachedReader(err.fileHandleForReading)
     let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-    let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+    let stderrData = stderrReader.wait()
     process.waitUntilExit()
     return ServerProcess.Output(
         status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
         stderr: String(decoding: stderrData, as: UTF8.self))
+}
+
+/// Reads a file handle to its end on its own thread.
+final class PipeDrain: @unchecked Sendable {
+    // @unchecked: `data` is written by the reader thread before `done` is signalled and read only after it.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+extension Thread {
+    static func detachedReader(_ handle: FileHandle) -> PipeDrain { PipeDrain(handle) }
 }

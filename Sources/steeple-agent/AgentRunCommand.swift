@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SteepleAgent
+import SteepleLogging
 
 /// `steeple-agent run`: reads `agent.conf`, applies the flags and runs the agent until SIGINT or SIGTERM.
 struct AgentRunCommand: AsyncParsableCommand {
@@ -49,7 +50,7 @@ struct AgentRunCommand: AsyncParsableCommand {
         }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = TextLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }

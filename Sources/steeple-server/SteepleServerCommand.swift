@@ -18,4 +18,9 @@ struct SteepleServerCommand: AsyncParsableCommand {
             HealthcheckCommand.self,
         ]
     )
+
+    static func main() async {
+        EntryArgumentLimits.exitIfViolated(Array(CommandLine.arguments.dropFirst()))
+        await main(nil)
+    }
 }

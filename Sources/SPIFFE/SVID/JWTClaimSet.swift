@@ -76,6 +76,11 @@ struct JWTClaimSet: Sendable {
         guard let seconds = value.number else {
             throw SPIFFEError(code: .malformedJWT, message: "token \(name) is not a number of seconds (RFC 7519 §2 NumericDate)")
         }
+        // A date past the year 9999 (either way) is refused here, so that no later conversion of it can overflow.
+        let limit = Double(UnixTime.range.upperBound)
+        guard seconds.isFinite, seconds >= -limit, seconds <= limit else {
+            throw SPIFFEError(code: .malformedJWT, message: "token \(name) \(seconds) is out of range: expected Unix seconds within the years 1970 to 9999")
+        }
         return Date(timeIntervalSince1970: seconds)
     }
 }

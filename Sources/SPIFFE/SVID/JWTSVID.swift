@@ -118,11 +118,7 @@ extension JWTSVID {
 
     /// Integer seconds since the epoch (a NumericDate, RFC 7519 §2), rounded down.
     private static func numericDate(_ date: Date, named name: String) throws(SPIFFEError) -> Int64 {
-        let seconds = date.timeIntervalSince1970.rounded(.down)
-        guard seconds >= 0, seconds < 253_402_300_800 else {  // 1970-01-01 ... 9999-12-31
-            throw SPIFFEError(code: .invalidArgument, message: "\(name) is outside the years 1970 to 9999")
-        }
-        return Int64(seconds)
+        try UnixTime(date, field: name).seconds
     }
 
     private static func extraClaimsObject(_ extraClaims: some Encodable) throws(SPIFFEError) -> [String: JSONValue] {

@@ -30,6 +30,8 @@ package struct NodeAttestationClient: Sendable {
         let key = CSRBuilder.newKey()
         var params = Steeple_Server_V1_AttestAgentRequest.Params()
         params.csr = Data(try CSRBuilder.csr(for: key))
+        // The server refuses an agent of another trust domain before it consumes the token (or anything else).
+        params.trustDomain = connection.trustDomain.name
         var popKey: Certificate.PrivateKey?
         switch attestor {
         case .joinToken:

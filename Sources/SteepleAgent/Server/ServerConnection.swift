@@ -51,6 +51,12 @@ package struct ServerConnection: Sendable {
         var security = tls
         security.customVerificationCallback = { certificates, promise in
             guard case .bundle(let bundle) = trust else {
+                // insecure_bootstrap authenticates nothing, but a server that says it belongs to another trust domain
+                // is refused before the agent sends it a join token: the token would be wasted on it.
+                if let presented = Self.presentedID(certificates.first), presented != serverID {
+                    promise.fail(ServerConnectionError(message: "the server presented \(presented), expected \(serverID): it serves another trust domain"))
+                    return
+                }
                 promise.succeed(.certificateVerified(VerificationMetadata(nil)))
                 return
             }
@@ -75,6 +81,19 @@ package struct ServerConnection: Sendable {
         return try await withGRPCClient(transport: transport) { grpc in
             try await body(Client(wrapping: grpc))
         }
+    }
+
+    /// The SPIFFE ID in the URI SAN of an unverified leaf certificate, if it has exactly one.
+    static func presentedID(_ leaf: NIOSSLCertificate?) -> SPIFFEID? {
+        guard let der = try? leaf?.toDERBytes(), let certificate = try? Certificate(derEncoded: der),
+            let names = try? certificate.extensions.subjectAlternativeNames
+        else { return nil }
+        let uris = names.compactMap { name -> String? in
+            if case .uniformResourceIdentifier(let uri) = name { return uri }
+            return nil
+        }
+        guard uris.count == 1 else { return nil }
+        return try? SPIFFEID(uris[0])
     }
 
     /// IP literals are targets of their own: a DNS target would send the address as TLS SNI, which TLS forbids.

@@ -93,7 +93,7 @@ extension InMemoryDatastore: RegistrationEntryStore {
         return Committed(value: updated, seq: appendEvent(.entryUpdated, updated.id))
     }
 
-    package func deleteEntry(id: String) throws(DatastoreError) -> Committed<RegistrationEntry> {
+    package func deleteEntry(id: String) throws(DatastoreError) -> Committed<RegistrationEntry?> {
         guard let entry = removeEntry(id: id) else {
             throw .notFound("entry", id)
         }

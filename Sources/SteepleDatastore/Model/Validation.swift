@@ -53,6 +53,10 @@ extension RegistrationEntry {
         guard Set(dnsNames).count == dnsNames.count else {
             throw .invalidArgument("entry \"\(id)\" lists a DNS name twice")
         }
+        // A time the store could not read back (see UnixTime) is never written.
+        if let expiresAt, (try? UnixTime(expiresAt)) == nil {
+            throw .invalidArgument("entry \"\(id)\" expiresAt \(expiresAt.timeIntervalSince1970) is out of range: expected the years 1970 to 9999")
+        }
         var stored = self
         stored.expiresAt = expiresAt.map(DatastoreTime.truncated)
         stored.createdAt = DatastoreTime.truncated(createdAt)

@@ -12,6 +12,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2-hashed-join-tokens") { db in
+            try hashJoinTokens(db)
+        }
         return migrator
     }
 
@@ -38,6 +41,25 @@ enum SQLiteMigrations {
                 message: "cannot migrate the database at \(path): \(error)",
                 cause: error as? DatabaseError
             )
+        }
+    }
+
+    /// `v2`: join tokens, and the change-log events that named them, hold the token's SHA-256 instead of the token
+    /// (``JoinTokenDigest``). Rows written by `v1` are rewritten in place.
+    static func hashJoinTokens(_ db: Database) throws {
+        let tokens = try Row.fetchAll(db, sql: "SELECT token, expires_at FROM join_tokens")
+        try db.execute(sql: "DELETE FROM join_tokens")
+        for row in tokens {
+            let token: String = try row.decode(atIndex: 0)
+            let expiresAt: Int64 = try row.decode(atIndex: 1)
+            try db.execute(sql: "INSERT OR REPLACE INTO join_tokens (token, expires_at) VALUES (?, ?)", arguments: [JoinTokenDigest.hex(token), expiresAt])
+        }
+        let events = try Row.fetchAll(
+            db, sql: "SELECT seq, object_id FROM change_log WHERE kind IN ('joinTokenCreated', 'joinTokenDeleted')")
+        for row in events {
+            let seq: Int64 = try row.decode(atIndex: 0)
+            let token: String = try row.decode(atIndex: 1)
+            try db.execute(sql: "UPDATE change_log SET object_id = ? WHERE seq = ?", arguments: [JoinTokenDigest.hex(token), seq])
         }
     }
 

@@ -1,4 +1,5 @@
 import GRPCCore
+import Logging
 import SPIFFE
 import SteepleDatastore
 import SteepleServerAPIProto
@@ -30,17 +31,18 @@ extension AdminAPIService {
     }
 
     /// Deletes the agent's record: it must attest again (SPIRE's `agent evict`).
-    func evictAgent(request: Steeple_Server_V1_AgentRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_AgentResponse {
+    func evictAgent(request: Steeple_Server_V1_AgentRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_AgentResponse {
         let id = try RegistrationEntry.parseID(request.spiffeID, field: "spiffeID")
         let node = try await storeCall { try await core.store.deleteNode(spiffeID: id) }.value
         core.index.poke()
+        core.logger.notice("agent evicted", metadata: ["caller": "\(AdminCaller(context))", "agent_id": "\(id)"])
         var response = Steeple_Server_V1_AgentResponse()
         response.agent = node.proto
         return response
     }
 
     /// Marks the agent banned: it is refused on every call and cannot attest again until evicted.
-    func banAgent(request: Steeple_Server_V1_AgentRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_AgentResponse {
+    func banAgent(request: Steeple_Server_V1_AgentRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_AgentResponse {
         let id = try RegistrationEntry.parseID(request.spiffeID, field: "spiffeID")
         guard var node = try await storeCall({ try await core.store.fetchNode(spiffeID: id) }) else {
             throw RPCError(code: .notFound, message: "no attested agent with ID \(id)")
@@ -48,6 +50,7 @@ extension AdminAPIService {
         node.banned = true
         node = try await storeCall { try await core.store.updateNode(node) }.value
         core.index.poke()
+        core.logger.notice("agent banned", metadata: ["caller": "\(AdminCaller(context))", "agent_id": "\(id)"])
         var response = Steeple_Server_V1_AgentResponse()
         response.agent = node.proto
         return response

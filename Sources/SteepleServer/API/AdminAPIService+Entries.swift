@@ -1,4 +1,5 @@
 import GRPCCore
+import Logging
 import SPIFFE
 import SteepleDatastore
 import SteepleServerAPIProto
@@ -7,7 +8,8 @@ extension AdminAPIService {
     /// Creates the entries of a batch. Valid entries are committed in one transaction (one WAL sync for the batch
     /// instead of one per entry, which bounded creation at a few hundred entries per second); if that transaction
     /// fails (a duplicate, say), they are created one by one so that each gets its own status, as SPIRE reports them.
-    func createEntries(request: Steeple_Server_V1_CreateEntriesRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_CreateEntriesResponse {
+    func createEntries(request: Steeple_Server_V1_CreateEntriesRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_CreateEntriesResponse {
+        try Self.checkBatchSize(request.entries.count, "create")
         var response = Steeple_Server_V1_CreateEntriesResponse()
         var valid: [(index: Int, entry: RegistrationEntry)] = []
         for proto in request.entries {
@@ -36,10 +38,12 @@ extension AdminAPIService {
             }
         }
         core.index.poke()
+        audit("entries created", response.results, context)
         return response
     }
 
-    func updateEntries(request: Steeple_Server_V1_UpdateEntriesRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_UpdateEntriesResponse {
+    func updateEntries(request: Steeple_Server_V1_UpdateEntriesRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_UpdateEntriesResponse {
+        try Self.checkBatchSize(request.entries.count, "update")
         var response = Steeple_Server_V1_UpdateEntriesResponse()
         for proto in request.entries {
             var result = Steeple_Server_V1_EntryResult()
@@ -59,22 +63,26 @@ extension AdminAPIService {
             response.results.append(result)
         }
         core.index.poke()
+        audit("entries updated", response.results, context)
         return response
     }
 
-    func deleteEntries(request: Steeple_Server_V1_DeleteEntriesRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_DeleteEntriesResponse {
+    func deleteEntries(request: Steeple_Server_V1_DeleteEntriesRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_DeleteEntriesResponse {
+        try Self.checkBatchSize(request.ids.count, "delete")
         var response = Steeple_Server_V1_DeleteEntriesResponse()
         for id in request.ids {
             var result = Steeple_Server_V1_EntryResult()
             result.entry.id = id
             do {
-                result.entry = try await storeCall { try await core.store.deleteEntry(id: id) }.value.proto
+                let deleted = try await storeCall { try await core.store.deleteEntry(id: id) }.value
+                if let deleted { result.entry = deleted.proto }
             } catch {
                 result.status = Steeple_Server_V1_Status(error)
             }
             response.results.append(result)
         }
         core.index.poke()
+        audit("entries deleted", response.results, context)
         return response
     }
 
@@ -144,6 +152,40 @@ extension AdminAPIService {
         } catch {
             throw RPCError(code: .invalidArgument, message: error.message)
         }
+        if let expiresAt = entry.expiresAt, expiresAt <= core.now() {
+            let now = UnixTime.clampedSeconds(core.now())
+            throw RPCError(
+                code: .invalidArgument,
+                message: "expires_at \(UnixTime.clampedSeconds(expiresAt)) is in the past (now \(now)): give a later Unix time, or 0 for no expiry"
+            )
+        }
+    }
+
+    /// Refuses a batch over ``EntryLimits/maximumBatchSize`` before any of it is looked at.
+    static func checkBatchSize(_ count: Int, _ verb: String) throws(RPCError) {
+        guard count <= EntryLimits.maximumBatchSize else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "cannot \(verb) \(count) entries in one request: at most \(EntryLimits.maximumBatchSize) are allowed, split the batch"
+            )
+        }
+    }
+
+    /// Logs an admin change at notice level: who called, which entries changed and which were refused.
+    private func audit(_ action: String, _ results: [Steeple_Server_V1_EntryResult], _ context: GRPCCore.ServerContext) {
+        let done = results.filter { $0.status.code == 0 }.map(\.entry.id)
+        let refused = results.count - done.count
+        guard !results.isEmpty else { return }
+        core.logger.notice("\(action)", metadata: [
+            "caller": "\(AdminCaller(context))",
+            "entry_ids": "\(Self.idList(done))",
+            "refused": "\(refused)",
+        ])
+    }
+
+    /// At most 20 IDs, then how many more.
+    static func idList(_ ids: [String]) -> String {
+        ids.count <= 20 ? ids.joined(separator: ",") : ids.prefix(20).joined(separator: ",") + ",… (\(ids.count) in all)"
     }
 }
 

@@ -1,4 +1,5 @@
 import GRPCCore
+import Logging
 import SPIFFE
 import SPIFFECA
 import SteepleDatastore
@@ -13,6 +14,10 @@ import Foundation
 /// The operator's API on the admin socket. Thin: decode, validate, call the store or the CA, encode; every
 /// committed change pokes the entry index so that agents hear of it at once.
 struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
+    /// The largest request message the admin socket accepts (gRPC's usual 4 MiB); a bigger one fails with
+    /// `resourceExhausted` before it is buffered.
+    static let maximumRequestBytes = 4 * 1024 * 1024
+
     let core: ServerCore
 
     func health(request: Steeple_Server_V1_HealthRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_HealthResponse {
@@ -21,10 +26,14 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
 
     func createJoinToken(
         request: Steeple_Server_V1_CreateJoinTokenRequest,
-        context _: GRPCCore.ServerContext
+        context: GRPCCore.ServerContext
     ) async throws -> Steeple_Server_V1_CreateJoinTokenResponse {
-        guard request.ttl >= 0 else { throw RPCError(code: .invalidArgument, message: "ttl must be positive seconds, got \(request.ttl)") }
-        let ttl = request.ttl == 0 ? 600 : Int(request.ttl)
+        let ttl: TTL
+        do {
+            ttl = try TTL(seconds: request.ttl == 0 ? 600 : request.ttl, field: "ttl")
+        } catch {
+            throw RPCError(code: .invalidArgument, message: error.message)
+        }
         let value = UUID().uuidString.lowercased()
         let agentID = try SPIFFEID(trustDomain: core.trustDomain, segments: ["spire", "agent", "join_token", value])
         var alias: RegistrationEntry?
@@ -44,17 +53,24 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
             }
             alias = entry
         }
-        let expiresAt = core.now().addingTimeInterval(Double(ttl))
+        guard let expiresAt = try? UnixTime(core.now()).adding(ttl) else {
+            throw RPCError(code: .invalidArgument, message: "ttl \(ttl.seconds) would expire the token after the year 9999")
+        }
         do {
-            _ = try await core.store.createJoinToken(JoinToken(token: value, expiresAt: expiresAt))
+            _ = try await core.store.createJoinToken(JoinToken(token: value, expiresAt: expiresAt.date))
             if let alias { _ = try await core.store.createEntry(alias) }
         } catch {
             throw error.rpcError
         }
         core.index.poke()
+        // Never the token itself (nor the agent ID, which holds it).
+        core.logger.notice("join token generated", metadata: [
+            "caller": "\(AdminCaller(context))", "expires_at": "\(expiresAt.seconds)",
+            "alias_id": "\(alias.map { $0.spiffeID.string } ?? "")", "alias_entry_id": "\(alias?.id ?? "")",
+        ])
         var response = Steeple_Server_V1_CreateJoinTokenResponse()
         response.token = value
-        response.expiresAt = Int64(expiresAt.timeIntervalSince1970)
+        response.expiresAt = expiresAt.seconds
         return response
     }
 }

@@ -21,6 +21,8 @@ struct ServerCore: Sendable {
     let agentTTL: Duration
     let jwtIssuer: String?
     let logger: Logger
+    /// Refused agent credentials and attestations, logged rate-limited.
+    let rejections: AgentRejectionLog
     let now: @Sendable () -> Date
 
     var serverID: SPIFFEID { try! SPIFFEID(trustDomain: trustDomain, path: "/spire/server") }

@@ -19,14 +19,38 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
 
     var authenticator: AgentAuthenticator { AgentAuthenticator(core: core) }
 
+    /// Attests an agent; a refusal is logged (rate-limited) at warning level with the peer, the attestor and why.
     func attestAgent(
         request: RPCAsyncSequence<Steeple_Server_V1_AttestAgentRequest, any Error>,
         response: RPCWriter<Steeple_Server_V1_AttestAgentResponse>,
-        context _: GRPCCore.ServerContext
+        context: GRPCCore.ServerContext
+    ) async throws {
+        do {
+            try await attest(request: request, response: response)
+        } catch let error as RPCError {
+            core.rejections.reject(
+                "agent attestation refused",
+                key: "\(AgentRejectionLog.host(of: context.remotePeer)) \(error.message)",
+                metadata: ["peer": "\(context.remotePeer)", "reason": "\(error.message)", "code": "\(error.code)"]
+            )
+            throw error
+        }
+    }
+
+    private func attest(
+        request: RPCAsyncSequence<Steeple_Server_V1_AttestAgentRequest, any Error>,
+        response: RPCWriter<Steeple_Server_V1_AttestAgentResponse>
     ) async throws {
         var messages = request.makeAsyncIterator()
         guard let first = try await messages.next(), case .params(let params)? = first.step else {
             throw RPCError(code: .invalidArgument, message: "the first attestation message must carry the parameters")
+        }
+        // Before any attestor runs: a join token offered by an agent of another trust domain stays unused.
+        if !params.trustDomain.isEmpty, params.trustDomain != core.trustDomain.name {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "the agent is configured for trust domain \(EntryLimits.quoted(params.trustDomain)) but this server serves \(core.trustDomain): nothing was consumed, fix the agent's trust_domain"
+            )
         }
         guard let attestor = attestors[params.attestationType] else {
             let enabled = attestors.keys.sorted().joined(separator: ", ")
@@ -108,7 +132,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
                 let publicKey = try caCall { try CertificateAuthority.publicKey(fromCSR: Array(params.csr)) }
                 let chain = try caCall { try core.signX509SVID(id: entry.spiffeID, publicKey: publicKey, ttlSeconds: entry.x509SVIDTTL, dnsNames: entry.dnsNames) }
                 result.x509SvidChain = Data(X509Bundle(trustDomain: core.trustDomain, x509Authorities: chain).derRepresentation)
-                result.expiresAt = Int64(chain[0].notValidAfter.timeIntervalSince1970)
+                result.expiresAt = UnixTime.clampedSeconds(chain[0].notValidAfter)
             } catch {
                 result.status = Steeple_Server_V1_Status(error)
             }
@@ -126,7 +150,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
         let svid = try caCall { try core.signJWTSVID(id: entry.spiffeID, audience: request.audience, ttlSeconds: entry.jwtSVIDTTL) }
         var response = Steeple_Server_V1_SignJWTSVIDResponse()
         response.token = svid.token
-        response.expiresAt = Int64(svid.expiresAt.timeIntervalSince1970)
+        response.expiresAt = UnixTime.clampedSeconds(svid.expiresAt)
         return response
     }
 }

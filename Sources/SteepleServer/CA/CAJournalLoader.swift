@@ -100,8 +100,8 @@ enum CAJournalEncoder {
                 keyID: authority.keyManagerID,
                 kid: authority.kid,
                 publicKey: Data(serializer.serializedBytes).base64EncodedString(),
-                notBefore: Int64(authority.notBefore.timeIntervalSince1970),
-                notAfter: Int64(authority.notAfter.timeIntervalSince1970)
+                notBefore: UnixTime.clampedSeconds(authority.notBefore),
+                notAfter: UnixTime.clampedSeconds(authority.notAfter)
             )
         }
         document.x509.append(x509Entry(x509.active, .active))

@@ -1,3 +1,4 @@
+import SPIFFE
 import SteepleConfig
 
 extension ServerConfiguration {
@@ -76,6 +77,10 @@ extension ServerConfiguration {
     private func requirePositive(_ ttl: Duration, _ key: String) throws(ServerConfigurationError) {
         if ttl <= .zero {
             throw invalid(key, "expected a positive duration such as 1h or 5m, found \(GoDuration.format(ttl))")
+        }
+        // Every certificate and token lifetime is then a TTL (1 s to 100 years): no date arithmetic can overflow.
+        if ttl > .seconds(TTL.maximumSeconds) {
+            throw invalid(key, "\(GoDuration.format(ttl)) is too long: at most \(GoDuration.format(.seconds(TTL.maximumSeconds))) (100 years) is allowed")
         }
     }
 

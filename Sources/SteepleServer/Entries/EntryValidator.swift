@@ -16,6 +16,10 @@ struct EntryValidator: Sendable {
     }
 
     func validate(_ entry: RegistrationEntry) throws(Failure) {
+        try Self.validateSizes(selectors: entry.selectors.count, dnsNames: entry.dnsNames.count, federatesWith: entry.federatesWith.count)
+        for selector in entry.selectors {
+            try Self.validateSelectorSize(type: selector.type, value: selector.value)
+        }
         guard entry.spiffeID.isMember(of: trustDomain) else {
             throw Failure(message: "spiffe_id \(entry.spiffeID) is not in trust domain \(trustDomain): entries may only name IDs of this server's trust domain")
         }
@@ -53,7 +57,27 @@ struct EntryValidator: Sendable {
             throw Failure(message: "hint is \(entry.hint.utf8.count) bytes: at most 1024 are allowed (Workload API §5.2.1)")
         }
         guard Self.isValidEntryID(entry.id) else {
-            throw Failure(message: "entry ID \"\(entry.id)\" is invalid: use 1 to 255 characters of letters, digits, '.', '-' and '_'")
+            throw Failure(message: "entry ID \(EntryLimits.quoted(entry.id)) is invalid: use 1 to 255 characters of letters, digits, '.', '-' and '_'")
+        }
+    }
+
+    /// The count limits of ``EntryLimits``: checked on the request before anything is parsed, and again on the entry.
+    static func validateSizes(selectors: Int, dnsNames: Int, federatesWith: Int) throws(Failure) {
+        guard selectors <= EntryLimits.maximumSelectors else {
+            throw Failure(message: "entry has \(selectors) selectors: at most \(EntryLimits.maximumSelectors) are allowed")
+        }
+        guard dnsNames <= EntryLimits.maximumDNSNames else {
+            throw Failure(message: "entry has \(dnsNames) DNS names: at most \(EntryLimits.maximumDNSNames) are allowed")
+        }
+        guard federatesWith <= EntryLimits.maximumFederatesWith else {
+            throw Failure(message: "entry federates with \(federatesWith) trust domains: at most \(EntryLimits.maximumFederatesWith) are allowed")
+        }
+    }
+
+    /// A selector's type and value are each at most ``EntryLimits/maximumSelectorBytes`` bytes.
+    static func validateSelectorSize(type: String, value: String) throws(Failure) {
+        for (part, text) in [("type", type), ("value", value)] where text.utf8.count > EntryLimits.maximumSelectorBytes {
+            throw Failure(message: "selector \(part) \(EntryLimits.quoted(text)) is \(text.utf8.count) bytes: at most \(EntryLimits.maximumSelectorBytes) are allowed")
         }
     }
 
@@ -81,8 +105,11 @@ struct EntryValidator: Sendable {
                         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D
                     }
             }
+        guard name.utf8.count <= EntryLimits.maximumDNSNameBytes else {
+            throw Failure(message: "DNS name \(EntryLimits.quoted(name)) is \(name.utf8.count) bytes: at most \(EntryLimits.maximumDNSNameBytes) are allowed")
+        }
         guard valid else {
-            throw Failure(message: "DNS name \"\(name)\" is invalid: expected labels of letters, digits and '-' separated by dots, optionally starting with '*.'")
+            throw Failure(message: "DNS name \(EntryLimits.quoted(name)) is invalid: expected labels of letters, digits and '-' separated by dots, optionally starting with '*.'")
         }
     }
 }

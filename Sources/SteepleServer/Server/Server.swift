@@ -1,5 +1,6 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GRPCUnixServer
 package import Logging
 import SPIFFE
 import SPIFFECA
@@ -29,7 +30,14 @@ package struct Server: Sendable {
     package func run() async throws {
         let now: @Sendable () -> Date = { Date() }
         try UnixSocketPath.makeDirectories(configuration.dataDirectory, mode: 0o700)
-        let store = try SQLiteDatastore(path: configuration.sqlitePath, now: now)
+        let logger = self.logger
+        let store = try SQLiteDatastore(path: configuration.sqlitePath, now: now, unreadable: { id, error in
+            // A row the server cannot use (an old build's out-of-range time, a hand edit) never stops it: it is left
+            // out of lists, of the entry index and of every agent's sync, and named here so an operator can delete it.
+            logger.warning("skipping a stored record the server cannot use; delete it (entry delete -entryID, agent evict -spiffeID)", metadata: [
+                "id": "\(id)", "error": "\(error.message)",
+            ])
+        })
         let keyManager: any KeyManager
         switch configuration.keyManager {
         case .disk(let path): keyManager = try DiskKeyManager(path: path ?? configuration.dataDirectory + "/keys.json")
@@ -60,15 +68,18 @@ package struct Server: Sendable {
             agentTTL: configuration.effectiveAgentTTL,
             jwtIssuer: configuration.jwtIssuer,
             logger: logger,
+            rejections: AgentRejectionLog(logger: logger),
             now: now
         )
 
         try UnixSocketPath.prepare(configuration.socketPath)
+        // Our own Unix transport, as the agent's Workload API: every call knows its caller's uid/pid (logged with
+        // each admin action). The directory (0700) is what keeps other users out.
+        var adminTransport = UnixServerTransport.Configuration(socketPath: configuration.socketPath)
+        adminTransport.socketMode = 0o770
+        adminTransport.maxRequestMessageBytes = AdminAPIService.maximumRequestBytes
         let admin = GRPCServer(
-            transport: HTTP2ServerTransport.Posix(
-                address: .unixDomainSocket(path: configuration.socketPath),
-                transportSecurity: .plaintext
-            ),
+            transport: UnixServerTransport(configuration: adminTransport, logger: logger),
             services: [AdminAPIService(core: core)]
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -73,6 +73,9 @@ package nonisolated struct Steeple_Server_V1_AttestAgentRequest: Sendable {
     /// PKCS#10 DER for the agent SVID key
     package var csr: Data = Data()
 
+    /// the agent's configured trust domain; a server of another refuses before consuming anything
+    package var trustDomain: String = String()
+
     package var unknownFields = SwiftProtobuf.UnknownStorage()
 
     package init() {}
@@ -368,7 +371,7 @@ nonisolated extension Steeple_Server_V1_AttestAgentRequest: SwiftProtobuf.Messag
 
 nonisolated extension Steeple_Server_V1_AttestAgentRequest.Params: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = Steeple_Server_V1_AttestAgentRequest.protoMessageName + ".Params"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}attestation_type\0\u{1}payload\0\u{1}csr\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}attestation_type\0\u{1}payload\0\u{1}csr\0\u{3}trust_domain\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -379,6 +382,7 @@ nonisolated extension Steeple_Server_V1_AttestAgentRequest.Params: SwiftProtobuf
       case 1: try { try decoder.decodeSingularStringField(value: &self.attestationType) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.payload) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.csr) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.trustDomain) }()
       default: break
       }
     }
@@ -394,6 +398,9 @@ nonisolated extension Steeple_Server_V1_AttestAgentRequest.Params: SwiftProtobuf
     if !self.csr.isEmpty {
       try visitor.visitSingularBytesField(value: self.csr, fieldNumber: 3)
     }
+    if !self.trustDomain.isEmpty {
+      try visitor.visitSingularStringField(value: self.trustDomain, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -401,6 +408,7 @@ nonisolated extension Steeple_Server_V1_AttestAgentRequest.Params: SwiftProtobuf
     if lhs.attestationType != rhs.attestationType {return false}
     if lhs.payload != rhs.payload {return false}
     if lhs.csr != rhs.csr {return false}
+    if lhs.trustDomain != rhs.trustDomain {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

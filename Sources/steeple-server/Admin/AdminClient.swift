@@ -10,15 +10,19 @@ typealias AdminClient = Steeple_Server_V1_AdminAPI.Client<HTTP2ClientTransport.P
 ///
 /// Admin commands never open the datastore: like SPIRE's, they only talk to the running server (ANCHORS §1.4).
 ///
-/// - Throws: ``CLIError`` when the socket is missing or the server is unreachable
-///   (`cannot connect to the server at …: is steeple-server running? (-socketPath)`), or with the server's message
-///   when an RPC fails; whatever `body` throws otherwise.
+/// - Throws: ``CLIError`` saying what happened: the socket is missing or nothing listens on it
+///   (`cannot connect to the server at …: is steeple-server running? (-socketPath)`), the caller may not reach it
+///   (`permission denied connecting to …`), the request was too large (`request too large: N bytes, limit M`), or
+///   the server's message when an RPC fails; whatever `body` throws otherwise.
 func withAdminClient<Result: Sendable>(
     socketPath: String,
     _ body: (AdminClient) async throws -> Result
 ) async throws -> Result {
-    guard FileManager.default.fileExists(atPath: socketPath) else {
-        throw CLIError.cannotConnect(socketPath: socketPath)
+    switch AdminSocketProbe.probe(socketPath) {
+    case .listening: break
+    case .notRunning(let detail): throw CLIError.cannotConnect(socketPath: socketPath, detail: detail)
+    case .permissionDenied: throw CLIError.permissionDenied(socketPath: socketPath)
+    case .failed(let detail): throw CLIError("cannot connect to the server at \(socketPath): \(detail)")
     }
     do {
         let transport = try HTTP2ClientTransport.Posix(
@@ -40,7 +44,16 @@ extension CLIError {
     init(rpcError: RPCError, socketPath: String) {
         switch rpcError.code {
         case .unavailable:
-            self = .cannotConnect(socketPath: socketPath, detail: rpcError.message)
+            // The socket answered a moment ago (see AdminSocketProbe): ask whether the server runs only if it is gone.
+            if case .notRunning(let detail) = AdminSocketProbe.probe(socketPath) {
+                self = .cannotConnect(socketPath: socketPath, detail: detail)
+            } else {
+                self.init("the server at \(socketPath) is unavailable: \(rpcError.message)")
+            }
+        case .resourceExhausted:
+            self = .requestTooLarge(rpcError.message)
+        case .dataLoss, .internalError, .unknown:
+            self.init("\(GRPCStatusName.name(of: Int32(rpcError.code.rawValue))): \(rpcError.message)")
         default:
             self.init(rpcError.message)
         }

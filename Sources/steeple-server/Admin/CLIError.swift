@@ -22,3 +22,20 @@ extension CLIError {
         return CLIError(message)
     }
 }
+
+extension CLIError {
+    /// The caller may not connect to the admin socket (its file or a directory on its path denies access).
+    static func permissionDenied(socketPath: String) -> CLIError {
+        CLIError(
+            "permission denied connecting to \(socketPath): run as a user that may access the socket (the server's user, usually root)"
+        )
+    }
+
+    /// The server refused a request over its message size limit; `serverMessage` is the transport's
+    /// `request message of N bytes exceeds the limit of M bytes`.
+    static func requestTooLarge(_ serverMessage: String) -> CLIError {
+        let numbers = serverMessage.split { !$0.isNumber }.map(String.init)
+        guard numbers.count >= 2 else { return CLIError("request too large: \(serverMessage)") }
+        return CLIError("request too large: \(numbers[0]) bytes, limit \(numbers[1]) bytes (send fewer or smaller entries)")
+    }
+}

@@ -1,4 +1,5 @@
 import Logging
+import SteepleLogging
 import SteepleServer
 
 /// Sets up swift-log for `steeple-server run` from `log_level` and `log_format`.
@@ -6,12 +7,12 @@ enum ServerLogging {
     /// The label of the server's root logger.
     static let label = "steeple-server"
 
-    /// A handler for the configured format: text (swift-log's stream handler) or one JSON object per line, both on
+    /// A handler for the configured format: text (``TextLogHandler``, millisecond timestamps) or one JSON object per line, both on
     /// standard error, at the configured level.
     static func makeHandler(label: String, format: LogFormat, level: Logger.Level) -> any LogHandler {
         var handler: any LogHandler =
             switch format {
-            case .text: StreamLogHandler.standardError(label: label)
+            case .text: TextLogHandler.standardError(label: label)
             case .json: JSONLogHandler(label: label)
             }
         handler.logLevel = level

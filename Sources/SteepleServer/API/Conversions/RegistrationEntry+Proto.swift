@@ -10,8 +10,18 @@ import Foundation
 #endif
 
 extension RegistrationEntry {
-    /// Decodes an entry from the API. Fields that do not parse are refused with a message that names them.
+    /// Decodes an entry from the API. Fields that do not parse, counts and sizes beyond ``EntryLimits`` and times
+    /// outside the years 1970 to 9999 are refused with a message that names the field, the value and the bound;
+    /// the counts are checked before anything is parsed, so an oversized entry costs almost nothing.
     init(proto: Steeple_Server_V1_Entry, now: Date) throws(RPCError) {
+        do {
+            try EntryValidator.validateSizes(selectors: proto.selectors.count, dnsNames: proto.dnsNames.count, federatesWith: proto.federatesWith.count)
+            for selector in proto.selectors {
+                try EntryValidator.validateSelectorSize(type: selector.type, value: selector.value)
+            }
+        } catch {
+            throw RPCError(code: .invalidArgument, message: error.message)
+        }
         let spiffeID = try Self.parseID(proto.spiffeID, field: "spiffe_id")
         let parentID = try Self.parseID(proto.parentID, field: "parent_id")
         var selectors: [Selector] = []
@@ -19,7 +29,7 @@ extension RegistrationEntry {
             do {
                 selectors.append(try Selector(type: selector.type, value: selector.value))
             } catch {
-                throw RPCError(code: .invalidArgument, message: "invalid selector \"\(selector.type):\(selector.value)\": \(error.message)")
+                throw RPCError(code: .invalidArgument, message: "invalid selector \(EntryLimits.quoted(selector.type + ":" + selector.value)): \(error.message)")
             }
         }
         var federatesWith: [TrustDomain] = []
@@ -27,7 +37,15 @@ extension RegistrationEntry {
             do {
                 federatesWith.append(try TrustDomain(name))
             } catch {
-                throw RPCError(code: .invalidArgument, message: "invalid federates_with \"\(name)\": \(error.message)")
+                throw RPCError(code: .invalidArgument, message: "invalid federates_with \(EntryLimits.quoted(name)): \(error.message)")
+            }
+        }
+        var expiresAt: Date?
+        if proto.expiresAt != 0 {
+            do {
+                expiresAt = try UnixTime(seconds: proto.expiresAt, field: "expires_at").date
+            } catch {
+                throw RPCError(code: .invalidArgument, message: error.message)
             }
         }
         self.init(
@@ -40,7 +58,7 @@ extension RegistrationEntry {
             federatesWith: federatesWith,
             admin: proto.admin,
             downstream: proto.downstream,
-            expiresAt: proto.expiresAt == 0 ? nil : Date(timeIntervalSince1970: Double(proto.expiresAt)),
+            expiresAt: expiresAt,
             dnsNames: proto.dnsNames,
             revisionNumber: proto.revisionNumber,
             storeSVID: proto.storeSvid,
@@ -49,6 +67,8 @@ extension RegistrationEntry {
         )
     }
 
+    /// The entry for the API. Times are clamped into the years 1970 to 9999 (the store never returns others), so
+    /// this never traps.
     var proto: Steeple_Server_V1_Entry {
         var proto = Steeple_Server_V1_Entry()
         proto.id = id
@@ -60,12 +80,12 @@ extension RegistrationEntry {
         proto.federatesWith = federatesWith.map(\.name)
         proto.admin = admin
         proto.downstream = downstream
-        proto.expiresAt = expiresAt.map { Int64($0.timeIntervalSince1970) } ?? 0
+        proto.expiresAt = expiresAt.map(UnixTime.clampedSeconds) ?? 0
         proto.dnsNames = dnsNames
         proto.revisionNumber = revisionNumber
         proto.storeSvid = storeSVID
         proto.hint = hint
-        proto.createdAt = Int64(createdAt.timeIntervalSince1970)
+        proto.createdAt = UnixTime.clampedSeconds(createdAt)
         return proto
     }
 
@@ -74,7 +94,7 @@ extension RegistrationEntry {
         do {
             return try SPIFFEID(string)
         } catch {
-            throw RPCError(code: .invalidArgument, message: "invalid \(field) \"\(string)\": \(error.message)")
+            throw RPCError(code: .invalidArgument, message: "invalid \(field) \(EntryLimits.quoted(string)): \(error.message)")
         }
     }
 }
@@ -94,11 +114,11 @@ extension AttestedNode {
         proto.spiffeID = spiffeID.string
         proto.attestationType = attestationType
         proto.x509SvidSerialNumber = certSerialNumber
-        proto.x509SvidExpiresAt = Int64(certNotAfter.timeIntervalSince1970)
+        proto.x509SvidExpiresAt = UnixTime.clampedSeconds(certNotAfter)
         proto.selectors = selectors.map(\.proto)
         proto.banned = banned
         proto.canReattest = canReattest
-        proto.createdAt = Int64(createdAt.timeIntervalSince1970)
+        proto.createdAt = UnixTime.clampedSeconds(createdAt)
         return proto
     }
 }
@@ -112,6 +132,7 @@ extension DatastoreError {
         case .alreadyExists: code = .alreadyExists
         case .invalidArgument: code = .invalidArgument
         case .conflict: code = .failedPrecondition
+        case .corruptRecord: code = .dataLoss
         default: code = .internalError
         }
         return RPCError(code: code, message: message)

@@ -25,13 +25,17 @@ struct EntryCreate: AsyncParsableCommand {
         var request = Steeple_Server_V1_CreateEntriesRequest()
         request.entries = try fields.entries(node: node, purpose: .create)
         let sent = request
-        let response = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.createEntries(sent)
+        let results = try await withAdminClient(socketPath: options.socketPath) { client in
+            try await EntryBatches.send(sent.entries) { batch in
+                var request = Steeple_Server_V1_CreateEntriesRequest()
+                request.entries = batch
+                return try await client.createEntries(request).results
+            }
         }
         try EntryBatchOutcome.report(
             verb: "create",
             sent: sent.entries,
-            results: response.results,
+            results: results,
             format: options.output
         )
     }

@@ -37,8 +37,13 @@ struct EntryDelete: AsyncParsableCommand {
         var request = Steeple_Server_V1_DeleteEntriesRequest()
         request.ids = try ids()
         let sent = request
-        let response = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.deleteEntries(sent)
+        var response = Steeple_Server_V1_DeleteEntriesResponse()
+        response.results = try await withAdminClient(socketPath: options.socketPath) { client in
+            try await EntryBatches.send(sent.ids) { batch in
+                var request = Steeple_Server_V1_DeleteEntriesRequest()
+                request.ids = batch
+                return try await client.deleteEntries(request).results
+            }
         }
         let outcome = EntryDeleteOutcome(results: response.results, ids: sent.ids)
         switch options.output {

@@ -23,13 +23,17 @@ struct EntryUpdate: AsyncParsableCommand {
         var request = Steeple_Server_V1_UpdateEntriesRequest()
         request.entries = try fields.entries(node: false, purpose: .update)
         let sent = request
-        let response = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.updateEntries(sent)
+        let results = try await withAdminClient(socketPath: options.socketPath) { client in
+            try await EntryBatches.send(sent.entries) { batch in
+                var request = Steeple_Server_V1_UpdateEntriesRequest()
+                request.entries = batch
+                return try await client.updateEntries(request).results
+            }
         }
         try EntryBatchOutcome.report(
             verb: "update",
             sent: sent.entries,
-            results: response.results,
+            results: results,
             format: options.output
         )
     }
