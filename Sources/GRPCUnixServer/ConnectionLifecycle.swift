@@ -2,9 +2,10 @@ import NIOCore
 import NIOHTTP2
 
 /// Tracks one connection's open streams so that a graceful shutdown can send GOAWAY and close the connection
-/// once its last stream ends, and closes connections that sit idle: one that opens no stream within
-/// `firstStreamTimeout` of being accepted (half-open, or a client that connected and went silent) and one that has
-/// had no stream for `idleTimeout`. nio-http2 calls the delegate methods on the connection's event loop; all state
+/// once its last stream ends, and closes connections that sit idle: one whose peer has sent nothing within
+/// `silentConnectionTimeout` of being accepted (half-open, or connected and silent: what a flood of idle connections
+/// looks like) and one that has had no stream for `idleTimeout` (a real client that connected ahead of its first call
+/// gets this longer grace, as it has spoken HTTP/2). nio-http2 calls the delegate methods on the connection's event loop; all state
 /// lives there.
 final class ConnectionLifecycle: NIOHTTP2StreamDelegate, Sendable {
     private struct State {
@@ -23,7 +24,7 @@ final class ConnectionLifecycle: NIOHTTP2StreamDelegate, Sendable {
     /// Must be created on the channel's event loop; starts the first-stream timer.
     init(
         channel: any Channel,
-        firstStreamTimeout: TimeAmount,
+        silentConnectionTimeout: TimeAmount,
         idleTimeout: TimeAmount,
         onIdleClose: @escaping @Sendable (_ neverOpenedAStream: Bool) -> Void = { _ in }
     ) {
@@ -31,11 +32,18 @@ final class ConnectionLifecycle: NIOHTTP2StreamDelegate, Sendable {
         self.state = NIOLoopBoundBox(State(), eventLoop: channel.eventLoop)
         self.idleTimeout = idleTimeout
         self.onIdleClose = onIdleClose
-        armIdleTimer(firstStreamTimeout, neverOpenedAStream: true)
+        armIdleTimer(silentConnectionTimeout, neverOpenedAStream: true)
         channel.closeFuture.whenComplete { [state] _ in
             state.value.idleTimer?.cancel()
             state.value.idleTimer = nil
         }
+    }
+
+    /// The peer sent its first bytes (the HTTP/2 preface): from now on only the idle timeout applies. Called on the
+    /// event loop by ``FirstReadObserver``.
+    func peerSpoke() {
+        guard state.value.openStreams == 0, state.value.idleTimer != nil, !state.value.quiescing else { return }
+        armIdleTimer(idleTimeout, neverOpenedAStream: false)
     }
 
     func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {

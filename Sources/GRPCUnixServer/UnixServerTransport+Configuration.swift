@@ -30,8 +30,10 @@ extension UnixServerTransport {
         /// Streams one uid may have open at once over all its connections; further ones are refused with
         /// RST_STREAM. Default 4096.
         public var maxStreamsPerUID: Int
-        /// How long a new connection may take to open its first stream (half-open or silent clients). Default 10 s.
-        public var firstStreamTimeout: Duration
+        /// How long a new connection may stay silent (not a byte from the peer: half-open, or connected and idle, as a
+        /// flood of idle connections is) before it is closed. A client that has spoken HTTP/2 gets `idleTimeout`
+        /// instead, so one that connects ahead of its first call is not cut off. Default 10 s.
+        public var silentConnectionTimeout: Duration
         /// How long a connection may have no open stream before it is closed with GOAWAY (clients reconnect on
         /// their next call). Default 2 minutes.
         public var idleTimeout: Duration
@@ -46,7 +48,7 @@ extension UnixServerTransport {
             self.streamWindowBytes = 1024 * 1024
             self.maxConnectionsPerUID = 512
             self.maxStreamsPerUID = 4096
-            self.firstStreamTimeout = .seconds(10)
+            self.silentConnectionTimeout = .seconds(10)
             self.idleTimeout = .seconds(120)
         }
     }

@@ -154,7 +154,7 @@ public struct UnixServerTransport: ServerTransport {
         let logger = self.logger
         let limiter = PeerLimiter(maxConnectionsPerUID: configuration.maxConnectionsPerUID, maxStreamsPerUID: configuration.maxStreamsPerUID)
         let refusals = RateLimitedLog()
-        let firstStreamTimeout = TimeAmount(configuration.firstStreamTimeout)
+        let silentConnectionTimeout = TimeAmount(configuration.silentConnectionTimeout)
         let idleTimeout = TimeAmount(configuration.idleTimeout)
 
         let socket = try SocketFile.makeListeningSocket(path: path, mode: configuration.socketMode, backlog: 256)
@@ -181,9 +181,10 @@ public struct UnixServerTransport: ServerTransport {
                     connectionLogger[metadataKey: "peer"] = "\(peer.credentials)"
                     let streamLogger = connectionLogger
                     let idleLogger = connectionLogger
-                    let lifecycle = ConnectionLifecycle(channel: channel, firstStreamTimeout: firstStreamTimeout, idleTimeout: idleTimeout) { silent in
-                        idleLogger.debug(silent ? "connection closed: no stream opened in time" : "connection closed: idle")
+                    let lifecycle = ConnectionLifecycle(channel: channel, silentConnectionTimeout: silentConnectionTimeout, idleTimeout: idleTimeout) { silent in
+                        idleLogger.debug(silent ? "connection closed: silent since accepted" : "connection closed: idle")
                     }
+                    try channel.pipeline.syncOperations.addHandler(FirstReadObserver(lifecycle: lifecycle))
                     let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
                         mode: .server,
                         streamDelegate: lifecycle,

@@ -50,16 +50,17 @@ extension GRPCClient {
         ) { $0 }
     }
 
-    /// `echo`, called a second time if the first lands on a connection the server was closing at that moment
-    /// (an idle-timeout close racing the call; real clients retry Unavailable the same way).
-    func echoRetryingOnce(_ message: [UInt8]) async throws -> ClientResponse<[UInt8]> {
-        do {
-            let response = try await echo(message)
-            _ = try response.message
-            return response
-        } catch let error as RPCError where error.code == .unavailable {
-            return try await echo(message)
+    /// `echo`, tried up to five times while it fails with `Unavailable` (a call that lands on a connection the server is
+    /// closing for idleness, or while the client dials again).
+    func echoRetryingUnavailable(_ message: [UInt8]) async throws -> [UInt8] {
+        for _ in 0..<4 {
+            do {
+                return try await echo(message).message
+            } catch let error as RPCError where error.code == .unavailable {
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
+        return try await echo(message).message
     }
 
     /// Calls `test.Echo/Hold`, returns its first message and cancels the stream by returning early

@@ -158,7 +158,7 @@ struct AgentHardeningEndToEndTests {
 
             try fixture.createEntry(spiffeID: "spiffe://example.org/during-flood", selectors: ["unix:uid:\(Self.uid)"])
             _ = try await watch.waitForLine(containing: "spiffe://example.org/during-flood", timeout: .seconds(15))
-            // Silent connections are closed after the first-stream timeout (10 s); new callers are served again.
+            // Silent connections are closed after the silent-connection timeout (10 s); new callers are served again.
             let served = try await eventually(timeout: .seconds(60)) { try fixture.agent.cli(["api", "fetch", "x509", "-timeout", "2s"]) }
             #expect(served.stdout.contains("during-flood"))
         }
