@@ -1,4 +1,4 @@
-import SPIFFE
+package import SPIFFE
 package import SPIFFEWorkloadAPIProto
 
 #if canImport(FoundationEssentials)

@@ -22,7 +22,7 @@ enum CrashRecorder {
                 raise(signal)  // SA_RESETHAND restored the default action: the process dies of the same signal
             }
             sigemptyset(&action.sa_mask)
-            action.sa_flags = Int32(SA_RESETHAND)
+            action.sa_flags = Int32(truncatingIfNeeded: SA_RESETHAND)  // 0x80000000 does not fit an Int32 as a value
             sigaction(signal, &action, nil)
         }
     }

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// One fuzz target: a name (also its corpus directory, `Fuzz/Corpus/<name>/`) and a function that feeds one input
 /// to the code under test. The function returns normally for every input the code accepts or refuses; a trap
 /// (failed precondition, arithmetic overflow, out-of-bounds index, force-unwrap of nil) is the finding.
@@ -32,5 +38,19 @@ enum FuzzTargets {
 
     static func named(_ name: String) -> FuzzTarget? {
         all.first { $0.name == name }
+    }
+}
+
+/// `STEEPLE_FUZZ_VERBOSE=1` prints what the handler targets return or throw, to check that seeds reach deep.
+enum FuzzLog {
+    static let verbose = ProcessInfo.processInfo.environment["STEEPLE_FUZZ_VERBOSE"] == "1"
+
+    static func outcome<T>(_ target: String, _ body: () throws -> T) {
+        do {
+            let value = try body()
+            if verbose { print("\(target): ok \(String(describing: value).prefix(160))") }
+        } catch {
+            if verbose { print("\(target): \(String(describing: error).prefix(300))") }
+        }
     }
 }

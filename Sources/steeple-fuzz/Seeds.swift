@@ -1,4 +1,5 @@
 import Crypto
+import _CryptoExtras
 import NIOCore
 import SPIFFE
 import SPIFFETestSupport
@@ -309,8 +310,14 @@ enum Seeds {
     }
 
     private static func base64URL(_ text: String) -> String {
-        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        String(Data(text.utf8).base64EncodedString().compactMap { character -> Character? in
+            switch character {
+            case "+": "-"
+            case "/": "_"
+            case "=": nil
+            default: character
+            }
+        })
     }
 }
 

@@ -8,6 +8,11 @@ import Foundation
 import Glibc
 #endif
 
+/// Writes to standard error (`stderr` itself is shared mutable state to Swift 6).
+func printError(_ message: String) {
+    _ = message.withCString { write(2, $0, strlen($0)) }
+}
+
 #if STEEPLE_FUZZ
 // The libFuzzer build (scripts/fuzz): libFuzzer's own `main` drives the target named by STEEPLE_FUZZ_TARGET.
 
@@ -18,7 +23,7 @@ public func fuzzInitialize(_: UnsafeMutablePointer<CInt>, _: UnsafeMutablePointe
     let name = ProcessInfo.processInfo.environment["STEEPLE_FUZZ_TARGET"] ?? ""
     guard let target = FuzzTargets.named(name) else {
         let names = FuzzTargets.all.map(\.name).joined(separator: " ")
-        fputs("steeple-fuzz: set STEEPLE_FUZZ_TARGET to one of: \(names)\n", stderr)
+        printError("steeple-fuzz: set STEEPLE_FUZZ_TARGET to one of: \(names)\n")
         exit(2)
     }
     selectedTarget = target
@@ -30,6 +35,22 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     let input = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
     selectedTarget!.run(input)
     return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+private func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// SwiftPM links an executable with `--defsym main=<module>_main`; with no `@main` in this build, this is that
+/// symbol, and it hands the process to libFuzzer's driver.
+@_cdecl("steeple_fuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzTestOneInput(data, size) }
 }
 
 #else
@@ -84,12 +105,12 @@ enum SteepleFuzz {
     }
 
     private static func usage() -> Never {
-        fputs(
+        printError(
             """
             usage: steeple-fuzz list | replay-all [--corpus DIR] | replay TARGET FILE... |
                    mutate-all --seconds N [--seed S] | mutate TARGET --seconds N [--seed S] | make-seeds [--corpus DIR]
 
-            """, stderr)
+            """)
         exit(2)
     }
 
@@ -108,7 +129,7 @@ enum SteepleFuzz {
 
     private static func read(_ path: String) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            fputs("steeple-fuzz: cannot read \(path)\n", stderr)
+            printError("steeple-fuzz: cannot read \(path)\n")
             exit(1)
         }
         return [UInt8](data)
@@ -117,7 +138,7 @@ enum SteepleFuzz {
     private static func replay(_ target: FuzzTarget, files: [String], crashes: String) -> Int {
         CrashRecorder.setTarget(target.name, directory: crashes)
         guard !files.isEmpty else {
-            fputs("steeple-fuzz: \(target.name) has no corpus inputs\n", stderr)
+            printError("steeple-fuzz: \(target.name) has no corpus inputs\n")
             exit(1)
         }
         let start = ContinuousClock.now

@@ -22,24 +22,23 @@ enum AdminTargets {
         var input = FuzzInput(bytes)
         let selector = input.byte() % 16
         let body = input.rest()
-        let decode = WorkloadAPITargets.decode
         switch selector {
-        case 0: _ = decode(Steeple_Server_V1_CreateEntriesRequest.self, body)
-        case 1: _ = decode(Steeple_Server_V1_UpdateEntriesRequest.self, body)
-        case 2: _ = decode(Steeple_Server_V1_DeleteEntriesRequest.self, body)
-        case 3: _ = decode(Steeple_Server_V1_ListEntriesRequest.self, body)
-        case 4: _ = decode(Steeple_Server_V1_ListAgentsRequest.self, body)
-        case 5: _ = decode(Steeple_Server_V1_AgentRequest.self, body)
-        case 6: _ = decode(Steeple_Server_V1_CreateJoinTokenRequest.self, body)
-        case 7: _ = decode(Steeple_Server_V1_Bundle.self, body)
-        case 8: _ = decode(Steeple_Server_V1_MintX509SVIDRequest.self, body)
-        case 9: _ = decode(Steeple_Server_V1_MintJWTSVIDRequest.self, body)
-        case 10: _ = decode(Steeple_Server_V1_ListEntriesResponse.self, body)
-        case 11: _ = decode(Steeple_Server_V1_ListAgentsResponse.self, body)
-        case 12: _ = decode(Steeple_Server_V1_CreateEntriesResponse.self, body)
-        case 13: _ = decode(Steeple_Server_V1_MintX509SVIDResponse.self, body)
-        case 14: _ = decode(Steeple_Server_V1_HealthResponse.self, body)
-        default: _ = decode(Steeple_Server_V1_ListFederatedBundlesResponse.self, body)
+        case 0: _ = WorkloadAPITargets.decode(Steeple_Server_V1_CreateEntriesRequest.self, body)
+        case 1: _ = WorkloadAPITargets.decode(Steeple_Server_V1_UpdateEntriesRequest.self, body)
+        case 2: _ = WorkloadAPITargets.decode(Steeple_Server_V1_DeleteEntriesRequest.self, body)
+        case 3: _ = WorkloadAPITargets.decode(Steeple_Server_V1_ListEntriesRequest.self, body)
+        case 4: _ = WorkloadAPITargets.decode(Steeple_Server_V1_ListAgentsRequest.self, body)
+        case 5: _ = WorkloadAPITargets.decode(Steeple_Server_V1_AgentRequest.self, body)
+        case 6: _ = WorkloadAPITargets.decode(Steeple_Server_V1_CreateJoinTokenRequest.self, body)
+        case 7: _ = WorkloadAPITargets.decode(Steeple_Server_V1_Bundle.self, body)
+        case 8: _ = WorkloadAPITargets.decode(Steeple_Server_V1_MintX509SVIDRequest.self, body)
+        case 9: _ = WorkloadAPITargets.decode(Steeple_Server_V1_MintJWTSVIDRequest.self, body)
+        case 10: _ = WorkloadAPITargets.decode(Steeple_Server_V1_ListEntriesResponse.self, body)
+        case 11: _ = WorkloadAPITargets.decode(Steeple_Server_V1_ListAgentsResponse.self, body)
+        case 12: _ = WorkloadAPITargets.decode(Steeple_Server_V1_CreateEntriesResponse.self, body)
+        case 13: _ = WorkloadAPITargets.decode(Steeple_Server_V1_MintX509SVIDResponse.self, body)
+        case 14: _ = WorkloadAPITargets.decode(Steeple_Server_V1_HealthResponse.self, body)
+        default: _ = WorkloadAPITargets.decode(Steeple_Server_V1_ListFederatedBundlesResponse.self, body)
         }
     }
 
@@ -52,7 +51,7 @@ enum AdminTargets {
         let method = AdminMethod(rawValue: input.byte() % UInt8(AdminMethod.allCases.count))!
         let body = input.rest()
         let server = FuzzServer.shared()
-        _ = try? runBlocking { try await method.call(server.server.admin, body) }
+        FuzzLog.outcome("admin-handlers \(method)") { try runBlocking { try await method.call(server.server.admin, body).count } }
     }
 }
 

@@ -23,16 +23,15 @@ enum AgentAPITargets {
         var input = FuzzInput(bytes)
         let selector = input.byte() % 9
         let body = input.rest()
-        let decode = WorkloadAPITargets.decode
         let trustDomain = FuzzKeys.trustDomain
         switch selector {
         case 0:
-            guard let message = decode(Steeple_Server_V1_AttestAgentResponse.self, body), case .result(let result)? = message.step else { return }
+            guard let message = WorkloadAPITargets.decode(Steeple_Server_V1_AttestAgentResponse.self, body), case .result(let result)? = message.step else { return }
             _ = try? X509Bundle(trustDomain: trustDomain, derBytes: result.x509SvidChain)
             _ = try? SPIFFEBundle(trustDomain: trustDomain, json: Array(result.trustBundleJson))
             _ = try? SPIFFEID(result.spiffeID)
         case 1:
-            guard let message = decode(Steeple_Server_V1_SyncEntriesResponse.self, body) else { return }
+            guard let message = WorkloadAPITargets.decode(Steeple_Server_V1_SyncEntriesResponse.self, body) else { return }
             for entry in message.upserted { _ = try? AgentEntry(proto: entry) }
             if message.hasBundle { _ = try? SPIFFEBundle(trustDomain: trustDomain, json: Array(message.bundle.spiffeBundleJson)) }
             for bundle in message.federatedBundles {
@@ -41,21 +40,21 @@ enum AgentAPITargets {
                 }
             }
         case 2:
-            guard let message = decode(Steeple_Server_V1_BatchSignX509SVIDResponse.self, body) else { return }
+            guard let message = WorkloadAPITargets.decode(Steeple_Server_V1_BatchSignX509SVIDResponse.self, body) else { return }
             for result in message.results {
                 _ = try? X509Bundle(trustDomain: trustDomain, derBytes: result.x509SvidChain)
                 _ = Date(timeIntervalSince1970: TimeInterval(result.expiresAt))
             }
         case 3:
-            guard let message = decode(Steeple_Server_V1_RenewAgentResponse.self, body) else { return }
+            guard let message = WorkloadAPITargets.decode(Steeple_Server_V1_RenewAgentResponse.self, body) else { return }
             _ = try? X509Bundle(trustDomain: trustDomain, derBytes: message.x509SvidChain)
         case 4:
-            guard let message = decode(Steeple_Server_V1_SignJWTSVIDResponse.self, body) else { return }
+            guard let message = WorkloadAPITargets.decode(Steeple_Server_V1_SignJWTSVIDResponse.self, body) else { return }
             _ = try? JWTSVID.parseInsecure(token: message.token, audience: [FuzzKeys.audience])
-        case 5: _ = decode(Steeple_Server_V1_AttestAgentRequest.self, body)
-        case 6: _ = decode(Steeple_Server_V1_SyncEntriesRequest.self, body)
-        case 7: _ = decode(Steeple_Server_V1_BatchSignX509SVIDRequest.self, body)
-        default: _ = decode(Steeple_Server_V1_SignJWTSVIDRequest.self, body)
+        case 5: _ = WorkloadAPITargets.decode(Steeple_Server_V1_AttestAgentRequest.self, body)
+        case 6: _ = WorkloadAPITargets.decode(Steeple_Server_V1_SyncEntriesRequest.self, body)
+        case 7: _ = WorkloadAPITargets.decode(Steeple_Server_V1_BatchSignX509SVIDRequest.self, body)
+        default: _ = WorkloadAPITargets.decode(Steeple_Server_V1_SignJWTSVIDRequest.self, body)
         }
     }
 
@@ -73,7 +72,7 @@ enum AgentAPITargets {
         }
         let server = FuzzServer.shared()
         let messages = requests
-        _ = try? runBlocking {
+        FuzzLog.outcome("agent-attest") { try runBlocking {
             _ = try? await server.store.createJoinToken(JoinToken(token: FuzzServer.joinToken, expiresAt: Date(timeIntervalSinceNow: 3600)))
             let stream = AsyncThrowingStream<Steeple_Server_V1_AttestAgentRequest, any Error> { continuation in
                 for message in messages { continuation.yield(message) }
@@ -84,7 +83,7 @@ enum AgentAPITargets {
                 response: RPCWriter(wrapping: DiscardingWriter()),
                 context: FuzzServer.context(method: "AttestAgent")
             )
-        }
+        } }
     }
 }
 
