@@ -20,9 +20,17 @@ enum ConfigTargets {
 
     private static func run(_ bytes: [UInt8], format: ConfigFormat, serverPath: String, agentPath: String) {
         if let body = try? ConfigBody(parsing: bytes, format: format) {
-            // The canonical text is HCL; it must parse again.
+            // The canonical text is HCL; it must parse again. Except with `${` in a string: HCL v1 keeps `${…}` as
+            // written (braces nest, no escapes, newlines allowed) and has no escape for a literal `${`, so such a
+            // string cannot always be quoted back (the text still serves its purpose, comparing plugin data).
             let canonical = body.canonicalized().canonicalText
-            precondition((try? ConfigBody(parsing: canonical, format: .hcl)) != nil, "canonical text does not parse:\n\(canonical)")
+            if !canonical.contains("${") {
+                do {
+                    _ = try ConfigBody(parsing: canonical, format: .hcl)
+                } catch {
+                    preconditionFailure("canonical text does not parse (\(error)):\n\(canonical)")
+                }
+            }
         }
         let text = String(decoding: bytes, as: UTF8.self)
         if let configuration = try? ServerConfiguration(parsing: text, path: serverPath) {
