@@ -280,7 +280,7 @@ enum Seeds {
             let directory = corpus + "/" + target
             try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for (name, bytes) in files.sorted(by: { $0.key < $1.key }) {
-                FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(bytes))
+                _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(bytes))
             }
             print("\(target): \(files.count) generated seeds")
         }
