@@ -10,7 +10,7 @@ import PackageDescription
 //   layer 3  SteepleDatastoreSQLite (GRDB)
 //   layer 1  SteepleConfig (HCL/JSON configuration format)
 //   layer 2  GRPCUnixServer (gRPC server transport on a Unix socket with peer credentials)
-//   layer 4  SteepleServer (server process logic)   layer 5  steeple-server, steeple-bench (executables)
+//   layer 4  SteepleServer (server process logic)   layer 5  steeple-server, steeple-bench, steeple-fuzz (executables)
 let package = Package(
     name: "steeple",
     platforms: [.macOS(.v15)],
@@ -305,6 +305,33 @@ let package = Package(
         .target(
             name: "SteepleLogging",
             dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // Fuzz targets (docs/fuzzing.md): `replay-all` and `mutate-all` in a normal build; scripts/fuzz builds the same
+        // target with `-sanitize=fuzzer -DSTEEPLE_FUZZ` into a libFuzzer binary.
+        .executableTarget(
+            name: "steeple-fuzz",
+            dependencies: [
+                "SPIFFE",
+                "SPIFFECA",
+                "SPIFFETestSupport",
+                "SPIFFEWorkloadAPI",
+                "SPIFFEWorkloadAPIProto",
+                "SteepleAgent",
+                "SteepleConfig",
+                "SteepleDatastore",
+                "SteepleServer",
+                "SteepleServerAPIProto",
+                "GRPCUnixServer",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
         ),
         .target(
             name: "GRPCUnixServer",

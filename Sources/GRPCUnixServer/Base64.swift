@@ -1,6 +1,6 @@
 /// Base64 for `-bin` metadata (RFC 4648 standard alphabet). gRPC requires accepting padded and unpadded input
 /// and recommends emitting unpadded output.
-enum Base64 {
+package enum Base64 {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static let decodeTable: [UInt8] = {
@@ -9,7 +9,7 @@ enum Base64 {
         return table
     }()
 
-    static func encodeUnpadded(_ bytes: [UInt8]) -> String {
+    package static func encodeUnpadded(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count * 4 + 2) / 3)
         var index = 0
@@ -36,7 +36,7 @@ enum Base64 {
     }
 
     /// Nil when `text` is not base64. Padding is optional.
-    static func decode(_ text: Substring.UTF8View) -> [UInt8]? {
+    package static func decode(_ text: Substring.UTF8View) -> [UInt8]? {
         var input = Array(text)
         while input.last == UInt8(ascii: "=") { input.removeLast() }
         if input.count % 4 == 1 { return nil }

@@ -1,23 +1,23 @@
-import GRPCCore
-import NIOCore
+package import GRPCCore
+package import NIOCore
 
 /// Reassembles length-prefixed gRPC messages (1-byte compressed flag, 4-byte big-endian length, payload) from
 /// DATA frames of any size. A message's length is checked as soon as its prefix arrives, so an oversized message
 /// is refused before it is buffered.
-struct MessageDeframer {
-    let maxMessageBytes: Int
+package struct MessageDeframer {
+    package let maxMessageBytes: Int
     private var buffer: ByteBuffer?
 
-    init(maxMessageBytes: Int) {
+    package init(maxMessageBytes: Int) {
         self.maxMessageBytes = maxMessageBytes
     }
 
     /// True when a partial message is buffered (a stream ending now would truncate it).
-    var hasPartialMessage: Bool {
+    package var hasPartialMessage: Bool {
         (buffer?.readableBytes ?? 0) > 0
     }
 
-    mutating func append(_ data: ByteBuffer) {
+    package mutating func append(_ data: ByteBuffer) {
         if buffer == nil || buffer!.readableBytes == 0 {
             buffer = data
         } else {
@@ -27,7 +27,7 @@ struct MessageDeframer {
     }
 
     /// The next complete message, or nil until more data arrives.
-    mutating func next() throws(RPCError) -> [UInt8]? {
+    package mutating func next() throws(RPCError) -> [UInt8]? {
         guard var current = buffer, current.readableBytes >= 5 else { return nil }
         let start = current.readerIndex
         let flag = current.getInteger(at: start, as: UInt8.self)!

@@ -1,6 +1,6 @@
 /// `grpc-message` encoding (PROTOCOL-HTTP2.md): bytes outside 0x20…0x7E, and `%` itself, become `%XX`.
-enum PercentEncoding {
-    static func encode(_ message: String) -> String {
+package enum PercentEncoding {
+    package static func encode(_ message: String) -> String {
         let utf8 = message.utf8
         if utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: "%") }) { return message }
         let hex = Array("0123456789ABCDEF".utf8)

@@ -1,13 +1,13 @@
-import GRPCCore
-import NIOHPACK
+package import GRPCCore
+package import NIOHPACK
 
 /// A validated request HEADERS frame: the method and the metadata handed to the RPC.
-struct RequestHead {
-    var descriptor: MethodDescriptor
-    var metadata: Metadata
+package struct RequestHead {
+    package var descriptor: MethodDescriptor
+    package var metadata: Metadata
 
     /// Why a request HEADERS frame is answered without starting an RPC.
-    enum Rejection: Error, Equatable {
+    package enum Rejection: Error, Equatable {
         /// Not gRPC at all: answered with this HTTP status (405 for a method other than POST, 415 for a wrong content-type).
         case http(status: Int, reason: String)
         /// A gRPC request this transport cannot serve: answered Trailers-Only with this status.
@@ -18,7 +18,7 @@ struct RequestHead {
     /// deliberately kept: GRPCCore's server reads it from the metadata and enforces the deadline itself.
     static let transportHeaders: Set<String> = ["te", "content-type", "grpc-encoding", "grpc-accept-encoding"]
 
-    init(parsing headers: HPACKHeaders) throws(Rejection) {
+    package init(parsing headers: HPACKHeaders) throws(Rejection) {
         var method: Substring?
         var path: Substring?
         var contentType: Substring?

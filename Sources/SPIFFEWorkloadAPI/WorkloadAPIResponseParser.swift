@@ -1,5 +1,5 @@
-import SPIFFE
-import SPIFFEWorkloadAPIProto
+package import SPIFFE
+package import SPIFFEWorkloadAPIProto
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -9,10 +9,10 @@ import Foundation
 
 /// Turns Workload API messages into SPIFFE values, refusing anything that breaks the Workload API's rules
 /// (SPEC §6.2–§6.6) with ``WorkloadAPIError/Code/malformedResponse``.
-enum WorkloadAPIResponseParser {
+package enum WorkloadAPIResponseParser {
     /// `FetchX509SVID`: at least one SVID, each valid by the X509-SVID rules with `spiffe_id` equal to its URI SAN;
     /// the bundle of each SVID's trust domain plus the federated bundles (SPEC §6.3).
-    static func x509Context(_ response: X509SVIDResponse) throws(WorkloadAPIError) -> X509Context {
+    package static func x509Context(_ response: X509SVIDResponse) throws(WorkloadAPIError) -> X509Context {
         guard !response.svids.isEmpty else {
             throw malformed("X509-SVID response has no SVID: the workload API must send one or more (Workload API §5.2)")
         }
@@ -42,7 +42,7 @@ enum WorkloadAPIResponseParser {
     }
 
     /// `FetchX509Bundles`: a non-empty map of trust domain to concatenated DER certificates (SPEC §6.6).
-    static func x509Bundles(_ response: X509BundlesResponse) throws(WorkloadAPIError) -> X509BundleSet {
+    package static func x509Bundles(_ response: X509BundlesResponse) throws(WorkloadAPIError) -> X509BundleSet {
         guard !response.bundles.isEmpty else {
             throw malformed("X.509 bundles response has no bundle: it must hold at least the own trust domain's")
         }
@@ -54,7 +54,7 @@ enum WorkloadAPIResponseParser {
     }
 
     /// `FetchJWTBundles`: a non-empty map of trust domain to JWKS JSON (SPEC §6.3, §6.6).
-    static func jwtBundles(_ response: JWTBundlesResponse) throws(WorkloadAPIError) -> JWTBundleSet {
+    package static func jwtBundles(_ response: JWTBundlesResponse) throws(WorkloadAPIError) -> JWTBundleSet {
         guard !response.bundles.isEmpty else {
             throw malformed("JWT bundles response has no bundle: it must hold at least the own trust domain's")
         }
@@ -73,7 +73,7 @@ enum WorkloadAPIResponseParser {
     /// `FetchJWTSVID`: at least one token, each a well-formed JWT-SVID for every requested audience whose `sub`
     /// equals its `spiffe_id`. Signatures are not checked: the token comes straight from the local Workload API
     /// (py-spiffe's `parse_insecure`, SPEC §7.4).
-    static func jwtSVIDs(_ response: JWTSVIDResponse, audience: [String]) throws(WorkloadAPIError) -> [SPIFFE.JWTSVID] {
+    package static func jwtSVIDs(_ response: JWTSVIDResponse, audience: [String]) throws(WorkloadAPIError) -> [SPIFFE.JWTSVID] {
         guard !response.svids.isEmpty else {
             throw malformed("JWT-SVID response has no SVID: the workload API must send one or more (Workload API §6.2)")
         }

@@ -1,5 +1,5 @@
 import SPIFFE
-import SteepleServerAPIProto
+package import SteepleServerAPIProto
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -8,7 +8,7 @@ import Foundation
 #endif
 
 /// A registration entry as the agent holds it: what the server sent, parsed once.
-struct AgentEntry: Sendable, Equatable {
+package struct AgentEntry: Sendable, Equatable {
     let id: String
     let spiffeID: SPIFFEID
     /// `type:value`, as `unix:uid:1000`.
@@ -21,7 +21,7 @@ struct AgentEntry: Sendable, Equatable {
     let revision: Int64
     let createdAt: Int64
 
-    init(proto: Steeple_Server_V1_Entry) throws {
+    package init(proto: Steeple_Server_V1_Entry) throws {
         id = proto.id
         spiffeID = try SPIFFEID(proto.spiffeID)
         selectors = Set(proto.selectors.map { $0.type + ":" + $0.value })

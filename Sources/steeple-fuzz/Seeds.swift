@@ -1,0 +1,347 @@
+import Crypto
+import _CryptoExtras
+import NIOCore
+import SPIFFE
+import SPIFFETestSupport
+import SPIFFEWorkloadAPIProto
+import SteepleAgent
+import SteepleServerAPIProto
+import SwiftASN1
+import SwiftProtobuf
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Writes the generated seeds (`gen-*` files) of every target: real SVIDs, CSRs, JWT-SVIDs, bundles and protobuf
+/// messages, made here with the fixed keys of ``FuzzKeys`` where a seed must verify in later runs. Hand-written
+/// seeds (configuration files, regression inputs) sit beside them and are never overwritten.
+enum Seeds {
+    static func write(to corpus: String) {
+        let ca = TestCA(
+            trustDomain: FuzzKeys.trustDomain,
+            notBefore: Date(timeIntervalSince1970: 1_790_000_000),
+            notAfter: Date(timeIntervalSince1970: 1_900_000_000)
+        )
+        let workload = try! SPIFFEID("spiffe://example.org/workload")
+        let svid = ca.makeSVID(workload, notAfter: Date(timeIntervalSince1970: 1_850_000_000))
+        let intermediate = ca.intermediate(notBefore: Date(timeIntervalSince1970: 1_790_000_000), notAfter: Date(timeIntervalSince1970: 1_900_000_000))
+        let deepSVID = intermediate.makeSVID(try! SPIFFEID("spiffe://example.org/deep/workload"), notAfter: Date(timeIntervalSince1970: 1_850_000_000))
+        let bundle = X509Bundle(trustDomain: FuzzKeys.trustDomain, x509Authorities: [ca.certificate])
+        let spiffeBundle = SPIFFEBundle(
+            trustDomain: FuzzKeys.trustDomain,
+            x509Authorities: [ca.certificate],
+            jwtAuthorities: FuzzKeys.jwtBundles.jwtBundle(for: FuzzKeys.trustDomain)!.jwtAuthorities,
+            sequenceNumber: 7,
+            refreshHint: .seconds(300)
+        )
+        let tokenP256 = jwt(key: try! JWTSigningKey(FuzzKeys.p256, keyID: "fuzz-p256"))
+        let tokenP384 = jwt(key: try! JWTSigningKey(FuzzKeys.p384, keyID: "fuzz-p384"))
+        let csrP256 = csr(Certificate.PrivateKey(P256.Signing.PrivateKey()), .ecdsaWithSHA256)
+        let csrP384 = csr(Certificate.PrivateKey(P384.Signing.PrivateKey()), .ecdsaWithSHA384)
+        let csrRSA = csr(Certificate.PrivateKey(try! _RSA.Signing.PrivateKey(keySize: .bits2048)), .sha256WithRSAEncryption)
+
+        var seeds: [String: [String: [UInt8]]] = [:]
+        func add(_ target: String, _ name: String, _ bytes: [UInt8]) { seeds[target, default: [:]]["gen-" + name] = bytes }
+        func add<M: SwiftProtobuf.Message>(_ target: String, _ name: String, _ selector: UInt8, _ message: M) {
+            add(target, name, [selector] + (try! message.serializedBytes() as [UInt8]))
+        }
+
+        for (name, id) in [
+            ("workload", "spiffe://example.org/workload"), ("agent", "spiffe://example.org/spire/agent/join_token/0c5f3b"),
+            ("trust-domain-only", "spiffe://example.org"), ("long-path", "spiffe://a-b_c.d1/x/y.z/_-/" + String(repeating: "seg/", count: 20) + "end"),
+            ("uppercase-td", "spiffe://Example.org/w"), ("dot-segment", "spiffe://example.org/a/../b"), ("port", "spiffe://example.org:8080/w"),
+            ("userinfo", "spiffe://u@example.org/w"), ("percent", "spiffe://example.org/a%2Fb"), ("trailing-slash", "spiffe://example.org/w/"),
+            ("empty-segment", "spiffe://example.org//w"), ("query", "spiffe://example.org/w?q=1"), ("scheme-case", "SPIFFE://example.org/w"),
+            ("non-ascii", "spiffe://exämple.org/w"),
+        ] {
+            add("spiffe-id", name, Array(id.utf8))
+        }
+        for (name, text) in [
+            ("bare", "example.org"), ("id", "spiffe://example.org"), ("id-with-path", "spiffe://example.org/path"), ("max-length", String(repeating: "a", count: 255)),
+            ("too-long", String(repeating: "a", count: 256)), ("underscore-dash", "my_trust-domain.local"), ("uppercase", "EXAMPLE.org"), ("empty", ""),
+        ] {
+            add("trust-domain", name, Array(text.utf8))
+        }
+        for (name, text) in [
+            ("unix-absolute", "unix:///tmp/spire-agent/public/api.sock"), ("unix-opaque", "unix:/run/steeple/agent.sock"),
+            ("tcp-v4", "tcp://127.0.0.1:8081"), ("tcp-v6", "tcp://[::1]:8081"), ("unix-percent", "unix:///tmp/a%20b.sock"),
+            ("unix-host", "unix://host/path"), ("tcp-hostname", "tcp://localhost:8081"), ("tcp-no-port", "tcp://127.0.0.1"),
+            ("unix-query", "unix:///tmp/api.sock?x=1"), ("other-scheme", "http://127.0.0.1:80"),
+        ] {
+            add("workload-api-endpoint", name, Array(text.utf8))
+        }
+
+        add("jwt-svid", "es256", Array(tokenP256.utf8))
+        add("jwt-svid", "es384", Array(tokenP384.utf8))
+        let parts = tokenP256.split(separator: ".")
+        add("jwt-svid", "alg-none", Array((base64URL(#"{"alg":"none","kid":"fuzz-p256"}"#) + "." + parts[1] + ".").utf8))
+        add("jwt-svid", "unknown-kid", Array((base64URL(#"{"alg":"ES256","kid":"nope","typ":"JWT"}"#) + "." + parts[1] + "." + parts[2]).utf8))
+        add("jwt-svid", "numbers", Array((parts[0] + "." + base64URL(#"{"sub":"spiffe://example.org/w","aud":"a","exp":1e308,"iat":-1,"nbf":9223372036854775807}"#) + "." + parts[2]).utf8))
+
+        add("jwks", "fuzz-keys", FuzzKeys.jwtBundles.jwtBundle(for: FuzzKeys.trustDomain)!.jwksJSON)
+        add("jwks", "spiffe-bundle", spiffeBundle.jsonRepresentation)
+        add("spiffe-bundle", "x509-and-jwt", spiffeBundle.jsonRepresentation)
+        add("spiffe-bundle", "keys-empty", Array(#"{"keys":[],"spiffe_sequence":1}"#.utf8))
+        add("spiffe-bundle", "rsa-jwt", Array(#"{"keys":[{"kty":"RSA","use":"jwt-svid","kid":"r","n":"AQAB","e":"AQAB"}],"spiffe_refresh_hint":60}"#.utf8))
+
+        add("x509-svid", "leaf", .lengthPrefixed(bundle.derRepresentation) + .lengthPrefixed(svid.privateKeyDER) + svid.chainDER)
+        add("x509-svid", "intermediate", .lengthPrefixed(bundle.derRepresentation) + .lengthPrefixed(deepSVID.privateKeyDER) + deepSVID.chainDER)
+        add("x509-svid", "wrong-key", .lengthPrefixed(bundle.derRepresentation) + .lengthPrefixed(deepSVID.privateKeyDER) + svid.chainDER)
+
+        add("csr", "p256", csrP256)
+        add("csr", "p384", csrP384)
+        add("csr", "rsa2048", csrRSA)
+        add("csr", "agent", try! CSRBuilder.csr(for: CSRBuilder.newKey()))
+
+        // Workload API messages (selector byte first, see WorkloadAPITargets).
+        var x509SVID = X509SVID_Proto(svid: svid, bundle: bundle)
+        add("workload-api-messages", "x509-svid-response", 0, x509SVID.response)
+        x509SVID.federated = true
+        add("workload-api-messages", "x509-svid-response-federated", 0, x509SVID.response)
+        var x509Bundles = X509BundlesResponse()
+        x509Bundles.bundles["spiffe://example.org"] = Data(bundle.derRepresentation)
+        add("workload-api-messages", "x509-bundles-response", 1, x509Bundles)
+        var jwtBundles = JWTBundlesResponse()
+        jwtBundles.bundles["spiffe://example.org"] = Data(FuzzKeys.jwtBundles.jwtBundle(for: FuzzKeys.trustDomain)!.jwksJSON)
+        add("workload-api-messages", "jwt-bundles-response", 2, jwtBundles)
+        var jwtSVIDs = JWTSVIDResponse()
+        var item = SPIFFEWorkloadAPIProto.JWTSVID()
+        item.spiffeID = workload.string
+        item.svid = tokenP256
+        item.hint = "internal"
+        jwtSVIDs.svids = [item]
+        add("workload-api-messages", "jwt-svid-response", 3, jwtSVIDs)
+        var validate = ValidateJWTSVIDRequest()
+        validate.audience = FuzzKeys.audience
+        validate.svid = tokenP384
+        add("workload-api-messages", "validate-request", 4, validate)
+        var validated = ValidateJWTSVIDResponse()
+        validated.spiffeID = workload.string
+        validated.claims = try! Google_Protobuf_Struct(jsonString: #"{"sub":"spiffe://example.org/workload","aud":["a"],"exp":1800003600}"#)
+        add("workload-api-messages", "validate-response", 5, validated)
+        var jwtRequest = JWTSVIDRequest()
+        jwtRequest.audience = ["a", "b"]
+        jwtRequest.spiffeID = workload.string
+        add("workload-api-messages", "jwt-svid-request", 6, jwtRequest)
+        add("workload-api-messages", "x509-svid-request", 7, X509SVIDRequest())
+
+        // Admin API (see AdminTargets; the handler seeds name the method by its AdminMethod byte).
+        var entry = Steeple_Server_V1_Entry()
+        entry.spiffeID = "spiffe://example.org/fuzz/web"
+        entry.parentID = "spiffe://example.org/spire/agent/join_token/seed"
+        var selector = Steeple_Server_V1_Selector()
+        selector.type = "unix"
+        selector.value = "uid:1001"
+        entry.selectors = [selector]
+        entry.x509SvidTtl = 600
+        entry.jwtSvidTtl = 300
+        entry.dnsNames = ["web.example.org"]
+        entry.federatesWith = ["other.org"]
+        entry.hint = "web"
+        entry.expiresAt = 1_900_000_000
+        var create = Steeple_Server_V1_CreateEntriesRequest()
+        create.entries = [entry]
+        // Issue #11's crash loop: an entry that expires at Int64.max seconds (refused now, never stored).
+        var farExpiry = entry
+        farExpiry.expiresAt = Int64.max
+        var createFarExpiry = Steeple_Server_V1_CreateEntriesRequest()
+        createFarExpiry.entries = [farExpiry]
+        var update = Steeple_Server_V1_UpdateEntriesRequest()
+        var updated = entry
+        updated.id = "seed-entry"
+        updated.spiffeID = "spiffe://example.org/workload"
+        update.entries = [updated]
+        var delete = Steeple_Server_V1_DeleteEntriesRequest()
+        delete.ids = ["seed-entry", "missing"]
+        var list = Steeple_Server_V1_ListEntriesRequest()
+        list.byParentID = entry.parentID
+        list.bySelectors = [selector]
+        list.selectorMatch = "superset"
+        list.pageSize = 2
+        var listAgents = Steeple_Server_V1_ListAgentsRequest()
+        listAgents.byAttestationType = "join_token"
+        listAgents.byBanned = 2
+        listAgents.pageSize = 1
+        var agent = Steeple_Server_V1_AgentRequest()
+        agent.spiffeID = "spiffe://example.org/spire/agent/join_token/seed"
+        var token = Steeple_Server_V1_CreateJoinTokenRequest()
+        token.ttl = 600
+        token.agentAliasID = "spiffe://example.org/node/alias"
+        var federated = Steeple_Server_V1_Bundle()
+        federated.trustDomain = "other.org"
+        federated.spiffeBundleJson = Data(SPIFFEBundle(trustDomain: try! TrustDomain("other.org"), x509Authorities: [ca.certificate]).jsonRepresentation)
+        var deleteFederated = Steeple_Server_V1_DeleteFederatedBundleRequest()
+        deleteFederated.trustDomain = "other.org"
+        var mintX509 = Steeple_Server_V1_MintX509SVIDRequest()
+        mintX509.spiffeID = "spiffe://example.org/minted"
+        mintX509.dnsNames = ["minted.example.org"]
+        mintX509.ttl = 120
+        var mintX509CSR = mintX509
+        mintX509CSR.csr = Data(csrP256)
+        var mintJWT = Steeple_Server_V1_MintJWTSVIDRequest()
+        mintJWT.spiffeID = "spiffe://example.org/minted"
+        mintJWT.audience = ["aud"]
+        mintJWT.ttl = 60
+        var health = Steeple_Server_V1_HealthRequest()
+        health.shallow = true
+
+        let handlerSeeds: [(AdminMethod, String, any SwiftProtobuf.Message)] = [
+            (.createEntries, "create-entries", create), (.createEntries, "create-entries-expiry-int64-max", createFarExpiry), (.updateEntries, "update-entries", update), (.deleteEntries, "delete-entries", delete),
+            (.listEntries, "list-entries", list), (.countEntries, "count-entries", list), (.listAgents, "list-agents", listAgents),
+            (.countAgents, "count-agents", listAgents), (.evictAgent, "evict-agent", agent), (.banAgent, "ban-agent", agent),
+            (.createJoinToken, "create-join-token", token), (.fetchBundle, "fetch-bundle", Steeple_Server_V1_FetchBundleRequest()),
+            (.listFederatedBundles, "list-federated-bundles", Steeple_Server_V1_ListFederatedBundlesRequest()),
+            (.setFederatedBundle, "set-federated-bundle", federated), (.deleteFederatedBundle, "delete-federated-bundle", deleteFederated),
+            (.mintX509SVID, "mint-x509-svid", mintX509), (.mintX509SVID, "mint-x509-svid-csr", mintX509CSR), (.mintJWTSVID, "mint-jwt-svid", mintJWT),
+            (.health, "health", health),
+        ]
+        for (method, name, message) in handlerSeeds {
+            add("admin-handlers", name, [method.rawValue] + (try! message.serializedBytes() as [UInt8]))
+        }
+        let messageSeeds: [(UInt8, String, any SwiftProtobuf.Message)] = [
+            (0, "create-entries", create), (1, "update-entries", update), (2, "delete-entries", delete), (3, "list-entries", list),
+            (4, "list-agents", listAgents), (5, "agent", agent), (6, "create-join-token", token), (7, "bundle", federated),
+            (8, "mint-x509-svid", mintX509CSR), (9, "mint-jwt-svid", mintJWT),
+        ]
+        for (selector, name, message) in messageSeeds {
+            add("admin-messages", name, [selector] + (try! message.serializedBytes() as [UInt8]))
+        }
+        var listResponse = Steeple_Server_V1_ListEntriesResponse()
+        listResponse.entries = [entry, updated]
+        listResponse.nextPageToken = "seed-entry"
+        add("admin-messages", "list-entries-response", 10, listResponse)
+
+        // Agent API.
+        var attestResult = Steeple_Server_V1_AttestAgentResponse.Result()
+        attestResult.x509SvidChain = Data(svid.chainDER)
+        attestResult.trustBundleJson = Data(spiffeBundle.jsonRepresentation)
+        attestResult.spiffeID = "spiffe://example.org/spire/agent/join_token/seed"
+        var attestResponse = Steeple_Server_V1_AttestAgentResponse()
+        attestResponse.result = attestResult
+        add("agent-api-messages", "attest-response", 0, attestResponse)
+        var sync = Steeple_Server_V1_SyncEntriesResponse()
+        sync.snapshot = true
+        sync.snapshotComplete = true
+        sync.upserted = [entry, updated]
+        sync.deletedEntryIds = ["gone"]
+        var ownBundle = Steeple_Server_V1_Bundle()
+        ownBundle.trustDomain = "example.org"
+        ownBundle.spiffeBundleJson = Data(spiffeBundle.jsonRepresentation)
+        sync.bundle = ownBundle
+        sync.federatedBundles = [federated]
+        sync.sequence = 42
+        add("agent-api-messages", "sync-response", 1, sync)
+        var batchResult = Steeple_Server_V1_BatchSignX509SVIDResponse.Result()
+        batchResult.entryID = "seed-entry"
+        batchResult.x509SvidChain = Data(svid.chainDER)
+        batchResult.expiresAt = 1_850_000_000
+        var batch = Steeple_Server_V1_BatchSignX509SVIDResponse()
+        batch.results = [batchResult]
+        add("agent-api-messages", "batch-sign-response", 2, batch)
+        var signJWT = Steeple_Server_V1_SignJWTSVIDResponse()
+        signJWT.token = tokenP256
+        signJWT.expiresAt = 1_800_003_600
+        add("agent-api-messages", "sign-jwt-response", 4, signJWT)
+
+        var params = Steeple_Server_V1_AttestAgentRequest.Params()
+        params.attestationType = "join_token"
+        params.payload = Data(FuzzServer.joinToken.utf8)
+        params.csr = Data(csrP256)
+        var attest = Steeple_Server_V1_AttestAgentRequest()
+        attest.params = params
+        add("agent-attest", "join-token", .lengthPrefixed(try! attest.serializedBytes()))
+        params.attestationType = "x509pop"
+        params.payload = Data(svid.chainDER)
+        attest.params = params
+        var answer = Steeple_Server_V1_AttestAgentRequest()
+        answer.challengeResponse = Data([1, 2, 3])
+        add("agent-attest", "x509pop-not-enabled", .lengthPrefixed(try! attest.serializedBytes()) + .lengthPrefixed(try! answer.serializedBytes()))
+        add("agent-api-messages", "attest-request", 5, attest)
+
+        // gRPC framing: a cap byte (× 64 bytes), then DATA payloads.
+        let message = try! jwtRequest.serializedBytes() as [UInt8]
+        let framed: [UInt8] = [0, 0, 0, 0, UInt8(message.count)] + message
+        add("grpc-deframer", "one-message", [4] + .lengthPrefixed(framed))
+        add("grpc-deframer", "split-messages", [4] + .lengthPrefixed(Array(framed.prefix(3))) + .lengthPrefixed(Array(framed.dropFirst(3)) + framed))
+        add("grpc-deframer", "compressed", [4] + .lengthPrefixed([1, 0, 0, 0, 1, 0]))
+        add("grpc-deframer", "over-cap", [0] + .lengthPrefixed([0, 0, 0, 1, 0]))
+        var head: [UInt8] = []
+        for (name, value) in [
+            (":method", "POST"), (":scheme", "http"), (":path", "/SpiffeWorkloadAPI/FetchX509SVID"), (":authority", "localhost"),
+            ("content-type", "application/grpc+proto"), ("te", "trailers"), ("grpc-timeout", "5S"), ("workload.spiffe.io", "true"),
+            ("trace-bin", "AAECAw=="), ("user-agent", "grpc-python/1.85.3"),
+        ] {
+            head += .lengthPrefixed(Array(name.utf8)) + .lengthPrefixed(Array(value.utf8))
+        }
+        add("grpc-request-head", "fetch-x509-svid", head)
+        add("grpc-request-head", "grpc-web", .lengthPrefixed(Array(":method".utf8)) + .lengthPrefixed(Array("POST".utf8))
+            + .lengthPrefixed(Array("content-type".utf8)) + .lengthPrefixed(Array("application/grpc-web".utf8)))
+
+        for (target, files) in seeds.sorted(by: { $0.key < $1.key }) {
+            let directory = corpus + "/" + target
+            try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for (name, bytes) in files.sorted(by: { $0.key < $1.key }) {
+                _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(bytes))
+            }
+            print("\(target): \(files.count) generated seeds")
+        }
+    }
+
+    private static func jwt(key: JWTSigningKey) -> String {
+        try! SPIFFE.JWTSVID.sign(
+            subject: try! SPIFFEID("spiffe://example.org/workload"),
+            audience: [FuzzKeys.audience, "other"],
+            expiresAt: Date(timeIntervalSince1970: 1_800_003_600),
+            issuedAt: Date(timeIntervalSince1970: 1_800_000_000),
+            key: key
+        ).token
+    }
+
+    private static func csr(_ key: Certificate.PrivateKey, _ algorithm: Certificate.SignatureAlgorithm) -> [UInt8] {
+        let request = try! CertificateSigningRequest(
+            version: .v1,
+            subject: try! DistinguishedName { CommonName("fuzz") },
+            privateKey: key,
+            attributes: CertificateSigningRequest.Attributes(),
+            signatureAlgorithm: algorithm
+        )
+        var serializer = DER.Serializer()
+        try! serializer.serialize(request)
+        return serializer.serializedBytes
+    }
+
+    private static func base64URL(_ text: String) -> String {
+        String(Data(text.utf8).base64EncodedString().compactMap { character -> Character? in
+            switch character {
+            case "+": "-"
+            case "/": "_"
+            case "=": nil
+            default: character
+            }
+        })
+    }
+}
+
+/// An `X509SVIDResponse` holding one SVID (and, when `federated`, a federated bundle).
+private struct X509SVID_Proto {
+    let svid: SPIFFE.X509SVID
+    let bundle: X509Bundle
+    var federated = false
+
+    var response: X509SVIDResponse {
+        var item = SPIFFEWorkloadAPIProto.X509SVID()
+        item.spiffeID = svid.id.string
+        item.x509Svid = Data(svid.chainDER)
+        item.x509SvidKey = Data(svid.privateKeyDER)
+        item.bundle = Data(bundle.derRepresentation)
+        item.hint = "internal"
+        var response = X509SVIDResponse()
+        response.svids = [item]
+        if federated { response.federatedBundles["spiffe://other.org"] = Data(bundle.derRepresentation) }
+        return response
+    }
+}
