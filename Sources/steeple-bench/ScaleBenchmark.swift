@@ -95,9 +95,9 @@ enum ScaleBenchmark {
         var refused = 0
         var firstRefusal: String?
         try await withBenchAdminClient(socketPath: socketPath) { client in
-            for batchStart in stride(from: 0, to: layout.count, by: 1000) {
+            for batchStart in stride(from: 0, to: layout.count, by: 500) {
                 var request = Steeple_Server_V1_CreateEntriesRequest()
-                request.entries = (batchStart..<min(layout.count, batchStart + 1000)).map { index in
+                request.entries = (batchStart..<min(layout.count, batchStart + 500)).map { index in
                     var entry = Steeple_Server_V1_Entry()
                     entry.spiffeID = layout.spiffeID(ofEntry: index)
                     entry.parentID = layout.groupID(layout.group(ofEntry: index))
