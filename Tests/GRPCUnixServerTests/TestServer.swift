@@ -50,14 +50,14 @@ extension GRPCClient {
         ) { $0 }
     }
 
-    /// `echo`, tried up to five times while it fails with `Unavailable` (a call that lands on a connection the server is
-    /// closing for idleness, or while the client dials again).
+    /// `echo`, tried for up to 10 s while it fails with `Unavailable` (a call that lands on a connection the server is
+    /// closing for idleness, or while the client dials again, which takes seconds on a loaded CI machine).
     func echoRetryingUnavailable(_ message: [UInt8]) async throws -> [UInt8] {
-        for _ in 0..<4 {
+        for _ in 0..<40 {
             do {
                 return try await echo(message).message
             } catch let error as RPCError where error.code == .unavailable {
-                try await Task.sleep(for: .milliseconds(100))
+                try await Task.sleep(for: .milliseconds(250))
             }
         }
         return try await echo(message).message
