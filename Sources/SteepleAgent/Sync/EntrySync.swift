@@ -14,7 +14,11 @@ struct EntrySync: Sendable {
         let cache = self.cache
         let state = self.state
         let logger = self.logger
-        try await client.syncEntries(request: ClientRequest(message: Steeple_Server_V1_SyncEntriesRequest())) { response in
+        // Fail at once when this connection cannot be made, instead of waiting through grpc's own connect backoff
+        // (up to minutes): the server link reconnects with its own jittered 1.5 s-capped backoff on a fresh connection.
+        var options = CallOptions.defaults
+        options.waitForReady = false
+        try await client.syncEntries(request: ClientRequest(message: Steeple_Server_V1_SyncEntriesRequest()), options: options) { response in
             var snapshot: [AgentEntry] = []
             for try await message in response.messages {
                 onMessage()
