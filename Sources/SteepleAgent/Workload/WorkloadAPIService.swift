@@ -51,7 +51,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
     /// naming why, instead of waiting for the caller's deadline. Entries the server refused are left out, so one bad
     /// entry does not hold back the caller's other identities.
     func x509SVIDResponse(for selectors: Set<String>, now: Date) throws(RPCError) -> (X509SVIDResponse?, Date?) {
-        try refuseIfDisowned(now: now)
+        try refuseIfDisowned()
         let entries = cache.matchingEntries(for: selectors)
         let cannotIssue = health.cannotIssueReason(now: now)
         return try cache.read { state throws(RPCError) -> (X509SVIDResponse?, Date?) in
@@ -107,7 +107,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
 
     /// `Unavailable` for every call once the agent is disowned (banned, or evicted without a way back): nothing it
     /// held may be served.
-    private func refuseIfDisowned(now _: Date) throws(RPCError) {
+    private func refuseIfDisowned() throws(RPCError) {
         if let disowned = health.disowned {
             throw RPCError(code: .unavailable, message: disowned.reason)
         }
@@ -139,7 +139,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
             }
         }
         let selectors = try attest(context)
-        try refuseIfDisowned(now: Date())
+        try refuseIfDisowned()
         var entries = cache.matchingEntries(for: selectors)
         if let requested { entries = entries.filter { $0.spiffeID == requested } }
         guard !entries.isEmpty else { throw RPCError(code: .permissionDenied, message: "no identity issued") }
@@ -182,7 +182,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
         guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
         guard !request.svid.isEmpty else { throw RPCError(code: .invalidArgument, message: "svid must be specified") }
         _ = try attest(context)
-        try refuseIfDisowned(now: Date())
+        try refuseIfDisowned()
         let bundles = cache.read { state in
             JWTBundleSet(([state.bundle].compactMap { $0 } + Array(state.federatedBundles.values)).map(\.jwtBundle))
         }
@@ -237,7 +237,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
     /// `Unavailable` when the agent cannot sync).
     private func bundles(for selectors: Set<String>) throws(RPCError) -> (SPIFFEBundle, [SPIFFEBundle])? {
         let now = Date()
-        try refuseIfDisowned(now: now)
+        try refuseIfDisowned()
         let entries = cache.matchingEntries(for: selectors)
         let cannotSync = health.cannotIssueReason(now: now)
         return try cache.read { state throws(RPCError) -> (SPIFFEBundle, [SPIFFEBundle])? in
