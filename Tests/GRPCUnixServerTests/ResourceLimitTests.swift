@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCUnixServer
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -77,10 +78,19 @@ struct ResourceLimitTests {
     @Test("a uid at its stream cap has further streams refused, and gets them back as streams end")
     func streamCap() async throws {
         try await withEchoServer(configure: { $0.maxStreamsPerUID = 2 }) { client, recorder, transport in
+            let endings = Endings()
             let held = (0..<2).map { index in
-                Task { try await client.fetchFirstThenHold([UInt8(index)]) }
+                Task {
+                    do { try await client.fetchFirstThenHold([UInt8(index)]) } catch { endings.append("\(error)") }
+                }
             }
-            #expect(await recorder.wait { $0.calls.count == 2 })
+            // 30 s: both calls start within milliseconds alone, but CI runs this beside the end-to-end suites on two
+            // cores and once took longer than 10 s. A held call that ended instead is reported with its error.
+            guard await recorder.wait(timeout: .seconds(30), until: { $0.calls.count == 2 }) else {
+                Issue.record("\(recorder.calls.count) of 2 held calls reached the handler; ended: \(endings.all)")
+                for task in held { task.cancel() }
+                return
+            }
             let path = transport.configuration.socketPath
             let over = try RawSocket(path: path)
             over.send(RawSocket.http2Preface + RawSocket.unaryEcho(streamID: 1))
@@ -100,6 +110,13 @@ struct ResourceLimitTests {
             held[1].cancel()
         }
     }
+}
+
+/// How held calls ended, when they end early.
+private final class Endings: Sendable {
+    private let errors = Mutex<[String]>([])
+    func append(_ error: String) { errors.withLock { $0.append(error) } }
+    var all: [String] { errors.withLock { $0 } }
 }
 
 /// A plain Unix socket client for what grpc clients never do: connect and stay silent, or speak raw HTTP/2.
