@@ -252,6 +252,7 @@ let package = Package(
                 "SteepleAgent",
                 "SteepleDatastore",
                 "SteepleDatastoreSQLite",
+                "SteepleServer",
                 "SteepleServerAPIProto",
                 "SteepleTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

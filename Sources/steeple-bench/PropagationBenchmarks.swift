@@ -71,7 +71,8 @@ enum PropagationBenchmarks {
             if times.allSatisfy({ $0 != nil }) { return times.compactMap { $0 }.max()! }
             try await Task.sleep(for: .microseconds(200))
         }
-        throw BenchFailure("a change did not reach every agent within 30 s")
+        let lagging = watchers.enumerated().filter { $0.element.firstTime(where: condition) == nil }.map { "agent \($0.offset): \($0.element.summary)" }
+        throw BenchFailure("a change did not reach every agent within 30 s; \(lagging.joined(separator: "; "))")
     }
 
     static func withWatchers<T: Sendable>(_ sockets: [String], _ body: ([StreamWatcher]) async throws -> T) async throws -> T {
@@ -83,7 +84,13 @@ enum PropagationBenchmarks {
                             try await SpiffeWorkloadAPI.Client(wrapping: client).fetchX509SVID(
                                 request: ClientRequest(message: X509SVIDRequest(), metadata: WorkloadAPIBenchmarks.header)
                             ) { response in
-                                for try await message in response.messages { watcher.record(Set(message.svids.map(\.spiffeID))) }
+                                do {
+                                    for try await message in response.messages { watcher.record(Set(message.svids.map(\.spiffeID))) }
+                                    watcher.ended("the stream ended without an error")
+                                } catch {
+                                    watcher.ended("the stream failed: \(error)")
+                                    throw error
+                                }
                             }
                         }
                     }
@@ -97,6 +104,16 @@ enum PropagationBenchmarks {
 /// The messages one Workload API stream received, with their arrival times.
 final class StreamWatcher: Sendable {
     private let messages = Mutex<[(Set<String>, ContinuousClock.Instant)]>([])
+    private let ending = Mutex<String?>(nil)
+
+    func ended(_ how: String) { ending.withLock { $0 = how } }
+
+    /// For a failure message: how many messages arrived, the last one's IDs, and how the stream ended if it did.
+    var summary: String {
+        let (count, last) = messages.withLock { ($0.count, $0.last?.0.sorted() ?? []) }
+        let tail = last.count > 5 ? Array(last.suffix(5)) + ["… \(last.count) in all"] : last
+        return "\(count) messages, last holds \(tail)" + (ending.withLock { $0 }.map { ", \($0)" } ?? ", stream still open")
+    }
 
     func record(_ ids: Set<String>) {
         let now = ContinuousClock.now

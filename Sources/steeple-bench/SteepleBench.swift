@@ -77,6 +77,7 @@ struct SteepleBench {
             try await TransportBenchmarks.run(scale: scale, report: report)
         }
         if groups.contains("issuance") { try await IssuanceBenchmarks.run(scale: scale, report: report) }
+        if groups.contains("issuance") { try await AuthenticationBenchmark.run(scale: scale, report: report) }
         if groups.contains("workload") { try await WorkloadAPIBenchmarks.run(scale: scale, report: report) }
         if groups.contains("propagation") { try await PropagationBenchmarks.run(scale: scale, report: report) }
         if groups.contains("recovery") { try await RecoveryBenchmark.run(scale: scale, report: report) }

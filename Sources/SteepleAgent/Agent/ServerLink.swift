@@ -76,7 +76,8 @@ struct ServerLink: Sendable {
     /// stop serving for good.
     /// - Returns: whether to reconnect (false: the agent is disowned and the link stops).
     private func disowned(_ refusal: ServerRefusal, error: RPCError) async -> Bool {
-        logger.error("the server refuses this agent", metadata: ["reason": "\(refusal)", "error": "\(error.message)"])
+        let code = error.metadata[stringValues: ServerRefusal.reasonKey].first(where: { _ in true }) ?? "none"
+        logger.error("the server refuses this agent", metadata: ["reason": "\(refusal)", "reason_code": "\(code)", "error": "\(error.message)"])
         if case .banned = refusal {
             stopServing(.banned(error.message))
             return false

@@ -21,7 +21,7 @@ extension AdminAPIService {
         var response = Steeple_Server_V1_ListFederatedBundlesResponse()
         var token: String?
         repeat {
-            let page = try await storeCall { try await core.store.listBundles(pagination: Pagination(token: token, size: 1000)) }
+            let page = try await core.store.listBundles(pagination: Pagination(token: token, size: 1000))
             for record in page.items where record.trustDomain != core.trustDomain {
                 var bundle = Steeple_Server_V1_Bundle()
                 bundle.trustDomain = record.trustDomain.name
@@ -42,13 +42,13 @@ extension AdminAPIService {
             trustDomain = try TrustDomain(request.trustDomain)
             bundle = try SPIFFEBundle(trustDomain: trustDomain, json: request.spiffeBundleJson)
         } catch {
-            throw RPCError(code: .invalidArgument, message: "invalid bundle for \"\(request.trustDomain)\": \(error.message)")
+            throw APIRefusal(.invalidRequest, "invalid bundle for \"\(request.trustDomain)\": \(error.message)")
         }
         guard trustDomain != core.trustDomain else {
-            throw RPCError(code: .invalidArgument, message: "\(trustDomain) is this server's own trust domain: its bundle is managed by the CA, not set")
+            throw APIRefusal(.invalidRequest, "\(trustDomain) is this server's own trust domain: its bundle is managed by the CA, not set")
         }
         let record = BundleRecord(trustDomain: trustDomain, document: bundle.jsonRepresentation, sequenceNumber: bundle.sequenceNumber ?? 0)
-        let stored = try await storeCall { try await core.store.setBundle(record) }.value
+        let stored = try await core.store.setBundle(record).value
         core.index.poke()
         var response = request
         response.spiffeBundleJson = Data(stored.document)
@@ -64,12 +64,12 @@ extension AdminAPIService {
         do {
             trustDomain = try TrustDomain(request.trustDomain)
         } catch {
-            throw RPCError(code: .invalidArgument, message: "invalid trust domain \"\(request.trustDomain)\": \(error.message)")
+            throw APIRefusal(.invalidRequest, "invalid trust domain \"\(request.trustDomain)\": \(error.message)")
         }
         guard trustDomain != core.trustDomain else {
-            throw RPCError(code: .invalidArgument, message: "\(trustDomain) is this server's own trust domain: its bundle cannot be deleted")
+            throw APIRefusal(.invalidRequest, "\(trustDomain) is this server's own trust domain: its bundle cannot be deleted")
         }
-        _ = try await storeCall { try await core.store.deleteBundle(trustDomain: trustDomain) }
+        _ = try await core.store.deleteBundle(trustDomain: trustDomain)
         core.index.poke()
         return Steeple_Server_V1_DeleteFederatedBundleResponse()
     }

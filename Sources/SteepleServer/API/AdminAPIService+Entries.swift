@@ -31,7 +31,7 @@ extension AdminAPIService {
         } else {
             for (index, entry) in valid {
                 do {
-                    response.results[index].entry = try await storeCall { try await core.store.createEntry(entry) }.value.proto
+                    response.results[index].entry = try await core.store.createEntry(entry).value.proto
                 } catch {
                     response.results[index].status = Steeple_Server_V1_Status(error)
                 }
@@ -49,14 +49,14 @@ extension AdminAPIService {
             var result = Steeple_Server_V1_EntryResult()
             result.entry = proto
             do {
-                guard !proto.id.isEmpty else { throw RPCError(code: .invalidArgument, message: "entry ID is required to update an entry") }
-                guard let existing = try await storeCall({ try await core.store.fetchEntry(id: proto.id) }) else {
-                    throw RPCError(code: .notFound, message: "no entry with ID \(proto.id)")
+                guard !proto.id.isEmpty else { throw APIRefusal(.invalidRequest, "entry ID is required to update an entry") }
+                guard let existing = try await core.store.fetchEntry(id: proto.id) else {
+                    throw APIRefusal(.notFound, "no entry with ID \(proto.id)")
                 }
                 var entry = try RegistrationEntry(proto: proto, now: existing.createdAt)
                 entry.revisionNumber = existing.revisionNumber
                 try validate(entry)
-                result.entry = try await storeCall { try await core.store.updateEntry(entry) }.value.proto
+                result.entry = try await core.store.updateEntry(entry).value.proto
             } catch {
                 result.status = Steeple_Server_V1_Status(error)
             }
@@ -74,7 +74,7 @@ extension AdminAPIService {
             var result = Steeple_Server_V1_EntryResult()
             result.entry.id = id
             do {
-                let deleted = try await storeCall { try await core.store.deleteEntry(id: id) }.value
+                let deleted = try await core.store.deleteEntry(id: id).value
                 if let deleted { result.entry = deleted.proto }
             } catch {
                 result.status = Steeple_Server_V1_Status(error)
@@ -89,15 +89,13 @@ extension AdminAPIService {
     func listEntries(request: Steeple_Server_V1_ListEntriesRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_ListEntriesResponse {
         var response = Steeple_Server_V1_ListEntriesResponse()
         if !request.byID.isEmpty {
-            if let entry = try await storeCall({ try await core.store.fetchEntry(id: request.byID) }) {
+            if let entry = try await core.store.fetchEntry(id: request.byID) {
                 response.entries = [entry.proto]
             }
             return response
         }
         let size = request.pageSize > 0 ? min(Int(request.pageSize), Pagination.maximumSize) : 1000
-        let page = try await storeCall {
-            try await core.store.listEntries(try query(request), pagination: Pagination(token: request.pageToken.isEmpty ? nil : request.pageToken, size: size))
-        }
+        let page = try await core.store.listEntries(try query(request), pagination: Pagination(token: request.pageToken.isEmpty ? nil : request.pageToken, size: size))
         response.entries = page.items.map(\.proto)
         response.nextPageToken = page.nextToken ?? ""
         return response
@@ -105,11 +103,11 @@ extension AdminAPIService {
 
     func countEntries(request: Steeple_Server_V1_ListEntriesRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_CountResponse {
         var response = Steeple_Server_V1_CountResponse()
-        response.count = Int64(try await storeCall { try await core.store.countEntries(try query(request)) })
+        response.count = Int64(try await core.store.countEntries(try query(request)))
         return response
     }
 
-    private func query(_ request: Steeple_Server_V1_ListEntriesRequest) throws(RPCError) -> RegistrationEntryQuery {
+    private func query(_ request: Steeple_Server_V1_ListEntriesRequest) throws(APIRefusal) -> RegistrationEntryQuery {
         var query = RegistrationEntryQuery()
         if !request.bySpiffeID.isEmpty { query.spiffeID = try RegistrationEntry.parseID(request.bySpiffeID, field: "spiffeID") }
         if !request.byParentID.isEmpty { query.parentID = try RegistrationEntry.parseID(request.byParentID, field: "parentID") }
@@ -119,7 +117,7 @@ extension AdminAPIService {
                 do {
                     selectors.append(try Selector(type: selector.type, value: selector.value))
                 } catch {
-                    throw RPCError(code: .invalidArgument, message: error.message)
+                    throw APIRefusal(.invalidRequest, error.message)
                 }
             }
             query.selectors = SelectorMatch(selectors, mode: try Self.matchMode(request.selectorMatch))
@@ -128,7 +126,7 @@ extension AdminAPIService {
             do {
                 query.federatesWith = TrustDomainMatch([try TrustDomain(request.byFederatesWith)], mode: .superset)
             } catch {
-                throw RPCError(code: .invalidArgument, message: "invalid federatesWith: \(error.message)")
+                throw APIRefusal(.invalidRequest, "invalid federatesWith: \(error.message)")
             }
         }
         if !request.byHint.isEmpty { query.hint = request.byHint }
@@ -136,37 +134,37 @@ extension AdminAPIService {
         return query
     }
 
-    static func matchMode(_ text: String) throws(RPCError) -> SetMatch {
+    static func matchMode(_ text: String) throws(APIRefusal) -> SetMatch {
         switch text {
         case "", "exact": .exact
         case "subset": .subset
         case "superset": .superset
         case "any": .any
-        default: throw RPCError(code: .invalidArgument, message: "match mode \"\(text)\" is unknown: use exact, subset, superset or any")
+        default: throw APIRefusal(.invalidRequest, "match mode \"\(text)\" is unknown: use exact, subset, superset or any")
         }
     }
 
-    func validate(_ entry: RegistrationEntry) throws(RPCError) {
+    func validate(_ entry: RegistrationEntry) throws(APIRefusal) {
         do {
             try core.validator.validate(entry)
         } catch {
-            throw RPCError(code: .invalidArgument, message: error.message)
+            throw APIRefusal(.invalidRequest, error.message)
         }
         if let expiresAt = entry.expiresAt, expiresAt <= core.now() {
             let now = UnixTime.clampedSeconds(core.now())
-            throw RPCError(
-                code: .invalidArgument,
-                message: "expires_at \(UnixTime.clampedSeconds(expiresAt)) is in the past (now \(now)): give a later Unix time, or 0 for no expiry"
+            throw APIRefusal(
+                .invalidRequest,
+                "expires_at \(UnixTime.clampedSeconds(expiresAt)) is in the past (now \(now)): give a later Unix time, or 0 for no expiry"
             )
         }
     }
 
     /// Refuses a batch over ``EntryLimits/maximumBatchSize`` before any of it is looked at.
-    static func checkBatchSize(_ count: Int, _ verb: String) throws(RPCError) {
+    static func checkBatchSize(_ count: Int, _ verb: String) throws(APIRefusal) {
         guard count <= EntryLimits.maximumBatchSize else {
-            throw RPCError(
-                code: .invalidArgument,
-                message: "cannot \(verb) \(count) entries in one request: at most \(EntryLimits.maximumBatchSize) are allowed, split the batch"
+            throw APIRefusal(
+                .batchTooLarge,
+                "cannot \(verb) \(count) entries in one request: at most \(EntryLimits.maximumBatchSize) are allowed, split the batch"
             )
         }
     }
@@ -189,27 +187,4 @@ extension AdminAPIService {
     }
 }
 
-/// Runs a store call, turning a `DatastoreError` into the matching gRPC status.
-func storeCall<T>(_ body: () async throws -> T) async throws(RPCError) -> T {
-    do {
-        return try await body()
-    } catch let error as DatastoreError {
-        throw error.rpcError
-    } catch let error as RPCError {
-        throw error
-    } catch {
-        throw RPCError(code: .internalError, message: "\(error)")
-    }
-}
 
-extension Steeple_Server_V1_Status {
-    init(_ error: any Error) {
-        if let rpc = error as? RPCError {
-            self.init(rpc)
-        } else if let store = error as? DatastoreError {
-            self.init(store.rpcError)
-        } else {
-            self.init(RPCError(code: .internalError, message: "\(error)"))
-        }
-    }
-}

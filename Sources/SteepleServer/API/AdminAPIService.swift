@@ -32,7 +32,7 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
         do {
             ttl = try TTL(seconds: request.ttl == 0 ? 600 : request.ttl, field: "ttl")
         } catch {
-            throw RPCError(code: .invalidArgument, message: error.message)
+            throw APIRefusal(.invalidRequest, error.message)
         }
         let value = UUID().uuidString.lowercased()
         let agentID = try SPIFFEID(trustDomain: core.trustDomain, segments: ["spire", "agent", "join_token", value])
@@ -49,19 +49,15 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
             do {
                 try core.validator.validate(entry)
             } catch {
-                throw RPCError(code: .invalidArgument, message: error.message)
+                throw APIRefusal(.invalidRequest, error.message)
             }
             alias = entry
         }
         guard let expiresAt = try? UnixTime(core.now()).adding(ttl) else {
-            throw RPCError(code: .invalidArgument, message: "ttl \(ttl.seconds) would expire the token after the year 9999")
+            throw APIRefusal(.invalidRequest, "ttl \(ttl.seconds) would expire the token after the year 9999")
         }
-        do {
-            _ = try await core.store.createJoinToken(JoinToken(token: value, expiresAt: expiresAt.date))
-            if let alias { _ = try await core.store.createEntry(alias) }
-        } catch {
-            throw error.rpcError
-        }
+        _ = try await core.store.createJoinToken(JoinToken(token: value, expiresAt: expiresAt.date))
+        if let alias { _ = try await core.store.createEntry(alias) }
         core.index.poke()
         // Never the token itself (nor the agent ID, which holds it).
         core.logger.notice("join token generated", metadata: [

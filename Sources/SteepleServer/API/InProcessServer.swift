@@ -34,29 +34,7 @@ package struct InProcessServer: Sendable {
     ) async throws -> InProcessServer {
         var configuration = ServerConfiguration(trustDomain: trustDomain)
         configuration.keyManager = .memory
-        let settings = CAManager.Settings(
-            trustDomain: trustDomain,
-            caTTL: configuration.caTTL,
-            caKeyType: configuration.caKeyType,
-            jwtKeyType: configuration.effectiveJWTKeyType,
-            caSubject: configuration.caSubject
-        )
-        let ca = try await CAManager.start(settings: settings, keyManager: InMemoryKeyManager(), store: store, logger: logger, now: now())
-        let index = EntryIndex(serverID: try SPIFFEID(trustDomain: trustDomain, path: "/spire/server"), store: store, logger: logger)
-        try await index.load()
-        let core = ServerCore(
-            trustDomain: trustDomain,
-            store: store,
-            ca: ca,
-            index: index,
-            defaultX509SVIDTTL: configuration.defaultX509SVIDTTL,
-            defaultJWTSVIDTTL: configuration.defaultJWTSVIDTTL,
-            agentTTL: configuration.effectiveAgentTTL,
-            jwtIssuer: configuration.jwtIssuer,
-            logger: logger,
-            rejections: AgentRejectionLog(logger: logger),
-            now: now
-        )
+        let core = try await ServerCore.make(configuration: configuration, store: store, keyManager: InMemoryKeyManager(), logger: logger, now: now)
         return InProcessServer(core: core)
     }
 

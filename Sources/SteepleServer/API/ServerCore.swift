@@ -10,20 +10,22 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// What the API handlers share: the store, the CA, the entry index, the settings and the clock.
+/// What the API handlers share: the store, the issuer, the CA's published state, the entry index, the clock.
+/// Signing is never done here: handlers ask ``issuer`` (``SVIDIssuer``), which validates what it returns.
 struct ServerCore: Sendable {
     let trustDomain: TrustDomain
     let store: any Datastore
     let ca: CAManager
     let index: EntryIndex
-    let defaultX509SVIDTTL: Duration
-    let defaultJWTSVIDTTL: Duration
-    let agentTTL: Duration
-    let jwtIssuer: String?
     let logger: Logger
     /// Refused agent credentials and attestations, logged rate-limited.
     let rejections: AgentRejectionLog
+    /// Agents authenticated recently (by leaf certificate), dropped when their node record changes.
+    let agentAuthentication: AgentAuthenticationCache
     let now: @Sendable () -> Date
+
+    /// Signs every credential the server hands out.
+    var issuer: any SVIDIssuer { ca.issuer }
 
     var serverID: SPIFFEID { try! SPIFFEID(trustDomain: trustDomain, path: "/spire/server") }
 
@@ -33,24 +35,47 @@ struct ServerCore: Sendable {
         return EntryValidator(trustDomain: trustDomain, maximumTTLSeconds: Int(lifetime))
     }
 
-    /// Signs an X509-SVID with the active CA. TTL 0 means the server default.
-    func signX509SVID(id: SPIFFEID, publicKey: Certificate.PublicKey, ttlSeconds: Int, dnsNames: [String], defaultTTL: Duration? = nil) throws -> [Certificate] {
-        let ttl = ttlSeconds > 0 ? Duration.seconds(ttlSeconds) : (defaultTTL ?? defaultX509SVIDTTL)
-        return try ca.certificateAuthority.signX509SVID(
-            X509SVIDParameters(spiffeID: id, publicKey: publicKey, ttl: ttl, dnsNames: dnsNames),
-            now: now()
+    /// Builds the core of a server (`steeple-server run` and the in-process server of `steeple-fuzz` alike): starts
+    /// the CA over `store` and `keyManager` (loading or creating its authorities) and loads the entry index.
+    static func make(
+        configuration: ServerConfiguration,
+        store: any Datastore & ChangeLogStore & CAJournalStore,
+        keyManager: any KeyManager,
+        upstream: DiskUpstreamAuthority? = nil,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date
+    ) async throws -> ServerCore {
+        let settings = CAManager.Settings(
+            trustDomain: configuration.trustDomain,
+            caTTL: configuration.caTTL,
+            caKeyType: configuration.caKeyType,
+            jwtKeyType: configuration.effectiveJWTKeyType,
+            caSubject: configuration.caSubject,
+            upstream: upstream,
+            issuance: IssuancePolicy(
+                x509SVIDTTL: configuration.defaultX509SVIDTTL,
+                jwtSVIDTTL: configuration.defaultJWTSVIDTTL,
+                agentSVIDTTL: configuration.effectiveAgentTTL,
+                jwtIssuer: configuration.jwtIssuer
+            )
         )
-    }
-
-    /// Signs a JWT-SVID with the active JWT key; the lifetime is capped at the key's end of validity.
-    func signJWTSVID(id: SPIFFEID, audience: [String], ttlSeconds: Int) throws -> JWTSVID {
-        let (key, keyNotAfter) = ca.jwtSigningAuthority
-        let issuedAt = now()
-        let ttl = ttlSeconds > 0 ? Double(ttlSeconds) : Double(defaultJWTSVIDTTL.components.seconds)
-        let expiresAt = min(issuedAt.addingTimeInterval(ttl), keyNotAfter)
-        if let jwtIssuer {
-            return try JWTSVID.sign(subject: id, audience: audience, expiresAt: expiresAt, issuedAt: issuedAt, key: key, extraClaims: ["iss": jwtIssuer])
+        let ca = try await CAManager.start(settings: settings, keyManager: keyManager, store: store, logger: logger, clock: now)
+        let agentAuthentication = AgentAuthenticationCache()
+        // Every node change in the change log (from this server's handlers or any other writer) drops that agent's
+        // cached authentication.
+        let index = EntryIndex(serverID: try SPIFFEID(trustDomain: configuration.trustDomain, path: "/spire/server"), store: store, logger: logger) { changed in
+            for id in changed { agentAuthentication.invalidate(agentID: id) }
         }
-        return try JWTSVID.sign(subject: id, audience: audience, expiresAt: expiresAt, issuedAt: issuedAt, key: key)
+        try await index.load()
+        return ServerCore(
+            trustDomain: configuration.trustDomain,
+            store: store,
+            ca: ca,
+            index: index,
+            logger: logger,
+            rejections: AgentRejectionLog(logger: logger),
+            agentAuthentication: agentAuthentication,
+            now: now
+        )
     }
 }

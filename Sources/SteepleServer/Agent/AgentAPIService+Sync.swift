@@ -20,13 +20,13 @@ extension AgentAPIService {
         response: RPCWriter<Steeple_Server_V1_SyncEntriesResponse>,
         context: GRPCCore.ServerContext
     ) async throws {
-        let node = try await authenticator.authenticate(context)
+        let node = try AuthenticatedAgent.required().node
         let subscription = core.index.subscribe(agentID: node.spiffeID)
         try await withRPCCancellationHandler {
             try await sendSnapshot(subscription, to: response)
             for await delta in subscription.deltas {
                 if delta.revoked {
-                    throw RPCError(code: .permissionDenied, message: "agent \(node.spiffeID) was evicted or banned")
+                    throw APIRefusal(.agentRevoked, "agent \(node.spiffeID) was evicted or banned")
                 }
                 var message = Steeple_Server_V1_SyncEntriesResponse()
                 message.sequence = delta.sequence
@@ -68,7 +68,7 @@ extension AgentAPIService {
         message.bundle = Steeple_Server_V1_Bundle(core.ca.bundle)
         message.activeX509AuthorityKeyID = Data(core.ca.activeX509KeyID)
         for trustDomain in needed.sorted() {
-            guard let record = try await storeCall({ try await core.store.fetchBundle(trustDomain: trustDomain) }) else { continue }
+            guard let record = try await core.store.fetchBundle(trustDomain: trustDomain) else { continue }
             var bundle = Steeple_Server_V1_Bundle()
             bundle.trustDomain = trustDomain.name
             bundle.spiffeBundleJson = Data(record.document)

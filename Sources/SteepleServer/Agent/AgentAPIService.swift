@@ -17,8 +17,6 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
     let core: ServerCore
     let attestors: [String: any NodeAttestor]
 
-    var authenticator: AgentAuthenticator { AgentAuthenticator(core: core) }
-
     /// Attests an agent; a refusal is logged (rate-limited) at warning level with the peer, the attestor and why.
     func attestAgent(
         request: RPCAsyncSequence<Steeple_Server_V1_AttestAgentRequest, any Error>,
@@ -27,11 +25,12 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
     ) async throws {
         do {
             try await attest(request: request, response: response)
-        } catch let error as RPCError {
+        } catch where error is RPCError || error is any RPCErrorConvertible {
+            let status = APIErrorMap.rpcError(error)
             core.rejections.reject(
                 "agent attestation refused",
-                key: "\(AgentRejectionLog.host(of: context.remotePeer)) \(error.message)",
-                metadata: ["peer": "\(context.remotePeer)", "reason": "\(error.message)", "code": "\(error.code)"]
+                key: "\(AgentRejectionLog.host(of: context.remotePeer)) \(status.message)",
+                metadata: ["peer": "\(context.remotePeer)", "reason": "\(status.message)", "code": "\(status.code)"]
             )
             throw error
         }
@@ -43,37 +42,37 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
     ) async throws {
         var messages = request.makeAsyncIterator()
         guard let first = try await messages.next(), case .params(let params)? = first.step else {
-            throw RPCError(code: .invalidArgument, message: "the first attestation message must carry the parameters")
+            throw APIRefusal(.invalidRequest, "the first attestation message must carry the parameters")
         }
         // Before any attestor runs: a join token offered by an agent of another trust domain stays unused.
         if !params.trustDomain.isEmpty, params.trustDomain != core.trustDomain.name {
-            throw RPCError(
-                code: .invalidArgument,
-                message: "the agent is configured for trust domain \(EntryLimits.quoted(params.trustDomain)) but this server serves \(core.trustDomain): nothing was consumed, fix the agent's trust_domain"
+            throw APIRefusal(
+                .invalidRequest,
+                "the agent is configured for trust domain \(EntryLimits.quoted(params.trustDomain)) but this server serves \(core.trustDomain): nothing was consumed, fix the agent's trust_domain"
             )
         }
         guard let attestor = attestors[params.attestationType] else {
             let enabled = attestors.keys.sorted().joined(separator: ", ")
-            throw RPCError(code: .invalidArgument, message: "node attestor \"\(params.attestationType)\" is not enabled on this server (enabled: \(enabled.isEmpty ? "none" : enabled))")
+            throw APIRefusal(.invalidRequest, "node attestor \"\(params.attestationType)\" is not enabled on this server (enabled: \(enabled.isEmpty ? "none" : enabled))")
         }
-        let publicKey = try caCall { try CertificateAuthority.publicKey(fromCSR: Array(params.csr)) }
+        try core.issuer.checkCSR(Array(params.csr))
         let result = try await attestor.attest(payload: Array(params.payload)) { challenge in
             var message = Steeple_Server_V1_AttestAgentResponse()
             message.challenge = Data(challenge)
             try await response.write(message)
             guard let answer = try await messages.next(), case .challengeResponse(let bytes)? = answer.step else {
-                throw RPCError(code: .invalidArgument, message: "expected a challenge response")
+                throw APIRefusal(.invalidRequest, "expected a challenge response")
             }
             return Array(bytes)
         }
-        let existing = try await storeCall { try await core.store.fetchNode(spiffeID: result.agentID) }
+        let existing = try await core.store.fetchNode(spiffeID: result.agentID)
         if let existing {
-            guard !existing.banned else { throw RPCError(code: .permissionDenied, message: "agent \(result.agentID) is banned") }
+            guard !existing.banned else { throw APIRefusal(.agentBanned, "agent \(result.agentID) is banned") }
             guard existing.canReattest else {
-                throw RPCError(code: .permissionDenied, message: "agent \(result.agentID) is already attested and cannot re-attest: evict it first")
+                throw APIRefusal(.alreadyAttested, "agent \(result.agentID) is already attested and cannot re-attest: evict it first")
             }
         }
-        let chain = try caCall { try core.signX509SVID(id: result.agentID, publicKey: publicKey, ttlSeconds: 0, dnsNames: [], defaultTTL: core.agentTTL) }
+        let chain = try core.issuer.issueAgentSVID(AgentSVIDRequest(agentID: result.agentID, csr: Array(params.csr))).chain
         var node = AttestedNode(
             spiffeID: result.agentID,
             attestationType: attestor.name,
@@ -84,9 +83,9 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
             createdAt: existing?.createdAt ?? core.now()
         )
         if existing == nil {
-            node = try await storeCall { try await core.store.createNode(node) }.value
+            node = try await core.store.createNode(node).value
         } else {
-            node = try await storeCall { try await core.store.updateNode(node) }.value
+            node = try await core.store.updateNode(node).value
         }
         core.index.poke()
         core.logger.info("agent attested", metadata: ["agent_id": "\(result.agentID)", "attestor": "\(attestor.name)"])
@@ -100,16 +99,17 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
     }
 
     func renewAgent(request: Steeple_Server_V1_RenewAgentRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_RenewAgentResponse {
-        var node = try await authenticator.authenticate(context)
-        let publicKey = try caCall { try CertificateAuthority.publicKey(fromCSR: Array(request.csr)) }
-        let chain = try caCall { try core.signX509SVID(id: node.spiffeID, publicKey: publicKey, ttlSeconds: 0, dnsNames: [], defaultTTL: core.agentTTL) }
+        var node = try AuthenticatedAgent.required().node
+        let chain = try core.issuer.issueAgentSVID(AgentSVIDRequest(agentID: node.spiffeID, csr: Array(request.csr))).chain
         // The old SVID stays acceptable until the agent uses the new one (SPIRE's new/current serial pair).
         node.certSerialNumber = node.newCertSerialNumber ?? node.certSerialNumber
         node.newCertSerialNumber = AgentAuthenticator.serialString(chain[0])
         node.newCertNotAfter = chain[0].notValidAfter
         node.certNotAfter = chain[0].notValidAfter
         let renewed = node
-        _ = try await storeCall { try await core.store.updateNode(renewed) }
+        _ = try await core.store.updateNode(renewed)
+        // The cached record names the old serial pair: the next call reads the new one.
+        core.agentAuthentication.invalidate(agentID: renewed.spiffeID)
         var response = Steeple_Server_V1_RenewAgentResponse()
         response.x509SvidChain = Data(X509Bundle(trustDomain: core.trustDomain, x509Authorities: chain).derRepresentation)
         return response
@@ -119,7 +119,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
         request: Steeple_Server_V1_BatchSignX509SVIDRequest,
         context: GRPCCore.ServerContext
     ) async throws -> Steeple_Server_V1_BatchSignX509SVIDResponse {
-        let node = try await authenticator.authenticate(context)
+        let node = try AuthenticatedAgent.required().node
         let authorized = core.index.authorizedEntries(ids: request.params.map(\.entryID), for: node.spiffeID)
         var response = Steeple_Server_V1_BatchSignX509SVIDResponse()
         for params in request.params {
@@ -127,12 +127,13 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
             result.entryID = params.entryID
             do {
                 guard let entry = authorized[params.entryID] else {
-                    throw RPCError(code: .permissionDenied, message: "agent \(node.spiffeID) is not authorized for entry \(params.entryID)")
+                    throw APIRefusal(.notAuthorizedForEntry, "agent \(node.spiffeID) is not authorized for entry \(params.entryID)")
                 }
-                let publicKey = try caCall { try CertificateAuthority.publicKey(fromCSR: Array(params.csr)) }
-                let chain = try caCall { try core.signX509SVID(id: entry.spiffeID, publicKey: publicKey, ttlSeconds: entry.x509SVIDTTL, dnsNames: entry.dnsNames) }
-                result.x509SvidChain = Data(X509Bundle(trustDomain: core.trustDomain, x509Authorities: chain).derRepresentation)
-                result.expiresAt = UnixTime.clampedSeconds(chain[0].notValidAfter)
+                let svid = try core.issuer.issueWorkloadX509SVID(
+                        WorkloadX509SVIDRequest(spiffeID: entry.spiffeID, csr: Array(params.csr), ttl: entry.x509SVIDTTLOverride, dnsNames: entry.dnsNames)
+                    )
+                result.x509SvidChain = Data(svid.chainDER)
+                result.expiresAt = UnixTime.clampedSeconds(svid.expiresAt)
             } catch {
                 result.status = Steeple_Server_V1_Status(error)
             }
@@ -142,12 +143,12 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
     }
 
     func signJWTSVID(request: Steeple_Server_V1_SignJWTSVIDRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_SignJWTSVIDResponse {
-        let node = try await authenticator.authenticate(context)
+        let node = try AuthenticatedAgent.required().node
         guard let entry = core.index.authorizedEntries(ids: [request.entryID], for: node.spiffeID)[request.entryID] else {
-            throw RPCError(code: .permissionDenied, message: "agent \(node.spiffeID) is not authorized for entry \(request.entryID)")
+            throw APIRefusal(.notAuthorizedForEntry, "agent \(node.spiffeID) is not authorized for entry \(request.entryID)")
         }
-        guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
-        let svid = try caCall { try core.signJWTSVID(id: entry.spiffeID, audience: request.audience, ttlSeconds: entry.jwtSVIDTTL) }
+        guard !request.audience.isEmpty else { throw APIRefusal(.invalidRequest, "audience must be specified") }
+        let svid = try core.issuer.issueWorkloadJWTSVID(WorkloadJWTSVIDRequest(spiffeID: entry.spiffeID, audience: request.audience, ttl: entry.jwtSVIDTTLOverride))
         var response = Steeple_Server_V1_SignJWTSVIDResponse()
         response.token = svid.token
         response.expiresAt = UnixTime.clampedSeconds(svid.expiresAt)

@@ -40,8 +40,8 @@ final class ServerSVIDSource: CertificateReloader, Sendable {
 
     static func mint(_ core: ServerCore) throws -> X509SVID {
         let key = CAKeyType.ecP256.generate()
-        let chain = try core.signX509SVID(id: core.serverID, publicKey: key.publicKey, ttlSeconds: 0, dnsNames: [])
-        return try X509SVID(certificates: chain, privateKey: key)
+        let issued = try core.issuer.issueServerSVID(ServerSVIDRequest(publicKey: key.publicKey))
+        return try X509SVID(certificates: issued.chain, privateKey: key)
     }
 
     static func override(for svid: X509SVID) throws -> NIOSSLContextConfigurationOverride {

@@ -28,13 +28,14 @@ final class CAManager: Sendable {
         var upstream: DiskUpstreamAuthority?
         /// `spiffe_refresh_hint` of the published bundle.
         var refreshHint: Duration = .seconds(300)
+        /// Default lifetimes and the JWT issuer the ``issuer`` applies (SPIRE's defaults unless configured).
+        var issuance = IssuancePolicy(x509SVIDTTL: .seconds(3600), jwtSVIDTTL: .seconds(300), agentSVIDTTL: .seconds(3600))
     }
 
     struct State: Sendable {
         var x509: AuthoritySlots<X509Slot>
         var jwt: AuthoritySlots<JWTAuthority>
         var bundle: SPIFFEBundle
-        var certificateAuthority: CertificateAuthority
     }
 
     static let journalID = "server"
@@ -46,21 +47,39 @@ final class CAManager: Sendable {
     private let state: Mutex<State>
     private let subscribers = Mutex<[UInt64: AsyncStream<SPIFFEBundle>.Continuation]>([:])
     private let nextSubscriber = Atomic<UInt64>(0)
+    private let clock: @Sendable () -> Date
+    /// Signs with the active authorities; replaced whenever one of them changes.
+    let issuer: CurrentIssuer
 
-    private init(settings: Settings, keyManager: any KeyManager, store: any (CAJournalStore & BundleStore), logger: Logger, state: State) {
+    private init(settings: Settings, keyManager: any KeyManager, store: any (CAJournalStore & BundleStore), logger: Logger, state: State, clock: @escaping @Sendable () -> Date) {
         self.settings = settings
         self.keyManager = keyManager
         self.store = store
         self.logger = logger
         self.state = Mutex(state)
+        self.clock = clock
+        self.issuer = CurrentIssuer(Self.makeIssuer(settings: settings, state: state, clock: clock))
     }
 
-    /// The CA that signs now.
-    var certificateAuthority: CertificateAuthority { state.withLock { $0.certificateAuthority } }
+    /// The CA that signs X509-SVIDs now.
+    var certificateAuthority: CertificateAuthority { issuer.issuer.x509 }
 
     /// The JWT key that signs now, and when it stops being valid.
     var jwtSigningAuthority: (key: JWTSigningKey, notAfter: Date) {
-        state.withLock { ($0.jwt.active.signingKey!, $0.jwt.active.notAfter) }
+        let current = issuer.issuer
+        return (current.jwtKey, current.jwtKeyNotAfter)
+    }
+
+    private static func makeIssuer(settings: Settings, state: State, clock: @escaping @Sendable () -> Date) -> Issuer {
+        let jwt = state.jwt.active
+        return Issuer(
+            x509: CertificateAuthority(trustDomain: settings.trustDomain, x509Authority: state.x509.active.authority!, svidSubject: settings.svidSubject),
+            jwtKey: jwt.signingKey!,
+            jwtPublishedKey: jwt.publicKey,
+            jwtKeyNotAfter: jwt.notAfter,
+            policy: settings.issuance,
+            clock: clock
+        )
     }
 
     /// The trust domain's bundle as published.
@@ -96,6 +115,11 @@ final class CAManager: Sendable {
         return stream
     }
 
+    /// ``start(settings:keyManager:store:logger:clock:)`` with a clock stopped at `now` (tests).
+    static func start(settings: Settings, keyManager: any KeyManager, store: any (CAJournalStore & BundleStore), logger: Logger, now: Date) async throws -> CAManager {
+        try await start(settings: settings, keyManager: keyManager, store: store, logger: logger, clock: { now })
+    }
+
     /// Loads the authorities recorded in the journal, or creates the first ones, then applies any rotation that
     /// fell due while the server was down.
     static func start(
@@ -103,8 +127,9 @@ final class CAManager: Sendable {
         keyManager: any KeyManager,
         store: any (CAJournalStore & BundleStore),
         logger: Logger,
-        now: Date
+        clock: @escaping @Sendable () -> Date
     ) async throws -> CAManager {
+        let now = clock()
         var document = CAJournalDocument()
         if let journal = try await store.fetchCAJournal(id: journalID) {
             document = try JSONDecoder().decode(CAJournalDocument.self, from: Data(journal.data))
@@ -140,7 +165,8 @@ final class CAManager: Sendable {
             keyManager: keyManager,
             store: store,
             logger: logger,
-            state: State(x509: x509, jwt: jwt, bundle: bundle, certificateAuthority: CertificateAuthority(trustDomain: settings.trustDomain, x509Authority: authority, svidSubject: settings.svidSubject))
+            state: State(x509: x509, jwt: jwt, bundle: bundle),
+            clock: clock
         )
         try await manager.persist(bundleChanged: true)
         logger.info("CA ready", metadata: [
@@ -208,9 +234,9 @@ final class CAManager: Sendable {
         if bundleChanged {
             snapshot.bundle = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, sequence: (snapshot.bundle.sequenceNumber ?? 0) + 1)
         }
-        snapshot.certificateAuthority = CertificateAuthority(trustDomain: settings.trustDomain, x509Authority: snapshot.x509.active.authority!, svidSubject: settings.svidSubject)
         let final = snapshot
         state.withLock { $0 = final }
+        issuer.replace(with: Self.makeIssuer(settings: settings, state: final, clock: clock))
         try await persist(bundleChanged: bundleChanged)
         for slot in expiredX509 { try? await keyManager.deleteKey(id: slot.keyManagerID) }
         for authority in expiredJWT { try? await keyManager.deleteKey(id: authority.keyManagerID) }

@@ -67,10 +67,18 @@ final class EntryIndex: Sendable {
     private let state: Mutex<State>
     private let pokes: AsyncStream<Void>
     private let pokeContinuation: AsyncStream<Void>.Continuation
+    /// Told the IDs of nodes whose records changed, as the change log reports them.
+    private let nodesChanged: @Sendable (Set<SPIFFEID>) -> Void
 
-    init(serverID: SPIFFEID, store: any (RegistrationEntryStore & AttestedNodeStore & ChangeLogStore), logger: Logger) {
+    init(
+        serverID: SPIFFEID,
+        store: any (RegistrationEntryStore & AttestedNodeStore & ChangeLogStore),
+        logger: Logger,
+        nodesChanged: @escaping @Sendable (Set<SPIFFEID>) -> Void = { _ in }
+    ) {
         self.store = store
         self.logger = logger
+        self.nodesChanged = nodesChanged
         self.state = Mutex(State(graph: EntryGraph(serverID: serverID)))
         (pokes, pokeContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
@@ -181,6 +189,7 @@ final class EntryIndex: Sendable {
             // A deleted entry is an explicit nil: the index must drop it.
             let changedEntries = Dictionary(uniqueKeysWithValues: entryIDs.map { ($0, current[$0]) })
             var changedNodes: [SPIFFEID: AttestedNode?] = [:]
+            if !nodeIDs.isEmpty { nodesChanged(nodeIDs) }
             for id in nodeIDs { changedNodes[id] = .some(try await store.fetchNode(spiffeID: id)) }
             apply(entries: changedEntries, nodes: changedNodes, bundlesChanged: bundlesChanged, through: events.last!.seq)
         }

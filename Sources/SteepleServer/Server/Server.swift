@@ -46,31 +46,8 @@ package struct Server: Sendable {
         let upstream = try configuration.upstreamAuthority.map {
             try DiskUpstreamAuthority(certFilePath: $0.certFilePath, keyFilePath: $0.keyFilePath, bundleFilePath: $0.bundleFilePath)
         }
-        let settings = CAManager.Settings(
-            trustDomain: configuration.trustDomain,
-            caTTL: configuration.caTTL,
-            caKeyType: configuration.caKeyType,
-            jwtKeyType: configuration.effectiveJWTKeyType,
-            caSubject: configuration.caSubject,
-            upstream: upstream
-        )
-        let ca = try await CAManager.start(settings: settings, keyManager: keyManager, store: store, logger: logger, now: now())
-        let serverID = try SPIFFEID(trustDomain: configuration.trustDomain, path: "/spire/server")
-        let index = EntryIndex(serverID: serverID, store: store, logger: logger)
-        try await index.load()
-        let core = ServerCore(
-            trustDomain: configuration.trustDomain,
-            store: store,
-            ca: ca,
-            index: index,
-            defaultX509SVIDTTL: configuration.defaultX509SVIDTTL,
-            defaultJWTSVIDTTL: configuration.defaultJWTSVIDTTL,
-            agentTTL: configuration.effectiveAgentTTL,
-            jwtIssuer: configuration.jwtIssuer,
-            logger: logger,
-            rejections: AgentRejectionLog(logger: logger),
-            now: now
-        )
+        let core = try await ServerCore.make(configuration: configuration, store: store, keyManager: keyManager, upstream: upstream, logger: logger, now: now)
+        let ca = core.ca
 
         try UnixSocketPath.prepare(configuration.socketPath)
         // Our own Unix transport, as the agent's Workload API: every call knows its caller's uid/pid (logged with
@@ -85,7 +62,7 @@ package struct Server: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: GRPCServerService(server: admin), serviceName: "admin-api"),
             .init(service: CARotationService(ca: ca, logger: logger, now: now), serviceName: "ca-rotation"),
-            .init(service: EntryIndexService(index: index), serviceName: "entry-index"),
+            .init(service: EntryIndexService(index: core.index), serviceName: "entry-index"),
         ]
         services += try AgentAPIServer.services(core: core, configuration: configuration)
         if configuration.healthChecks.listenerEnabled {

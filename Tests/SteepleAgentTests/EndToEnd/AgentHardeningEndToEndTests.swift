@@ -77,6 +77,8 @@ struct AgentHardeningEndToEndTests {
             #expect(ban.status == 0, "\(ban.stderr)")
             let refused = try await retrying(for: .seconds(15), until: { $0.status != 0 }) { try fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(refused.stderr.contains("banned"), "\(refused.stderr)")
+            // Decided on the server's stable reason code (its error map's `steeple-reason` trailer), not on message text.
+            #expect(fixture.agent.logText.contains("reason_code=agent_banned"), "\(fixture.agent.logText)")
             for _ in 0..<10 {
                 let fetch = try Self.fetch(fixture)
                 #expect(fetch.output.status != 0, "a banned agent served: \(fetch.output.stdout)")

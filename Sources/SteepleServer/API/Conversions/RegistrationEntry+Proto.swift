@@ -13,14 +13,14 @@ extension RegistrationEntry {
     /// Decodes an entry from the API. Fields that do not parse, counts and sizes beyond ``EntryLimits`` and times
     /// outside the years 1970 to 9999 are refused with a message that names the field, the value and the bound;
     /// the counts are checked before anything is parsed, so an oversized entry costs almost nothing.
-    init(proto: Steeple_Server_V1_Entry, now: Date) throws(RPCError) {
+    init(proto: Steeple_Server_V1_Entry, now: Date) throws(APIRefusal) {
         do {
             try EntryValidator.validateSizes(selectors: proto.selectors.count, dnsNames: proto.dnsNames.count, federatesWith: proto.federatesWith.count)
             for selector in proto.selectors {
                 try EntryValidator.validateSelectorSize(type: selector.type, value: selector.value)
             }
         } catch {
-            throw RPCError(code: .invalidArgument, message: error.message)
+            throw APIRefusal(.invalidRequest, error.message)
         }
         let spiffeID = try Self.parseID(proto.spiffeID, field: "spiffe_id")
         let parentID = try Self.parseID(proto.parentID, field: "parent_id")
@@ -29,7 +29,7 @@ extension RegistrationEntry {
             do {
                 selectors.append(try Selector(type: selector.type, value: selector.value))
             } catch {
-                throw RPCError(code: .invalidArgument, message: "invalid selector \(EntryLimits.quoted(selector.type + ":" + selector.value)): \(error.message)")
+                throw APIRefusal(.invalidRequest, "invalid selector \(EntryLimits.quoted(selector.type + ":" + selector.value)): \(error.message)")
             }
         }
         var federatesWith: [TrustDomain] = []
@@ -37,7 +37,7 @@ extension RegistrationEntry {
             do {
                 federatesWith.append(try TrustDomain(name))
             } catch {
-                throw RPCError(code: .invalidArgument, message: "invalid federates_with \(EntryLimits.quoted(name)): \(error.message)")
+                throw APIRefusal(.invalidRequest, "invalid federates_with \(EntryLimits.quoted(name)): \(error.message)")
             }
         }
         var expiresAt: Date?
@@ -45,7 +45,7 @@ extension RegistrationEntry {
             do {
                 expiresAt = try UnixTime(seconds: proto.expiresAt, field: "expires_at").date
             } catch {
-                throw RPCError(code: .invalidArgument, message: error.message)
+                throw APIRefusal(.invalidRequest, error.message)
             }
         }
         self.init(
@@ -89,12 +89,12 @@ extension RegistrationEntry {
         return proto
     }
 
-    static func parseID(_ string: String, field: String) throws(RPCError) -> SPIFFEID {
-        guard !string.isEmpty else { throw RPCError(code: .invalidArgument, message: "\(field) is required") }
+    static func parseID(_ string: String, field: String) throws(APIRefusal) -> SPIFFEID {
+        guard !string.isEmpty else { throw APIRefusal(.invalidRequest, "\(field) is required") }
         do {
             return try SPIFFEID(string)
         } catch {
-            throw RPCError(code: .invalidArgument, message: "invalid \(field) \(EntryLimits.quoted(string)): \(error.message)")
+            throw APIRefusal(.invalidRequest, "invalid \(field) \(EntryLimits.quoted(string)): \(error.message)")
         }
     }
 }
@@ -123,26 +123,4 @@ extension AttestedNode {
     }
 }
 
-extension DatastoreError {
-    /// The gRPC status for a store failure.
-    var rpcError: RPCError {
-        let code: RPCError.Code
-        switch self.code {
-        case .notFound: code = .notFound
-        case .alreadyExists: code = .alreadyExists
-        case .invalidArgument: code = .invalidArgument
-        case .conflict: code = .failedPrecondition
-        case .corruptRecord: code = .dataLoss
-        default: code = .internalError
-        }
-        return RPCError(code: code, message: message)
-    }
-}
 
-extension Steeple_Server_V1_Status {
-    init(_ error: RPCError) {
-        self.init()
-        code = Int32(error.code.rawValue)
-        message = error.message
-    }
-}

@@ -19,24 +19,24 @@ struct JoinTokenAttestor: NodeAttestor {
 
     func attest(payload: [UInt8], challenge _: ([UInt8]) async throws -> [UInt8]) async throws -> NodeAttestationResult {
         let token = String(decoding: payload, as: UTF8.self)
-        guard !token.isEmpty else { throw RPCError(code: .invalidArgument, message: "join token is empty") }
+        guard !token.isEmpty else { throw APIRefusal(.invalidRequest, "join token is empty") }
         let consumed: JoinToken
         do {
             consumed = try await store.consumeJoinToken(token).value
         } catch {
             // The do-body throws DatastoreError only. (A `catch let error as DatastoreError where …` clause here
             // sends Swift 6.3's SIL pipeline into a loop: keep this form.)
-            guard error.code == .notFound else { throw error.rpcError }
-            throw RPCError(code: .permissionDenied, message: "join token does not exist or has already been used")
+            guard error.code == .notFound else { throw error }
+            throw APIRefusal(.attestationFailed, "join token does not exist or has already been used")
         }
         guard consumed.expiresAt > now() else {
-            throw RPCError(code: .permissionDenied, message: "join token expired at \(consumed.expiresAt)")
+            throw APIRefusal(.attestationFailed, "join token expired at \(consumed.expiresAt)")
         }
         let agentID: SPIFFEID
         do {
             agentID = try SPIFFEID(trustDomain: trustDomain, segments: ["spire", "agent", "join_token", token])
         } catch {
-            throw RPCError(code: .invalidArgument, message: "join token cannot form an agent ID: \(error.message)")
+            throw APIRefusal(.invalidRequest, "join token cannot form an agent ID: \(error.message)")
         }
         return NodeAttestationResult(agentID: agentID, selectors: [], canReattest: false)
     }

@@ -14,6 +14,6 @@ protocol NodeAttestor: Sendable {
     /// The plugin name, e.g. `join_token`.
     var name: String { get }
 
-    /// Attests `payload`. Throws an `RPCError` (`.permissionDenied` or `.invalidArgument`) naming why it failed.
+    /// Attests `payload`. Throws an ``APIRefusal`` (`attestation_failed` or `invalid_request`) naming why it failed.
     func attest(payload: [UInt8], challenge: (_ challenge: [UInt8]) async throws -> [UInt8]) async throws -> NodeAttestationResult
 }

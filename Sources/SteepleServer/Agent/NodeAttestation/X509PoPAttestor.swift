@@ -31,15 +31,15 @@ struct X509PoPAttestor: NodeAttestor {
         do {
             chain = try X509Bundle(trustDomain: trustDomain, derBytes: payload).x509Authorities
         } catch {
-            throw RPCError(code: .invalidArgument, message: "x509pop payload is not a DER certificate chain: \(error.message)")
+            throw APIRefusal(.invalidRequest, "x509pop payload is not a DER certificate chain: \(error.message)")
         }
-        guard let leaf = chain.first else { throw RPCError(code: .invalidArgument, message: "x509pop payload holds no certificate") }
+        guard let leaf = chain.first else { throw APIRefusal(.invalidRequest, "x509pop payload holds no certificate") }
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
             RFC5280Policy(fixedExpiryValidationTime: now())
         }
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(chain.dropFirst()))
         guard case .validCertificate(let verified) = result else {
-            throw RPCError(code: .permissionDenied, message: "x509pop certificate does not chain to a configured CA bundle")
+            throw APIRefusal(.attestationFailed, "x509pop certificate does not chain to a configured CA bundle")
         }
         var nonce = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
@@ -47,7 +47,7 @@ struct X509PoPAttestor: NodeAttestor {
         let answer = try await challenge(nonce)
         let algorithm: Certificate.SignatureAlgorithm = _RSA.Signing.PublicKey(leaf.publicKey) == nil ? .ecdsaWithSHA256 : .sha256WithRSAEncryption
         guard leaf.publicKey.isValidSignature(answer, for: nonce, signatureAlgorithm: algorithm) else {
-            throw RPCError(code: .permissionDenied, message: "x509pop proof of possession failed: the challenge signature does not verify")
+            throw APIRefusal(.attestationFailed, "x509pop proof of possession failed: the challenge signature does not verify")
         }
         let fingerprint = Self.sha1Hex(leaf)
         let path = pathTemplate.replacing("{{ .Fingerprint }}", with: fingerprint)
@@ -55,7 +55,7 @@ struct X509PoPAttestor: NodeAttestor {
         do {
             agentID = try SPIFFEID(trustDomain: trustDomain, path: "/spire/agent\(path)")
         } catch {
-            throw RPCError(code: .invalidArgument, message: "agent_path_template yields an invalid ID: \(error.message)")
+            throw APIRefusal(.invalidRequest, "agent_path_template yields an invalid ID: \(error.message)")
         }
         var selectors: [Selector] = []
         if let cn = leaf.subject.commonName {

@@ -1,0 +1,18 @@
+/// The server's issuance settings: default lifetimes and the JWT `iss` claim.
+package struct IssuancePolicy: Sendable, Hashable {
+    /// Workload X509-SVIDs whose entry gives no TTL (`default_x509_svid_ttl`).
+    package var x509SVIDTTL: Duration
+    /// Workload JWT-SVIDs whose entry gives no TTL (`default_jwt_svid_ttl`).
+    package var jwtSVIDTTL: Duration
+    /// Agent and server X509-SVIDs (`agent_ttl`).
+    package var agentSVIDTTL: Duration
+    /// `jwt_issuer`: the `iss` claim of JWT-SVIDs, absent when `nil`.
+    package var jwtIssuer: String?
+
+    package init(x509SVIDTTL: Duration, jwtSVIDTTL: Duration, agentSVIDTTL: Duration, jwtIssuer: String? = nil) {
+        self.x509SVIDTTL = x509SVIDTTL
+        self.jwtSVIDTTL = jwtSVIDTTL
+        self.agentSVIDTTL = agentSVIDTTL
+        self.jwtIssuer = jwtIssuer
+    }
+}
