@@ -9,14 +9,14 @@ extension AdminAPIService {
         var response = Steeple_Server_V1_ListAgentsResponse()
         if !request.bySpiffeID.isEmpty {
             let id = try RegistrationEntry.parseID(request.bySpiffeID, field: "spiffeID")
-            guard let node = try await core.store.fetchNode(spiffeID: id) else {
+            guard let node = try await nodes.fetchNode(spiffeID: id) else {
                 throw APIRefusal(.notFound, "no attested agent with ID \(id)")
             }
             response.agents = [node.proto]
             return response
         }
         let size = request.pageSize > 0 ? min(Int(request.pageSize), Pagination.maximumSize) : 1000
-        let page = try await core.store.listNodes(query(request), pagination: Pagination(token: request.pageToken.isEmpty ? nil : request.pageToken, size: size))
+        let page = try await nodes.listNodes(query(request), pagination: Pagination(token: request.pageToken.isEmpty ? nil : request.pageToken, size: size))
         response.agents = page.items.map(\.proto)
         response.nextPageToken = page.nextToken ?? ""
         return response
@@ -24,17 +24,17 @@ extension AdminAPIService {
 
     func countAgents(request: Steeple_Server_V1_ListAgentsRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_CountResponse {
         var response = Steeple_Server_V1_CountResponse()
-        response.count = Int64(try await core.store.countNodes(query(request)))
+        response.count = Int64(try await nodes.countNodes(query(request)))
         return response
     }
 
     /// Deletes the agent's record: it must attest again (SPIRE's `agent evict`).
     func evictAgent(request: Steeple_Server_V1_AgentRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_AgentResponse {
         let id = try RegistrationEntry.parseID(request.spiffeID, field: "spiffeID")
-        let node = try await core.store.deleteNode(spiffeID: id).value
-        core.agentAuthentication.invalidate(agentID: id)
-        core.index.poke()
-        core.logger.notice("agent evicted", metadata: ["caller": "\(AdminCaller(context))", "agent_id": "\(id)"])
+        let node = try await nodes.deleteNode(spiffeID: id).value
+        authentication.invalidate(agentID: id)
+        changes.poke()
+        logger.notice("agent evicted", metadata: ["caller": "\(AdminCaller(context))", "agent_id": "\(id)"])
         var response = Steeple_Server_V1_AgentResponse()
         response.agent = node.proto
         return response
@@ -43,14 +43,14 @@ extension AdminAPIService {
     /// Marks the agent banned: it is refused on every call and cannot attest again until evicted.
     func banAgent(request: Steeple_Server_V1_AgentRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_AgentResponse {
         let id = try RegistrationEntry.parseID(request.spiffeID, field: "spiffeID")
-        guard var node = try await core.store.fetchNode(spiffeID: id) else {
+        guard var node = try await nodes.fetchNode(spiffeID: id) else {
             throw APIRefusal(.notFound, "no attested agent with ID \(id)")
         }
         node.banned = true
-        node = try await core.store.updateNode(node).value
-        core.agentAuthentication.invalidate(agentID: id)
-        core.index.poke()
-        core.logger.notice("agent banned", metadata: ["caller": "\(AdminCaller(context))", "agent_id": "\(id)"])
+        node = try await nodes.updateNode(node).value
+        authentication.invalidate(agentID: id)
+        changes.poke()
+        logger.notice("agent banned", metadata: ["caller": "\(AdminCaller(context))", "agent_id": "\(id)"])
         var response = Steeple_Server_V1_AgentResponse()
         response.agent = node.proto
         return response

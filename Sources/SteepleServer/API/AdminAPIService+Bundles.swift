@@ -11,7 +11,7 @@ import Foundation
 
 extension AdminAPIService {
     func fetchBundle(request _: Steeple_Server_V1_FetchBundleRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_Bundle {
-        Steeple_Server_V1_Bundle(core.ca.bundle)
+        Steeple_Server_V1_Bundle(trustBundle.bundle)
     }
 
     func listFederatedBundles(
@@ -21,8 +21,8 @@ extension AdminAPIService {
         var response = Steeple_Server_V1_ListFederatedBundlesResponse()
         var token: String?
         repeat {
-            let page = try await core.store.listBundles(pagination: Pagination(token: token, size: 1000))
-            for record in page.items where record.trustDomain != core.trustDomain {
+            let page = try await bundles.listBundles(pagination: Pagination(token: token, size: 1000))
+            for record in page.items where record.trustDomain != trustDomain {
                 var bundle = Steeple_Server_V1_Bundle()
                 bundle.trustDomain = record.trustDomain.name
                 bundle.spiffeBundleJson = Data(record.document)
@@ -44,12 +44,12 @@ extension AdminAPIService {
         } catch {
             throw APIRefusal(.invalidRequest, "invalid bundle for \"\(request.trustDomain)\": \(error.message)")
         }
-        guard trustDomain != core.trustDomain else {
+        guard trustDomain != trustDomain else {
             throw APIRefusal(.invalidRequest, "\(trustDomain) is this server's own trust domain: its bundle is managed by the CA, not set")
         }
         let record = BundleRecord(trustDomain: trustDomain, document: bundle.jsonRepresentation, sequenceNumber: bundle.sequenceNumber ?? 0)
-        let stored = try await core.store.setBundle(record).value
-        core.index.poke()
+        let stored = try await bundles.setBundle(record).value
+        changes.poke()
         var response = request
         response.spiffeBundleJson = Data(stored.document)
         response.sequenceNumber = stored.sequenceNumber
@@ -66,11 +66,11 @@ extension AdminAPIService {
         } catch {
             throw APIRefusal(.invalidRequest, "invalid trust domain \"\(request.trustDomain)\": \(error.message)")
         }
-        guard trustDomain != core.trustDomain else {
+        guard trustDomain != trustDomain else {
             throw APIRefusal(.invalidRequest, "\(trustDomain) is this server's own trust domain: its bundle cannot be deleted")
         }
-        _ = try await core.store.deleteBundle(trustDomain: trustDomain)
-        core.index.poke()
+        _ = try await bundles.deleteBundle(trustDomain: trustDomain)
+        changes.poke()
         return Steeple_Server_V1_DeleteFederatedBundleResponse()
     }
 }

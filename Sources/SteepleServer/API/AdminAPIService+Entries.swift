@@ -16,7 +16,7 @@ extension AdminAPIService {
             var result = Steeple_Server_V1_EntryResult()
             result.entry = proto
             do {
-                var entry = try RegistrationEntry(proto: proto, now: core.now())
+                var entry = try RegistrationEntry(proto: proto, now: now())
                 entry.revisionNumber = 0
                 try validate(entry)
                 valid.append((response.results.count, entry))
@@ -26,18 +26,18 @@ extension AdminAPIService {
             response.results.append(result)
         }
         let batch = valid.map(\.entry)
-        if let committed = try? await core.store.createEntries(batch) {
+        if let committed = try? await entryStore.createEntries(batch) {
             for (slot, stored) in zip(valid, committed) { response.results[slot.index].entry = stored.value.proto }
         } else {
             for (index, entry) in valid {
                 do {
-                    response.results[index].entry = try await core.store.createEntry(entry).value.proto
+                    response.results[index].entry = try await entryStore.createEntry(entry).value.proto
                 } catch {
                     response.results[index].status = Steeple_Server_V1_Status(error)
                 }
             }
         }
-        core.index.poke()
+        changes.poke()
         audit("entries created", response.results, context)
         return response
     }
@@ -50,19 +50,19 @@ extension AdminAPIService {
             result.entry = proto
             do {
                 guard !proto.id.isEmpty else { throw APIRefusal(.invalidRequest, "entry ID is required to update an entry") }
-                guard let existing = try await core.store.fetchEntry(id: proto.id) else {
+                guard let existing = try await entryStore.fetchEntry(id: proto.id) else {
                     throw APIRefusal(.notFound, "no entry with ID \(proto.id)")
                 }
                 var entry = try RegistrationEntry(proto: proto, now: existing.createdAt)
                 entry.revisionNumber = existing.revisionNumber
                 try validate(entry)
-                result.entry = try await core.store.updateEntry(entry).value.proto
+                result.entry = try await entryStore.updateEntry(entry).value.proto
             } catch {
                 result.status = Steeple_Server_V1_Status(error)
             }
             response.results.append(result)
         }
-        core.index.poke()
+        changes.poke()
         audit("entries updated", response.results, context)
         return response
     }
@@ -74,14 +74,14 @@ extension AdminAPIService {
             var result = Steeple_Server_V1_EntryResult()
             result.entry.id = id
             do {
-                let deleted = try await core.store.deleteEntry(id: id).value
+                let deleted = try await entryStore.deleteEntry(id: id).value
                 if let deleted { result.entry = deleted.proto }
             } catch {
                 result.status = Steeple_Server_V1_Status(error)
             }
             response.results.append(result)
         }
-        core.index.poke()
+        changes.poke()
         audit("entries deleted", response.results, context)
         return response
     }
@@ -89,13 +89,13 @@ extension AdminAPIService {
     func listEntries(request: Steeple_Server_V1_ListEntriesRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_ListEntriesResponse {
         var response = Steeple_Server_V1_ListEntriesResponse()
         if !request.byID.isEmpty {
-            if let entry = try await core.store.fetchEntry(id: request.byID) {
+            if let entry = try await entryStore.fetchEntry(id: request.byID) {
                 response.entries = [entry.proto]
             }
             return response
         }
         let size = request.pageSize > 0 ? min(Int(request.pageSize), Pagination.maximumSize) : 1000
-        let page = try await core.store.listEntries(try query(request), pagination: Pagination(token: request.pageToken.isEmpty ? nil : request.pageToken, size: size))
+        let page = try await entryStore.listEntries(try query(request), pagination: Pagination(token: request.pageToken.isEmpty ? nil : request.pageToken, size: size))
         response.entries = page.items.map(\.proto)
         response.nextPageToken = page.nextToken ?? ""
         return response
@@ -103,7 +103,7 @@ extension AdminAPIService {
 
     func countEntries(request: Steeple_Server_V1_ListEntriesRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_CountResponse {
         var response = Steeple_Server_V1_CountResponse()
-        response.count = Int64(try await core.store.countEntries(try query(request)))
+        response.count = Int64(try await entryStore.countEntries(try query(request)))
         return response
     }
 
@@ -144,19 +144,8 @@ extension AdminAPIService {
         }
     }
 
-    func validate(_ entry: RegistrationEntry) throws(APIRefusal) {
-        do {
-            try core.validator.validate(entry)
-        } catch {
-            throw APIRefusal(.invalidRequest, error.message)
-        }
-        if let expiresAt = entry.expiresAt, expiresAt <= core.now() {
-            let now = UnixTime.clampedSeconds(core.now())
-            throw APIRefusal(
-                .invalidRequest,
-                "expires_at \(UnixTime.clampedSeconds(expiresAt)) is in the past (now \(now)): give a later Unix time, or 0 for no expiry"
-            )
-        }
+    func validate(_ entry: RegistrationEntry) throws(EntryValidator.Failure) {
+        try entryValidator.validate(entry, now: now())
     }
 
     /// Refuses a batch over ``EntryLimits/maximumBatchSize`` before any of it is looked at.
@@ -174,7 +163,7 @@ extension AdminAPIService {
         let done = results.filter { $0.status.code == 0 }.map(\.entry.id)
         let refused = results.count - done.count
         guard !results.isEmpty else { return }
-        core.logger.notice("\(action)", metadata: [
+        logger.notice("\(action)", metadata: [
             "caller": "\(AdminCaller(context))",
             "entry_ids": "\(Self.idList(done))",
             "refused": "\(refused)",

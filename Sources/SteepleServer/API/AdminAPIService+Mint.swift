@@ -23,7 +23,7 @@ extension AdminAPIService {
                 throw APIRefusal(.invalidRequest, error.message)
             }
         }
-        let minted = try core.issuer.mintX509SVID(
+        let minted = try issuer.mintX509SVID(
                 MintX509SVIDRequest(
                     spiffeID: id,
                     csr: request.csr.isEmpty ? nil : Array(request.csr),
@@ -39,7 +39,7 @@ extension AdminAPIService {
         } else {
             response.x509SvidChain = Data(minted.svid.chainDER)
         }
-        response.bundleDer = Data(core.ca.bundle.x509Bundle.derRepresentation)
+        response.bundleDer = Data(trustBundle.bundle.x509Bundle.derRepresentation)
         return response
     }
 
@@ -48,7 +48,7 @@ extension AdminAPIService {
         let id = try RegistrationEntry.parseID(request.spiffeID, field: "spiffeID")
         guard !request.audience.isEmpty else { throw APIRefusal(.invalidRequest, "at least one audience is required (-audience)") }
         guard request.ttl >= 0 else { throw APIRefusal(.invalidRequest, "ttl must be positive seconds, got \(request.ttl)") }
-        let svid = try core.issuer.issueWorkloadJWTSVID(WorkloadJWTSVIDRequest(spiffeID: id, audience: request.audience, ttl: request.ttl > 0 ? .seconds(request.ttl) : nil))
+        let svid = try issuer.issueWorkloadJWTSVID(WorkloadJWTSVIDRequest(spiffeID: id, audience: request.audience, ttl: request.ttl > 0 ? .seconds(request.ttl) : nil))
         var response = Steeple_Server_V1_MintJWTSVIDResponse()
         response.token = svid.token
         return response

@@ -18,10 +18,30 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
     /// `resourceExhausted` before it is buffered.
     static let maximumRequestBytes = 4 * 1024 * 1024
 
-    let core: ServerCore
+    let trustDomain: TrustDomain
+    let entryStore: any RegistrationEntryStore
+    let nodes: any AttestedNodeStore
+    let bundles: any BundleStore
+    let joinTokens: any JoinTokenStore
+    /// The own bundle as published, and the signing authority's validity (which bounds entry TTLs).
+    let trustBundle: any TrustBundleSource
+    /// `x509 mint` and `jwt mint`.
+    let issuer: any SVIDIssuer
+    /// Told after every committed change.
+    let changes: any ChangeNotifier
+    /// Cached agent authentications, dropped on evict and ban.
+    let authentication: AgentAuthenticationCache
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// The entry rules, with the TTL bound of the authority that signs now.
+    var entryValidator: EntryValidator {
+        let validity = trustBundle.activeX509Validity
+        return EntryValidator(trustDomain: trustDomain, maximumTTLSeconds: Int(validity.notAfter.timeIntervalSince(validity.notBefore)))
+    }
 
     func health(request: Steeple_Server_V1_HealthRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_HealthResponse {
-        await Health.check(core)
+        await Health.check(bundles: bundles, authority: trustBundle, now: now)
     }
 
     func createJoinToken(
@@ -35,7 +55,7 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
             throw APIRefusal(.invalidRequest, error.message)
         }
         let value = UUID().uuidString.lowercased()
-        let agentID = try SPIFFEID(trustDomain: core.trustDomain, segments: ["spire", "agent", "join_token", value])
+        let agentID = try SPIFFEID(trustDomain: trustDomain, segments: ["spire", "agent", "join_token", value])
         var alias: RegistrationEntry?
         if !request.agentAliasID.isEmpty {
             let aliasID = try RegistrationEntry.parseID(request.agentAliasID, field: "spiffeID")
@@ -44,23 +64,23 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
                 spiffeID: aliasID,
                 parentID: agentID,
                 selectors: [try Selector(type: "spiffe_id", value: agentID.string)],
-                createdAt: core.now()
+                createdAt: now()
             )
             do {
-                try core.validator.validate(entry)
+                try entryValidator.validate(entry, now: now())
             } catch {
                 throw APIRefusal(.invalidRequest, error.message)
             }
             alias = entry
         }
-        guard let expiresAt = try? UnixTime(core.now()).adding(ttl) else {
+        guard let expiresAt = try? UnixTime(now()).adding(ttl) else {
             throw APIRefusal(.invalidRequest, "ttl \(ttl.seconds) would expire the token after the year 9999")
         }
-        _ = try await core.store.createJoinToken(JoinToken(token: value, expiresAt: expiresAt.date))
-        if let alias { _ = try await core.store.createEntry(alias) }
-        core.index.poke()
+        _ = try await joinTokens.createJoinToken(JoinToken(token: value, expiresAt: expiresAt.date))
+        if let alias { _ = try await entryStore.createEntry(alias) }
+        changes.poke()
         // Never the token itself (nor the agent ID, which holds it).
-        core.logger.notice("join token generated", metadata: [
+        logger.notice("join token generated", metadata: [
             "caller": "\(AdminCaller(context))", "expires_at": "\(expiresAt.seconds)",
             "alias_id": "\(alias.map { $0.spiffeID.string } ?? "")", "alias_entry_id": "\(alias?.id ?? "")",
         ])

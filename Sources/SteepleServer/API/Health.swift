@@ -10,20 +10,20 @@ import Foundation
 
 /// Liveness and readiness: live when the process answers; ready when the store answers and the CA can sign.
 enum Health {
-    static func check(_ core: ServerCore) async -> Steeple_Server_V1_HealthResponse {
+    static func check(bundles: any BundleStore, authority: any TrustBundleSource, now: @Sendable () -> Date) async -> Steeple_Server_V1_HealthResponse {
         var response = Steeple_Server_V1_HealthResponse()
         response.live = true
         do {
-            _ = try await core.store.countBundles()
+            _ = try await bundles.countBundles()
             response.datastore = "ok"
         } catch {
             response.datastore = "datastore does not answer: \(error)"
         }
-        let authority = core.ca.certificateAuthority.x509Authority
-        if authority.notAfter > core.now() {
+        let notAfter = authority.activeX509Validity.notAfter
+        if notAfter > now() {
             response.ca = "ok"
         } else {
-            response.ca = "the active X.509 authority expired at \(authority.notAfter)"
+            response.ca = "the active X.509 authority expired at \(notAfter)"
         }
         response.ready = response.datastore == "ok" && response.ca == "ok"
         return response

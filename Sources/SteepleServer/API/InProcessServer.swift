@@ -40,9 +40,8 @@ package struct InProcessServer: Sendable {
 
     private init(core: ServerCore) {
         self.core = core
-        self.admin = AdminAPIService(core: core)
-        self.agent = AgentAPIService(
-            core: core,
+        self.admin = core.adminAPIService()
+        self.agent = core.agentAPIService(
             attestors: ["join_token": JoinTokenAttestor(trustDomain: core.trustDomain, store: core.store, now: core.now)]
         )
     }

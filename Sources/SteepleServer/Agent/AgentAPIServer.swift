@@ -51,8 +51,8 @@ enum AgentAPIServer {
                 transportSecurity: tls,
                 config: .defaults { AgentAPIConnectionLimits.configure(&$0, logger: core.logger) }
             ),
-            services: [AgentAPIService(core: core, attestors: attestors)],
-            interceptors: [AgentAuthenticationInterceptor(authenticator: AgentAuthenticator(core: core, cache: core.agentAuthentication))]
+            services: [core.agentAPIService(attestors: attestors)],
+            interceptors: [AgentAuthenticationInterceptor(authenticator: core.agentAuthenticator(cache: core.agentAuthentication))]
         )
         return [
             .init(service: GRPCServerService(server: server), serviceName: "agent-api"),

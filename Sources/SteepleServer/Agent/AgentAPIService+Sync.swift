@@ -21,7 +21,7 @@ extension AgentAPIService {
         context: GRPCCore.ServerContext
     ) async throws {
         let node = try AuthenticatedAgent.required().node
-        let subscription = core.index.subscribe(agentID: node.spiffeID)
+        let subscription = entries.subscribe(agentID: node.spiffeID)
         try await withRPCCancellationHandler {
             try await sendSnapshot(subscription, to: response)
             for await delta in subscription.deltas {
@@ -34,7 +34,7 @@ extension AgentAPIService {
                 message.deletedEntryIds = delta.deletedIDs
                 let federationChanged = delta.upserted.contains { !$0.federatesWith.isEmpty }
                 if delta.bundlesChanged || federationChanged {
-                    let needed = Set(core.index.authorizedEntries(for: node.spiffeID).values.flatMap(\.federatesWith))
+                    let needed = Set(entries.authorizedEntries(for: node.spiffeID).values.flatMap(\.federatesWith))
                     try await attachBundles(to: &message, federatesWith: needed)
                 }
                 try await response.write(message)
@@ -65,10 +65,10 @@ extension AgentAPIService {
 
     /// Adds the own bundle and the federated bundles of `needed` (what the agent's entries federate with).
     private func attachBundles(to message: inout Steeple_Server_V1_SyncEntriesResponse, federatesWith needed: Set<TrustDomain>) async throws {
-        message.bundle = Steeple_Server_V1_Bundle(core.ca.bundle)
-        message.activeX509AuthorityKeyID = Data(core.ca.activeX509KeyID)
+        message.bundle = Steeple_Server_V1_Bundle(trustBundle.bundle)
+        message.activeX509AuthorityKeyID = Data(trustBundle.activeX509KeyID)
         for trustDomain in needed.sorted() {
-            guard let record = try await core.store.fetchBundle(trustDomain: trustDomain) else { continue }
+            guard let record = try await bundles.fetchBundle(trustDomain: trustDomain) else { continue }
             var bundle = Steeple_Server_V1_Bundle()
             bundle.trustDomain = trustDomain.name
             bundle.spiffeBundleJson = Data(record.document)

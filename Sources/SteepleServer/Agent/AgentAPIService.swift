@@ -14,7 +14,19 @@ import Foundation
 
 /// The API agents call over TLS: attestation, SVID renewal, the pushed entry stream and signing.
 struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
-    let core: ServerCore
+    let trustDomain: TrustDomain
+    let nodes: any AttestedNodeStore
+    /// Federated bundles, for the entries that federate.
+    let bundles: any BundleStore
+    let trustBundle: any TrustBundleSource
+    let issuer: any SVIDIssuer
+    let entries: any EntryAuthorizer
+    let changes: any ChangeNotifier
+    /// Cached agent authentications, dropped on renewal.
+    let authentication: AgentAuthenticationCache
+    let rejections: AgentRejectionLog
+    let logger: Logger
+    let now: @Sendable () -> Date
     let attestors: [String: any NodeAttestor]
 
     /// Attests an agent; a refusal is logged (rate-limited) at warning level with the peer, the attestor and why.
@@ -27,7 +39,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
             try await attest(request: request, response: response)
         } catch where error is RPCError || error is any RPCErrorConvertible {
             let status = APIErrorMap.rpcError(error)
-            core.rejections.reject(
+            rejections.reject(
                 "agent attestation refused",
                 key: "\(AgentRejectionLog.host(of: context.remotePeer)) \(status.message)",
                 metadata: ["peer": "\(context.remotePeer)", "reason": "\(status.message)", "code": "\(status.code)"]
@@ -45,17 +57,17 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
             throw APIRefusal(.invalidRequest, "the first attestation message must carry the parameters")
         }
         // Before any attestor runs: a join token offered by an agent of another trust domain stays unused.
-        if !params.trustDomain.isEmpty, params.trustDomain != core.trustDomain.name {
+        if !params.trustDomain.isEmpty, params.trustDomain != trustDomain.name {
             throw APIRefusal(
                 .invalidRequest,
-                "the agent is configured for trust domain \(EntryLimits.quoted(params.trustDomain)) but this server serves \(core.trustDomain): nothing was consumed, fix the agent's trust_domain"
+                "the agent is configured for trust domain \(EntryLimits.quoted(params.trustDomain)) but this server serves \(trustDomain): nothing was consumed, fix the agent's trust_domain"
             )
         }
         guard let attestor = attestors[params.attestationType] else {
             let enabled = attestors.keys.sorted().joined(separator: ", ")
             throw APIRefusal(.invalidRequest, "node attestor \"\(params.attestationType)\" is not enabled on this server (enabled: \(enabled.isEmpty ? "none" : enabled))")
         }
-        try core.issuer.checkCSR(Array(params.csr))
+        try issuer.checkCSR(Array(params.csr))
         let result = try await attestor.attest(payload: Array(params.payload)) { challenge in
             var message = Steeple_Server_V1_AttestAgentResponse()
             message.challenge = Data(challenge)
@@ -65,14 +77,14 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
             }
             return Array(bytes)
         }
-        let existing = try await core.store.fetchNode(spiffeID: result.agentID)
+        let existing = try await nodes.fetchNode(spiffeID: result.agentID)
         if let existing {
             guard !existing.banned else { throw APIRefusal(.agentBanned, "agent \(result.agentID) is banned") }
             guard existing.canReattest else {
                 throw APIRefusal(.alreadyAttested, "agent \(result.agentID) is already attested and cannot re-attest: evict it first")
             }
         }
-        let chain = try core.issuer.issueAgentSVID(AgentSVIDRequest(agentID: result.agentID, csr: Array(params.csr))).chain
+        let chain = try issuer.issueAgentSVID(AgentSVIDRequest(agentID: result.agentID, csr: Array(params.csr))).chain
         var node = AttestedNode(
             spiffeID: result.agentID,
             attestationType: attestor.name,
@@ -80,19 +92,19 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
             certNotAfter: chain[0].notValidAfter,
             canReattest: result.canReattest,
             selectors: result.selectors,
-            createdAt: existing?.createdAt ?? core.now()
+            createdAt: existing?.createdAt ?? now()
         )
         if existing == nil {
-            node = try await core.store.createNode(node).value
+            node = try await nodes.createNode(node).value
         } else {
-            node = try await core.store.updateNode(node).value
+            node = try await nodes.updateNode(node).value
         }
-        core.index.poke()
-        core.logger.info("agent attested", metadata: ["agent_id": "\(result.agentID)", "attestor": "\(attestor.name)"])
+        changes.poke()
+        logger.info("agent attested", metadata: ["agent_id": "\(result.agentID)", "attestor": "\(attestor.name)"])
         var message = Steeple_Server_V1_AttestAgentResponse()
         var attested = Steeple_Server_V1_AttestAgentResponse.Result()
-        attested.x509SvidChain = Data(X509Bundle(trustDomain: core.trustDomain, x509Authorities: chain).derRepresentation)
-        attested.trustBundleJson = Data(core.ca.bundle.jsonRepresentation)
+        attested.x509SvidChain = Data(X509Bundle(trustDomain: trustDomain, x509Authorities: chain).derRepresentation)
+        attested.trustBundleJson = Data(trustBundle.bundle.jsonRepresentation)
         attested.spiffeID = result.agentID.string
         message.result = attested
         try await response.write(message)
@@ -100,18 +112,18 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
 
     func renewAgent(request: Steeple_Server_V1_RenewAgentRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_RenewAgentResponse {
         var node = try AuthenticatedAgent.required().node
-        let chain = try core.issuer.issueAgentSVID(AgentSVIDRequest(agentID: node.spiffeID, csr: Array(request.csr))).chain
+        let chain = try issuer.issueAgentSVID(AgentSVIDRequest(agentID: node.spiffeID, csr: Array(request.csr))).chain
         // The old SVID stays acceptable until the agent uses the new one (SPIRE's new/current serial pair).
         node.certSerialNumber = node.newCertSerialNumber ?? node.certSerialNumber
         node.newCertSerialNumber = AgentAuthenticator.serialString(chain[0])
         node.newCertNotAfter = chain[0].notValidAfter
         node.certNotAfter = chain[0].notValidAfter
         let renewed = node
-        _ = try await core.store.updateNode(renewed)
+        _ = try await nodes.updateNode(renewed)
         // The cached record names the old serial pair: the next call reads the new one.
-        core.agentAuthentication.invalidate(agentID: renewed.spiffeID)
+        authentication.invalidate(agentID: renewed.spiffeID)
         var response = Steeple_Server_V1_RenewAgentResponse()
-        response.x509SvidChain = Data(X509Bundle(trustDomain: core.trustDomain, x509Authorities: chain).derRepresentation)
+        response.x509SvidChain = Data(X509Bundle(trustDomain: trustDomain, x509Authorities: chain).derRepresentation)
         return response
     }
 
@@ -120,7 +132,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> Steeple_Server_V1_BatchSignX509SVIDResponse {
         let node = try AuthenticatedAgent.required().node
-        let authorized = core.index.authorizedEntries(ids: request.params.map(\.entryID), for: node.spiffeID)
+        let authorized = entries.authorizedEntries(ids: request.params.map(\.entryID), for: node.spiffeID)
         var response = Steeple_Server_V1_BatchSignX509SVIDResponse()
         for params in request.params {
             var result = Steeple_Server_V1_BatchSignX509SVIDResponse.Result()
@@ -129,7 +141,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
                 guard let entry = authorized[params.entryID] else {
                     throw APIRefusal(.notAuthorizedForEntry, "agent \(node.spiffeID) is not authorized for entry \(params.entryID)")
                 }
-                let svid = try core.issuer.issueWorkloadX509SVID(
+                let svid = try issuer.issueWorkloadX509SVID(
                         WorkloadX509SVIDRequest(spiffeID: entry.spiffeID, csr: Array(params.csr), ttl: entry.x509SVIDTTLOverride, dnsNames: entry.dnsNames)
                     )
                 result.x509SvidChain = Data(svid.chainDER)
@@ -144,11 +156,11 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
 
     func signJWTSVID(request: Steeple_Server_V1_SignJWTSVIDRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_SignJWTSVIDResponse {
         let node = try AuthenticatedAgent.required().node
-        guard let entry = core.index.authorizedEntries(ids: [request.entryID], for: node.spiffeID)[request.entryID] else {
+        guard let entry = entries.authorizedEntries(ids: [request.entryID], for: node.spiffeID)[request.entryID] else {
             throw APIRefusal(.notAuthorizedForEntry, "agent \(node.spiffeID) is not authorized for entry \(request.entryID)")
         }
         guard !request.audience.isEmpty else { throw APIRefusal(.invalidRequest, "audience must be specified") }
-        let svid = try core.issuer.issueWorkloadJWTSVID(WorkloadJWTSVIDRequest(spiffeID: entry.spiffeID, audience: request.audience, ttl: entry.jwtSVIDTTLOverride))
+        let svid = try issuer.issueWorkloadJWTSVID(WorkloadJWTSVIDRequest(spiffeID: entry.spiffeID, audience: request.audience, ttl: entry.jwtSVIDTTLOverride))
         var response = Steeple_Server_V1_SignJWTSVIDResponse()
         response.token = svid.token
         response.expiresAt = UnixTime.clampedSeconds(svid.expiresAt)

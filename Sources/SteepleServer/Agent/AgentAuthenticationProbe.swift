@@ -45,8 +45,8 @@ package struct AgentAuthenticationProbe: Sendable {
             )
         )
         return AgentAuthenticationProbe(
-            full: AgentAuthenticator(core: core, cache: nil),
-            cached: AgentAuthenticator(core: core, cache: AgentAuthenticationCache()),
+            full: core.agentAuthenticator(cache: nil),
+            cached: core.agentAuthenticator(cache: AgentAuthenticationCache()),
             chain: svid.chain
         )
     }

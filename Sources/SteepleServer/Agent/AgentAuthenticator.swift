@@ -6,13 +6,22 @@ import SPIFFECA
 import SteepleDatastore
 import X509
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Authenticates the caller of an agent API call by the X509-SVID it presented in the TLS handshake: the chain
 /// must verify against the trust domain's bundle, name an agent (`/spire/agent/…`), belong to an attested node that
 /// is not banned, and be the node's current (or just renewed) SVID — an evicted or superseded SVID is refused.
 /// A success is remembered in ``AgentAuthenticationCache`` (by the whole leaf certificate, for the bundle of the
 /// moment), so the further calls of a connection skip the verification and the datastore read.
 struct AgentAuthenticator: Sendable {
-    let core: ServerCore
+    let trustBundle: any TrustBundleSource
+    let nodes: any AttestedNodeStore
+    let rejections: AgentRejectionLog
+    let now: @Sendable () -> Date
     /// `nil`: every call is checked in full (what every call cost before the cache; kept for the benchmark).
     let cache: AgentAuthenticationCache?
 
@@ -26,7 +35,7 @@ struct AgentAuthenticator: Sendable {
         do {
             return try await check(chain: chain)
         } catch let error as Refusal {
-            core.rejections.reject(
+            rejections.reject(
                 "agent credentials rejected",
                 key: "\(error.presented ?? AgentRejectionLog.host(of: peer)) \(error.reason)",
                 metadata: [
@@ -62,14 +71,14 @@ struct AgentAuthenticator: Sendable {
         guard !chain.isEmpty else {
             throw Refusal(refusal: APIRefusal(.noClientCertificate, "no client certificate: present the agent's X509-SVID"), presented: nil)
         }
-        let bundle = core.ca.bundle
+        let bundle = trustBundle.bundle
         let bundleSequence = bundle.sequenceNumber ?? 0
-        if let node = cache?.lookup(leaf: chain[0], bundleSequence: bundleSequence, now: core.now()) {
+        if let node = cache?.lookup(leaf: chain[0], bundleSequence: bundleSequence, now: now()) {
             return node
         }
         let verified: VerifiedX509SVIDChain
         do {
-            verified = try await X509SVIDVerifier.verify(chain: chain, bundles: bundle, at: core.now())
+            verified = try await X509SVIDVerifier.verify(chain: chain, bundles: bundle, at: now())
         } catch {
             throw Refusal(refusal: APIRefusal(.agentSVIDRejected, "agent SVID rejected: \(error.message)"), presented: nil)
         }
@@ -77,7 +86,7 @@ struct AgentAuthenticator: Sendable {
         guard verified.id.path.hasPrefix("/spire/agent/") else {
             throw Refusal(refusal: APIRefusal(.notAnAgentID, "\(verified.id) is not an agent ID"), presented: id)
         }
-        guard let node = try await core.store.fetchNode(spiffeID: verified.id) else {
+        guard let node = try await nodes.fetchNode(spiffeID: verified.id) else {
             throw Refusal(refusal: APIRefusal(.agentNotAttested, "agent \(verified.id) is not attested (evicted?): it must attest again"), presented: id)
         }
         guard !node.banned else {

@@ -2,6 +2,12 @@ import SPIFFE
 import SPIFFECA
 import SteepleDatastore
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The rules a registration entry must meet before anything is stored. Each failure names the field, what was
 /// wrong and what would be right; nothing is normalised (SPEC §1).
 struct EntryValidator: Sendable {
@@ -15,7 +21,10 @@ struct EntryValidator: Sendable {
         let message: String
     }
 
-    func validate(_ entry: RegistrationEntry) throws(Failure) {
+    /// Every rule an entry must meet before it is stored, on every path that stores one (create, update, the alias
+    /// entry of a join token): sizes, IDs, parent, selectors, TTL bounds, DNS names, federation, hint, entry ID, and
+    /// an expiry that is not already past at `now`.
+    func validate(_ entry: RegistrationEntry, now: Date) throws(Failure) {
         try Self.validateSizes(selectors: entry.selectors.count, dnsNames: entry.dnsNames.count, federatesWith: entry.federatesWith.count)
         for selector in entry.selectors {
             try Self.validateSelectorSize(type: selector.type, value: selector.value)
@@ -58,6 +67,11 @@ struct EntryValidator: Sendable {
         }
         guard Self.isValidEntryID(entry.id) else {
             throw Failure(message: "entry ID \(EntryLimits.quoted(entry.id)) is invalid: use 1 to 255 characters of letters, digits, '.', '-' and '_'")
+        }
+        if let expiresAt = entry.expiresAt, expiresAt <= now {
+            throw Failure(
+                message: "expires_at \(UnixTime.clampedSeconds(expiresAt)) is in the past (now \(UnixTime.clampedSeconds(now))): give a later Unix time, or 0 for no expiry"
+            )
         }
     }
 

@@ -57,7 +57,7 @@ struct HealthHTTPServer: Service {
                 case .head(let head): path = head.uri
                 case .body: break
                 case .end:
-                    let health = await Health.check(core)
+                    let health = await Health.check(bundles: core.store, authority: core.ca, now: core.now)
                     let (ok, body): (Bool, String)
                     switch path {
                     case configuration.livePath: (ok, body) = (health.live, #"{"live":\#(health.live)}"#)

@@ -57,7 +57,7 @@ package struct Server: Sendable {
         adminTransport.maxRequestMessageBytes = AdminAPIService.maximumRequestBytes
         let admin = GRPCServer(
             transport: UnixServerTransport(configuration: adminTransport, logger: logger),
-            services: [AdminAPIService(core: core)]
+            services: [core.adminAPIService()]
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: GRPCServerService(server: admin), serviceName: "admin-api"),

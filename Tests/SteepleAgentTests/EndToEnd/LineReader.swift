@@ -6,6 +6,7 @@ import Synchronization
 final class LineReader: @unchecked Sendable {
     // @unchecked: `process` is only read after init; lines are behind a Mutex.
     private let process: Process
+    private let reader: FileHandle
     private let output = LineBuffer()
 
     init(executable: String, arguments: [String]) throws {
@@ -15,11 +16,20 @@ final class LineReader: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
+        // At end of file the handler is removed at once: a dispatch read source left on a pipe whose writer is gone
+        // fires forever, and one torn down while the file handle is released crashed libdispatch's event loop
+        // (_dispatch_event_loop_drain, SIGSEGV) in a loaded test run.
         pipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            output.append(String(decoding: handle.availableData, as: UTF8.self))
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            output.append(String(decoding: data, as: UTF8.self))
         }
         try process.run()
         self.process = process
+        self.reader = pipe.fileHandleForReading
     }
 
     /// Waits until a line containing `text` has been printed; returns it.
@@ -38,6 +48,7 @@ final class LineReader: @unchecked Sendable {
     func terminate() {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+        reader.readabilityHandler = nil
     }
 }
 

@@ -10,8 +10,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// What the API handlers share: the store, the issuer, the CA's published state, the entry index, the clock.
-/// Signing is never done here: handlers ask ``issuer`` (``SVIDIssuer``), which validates what it returns.
+/// The composition root of a server's middle: the store, the CA (and its ``issuer``), the entry index, the agent
+/// authentication cache, the clock. Handlers never see it: ``adminAPIService()`` and ``agentAPIService(attestors:)``
+/// hand each the few narrow protocols it uses (`ServerCore+Services.swift`).
 struct ServerCore: Sendable {
     let trustDomain: TrustDomain
     let store: any Datastore
@@ -26,14 +27,6 @@ struct ServerCore: Sendable {
 
     /// Signs every credential the server hands out.
     var issuer: any SVIDIssuer { ca.issuer }
-
-    var serverID: SPIFFEID { try! SPIFFEID(trustDomain: trustDomain, path: "/spire/server") }
-
-    var validator: EntryValidator {
-        let authority = ca.certificateAuthority.x509Authority
-        let lifetime = authority.notAfter.timeIntervalSince(authority.certificate.notValidBefore)
-        return EntryValidator(trustDomain: trustDomain, maximumTTLSeconds: Int(lifetime))
-    }
 
     /// Builds the core of a server (`steeple-server run` and the in-process server of `steeple-fuzz` alike): starts
     /// the CA over `store` and `keyManager` (loading or creating its authorities) and loads the entry index.

@@ -1,0 +1,40 @@
+/// The composition of the API handlers: each gets the few narrow dependencies it uses, never the core itself.
+extension ServerCore {
+    func adminAPIService() -> AdminAPIService {
+        AdminAPIService(
+            trustDomain: trustDomain,
+            entryStore: store,
+            nodes: store,
+            bundles: store,
+            joinTokens: store,
+            trustBundle: ca,
+            issuer: issuer,
+            changes: index,
+            authentication: agentAuthentication,
+            logger: logger,
+            now: now
+        )
+    }
+
+    func agentAPIService(attestors: [String: any NodeAttestor]) -> AgentAPIService {
+        AgentAPIService(
+            trustDomain: trustDomain,
+            nodes: store,
+            bundles: store,
+            trustBundle: ca,
+            issuer: issuer,
+            entries: index,
+            changes: index,
+            authentication: agentAuthentication,
+            rejections: rejections,
+            logger: logger,
+            now: now,
+            attestors: attestors
+        )
+    }
+
+    /// Authenticates agent API callers; `cache` `nil` checks every call in full.
+    func agentAuthenticator(cache: AgentAuthenticationCache?) -> AgentAuthenticator {
+        AgentAuthenticator(trustBundle: ca, nodes: store, rejections: rejections, now: now, cache: cache)
+    }
+}
