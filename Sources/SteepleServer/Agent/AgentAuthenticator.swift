@@ -2,8 +2,8 @@ import GRPCCore
 import Logging
 import GRPCNIOTransportHTTP2
 import SPIFFE
-import SPIFFECA
 import SteepleDatastore
+import SteepleSupport
 import X509
 
 /// Authenticates the caller of an agent API call by the X509-SVID it presented in the TLS handshake: the chain
