@@ -8,7 +8,7 @@ import PackageDescription
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
 //            SPIFFETestSupport (tests only)
 //   layer 3  SteepleDatastoreSQLite (GRDB)
-//   layer 1  SteepleConfig (HCL/JSON configuration format)   SteepleLogging (text log handler)
+//   layer 1  SteepleConfig (HCL/JSON configuration format)   SteepleLogging (text and JSON log handlers)
 //            SteepleSupport (atomic file writes, hex encoding: shared by SPIFFECA, SteepleServer and SteepleAgent)
 //   layer 2  GRPCUnixServer (gRPC server transport on a Unix socket with peer credentials)
 //   layer 4  SteepleServer (server process logic)   SteepleAgent (agent process logic; does not import SPIFFECA)
@@ -309,10 +309,14 @@ let package = Package(
         // agent needs nothing from SPIFFECA.
         .target(name: "SteepleSupport"),
         .testTarget(name: "SteepleSupportTests", dependencies: ["SteepleSupport"]),
-        // The text log handler (millisecond timestamps) of both executables.
+        // The log handlers of both executables: text (millisecond timestamps) and JSON (SPIRE's logrus lines).
         .target(
             name: "SteepleLogging",
             dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SteepleLoggingTests",
+            dependencies: ["SteepleLogging", .product(name: "Logging", package: "swift-log")]
         ),
         // Fuzz targets (docs/fuzzing.md): `replay-all` and `mutate-all` in a normal build; scripts/fuzz builds the same
         // target with `-sanitize=fuzzer -DSTEEPLE_FUZZ` into a libFuzzer binary.
@@ -427,6 +431,7 @@ let package = Package(
                 "SPIFFETestSupport",
                 "SteepleConfig",
                 "SteepleDatastore",
+                "SteepleLogging",
                 "SteepleServer",
                 "SteepleServerAPIProto",
                 "steeple-server",
