@@ -8,9 +8,11 @@ import PackageDescription
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
 //            SPIFFETestSupport (tests only)
 //   layer 3  SteepleDatastoreSQLite (GRDB)
-//   layer 1  SteepleConfig (HCL/JSON configuration format)
+//   layer 1  SteepleConfig (HCL/JSON configuration format)   SteepleLogging (text and JSON log handlers)
+//            SteepleSupport (atomic file writes, hex encoding: shared by SPIFFECA, SteepleServer and SteepleAgent)
 //   layer 2  GRPCUnixServer (gRPC server transport on a Unix socket with peer credentials)
-//   layer 4  SteepleServer (server process logic)   layer 5  steeple-server, steeple-bench, steeple-fuzz (executables)
+//   layer 4  SteepleServer (server process logic)   SteepleAgent (agent process logic; does not import SPIFFECA)
+//   layer 5  steeple-server, steeple-agent, steeple-bench, steeple-fuzz (executables)
 let package = Package(
     name: "steeple",
     platforms: [.macOS(.v15)],
@@ -146,6 +148,7 @@ let package = Package(
             name: "SPIFFECA",
             dependencies: [
                 "SPIFFE",
+                "SteepleSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -208,6 +211,7 @@ let package = Package(
                 "SteepleDatastore",
                 "SteepleDatastoreSQLite",
                 "SteepleServerAPIProto",
+                "SteepleSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -268,9 +272,9 @@ let package = Package(
             name: "SteepleAgent",
             dependencies: [
                 "SPIFFE",
-                "SPIFFECA",
                 "SteepleConfig",
                 "SteepleServerAPIProto",
+                "SteepleSupport",
                 "SPIFFEWorkloadAPIProto",
                 "GRPCUnixServer",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -302,10 +306,18 @@ let package = Package(
             ]
         ),
         .target(name: "SteepleConfig"),
-        // The text log handler (millisecond timestamps) of both executables.
+        // File I/O (atomic, fsynced writes) and hex encoding shared by the CA, the server and the agent, so that the
+        // agent needs nothing from SPIFFECA.
+        .target(name: "SteepleSupport"),
+        .testTarget(name: "SteepleSupportTests", dependencies: ["SteepleSupport"]),
+        // The log handlers of both executables: text (millisecond timestamps) and JSON (SPIRE's logrus lines).
         .target(
             name: "SteepleLogging",
             dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SteepleLoggingTests",
+            dependencies: ["SteepleLogging", .product(name: "Logging", package: "swift-log")]
         ),
         // Fuzz targets (docs/fuzzing.md): `replay-all` and `mutate-all` in a normal build; scripts/fuzz builds the same
         // target with `-sanitize=fuzzer -DSTEEPLE_FUZZ` into a libFuzzer binary.
@@ -374,6 +386,7 @@ let package = Package(
                 "SPIFFECA",
                 "SPIFFE",
                 "SPIFFETestSupport",
+                "SteepleSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -419,6 +432,7 @@ let package = Package(
                 "SPIFFETestSupport",
                 "SteepleConfig",
                 "SteepleDatastore",
+                "SteepleLogging",
                 "SteepleServer",
                 "SteepleServerAPIProto",
                 "steeple-server",

@@ -61,6 +61,9 @@ generate() {
     echo "wrote $(ls "$out_dir" | tr '\n' ' ')to $out_dir" >&2
 }
 
+# workload.proto sets `option swift_prefix = "WorkloadAPI_"` (see the comment there): it has no package, and its
+# types would otherwise be named X509SVID, JWTSVID, … like the core SPIFFE module's. The prefix is Swift-only; the
+# wire names (/SpiffeWorkloadAPI/<Method>, message names) do not change.
 generate "$repo_root/Sources/SPIFFEWorkloadAPIProto/Generated" workload.proto
 generate "$repo_root/Sources/SteepleServerAPIProto/Generated" \
     steeple/server/v1/types.proto steeple/server/v1/agent.proto steeple/server/v1/admin.proto

@@ -6,7 +6,7 @@ import SPIFFEWorkloadAPIProto
 
 /// One of the Workload API's server-streaming RPCs, with the parser of its messages.
 struct StreamingRPC<Message: Sendable, Value: Sendable>: Sendable {
-    typealias Stub = SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>
+    typealias Stub = WorkloadAPI_SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>
     typealias Handler = @Sendable (StreamingClientResponse<Message>) async throws -> Void
 
     /// The method name, for messages.
@@ -41,26 +41,26 @@ struct StreamingRPC<Message: Sendable, Value: Sendable>: Sendable {
 
 /// The Workload API's server-streaming RPCs.
 enum WorkloadAPIRPC {
-    static func x509Context(_ stub: SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) -> StreamingRPC<X509SVIDResponse, X509Context> {
-        StreamingRPC<X509SVIDResponse, X509Context>(
+    static func x509Context(_ stub: WorkloadAPI_SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) -> StreamingRPC<WorkloadAPI_X509SVIDResponse, X509Context> {
+        StreamingRPC<WorkloadAPI_X509SVIDResponse, X509Context>(
             name: "FetchX509SVID",
-            call: { handle in try await stub.fetchX509SVID(X509SVIDRequest(), onResponse: handle) },
+            call: { handle in try await stub.fetchX509SVID(WorkloadAPI_X509SVIDRequest(), onResponse: handle) },
             parse: { message throws(WorkloadAPIError) in try WorkloadAPIResponseParser.x509Context(message) }
         )
     }
 
-    static func x509Bundles(_ stub: SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) -> StreamingRPC<X509BundlesResponse, X509BundleSet> {
-        StreamingRPC<X509BundlesResponse, X509BundleSet>(
+    static func x509Bundles(_ stub: WorkloadAPI_SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) -> StreamingRPC<WorkloadAPI_X509BundlesResponse, X509BundleSet> {
+        StreamingRPC<WorkloadAPI_X509BundlesResponse, X509BundleSet>(
             name: "FetchX509Bundles",
-            call: { handle in try await stub.fetchX509Bundles(X509BundlesRequest(), onResponse: handle) },
+            call: { handle in try await stub.fetchX509Bundles(WorkloadAPI_X509BundlesRequest(), onResponse: handle) },
             parse: { message throws(WorkloadAPIError) in try WorkloadAPIResponseParser.x509Bundles(message) }
         )
     }
 
-    static func jwtBundles(_ stub: SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) -> StreamingRPC<JWTBundlesResponse, JWTBundleSet> {
-        StreamingRPC<JWTBundlesResponse, JWTBundleSet>(
+    static func jwtBundles(_ stub: WorkloadAPI_SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) -> StreamingRPC<WorkloadAPI_JWTBundlesResponse, JWTBundleSet> {
+        StreamingRPC<WorkloadAPI_JWTBundlesResponse, JWTBundleSet>(
             name: "FetchJWTBundles",
-            call: { handle in try await stub.fetchJWTBundles(JWTBundlesRequest(), onResponse: handle) },
+            call: { handle in try await stub.fetchJWTBundles(WorkloadAPI_JWTBundlesRequest(), onResponse: handle) },
             parse: { message throws(WorkloadAPIError) in try WorkloadAPIResponseParser.jwtBundles(message) }
         )
     }

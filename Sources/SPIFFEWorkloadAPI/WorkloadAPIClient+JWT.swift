@@ -16,17 +16,17 @@ extension WorkloadAPIClient {
     ///   one), ``WorkloadAPIError/Code/permissionDenied`` (no identity, or not `subject`),
     ///   ``WorkloadAPIError/Code/invalidArgument``, ``WorkloadAPIError/Code/unavailable``,
     ///   ``WorkloadAPIError/Code/malformedResponse`` or another status code.
-    public func fetchJWTSVIDs(audience: [String], subject: SPIFFEID? = nil) async throws(WorkloadAPIError) -> [SPIFFE.JWTSVID] {
+    public func fetchJWTSVIDs(audience: [String], subject: SPIFFEID? = nil) async throws(WorkloadAPIError) -> [JWTSVID] {
         guard !audience.isEmpty, !audience.contains(where: \.isEmpty) else {
             throw WorkloadAPIError(
                 code: .invalidRequest,
                 message: "audience must hold one or more non-empty values (Workload API §6.2)"
             )
         }
-        var request = JWTSVIDRequest()
+        var request = WorkloadAPI_JWTSVIDRequest()
         request.audience = audience
         request.spiffeID = subject?.string ?? ""
-        let response: JWTSVIDResponse
+        let response: WorkloadAPI_JWTSVIDResponse
         do {
             response = try await stub.fetchJWTSVID(request)
         } catch {
@@ -38,7 +38,7 @@ extension WorkloadAPIClient {
     /// The default JWT-SVID for `audience`: the first the server returns, or `subject`'s (`FetchJWTSVID`).
     ///
     /// - Throws: as ``fetchJWTSVIDs(audience:subject:)``.
-    public func fetchJWTSVID(audience: [String], subject: SPIFFEID? = nil) async throws(WorkloadAPIError) -> SPIFFE.JWTSVID {
+    public func fetchJWTSVID(audience: [String], subject: SPIFFEID? = nil) async throws(WorkloadAPIError) -> JWTSVID {
         try await fetchJWTSVIDs(audience: audience, subject: subject)[0]
     }
 
@@ -67,14 +67,14 @@ extension WorkloadAPIClient {
     /// - Throws: ``WorkloadAPIError`` with code ``WorkloadAPIError/Code/invalidRequest`` (empty token or audience),
     ///   ``WorkloadAPIError/Code/invalidArgument`` (the server rejected the token; the message says why),
     ///   ``WorkloadAPIError/Code/unavailable``, ``WorkloadAPIError/Code/malformedResponse`` or another status code.
-    public func validateJWTSVID(token: String, audience: String) async throws(WorkloadAPIError) -> SPIFFE.JWTSVID {
+    public func validateJWTSVID(token: String, audience: String) async throws(WorkloadAPIError) -> JWTSVID {
         guard !token.isEmpty, !audience.isEmpty else {
             throw WorkloadAPIError(code: .invalidRequest, message: "token and audience must both be non-empty")
         }
-        var request = ValidateJWTSVIDRequest()
+        var request = WorkloadAPI_ValidateJWTSVIDRequest()
         request.svid = token
         request.audience = audience
-        let response: ValidateJWTSVIDResponse
+        let response: WorkloadAPI_ValidateJWTSVIDResponse
         do {
             response = try await stub.validateJWTSVID(request)
         } catch {

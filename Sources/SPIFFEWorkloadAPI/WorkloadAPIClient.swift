@@ -38,7 +38,7 @@ public final class WorkloadAPIClient: Sendable {
 
     let logger: Logger
     let grpcClient: GRPCClient<HTTP2ClientTransport.Posix>
-    let stub: SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>
+    let stub: WorkloadAPI_SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>
     let tasks: TaskRegistry
     let sharedX509Contexts: SharedStream<X509Context>
     let sharedX509Bundles: SharedStream<X509BundleSet>
@@ -69,7 +69,7 @@ public final class WorkloadAPIClient: Sendable {
             throw WorkloadAPIError.mapping(error, call: "connect to \(endpoint)")
         }
         let grpcClient = GRPCClient(transport: transport, interceptors: [SecurityHeaderInterceptor()])
-        let stub = SpiffeWorkloadAPI.Client(wrapping: grpcClient)
+        let stub = WorkloadAPI_SpiffeWorkloadAPI.Client(wrapping: grpcClient)
         let tasks = TaskRegistry()
         self.endpoint = endpoint
         self.logger = logger

@@ -12,17 +12,17 @@ import Foundation
 package enum WorkloadAPIResponseParser {
     /// `FetchX509SVID`: at least one SVID, each valid by the X509-SVID rules with `spiffe_id` equal to its URI SAN;
     /// the bundle of each SVID's trust domain plus the federated bundles (SPEC §6.3).
-    package static func x509Context(_ response: X509SVIDResponse) throws(WorkloadAPIError) -> X509Context {
+    package static func x509Context(_ response: WorkloadAPI_X509SVIDResponse) throws(WorkloadAPIError) -> X509Context {
         guard !response.svids.isEmpty else {
             throw malformed("X509-SVID response has no SVID: the workload API must send one or more (Workload API §5.2)")
         }
-        var svids: [SPIFFE.X509SVID] = []
+        var svids: [X509SVID] = []
         var hints: Set<String> = []
         var bundles = X509BundleSet()
         for (index, item) in response.svids.enumerated() {
-            let svid: SPIFFE.X509SVID
+            let svid: X509SVID
             do {
-                svid = try SPIFFE.X509SVID(chainDER: item.x509Svid, privateKeyDER: item.x509SvidKey, hint: item.hint)
+                svid = try X509SVID(chainDER: item.x509Svid, privateKeyDER: item.x509SvidKey, hint: item.hint)
             } catch {
                 throw malformed("X509-SVID \(index) (\"\(item.spiffeID)\") is invalid: \(error.message)", cause: error)
             }
@@ -42,7 +42,7 @@ package enum WorkloadAPIResponseParser {
     }
 
     /// `FetchX509Bundles`: a non-empty map of trust domain to concatenated DER certificates (SPEC §6.6).
-    package static func x509Bundles(_ response: X509BundlesResponse) throws(WorkloadAPIError) -> X509BundleSet {
+    package static func x509Bundles(_ response: WorkloadAPI_X509BundlesResponse) throws(WorkloadAPIError) -> X509BundleSet {
         guard !response.bundles.isEmpty else {
             throw malformed("X.509 bundles response has no bundle: it must hold at least the own trust domain's")
         }
@@ -54,7 +54,7 @@ package enum WorkloadAPIResponseParser {
     }
 
     /// `FetchJWTBundles`: a non-empty map of trust domain to JWKS JSON (SPEC §6.3, §6.6).
-    package static func jwtBundles(_ response: JWTBundlesResponse) throws(WorkloadAPIError) -> JWTBundleSet {
+    package static func jwtBundles(_ response: WorkloadAPI_JWTBundlesResponse) throws(WorkloadAPIError) -> JWTBundleSet {
         guard !response.bundles.isEmpty else {
             throw malformed("JWT bundles response has no bundle: it must hold at least the own trust domain's")
         }
@@ -73,7 +73,7 @@ package enum WorkloadAPIResponseParser {
     /// `FetchJWTSVID`: at least one token, each a well-formed JWT-SVID for every requested audience whose `sub`
     /// equals its `spiffe_id`. Signatures are not checked: the token comes straight from the local Workload API
     /// (py-spiffe's `parse_insecure`, SPEC §7.4).
-    package static func jwtSVIDs(_ response: JWTSVIDResponse, audience: [String]) throws(WorkloadAPIError) -> [SPIFFE.JWTSVID] {
+    package static func jwtSVIDs(_ response: WorkloadAPI_JWTSVIDResponse, audience: [String]) throws(WorkloadAPIError) -> [JWTSVID] {
         guard !response.svids.isEmpty else {
             throw malformed("JWT-SVID response has no SVID: the workload API must send one or more (Workload API §6.2)")
         }
@@ -88,10 +88,10 @@ package enum WorkloadAPIResponseParser {
         spiffeID: String,
         audience: [String],
         what: String
-    ) throws(WorkloadAPIError) -> SPIFFE.JWTSVID {
-        let svid: SPIFFE.JWTSVID
+    ) throws(WorkloadAPIError) -> JWTSVID {
+        let svid: JWTSVID
         do {
-            svid = try SPIFFE.JWTSVID.parseInsecure(token: token, audience: audience)
+            svid = try JWTSVID.parseInsecure(token: token, audience: audience)
         } catch {
             throw malformed("\(what) (\"\(spiffeID)\") is not a valid JWT-SVID: \(error.message)", cause: error)
         }

@@ -1,5 +1,4 @@
 package import Logging
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +21,7 @@ package struct TextLogHandler: LogHandler {
 
     /// A handler writing each line to standard error.
     package static func standardError(label: String, metadataProvider: Logger.MetadataProvider? = nil) -> TextLogHandler {
-        TextLogHandler(label: label, metadataProvider: metadataProvider, write: writeStandardError)
+        TextLogHandler(label: label, metadataProvider: metadataProvider, write: StandardError.write)
     }
 
     /// A handler giving each line, newline included, to `write`.
@@ -65,28 +64,5 @@ package struct TextLogHandler: LogHandler {
         let base = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let offset = String(decoding: zone.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return base + "." + fraction + offset
-    }
-
-    private static let lock = Mutex(())
-
-    /// Writes `text` to file descriptor 2 with `write(2)`, whole (short writes and `EINTR` retried), one line at a
-    /// time so that concurrent lines never interleave.
-    private static func writeStandardError(_ text: String) {
-        var text = text
-        lock.withLock { _ in
-            text.withUTF8 { buffer in
-                guard var pointer = buffer.baseAddress else { return }
-                var remaining = buffer.count
-                while remaining > 0 {
-                    let written = Glibc.write(2, pointer, remaining)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        return
-                    }
-                    pointer += written
-                    remaining -= written
-                }
-            }
-        }
     }
 }

@@ -11,7 +11,8 @@ package final class AgentProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - serverPort: the server's agent API port.
     ///   - trustBundlePath: PEM bundle to trust the server with; nil means `insecure_bootstrap`.
-    package init(trustDomain: String = "example.org", serverPort: Int, trustBundlePath: String?, nodeAttestor: String = #"NodeAttestor "join_token" {}"#, extraPlugins: [String] = []) throws {
+    ///   - extraAgentLines: more lines for the `agent { }` block, such as `log_format = "json"`.
+    package init(trustDomain: String = "example.org", serverPort: Int, trustBundlePath: String?, nodeAttestor: String = #"NodeAttestor "join_token" {}"#, extraPlugins: [String] = [], extraAgentLines: [String] = []) throws {
         directory = NSTemporaryDirectory() + "steeple-agent-e2e-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         socketPath = directory + "/public/api.sock"
@@ -20,7 +21,9 @@ package final class AgentProcess: @unchecked Sendable {
         let config = ([
             "agent {", #"    trust_domain = "\#(trustDomain)""#, #"    data_dir = "\#(directory)/data""#,
             #"    server_address = "127.0.0.1""#, #"    server_port = "\#(serverPort)""#,
-            #"    socket_path = "\#(socketPath)""#, trust, "}",
+            #"    socket_path = "\#(socketPath)""#, trust,
+        ] + extraAgentLines.map { "    " + $0 } + [
+            "}",
             "plugins {", "    " + nodeAttestor, #"    KeyManager "disk" {}"#,
         ] + extraPlugins.map { "    " + $0 } + [#"    WorkloadAttestor "unix" {}"#, "}"]).joined(separator: "\n")
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -31,6 +34,9 @@ package final class AgentProcess: @unchecked Sendable {
     /// A command the agent is started through, such as `["/usr/bin/prlimit", "--nofile=96:96"]` (it must exec the
     /// agent, so that ``pid`` is the agent's).
     package var launcher: [String] = []
+
+    /// More flags for `steeple-agent run`, such as `["-logFormat", "json"]`.
+    package var runArguments: [String] = []
 
     /// Starts the agent (with a join token the first time) and waits until its Workload API answers.
     package func start(joinToken: String?) async throws {
@@ -47,7 +53,7 @@ package final class AgentProcess: @unchecked Sendable {
     @discardableResult
     package func launch(joinToken: String?) throws -> Process {
         let process = Process()
-        let arguments = ["run", "-config", configPath] + (joinToken.map { ["-joinToken", $0] } ?? [])
+        let arguments = ["run", "-config", configPath] + (joinToken.map { ["-joinToken", $0] } ?? []) + runArguments
         if let command = launcher.first {
             process.executableURL = URL(fileURLWithPath: command)
             process.arguments = Array(launcher.dropFirst()) + [try builtExecutable("steeple-agent")] + arguments

@@ -34,7 +34,7 @@ enum X509Printing {
         return String(format: "%.3fms", ms)
     }
 
-    static func print(_ svid: SPIFFE.X509SVID, bundles: X509BundleSet) {
+    static func print(_ svid: X509SVID, bundles: X509BundleSet) {
         Swift.print("SPIFFE ID:\t\t\(svid.id)")
         if !svid.hint.isEmpty { Swift.print("Hint:\t\t\t\(svid.hint)") }
         Swift.print("SVID Valid After:\t\(svid.leaf.notValidBefore)")

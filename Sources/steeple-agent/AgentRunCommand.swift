@@ -30,6 +30,8 @@ struct AgentRunCommand: AsyncParsableCommand {
     var insecureBootstrap = false
     @Option(name: [.customLong("logLevel", withSingleDash: true), .customLong("logLevel")], help: "DEBUG, INFO, WARN or ERROR.")
     var logLevel: String?
+    @Option(name: [.customLong("logFormat", withSingleDash: true), .customLong("logFormat")], help: "text or json (agent.log_format).")
+    var logFormat: String?
 
     func run() async throws {
         var overrides = AgentConfigurationOverrides()
@@ -41,6 +43,7 @@ struct AgentRunCommand: AsyncParsableCommand {
         overrides.trustBundlePath = trustBundle
         overrides.insecureBootstrap = insecureBootstrap ? true : nil
         overrides.logLevel = logLevel
+        overrides.logFormat = logFormat
         let configuration: AgentConfiguration
         do {
             configuration = try AgentConfiguration.load(path: config, overrides: overrides)
@@ -49,8 +52,10 @@ struct AgentRunCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let level = configuration.logLevel
+        let json = configuration.logFormat == "json"
         LoggingSystem.bootstrap { label in
-            var handler = TextLogHandler.standardError(label: label)
+            var handler: any LogHandler =
+                if json { JSONLogHandler.standardError(label: label) } else { TextLogHandler.standardError(label: label) }
             handler.logLevel = level
             return handler
         }

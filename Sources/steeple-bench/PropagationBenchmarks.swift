@@ -81,8 +81,8 @@ enum PropagationBenchmarks {
                 for (socket, watcher) in zip(sockets, watchers) {
                     group.addTask {
                         try await withGRPCClient(transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { client in
-                            try await SpiffeWorkloadAPI.Client(wrapping: client).fetchX509SVID(
-                                request: ClientRequest(message: X509SVIDRequest(), metadata: WorkloadAPIBenchmarks.header)
+                            try await WorkloadAPI_SpiffeWorkloadAPI.Client(wrapping: client).fetchX509SVID(
+                                request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: WorkloadAPIBenchmarks.header)
                             ) { response in
                                 do {
                                     for try await message in response.messages { watcher.record(Set(message.svids.map(\.spiffeID))) }

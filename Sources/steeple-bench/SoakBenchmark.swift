@@ -35,7 +35,7 @@ enum SoakBenchmark {
         }
     }
 
-    typealias Stub = SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>
+    typealias Stub = WorkloadAPI_SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>
     static let header: Metadata = ["workload.spiffe.io": "true"]
 
     static func run(_ options: Options, report: MarkdownReport) async throws {
@@ -125,12 +125,12 @@ enum SoakBenchmark {
     static func hold(_ stub: Stub, stream index: Int, counters: Counters) async {
         while !Task.isCancelled {
             do {
-                try await stub.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: header)) { response in
+                try await stub.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: header)) { response in
                     for try await message in response.messages {
                         let now = Date()
                         var earliest = Int64.max
                         for svid in message.svids {
-                            let parsed = try SPIFFE.X509SVID(chainDER: svid.x509Svid, privateKeyDER: svid.x509SvidKey)
+                            let parsed = try X509SVID(chainDER: svid.x509Svid, privateKeyDER: svid.x509SvidKey)
                             let notAfter = parsed.leaf.notValidAfter
                             if notAfter <= now { counters.expiredOnArrival.add(1, ordering: .relaxed) }
                             earliest = min(earliest, Int64(notAfter.timeIntervalSince1970.rounded(.down)))

@@ -10,7 +10,7 @@ import SPIFFEWorkloadAPIProto
 /// connection each) and from py-spiffe (one process each), at 1, 8 and 64 concurrent clients; next to a bare gRPC echo
 /// on the same transport (`UnixServerTransport`), the floor any RPC on this socket pays.
 enum WorkloadAPIBenchmarks {
-    typealias Stub = SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>
+    typealias Stub = WorkloadAPI_SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>
     static let header: Metadata = ["workload.spiffe.io": "true"]
     static let concurrencies = [1, 8, 64]
 
@@ -72,13 +72,13 @@ enum WorkloadAPIBenchmarks {
     }
 
     static func fetchX509(_ stub: Stub) async throws {
-        try await stub.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: header)) { response in
+        try await stub.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: header)) { response in
             for try await _ in response.messages { return }
         }
     }
 
-    static func fetchJWT(_ stub: Stub) async throws -> JWTSVIDResponse {
-        var request = JWTSVIDRequest()
+    static func fetchJWT(_ stub: Stub) async throws -> WorkloadAPI_JWTSVIDResponse {
+        var request = WorkloadAPI_JWTSVIDRequest()
         request.audience = ["bench"]
         return try await stub.fetchJWTSVID(request: ClientRequest(message: request, metadata: header))
     }

@@ -102,32 +102,32 @@ enum Seeds {
         add("workload-api-messages", "x509-svid-response", 0, x509SVID.response)
         x509SVID.federated = true
         add("workload-api-messages", "x509-svid-response-federated", 0, x509SVID.response)
-        var x509Bundles = X509BundlesResponse()
+        var x509Bundles = WorkloadAPI_X509BundlesResponse()
         x509Bundles.bundles["spiffe://example.org"] = Data(bundle.derRepresentation)
         add("workload-api-messages", "x509-bundles-response", 1, x509Bundles)
-        var jwtBundles = JWTBundlesResponse()
+        var jwtBundles = WorkloadAPI_JWTBundlesResponse()
         jwtBundles.bundles["spiffe://example.org"] = Data(FuzzKeys.jwtBundles.jwtBundle(for: FuzzKeys.trustDomain)!.jwksJSON)
         add("workload-api-messages", "jwt-bundles-response", 2, jwtBundles)
-        var jwtSVIDs = JWTSVIDResponse()
-        var item = SPIFFEWorkloadAPIProto.JWTSVID()
+        var jwtSVIDs = WorkloadAPI_JWTSVIDResponse()
+        var item = WorkloadAPI_JWTSVID()
         item.spiffeID = workload.string
         item.svid = tokenP256
         item.hint = "internal"
         jwtSVIDs.svids = [item]
         add("workload-api-messages", "jwt-svid-response", 3, jwtSVIDs)
-        var validate = ValidateJWTSVIDRequest()
+        var validate = WorkloadAPI_ValidateJWTSVIDRequest()
         validate.audience = FuzzKeys.audience
         validate.svid = tokenP384
         add("workload-api-messages", "validate-request", 4, validate)
-        var validated = ValidateJWTSVIDResponse()
+        var validated = WorkloadAPI_ValidateJWTSVIDResponse()
         validated.spiffeID = workload.string
         validated.claims = try! Google_Protobuf_Struct(jsonString: #"{"sub":"spiffe://example.org/workload","aud":["a"],"exp":1800003600}"#)
         add("workload-api-messages", "validate-response", 5, validated)
-        var jwtRequest = JWTSVIDRequest()
+        var jwtRequest = WorkloadAPI_JWTSVIDRequest()
         jwtRequest.audience = ["a", "b"]
         jwtRequest.spiffeID = workload.string
         add("workload-api-messages", "jwt-svid-request", 6, jwtRequest)
-        add("workload-api-messages", "x509-svid-request", 7, X509SVIDRequest())
+        add("workload-api-messages", "x509-svid-request", 7, WorkloadAPI_X509SVIDRequest())
 
         // Admin API (see AdminTargets; the handler seeds name the method by its AdminMethod byte).
         var entry = Steeple_Server_V1_Entry()
@@ -292,7 +292,7 @@ enum Seeds {
     }
 
     private static func jwt(key: JWTSigningKey) -> String {
-        try! SPIFFE.JWTSVID.sign(
+        try! JWTSVID.sign(
             subject: try! SPIFFEID("spiffe://example.org/workload"),
             audience: [FuzzKeys.audience, "other"],
             expiresAt: Date(timeIntervalSince1970: 1_800_003_600),
@@ -326,20 +326,20 @@ enum Seeds {
     }
 }
 
-/// An `X509SVIDResponse` holding one SVID (and, when `federated`, a federated bundle).
+/// A `WorkloadAPI_X509SVIDResponse` holding one SVID (and, when `federated`, a federated bundle).
 private struct X509SVID_Proto {
-    let svid: SPIFFE.X509SVID
+    let svid: X509SVID
     let bundle: X509Bundle
     var federated = false
 
-    var response: X509SVIDResponse {
-        var item = SPIFFEWorkloadAPIProto.X509SVID()
+    var response: WorkloadAPI_X509SVIDResponse {
+        var item = WorkloadAPI_X509SVID()
         item.spiffeID = svid.id.string
         item.x509Svid = Data(svid.chainDER)
         item.x509SvidKey = Data(svid.privateKeyDER)
         item.bundle = Data(bundle.derRepresentation)
         item.hint = "internal"
-        var response = X509SVIDResponse()
+        var response = WorkloadAPI_X509SVIDResponse()
         response.svids = [item]
         if federated { response.federatedBundles["spiffe://other.org"] = Data(bundle.derRepresentation) }
         return response

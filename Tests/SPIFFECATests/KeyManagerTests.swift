@@ -1,4 +1,5 @@
 import SPIFFECA
+import SteepleSupport
 import Testing
 
 #if canImport(Glibc)
@@ -41,10 +42,11 @@ struct KeyManagerTests {
         try FileIO.writeAtomically(path: path, contents: Array("# key-id: a\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".utf8), mode: 0o600)
         let error = #expect(throws: CAError.self) { try DiskKeyManager(path: path) }
         #expect(error?.code == .keyStorage)
-        let unwritable = #expect(throws: CAError.self) {
-            try FileIO.writeAtomically(path: "/nonexistent-dir/keys", contents: [1], mode: 0o600)
+        let unwritable = await #expect(throws: CAError.self) {
+            try await DiskKeyManager(path: "/nonexistent-dir/keys").generateKey(id: "a", type: .ecP256)
         }
         #expect(unwritable?.code == .keyStorage)
+        #expect(unwritable?.message.contains("could not create /nonexistent-dir/keys.tmp-") == true)
     }
 
     @Test("memory keys are per instance")

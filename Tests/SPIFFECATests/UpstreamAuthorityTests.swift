@@ -2,6 +2,7 @@ import Crypto
 import SPIFFE
 import SPIFFECA
 import SPIFFETestSupport
+import SteepleSupport
 import SwiftASN1
 import Testing
 import X509

@@ -8,16 +8,16 @@ import Testing
 /// (SPEC.md §6.1–6.2): method paths and field numbers that every client relies on.
 @Suite("Workload API proto")
 struct WorkloadAPIProtoTests {
-    private typealias Method = SpiffeWorkloadAPI.Method
+    private typealias Method = WorkloadAPI_SpiffeWorkloadAPI.Method
 
     // MARK: - Service and method names
 
     @Test("The service's full name is SpiffeWorkloadAPI, with no proto package")
     func serviceName() {
-        let service = SpiffeWorkloadAPI.descriptor
+        let service = WorkloadAPI_SpiffeWorkloadAPI.descriptor
         #expect(service.fullyQualifiedService == "SpiffeWorkloadAPI")
         #expect(service.package == "")
-        #expect(GRPCCore.ServiceDescriptor.SpiffeWorkloadAPI == service)
+        #expect(GRPCCore.ServiceDescriptor.workloadApi_SpiffeWorkloadAPI == service)
     }
 
     @Test("The service has exactly the seven Workload API methods")
@@ -54,12 +54,24 @@ struct WorkloadAPIProtoTests {
         #expect(Method.descriptors.contains(descriptor))
     }
 
-    @Test("Message names carry no proto package prefix")
+    @Test("Message names carry no proto package prefix, and the Swift prefix (swift_prefix) stays out of them")
     func messageNames() {
-        #expect(X509SVIDResponse.protoMessageName == "X509SVIDResponse")
-        #expect(JWTSVIDRequest.protoMessageName == "JWTSVIDRequest")
-        #expect(ValidateJWTSVIDResponse.protoMessageName == "ValidateJWTSVIDResponse")
-        #expect(WITBundlesResponse.protoMessageName == "WITBundlesResponse")
+        let names: [any SwiftProtobuf.Message.Type] = [
+            WorkloadAPI_X509SVIDRequest.self, WorkloadAPI_X509SVIDResponse.self, WorkloadAPI_X509SVID.self,
+            WorkloadAPI_X509BundlesRequest.self, WorkloadAPI_X509BundlesResponse.self,
+            WorkloadAPI_JWTSVIDRequest.self, WorkloadAPI_JWTSVIDResponse.self, WorkloadAPI_JWTSVID.self,
+            WorkloadAPI_JWTBundlesRequest.self, WorkloadAPI_JWTBundlesResponse.self,
+            WorkloadAPI_ValidateJWTSVIDRequest.self, WorkloadAPI_ValidateJWTSVIDResponse.self,
+            WorkloadAPI_WITSVIDRequest.self, WorkloadAPI_WITSVIDResponse.self, WorkloadAPI_WITSVID.self,
+            WorkloadAPI_WITBundlesRequest.self, WorkloadAPI_WITBundlesResponse.self,
+        ]
+        for type in names {
+            let swiftName = String(describing: type)
+            #expect(swiftName.hasPrefix("WorkloadAPI_"))
+            #expect(type.protoMessageName == String(swiftName.dropFirst("WorkloadAPI_".count)))
+        }
+        #expect(WorkloadAPI_X509SVIDResponse.protoMessageName == "X509SVIDResponse")
+        #expect(WorkloadAPI_ValidateJWTSVIDResponse.protoMessageName == "ValidateJWTSVIDResponse")
     }
 
     // MARK: - Field numbers, checked against hand-written wire bytes
@@ -69,13 +81,13 @@ struct WorkloadAPIProtoTests {
 
     @Test("X509SVIDResponse: svids=1 (X509SVID fields 1...5), crl=2, federated_bundles=3")
     func x509SVIDResponseWire() throws {
-        var svid = X509SVID()
+        var svid = WorkloadAPI_X509SVID()
         svid.spiffeID = "spiffe://td/w"
         svid.x509Svid = Data([0xC1, 0xC2, 0xC3])
         svid.x509SvidKey = Data([0xD1, 0xD2])
         svid.bundle = Data([0xB1, 0xB2])
         svid.hint = "hint"
-        var response = X509SVIDResponse()
+        var response = WorkloadAPI_X509SVIDResponse()
         response.svids = [svid]
         response.crl = [Data([0xE1, 0xE2])]
         response.federatedBundles = ["spiffe://other": Data([0xF1, 0xF2])]
@@ -99,7 +111,7 @@ struct WorkloadAPIProtoTests {
 
     @Test("X509BundlesResponse: crl=1, bundles=2")
     func x509BundlesResponseWire() throws {
-        var response = X509BundlesResponse()
+        var response = WorkloadAPI_X509BundlesResponse()
         response.crl = [Data([0xE1])]
         response.bundles = ["spiffe://td": Data([0xB1, 0xB2])]
 
@@ -112,7 +124,7 @@ struct WorkloadAPIProtoTests {
 
     @Test("JWTSVIDRequest: audience=1 (repeated), spiffe_id=2")
     func jwtSVIDRequestWire() throws {
-        var request = JWTSVIDRequest()
+        var request = WorkloadAPI_JWTSVIDRequest()
         request.audience = ["a1", "a2"]
         request.spiffeID = "spiffe://td/w"
 
@@ -126,11 +138,11 @@ struct WorkloadAPIProtoTests {
 
     @Test("JWTSVIDResponse: svids=1 with JWTSVID spiffe_id=1, svid=2, hint=3")
     func jwtSVIDResponseWire() throws {
-        var svid = JWTSVID()
+        var svid = WorkloadAPI_JWTSVID()
         svid.spiffeID = "spiffe://td/w"
         svid.svid = "a.b.c"
         svid.hint = "h"
-        var response = JWTSVIDResponse()
+        var response = WorkloadAPI_JWTSVIDResponse()
         response.svids = [svid]
 
         let wire: [UInt8] =
@@ -145,7 +157,7 @@ struct WorkloadAPIProtoTests {
     @Test("JWTBundlesResponse: bundles=1 as map<string, bytes>")
     func jwtBundlesResponseWire() throws {
         let jwks = ascii(#"{"keys":[]}"#)
-        var response = JWTBundlesResponse()
+        var response = WorkloadAPI_JWTBundlesResponse()
         response.bundles = ["spiffe://ta": Data(jwks), "spiffe://tb": Data([0x7B, 0x7D])]
 
         // Deterministic encoding sorts map entries by key.
@@ -158,7 +170,7 @@ struct WorkloadAPIProtoTests {
 
     @Test("ValidateJWTSVIDRequest: audience=1, svid=2")
     func validateJWTSVIDRequestWire() throws {
-        var request = ValidateJWTSVIDRequest()
+        var request = WorkloadAPI_ValidateJWTSVIDRequest()
         request.audience = "a1"
         request.svid = "a.b.c"
 
@@ -169,7 +181,7 @@ struct WorkloadAPIProtoTests {
 
     @Test("ValidateJWTSVIDResponse: spiffe_id=1, claims=2 as google.protobuf.Struct")
     func validateJWTSVIDResponseWire() throws {
-        var response = ValidateJWTSVIDResponse()
+        var response = WorkloadAPI_ValidateJWTSVIDResponse()
         response.spiffeID = "spiffe://td/w"
         response.claims = Google_Protobuf_Struct(fields: [
             "aud": Google_Protobuf_Value(listValue: Google_Protobuf_ListValue(values: ["a1"])),
@@ -198,12 +210,12 @@ struct WorkloadAPIProtoTests {
 
     @Test("WITSVIDResponse: svids=1 with WITSVID spiffe_id=1, wit_svid=2, wit_svid_key=3, hint=4")
     func witSVIDResponseWire() throws {
-        var svid = WITSVID()
+        var svid = WorkloadAPI_WITSVID()
         svid.spiffeID = "spiffe://td/w"
         svid.witSvid = "a.b.c"
         svid.witSvidKey = "k"
         svid.hint = "h"
-        var response = WITSVIDResponse()
+        var response = WorkloadAPI_WITSVIDResponse()
         response.svids = [svid]
 
         let wire: [UInt8] =
@@ -218,7 +230,7 @@ struct WorkloadAPIProtoTests {
 
     @Test("WITBundlesResponse: bundles=1 as map<string, string>")
     func witBundlesResponseWire() throws {
-        var response = WITBundlesResponse()
+        var response = WorkloadAPI_WITBundlesResponse()
         response.bundles = ["spiffe://td": "{}"]
 
         let wire: [UInt8] = [0x0A, 17, 0x0A, 11] + ascii("spiffe://td") + [0x12, 2] + ascii("{}")

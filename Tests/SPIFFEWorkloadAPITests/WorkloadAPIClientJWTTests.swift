@@ -99,7 +99,7 @@ struct WorkloadAPIClientJWTTests {
     @Test("a JWT bundle that is not a JWKS is a malformed response")
     func malformedJWTBundle() async throws {
         let server = Self.server()
-        var response = JWTBundlesResponse()
+        var response = WorkloadAPI_JWTBundlesResponse()
         response.bundles = [Fixtures.exampleOrg.idString: .init("not json".utf8)]
         server.api.jwtBundles.set(.success(response))
         try await server.withClient { client in

@@ -113,7 +113,7 @@ struct WorkloadAPIClientX509Tests {
             #expect(bundles.x509Bundle(for: Fixtures.otherOrg) == Fixtures.federatedCA.bundle)
             var updates = client.watchX509Bundles().makeAsyncIterator()
             #expect(try await updates.next()?.count == 2)
-            var onlyOwn = X509BundlesResponse()
+            var onlyOwn = WorkloadAPI_X509BundlesResponse()
             onlyOwn.bundles = [Fixtures.exampleOrg.idString: Fixtures.x509BundlesResponse().bundles[Fixtures.exampleOrg.idString]!]
             server.api.x509Bundles.set(.success(onlyOwn))
             #expect(try await updates.next()?.count == 1)

@@ -52,6 +52,27 @@ struct AgentConfigurationTests {
         #expect(configuration.socketPath == "/run/agent.sock")
     }
 
+    @Test("log_format: text by default, json in any case, -logFormat over the file, anything else refused")
+    func logFormat() throws {
+        let base = #"agent { trust_domain = "example.org" insecure_bootstrap = true "#
+        #expect(try parse(base + "}").logFormat == "text")
+        #expect(try parse(base + #"log_format = "JSON" }"#).logFormat == "json")
+        var overrides = AgentConfigurationOverrides()
+        overrides.logFormat = "json"
+        #expect(try parse(base + #"log_format = "text" }"#, overrides).logFormat == "json")
+        #expect {
+            _ = try parse(base + #"log_format = "xml" }"#)
+        } throws: { error in
+            (error as? AgentConfigurationError)?.message.contains("agent.log_format: expected text or json") == true
+        }
+        overrides.logFormat = "yaml"
+        #expect {
+            _ = try parse(base + "}", overrides)
+        } throws: { error in
+            (error as? AgentConfigurationError)?.message.contains(#"found "yaml""#) == true
+        }
+    }
+
     @Test("x509pop reads its paths")
     func x509pop() throws {
         let configuration = try parse("""

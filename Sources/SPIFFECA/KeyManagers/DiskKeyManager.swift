@@ -1,4 +1,5 @@
 package import X509
+import SteepleSupport
 import SwiftASN1
 
 
@@ -69,6 +70,10 @@ package actor DiskKeyManager: KeyManager {
             guard let pem else { throw CAError(.keyStorage, "key \"\(id)\" cannot be serialized") }
             text += idPrefix + id + "\n" + pem + "\n"
         }
-        try FileIO.writeAtomically(path: path, contents: Array(text.utf8), mode: 0o600)
+        do {
+            try FileIO.writeAtomically(path: path, contents: Array(text.utf8), mode: 0o600)
+        } catch {
+            throw CAError(.keyStorage, error.description)
+        }
     }
 }

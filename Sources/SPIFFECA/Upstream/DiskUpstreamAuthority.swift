@@ -1,5 +1,6 @@
 package import SPIFFE
 package import X509
+import SteepleSupport
 import SwiftASN1
 
 #if canImport(FoundationEssentials)

@@ -15,7 +15,7 @@ internal import GRPCProtobuf
 
 /// Namespace containing generated types for the "SpiffeWorkloadAPI" service.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
-package enum SpiffeWorkloadAPI: Sendable {
+package enum WorkloadAPI_SpiffeWorkloadAPI: Sendable {
     /// Service descriptor for the "SpiffeWorkloadAPI" service.
     package static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI")
     /// Namespace for method metadata.
@@ -23,9 +23,9 @@ package enum SpiffeWorkloadAPI: Sendable {
         /// Namespace for "FetchX509SVID" metadata.
         package enum FetchX509SVID: Sendable {
             /// Request type for "FetchX509SVID".
-            package typealias Input = X509SVIDRequest
+            package typealias Input = WorkloadAPI_X509SVIDRequest
             /// Response type for "FetchX509SVID".
-            package typealias Output = X509SVIDResponse
+            package typealias Output = WorkloadAPI_X509SVIDResponse
             /// Descriptor for "FetchX509SVID".
             package static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI"),
@@ -36,9 +36,9 @@ package enum SpiffeWorkloadAPI: Sendable {
         /// Namespace for "FetchX509Bundles" metadata.
         package enum FetchX509Bundles: Sendable {
             /// Request type for "FetchX509Bundles".
-            package typealias Input = X509BundlesRequest
+            package typealias Input = WorkloadAPI_X509BundlesRequest
             /// Response type for "FetchX509Bundles".
-            package typealias Output = X509BundlesResponse
+            package typealias Output = WorkloadAPI_X509BundlesResponse
             /// Descriptor for "FetchX509Bundles".
             package static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI"),
@@ -49,9 +49,9 @@ package enum SpiffeWorkloadAPI: Sendable {
         /// Namespace for "FetchJWTSVID" metadata.
         package enum FetchJWTSVID: Sendable {
             /// Request type for "FetchJWTSVID".
-            package typealias Input = JWTSVIDRequest
+            package typealias Input = WorkloadAPI_JWTSVIDRequest
             /// Response type for "FetchJWTSVID".
-            package typealias Output = JWTSVIDResponse
+            package typealias Output = WorkloadAPI_JWTSVIDResponse
             /// Descriptor for "FetchJWTSVID".
             package static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI"),
@@ -62,9 +62,9 @@ package enum SpiffeWorkloadAPI: Sendable {
         /// Namespace for "FetchJWTBundles" metadata.
         package enum FetchJWTBundles: Sendable {
             /// Request type for "FetchJWTBundles".
-            package typealias Input = JWTBundlesRequest
+            package typealias Input = WorkloadAPI_JWTBundlesRequest
             /// Response type for "FetchJWTBundles".
-            package typealias Output = JWTBundlesResponse
+            package typealias Output = WorkloadAPI_JWTBundlesResponse
             /// Descriptor for "FetchJWTBundles".
             package static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI"),
@@ -75,9 +75,9 @@ package enum SpiffeWorkloadAPI: Sendable {
         /// Namespace for "ValidateJWTSVID" metadata.
         package enum ValidateJWTSVID: Sendable {
             /// Request type for "ValidateJWTSVID".
-            package typealias Input = ValidateJWTSVIDRequest
+            package typealias Input = WorkloadAPI_ValidateJWTSVIDRequest
             /// Response type for "ValidateJWTSVID".
-            package typealias Output = ValidateJWTSVIDResponse
+            package typealias Output = WorkloadAPI_ValidateJWTSVIDResponse
             /// Descriptor for "ValidateJWTSVID".
             package static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI"),
@@ -88,9 +88,9 @@ package enum SpiffeWorkloadAPI: Sendable {
         /// Namespace for "FetchWITSVID" metadata.
         package enum FetchWITSVID: Sendable {
             /// Request type for "FetchWITSVID".
-            package typealias Input = WITSVIDRequest
+            package typealias Input = WorkloadAPI_WITSVIDRequest
             /// Response type for "FetchWITSVID".
-            package typealias Output = WITSVIDResponse
+            package typealias Output = WorkloadAPI_WITSVIDResponse
             /// Descriptor for "FetchWITSVID".
             package static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI"),
@@ -101,9 +101,9 @@ package enum SpiffeWorkloadAPI: Sendable {
         /// Namespace for "FetchWITBundles" metadata.
         package enum FetchWITBundles: Sendable {
             /// Request type for "FetchWITBundles".
-            package typealias Input = WITBundlesRequest
+            package typealias Input = WorkloadAPI_WITBundlesRequest
             /// Response type for "FetchWITBundles".
-            package typealias Output = WITBundlesResponse
+            package typealias Output = WorkloadAPI_WITBundlesResponse
             /// Descriptor for "FetchWITBundles".
             package static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI"),
@@ -127,13 +127,13 @@ package enum SpiffeWorkloadAPI: Sendable {
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension GRPCCore.ServiceDescriptor {
     /// Service descriptor for the "SpiffeWorkloadAPI" service.
-    package static let SpiffeWorkloadAPI = GRPCCore.ServiceDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI")
+    package static let workloadApi_SpiffeWorkloadAPI = GRPCCore.ServiceDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI")
 }
 
 // MARK: SpiffeWorkloadAPI (server)
 
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
-extension SpiffeWorkloadAPI {
+extension WorkloadAPI_SpiffeWorkloadAPI {
     /// Streaming variant of the service protocol for the "SpiffeWorkloadAPI" service.
     ///
     /// This protocol is the lowest-level of the service protocols generated for this service
@@ -157,30 +157,30 @@ extension SpiffeWorkloadAPI {
         /// > X509-SVID profile.
         ///
         /// - Parameters:
-        ///   - request: A streaming request of `X509SVIDRequest` messages.
+        ///   - request: A streaming request of `WorkloadAPI_X509SVIDRequest` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `X509SVIDResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_X509SVIDResponse` messages.
         func fetchX509SVID(
-            request: GRPCCore.StreamingServerRequest<X509SVIDRequest>,
+            request: GRPCCore.StreamingServerRequest<WorkloadAPI_X509SVIDRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<X509SVIDResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_X509SVIDResponse>
 
         /// Handle the "FetchX509Bundles" method.
         ///
         /// - Parameters:
-        ///   - request: A streaming request of `X509BundlesRequest` messages.
+        ///   - request: A streaming request of `WorkloadAPI_X509BundlesRequest` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `X509BundlesResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_X509BundlesResponse` messages.
         func fetchX509Bundles(
-            request: GRPCCore.StreamingServerRequest<X509BundlesRequest>,
+            request: GRPCCore.StreamingServerRequest<WorkloadAPI_X509BundlesRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<X509BundlesResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_X509BundlesResponse>
 
         /// Handle the "FetchJWTSVID" method.
         ///
@@ -189,44 +189,44 @@ extension SpiffeWorkloadAPI {
         /// > JWT-SVID profile.
         ///
         /// - Parameters:
-        ///   - request: A streaming request of `JWTSVIDRequest` messages.
+        ///   - request: A streaming request of `WorkloadAPI_JWTSVIDRequest` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `JWTSVIDResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_JWTSVIDResponse` messages.
         func fetchJWTSVID(
-            request: GRPCCore.StreamingServerRequest<JWTSVIDRequest>,
+            request: GRPCCore.StreamingServerRequest<WorkloadAPI_JWTSVIDRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<JWTSVIDResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_JWTSVIDResponse>
 
         /// Handle the "FetchJWTBundles" method.
         ///
         /// - Parameters:
-        ///   - request: A streaming request of `JWTBundlesRequest` messages.
+        ///   - request: A streaming request of `WorkloadAPI_JWTBundlesRequest` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `JWTBundlesResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_JWTBundlesResponse` messages.
         func fetchJWTBundles(
-            request: GRPCCore.StreamingServerRequest<JWTBundlesRequest>,
+            request: GRPCCore.StreamingServerRequest<WorkloadAPI_JWTBundlesRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<JWTBundlesResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_JWTBundlesResponse>
 
         /// Handle the "ValidateJWTSVID" method.
         ///
         /// - Parameters:
-        ///   - request: A streaming request of `ValidateJWTSVIDRequest` messages.
+        ///   - request: A streaming request of `WorkloadAPI_ValidateJWTSVIDRequest` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `ValidateJWTSVIDResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_ValidateJWTSVIDResponse` messages.
         func validateJWTSVID(
-            request: GRPCCore.StreamingServerRequest<ValidateJWTSVIDRequest>,
+            request: GRPCCore.StreamingServerRequest<WorkloadAPI_ValidateJWTSVIDRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<ValidateJWTSVIDResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_ValidateJWTSVIDResponse>
 
         /// Handle the "FetchWITSVID" method.
         ///
@@ -235,30 +235,30 @@ extension SpiffeWorkloadAPI {
         /// > WIT-SVID profile (incubating; servers without it answer Unimplemented).
         ///
         /// - Parameters:
-        ///   - request: A streaming request of `WITSVIDRequest` messages.
+        ///   - request: A streaming request of `WorkloadAPI_WITSVIDRequest` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `WITSVIDResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_WITSVIDResponse` messages.
         func fetchWITSVID(
-            request: GRPCCore.StreamingServerRequest<WITSVIDRequest>,
+            request: GRPCCore.StreamingServerRequest<WorkloadAPI_WITSVIDRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<WITSVIDResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_WITSVIDResponse>
 
         /// Handle the "FetchWITBundles" method.
         ///
         /// - Parameters:
-        ///   - request: A streaming request of `WITBundlesRequest` messages.
+        ///   - request: A streaming request of `WorkloadAPI_WITBundlesRequest` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `WITBundlesResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_WITBundlesResponse` messages.
         func fetchWITBundles(
-            request: GRPCCore.StreamingServerRequest<WITBundlesRequest>,
+            request: GRPCCore.StreamingServerRequest<WorkloadAPI_WITBundlesRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<WITBundlesResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_WITBundlesResponse>
     }
 
     /// Service protocol for the "SpiffeWorkloadAPI" service.
@@ -272,7 +272,7 @@ extension SpiffeWorkloadAPI {
     /// > Source IDL Documentation:
     /// >
     /// > The SPIFFE Workload API (SPEC.md §6). Must not be extended: add new services.
-    package protocol ServiceProtocol: SpiffeWorkloadAPI.StreamingServiceProtocol {
+    package protocol ServiceProtocol: WorkloadAPI_SpiffeWorkloadAPI.StreamingServiceProtocol {
         /// Handle the "FetchX509SVID" method.
         ///
         /// > Source IDL Documentation:
@@ -280,30 +280,30 @@ extension SpiffeWorkloadAPI {
         /// > X509-SVID profile.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `X509SVIDRequest` message.
+        ///   - request: A request containing a single `WorkloadAPI_X509SVIDRequest` message.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `X509SVIDResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_X509SVIDResponse` messages.
         func fetchX509SVID(
-            request: GRPCCore.ServerRequest<X509SVIDRequest>,
+            request: GRPCCore.ServerRequest<WorkloadAPI_X509SVIDRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<X509SVIDResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_X509SVIDResponse>
 
         /// Handle the "FetchX509Bundles" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `X509BundlesRequest` message.
+        ///   - request: A request containing a single `WorkloadAPI_X509BundlesRequest` message.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `X509BundlesResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_X509BundlesResponse` messages.
         func fetchX509Bundles(
-            request: GRPCCore.ServerRequest<X509BundlesRequest>,
+            request: GRPCCore.ServerRequest<WorkloadAPI_X509BundlesRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<X509BundlesResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_X509BundlesResponse>
 
         /// Handle the "FetchJWTSVID" method.
         ///
@@ -312,44 +312,44 @@ extension SpiffeWorkloadAPI {
         /// > JWT-SVID profile.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `JWTSVIDRequest` message.
+        ///   - request: A request containing a single `WorkloadAPI_JWTSVIDRequest` message.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A response containing a single `JWTSVIDResponse` message.
+        /// - Returns: A response containing a single `WorkloadAPI_JWTSVIDResponse` message.
         func fetchJWTSVID(
-            request: GRPCCore.ServerRequest<JWTSVIDRequest>,
+            request: GRPCCore.ServerRequest<WorkloadAPI_JWTSVIDRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.ServerResponse<JWTSVIDResponse>
+        ) async throws -> GRPCCore.ServerResponse<WorkloadAPI_JWTSVIDResponse>
 
         /// Handle the "FetchJWTBundles" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `JWTBundlesRequest` message.
+        ///   - request: A request containing a single `WorkloadAPI_JWTBundlesRequest` message.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `JWTBundlesResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_JWTBundlesResponse` messages.
         func fetchJWTBundles(
-            request: GRPCCore.ServerRequest<JWTBundlesRequest>,
+            request: GRPCCore.ServerRequest<WorkloadAPI_JWTBundlesRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<JWTBundlesResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_JWTBundlesResponse>
 
         /// Handle the "ValidateJWTSVID" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `ValidateJWTSVIDRequest` message.
+        ///   - request: A request containing a single `WorkloadAPI_ValidateJWTSVIDRequest` message.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A response containing a single `ValidateJWTSVIDResponse` message.
+        /// - Returns: A response containing a single `WorkloadAPI_ValidateJWTSVIDResponse` message.
         func validateJWTSVID(
-            request: GRPCCore.ServerRequest<ValidateJWTSVIDRequest>,
+            request: GRPCCore.ServerRequest<WorkloadAPI_ValidateJWTSVIDRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.ServerResponse<ValidateJWTSVIDResponse>
+        ) async throws -> GRPCCore.ServerResponse<WorkloadAPI_ValidateJWTSVIDResponse>
 
         /// Handle the "FetchWITSVID" method.
         ///
@@ -358,30 +358,30 @@ extension SpiffeWorkloadAPI {
         /// > WIT-SVID profile (incubating; servers without it answer Unimplemented).
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `WITSVIDRequest` message.
+        ///   - request: A request containing a single `WorkloadAPI_WITSVIDRequest` message.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `WITSVIDResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_WITSVIDResponse` messages.
         func fetchWITSVID(
-            request: GRPCCore.ServerRequest<WITSVIDRequest>,
+            request: GRPCCore.ServerRequest<WorkloadAPI_WITSVIDRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<WITSVIDResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_WITSVIDResponse>
 
         /// Handle the "FetchWITBundles" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `WITBundlesRequest` message.
+        ///   - request: A request containing a single `WorkloadAPI_WITBundlesRequest` message.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `WITBundlesResponse` messages.
+        /// - Returns: A streaming response of `WorkloadAPI_WITBundlesResponse` messages.
         func fetchWITBundles(
-            request: GRPCCore.ServerRequest<WITBundlesRequest>,
+            request: GRPCCore.ServerRequest<WorkloadAPI_WITBundlesRequest>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<WITBundlesResponse>
+        ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_WITBundlesResponse>
     }
 
     /// Simple service protocol for the "SpiffeWorkloadAPI" service.
@@ -393,7 +393,7 @@ extension SpiffeWorkloadAPI {
     /// > Source IDL Documentation:
     /// >
     /// > The SPIFFE Workload API (SPEC.md §6). Must not be extended: add new services.
-    package protocol SimpleServiceProtocol: SpiffeWorkloadAPI.ServiceProtocol {
+    package protocol SimpleServiceProtocol: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
         /// Handle the "FetchX509SVID" method.
         ///
         /// > Source IDL Documentation:
@@ -401,30 +401,30 @@ extension SpiffeWorkloadAPI {
         /// > X509-SVID profile.
         ///
         /// - Parameters:
-        ///   - request: A `X509SVIDRequest` message.
-        ///   - response: A response stream of `X509SVIDResponse` messages.
+        ///   - request: A `WorkloadAPI_X509SVIDRequest` message.
+        ///   - response: A response stream of `WorkloadAPI_X509SVIDResponse` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
         func fetchX509SVID(
-            request: X509SVIDRequest,
-            response: GRPCCore.RPCWriter<X509SVIDResponse>,
+            request: WorkloadAPI_X509SVIDRequest,
+            response: GRPCCore.RPCWriter<WorkloadAPI_X509SVIDResponse>,
             context: GRPCCore.ServerContext
         ) async throws
 
         /// Handle the "FetchX509Bundles" method.
         ///
         /// - Parameters:
-        ///   - request: A `X509BundlesRequest` message.
-        ///   - response: A response stream of `X509BundlesResponse` messages.
+        ///   - request: A `WorkloadAPI_X509BundlesRequest` message.
+        ///   - response: A response stream of `WorkloadAPI_X509BundlesResponse` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
         func fetchX509Bundles(
-            request: X509BundlesRequest,
-            response: GRPCCore.RPCWriter<X509BundlesResponse>,
+            request: WorkloadAPI_X509BundlesRequest,
+            response: GRPCCore.RPCWriter<WorkloadAPI_X509BundlesResponse>,
             context: GRPCCore.ServerContext
         ) async throws
 
@@ -435,45 +435,45 @@ extension SpiffeWorkloadAPI {
         /// > JWT-SVID profile.
         ///
         /// - Parameters:
-        ///   - request: A `JWTSVIDRequest` message.
+        ///   - request: A `WorkloadAPI_JWTSVIDRequest` message.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A `JWTSVIDResponse` to respond with.
+        /// - Returns: A `WorkloadAPI_JWTSVIDResponse` to respond with.
         func fetchJWTSVID(
-            request: JWTSVIDRequest,
+            request: WorkloadAPI_JWTSVIDRequest,
             context: GRPCCore.ServerContext
-        ) async throws -> JWTSVIDResponse
+        ) async throws -> WorkloadAPI_JWTSVIDResponse
 
         /// Handle the "FetchJWTBundles" method.
         ///
         /// - Parameters:
-        ///   - request: A `JWTBundlesRequest` message.
-        ///   - response: A response stream of `JWTBundlesResponse` messages.
+        ///   - request: A `WorkloadAPI_JWTBundlesRequest` message.
+        ///   - response: A response stream of `WorkloadAPI_JWTBundlesResponse` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
         func fetchJWTBundles(
-            request: JWTBundlesRequest,
-            response: GRPCCore.RPCWriter<JWTBundlesResponse>,
+            request: WorkloadAPI_JWTBundlesRequest,
+            response: GRPCCore.RPCWriter<WorkloadAPI_JWTBundlesResponse>,
             context: GRPCCore.ServerContext
         ) async throws
 
         /// Handle the "ValidateJWTSVID" method.
         ///
         /// - Parameters:
-        ///   - request: A `ValidateJWTSVIDRequest` message.
+        ///   - request: A `WorkloadAPI_ValidateJWTSVIDRequest` message.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A `ValidateJWTSVIDResponse` to respond with.
+        /// - Returns: A `WorkloadAPI_ValidateJWTSVIDResponse` to respond with.
         func validateJWTSVID(
-            request: ValidateJWTSVIDRequest,
+            request: WorkloadAPI_ValidateJWTSVIDRequest,
             context: GRPCCore.ServerContext
-        ) async throws -> ValidateJWTSVIDResponse
+        ) async throws -> WorkloadAPI_ValidateJWTSVIDResponse
 
         /// Handle the "FetchWITSVID" method.
         ///
@@ -482,30 +482,30 @@ extension SpiffeWorkloadAPI {
         /// > WIT-SVID profile (incubating; servers without it answer Unimplemented).
         ///
         /// - Parameters:
-        ///   - request: A `WITSVIDRequest` message.
-        ///   - response: A response stream of `WITSVIDResponse` messages.
+        ///   - request: A `WorkloadAPI_WITSVIDRequest` message.
+        ///   - response: A response stream of `WorkloadAPI_WITSVIDResponse` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
         func fetchWITSVID(
-            request: WITSVIDRequest,
-            response: GRPCCore.RPCWriter<WITSVIDResponse>,
+            request: WorkloadAPI_WITSVIDRequest,
+            response: GRPCCore.RPCWriter<WorkloadAPI_WITSVIDResponse>,
             context: GRPCCore.ServerContext
         ) async throws
 
         /// Handle the "FetchWITBundles" method.
         ///
         /// - Parameters:
-        ///   - request: A `WITBundlesRequest` message.
-        ///   - response: A response stream of `WITBundlesResponse` messages.
+        ///   - request: A `WorkloadAPI_WITBundlesRequest` message.
+        ///   - response: A response stream of `WorkloadAPI_WITBundlesResponse` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
         func fetchWITBundles(
-            request: WITBundlesRequest,
-            response: GRPCCore.RPCWriter<WITBundlesResponse>,
+            request: WorkloadAPI_WITBundlesRequest,
+            response: GRPCCore.RPCWriter<WorkloadAPI_WITBundlesResponse>,
             context: GRPCCore.ServerContext
         ) async throws
     }
@@ -513,12 +513,12 @@ extension SpiffeWorkloadAPI {
 
 // Default implementation of 'registerMethods(with:)'.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
-extension SpiffeWorkloadAPI.StreamingServiceProtocol {
+extension WorkloadAPI_SpiffeWorkloadAPI.StreamingServiceProtocol {
     package func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
         router.registerHandler(
-            forMethod: SpiffeWorkloadAPI.Method.FetchX509SVID.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<X509SVIDRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<X509SVIDResponse>(),
+            forMethod: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchX509SVID.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_X509SVIDRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_X509SVIDResponse>(),
             handler: { request, context in
                 try await self.fetchX509SVID(
                     request: request,
@@ -527,9 +527,9 @@ extension SpiffeWorkloadAPI.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
-            forMethod: SpiffeWorkloadAPI.Method.FetchX509Bundles.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<X509BundlesRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<X509BundlesResponse>(),
+            forMethod: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchX509Bundles.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_X509BundlesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_X509BundlesResponse>(),
             handler: { request, context in
                 try await self.fetchX509Bundles(
                     request: request,
@@ -538,9 +538,9 @@ extension SpiffeWorkloadAPI.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
-            forMethod: SpiffeWorkloadAPI.Method.FetchJWTSVID.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<JWTSVIDRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<JWTSVIDResponse>(),
+            forMethod: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchJWTSVID.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_JWTSVIDRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_JWTSVIDResponse>(),
             handler: { request, context in
                 try await self.fetchJWTSVID(
                     request: request,
@@ -549,9 +549,9 @@ extension SpiffeWorkloadAPI.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
-            forMethod: SpiffeWorkloadAPI.Method.FetchJWTBundles.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<JWTBundlesRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<JWTBundlesResponse>(),
+            forMethod: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchJWTBundles.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_JWTBundlesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_JWTBundlesResponse>(),
             handler: { request, context in
                 try await self.fetchJWTBundles(
                     request: request,
@@ -560,9 +560,9 @@ extension SpiffeWorkloadAPI.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
-            forMethod: SpiffeWorkloadAPI.Method.ValidateJWTSVID.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<ValidateJWTSVIDRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<ValidateJWTSVIDResponse>(),
+            forMethod: WorkloadAPI_SpiffeWorkloadAPI.Method.ValidateJWTSVID.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_ValidateJWTSVIDRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_ValidateJWTSVIDResponse>(),
             handler: { request, context in
                 try await self.validateJWTSVID(
                     request: request,
@@ -571,9 +571,9 @@ extension SpiffeWorkloadAPI.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
-            forMethod: SpiffeWorkloadAPI.Method.FetchWITSVID.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<WITSVIDRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<WITSVIDResponse>(),
+            forMethod: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchWITSVID.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_WITSVIDRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_WITSVIDResponse>(),
             handler: { request, context in
                 try await self.fetchWITSVID(
                     request: request,
@@ -582,9 +582,9 @@ extension SpiffeWorkloadAPI.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
-            forMethod: SpiffeWorkloadAPI.Method.FetchWITBundles.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<WITBundlesRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<WITBundlesResponse>(),
+            forMethod: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchWITBundles.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_WITBundlesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_WITBundlesResponse>(),
             handler: { request, context in
                 try await self.fetchWITBundles(
                     request: request,
@@ -597,11 +597,11 @@ extension SpiffeWorkloadAPI.StreamingServiceProtocol {
 
 // Default implementation of streaming methods from 'StreamingServiceProtocol'.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
-extension SpiffeWorkloadAPI.ServiceProtocol {
+extension WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
     package func fetchX509SVID(
-        request: GRPCCore.StreamingServerRequest<X509SVIDRequest>,
+        request: GRPCCore.StreamingServerRequest<WorkloadAPI_X509SVIDRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<X509SVIDResponse> {
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_X509SVIDResponse> {
         let response = try await self.fetchX509SVID(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
@@ -610,9 +610,9 @@ extension SpiffeWorkloadAPI.ServiceProtocol {
     }
 
     package func fetchX509Bundles(
-        request: GRPCCore.StreamingServerRequest<X509BundlesRequest>,
+        request: GRPCCore.StreamingServerRequest<WorkloadAPI_X509BundlesRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<X509BundlesResponse> {
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_X509BundlesResponse> {
         let response = try await self.fetchX509Bundles(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
@@ -621,9 +621,9 @@ extension SpiffeWorkloadAPI.ServiceProtocol {
     }
 
     package func fetchJWTSVID(
-        request: GRPCCore.StreamingServerRequest<JWTSVIDRequest>,
+        request: GRPCCore.StreamingServerRequest<WorkloadAPI_JWTSVIDRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<JWTSVIDResponse> {
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_JWTSVIDResponse> {
         let response = try await self.fetchJWTSVID(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
@@ -632,9 +632,9 @@ extension SpiffeWorkloadAPI.ServiceProtocol {
     }
 
     package func fetchJWTBundles(
-        request: GRPCCore.StreamingServerRequest<JWTBundlesRequest>,
+        request: GRPCCore.StreamingServerRequest<WorkloadAPI_JWTBundlesRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<JWTBundlesResponse> {
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_JWTBundlesResponse> {
         let response = try await self.fetchJWTBundles(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
@@ -643,9 +643,9 @@ extension SpiffeWorkloadAPI.ServiceProtocol {
     }
 
     package func validateJWTSVID(
-        request: GRPCCore.StreamingServerRequest<ValidateJWTSVIDRequest>,
+        request: GRPCCore.StreamingServerRequest<WorkloadAPI_ValidateJWTSVIDRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<ValidateJWTSVIDResponse> {
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_ValidateJWTSVIDResponse> {
         let response = try await self.validateJWTSVID(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
@@ -654,9 +654,9 @@ extension SpiffeWorkloadAPI.ServiceProtocol {
     }
 
     package func fetchWITSVID(
-        request: GRPCCore.StreamingServerRequest<WITSVIDRequest>,
+        request: GRPCCore.StreamingServerRequest<WorkloadAPI_WITSVIDRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<WITSVIDResponse> {
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_WITSVIDResponse> {
         let response = try await self.fetchWITSVID(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
@@ -665,9 +665,9 @@ extension SpiffeWorkloadAPI.ServiceProtocol {
     }
 
     package func fetchWITBundles(
-        request: GRPCCore.StreamingServerRequest<WITBundlesRequest>,
+        request: GRPCCore.StreamingServerRequest<WorkloadAPI_WITBundlesRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<WITBundlesResponse> {
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_WITBundlesResponse> {
         let response = try await self.fetchWITBundles(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
@@ -678,12 +678,12 @@ extension SpiffeWorkloadAPI.ServiceProtocol {
 
 // Default implementation of methods from 'ServiceProtocol'.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
-extension SpiffeWorkloadAPI.SimpleServiceProtocol {
+extension WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     package func fetchX509SVID(
-        request: GRPCCore.ServerRequest<X509SVIDRequest>,
+        request: GRPCCore.ServerRequest<WorkloadAPI_X509SVIDRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<X509SVIDResponse> {
-        return GRPCCore.StreamingServerResponse<X509SVIDResponse>(
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_X509SVIDResponse> {
+        return GRPCCore.StreamingServerResponse<WorkloadAPI_X509SVIDResponse>(
             metadata: [:],
             producer: { writer in
                 try await self.fetchX509SVID(
@@ -697,10 +697,10 @@ extension SpiffeWorkloadAPI.SimpleServiceProtocol {
     }
 
     package func fetchX509Bundles(
-        request: GRPCCore.ServerRequest<X509BundlesRequest>,
+        request: GRPCCore.ServerRequest<WorkloadAPI_X509BundlesRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<X509BundlesResponse> {
-        return GRPCCore.StreamingServerResponse<X509BundlesResponse>(
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_X509BundlesResponse> {
+        return GRPCCore.StreamingServerResponse<WorkloadAPI_X509BundlesResponse>(
             metadata: [:],
             producer: { writer in
                 try await self.fetchX509Bundles(
@@ -714,10 +714,10 @@ extension SpiffeWorkloadAPI.SimpleServiceProtocol {
     }
 
     package func fetchJWTSVID(
-        request: GRPCCore.ServerRequest<JWTSVIDRequest>,
+        request: GRPCCore.ServerRequest<WorkloadAPI_JWTSVIDRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.ServerResponse<JWTSVIDResponse> {
-        return GRPCCore.ServerResponse<JWTSVIDResponse>(
+    ) async throws -> GRPCCore.ServerResponse<WorkloadAPI_JWTSVIDResponse> {
+        return GRPCCore.ServerResponse<WorkloadAPI_JWTSVIDResponse>(
             message: try await self.fetchJWTSVID(
                 request: request.message,
                 context: context
@@ -727,10 +727,10 @@ extension SpiffeWorkloadAPI.SimpleServiceProtocol {
     }
 
     package func fetchJWTBundles(
-        request: GRPCCore.ServerRequest<JWTBundlesRequest>,
+        request: GRPCCore.ServerRequest<WorkloadAPI_JWTBundlesRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<JWTBundlesResponse> {
-        return GRPCCore.StreamingServerResponse<JWTBundlesResponse>(
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_JWTBundlesResponse> {
+        return GRPCCore.StreamingServerResponse<WorkloadAPI_JWTBundlesResponse>(
             metadata: [:],
             producer: { writer in
                 try await self.fetchJWTBundles(
@@ -744,10 +744,10 @@ extension SpiffeWorkloadAPI.SimpleServiceProtocol {
     }
 
     package func validateJWTSVID(
-        request: GRPCCore.ServerRequest<ValidateJWTSVIDRequest>,
+        request: GRPCCore.ServerRequest<WorkloadAPI_ValidateJWTSVIDRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.ServerResponse<ValidateJWTSVIDResponse> {
-        return GRPCCore.ServerResponse<ValidateJWTSVIDResponse>(
+    ) async throws -> GRPCCore.ServerResponse<WorkloadAPI_ValidateJWTSVIDResponse> {
+        return GRPCCore.ServerResponse<WorkloadAPI_ValidateJWTSVIDResponse>(
             message: try await self.validateJWTSVID(
                 request: request.message,
                 context: context
@@ -757,10 +757,10 @@ extension SpiffeWorkloadAPI.SimpleServiceProtocol {
     }
 
     package func fetchWITSVID(
-        request: GRPCCore.ServerRequest<WITSVIDRequest>,
+        request: GRPCCore.ServerRequest<WorkloadAPI_WITSVIDRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<WITSVIDResponse> {
-        return GRPCCore.StreamingServerResponse<WITSVIDResponse>(
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_WITSVIDResponse> {
+        return GRPCCore.StreamingServerResponse<WorkloadAPI_WITSVIDResponse>(
             metadata: [:],
             producer: { writer in
                 try await self.fetchWITSVID(
@@ -774,10 +774,10 @@ extension SpiffeWorkloadAPI.SimpleServiceProtocol {
     }
 
     package func fetchWITBundles(
-        request: GRPCCore.ServerRequest<WITBundlesRequest>,
+        request: GRPCCore.ServerRequest<WorkloadAPI_WITBundlesRequest>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<WITBundlesResponse> {
-        return GRPCCore.StreamingServerResponse<WITBundlesResponse>(
+    ) async throws -> GRPCCore.StreamingServerResponse<WorkloadAPI_WITBundlesResponse> {
+        return GRPCCore.StreamingServerResponse<WorkloadAPI_WITBundlesResponse>(
             metadata: [:],
             producer: { writer in
                 try await self.fetchWITBundles(
@@ -794,7 +794,7 @@ extension SpiffeWorkloadAPI.SimpleServiceProtocol {
 // MARK: SpiffeWorkloadAPI (client)
 
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
-extension SpiffeWorkloadAPI {
+extension WorkloadAPI_SpiffeWorkloadAPI {
     /// Generated client protocol for the "SpiffeWorkloadAPI" service.
     ///
     /// You don't need to implement this protocol directly, use the generated
@@ -811,39 +811,39 @@ extension SpiffeWorkloadAPI {
         /// > X509-SVID profile.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `X509SVIDRequest` message.
-        ///   - serializer: A serializer for `X509SVIDRequest` messages.
-        ///   - deserializer: A deserializer for `X509SVIDResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_X509SVIDRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_X509SVIDRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_X509SVIDResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         func fetchX509SVID<Result>(
-            request: GRPCCore.ClientRequest<X509SVIDRequest>,
-            serializer: some GRPCCore.MessageSerializer<X509SVIDRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<X509SVIDResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_X509SVIDRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_X509SVIDRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_X509SVIDResponse>,
             options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<X509SVIDResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_X509SVIDResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "FetchX509Bundles" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `X509BundlesRequest` message.
-        ///   - serializer: A serializer for `X509BundlesRequest` messages.
-        ///   - deserializer: A deserializer for `X509BundlesResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_X509BundlesRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_X509BundlesRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_X509BundlesResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         func fetchX509Bundles<Result>(
-            request: GRPCCore.ClientRequest<X509BundlesRequest>,
-            serializer: some GRPCCore.MessageSerializer<X509BundlesRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<X509BundlesResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_X509BundlesRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_X509BundlesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_X509BundlesResponse>,
             options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<X509BundlesResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_X509BundlesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "FetchJWTSVID" method.
@@ -853,58 +853,58 @@ extension SpiffeWorkloadAPI {
         /// > JWT-SVID profile.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `JWTSVIDRequest` message.
-        ///   - serializer: A serializer for `JWTSVIDRequest` messages.
-        ///   - deserializer: A deserializer for `JWTSVIDResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_JWTSVIDRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_JWTSVIDRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_JWTSVIDResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         func fetchJWTSVID<Result>(
-            request: GRPCCore.ClientRequest<JWTSVIDRequest>,
-            serializer: some GRPCCore.MessageSerializer<JWTSVIDRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<JWTSVIDResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_JWTSVIDRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_JWTSVIDRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_JWTSVIDResponse>,
             options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<JWTSVIDResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<WorkloadAPI_JWTSVIDResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "FetchJWTBundles" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `JWTBundlesRequest` message.
-        ///   - serializer: A serializer for `JWTBundlesRequest` messages.
-        ///   - deserializer: A deserializer for `JWTBundlesResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_JWTBundlesRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_JWTBundlesRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_JWTBundlesResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         func fetchJWTBundles<Result>(
-            request: GRPCCore.ClientRequest<JWTBundlesRequest>,
-            serializer: some GRPCCore.MessageSerializer<JWTBundlesRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<JWTBundlesResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_JWTBundlesRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_JWTBundlesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_JWTBundlesResponse>,
             options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<JWTBundlesResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_JWTBundlesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ValidateJWTSVID" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `ValidateJWTSVIDRequest` message.
-        ///   - serializer: A serializer for `ValidateJWTSVIDRequest` messages.
-        ///   - deserializer: A deserializer for `ValidateJWTSVIDResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_ValidateJWTSVIDRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_ValidateJWTSVIDRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_ValidateJWTSVIDResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         func validateJWTSVID<Result>(
-            request: GRPCCore.ClientRequest<ValidateJWTSVIDRequest>,
-            serializer: some GRPCCore.MessageSerializer<ValidateJWTSVIDRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<ValidateJWTSVIDResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_ValidateJWTSVIDRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_ValidateJWTSVIDRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_ValidateJWTSVIDResponse>,
             options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<ValidateJWTSVIDResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<WorkloadAPI_ValidateJWTSVIDResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "FetchWITSVID" method.
@@ -914,39 +914,39 @@ extension SpiffeWorkloadAPI {
         /// > WIT-SVID profile (incubating; servers without it answer Unimplemented).
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `WITSVIDRequest` message.
-        ///   - serializer: A serializer for `WITSVIDRequest` messages.
-        ///   - deserializer: A deserializer for `WITSVIDResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_WITSVIDRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_WITSVIDRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_WITSVIDResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         func fetchWITSVID<Result>(
-            request: GRPCCore.ClientRequest<WITSVIDRequest>,
-            serializer: some GRPCCore.MessageSerializer<WITSVIDRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<WITSVIDResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_WITSVIDRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_WITSVIDRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_WITSVIDResponse>,
             options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WITSVIDResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_WITSVIDResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "FetchWITBundles" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `WITBundlesRequest` message.
-        ///   - serializer: A serializer for `WITBundlesRequest` messages.
-        ///   - deserializer: A deserializer for `WITBundlesResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_WITBundlesRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_WITBundlesRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_WITBundlesResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         func fetchWITBundles<Result>(
-            request: GRPCCore.ClientRequest<WITBundlesRequest>,
-            serializer: some GRPCCore.MessageSerializer<WITBundlesRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<WITBundlesResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_WITBundlesRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_WITBundlesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_WITBundlesResponse>,
             options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WITBundlesResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_WITBundlesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -977,24 +977,24 @@ extension SpiffeWorkloadAPI {
         /// > X509-SVID profile.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `X509SVIDRequest` message.
-        ///   - serializer: A serializer for `X509SVIDRequest` messages.
-        ///   - deserializer: A deserializer for `X509SVIDResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_X509SVIDRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_X509SVIDRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_X509SVIDResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         package func fetchX509SVID<Result>(
-            request: GRPCCore.ClientRequest<X509SVIDRequest>,
-            serializer: some GRPCCore.MessageSerializer<X509SVIDRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<X509SVIDResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_X509SVIDRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_X509SVIDRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_X509SVIDResponse>,
             options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<X509SVIDResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_X509SVIDResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable {
             try await self.client.serverStreaming(
                 request: request,
-                descriptor: SpiffeWorkloadAPI.Method.FetchX509SVID.descriptor,
+                descriptor: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchX509SVID.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1005,24 +1005,24 @@ extension SpiffeWorkloadAPI {
         /// Call the "FetchX509Bundles" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `X509BundlesRequest` message.
-        ///   - serializer: A serializer for `X509BundlesRequest` messages.
-        ///   - deserializer: A deserializer for `X509BundlesResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_X509BundlesRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_X509BundlesRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_X509BundlesResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         package func fetchX509Bundles<Result>(
-            request: GRPCCore.ClientRequest<X509BundlesRequest>,
-            serializer: some GRPCCore.MessageSerializer<X509BundlesRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<X509BundlesResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_X509BundlesRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_X509BundlesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_X509BundlesResponse>,
             options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<X509BundlesResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_X509BundlesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable {
             try await self.client.serverStreaming(
                 request: request,
-                descriptor: SpiffeWorkloadAPI.Method.FetchX509Bundles.descriptor,
+                descriptor: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchX509Bundles.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1037,26 +1037,26 @@ extension SpiffeWorkloadAPI {
         /// > JWT-SVID profile.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `JWTSVIDRequest` message.
-        ///   - serializer: A serializer for `JWTSVIDRequest` messages.
-        ///   - deserializer: A deserializer for `JWTSVIDResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_JWTSVIDRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_JWTSVIDRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_JWTSVIDResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         package func fetchJWTSVID<Result>(
-            request: GRPCCore.ClientRequest<JWTSVIDRequest>,
-            serializer: some GRPCCore.MessageSerializer<JWTSVIDRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<JWTSVIDResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_JWTSVIDRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_JWTSVIDRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_JWTSVIDResponse>,
             options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<JWTSVIDResponse>) async throws -> Result = { response in
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<WorkloadAPI_JWTSVIDResponse>) async throws -> Result = { response in
                 try response.message
             }
         ) async throws -> Result where Result: Sendable {
             try await self.client.unary(
                 request: request,
-                descriptor: SpiffeWorkloadAPI.Method.FetchJWTSVID.descriptor,
+                descriptor: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchJWTSVID.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1067,24 +1067,24 @@ extension SpiffeWorkloadAPI {
         /// Call the "FetchJWTBundles" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `JWTBundlesRequest` message.
-        ///   - serializer: A serializer for `JWTBundlesRequest` messages.
-        ///   - deserializer: A deserializer for `JWTBundlesResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_JWTBundlesRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_JWTBundlesRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_JWTBundlesResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         package func fetchJWTBundles<Result>(
-            request: GRPCCore.ClientRequest<JWTBundlesRequest>,
-            serializer: some GRPCCore.MessageSerializer<JWTBundlesRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<JWTBundlesResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_JWTBundlesRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_JWTBundlesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_JWTBundlesResponse>,
             options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<JWTBundlesResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_JWTBundlesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable {
             try await self.client.serverStreaming(
                 request: request,
-                descriptor: SpiffeWorkloadAPI.Method.FetchJWTBundles.descriptor,
+                descriptor: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchJWTBundles.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1095,26 +1095,26 @@ extension SpiffeWorkloadAPI {
         /// Call the "ValidateJWTSVID" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `ValidateJWTSVIDRequest` message.
-        ///   - serializer: A serializer for `ValidateJWTSVIDRequest` messages.
-        ///   - deserializer: A deserializer for `ValidateJWTSVIDResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_ValidateJWTSVIDRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_ValidateJWTSVIDRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_ValidateJWTSVIDResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         package func validateJWTSVID<Result>(
-            request: GRPCCore.ClientRequest<ValidateJWTSVIDRequest>,
-            serializer: some GRPCCore.MessageSerializer<ValidateJWTSVIDRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<ValidateJWTSVIDResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_ValidateJWTSVIDRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_ValidateJWTSVIDRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_ValidateJWTSVIDResponse>,
             options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<ValidateJWTSVIDResponse>) async throws -> Result = { response in
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<WorkloadAPI_ValidateJWTSVIDResponse>) async throws -> Result = { response in
                 try response.message
             }
         ) async throws -> Result where Result: Sendable {
             try await self.client.unary(
                 request: request,
-                descriptor: SpiffeWorkloadAPI.Method.ValidateJWTSVID.descriptor,
+                descriptor: WorkloadAPI_SpiffeWorkloadAPI.Method.ValidateJWTSVID.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1129,24 +1129,24 @@ extension SpiffeWorkloadAPI {
         /// > WIT-SVID profile (incubating; servers without it answer Unimplemented).
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `WITSVIDRequest` message.
-        ///   - serializer: A serializer for `WITSVIDRequest` messages.
-        ///   - deserializer: A deserializer for `WITSVIDResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_WITSVIDRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_WITSVIDRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_WITSVIDResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         package func fetchWITSVID<Result>(
-            request: GRPCCore.ClientRequest<WITSVIDRequest>,
-            serializer: some GRPCCore.MessageSerializer<WITSVIDRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<WITSVIDResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_WITSVIDRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_WITSVIDRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_WITSVIDResponse>,
             options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WITSVIDResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_WITSVIDResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable {
             try await self.client.serverStreaming(
                 request: request,
-                descriptor: SpiffeWorkloadAPI.Method.FetchWITSVID.descriptor,
+                descriptor: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchWITSVID.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1157,24 +1157,24 @@ extension SpiffeWorkloadAPI {
         /// Call the "FetchWITBundles" method.
         ///
         /// - Parameters:
-        ///   - request: A request containing a single `WITBundlesRequest` message.
-        ///   - serializer: A serializer for `WITBundlesRequest` messages.
-        ///   - deserializer: A deserializer for `WITBundlesResponse` messages.
+        ///   - request: A request containing a single `WorkloadAPI_WITBundlesRequest` message.
+        ///   - serializer: A serializer for `WorkloadAPI_WITBundlesRequest` messages.
+        ///   - deserializer: A deserializer for `WorkloadAPI_WITBundlesResponse` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         package func fetchWITBundles<Result>(
-            request: GRPCCore.ClientRequest<WITBundlesRequest>,
-            serializer: some GRPCCore.MessageSerializer<WITBundlesRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<WITBundlesResponse>,
+            request: GRPCCore.ClientRequest<WorkloadAPI_WITBundlesRequest>,
+            serializer: some GRPCCore.MessageSerializer<WorkloadAPI_WITBundlesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<WorkloadAPI_WITBundlesResponse>,
             options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WITBundlesResponse>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_WITBundlesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable {
             try await self.client.serverStreaming(
                 request: request,
-                descriptor: SpiffeWorkloadAPI.Method.FetchWITBundles.descriptor,
+                descriptor: WorkloadAPI_SpiffeWorkloadAPI.Method.FetchWITBundles.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1186,7 +1186,7 @@ extension SpiffeWorkloadAPI {
 
 // Helpers providing default arguments to 'ClientProtocol' methods.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
-extension SpiffeWorkloadAPI.ClientProtocol {
+extension WorkloadAPI_SpiffeWorkloadAPI.ClientProtocol {
     /// Call the "FetchX509SVID" method.
     ///
     /// > Source IDL Documentation:
@@ -1194,21 +1194,21 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     /// > X509-SVID profile.
     ///
     /// - Parameters:
-    ///   - request: A request containing a single `X509SVIDRequest` message.
+    ///   - request: A request containing a single `WorkloadAPI_X509SVIDRequest` message.
     ///   - options: Options to apply to this RPC.
     ///   - handleResponse: A closure which handles the response and returns its result to
     ///       the caller. Returning from the closure will cancel the RPC if it hasn't
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchX509SVID<Result>(
-        request: GRPCCore.ClientRequest<X509SVIDRequest>,
+        request: GRPCCore.ClientRequest<WorkloadAPI_X509SVIDRequest>,
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<X509SVIDResponse>) async throws -> Result
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_X509SVIDResponse>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
         try await self.fetchX509SVID(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<X509SVIDRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<X509SVIDResponse>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_X509SVIDRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_X509SVIDResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1217,21 +1217,21 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     /// Call the "FetchX509Bundles" method.
     ///
     /// - Parameters:
-    ///   - request: A request containing a single `X509BundlesRequest` message.
+    ///   - request: A request containing a single `WorkloadAPI_X509BundlesRequest` message.
     ///   - options: Options to apply to this RPC.
     ///   - handleResponse: A closure which handles the response and returns its result to
     ///       the caller. Returning from the closure will cancel the RPC if it hasn't
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchX509Bundles<Result>(
-        request: GRPCCore.ClientRequest<X509BundlesRequest>,
+        request: GRPCCore.ClientRequest<WorkloadAPI_X509BundlesRequest>,
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<X509BundlesResponse>) async throws -> Result
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_X509BundlesResponse>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
         try await self.fetchX509Bundles(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<X509BundlesRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<X509BundlesResponse>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_X509BundlesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_X509BundlesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1244,23 +1244,23 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     /// > JWT-SVID profile.
     ///
     /// - Parameters:
-    ///   - request: A request containing a single `JWTSVIDRequest` message.
+    ///   - request: A request containing a single `WorkloadAPI_JWTSVIDRequest` message.
     ///   - options: Options to apply to this RPC.
     ///   - handleResponse: A closure which handles the response and returns its result to
     ///       the caller. Returning from the closure will cancel the RPC if it hasn't
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchJWTSVID<Result>(
-        request: GRPCCore.ClientRequest<JWTSVIDRequest>,
+        request: GRPCCore.ClientRequest<WorkloadAPI_JWTSVIDRequest>,
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<JWTSVIDResponse>) async throws -> Result = { response in
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<WorkloadAPI_JWTSVIDResponse>) async throws -> Result = { response in
             try response.message
         }
     ) async throws -> Result where Result: Sendable {
         try await self.fetchJWTSVID(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<JWTSVIDRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<JWTSVIDResponse>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_JWTSVIDRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_JWTSVIDResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1269,21 +1269,21 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     /// Call the "FetchJWTBundles" method.
     ///
     /// - Parameters:
-    ///   - request: A request containing a single `JWTBundlesRequest` message.
+    ///   - request: A request containing a single `WorkloadAPI_JWTBundlesRequest` message.
     ///   - options: Options to apply to this RPC.
     ///   - handleResponse: A closure which handles the response and returns its result to
     ///       the caller. Returning from the closure will cancel the RPC if it hasn't
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchJWTBundles<Result>(
-        request: GRPCCore.ClientRequest<JWTBundlesRequest>,
+        request: GRPCCore.ClientRequest<WorkloadAPI_JWTBundlesRequest>,
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<JWTBundlesResponse>) async throws -> Result
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_JWTBundlesResponse>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
         try await self.fetchJWTBundles(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<JWTBundlesRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<JWTBundlesResponse>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_JWTBundlesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_JWTBundlesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1292,23 +1292,23 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     /// Call the "ValidateJWTSVID" method.
     ///
     /// - Parameters:
-    ///   - request: A request containing a single `ValidateJWTSVIDRequest` message.
+    ///   - request: A request containing a single `WorkloadAPI_ValidateJWTSVIDRequest` message.
     ///   - options: Options to apply to this RPC.
     ///   - handleResponse: A closure which handles the response and returns its result to
     ///       the caller. Returning from the closure will cancel the RPC if it hasn't
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func validateJWTSVID<Result>(
-        request: GRPCCore.ClientRequest<ValidateJWTSVIDRequest>,
+        request: GRPCCore.ClientRequest<WorkloadAPI_ValidateJWTSVIDRequest>,
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<ValidateJWTSVIDResponse>) async throws -> Result = { response in
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<WorkloadAPI_ValidateJWTSVIDResponse>) async throws -> Result = { response in
             try response.message
         }
     ) async throws -> Result where Result: Sendable {
         try await self.validateJWTSVID(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<ValidateJWTSVIDRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<ValidateJWTSVIDResponse>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_ValidateJWTSVIDRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_ValidateJWTSVIDResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1321,21 +1321,21 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     /// > WIT-SVID profile (incubating; servers without it answer Unimplemented).
     ///
     /// - Parameters:
-    ///   - request: A request containing a single `WITSVIDRequest` message.
+    ///   - request: A request containing a single `WorkloadAPI_WITSVIDRequest` message.
     ///   - options: Options to apply to this RPC.
     ///   - handleResponse: A closure which handles the response and returns its result to
     ///       the caller. Returning from the closure will cancel the RPC if it hasn't
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchWITSVID<Result>(
-        request: GRPCCore.ClientRequest<WITSVIDRequest>,
+        request: GRPCCore.ClientRequest<WorkloadAPI_WITSVIDRequest>,
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WITSVIDResponse>) async throws -> Result
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_WITSVIDResponse>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
         try await self.fetchWITSVID(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<WITSVIDRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<WITSVIDResponse>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_WITSVIDRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_WITSVIDResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1344,21 +1344,21 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     /// Call the "FetchWITBundles" method.
     ///
     /// - Parameters:
-    ///   - request: A request containing a single `WITBundlesRequest` message.
+    ///   - request: A request containing a single `WorkloadAPI_WITBundlesRequest` message.
     ///   - options: Options to apply to this RPC.
     ///   - handleResponse: A closure which handles the response and returns its result to
     ///       the caller. Returning from the closure will cancel the RPC if it hasn't
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchWITBundles<Result>(
-        request: GRPCCore.ClientRequest<WITBundlesRequest>,
+        request: GRPCCore.ClientRequest<WorkloadAPI_WITBundlesRequest>,
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WITBundlesResponse>) async throws -> Result
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_WITBundlesResponse>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
         try await self.fetchWITBundles(
             request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<WITBundlesRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<WITBundlesResponse>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<WorkloadAPI_WITBundlesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<WorkloadAPI_WITBundlesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1367,7 +1367,7 @@ extension SpiffeWorkloadAPI.ClientProtocol {
 
 // Helpers providing sugared APIs for 'ClientProtocol' methods.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
-extension SpiffeWorkloadAPI.ClientProtocol {
+extension WorkloadAPI_SpiffeWorkloadAPI.ClientProtocol {
     /// Call the "FetchX509SVID" method.
     ///
     /// > Source IDL Documentation:
@@ -1383,12 +1383,12 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchX509SVID<Result>(
-        _ message: X509SVIDRequest,
+        _ message: WorkloadAPI_X509SVIDRequest,
         metadata: GRPCCore.Metadata = [:],
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<X509SVIDResponse>) async throws -> Result
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_X509SVIDResponse>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<X509SVIDRequest>(
+        let request = GRPCCore.ClientRequest<WorkloadAPI_X509SVIDRequest>(
             message: message,
             metadata: metadata
         )
@@ -1410,12 +1410,12 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchX509Bundles<Result>(
-        _ message: X509BundlesRequest,
+        _ message: WorkloadAPI_X509BundlesRequest,
         metadata: GRPCCore.Metadata = [:],
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<X509BundlesResponse>) async throws -> Result
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_X509BundlesResponse>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<X509BundlesRequest>(
+        let request = GRPCCore.ClientRequest<WorkloadAPI_X509BundlesRequest>(
             message: message,
             metadata: metadata
         )
@@ -1441,14 +1441,14 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchJWTSVID<Result>(
-        _ message: JWTSVIDRequest,
+        _ message: WorkloadAPI_JWTSVIDRequest,
         metadata: GRPCCore.Metadata = [:],
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<JWTSVIDResponse>) async throws -> Result = { response in
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<WorkloadAPI_JWTSVIDResponse>) async throws -> Result = { response in
             try response.message
         }
     ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<JWTSVIDRequest>(
+        let request = GRPCCore.ClientRequest<WorkloadAPI_JWTSVIDRequest>(
             message: message,
             metadata: metadata
         )
@@ -1470,12 +1470,12 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchJWTBundles<Result>(
-        _ message: JWTBundlesRequest,
+        _ message: WorkloadAPI_JWTBundlesRequest,
         metadata: GRPCCore.Metadata = [:],
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<JWTBundlesResponse>) async throws -> Result
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_JWTBundlesResponse>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<JWTBundlesRequest>(
+        let request = GRPCCore.ClientRequest<WorkloadAPI_JWTBundlesRequest>(
             message: message,
             metadata: metadata
         )
@@ -1497,14 +1497,14 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func validateJWTSVID<Result>(
-        _ message: ValidateJWTSVIDRequest,
+        _ message: WorkloadAPI_ValidateJWTSVIDRequest,
         metadata: GRPCCore.Metadata = [:],
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<ValidateJWTSVIDResponse>) async throws -> Result = { response in
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<WorkloadAPI_ValidateJWTSVIDResponse>) async throws -> Result = { response in
             try response.message
         }
     ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<ValidateJWTSVIDRequest>(
+        let request = GRPCCore.ClientRequest<WorkloadAPI_ValidateJWTSVIDRequest>(
             message: message,
             metadata: metadata
         )
@@ -1530,12 +1530,12 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchWITSVID<Result>(
-        _ message: WITSVIDRequest,
+        _ message: WorkloadAPI_WITSVIDRequest,
         metadata: GRPCCore.Metadata = [:],
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WITSVIDResponse>) async throws -> Result
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_WITSVIDResponse>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<WITSVIDRequest>(
+        let request = GRPCCore.ClientRequest<WorkloadAPI_WITSVIDRequest>(
             message: message,
             metadata: metadata
         )
@@ -1557,12 +1557,12 @@ extension SpiffeWorkloadAPI.ClientProtocol {
     ///       already finished.
     /// - Returns: The result of `handleResponse`.
     package func fetchWITBundles<Result>(
-        _ message: WITBundlesRequest,
+        _ message: WorkloadAPI_WITBundlesRequest,
         metadata: GRPCCore.Metadata = [:],
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WITBundlesResponse>) async throws -> Result
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<WorkloadAPI_WITBundlesResponse>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<WITBundlesRequest>(
+        let request = GRPCCore.ClientRequest<WorkloadAPI_WITBundlesRequest>(
             message: message,
             metadata: metadata
         )

@@ -25,7 +25,7 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-package nonisolated struct X509SVIDRequest: Sendable {
+package nonisolated struct WorkloadAPI_X509SVIDRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -36,13 +36,13 @@ package nonisolated struct X509SVIDRequest: Sendable {
 }
 
 /// Each message is the complete current state, never a delta.
-package nonisolated struct X509SVIDResponse: Sendable {
+package nonisolated struct WorkloadAPI_X509SVIDResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// At least one; svids[0] is the default identity.
-  package var svids: [X509SVID] = []
+  package var svids: [WorkloadAPI_X509SVID] = []
 
   /// DER CRLs.
   package var crl: [Data] = []
@@ -55,7 +55,7 @@ package nonisolated struct X509SVIDResponse: Sendable {
   package init() {}
 }
 
-package nonisolated struct X509SVID: Sendable {
+package nonisolated struct WorkloadAPI_X509SVID: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -79,7 +79,7 @@ package nonisolated struct X509SVID: Sendable {
   package init() {}
 }
 
-package nonisolated struct X509BundlesRequest: Sendable {
+package nonisolated struct WorkloadAPI_X509BundlesRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -89,7 +89,7 @@ package nonisolated struct X509BundlesRequest: Sendable {
   package init() {}
 }
 
-package nonisolated struct X509BundlesResponse: Sendable {
+package nonisolated struct WorkloadAPI_X509BundlesResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -104,7 +104,7 @@ package nonisolated struct X509BundlesResponse: Sendable {
   package init() {}
 }
 
-package nonisolated struct JWTSVIDRequest: Sendable {
+package nonisolated struct WorkloadAPI_JWTSVIDRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -119,19 +119,19 @@ package nonisolated struct JWTSVIDRequest: Sendable {
   package init() {}
 }
 
-package nonisolated struct JWTSVIDResponse: Sendable {
+package nonisolated struct WorkloadAPI_JWTSVIDResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  package var svids: [JWTSVID] = []
+  package var svids: [WorkloadAPI_JWTSVID] = []
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
 }
 
-package nonisolated struct JWTSVID: Sendable {
+package nonisolated struct WorkloadAPI_JWTSVID: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -148,7 +148,7 @@ package nonisolated struct JWTSVID: Sendable {
   package init() {}
 }
 
-package nonisolated struct JWTBundlesRequest: Sendable {
+package nonisolated struct WorkloadAPI_JWTBundlesRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -158,7 +158,7 @@ package nonisolated struct JWTBundlesRequest: Sendable {
   package init() {}
 }
 
-package nonisolated struct JWTBundlesResponse: Sendable {
+package nonisolated struct WorkloadAPI_JWTBundlesResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -171,7 +171,7 @@ package nonisolated struct JWTBundlesResponse: Sendable {
   package init() {}
 }
 
-package nonisolated struct ValidateJWTSVIDRequest: Sendable {
+package nonisolated struct WorkloadAPI_ValidateJWTSVIDRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -185,7 +185,7 @@ package nonisolated struct ValidateJWTSVIDRequest: Sendable {
   package init() {}
 }
 
-package nonisolated struct ValidateJWTSVIDResponse: Sendable {
+package nonisolated struct WorkloadAPI_ValidateJWTSVIDResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -209,7 +209,7 @@ package nonisolated struct ValidateJWTSVIDResponse: Sendable {
   fileprivate var _claims: SwiftProtobuf.Google_Protobuf_Struct? = nil
 }
 
-package nonisolated struct WITSVIDRequest: Sendable {
+package nonisolated struct WorkloadAPI_WITSVIDRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -221,19 +221,19 @@ package nonisolated struct WITSVIDRequest: Sendable {
   package init() {}
 }
 
-package nonisolated struct WITSVIDResponse: Sendable {
+package nonisolated struct WorkloadAPI_WITSVIDResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  package var svids: [WITSVID] = []
+  package var svids: [WorkloadAPI_WITSVID] = []
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
 }
 
-package nonisolated struct WITSVID: Sendable {
+package nonisolated struct WorkloadAPI_WITSVID: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -251,7 +251,7 @@ package nonisolated struct WITSVID: Sendable {
   package init() {}
 }
 
-package nonisolated struct WITBundlesRequest: Sendable {
+package nonisolated struct WorkloadAPI_WITBundlesRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -261,7 +261,7 @@ package nonisolated struct WITBundlesRequest: Sendable {
   package init() {}
 }
 
-package nonisolated struct WITBundlesResponse: Sendable {
+package nonisolated struct WorkloadAPI_WITBundlesResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -276,7 +276,7 @@ package nonisolated struct WITBundlesResponse: Sendable {
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
-nonisolated extension X509SVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_X509SVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "X509SVIDRequest"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap()
 
@@ -289,13 +289,13 @@ nonisolated extension X509SVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._Mes
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: X509SVIDRequest, rhs: X509SVIDRequest) -> Bool {
+  package static func ==(lhs: WorkloadAPI_X509SVIDRequest, rhs: WorkloadAPI_X509SVIDRequest) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension X509SVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_X509SVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "X509SVIDResponse"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}svids\0\u{1}crl\0\u{3}federated_bundles\0")
 
@@ -326,7 +326,7 @@ nonisolated extension X509SVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._Me
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: X509SVIDResponse, rhs: X509SVIDResponse) -> Bool {
+  package static func ==(lhs: WorkloadAPI_X509SVIDResponse, rhs: WorkloadAPI_X509SVIDResponse) -> Bool {
     if lhs.svids != rhs.svids {return false}
     if lhs.crl != rhs.crl {return false}
     if lhs.federatedBundles != rhs.federatedBundles {return false}
@@ -335,7 +335,7 @@ nonisolated extension X509SVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._Me
   }
 }
 
-nonisolated extension X509SVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_X509SVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "X509SVID"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spiffe_id\0\u{3}x509_svid\0\u{3}x509_svid_key\0\u{1}bundle\0\u{1}hint\0")
 
@@ -374,7 +374,7 @@ nonisolated extension X509SVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImp
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: X509SVID, rhs: X509SVID) -> Bool {
+  package static func ==(lhs: WorkloadAPI_X509SVID, rhs: WorkloadAPI_X509SVID) -> Bool {
     if lhs.spiffeID != rhs.spiffeID {return false}
     if lhs.x509Svid != rhs.x509Svid {return false}
     if lhs.x509SvidKey != rhs.x509SvidKey {return false}
@@ -385,7 +385,7 @@ nonisolated extension X509SVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImp
   }
 }
 
-nonisolated extension X509BundlesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_X509BundlesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "X509BundlesRequest"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap()
 
@@ -398,13 +398,13 @@ nonisolated extension X509BundlesRequest: SwiftProtobuf.Message, SwiftProtobuf._
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: X509BundlesRequest, rhs: X509BundlesRequest) -> Bool {
+  package static func ==(lhs: WorkloadAPI_X509BundlesRequest, rhs: WorkloadAPI_X509BundlesRequest) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension X509BundlesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_X509BundlesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "X509BundlesResponse"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}crl\0\u{1}bundles\0")
 
@@ -431,7 +431,7 @@ nonisolated extension X509BundlesResponse: SwiftProtobuf.Message, SwiftProtobuf.
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: X509BundlesResponse, rhs: X509BundlesResponse) -> Bool {
+  package static func ==(lhs: WorkloadAPI_X509BundlesResponse, rhs: WorkloadAPI_X509BundlesResponse) -> Bool {
     if lhs.crl != rhs.crl {return false}
     if lhs.bundles != rhs.bundles {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -439,7 +439,7 @@ nonisolated extension X509BundlesResponse: SwiftProtobuf.Message, SwiftProtobuf.
   }
 }
 
-nonisolated extension JWTSVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_JWTSVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "JWTSVIDRequest"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}audience\0\u{3}spiffe_id\0")
 
@@ -466,7 +466,7 @@ nonisolated extension JWTSVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._Mess
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: JWTSVIDRequest, rhs: JWTSVIDRequest) -> Bool {
+  package static func ==(lhs: WorkloadAPI_JWTSVIDRequest, rhs: WorkloadAPI_JWTSVIDRequest) -> Bool {
     if lhs.audience != rhs.audience {return false}
     if lhs.spiffeID != rhs.spiffeID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -474,7 +474,7 @@ nonisolated extension JWTSVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._Mess
   }
 }
 
-nonisolated extension JWTSVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_JWTSVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "JWTSVIDResponse"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}svids\0")
 
@@ -497,14 +497,14 @@ nonisolated extension JWTSVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._Mes
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: JWTSVIDResponse, rhs: JWTSVIDResponse) -> Bool {
+  package static func ==(lhs: WorkloadAPI_JWTSVIDResponse, rhs: WorkloadAPI_JWTSVIDResponse) -> Bool {
     if lhs.svids != rhs.svids {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension JWTSVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_JWTSVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "JWTSVID"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spiffe_id\0\u{1}svid\0\u{1}hint\0")
 
@@ -535,7 +535,7 @@ nonisolated extension JWTSVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: JWTSVID, rhs: JWTSVID) -> Bool {
+  package static func ==(lhs: WorkloadAPI_JWTSVID, rhs: WorkloadAPI_JWTSVID) -> Bool {
     if lhs.spiffeID != rhs.spiffeID {return false}
     if lhs.svid != rhs.svid {return false}
     if lhs.hint != rhs.hint {return false}
@@ -544,7 +544,7 @@ nonisolated extension JWTSVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
   }
 }
 
-nonisolated extension JWTBundlesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_JWTBundlesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "JWTBundlesRequest"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap()
 
@@ -557,13 +557,13 @@ nonisolated extension JWTBundlesRequest: SwiftProtobuf.Message, SwiftProtobuf._M
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: JWTBundlesRequest, rhs: JWTBundlesRequest) -> Bool {
+  package static func ==(lhs: WorkloadAPI_JWTBundlesRequest, rhs: WorkloadAPI_JWTBundlesRequest) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension JWTBundlesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_JWTBundlesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "JWTBundlesResponse"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}bundles\0")
 
@@ -586,14 +586,14 @@ nonisolated extension JWTBundlesResponse: SwiftProtobuf.Message, SwiftProtobuf._
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: JWTBundlesResponse, rhs: JWTBundlesResponse) -> Bool {
+  package static func ==(lhs: WorkloadAPI_JWTBundlesResponse, rhs: WorkloadAPI_JWTBundlesResponse) -> Bool {
     if lhs.bundles != rhs.bundles {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension ValidateJWTSVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_ValidateJWTSVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "ValidateJWTSVIDRequest"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}audience\0\u{1}svid\0")
 
@@ -620,7 +620,7 @@ nonisolated extension ValidateJWTSVIDRequest: SwiftProtobuf.Message, SwiftProtob
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: ValidateJWTSVIDRequest, rhs: ValidateJWTSVIDRequest) -> Bool {
+  package static func ==(lhs: WorkloadAPI_ValidateJWTSVIDRequest, rhs: WorkloadAPI_ValidateJWTSVIDRequest) -> Bool {
     if lhs.audience != rhs.audience {return false}
     if lhs.svid != rhs.svid {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -628,7 +628,7 @@ nonisolated extension ValidateJWTSVIDRequest: SwiftProtobuf.Message, SwiftProtob
   }
 }
 
-nonisolated extension ValidateJWTSVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_ValidateJWTSVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "ValidateJWTSVIDResponse"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spiffe_id\0\u{1}claims\0")
 
@@ -659,7 +659,7 @@ nonisolated extension ValidateJWTSVIDResponse: SwiftProtobuf.Message, SwiftProto
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: ValidateJWTSVIDResponse, rhs: ValidateJWTSVIDResponse) -> Bool {
+  package static func ==(lhs: WorkloadAPI_ValidateJWTSVIDResponse, rhs: WorkloadAPI_ValidateJWTSVIDResponse) -> Bool {
     if lhs.spiffeID != rhs.spiffeID {return false}
     if lhs._claims != rhs._claims {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -667,7 +667,7 @@ nonisolated extension ValidateJWTSVIDResponse: SwiftProtobuf.Message, SwiftProto
   }
 }
 
-nonisolated extension WITSVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_WITSVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "WITSVIDRequest"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spiffe_id\0")
 
@@ -690,14 +690,14 @@ nonisolated extension WITSVIDRequest: SwiftProtobuf.Message, SwiftProtobuf._Mess
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: WITSVIDRequest, rhs: WITSVIDRequest) -> Bool {
+  package static func ==(lhs: WorkloadAPI_WITSVIDRequest, rhs: WorkloadAPI_WITSVIDRequest) -> Bool {
     if lhs.spiffeID != rhs.spiffeID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension WITSVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_WITSVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "WITSVIDResponse"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}svids\0")
 
@@ -720,14 +720,14 @@ nonisolated extension WITSVIDResponse: SwiftProtobuf.Message, SwiftProtobuf._Mes
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: WITSVIDResponse, rhs: WITSVIDResponse) -> Bool {
+  package static func ==(lhs: WorkloadAPI_WITSVIDResponse, rhs: WorkloadAPI_WITSVIDResponse) -> Bool {
     if lhs.svids != rhs.svids {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension WITSVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_WITSVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "WITSVID"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spiffe_id\0\u{3}wit_svid\0\u{3}wit_svid_key\0\u{1}hint\0")
 
@@ -762,7 +762,7 @@ nonisolated extension WITSVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: WITSVID, rhs: WITSVID) -> Bool {
+  package static func ==(lhs: WorkloadAPI_WITSVID, rhs: WorkloadAPI_WITSVID) -> Bool {
     if lhs.spiffeID != rhs.spiffeID {return false}
     if lhs.witSvid != rhs.witSvid {return false}
     if lhs.witSvidKey != rhs.witSvidKey {return false}
@@ -772,7 +772,7 @@ nonisolated extension WITSVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
   }
 }
 
-nonisolated extension WITBundlesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_WITBundlesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "WITBundlesRequest"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap()
 
@@ -785,13 +785,13 @@ nonisolated extension WITBundlesRequest: SwiftProtobuf.Message, SwiftProtobuf._M
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: WITBundlesRequest, rhs: WITBundlesRequest) -> Bool {
+  package static func ==(lhs: WorkloadAPI_WITBundlesRequest, rhs: WorkloadAPI_WITBundlesRequest) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension WITBundlesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+nonisolated extension WorkloadAPI_WITBundlesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = "WITBundlesResponse"
   package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}bundles\0")
 
@@ -814,7 +814,7 @@ nonisolated extension WITBundlesResponse: SwiftProtobuf.Message, SwiftProtobuf._
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: WITBundlesResponse, rhs: WITBundlesResponse) -> Bool {
+  package static func ==(lhs: WorkloadAPI_WITBundlesResponse, rhs: WorkloadAPI_WITBundlesResponse) -> Bool {
     if lhs.bundles != rhs.bundles {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -78,7 +78,7 @@ struct AgentConfigurationReader {
             guard let parsed = Self.logLevel(level) else { throw invalid("agent.log_level", level, "DEBUG, INFO, WARN or ERROR") }
             configuration.logLevel = parsed
         }
-        if let value = try format(agent.string("log_format")) {
+        if let value = try pick(overrides.logFormat, agent.string("log_format")) {
             guard ["text", "json"].contains(value.lowercased()) else { throw invalid("agent.log_format", value, "text or json") }
             configuration.logFormat = value.lowercased()
         }

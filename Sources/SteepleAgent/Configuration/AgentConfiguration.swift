@@ -26,6 +26,7 @@ public struct AgentConfiguration: Sendable {
     /// The largest binary hashed for `unix:sha256:` (SPIRE's `workload_size_limit`); 0 means no limit.
     public var workloadSizeLimit: Int = 0
     public var logLevel: Logger.Level = .info
+    /// `text` (`TextLogHandler`) or `json` (`JSONLogHandler`: logrus's JSON lines, as SPIRE's `log_format = "json"`).
     public var logFormat: String = "text"
     /// Keys present in the file that have no effect, for a start-up warning.
     public var ignoredKeys: [String] = []

@@ -9,6 +9,7 @@ public struct AgentConfigurationOverrides: Sendable {
     public var trustBundlePath: String?  // -trustBundle
     public var insecureBootstrap: Bool?  // -insecureBootstrap
     public var logLevel: String?         // -logLevel
+    public var logFormat: String?        // -logFormat
 
     public init() {}
 }

@@ -21,12 +21,12 @@ package enum AgentHealthProbe {
         do {
             let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
             return try await withGRPCClient(transport: transport) { grpc in
-                let client = SpiffeWorkloadAPI.Client(wrapping: grpc)
+                let client = WorkloadAPI_SpiffeWorkloadAPI.Client(wrapping: grpc)
                 var options = CallOptions.defaults
                 options.timeout = timeout
                 let metadata: Metadata = ["workload.spiffe.io": "true", "\(HealthCheckInterceptor.header)": "true"]
                 do {
-                    return try await client.fetchX509Bundles(request: ClientRequest(message: X509BundlesRequest(), metadata: metadata), options: options) { response in
+                    return try await client.fetchX509Bundles(request: ClientRequest(message: WorkloadAPI_X509BundlesRequest(), metadata: metadata), options: options) { response in
                         for try await _ in response.messages { return .healthy }
                         return .unreachable("the agent ended the stream without a message")
                     }

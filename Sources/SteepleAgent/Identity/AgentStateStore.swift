@@ -1,6 +1,6 @@
 import Logging
 import SPIFFE
-import SPIFFECA
+import SteepleSupport
 import SwiftASN1
 import X509
 

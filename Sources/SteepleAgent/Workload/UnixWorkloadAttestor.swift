@@ -1,5 +1,5 @@
 import Crypto
-import SPIFFECA
+import SteepleSupport
 
 #if canImport(Glibc)
 import Glibc

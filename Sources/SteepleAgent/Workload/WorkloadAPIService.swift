@@ -15,7 +15,7 @@ import Foundation
 /// The SPIFFE Workload API (SPEC §6) over the agent's Unix socket. Each call is attested from the caller's kernel
 /// credentials; streams send the current state at once (as soon as the caller's SVIDs exist), then a complete new
 /// state on every change, and end only when the caller goes away.
-struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
+struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     let cache: WorkloadCache
     let jwtCache: JWTSVIDCache
     let session: ServerSession
@@ -27,18 +27,18 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
 
     // MARK: X.509
 
-    func fetchX509SVID(request _: X509SVIDRequest, response: RPCWriter<X509SVIDResponse>, context: ServerContext) async throws {
+    func fetchX509SVID(request _: WorkloadAPI_X509SVIDRequest, response: RPCWriter<WorkloadAPI_X509SVIDResponse>, context: ServerContext) async throws {
         let selectors = try attest(context)
-        try await stream(to: response) { () throws(RPCError) -> (X509SVIDResponse?, Date?) in
+        try await stream(to: response) { () throws(RPCError) -> (WorkloadAPI_X509SVIDResponse?, Date?) in
             try x509SVIDResponse(for: selectors, now: Date())
         }
     }
 
-    func fetchX509Bundles(request _: X509BundlesRequest, response: RPCWriter<X509BundlesResponse>, context: ServerContext) async throws {
+    func fetchX509Bundles(request _: WorkloadAPI_X509BundlesRequest, response: RPCWriter<WorkloadAPI_X509BundlesResponse>, context: ServerContext) async throws {
         let selectors = try attest(context)
-        try await stream(to: response) { () throws(RPCError) -> (X509BundlesResponse?, Date?) in
+        try await stream(to: response) { () throws(RPCError) -> (WorkloadAPI_X509BundlesResponse?, Date?) in
             guard let (own, federated) = try bundles(for: selectors) else { return (nil, nil) }
-            var message = X509BundlesResponse()
+            var message = WorkloadAPI_X509BundlesResponse()
             message.bundles[own.trustDomain.idString] = Data(own.x509Bundle.derRepresentation)
             for bundle in federated { message.bundles[bundle.trustDomain.idString] = Data(bundle.x509Bundle.derRepresentation) }
             return (message, nil)
@@ -50,17 +50,17 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
     /// cannot get a missing one (server unreachable, disowned, issuance stuck) the call fails with `Unavailable`
     /// naming why, instead of waiting for the caller's deadline. Entries the server refused are left out, so one bad
     /// entry does not hold back the caller's other identities.
-    func x509SVIDResponse(for selectors: Set<String>, now: Date) throws(RPCError) -> (X509SVIDResponse?, Date?) {
+    func x509SVIDResponse(for selectors: Set<String>, now: Date) throws(RPCError) -> (WorkloadAPI_X509SVIDResponse?, Date?) {
         try refuseIfDisowned()
         let entries = cache.matchingEntries(for: selectors)
         let cannotIssue = health.cannotIssueReason(now: now)
-        return try cache.read { state throws(RPCError) -> (X509SVIDResponse?, Date?) in
+        return try cache.read { state throws(RPCError) -> (WorkloadAPI_X509SVIDResponse?, Date?) in
             guard state.synced, state.bundle != nil else {
                 if let cannotIssue { throw Self.unavailable("the agent has no entries yet", cannotIssue) }
                 return (nil, nil)
             }
             guard !entries.isEmpty else { throw RPCError(code: .permissionDenied, message: "no identity issued") }
-            var message = X509SVIDResponse()
+            var message = WorkloadAPI_X509SVIDResponse()
             var hints = Set<String>()
             var federatesWith = Set<TrustDomain>()
             var recheckAt: Date?
@@ -80,7 +80,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
                 let expiry = issued.svid.leaf.notValidAfter
                 recheckAt = min(recheckAt ?? expiry, expiry)
                 if !entry.hint.isEmpty, !hints.insert(entry.hint).inserted { continue }
-                var svid = X509SVID()
+                var svid = WorkloadAPI_X509SVID()
                 svid.spiffeID = entry.spiffeID.string
                 svid.x509Svid = Data(issued.svid.chainDER)
                 svid.x509SvidKey = Data(issued.svid.privateKeyDER)
@@ -115,18 +115,18 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
 
     // MARK: JWT
 
-    func fetchJWTBundles(request _: JWTBundlesRequest, response: RPCWriter<JWTBundlesResponse>, context: ServerContext) async throws {
+    func fetchJWTBundles(request _: WorkloadAPI_JWTBundlesRequest, response: RPCWriter<WorkloadAPI_JWTBundlesResponse>, context: ServerContext) async throws {
         let selectors = try attest(context)
-        try await stream(to: response) { () throws(RPCError) -> (JWTBundlesResponse?, Date?) in
+        try await stream(to: response) { () throws(RPCError) -> (WorkloadAPI_JWTBundlesResponse?, Date?) in
             guard let (own, federated) = try bundles(for: selectors) else { return (nil, nil) }
-            var message = JWTBundlesResponse()
+            var message = WorkloadAPI_JWTBundlesResponse()
             message.bundles[own.trustDomain.idString] = Data(own.jwtBundle.jwksJSON)
             for bundle in federated { message.bundles[bundle.trustDomain.idString] = Data(bundle.jwtBundle.jwksJSON) }
             return (message, nil)
         }
     }
 
-    func fetchJWTSVID(request: JWTSVIDRequest, context: ServerContext) async throws -> JWTSVIDResponse {
+    func fetchJWTSVID(request: WorkloadAPI_JWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_JWTSVIDResponse {
         guard !request.audience.isEmpty, !request.audience.contains(where: \.isEmpty) else {
             throw RPCError(code: .invalidArgument, message: "audience must be specified")
         }
@@ -143,11 +143,11 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
         var entries = cache.matchingEntries(for: selectors)
         if let requested { entries = entries.filter { $0.spiffeID == requested } }
         guard !entries.isEmpty else { throw RPCError(code: .permissionDenied, message: "no identity issued") }
-        var message = JWTSVIDResponse()
+        var message = WorkloadAPI_JWTSVIDResponse()
         var hints = Set<String>()
         for entry in entries {
             if !entry.hint.isEmpty, !hints.insert(entry.hint).inserted { continue }
-            var svid = JWTSVID()
+            var svid = WorkloadAPI_JWTSVID()
             svid.spiffeID = entry.spiffeID.string
             svid.svid = try await jwtToken(for: entry, audience: request.audience)
             svid.hint = entry.hint
@@ -178,7 +178,7 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
         }
     }
 
-    func validateJWTSVID(request: ValidateJWTSVIDRequest, context: ServerContext) async throws -> ValidateJWTSVIDResponse {
+    func validateJWTSVID(request: WorkloadAPI_ValidateJWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_ValidateJWTSVIDResponse {
         guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
         guard !request.svid.isEmpty else { throw RPCError(code: .invalidArgument, message: "svid must be specified") }
         _ = try attest(context)
@@ -186,13 +186,13 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
         let bundles = cache.read { state in
             JWTBundleSet(([state.bundle].compactMap { $0 } + Array(state.federatedBundles.values)).map(\.jwtBundle))
         }
-        let svid: SPIFFE.JWTSVID
+        let svid: JWTSVID
         do {
-            svid = try SPIFFE.JWTSVID.parseAndValidate(token: request.svid, bundles: bundles, audience: [request.audience], now: Date())
+            svid = try JWTSVID.parseAndValidate(token: request.svid, bundles: bundles, audience: [request.audience], now: Date())
         } catch {
             throw RPCError(code: .invalidArgument, message: error.message)
         }
-        var message = ValidateJWTSVIDResponse()
+        var message = WorkloadAPI_ValidateJWTSVIDResponse()
         message.spiffeID = svid.subject.string
         do {
             var claims = try Google_Protobuf_Struct(jsonUTF8Bytes: svid.claimsJSON)
@@ -210,11 +210,11 @@ struct WorkloadAPIService: SpiffeWorkloadAPI.SimpleServiceProtocol {
 
     // MARK: WIT (incubating; SPEC §6.6: Unimplemented when unsupported)
 
-    func fetchWITSVID(request _: WITSVIDRequest, response _: RPCWriter<WITSVIDResponse>, context _: ServerContext) async throws {
+    func fetchWITSVID(request _: WorkloadAPI_WITSVIDRequest, response _: RPCWriter<WorkloadAPI_WITSVIDResponse>, context _: ServerContext) async throws {
         throw RPCError(code: .unimplemented, message: "WIT-SVIDs are not supported")
     }
 
-    func fetchWITBundles(request _: WITBundlesRequest, response _: RPCWriter<WITBundlesResponse>, context _: ServerContext) async throws {
+    func fetchWITBundles(request _: WorkloadAPI_WITBundlesRequest, response _: RPCWriter<WorkloadAPI_WITBundlesResponse>, context _: ServerContext) async throws {
         throw RPCError(code: .unimplemented, message: "WIT-SVIDs are not supported")
     }
 

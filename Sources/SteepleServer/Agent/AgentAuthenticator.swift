@@ -2,8 +2,8 @@ import GRPCCore
 import Logging
 import GRPCNIOTransportHTTP2
 import SPIFFE
-import SPIFFECA
 import SteepleDatastore
+import SteepleSupport
 import X509
 
 #if canImport(FoundationEssentials)

@@ -16,32 +16,32 @@ enum WorkloadAPITargets {
         let body = input.rest()
         switch selector {
         case 0:
-            guard let message = decode(X509SVIDResponse.self, body) else { return }
+            guard let message = decode(WorkloadAPI_X509SVIDResponse.self, body) else { return }
             _ = try? WorkloadAPIResponseParser.x509Context(message)
         case 1:
-            guard let message = decode(X509BundlesResponse.self, body) else { return }
+            guard let message = decode(WorkloadAPI_X509BundlesResponse.self, body) else { return }
             _ = try? WorkloadAPIResponseParser.x509Bundles(message)
         case 2:
-            guard let message = decode(JWTBundlesResponse.self, body) else { return }
+            guard let message = decode(WorkloadAPI_JWTBundlesResponse.self, body) else { return }
             _ = try? WorkloadAPIResponseParser.jwtBundles(message)
         case 3:
-            guard let message = decode(JWTSVIDResponse.self, body) else { return }
+            guard let message = decode(WorkloadAPI_JWTSVIDResponse.self, body) else { return }
             _ = try? WorkloadAPIResponseParser.jwtSVIDs(message, audience: [FuzzKeys.audience])
         case 4:
             // What the agent's ValidateJWTSVID handler does with the request.
-            guard let message = decode(ValidateJWTSVIDRequest.self, body), !message.audience.isEmpty else { return }
-            _ = try? SPIFFE.JWTSVID.parseAndValidate(
+            guard let message = decode(WorkloadAPI_ValidateJWTSVIDRequest.self, body), !message.audience.isEmpty else { return }
+            _ = try? JWTSVID.parseAndValidate(
                 token: message.svid, bundles: FuzzKeys.jwtBundles, audience: [message.audience], now: FuzzKeys.now
             )
         case 5:
-            guard let message = decode(ValidateJWTSVIDResponse.self, body) else { return }
+            guard let message = decode(WorkloadAPI_ValidateJWTSVIDResponse.self, body) else { return }
             _ = try? message.jsonString()
         case 6:
-            _ = decode(JWTSVIDRequest.self, body)
+            _ = decode(WorkloadAPI_JWTSVIDRequest.self, body)
         case 7:
-            _ = decode(X509SVIDRequest.self, body)
+            _ = decode(WorkloadAPI_X509SVIDRequest.self, body)
         default:
-            _ = decode(JWTBundlesRequest.self, body)
+            _ = decode(WorkloadAPI_JWTBundlesRequest.self, body)
         }
     }
 

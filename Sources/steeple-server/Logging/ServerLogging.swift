@@ -7,13 +7,13 @@ enum ServerLogging {
     /// The label of the server's root logger.
     static let label = "steeple-server"
 
-    /// A handler for the configured format: text (``TextLogHandler``, millisecond timestamps) or one JSON object per line, both on
-    /// standard error, at the configured level.
+    /// A handler for the configured format: text (``TextLogHandler``, millisecond timestamps) or one JSON object per
+    /// line as SPIRE's logrus writes them (``JSONLogHandler``), both on standard error, at the configured level.
     static func makeHandler(label: String, format: LogFormat, level: Logger.Level) -> any LogHandler {
         var handler: any LogHandler =
             switch format {
             case .text: TextLogHandler.standardError(label: label)
-            case .json: JSONLogHandler(label: label)
+            case .json: JSONLogHandler.standardError(label: label)
             }
         handler.logLevel = level
         return handler

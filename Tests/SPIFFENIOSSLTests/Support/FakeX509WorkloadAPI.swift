@@ -13,10 +13,10 @@ import Foundation
 
 /// A Workload API that serves only FetchX509SVID: the SVID a test sets, pushed to open streams when it changes
 /// (a cut-down copy of SPIFFEWorkloadAPITests' fake).
-final class FakeX509WorkloadAPI: SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
+final class FakeX509WorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
     private struct State {
-        var current: X509SVIDResponse?
-        var streams: [Int: AsyncStream<X509SVIDResponse>.Continuation] = [:]
+        var current: WorkloadAPI_X509SVIDResponse?
+        var streams: [Int: AsyncStream<WorkloadAPI_X509SVIDResponse>.Continuation] = [:]
         var nextID = 0
     }
 
@@ -25,13 +25,13 @@ final class FakeX509WorkloadAPI: SpiffeWorkloadAPI.SimpleServiceProtocol, Sendab
     var endpoint: WorkloadAPIEndpoint { try! WorkloadAPIEndpoint("unix://" + path) }
 
     /// Serves `svid` (with `bundle`) from now on.
-    func set(_ svid: SPIFFE.X509SVID, bundle: X509Bundle) {
-        var item = SPIFFEWorkloadAPIProto.X509SVID()
+    func set(_ svid: X509SVID, bundle: X509Bundle) {
+        var item = WorkloadAPI_X509SVID()
         item.spiffeID = svid.id.string
         item.x509Svid = Data(svid.chainDER)
         item.x509SvidKey = Data(svid.privateKeyDER)
         item.bundle = Data(bundle.derRepresentation)
-        var response = X509SVIDResponse()
+        var response = WorkloadAPI_X509SVIDResponse()
         response.svids = [item]
         let streams = state.withLock { state in
             state.current = response
@@ -51,8 +51,8 @@ final class FakeX509WorkloadAPI: SpiffeWorkloadAPI.SimpleServiceProtocol, Sendab
         }
     }
 
-    func fetchX509SVID(request: X509SVIDRequest, response: RPCWriter<X509SVIDResponse>, context: ServerContext) async throws {
-        let (stream, continuation) = AsyncStream.makeStream(of: X509SVIDResponse.self)
+    func fetchX509SVID(request: WorkloadAPI_X509SVIDRequest, response: RPCWriter<WorkloadAPI_X509SVIDResponse>, context: ServerContext) async throws {
+        let (stream, continuation) = AsyncStream.makeStream(of: WorkloadAPI_X509SVIDResponse.self)
         let id = state.withLock { state in
             defer { state.nextID += 1 }
             state.streams[state.nextID] = continuation
@@ -67,27 +67,27 @@ final class FakeX509WorkloadAPI: SpiffeWorkloadAPI.SimpleServiceProtocol, Sendab
         }
     }
 
-    func fetchX509Bundles(request: X509BundlesRequest, response: RPCWriter<X509BundlesResponse>, context: ServerContext) async throws {
+    func fetchX509Bundles(request: WorkloadAPI_X509BundlesRequest, response: RPCWriter<WorkloadAPI_X509BundlesResponse>, context: ServerContext) async throws {
         throw RPCError(code: .unimplemented, message: "")
     }
 
-    func fetchJWTSVID(request: JWTSVIDRequest, context: ServerContext) async throws -> JWTSVIDResponse {
+    func fetchJWTSVID(request: WorkloadAPI_JWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_JWTSVIDResponse {
         throw RPCError(code: .unimplemented, message: "")
     }
 
-    func fetchJWTBundles(request: JWTBundlesRequest, response: RPCWriter<JWTBundlesResponse>, context: ServerContext) async throws {
+    func fetchJWTBundles(request: WorkloadAPI_JWTBundlesRequest, response: RPCWriter<WorkloadAPI_JWTBundlesResponse>, context: ServerContext) async throws {
         throw RPCError(code: .unimplemented, message: "")
     }
 
-    func validateJWTSVID(request: ValidateJWTSVIDRequest, context: ServerContext) async throws -> ValidateJWTSVIDResponse {
+    func validateJWTSVID(request: WorkloadAPI_ValidateJWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_ValidateJWTSVIDResponse {
         throw RPCError(code: .unimplemented, message: "")
     }
 
-    func fetchWITSVID(request: WITSVIDRequest, response: RPCWriter<WITSVIDResponse>, context: ServerContext) async throws {
+    func fetchWITSVID(request: WorkloadAPI_WITSVIDRequest, response: RPCWriter<WorkloadAPI_WITSVIDResponse>, context: ServerContext) async throws {
         throw RPCError(code: .unimplemented, message: "")
     }
 
-    func fetchWITBundles(request: WITBundlesRequest, response: RPCWriter<WITBundlesResponse>, context: ServerContext) async throws {
+    func fetchWITBundles(request: WorkloadAPI_WITBundlesRequest, response: RPCWriter<WorkloadAPI_WITBundlesResponse>, context: ServerContext) async throws {
         throw RPCError(code: .unimplemented, message: "")
     }
 }

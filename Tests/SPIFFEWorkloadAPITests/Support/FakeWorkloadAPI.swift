@@ -12,16 +12,16 @@ import Foundation
 
 /// An in-process Workload API (go-spiffe's `fakeworkloadapi`): serves whatever the test sets, pushes changes to
 /// open streams, signs JWT-SVIDs with one key and validates them against its JWT bundles.
-final class FakeWorkloadAPI: SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
-    let x509SVIDs = Broadcast<X509SVIDResponse>()
-    let x509Bundles = Broadcast<X509BundlesResponse>()
-    let jwtBundles = Broadcast<JWTBundlesResponse>()
+final class FakeWorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
+    let x509SVIDs = Broadcast<WorkloadAPI_X509SVIDResponse>()
+    let x509Bundles = Broadcast<WorkloadAPI_X509BundlesResponse>()
+    let jwtBundles = Broadcast<WorkloadAPI_JWTBundlesResponse>()
 
     private struct JWTState {
         var identities: [SPIFFEID] = []
         var key: JWTSigningKey?
         var bundles = JWTBundleSet()
-        var lastRequest: JWTSVIDRequest?
+        var lastRequest: WorkloadAPI_JWTSVIDRequest?
     }
 
     private let jwt = Mutex(JWTState())
@@ -35,25 +35,25 @@ final class FakeWorkloadAPI: SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
         }
     }
 
-    var lastJWTSVIDRequest: JWTSVIDRequest? { jwt.withLock { $0.lastRequest } }
+    var lastJWTSVIDRequest: WorkloadAPI_JWTSVIDRequest? { jwt.withLock { $0.lastRequest } }
 
     func fetchX509SVID(
-        request: X509SVIDRequest,
-        response: RPCWriter<X509SVIDResponse>,
+        request: WorkloadAPI_X509SVIDRequest,
+        response: RPCWriter<WorkloadAPI_X509SVIDResponse>,
         context: ServerContext
     ) async throws {
         try await x509SVIDs.serve(response)
     }
 
     func fetchX509Bundles(
-        request: X509BundlesRequest,
-        response: RPCWriter<X509BundlesResponse>,
+        request: WorkloadAPI_X509BundlesRequest,
+        response: RPCWriter<WorkloadAPI_X509BundlesResponse>,
         context: ServerContext
     ) async throws {
         try await x509Bundles.serve(response)
     }
 
-    func fetchJWTSVID(request: JWTSVIDRequest, context: ServerContext) async throws -> JWTSVIDResponse {
+    func fetchJWTSVID(request: WorkloadAPI_JWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_JWTSVIDResponse {
         let state = jwt.withLock { state in
             state.lastRequest = request
             return state
@@ -65,7 +65,7 @@ final class FakeWorkloadAPI: SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
         guard let key = state.key, !identities.isEmpty else {
             throw RPCError(code: .permissionDenied, message: "no identity issued")
         }
-        var response = JWTSVIDResponse()
+        var response = WorkloadAPI_JWTSVIDResponse()
         for id in identities {
             let token = try JWTSVID.sign(
                 subject: id,
@@ -74,7 +74,7 @@ final class FakeWorkloadAPI: SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
                 issuedAt: Date(),
                 key: key
             )
-            var svid = SPIFFEWorkloadAPIProto.JWTSVID()
+            var svid = WorkloadAPI_JWTSVID()
             svid.spiffeID = id.string
             svid.svid = token.token
             response.svids.append(svid)
@@ -83,20 +83,20 @@ final class FakeWorkloadAPI: SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
     }
 
     func fetchJWTBundles(
-        request: JWTBundlesRequest,
-        response: RPCWriter<JWTBundlesResponse>,
+        request: WorkloadAPI_JWTBundlesRequest,
+        response: RPCWriter<WorkloadAPI_JWTBundlesResponse>,
         context: ServerContext
     ) async throws {
         try await jwtBundles.serve(response)
     }
 
-    func validateJWTSVID(request: ValidateJWTSVIDRequest, context: ServerContext) async throws -> ValidateJWTSVIDResponse {
+    func validateJWTSVID(request: WorkloadAPI_ValidateJWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_ValidateJWTSVIDResponse {
         guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
         guard !request.svid.isEmpty else { throw RPCError(code: .invalidArgument, message: "svid must be specified") }
         let bundles = jwt.withLock { $0.bundles }
         do {
             let svid = try JWTSVID.parseAndValidate(token: request.svid, bundles: bundles, audience: [request.audience], now: Date())
-            var response = ValidateJWTSVIDResponse()
+            var response = WorkloadAPI_ValidateJWTSVIDResponse()
             response.spiffeID = svid.subject.string
             return response
         } catch {
@@ -104,11 +104,11 @@ final class FakeWorkloadAPI: SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
         }
     }
 
-    func fetchWITSVID(request: WITSVIDRequest, response: RPCWriter<WITSVIDResponse>, context: ServerContext) async throws {
+    func fetchWITSVID(request: WorkloadAPI_WITSVIDRequest, response: RPCWriter<WorkloadAPI_WITSVIDResponse>, context: ServerContext) async throws {
         throw RPCError(code: .unimplemented, message: "")
     }
 
-    func fetchWITBundles(request: WITBundlesRequest, response: RPCWriter<WITBundlesResponse>, context: ServerContext) async throws {
+    func fetchWITBundles(request: WorkloadAPI_WITBundlesRequest, response: RPCWriter<WorkloadAPI_WITBundlesResponse>, context: ServerContext) async throws {
         throw RPCError(code: .unimplemented, message: "")
     }
 }

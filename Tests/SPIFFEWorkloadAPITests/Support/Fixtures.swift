@@ -26,8 +26,8 @@ enum Fixtures {
     }
 
     /// The wire form of `svid`, with the bundle of `ca`.
-    static func item(_ svid: SPIFFE.X509SVID, hint: String = "", bundle: X509Bundle = ca.bundle) -> SPIFFEWorkloadAPIProto.X509SVID {
-        var item = SPIFFEWorkloadAPIProto.X509SVID()
+    static func item(_ svid: X509SVID, hint: String = "", bundle: X509Bundle = ca.bundle) -> WorkloadAPI_X509SVID {
+        var item = WorkloadAPI_X509SVID()
         item.spiffeID = svid.id.string
         item.x509Svid = Data(svid.chainDER)
         item.x509SvidKey = Data(svid.privateKeyDER)
@@ -36,16 +36,16 @@ enum Fixtures {
         return item
     }
 
-    /// An X509SVIDResponse for `items`, with other.org's bundle federated.
-    static func x509Response(_ items: [SPIFFEWorkloadAPIProto.X509SVID]) -> X509SVIDResponse {
-        var response = X509SVIDResponse()
+    /// A `WorkloadAPI_X509SVIDResponse` for `items`, with other.org's bundle federated.
+    static func x509Response(_ items: [WorkloadAPI_X509SVID]) -> WorkloadAPI_X509SVIDResponse {
+        var response = WorkloadAPI_X509SVIDResponse()
         response.svids = items
         response.federatedBundles = [otherOrg.idString: Data(federatedCA.bundle.derRepresentation)]
         return response
     }
 
-    static func x509BundlesResponse() -> X509BundlesResponse {
-        var response = X509BundlesResponse()
+    static func x509BundlesResponse() -> WorkloadAPI_X509BundlesResponse {
+        var response = WorkloadAPI_X509BundlesResponse()
         response.bundles = [
             exampleOrg.idString: Data(ca.bundle.derRepresentation),
             otherOrg.idString: Data(federatedCA.bundle.derRepresentation),
@@ -53,8 +53,8 @@ enum Fixtures {
         return response
     }
 
-    static func jwtBundlesResponse(_ set: JWTBundleSet = jwtBundles) -> JWTBundlesResponse {
-        var response = JWTBundlesResponse()
+    static func jwtBundlesResponse(_ set: JWTBundleSet = jwtBundles) -> WorkloadAPI_JWTBundlesResponse {
+        var response = WorkloadAPI_JWTBundlesResponse()
         for bundle in set.all {
             response.bundles[bundle.trustDomain.idString] = Data(bundle.jwksJSON)
         }
@@ -62,11 +62,11 @@ enum Fixtures {
     }
 
     /// A leaf for `id` that is a CA: it breaks X509-SVID §4.1, so clients must refuse it.
-    static func leafWithCATrue(_ id: SPIFFEID) -> SPIFFEWorkloadAPIProto.X509SVID {
+    static func leafWithCATrue(_ id: SPIFFEID) -> WorkloadAPI_X509SVID {
         var shape = LeafShape(uris: [id.string])
         shape.basicConstraints = .isCertificateAuthority(maxPathLength: nil)
         let (chain, key) = ca.makeLeaf(shape)
-        var item = SPIFFEWorkloadAPIProto.X509SVID()
+        var item = WorkloadAPI_X509SVID()
         item.spiffeID = id.string
         var der = DER.Serializer()
         try! der.serialize(chain[0])

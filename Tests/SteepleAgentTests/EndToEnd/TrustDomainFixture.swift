@@ -11,13 +11,13 @@ final class TrustDomainFixture: @unchecked Sendable {
     private(set) var agentID = ""
 
     /// Without arguments: join_token attestation on both sides. `agentNodeAttestor` set means the agent attests with
-    /// it instead of a token.
-    init(serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil) throws {
+    /// it instead of a token. `serverLines` and `agentLines` go into the `server { }` and `agent { }` blocks.
+    init(serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil, agentLines: [String] = []) throws {
         serverPort = try freeTCPPort()
         server = try ServerProcess(bindPort: serverPort, extraServerLines: serverLines, plugins: serverPlugins, extraBlocks: serverBlocks)
         bundlePath = server.directory + "/bundle.pem"
         usesJoinToken = agentNodeAttestor == nil
-        agent = try AgentProcess(serverPort: serverPort, trustBundlePath: bundlePath, nodeAttestor: agentNodeAttestor ?? #"NodeAttestor "join_token" {}"#)
+        agent = try AgentProcess(serverPort: serverPort, trustBundlePath: bundlePath, nodeAttestor: agentNodeAttestor ?? #"NodeAttestor "join_token" {}"#, extraAgentLines: agentLines)
     }
 
     let usesJoinToken: Bool

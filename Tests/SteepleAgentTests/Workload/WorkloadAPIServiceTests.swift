@@ -54,7 +54,7 @@ struct WorkloadAPIServiceTests {
     func withService<T: Sendable>(
         cache: WorkloadCache,
         health: AgentHealth? = nil,
-        _ body: @Sendable (SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) async throws -> T
+        _ body: @Sendable (WorkloadAPI_SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) async throws -> T
     ) async throws -> T {
         let path = "/tmp/steeple-agent-tests/\(getpid())-\(UInt32.random(in: 0...UInt32.max))/api.sock"
         let health = try health ?? AgentHealth.fixture(ca: ca, changes: cache.changes)
@@ -70,7 +70,7 @@ struct WorkloadAPIServiceTests {
             return try await withGRPCClient(
                 transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
             ) { client in
-                try await body(SpiffeWorkloadAPI.Client(wrapping: client))
+                try await body(WorkloadAPI_SpiffeWorkloadAPI.Client(wrapping: client))
             }
         }
     }
@@ -82,10 +82,10 @@ struct WorkloadAPIServiceTests {
         let cache = try makeCache([try entry("a", "/a", selectors: ["unix:uid:\(uid)"])])
         try await withService(cache: cache) { client in
             await #expect {
-                _ = try await client.fetchJWTSVID(request: ClientRequest(message: JWTSVIDRequest()))
+                _ = try await client.fetchJWTSVID(request: ClientRequest(message: WorkloadAPI_JWTSVIDRequest()))
             } throws: { ($0 as? RPCError)?.code == .invalidArgument && ($0 as? RPCError)?.message == "security header missing from request" }
             await #expect {
-                _ = try await client.fetchJWTSVID(request: ClientRequest(message: JWTSVIDRequest(), metadata: ["workload.spiffe.io": "TRUE"]))
+                _ = try await client.fetchJWTSVID(request: ClientRequest(message: WorkloadAPI_JWTSVIDRequest(), metadata: ["workload.spiffe.io": "TRUE"]))
             } throws: { ($0 as? RPCError)?.code == .invalidArgument }
         }
     }
@@ -101,7 +101,7 @@ struct WorkloadAPIServiceTests {
             try entry("foreign", "/foreign", selectors: ["unix:uid:\(uid &+ 1)"]),
         ], federated: [federated])
         let response = try await withService(cache: cache) { client in
-            try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+            try await client.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: Self.header)) { response in
                 for try await message in response.messages { return message }
                 throw RPCError(code: .internalError, message: "no message")
             }
@@ -110,7 +110,7 @@ struct WorkloadAPIServiceTests {
         #expect(response.svids[0].hint == "web")
         #expect(response.svids.allSatisfy { $0.bundle == Data(ca.certificate.spiffeDERBytes) })
         #expect(Array(response.federatedBundles.keys) == ["spiffe://partner.org"])
-        let svid = try SPIFFE.X509SVID(chainDER: response.svids[0].x509Svid, privateKeyDER: response.svids[0].x509SvidKey)
+        let svid = try X509SVID(chainDER: response.svids[0].x509Svid, privateKeyDER: response.svids[0].x509SvidKey)
         #expect(svid.id.string == "spiffe://example.org/old")
     }
 
@@ -121,7 +121,7 @@ struct WorkloadAPIServiceTests {
         try await withService(cache: cache) { client in
             let (seen, sink) = AsyncStream<Int>.makeStream()
             let watcher = Task {
-                try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                try await client.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: Self.header)) { response in
                     for try await message in response.messages { sink.yield(message.svids.count) }
                 }
             }
@@ -149,7 +149,7 @@ struct WorkloadAPIServiceTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<1000 {
                         group.addTask {
-                            try await client.fetchX509Bundles(request: ClientRequest(message: X509BundlesRequest(), metadata: Self.header)) { response in
+                            try await client.fetchX509Bundles(request: ClientRequest(message: WorkloadAPI_X509BundlesRequest(), metadata: Self.header)) { response in
                                 for try await _ in response.messages { opened.increment() }
                             }
                         }
@@ -174,15 +174,15 @@ struct WorkloadAPIServiceTests {
         let cache = try makeCache([try entry("a", "/a", selectors: ["unix:uid:\(uid &+ 1)"])])
         try await withService(cache: cache) { client in
             await #expect {
-                try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                try await client.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: Self.header)) { response in
                     for try await _ in response.messages {}
                 }
             } throws: { ($0 as? RPCError)?.code == .permissionDenied && ($0 as? RPCError)?.message == "no identity issued" }
             await #expect {
-                _ = try await client.fetchJWTSVID(request: ClientRequest(message: JWTSVIDRequest.with { $0.audience = ["x"] }, metadata: Self.header))
+                _ = try await client.fetchJWTSVID(request: ClientRequest(message: WorkloadAPI_JWTSVIDRequest.with { $0.audience = ["x"] }, metadata: Self.header))
             } throws: { ($0 as? RPCError)?.code == .permissionDenied }
             await #expect {
-                _ = try await client.fetchJWTSVID(request: ClientRequest(message: JWTSVIDRequest(), metadata: Self.header))
+                _ = try await client.fetchJWTSVID(request: ClientRequest(message: WorkloadAPI_JWTSVIDRequest(), metadata: Self.header))
             } throws: { ($0 as? RPCError)?.code == .invalidArgument && ($0 as? RPCError)?.message == "audience must be specified" }
         }
     }

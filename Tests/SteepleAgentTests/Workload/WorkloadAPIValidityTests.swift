@@ -25,13 +25,13 @@ struct WorkloadAPIValidityTests {
 
     /// Reads X509-SVID responses into `seen` (their leaves' notAfter, or the final status) until cancelled; a message
     /// carrying an SVID already expired when it arrived is reported as a `dataLoss` failure.
-    func watch(_ client: SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) -> (AsyncStream<Result<[Date], RPCError>>, Task<Void, Never>) {
+    func watch(_ client: WorkloadAPI_SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) -> (AsyncStream<Result<[Date], RPCError>>, Task<Void, Never>) {
         let (seen, sink) = AsyncStream<Result<[Date], RPCError>>.makeStream()
         let task = Task {
             do {
-                try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                try await client.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: Self.header)) { response in
                     for try await message in response.messages {
-                        let expiries = try message.svids.map { try SPIFFE.X509SVID(chainDER: $0.x509Svid, privateKeyDER: $0.x509SvidKey).leaf.notValidAfter }
+                        let expiries = try message.svids.map { try X509SVID(chainDER: $0.x509Svid, privateKeyDER: $0.x509SvidKey).leaf.notValidAfter }
                         // Checked on arrival (the reader may look at it later). The service checks at send time; on a
                         // loaded machine delivery can take a moment, so only an SVID already expired 3 s before it
                         // arrived counts as served expired here.
@@ -87,7 +87,7 @@ struct WorkloadAPIValidityTests {
             #expect(error.message.contains("cannot reach the server"))
             #expect(error.message.contains("connection refused"))
             await #expect {
-                _ = try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                _ = try await client.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: Self.header)) { response in
                     for try await _ in response.messages { return }
                 }
             } throws: { ($0 as? RPCError)?.code == .unavailable }
@@ -128,16 +128,16 @@ struct WorkloadAPIValidityTests {
                 return error.code == .unavailable && error.message.contains("banned")
             }
             await #expect {
-                try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                try await client.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: Self.header)) { response in
                     for try await _ in response.messages { return }
                 }
             } throws: { isBanned($0) }
             await #expect {
-                try await client.fetchJWTBundles(request: ClientRequest(message: JWTBundlesRequest(), metadata: Self.header)) { response in
+                try await client.fetchJWTBundles(request: ClientRequest(message: WorkloadAPI_JWTBundlesRequest(), metadata: Self.header)) { response in
                     for try await _ in response.messages { return }
                 }
             } throws: { isBanned($0) }
-            var request = JWTSVIDRequest()
+            var request = WorkloadAPI_JWTSVIDRequest()
             request.audience = ["db"]
             await #expect {
                 _ = try await client.fetchJWTSVID(request: ClientRequest(message: request, metadata: Self.header))
@@ -161,7 +161,7 @@ struct WorkloadAPIValidityTests {
         let mixed = try cache([good, bad], issued: [good])
         mixed.refuse(["bad": "entry bad has an expiry the server cannot use"], until: Date() + 60)
         try await fixture.withService(cache: mixed) { client in
-            let ids = try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+            let ids = try await client.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: Self.header)) { response in
                 for try await message in response.messages { return message.svids.map(\.spiffeID) }
                 return []
             }
@@ -171,7 +171,7 @@ struct WorkloadAPIValidityTests {
         onlyBad.refuse(["bad": "entry bad has an expiry the server cannot use"], until: Date() + 60)
         _ = try await fixture.withService(cache: onlyBad) { client in
             await #expect {
-                try await client.fetchX509SVID(request: ClientRequest(message: X509SVIDRequest(), metadata: Self.header)) { response in
+                try await client.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: Self.header)) { response in
                     for try await _ in response.messages { return }
                 }
             } throws: { error in
@@ -190,14 +190,14 @@ struct WorkloadAPIValidityTests {
             var metadata = Self.header
             metadata.addString("true", forKey: HealthCheckInterceptor.header)
             await #expect {
-                try await client.fetchX509Bundles(request: ClientRequest(message: X509BundlesRequest(), metadata: metadata)) { response in
+                try await client.fetchX509Bundles(request: ClientRequest(message: WorkloadAPI_X509BundlesRequest(), metadata: metadata)) { response in
                     for try await _ in response.messages { return }
                 }
             } throws: { error in
                 guard let error = error as? RPCError else { return false }
                 return error.code == .unavailable && error.message.hasPrefix("agent is unhealthy: the agent's own SVID expired at")
             }
-            let bundles = try await client.fetchX509Bundles(request: ClientRequest(message: X509BundlesRequest(), metadata: Self.header)) { response in
+            let bundles = try await client.fetchX509Bundles(request: ClientRequest(message: WorkloadAPI_X509BundlesRequest(), metadata: Self.header)) { response in
                 for try await message in response.messages { return message.bundles.count }
                 return 0
             }

@@ -2,8 +2,8 @@ import Crypto
 import _CryptoExtras
 import GRPCCore
 import SPIFFE
-import SPIFFECA
 import SteepleDatastore
+import SteepleSupport
 import SwiftASN1
 @_spi(FixedExpiryValidationTime) import X509
 

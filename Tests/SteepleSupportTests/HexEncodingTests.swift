@@ -1,4 +1,4 @@
-import SPIFFECA
+import SteepleSupport
 import Testing
 
 @Suite("HexEncoding")
