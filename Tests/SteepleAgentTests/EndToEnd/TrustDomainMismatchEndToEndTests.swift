@@ -25,7 +25,14 @@ struct TrustDomainMismatchEndToEndTests {
         // 1. The real agent, configured for other.org: it refuses the server before sending the token.
         let stranger = try AgentProcess(trustDomain: "other.org", serverPort: port, trustBundlePath: nil)
         try stranger.launch(joinToken: token)
-        try await Task.sleep(for: .seconds(3))
+        // Until it has tried and logged the refusal (a few hundred ms alone; a loaded CI machine once took longer than
+        // the fixed 3 s this used to wait).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline,
+            !(stranger.logText.contains("CERTIFICATE_VERIFY_FAILED") || stranger.logText.contains("other trust domain"))
+        {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         _ = try await stranger.stop()
         // The refusal is the agent's TLS verification of the server (its reason does not survive NIOSSL's error).
         #expect(stranger.logText.contains("CERTIFICATE_VERIFY_FAILED") || stranger.logText.contains("other trust domain"), "\(stranger.logText)")
