@@ -28,7 +28,9 @@ final class AgentAuthenticationCache: Sendable {
     /// Beyond this many entries the cache is emptied before the next insert (agents simply verify once more).
     let capacity: Int
     private let entries = Mutex<[Certificate: Entry]>([:])
-    private let counters = Mutex<(hits: Int, misses: Int)>((0, 0))
+    // Atomics, not a second lock: every agent API call passes here.
+    private let hitCount = Atomic<Int>(0)
+    private let missCount = Atomic<Int>(0)
 
     init(capacity: Int = 16384) {
         self.capacity = capacity
@@ -44,7 +46,7 @@ final class AgentAuthenticationCache: Sendable {
             }
             return entry.node
         }
-        counters.withLock { node == nil ? ($0.misses += 1) : ($0.hits += 1) }
+        if node == nil { missCount.add(1, ordering: .relaxed) } else { hitCount.add(1, ordering: .relaxed) }
         return node
     }
 
@@ -63,6 +65,6 @@ final class AgentAuthenticationCache: Sendable {
     }
 
     var count: Int { entries.withLock { $0.count } }
-    var hits: Int { counters.withLock { $0.hits } }
-    var misses: Int { counters.withLock { $0.misses } }
+    var hits: Int { hitCount.load(ordering: .relaxed) }
+    var misses: Int { missCount.load(ordering: .relaxed) }
 }
