@@ -348,6 +348,7 @@ let package = Package(
             name: "GRPCUnixServerTests",
             dependencies: [
                 "GRPCUnixServer",
+                "SteepleTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCUnixServer
+import SteepleTestSupport
 import Synchronization
 import Testing
 
@@ -102,30 +103,39 @@ struct ShutdownTests {
     func streamsArrivingDuringCancellation() async throws {
         // A stream the HTTP/2 multiplexer accepts after the connection loop stopped reading (or one left buffered in
         // it) used to be dropped with its async writer unfinished, which NIO traps on: the whole process died.
-        for _ in 0..<40 {
-            let path = makeSocketPath()
-            let transport = UnixServerTransport(configuration: .init(socketPath: path))
-            let server = GRPCServer(transport: transport, services: [EchoService(recorder: Recorder())])
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.serve() }
-                try await transport.waitUntilListening()
-                let clients = Task {
-                    try? await withGRPCClient(
-                        transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
-                    ) { client in
-                        await withTaskGroup(of: Void.self) { calls in
-                            for _ in 0..<32 {
-                                calls.addTask {
-                                    for _ in 0..<20 where !Task.isCancelled { _ = try? await client.echo([1]) }
+        //
+        // Only the server is cancelled. The client's calls end by themselves (the ones after the server has gone fail
+        // fast with Unavailable): cancelling them too hung the test now and then, in grpc-swift-nio-transport 2.9.2's
+        // client, not in the server. A call that starts in an already-cancelled task while the channel is idle runs the
+        // cancellation handler of `GRPCChannel.enqueue` before its queue entry exists, and the `.poke` path does not
+        // check `Task.isCancelled` again, so the entry stays queued; nothing resumed it (no connection was made again),
+        // and `withGRPCClient` fails queued calls only when it closes, which waits for that call: a deadlock with no
+        // socket left open (grpc-swift-nio-transport issue 108 is the same symptom). docs/swift-notes.md has it.
+        for round in 0..<40 {
+            try await withTimeLimit(.seconds(60), "round \(round) (server cancelled under 32×20 calls)") {
+                let path = makeSocketPath()
+                let transport = UnixServerTransport(configuration: .init(socketPath: path))
+                let server = GRPCServer(transport: transport, services: [EchoService(recorder: Recorder())])
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await server.serve() }
+                    try await transport.waitUntilListening()
+                    let clients = Task {
+                        try? await withGRPCClient(
+                            transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
+                        ) { client in
+                            await withTaskGroup(of: Void.self) { calls in
+                                for _ in 0..<32 {
+                                    calls.addTask {
+                                        for _ in 0..<20 where !Task.isCancelled { _ = try? await client.echo([1]) }
+                                    }
                                 }
                             }
                         }
                     }
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 2...15)))
+                    group.cancelAll()
+                    _ = await clients.value
                 }
-                try await Task.sleep(for: .milliseconds(Int.random(in: 2...15)))
-                group.cancelAll()
-                clients.cancel()
-                _ = await clients.value
             }
         }
     }
