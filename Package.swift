@@ -4,7 +4,7 @@ import PackageDescription
 // Layering (imports only ever point down; see docs/architecture.md):
 //   layer 1  SPIFFE (core types, no I/O)   SPIFFEWorkloadAPIProto, SteepleServerAPIProto (generated)
 //   layer 2  SPIFFEWorkloadAPI (the Workload API client library: client, X509Source, JWTSource)
-//   layer 3  SPIFFENIOSSL (mTLS with X509-SVIDs for swift-nio-ssl)
+//            SPIFFENIOSSL (mTLS with X509-SVIDs for swift-nio-ssl; any X509SVIDSource, so no gRPC)
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
 //            SPIFFETestSupport (tests only)
 //   layer 3  SteepleDatastoreSQLite (GRDB)
@@ -84,11 +84,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Takes any `X509SVIDSource & X509BundleSource` (from SPIFFE), so it does not depend on SPIFFEWorkloadAPI: an mTLS
+        // user with a static SVID never builds the gRPC stack. Targets that feed it an `X509Source` declare both.
         .target(
             name: "SPIFFENIOSSL",
             dependencies: [
                 "SPIFFE",
-                "SPIFFEWorkloadAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
