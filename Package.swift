@@ -6,7 +6,7 @@ import PackageDescription
 //   layer 2  SPIFFEWorkloadAPI (the Workload API client library: client, X509Source, JWTSource)
 //            SPIFFENIOSSL (mTLS with X509-SVIDs for swift-nio-ssl; any X509SVIDSource, so no gRPC)
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
-//            SPIFFETestSupport (tests only)
+//            SPIFFETestSupport (tests only)   layer 3  SPIFFEWorkloadAPITestSupport (the fake Workload API; tests only)
 //   layer 3  SteepleDatastoreSQLite (GRDB)
 //   layer 1  SteepleConfig (HCL/JSON configuration format)
 //   layer 2  GRPCUnixServer (gRPC server transport on a Unix socket with peer credentials)
@@ -74,9 +74,9 @@ let package = Package(
                 "SPIFFE",
                 "SPIFFEWorkloadAPI",
                 "SPIFFEWorkloadAPIProto",
+                "SPIFFEWorkloadAPITestSupport",
                 "SPIFFETestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -103,13 +103,11 @@ let package = Package(
                 "SPIFFE",
                 "SPIFFENIOSSL",
                 "SPIFFEWorkloadAPI",
-                "SPIFFEWorkloadAPIProto",
+                "SPIFFEWorkloadAPITestSupport",
                 "SPIFFETestSupport",
                 "SteepleTestSupport",
                 "example-mtls-echo-server",
                 "example-mtls-echo-client",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -159,6 +157,19 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The fake Workload API of the tests (go-spiffe's fakeworkloadapi): a `SpiffeWorkloadAPI` service on a Unix
+        // socket with the stock transport. Its own target so that SPIFFETestSupport's users (core and CA tests) do not
+        // link gRPC.
+        .target(
+            name: "SPIFFEWorkloadAPITestSupport",
+            dependencies: [
+                "SPIFFE",
+                "SPIFFEWorkloadAPI",
+                "SPIFFEWorkloadAPIProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]
         ),
         .target(

@@ -2,6 +2,7 @@ import Crypto
 import SPIFFE
 import SPIFFETestSupport
 import SPIFFEWorkloadAPIProto
+import SPIFFEWorkloadAPITestSupport
 import SwiftASN1
 import X509
 
@@ -27,13 +28,7 @@ enum Fixtures {
 
     /// The wire form of `svid`, with the bundle of `ca`.
     static func item(_ svid: SPIFFE.X509SVID, hint: String = "", bundle: X509Bundle = ca.bundle) -> SPIFFEWorkloadAPIProto.X509SVID {
-        var item = SPIFFEWorkloadAPIProto.X509SVID()
-        item.spiffeID = svid.id.string
-        item.x509Svid = Data(svid.chainDER)
-        item.x509SvidKey = Data(svid.privateKeyDER)
-        item.bundle = Data(bundle.derRepresentation)
-        item.hint = hint
-        return item
+        FakeWorkloadAPI.wireSVID(svid, hint: hint, bundle: bundle)
     }
 
     /// An X509SVIDResponse for `items`, with other.org's bundle federated.
