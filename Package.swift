@@ -4,9 +4,9 @@ import PackageDescription
 // Layering (imports only ever point down; see docs/architecture.md):
 //   layer 1  SPIFFE (core types, no I/O)   SPIFFEWorkloadAPIProto, SteepleServerAPIProto (generated)
 //   layer 2  SPIFFEWorkloadAPI (the Workload API client library: client, X509Source, JWTSource)
-//   layer 3  SPIFFENIOSSL (mTLS with X509-SVIDs for swift-nio-ssl)
+//            SPIFFENIOSSL (mTLS with X509-SVIDs for swift-nio-ssl; any X509SVIDSource, so no gRPC)
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
-//            SPIFFETestSupport (tests only)
+//            SPIFFETestSupport (tests only)   layer 3  SPIFFEWorkloadAPITestSupport (the fake Workload API; tests only)
 //   layer 3  SteepleDatastoreSQLite (GRDB)
 //   layer 1  SteepleConfig (HCL/JSON configuration format)   SteepleLogging (text and JSON log handlers)
 //            SteepleSupport (atomic file writes, hex encoding: shared by SPIFFECA, SteepleServer and SteepleAgent)
@@ -76,9 +76,9 @@ let package = Package(
                 "SPIFFE",
                 "SPIFFEWorkloadAPI",
                 "SPIFFEWorkloadAPIProto",
+                "SPIFFEWorkloadAPITestSupport",
                 "SPIFFETestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -86,11 +86,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Takes any `X509SVIDSource & X509BundleSource` (from SPIFFE), so it does not depend on SPIFFEWorkloadAPI: an mTLS
+        // user with a static SVID never builds the gRPC stack. Targets that feed it an `X509Source` declare both.
         .target(
             name: "SPIFFENIOSSL",
             dependencies: [
                 "SPIFFE",
-                "SPIFFEWorkloadAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,13 +105,11 @@ let package = Package(
                 "SPIFFE",
                 "SPIFFENIOSSL",
                 "SPIFFEWorkloadAPI",
-                "SPIFFEWorkloadAPIProto",
+                "SPIFFEWorkloadAPITestSupport",
                 "SPIFFETestSupport",
                 "SteepleTestSupport",
                 "example-mtls-echo-server",
                 "example-mtls-echo-client",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -161,6 +160,19 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The fake Workload API of the tests (go-spiffe's fakeworkloadapi): a `SpiffeWorkloadAPI` service on a Unix
+        // socket with the stock transport. Its own target so that SPIFFETestSupport's users (core and CA tests) do not
+        // link gRPC.
+        .target(
+            name: "SPIFFEWorkloadAPITestSupport",
+            dependencies: [
+                "SPIFFE",
+                "SPIFFEWorkloadAPI",
+                "SPIFFEWorkloadAPIProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]
         ),
         .target(
@@ -361,6 +373,7 @@ let package = Package(
             name: "GRPCUnixServerTests",
             dependencies: [
                 "GRPCUnixServer",
+                "SteepleTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCUnixServer
+import SteepleTestSupport
 import Synchronization
 import Testing
 
@@ -102,30 +103,64 @@ struct ShutdownTests {
     func streamsArrivingDuringCancellation() async throws {
         // A stream the HTTP/2 multiplexer accepts after the connection loop stopped reading (or one left buffered in
         // it) used to be dropped with its async writer unfinished, which NIO traps on: the whole process died.
-        for _ in 0..<40 {
-            let path = makeSocketPath()
-            let transport = UnixServerTransport(configuration: .init(socketPath: path))
-            let server = GRPCServer(transport: transport, services: [EchoService(recorder: Recorder())])
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.serve() }
-                try await transport.waitUntilListening()
-                let clients = Task {
-                    try? await withGRPCClient(
-                        transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
-                    ) { client in
-                        await withTaskGroup(of: Void.self) { calls in
-                            for _ in 0..<32 {
-                                calls.addTask {
-                                    for _ in 0..<20 where !Task.isCancelled { _ = try? await client.echo([1]) }
+        //
+        // Only the server is cancelled; the client stops starting calls once it is, each call has a 5 s deadline, and
+        // the client is cancelled once its calls are done.
+        // grpc-swift-nio-transport 2.9.2's client can leave a call in its channel's queue for good when the channel
+        // is idle (here: right after the server went away): `GRPCChannel.enqueue` pokes the load balancer to connect
+        // and waits, and now and then nothing resumes the call. Cancelling the calling tasks does not free it when
+        // the task was cancelled before the call was queued (the cancellation handler ran first, found nothing, and
+        // the `.poke` path does not look at `Task.isCancelled` again); a deadline does, because it cancels the call
+        // once it is queued. `withGRPCClient` fails queued calls only when it closes, which it does after its body,
+        // so a stuck call hung the whole test run (docs/swift-notes.md).
+        var fiveSeconds = CallOptions.defaults
+        fiveSeconds.timeout = .seconds(5)
+        let options = fiveSeconds
+        for round in 0..<40 {
+            let progress = RoundProgress()
+            do {
+                try await withTimeLimit(.seconds(60), "round \(round)") {
+                    let path = makeSocketPath()
+                    let transport = UnixServerTransport(configuration: .init(socketPath: path))
+                    let server = GRPCServer(transport: transport, services: [EchoService(recorder: Recorder())])
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await server.serve() }
+                        try await transport.waitUntilListening()
+                        let clients = Task {
+                            try? await withGRPCClient(
+                                transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
+                            ) { client in
+                                await withTaskGroup(of: Void.self) { calls in
+                                    for _ in 0..<32 {
+                                        calls.addTask {
+                                            for _ in 0..<20 where !progress.serverCancelled {
+                                                progress.callStarted()
+                                                _ = try? await client.echo([1], options: options)
+                                                progress.callEnded()
+                                            }
+                                        }
+                                    }
                                 }
+                                progress.phase = "the client's calls are done; it is closing"
                             }
                         }
+                        try await Task.sleep(for: .milliseconds(Int.random(in: 2...15)))
+                        group.cancelAll()
+                        progress.serverCancelled = true
+                        progress.phase = "the server was cancelled; waiting for the client's calls"
+                        while !progress.phase.hasPrefix("the client's calls are done") {
+                            try await Task.sleep(for: .milliseconds(10))
+                        }
+                        // With no call left, cancel the client instead of waiting for its graceful shutdown, which
+                        // grpc-swift-nio-transport 2.9.2 did not always finish with the server gone.
+                        clients.cancel()
+                        _ = await clients.value
+                        progress.phase = "the client is done; waiting for the server to stop"
                     }
                 }
-                try await Task.sleep(for: .milliseconds(Int.random(in: 2...15)))
-                group.cancelAll()
-                clients.cancel()
-                _ = await clients.value
+            } catch let error as TimeLimitExceeded {
+                Issue.record("\(error): \(progress)")
+                return
             }
         }
     }
@@ -236,4 +271,21 @@ func unixTransportError(in error: any Error) -> UnixServerTransportError? {
     if let error = error as? RuntimeError, let cause = error.cause { return unixTransportError(in: cause) }
     if let error = error as? RPCError, let cause = error.cause { return unixTransportError(in: cause) }
     return nil
+}
+
+/// Where a round of `streamsArrivingDuringCancellation` is, for the message when it runs out of time.
+private final class RoundProgress: Sendable, CustomStringConvertible {
+    private let state = Mutex<(phase: String, serverCancelled: Bool, callsInFlight: Int)>(("serving calls", false, 0))
+
+    var phase: String {
+        get { state.withLock { $0.phase } }
+        set { state.withLock { $0.phase = newValue } }
+    }
+    var serverCancelled: Bool {
+        get { state.withLock { $0.serverCancelled } }
+        set { state.withLock { $0.serverCancelled = newValue } }
+    }
+    func callStarted() { state.withLock { $0.callsInFlight += 1 } }
+    func callEnded() { state.withLock { $0.callsInFlight -= 1 } }
+    var description: String { state.withLock { "\($0.phase), \($0.callsInFlight) calls in flight" } }
 }

@@ -40,13 +40,13 @@ func withEchoServer<Result: Sendable>(
 
 extension GRPCClient {
     /// Calls `test.Echo/Unary`.
-    func echo(_ message: [UInt8], metadata: Metadata = [:]) async throws -> ClientResponse<[UInt8]> {
+    func echo(_ message: [UInt8], metadata: Metadata = [:], options: CallOptions = .defaults) async throws -> ClientResponse<[UInt8]> {
         try await unary(
             request: ClientRequest(message: message, metadata: metadata),
             descriptor: EchoService.unary,
             serializer: BytesCoder(),
             deserializer: BytesCoder(),
-            options: .defaults
+            options: options
         ) { $0 }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SPIFFE
 import SPIFFETestSupport
+import SPIFFEWorkloadAPITestSupport
 import SteepleTestSupport
 import Testing
 
@@ -9,49 +10,37 @@ import Testing
 struct ExampleTests {
     @Test("example-mtls-echo-client and -server authorize each other by SPIFFE ID and echo")
     func examplesEcho() async throws {
-        let serverAPI = FakeX509WorkloadAPI()
-        let clientAPI = FakeX509WorkloadAPI()
-        serverAPI.set(Identities.ca.makeSVID(Identities.server), bundle: Identities.ca.bundle)
-        clientAPI.set(Identities.ca.makeSVID(Identities.client), bundle: Identities.ca.bundle)
+        let serverAPI = FakeServer()
+        let clientAPI = FakeServer()
+        serverAPI.api.setX509SVID(Identities.ca.makeSVID(Identities.server), bundle: Identities.ca.bundle)
+        clientAPI.api.setX509SVID(Identities.ca.makeSVID(Identities.client), bundle: Identities.ca.bundle)
         let directory = FileManager.default.temporaryDirectory
-        defer {
-            try? FileManager.default.removeItem(atPath: serverAPI.path)
-            try? FileManager.default.removeItem(atPath: clientAPI.path)
-        }
 
         try await withTimeout(seconds: 90) {
-            try await withThrowingTaskGroup { group in
-                let (listening, signal) = AsyncStream.makeStream(of: Void.self)
-                group.addTask { try await serverAPI.serve { signal.yield() } }
-                group.addTask { try await clientAPI.serve { signal.yield() } }
-                var count = 0
-                for await _ in listening {
-                    count += 1
-                    if count == 2 { break }
+            try await serverAPI.serving {
+                try await clientAPI.serving {
+                    let server = try ChildProcess(
+                        ["--port", "0", "--client-id", Identities.client.string],
+                        executable: try builtExecutable("example-mtls-echo-server"),
+                        environment: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + serverAPI.path],
+                        in: directory
+                    )
+                    defer { server.stop() }
+                    let banner = try await server.waitForOutput { $0.contains("listening on") }
+                    let port = try #require(banner.split(separator: "\n").first { $0.contains("listening on") }?.split(separator: ":").last)
+
+                    let client = try ChildProcess(
+                        ["--port", String(port), "--server-id", Identities.server.string, "--message", "hi-example"],
+                        executable: try builtExecutable("example-mtls-echo-client"),
+                        environment: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + clientAPI.path],
+                        in: directory
+                    )
+                    defer { client.stop() }
+                    #expect(try await client.waitForExit(seconds: 90))
+                    #expect(client.output.contains("spiffe://example.org/server replied: hi-example"), "client: \(client.output)")
+                    let serverOutput = try await server.waitForOutput { $0.contains("hi-example") }
+                    #expect(serverOutput.contains("spiffe://example.org/client: hi-example"), "server: \(serverOutput)")
                 }
-
-                let server = try ChildProcess(
-                    ["--port", "0", "--client-id", Identities.client.string],
-                    executable: try builtExecutable("example-mtls-echo-server"),
-                    environment: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + serverAPI.path],
-                    in: directory
-                )
-                defer { server.stop() }
-                let banner = try await server.waitForOutput { $0.contains("listening on") }
-                let port = try #require(banner.split(separator: "\n").first { $0.contains("listening on") }?.split(separator: ":").last)
-
-                let client = try ChildProcess(
-                    ["--port", String(port), "--server-id", Identities.server.string, "--message", "hi-example"],
-                    executable: try builtExecutable("example-mtls-echo-client"),
-                    environment: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + clientAPI.path],
-                    in: directory
-                )
-                defer { client.stop() }
-                #expect(try await client.waitForExit(seconds: 90))
-                #expect(client.output.contains("spiffe://example.org/server replied: hi-example"), "client: \(client.output)")
-                let serverOutput = try await server.waitForOutput { $0.contains("hi-example") }
-                #expect(serverOutput.contains("spiffe://example.org/client: hi-example"), "server: \(serverOutput)")
-                group.cancelAll()
             }
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import SPIFFE
 import SPIFFENIOSSL
 import SPIFFETestSupport
+import SPIFFEWorkloadAPITestSupport
 import SteepleTestSupport
 import Testing
 
@@ -79,24 +80,19 @@ enum PythonPeer {
         _ body: @escaping @Sendable (ChildProcess) async throws -> Void
     ) async throws -> String {
         let python = try #require(python, "STEEPLE_PYTHON is not set: run scripts/test, which installs spiffe-tls")
-        let api = FakeX509WorkloadAPI()
-        api.set(Identities.ca.makeSVID(id), bundle: Identities.ca.bundle)
-        defer { try? FileManager.default.removeItem(atPath: api.path) }
+        let workloadAPI = FakeServer()
+        workloadAPI.api.setX509SVID(Identities.ca.makeSVID(id), bundle: Identities.ca.bundle)
         return try await withTimeout(seconds: 90) {
-            try await withThrowingTaskGroup { group in
-                let (listening, signal) = AsyncStream.makeStream(of: Void.self)
-                group.addTask { try await api.serve { signal.yield() } }
-                for await _ in listening { break }
+            try await workloadAPI.serving {
                 let process = try ChildProcess(
                     [script] + arguments,
                     executable: python,
-                    environment: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + api.path],
+                    environment: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + workloadAPI.path],
                     in: FileManager.default.temporaryDirectory
                 )
                 defer { process.stop() }
                 try await body(process)
                 _ = try await process.waitForExit(seconds: 90)
-                group.cancelAll()
                 return process.output
             }
         }

@@ -2,6 +2,7 @@ import Crypto
 import GRPCCore
 import SPIFFE
 import SPIFFEWorkloadAPI
+import SPIFFEWorkloadAPITestSupport
 import SPIFFEWorkloadAPIProto
 import Testing
 

@@ -2,6 +2,7 @@ import GRPCCore
 import SPIFFE
 import SPIFFETestSupport
 import SPIFFEWorkloadAPI
+import SPIFFEWorkloadAPITestSupport
 import Testing
 
 @Suite("WorkloadAPIClient: connection loss and lifecycle")

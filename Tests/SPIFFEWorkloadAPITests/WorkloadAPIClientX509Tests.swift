@@ -2,6 +2,7 @@ import GRPCCore
 import SPIFFE
 import SPIFFETestSupport
 import SPIFFEWorkloadAPI
+import SPIFFEWorkloadAPITestSupport
 import SPIFFEWorkloadAPIProto
 import Testing
 
@@ -80,9 +81,12 @@ struct WorkloadAPIClientX509Tests {
             server.api.x509SVIDs.set(.success(Fixtures.x509Response([Fixtures.item(Fixtures.ca.makeSVID(Fixtures.db))])))
             // The watch sees the push no earlier than the shared stream does: both read the same server state.
             #expect(try await watch.next()?.defaultSVID.id == Fixtures.db)
+            // The shared stream's copy of the push may still be on its way (a loaded machine took longer than 100
+            // yields): poll for up to 10 s.
             var latest = try await client.fetchX509SVID().id
-            for _ in 0..<100 where latest != Fixtures.db {
-                await Task.yield()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while latest != Fixtures.db && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
                 latest = try await client.fetchX509SVID().id
             }
             #expect(latest == Fixtures.db)

@@ -2,6 +2,7 @@ import Crypto
 import SPIFFE
 import SPIFFETestSupport
 import SPIFFEWorkloadAPIProto
+import SPIFFEWorkloadAPITestSupport
 import SwiftASN1
 import X509
 
@@ -27,16 +28,10 @@ enum Fixtures {
 
     /// The wire form of `svid`, with the bundle of `ca`.
     static func item(_ svid: X509SVID, hint: String = "", bundle: X509Bundle = ca.bundle) -> WorkloadAPI_X509SVID {
-        var item = WorkloadAPI_X509SVID()
-        item.spiffeID = svid.id.string
-        item.x509Svid = Data(svid.chainDER)
-        item.x509SvidKey = Data(svid.privateKeyDER)
-        item.bundle = Data(bundle.derRepresentation)
-        item.hint = hint
-        return item
+        FakeWorkloadAPI.wireSVID(svid, hint: hint, bundle: bundle)
     }
 
-    /// A `WorkloadAPI_X509SVIDResponse` for `items`, with other.org's bundle federated.
+    /// A WorkloadAPI_X509SVIDResponse for `items`, with other.org's bundle federated.
     static func x509Response(_ items: [WorkloadAPI_X509SVID]) -> WorkloadAPI_X509SVIDResponse {
         var response = WorkloadAPI_X509SVIDResponse()
         response.svids = items

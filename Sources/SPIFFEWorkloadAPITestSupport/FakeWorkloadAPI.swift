@@ -1,7 +1,6 @@
-import GRPCCore
-import SPIFFE
-import SPIFFETestSupport
-import SPIFFEWorkloadAPIProto
+package import GRPCCore
+package import SPIFFE
+package import SPIFFEWorkloadAPIProto
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -11,11 +10,12 @@ import Foundation
 #endif
 
 /// An in-process Workload API (go-spiffe's `fakeworkloadapi`): serves whatever the test sets, pushes changes to
-/// open streams, signs JWT-SVIDs with one key and validates them against its JWT bundles.
-final class FakeWorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
-    let x509SVIDs = Broadcast<WorkloadAPI_X509SVIDResponse>()
-    let x509Bundles = Broadcast<WorkloadAPI_X509BundlesResponse>()
-    let jwtBundles = Broadcast<WorkloadAPI_JWTBundlesResponse>()
+/// open streams, signs JWT-SVIDs with one key and validates them against its JWT bundles. ``FakeServer`` serves it
+/// on a Unix socket.
+package final class FakeWorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol, Sendable {
+    package let x509SVIDs = Broadcast<WorkloadAPI_X509SVIDResponse>()
+    package let x509Bundles = Broadcast<WorkloadAPI_X509BundlesResponse>()
+    package let jwtBundles = Broadcast<WorkloadAPI_JWTBundlesResponse>()
 
     private struct JWTState {
         var identities: [SPIFFEID] = []
@@ -26,8 +26,29 @@ final class FakeWorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol
 
     private let jwt = Mutex(JWTState())
 
+    package init() {}
+
+    /// Serves `svid`, with `bundle` as its trust domain's bundle, on FetchX509SVID from now on (open streams get it
+    /// at once).
+    package func setX509SVID(_ svid: X509SVID, bundle: X509Bundle) {
+        var response = WorkloadAPI_X509SVIDResponse()
+        response.svids = [Self.wireSVID(svid, bundle: bundle)]
+        x509SVIDs.set(.success(response))
+    }
+
+    /// The wire form of `svid`, with `bundle` as its trust domain's bundle.
+    package static func wireSVID(_ svid: X509SVID, hint: String = "", bundle: X509Bundle) -> WorkloadAPI_X509SVID {
+        var item = WorkloadAPI_X509SVID()
+        item.spiffeID = svid.id.string
+        item.x509Svid = Data(svid.chainDER)
+        item.x509SvidKey = Data(svid.privateKeyDER)
+        item.bundle = Data(bundle.derRepresentation)
+        item.hint = hint
+        return item
+    }
+
     /// Sets the identities FetchJWTSVID mints tokens for, signed with `key`; none means PermissionDenied.
-    func setJWTIdentities(_ identities: [SPIFFEID], key: JWTSigningKey, bundles: JWTBundleSet) {
+    package func setJWTIdentities(_ identities: [SPIFFEID], key: JWTSigningKey, bundles: JWTBundleSet) {
         jwt.withLock {
             $0.identities = identities
             $0.key = key
@@ -35,9 +56,9 @@ final class FakeWorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol
         }
     }
 
-    var lastJWTSVIDRequest: WorkloadAPI_JWTSVIDRequest? { jwt.withLock { $0.lastRequest } }
+    package var lastJWTSVIDRequest: WorkloadAPI_JWTSVIDRequest? { jwt.withLock { $0.lastRequest } }
 
-    func fetchX509SVID(
+    package func fetchX509SVID(
         request: WorkloadAPI_X509SVIDRequest,
         response: RPCWriter<WorkloadAPI_X509SVIDResponse>,
         context: ServerContext
@@ -45,7 +66,7 @@ final class FakeWorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol
         try await x509SVIDs.serve(response)
     }
 
-    func fetchX509Bundles(
+    package func fetchX509Bundles(
         request: WorkloadAPI_X509BundlesRequest,
         response: RPCWriter<WorkloadAPI_X509BundlesResponse>,
         context: ServerContext
@@ -53,7 +74,7 @@ final class FakeWorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol
         try await x509Bundles.serve(response)
     }
 
-    func fetchJWTSVID(request: WorkloadAPI_JWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_JWTSVIDResponse {
+    package func fetchJWTSVID(request: WorkloadAPI_JWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_JWTSVIDResponse {
         let state = jwt.withLock { state in
             state.lastRequest = request
             return state
@@ -82,7 +103,7 @@ final class FakeWorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol
         return response
     }
 
-    func fetchJWTBundles(
+    package func fetchJWTBundles(
         request: WorkloadAPI_JWTBundlesRequest,
         response: RPCWriter<WorkloadAPI_JWTBundlesResponse>,
         context: ServerContext
@@ -90,7 +111,7 @@ final class FakeWorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol
         try await jwtBundles.serve(response)
     }
 
-    func validateJWTSVID(request: WorkloadAPI_ValidateJWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_ValidateJWTSVIDResponse {
+    package func validateJWTSVID(request: WorkloadAPI_ValidateJWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_ValidateJWTSVIDResponse {
         guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
         guard !request.svid.isEmpty else { throw RPCError(code: .invalidArgument, message: "svid must be specified") }
         let bundles = jwt.withLock { $0.bundles }
@@ -104,11 +125,11 @@ final class FakeWorkloadAPI: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol
         }
     }
 
-    func fetchWITSVID(request: WorkloadAPI_WITSVIDRequest, response: RPCWriter<WorkloadAPI_WITSVIDResponse>, context: ServerContext) async throws {
+    package func fetchWITSVID(request: WorkloadAPI_WITSVIDRequest, response: RPCWriter<WorkloadAPI_WITSVIDResponse>, context: ServerContext) async throws {
         throw RPCError(code: .unimplemented, message: "")
     }
 
-    func fetchWITBundles(request: WorkloadAPI_WITBundlesRequest, response: RPCWriter<WorkloadAPI_WITBundlesResponse>, context: ServerContext) async throws {
+    package func fetchWITBundles(request: WorkloadAPI_WITBundlesRequest, response: RPCWriter<WorkloadAPI_WITBundlesResponse>, context: ServerContext) async throws {
         throw RPCError(code: .unimplemented, message: "")
     }
 }

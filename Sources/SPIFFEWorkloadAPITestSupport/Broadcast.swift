@@ -1,9 +1,9 @@
-import GRPCCore
+package import GRPCCore
 import Synchronization
 
 /// The current state of one fake stream RPC, pushed to every open stream when it changes.
-final class Broadcast<Message: Sendable>: Sendable {
-    typealias Event = Result<Message, RPCError>
+package final class Broadcast<Message: Sendable>: Sendable {
+    package typealias Event = Result<Message, RPCError>
 
     private struct State {
         var current: Event?
@@ -14,14 +14,16 @@ final class Broadcast<Message: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
+    package init() {}
+
     /// How many streams were opened so far.
-    var openedCount: Int { state.withLock { $0.opened } }
+    package var openedCount: Int { state.withLock { $0.opened } }
 
     /// How many streams are open now.
-    var openCount: Int { state.withLock { $0.subscribers.count } }
+    package var openCount: Int { state.withLock { $0.subscribers.count } }
 
     /// Sets the state; open streams send it at once (a failure ends them with that status).
-    func set(_ event: Event) {
+    package func set(_ event: Event) {
         let subscribers = state.withLock { state in
             state.current = event
             return Array(state.subscribers.values)
@@ -30,7 +32,7 @@ final class Broadcast<Message: Sendable>: Sendable {
     }
 
     /// Serves one stream: the current state at once, then every change, until the client cancels.
-    func serve(_ writer: RPCWriter<Message>) async throws {
+    package func serve(_ writer: RPCWriter<Message>) async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self)
         let id = state.withLock { state in
             defer { state.nextID += 1 }

@@ -1,15 +1,17 @@
-import GRPCCore
+package import GRPCCore
 import Synchronization
 
 /// The server side of the security header (SPEC §6.4): records the values each method received and refuses a call
 /// without exactly one `workload.spiffe.io: true`, as SPIRE does.
-final class SecurityHeaderRecorder: ServerInterceptor, Sendable {
+package final class SecurityHeaderRecorder: ServerInterceptor, Sendable {
     private let seen = Mutex<[String: [[String]]]>([:])
 
-    /// The header values of each call, by method name.
-    var valuesByMethod: [String: [[String]]] { seen.withLock { $0 } }
+    package init() {}
 
-    func intercept<Input: Sendable, Output: Sendable>(
+    /// The header values of each call, by method name.
+    package var valuesByMethod: [String: [[String]]] { seen.withLock { $0 } }
+
+    package func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
