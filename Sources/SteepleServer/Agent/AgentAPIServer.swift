@@ -3,6 +3,7 @@ import GRPCNIOTransportHTTP2
 import NIOCore
 import NIOSSL
 import SPIFFE
+import SPIFFECA
 import SteepleServerAPIProto
 import ServiceLifecycle
 import X509
@@ -19,7 +20,7 @@ import Foundation
 /// (``AgentAuthenticator``), which also follows CA rotation without touching the listener.
 enum AgentAPIServer {
     static func services(core: ServerCore, configuration: ServerConfiguration) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let source = try ServerSVIDSource(core: core)
+        let source = try ServerSVIDSource(issuer: core.issuer, logger: core.logger)
         var attestors: [String: any NodeAttestor] = [:]
         if configuration.nodeAttestors.joinToken {
             attestors["join_token"] = JoinTokenAttestor(trustDomain: core.trustDomain, store: core.store, now: core.now)
@@ -56,7 +57,15 @@ enum AgentAPIServer {
         )
         return [
             .init(service: GRPCServerService(server: server), serviceName: "agent-api"),
-            .init(service: ServerSVIDRotationService(source: source, core: core), serviceName: "server-svid"),
+            .init(
+                service: ServerSVIDRotationService(
+                    source: source,
+                    activeAuthority: { [ca = core.ca] in ca.certificateAuthority.x509Authority.certificate.subject },
+                    now: core.now,
+                    logger: core.logger
+                ),
+                serviceName: "server-svid"
+            ),
         ]
     }
 }

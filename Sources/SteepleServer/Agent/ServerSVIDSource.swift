@@ -17,12 +17,14 @@ import Foundation
 /// its life (and whenever the CA's active authority changes), and handed to new TLS handshakes through NIO's
 /// certificate-reloader hook, so the listener never restarts.
 final class ServerSVIDSource: CertificateReloader, Sendable {
-    private let core: ServerCore
+    private let issuer: any SVIDIssuer
+    private let logger: Logger
     private let current: Mutex<(svid: X509SVID, override: NIOSSLContextConfigurationOverride)>
 
-    init(core: ServerCore) throws {
-        self.core = core
-        let svid = try Self.mint(core)
+    init(issuer: any SVIDIssuer, logger: Logger) throws {
+        self.issuer = issuer
+        self.logger = logger
+        let svid = try Self.mint(issuer)
         self.current = Mutex((svid, try Self.override(for: svid)))
     }
 
@@ -32,15 +34,15 @@ final class ServerSVIDSource: CertificateReloader, Sendable {
 
     /// Re-issues the SVID.
     func renew() throws {
-        let svid = try Self.mint(core)
+        let svid = try Self.mint(issuer)
         let override = try Self.override(for: svid)
         current.withLock { $0 = (svid, override) }
-        core.logger.debug("server SVID renewed", metadata: ["expires_at": "\(svid.expiresAt)"])
+        logger.debug("server SVID renewed", metadata: ["expires_at": "\(svid.expiresAt)"])
     }
 
-    static func mint(_ core: ServerCore) throws -> X509SVID {
+    static func mint(_ issuer: any SVIDIssuer) throws -> X509SVID {
         let key = CAKeyType.ecP256.generate()
-        let issued = try core.issuer.issueServerSVID(ServerSVIDRequest(publicKey: key.publicKey))
+        let issued = try issuer.issueServerSVID(ServerSVIDRequest(publicKey: key.publicKey))
         return try X509SVID(certificates: issued.chain, privateKey: key)
     }
 
@@ -60,21 +62,24 @@ final class ServerSVIDSource: CertificateReloader, Sendable {
 /// Renews the server SVID at half its life, and at once when the CA's active authority changes.
 struct ServerSVIDRotationService: Service {
     let source: ServerSVIDSource
-    let core: ServerCore
+    /// The subject of the CA's active X.509 authority: when it is no longer the SVID's issuer, the SVID is renewed.
+    let activeAuthority: @Sendable () -> DistinguishedName
+    let now: @Sendable () -> Date
+    let logger: Logger
 
     func run() async throws {
         try await untilGracefulShutdown {
             while !Task.isCancelled {
                 let svid = source.svid
                 let halfLife = svid.leaf.notValidBefore.addingTimeInterval(svid.expiresAt.timeIntervalSince(svid.leaf.notValidBefore) / 2)
-                let wait = min(max(halfLife.timeIntervalSince(core.now()), 0.05), 30)
+                let wait = min(max(halfLife.timeIntervalSince(now()), 0.05), 30)
                 try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
-                let authorityChanged = core.ca.certificateAuthority.x509Authority.certificate.subject != source.svid.leaf.issuer
-                if core.now() >= halfLife || authorityChanged {
+                let authorityChanged = activeAuthority() != source.svid.leaf.issuer
+                if now() >= halfLife || authorityChanged {
                     do {
                         try source.renew()
                     } catch {
-                        core.logger.error("server SVID renewal failed", metadata: ["error": "\(error)"])
+                        logger.error("server SVID renewal failed", metadata: ["error": "\(error)"])
                     }
                 }
             }
