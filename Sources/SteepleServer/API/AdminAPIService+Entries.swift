@@ -144,16 +144,18 @@ extension AdminAPIService {
         }
     }
 
+    /// The entry rules (``EntryValidator``), with the TTL bound of the authority that signs now: every path that
+    /// stores an entry (create, update, a join token's alias entry) goes through here.
     func validate(_ entry: RegistrationEntry) throws(EntryValidator.Failure) {
-        try entryValidator.validate(entry, now: now())
+        try EntryValidator(trustDomain: trustDomain, authority: trustBundle).validate(entry, now: now())
     }
 
-    /// Refuses a batch over ``EntryLimits/maximumBatchSize`` before any of it is looked at.
+    /// Refuses a batch over ``EntryValidator/Limits/maximumBatchSize`` before any of it is looked at.
     static func checkBatchSize(_ count: Int, _ verb: String) throws(APIRefusal) {
-        guard count <= EntryLimits.maximumBatchSize else {
+        guard count <= EntryValidator.Limits.maximumBatchSize else {
             throw APIRefusal(
                 .batchTooLarge,
-                "cannot \(verb) \(count) entries in one request: at most \(EntryLimits.maximumBatchSize) are allowed, split the batch"
+                "cannot \(verb) \(count) entries in one request: at most \(EntryValidator.Limits.maximumBatchSize) are allowed, split the batch"
             )
         }
     }

@@ -34,12 +34,6 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    /// The entry rules, with the TTL bound of the authority that signs now.
-    var entryValidator: EntryValidator {
-        let validity = trustBundle.activeX509Validity
-        return EntryValidator(trustDomain: trustDomain, maximumTTLSeconds: Int(validity.notAfter.timeIntervalSince(validity.notBefore)))
-    }
-
     func health(request: Steeple_Server_V1_HealthRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_HealthResponse {
         await Health.check(bundles: bundles, authority: trustBundle, now: now)
     }
@@ -67,7 +61,7 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
                 createdAt: now()
             )
             do {
-                try entryValidator.validate(entry, now: now())
+                try validate(entry)
             } catch {
                 throw APIRefusal(.invalidRequest, error.message)
             }

@@ -60,7 +60,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
         if !params.trustDomain.isEmpty, params.trustDomain != trustDomain.name {
             throw APIRefusal(
                 .invalidRequest,
-                "the agent is configured for trust domain \(EntryLimits.quoted(params.trustDomain)) but this server serves \(trustDomain): nothing was consumed, fix the agent's trust_domain"
+                "the agent is configured for trust domain \(EntryValidator.quoted(params.trustDomain)) but this server serves \(trustDomain): nothing was consumed, fix the agent's trust_domain"
             )
         }
         guard let attestor = attestors[params.attestationType] else {

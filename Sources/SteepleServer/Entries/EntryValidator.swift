@@ -10,10 +10,51 @@ import Foundation
 
 /// The rules a registration entry must meet before anything is stored. Each failure names the field, what was
 /// wrong and what would be right; nothing is normalised (SPEC §1).
+///
+/// Every path that stores an entry calls ``validate(_:now:)``; the API's decoding calls the size checks first, on the
+/// request, so an oversized entry is refused before it is parsed. The bounds are ``Limits``.
 struct EntryValidator: Sendable {
     let trustDomain: TrustDomain
     /// The longest TTL the CA could ever honour (its lifetime).
     let maximumTTLSeconds: Int
+
+    init(trustDomain: TrustDomain, maximumTTLSeconds: Int) {
+        self.trustDomain = trustDomain
+        self.maximumTTLSeconds = maximumTTLSeconds
+    }
+
+    /// The rules with the TTL bound of the authority that signs now.
+    init(trustDomain: TrustDomain, authority: any TrustBundleSource) {
+        let validity = authority.activeX509Validity
+        self.init(trustDomain: trustDomain, maximumTTLSeconds: Int(validity.notAfter.timeIntervalSince(validity.notBefore)))
+    }
+
+    /// The bounds the admin API enforces on registration entries and batches, so that one request cannot make the
+    /// server store (and push to every agent) an entry of unbounded size. Each refusal names the bound.
+    enum Limits {
+        /// Selectors per entry.
+        static let maximumSelectors = 64
+        /// Bytes of one selector's type or value.
+        static let maximumSelectorBytes = 1024
+        /// DNS names per entry.
+        static let maximumDNSNames = 64
+        /// Bytes of one DNS name (RFC 1035 §2.3.4).
+        static let maximumDNSNameBytes = 253
+        /// Federated trust domains per entry.
+        static let maximumFederatesWith = 64
+        /// Entries (or IDs) per batch create, update or delete request.
+        static let maximumBatchSize = 500
+    }
+
+    /// At most this many characters of a value are quoted in an error message (a refused 100 KB selector must not
+    /// come back as a 100 KB gRPC status message, which HTTP/2 header limits would turn into a connection error).
+    static let quotedPrefix = 64
+
+    /// `value` for an error message, in quotes: whole when short, else its first characters and `…`.
+    static func quoted(_ value: String) -> String {
+        guard value.count > quotedPrefix else { return "\"\(value)\"" }
+        return "\"\(value.prefix(quotedPrefix))…\""
+    }
 
     var serverID: SPIFFEID { try! SPIFFEID(trustDomain: trustDomain, path: "/spire/server") }
 
@@ -66,7 +107,7 @@ struct EntryValidator: Sendable {
             throw Failure(message: "hint is \(entry.hint.utf8.count) bytes: at most 1024 are allowed (Workload API §5.2.1)")
         }
         guard Self.isValidEntryID(entry.id) else {
-            throw Failure(message: "entry ID \(EntryLimits.quoted(entry.id)) is invalid: use 1 to 255 characters of letters, digits, '.', '-' and '_'")
+            throw Failure(message: "entry ID \(EntryValidator.quoted(entry.id)) is invalid: use 1 to 255 characters of letters, digits, '.', '-' and '_'")
         }
         if let expiresAt = entry.expiresAt, expiresAt <= now {
             throw Failure(
@@ -75,23 +116,23 @@ struct EntryValidator: Sendable {
         }
     }
 
-    /// The count limits of ``EntryLimits``: checked on the request before anything is parsed, and again on the entry.
+    /// The count limits of ``EntryValidator/Limits``: checked on the request before anything is parsed, and again on the entry.
     static func validateSizes(selectors: Int, dnsNames: Int, federatesWith: Int) throws(Failure) {
-        guard selectors <= EntryLimits.maximumSelectors else {
-            throw Failure(message: "entry has \(selectors) selectors: at most \(EntryLimits.maximumSelectors) are allowed")
+        guard selectors <= EntryValidator.Limits.maximumSelectors else {
+            throw Failure(message: "entry has \(selectors) selectors: at most \(EntryValidator.Limits.maximumSelectors) are allowed")
         }
-        guard dnsNames <= EntryLimits.maximumDNSNames else {
-            throw Failure(message: "entry has \(dnsNames) DNS names: at most \(EntryLimits.maximumDNSNames) are allowed")
+        guard dnsNames <= EntryValidator.Limits.maximumDNSNames else {
+            throw Failure(message: "entry has \(dnsNames) DNS names: at most \(EntryValidator.Limits.maximumDNSNames) are allowed")
         }
-        guard federatesWith <= EntryLimits.maximumFederatesWith else {
-            throw Failure(message: "entry federates with \(federatesWith) trust domains: at most \(EntryLimits.maximumFederatesWith) are allowed")
+        guard federatesWith <= EntryValidator.Limits.maximumFederatesWith else {
+            throw Failure(message: "entry federates with \(federatesWith) trust domains: at most \(EntryValidator.Limits.maximumFederatesWith) are allowed")
         }
     }
 
-    /// A selector's type and value are each at most ``EntryLimits/maximumSelectorBytes`` bytes.
+    /// A selector's type and value are each at most ``EntryValidator/Limits/maximumSelectorBytes`` bytes.
     static func validateSelectorSize(type: String, value: String) throws(Failure) {
-        for (part, text) in [("type", type), ("value", value)] where text.utf8.count > EntryLimits.maximumSelectorBytes {
-            throw Failure(message: "selector \(part) \(EntryLimits.quoted(text)) is \(text.utf8.count) bytes: at most \(EntryLimits.maximumSelectorBytes) are allowed")
+        for (part, text) in [("type", type), ("value", value)] where text.utf8.count > EntryValidator.Limits.maximumSelectorBytes {
+            throw Failure(message: "selector \(part) \(EntryValidator.quoted(text)) is \(text.utf8.count) bytes: at most \(EntryValidator.Limits.maximumSelectorBytes) are allowed")
         }
     }
 
@@ -119,11 +160,11 @@ struct EntryValidator: Sendable {
                         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D
                     }
             }
-        guard name.utf8.count <= EntryLimits.maximumDNSNameBytes else {
-            throw Failure(message: "DNS name \(EntryLimits.quoted(name)) is \(name.utf8.count) bytes: at most \(EntryLimits.maximumDNSNameBytes) are allowed")
+        guard name.utf8.count <= EntryValidator.Limits.maximumDNSNameBytes else {
+            throw Failure(message: "DNS name \(EntryValidator.quoted(name)) is \(name.utf8.count) bytes: at most \(EntryValidator.Limits.maximumDNSNameBytes) are allowed")
         }
         guard valid else {
-            throw Failure(message: "DNS name \(EntryLimits.quoted(name)) is invalid: expected labels of letters, digits and '-' separated by dots, optionally starting with '*.'")
+            throw Failure(message: "DNS name \(EntryValidator.quoted(name)) is invalid: expected labels of letters, digits and '-' separated by dots, optionally starting with '*.'")
         }
     }
 }

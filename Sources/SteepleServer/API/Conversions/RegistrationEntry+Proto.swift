@@ -10,7 +10,7 @@ import Foundation
 #endif
 
 extension RegistrationEntry {
-    /// Decodes an entry from the API. Fields that do not parse, counts and sizes beyond ``EntryLimits`` and times
+    /// Decodes an entry from the API. Fields that do not parse, counts and sizes beyond ``EntryValidator/Limits`` and times
     /// outside the years 1970 to 9999 are refused with a message that names the field, the value and the bound;
     /// the counts are checked before anything is parsed, so an oversized entry costs almost nothing.
     init(proto: Steeple_Server_V1_Entry, now: Date) throws(APIRefusal) {
@@ -29,7 +29,7 @@ extension RegistrationEntry {
             do {
                 selectors.append(try Selector(type: selector.type, value: selector.value))
             } catch {
-                throw APIRefusal(.invalidRequest, "invalid selector \(EntryLimits.quoted(selector.type + ":" + selector.value)): \(error.message)")
+                throw APIRefusal(.invalidRequest, "invalid selector \(EntryValidator.quoted(selector.type + ":" + selector.value)): \(error.message)")
             }
         }
         var federatesWith: [TrustDomain] = []
@@ -37,7 +37,7 @@ extension RegistrationEntry {
             do {
                 federatesWith.append(try TrustDomain(name))
             } catch {
-                throw APIRefusal(.invalidRequest, "invalid federates_with \(EntryLimits.quoted(name)): \(error.message)")
+                throw APIRefusal(.invalidRequest, "invalid federates_with \(EntryValidator.quoted(name)): \(error.message)")
             }
         }
         var expiresAt: Date?
@@ -94,7 +94,7 @@ extension RegistrationEntry {
         do {
             return try SPIFFEID(string)
         } catch {
-            throw APIRefusal(.invalidRequest, "invalid \(field) \(EntryLimits.quoted(string)): \(error.message)")
+            throw APIRefusal(.invalidRequest, "invalid \(field) \(EntryValidator.quoted(string)): \(error.message)")
         }
     }
 }
