@@ -250,6 +250,7 @@ let package = Package(
                 "SteepleLogging",
                 "SteepleServer",
                 "SteepleServerAPIProto",
+                "SteepleCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -312,12 +313,22 @@ let package = Package(
                 "SteepleAgent",
                 "SteepleConfig",
                 "SteepleLogging",
+                "SteepleCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "SteepleConfig"),
+        // What both executables' command lines share beyond ArgumentParser: refusing unknown flags as Go's flag does.
+        .target(
+            name: "SteepleCLI",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
+            name: "SteepleCLITests",
+            dependencies: ["SteepleCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // File I/O (atomic, fsynced writes) and hex encoding shared by the CA, the server and the agent, so that the
         // agent needs nothing from SPIFFECA.
         .target(name: "SteepleSupport"),

@@ -34,6 +34,14 @@ func runCollectingOutput(_ process: Process, stdin: String? = nil) throws -> Ser
         stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
+/// Runs one of this package's executables (`steeple-server`, `steeple-agent`) with `arguments` to its end.
+package func runBuiltExecutable(_ name: String, _ arguments: [String]) throws -> ServerProcess.Output {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try builtExecutable(name))
+    process.arguments = arguments
+    return try runCollectingOutput(process)
+}
+
 /// Reads a file handle to its end on its own thread.
 final class PipeDrain: @unchecked Sendable {
     // @unchecked: `data` is written by the reader thread before `done` is signalled and read only after it.

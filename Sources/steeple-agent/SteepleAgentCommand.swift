@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 
 @main
 struct SteepleAgentCommand: AsyncParsableCommand {
@@ -7,4 +8,9 @@ struct SteepleAgentCommand: AsyncParsableCommand {
         abstract: "The Steeple agent: attests this node, keeps workload SVIDs ready and serves the SPIFFE Workload API.",
         subcommands: [AgentRunCommand.self, APICommand.self, HealthcheckCommand.self]
     )
+
+    static func main() async {
+        UnknownArgumentGuard.exitIfViolated(Array(CommandLine.arguments.dropFirst()), for: Self.self)
+        await main(nil)
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 
 /// `steeple-server`: runs the server and administers it over its Unix socket, with SPIRE's command grammar.
 @main
@@ -20,7 +21,9 @@ struct SteepleServerCommand: AsyncParsableCommand {
     )
 
     static func main() async {
-        EntryArgumentLimits.exitIfViolated(Array(CommandLine.arguments.dropFirst()))
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        EntryArgumentLimits.exitIfViolated(arguments)
+        UnknownArgumentGuard.exitIfViolated(arguments, for: Self.self)
         await main(nil)
     }
 }
