@@ -7,7 +7,7 @@ struct APIWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "watch", abstract: "Watches the caller's X509-SVID updates.")
 
     @Option(name: [.customLong("socketPath", withSingleDash: true), .customLong("socketPath")], help: "Path of the agent's Workload API socket.")
-    var socketPath: String = "/tmp/steeple-agent/public/api.sock"
+    var socketPath: String = "/tmp/spire-agent/public/api.sock"
 
     func run() async throws {
         let endpoint = try WorkloadAPIOptions.endpoint(socketPath: socketPath)

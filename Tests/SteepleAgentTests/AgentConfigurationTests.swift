@@ -29,7 +29,7 @@ struct AgentConfigurationTests {
         #expect(configuration.trustDomain == (try TrustDomain("example.org")))
         #expect(configuration.serverAddress == "localhost")
         #expect(configuration.serverPort == 8081)
-        #expect(configuration.socketPath == "/tmp/steeple-agent/public/api.sock")
+        #expect(configuration.socketPath == "/tmp/spire-agent/public/api.sock")
         #expect(configuration.bootstrap == .insecure)
         #expect(configuration.keyManager == .disk)
         #expect(configuration.nodeAttestor == .joinToken)

@@ -7,7 +7,7 @@ public struct AgentConfiguration: Sendable {
     /// The default configuration file, as SPIRE's `conf/agent/agent.conf`.
     public static let defaultConfigurationFile = "conf/agent/agent.conf"
     /// SPIRE's default, with our name.
-    public static let defaultSocketPath = "/tmp/steeple-agent/public/api.sock"
+    public static let defaultSocketPath = "/tmp/spire-agent/public/api.sock"
 
     public var trustDomain: TrustDomain
     public var serverAddress: String = "127.0.0.1"

@@ -22,9 +22,8 @@ enum AgentAPIServer {
     static func services(core: ServerCore, configuration: ServerConfiguration) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let source = try ServerSVIDSource(issuer: core.issuer, logger: core.logger)
         var attestors: [String: any NodeAttestor] = [:]
-        if configuration.nodeAttestors.joinToken {
-            attestors["join_token"] = JoinTokenAttestor(trustDomain: core.trustDomain, store: core.store, now: core.now)
-        }
+        // Join tokens are always accepted, with or without `NodeAttestor "join_token"`, as SPIRE's server does.
+        attestors["join_token"] = JoinTokenAttestor(trustDomain: core.trustDomain, store: core.store, now: core.now)
         if let x509pop = configuration.nodeAttestors.x509pop {
             var roots: [Certificate] = []
             for path in x509pop.caBundlePaths {

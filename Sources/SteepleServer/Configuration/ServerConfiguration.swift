@@ -14,7 +14,7 @@ package struct ServerConfiguration: Sendable {
     package var bindAddress: String = "0.0.0.0"
     /// `server.bind_port` (default 8081).
     package var bindPort: Int = 8081
-    /// `server.socket_path` (default /tmp/steeple-server/private/api.sock): the admin API's Unix socket.
+    /// `server.socket_path` (default /tmp/spire-server/private/api.sock): the admin API's Unix socket.
     package var socketPath: String = ServerConfiguration.defaultSocketPath
     /// `server.ca_ttl` (default 24h).
     package var caTTL: Duration = .seconds(24 * 3600)
@@ -71,7 +71,7 @@ package struct ServerConfiguration: Sendable {
         return dataDirectory + "/datastore.sqlite3"
     }
 
-    package static let defaultSocketPath = "/tmp/steeple-server/private/api.sock"
+    package static let defaultSocketPath = "/tmp/spire-server/private/api.sock"
     package static let defaultCASubject: DistinguishedName = try! DistinguishedName {
         CountryName("US")
         OrganizationName("SPIFFE")
@@ -115,7 +115,8 @@ package struct UpstreamAuthorityConfiguration: Sendable, Hashable {
 
 /// Which node attestors are enabled.
 package struct NodeAttestorConfiguration: Sendable, Hashable {
-    /// `NodeAttestor "join_token"`.
+    /// `NodeAttestor "join_token"` was configured. Join tokens are accepted either way, as SPIRE's server accepts
+    /// them without the block; this only records that the file named it.
     package var joinToken = false
     /// `NodeAttestor "x509pop"`.
     package var x509pop: X509PoPConfiguration?

@@ -3,7 +3,7 @@ import ArgumentParser
 /// The options every admin command takes: where the server's admin socket is and how to print results.
 struct AdminOptions: ParsableArguments {
     /// SPIRE's `/tmp/spire-server/private/api.sock`, under Steeple's name.
-    static let defaultSocketPath = "/tmp/steeple-server/private/api.sock"
+    static let defaultSocketPath = "/tmp/spire-server/private/api.sock"
 
     @Option(name: .spire("socketPath"), help: "Path to the Steeple server admin API socket")
     var socketPath: String = AdminOptions.defaultSocketPath

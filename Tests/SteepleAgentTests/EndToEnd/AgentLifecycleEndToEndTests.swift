@@ -55,6 +55,19 @@ struct AgentLifecycleEndToEndTests {
         }
     }
 
+    @Test("join tokens work with no NodeAttestor \"join_token\" block in either file, as SPIRE's")
+    func joinTokenWithoutBlocks() async throws {
+        let fixture = try TrustDomainFixture(serverPlugins: "", agentJoinTokenBlock: false)
+        for path in [fixture.server.configPath, fixture.agent.configPath] {
+            #expect(!(try String(contentsOfFile: path, encoding: .utf8)).contains("NodeAttestor"), "\(path) names a node attestor")
+        }
+        try await TrustDomainFixture.with(fixture) { fixture in
+            try fixture.createEntry(spiffeID: "spiffe://example.org/tokenonly", selectors: ["unix:uid:\(Self.uid)"])
+            let fetched = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            #expect(fetched.stdout.contains("spiffe://example.org/tokenonly"))
+        }
+    }
+
     @Test("the server's health listener answers /live and /ready")
     func health() async throws {
         let port = try freeTCPPort()

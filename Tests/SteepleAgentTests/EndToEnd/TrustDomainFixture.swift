@@ -11,13 +11,14 @@ final class TrustDomainFixture: @unchecked Sendable {
     private(set) var agentID = ""
 
     /// Without arguments: join_token attestation on both sides. `agentNodeAttestor` set means the agent attests with
-    /// it instead of a token. `serverLines` and `agentLines` go into the `server { }` and `agent { }` blocks.
-    init(serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil, agentLines: [String] = []) throws {
+    /// it instead of a token. `serverLines` and `agentLines` go into the `server { }` and `agent { }` blocks; `agentJoinTokenBlock: false` leaves
+    /// `NodeAttestor "join_token"` out of the agent's file (it still attests with the token it is given).
+    init(serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil, agentLines: [String] = [], agentJoinTokenBlock: Bool = true) throws {
         serverPort = try freeTCPPort()
         server = try ServerProcess(bindPort: serverPort, extraServerLines: serverLines, plugins: serverPlugins, extraBlocks: serverBlocks)
         bundlePath = server.directory + "/bundle.pem"
         usesJoinToken = agentNodeAttestor == nil
-        agent = try AgentProcess(serverPort: serverPort, trustBundlePath: bundlePath, nodeAttestor: agentNodeAttestor ?? #"NodeAttestor "join_token" {}"#, extraAgentLines: agentLines)
+        agent = try AgentProcess(serverPort: serverPort, trustBundlePath: bundlePath, nodeAttestor: agentNodeAttestor ?? (agentJoinTokenBlock ? #"NodeAttestor "join_token" {}"# : ""), extraAgentLines: agentLines)
     }
 
     let usesJoinToken: Bool

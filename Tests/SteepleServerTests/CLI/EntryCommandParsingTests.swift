@@ -65,7 +65,7 @@ struct EntryCommandParsingTests {
     @Test("defaults: the SPIRE socket path under Steeple's name and pretty output")
     func defaults() throws {
         let command = try EntryCreate.parse(["-spiffeID", "spiffe://example.org/w", "-node", "-selector", "a:b"])
-        #expect(command.options.socketPath == "/tmp/steeple-server/private/api.sock")
+        #expect(command.options.socketPath == "/tmp/spire-server/private/api.sock")
         #expect(command.options.output == .pretty)
         #expect(command.node)
     }

@@ -105,7 +105,7 @@ struct ServerConfigurationFileTests {
         #expect(configuration.dataDirectory == "./data/server")
         #expect(configuration.bindAddress == "0.0.0.0")
         #expect(configuration.bindPort == 8081)
-        #expect(configuration.socketPath == "/tmp/steeple-server/private/api.sock")
+        #expect(configuration.socketPath == "/tmp/spire-server/private/api.sock")
         #expect(configuration.caTTL == .seconds(24 * 3600))
         #expect(configuration.defaultX509SVIDTTL == .seconds(3600))
         #expect(configuration.defaultJWTSVIDTTL == .seconds(300))
