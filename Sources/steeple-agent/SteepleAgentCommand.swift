@@ -6,7 +6,8 @@ struct SteepleAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steeple-agent",
         abstract: "The Steeple agent: attests this node, keeps workload SVIDs ready and serves the SPIFFE Workload API.",
-        subcommands: [AgentRunCommand.self, APICommand.self, HealthcheckCommand.self]
+        version: SteepleVersion.current,
+        subcommands: [AgentRunCommand.self, AgentValidateCommand.self, APICommand.self, HealthcheckCommand.self]
     )
 
     static func main() async {

@@ -7,6 +7,7 @@ struct SteepleServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steeple-server",
         abstract: "The Steeple server: a SPIFFE trust domain's CA and registration authority.",
+        version: SteepleVersion.current,
         subcommands: [
             RunCommand.self,
             ValidateCommand.self,

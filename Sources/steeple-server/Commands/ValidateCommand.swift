@@ -3,8 +3,9 @@ import SteepleServer
 
 /// `steeple-server validate`: checks a configuration file without starting anything.
 ///
-/// Prints `Configuration is valid` and exits 0, or prints the error (code, file, line and what would be right) to
-/// standard error and exits 1. Accepted-and-ignored keys are listed on standard error as warnings.
+/// Prints SPIRE's `SPIRE server configuration file is valid.` and exits 0, or `SPIRE server configuration file is
+/// invalid: ` and the error (code, file, line and what would be right) on standard error and exits 1, so scripts that
+/// grep SPIRE's words keep working. Accepted-and-ignored keys are listed on standard error as warnings.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
@@ -19,12 +20,12 @@ struct ValidateCommand: ParsableCommand {
         do {
             configuration = try options.makeConfiguration()
         } catch {
-            StandardError.writeLine("\(error)")
+            StandardError.writeLine("SPIRE server configuration file is invalid: \(error)")
             throw ExitCode.failure
         }
         for setting in configuration.ignoredSettings {
             StandardError.writeLine("warning: \(ServerLogging.describe(setting, in: configuration.configurationFile))")
         }
-        print("Configuration is valid")
+        print("SPIRE server configuration file is valid.")
     }
 }

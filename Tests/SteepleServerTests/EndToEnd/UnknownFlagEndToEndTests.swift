@@ -37,3 +37,59 @@ struct UnknownFlagEndToEndTests {
         #expect(output.stdout.contains("USAGE: steeple-server entry create"))
     }
 }
+
+/// `validate` on both executables and `--version`, through the real executables, with SPIRE's words.
+@Suite("validate and --version on the real executables")
+struct ValidateAndVersionEndToEndTests {
+    static func temporaryFile(_ contents: String) throws -> String {
+        let path = NSTemporaryDirectory() + "steeple-validate-\(UUID().uuidString.prefix(8)).conf"
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("steeple-agent validate: SPIRE's 'is valid.' with status 0; 'is invalid:' and the error with status 1")
+    func agentValidate() throws {
+        let good = try Self.temporaryFile("""
+            agent {
+                data_dir = "/tmp/steeple-validate-data"
+                server_address = "127.0.0.1"
+                server_port = "8081"
+                trust_domain = "example.org"
+                insecure_bootstrap = true
+            }
+            plugins { KeyManager "disk" {} WorkloadAttestor "unix" {} }
+            """)
+        let bad = try Self.temporaryFile("agent {\n    trust_domain = \"Example.org\"\n}\n")
+        defer { for path in [good, bad] { try? FileManager.default.removeItem(atPath: path) } }
+
+        let valid = try runBuiltExecutable("steeple-agent", ["validate", "-config", good])
+        #expect(valid.status == 0, "stderr: \(valid.stderr)")
+        #expect(valid.stdout == "SPIRE agent configuration file is valid.\n")
+
+        let invalid = try runBuiltExecutable("steeple-agent", ["validate", "-config", bad])
+        #expect(invalid.status == 1)
+        #expect(invalid.stdout.isEmpty)
+        #expect(invalid.stderr.hasPrefix("SPIRE agent configuration file is invalid: "), "stderr: \(invalid.stderr)")
+        #expect(invalid.stderr.contains("trust_domain"), "the error names the key: \(invalid.stderr)")
+
+        let missing = try runBuiltExecutable("steeple-agent", ["validate", "-config", "/nonexistent/agent.conf"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("SPIRE agent configuration file is invalid: "), "stderr: \(missing.stderr)")
+    }
+
+    @Test("steeple-server validate: SPIRE's words on both outcomes")
+    func serverValidate() throws {
+        let bad = try Self.temporaryFile("server {\n    trust_domain = \"Example.org\"\n}\n")
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        let invalid = try runBuiltExecutable("steeple-server", ["validate", "-config", bad])
+        #expect(invalid.status == 1)
+        #expect(invalid.stderr.hasPrefix("SPIRE server configuration file is invalid: "), "stderr: \(invalid.stderr)")
+    }
+
+    @Test("--version prints the version and exits 0 on both", arguments: ["steeple-server", "steeple-agent"])
+    func version(_ executable: String) throws {
+        let output = try runBuiltExecutable(executable, ["--version"])
+        #expect(output.status == 0)
+        #expect(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3, "stdout: \(output.stdout)")
+    }
+}

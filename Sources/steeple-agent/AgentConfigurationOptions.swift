@@ -1,0 +1,42 @@
+import ArgumentParser
+import SteepleAgent
+
+/// The flags `run` and `validate` share: SPIRE's spelling (`-joinToken`) and the double-dash form; they take
+/// precedence over the file.
+struct AgentConfigurationOptions: ParsableArguments {
+    @Option(name: [.customLong("config", withSingleDash: true), .customLong("config")], help: "Path to the agent configuration file (HCL or JSON).")
+    var config: String = "conf/agent/agent.conf"
+    @Option(name: [.customLong("joinToken", withSingleDash: true), .customLong("joinToken")], help: "A join token from `steeple-server token generate`.")
+    var joinToken: String?
+    @Option(name: [.customLong("serverAddress", withSingleDash: true), .customLong("serverAddress")], help: "Address of the server's agent API.")
+    var serverAddress: String?
+    @Option(name: [.customLong("serverPort", withSingleDash: true), .customLong("serverPort")], help: "Port of the server's agent API.")
+    var serverPort: Int?
+    @Option(name: [.customLong("socketPath", withSingleDash: true), .customLong("socketPath")], help: "Path of the Workload API socket.")
+    var socketPath: String?
+    @Option(name: [.customLong("dataDir", withSingleDash: true), .customLong("dataDir")], help: "Directory for the agent's SVID, key and bundle.")
+    var dataDir: String?
+    @Option(name: [.customLong("trustBundle", withSingleDash: true), .customLong("trustBundle")], help: "PEM bundle to trust the server with at first contact.")
+    var trustBundle: String?
+    @Flag(name: [.customLong("insecureBootstrap", withSingleDash: true), .customLong("insecureBootstrap")], help: "Do not authenticate the server at first contact.")
+    var insecureBootstrap = false
+    @Option(name: [.customLong("logLevel", withSingleDash: true), .customLong("logLevel")], help: "DEBUG, INFO, WARN or ERROR.")
+    var logLevel: String?
+    @Option(name: [.customLong("logFormat", withSingleDash: true), .customLong("logFormat")], help: "text or json (agent.log_format).")
+    var logFormat: String?
+
+    /// The file at `-config` with the flags applied over it, validated.
+    func makeConfiguration() throws -> AgentConfiguration {
+        var overrides = AgentConfigurationOverrides()
+        overrides.joinToken = joinToken
+        overrides.serverAddress = serverAddress
+        overrides.serverPort = serverPort
+        overrides.socketPath = socketPath
+        overrides.dataDirectory = dataDir
+        overrides.trustBundlePath = trustBundle
+        overrides.insecureBootstrap = insecureBootstrap ? true : nil
+        overrides.logLevel = logLevel
+        overrides.logFormat = logFormat
+        return try AgentConfiguration.load(path: config, overrides: overrides)
+    }
+}
