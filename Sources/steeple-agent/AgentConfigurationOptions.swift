@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SteepleAgent
 
 /// The flags `run` and `validate` share: SPIRE's spelling (`-joinToken`) and the double-dash form; they take
@@ -25,10 +26,19 @@ struct AgentConfigurationOptions: ParsableArguments {
     @Option(name: [.customLong("logFormat", withSingleDash: true), .customLong("logFormat")], help: "text or json (agent.log_format).")
     var logFormat: String?
 
+    @Option(name: [.customLong("joinTokenFile", withSingleDash: true), .customLong("joinTokenFile")], help: "A file holding the join token (agent.join_token_file).")
+    var joinTokenFile: String?
+    @Option(name: [.customLong("trustDomain", withSingleDash: true), .customLong("trustDomain")], help: "The trust domain (agent.trust_domain).")
+    var trustDomain: String?
+    @Flag(name: [.customLong("expandEnv", withSingleDash: true), .customLong("expandEnv")], help: "Expand $VAR and ${VAR} in the configuration file from the environment.")
+    var expandEnv = false
+
     /// The file at `-config` with the flags applied over it, validated.
     func makeConfiguration() throws -> AgentConfiguration {
         var overrides = AgentConfigurationOverrides()
         overrides.joinToken = joinToken
+        overrides.joinTokenFile = joinTokenFile
+        overrides.trustDomain = trustDomain
         overrides.serverAddress = serverAddress
         overrides.serverPort = serverPort
         overrides.socketPath = socketPath
@@ -37,6 +47,6 @@ struct AgentConfigurationOptions: ParsableArguments {
         overrides.insecureBootstrap = insecureBootstrap ? true : nil
         overrides.logLevel = logLevel
         overrides.logFormat = logFormat
-        return try AgentConfiguration.load(path: config, overrides: overrides)
+        return try AgentConfiguration.load(path: config, overrides: overrides, environment: expandEnv ? ProcessInfo.processInfo.environment : nil)
     }
 }

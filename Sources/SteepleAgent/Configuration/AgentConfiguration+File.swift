@@ -12,7 +12,7 @@ extension AgentConfiguration {
     /// Keys of `agent { … }` that Steeple reads.
     static let agentKeys: Set<String> = [
         "trust_domain", "server_address", "server_port", "socket_path", "data_dir", "trust_bundle_path",
-        "insecure_bootstrap", "join_token", "log_level", "log_format",
+        "insecure_bootstrap", "join_token", "join_token_file", "log_level", "log_format",
     ]
     /// Keys of SPIRE's agent block that are accepted and have no effect here.
     static let ignoredAgentKeys: Set<String> = [
@@ -22,10 +22,14 @@ extension AgentConfiguration {
         "workload_x509_svid_key_type", "trust_bundle_format", "log_selectors", "disable_spiffe_cert_validation",
     ]
 
-    /// Reads `agent.conf` from `path` and applies the flags.
-    public static func load(path: String, overrides: AgentConfigurationOverrides) throws(AgentConfigurationError) -> AgentConfiguration {
+    /// Reads `agent.conf` from `path` and applies the flags; with `environment` (`-expandEnv`), `$VAR` and `${VAR}`
+    /// are expanded from it first, as SPIRE's agent does.
+    public static func load(path: String, overrides: AgentConfigurationOverrides, environment: [String: String]? = nil) throws(AgentConfigurationError) -> AgentConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw AgentConfigurationError(.unreadable, "\(path): cannot read the configuration file (pass -config FILE)")
+        }
+        if let environment, let text = String(validating: Array(data), as: UTF8.self) {
+            return try parse(Array(EnvironmentExpansion.expand(text, environment: environment).utf8), path: path, overrides: overrides)
         }
         return try parse(Array(data), path: path, overrides: overrides)
     }
@@ -73,7 +77,18 @@ struct AgentConfigurationReader {
             configuration.socketPath = value
         }
         if let value = try pick(overrides.dataDirectory, agent.string("data_dir")) { configuration.dataDirectory = value }
-        if let value = try pick(overrides.joinToken, agent.string("join_token")), !value.isEmpty { configuration.joinToken = value }
+        let token = try pick(overrides.joinToken, agent.string("join_token")).flatMap { $0.isEmpty ? nil : $0 }
+        let tokenFile = try pick(overrides.joinTokenFile, agent.string("join_token_file")).flatMap { $0.isEmpty ? nil : $0 }
+        switch (token, tokenFile) {
+        case (_?, _?):
+            throw AgentConfigurationError(.conflict, "\(path): join_token and join_token_file are both set: keep one")
+        case (let token?, nil):
+            configuration.joinToken = token
+        case (nil, let file?):
+            configuration.joinToken = try Self.readJoinToken(file, configurationPath: path)
+        case (nil, nil):
+            break
+        }
         if let level = try pick(overrides.logLevel, agent.string("log_level")) {
             guard let parsed = Self.logLevel(level) else { throw invalid("agent.log_level", level, "DEBUG, INFO, WARN or ERROR") }
             configuration.logLevel = parsed
@@ -171,6 +186,19 @@ struct AgentConfigurationReader {
     private func pick<T>(_ override: T?, _ read: @autoclosure () throws(ConfigError) -> T?) throws(AgentConfigurationError) -> T? {
         if let override { return override }
         return try format(read())
+    }
+
+    /// The token in `file` (SPIRE's `join_token_file`), without surrounding whitespace.
+    private static func readJoinToken(_ file: String, configurationPath: String) throws(AgentConfigurationError) -> String {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw AgentConfigurationError(.unreadable, "\(configurationPath): join_token_file \(file) cannot be read: give the path of a file holding the token from `steeple-server token generate`")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let token = String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        guard !token.isEmpty else {
+            throw AgentConfigurationError(.invalidValue, "\(configurationPath): join_token_file \(file) is empty: it must hold the token from `steeple-server token generate`")
+        }
+        return token
     }
 
     private func invalid(_ key: String, _ found: String, _ expected: String) -> AgentConfigurationError {

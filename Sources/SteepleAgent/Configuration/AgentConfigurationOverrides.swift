@@ -2,6 +2,7 @@
 public struct AgentConfigurationOverrides: Sendable {
     public var trustDomain: String?      // -trustDomain
     public var joinToken: String?        // -joinToken
+    public var joinTokenFile: String?    // -joinTokenFile
     public var serverAddress: String?    // -serverAddress
     public var serverPort: Int?          // -serverPort
     public var socketPath: String?       // -socketPath
