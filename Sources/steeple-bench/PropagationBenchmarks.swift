@@ -80,23 +80,40 @@ enum PropagationBenchmarks {
         return try await withThrowingTaskGroup(of: Void.self) { group in
                 for (socket, watcher) in zip(sockets, watchers) {
                     group.addTask {
-                        try await withGRPCClient(transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { client in
-                            try await WorkloadAPI_SpiffeWorkloadAPI.Client(wrapping: client).fetchX509SVID(
-                                request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: WorkloadAPIBenchmarks.header)
-                            ) { response in
-                                do {
-                                    for try await message in response.messages { watcher.record(Set(message.svids.map(\.spiffeID))) }
-                                    watcher.ended("the stream ended without an error")
-                                } catch {
-                                    watcher.ended("the stream failed: \(error)")
-                                    throw error
-                                }
+                        // An agent answers PermissionDenied ("no identity issued") until the first entry for the
+                        // caller reaches it, which can be after the watcher opens its stream: like X509Source, the
+                        // watcher opens it again (every 50 ms) until it is served.
+                        while true {
+                            do {
+                                try await watch(socket, watcher)
+                                return
+                            } catch let error as RPCError where error.code == .permissionDenied {
+                                try await Task.sleep(for: .milliseconds(50))
                             }
                         }
                     }
                 }
                 defer { group.cancelAll() }
                 return try await body(watchers)
+        }
+    }
+}
+
+extension PropagationBenchmarks {
+    /// Records every message of one FetchX509SVID stream on `socket` until it ends.
+    static func watch(_ socket: String, _ watcher: StreamWatcher) async throws {
+        try await withGRPCClient(transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { client in
+            try await WorkloadAPI_SpiffeWorkloadAPI.Client(wrapping: client).fetchX509SVID(
+                request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: WorkloadAPIBenchmarks.header)
+            ) { response in
+                do {
+                    for try await message in response.messages { watcher.record(Set(message.svids.map(\.spiffeID))) }
+                    watcher.ended("the stream ended without an error")
+                } catch {
+                    watcher.ended("the stream failed: \(error)")
+                    throw error
+                }
+            }
         }
     }
 }
