@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 import Foundation
 import SPIFFE
 import SPIFFEWorkloadAPI
@@ -8,9 +9,9 @@ struct APIFetchJWTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "jwt", abstract: "Fetches JWT-SVIDs for an audience.")
 
     @OptionGroup var options: WorkloadAPIOptions
-    @Option(name: [.customLong("audience", withSingleDash: true), .customLong("audience")], help: "Audience of the JWT-SVID (repeatable, or comma-separated).")
+    @Option(name: .spire("audience"), help: "Audience of the JWT-SVID (repeatable, or comma-separated).")
     var audience: [String] = []
-    @Option(name: [.customLong("spiffeID", withSingleDash: true), .customLong("spiffeID")], help: "Only the JWT-SVID of this SPIFFE ID.")
+    @Option(name: .spire("spiffeID"), help: "Only the JWT-SVID of this SPIFFE ID.")
     var spiffeID: String?
 
     func validate() throws {
@@ -45,9 +46,9 @@ struct APIValidateJWTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "jwt", abstract: "Validates a JWT-SVID through the agent.")
 
     @OptionGroup var options: WorkloadAPIOptions
-    @Option(name: [.customLong("audience", withSingleDash: true), .customLong("audience")], help: "The audience the token must be for.")
+    @Option(name: .spire("audience"), help: "The audience the token must be for.")
     var audience: String
-    @Option(name: [.customLong("svid", withSingleDash: true), .customLong("svid")], help: "The JWT-SVID (compact form).")
+    @Option(name: .spire("svid"), help: "The JWT-SVID (compact form).")
     var svid: String
 
     func run() async throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 import Foundation
 import SPIFFE
 import SPIFFEWorkloadAPI
@@ -10,9 +11,9 @@ struct APIFetchX509Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "x509", abstract: "Fetches the caller's X509-SVIDs.")
 
     @OptionGroup var options: WorkloadAPIOptions
-    @Option(name: [.customLong("write", withSingleDash: true), .customLong("write")], help: "Directory to write the SVIDs, keys and bundles to.")
+    @Option(name: .spire("write"), help: "Directory to write the SVIDs, keys and bundles to.")
     var write: String?
-    @Flag(name: [.customLong("silent", withSingleDash: true), .customLong("silent")], help: "Print nothing (with -write).")
+    @Flag(name: .spire("silent"), help: "Print nothing (with -write).")
     var silent = false
 
     func run() async throws {

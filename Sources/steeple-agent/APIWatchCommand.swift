@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 import Foundation
 import SPIFFEWorkloadAPI
 
@@ -6,7 +7,7 @@ import SPIFFEWorkloadAPI
 struct APIWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "watch", abstract: "Watches the caller's X509-SVID updates.")
 
-    @Option(name: [.customLong("socketPath", withSingleDash: true), .customLong("socketPath")], help: "Path of the agent's Workload API socket.")
+    @Option(name: .spire("socketPath"), help: "Path of the agent's Workload API socket.")
     var socketPath: String = "/tmp/spire-agent/public/api.sock"
 
     func run() async throws {

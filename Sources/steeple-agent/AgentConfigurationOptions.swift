@@ -1,36 +1,37 @@
 import ArgumentParser
+import SteepleCLI
 import Foundation
 import SteepleAgent
 
 /// The flags `run` and `validate` share: SPIRE's spelling (`-joinToken`) and the double-dash form; they take
 /// precedence over the file.
 struct AgentConfigurationOptions: ParsableArguments {
-    @Option(name: [.customLong("config", withSingleDash: true), .customLong("config")], help: "Path to the agent configuration file (HCL or JSON).")
+    @Option(name: .spire("config"), help: "Path to the agent configuration file (HCL or JSON).")
     var config: String = "conf/agent/agent.conf"
-    @Option(name: [.customLong("joinToken", withSingleDash: true), .customLong("joinToken")], help: "A join token from `steeple-server token generate`.")
+    @Option(name: .spire("joinToken"), help: "A join token from `steeple-server token generate`.")
     var joinToken: String?
-    @Option(name: [.customLong("serverAddress", withSingleDash: true), .customLong("serverAddress")], help: "Address of the server's agent API.")
+    @Option(name: .spire("serverAddress"), help: "Address of the server's agent API.")
     var serverAddress: String?
-    @Option(name: [.customLong("serverPort", withSingleDash: true), .customLong("serverPort")], help: "Port of the server's agent API.")
+    @Option(name: .spire("serverPort"), help: "Port of the server's agent API.")
     var serverPort: Int?
-    @Option(name: [.customLong("socketPath", withSingleDash: true), .customLong("socketPath")], help: "Path of the Workload API socket.")
+    @Option(name: .spire("socketPath"), help: "Path of the Workload API socket.")
     var socketPath: String?
-    @Option(name: [.customLong("dataDir", withSingleDash: true), .customLong("dataDir")], help: "Directory for the agent's SVID, key and bundle.")
+    @Option(name: .spire("dataDir"), help: "Directory for the agent's SVID, key and bundle.")
     var dataDir: String?
-    @Option(name: [.customLong("trustBundle", withSingleDash: true), .customLong("trustBundle")], help: "PEM bundle to trust the server with at first contact.")
+    @Option(name: .spire("trustBundle"), help: "PEM bundle to trust the server with at first contact.")
     var trustBundle: String?
-    @Flag(name: [.customLong("insecureBootstrap", withSingleDash: true), .customLong("insecureBootstrap")], help: "Do not authenticate the server at first contact.")
+    @Flag(name: .spire("insecureBootstrap"), help: "Do not authenticate the server at first contact.")
     var insecureBootstrap = false
-    @Option(name: [.customLong("logLevel", withSingleDash: true), .customLong("logLevel")], help: "DEBUG, INFO, WARN or ERROR.")
+    @Option(name: .spire("logLevel"), help: "DEBUG, INFO, WARN or ERROR.")
     var logLevel: String?
-    @Option(name: [.customLong("logFormat", withSingleDash: true), .customLong("logFormat")], help: "text or json (agent.log_format).")
+    @Option(name: .spire("logFormat"), help: "text or json (agent.log_format).")
     var logFormat: String?
 
-    @Option(name: [.customLong("joinTokenFile", withSingleDash: true), .customLong("joinTokenFile")], help: "A file holding the join token (agent.join_token_file).")
+    @Option(name: .spire("joinTokenFile"), help: "A file holding the join token (agent.join_token_file).")
     var joinTokenFile: String?
-    @Option(name: [.customLong("trustDomain", withSingleDash: true), .customLong("trustDomain")], help: "The trust domain (agent.trust_domain).")
+    @Option(name: .spire("trustDomain"), help: "The trust domain (agent.trust_domain).")
     var trustDomain: String?
-    @Flag(name: [.customLong("expandEnv", withSingleDash: true), .customLong("expandEnv")], help: "Expand $VAR and ${VAR} in the configuration file from the environment.")
+    @Flag(name: .spire("expandEnv"), help: "Expand $VAR and ${VAR} in the configuration file from the environment.")
     var expandEnv = false
 
     /// The file at `-config` with the flags applied over it, validated.

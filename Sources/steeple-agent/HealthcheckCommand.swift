@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 import Foundation
 import SPIFFEWorkloadAPI
 import SteepleAgent
@@ -11,9 +12,9 @@ struct HealthcheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "healthcheck", abstract: "Determines the agent's health.")
 
     @OptionGroup var options: WorkloadAPIOptions
-    @Flag(name: [.customLong("shallow", withSingleDash: true), .customLong("shallow")], help: "Only check that the agent answers.")
+    @Flag(name: .spire("shallow"), help: "Only check that the agent answers.")
     var shallow = false
-    @Flag(name: [.customLong("verbose", withSingleDash: true), .customLong("verbose")], help: "Print what is checked.")
+    @Flag(name: .spire("verbose"), help: "Print what is checked.")
     var verbose = false
 
     func run() async throws {

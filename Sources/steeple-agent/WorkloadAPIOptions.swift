@@ -1,14 +1,15 @@
 import ArgumentParser
+import SteepleCLI
 import Foundation
 import SPIFFEWorkloadAPI
 import SteepleConfig
 
 /// `-socketPath` and `-timeout`, shared by every command that talks to the agent's Workload API (SPIRE's spelling).
 struct WorkloadAPIOptions: ParsableArguments {
-    @Option(name: [.customLong("socketPath", withSingleDash: true), .customLong("socketPath")], help: "Path of the agent's Workload API socket.")
+    @Option(name: .spire("socketPath"), help: "Path of the agent's Workload API socket.")
     var socketPath: String = "/tmp/spire-agent/public/api.sock"
 
-    @Option(name: [.customLong("timeout", withSingleDash: true), .customLong("timeout")], help: "How long to wait for an answer, as a Go duration (1s, 500ms).")
+    @Option(name: .spire("timeout"), help: "How long to wait for an answer, as a Go duration (1s, 500ms).")
     var timeout: String = "5s"
 
     func endpoint() throws -> WorkloadAPIEndpoint {

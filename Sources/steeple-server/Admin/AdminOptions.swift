@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 
 /// The options every admin command takes: where the server's admin socket is and how to print results.
 struct AdminOptions: ParsableArguments {

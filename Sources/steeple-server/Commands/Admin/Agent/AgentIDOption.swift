@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 import SPIFFE
 
 /// The `-spiffeID` of `agent show`, `agent evict` and `agent ban`: the agent's identity.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 import SteepleServerAPIProto
 
 /// `bundle show`: prints the server's own trust bundle (`FetchBundle`).

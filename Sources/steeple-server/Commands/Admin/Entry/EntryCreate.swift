@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 import SteepleServerAPIProto
 
 /// `entry create`: creates registration entries (`CreateEntries`).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 import SteepleServerAPIProto
 
 /// `entry delete`: deletes registration entries by ID (`DeleteEntries`).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 import SPIFFE
 import SteepleServerAPIProto
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleCLI
 import SteepleServerAPIProto
 
 /// `steeple-server healthcheck`: asks the running server whether it is healthy (`Health`).
