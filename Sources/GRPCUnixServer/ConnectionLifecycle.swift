@@ -18,6 +18,7 @@ final class ConnectionLifecycle: NIOHTTP2StreamDelegate, Sendable {
     let channel: any Channel
     private let state: NIOLoopBoundBox<State>
     private let idleTimeout: TimeAmount
+    private let silentConnections: SilentConnections?
     /// Called on the event loop when the connection is closed for being idle.
     private let onIdleClose: @Sendable (_ neverOpenedAStream: Bool) -> Void
 
@@ -26,14 +27,18 @@ final class ConnectionLifecycle: NIOHTTP2StreamDelegate, Sendable {
         channel: any Channel,
         silentConnectionTimeout: TimeAmount,
         idleTimeout: TimeAmount,
+        silentConnections: SilentConnections? = nil,
         onIdleClose: @escaping @Sendable (_ neverOpenedAStream: Bool) -> Void = { _ in }
     ) {
         self.channel = channel
         self.state = NIOLoopBoundBox(State(), eventLoop: channel.eventLoop)
         self.idleTimeout = idleTimeout
+        self.silentConnections = silentConnections
         self.onIdleClose = onIdleClose
+        silentConnections?.add(channel)
         armIdleTimer(silentConnectionTimeout, neverOpenedAStream: true)
         channel.closeFuture.whenComplete { [state] _ in
+            silentConnections?.remove(channel)
             state.value.idleTimer?.cancel()
             state.value.idleTimer = nil
         }
@@ -42,6 +47,7 @@ final class ConnectionLifecycle: NIOHTTP2StreamDelegate, Sendable {
     /// The peer sent its first bytes (the HTTP/2 preface): from now on only the idle timeout applies. Called on the
     /// event loop by ``FirstReadObserver``.
     func peerSpoke() {
+        silentConnections?.remove(channel)
         guard state.value.openStreams == 0, state.value.idleTimer != nil, !state.value.quiescing else { return }
         armIdleTimer(idleTimeout, neverOpenedAStream: false)
     }

@@ -27,6 +27,11 @@ extension UnixServerTransport {
         /// Default 512: far above what a node's workloads need (one or two each), far below what would exhaust the
         /// agent's file descriptors.
         public var maxConnectionsPerUID: Int
+        /// Connections open at once over all callers; the listener stops accepting at this count (callers wait in the
+        /// listen backlog) and starts again when one closes. Nil (the default) takes it from the process's open-file
+        /// limit, leaving a reserve for the process's own descriptors: `(limit - max(64, limit / 8)) / 2` (each
+        /// connection holds two descriptors, its socket and the caller's pidfd), 448 at the common limit of 1,024.
+        public var maxConnections: Int?
         /// Streams one uid may have open at once over all its connections; further ones are refused with
         /// RST_STREAM. Default 4096.
         public var maxStreamsPerUID: Int

@@ -106,7 +106,7 @@ public struct UnixServerTransport: ServerTransport {
         }
         if shutdownRequested { server.channel.close(promise: nil) }
         state.resumeWaiters(throwing: nil)
-        logger.info("listening", metadata: ["socket": "\(configuration.socketPath)"])
+        logger.info("listening", metadata: ["socket": "\(configuration.socketPath)", "max_connections": "\(connectionCapacity)"])
 
         let localPeer = "unix:" + configuration.socketPath
         try await server.executeThenClose { connections in
@@ -145,6 +145,11 @@ public struct UnixServerTransport: ServerTransport {
 
     // MARK: listening
 
+    /// ``Configuration/maxConnections``, or the share of the open-file limit the listener may use.
+    private var connectionCapacity: Int {
+        configuration.maxConnections ?? AcceptGate.openFileLimit().map(AcceptGate.capacity(openFileLimit:)) ?? Int.max
+    }
+
     private func bind() async throws -> NIOAsyncChannel<AcceptedConnection, Never> {
         let path = configuration.socketPath
         try SocketFile.createParentDirectory(of: path)
@@ -157,12 +162,15 @@ public struct UnixServerTransport: ServerTransport {
         let silentConnectionTimeout = TimeAmount(configuration.silentConnectionTimeout)
         let idleTimeout = TimeAmount(configuration.idleTimeout)
 
+        let capacity = connectionCapacity
+        let silent = SilentConnections()
+
         let socket = try SocketFile.makeListeningSocket(path: path, mode: configuration.socketMode, backlog: 256)
         do {
             return try await ServerBootstrap(group: eventLoopGroup)
                 .serverChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(AcceptFailureHandler(logger: logger, socketPath: path))
+                        try channel.pipeline.syncOperations.addHandler(AcceptGate(logger: logger, socketPath: path, capacity: capacity, silent: silent))
                     }
                 }
                 .bind(socket) { channel in
@@ -181,7 +189,9 @@ public struct UnixServerTransport: ServerTransport {
                     connectionLogger[metadataKey: "peer"] = "\(peer.credentials)"
                     let streamLogger = connectionLogger
                     let idleLogger = connectionLogger
-                    let lifecycle = ConnectionLifecycle(channel: channel, silentConnectionTimeout: silentConnectionTimeout, idleTimeout: idleTimeout) { silent in
+                    let lifecycle = ConnectionLifecycle(
+                        channel: channel, silentConnectionTimeout: silentConnectionTimeout, idleTimeout: idleTimeout, silentConnections: silent
+                    ) { silent in
                         idleLogger.debug(silent ? "connection closed: silent since accepted" : "connection closed: idle")
                     }
                     try channel.pipeline.syncOperations.addHandler(FirstReadObserver(lifecycle: lifecycle))

@@ -1,7 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
-import GRPCUnixServer
+@testable import GRPCUnixServer
 import Synchronization
 import Testing
 
@@ -73,6 +73,53 @@ struct ResourceLimitTests {
             #expect(accepted)
             #expect(try await client.echo([3]).message == [3])
         }
+    }
+
+    @Test("at maxConnections the listener stops accepting: the next caller waits in the backlog, unserved and not closed, and is served once a connection closes")
+    func listenerCapacity() async throws {
+        try await withEchoServer(configure: { $0.maxConnections = 2; $0.silentConnectionTimeout = .seconds(60) }) { client, _, transport in
+            #expect(try await client.echo([1]).message == [1])  // the client's connection is the first
+            let path = transport.configuration.socketPath
+            let holder = try RawSocket(path: path)  // the second
+            holder.send(RawSocket.http2Preface)
+            // Connections are accepted on several event loops, so give the holder's accept time to be counted.
+            #expect(await !holder.waitUntilClosed(timeout: .milliseconds(500)))
+            let waiting = try RawSocket(path: path)  // connect succeeds: the kernel queues it in the backlog
+            waiting.send(RawSocket.http2Preface + RawSocket.unaryEcho(streamID: 1))
+            #expect(await !waiting.waitUntilClosed(timeout: .seconds(2), orFrame: 0), "the caller over the limit was closed")
+            #expect(!waiting.receivedFrameTypes.contains(0), "the caller over the limit was served: \(waiting.receivedFrameTypes)")
+            holder.close()
+            _ = await waiting.waitUntilClosed(timeout: .seconds(20), orFrame: 0)
+            #expect(waiting.receivedFrameTypes.contains(0), "not served after a connection closed: \(waiting.receivedFrameTypes)")
+            #expect(try await client.echo([2]).message == [2])
+        }
+    }
+
+    @Test("at maxConnections, connections that never sent a byte are closed after a second so that a waiting caller is served; ones that spoke are kept")
+    func silentEvictedUnderPressure() async throws {
+        try await withEchoServer(configure: { $0.maxConnections = 3; $0.silentConnectionTimeout = .seconds(60) }) { client, _, transport in
+            #expect(try await client.echo([1]).message == [1])
+            let path = transport.configuration.socketPath
+            let spoke = try RawSocket(path: path)
+            spoke.send(RawSocket.http2Preface)
+            let silent = try RawSocket(path: path)
+            #expect(await !silent.waitUntilClosed(timeout: .milliseconds(500)))
+            let waiting = try RawSocket(path: path)
+            waiting.send(RawSocket.http2Preface + RawSocket.unaryEcho(streamID: 1))
+            _ = await waiting.waitUntilClosed(timeout: .seconds(20), orFrame: 0)
+            #expect(waiting.receivedFrameTypes.contains(0), "the waiting caller was not served: \(waiting.receivedFrameTypes)")
+            #expect(await silent.waitUntilClosed(timeout: .seconds(5)), "the silent connection was kept")
+            #expect(await !spoke.waitUntilClosed(timeout: .milliseconds(200)), "a connection that spoke was closed")
+            #expect(try await client.echo([2]).message == [2])
+        }
+    }
+
+    @Test("the default connection limit leaves descriptors in reserve: two per connection, an eighth of the limit (at least 64) kept back")
+    func defaultCapacity() {
+        #expect(AcceptGate.capacity(openFileLimit: 1024) == 448)
+        #expect(AcceptGate.capacity(openFileLimit: 96) == 16)
+        #expect(AcceptGate.capacity(openFileLimit: 1_048_576) == 458_752)
+        #expect(AcceptGate.capacity(openFileLimit: 10) == 1)
     }
 
     // The third stream is opened with raw HTTP/2 so that the refusal itself is seen: grpc-swift retries a stream the

@@ -1,0 +1,65 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+@testable import GRPCUnixServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// ``AcceptGate`` on a real listening socket: a failed accept (EMFILE) pauses accepting for ``AcceptGate/pause``
+/// instead of spinning, and accepting starts again by itself.
+@Suite("AcceptGate")
+struct AcceptGateTests {
+    @Test("after an accept fails with EMFILE, a caller waits in the backlog for the pause and is then accepted")
+    func backOffAfterFailedAccept() async throws {
+        let accepted = Mutex<[ContinuousClock.Instant]>([])
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptGate(logger: Logger(label: "test"), socketPath: "test", capacity: 100, silent: SilentConnections()))
+                }
+            }
+            .childChannelInitializer { channel in
+                accepted.withLock { $0.append(.now) }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(listener.localAddress?.port)
+        defer { listener.close(promise: nil) }
+
+        try await listener.eventLoop.submit { listener.pipeline.fireErrorCaught(IOError(errnoCode: EMFILE, reason: "accept4")) }.get()
+        let failed = ContinuousClock.now
+        let caller = try #require(connectTCPSilently(port: port))
+        defer { close(caller) }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while accepted.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let first = try #require(accepted.withLock { $0.first }, "the caller was never accepted")
+        // The pause is 1 s; an accept well before that means the listener did not stop.
+        #expect(first - failed > .milliseconds(800), "accepted \(first - failed) after the failure")
+    }
+}
+
+/// Opens a TCP connection to 127.0.0.1:`port` and sends nothing; nil when connect fails.
+private func connectTCPSilently(port: Int) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard result == 0 else {
+        close(fd)
+        return nil
+    }
+    return fd
+}
