@@ -14,8 +14,8 @@ extension ServerConfiguration {
     /// - `data_dir`, `bind_address` and `socket_path` are not empty; `socket_path` fits in a Unix socket address
     ///   (``maximumSocketPathLength`` bytes);
     /// - `bind_port` and `health_checks.bind_port` are in 0–65535 (0 asks the system for a free port, for tests);
-    /// - `ca_ttl`, `default_x509_svid_ttl`, `default_jwt_svid_ttl` and `agent_ttl` are positive, and no SVID TTL is
-    ///   longer than `ca_ttl`, since an SVID cannot outlive the CA that signs it;
+    /// - `ca_ttl`, `default_x509_svid_ttl`, `default_jwt_svid_ttl` and `agent_ttl` are positive (a TTL that a CA
+    ///   rotation may cut short is a warning, as in SPIRE: ``ttlWarnings``);
     /// - `health_checks.live_path` and `ready_path` start with `/`;
     /// - the `x509pop` CA bundle paths and agent path template are not empty.
     ///
@@ -38,9 +38,6 @@ extension ServerConfiguration {
         try requirePositive(defaultX509SVIDTTL, "server.default_x509_svid_ttl")
         try requirePositive(defaultJWTSVIDTTL, "server.default_jwt_svid_ttl")
         if let agentTTL { try requirePositive(agentTTL, "server.agent_ttl") }
-        try requireWithinCATTL(defaultX509SVIDTTL, "server.default_x509_svid_ttl")
-        try requireWithinCATTL(defaultJWTSVIDTTL, "server.default_jwt_svid_ttl")
-        if let agentTTL { try requireWithinCATTL(agentTTL, "server.agent_ttl") }
 
         try requireNonEmpty(healthChecks.bindAddress, "health_checks.bind_address")
         try requirePort(healthChecks.bindPort, "health_checks.bind_port")
@@ -81,25 +78,6 @@ extension ServerConfiguration {
         // Every certificate and token lifetime is then a TTL (1 s to 100 years): no date arithmetic can overflow.
         if ttl > .seconds(TTL.maximumSeconds) {
             throw invalid(key, "\(GoDuration.format(ttl)) is too long: at most \(GoDuration.format(.seconds(TTL.maximumSeconds))) (100 years) is allowed")
-        }
-    }
-
-    private func requireWithinCATTL(_ ttl: Duration, _ key: String) throws(ServerConfigurationError) {
-        guard ttl > caTTL else { return }
-        let name = Self.displayName(key)
-        let caTTLText = GoDuration.format(caTTL) + origin(of: "server.ca_ttl")
-        throw invalid(
-            key,
-            "\(name) (\(GoDuration.format(ttl))) is longer than ca_ttl (\(caTTLText)): "
-                + "an SVID cannot outlive the CA that signs it; raise ca_ttl or lower \(name)")
-    }
-
-    /// `, line 4, column 5` or `, from -flag` for a setting that was not left at its default.
-    private func origin(of key: String) -> String {
-        switch settingSources[key] {
-        case .file(let position): ", \(position)"
-        case .flag(let flag): ", from \(flag)"
-        case nil: ", the default"
         }
     }
 

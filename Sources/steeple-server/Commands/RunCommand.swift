@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let logger = ServerLogging.bootstrap(configuration)
-        ServerLogging.logIgnoredSettings(of: configuration, to: logger)
+        ServerLogging.logConfigurationWarnings(of: configuration, to: logger)
         try await Server(configuration: configuration, logger: logger).run()
     }
 }

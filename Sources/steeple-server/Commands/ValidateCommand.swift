@@ -5,7 +5,7 @@ import SteepleServer
 ///
 /// Prints SPIRE's `SPIRE server configuration file is valid.` and exits 0, or `SPIRE server configuration file is
 /// invalid: ` and the error (code, file, line and what would be right) on standard error and exits 1, so scripts that
-/// grep SPIRE's words keep working. Accepted-and-ignored keys are listed on standard error as warnings.
+/// grep SPIRE's words keep working. Accepted-and-ignored keys and SPIRE's TTL warnings are listed on standard error.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
@@ -25,6 +25,9 @@ struct ValidateCommand: ParsableCommand {
         }
         for setting in configuration.ignoredSettings {
             StandardError.writeLine("warning: \(ServerLogging.describe(setting, in: configuration.configurationFile))")
+        }
+        for warning in configuration.ttlWarnings {
+            StandardError.writeLine("warning: \(warning)")
         }
         print("SPIRE server configuration file is valid.")
     }

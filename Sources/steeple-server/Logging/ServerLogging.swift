@@ -29,8 +29,9 @@ enum ServerLogging {
         return Logger(label: label)
     }
 
-    /// Logs each accepted-and-ignored key as a warning, with the key and its position as metadata.
-    static func logIgnoredSettings(of configuration: ServerConfiguration, to logger: Logger) {
+    /// Logs each accepted-and-ignored key as a warning, with the key and its position as metadata, then SPIRE's TTL
+    /// warnings.
+    static func logConfigurationWarnings(of configuration: ServerConfiguration, to logger: Logger) {
         for setting in configuration.ignoredSettings {
             var metadata: Logger.Metadata = ["key": "\(setting.key)", "reason": "\(setting.reason)"]
             if let line = setting.line, let column = setting.column {
@@ -41,6 +42,9 @@ enum ServerLogging {
                 metadata["file"] = "\(file)"
             }
             logger.warning("configuration key accepted but ignored", metadata: metadata)
+        }
+        for warning in configuration.ttlWarnings {
+            logger.warning("\(warning)")
         }
     }
 

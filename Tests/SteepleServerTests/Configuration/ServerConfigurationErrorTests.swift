@@ -79,9 +79,6 @@ struct ServerConfigurationErrorTests {
             ("jwt_key_type = \"rsa-1024\"", 3),
             ("log_level = \"LOUD\"", 3),
             ("log_format = \"xml\"", 3),
-            ("ca_ttl = \"30m\"", 0),  // shorter than the default X509-SVID TTL of 1h
-            ("ca_ttl = \"1h\"\n default_jwt_svid_ttl = \"2h\"", 4),
-            ("agent_ttl = \"48h\"", 3),
             ("data_dir = \"\"", 3),
             ("bind_address = \"\"", 3),
             ("socket_path = \"/\(String(repeating: "s", count: 120)).sock\"", 3),

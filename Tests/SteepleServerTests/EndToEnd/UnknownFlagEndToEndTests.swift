@@ -84,6 +84,14 @@ struct ValidateAndVersionEndToEndTests {
         let invalid = try runBuiltExecutable("steeple-server", ["validate", "-config", bad])
         #expect(invalid.status == 1)
         #expect(invalid.stderr.hasPrefix("SPIRE server configuration file is invalid: "), "stderr: \(invalid.stderr)")
+
+        // SPIRE's rotation test configs use a ca_ttl far below six SVID TTLs: valid, with SPIRE's warning.
+        let short = try Self.temporaryFile("server {\n    trust_domain = \"example.org\"\n    ca_ttl = \"5m\"\n    default_x509_svid_ttl = \"2m\"\n}\n")
+        defer { try? FileManager.default.removeItem(atPath: short) }
+        let warned = try runBuiltExecutable("steeple-server", ["validate", "-config", short])
+        #expect(warned.status == 0, "stderr: \(warned.stderr)")
+        #expect(warned.stdout == "SPIRE server configuration file is valid.\n")
+        #expect(warned.stderr.contains("default_x509_svid_ttl is too high for the configured ca_ttl value."), "stderr: \(warned.stderr)")
     }
 
     @Test("--version prints the version and exits 0 on both", arguments: ["steeple-server", "steeple-agent"])
