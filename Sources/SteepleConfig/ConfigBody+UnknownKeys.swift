@@ -20,6 +20,7 @@ extension ConfigBody {
     package func rejectUnknownKeys(
         allowed: Set<String>,
         ignored: Set<String> = [],
+        unsupported: [String: String] = [:],
         context: String? = nil
     ) throws(ConfigError) -> [ConfigKey] {
         var present: [ConfigKey] = []
@@ -29,6 +30,12 @@ extension ConfigBody {
             if ignored.contains(entry.key) {
                 present.append(ConfigKey(name: entry.key, position: entry.position))
                 continue
+            }
+            if let instead = unsupported[entry.key] {
+                var message = "\"\(entry.key)\""
+                if let context { message += " in \(context)" }
+                message += " is a SPIRE setting Steeple does not support yet; \(instead)"
+                throw ConfigError(code: .unsupportedKey, at: entry.position, message)
             }
             let supported = allowed.sorted()
             var message = "unknown key \"\(entry.key)\""

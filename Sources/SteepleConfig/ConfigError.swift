@@ -68,6 +68,7 @@ extension ConfigError {
             case missingKey
             case invalidValue
             case invalidDuration
+            case unsupportedKey
         }
 
         private let wrapped: Wrapped
@@ -93,5 +94,7 @@ extension ConfigError {
         package static let invalidValue = Code(.invalidValue)
         /// A string is not a Go duration such as `1h30m` (`time.ParseDuration` syntax, which SPIRE uses).
         package static let invalidDuration = Code(.invalidDuration)
+        /// A key SPIRE defines that Steeple does not implement yet (not a typo: the message says so and what to do).
+        package static let unsupportedKey = Code(.unsupportedKey)
     }
 }

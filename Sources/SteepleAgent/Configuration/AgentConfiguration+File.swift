@@ -20,6 +20,13 @@ extension AgentConfiguration {
         "jwt_svid_cache_max_size", "sds", "experimental", "retry_bootstrap", "rebootstrap_mode", "rebootstrap_delay",
         "allow_unauthenticated_verifiers", "allowed_foreign_jwt_claims", "authorized_delegates",
         "workload_x509_svid_key_type", "trust_bundle_format", "log_selectors", "disable_spiffe_cert_validation",
+        "profiling_enabled", "profiling_port", "profiling_freq", "profiling_names",
+    ]
+    /// Keys of SPIRE's agent block that change where trust comes from or what is served, so they can be neither
+    /// ignored nor mistaken for typos: each is refused with what to use instead.
+    static let unsupportedAgentKeys: [String: String] = [
+        "trust_bundle_url": "put the bundle in a file and set trust_bundle_path (or use insecure_bootstrap)",
+        "trust_bundle_unix_socket": "put the bundle in a file and set trust_bundle_path (or use insecure_bootstrap)",
     ]
 
     /// Reads `agent.conf` from `path` and applies the flags; with `environment` (`-expandEnv`), `$VAR` and `${VAR}`
@@ -56,7 +63,7 @@ struct AgentConfigurationReader {
     mutating func read(_ root: ConfigBody) throws(AgentConfigurationError) -> AgentConfiguration {
         ignored += try format(root.rejectUnknownKeys(allowed: ["agent", "plugins"], ignored: ["telemetry", "health_checks"], context: "the top level")).map(\.name)
         let agent = try format(root.block("agent")) ?? ConfigBody(position: root.position)
-        ignored += try format(agent.rejectUnknownKeys(allowed: AgentConfiguration.agentKeys, ignored: AgentConfiguration.ignoredAgentKeys, context: "agent")).map { "agent." + $0.name }
+        ignored += try format(agent.rejectUnknownKeys(allowed: AgentConfiguration.agentKeys, ignored: AgentConfiguration.ignoredAgentKeys, unsupported: AgentConfiguration.unsupportedAgentKeys, context: "agent")).map { "agent." + $0.name }
 
         guard let domainText = try pick(overrides.trustDomain, agent.string("trust_domain")) else {
             throw AgentConfigurationError(.missingKey, "\(path): missing required key \"trust_domain\" in agent { … }: add trust_domain = \"example.org\"")
@@ -176,6 +183,7 @@ struct AgentConfigurationReader {
             case .unknownKey: .unknownKey
             case .missingKey: .missingKey
             case .syntax: .syntax
+            case .unsupportedKey: .unsupported
             default: .invalidValue
             }
             throw AgentConfigurationError(code, "\(path): \(error.message)")

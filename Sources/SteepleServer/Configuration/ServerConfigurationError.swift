@@ -64,6 +64,7 @@ package struct ServerConfigurationError: Error, Sendable, CustomStringConvertibl
             case .duplicateKey: .duplicate
             case .unknownKey: .unknownKey
             case .missingKey: .missingKey
+            case .unsupportedKey: .unsupportedValue
             default: .invalidValue
             }
         self.init(code, in: path, error.message, cause: error, file: file, line: line)
