@@ -32,6 +32,9 @@ package struct JSONLogHandler: LogHandler {
     package var logLevel: Logger.Level = .info
     package var metadata: Logger.Metadata = [:]
     package var metadataProvider: Logger.MetadataProvider?
+    /// SPIRE's `log_source_location`: each line also names the file, line and function that logged it (`file` and
+    /// `func`, logrus's caller fields).
+    package var sourceLocation = false
     private let write: @Sendable (String) -> Void
     private let clock: @Sendable () -> LogTime
 
@@ -70,6 +73,10 @@ package struct JSONLogHandler: LogHandler {
             "logger": .string(label),
         ]
         if let error = event.error { own["error"] = .string("\(error)") }
+        if sourceLocation {
+            own["file"] = .string("\(event.file):\(event.line)")
+            own["func"] = .string(event.function)
+        }
 
         var object = own
         for (key, value) in fields {

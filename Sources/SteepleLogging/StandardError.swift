@@ -13,6 +13,11 @@ enum StandardError {
 
     /// Writes `text` to file descriptor 2 with `write(2)`, whole (short writes and `EINTR` retried).
     @Sendable static func write(_ text: String) {
+        write(text, to: 2)
+    }
+
+    /// Writes `text` to `descriptor`, whole, under the same lock as standard error's lines.
+    static func write(_ text: String, to descriptor: Int32) {
         var text = text
         lock.withLock { _ in
             text.withUTF8 { buffer in
@@ -20,9 +25,9 @@ enum StandardError {
                 var remaining = buffer.count
                 while remaining > 0 {
                     #if canImport(Glibc)
-                    let written = Glibc.write(2, pointer, remaining)
+                    let written = Glibc.write(descriptor, pointer, remaining)
                     #else
-                    let written = Darwin.write(2, pointer, remaining)
+                    let written = Darwin.write(descriptor, pointer, remaining)
                     #endif
                     if written < 0 {
                         if errno == EINTR { continue }

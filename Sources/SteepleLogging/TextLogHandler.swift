@@ -17,6 +17,9 @@ package struct TextLogHandler: LogHandler {
     package var logLevel: Logger.Level = .info
     package var metadata: Logger.Metadata = [:]
     package var metadataProvider: Logger.MetadataProvider?
+    /// SPIRE's `log_source_location`: each line also names the file, line and function that logged it (`file` and
+    /// `func`, logrus's caller fields).
+    package var sourceLocation = false
     private let write: @Sendable (String) -> Void
 
     /// A handler writing each line to standard error.
@@ -40,6 +43,10 @@ package struct TextLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
+        if sourceLocation {
+            merged["file"] = "\(event.file):\(event.line)"
+            merged["func"] = "\(event.function)"
+        }
         if let error = event.error {
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"

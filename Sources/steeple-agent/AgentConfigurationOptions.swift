@@ -27,6 +27,10 @@ struct AgentConfigurationOptions: ParsableArguments {
     @Option(name: .spire("logFormat"), help: "text or json (agent.log_format).")
     var logFormat: String?
 
+    @Option(name: .spire("logFile"), help: "File to write logs to instead of standard error (agent.log_file).")
+    var logFile: String?
+    @Flag(name: .spire("logSourceLocation"), help: "Include the source file, line number and function in log lines (agent.log_source_location).")
+    var logSourceLocation = false
     @Option(name: .spire("joinTokenFile"), help: "A file holding the join token (agent.join_token_file).")
     var joinTokenFile: String?
     @Option(name: .spire("trustDomain"), help: "The trust domain (agent.trust_domain).")
@@ -48,6 +52,8 @@ struct AgentConfigurationOptions: ParsableArguments {
         overrides.insecureBootstrap = insecureBootstrap ? true : nil
         overrides.logLevel = logLevel
         overrides.logFormat = logFormat
+        overrides.logFile = logFile
+        overrides.logSourceLocation = logSourceLocation
         return try AgentConfiguration.load(path: config, overrides: overrides, environment: expandEnv ? ProcessInfo.processInfo.environment : nil)
     }
 }

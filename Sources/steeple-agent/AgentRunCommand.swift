@@ -24,11 +24,16 @@ struct AgentRunCommand: AsyncParsableCommand {
         }
         let level = configuration.logLevel
         let json = configuration.logFormat == "json"
+        let sourceLocation = configuration.logSourceLocation
+        let file: LogFile?
+        do {
+            file = try configuration.logFile.map { path throws(LogFileError) in try LogFile(path: path) }
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode.failure
+        }
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler =
-                if json { JSONLogHandler.standardError(label: label) } else { TextLogHandler.standardError(label: label) }
-            handler.logLevel = level
-            return handler
+            ProcessLogHandler.make(label: label, json: json, level: level, sourceLocation: sourceLocation, file: file)
         }
         let logger = Logger(label: "steeple-agent")
         for key in configuration.ignoredKeys {

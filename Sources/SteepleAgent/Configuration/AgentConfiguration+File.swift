@@ -12,11 +12,11 @@ extension AgentConfiguration {
     /// Keys of `agent { … }` that Steeple reads.
     static let agentKeys: Set<String> = [
         "trust_domain", "server_address", "server_port", "socket_path", "data_dir", "trust_bundle_path",
-        "insecure_bootstrap", "join_token", "join_token_file", "log_level", "log_format",
+        "insecure_bootstrap", "join_token", "join_token_file", "log_level", "log_format", "log_file", "log_source_location",
     ]
     /// Keys of SPIRE's agent block that are accepted and have no effect here.
     static let ignoredAgentKeys: Set<String> = [
-        "log_file", "log_source_location", "admin_socket_path", "availability_target", "x509_svid_cache_max_size",
+        "admin_socket_path", "availability_target", "x509_svid_cache_max_size",
         "jwt_svid_cache_max_size", "sds", "experimental", "retry_bootstrap", "rebootstrap_mode", "rebootstrap_delay",
         "allow_unauthenticated_verifiers", "allowed_foreign_jwt_claims", "authorized_delegates",
         "workload_x509_svid_key_type", "trust_bundle_format", "log_selectors", "disable_spiffe_cert_validation",
@@ -103,6 +103,12 @@ struct AgentConfigurationReader {
         if let value = try pick(overrides.logFormat, agent.string("log_format")) {
             guard ["text", "json"].contains(value.lowercased()) else { throw invalid("agent.log_format", value, "text or json") }
             configuration.logFormat = value.lowercased()
+        }
+        if let value = try pick(overrides.logFile, agent.string("log_file")), !value.isEmpty { configuration.logFile = value }
+        if overrides.logSourceLocation {
+            configuration.logSourceLocation = true
+        } else if let value = try format(agent.bool("log_source_location")) {
+            configuration.logSourceLocation = value
         }
         let bundlePath = try pick(overrides.trustBundlePath, agent.string("trust_bundle_path"))
         let insecure = try pick(overrides.insecureBootstrap, agent.bool("insecure_bootstrap")) ?? false

@@ -28,6 +28,10 @@ public struct AgentConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// `text` (`TextLogHandler`) or `json` (`JSONLogHandler`: logrus's JSON lines, as SPIRE's `log_format = "json"`).
     public var logFormat: String = "text"
+    /// `log_file`: append log lines to this file instead of standard error.
+    public var logFile: String?
+    /// `log_source_location`: each log line names the file, line and function that logged it.
+    public var logSourceLocation = false
     /// Keys present in the file that have no effect, for a start-up warning.
     public var ignoredKeys: [String] = []
 

@@ -11,6 +11,8 @@ public struct AgentConfigurationOverrides: Sendable {
     public var insecureBootstrap: Bool?  // -insecureBootstrap
     public var logLevel: String?         // -logLevel
     public var logFormat: String?        // -logFormat
+    public var logFile: String?          // -logFile
+    public var logSourceLocation = false // -logSourceLocation
 
     public init() {}
 }

@@ -36,6 +36,10 @@ package struct ServerConfiguration: Sendable {
     package var logLevel: Logger.Level = .info
     /// `server.log_format`: `text` (default) or `json`.
     package var logFormat: LogFormat = .text
+    /// `server.log_file`: append log lines to this file instead of standard error.
+    package var logFile: String?
+    /// `server.log_source_location`: each log line names the file, line and function that logged it.
+    package var logSourceLocation = false
     /// `plugins { DataStore "sql" { plugin_data { database_type = "sqlite3", connection_string } } }`.
     package var dataStore: DataStoreConfiguration = .sqlite(path: nil)
     /// `plugins { KeyManager "disk" { plugin_data { keys_path } } }` or `KeyManager "memory"`.

@@ -16,6 +16,10 @@ package struct ServerConfigurationOverrides: Sendable, Hashable {
     package var logLevel: String?
     /// `-logFormat`, replacing `server.log_format`.
     package var logFormat: String?
+    /// `-logFile`, replacing `server.log_file`.
+    package var logFile: String?
+    /// `-logSourceLocation`, turning `server.log_source_location` on.
+    package var logSourceLocation: Bool
 
     /// Creates overrides; `nil` leaves the file's value (or the default) in place.
     package init(
@@ -25,7 +29,9 @@ package struct ServerConfigurationOverrides: Sendable, Hashable {
         bindPort: Int? = nil,
         socketPath: String? = nil,
         logLevel: String? = nil,
-        logFormat: String? = nil
+        logFormat: String? = nil,
+        logFile: String? = nil,
+        logSourceLocation: Bool = false
     ) {
         self.trustDomain = trustDomain
         self.dataDirectory = dataDirectory
@@ -34,5 +40,7 @@ package struct ServerConfigurationOverrides: Sendable, Hashable {
         self.socketPath = socketPath
         self.logLevel = logLevel
         self.logFormat = logFormat
+        self.logFile = logFile
+        self.logSourceLocation = logSourceLocation
     }
 }

@@ -150,6 +150,15 @@ struct ServerConfigurationReader {
             }
             configuration.logFormat = parsed
         }
+        if let logFile = try overridable(server, "log_file", flag: "-logFile", overrides.logFile), !logFile.isEmpty {
+            configuration.logFile = logFile
+        }
+        if overrides.logSourceLocation {
+            sources["server.log_source_location"] = .flag("-logSourceLocation")
+            configuration.logSourceLocation = true
+        } else if let sourceLocation = try bool(server, "log_source_location", in: "server") {
+            configuration.logSourceLocation = sourceLocation
+        }
         if try bool(server, "disable_jwt_svids", in: "server") == true {
             throw ServerConfigurationError(
                 .unsupportedValue, at: position(of: "server.disable_jwt_svids"), in: path,
@@ -161,7 +170,6 @@ struct ServerConfigurationReader {
         switch key {
         case "federation": "federation is not supported yet"
         case "admin_ids": "the admin API is served on the Unix socket only; admin SPIFFE IDs are not supported yet"
-        case "log_file": "logs go to standard error"
         default: "not supported yet"
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SteepleCLI
 import SteepleServer
 
 /// `steeple-server run`: reads the configuration, sets up logging and runs the server until SIGINT or SIGTERM.
@@ -30,7 +31,13 @@ struct RunCommand: AsyncParsableCommand {
             StandardError.writeLine("\(error)")
             throw ExitCode.failure
         }
-        let logger = ServerLogging.bootstrap(configuration)
+        let logger: Logger
+        do {
+            logger = try ServerLogging.bootstrap(configuration)
+        } catch {
+            StandardError.writeLine("\(error)")
+            throw ExitCode.failure
+        }
         ServerLogging.logConfigurationWarnings(of: configuration, to: logger)
         try await Server(configuration: configuration, logger: logger).run()
     }
@@ -79,6 +86,12 @@ struct ServerConfigurationOptions: ParsableArguments {
         help: ArgumentHelp("text or json (server.log_format).", valueName: "format"))
     var logFormat: String?
 
+    @Option(name: .spire("logFile"), help: ArgumentHelp("File to write logs to instead of standard error (server.log_file).", valueName: "path"))
+    var logFile: String?
+
+    @Flag(name: .spire("logSourceLocation"), help: "Include the source file, line number and function in log lines (server.log_source_location).")
+    var logSourceLocation = false
+
     @Flag(
         name: [.customLong("expandEnv", withSingleDash: true), .customLong("expandEnv")],
         help: "Expand $VARIABLE and ${VARIABLE} in the configuration file before parsing it.")
@@ -93,7 +106,9 @@ struct ServerConfigurationOptions: ParsableArguments {
             bindPort: serverPort,
             socketPath: socketPath,
             logLevel: logLevel,
-            logFormat: logFormat
+            logFormat: logFormat,
+            logFile: logFile,
+            logSourceLocation: logSourceLocation
         )
     }
 

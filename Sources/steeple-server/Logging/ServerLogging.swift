@@ -9,22 +9,21 @@ enum ServerLogging {
 
     /// A handler for the configured format: text (``TextLogHandler``, millisecond timestamps) or one JSON object per
     /// line as SPIRE's logrus writes them (``JSONLogHandler``), both on standard error, at the configured level.
-    static func makeHandler(label: String, format: LogFormat, level: Logger.Level) -> any LogHandler {
-        var handler: any LogHandler =
-            switch format {
-            case .text: TextLogHandler.standardError(label: label)
-            case .json: JSONLogHandler.standardError(label: label)
-            }
-        handler.logLevel = level
-        return handler
+    static func makeHandler(
+        label: String, format: LogFormat, level: Logger.Level, sourceLocation: Bool = false, file: LogFile? = nil
+    ) -> any LogHandler {
+        ProcessLogHandler.make(label: label, json: format == .json, level: level, sourceLocation: sourceLocation, file: file)
     }
 
     /// Bootstraps the logging system for the process (once, at start) and returns the server's root logger.
-    static func bootstrap(_ configuration: ServerConfiguration) -> Logger {
+    /// - Throws: ``LogFileError`` when `log_file` cannot be opened for appending.
+    static func bootstrap(_ configuration: ServerConfiguration) throws(LogFileError) -> Logger {
         let format = configuration.logFormat
         let level = configuration.logLevel
+        let sourceLocation = configuration.logSourceLocation
+        let file = try configuration.logFile.map { path throws(LogFileError) in try LogFile(path: path) }
         LoggingSystem.bootstrap { label in
-            makeHandler(label: label, format: format, level: level)
+            makeHandler(label: label, format: format, level: level, sourceLocation: sourceLocation, file: file)
         }
         return Logger(label: label)
     }
