@@ -20,6 +20,12 @@ struct AgentConfigurationOptions: ParsableArguments {
     var dataDir: String?
     @Option(name: .spire("trustBundle"), help: "PEM bundle to trust the server with at first contact.")
     var trustBundle: String?
+    @Option(name: .spire("trustBundleFormat"), help: "pem or spiffe: how the -trustBundle file is written (agent.trust_bundle_format).")
+    var trustBundleFormat: String?
+    @Option(name: .spire("trustBundleUrl"), help: "Not supported yet: put the bundle in a file and use -trustBundle.")
+    var trustBundleUrl: String?
+    @Flag(name: .spire("allowUnauthenticatedVerifiers"), help: "Accepted; has no effect: JWT-SVID validation callers are attested like every other caller.")
+    var allowUnauthenticatedVerifiers = false
     @Flag(name: .spire("insecureBootstrap"), help: "Do not authenticate the server at first contact.")
     var insecureBootstrap = false
     @Option(name: .spire("logLevel"), help: "DEBUG, INFO, WARN or ERROR.")
@@ -40,6 +46,10 @@ struct AgentConfigurationOptions: ParsableArguments {
 
     /// The file at `-config` with the flags applied over it, validated.
     func makeConfiguration() throws -> AgentConfiguration {
+        if trustBundleUrl != nil {
+            throw AgentConfigurationError(
+                .unsupported, "-trustBundleUrl is a SPIRE setting Steeple does not support yet; put the bundle in a file and use -trustBundle (or -insecureBootstrap)")
+        }
         var overrides = AgentConfigurationOverrides()
         overrides.joinToken = joinToken
         overrides.joinTokenFile = joinTokenFile
@@ -49,6 +59,7 @@ struct AgentConfigurationOptions: ParsableArguments {
         overrides.socketPath = socketPath
         overrides.dataDirectory = dataDir
         overrides.trustBundlePath = trustBundle
+        overrides.trustBundleFormat = trustBundleFormat
         overrides.insecureBootstrap = insecureBootstrap ? true : nil
         overrides.logLevel = logLevel
         overrides.logFormat = logFormat

@@ -113,6 +113,16 @@ public struct Agent: Sendable {
             guard let data = FileManager.default.contents(atPath: path), let pem = String(data: data, encoding: .utf8) else {
                 throw AgentError(.startFailed, "trust_bundle_path \(path) cannot be read")
             }
+            if configuration.trustBundleFormat == .spiffe {
+                do {
+                    return .bundle(try SPIFFEBundle(trustDomain: configuration.trustDomain, json: Array(data)))
+                } catch {
+                    throw AgentError(
+                        .startFailed,
+                        "trust_bundle_path \(path) is not a SPIFFE bundle document (trust_bundle_format = \"spiffe\"): \(error.message); "
+                            + "write it with `bundle show -format spiffe`, or set trust_bundle_format = \"pem\" for a PEM file")
+                }
+            }
             do {
                 let x509 = try X509Bundle(trustDomain: configuration.trustDomain, pem: pem)
                 return .bundle(try SPIFFEBundle(x509Bundle: x509, jwtBundle: JWTBundle(trustDomain: configuration.trustDomain)))

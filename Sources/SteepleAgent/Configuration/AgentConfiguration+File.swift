@@ -12,14 +12,14 @@ extension AgentConfiguration {
     /// Keys of `agent { … }` that Steeple reads.
     static let agentKeys: Set<String> = [
         "trust_domain", "server_address", "server_port", "socket_path", "data_dir", "trust_bundle_path",
-        "insecure_bootstrap", "join_token", "join_token_file", "log_level", "log_format", "log_file", "log_source_location",
+        "insecure_bootstrap", "join_token", "join_token_file", "log_level", "log_format", "log_file", "log_source_location", "trust_bundle_format",
     ]
     /// Keys of SPIRE's agent block that are accepted and have no effect here.
     static let ignoredAgentKeys: Set<String> = [
         "admin_socket_path", "availability_target", "x509_svid_cache_max_size",
         "jwt_svid_cache_max_size", "sds", "experimental", "retry_bootstrap", "rebootstrap_mode", "rebootstrap_delay",
         "allow_unauthenticated_verifiers", "allowed_foreign_jwt_claims", "authorized_delegates",
-        "workload_x509_svid_key_type", "trust_bundle_format", "log_selectors", "disable_spiffe_cert_validation",
+        "workload_x509_svid_key_type", "log_selectors", "disable_spiffe_cert_validation",
         "profiling_enabled", "profiling_port", "profiling_freq", "profiling_names",
     ]
     /// Keys of SPIRE's agent block that change where trust comes from or what is served, so they can be neither
@@ -109,6 +109,12 @@ struct AgentConfigurationReader {
             configuration.logSourceLocation = true
         } else if let value = try format(agent.bool("log_source_location")) {
             configuration.logSourceLocation = value
+        }
+        if let value = try pick(overrides.trustBundleFormat, agent.string("trust_bundle_format")) {
+            guard let parsed = AgentConfiguration.TrustBundleFormat(rawValue: value.lowercased()) else {
+                throw invalid("agent.trust_bundle_format", value, "pem or spiffe")
+            }
+            configuration.trustBundleFormat = parsed
         }
         let bundlePath = try pick(overrides.trustBundlePath, agent.string("trust_bundle_path"))
         let insecure = try pick(overrides.insecureBootstrap, agent.bool("insecure_bootstrap")) ?? false

@@ -39,6 +39,15 @@ public struct AgentConfiguration: Sendable {
         self.trustDomain = trustDomain
     }
 
+    /// `trust_bundle_format`: how the `trust_bundle_path` file is written, `pem` (default) or `spiffe` (a SPIFFE bundle
+    /// document, as `bundle show -format spiffe` prints it).
+    public var trustBundleFormat: TrustBundleFormat = .pem
+
+    public enum TrustBundleFormat: String, Sendable, Equatable {
+        case pem
+        case spiffe
+    }
+
     /// How the agent trusts the server before it has a bundle of its own.
     public enum Bootstrap: Sendable, Equatable {
         /// `trust_bundle_path`: the server's SVID must chain to this bundle (PEM) and name `spiffe://<td>/spire/server`.

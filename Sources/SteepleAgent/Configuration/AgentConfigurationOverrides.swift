@@ -8,6 +8,7 @@ public struct AgentConfigurationOverrides: Sendable {
     public var socketPath: String?       // -socketPath
     public var dataDirectory: String?    // -dataDir
     public var trustBundlePath: String?  // -trustBundle
+    public var trustBundleFormat: String? // -trustBundleFormat
     public var insecureBootstrap: Bool?  // -insecureBootstrap
     public var logLevel: String?         // -logLevel
     public var logFormat: String?        // -logFormat

@@ -68,6 +68,43 @@ struct AgentLifecycleEndToEndTests {
         }
     }
 
+    @Test("trust_bundle_format = \"spiffe\": the agent bootstraps from a SPIFFE bundle document (bundle show -format spiffe)")
+    func spiffeFormatBootstrapBundle() async throws {
+        let fixture = try TrustDomainFixture(agentLines: [#"trust_bundle_format = "spiffe""#], agentBundleFormat: "spiffe")
+        try await TrustDomainFixture.with(fixture) { fixture in
+            #expect(try String(contentsOfFile: fixture.bundlePath, encoding: .utf8).contains("\"keys\""))
+            try fixture.createEntry(spiffeID: "spiffe://example.org/from-jwks", selectors: ["unix:uid:\(Self.uid)"])
+            let fetched = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            #expect(fetched.stdout.contains("spiffe://example.org/from-jwks"))
+        }
+    }
+
+    @Test("-trustBundleFormat and -trustBundleUrl: a PEM file read as spiffe is refused with what to do; a URL is refused as not supported yet")
+    func trustBundleFlags() throws {
+        let dir = NSTemporaryDirectory() + "steeple-tbf-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+        try pem.write(toFile: dir + "/bundle.pem", atomically: true, encoding: .utf8)
+        try "agent {\n trust_domain = \"example.org\"\n data_dir = \"\(dir)/data\"\n socket_path = \"\(dir)/api.sock\"\n}\n"
+            .write(toFile: dir + "/agent.conf", atomically: true, encoding: .utf8)
+        let wrongFormat = try runBuiltExecutable("steeple-agent", [
+            "run", "-config", dir + "/agent.conf", "-trustBundle", dir + "/bundle.pem", "-trustBundleFormat", "spiffe", "-joinToken", "x",
+        ])
+        #expect(wrongFormat.status != 0)
+        #expect(wrongFormat.stderr.contains("is not a SPIFFE bundle document"), "stderr: \(wrongFormat.stderr)")
+        let badValue = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundle", dir + "/bundle.pem", "-trustBundleFormat", "der"])
+        #expect(badValue.status == 1)
+        #expect(badValue.stderr.contains("pem or spiffe"), "stderr: \(badValue.stderr)")
+        let url = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundleUrl", "https://example.org/bundle"])
+        #expect(url.status == 1)
+        #expect(url.stderr.contains("does not support yet"), "stderr: \(url.stderr)")
+        let verifiers = try runBuiltExecutable("steeple-agent", [
+            "validate", "-config", dir + "/agent.conf", "-insecureBootstrap", "-allowUnauthenticatedVerifiers",
+        ])
+        #expect(verifiers.status == 0, "stderr: \(verifiers.stderr)")
+    }
+
     @Test("the server's health listener answers /live and /ready")
     func health() async throws {
         let port = try freeTCPPort()

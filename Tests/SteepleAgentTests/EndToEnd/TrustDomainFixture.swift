@@ -13,20 +13,23 @@ final class TrustDomainFixture: @unchecked Sendable {
     /// Without arguments: join_token attestation on both sides. `agentNodeAttestor` set means the agent attests with
     /// it instead of a token. `serverLines` and `agentLines` go into the `server { }` and `agent { }` blocks; `agentJoinTokenBlock: false` leaves
     /// `NodeAttestor "join_token"` out of the agent's file (it still attests with the token it is given).
-    init(serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil, agentLines: [String] = [], agentJoinTokenBlock: Bool = true) throws {
+    init(serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil, agentLines: [String] = [], agentJoinTokenBlock: Bool = true, agentBundleFormat: String = "pem") throws {
         serverPort = try freeTCPPort()
         server = try ServerProcess(bindPort: serverPort, extraServerLines: serverLines, plugins: serverPlugins, extraBlocks: serverBlocks)
         bundlePath = server.directory + "/bundle.pem"
         usesJoinToken = agentNodeAttestor == nil
+        self.agentBundleFormat = agentBundleFormat
         agent = try AgentProcess(serverPort: serverPort, trustBundlePath: bundlePath, nodeAttestor: agentNodeAttestor ?? (agentJoinTokenBlock ? #"NodeAttestor "join_token" {}"# : ""), extraAgentLines: agentLines)
     }
 
     let usesJoinToken: Bool
+    /// `-format` of the `bundle show` written to ``bundlePath``: `pem`, or `spiffe` for an agent with `trust_bundle_format = "spiffe"`.
+    let agentBundleFormat: String
 
     /// Starts the server, writes its bundle for the agent's bootstrap, issues a join token and starts the agent.
     func start() async throws {
         try await server.start()
-        let bundle = try server.cli(["bundle", "show"])
+        let bundle = try server.cli(["bundle", "show", "-format", agentBundleFormat])
         try #require(bundle.status == 0, "bundle show: \(bundle.stderr)")
         try bundle.stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
         guard usesJoinToken else {
