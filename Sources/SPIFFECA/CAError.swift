@@ -13,6 +13,7 @@ package struct CAError: Error, Sendable, CustomStringConvertible {
             case issuedCredentialInvalid
             case keyStorage
             case upstreamAuthority
+            case jwtSVIDsDisabled
         }
 
         private let wrapped: Wrapped
@@ -35,6 +36,8 @@ package struct CAError: Error, Sendable, CustomStringConvertible {
         package static let keyStorage = Code(.keyStorage)
         /// The upstream authority's files or chain are unusable.
         package static let upstreamAuthority = Code(.upstreamAuthority)
+        /// The server is configured with `disable_jwt_svids = true`.
+        package static let jwtSVIDsDisabled = Code(.jwtSVIDsDisabled)
     }
 
     package var code: Code

@@ -8,8 +8,13 @@ package struct IssuancePolicy: Sendable, Hashable {
     package var agentSVIDTTL: Duration
     /// `jwt_issuer`: the `iss` claim of JWT-SVIDs, absent when `nil`.
     package var jwtIssuer: String?
+    /// `disable_jwt_svids`: no JWT-SVID is issued (workload requests fail with ``CAError/Code/jwtSVIDsDisabled``).
+    package var jwtSVIDsDisabled: Bool
 
-    package init(x509SVIDTTL: Duration, jwtSVIDTTL: Duration, agentSVIDTTL: Duration, jwtIssuer: String? = nil) {
+    package init(
+        x509SVIDTTL: Duration, jwtSVIDTTL: Duration, agentSVIDTTL: Duration, jwtIssuer: String? = nil, jwtSVIDsDisabled: Bool = false
+    ) {
+        self.jwtSVIDsDisabled = jwtSVIDsDisabled
         self.x509SVIDTTL = x509SVIDTTL
         self.jwtSVIDTTL = jwtSVIDTTL
         self.agentSVIDTTL = agentSVIDTTL

@@ -65,6 +65,9 @@ package struct Issuer: SVIDIssuer {
     }
 
     package func issueWorkloadJWTSVID(_ request: WorkloadJWTSVIDRequest) throws(CAError) -> JWTSVID {
+        guard !policy.jwtSVIDsDisabled else {
+            throw CAError(.jwtSVIDsDisabled, "this server does not issue JWT-SVIDs (disable_jwt_svids = true in its configuration)")
+        }
         let id = request.spiffeID
         guard id.isMember(of: trustDomain) else {
             throw CAError(.invalidParameters, "cannot issue a JWT-SVID for \(id): it is not in trust domain \(trustDomain)")

@@ -17,10 +17,6 @@ import SteepleConfig
 /// - in the `plugin_data` of `DataStore "sql"`: `conn_max_lifetime`, `disable_migration`, `log_sql`,
 ///   `max_idle_conns`, `max_open_conns`;
 /// - any plugin with `enabled = false`, whatever its type and name.
-///
-/// `disable_jwt_svids = false` is accepted; `disable_jwt_svids = true` is an
-/// ``ServerConfigurationError/Code/unsupportedValue`` error, because ignoring it would issue JWT-SVIDs the operator
-/// asked not to issue.
 extension ServerConfiguration {
     /// The keys of `server { … }` that Steeple reads.
     package static let serverKeys: Set<String> = [

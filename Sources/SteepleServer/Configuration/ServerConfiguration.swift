@@ -36,6 +36,8 @@ package struct ServerConfiguration: Sendable {
     package var logLevel: Logger.Level = .info
     /// `server.log_format`: `text` (default) or `json`.
     package var logFormat: LogFormat = .text
+    /// `server.disable_jwt_svids`: issue no JWT-SVIDs.
+    package var disableJWTSVIDs = false
     /// `server.log_file`: append log lines to this file instead of standard error.
     package var logFile: String?
     /// `server.log_source_location`: each log line names the file, line and function that logged it.

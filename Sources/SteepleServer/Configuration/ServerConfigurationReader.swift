@@ -159,10 +159,8 @@ struct ServerConfigurationReader {
         } else if let sourceLocation = try bool(server, "log_source_location", in: "server") {
             configuration.logSourceLocation = sourceLocation
         }
-        if try bool(server, "disable_jwt_svids", in: "server") == true {
-            throw ServerConfigurationError(
-                .unsupportedValue, at: position(of: "server.disable_jwt_svids"), in: path,
-                "disable_jwt_svids = true is not supported yet: Steeple always issues JWT-SVIDs; remove the key")
+        if let disable = try bool(server, "disable_jwt_svids", in: "server") {
+            configuration.disableJWTSVIDs = disable
         }
     }
 

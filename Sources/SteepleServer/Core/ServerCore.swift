@@ -49,7 +49,8 @@ struct ServerCore: Sendable {
                 x509SVIDTTL: configuration.defaultX509SVIDTTL,
                 jwtSVIDTTL: configuration.defaultJWTSVIDTTL,
                 agentSVIDTTL: configuration.effectiveAgentTTL,
-                jwtIssuer: configuration.jwtIssuer
+                jwtIssuer: configuration.jwtIssuer,
+                jwtSVIDsDisabled: configuration.disableJWTSVIDs
             )
         )
         let ca = try await CAManager.start(settings: settings, keyManager: keyManager, store: store, logger: logger, clock: now)

@@ -105,6 +105,22 @@ struct AgentLifecycleEndToEndTests {
         #expect(verifiers.status == 0, "stderr: \(verifiers.stderr)")
     }
 
+    @Test("disable_jwt_svids = true: a workload's JWT-SVID request fails naming the setting; X509-SVIDs are still served")
+    func jwtSVIDsDisabled() async throws {
+        let fixture = try TrustDomainFixture(serverLines: ["disable_jwt_svids = true"])
+        try await TrustDomainFixture.with(fixture) { fixture in
+            try fixture.createEntry(spiffeID: "spiffe://example.org/nojwt", selectors: ["unix:uid:\(Self.uid)"])
+            let x509 = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            #expect(x509.stdout.contains("spiffe://example.org/nojwt"))
+            let jwt = try fixture.agent.cli(["api", "fetch", "jwt", "-audience", "bank"])
+            #expect(jwt.status != 0)
+            #expect(jwt.stderr.contains("disable_jwt_svids"), "stderr: \(jwt.stderr)")
+            let minted = try fixture.server.cli(["jwt", "mint", "-spiffeID", "spiffe://example.org/nojwt", "-audience", "bank"])
+            #expect(minted.status != 0)
+            #expect(minted.stderr.contains("disable_jwt_svids"), "stderr: \(minted.stderr)")
+        }
+    }
+
     @Test("the server's health listener answers /live and /ready")
     func health() async throws {
         let port = try freeTCPPort()

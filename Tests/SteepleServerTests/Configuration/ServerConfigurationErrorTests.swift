@@ -169,10 +169,11 @@ struct ServerConfigurationErrorTests {
         #expect(error(conf(rest))?.code == .unsupportedValue)
     }
 
-    @Test("reports disable_jwt_svids = true as unsupportedValue and accepts false")
+    @Test("reads disable_jwt_svids (false by default)")
     func disableJWTSVIDs() throws {
-        #expect(error(conf(server: "disable_jwt_svids = true"))?.code == .unsupportedValue)
-        _ = try ServerConfiguration(parsing: conf(server: "disable_jwt_svids = false"), path: "server.conf")
+        #expect(try ServerConfiguration(parsing: conf(server: "disable_jwt_svids = true"), path: "server.conf").disableJWTSVIDs)
+        #expect(try !ServerConfiguration(parsing: conf(server: "disable_jwt_svids = false"), path: "server.conf").disableJWTSVIDs)
+        #expect(try !ServerConfiguration(parsing: conf(), path: "server.conf").disableJWTSVIDs)
     }
 
     @Test("reports a configuration file that cannot be read as io")
