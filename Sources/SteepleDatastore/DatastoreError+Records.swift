@@ -52,6 +52,23 @@ extension DatastoreError {
         )
     }
 
+    /// `conflict` for an entry that federates with a trust domain whose bundle the datastore does not hold (SPIRE's
+    /// words: `unable to find federated bundle "spiffe://…"`).
+    package static func federatedBundleMissing(
+        _ trustDomain: String,
+        file: String = #fileID,
+        line: Int = #line
+    ) -> Self {
+        DatastoreError(
+            code: .conflict,
+            message:
+                "unable to find federated bundle \"spiffe://\(trustDomain)\": set the bundle of \(trustDomain) first "
+                + "(bundle set -id spiffe://\(trustDomain) -path <bundle>), then federate with it",
+            file: file,
+            line: line
+        )
+    }
+
     /// `conflict` for deleting the bundle of a trust domain that entries still federate with.
     package static func bundleInUse(
         _ trustDomain: String,

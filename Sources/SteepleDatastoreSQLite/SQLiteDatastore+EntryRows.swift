@@ -244,6 +244,10 @@ extension SQLiteDatastore {
             try insertSelector.execute(arguments: [entry.id, selector.type, selector.value])
         }
         if !entry.federatesWith.isEmpty {
+            let bundleExists = try db.cachedStatement(sql: "SELECT 1 FROM bundles WHERE trust_domain = ?")
+            for trustDomain in entry.federatesWith where try Int.fetchOne(bundleExists, arguments: [trustDomain.name]) == nil {
+                throw DatastoreError.federatedBundleMissing(trustDomain.name)
+            }
             let insertTrustDomain = try db.cachedStatement(
                 sql: "INSERT INTO entry_federated_trust_domains (entry_id, trust_domain) VALUES (?, ?)"
             )

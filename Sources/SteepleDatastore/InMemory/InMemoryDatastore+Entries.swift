@@ -22,6 +22,7 @@ extension InMemoryDatastore: RegistrationEntryStore {
         var batchKeys: [RegistrationEntry.UniquenessKey: String] = [:]
         for entry in entries {
             let checked = try entry.validatedForStorage(createdAt: createdAt, revisionNumber: 0)
+            try requireFederatedBundles(checked)
             if self.entries[checked.id] != nil || !batchIDs.insert(checked.id).inserted {
                 throw .alreadyExists("entry", checked.id)
             }
@@ -83,6 +84,7 @@ extension InMemoryDatastore: RegistrationEntryStore {
             createdAt: current.createdAt,
             revisionNumber: current.revisionNumber + 1
         )
+        try requireFederatedBundles(updated)
         let key = updated.uniquenessKey
         if let existing = entryIDsByUniquenessKey[key], existing != updated.id {
             throw DatastoreError.duplicateEntry(updated, existingID: existing)
@@ -116,5 +118,12 @@ extension InMemoryDatastore: RegistrationEntryStore {
         entryIDsByUniquenessKey[entry.uniquenessKey] = nil
         sortedEntryIDsCache = nil
         return entry
+    }
+
+    /// Every trust domain `entry` federates with has a bundle here.
+    private func requireFederatedBundles(_ entry: RegistrationEntry) throws(DatastoreError) {
+        for trustDomain in entry.federatesWith where bundles[trustDomain.name] == nil {
+            throw .federatedBundleMissing(trustDomain.name)
+        }
     }
 }

@@ -36,18 +36,18 @@ extension AdminAPIService {
 
     /// Stores a federated trust domain's bundle, given as a SPIFFE bundle document (validated first).
     func setFederatedBundle(request: Steeple_Server_V1_Bundle, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_Bundle {
-        let trustDomain: TrustDomain
+        let federated: TrustDomain
         let bundle: SPIFFEBundle
         do {
-            trustDomain = try TrustDomain(request.trustDomain)
-            bundle = try SPIFFEBundle(trustDomain: trustDomain, json: request.spiffeBundleJson)
+            federated = try TrustDomain(request.trustDomain)
+            bundle = try SPIFFEBundle(trustDomain: federated, json: request.spiffeBundleJson)
         } catch {
             throw APIRefusal(.invalidRequest, "invalid bundle for \"\(request.trustDomain)\": \(error.message)")
         }
-        guard trustDomain != trustDomain else {
-            throw APIRefusal(.invalidRequest, "\(trustDomain) is this server's own trust domain: its bundle is managed by the CA, not set")
+        guard federated != trustDomain else {
+            throw APIRefusal(.invalidRequest, "\(federated) is this server's own trust domain: its bundle is managed by the CA, not set")
         }
-        let record = BundleRecord(trustDomain: trustDomain, document: bundle.jsonRepresentation, sequenceNumber: bundle.sequenceNumber ?? 0)
+        let record = BundleRecord(trustDomain: federated, document: bundle.jsonRepresentation, sequenceNumber: bundle.sequenceNumber ?? 0)
         let stored = try await bundles.setBundle(record).value
         changes.poke()
         var response = request
@@ -60,16 +60,16 @@ extension AdminAPIService {
         request: Steeple_Server_V1_DeleteFederatedBundleRequest,
         context _: GRPCCore.ServerContext
     ) async throws -> Steeple_Server_V1_DeleteFederatedBundleResponse {
-        let trustDomain: TrustDomain
+        let federated: TrustDomain
         do {
-            trustDomain = try TrustDomain(request.trustDomain)
+            federated = try TrustDomain(request.trustDomain)
         } catch {
             throw APIRefusal(.invalidRequest, "invalid trust domain \"\(request.trustDomain)\": \(error.message)")
         }
-        guard trustDomain != trustDomain else {
-            throw APIRefusal(.invalidRequest, "\(trustDomain) is this server's own trust domain: its bundle cannot be deleted")
+        guard federated != trustDomain else {
+            throw APIRefusal(.invalidRequest, "\(federated) is this server's own trust domain: its bundle cannot be deleted")
         }
-        _ = try await bundles.deleteBundle(trustDomain: trustDomain)
+        _ = try await bundles.deleteBundle(trustDomain: federated)
         changes.poke()
         return Steeple_Server_V1_DeleteFederatedBundleResponse()
     }

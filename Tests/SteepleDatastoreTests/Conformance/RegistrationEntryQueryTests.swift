@@ -8,6 +8,7 @@ struct RegistrationEntryQueryTests {
 
     /// Five entries with overlapping selectors and federations.
     static func seed(_ store: any Datastore) async throws {
+        try await Fixtures.federatedBundles(store, "a.org", "b.org")
         _ = try await store.createEntries([
             Fixtures.entry(id: "e1", path: "/web", selectors: ["unix:uid:1"], federatesWith: ["a.org"]),
             Fixtures.entry(

@@ -12,6 +12,7 @@ struct RegistrationEntryStoreTests {
     func createAndFetch(kind: DatastoreKind) async throws {
         let clock = TestClock()
         try await kind.withStore(clock: clock) { store in
+            try await Fixtures.federatedBundles(store, "a.org", "b.org")
             var entry = Fixtures.entry(id: "web", selectors: ["unix:uid:1000", "k8s:ns:default", "unix:uid:1000"])
             entry.x509SVIDTTL = 3600
             entry.dnsNames = ["web.example.org", "alt.example.org"]
@@ -74,6 +75,7 @@ struct RegistrationEntryStoreTests {
         try await kind.withStore { store in
             var created: [String: RegistrationEntry] = [:]
             for index in 0..<25 {
+                if index % 2 == 0 { try await Fixtures.federatedBundles(store, "td\(index).org") }
                 var entry = Fixtures.entry(
                     id: String(format: "p%02d", index), path: "/p\(index)",
                     selectors: ["unix:uid:\(index)", "unix:gid:\(index % 3)"],
@@ -195,6 +197,7 @@ struct RegistrationEntryStoreTests {
     func update(kind: DatastoreKind) async throws {
         let clock = TestClock()
         try await kind.withStore(clock: clock) { store in
+            try await Fixtures.federatedBundles(store, "a.org", "b.org")
             let created = try await store.createEntry(Fixtures.entry(id: "web", federatesWith: ["a.org"])).value
             clock.advance(by: 60)
             var changed = created
@@ -253,6 +256,7 @@ struct RegistrationEntryStoreTests {
     )
     func delete(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
+            try await Fixtures.federatedBundles(store, "a.org", "b.org")
             let created = try await store.createEntry(Fixtures.entry(id: "web", federatesWith: ["a.org"])).value
             let deleted = try await store.deleteEntry(id: "web")
             #expect(deleted.value == created)
@@ -280,6 +284,32 @@ struct RegistrationEntryStoreTests {
             #expect(pruned.map(\.seq) == [6, 7])
             #expect(try await store.listEntries().map(\.id) == ["at-cutoff", "later", "never"])
             #expect(try await store.pruneEntries(expiredBefore: cutoff).isEmpty)
+        }
+    }
+
+    @Test("an entry federating with a trust domain whose bundle is not stored is refused with SPIRE's words, on create and update; nothing changes", arguments: DatastoreKind.allCases)
+    func federatedBundleRequired(kind: DatastoreKind) async throws {
+        try await kind.withStore { store in
+            do {
+                _ = try await store.createEntry(Fixtures.entry(id: "fed", federatesWith: ["other.org"]))
+                Issue.record("created an entry federating with a trust domain without a bundle")
+            } catch let error as DatastoreError {
+                #expect(error.code == .conflict)
+                #expect(error.message.contains(#"unable to find federated bundle "spiffe://other.org""#), "\(error.message)")
+            }
+            #expect(try await store.listEntries().isEmpty)
+            let plain = try await store.createEntry(Fixtures.entry(id: "plain")).value
+            var changed = plain
+            changed.federatesWith = [Fixtures.trustDomain("other.org")]
+            do {
+                _ = try await store.updateEntry(changed, expectedRevision: nil)
+                Issue.record("updated an entry to federate with a trust domain without a bundle")
+            } catch let error as DatastoreError {
+                #expect(error.code == .conflict)
+            }
+            #expect(try await store.listEntries().first?.federatesWith.isEmpty == true)
+            try await Fixtures.federatedBundles(store, "other.org")
+            #expect(try await store.updateEntry(changed, expectedRevision: nil).value.federatesWith.map(\.name) == ["other.org"])
         }
     }
 }

@@ -12,13 +12,14 @@ struct SQLiteDatastoreTests {
         try await TemporaryDirectory.with { directory in
             let path = directory.appending("store.sqlite")
             let first = try SQLiteDatastore(path: path)
+            // The bundle first: an entry may only federate with a trust domain whose bundle is stored.
+            let bundle = try await first.setBundle(
+                BundleRecord(trustDomain: Fixtures.trustDomain("a.org"), document: [1, 2])
+            ).value
             let entry = try await first.createEntry(Fixtures.entry(id: "web", federatesWith: ["a.org"])).value
             let node = try await first.createNode(Fixtures.node("a", selectors: ["aws:region:eu"])).value
             let token = try await first.createJoinToken(
                 JoinToken(token: "t", expiresAt: Date(timeIntervalSince1970: 2e9))
-            ).value
-            let bundle = try await first.setBundle(
-                BundleRecord(trustDomain: Fixtures.trustDomain("a.org"), document: [1, 2])
             ).value
             let journal = try await first.setCAJournal(id: "s1", data: [9], expectedVersion: nil).value
             try first.close()

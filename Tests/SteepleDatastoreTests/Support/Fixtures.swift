@@ -45,6 +45,13 @@ enum Fixtures {
         return entry
     }
 
+    /// Stores a bundle for each trust domain, so that entries may federate with them.
+    static func federatedBundles(_ store: any Datastore, _ names: String...) async throws {
+        for name in names {
+            _ = try await store.setBundle(BundleRecord(trustDomain: trustDomain(name), document: Array("{}".utf8), sequenceNumber: 1))
+        }
+    }
+
     /// A node with the given agent path.
     static func node(
         _ path: String,

@@ -51,6 +51,49 @@ struct ServerLimitsEndToEndTests {
         #expect(try await server.stop() == 0)
     }
 
+    @Test("-federatesWith a trust domain whose bundle is not set is refused with SPIRE's words; bundle set, list and delete of a federated bundle work, the own one is refused")
+    func federatesWithNeedsBundle() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        let entry = Self.base + ["-selector", "unix:uid:1", "-federatesWith", "spiffe://other.org"]
+        let refused = try server.cli(entry)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains(#"unable to find federated bundle \"spiffe://other.org\""#), "\(refused.stderr)")
+        #expect(try server.cli(["entry", "count"]).stdout.contains("0 registration entr"))
+
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=other",
+            "-keyout", server.directory + "/other.key", "-out", server.directory + "/other.pem",
+        ]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        try #require(openssl.terminationStatus == 0)
+        let set = try server.cli(["bundle", "set", "-id", "spiffe://other.org", "-path", server.directory + "/other.pem"])
+        #expect(set.status == 0, "\(set.stderr)")
+        let accepted = try server.cli(entry)
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        #expect(accepted.stdout.contains("FederatesWith    : other.org"))  // SPIRE prints trust domain names here
+        #expect(try server.cli(["bundle", "list"]).stdout.contains("* other.org\n"))
+
+        // The server's own bundle is the CA's, never set or deleted by hand.
+        let own = try server.cli(["bundle", "set", "-id", "spiffe://example.org", "-path", server.directory + "/other.pem"])
+        #expect(own.status != 0)
+        #expect(own.stderr.contains("own trust domain"), "\(own.stderr)")
+        // A bundle an entry federates with stays until the entry goes.
+        let inUse = try server.cli(["bundle", "delete", "-id", "spiffe://other.org"])
+        #expect(inUse.status != 0)
+        #expect(inUse.stderr.contains("federated with by 1 registration entries"), "\(inUse.stderr)")
+        let id = try #require(accepted.stdout.split(separator: "\n").first { $0.hasPrefix("Entry ID") }?.split(separator: ":", maxSplits: 1).last)
+        #expect(try server.cli(["entry", "delete", "-entryID", id.trimmingCharacters(in: .whitespaces)]).status == 0)
+        let deleted = try server.cli(["bundle", "delete", "-id", "spiffe://other.org"])
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect(!(try server.cli(["bundle", "list"]).stdout.contains("other.org")))
+        #expect(try await server.stop() == 0)
+    }
+
     @Test("a -data document of 1,001 entries goes through in batches of 500; a request over 4 MiB is reported as too large")
     func batches() async throws {
         let server = try ServerProcess()

@@ -12,7 +12,7 @@ struct UnknownFlagEndToEndTests {
                                   "-selector", "unix:uid:1", "-disableX509SVIDPrefetch"], "-disableX509SVIDPrefetch"),
               ("steeple-server", ["entry", "show", "-nosuchflag"], "-nosuchflag"),
               ("steeple-server", ["healthcheck", "--nosuchflag"], "--nosuchflag"),
-              ("steeple-agent", ["run", "-allowUnauthenticatedVerifiers"], "-allowUnauthenticatedVerifiers"),
+              ("steeple-agent", ["run", "-disableWorkloadAPIhh"], "-disableWorkloadAPIhh"),
               ("steeple-agent", ["api", "fetch", "x509", "-nosuchflag", "-socketPath", "/tmp/none.sock"], "-nosuchflag"),
           ])
     func unknownFlag(_ executable: String, _ arguments: [String], _ flag: String) throws {
