@@ -123,4 +123,23 @@ struct EntryBatchFileTests {
             try EntryDeleteFile.parse(Array("[1, 2]".utf8), source: "ids.json")
         }
     }
+
+    @Test("keys match in any case, as Go's encoding/json matches them; an exact key wins over a folded one")
+    func goCaseInsensitiveKeys() throws {
+        #expect(try EntryDeleteFile.parse(Array(#"{"IDS": ["a"]}"#.utf8), source: "ids.json") == ["a"])
+        #expect(try EntryDeleteFile.parse(Array(#"{"Ids": ["b"], "ids": ["c"]}"#.utf8), source: "ids.json") == ["c"])
+        let document = #"""
+            {"Entries": [{"SPIFFE_ID": "spiffe://example.org/web", "Parent_Id": "spiffe://example.org/agent",
+                          "Selectors": [{"Type": "unix", "VALUE": "uid:1000"}], "X509_SVID_TTL": 60, "EntryExpiry": 5,
+                          "Federates_With": ["other.org"], "unknown_key": 1}]}
+            """#
+        let entries = try EntryBatchFile.parse(Array(document.utf8), source: "data.json", purpose: .create)
+        #expect(entries.count == 1)
+        #expect(entries.first?.spiffeID == "spiffe://example.org/web")
+        #expect(entries.first?.parentID == "spiffe://example.org/agent")
+        #expect(entries.first?.selectors.first?.value == "uid:1000")
+        #expect(entries.first?.x509SvidTtl == 60)
+        #expect(entries.first?.expiresAt == 5)
+        #expect(entries.first?.federatesWith == ["other.org"])
+    }
 }

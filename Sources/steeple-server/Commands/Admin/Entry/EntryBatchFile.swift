@@ -11,7 +11,8 @@ import SteepleServerAPIProto
 ///
 /// The keys are those of SPIRE's `common.RegistrationEntry`: `entry_id`, `spiffe_id`, `parent_id`, `selectors`,
 /// `x509_svid_ttl` (or the older `ttl`), `jwt_svid_ttl`, `federates_with`, `dns_names`, `admin`, `downstream`,
-/// `entryExpiry` (or `expires_at`), `store_svid`, `hint`; other keys are ignored, as Go's decoder ignores them.
+/// `entryExpiry` (or `expires_at`), `store_svid`, `hint`, in any case as Go's decoder matches them (``GoJSONKeys``);
+/// other keys are ignored, as Go's decoder ignores them.
 /// Trust domains in `federates_with` may be names or `spiffe://` IDs; they are sent as names.
 enum EntryBatchFile {
     /// Whether the entries are new (`entry create`) or replace existing ones (`entry update`, which needs IDs).
@@ -33,7 +34,7 @@ enum EntryBatchFile {
     ) throws(CLIError) -> [Steeple_Server_V1_Entry] {
         let document: Document
         do {
-            document = try JSONDecoder().decode(Document.self, from: Data(bytes))
+            document = try JSONDecoder().decode(Document.self, from: Data(GoJSONKeys.canonicalized(bytes, fields: Self.fields)))
         } catch {
             throw CLIError(
                 "cannot read \(source) as SPIRE's entry JSON ({\"entries\": [...]}): \(describe(error))"
@@ -52,6 +53,12 @@ enum EntryBatchFile {
         }
         return entries
     }
+
+    /// Every key of the document, as spelled in SPIRE's JSON tags.
+    static let fields: Set<String> = [
+        "entries", "type", "value", "entry_id", "spiffe_id", "parent_id", "selectors", "x509_svid_ttl", "ttl", "jwt_svid_ttl",
+        "federates_with", "dns_names", "admin", "downstream", "entryExpiry", "expires_at", "store_svid", "hint",
+    ]
 
     private struct Document: Decodable {
         var entries: [Record]?

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Reads the `-file` of `entry delete`: SPIRE's `BatchDeleteEntryRequest` as JSON, `{"ids": ["id1", "id2"]}`.
+/// Reads the `-file` of `entry delete`: SPIRE's `BatchDeleteEntryRequest` as JSON, `{"ids": ["id1", "id2"]}`, its
+/// key in any case as Go's decoder reads it (``GoJSONKeys``).
 enum EntryDeleteFile {
     /// The entry IDs of the document, in order.
     ///
@@ -11,7 +12,7 @@ enum EntryDeleteFile {
         }
         let document: Document
         do {
-            document = try JSONDecoder().decode(Document.self, from: Data(bytes))
+            document = try JSONDecoder().decode(Document.self, from: Data(GoJSONKeys.canonicalized(bytes, fields: ["ids"])))
         } catch {
             throw CLIError("cannot read \(source) as SPIRE's batch deletion JSON ({\"ids\": [...]}): \(error)")
         }
