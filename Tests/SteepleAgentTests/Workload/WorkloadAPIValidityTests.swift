@@ -103,9 +103,12 @@ struct WorkloadAPIValidityTests {
             defer { task.cancel() }
             var iterator = seen.makeAsyncIterator()
             _ = try #require(await iterator.next())
-            let shortNotAfter = Date() + 2
+            // 6 s of life: sent at once, it is valid on arrival even when a loaded machine delivers it seconds later
+            // (a CI run saw 3 s with 2 s of life). The renewal comes 4 s after the expiry, so an expired SVID sent
+            // with it would arrive more than `watch`'s 3 s tolerance after its notAfter and be caught.
+            let shortNotAfter = Date() + 6
             cache.store([issue(web, notAfter: shortNotAfter)])
-            try await Task.sleep(for: .seconds(max(0, shortNotAfter.timeIntervalSinceNow) + 1))
+            try await Task.sleep(for: .seconds(max(0, shortNotAfter.timeIntervalSinceNow) + 4))
             // Expired and not renewed yet: nothing is sent, the stream stays open.
             cache.store([issue(web, notAfter: Date() + 3600)])
             var renewed = false
