@@ -1,4 +1,9 @@
 import SteepleConfig
+import SteepleSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `plugins { Type "name" { enabled, plugin_data { … } } }`: the built-in catalog, matched to SPIRE's names.
 ///
@@ -30,50 +35,105 @@ extension ServerConfigurationReader {
     ) throws(ServerConfigurationError) {
         let blocks = try format(plugins.allBlocks(labels: 1))
         var firstOfKind: [String: ConfigBlock] = [:]
+        // As SPIRE's validate, every plugin is checked and every plugin's error reported, not just the first.
+        var errors: [ServerConfigurationError] = []
         for block in blocks {
-            let name = block.labels[0]
-            let body = block.body
-            let key = "plugins.\(block.displayName)"
-            if try format(body.bool("enabled")) == false {
-                ignored.append(
-                    IgnoredSetting(key: key, position: block.position, reason: "disabled with enabled = false"))
-                continue
+            do {
+                try readPlugin(block, firstOfKind: &firstOfKind, into: &configuration)
+            } catch {
+                errors.append(error)
             }
-            try checkCatalog(block)
-
-            let kind = block.type == "NodeAttestor" ? block.displayName : block.type
-            if let first = firstOfKind[kind] {
-                let what = block.type == "NodeAttestor" ? "\(block.displayName) is" : "a \(block.type) plugin is"
-                throw ServerConfigurationError(
-                    .duplicate, at: block.position, in: path,
-                    "\(what) already configured at \(first.position) (\(first.displayName)); keep one")
-            }
-            firstOfKind[kind] = block
-
-            let data = try format(body.block("plugin_data")) ?? ConfigBody(position: block.position)
-            let section = "\(key).plugin_data"
-            switch (block.type, name) {
-            case ("DataStore", _):
-                configuration.dataStore = try dataStore(data, section: section)
-            case ("KeyManager", "memory"):
-                try noSettings(data, block)
-                configuration.keyManager = .memory
-            case ("KeyManager", _):
-                try format(
-                    data.rejectUnknownKeys(allowed: ["keys_path"], context: "plugin_data of \(block.displayName)"))
-                configuration.keyManager = .disk(keysPath: try string(data, "keys_path", in: section).flatMap(nonEmpty))
-            case ("UpstreamAuthority", _):
-                configuration.upstreamAuthority = try upstreamAuthority(data, block, section: section)
-            case ("NodeAttestor", "join_token"):
-                try noSettings(data, block)
-                configuration.nodeAttestors.joinToken = true
-            default:
-                configuration.nodeAttestors.x509pop = try x509pop(data, block, section: section)
-            }
+        }
+        if let first = errors.first {
+            guard errors.count > 1 else { throw first }
+            var combined = ServerConfigurationError(first.code, errors.map(\.message).joined(separator: "\n"), cause: first.cause)
+            combined.position = first.position
+            throw combined
         }
     }
 
-    /// Rejects external plugins, types and names outside the catalog, `plugin_data_file`, and unknown plugin keys.
+    private mutating func readPlugin(
+        _ block: ConfigBlock, firstOfKind: inout [String: ConfigBlock], into configuration: inout ServerConfiguration
+    ) throws(ServerConfigurationError) {
+        let name = block.labels[0]
+        let body = block.body
+        let key = "plugins.\(block.displayName)"
+        if try format(body.bool("enabled")) == false {
+            ignored.append(
+                IgnoredSetting(key: key, position: block.position, reason: "disabled with enabled = false"))
+            return
+        }
+        try checkCatalog(block)
+
+        let kind = block.type == "NodeAttestor" ? block.displayName : block.type
+        if let first = firstOfKind[kind] {
+            let what = block.type == "NodeAttestor" ? "\(block.displayName) is" : "a \(block.type) plugin is"
+            throw ServerConfigurationError(
+                .duplicate, at: block.position, in: path,
+                "\(what) already configured at \(first.position) (\(first.displayName)); keep one")
+        }
+        firstOfKind[kind] = block
+
+        let data = try pluginData(block)
+        let section = "\(key).plugin_data"
+        switch (block.type, name) {
+        case ("DataStore", _):
+            configuration.dataStore = try dataStore(data, section: section)
+        case ("KeyManager", "memory"):
+            try noSettings(data, block)
+            configuration.keyManager = .memory
+        case ("KeyManager", _):
+            try format(
+                data.rejectUnknownKeys(allowed: ["keys_path"], context: "plugin_data of \(block.displayName)"))
+            configuration.keyManager = .disk(keysPath: try string(data, "keys_path", in: section).flatMap(nonEmpty))
+        case ("UpstreamAuthority", _):
+            configuration.upstreamAuthority = try upstreamAuthority(data, block, section: section)
+        case ("NodeAttestor", "join_token"):
+            try noSettings(data, block)
+            configuration.nodeAttestors.joinToken = true
+        default:
+            configuration.nodeAttestors.x509pop = try x509pop(data, block, section: section)
+        }
+    }
+
+    /// The block's `plugin_data { … }`, or the HCL body of the file `plugin_data_file` names (SPIRE opens it relative
+    /// to the working directory and reports a missing one as Go does).
+    private func pluginData(_ block: ConfigBlock) throws(ServerConfigurationError) -> ConfigBody {
+        let inline = try format(block.body.block("plugin_data"))
+        guard let entry = block.body.entries.first(where: { $0.key == "plugin_data_file" }) else {
+            return inline ?? ConfigBody(position: block.position)
+        }
+        guard inline == nil else {
+            throw ServerConfigurationError(
+                .invalidValue, at: entry.position, in: path,
+                "\(block.displayName) sets both plugin_data and plugin_data_file: keep one")
+        }
+        guard let file = try format(block.body.string("plugin_data_file")), !file.isEmpty else {
+            throw ServerConfigurationError(
+                .invalidValue, at: entry.position, in: path, "plugin_data_file in \(block.displayName) must name a file")
+        }
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            var reason = String(cString: strerror(errno))
+            if let first = reason.first { reason = first.lowercased() + reason.dropFirst() }
+            throw ServerConfigurationError(
+                .invalidValue, at: entry.position, in: path,
+                "failed to read plugin configuration: open \(file): \(reason) (plugin_data_file of \(block.displayName))")
+        }
+        close(descriptor)
+        guard let text = FileIO.read(path: file) else {
+            throw ServerConfigurationError(
+                .invalidValue, at: entry.position, in: path, "failed to read plugin configuration: cannot read \(file)")
+        }
+        do {
+            return try ConfigBody(parsing: text, format: .hcl)
+        } catch {
+            throw ServerConfigurationError(
+                .syntax, at: entry.position, in: path, "plugin_data_file \(file) of \(block.displayName): \(error.message)", cause: error)
+        }
+    }
+
+    /// Rejects external plugins, types and names outside the catalog, and unknown plugin keys.
     private func checkCatalog(_ block: ConfigBlock) throws(ServerConfigurationError) {
         for external in ["plugin_cmd", "plugin_checksum"] {
             if let entry = block.body.entries.first(where: { $0.key == external }) {
@@ -93,12 +153,6 @@ extension ServerConfigurationReader {
                 .unsupportedPlugin, at: block.labelPositions[0], in: path,
                 "\(block.type) plugin \"\(block.labels[0])\" is not supported; supported \(block.type) plugins: "
                     + names.map { "\"\($0)\"" }.joined(separator: ", "))
-        }
-        if let entry = block.body.entries.first(where: { $0.key == "plugin_data_file" }) {
-            throw ServerConfigurationError(
-                .unsupportedValue, at: entry.position, in: path,
-                "plugin_data_file in \(block.displayName) is not supported yet: "
-                    + "write the settings inline in plugin_data { … }")
         }
         try format(block.body.rejectUnknownKeys(allowed: Self.pluginKeys, context: block.displayName))
     }
@@ -177,7 +231,8 @@ extension ServerConfigurationReader {
             guard let value, !value.isEmpty else {
                 throw ServerConfigurationError(
                     .missingKey, at: data.position, in: path,
-                    "missing required key \"\(key)\" in plugin_data of \(block.displayName)")
+                    "missing required key \"\(key)\" in plugin_data of \(block.displayName): "
+                        + "'cert_file_path' and 'key_file_path' must be set and not empty")
             }
             return value
         }

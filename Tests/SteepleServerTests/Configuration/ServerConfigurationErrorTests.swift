@@ -162,11 +162,36 @@ struct ServerConfigurationErrorTests {
             "plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" } } }",
             "plugins { DataStore \"sql\" { plugin_data { database_type = \"mysql\" connection_string = \"x\" } } }",
             "plugins { DataStore \"sql\" { plugin_data {\n database_type \"aws_postgres\" { region = \"x\" }\n} } }",
-            "plugins { KeyManager \"disk\" { plugin_data_file = \"/etc/km.conf\" } }",
             "plugins { NodeAttestor \"x509pop\" { plugin_data { mode = \"spiffe\" } } }",
         ])
     func unsupportedValue(_ rest: String) {
         #expect(error(conf(rest))?.code == .unsupportedValue)
+    }
+
+    @Test("plugin_data_file: the file's HCL is the plugin's data; a missing file is Go's error; both forms at once are refused")
+    func pluginDataFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("steeple-pdf-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "ca_bundle_path = \"/etc/ca.pem\"\nagent_path_template = \"/x509pop/{{ .Subject.CommonName }}\"\n"
+            .write(toFile: dir + "/x509pop.conf", atomically: true, encoding: .utf8)
+        let read = try ServerConfiguration(
+            parsing: conf(#"plugins { NodeAttestor "x509pop" { plugin_data_file = "\#(dir)/x509pop.conf" } }"#), path: "server.conf")
+        #expect(read.nodeAttestors.x509pop?.caBundlePaths == ["/etc/ca.pem"])
+        #expect(read.nodeAttestors.x509pop?.agentPathTemplate == "/x509pop/{{ .Subject.CommonName }}")
+
+        let missing = error(conf(#"plugins { KeyManager "disk" { plugin_data_file = "\#(dir)/absent.conf" } }"#))
+        #expect(missing?.message.contains("failed to read plugin configuration: open \(dir)/absent.conf: no such file or directory") == true, "\(String(describing: missing))")
+        let both = error(conf(#"plugins { KeyManager "disk" { plugin_data {} plugin_data_file = "\#(dir)/x509pop.conf" } }"#))
+        #expect(both?.message.contains("keep one") == true)
+    }
+
+    @Test("every plugin's error is reported, not only the first (as SPIRE's validate)")
+    func everyPluginError() {
+        let text = conf(#"plugins { NodeAttestor "x509pop" { plugin_data {} } UpstreamAuthority "disk" { plugin_data {} } }"#)
+        let message = error(text)?.message ?? ""
+        #expect(message.contains("ca_bundle_path"), "\(message)")
+        #expect(message.contains("'cert_file_path' and 'key_file_path' must be set and not empty"), "\(message)")
     }
 
     @Test("reads disable_jwt_svids (false by default)")
