@@ -42,7 +42,8 @@ struct AgentRunCommand: AsyncParsableCommand {
         do {
             try await Agent(configuration: configuration, logger: logger).run()
         } catch {
-            logger.error("agent failed", metadata: ["error": "\(error)"])
+            // SPIRE's message: scripts grep for it.
+            logger.error("Agent crashed", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
     }

@@ -5,11 +5,13 @@
 #   run-suite-steps.sh <steeple-server> <steeple-agent> <suite-dir> <step>...
 #
 # What SPIRE's runner provides is provided here, and nothing else: `docker compose exec [-u UID] -T <service> CMD...`
-# runs CMD on this machine (as UID through setpriv), `ash` is bash, `fail-now`/`log-*` are its helpers. In the steps'
-# text, /opt/spire/bin/spire-server and spire-agent become wrappers of our binaries that talk to a server started
-# here from the suite's own conf/server/server.conf (its data_dir, bind_port and socket moved into a temporary
-# directory), and /opt/spire/conf/ becomes the suite's conf/. Prints `PASS <step>` or `FAIL <step>` for each step
-# and exits non-zero if any failed.
+# runs CMD on this machine (as UID through setpriv), `docker-up <service>` starts an agent from conf/agent/agent.conf
+# (service `spire-agent`) or conf/<name>/agent.conf (service `<name>-spire-agent`), `docker compose logs <service>`
+# prints its log, `ash` is bash, `fail-now`/`log-*` are its helpers. In the steps' text, /opt/spire/bin/spire-server
+# and spire-agent become wrappers of our binaries that talk to a server started here from the suite's own
+# conf/server/server.conf and to the agent of the service the command runs in; what Docker would have isolated
+# (data_dir, ports, sockets, the server's host name) is moved into a temporary directory, and /opt/spire/conf/ becomes
+# the suite's conf/. Prints `PASS <step>` or `FAIL <step>` for each step and exits non-zero if any failed.
 set -uo pipefail
 
 server_bin=$1 agent_bin=$2 suite=$3
@@ -17,6 +19,7 @@ shift 3
 
 run=$(mktemp -d /tmp/steeple-spire-suite-XXXXXX)
 cleanup() {
+    [ -f "$run/agent.pids" ] && kill $(cat "$run/agent.pids") 2>/dev/null
     [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
     rm -rf "$run"
 }
@@ -41,7 +44,11 @@ esac
 EOF
 cat > "$run/bin/spire-agent" <<EOF
 #!/usr/bin/env bash
-exec "$agent_bin" "\$@"
+# In the agent's container (STEEPLE_SERVICE), the Workload API socket is that agent's.
+case "\${1:-}" in
+    api|healthcheck) exec "$agent_bin" "\$@" -socketPath "$run/sockets/\${STEEPLE_SERVICE:-spire-agent}.sock" ;;
+    *) exec "$agent_bin" "\$@" ;;
+esac
 EOF
 chmod +x "$run/bin/spire-server" "$run/bin/spire-agent"
 
@@ -52,8 +59,29 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
+mkdir -p "$run/sockets" "$run/logs"
+chmod 0755 "$run" "$run/sockets"
+export STEEPLE_RUN=$run STEEPLE_AGENT_BIN=$agent_bin STEEPLE_SERVER_PORT=$port
+
 prelude=$(cat <<'EOF'
+docker-spire-server-up() { :; }  # the server is already running
+docker-up() {
+    local service
+    for service in "$@"; do
+        local dir=agent
+        [ "$service" != spire-agent ] && dir=${service%-spire-agent}-agent
+        sed -e "s#/opt/spire/data/agent#$STEEPLE_RUN/data/$service#g" \
+            -e "s#/opt/spire/conf/#$STEEPLE_RUN/conf/#g" \
+            -e "s#server_address = \"spire-server\"#server_address = \"127.0.0.1\"#" \
+            -e "s#server_port = \"8081\"#server_port = \"$STEEPLE_SERVER_PORT\"\n    socket_path = \"$STEEPLE_RUN/sockets/$service.sock\"#" \
+            "$STEEPLE_RUN/conf/$dir/agent.conf" > "$STEEPLE_RUN/$service.conf"
+        "$STEEPLE_AGENT_BIN" run -config "$STEEPLE_RUN/$service.conf" > "$STEEPLE_RUN/logs/$service.log" 2>&1 &
+        echo $! >> "$STEEPLE_RUN/agent.pids"
+    done
+}
 docker() {
+    # docker compose logs <service>
+    if [ "$2" = logs ]; then cat "$STEEPLE_RUN/logs/$3.log"; return; fi
     # docker compose exec [-u UID] -T <service> CMD...
     shift 2
     local user=""
@@ -64,11 +92,12 @@ docker() {
             *) break ;;
         esac
     done
-    shift  # the service
+    local service=$1
+    shift
     if [ -n "$user" ]; then
-        setpriv --reuid="$user" --regid="$user" --clear-groups "$@"
+        STEEPLE_SERVICE=$service setpriv --reuid="$user" --regid="$user" --clear-groups "$@"
     else
-        "$@"
+        STEEPLE_SERVICE=$service "$@"
     fi
 }
 ash() { bash "$@"; }
@@ -76,7 +105,7 @@ fail-now() { echo "fail-now: $*" >&2; exit 1; }
 log-info() { echo "info: $*"; }
 log-debug() { echo "debug: $*"; }
 log-warn() { echo "warn: $*"; }
-export -f docker ash fail-now log-info log-debug log-warn
+export -f docker docker-up docker-spire-server-up ash fail-now log-info log-debug log-warn
 EOF
 )
 
@@ -94,5 +123,8 @@ $script") > "$run/$step.out" 2>&1; then
         failed=1
     fi
 done
-[ $failed -eq 0 ] || { echo "--- server log (last lines)"; tail -20 "$run/server.log"; }
+[ $failed -eq 0 ] || {
+    echo "--- server log (last lines)"; tail -20 "$run/server.log"
+    for log in "$run"/logs/*.log; do [ -f "$log" ] && { echo "--- $(basename "$log") (last lines)"; tail -10 "$log"; }; done
+}
 exit $failed

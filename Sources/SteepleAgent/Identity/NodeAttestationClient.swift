@@ -50,7 +50,27 @@ package struct NodeAttestationClient: Sendable {
         let signer = popKey
         let trustDomain = connection.trustDomain
         let (answers, answerSink) = AsyncStream<[UInt8]>.makeStream()
-        let result = try await connection.withClient(identity: nil, trust: trust) { client in
+        let result: Steeple_Server_V1_AttestAgentResponse.Result
+        do {
+            result = try await attest(connection: connection, trust: trust, firstMessage: firstMessage, signer: signer, answers: answers, answerSink: answerSink)
+        } catch let error as RPCError where ![.unavailable, .deadlineExceeded, .cancelled].contains(error.code) {
+            // The server refused: SPIRE's words, which operators and SPIRE's suites grep for.
+            throw AgentError(.attestationFailed, "failed to attest: \(error.message)")
+        }
+        let chain = try X509Bundle(trustDomain: trustDomain, derBytes: Array(result.x509SvidChain)).x509Authorities
+        let id = try X509SVIDVerifier.validateShape(of: chain)
+        guard id.trustDomain == trustDomain, id.path.hasPrefix("/spire/agent/") else {
+            throw AgentError(.attestationFailed, "the server issued \(id), which is not an agent ID of \(trustDomain)")
+        }
+        let bundle = try SPIFFEBundle(trustDomain: trustDomain, json: Array(result.trustBundleJson))
+        return (AgentIdentity(id: id, chain: chain, privateKey: key, receivedAt: Date()), bundle)
+    }
+
+    private func attest(
+        connection: ServerConnection, trust: ServerTrust, firstMessage: Steeple_Server_V1_AttestAgentRequest.Params,
+        signer: Certificate.PrivateKey?, answers: AsyncStream<[UInt8]>, answerSink: AsyncStream<[UInt8]>.Continuation
+    ) async throws -> Steeple_Server_V1_AttestAgentResponse.Result {
+        try await connection.withClient(identity: nil, trust: trust) { client in
             try await client.attestAgent(requestProducer: { writer in
                 var message = Steeple_Server_V1_AttestAgentRequest()
                 message.params = firstMessage
@@ -77,13 +97,6 @@ package struct NodeAttestationClient: Sendable {
                 throw AgentError(.attestationFailed, "the server ended attestation without a result")
             })
         }
-        let chain = try X509Bundle(trustDomain: trustDomain, derBytes: Array(result.x509SvidChain)).x509Authorities
-        let id = try X509SVIDVerifier.validateShape(of: chain)
-        guard id.trustDomain == trustDomain, id.path.hasPrefix("/spire/agent/") else {
-            throw AgentError(.attestationFailed, "the server issued \(id), which is not an agent ID of \(trustDomain)")
-        }
-        let bundle = try SPIFFEBundle(trustDomain: trustDomain, json: Array(result.trustBundleJson))
-        return (AgentIdentity(id: id, chain: chain, privateKey: key, receivedAt: Date()), bundle)
     }
 
     static func loadX509PoP(certificatePath: String, privateKeyPath: String, intermediatesPath: String?) throws -> ([Certificate], Certificate.PrivateKey) {

@@ -40,14 +40,17 @@ struct EntrySync: Sendable {
                         logger.warning("skipping an entry the agent cannot read", metadata: ["entry_id": "\(proto.id)", "error": "\(error)"])
                     }
                 }
+                let changes = EntryChangeLog(logger: logger)
                 if message.snapshot {
                     snapshot += upserted
                     if message.snapshotComplete {
+                        if changes.enabled { changes.log(before: cache.read { $0.entries }, snapshot: snapshot) }
                         cache.replaceEntries(snapshot)
                         logger.info("entries synced", metadata: ["entries": "\(snapshot.count)", "sequence": "\(message.sequence)"])
                         snapshot = []
                     }
                 } else {
+                    if changes.enabled { changes.log(before: cache.read { $0.entries }, upserted: upserted, deleted: message.deletedEntryIds) }
                     cache.apply(upserted: upserted, deleted: message.deletedEntryIds)
                     logger.debug("entries changed", metadata: ["upserted": "\(upserted.count)", "deleted": "\(message.deletedEntryIds.count)", "sequence": "\(message.sequence)"])
                 }
