@@ -1,0 +1,58 @@
+import Foundation
+import SteepleTestSupport
+import Testing
+
+/// Issue #13's measure: SPIRE's own material, pinned in `Tests/SPIREMaterial` (see its NOTICE.md for the source commit
+/// and licence), run unchanged against Steeple's binaries.
+@Suite("SPIRE's own configs and integration-suite steps")
+struct SPIREMaterialTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("SPIREMaterial")
+
+    static var configs: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("configs").path)) ?? []).sorted()
+    }
+
+    @Test("the pinned set holds SPIRE's sample configs and its non-Kubernetes suites' configs")
+    func pinnedSetIsThere() {
+        #expect(Self.configs.count >= 20, "\(Self.configs)")
+        #expect(Self.configs.contains("spire-conf_server_server.conf"))
+        #expect(Self.configs.contains("spire-conf_agent_agent.conf"))
+    }
+
+    @Test("each of SPIRE's configs validates with SPIRE's words", arguments: configs)
+    func validates(_ name: String) throws {
+        let executable = name.contains("_agent") ? "steeple-agent" : "steeple-server"
+        let output = try runBuiltExecutable(executable, ["validate", "-config", Self.root.appendingPathComponent("configs/\(name)").path])
+        let kind = executable == "steeple-agent" ? "agent" : "server"
+        #expect(output.status == 0, "\(name): \(output.stderr)")
+        #expect(output.stdout == "SPIRE \(kind) configuration file is valid.\n", "\(name): \(output.stdout)")
+    }
+
+    @Test(
+        "steps of SPIRE's integration suites pass unchanged",
+        arguments: [
+            ("spire-server-cli", ["02-bundle", "03-entry", "08-validate"]),
+            ("agent-cli", ["05-check-valid-config"]),
+            ("join-token", ["01-start-server", "02-bootstrap-agents", "03-start-agent", "04-create-workload-entry", "05-check-svid", "06-start-bad-agent"]),
+        ])
+    func suiteSteps(_ suite: String, _ steps: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [
+            Self.root.appendingPathComponent("run-suite-steps.sh").path, try builtExecutable("steeple-server"), try builtExecutable("steeple-agent"),
+            Self.root.appendingPathComponent("suites/\(suite)").path,
+        ] + steps
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        print("SPIRE suite \(suite):\n\(text)")
+        #expect(process.terminationStatus == 0, "\(text)")
+        for step in steps {
+            #expect(text.contains("PASS \(step)\n"), "\(suite) \(step):\n\(text)")
+        }
+    }
+}
