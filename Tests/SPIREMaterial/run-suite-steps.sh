@@ -31,7 +31,7 @@ socket="$run/api.sock"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # The suite's server.conf, with what Docker would have isolated moved into $run.
-sed -e "s#/opt/spire/data/server#$run/data#g" \
+sed -e "s#/opt/spire/data/server#$run/data#g" -e "s#/opt/spire/conf/#$run/conf/#g" \
     -e "s#bind_port = \"8081\"#bind_port = \"$port\"\n\tsocket_path = \"$socket\"#" \
     "$suite/conf/server/server.conf" > "$run/conf/server/server.conf"
 
@@ -52,22 +52,36 @@ esac
 EOF
 chmod +x "$run/bin/spire-server" "$run/bin/spire-agent"
 
-"$server_bin" run -config "$run/conf/server/server.conf" > "$run/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-    "$run/bin/spire-server" healthcheck > /dev/null 2>&1 && break
-    sleep 0.1
-done
+start_server() {
+    "$server_bin" run -config "$run/conf/server/server.conf" > "$run/logs/spire-server.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 100); do
+        "$run/bin/spire-server" healthcheck > /dev/null 2>&1 && break
+        sleep 0.1
+    done
+}
 
 mkdir -p "$run/sockets" "$run/logs"
 chmod 0755 "$run" "$run/sockets"
 export STEEPLE_RUN=$run STEEPLE_AGENT_BIN=$agent_bin STEEPLE_SERVER_PORT=$port
+# SPIRE's steps call "${ROOTDIR}/setup/..."; ours has the stand-ins (setup/x509pop/setup.sh: openssl, not Go).
+export ROOTDIR=$(cd "$(dirname "$0")" && pwd)
 
 prelude=$(cat <<'EOF'
-docker-spire-server-up() { :; }  # the server is already running
+docker-spire-server-up() {
+    # The server is already running; wait as SPIRE's helper does, for its two "Starting Server APIs" lines.
+    local i
+    for i in $(seq 1 30); do
+        [ "$(grep -c "Starting Server APIs" "$STEEPLE_RUN/logs/spire-server.log")" -ge 2 ] && return 0
+        sleep 1
+    done
+    fail-now "the server did not log 'Starting Server APIs' twice"
+}
 docker-up() {
     local service
     for service in "$@"; do
+        # Like `docker compose up` of a running container: nothing to do.
+        if [ -f "$STEEPLE_RUN/$service.pid" ] && kill -0 "$(cat "$STEEPLE_RUN/$service.pid")" 2>/dev/null; then continue; fi
         local dir=agent
         [ "$service" != spire-agent ] && dir=${service%-spire-agent}-agent
         sed -e "s#/opt/spire/data/agent#$STEEPLE_RUN/data/$service#g" \
@@ -75,7 +89,8 @@ docker-up() {
             -e "s#server_address = \"spire-server\"#server_address = \"127.0.0.1\"#" \
             -e "s#server_port = \"8081\"#server_port = \"$STEEPLE_SERVER_PORT\"\n    socket_path = \"$STEEPLE_RUN/sockets/$service.sock\"#" \
             "$STEEPLE_RUN/conf/$dir/agent.conf" > "$STEEPLE_RUN/$service.conf"
-        "$STEEPLE_AGENT_BIN" run -config "$STEEPLE_RUN/$service.conf" > "$STEEPLE_RUN/logs/$service.log" 2>&1 &
+        "$STEEPLE_AGENT_BIN" run -config "$STEEPLE_RUN/$service.conf" >> "$STEEPLE_RUN/logs/$service.log" 2>&1 &
+        echo $! > "$STEEPLE_RUN/$service.pid"
         echo $! >> "$STEEPLE_RUN/agent.pids"
     done
 }
@@ -100,17 +115,29 @@ docker() {
         STEEPLE_SERVICE=$service "$@"
     fi
 }
+docker-down() {
+    # SPIRE's `docker-down <service>` stops that container; here, the agents started for it.
+    [ -f "$STEEPLE_RUN/agent.pids" ] && kill $(cat "$STEEPLE_RUN/agent.pids") 2>/dev/null
+    rm -f "$STEEPLE_RUN/agent.pids" "$STEEPLE_RUN"/*.pid
+    sleep 1
+}
+fingerprint() {
+    # As SPIRE's test/integration/common: the SHA-1 of the certificate's DER.
+    openssl x509 -in "$1" -outform DER | openssl sha1 -r | awk '{print $1}'
+}
 ash() { bash "$@"; }
 fail-now() { echo "fail-now: $*" >&2; exit 1; }
 log-info() { echo "info: $*"; }
 log-debug() { echo "debug: $*"; }
 log-warn() { echo "warn: $*"; }
-export -f docker docker-up docker-spire-server-up ash fail-now log-info log-debug log-warn
+export -f docker docker-up docker-down docker-spire-server-up fingerprint ash fail-now log-info log-debug log-warn
 EOF
 )
 
 failed=0
 for step in "$@"; do
+    # Setup steps (00-*) prepare files the server reads at start, as in SPIRE's runner.
+    case "$step" in 00-*) ;; *) [ -z "${server_pid:-}" ] && start_server ;; esac
     script=$(sed -e "s#/opt/spire/bin/spire-server#$run/bin/spire-server#g" \
                  -e "s#/opt/spire/bin/spire-agent#$run/bin/spire-agent#g" \
                  -e "s#/opt/spire/conf/#$run/conf/#g" "$suite/$step")
@@ -124,7 +151,7 @@ $script") > "$run/$step.out" 2>&1; then
     fi
 done
 [ $failed -eq 0 ] || {
-    echo "--- server log (last lines)"; tail -20 "$run/server.log"
+    :
     for log in "$run"/logs/*.log; do [ -f "$log" ] && { echo "--- $(basename "$log") (last lines)"; tail -10 "$log"; }; done
 }
 exit $failed

@@ -39,12 +39,14 @@ public struct Agent: Sendable {
             identity = saved
             logger.info("re-using the saved agent SVID", metadata: ["spiffe_id": "\(saved.id)", "expires_at": "\(saved.expiresAt)"])
         } else {
+            // SPIRE's messages, which its suites and operators' scripts grep for.
+            logger.info("SVID is not found. Starting node attestation")
             let (attested, bundle) = try await attestation.attest(trust: bootstrapTrust)
             try state.saveIdentity(attested)
             try state.saveBundle(bundle)
             savedBundle = bundle
             identity = attested
-            logger.info("node attested", metadata: ["spiffe_id": "\(attested.id)", "expires_at": "\(attested.expiresAt)"])
+            logger.info("Node attestation was successful", metadata: ["spiffe_id": "\(attested.id)", "expires_at": "\(attested.expiresAt)"])
         }
 
         let cache = WorkloadCache(trustDomain: trustDomain)
@@ -97,6 +99,8 @@ public struct Agent: Sendable {
             "data_dir": "\(configuration.dataDirectory)",
             "open_files_limit": "\(openFiles.map(String.init) ?? "unknown")",
         ])
+        // SPIRE's message, which its suites wait for.
+        logger.info("Starting agent APIs", metadata: ["address": "\(configuration.socketPath)", "network": "unix"])
         try await group.run()
         logger.info("agent stopped")
     }

@@ -34,7 +34,8 @@ extension AdminAPIService {
         let node = try await nodes.deleteNode(spiffeID: id).value
         authentication.invalidate(agentID: id)
         changes.poke()
-        logger.notice("agent evicted", metadata: ["caller": "\(AdminCaller(context))", "agent_id": "\(id)"])
+        // SPIRE's message and field, which its suites and operators' scripts grep for.
+        logger.notice("Agent deleted", metadata: ["caller": "\(AdminCaller(context))", "spiffe_id": "\(id)"])
         var response = Steeple_Server_V1_AgentResponse()
         response.agent = node.proto
         return response
@@ -50,7 +51,7 @@ extension AdminAPIService {
         node = try await nodes.updateNode(node).value
         authentication.invalidate(agentID: id)
         changes.poke()
-        logger.notice("agent banned", metadata: ["caller": "\(AdminCaller(context))", "agent_id": "\(id)"])
+        logger.notice("Agent banned", metadata: ["caller": "\(AdminCaller(context))", "spiffe_id": "\(id)"])
         var response = Steeple_Server_V1_AgentResponse()
         response.agent = node.proto
         return response

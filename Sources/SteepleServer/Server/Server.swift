@@ -81,6 +81,9 @@ package struct Server: Sendable {
             "agent_api": "\(configuration.bindAddress):\(configuration.bindPort)",
             "data_dir": "\(configuration.dataDirectory)",
         ])
+        // SPIRE logs this once per listener; its suites wait for both lines.
+        logger.info("Starting Server APIs", metadata: ["address": "\(configuration.bindAddress):\(configuration.bindPort)", "network": "tcp"])
+        logger.info("Starting Server APIs", metadata: ["address": "\(configuration.socketPath)", "network": "unix"])
         try await group.run()
         logger.info("server stopped")
     }

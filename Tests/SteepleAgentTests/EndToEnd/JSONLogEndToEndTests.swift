@@ -32,7 +32,7 @@ struct JSONLogEndToEndTests {
     func jsonLines() async throws {
         let fixture = try TrustDomainFixture(
             serverLines: [#"log_format = "json""#],
-            agentLines: [#"log_format = "json""#, #"log_level = "DEBUG""#, #"log_file = "/dev/null""#])
+            agentLines: [#"log_format = "json""#, #"log_level = "DEBUG""#, #"availability_target = "24h""#])
         try await TrustDomainFixture.with(fixture) { fixture in
             try fixture.createEntry(spiffeID: "spiffe://example.org/json-logs", selectors: ["unix:uid:\(getuid())"])
             let fetched = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
@@ -41,13 +41,13 @@ struct JSONLogEndToEndTests {
             #expect(try await fixture.server.stop() == 0)
 
             let agent = Self.objects(fixture.agent.logText, of: "steeple-agent")
-            let attested = agent.first { $0["msg"] as? String == "node attested" }
+            let attested = agent.first { $0["msg"] as? String == "Node attestation was successful" }
             #expect(attested?["level"] as? String == "info")
             #expect(attested?["spiffe_id"] as? String == fixture.agentID)
             #expect(attested?["logger"] as? String == "steeple-agent")
             let ignored = agent.first { $0["msg"] as? String == "configuration key has no effect in Steeple" }
             #expect(ignored?["level"] as? String == "warning")
-            #expect(ignored?["key"] as? String == "agent.log_file")
+            #expect(ignored?["key"] as? String == "agent.availability_target")
             #expect(agent.contains { $0["level"] as? String == "debug" }, "log_level = DEBUG applies with JSON too")
             #expect(agent.count >= 4, "\(agent.count) agent lines")
 
@@ -59,9 +59,9 @@ struct JSONLogEndToEndTests {
     @Test("-logFormat json on the command line takes precedence over log_format = \"text\" in the file")
     func flag() async throws {
         // No server listens on the port: the agent only gets as far as its start-up lines (the warning about
-        // log_file first) and the failed attestation.
+        // availability_target first) and the failed attestation.
         let agent = try AgentProcess(
-            serverPort: try freeTCPPort(), trustBundlePath: nil, extraAgentLines: [#"log_format = "text""#, #"log_file = "/dev/null""#])
+            serverPort: try freeTCPPort(), trustBundlePath: nil, extraAgentLines: [#"log_format = "text""#, #"availability_target = "24h""#])
         agent.runArguments = ["-logFormat", "json"]
         try agent.launch(joinToken: "unused")
         let deadline = ContinuousClock.now + .seconds(20)
@@ -70,6 +70,6 @@ struct JSONLogEndToEndTests {
         }
         _ = try await agent.stop()
         let objects = Self.objects(agent.logText, of: "steeple-agent")
-        #expect(objects.first?["key"] as? String == "agent.log_file", "log:\n\(agent.logText)")
+        #expect(objects.first?["key"] as? String == "agent.availability_target", "log:\n\(agent.logText)")
     }
 }

@@ -34,7 +34,7 @@ final class TrustDomainFixture: @unchecked Sendable {
         try bundle.stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
         guard usesJoinToken else {
             try await agent.start(joinToken: nil)
-            let line = try #require(agent.logText.split(separator: "\n").first { $0.contains("node attested") })
+            let line = try #require(agent.logText.split(separator: "\n").first { $0.contains("Node attestation was successful") })
             let id = try #require(line.split(separator: " ").first { $0.hasPrefix("spiffe_id=") })
             agentID = String(id.dropFirst("spiffe_id=".count))
             return

@@ -95,7 +95,7 @@ struct ServerCrashLoopEndToEndTests {
         let serverLog = try String(contentsOfFile: server.log, encoding: .utf8)
         #expect(refusal?.contains("warning") == true, "no refusal logged:\n\(serverLog)")
         #expect(refusal?.contains(agentID) == true)
-        #expect(try String(contentsOfFile: server.log, encoding: .utf8).contains("agent evicted"))
+        #expect(try String(contentsOfFile: server.log, encoding: .utf8).contains("Agent deleted"))
         _ = try await agent.stop()
         #expect(try await server.stop() == 0)
     }
