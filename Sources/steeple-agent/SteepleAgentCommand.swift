@@ -11,6 +11,7 @@ struct SteepleAgentCommand: AsyncParsableCommand {
     )
 
     static func main() async {
+        SteepleVersion.exitIfRequested(Array(CommandLine.arguments.dropFirst()))
         UnknownArgumentGuard.exitIfViolated(Array(CommandLine.arguments.dropFirst()), for: Self.self)
         await main(nil)
     }

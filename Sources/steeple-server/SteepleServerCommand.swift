@@ -23,6 +23,7 @@ struct SteepleServerCommand: AsyncParsableCommand {
 
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        SteepleVersion.exitIfRequested(arguments)
         EntryArgumentLimits.exitIfViolated(arguments)
         UnknownArgumentGuard.exitIfViolated(arguments, for: Self.self)
         await main(nil)

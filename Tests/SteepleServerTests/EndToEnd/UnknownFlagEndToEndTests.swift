@@ -94,9 +94,9 @@ struct ValidateAndVersionEndToEndTests {
         #expect(warned.stderr.contains("default_x509_svid_ttl is too high for the configured ca_ttl value."), "stderr: \(warned.stderr)")
     }
 
-    @Test("--version prints the version and exits 0 on both", arguments: ["steeple-server", "steeple-agent"])
-    func version(_ executable: String) throws {
-        let output = try runBuiltExecutable(executable, ["--version"])
+    @Test("--version, -version and -v print the version and exit 0 on both, as SPIRE's CLI", arguments: ["steeple-server", "steeple-agent"], ["--version", "-version", "-v"])
+    func version(_ executable: String, _ flag: String) throws {
+        let output = try runBuiltExecutable(executable, [flag])
         #expect(output.status == 0)
         #expect(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3, "stdout: \(output.stdout)")
     }
