@@ -13,6 +13,8 @@ struct APIFetchJWTCommand: AsyncParsableCommand {
     var audience: [String] = []
     @Option(name: .spire("spiffeID"), help: "Only the JWT-SVID of this SPIFFE ID.")
     var spiffeID: String?
+    @Option(name: .spire("output"), help: "pretty (default) or json: [JWTSVIDResponse, JWTBundlesResponse] as SPIRE prints them.")
+    var output: APIOutputFormat = .pretty
 
     func validate() throws {
         if audience.flatMap({ $0.split(separator: ",") }).isEmpty {
@@ -32,6 +34,7 @@ struct APIFetchJWTCommand: AsyncParsableCommand {
                 (try await client.fetchJWTSVIDs(audience: audiences, subject: requested), try await client.fetchJWTBundles())
             }
         }
+        if output == .json { return try APIOutputJSON.print(APIOutputJSON.jwt(svids, bundles)) }
         for svid in svids {
             print("token(\(svid.subject)):\n\t\(svid.token)\n")
         }

@@ -15,11 +15,18 @@ struct APIFetchX509Command: AsyncParsableCommand {
     var write: String?
     @Flag(name: .spire("silent"), help: "Print nothing (with -write).")
     var silent = false
+    @Option(name: .spire("output"), help: "pretty (default) or json: the X509SVIDResponse as SPIRE prints it.")
+    var output: APIOutputFormat = .pretty
+
+    func validate() throws {
+        if output == .json, write != nil { throw ValidationError("-write is only available for pretty output format") }
+    }
 
     func run() async throws {
         let started = ContinuousClock.now
         let context = try await runReporting { try await options.withClient { try await $0.fetchX509Context() } }
         let elapsed = ContinuousClock.now - started
+        if output == .json { return try APIOutputJSON.print(APIOutputJSON.x509(context)) }
         if !silent {
             print("Received \(context.svids.count) svid after \(X509Printing.milliseconds(elapsed))\n")
             for svid in context.svids { X509Printing.print(svid, bundles: context.bundles) }

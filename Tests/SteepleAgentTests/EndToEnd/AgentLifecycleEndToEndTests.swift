@@ -121,6 +121,40 @@ struct AgentLifecycleEndToEndTests {
         }
     }
 
+    @Test("api fetch x509|jwt -output json print SPIRE's shapes (proto field names, base64 bytes), readable with jq as SPIRE's scripts read them")
+    func fetchOutputJSON() async throws {
+        try await TrustDomainFixture.with { fixture in
+            try fixture.createEntry(spiffeID: "spiffe://example.org/jsonout", selectors: ["unix:uid:\(Self.uid)"])
+            let x509 = try await eventually { try fixture.agent.cli(["api", "fetch", "x509", "-output", "json"]) }
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(x509.stdout.utf8)) as? [String: Any], "\(x509.stdout)")
+            let svid = try #require((object["svids"] as? [[String: Any]])?.first)
+            #expect(svid["spiffe_id"] as? String == "spiffe://example.org/jsonout")
+            let der = try #require(Data(base64Encoded: svid["x509_svid"] as? String ?? ""))
+            #expect(der.first == 0x30, "x509_svid is not base64 DER")
+            #expect(Data(base64Encoded: svid["x509_svid_key"] as? String ?? "")?.first == 0x30)
+            #expect(Data(base64Encoded: svid["bundle"] as? String ?? "")?.isEmpty == false)
+            #expect(svid["hint"] as? String == "")
+            #expect((object["crl"] as? [Any])?.isEmpty == true)
+            #expect((object["federated_bundles"] as? [String: Any])?.isEmpty == true)
+
+            let jwt = try fixture.agent.cli(["api", "fetch", "jwt", "-audience", "bank", "-output", "json"])
+            #expect(jwt.status == 0, "\(jwt.stderr)")
+            let jq = Process()
+            jq.executableURL = URL(fileURLWithPath: "/usr/bin/jq")
+            jq.arguments = ["-r", #".[0].svids[0].spiffe_id, (.[1].bundles["spiffe://example.org"] | @base64d | fromjson | .keys | length > 0)"#]
+            let input = Pipe()
+            let output = Pipe()
+            jq.standardInput = input
+            jq.standardOutput = output
+            try jq.run()
+            input.fileHandleForWriting.write(Data(jwt.stdout.utf8))
+            try input.fileHandleForWriting.close()
+            let read = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            jq.waitUntilExit()
+            #expect(read == "spiffe://example.org/jsonout\ntrue\n", "jq read: \(read) from \(jwt.stdout)")
+        }
+    }
+
     @Test("the server's health listener answers /live and /ready")
     func health() async throws {
         let port = try freeTCPPort()
