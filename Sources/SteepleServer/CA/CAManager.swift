@@ -194,16 +194,17 @@ final class CAManager: Sendable {
             changed = true
             bundleChanged = true
         }
+        // Log lines in SPIRE's words and fields (`local_authority_id`): its force-rotation suites grep them.
         switch RotationSchedule.step(notBefore: x509Cert.notValidBefore, notAfter: x509Cert.notValidAfter, hasPrepared: snapshot.x509.prepared != nil, now: now) {
         case .prepare:
             let next = try await Self.makeX509(settings: settings, keyManager: keyManager, now: now)
             snapshot.x509.prepare(next)
-            logger.info("prepared next X.509 authority", metadata: ["x509_authority": "\(next.authority!.keyIdentifierHex)"])
+            logger.info("X509 CA prepared", metadata: ["local_authority_id": "\(next.authority!.keyIdentifierHex)", "expiration": "\(next.notAfter)"])
             changed = true
             bundleChanged = true
         case .activate:
             snapshot.x509.activate()
-            logger.info("activated X.509 authority", metadata: ["x509_authority": "\(snapshot.x509.active.authority!.keyIdentifierHex)"])
+            logger.info("X509 CA activated", metadata: ["local_authority_id": "\(snapshot.x509.active.authority!.keyIdentifierHex)"])
             changed = true
             // The published set is the same, but agents must hear of it at once to re-issue their SVIDs.
             bundleChanged = true
@@ -215,12 +216,12 @@ final class CAManager: Sendable {
         case .prepare:
             let next = try await Self.makeJWT(settings: settings, keyManager: keyManager, now: now)
             snapshot.jwt.prepare(next)
-            logger.info("prepared next JWT key", metadata: ["jwt_kid": "\(next.kid)"])
+            logger.info("JWT key prepared", metadata: ["local_authority_id": "\(next.kid)", "expiration": "\(next.notAfter)"])
             changed = true
             bundleChanged = true
         case .activate:
             snapshot.jwt.activate()
-            logger.info("activated JWT key", metadata: ["jwt_kid": "\(snapshot.jwt.active.kid)"])
+            logger.info("JWT key activated", metadata: ["local_authority_id": "\(snapshot.jwt.active.kid)"])
             changed = true
         case .none:
             break

@@ -60,6 +60,22 @@ struct CAManagerTests {
         #expect(stored.sequenceNumber == ca.bundle.sequenceNumber)
     }
 
+    @Test("rotation logs SPIRE's lines, with local_authority_id: X509 CA / JWT key prepared, then activated")
+    func rotationLogLines() async throws {
+        let lines = RecordedLines()
+        let logger = Logger(label: "test") { _ in RecordingLogHandler(lines: lines) }
+        let ca = try await CAManager.start(settings: try Self.settings(), keyManager: InMemoryKeyManager(), store: InMemoryDatastore(), logger: logger, now: Self.t0)
+        _ = try await ca.rotate(now: Self.t0.addingTimeInterval(12 * Self.hour))
+        _ = try await ca.rotate(now: Self.t0.addingTimeInterval(20 * Self.hour))
+        let messages = lines.all.map(\.message)
+        for message in ["X509 CA prepared", "JWT key prepared", "X509 CA activated", "JWT key activated"] {
+            #expect(messages.contains(message), "\(messages)")
+        }
+        let activated = try #require(lines.all.first { $0.message == "X509 CA activated" })
+        let keyID = try #require(try ca.certificateAuthority.x509Authority.certificate.extensions.subjectKeyIdentifier?.keyIdentifier)
+        #expect(activated.metadata["local_authority_id"] == "\(keyID.map { String(format: "%02x", $0) }.joined())")
+    }
+
     @Test("a restart finds the same CA; with its keys gone the old CA stays published but never signs")
     func restart() async throws {
         let store = InMemoryDatastore()
@@ -73,5 +89,27 @@ struct CAManagerTests {
         #expect(fresh.certificateAuthority.x509Authority.certificate != first.certificateAuthority.x509Authority.certificate)
         #expect(fresh.bundle.x509Authorities.contains(first.certificateAuthority.x509Authority.certificate))
         #expect((fresh.bundle.sequenceNumber ?? 0) > (first.bundle.sequenceNumber ?? 0))
+    }
+}
+
+/// Log lines captured by ``RecordingLogHandler``.
+private final class RecordedLines: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var lines: [(message: String, metadata: [String: String])] = []
+    func append(_ message: String, _ metadata: [String: String]) { lock.withLock { lines.append((message, metadata)) } }
+    var all: [(message: String, metadata: [String: String])] { lock.withLock { lines } }
+}
+
+private struct RecordingLogHandler: LogHandler {
+    let lines: RecordedLines
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        lines.append(message.description, (metadata ?? [:]).mapValues { "\($0)" })
     }
 }
