@@ -21,7 +21,7 @@ run=$(mktemp -d /tmp/steeple-spire-suite-XXXXXX)
 cleanup() {
     [ -f "$run/agent.pids" ] && kill $(cat "$run/agent.pids") 2>/dev/null
     [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    rm -rf "$run"
+    [ -n "${STEEPLE_KEEP_RUN:-}" ] || rm -rf "$run"
 }
 trap cleanup EXIT
 
@@ -44,11 +44,22 @@ esac
 EOF
 cat > "$run/bin/spire-agent" <<EOF
 #!/usr/bin/env bash
-# In the agent's container (STEEPLE_SERVICE), the Workload API socket is that agent's.
+# In the agent's container (STEEPLE_SERVICE): /opt/spire/sockets/ is that container's, and the Workload API socket
+# defaults to that agent's.
+service=\${STEEPLE_SERVICE:-spire-agent}
+args=()
+explicit=""
+for arg in "\$@"; do
+    case "\$arg" in
+        /opt/spire/sockets/*) args+=("$run/sockets/\$service/\${arg#/opt/spire/sockets/}") ;;
+        *) args+=("\$arg") ;;
+    esac
+    case "\$arg" in -socketPath|--socketPath) explicit=1 ;; esac
+done
 case "\${1:-}" in
-    api|healthcheck) exec "$agent_bin" "\$@" -socketPath "$run/sockets/\${STEEPLE_SERVICE:-spire-agent}.sock" ;;
-    *) exec "$agent_bin" "\$@" ;;
+    api|healthcheck) [ -z "\$explicit" ] && args+=(-socketPath "\$(cat "$run/sockets/\$service.path")") ;;
 esac
+exec "$agent_bin" "\${args[@]}"
 EOF
 chmod +x "$run/bin/spire-server" "$run/bin/spire-agent"
 
@@ -65,7 +76,7 @@ mkdir -p "$run/sockets" "$run/logs"
 chmod 0755 "$run" "$run/sockets"
 export STEEPLE_RUN=$run STEEPLE_AGENT_BIN=$agent_bin STEEPLE_SERVER_PORT=$port
 # SPIRE's steps call "${ROOTDIR}/setup/..."; ours has the stand-ins (setup/x509pop/setup.sh: openssl, not Go).
-export ROOTDIR=$(cd "$(dirname "$0")" && pwd)
+export ROOTDIR=$(cd "$(dirname "$0")" && pwd) RUNDIR=$run
 
 prelude=$(cat <<'EOF'
 docker-spire-server-up() {
@@ -84,11 +95,21 @@ docker-up() {
         if [ -f "$STEEPLE_RUN/$service.pid" ] && kill -0 "$(cat "$STEEPLE_RUN/$service.pid")" 2>/dev/null; then continue; fi
         local dir=agent
         [ "$service" != spire-agent ] && dir=${service%-spire-agent}-agent
+        mkdir -p "$STEEPLE_RUN/sockets/$service"
         sed -e "s#/opt/spire/data/agent#$STEEPLE_RUN/data/$service#g" \
             -e "s#/opt/spire/conf/#$STEEPLE_RUN/conf/#g" \
+            -e "s#/opt/spire/sockets/#$STEEPLE_RUN/sockets/$service/#g" \
             -e "s#server_address = \"spire-server\"#server_address = \"127.0.0.1\"#" \
-            -e "s#server_port = \"8081\"#server_port = \"$STEEPLE_SERVER_PORT\"\n    socket_path = \"$STEEPLE_RUN/sockets/$service.sock\"#" \
+            -e "s#server_port = \"8081\"#server_port = \"$STEEPLE_SERVER_PORT\"#" \
             "$STEEPLE_RUN/conf/$dir/agent.conf" > "$STEEPLE_RUN/$service.conf"
+        # The agent's own socket_path, or one in its container's directory (SPIRE's default is per container too).
+        local socket
+        socket=$(sed -n 's#^[[:space:]]*socket_path = "\(.*\)"#\1#p' "$STEEPLE_RUN/$service.conf" | head -1)
+        if [ -z "$socket" ]; then
+            socket=$STEEPLE_RUN/sockets/$service/api.sock
+            sed -i "s#^agent {#agent {\n    socket_path = \"$socket\"#" "$STEEPLE_RUN/$service.conf"
+        fi
+        echo "$socket" > "$STEEPLE_RUN/sockets/$service.path"
         "$STEEPLE_AGENT_BIN" run -config "$STEEPLE_RUN/$service.conf" >> "$STEEPLE_RUN/logs/$service.log" 2>&1 &
         echo $! > "$STEEPLE_RUN/$service.pid"
         echo $! >> "$STEEPLE_RUN/agent.pids"
@@ -125,12 +146,30 @@ fingerprint() {
     # As SPIRE's test/integration/common: the SHA-1 of the certificate's DER.
     openssl x509 -in "$1" -outform DER | openssl sha1 -r | awk '{print $1}'
 }
+check-synced-entry() {
+    # Waits (30 × 1 s) for <service>'s log to contain <text>, as SPIRE's helper of the same name.
+    local i
+    for i in $(seq 1 30); do
+        docker compose logs "$1" | grep "$2" && return 0
+        sleep 1
+    done
+    fail-now "timed out waiting for agent to sync down entry"
+}
+check-log-line() {
+    # Waits (30 × 1 s) for <service>'s log to match the extended regex <pattern>, as SPIRE's helper.
+    local i
+    for i in $(seq 1 30); do
+        docker compose logs "$1" | grep -E "$2" && return 0
+        sleep 1
+    done
+    fail-now "timed out waiting for $2 in log in container $1"
+}
 ash() { bash "$@"; }
 fail-now() { echo "fail-now: $*" >&2; exit 1; }
 log-info() { echo "info: $*"; }
 log-debug() { echo "debug: $*"; }
 log-warn() { echo "warn: $*"; }
-export -f docker docker-up docker-down docker-spire-server-up fingerprint ash fail-now log-info log-debug log-warn
+export -f docker docker-up docker-down docker-spire-server-up fingerprint check-synced-entry check-log-line ash fail-now log-info log-debug log-warn
 EOF
 )
 
