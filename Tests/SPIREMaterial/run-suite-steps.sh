@@ -93,8 +93,14 @@ docker-up() {
     for service in "$@"; do
         # Like `docker compose up` of a running container: nothing to do.
         if [ -f "$STEEPLE_RUN/$service.pid" ] && kill -0 "$(cat "$STEEPLE_RUN/$service.pid")" 2>/dev/null; then continue; fi
-        local dir=agent
-        [ "$service" != spire-agent ] && dir=${service%-spire-agent}-agent
+        # The conf directory docker-compose mounts for the service: spire-agent → agent, spire-agent-N → agent-N (or
+        # agentN), bad-spire-agent → bad-agent.
+        local dir=agent n
+        case "$service" in
+            spire-agent) dir=agent ;;
+            spire-agent-*) n=${service#spire-agent-}; dir=agent-$n; [ -d "$STEEPLE_RUN/conf/$dir" ] || dir=agent$n ;;
+            *-spire-agent) dir=${service%-spire-agent}-agent ;;
+        esac
         mkdir -p "$STEEPLE_RUN/sockets/$service"
         sed -e "s#/opt/spire/data/agent#$STEEPLE_RUN/data/$service#g" \
             -e "s#/opt/spire/conf/#$STEEPLE_RUN/conf/#g" \

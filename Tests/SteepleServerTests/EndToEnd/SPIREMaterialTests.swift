@@ -32,7 +32,7 @@ struct SPIREMaterialTests {
     @Test(
         "steps of SPIRE's integration suites pass unchanged",
         arguments: [
-            ("spire-server-cli", ["02-bundle", "03-entry", "08-validate"]),
+            ("spire-server-cli", ["01-start-server", "02-bundle", "03-entry", "04-bootstrap-agents", "05-start-agents", "06-agent", "07-agent-details", "08-validate"]),
             // Not 07-check-api-watch nor 08-logger (the agent admin API's `logger get`, issue #19).
             ("agent-cli", ["00-setup", "01-start-server", "02-bootstrap-agent", "03-start-agent", "04-check-healthy", "05-check-valid-config", "06-check-api-watch-fail"]),
             // Not 05/07-fetch-*: after the fetch they count SVIDs through SPIRE's debug API (check-svid-count), which
