@@ -17,7 +17,7 @@ import Musl
 ///   take the descriptors the process itself needs: its connection to the server, the files it writes, a pidfd per
 ///   caller, and the crash reporter. (Issue #11 showed the flood spinning the agent at 100 % CPU; a later CI run showed
 ///   it crashing the agent once a descriptor it needed could not be had.) While at capacity, every
-///   ``silenceUnderPressure`` the connections that have not sent a byte for that long are closed (a real client sends
+///   `silenceUnderPressure` the connections that have not sent a byte for that long are closed (a real client sends
 ///   its HTTP/2 preface as it connects), so a flood of idle connections delays real callers by seconds, not by the
 ///   whole silent-connection timeout per batch.
 /// - **After a failed accept.** When an `accept` fails anyway (the descriptors went elsewhere in the process, or the
@@ -31,7 +31,6 @@ final class AcceptGate: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundOut = any Channel
 
     static let pause = TimeAmount.seconds(1)
-    static let silenceUnderPressure = TimeAmount.seconds(1)
 
     /// Connections left for `openFileLimit` descriptors: each connection costs two (its socket and the caller's
     /// pidfd), and an eighth of the limit, at least 64, stays in reserve for everything else.
@@ -52,13 +51,18 @@ final class AcceptGate: ChannelInboundHandler, RemovableChannelHandler {
     private let capacity: Int
     private let open: OpenConnections
     private let silent: SilentConnections
+    private let silenceUnderPressure: TimeAmount
     private let failureLog = RateLimitedLog()
     private let capacityLog = RateLimitedLog()
     private var resume: Scheduled<Void>?
     private var sweep: Scheduled<Void>?
     private var atCapacity = false
 
-    init(logger: Logger, socketPath: String, capacity: Int, silent: SilentConnections, open: OpenConnections = OpenConnections()) {
+    init(
+        logger: Logger, socketPath: String, capacity: Int, silent: SilentConnections,
+        silenceUnderPressure: TimeAmount = .seconds(2), open: OpenConnections = OpenConnections()
+    ) {
+        self.silenceUnderPressure = silenceUnderPressure
         self.logger = logger
         self.socketPath = socketPath
         self.capacity = capacity
@@ -114,14 +118,14 @@ final class AcceptGate: ChannelInboundHandler, RemovableChannelHandler {
         sweep = nil
     }
 
-    /// While at capacity: closes the connections silent for ``silenceUnderPressure``, then looks again after as long.
+    /// While at capacity: closes the connections silent for `silenceUnderPressure`, then looks again after as long.
     private func scheduleSweep(context: ChannelHandlerContext) {
         guard sweep == nil else { return }
         let silent = self.silent
-        sweep = context.eventLoop.assumeIsolated().scheduleTask(in: Self.silenceUnderPressure) { [self] in
+        sweep = context.eventLoop.assumeIsolated().scheduleTask(in: silenceUnderPressure) { [self] in
             sweep = nil
             guard atCapacity else { return }
-            let idle = silent.takeSilent(acceptedBefore: .now() - Self.silenceUnderPressure)
+            let idle = silent.takeSilent(acceptedBefore: .now() - silenceUnderPressure)
             for connection in idle { connection.close(promise: nil) }
             if !idle.isEmpty {
                 logger.debug("at the connection limit: closed connections silent since accepted", metadata: ["count": "\(idle.count)"])

@@ -32,6 +32,10 @@ extension UnixServerTransport {
         /// limit, leaving a reserve for the process's own descriptors: `(limit - max(64, limit / 8)) / 2` (each
         /// connection holds two descriptors, its socket and the caller's pidfd), 448 at the common limit of 1,024.
         public var maxConnections: Int?
+        /// While at `maxConnections`, connections that have sent nothing for this long are closed, so that idle floods
+        /// do not keep callers waiting for the whole `silentConnectionTimeout`. Default 2 s: a real client's preface is
+        /// already in the socket when it is accepted, so only a server too loaded to read it for 2 s loses one.
+        public var silenceUnderPressure: Duration
         /// Streams one uid may have open at once over all its connections; further ones are refused with
         /// RST_STREAM. Default 4096.
         public var maxStreamsPerUID: Int
@@ -54,6 +58,7 @@ extension UnixServerTransport {
             self.maxConnectionsPerUID = 512
             self.maxStreamsPerUID = 4096
             self.silentConnectionTimeout = .seconds(10)
+            self.silenceUnderPressure = .seconds(2)
             self.idleTimeout = .seconds(120)
         }
     }

@@ -164,13 +164,16 @@ public struct UnixServerTransport: ServerTransport {
 
         let capacity = connectionCapacity
         let silent = SilentConnections()
+        let silenceUnderPressure = TimeAmount(configuration.silenceUnderPressure)
 
         let socket = try SocketFile.makeListeningSocket(path: path, mode: configuration.socketMode, backlog: 256)
         do {
             return try await ServerBootstrap(group: eventLoopGroup)
                 .serverChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(AcceptGate(logger: logger, socketPath: path, capacity: capacity, silent: silent))
+                        try channel.pipeline.syncOperations.addHandler(AcceptGate(
+                                logger: logger, socketPath: path, capacity: capacity, silent: silent,
+                                silenceUnderPressure: silenceUnderPressure))
                     }
                 }
                 .bind(socket) { channel in
