@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import SteepleTestSupport
 import Testing
 
 @testable import GRPCUnixServer
@@ -48,22 +49,4 @@ struct AcceptGateTests {
         // The pause is 1 s; an accept well before that means the listener did not stop.
         #expect(first - failed > .milliseconds(800), "accepted \(first - failed) after the failure")
     }
-}
-
-/// Opens a TCP connection to 127.0.0.1:`port` and sends nothing; nil when connect fails.
-private func connectTCPSilently(port: Int) -> Int32? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard result == 0 else {
-        close(fd)
-        return nil
-    }
-    return fd
 }
