@@ -24,7 +24,7 @@ struct AgentConfigurationOptions: ParsableArguments {
     var trustBundleFormat: String?
     @Option(name: .spire("trustBundleUrl"), help: "Not supported yet: put the bundle in a file and use -trustBundle.")
     var trustBundleUrl: String?
-    @Flag(name: .spire("allowUnauthenticatedVerifiers"), help: "Accepted; has no effect: JWT-SVID validation callers are attested like every other caller.")
+    @Flag(name: .spire("allowUnauthenticatedVerifiers"), help: "Accepted; has no effect (see docs/configuration.md).")
     var allowUnauthenticatedVerifiers = false
     @Flag(name: .spire("insecureBootstrap"), help: "Do not authenticate the server at first contact.")
     var insecureBootstrap = false

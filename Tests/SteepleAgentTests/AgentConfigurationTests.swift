@@ -90,6 +90,7 @@ struct AgentConfigurationTests {
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true server_prot = 1 }"#, .unknownKey, "server_prot"),
         (#"agent { trust_domain = "example.org" trust_bundle_url = "https://b.example/bundle" }"#, .unsupported, "trust_bundle_url\" in agent is a SPIRE setting Steeple does not support yet; put the bundle in a file"),
         (#"agent { trust_domain = "example.org" trust_bundle_unix_socket = "/run/b.sock" }"#, .unsupported, "does not support yet"),
+        (#"agent { trust_domain = "example.org" trust_bundle_spiffe_workload_api = "unix:///run/a.sock" }"#, .unsupported, "trust_bundle_spiffe_workload_api\" in agent is a SPIRE setting"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true socket_path = "api.sock" }"#, .invalidValue, "absolute"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true server_port = 70000 }"#, .invalidValue, "65535"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true } plugins { NodeAttestor "aws_iid" {} }"#, .unsupported, "aws_iid"),

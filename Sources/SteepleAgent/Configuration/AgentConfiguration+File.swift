@@ -27,6 +27,7 @@ extension AgentConfiguration {
     static let unsupportedAgentKeys: [String: String] = [
         "trust_bundle_url": "put the bundle in a file and set trust_bundle_path (or use insecure_bootstrap)",
         "trust_bundle_unix_socket": "put the bundle in a file and set trust_bundle_path (or use insecure_bootstrap)",
+        "trust_bundle_spiffe_workload_api": "put the bundle in a file and set trust_bundle_path (or use insecure_bootstrap)",
     ]
 
     /// Reads `agent.conf` from `path` and applies the flags; with `environment` (`-expandEnv`), `$VAR` and `${VAR}`
