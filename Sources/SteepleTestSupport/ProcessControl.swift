@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Sends SIGTERM, waits up to 10 s for the exit (then SIGKILL) and returns the exit status.
 func terminateGracefully(_ process: Process) async throws -> Int32 {
@@ -12,7 +12,7 @@ func terminateGracefully(_ process: Process) async throws -> Int32 {
 }
 
 /// Runs a configured process to its end and collects its standard output and error (and feeds `stdin`, if given).
-func runCollectingOutput(_ process: Process, stdin: String? = nil) throws -> ServerProcess.Output {
+package func runCollectingOutput(_ process: Process, stdin: String? = nil) throws -> ServerProcess.Output {
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

@@ -142,15 +142,7 @@ struct AgentLifecycleEndToEndTests {
             let jq = Process()
             jq.executableURL = URL(fileURLWithPath: "/usr/bin/jq")
             jq.arguments = ["-r", #".[0].svids[0].spiffe_id, (.[1].bundles["spiffe://example.org"] | @base64d | fromjson | .keys | length > 0)"#]
-            let input = Pipe()
-            let output = Pipe()
-            jq.standardInput = input
-            jq.standardOutput = output
-            try jq.run()
-            input.fileHandleForWriting.write(Data(jwt.stdout.utf8))
-            try input.fileHandleForWriting.close()
-            let read = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            jq.waitUntilExit()
+            let read = try runCollectingOutput(jq, stdin: jwt.stdout).stdout
             #expect(read == "spiffe://example.org/jsonout\ntrue\n", "jq read: \(read) from \(jwt.stdout)")
         }
     }

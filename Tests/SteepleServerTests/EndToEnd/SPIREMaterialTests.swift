@@ -55,14 +55,10 @@ struct SPIREMaterialTests {
             Self.root.appendingPathComponent("run-suite-steps.sh").path, try builtExecutable("steeple-server"), try builtExecutable("steeple-agent"),
             Self.root.appendingPathComponent("suites/\(suite)").path,
         ] + steps
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = try runCollectingOutput(process)
+        let text = output.stdout + output.stderr
         print("SPIRE suite \(suite):\n\(text)")
-        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(output.status == 0, "\(text)")
         for step in steps {
             #expect(text.contains("PASS \(step)\n"), "\(suite) \(step):\n\(text)")
         }
