@@ -10,6 +10,7 @@ import PackageDescription
 //   layer 3  SteepleDatastoreSQLite (GRDB)
 //   layer 1  SteepleConfig (HCL/JSON configuration format)   SteepleLogging (text and JSON log handlers)
 //            SteepleSupport (atomic file writes, hex encoding: shared by SPIFFECA, SteepleServer and SteepleAgent)
+//            SteepleHTTP (one HTTP GET over TCP, TLS or a Unix socket; Go's SSL_CERT_FILE/SSL_CERT_DIR rules)
 //   layer 2  GRPCUnixServer (gRPC server transport on a Unix socket with peer credentials)
 //   layer 4  SteepleServer (server process logic)   SteepleAgent (agent process logic; does not import SPIFFECA)
 //   layer 5  steeple-server, steeple-agent, steeple-bench, steeple-fuzz (executables)
@@ -288,6 +289,8 @@ let package = Package(
                 "SteepleConfig",
                 "SteepleServerAPIProto",
                 "SteepleSupport",
+                "SteepleHTTP",
+                "SPIFFEWorkloadAPI",
                 "SPIFFEWorkloadAPIProto",
                 "GRPCUnixServer",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -332,6 +335,16 @@ let package = Package(
         // File I/O (atomic, fsynced writes) and hex encoding shared by the CA, the server and the agent, so that the
         // agent needs nothing from SPIFFECA.
         .target(name: "SteepleSupport"),
+        // One HTTP GET over TCP, TLS or a Unix socket (the agent's trust_bundle_url), and Go's system trust store rules.
+        .target(
+            name: "SteepleHTTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "SteepleSupportTests", dependencies: ["SteepleSupport"]),
         // The log handlers of both executables: text (millisecond timestamps) and JSON (SPIRE's logrus lines).
         .target(
@@ -433,6 +446,7 @@ let package = Package(
             dependencies: [
                 "SPIFFE",
                 "SteepleAgent",
+                "SteepleHTTP",
                 "SteepleServerAPIProto",
                 "SteepleTestSupport",
                 "SPIFFETestSupport",

@@ -11,13 +11,15 @@ package final class AgentProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - serverPort: the server's agent API port.
     ///   - trustBundlePath: PEM bundle to trust the server with; nil means `insecure_bootstrap`.
+    ///   - bootstrap: the `agent { }` line that says how to trust the server, such as
+    ///     `trust_bundle_url = "https://…"`; it replaces the one `trustBundlePath` gives.
     ///   - extraAgentLines: more lines for the `agent { }` block, such as `log_format = "json"`.
-    package init(trustDomain: String = "example.org", serverPort: Int, trustBundlePath: String?, nodeAttestor: String = #"NodeAttestor "join_token" {}"#, extraPlugins: [String] = [], extraAgentLines: [String] = []) throws {
+    package init(trustDomain: String = "example.org", serverPort: Int, trustBundlePath: String?, bootstrap: String? = nil, nodeAttestor: String = #"NodeAttestor "join_token" {}"#, extraPlugins: [String] = [], extraAgentLines: [String] = []) throws {
         directory = NSTemporaryDirectory() + "steeple-agent-e2e-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         socketPath = directory + "/public/api.sock"
         log = directory + "/agent.log"
-        let trust = trustBundlePath.map { #"    trust_bundle_path = "\#($0)""# } ?? "    insecure_bootstrap = true"
+        let trust = bootstrap.map { "    " + $0 } ?? trustBundlePath.map { #"    trust_bundle_path = "\#($0)""# } ?? "    insecure_bootstrap = true"
         let config = ([
             "agent {", #"    trust_domain = "\#(trustDomain)""#, #"    data_dir = "\#(directory)/data""#,
             #"    server_address = "127.0.0.1""#, #"    server_port = "\#(serverPort)""#,
@@ -37,6 +39,9 @@ package final class AgentProcess: @unchecked Sendable {
 
     /// More flags for `steeple-agent run`, such as `["-logFormat", "json"]`.
     package var runArguments: [String] = []
+
+    /// Variables added to the agent's environment, such as `SSL_CERT_FILE`.
+    package var environment: [String: String] = [:]
 
     /// Starts the agent (with a join token the first time) and waits until its Workload API answers.
     package func start(joinToken: String?) async throws {
@@ -66,6 +71,9 @@ package final class AgentProcess: @unchecked Sendable {
         handle.seekToEndOfFile()
         process.standardOutput = handle
         process.standardError = handle
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         try process.run()
         self.process = process
         return process

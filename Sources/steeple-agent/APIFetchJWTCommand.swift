@@ -15,6 +15,8 @@ struct APIFetchJWTCommand: AsyncParsableCommand {
     var spiffeID: String?
     @Option(name: .spire("output"), help: "pretty (default) or json: [JWTSVIDResponse, JWTBundlesResponse] as SPIRE prints them.")
     var output: APIOutputFormat = .pretty
+    @Option(name: .spire("format"), help: "Deprecated (as in SPIRE); use -output.")
+    var format: APIOutputFormat?
 
     func validate() throws {
         if audience.flatMap({ $0.split(separator: ",") }).isEmpty {
@@ -34,7 +36,7 @@ struct APIFetchJWTCommand: AsyncParsableCommand {
                 (try await client.fetchJWTSVIDs(audience: audiences, subject: requested), try await client.fetchJWTBundles())
             }
         }
-        if output == .json { return try APIOutputJSON.print(APIOutputJSON.jwt(svids, bundles)) }
+        if (format ?? output) == .json { return try APIOutputJSON.print(APIOutputJSON.jwt(svids, bundles)) }
         for svid in svids {
             print("token(\(svid.subject)):\n\t\(svid.token)\n")
         }

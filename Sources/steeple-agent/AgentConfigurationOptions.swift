@@ -22,9 +22,13 @@ struct AgentConfigurationOptions: ParsableArguments {
     var trustBundle: String?
     @Option(name: .spire("trustBundleFormat"), help: "pem or spiffe: how the -trustBundle file is written (agent.trust_bundle_format).")
     var trustBundleFormat: String?
-    @Option(name: .spire("trustBundleUrl"), help: "Not supported yet: put the bundle in a file and use -trustBundle.")
+    @Option(name: .spire("trustBundleUrl"), help: "https:// URL to download the server's bundle from at first start (agent.trust_bundle_url).")
     var trustBundleUrl: String?
-    @Flag(name: .spire("allowUnauthenticatedVerifiers"), help: "Accepted; has no effect (see docs/configuration.md).")
+    @Flag(name: .spire("disableWorkloadAPI"), help: "Not supported yet: the socket serves only the Workload API.")
+    var disableWorkloadAPI = false
+    @Flag(name: .spire("disableSDSAPI"), help: "Envoy SDS is not served (not implemented yet), so this is always so.")
+    var disableSDSAPI = false
+    @Flag(name: .spire("allowUnauthenticatedVerifiers"), help: "Release this trust domain's bundles to callers that match no entry (agent.allow_unauthenticated_verifiers).")
     var allowUnauthenticatedVerifiers = false
     @Flag(name: .spire("insecureBootstrap"), help: "Do not authenticate the server at first contact.")
     var insecureBootstrap = false
@@ -46,10 +50,6 @@ struct AgentConfigurationOptions: ParsableArguments {
 
     /// The file at `-config` with the flags applied over it, validated.
     func makeConfiguration() throws -> AgentConfiguration {
-        if trustBundleUrl != nil {
-            throw AgentConfigurationError(
-                .unsupported, "-trustBundleUrl is a SPIRE setting Steeple does not support yet; put the bundle in a file and use -trustBundle (or -insecureBootstrap)")
-        }
         var overrides = AgentConfigurationOverrides()
         overrides.joinToken = joinToken
         overrides.joinTokenFile = joinTokenFile
@@ -60,6 +60,10 @@ struct AgentConfigurationOptions: ParsableArguments {
         overrides.dataDirectory = dataDir
         overrides.trustBundlePath = trustBundle
         overrides.trustBundleFormat = trustBundleFormat
+        overrides.trustBundleURL = trustBundleUrl
+        overrides.disableWorkloadAPI = disableWorkloadAPI ? true : nil
+        overrides.disableSDSAPI = disableSDSAPI ? true : nil
+        overrides.allowUnauthenticatedVerifiers = allowUnauthenticatedVerifiers ? true : nil
         overrides.insecureBootstrap = insecureBootstrap ? true : nil
         overrides.logLevel = logLevel
         overrides.logFormat = logFormat

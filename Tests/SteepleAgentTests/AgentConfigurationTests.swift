@@ -1,3 +1,4 @@
+import Foundation
 import SPIFFE
 import Logging
 import SteepleAgent
@@ -52,6 +53,21 @@ struct AgentConfigurationTests {
         #expect(configuration.socketPath == "/run/agent.sock")
     }
 
+    @Test("the bootstrap sources: trust_bundle_url (with or without trust_bundle_unix_socket), trust_bundle_spiffe_workload_api; disable_sds_api = true is accepted")
+    func bootstrapSources() throws {
+        let https = try parse(#"agent { trust_domain = "example.org" trust_bundle_url = "https://bundles.example/td.pem" }"#)
+        #expect(https.bootstrap == .bundleURL(URL(string: "https://bundles.example/td.pem")!, unixSocket: nil))
+        let local = try parse(#"agent { trust_domain = "example.org" trust_bundle_url = "http://localhost/b?site=1" trust_bundle_unix_socket = "/run/b.sock" }"#)
+        #expect(local.bootstrap == .bundleURL(URL(string: "http://localhost/b?site=1")!, unixSocket: "/run/b.sock"))
+        let workload = try parse(#"agent { trust_domain = "example.org" trust_bundle_spiffe_workload_api = "unix:///run/a.sock" disable_sds_api = true }"#)
+        #expect(workload.bootstrap == .workloadAPI("unix:///run/a.sock"))
+        #expect(!workload.allowUnauthenticatedVerifiers)
+        #expect(try parse(#"agent { trust_domain = "example.org" insecure_bootstrap = true allow_unauthenticated_verifiers = true }"#).allowUnauthenticatedVerifiers)
+        var overrides = AgentConfigurationOverrides()
+        overrides.trustBundleURL = "https://flag.example/b.pem"
+        #expect(try parse(#"agent { trust_domain = "example.org" }"#, overrides).bootstrap == .bundleURL(URL(string: "https://flag.example/b.pem")!, unixSocket: nil))
+    }
+
     @Test("log_format: text by default, json in any case, -logFormat over the file, anything else refused")
     func logFormat() throws {
         let base = #"agent { trust_domain = "example.org" insecure_bootstrap = true "#
@@ -88,9 +104,18 @@ struct AgentConfigurationTests {
         (#"agent { trust_domain = "example.org" trust_bundle_path = "/b" insecure_bootstrap = true }"#, .conflict, "keep one"),
         (#"agent { trust_domain = "Example.org!" insecure_bootstrap = true }"#, .invalidValue, "agent.trust_domain"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true server_prot = 1 }"#, .unknownKey, "server_prot"),
-        (#"agent { trust_domain = "example.org" trust_bundle_url = "https://b.example/bundle" }"#, .unsupported, "trust_bundle_url\" in agent is a SPIRE setting Steeple does not support yet; put the bundle in a file"),
-        (#"agent { trust_domain = "example.org" trust_bundle_unix_socket = "/run/b.sock" }"#, .unsupported, "does not support yet"),
-        (#"agent { trust_domain = "example.org" trust_bundle_spiffe_workload_api = "unix:///run/a.sock" }"#, .unsupported, "trust_bundle_spiffe_workload_api\" in agent is a SPIRE setting"),
+        (#"agent { trust_domain = "example.org" trust_bundle_url = "http://b.example/bundle" }"#, .invalidValue, "agent.trust_bundle_url: expected an https:// URL"),
+        (#"agent { trust_domain = "example.org" trust_bundle_url = "b.example/bundle" }"#, .invalidValue, "agent.trust_bundle_url: expected an https:// URL"),
+        (#"agent { trust_domain = "example.org" trust_bundle_unix_socket = "/run/b.sock" }"#, .conflict, "trust_bundle_unix_socket is set without trust_bundle_url"),
+        (#"agent { trust_domain = "example.org" trust_bundle_url = "https://b/x" trust_bundle_unix_socket = "/run/b.sock" }"#, .invalidValue, "expected an http:// URL when trust_bundle_unix_socket is set"),
+        (#"agent { trust_domain = "example.org" trust_bundle_url = "http://b/x?spire-mode=1&a=b" trust_bundle_unix_socket = "/run/b.sock" }"#, .invalidValue, "do not start with spiffe- or spire- (the agent adds those itself: spire-mode)"),
+        (#"agent { trust_domain = "example.org" trust_bundle_url = "http://b/x" trust_bundle_unix_socket = "run/b.sock" }"#, .invalidValue, "trust_bundle_unix_socket: expected an absolute path"),
+        (#"agent { trust_domain = "example.org" trust_bundle_url = "https://b/x" trust_bundle_path = "/b.pem" }"#, .conflict, "trust_bundle_path and trust_bundle_url are both set"),
+        (#"agent { trust_domain = "example.org" trust_bundle_url = "https://b/x" insecure_bootstrap = true }"#, .conflict, "trust_bundle_url and insecure_bootstrap"),
+        (#"agent { trust_domain = "example.org" trust_bundle_spiffe_workload_api = "unix:///a.sock" trust_bundle_url = "https://b/x" }"#, .conflict, "trust_bundle_url and trust_bundle_spiffe_workload_api"),
+        (#"agent { trust_domain = "example.org" trust_bundle_spiffe_workload_api = "/run/a.sock" }"#, .invalidValue, "expected a SPIFFE Workload API address such as unix:///"),
+        (#"agent { trust_domain = "example.org" }"#, .missingKey, "trust_bundle_url, trust_bundle_spiffe_workload_api, or insecure_bootstrap = true"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true disable_workload_api = true }"#, .unsupported, "disable_workload_api = true is a SPIRE setting Steeple does not support yet"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true socket_path = "api.sock" }"#, .invalidValue, "absolute"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true server_port = 70000 }"#, .invalidValue, "65535"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true } plugins { NodeAttestor "aws_iid" {} }"#, .unsupported, "aws_iid"),

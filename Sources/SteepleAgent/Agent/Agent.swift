@@ -30,7 +30,12 @@ public struct Agent: Sendable {
             throw AgentError(.startFailed, "data_dir \(configuration.dataDirectory) cannot be created: \(error)")
         }
         let connection = ServerConnection(host: configuration.serverAddress, port: configuration.serverPort, trustDomain: trustDomain)
-        let bootstrapTrust = try bootstrapTrust(saved: try? state.loadBundle())
+        // How to check the server before the agent has a bundle from it: the saved bundle, else the configured source.
+        let bootstrapTrust: ServerTrust = if let saved = try? state.loadBundle() {
+            .bundle(saved)
+        } else {
+            try await BootstrapBundle(configuration: configuration, environment: ProcessInfo.processInfo.environment, logger: logger).trust()
+        }
         let attestation = NodeAttestationClient(connection: connection, attestor: configuration.nodeAttestor, joinToken: configuration.joinToken)
 
         var savedBundle = try? state.loadBundle()
@@ -73,10 +78,11 @@ public struct Agent: Sendable {
             renewer: AgentSVIDRenewer(holder: holder, state: state, trustDomain: trustDomain, logger: logger),
             bootstrapTrust: bootstrapTrust, reattest: reattest, logger: logger)
         let rotator = SVIDRotator(cache: cache, session: session, health: health, logger: logger)
-        let workload = WorkloadAPIService(
+        var workload = WorkloadAPIService(
             cache: cache, jwtCache: JWTSVIDCache(), session: session, health: health,
             attestor: UnixWorkloadAttestor(discoverWorkloadPath: configuration.discoverWorkloadPath, workloadSizeLimit: configuration.workloadSizeLimit),
             caller: WorkloadEndpoint.caller(of:), logger: logger)
+        workload.allowUnauthenticatedVerifiers = configuration.allowUnauthenticatedVerifiers
         let endpoint = WorkloadEndpoint(socketPath: configuration.socketPath, service: workload, health: health, logger: logger)
 
         let group = ServiceGroup(
@@ -103,36 +109,5 @@ public struct Agent: Sendable {
         logger.info("Starting agent APIs", metadata: ["address": "\(configuration.socketPath)", "network": "unix"])
         try await group.run()
         logger.info("agent stopped")
-    }
-
-    /// How to check the server before the agent has a bundle from it: the saved bundle, the configured file, or (with
-    /// `insecure_bootstrap`) not at all.
-    private func bootstrapTrust(saved: SPIFFEBundle?) throws -> ServerTrust {
-        if let saved { return .bundle(saved) }
-        switch configuration.bootstrap {
-        case .insecure:
-            logger.warning("insecure_bootstrap is set: the first connection does not authenticate the server")
-            return .insecure
-        case .bundleFile(let path):
-            guard let data = FileManager.default.contents(atPath: path), let pem = String(data: data, encoding: .utf8) else {
-                throw AgentError(.startFailed, "trust_bundle_path \(path) cannot be read")
-            }
-            if configuration.trustBundleFormat == .spiffe {
-                do {
-                    return .bundle(try SPIFFEBundle(trustDomain: configuration.trustDomain, json: Array(data)))
-                } catch {
-                    throw AgentError(
-                        .startFailed,
-                        "trust_bundle_path \(path) is not a SPIFFE bundle document (trust_bundle_format = \"spiffe\"): \(error.message); "
-                            + "write it with `bundle show -format spiffe`, or set trust_bundle_format = \"pem\" for a PEM file")
-                }
-            }
-            do {
-                let x509 = try X509Bundle(trustDomain: configuration.trustDomain, pem: pem)
-                return .bundle(try SPIFFEBundle(x509Bundle: x509, jwtBundle: JWTBundle(trustDomain: configuration.trustDomain)))
-            } catch {
-                throw AgentError(.startFailed, "trust_bundle_path \(path) is not a PEM bundle: \(error.message)")
-            }
-        }
     }
 }

@@ -13,22 +13,20 @@ extension AgentConfiguration {
     static let agentKeys: Set<String> = [
         "trust_domain", "server_address", "server_port", "socket_path", "data_dir", "trust_bundle_path",
         "insecure_bootstrap", "join_token", "join_token_file", "log_level", "log_format", "log_file", "log_source_location", "trust_bundle_format",
+        "trust_bundle_url", "trust_bundle_unix_socket", "trust_bundle_spiffe_workload_api", "disable_workload_api", "disable_sds_api",
+        "allow_unauthenticated_verifiers",
     ]
     /// Keys of SPIRE's agent block that are accepted and have no effect here.
     static let ignoredAgentKeys: Set<String> = [
         "admin_socket_path", "availability_target", "x509_svid_cache_max_size",
         "jwt_svid_cache_max_size", "sds", "experimental", "retry_bootstrap", "rebootstrap_mode", "rebootstrap_delay",
-        "allow_unauthenticated_verifiers", "allowed_foreign_jwt_claims", "authorized_delegates",
+        "allowed_foreign_jwt_claims", "authorized_delegates",
         "workload_x509_svid_key_type", "log_selectors", "disable_spiffe_cert_validation",
         "profiling_enabled", "profiling_port", "profiling_freq", "profiling_names",
     ]
-    /// Keys of SPIRE's agent block that change where trust comes from or what is served, so they can be neither
-    /// ignored nor mistaken for typos: each is refused with what to use instead.
-    static let unsupportedAgentKeys: [String: String] = [
-        "trust_bundle_url": "put the bundle in a file and set trust_bundle_path (or use insecure_bootstrap)",
-        "trust_bundle_unix_socket": "put the bundle in a file and set trust_bundle_path (or use insecure_bootstrap)",
-        "trust_bundle_spiffe_workload_api": "put the bundle in a file and set trust_bundle_path (or use insecure_bootstrap)",
-    ]
+    /// Keys of SPIRE's agent block that change what is served, so they can be neither ignored nor mistaken for typos:
+    /// each is refused with what to do instead.
+    static let unsupportedAgentKeys: [String: String] = [:]
 
     /// Reads `agent.conf` from `path` and applies the flags; with `environment` (`-expandEnv`), `$VAR` and `${VAR}`
     /// are expanded from it first, as SPIRE's agent does.
@@ -117,15 +115,15 @@ struct AgentConfigurationReader {
             }
             configuration.trustBundleFormat = parsed
         }
-        let bundlePath = try pick(overrides.trustBundlePath, agent.string("trust_bundle_path"))
-        let insecure = try pick(overrides.insecureBootstrap, agent.bool("insecure_bootstrap")) ?? false
-        switch (bundlePath, insecure) {
-        case (let path?, false) where !path.isEmpty: configuration.bootstrap = .bundleFile(path)
-        case (let path?, true) where !path.isEmpty:
-            throw AgentConfigurationError(.conflict, "\(self.path): trust_bundle_path and insecure_bootstrap are both set: keep one (a bundle file is the safe choice)")
-        case (_, true): configuration.bootstrap = .insecure
-        default:
-            throw AgentConfigurationError(.missingKey, "\(path): the agent needs a way to trust the server: set trust_bundle_path = \"/path/to/bundle.pem\" (the output of `steeple-server bundle show`) or insecure_bootstrap = true")
+        configuration.bootstrap = try readBootstrap(agent)
+        configuration.allowUnauthenticatedVerifiers = try pick(overrides.allowUnauthenticatedVerifiers, agent.bool("allow_unauthenticated_verifiers")) ?? false
+        // Envoy SDS is not served yet, so `disable_sds_api = true` is already so; the Workload API is all the socket
+        // serves, so turning it off would leave an agent that serves nothing.
+        _ = try pick(overrides.disableSDSAPI, agent.bool("disable_sds_api"))
+        if try pick(overrides.disableWorkloadAPI, agent.bool("disable_workload_api")) == true {
+            throw AgentConfigurationError(
+                .unsupported,
+                "\(path): disable_workload_api = true is a SPIRE setting Steeple does not support yet: the socket serves only the Workload API (Envoy SDS is not implemented yet), so the agent would serve nothing; remove it")
         }
         if let plugins = try format(root.block("plugins")) {
             try readPlugins(plugins, into: &configuration)
@@ -175,6 +173,57 @@ struct AgentConfigurationReader {
                 configuration.workloadSizeLimit = try format(data.int("workload_size_limit")) ?? 0
             }
         }
+    }
+
+    /// `trust_bundle_path`, `trust_bundle_url` (with `trust_bundle_unix_socket`), `trust_bundle_spiffe_workload_api`
+    /// or `insecure_bootstrap`: exactly one, by SPIRE's rules.
+    private func readBootstrap(_ agent: ConfigBody) throws(AgentConfigurationError) -> AgentConfiguration.Bootstrap {
+        let bundlePath = try pick(overrides.trustBundlePath, agent.string("trust_bundle_path")).flatMap { $0.isEmpty ? nil : $0 }
+        let bundleURL = try pick(overrides.trustBundleURL, agent.string("trust_bundle_url")).flatMap { $0.isEmpty ? nil : $0 }
+        let unixSocket = try format(agent.string("trust_bundle_unix_socket")).flatMap { $0.isEmpty ? nil : $0 }
+        let workloadAPI = try format(agent.string("trust_bundle_spiffe_workload_api")).flatMap { $0.isEmpty ? nil : $0 }
+        let insecure = try pick(overrides.insecureBootstrap, agent.bool("insecure_bootstrap")) ?? false
+        let chosen = [
+            bundlePath.map { _ in "trust_bundle_path" }, bundleURL.map { _ in "trust_bundle_url" },
+            workloadAPI.map { _ in "trust_bundle_spiffe_workload_api" }, insecure ? "insecure_bootstrap" : nil,
+        ].compactMap { $0 }
+        guard chosen.count <= 1 else {
+            throw AgentConfigurationError(.conflict, "\(path): \(chosen.joined(separator: " and ")) are \(chosen.count == 2 ? "both" : "all") set: keep one (a bundle from a file, a URL or a Workload API is the safe choice)")
+        }
+        if unixSocket != nil, bundleURL == nil {
+            throw AgentConfigurationError(.conflict, "\(path): trust_bundle_unix_socket is set without trust_bundle_url: set trust_bundle_url = \"http://localhost/bundle\" for the request to send on the socket")
+        }
+        if let bundlePath { return .bundleFile(bundlePath) }
+        if let workloadAPI {
+            guard workloadAPI.hasPrefix("unix:///") || workloadAPI.hasPrefix("tcp://") else {
+                throw invalid("agent.trust_bundle_spiffe_workload_api", workloadAPI, "a SPIFFE Workload API address such as unix:///run/spire/agent.sock or tcp://127.0.0.1:8088")
+            }
+            return .workloadAPI(workloadAPI)
+        }
+        if let bundleURL {
+            guard let url = URL(string: bundleURL), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+                throw invalid("agent.trust_bundle_url", bundleURL, "an https:// URL such as https://bundles.example.org/bundle.pem")
+            }
+            if let unixSocket {
+                guard scheme == "http" else {
+                    throw invalid("agent.trust_bundle_url", bundleURL, "an http:// URL when trust_bundle_unix_socket is set (the socket's service is trusted, not TLS)")
+                }
+                let reserved = (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map(\.name).filter { $0.hasPrefix("spiffe-") || $0.hasPrefix("spire-") }
+                guard reserved.isEmpty else {
+                    throw invalid("agent.trust_bundle_url", bundleURL, "query parameters that do not start with spiffe- or spire- (the agent adds those itself: \(reserved.joined(separator: ", ")))")
+                }
+                guard unixSocket.hasPrefix("/") else {
+                    throw invalid("agent.trust_bundle_unix_socket", unixSocket, "an absolute path")
+                }
+            } else {
+                guard scheme == "https" else {
+                    throw invalid("agent.trust_bundle_url", bundleURL, "an https:// URL (a bundle fetched over plain http could be anyone's; use trust_bundle_unix_socket for a local http service)")
+                }
+            }
+            return .bundleURL(url, unixSocket: unixSocket)
+        }
+        if insecure { return .insecure }
+        throw AgentConfigurationError(.missingKey, "\(path): the agent needs a way to trust the server: set trust_bundle_path = \"/path/to/bundle.pem\" (the output of `steeple-server bundle show`), trust_bundle_url, trust_bundle_spiffe_workload_api, or insecure_bootstrap = true")
     }
 
     static func logLevel(_ text: String) -> Logger.Level? {

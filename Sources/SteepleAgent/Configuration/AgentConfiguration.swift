@@ -1,6 +1,12 @@
 public import Logging
 public import SPIFFE
 
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
 /// What `steeple-agent run` needs, read from SPIRE's `agent.conf` (HCL or JSON) with the command-line flags over it.
 /// Defaults are SPIRE's, except that paths say `steeple-agent` where SPIRE's say `spire-agent`.
 public struct AgentConfiguration: Sendable {
@@ -16,7 +22,7 @@ public struct AgentConfiguration: Sendable {
     public var socketPath: String = defaultSocketPath
     /// Where the agent keeps its SVID, key and bundle.
     public var dataDirectory: String = "."
-    /// How the agent trusts the server the first time: a bundle file, or no check at all.
+    /// How the agent trusts the server the first time: a bundle file, a URL, another Workload API, or no check at all.
     public var bootstrap: Bootstrap = .insecure
     public var joinToken: String?
     public var nodeAttestor: NodeAttestorSettings = .joinToken
@@ -32,6 +38,8 @@ public struct AgentConfiguration: Sendable {
     public var logFile: String?
     /// `log_source_location`: each log line names the file, line and function that logged it.
     public var logSourceLocation = false
+    /// `allow_unauthenticated_verifiers`: release this trust domain's bundles to callers that match no entry.
+    public var allowUnauthenticatedVerifiers = false
     /// Keys present in the file that have no effect, for a start-up warning.
     public var ignoredKeys: [String] = []
 
@@ -52,6 +60,12 @@ public struct AgentConfiguration: Sendable {
     public enum Bootstrap: Sendable, Equatable {
         /// `trust_bundle_path`: the server's SVID must chain to this bundle (PEM) and name `spiffe://<td>/spire/server`.
         case bundleFile(String)
+        /// `trust_bundle_url`: the bundle is downloaded at first start, over `https://` checked against the system
+        /// trust store, or over `http://` through the local service at `trust_bundle_unix_socket`.
+        case bundleURL(URL, unixSocket: String?)
+        /// `trust_bundle_spiffe_workload_api`: the bundle of this trust domain, as another agent's Workload API at
+        /// this address (`unix:///path` or `tcp://ip:port`) serves it.
+        case workloadAPI(String)
         /// `insecure_bootstrap = true`: the first connection does not check the server (SPIRE's development mode).
         case insecure
     }

@@ -9,6 +9,10 @@ public struct AgentConfigurationOverrides: Sendable {
     public var dataDirectory: String?    // -dataDir
     public var trustBundlePath: String?  // -trustBundle
     public var trustBundleFormat: String? // -trustBundleFormat
+    public var trustBundleURL: String?   // -trustBundleUrl
+    public var disableWorkloadAPI: Bool? // -disableWorkloadAPI
+    public var disableSDSAPI: Bool?      // -disableSDSAPI
+    public var allowUnauthenticatedVerifiers: Bool? // -allowUnauthenticatedVerifiers
     public var insecureBootstrap: Bool?  // -insecureBootstrap
     public var logLevel: String?         // -logLevel
     public var logFormat: String?        // -logFormat

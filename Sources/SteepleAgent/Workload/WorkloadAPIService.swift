@@ -21,6 +21,9 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     let session: ServerSession
     let health: AgentHealth
     let attestor: UnixWorkloadAttestor
+    /// SPIRE's `allow_unauthenticated_verifiers`: bundle streams also serve callers that match no entry (this trust
+    /// domain's bundle only); otherwise those get PermissionDenied "no identity issued", as in SPIRE.
+    var allowUnauthenticatedVerifiers = false
     /// The caller of a call, from the transport.
     let caller: @Sendable (ServerContext) -> WorkloadCaller?
     let logger: Logger
@@ -181,10 +184,13 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     func validateJWTSVID(request: WorkloadAPI_ValidateJWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_ValidateJWTSVIDResponse {
         guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
         guard !request.svid.isEmpty else { throw RPCError(code: .invalidArgument, message: "svid must be specified") }
-        _ = try attest(context)
+        let selectors = try attest(context)
         try refuseIfDisowned()
+        // As SPIRE: any caller may validate (no identity needed), against this trust domain's keys and those of the
+        // trust domains its entries federate with.
+        let federatesWith = Set(cache.matchingEntries(for: selectors).flatMap(\.federatesWith))
         let bundles = cache.read { state in
-            JWTBundleSet(([state.bundle].compactMap { $0 } + Array(state.federatedBundles.values)).map(\.jwtBundle))
+            JWTBundleSet(([state.bundle].compactMap { $0 } + federatesWith.sorted().compactMap { state.federatedBundles[$0] }).map(\.jwtBundle))
         }
         let svid: JWTSVID
         do {
@@ -245,7 +251,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
                 if let cannotSync { throw Self.unavailable("the agent has no entries yet", cannotSync) }
                 return nil
             }
-            guard !entries.isEmpty else { throw RPCError(code: .permissionDenied, message: "no identity issued") }
+            guard !entries.isEmpty || allowUnauthenticatedVerifiers else { throw RPCError(code: .permissionDenied, message: "no identity issued") }
             let wanted = Set(entries.flatMap(\.federatesWith))
             return (bundle, wanted.sorted().compactMap { state.federatedBundles[$0] })
         }

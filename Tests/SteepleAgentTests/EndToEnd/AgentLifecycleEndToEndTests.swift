@@ -79,7 +79,7 @@ struct AgentLifecycleEndToEndTests {
         }
     }
 
-    @Test("-trustBundleFormat and -trustBundleUrl: a PEM file read as spiffe is refused with what to do; a URL is refused as not supported yet")
+    @Test("-trustBundleFormat and -trustBundleUrl: a PEM file read as spiffe is refused with what to do; an https URL validates, an http one is refused")
     func trustBundleFlags() throws {
         let dir = NSTemporaryDirectory() + "steeple-tbf-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -97,8 +97,18 @@ struct AgentLifecycleEndToEndTests {
         #expect(badValue.status == 1)
         #expect(badValue.stderr.contains("pem or spiffe"), "stderr: \(badValue.stderr)")
         let url = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundleUrl", "https://example.org/bundle"])
-        #expect(url.status == 1)
-        #expect(url.stderr.contains("does not support yet"), "stderr: \(url.stderr)")
+        #expect(url.status == 0, "stderr: \(url.stderr)")
+        let plain = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundleUrl", "http://example.org/bundle"])
+        #expect(plain.status == 1)
+        #expect(plain.stderr.contains("expected an https:// URL"), "stderr: \(plain.stderr)")
+        let both = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundleUrl", "https://example.org/bundle", "-trustBundle", dir + "/bundle.pem"])
+        #expect(both.status == 1)
+        #expect(both.stderr.contains("trust_bundle_path and trust_bundle_url are both set"), "stderr: \(both.stderr)")
+        let noWorkloadAPI = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-insecureBootstrap", "-disableWorkloadAPI"])
+        #expect(noWorkloadAPI.status == 1)
+        #expect(noWorkloadAPI.stderr.contains("disable_workload_api = true is a SPIRE setting Steeple does not support yet"), "stderr: \(noWorkloadAPI.stderr)")
+        let noSDS = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-insecureBootstrap", "-disableSDSAPI"])
+        #expect(noSDS.status == 0, "stderr: \(noSDS.stderr)")
         let verifiers = try runBuiltExecutable("steeple-agent", [
             "validate", "-config", dir + "/agent.conf", "-insecureBootstrap", "-allowUnauthenticatedVerifiers",
         ])
@@ -144,6 +154,9 @@ struct AgentLifecycleEndToEndTests {
             jq.arguments = ["-r", #".[0].svids[0].spiffe_id, (.[1].bundles["spiffe://example.org"] | @base64d | fromjson | .keys | length > 0)"#]
             let read = try runCollectingOutput(jq, stdin: jwt.stdout).stdout
             #expect(read == "spiffe://example.org/jsonout\ntrue\n", "jq read: \(read) from \(jwt.stdout)")
+            // SPIRE's deprecated spelling of -output for this command.
+            let deprecated = try fixture.agent.cli(["api", "fetch", "jwt", "-audience", "bank", "-format", "json"])
+            #expect(deprecated.status == 0 && deprecated.stdout.hasPrefix("["), "\(deprecated.stdout) \(deprecated.stderr)")
         }
     }
 

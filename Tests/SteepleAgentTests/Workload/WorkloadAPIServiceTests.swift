@@ -54,13 +54,15 @@ struct WorkloadAPIServiceTests {
     func withService<T: Sendable>(
         cache: WorkloadCache,
         health: AgentHealth? = nil,
+        allowUnauthenticatedVerifiers: Bool = false,
         _ body: @Sendable (WorkloadAPI_SpiffeWorkloadAPI.Client<HTTP2ClientTransport.Posix>) async throws -> T
     ) async throws -> T {
         let path = "/tmp/steeple-agent-tests/\(getpid())-\(UInt32.random(in: 0...UInt32.max))/api.sock"
         let health = try health ?? AgentHealth.fixture(ca: ca, changes: cache.changes)
-        let service = WorkloadAPIService(
+        var service = WorkloadAPIService(
             cache: cache, jwtCache: JWTSVIDCache(), session: ServerSession(), health: health, attestor: UnixWorkloadAttestor(),
             caller: WorkloadEndpoint.caller(of:), logger: Logger(label: "test"))
+        service.allowUnauthenticatedVerifiers = allowUnauthenticatedVerifiers
         let transport = UnixServerTransport(configuration: .init(socketPath: path))
         let server = GRPCServer(transport: transport, services: [service], interceptors: [SecurityHeaderInterceptor(), HealthCheckInterceptor(health: health)])
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -184,6 +186,35 @@ struct WorkloadAPIServiceTests {
             await #expect {
                 _ = try await client.fetchJWTSVID(request: ClientRequest(message: WorkloadAPI_JWTSVIDRequest(), metadata: Self.header))
             } throws: { ($0 as? RPCError)?.code == .invalidArgument && ($0 as? RPCError)?.message == "audience must be specified" }
+            await #expect {
+                try await client.fetchX509Bundles(request: ClientRequest(message: WorkloadAPI_X509BundlesRequest(), metadata: Self.header)) { response in
+                    for try await _ in response.messages {}
+                }
+            } throws: { ($0 as? RPCError)?.code == .permissionDenied && ($0 as? RPCError)?.message == "no identity issued" }
+        }
+    }
+
+    @Test("allow_unauthenticated_verifiers: a caller without an entry gets this trust domain's X.509 and JWT bundles (no federated ones), still no SVID")
+    func unauthenticatedVerifiers() async throws {
+        let other = TestCA(trustDomain: try TrustDomain("partner.org"))
+        let federated = try SPIFFEBundle(x509Bundle: X509Bundle(trustDomain: other.trustDomain, x509Authorities: [other.certificate]), jwtBundle: JWTBundle(trustDomain: other.trustDomain))
+        let cache = try makeCache([try entry("a", "/a", selectors: ["unix:uid:\(uid &+ 1)"], federatesWith: ["partner.org"])], federated: [federated])
+        try await withService(cache: cache, allowUnauthenticatedVerifiers: true) { client in
+            let x509 = try await client.fetchX509Bundles(request: ClientRequest(message: WorkloadAPI_X509BundlesRequest(), metadata: Self.header)) { response in
+                for try await message in response.messages { return message }
+                throw RPCError(code: .internalError, message: "no message")
+            }
+            #expect(Array(x509.bundles.keys) == ["spiffe://example.org"])
+            let jwt = try await client.fetchJWTBundles(request: ClientRequest(message: WorkloadAPI_JWTBundlesRequest(), metadata: Self.header)) { response in
+                for try await message in response.messages { return message }
+                throw RPCError(code: .internalError, message: "no message")
+            }
+            #expect(Array(jwt.bundles.keys) == ["spiffe://example.org"])
+            await #expect {
+                try await client.fetchX509SVID(request: ClientRequest(message: WorkloadAPI_X509SVIDRequest(), metadata: Self.header)) { response in
+                    for try await _ in response.messages {}
+                }
+            } throws: { ($0 as? RPCError)?.code == .permissionDenied }
         }
     }
 }

@@ -1,0 +1,150 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+public import NIOSSL
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// One HTTP/1.1 `GET`, over TCP (`http://`), TLS (`https://`) or a Unix socket, returning the status and the whole
+/// body. Enough for fetching documents such as trust bundles; not a general HTTP client (no redirects, no keep-alive).
+public struct HTTPGet: Sendable {
+    /// Where the request goes.
+    public enum Transport: Sendable {
+        /// The URL's host and port; `https://` URLs use TLS with `tls` (hostname verified against the URL's host).
+        case network(tls: TLSConfiguration)
+        /// A Unix socket; the URL must be `http://` and its host is only sent as `Host`.
+        case unixSocket(String)
+    }
+
+    /// What came back.
+    public struct Response: Sendable {
+        /// The status code, such as 200.
+        public let status: Int
+        /// The status line's reason, such as `OK`.
+        public let reason: String
+        public let body: [UInt8]
+    }
+
+    public let url: URL
+    public let transport: Transport
+    /// The largest body accepted.
+    public var maximumBodySize: Int = 4 << 20
+    /// How long connecting, the TLS handshake and the whole exchange may take.
+    public var timeout: Duration = .seconds(30)
+
+    public init(url: URL, transport: Transport) {
+        self.url = url
+        self.transport = transport
+    }
+
+    /// Sends the request and reads the response.
+    /// - Throws: ``HTTPGetError`` naming the URL and what failed (connection, TLS, size, timeout, a malformed reply).
+    public func run() async throws(HTTPGetError) -> Response {
+        guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
+            throw HTTPGetError(url: url, "the URL must be http:// or https:// with a host")
+        }
+        let useTLS = scheme == "https"
+        if case .unixSocket = transport, useTLS {
+            throw HTTPGetError(url: url, "a request over a Unix socket must use http://")
+        }
+        do {
+            return try await withThrowingTaskGroup(of: Response?.self) { group in
+                group.addTask { try await exchange(host: host, useTLS: useTLS) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    throw HTTPGetError(url: url, "no complete response within \(timeout)")
+                }
+                return response
+            }
+        } catch let error as HTTPGetError {
+            throw error
+        } catch let error as NIOSSLError {
+            if "\(error)".contains("CERTIFICATE_VERIFY_FAILED") {
+                throw HTTPGetError(url: url, "TLS failed: the server's certificate does not chain to the trusted roots (CERTIFICATE_VERIFY_FAILED)")
+            }
+            throw HTTPGetError(url: url, "TLS failed: \(error)")
+        } catch let error as NIOSSLExtraError where error == .failedToValidateHostname {
+            throw HTTPGetError(url: url, "TLS failed: the server's certificate is not for \(url.host ?? "the URL's host") (no matching DNS or IP subject alternative name)")
+        } catch let error as BoringSSLError {
+            throw HTTPGetError(url: url, "TLS failed: \(error)")
+        } catch {
+            throw HTTPGetError(url: url, "\(error)")
+        }
+    }
+
+    private func exchange(host: String, useTLS: Bool) async throws -> Response {
+        let port = url.port ?? (useTLS ? 443 : 80)
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.init(timeout))
+        let sslContext: NIOSSLContext? = switch transport {
+        case .network(let tls) where useTLS: try NIOSSLContext(configuration: tls)
+        default: nil
+        }
+        // A host that is an IP address is checked against the certificate's IP SANs (NIOSSL does so when no name is
+        // given); a name is sent as SNI and checked against the DNS SANs.
+        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                if let sslContext {
+                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: isAddress ? nil : host))
+                }
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
+            }
+        }
+        let channel = switch transport {
+        case .unixSocket(let path): try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
+        case .network: try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
+        }
+        var target = url.path.isEmpty ? "/" : url.path
+        if let query = url.query, !query.isEmpty { target += "?" + query }
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target)
+        let defaultPort = url.port == nil || url.port == (useTLS ? 443 : 80)
+        head.headers.add(name: "Host", value: defaultPort ? host : "\(host):\(port)")
+        head.headers.add(name: "User-Agent", value: "steeple")
+        head.headers.add(name: "Accept", value: "*/*")
+        head.headers.add(name: "Connection", value: "close")
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(.head(head))
+            try await outbound.write(.end(nil))
+            var status: HTTPResponseStatus?
+            var body: [UInt8] = []
+            for try await part in inbound {
+                switch part {
+                case .head(let responseHead):
+                    status = responseHead.status
+                case .body(let buffer):
+                    guard body.count + buffer.readableBytes <= maximumBodySize else {
+                        throw HTTPGetError(url: url, "the response is larger than \(maximumBodySize) bytes")
+                    }
+                    body += buffer.readableBytesView
+                case .end:
+                    guard let status else { throw HTTPGetError(url: url, "the response ended before its status line") }
+                    return Response(status: Int(status.code), reason: status.reasonPhrase, body: body)
+                }
+            }
+            throw HTTPGetError(url: url, "the connection closed before the response was complete")
+        }
+    }
+}
+
+/// Why an ``HTTPGet`` failed, with the URL it was for.
+public struct HTTPGetError: Error, Sendable, CustomStringConvertible {
+    public let url: URL
+    public let message: String
+
+    public init(url: URL, _ message: String) {
+        self.url = url
+        self.message = message
+    }
+
+    public var description: String { "GET \(url.absoluteString): \(message)" }
+}
