@@ -4,6 +4,8 @@ import Foundation
 import SPIFFE
 import SPIFFEWorkloadAPI
 import X509
+import GRPCCore
+import SteepleAgent
 
 /// `api fetch x509 [-write DIR] [-silent]`: prints the caller's X509-SVIDs and, with `-write`, stores them as SPIRE does
 /// (`svid.N.pem`, `svid.N.key`, `bundle.N.pem`, `federated_bundle.N.M.pem`).
@@ -91,7 +93,8 @@ func runReporting<T>(_ body: () async throws -> T) async throws -> T {
         FileHandle.standardError.write(Data("\(failure)\n".utf8))
         throw ExitCode.failure
     } catch let error as WorkloadAPIError {
-        FileHandle.standardError.write(Data("rpc error: code = \(error.code) desc = \(error.message)\n".utf8))
+        let code = (error.cause as? RPCError)?.code.goName ?? "\(error.code)".prefix(1).uppercased() + "\(error.code)".dropFirst()
+        FileHandle.standardError.write(Data("rpc error: code = \(code) desc = \(error.message)\n".utf8))
         throw ExitCode.failure
     } catch {
         FileHandle.standardError.write(Data("\(error)\n".utf8))

@@ -20,6 +20,13 @@ shift 3
 run=$(mktemp -d /tmp/steeple-spire-suite-XXXXXX)
 cleanup() {
     [ -f "$run/agent.pids" ] && kill $(cat "$run/agent.pids") 2>/dev/null
+    # What Docker's teardown would have removed with the containers: every process a step started and left running
+    # (06-check-api-watch-fail kills only its `docker compose exec`, and `api watch` retries until interrupted). They
+    # all carry STEEPLE_RUN in their environment.
+    for proc in /proc/[0-9]*; do
+        [ "${proc#/proc/}" = "$$" ] && continue
+        grep -qxz "STEEPLE_RUN=$run" "$proc/environ" 2>/dev/null && kill "${proc#/proc/}" 2>/dev/null
+    done
     [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
     [ -n "${STEEPLE_KEEP_RUN:-}" ] || rm -rf "$run"
 }
@@ -88,21 +95,28 @@ docker-spire-server-up() {
     done
     fail-now "the server did not log 'Starting Server APIs' twice"
 }
+service-conf-dir() {
+    # The conf directory docker-compose mounts for an agent service: spire-agent → agent, spire-agent-N → agent-N (or
+    # agentN), bad-spire-agent → bad-agent.
+    local n
+    case "$1" in
+        spire-agent) echo agent ;;
+        spire-agent-*) n=${1#spire-agent-}; if [ -d "$STEEPLE_RUN/conf/agent-$n" ]; then echo "agent-$n"; else echo "agent$n"; fi ;;
+        *-spire-agent) echo "${1%-spire-agent}-agent" ;;
+        *) echo agent ;;
+    esac
+}
 docker-up() {
     local service
     for service in "$@"; do
         # Like `docker compose up` of a running container: nothing to do.
         if [ -f "$STEEPLE_RUN/$service.pid" ] && kill -0 "$(cat "$STEEPLE_RUN/$service.pid")" 2>/dev/null; then continue; fi
-        # The conf directory docker-compose mounts for the service: spire-agent → agent, spire-agent-N → agent-N (or
-        # agentN), bad-spire-agent → bad-agent.
-        local dir=agent n
-        case "$service" in
-            spire-agent) dir=agent ;;
-            spire-agent-*) n=${service#spire-agent-}; dir=agent-$n; [ -d "$STEEPLE_RUN/conf/$dir" ] || dir=agent$n ;;
-            *-spire-agent) dir=${service%-spire-agent}-agent ;;
-        esac
+        local dir
+        dir=$(service-conf-dir "$service")
         mkdir -p "$STEEPLE_RUN/sockets/$service"
+        # The service's conf directory is mounted at /opt/spire/conf/agent in its container.
         sed -e "s#/opt/spire/data/agent#$STEEPLE_RUN/data/$service#g" \
+            -e "s#/opt/spire/conf/agent/#$STEEPLE_RUN/conf/$dir/#g" \
             -e "s#/opt/spire/conf/#$STEEPLE_RUN/conf/#g" \
             -e "s#/opt/spire/sockets/#$STEEPLE_RUN/sockets/$service/#g" \
             -e "s#server_address = \"spire-server\"#server_address = \"127.0.0.1\"#" \
@@ -170,12 +184,29 @@ check-log-line() {
     done
     fail-now "timed out waiting for $2 in log in container $1"
 }
+check-debug-info() {
+    # SPIRE's helper asks the agent's debug API (through setup/debugagent's client) 50 times; Steeple has no debug
+    # API yet and its stand-in client says so, so fail at once with that instead of after 50 s.
+    local out
+    local client
+    client="$STEEPLE_RUN/conf/$(service-conf-dir "$1")/debugclient"
+    if ! out=$(docker compose exec -T "$1" "$client" -testCase printDebugPage 2>&1); then
+        fail-now "check-debug-info $2 on $1: $out"
+    fi
+    local i count
+    for i in $(seq 1 50); do
+        count=$(docker compose exec -T "$1" "$client" -testCase printDebugPage | jq ".$2")
+        [ "$count" -eq "$3" ] && return 0
+        sleep 1
+    done
+    fail-now "$2 validation failed"
+}
 ash() { bash "$@"; }
 fail-now() { echo "fail-now: $*" >&2; exit 1; }
 log-info() { echo "info: $*"; }
 log-debug() { echo "debug: $*"; }
 log-warn() { echo "warn: $*"; }
-export -f docker docker-up docker-down docker-spire-server-up fingerprint check-synced-entry check-log-line ash fail-now log-info log-debug log-warn
+export -f service-conf-dir docker docker-up docker-down docker-spire-server-up fingerprint check-synced-entry check-log-line check-debug-info ash fail-now log-info log-debug log-warn
 EOF
 )
 

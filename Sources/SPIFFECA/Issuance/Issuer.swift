@@ -66,7 +66,7 @@ package struct Issuer: SVIDIssuer {
 
     package func issueWorkloadJWTSVID(_ request: WorkloadJWTSVIDRequest) throws(CAError) -> JWTSVID {
         guard !policy.jwtSVIDsDisabled else {
-            throw CAError(.jwtSVIDsDisabled, "this server does not issue JWT-SVIDs (disable_jwt_svids = true in its configuration)")
+            throw CAError(.jwtSVIDsDisabled, "JWT functionality is disabled (disable_jwt_svids = true in the server's configuration)")
         }
         let id = request.spiffeID
         guard id.isMember(of: trustDomain) else {

@@ -176,6 +176,9 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
             let response = try await client.signJWTSVID(request: ClientRequest(message: request), options: options)
             jwtCache.store(response.token, issuedAt: issuedAt, expiresAt: Date(timeIntervalSince1970: TimeInterval(response.expiresAt)), for: key)
             return response.token
+        } catch let error as RPCError {
+            // As SPIRE's agent: the server's refusal, spelled as Go prints it, inside Unavailable.
+            throw RPCError(code: .unavailable, message: "could not fetch JWT-SVID: \(error.goDescription)")
         } catch {
             throw RPCError(code: .unavailable, message: "could not fetch JWT-SVID: \(error)")
         }

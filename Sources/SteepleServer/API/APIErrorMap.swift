@@ -52,7 +52,7 @@ extension CAError: RPCErrorConvertible {
     package var rpcErrorCode: RPCError.Code {
         switch code {
         case .invalidParameters, .invalidCSR, .ttlNotHonourable: .invalidArgument
-        case .jwtSVIDsDisabled: .failedPrecondition
+        case .jwtSVIDsDisabled: .unimplemented
         default: .internalError
         }
     }

@@ -33,8 +33,8 @@ struct SPIREMaterialTests {
         "steps of SPIRE's integration suites pass unchanged",
         arguments: [
             ("spire-server-cli", ["01-start-server", "02-bundle", "03-entry", "04-bootstrap-agents", "05-start-agents", "06-agent", "07-agent-details", "08-validate"]),
-            // Not 07-check-api-watch nor 08-logger (the agent admin API's `logger get`, issue #19).
-            ("agent-cli", ["00-setup", "01-start-server", "02-bootstrap-agent", "03-start-agent", "04-check-healthy", "05-check-valid-config", "06-check-api-watch-fail"]),
+            // Not 08-logger (the agent admin API's `logger get`, issue #19). 07 watches five rotations of a 20 s SVID (~50 s).
+            ("agent-cli", ["00-setup", "01-start-server", "02-bootstrap-agent", "03-start-agent", "04-check-healthy", "05-check-valid-config", "06-check-api-watch-fail", "07-check-api-watch"]),
             // Not 05/07-fetch-*: after the fetch they count SVIDs through SPIRE's debug API (check-svid-count), which
             // Steeple does not have; nor fetch-jwt-svids 08 (`localauthority`, issue #19).
             ("fetch-x509-svids", ["00-setup", "01-start-server", "02-bootstrap-agent", "03-start-agent", "04-create-registration-entries", "06-create-registration-entries"]),
@@ -47,8 +47,13 @@ struct SPIREMaterialTests {
                 "00-setup", "01-start-server", "02-bootstrap-agent", "03-start-agent", "04-ban-agent", "07-evict-agent",
                 "08-agent-reattest-attempt", "09-agent-reattested", "10-start-agent",
             ]),
+            // 02 does everything (three agents, x509pop SAN node alias, join-token alias, five entries, each synced)
+            // and then fails only at its last check, which asks the agents' debug API; the later steps build on it.
+            ("entries", ["00-setup", "01-start-server", "02-start-agents", "03-fetch-svids", "04-update-entry", "05-delete-entries"]),
         ])
     func suiteSteps(_ suite: String, _ steps: [String]) throws {
+        /// Steps that must fail, and the one reason they may fail for.
+        let expectedFailures = ["entries": ["02-start-agents": "check-debug-info cachedX509SvidsCount on spire-agent-1: SPIRE debug API client: Steeple has no debug API yet"]][suite] ?? [:]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [
@@ -58,9 +63,13 @@ struct SPIREMaterialTests {
         let output = try runCollectingOutput(process)
         let text = output.stdout + output.stderr
         print("SPIRE suite \(suite):\n\(text)")
-        #expect(output.status == 0, "\(text)")
+        #expect((output.status == 0) == expectedFailures.isEmpty, "\(text)")
         for step in steps {
-            #expect(text.contains("PASS \(step)\n"), "\(suite) \(step):\n\(text)")
+            if let reason = expectedFailures[step] {
+                #expect(text.contains("FAIL \(step)\n") && text.contains("fail-now: \(reason)"), "\(suite) \(step) failed otherwise:\n\(text)")
+            } else {
+                #expect(text.contains("PASS \(step)\n"), "\(suite) \(step):\n\(text)")
+            }
         }
     }
 }

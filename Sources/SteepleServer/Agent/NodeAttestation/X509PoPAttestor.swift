@@ -17,7 +17,8 @@ import Foundation
 /// bundles, then proves possession of the leaf's key by signing a fresh 32-byte nonce (SHA-256, ECDSA or RSA
 /// PKCS#1 v1.5). Agent ID from `agent_path_template` (SPIRE's default `/x509pop/{{ .Fingerprint }}`, the SHA-1 of
 /// the leaf); selectors `x509pop:subject:cn:<CN>`, `x509pop:ca:fingerprint:<SHA-1>` for every CA above the leaf,
-/// and `x509pop:serialnumber:<hex>`. Re-attestable.
+/// `x509pop:serialnumber:<hex>`, and `x509pop:san:<key>:<value>` for every URI SAN `x509pop://<td>/<key>/<value>`
+/// (SPIRE's, for node alias entries). Re-attestable.
 struct X509PoPAttestor: NodeAttestor {
     let trustDomain: TrustDomain
     let roots: [Certificate]
@@ -67,7 +68,26 @@ struct X509PoPAttestor: NodeAttestor {
         }
         let serialValue = "serialnumber:\(HexEncoding.lowercase(leaf.serialNumber.bytes))"
         selectors.append(try Selector(type: "x509pop", value: serialValue))
+        for (key, value) in Self.sanSelectors(leaf, trustDomain: trustDomain) {
+            selectors.append(try Selector(type: "x509pop", value: "san:\(key):\(value)"))
+        }
         return NodeAttestationResult(agentID: agentID, selectors: selectors, canReattest: true)
+    }
+
+    /// The `x509pop://<trust domain>/<key>/<value…>` URI SANs of `leaf` as (key, value) pairs, sorted by key; a URI
+    /// without both parts is skipped, as SPIRE does (with a warning there). The last of equal keys wins, as in SPIRE's map.
+    static func sanSelectors(_ leaf: Certificate, trustDomain: TrustDomain) -> [(String, String)] {
+        let prefix = "x509pop://\(trustDomain.name)/"
+        guard let names = try? leaf.extensions.subjectAlternativeNames else { return [] }
+        var pairs: [String: String] = [:]
+        for case .uniformResourceIdentifier(let uri) in names where uri.hasPrefix(prefix) {
+            let path = uri.dropFirst(prefix.count).split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            let trimmed = path.drop { $0 == "/" }.reversed().drop { $0 == "/" }.reversed()
+            let parts = String(trimmed).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { continue }
+            pairs[String(parts[0])] = String(parts[1])
+        }
+        return pairs.sorted { $0.key < $1.key }
     }
 
     static func sha1Hex(_ certificate: Certificate) -> String {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SteepleCLI
 import SPIFFE
 import SteepleServerAPIProto
@@ -58,6 +59,18 @@ struct EntryFieldOptions: ParsableArguments {
     )
     var storeSVID = false
 
+    @Flag(
+        name: .spire("disableX509SVIDPrefetch"),
+        help: "Accepted, with a warning: Steeple's agents hold every entry's X509-SVID ahead of the workload's request"
+    )
+    var disableX509SVIDPrefetch = false
+
+    @Flag(
+        name: .spire("jwtSVIDIncludeJTI"),
+        help: "Not supported yet: a unique 'jti' claim in this entry's JWT-SVIDs (refused rather than ignored)"
+    )
+    var jwtSVIDIncludeJTI = false
+
     @Option(name: .spire("hint"), help: "The entry hint, used to disambiguate entries with the same SPIFFE ID")
     var hint: String?
 
@@ -98,6 +111,13 @@ struct EntryFieldOptions: ParsableArguments {
         }
         guard let spiffeIDText = spiffeID, !spiffeIDText.isEmpty else {
             throw CLIError("a SPIFFE ID is required")
+        }
+        if jwtSVIDIncludeJTI {
+            throw CLIError("-jwtSVIDIncludeJTI is a SPIRE flag Steeple does not support yet: its JWT-SVIDs carry no 'jti' claim and the agent caches them; leave the flag out")
+        }
+        if disableX509SVIDPrefetch {
+            // A hint about agent load, invisible to the workload: the SVID is served either way.
+            FileHandle.standardError.write(Data("Warning: -disableX509SVIDPrefetch has no effect in Steeple: its agents issue every entry's X509-SVID ahead of the workload's request\n".utf8))
         }
         if x509SVIDTTL < 0 {
             throw CLIError("a positive x509-SVID TTL is required")
