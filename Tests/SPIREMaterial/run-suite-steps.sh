@@ -17,6 +17,12 @@ set -uo pipefail
 server_bin=$1 agent_bin=$2 suite=$3
 shift 3
 
+# A suite whose agent uses SPIRE's default socket path shares it with linux-quickstart.sh: one at a time.
+if grep -rqs "/tmp/spire-" "$suite/conf"; then
+    exec 9> /tmp/steeple-spire-default-paths.lock
+    flock 9
+fi
+
 run=$(mktemp -d /tmp/steeple-spire-suite-XXXXXX)
 cleanup() {
     [ -f "$run/agent.pids" ] && kill $(cat "$run/agent.pids") 2>/dev/null

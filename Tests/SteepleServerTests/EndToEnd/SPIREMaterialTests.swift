@@ -29,6 +29,21 @@ struct SPIREMaterialTests {
         #expect(output.stdout == "SPIRE \(kind) configuration file is valid.\n", "\(name): \(output.stdout)")
     }
 
+    @Test("spiffe.io's Linux quickstart runs verbatim with Steeple's binaries as bin/spire-server and bin/spire-agent and SPIRE's conf/")
+    func linuxQuickstart() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [
+            Self.root.appendingPathComponent("linux-quickstart.sh").path, try builtExecutable("steeple-server"), try builtExecutable("steeple-agent"),
+        ]
+        let output = try runCollectingOutput(process)
+        let text = output.stdout + output.stderr
+        #expect(output.status == 0, "\(text)")
+        for step in ["spire-server healthcheck", "token generate", "spire-agent healthcheck", "entry create", "api fetch x509 -write /tmp/", "openssl x509 -in /tmp/svid.0.pem -text -noout"] {
+            #expect(text.contains("PASS \(step)\n"), "\(step):\n\(text)")
+        }
+    }
+
     @Test(
         "steps of SPIRE's integration suites pass unchanged",
         arguments: [

@@ -8,8 +8,9 @@ import Testing
 struct UnknownFlagEndToEndTests {
     @Test("an unknown flag exits 1 with Go's message on stderr, nothing on stdout; no server is needed to find out",
           arguments: [
+              // -disableX509SVIDPrefetch was the example; it is a known flag now, so another word holding an `h`.
               ("steeple-server", ["entry", "create", "-spiffeID", "spiffe://example.org/w", "-parentID", "spiffe://example.org/a",
-                                  "-selector", "unix:uid:1", "-disableX509SVIDPrefetch"], "-disableX509SVIDPrefetch"),
+                                  "-selector", "unix:uid:1", "-disableX509SVIDCaching", "-socketPath", "/tmp/none.sock"], "-disableX509SVIDCaching"),
               ("steeple-server", ["entry", "show", "-nosuchflag"], "-nosuchflag"),
               ("steeple-server", ["healthcheck", "--nosuchflag"], "--nosuchflag"),
               ("steeple-agent", ["run", "-disableWorkloadAPIhh"], "-disableWorkloadAPIhh"),
