@@ -51,6 +51,21 @@ struct EntryCommandParsingTests {
         #expect(entry == expected)
     }
 
+    @Test("SPIRE's deprecated -ttl (older scripts, py-spiffe's CI) sets the X509-SVID TTL only, and not beside the new flags")
+    func deprecatedTTL() throws {
+        let base = ["-spiffeID", "spiffe://example.org/web", "-parentID", "spiffe://example.org/agent", "-selector", "unix:uid:0"]
+        let entry = try EntryCreate.parse(base + ["-ttl", "5"]).fields.entry(node: false, purpose: .create)
+        #expect(entry.x509SvidTtl == 5)
+        #expect(entry.jwtSvidTtl == 0)
+        // Refused while parsing (the command's validate builds the entry), with SPIRE's messages.
+        #expect {
+            _ = try EntryCreate.parse(base + ["-ttl", "5", "-jwtSVIDTTL", "60"])
+        } throws: { "\($0)".contains("use x509SVIDTTL and jwtSVIDTTL flags or the deprecated ttl flag") }
+        #expect {
+            _ = try EntryCreate.parse(base + ["-ttl", "-1"])
+        } throws: { "\($0)".contains("a positive TTL is required") }
+    }
+
     @Test("Go's -flag=value form parses too")
     func equalsForm() throws {
         let command = try EntryCreate.parse([

@@ -32,6 +32,13 @@ struct EntryFieldOptions: ParsableArguments {
     )
     var jwtSVIDTTL: Int32 = 0
 
+    @Option(
+        name: .spire("ttl"),
+        parsing: .unconditional,
+        help: "Deprecated (SPIRE removed it in 1.11; older scripts use it): the x509-SVID lifetime in seconds when -x509SVIDTTL is not given"
+    )
+    var ttl: Int32 = 0
+
     @Option(name: .spire("federatesWith"), help: "SPIFFE ID of a trust domain to federate with. Can be used more than once")
     var federatesWith: [String] = []
 
@@ -119,6 +126,12 @@ struct EntryFieldOptions: ParsableArguments {
             // A hint about agent load, invisible to the workload: the SVID is served either way.
             FileHandle.standardError.write(Data("Warning: -disableX509SVIDPrefetch has no effect in Steeple: its agents issue every entry's X509-SVID ahead of the workload's request\n".utf8))
         }
+        if ttl < 0 {
+            throw CLIError("a positive TTL is required")
+        }
+        if ttl > 0, x509SVIDTTL > 0 || jwtSVIDTTL > 0 {
+            throw CLIError("use x509SVIDTTL and jwtSVIDTTL flags or the deprecated ttl flag")
+        }
         if x509SVIDTTL < 0 {
             throw CLIError("a positive x509-SVID TTL is required")
         }
@@ -132,7 +145,8 @@ struct EntryFieldOptions: ParsableArguments {
         entry.spiffeID = id.string
         entry.parentID = node ? Self.serverID(of: id.trustDomain) : try IDArgument.spiffeID(parentID ?? "", flag: "parentID").string
         entry.selectors = try SelectorArgument.parse(selectors)
-        entry.x509SvidTtl = x509SVIDTTL
+        // As SPIRE's -ttl did: the X509-SVID TTL only (JWT-SVIDs kept their own default).
+        entry.x509SvidTtl = x509SVIDTTL == 0 ? ttl : x509SVIDTTL
         entry.jwtSvidTtl = jwtSVIDTTL
         entry.federatesWith = try federatesWith.map { (text) throws(CLIError) in
             try IDArgument.trustDomain(text, flag: "federatesWith").name
