@@ -10,7 +10,9 @@ public import Foundation
 #endif
 
 /// One HTTP/1.1 `GET`, over TCP (`http://`), TLS (`https://`) or a Unix socket, returning the status and the whole
-/// body. Enough for fetching documents such as trust bundles; not a general HTTP client (no redirects, no keep-alive).
+/// body. Enough for fetching documents such as trust bundles; not a general HTTP client: no redirects (a 3xx is
+/// returned as it is), no proxy (`HTTPS_PROXY` is not read), no keep-alive. Certificate names are checked by NIOSSL,
+/// which, unlike Go, falls back to the subject CN of a certificate without subject alternative names.
 public struct HTTPGet: Sendable {
     /// Where the request goes.
     public enum Transport: Sendable {
@@ -108,7 +110,8 @@ public struct HTTPGet: Sendable {
         if let query = url.query, !query.isEmpty { target += "?" + query }
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target)
         let defaultPort = url.port == nil || url.port == (useTLS ? 443 : 80)
-        head.headers.add(name: "Host", value: defaultPort ? host : "\(host):\(port)")
+        let hostField = host.contains(":") ? "[\(host)]" : host
+        head.headers.add(name: "Host", value: defaultPort ? hostField : "\(hostField):\(port)")
         head.headers.add(name: "User-Agent", value: "steeple")
         head.headers.add(name: "Accept", value: "*/*")
         head.headers.add(name: "Connection", value: "close")

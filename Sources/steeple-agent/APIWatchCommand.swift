@@ -6,8 +6,8 @@ import Foundation
 import SPIFFEWorkloadAPI
 
 /// `api watch`: prints the caller's X509-SVIDs every time the agent sends an update, until interrupted. As SPIRE's
-/// (go-spiffe's watcher), a failed or ended stream is printed to stderr and retried with back-off (1 s doubling to
-/// 30 s), so a watch started before the caller's entry exists prints the SVID once it does; only InvalidArgument
+/// (go-spiffe's watcher), a failed or ended stream is printed to stderr and retried with back-off (1 s, 2 s, 3 s …
+/// up to 30 s), so a watch started before the caller's entry exists prints the SVID once it does; only InvalidArgument
 /// (and an interrupt) end it.
 struct APIWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "watch", abstract: "Watches the caller's X509-SVID updates.")
@@ -40,7 +40,8 @@ struct APIWatchCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
             }
             try await Task.sleep(for: delay)
-            delay = min(delay * 2, .seconds(30))
+            // go-spiffe's back-off grows linearly.
+            delay = min(delay + .seconds(1), .seconds(30))
         }
     }
 }

@@ -14,7 +14,7 @@ server_bin=$1 agent_bin=$2
 here=$(cd "$(dirname "$0")" && pwd)
 
 exec 9> /tmp/steeple-spire-default-paths.lock
-flock 9
+flock -w 900 9 || { echo "FAIL: /tmp/steeple-spire-default-paths.lock held for 15 minutes"; exit 1; }
 
 dir=$(mktemp -d /tmp/steeple-quickstart-XXXXXX)
 cleanup() {

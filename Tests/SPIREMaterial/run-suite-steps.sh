@@ -20,19 +20,32 @@ shift 3
 # A suite whose agent uses SPIRE's default socket path shares it with linux-quickstart.sh: one at a time.
 if grep -rqs "/tmp/spire-" "$suite/conf"; then
     exec 9> /tmp/steeple-spire-default-paths.lock
-    flock 9
+    flock -w 900 9 || { echo "FAIL: /tmp/steeple-spire-default-paths.lock held for 15 minutes"; exit 1; }
 fi
 
 run=$(mktemp -d /tmp/steeple-spire-suite-XXXXXX)
+# Stops the processes the steps started (they all carry STEEPLE_RUN in their environment), except those whose pids
+# are given, and waits (up to 5 s) for them to be gone.
+stop_marked() {
+    local keep=" $$ $* " proc pid left i
+    for i in $(seq 1 50); do
+        left=0
+        for proc in /proc/[0-9]*; do
+            pid=${proc#/proc/}
+            case "$keep" in *" $pid "*) continue ;; esac
+            if grep -qxz "STEEPLE_RUN=$run" "$proc/environ" 2>/dev/null; then
+                kill "$pid" 2>/dev/null
+                left=1
+            fi
+        done
+        [ $left -eq 0 ] && return 0
+        sleep 0.1
+    done
+}
 cleanup() {
     [ -f "$run/agent.pids" ] && kill $(cat "$run/agent.pids") 2>/dev/null
-    # What Docker's teardown would have removed with the containers: every process a step started and left running
-    # (06-check-api-watch-fail kills only its `docker compose exec`, and `api watch` retries until interrupted). They
-    # all carry STEEPLE_RUN in their environment.
-    for proc in /proc/[0-9]*; do
-        [ "${proc#/proc/}" = "$$" ] && continue
-        grep -qxz "STEEPLE_RUN=$run" "$proc/environ" 2>/dev/null && kill "${proc#/proc/}" 2>/dev/null
-    done
+    # What Docker's teardown removes with the containers.
+    stop_marked
     [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
     [ -n "${STEEPLE_KEEP_RUN:-}" ] || rm -rf "$run"
 }
@@ -231,6 +244,9 @@ $script") > "$run/$step.out" 2>&1; then
         sed 's/^/    /' "$run/$step.out" | tail -20
         failed=1
     fi
+    # What a step leaves running besides the server and agents dies with its `docker compose exec` in Docker (its
+    # output pipe is gone): 06-check-api-watch-fail's `api watch`, which would otherwise write into 07's file.
+    stop_marked ${server_pid:-} $(cat "$run/agent.pids" 2>/dev/null)
 done
 [ $failed -eq 0 ] || {
     :

@@ -31,9 +31,45 @@ struct BootstrapBundle {
             }
             return .bundle(try parse(Array(data), from: "trust_bundle_path \(path)"))
         case .bundleURL(let url, let unixSocket):
-            return .bundle(try parse(try await download(url, unixSocket: unixSocket), from: "trust_bundle_url \(url.absoluteString)"))
+            return .bundle(try await retrying { attempt, started in
+                try parse(try await download(url, unixSocket: unixSocket, attempt: attempt, started: started), from: "trust_bundle_url \(url.absoluteString)")
+            })
         case .workloadAPI(let address):
-            return .bundle(try await fetchFromWorkloadAPI(address))
+            return .bundle(try await retrying { attempt, started in try await fetchFromWorkloadAPI(address, attempt: attempt, started: started) })
+        }
+    }
+
+    /// How long a failing download or fetch is retried, every ``retryInterval``, before the agent gives up: SPIRE's
+    /// one minute, or `STEEPLE_BOOTSTRAP_RETRY_SECONDS`.
+    var retryWindow: Duration {
+        environment["STEEPLE_BOOTSTRAP_RETRY_SECONDS"].flatMap(Int.init).map { .seconds(max(0, $0)) } ?? .seconds(60)
+    }
+    /// SPIRE's interval between bootstrap attempts.
+    let retryInterval: Duration = .seconds(5)
+
+    /// Runs `attempt` until it succeeds, every ``retryInterval``, for at most ``retryWindow`` (as SPIRE retries
+    /// getting the bundle: a bundle service or a sibling agent that is not up yet is waited for); then throws the
+    /// last error, saying how long it tried.
+    private func retrying<T>(_ attempt: (Int, Date) async throws -> T) async throws -> T {
+        let started = Date()
+        let clock = ContinuousClock()
+        let deadline = clock.now + retryWindow
+        var number = 1
+        while true {
+            do {
+                return try await attempt(number, started)
+            } catch {
+                guard clock.now + retryInterval <= deadline, !Task.isCancelled else {
+                    let tried = number == 1 ? "" : " (gave up after \(number) attempts since \(started.formatted(.iso8601)))"
+                    if let error = error as? AgentError { throw AgentError(error.code, error.message + tried) }
+                    throw AgentError(.startFailed, "\(error)\(tried)")
+                }
+                logger.warning("could not get the bootstrap trust bundle; retrying", metadata: [
+                    "attempt": "\(number)", "retry_in": "\(retryInterval)", "error": "\(error)",
+                ])
+                try await Task.sleep(for: retryInterval)
+                number += 1
+            }
         }
     }
 
@@ -67,10 +103,9 @@ struct BootstrapBundle {
 
     /// `GET url`: over TLS checked against the system trust store, or over `trust_bundle_unix_socket` with SPIRE's
     /// query parameters telling the local service who is asking.
-    private func download(_ url: URL, unixSocket: String?) async throws -> [UInt8] {
-        let started = Date()
+    private func download(_ url: URL, unixSocket: String?, attempt: Int, started: Date) async throws -> [UInt8] {
         // SPIRE's message, which operators grep for.
-        logger.info("Server attestation attempt 1. Started \(started.formatted(.iso8601)).")
+        logger.info("Server attestation attempt \(attempt). Started \(started.formatted(.iso8601)).")
         let request: HTTPGet
         if let unixSocket {
             var components = URLComponents(url: url, resolvingAgainstBaseURL: false) ?? URLComponents()
@@ -78,7 +113,7 @@ struct BootstrapBundle {
                 URLQueryItem(name: "spiffe-trust-domain", value: configuration.trustDomain.name),
                 URLQueryItem(name: "spire-attest-mode", value: "bootstrap"),
                 URLQueryItem(name: "spire-attest-start-time", value: started.formatted(.iso8601)),
-                URLQueryItem(name: "spire-connection-attempts", value: "1"),
+                URLQueryItem(name: "spire-connection-attempts", value: String(attempt)),
                 URLQueryItem(name: "spire-server-address", value: configuration.serverAddress),
                 URLQueryItem(name: "spire-server-port", value: String(configuration.serverPort)),
             ]
@@ -96,7 +131,7 @@ struct BootstrapBundle {
         do {
             response = try await request.run()
         } catch {
-            let hint = error.message.contains("trusted roots") ? " (trust_bundle_url is checked against the system trust store; SSL_CERT_FILE or SSL_CERT_DIR replace it, as for SPIRE)" : ""
+            let hint = error.message.contains("trusted roots") ? " (trust_bundle_url is checked against the system trust store, as SPIRE does; SSL_CERT_FILE and SSL_CERT_DIR name other roots)" : ""
             throw AgentError(.startFailed, "unable to fetch trust bundle URL: \(error)\(hint)")
         }
         guard response.status == 200 else {
@@ -106,9 +141,9 @@ struct BootstrapBundle {
     }
 
     /// This trust domain's X.509 bundle from the Workload API at `address`.
-    private func fetchFromWorkloadAPI(_ address: String) async throws -> SPIFFEBundle {
+    private func fetchFromWorkloadAPI(_ address: String, attempt: Int, started: Date) async throws -> SPIFFEBundle {
         let trustDomain = configuration.trustDomain
-        logger.info("Server attestation attempt 1. Started \(Date().formatted(.iso8601)).")
+        logger.info("Server attestation attempt \(attempt). Started \(started.formatted(.iso8601)).")
         let bundles: X509BundleSet
         do {
             let endpoint = try WorkloadAPIEndpoint(address)

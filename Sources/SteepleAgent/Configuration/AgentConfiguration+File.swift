@@ -1,6 +1,7 @@
 import Logging
 import SPIFFE
 import SteepleConfig
+import SPIFFEWorkloadAPI
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -195,8 +196,10 @@ struct AgentConfigurationReader {
         }
         if let bundlePath { return .bundleFile(bundlePath) }
         if let workloadAPI {
-            guard workloadAPI.hasPrefix("unix:///") || workloadAPI.hasPrefix("tcp://") else {
-                throw invalid("agent.trust_bundle_spiffe_workload_api", workloadAPI, "a SPIFFE Workload API address such as unix:///run/spire/agent.sock or tcp://127.0.0.1:8088")
+            do {
+                _ = try WorkloadAPIEndpoint(workloadAPI)
+            } catch {
+                throw invalid("agent.trust_bundle_spiffe_workload_api", workloadAPI, "a SPIFFE Workload API address such as unix:///run/spire/agent.sock or tcp://127.0.0.1:8088 (\(error.message))")
             }
             return .workloadAPI(workloadAPI)
         }

@@ -17,17 +17,25 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 # The script uses SPIRE's default socket paths, as spiffe.io's quickstart and SPIRE's agent-cli suite do.
 exec 9> /tmp/steeple-spire-default-paths.lock
-flock 9
+flock -w 900 9 || { echo "FAIL: /tmp/steeple-spire-default-paths.lock held for 15 minutes"; exit 1; }
 
 work=$(mktemp -d /tmp/steeple-pyspiffe-ci-XXXXXX)
 marker="STEEPLE_PYSPIFFE_CI=$work"
 cleanup() {
     # The script leaves the server and agent running (py-spiffe's CI has a cleanup script); they carry the marker.
-    for proc in /proc/[0-9]*; do
-        [ "${proc#/proc/}" = "$$" ] && continue
-        grep -qxz "$marker" "$proc/environ" 2>/dev/null && kill "${proc#/proc/}" 2>/dev/null
+    local proc left i
+    for i in $(seq 1 50); do
+        left=0
+        for proc in /proc/[0-9]*; do
+            [ "${proc#/proc/}" = "$$" ] && continue
+            if grep -qxz "$marker" "$proc/environ" 2>/dev/null; then
+                kill "${proc#/proc/}" 2>/dev/null
+                left=1
+            fi
+        done
+        [ $left -eq 0 ] && break
+        sleep 0.1
     done
-    sleep 0.5
     rm -rf "$work" /tmp/spire-server/server.log /tmp/spire-agent/agent.log
 }
 trap cleanup EXIT

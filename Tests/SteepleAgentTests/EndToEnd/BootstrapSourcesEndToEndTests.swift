@@ -3,7 +3,7 @@ import SteepleTestSupport
 import Testing
 
 /// SPIRE's other ways for an agent to get its first bundle: `trust_bundle_url` over HTTPS (checked against the system
-/// trust store, which `SSL_CERT_FILE` replaces as in Go), over HTTP through `trust_bundle_unix_socket`, and
+/// trust store as Go reads it, where `SSL_CERT_FILE` names the test CA), over HTTP through `trust_bundle_unix_socket`, and
 /// `trust_bundle_spiffe_workload_api`. The bundle servers are Python's `http.server`, real processes we did not write.
 @Suite("Agent bootstrap sources end to end", .serialized)
 struct BootstrapSourcesEndToEndTests {
@@ -34,7 +34,8 @@ struct BootstrapSourcesEndToEndTests {
 
             // The system trust store does not know the test CA: the download fails closed, naming the URL.
             let untrusted = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, bootstrap: #"trust_bundle_url = "https://localhost:\#(web.port)/bundle""#)
-            untrusted.environment = ["SSL_CERT_FILE": "", "SSL_CERT_DIR": ""]
+            // Go's (and so SPIRE's) system store; no retries, so that the test does not wait SPIRE's minute.
+            untrusted.environment = ["SSL_CERT_FILE": "", "SSL_CERT_DIR": "", "STEEPLE_BOOTSTRAP_RETRY_SECONDS": "0"]
             let refusedToken = try joinToken(server)
             let refused = try await untrusted.runToExit(joinToken: refusedToken)
             #expect(refused.status != 0)
@@ -42,21 +43,22 @@ struct BootstrapSourcesEndToEndTests {
             #expect(!refused.log.contains("Node attestation was successful"))
 
             let missing = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, bootstrap: #"trust_bundle_url = "https://localhost:\#(web.port)/nope""#)
-            missing.environment = ["SSL_CERT_FILE": web.directory + "/ca.pem"]
+            missing.environment = ["SSL_CERT_FILE": web.directory + "/ca.pem", "STEEPLE_BOOTSTRAP_RETRY_SECONDS": "0"]
             let notFound = try await missing.runToExit(joinToken: refusedToken)
             #expect(notFound.status != 0)
             #expect(notFound.log.contains("error downloading trust bundle") && notFound.log.contains("404"), "log:\n\(notFound.log)")
             #expect(web.requests.contains("/nope"))
 
-            // Neither reached the server, so their token is still unused: an agent that trusts the CA attests with it.
-            let retried = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, bootstrap: #"trust_bundle_url = "https://localhost:\#(web.port)/bundle""#)
+            // Neither reached the server, so their token is still unused: an agent that trusts the CA attests with it,
+            // this time by IP address (checked against the certificate's IP SAN).
+            let retried = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, bootstrap: #"trust_bundle_url = "https://127.0.0.1:\#(web.port)/bundle""#)
             retried.environment = ["SSL_CERT_FILE": web.directory + "/ca.pem"]
             stops.add(retried)
             try await retried.start(joinToken: refusedToken)
         }
     }
 
-    @Test("trust_bundle_url with trust_bundle_unix_socket: plain http on the socket, with SPIRE's spiffe-/spire- query parameters added")
+    @Test("trust_bundle_url with trust_bundle_unix_socket: plain http on the socket, with SPIRE's spiffe-/spire- query parameters; a service not up yet is retried every 5 s, as SPIRE does")
     func unixSocketURL() async throws {
         try await withStops { stops in
             let serverPort = try freeTCPPort()
@@ -65,21 +67,30 @@ struct BootstrapSourcesEndToEndTests {
             stops.add(server)
             let web = try BundleWebServer(serving: try server.cli(["bundle", "show"]).stdout, tls: false)
             stops.add(web)
-            try await web.waitUntilServing()
 
             let agent = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, bootstrap: """
                 trust_bundle_url = "http://localhost/bundle?site=eu-1"
                     trust_bundle_unix_socket = "\(web.socketPath)"
                 """)
             stops.add(agent)
-            try await agent.start(joinToken: try joinToken(server))
+            // The agent starts before the bundle service: its first attempt fails and it waits for the next.
+            try agent.launch(joinToken: try joinToken(server))
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline, !agent.logText.contains("could not get the bootstrap trust bundle; retrying") {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(agent.logText.contains("attempt=1"), "log:\n\(agent.logText)")
+            try web.start()
+            try await web.waitUntilServing()
+            _ = try await eventually(timeout: .seconds(20)) { try agent.cli(["healthcheck"]) }
+            #expect(agent.logText.contains("Server attestation attempt 2. Started"), "log:\n\(agent.logText)")
             let request = try #require(web.requests.split(separator: "\n").first, "no request reached the socket")
             let query = Dictionary(uniqueKeysWithValues: (URLComponents(string: String(request))?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
             #expect(request.hasPrefix("/bundle?"))
             #expect(query["site"] == "eu-1")
             #expect(query["spiffe-trust-domain"] == "example.org")
             #expect(query["spire-attest-mode"] == "bootstrap")
-            #expect(query["spire-connection-attempts"] == "1")
+            #expect(query["spire-connection-attempts"] == "2")
             #expect(query["spire-server-address"] == "127.0.0.1")
             #expect(query["spire-server-port"] == String(serverPort))
             #expect(query["spire-attest-start-time"].map { ISO8601DateFormatter().date(from: $0) != nil } == true, "\(request)")
@@ -100,6 +111,7 @@ struct BootstrapSourcesEndToEndTests {
             // Another trust domain's agent finds no bundle of its own there and says which it found.
             let foreign = try AgentProcess(trustDomain: "other.org", serverPort: fixture.serverPort, trustBundlePath: nil,
                                            bootstrap: #"trust_bundle_spiffe_workload_api = "unix://\#(fixture.agent.socketPath)""#)
+            foreign.environment = ["STEEPLE_BOOTSTRAP_RETRY_SECONDS": "0"]
             let refused = try await foreign.runToExit(joinToken: "unused")
             #expect(refused.status != 0)
             #expect(refused.log.contains(#"did not provide a trust bundle for trust domain "other.org" (it serves: example.org)"#), "log:\n\(refused.log)")
@@ -166,7 +178,7 @@ final class BundleWebServer {
     let directory: String
     let port: Int
     var socketPath: String { directory + "/bundle.sock" }
-    private let child: ChildProcess
+    private var child: ChildProcess?
 
     init(serving bundle: String, tls: Bool) throws {
         directory = NSTemporaryDirectory() + "steeple-bundle-web-\(UUID().uuidString.prefix(8))"
@@ -179,6 +191,16 @@ final class BundleWebServer {
         let arguments = tls
             ? [directory + "/serve.py", "https", directory, String(port)]
             : [directory + "/serve.py", "unix", directory, directory + "/bundle.sock"]
+        self.python = python
+        self.arguments = arguments
+        if tls { try start() }
+    }
+
+    private let python: String
+    private let arguments: [String]
+
+    /// Starts the server (the initializer does for TLS; a Unix-socket one is started when the test says).
+    func start() throws {
         child = try ChildProcess(arguments, executable: python, in: URL(fileURLWithPath: directory))
     }
 
@@ -186,12 +208,13 @@ final class BundleWebServer {
     var requests: String { (try? String(contentsOfFile: directory + "/requests.log", encoding: .utf8)) ?? "" }
 
     func waitUntilServing() async throws {
+        let child = try #require(child, "the bundle web server was not started")
         let output = try await child.waitForOutput { $0.contains("serving") }
         try #require(output.contains("serving"), "bundle web server did not start: \(output)")
     }
 
     func stop() {
-        child.stop()
+        child?.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 

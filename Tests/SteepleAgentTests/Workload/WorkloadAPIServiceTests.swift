@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -192,6 +193,29 @@ struct WorkloadAPIServiceTests {
                 }
             } throws: { ($0 as? RPCError)?.code == .permissionDenied && ($0 as? RPCError)?.message == "no identity issued" }
         }
+    }
+
+    @Test("ValidateJWTSVID, as SPIRE's: a federated trust domain's token is accepted only for a caller whose entries federate with it; any caller may validate")
+    func validateAgainstCallersFederation() async throws {
+        let partner = try TrustDomain("partner.org")
+        let key = try JWTSigningKey(P256.Signing.PrivateKey(), keyID: "partner-key")
+        let federated = try SPIFFEBundle(
+            x509Bundle: X509Bundle(trustDomain: partner, x509Authorities: []),
+            jwtBundle: JWTBundle(trustDomain: partner, jwtAuthorities: [key.keyID: key.publicKey]))
+        let token = try JWTSVID.sign(subject: SPIFFEID("spiffe://partner.org/client"), audience: ["bank"], expiresAt: Date() + 600, key: key).token
+        func validate(federating: Bool) async throws -> String {
+            let cache = try makeCache([try entry("a", "/a", selectors: ["unix:uid:\(uid)"], federatesWith: federating ? ["partner.org"] : [])], federated: [federated])
+            return try await withService(cache: cache) { client in
+                var request = WorkloadAPI_ValidateJWTSVIDRequest()
+                request.audience = "bank"
+                request.svid = token
+                return try await client.validateJWTSVID(request: ClientRequest(message: request, metadata: Self.header)).spiffeID
+            }
+        }
+        #expect(try await validate(federating: true) == "spiffe://partner.org/client")
+        await #expect {
+            _ = try await validate(federating: false)
+        } throws: { ($0 as? RPCError)?.code == .invalidArgument }
     }
 
     @Test("allow_unauthenticated_verifiers: a caller without an entry gets this trust domain's X.509 and JWT bundles (no federated ones), still no SVID")

@@ -27,17 +27,18 @@ struct X509PoPSANSelectorsTests {
             issuerPrivateKey: .init(key))
     }
 
-    @Test("x509pop://<td>/<key>/<value> URI SANs become (key, value); other trust domains, schemes and one-part paths do not")
+    @Test("x509pop://<td>/<key>/<value> URI SANs become (key, value), the path decoded as Go's url.URL.Path; other trust domains, schemes and one-part paths do not")
     func pairs() throws {
         let leaf = try certificate(uris: [
             "x509pop://domain.test/cluster/test",
             "x509pop://domain.test/region/eu/west",
+            "x509pop://domain.test/team/a%20b?q=1#frag",
             "x509pop://domain.test/lonely",
             "x509pop://other.test/cluster/elsewhere",
             "spiffe://domain.test/cluster/spiffe",
         ])
         let pairs = X509PoPAttestor.sanSelectors(leaf, trustDomain: try TrustDomain("domain.test"))
-        #expect(pairs.map { "san:\($0.0):\($0.1)" } == ["san:cluster:test", "san:region:eu/west"])
+        #expect(pairs.map { "san:\($0.0):\($0.1)" } == ["san:cluster:test", "san:region:eu/west", "san:team:a b"])
         #expect(X509PoPAttestor.sanSelectors(try certificate(uris: []), trustDomain: try TrustDomain("domain.test")).isEmpty)
     }
 }

@@ -81,7 +81,8 @@ struct X509PoPAttestor: NodeAttestor {
         guard let names = try? leaf.extensions.subjectAlternativeNames else { return [] }
         var pairs: [String: String] = [:]
         for case .uniformResourceIdentifier(let uri) in names where uri.hasPrefix(prefix) {
-            let path = uri.dropFirst(prefix.count).split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            // As Go's url.URL.Path: percent-decoded, without query or fragment.
+            guard let path = URL(string: uri)?.path else { continue }
             let trimmed = path.drop { $0 == "/" }.reversed().drop { $0 == "/" }.reversed()
             let parts = String(trimmed).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2 else { continue }

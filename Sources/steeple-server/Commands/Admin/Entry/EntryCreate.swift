@@ -23,6 +23,7 @@ struct EntryCreate: AsyncParsableCommand {
     }
 
     func run() async throws {
+        fields.warnAboutFlagsWithoutEffect()
         var request = Steeple_Server_V1_CreateEntriesRequest()
         request.entries = try fields.entries(node: node, purpose: .create)
         let sent = request

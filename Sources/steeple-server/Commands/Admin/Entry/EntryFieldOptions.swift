@@ -94,6 +94,14 @@ struct EntryFieldOptions: ParsableArguments {
     )
     var dataPath: String?
 
+    /// Says on stderr which accepted flags have no effect; `run()` calls it once (`validate()` builds the entry too).
+    func warnAboutFlagsWithoutEffect() {
+        if disableX509SVIDPrefetch {
+            // A hint about agent load, invisible to the workload: the SVID is served either way.
+            FileHandle.standardError.write(Data("Warning: -disableX509SVIDPrefetch has no effect in Steeple: its agents issue every entry's X509-SVID ahead of the workload's request\n".utf8))
+        }
+    }
+
     /// The entry the flags describe, checked as SPIRE checks them before calling the server.
     ///
     /// - Parameters:
@@ -121,10 +129,6 @@ struct EntryFieldOptions: ParsableArguments {
         }
         if jwtSVIDIncludeJTI {
             throw CLIError("-jwtSVIDIncludeJTI is a SPIRE flag Steeple does not support yet: its JWT-SVIDs carry no 'jti' claim and the agent caches them; leave the flag out")
-        }
-        if disableX509SVIDPrefetch {
-            // A hint about agent load, invisible to the workload: the SVID is served either way.
-            FileHandle.standardError.write(Data("Warning: -disableX509SVIDPrefetch has no effect in Steeple: its agents issue every entry's X509-SVID ahead of the workload's request\n".utf8))
         }
         if ttl < 0 {
             throw CLIError("a positive TTL is required")

@@ -20,6 +20,7 @@ struct EntryUpdate: AsyncParsableCommand {
     }
 
     func run() async throws {
+        fields.warnAboutFlagsWithoutEffect()
         var request = Steeple_Server_V1_UpdateEntriesRequest()
         request.entries = try fields.entries(node: false, purpose: .update)
         let sent = request
