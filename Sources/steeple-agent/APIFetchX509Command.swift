@@ -85,6 +85,15 @@ enum X509Printing {
     }
 }
 
+extension WorkloadAPIError {
+    /// The error as SPIRE's CLI prints a failed call: `rpc error: code = <Go name> desc = <message>`; the code is the
+    /// refused call's gRPC code when there is one, else this error's own code, capitalized as Go's names are.
+    var goDescription: String {
+        let code = (cause as? RPCError)?.code.goName ?? "\(self.code)".prefix(1).uppercased() + "\(self.code)".dropFirst()
+        return "rpc error: code = \(code) desc = \(message)"
+    }
+}
+
 /// Runs a Workload API call, turning its error into SPIRE's `rpc error: code = … desc = …` line and exit status 1.
 func runReporting<T>(_ body: () async throws -> T) async throws -> T {
     do {
@@ -93,8 +102,7 @@ func runReporting<T>(_ body: () async throws -> T) async throws -> T {
         FileHandle.standardError.write(Data("\(failure)\n".utf8))
         throw ExitCode.failure
     } catch let error as WorkloadAPIError {
-        let code = (error.cause as? RPCError)?.code.goName ?? "\(error.code)".prefix(1).uppercased() + "\(error.code)".dropFirst()
-        FileHandle.standardError.write(Data("rpc error: code = \(code) desc = \(error.message)\n".utf8))
+        FileHandle.standardError.write(Data("\(error.goDescription)\n".utf8))
         throw ExitCode.failure
     } catch {
         FileHandle.standardError.write(Data("\(error)\n".utf8))

@@ -33,9 +33,8 @@ struct APIWatchCommand: AsyncParsableCommand {
                 }
                 FileHandle.standardError.write(Data("the Workload API ended the stream\n".utf8))
             } catch let error as WorkloadAPIError {
-                let rpc = error.cause as? RPCError
-                FileHandle.standardError.write(Data("\(rpc?.goDescription ?? error.description)\n".utf8))
-                if error.code == .invalidArgument || rpc?.code == .invalidArgument { throw ExitCode.failure }
+                FileHandle.standardError.write(Data("\(error.goDescription)\n".utf8))
+                if error.code == .invalidArgument || (error.cause as? RPCError)?.code == .invalidArgument { throw ExitCode.failure }
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
             }
