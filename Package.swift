@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layering (imports only ever point down; see docs/architecture.md):
-//   layer 1  SPIFFE (core types, no I/O)   SPIFFEWorkloadAPIProto, SteepleServerAPIProto (generated)
+//   layer 1  SPIFFE (core types, no I/O)   SPIFFEWorkloadAPIProto, SteepleServerAPIProto, EnvoySDSProto (generated)
 //   layer 2  SPIFFEWorkloadAPI (the Workload API client library: client, X509Source, JWTSource)
 //            SPIFFENIOSSL (mTLS with X509-SVIDs for swift-nio-ssl; any X509SVIDSource, so no gRPC)
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
@@ -163,6 +163,15 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // Envoy's SDS v3 service and the xDS messages it carries (a subset of Envoy's protos, Envoy's wire names).
+        .target(
+            name: "EnvoySDSProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The fake Workload API of the tests (go-spiffe's fakeworkloadapi): a `SpiffeWorkloadAPI` service on a Unix
         // socket with the stock transport. Its own target so that SPIFFETestSupport's users (core and CA tests) do not
         // link gRPC.
@@ -286,6 +295,7 @@ let package = Package(
             name: "SteepleAgent",
             dependencies: [
                 "SPIFFE",
+                "EnvoySDSProto",
                 "SteepleConfig",
                 "SteepleServerAPIProto",
                 "SteepleSupport",
@@ -446,6 +456,7 @@ let package = Package(
             name: "SteepleAgentTests",
             dependencies: [
                 "SPIFFE",
+                "EnvoySDSProto",
                 "SteepleAgent",
                 "SteepleHTTP",
                 "SteepleServerAPIProto",

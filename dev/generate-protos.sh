@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Regenerates the Swift code of every proto under Protos/: the SPIFFE Workload API (Protos/workload.proto) and
-# Steeple's server APIs (Protos/steeple/server/v1).
+# Regenerates the Swift code of every proto under Protos/: the SPIFFE Workload API (Protos/workload.proto),
+# Steeple's server APIs (Protos/steeple/server/v1) and the subset of Envoy's xDS definitions the agent's SDS serves
+# (Protos/envoy, Protos/google/rpc).
 #
 #   dev/generate-protos.sh
 #
 # Installs protoc (Debian's protobuf-compiler) if it is missing, builds the two
 # protoc plugins from dev/tools at pinned versions, and rewrites
-# Sources/SPIFFEWorkloadAPIProto/Generated/ and Sources/SteepleServerAPIProto/Generated/. The output is committed; the build
+# Sources/SPIFFEWorkloadAPIProto/Generated/, Sources/SteepleServerAPIProto/Generated/ and
+# Sources/EnvoySDSProto/Generated/. The output is committed; the build
 # never runs this script (no SwiftPM build plugin). Re-running it on an
 # unchanged proto gives byte-identical files.
 set -euo pipefail
@@ -67,3 +69,10 @@ generate() {
 generate "$repo_root/Sources/SPIFFEWorkloadAPIProto/Generated" workload.proto
 generate "$repo_root/Sources/SteepleServerAPIProto/Generated" \
     steeple/server/v1/types.proto steeple/server/v1/agent.proto steeple/server/v1/admin.proto
+# Envoy's package names give Swift names such as Envoy_Service_Discovery_V3_DiscoveryRequest; the wire names are
+# Envoy's own (/envoy.service.secret.v3.SecretDiscoveryService/StreamSecrets).
+generate "$repo_root/Sources/EnvoySDSProto/Generated" \
+    envoy/service/secret/v3/sds.proto envoy/service/discovery/v3/discovery.proto envoy/config/core/v3/base.proto \
+    envoy/config/core/v3/extension.proto envoy/type/v3/semantic_version.proto \
+    envoy/extensions/transport_sockets/tls/v3/secret.proto envoy/extensions/transport_sockets/tls/v3/common.proto \
+    envoy/extensions/transport_sockets/tls/v3/tls_spiffe_validator_config.proto google/rpc/status.proto

@@ -24,9 +24,9 @@ struct AgentConfigurationOptions: ParsableArguments {
     var trustBundleFormat: String?
     @Option(name: .spire("trustBundleUrl"), help: "https:// URL to download the server's bundle from at first start (agent.trust_bundle_url).")
     var trustBundleUrl: String?
-    @Flag(name: .spire("disableWorkloadAPI"), help: "Not supported yet: the socket serves only the Workload API.")
+    @Flag(name: .spire("disableWorkloadAPI"), help: "Serve only Envoy SDS on the socket (agent.disable_workload_api).")
     var disableWorkloadAPI = false
-    @Flag(name: .spire("disableSDSAPI"), help: "Envoy SDS is not served (not implemented yet), so this is always so.")
+    @Flag(name: .spire("disableSDSAPI"), help: "Serve only the Workload API on the socket, not Envoy SDS (agent.disable_sds_api).")
     var disableSDSAPI = false
     @Flag(name: .spire("allowUnauthenticatedVerifiers"), help: "Release this trust domain's bundles to callers that match no entry (agent.allow_unauthenticated_verifiers).")
     var allowUnauthenticatedVerifiers = false

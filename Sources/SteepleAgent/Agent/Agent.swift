@@ -1,3 +1,4 @@
+import GRPCCore
 public import Logging
 import SPIFFE
 import ServiceLifecycle
@@ -83,16 +84,22 @@ public struct Agent: Sendable {
             attestor: UnixWorkloadAttestor(discoverWorkloadPath: configuration.discoverWorkloadPath, workloadSizeLimit: configuration.workloadSizeLimit),
             caller: WorkloadEndpoint.caller(of:), logger: logger)
         workload.allowUnauthenticatedVerifiers = configuration.allowUnauthenticatedVerifiers
-        let endpoint = WorkloadEndpoint(socketPath: configuration.socketPath, service: workload, health: health, logger: logger)
+        let sds = SecretDiscoveryService(
+            cache: cache, health: health,
+            attestation: WorkloadCallerAttestation(attestor: workload.attestor, caller: workload.caller, logger: logger),
+            configuration: configuration.sds, logger: logger)
+        var publicServices: [any RegistrableRPCService & Sendable] = []
+        if !configuration.disableWorkloadAPI { publicServices.append(workload) }
+        if !configuration.disableSDSAPI { publicServices.append(sds) }
+        let endpoint = WorkloadEndpoint(socketPath: configuration.socketPath, services: publicServices, health: health, logger: logger)
 
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: AgentTaskService(outlivesBody: true) { await link.run() }, serviceName: "server-link"),
                     .init(service: AgentTaskService { await rotator.run() }, serviceName: "svid-rotator"),
-                    .init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api"),
                     .init(service: AgentTaskService(outlivesBody: true) { await HeapTrimmer().run() }, serviceName: "heap-trimmer"),
-                ],
+                ] + (publicServices.isEmpty ? [] : [.init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api")]),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -105,8 +112,16 @@ public struct Agent: Sendable {
             "data_dir": "\(configuration.dataDirectory)",
             "open_files_limit": "\(openFiles.map(String.init) ?? "unknown")",
         ])
-        // SPIRE's message, which its suites wait for.
-        logger.info("Starting agent APIs", metadata: ["address": "\(configuration.socketPath)", "network": "unix"])
+        if publicServices.isEmpty {
+            // SPIRE's rule: with both APIs off the socket is not opened.
+            logger.info("disable_workload_api and disable_sds_api are both set: the public socket is not opened", metadata: ["socket_path": "\(configuration.socketPath)"])
+        } else {
+            // SPIRE's message, which its suites wait for.
+            logger.info("Starting agent APIs", metadata: [
+                "address": "\(configuration.socketPath)", "network": "unix",
+                "workload_api": "\(!configuration.disableWorkloadAPI)", "sds": "\(!configuration.disableSDSAPI)",
+            ])
+        }
         try await group.run()
         logger.info("agent stopped")
     }

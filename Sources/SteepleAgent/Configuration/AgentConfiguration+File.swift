@@ -15,14 +15,14 @@ extension AgentConfiguration {
         "trust_domain", "server_address", "server_port", "socket_path", "data_dir", "trust_bundle_path",
         "insecure_bootstrap", "join_token", "join_token_file", "log_level", "log_format", "log_file", "log_source_location", "trust_bundle_format",
         "trust_bundle_url", "trust_bundle_unix_socket", "trust_bundle_spiffe_workload_api", "disable_workload_api", "disable_sds_api",
-        "allow_unauthenticated_verifiers",
+        "allow_unauthenticated_verifiers", "sds",
     ]
     /// Keys of SPIRE's agent block that are accepted and have no effect here.
     static let ignoredAgentKeys: Set<String> = [
         "admin_socket_path", "availability_target", "x509_svid_cache_max_size",
-        "jwt_svid_cache_max_size", "sds", "experimental", "retry_bootstrap", "rebootstrap_mode", "rebootstrap_delay",
+        "jwt_svid_cache_max_size", "experimental", "retry_bootstrap", "rebootstrap_mode", "rebootstrap_delay",
         "allowed_foreign_jwt_claims", "authorized_delegates",
-        "workload_x509_svid_key_type", "log_selectors", "disable_spiffe_cert_validation",
+        "workload_x509_svid_key_type", "log_selectors",
         "profiling_enabled", "profiling_port", "profiling_freq", "profiling_names",
     ]
     /// Keys of SPIRE's agent block that change what is served, so they can be neither ignored nor mistaken for typos:
@@ -118,18 +118,33 @@ struct AgentConfigurationReader {
         }
         configuration.bootstrap = try readBootstrap(agent)
         configuration.allowUnauthenticatedVerifiers = try pick(overrides.allowUnauthenticatedVerifiers, agent.bool("allow_unauthenticated_verifiers")) ?? false
-        // Envoy SDS is not served yet, so `disable_sds_api = true` is already so; the Workload API is all the socket
-        // serves, so turning it off would leave an agent that serves nothing.
-        _ = try pick(overrides.disableSDSAPI, agent.bool("disable_sds_api"))
-        if try pick(overrides.disableWorkloadAPI, agent.bool("disable_workload_api")) == true {
-            throw AgentConfigurationError(
-                .unsupported,
-                "\(path): disable_workload_api = true is a SPIRE setting Steeple does not support yet: the socket serves only the Workload API (Envoy SDS is not implemented yet), so the agent would serve nothing; remove it")
+        configuration.disableSDSAPI = try pick(overrides.disableSDSAPI, agent.bool("disable_sds_api")) ?? false
+        configuration.disableWorkloadAPI = try pick(overrides.disableWorkloadAPI, agent.bool("disable_workload_api")) ?? false
+        if let sds = try format(agent.block("sds")) {
+            configuration.sds = try readSDS(sds)
         }
         if let plugins = try format(root.block("plugins")) {
             try readPlugins(plugins, into: &configuration)
         }
         configuration.ignoredKeys = ignored
+        return configuration
+    }
+
+    /// `sds { default_svid_name, default_bundle_name, default_all_bundles_name, disable_spiffe_cert_validation }`.
+    private func readSDS(_ sds: ConfigBody) throws(AgentConfigurationError) -> SDSConfiguration {
+        let keys: Set<String> = ["default_svid_name", "default_bundle_name", "default_all_bundles_name", "disable_spiffe_cert_validation"]
+        _ = try format(sds.rejectUnknownKeys(allowed: keys, ignored: [], context: "agent.sds"))
+        var configuration = SDSConfiguration()
+        for (key, path) in [("default_svid_name", \SDSConfiguration.defaultSVIDName), ("default_bundle_name", \.defaultBundleName), ("default_all_bundles_name", \.defaultAllBundlesName)] {
+            guard let value = try format(sds.string(key)) else { continue }
+            guard !value.isEmpty else { throw invalid("agent.sds.\(key)", value, "a non-empty resource name") }
+            configuration[keyPath: path] = value
+        }
+        let names = [configuration.defaultSVIDName, configuration.defaultBundleName, configuration.defaultAllBundlesName]
+        guard Set(names).count == names.count else {
+            throw AgentConfigurationError(.conflict, "\(path): agent.sds: default_svid_name, default_bundle_name and default_all_bundles_name must differ (they are \(names.map { "\"\($0)\"" }.joined(separator: ", "))): a resource name can name one secret only")
+        }
+        configuration.disableSPIFFECertValidation = try format(sds.bool("disable_spiffe_cert_validation")) ?? false
         return configuration
     }
 

@@ -40,6 +40,12 @@ public struct AgentConfiguration: Sendable {
     public var logSourceLocation = false
     /// `allow_unauthenticated_verifiers`: release this trust domain's bundles to callers that match no entry.
     public var allowUnauthenticatedVerifiers = false
+    /// `disable_workload_api`: the socket serves Envoy SDS only.
+    public var disableWorkloadAPI = false
+    /// `disable_sds_api`: the socket serves the Workload API only.
+    public var disableSDSAPI = false
+    /// `sds { … }`: Envoy SDS resource names and validation.
+    public var sds = SDSConfiguration()
     /// Keys present in the file that have no effect, for a start-up warning.
     public var ignoredKeys: [String] = []
 

@@ -231,15 +231,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
 
     /// The caller's selectors; `Unavailable` when the caller cannot be attested (SPIRE's mapping).
     private func attest(_ context: ServerContext) throws(RPCError) -> Set<String> {
-        guard let caller = caller(context) else {
-            throw RPCError(code: .unavailable, message: "workload attestation failed: the caller's credentials are unknown")
-        }
-        do {
-            return try attestor.selectors(for: caller)
-        } catch {
-            logger.warning("workload attestation failed", metadata: ["pid": "\(caller.pid)", "error": "\(error)"])
-            throw RPCError(code: .unavailable, message: "workload attestation failed")
-        }
+        try WorkloadCallerAttestation(attestor: attestor, caller: caller, logger: logger).selectors(context)
     }
 
     /// The own bundle and the federated bundles the caller's entries federate with; nil until synced (or

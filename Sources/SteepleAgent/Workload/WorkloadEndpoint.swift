@@ -2,11 +2,12 @@ import GRPCCore
 import GRPCUnixServer
 import Logging
 
-/// The Workload API listener: our own gRPC transport on the Unix socket (mode 0777), which hands every call the
-/// caller's kernel credentials taken at accept time and tolerates clients that fetch and cancel in a loop.
+/// The public socket: the Workload API and Envoy SDS (either may be switched off) on our own gRPC transport on the
+/// Unix socket (mode 0777), which hands every call the caller's kernel credentials taken at accept time and tolerates
+/// clients that fetch and cancel in a loop.
 struct WorkloadEndpoint: Sendable {
     let socketPath: String
-    let service: WorkloadAPIService
+    let services: [any RegistrableRPCService & Sendable]
     let health: AgentHealth
     let logger: Logger
 
@@ -25,7 +26,7 @@ struct WorkloadEndpoint: Sendable {
 
     func serve() async throws {
         let transport = UnixServerTransport(configuration: .init(socketPath: socketPath), logger: logger)
-        let server = GRPCServer(transport: transport, services: [service], interceptors: [SecurityHeaderInterceptor(), HealthCheckInterceptor(health: health)])
+        let server = GRPCServer(transport: transport, services: services, interceptors: [SecurityHeaderInterceptor(), HealthCheckInterceptor(health: health)])
         do {
             try await server.serve()
         } catch {

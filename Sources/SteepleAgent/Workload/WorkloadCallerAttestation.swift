@@ -1,0 +1,24 @@
+import GRPCCore
+import Logging
+
+/// Attests the caller of a call on the agent's socket: its kernel credentials, from the transport, through the
+/// workload attestor. Shared by the Workload API and Envoy SDS, whose callers are attested alike.
+struct WorkloadCallerAttestation: Sendable {
+    let attestor: UnixWorkloadAttestor
+    /// The caller of a call, from the transport.
+    let caller: @Sendable (ServerContext) -> WorkloadCaller?
+    let logger: Logger
+
+    /// The caller's selectors; `Unavailable` when the caller cannot be attested (SPIRE's mapping).
+    func selectors(_ context: ServerContext) throws(RPCError) -> Set<String> {
+        guard let caller = caller(context) else {
+            throw RPCError(code: .unavailable, message: "workload attestation failed: the caller's credentials are unknown")
+        }
+        do {
+            return try attestor.selectors(for: caller)
+        } catch {
+            logger.warning("workload attestation failed", metadata: ["pid": "\(caller.pid)", "error": "\(error)"])
+            throw RPCError(code: .unavailable, message: "workload attestation failed")
+        }
+    }
+}
