@@ -12,6 +12,9 @@ only), `disabled` (the agent runs with disable_sds_api: Unimplemented).
 
 import os
 import queue
+import socket
+import ssl
+import tempfile
 import subprocess
 import sys
 import threading
@@ -129,6 +132,43 @@ def check_tls_certificate(label, secret, spiffe_id, authorities):
     return leaf
 
 
+def mtls_handshake(tls_secret, ca_pem):
+    """An mTLS handshake between two OpenSSL endpoints (Python's ssl), each presenting the secret's chain and key and
+    trusting only ca_pem, as two Envoys configured from these secrets would; returns the peer's URI SANs."""
+    with tempfile.TemporaryDirectory() as directory:
+        chain, key = os.path.join(directory, "chain.pem"), os.path.join(directory, "key.pem")
+        with open(chain, "wb") as f:
+            f.write(tls_secret.tls_certificate.certificate_chain.inline_bytes)
+        with open(key, "wb") as f:
+            f.write(tls_secret.tls_certificate.private_key.inline_bytes)
+        contexts = []
+        for purpose in (ssl.PROTOCOL_TLS_SERVER, ssl.PROTOCOL_TLS_CLIENT):
+            context = ssl.SSLContext(purpose)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_cert_chain(chain, key)
+            context.load_verify_locations(cadata=ca_pem.decode())
+            contexts.append(context)
+        left, right = socket.socketpair()
+        result = {}
+
+        def serve():
+            try:
+                with contexts[0].wrap_socket(left, server_side=True) as tls:
+                    result["server_saw"] = tls.getpeercert()
+            except Exception as error:
+                result["server_error"] = error
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        with contexts[1].wrap_socket(right, server_side=False) as tls:
+            peer = tls.getpeercert()
+        thread.join()
+        if "server_error" in result:
+            raise result["server_error"]
+        return [value for kind, value in peer.get("subjectAltName", ()) if kind == "URI"]
+
+
 def fetch(stub, names, n=None, type_url=SECRET_TYPE):
     request = discovery_pb2.DiscoveryRequest(resource_names=names, type_url=type_url, node=n or node())
     return stub.FetchSecrets(request, timeout=15)
@@ -236,6 +276,18 @@ def full(stub, admin):
         check(f"{label}: ROOTCA is trusted_ca", certificates(plain["ROOTCA"].validation_context.trusted_ca.inline_bytes) == authorities)
         check(f"{label}: ALL is trusted_ca of both trust domains",
               len(certificates(plain["ALL"].validation_context.trusted_ca.inline_bytes)) == len(authorities) + 1)
+    plain = secrets_of(fetch(stub, ["default", "ROOTCA"], n=node(disable_spiffe_cert_validation=True)).resources)
+    try:
+        peer = mtls_handshake(plain["default"], plain["ROOTCA"].validation_context.trusted_ca.inline_bytes)
+        check("mTLS handshake with default and ROOTCA (OpenSSL): both sides verified, peer " + ENVOY_ID, peer == [ENVOY_ID], peer)
+    except Exception as error:
+        check("mTLS handshake with default and ROOTCA (OpenSSL)", False, error)
+    stranger = make_ca("stranger")
+    try:
+        mtls_handshake(plain["default"], stranger.public_bytes(serialization.Encoding.PEM))
+        check("mTLS handshake trusting another CA fails", False, "handshake succeeded")
+    except ssl.SSLError:
+        check("mTLS handshake trusting another CA fails", True)
     old = node()
     old.user_agent_build_version.version.major_number = 1
     old.user_agent_build_version.version.minor_number = 17

@@ -53,6 +53,33 @@ struct AgentConfigurationTests {
         #expect(configuration.socketPath == "/run/agent.sock")
     }
 
+    @Test("sds { } is read with SPIRE's defaults; disable_sds_api and disable_workload_api switch each API off")
+    func sdsSettings() throws {
+        let defaults = try parse(#"agent { trust_domain = "example.org" insecure_bootstrap = true }"#)
+        #expect(defaults.sds == SDSConfiguration())
+        #expect(defaults.sds.defaultSVIDName == "default" && defaults.sds.defaultBundleName == "ROOTCA" && defaults.sds.defaultAllBundlesName == "ALL")
+        #expect(!defaults.disableSDSAPI && !defaults.disableWorkloadAPI && !defaults.sds.disableSPIFFECertValidation)
+        let set = try parse(#"""
+            agent {
+                trust_domain = "example.org"
+                insecure_bootstrap = true
+                disable_workload_api = true
+                sds {
+                    default_svid_name = "svid"
+                    default_bundle_name = "ca"
+                    default_all_bundles_name = "cas"
+                    disable_spiffe_cert_validation = true
+                }
+            }
+            """#)
+        #expect(set.disableWorkloadAPI && !set.disableSDSAPI)
+        #expect(set.sds.defaultSVIDName == "svid" && set.sds.defaultBundleName == "ca" && set.sds.defaultAllBundlesName == "cas" && set.sds.disableSPIFFECertValidation)
+        #expect(set.ignoredKeys.isEmpty, "sds is read, not ignored: \(set.ignoredKeys)")
+        var overrides = AgentConfigurationOverrides()
+        overrides.disableSDSAPI = true
+        #expect(try parse(#"agent { trust_domain = "example.org" insecure_bootstrap = true }"#, overrides).disableSDSAPI)
+    }
+
     @Test("the bootstrap sources: trust_bundle_url (with or without trust_bundle_unix_socket), trust_bundle_spiffe_workload_api; disable_sds_api = true is accepted")
     func bootstrapSources() throws {
         let https = try parse(#"agent { trust_domain = "example.org" trust_bundle_url = "https://bundles.example/td.pem" }"#)
@@ -115,7 +142,9 @@ struct AgentConfigurationTests {
         (#"agent { trust_domain = "example.org" trust_bundle_spiffe_workload_api = "unix:///a.sock" trust_bundle_url = "https://b/x" }"#, .conflict, "trust_bundle_url and trust_bundle_spiffe_workload_api"),
         (#"agent { trust_domain = "example.org" trust_bundle_spiffe_workload_api = "/run/a.sock" }"#, .invalidValue, "expected a SPIFFE Workload API address such as unix:///"),
         (#"agent { trust_domain = "example.org" }"#, .missingKey, "trust_bundle_url, trust_bundle_spiffe_workload_api, or insecure_bootstrap = true"),
-        (#"agent { trust_domain = "example.org" insecure_bootstrap = true disable_workload_api = true }"#, .unsupported, "disable_workload_api = true is a SPIRE setting Steeple does not support yet"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true sds { default_svid_name = "" } }"#, .invalidValue, "agent.sds.default_svid_name"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true sds { default_bundle_name = "ALL" } }"#, .conflict, "must differ"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true sds { default_svid_nam = "x" } }"#, .unknownKey, "default_svid_nam"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true socket_path = "api.sock" }"#, .invalidValue, "absolute"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true server_port = 70000 }"#, .invalidValue, "65535"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true } plugins { NodeAttestor "aws_iid" {} }"#, .unsupported, "aws_iid"),
