@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layering (imports only ever point down; see docs/architecture.md):
-//   layer 1  SPIFFE (core types, no I/O)   SPIFFEWorkloadAPIProto, SteepleServerAPIProto, EnvoySDSProto (generated)
+//   layer 1  SPIFFE (core types, no I/O)   SPIFFEWorkloadAPIProto, SteepleServerAPIProto, EnvoySDSProto, SPIREAPIProto (generated)
 //   layer 2  SPIFFEWorkloadAPI (the Workload API client library: client, X509Source, JWTSource)
 //            SPIFFENIOSSL (mTLS with X509-SVIDs for swift-nio-ssl; any X509SVIDSource, so no gRPC)
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
@@ -172,6 +172,15 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // SPIRE's public API (spire-api-sdk's package and field numbers): the agent's admin APIs and their types.
+        .target(
+            name: "SPIREAPIProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The fake Workload API of the tests (go-spiffe's fakeworkloadapi): a `SpiffeWorkloadAPI` service on a Unix
         // socket with the stock transport. Its own target so that SPIFFETestSupport's users (core and CA tests) do not
         // link gRPC.
@@ -230,6 +239,7 @@ let package = Package(
                 "SPIFFE",
                 "SPIFFECA",
                 "SteepleConfig",
+                "SteepleLogging",
                 "SteepleDatastore",
                 "SteepleDatastoreSQLite",
                 "SteepleServerAPIProto",
@@ -296,7 +306,9 @@ let package = Package(
             dependencies: [
                 "SPIFFE",
                 "EnvoySDSProto",
+                "SPIREAPIProto",
                 "SteepleConfig",
+                "SteepleLogging",
                 "SteepleServerAPIProto",
                 "SteepleSupport",
                 "SteepleHTTP",
@@ -327,7 +339,9 @@ let package = Package(
                 "SteepleConfig",
                 "SteepleLogging",
                 "SteepleCLI",
+                "SPIREAPIProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
@@ -457,6 +471,7 @@ let package = Package(
             dependencies: [
                 "SPIFFE",
                 "EnvoySDSProto",
+                "SPIREAPIProto",
                 "SteepleAgent",
                 "SteepleHTTP",
                 "SteepleServerAPIProto",

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Regenerates the Swift code of every proto under Protos/: the SPIFFE Workload API (Protos/workload.proto),
 # Steeple's server APIs (Protos/steeple/server/v1) and the subset of Envoy's xDS definitions the agent's SDS serves
-# (Protos/envoy, Protos/google/rpc).
+# (Protos/envoy, Protos/google/rpc), and SPIRE's public API (Protos/spire/api: the agent's admin APIs and the types they
+# use).
 #
 #   dev/generate-protos.sh
 #
 # Installs protoc (Debian's protobuf-compiler) if it is missing, builds the two
 # protoc plugins from dev/tools at pinned versions, and rewrites
 # Sources/SPIFFEWorkloadAPIProto/Generated/, Sources/SteepleServerAPIProto/Generated/ and
-# Sources/EnvoySDSProto/Generated/. The output is committed; the build
+# Sources/EnvoySDSProto/Generated/ and Sources/SPIREAPIProto/Generated/. The output is committed; the build
 # never runs this script (no SwiftPM build plugin). Re-running it on an
 # unchanged proto gives byte-identical files.
 set -euo pipefail
@@ -39,6 +40,9 @@ bin_dir="$(swift build --package-path "$tools_dir" --show-bin-path)"
 generate() {
     local out_dir="$1"
     shift
+    # FILE_NAMING=PathToUnderscores for modules whose protos share base names (SPIRE's logger.proto and
+    # types/logger.proto).
+    local naming="${FILE_NAMING:-DropPath}"
     local tmp_dir
     tmp_dir="$(mktemp -d)"
     # Visibility=Package: only Steeple's own modules use these types.
@@ -48,13 +52,13 @@ generate() {
         --proto_path="$proto_dir" \
         --plugin=protoc-gen-swift="$bin_dir/protoc-gen-swift" \
         --swift_out="$tmp_dir" \
-        --swift_opt=Visibility=Package,UseAccessLevelOnImports=true,FileNaming=DropPath \
+        --swift_opt=Visibility=Package,UseAccessLevelOnImports=true,FileNaming="$naming" \
         "$@"
     protoc \
         --proto_path="$proto_dir" \
         --plugin=protoc-gen-grpc-swift-2="$bin_dir/protoc-gen-grpc-swift-2" \
         --grpc-swift-2_out="$tmp_dir" \
-        --grpc-swift-2_opt=Visibility=Package,UseAccessLevelOnImports=true,Client=true,Server=true,FileNaming=DropPath \
+        --grpc-swift-2_opt=Visibility=Package,UseAccessLevelOnImports=true,Client=true,Server=true,FileNaming="$naming" \
         "$@"
     mkdir -p "$out_dir"
     rm -f "$out_dir"/*.pb.swift "$out_dir"/*.grpc.swift
@@ -76,3 +80,9 @@ generate "$repo_root/Sources/EnvoySDSProto/Generated" \
     envoy/config/core/v3/extension.proto envoy/type/v3/semantic_version.proto \
     envoy/extensions/transport_sockets/tls/v3/secret.proto envoy/extensions/transport_sockets/tls/v3/common.proto \
     envoy/extensions/transport_sockets/tls/v3/tls_spiffe_validator_config.proto google/rpc/status.proto
+# SPIRE's packages give Swift names such as Spire_Api_Agent_Delegatedidentity_V1_SubscribeToX509SVIDsRequest; the
+# wire names are SPIRE's (/spire.api.agent.delegatedidentity.v1.DelegatedIdentity/SubscribeToX509SVIDs).
+FILE_NAMING=PathToUnderscores generate "$repo_root/Sources/SPIREAPIProto/Generated" \
+    spire/api/types/spiffeid.proto spire/api/types/selector.proto spire/api/types/x509svid.proto \
+    spire/api/types/jwtsvid.proto spire/api/types/logger.proto spire/api/agent/debug/v1/debug.proto \
+    spire/api/agent/logger/v1/logger.proto spire/api/agent/delegatedidentity/v1/delegatedidentity.proto

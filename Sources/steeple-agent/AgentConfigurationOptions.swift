@@ -32,7 +32,7 @@ struct AgentConfigurationOptions: ParsableArguments {
     var allowUnauthenticatedVerifiers = false
     @Flag(name: .spire("insecureBootstrap"), help: "Do not authenticate the server at first contact.")
     var insecureBootstrap = false
-    @Option(name: .spire("logLevel"), help: "DEBUG, INFO, WARN or ERROR.")
+    @Option(name: .spire("logLevel"), help: "TRACE, DEBUG, INFO, WARN, ERROR, FATAL or PANIC.")
     var logLevel: String?
     @Option(name: .spire("logFormat"), help: "text or json (agent.log_format).")
     var logFormat: String?

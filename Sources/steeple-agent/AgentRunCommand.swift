@@ -32,15 +32,16 @@ struct AgentRunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode.failure
         }
+        let control = LogLevelControl(launchLevel: SPIRELogLevel(level))
         LoggingSystem.bootstrap { label in
-            ProcessLogHandler.make(label: label, json: json, level: level, sourceLocation: sourceLocation, file: file)
+            ProcessLogHandler.make(label: label, json: json, level: level, sourceLocation: sourceLocation, file: file, control: control)
         }
         let logger = Logger(label: "steeple-agent")
         for key in configuration.ignoredKeys {
             logger.warning("configuration key has no effect in Steeple", metadata: ["key": "\(key)"])
         }
         do {
-            try await Agent(configuration: configuration, logger: logger).run()
+            try await Agent(configuration: configuration, logger: logger, logLevelControl: control).run()
         } catch {
             // SPIRE's message: scripts grep for it.
             logger.error("Agent crashed", metadata: ["error": "\(error)"])

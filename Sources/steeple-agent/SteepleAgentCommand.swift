@@ -7,7 +7,7 @@ struct SteepleAgentCommand: AsyncParsableCommand {
         commandName: "steeple-agent",
         abstract: "The Steeple agent: attests this node, keeps workload SVIDs ready and serves the SPIFFE Workload API.",
         version: SteepleVersion.current,
-        subcommands: [AgentRunCommand.self, AgentValidateCommand.self, APICommand.self, HealthcheckCommand.self]
+        subcommands: [AgentRunCommand.self, AgentValidateCommand.self, APICommand.self, HealthcheckCommand.self, DebugCommand.self, LoggerCommand.self]
     )
 
     static func main() async {

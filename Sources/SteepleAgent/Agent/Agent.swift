@@ -2,6 +2,7 @@ import GRPCCore
 public import Logging
 import SPIFFE
 import ServiceLifecycle
+package import SteepleLogging
 import UnixSignals
 
 #if canImport(FoundationEssentials)
@@ -15,13 +16,22 @@ import Foundation
 public struct Agent: Sendable {
     public let configuration: AgentConfiguration
     public let logger: Logger
+    /// The process's log level, which the Logger API on the admin socket changes (the handlers must read it: see
+    /// ``ProcessLogHandler``).
+    let logLevelControl: LogLevelControl
 
     public init(configuration: AgentConfiguration, logger: Logger) {
+        self.init(configuration: configuration, logger: logger, logLevelControl: LogLevelControl(launchLevel: SPIRELogLevel(configuration.logLevel)))
+    }
+
+    package init(configuration: AgentConfiguration, logger: Logger, logLevelControl: LogLevelControl) {
         self.configuration = configuration
         self.logger = logger
+        self.logLevelControl = logLevelControl
     }
 
     public func run() async throws {
+        let startedAt = ContinuousClock.now
         let openFiles = FileDescriptorLimit.raiseToHardLimit()
         let trustDomain = configuration.trustDomain
         let state = AgentStateStore(directory: configuration.dataDirectory, trustDomain: trustDomain, persistKey: configuration.keyManager == .disk)
@@ -79,8 +89,9 @@ public struct Agent: Sendable {
             renewer: AgentSVIDRenewer(holder: holder, state: state, trustDomain: trustDomain, logger: logger),
             bootstrapTrust: bootstrapTrust, reattest: reattest, logger: logger)
         let rotator = SVIDRotator(cache: cache, session: session, health: health, logger: logger)
+        let jwtCache = JWTSVIDCache()
         var workload = WorkloadAPIService(
-            cache: cache, jwtCache: JWTSVIDCache(), session: session, health: health,
+            cache: cache, jwtCache: jwtCache, session: session, health: health,
             attestor: UnixWorkloadAttestor(discoverWorkloadPath: configuration.discoverWorkloadPath, workloadSizeLimit: configuration.workloadSizeLimit),
             caller: WorkloadEndpoint.caller(of:), logger: logger)
         workload.allowUnauthenticatedVerifiers = configuration.allowUnauthenticatedVerifiers
@@ -92,6 +103,20 @@ public struct Agent: Sendable {
         if !configuration.disableWorkloadAPI { publicServices.append(workload) }
         if !configuration.disableSDSAPI { publicServices.append(sds) }
         let endpoint = WorkloadEndpoint(socketPath: configuration.socketPath, services: publicServices, health: health, logger: logger)
+        let admin = configuration.adminSocketPath.map { path in
+            AdminEndpoint(socketPath: path, services: [
+                DelegatedIdentityService(
+                    cache: cache, health: health, minter: JWTSVIDMinter(cache: jwtCache, session: session, health: health),
+                    authorization: DelegateAuthorization(
+                        cache: cache, attestation: WorkloadCallerAttestation(attestor: workload.attestor, caller: WorkloadEndpoint.caller(of:), logger: logger),
+                        authorizedDelegates: Set(configuration.authorizedDelegates),
+                        attestPID: { [attestor = workload.attestor] pid in try attestor.selectors(for: ProcessCredentials.caller(pid: pid)) },
+                        logger: logger),
+                    logger: logger),
+                AgentDebugService(identity: holder, cache: cache, jwtCache: jwtCache, startedAt: startedAt),
+                AgentLoggerService(control: logLevelControl, logger: logger),
+            ], logger: logger)
+        }
 
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -99,7 +124,8 @@ public struct Agent: Sendable {
                     .init(service: AgentTaskService(outlivesBody: true) { await link.run() }, serviceName: "server-link"),
                     .init(service: AgentTaskService { await rotator.run() }, serviceName: "svid-rotator"),
                     .init(service: AgentTaskService(outlivesBody: true) { await HeapTrimmer().run() }, serviceName: "heap-trimmer"),
-                ] + (publicServices.isEmpty ? [] : [.init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api")]),
+                ] + (publicServices.isEmpty ? [] : [.init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api")])
+                    + (admin.map { admin in [.init(service: AgentTaskService { try await admin.serve() }, serviceName: "admin-api")] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -18,6 +18,9 @@ package struct AgentEntry: Sendable, Equatable {
     let federatesWith: [TrustDomain]
     let dnsNames: [String]
     let hint: String
+    /// Entries for admin and downstream callers: never handed to a delegate (SPIRE's rule).
+    let admin: Bool
+    let downstream: Bool
     let revision: Int64
     let createdAt: Int64
 
@@ -30,6 +33,8 @@ package struct AgentEntry: Sendable, Equatable {
         federatesWith = try proto.federatesWith.map { try TrustDomain($0) }
         dnsNames = proto.dnsNames
         hint = proto.hint
+        admin = proto.admin
+        downstream = proto.downstream
         revision = proto.revisionNumber
         createdAt = proto.createdAt
     }

@@ -34,6 +34,8 @@ final class WorkloadCache: Sendable {
 
     let trustDomain: TrustDomain
     private let state = Mutex(State())
+    /// When the last message of the server's entry stream was applied (the Debug API's `last_sync_success`).
+    private let lastSync = Mutex<Date?>(nil)
     /// Wakes Workload API streams (and the rotator) after every change.
     let changes = ChangeBroadcaster()
     /// Wakes the rotator when entries change, so new or changed entries get SVIDs at once.
@@ -98,6 +100,13 @@ final class WorkloadCache: Sendable {
         entryChanges.notify()
         changes.notify()
     }
+
+    /// Records that a message of the server's entry stream was applied.
+    func recordSync(at time: Date) {
+        lastSync.withLock { $0 = time }
+    }
+
+    var lastSyncSuccess: Date? { lastSync.withLock { $0 } }
 
     // MARK: Writes from the rotator
 

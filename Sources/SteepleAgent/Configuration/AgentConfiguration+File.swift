@@ -1,4 +1,5 @@
 import Logging
+import SteepleLogging
 import SPIFFE
 import SteepleConfig
 import SPIFFEWorkloadAPI
@@ -15,13 +16,13 @@ extension AgentConfiguration {
         "trust_domain", "server_address", "server_port", "socket_path", "data_dir", "trust_bundle_path",
         "insecure_bootstrap", "join_token", "join_token_file", "log_level", "log_format", "log_file", "log_source_location", "trust_bundle_format",
         "trust_bundle_url", "trust_bundle_unix_socket", "trust_bundle_spiffe_workload_api", "disable_workload_api", "disable_sds_api",
-        "allow_unauthenticated_verifiers", "sds",
+        "allow_unauthenticated_verifiers", "sds", "admin_socket_path", "authorized_delegates",
     ]
     /// Keys of SPIRE's agent block that are accepted and have no effect here.
     static let ignoredAgentKeys: Set<String> = [
-        "admin_socket_path", "availability_target", "x509_svid_cache_max_size",
+        "availability_target", "x509_svid_cache_max_size",
         "jwt_svid_cache_max_size", "experimental", "retry_bootstrap", "rebootstrap_mode", "rebootstrap_delay",
-        "allowed_foreign_jwt_claims", "authorized_delegates",
+        "allowed_foreign_jwt_claims",
         "workload_x509_svid_key_type", "log_selectors",
         "profiling_enabled", "profiling_port", "profiling_freq", "profiling_names",
     ]
@@ -97,7 +98,7 @@ struct AgentConfigurationReader {
             break
         }
         if let level = try pick(overrides.logLevel, agent.string("log_level")) {
-            guard let parsed = Self.logLevel(level) else { throw invalid("agent.log_level", level, "DEBUG, INFO, WARN or ERROR") }
+            guard let parsed = Self.logLevel(level) else { throw invalid("agent.log_level", level, "one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL or PANIC (any case)") }
             configuration.logLevel = parsed
         }
         if let value = try pick(overrides.logFormat, agent.string("log_format")) {
@@ -123,11 +124,37 @@ struct AgentConfigurationReader {
         if let sds = try format(agent.block("sds")) {
             configuration.sds = try readSDS(sds)
         }
+        try readAdmin(agent, into: &configuration)
         if let plugins = try format(root.block("plugins")) {
             try readPlugins(plugins, into: &configuration)
         }
         configuration.ignoredKeys = ignored
         return configuration
+    }
+
+    /// `admin_socket_path` and `authorized_delegates`, by SPIRE's rules: the admin socket is outside the
+    /// Workload API socket's directory (when that socket is served); each delegate is a SPIFFE ID.
+    private mutating func readAdmin(_ agent: ConfigBody, into configuration: inout AgentConfiguration) throws(AgentConfigurationError) {
+        if let value = try format(agent.string("admin_socket_path")), !value.isEmpty {
+            // A relative path is taken from the working directory, as SPIRE's filepath.Abs does.
+            let admin = URL(fileURLWithPath: value).standardizedFileURL.path
+            let publicDirectory = URL(fileURLWithPath: configuration.socketPath).standardizedFileURL.deletingLastPathComponent().path
+            let publicServed = !(configuration.disableWorkloadAPI && configuration.disableSDSAPI)
+            if publicServed, admin.hasPrefix(publicDirectory.hasSuffix("/") ? publicDirectory : publicDirectory + "/") {
+                throw AgentConfigurationError(.conflict, "\(path): agent.admin_socket_path \"\(value)\" is in the directory of socket_path \"\(configuration.socketPath)\" (or below it): the admin socket cannot be in the same directory or a subdirectory as that containing the Workload API socket, which every local user can reach; use a private directory such as \(AgentConfiguration.defaultAdminSocketPath)")
+            }
+            configuration.adminSocketPath = admin
+        }
+        for text in try format(agent.stringList("authorized_delegates")) ?? [] {
+            do {
+                configuration.authorizedDelegates.append(try SPIFFEID(text))
+            } catch {
+                throw invalid("agent.authorized_delegates", text, "SPIFFE IDs such as spiffe://example.org/cilium (\(error.message))")
+            }
+        }
+        if !configuration.authorizedDelegates.isEmpty, configuration.adminSocketPath == nil {
+            ignored.append("agent.authorized_delegates (no admin_socket_path: the Delegated Identity API is not served)")
+        }
     }
 
     /// `sds { default_svid_name, default_bundle_name, default_all_bundles_name, disable_spiffe_cert_validation }`.
@@ -245,13 +272,7 @@ struct AgentConfigurationReader {
     }
 
     static func logLevel(_ text: String) -> Logger.Level? {
-        switch text.uppercased() {
-        case "DEBUG": .debug
-        case "INFO": .info
-        case "WARN", "WARNING": .warning
-        case "ERROR": .error
-        default: nil
-        }
+        SPIRELogLevel(name: text)?.swiftLogLevel
     }
 
     @discardableResult

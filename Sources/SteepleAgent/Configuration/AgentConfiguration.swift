@@ -12,8 +12,10 @@ public import Foundation
 public struct AgentConfiguration: Sendable {
     /// The default configuration file, as SPIRE's `conf/agent/agent.conf`.
     public static let defaultConfigurationFile = "conf/agent/agent.conf"
-    /// SPIRE's default, with our name.
+    /// SPIRE's default.
     public static let defaultSocketPath = "/tmp/spire-agent/public/api.sock"
+    /// SPIRE's default for `-socketPath` of the admin commands (`debug getinfo`, `logger …`).
+    public static let defaultAdminSocketPath = "/tmp/spire-agent/private/admin.sock"
 
     public var trustDomain: TrustDomain
     public var serverAddress: String = "127.0.0.1"
@@ -44,6 +46,11 @@ public struct AgentConfiguration: Sendable {
     public var disableWorkloadAPI = false
     /// `disable_sds_api`: the socket serves the Workload API only.
     public var disableSDSAPI = false
+    /// `admin_socket_path`: the admin socket (mode 0770) serving the Delegated Identity, Debug and Logger APIs; nil =
+    /// no admin socket (SPIRE's default). It may not be in the Workload API socket's directory, which is world-reachable.
+    public var adminSocketPath: String?
+    /// `authorized_delegates`: the SPIFFE IDs whose holders may use the Delegated Identity API.
+    public var authorizedDelegates: [SPIFFEID] = []
     /// `sds { … }`: Envoy SDS resource names and validation.
     public var sds = SDSConfiguration()
     /// Keys present in the file that have no effect, for a start-up warning.

@@ -3,6 +3,12 @@ import Logging
 import SPIFFE
 import SteepleServerAPIProto
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Follows the server's `SyncEntries` stream: a snapshot in pages, then every change as it is committed. Applies
 /// each message to the cache at once; returns only when the stream ends (which it does not on its own).
 struct EntrySync: Sendable {
@@ -54,6 +60,7 @@ struct EntrySync: Sendable {
                     cache.apply(upserted: upserted, deleted: message.deletedEntryIds)
                     logger.debug("entries changed", metadata: ["upserted": "\(upserted.count)", "deleted": "\(message.deletedEntryIds.count)", "sequence": "\(message.sequence)"])
                 }
+                cache.recordSync(at: Date())
             }
         }
     }

@@ -11,6 +11,8 @@ import Foundation
 final class JWTSVIDCache: Sendable {
     struct Token: Sendable {
         let token: String
+        let issuedAt: Date
+        let expiresAt: Date
         let refreshAt: Date
     }
 
@@ -29,21 +31,32 @@ final class JWTSVIDCache: Sendable {
     }
 
     func token(for key: String, now: Date) -> String? {
+        cached(for: key, now: now)?.token
+    }
+
+    /// The cached token with its times, while it is not due for refresh.
+    func cached(for key: String, now: Date) -> Token? {
         tokens.withLock { tokens in
             guard let token = tokens[key], token.refreshAt > now else { return nil }
-            return token.token
+            return token
         }
     }
 
-    func store(_ token: String, issuedAt: Date, expiresAt: Date, for key: String) {
+    /// How many tokens are held (the Debug API's `cached_jwt_svids_count`).
+    var count: Int { tokens.withLock { $0.count } }
+
+    @discardableResult
+    func store(_ token: String, issuedAt: Date, expiresAt: Date, for key: String) -> Token {
         let refreshAt = issuedAt + expiresAt.timeIntervalSince(issuedAt) / 2
-        tokens.withLock { tokens in
+        return tokens.withLock { tokens in
             if tokens.count >= maxSize {
                 let now = Date()
                 tokens = tokens.filter { $0.value.refreshAt > now }
                 if tokens.count >= maxSize { tokens.removeAll() }
             }
-            tokens[key] = Token(token: token, refreshAt: refreshAt)
+            let stored = Token(token: token, issuedAt: issuedAt, expiresAt: expiresAt, refreshAt: refreshAt)
+            tokens[key] = stored
+            return stored
         }
     }
 

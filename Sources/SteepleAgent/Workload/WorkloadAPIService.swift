@@ -160,28 +160,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     }
 
     private func jwtToken(for entry: AgentEntry, audience: [String]) async throws -> String {
-        let key = JWTSVIDCache.key(for: entry, audience: audience)
-        if let token = jwtCache.token(for: key, now: Date()) { return token }
-        if let reason = health.cannotIssueReason(now: Date()) {
-            throw Self.unavailable("could not fetch JWT-SVID", reason)
-        }
-        do {
-            let client = try await session.waitForClient(timeout: .seconds(5))
-            var request = Steeple_Server_V1_SignJWTSVIDRequest()
-            request.entryID = entry.id
-            request.audience = audience
-            let issuedAt = Date()
-            var options = CallOptions.defaults
-            options.timeout = .seconds(10)
-            let response = try await client.signJWTSVID(request: ClientRequest(message: request), options: options)
-            jwtCache.store(response.token, issuedAt: issuedAt, expiresAt: Date(timeIntervalSince1970: TimeInterval(response.expiresAt)), for: key)
-            return response.token
-        } catch let error as RPCError {
-            // As SPIRE's agent: the server's refusal, spelled as Go prints it, inside Unavailable.
-            throw RPCError(code: .unavailable, message: "could not fetch JWT-SVID: \(error.goDescription)")
-        } catch {
-            throw RPCError(code: .unavailable, message: "could not fetch JWT-SVID: \(error)")
-        }
+        try await JWTSVIDMinter(cache: jwtCache, session: session, health: health).token(for: entry, audience: audience).token
     }
 
     func validateJWTSVID(request: WorkloadAPI_ValidateJWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_ValidateJWTSVIDResponse {
@@ -252,28 +231,11 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
         }
     }
 
-    /// Sends `current()` now (or as soon as it is non-nil) and again whenever it changes, until the caller cancels.
-    /// `current()` also says when to look again even if nothing changes (an SVID's expiry). A thrown error (no
-    /// identity any more, or none the agent can serve) ends the stream with that status.
     private func stream<Message: SwiftProtobuf.Message & Equatable>(
         to response: RPCWriter<Message>,
         _ current: @escaping @Sendable () throws(RPCError) -> (Message?, Date?)
     ) async throws {
-        let signal = cache.changes.subscribe()
-        defer { cache.changes.unsubscribe(signal) }
-        try await withRPCCancellationHandler {
-            var last: Message?
-            while !signal.isClosed {
-                let (message, recheckAt) = try current()
-                if let message, message != last {
-                    try await response.write(message)
-                    last = message
-                }
-                guard await signal.wait(timeout: recheckAt.map { Delay.until($0) }) else { return }
-            }
-        } onCancelRPC: {
-            signal.close()
-        }
+        try await ChangeStream.run(changes: cache.changes, to: response, current)
     }
 }
 

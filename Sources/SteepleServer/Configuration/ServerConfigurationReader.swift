@@ -1,4 +1,5 @@
 import Logging
+import SteepleLogging
 import SPIFFE
 import SPIFFECA
 import SteepleConfig
@@ -140,7 +141,7 @@ struct ServerConfigurationReader {
         }
         if let level = try overridable(server, "log_level", flag: "-logLevel", overrides.logLevel) {
             guard let parsed = Self.logLevel(level) else {
-                throw invalid("server.log_level", found: level, expected: "DEBUG, INFO, WARN or ERROR (any case)")
+                throw invalid("server.log_level", found: level, expected: "one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL or PANIC (any case)")
             }
             configuration.logLevel = parsed
         }
@@ -174,13 +175,7 @@ struct ServerConfigurationReader {
 
     /// `log_level` as SPIRE spells it, in any case; `WARNING` is accepted as logrus does.
     static func logLevel(_ text: String) -> Logger.Level? {
-        switch text.uppercased() {
-        case "DEBUG": .debug
-        case "INFO": .info
-        case "WARN", "WARNING": .warning
-        case "ERROR": .error
-        default: nil
-        }
+        SPIRELogLevel(name: text)?.swiftLogLevel
     }
 
     private func keyType(_ name: String, key: String) throws(ServerConfigurationError) -> CAKeyType {

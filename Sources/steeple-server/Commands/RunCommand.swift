@@ -78,7 +78,7 @@ struct ServerConfigurationOptions: ParsableArguments {
 
     @Option(
         name: [.customLong("logLevel", withSingleDash: true), .customLong("logLevel")],
-        help: ArgumentHelp("DEBUG, INFO, WARN or ERROR (server.log_level).", valueName: "level"))
+        help: ArgumentHelp("TRACE, DEBUG, INFO, WARN, ERROR, FATAL or PANIC (server.log_level).", valueName: "level"))
     var logLevel: String?
 
     @Option(

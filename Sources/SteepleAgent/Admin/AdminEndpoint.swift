@@ -1,0 +1,27 @@
+import GRPCCore
+import GRPCUnixServer
+import Logging
+
+/// The agent's admin socket (`admin_socket_path`, mode 0770 as SPIRE's): the Delegated Identity API (for authorized
+/// delegates only), and the Debug and Logger APIs for any process that can open the socket — its file mode and
+/// directory are the access control, as in SPIRE.
+struct AdminEndpoint: Sendable {
+    let socketPath: String
+    let services: [any RegistrableRPCService & Sendable]
+    let logger: Logger
+
+    func serve() async throws {
+        var configuration = UnixServerTransport.Configuration(socketPath: socketPath)
+        configuration.socketMode = 0o770
+        let transport = UnixServerTransport(configuration: configuration, logger: logger)
+        let server = GRPCServer(transport: transport, services: services)
+        // SPIRE's message, which its suites wait for.
+        logger.info("Starting Admin APIs", metadata: ["address": "\(socketPath)", "network": "unix"])
+        do {
+            try await server.serve()
+        } catch {
+            if Task.isCancelled { return }
+            throw error
+        }
+    }
+}

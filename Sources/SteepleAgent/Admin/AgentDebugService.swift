@@ -1,0 +1,74 @@
+import GRPCCore
+import SPIFFE
+import SPIREAPIProto
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// SPIRE's agent Debug API (`spire.agent.debug.v1.Debug/GetInfo`) on the admin socket: the agent's own SVID chain
+/// (leaf, intermediates, and the bundle's root it chains to), uptime, the last applied sync message and cache sizes.
+struct AgentDebugService: Spire_Agent_Debug_V1_Debug.SimpleServiceProtocol {
+    let identity: AgentIdentityHolder
+    let cache: WorkloadCache
+    let jwtCache: JWTSVIDCache
+    let startedAt: ContinuousClock.Instant
+
+    func getInfo(request _: Spire_Agent_Debug_V1_GetInfoRequest, context _: ServerContext) async throws -> Spire_Agent_Debug_V1_GetInfoResponse {
+        var response = Spire_Agent_Debug_V1_GetInfoResponse()
+        response.svidChain = chain().map(Self.cert)
+        let uptime = ContinuousClock.now - startedAt
+        response.uptime = Int32(clamping: uptime.components.seconds)
+        let x509Count = Int32(clamping: cache.read { $0.svids.count })
+        response.svidsCount = x509Count
+        response.cachedX509SvidsCount = x509Count
+        response.cachedJwtSvidsCount = Int32(clamping: jwtCache.count)
+        response.cachedSvidstoreX509SvidsCount = 0
+        response.lastSyncSuccess = cache.lastSyncSuccess.map { Int64($0.timeIntervalSince1970.rounded(.down)) } ?? 0
+        return response
+    }
+
+    /// The agent's chain as SPIRE's verification returns it: leaf, intermediates, then the bundle authority that
+    /// issued the last of them (when the bundle holds it).
+    private func chain() -> [Certificate] {
+        var chain = identity.current.chain
+        guard let last = chain.last else { return chain }
+        let authorities = cache.read { $0.bundle?.x509Bundle.x509Authorities } ?? []
+        let issuerKeyID = try? last.extensions.authorityKeyIdentifier?.keyIdentifier
+        if let root = authorities.first(where: { authority in
+            guard authority.subject == last.issuer else { return false }
+            guard let issuerKeyID, let keyID = try? authority.extensions.subjectKeyIdentifier?.keyIdentifier else { return true }
+            return keyID == issuerKeyID
+        }), root != last {
+            chain.append(root)
+        }
+        return chain
+    }
+
+    private static func cert(_ certificate: Certificate) -> Spire_Agent_Debug_V1_GetInfoResponse.Cert {
+        var cert = Spire_Agent_Debug_V1_GetInfoResponse.Cert()
+        if let id = spiffeID(of: certificate) { cert.id = id }
+        cert.expiresAt = Int64(certificate.notValidAfter.timeIntervalSince1970.rounded(.down))
+        cert.subject = String(describing: certificate.subject)
+        return cert
+    }
+
+    /// The certificate's SPIFFE ID (a CA's is its trust domain's ID, with an empty path); nil without one.
+    private static func spiffeID(of certificate: Certificate) -> Spire_Api_Types_SPIFFEID? {
+        guard let names = try? certificate.extensions.subjectAlternativeNames else { return nil }
+        for case .uniformResourceIdentifier(let uri) in names {
+            guard uri.hasPrefix("spiffe://") else { continue }
+            let rest = uri.dropFirst("spiffe://".count)
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            guard let trustDomain = try? TrustDomain(String(rest[..<slash])) else { continue }
+            var id = Spire_Api_Types_SPIFFEID()
+            id.trustDomain = trustDomain.name
+            id.path = String(rest[slash...])
+            return id
+        }
+        return nil
+    }
+}

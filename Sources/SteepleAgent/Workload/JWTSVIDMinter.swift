@@ -1,0 +1,41 @@
+import GRPCCore
+import SteepleServerAPIProto
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A JWT-SVID for an entry and audience: from the cache while it is fresh, else signed by the server. Shared by the
+/// Workload API and the Delegated Identity API.
+struct JWTSVIDMinter: Sendable {
+    let cache: JWTSVIDCache
+    let session: ServerSession
+    let health: AgentHealth
+
+    /// - Throws: `Unavailable` "could not fetch JWT-SVID: …", as SPIRE's agent, when the agent cannot get one.
+    func token(for entry: AgentEntry, audience: [String]) async throws -> JWTSVIDCache.Token {
+        let key = JWTSVIDCache.key(for: entry, audience: audience)
+        if let token = cache.cached(for: key, now: Date()) { return token }
+        if let reason = health.cannotIssueReason(now: Date()) {
+            throw WorkloadAPIService.unavailable("could not fetch JWT-SVID", reason)
+        }
+        do {
+            let client = try await session.waitForClient(timeout: .seconds(5))
+            var request = Steeple_Server_V1_SignJWTSVIDRequest()
+            request.entryID = entry.id
+            request.audience = audience
+            let issuedAt = Date()
+            var options = CallOptions.defaults
+            options.timeout = .seconds(10)
+            let response = try await client.signJWTSVID(request: ClientRequest(message: request), options: options)
+            return cache.store(response.token, issuedAt: issuedAt, expiresAt: Date(timeIntervalSince1970: TimeInterval(response.expiresAt)), for: key)
+        } catch let error as RPCError {
+            // As SPIRE's agent: the server's refusal, spelled as Go prints it, inside Unavailable.
+            throw RPCError(code: .unavailable, message: "could not fetch JWT-SVID: \(error.goDescription)")
+        } catch {
+            throw RPCError(code: .unavailable, message: "could not fetch JWT-SVID: \(error)")
+        }
+    }
+}
