@@ -10,6 +10,18 @@ struct AdminEndpoint: Sendable {
     let services: [any RegistrableRPCService & Sendable]
     let logger: Logger
 
+    /// Serves until shutdown. An admin socket that cannot be served (its path held by another running agent, a
+    /// directory the agent may not write) is logged as an error and the agent goes on without it: the Workload API
+    /// and SDS, which workloads depend on, must not go down with an auxiliary socket.
+    func serveOrLog() async {
+        do {
+            try await serve()
+        } catch {
+            if Task.isCancelled { return }
+            logger.error("Admin APIs stopped: the admin socket is not served; the Workload API is unaffected", metadata: ["address": "\(socketPath)", "error": "\(error)"])
+        }
+    }
+
     func serve() async throws {
         var configuration = UnixServerTransport.Configuration(socketPath: socketPath)
         configuration.socketMode = 0o770

@@ -125,7 +125,7 @@ public struct Agent: Sendable {
                     .init(service: AgentTaskService { await rotator.run() }, serviceName: "svid-rotator"),
                     .init(service: AgentTaskService(outlivesBody: true) { await HeapTrimmer().run() }, serviceName: "heap-trimmer"),
                 ] + (publicServices.isEmpty ? [] : [.init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api")])
-                    + (admin.map { admin in [.init(service: AgentTaskService { try await admin.serve() }, serviceName: "admin-api")] } ?? []),
+                    + (admin.map { admin in [.init(service: AgentTaskService(outlivesBody: true) { await admin.serveOrLog() }, serviceName: "admin-api")] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
