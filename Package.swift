@@ -281,6 +281,8 @@ let package = Package(
         .executableTarget(
             name: "steeple-bench",
             dependencies: [
+                "EnvoySDSProto",
+                "SPIREAPIProto",
                 "SPIFFE",
                 "SPIFFETestSupport",
                 "GRPCUnixServer",
@@ -296,6 +298,7 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -13,11 +13,11 @@ final class BenchTrustDomain: @unchecked Sendable {
     let port: Int
     static let fleet = "spiffe://example.org/fleet"
 
-    init(agentCount: Int, serverLines: [String] = []) throws {
+    init(agentCount: Int, serverLines: [String] = [], agentLines: [String] = []) throws {
         port = try freeTCPPort()
         server = try ServerProcess(bindPort: port, extraServerLines: serverLines)
         for _ in 0..<agentCount {
-            agents.append(try AgentProcess(serverPort: port, trustBundlePath: server.directory + "/bundle.pem"))
+            agents.append(try AgentProcess(serverPort: port, trustBundlePath: server.directory + "/bundle.pem", extraAgentLines: agentLines))
         }
     }
 

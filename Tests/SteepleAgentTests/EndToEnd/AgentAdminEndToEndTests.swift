@@ -162,6 +162,44 @@ struct AgentAdminEndToEndTests {
         }
     }
 
+    static var spireProtosScript: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Interop/delegated_identity_check.py").path
+    }
+
+    @Test("SPIRE's own protos (grpcio-tools, Python): a delegate gets another process's SVIDs by PID and by selectors and follows a change; a non-delegate is refused; Debug and Logger answer",
+          .enabled(if: PythonInterop.python != nil || PythonInterop.required, "grpcio-tools not installed; scripts/test installs it"))
+    func spireProtosClient() async throws {
+        let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs grpcio-tools")
+        let (fixture, socket) = try Self.fixture()
+        // Another process, of uid 4242, whose identities the delegate asks for by its PID.
+        let workload = Process()
+        workload.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        workload.arguments = ["--reuid=4242", "--regid=4242", "--clear-groups", "/bin/sleep", "600"]
+        // Not the test's output: a child holding it open keeps `swift test` waiting after the tests end.
+        workload.standardOutput = FileHandle.nullDevice
+        workload.standardError = FileHandle.nullDevice
+        try workload.run()
+        // SIGKILL: the test runner ignores SIGTERM, and ignored signals stay ignored across exec.
+        defer {
+            kill(workload.processIdentifier, SIGKILL)
+            workload.waitUntilExit()
+        }
+        try await TrustDomainFixture.with(fixture) { fixture in
+            try fixture.createEntry(spiffeID: "spiffe://example.org/delegate", selectors: ["unix:uid:\(getuid())"])
+            try fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:4242"])
+            try fixture.createEntry(spiffeID: "spiffe://example.org/not-a-delegate", selectors: ["unix:uid:65534"])
+            let run = try runTool(python, [Self.spireProtosScript, "delegate", socket, "\(workload.processIdentifier)",
+                                           try builtExecutable("steeple-server"), fixture.server.socketPath, fixture.agentID])
+            print(run.output)
+            #expect(run.status == 0, "delegated_identity_check delegate: \(run.output)")
+            // nobody in group root: allowed through the socket's 0770 mode, identified by its entry, not a delegate.
+            let refused = try runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=0", "--clear-groups", python, Self.spireProtosScript, "refused", socket])
+            print(refused.output)
+            #expect(refused.status == 0, "delegated_identity_check refused: \(refused.output)")
+        }
+    }
+
     static func code(of body: () async throws -> some Any) async -> RPCError? {
         do {
             _ = try await body()
