@@ -87,7 +87,7 @@ struct SimulatedAgent {
                             entries += message.upserted.count
                             if first {
                                 first = false
-                                // Sign for workload entries, not the agent's own alias entry.
+                                // Sign for workload entries.
                                 firstPageSink.yield(message.upserted.filter { $0.spiffeID.contains("/workload/") }.map(\.id))
                                 firstPageSink.finish()
                             }

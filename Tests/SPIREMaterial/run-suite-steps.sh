@@ -78,6 +78,7 @@ explicit=""
 for arg in "\$@"; do
     case "\$arg" in
         /opt/spire/sockets/*) args+=("$run/sockets/\$service/\${arg#/opt/spire/sockets/}") ;;
+        /opt/debug.sock) args+=("$run/admin/\$service/debug.sock") ;;
         *) args+=("\$arg") ;;
     esac
     case "\$arg" in -socketPath|--socketPath) explicit=1 ;; esac
@@ -138,6 +139,7 @@ docker-up() {
             -e "s#/opt/spire/conf/agent/#$STEEPLE_RUN/conf/$dir/#g" \
             -e "s#/opt/spire/conf/#$STEEPLE_RUN/conf/#g" \
             -e "s#/opt/spire/sockets/#$STEEPLE_RUN/sockets/$service/#g" \
+            -e "s#/opt/debug.sock#$STEEPLE_RUN/admin/$service/debug.sock#g" \
             -e "s#server_address = \"spire-server\"#server_address = \"127.0.0.1\"#" \
             -e "s#server_port = \"8081\"#server_port = \"$STEEPLE_SERVER_PORT\"#" \
             "$STEEPLE_RUN/conf/$dir/agent.conf" > "$STEEPLE_RUN/$service.conf"
@@ -204,8 +206,8 @@ check-log-line() {
     fail-now "timed out waiting for $2 in log in container $1"
 }
 check-debug-info() {
-    # SPIRE's helper asks the agent's debug API (through setup/debugagent's client) 50 times; Steeple has no debug
-    # API yet and its stand-in client says so, so fail at once with that instead of after 50 s.
+    # SPIRE's helper asks the agent's debug API (through setup/debugagent's client) 50 times. A client that cannot
+    # reach the API at all (no admin socket, no grpcio-tools) fails at once with its reason instead of after 50 s.
     local out
     local client
     client="$STEEPLE_RUN/conf/$(service-conf-dir "$1")/debugclient"
@@ -218,7 +220,7 @@ check-debug-info() {
         [ "$count" -eq "$3" ] && return 0
         sleep 1
     done
-    fail-now "$2 validation failed"
+    fail-now "$2 validation failed: $1 reports $count, expected $3"
 }
 ash() { bash "$@"; }
 fail-now() { echo "fail-now: $*" >&2; exit 1; }

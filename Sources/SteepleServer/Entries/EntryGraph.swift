@@ -4,7 +4,8 @@ import SteepleDatastore
 /// The registration entries and attested nodes as a graph, derived from the store and never written to directly:
 /// which entries an agent is authorized for is every entry reachable from the agent's ID through parent IDs,
 /// including through node aliases (entries parented to `spiffe://<td>/spire/server` whose selectors are a subset
-/// of the agent's node selectors) — SPIRE's rule.
+/// of the agent's node selectors) — SPIRE's rule. As in SPIRE, an alias entry itself is not one of them: it groups
+/// agents, it names no workload, so no agent is sent it or may have an SVID signed for its ID.
 struct EntryGraph: Sendable {
     let serverID: SPIFFEID
     private(set) var entries: [String: RegistrationEntry] = [:]
@@ -55,8 +56,8 @@ struct EntryGraph: Sendable {
     /// Whether an entry is a node alias (parented to the server).
     func isAlias(_ entry: RegistrationEntry) -> Bool { entry.parentID == serverID }
 
-    /// The entries `agentID` is authorized for, and every ID reachable from it (the agent, its aliases, and the
-    /// SPIFFE IDs of its authorized entries).
+    /// The entries `agentID` is authorized for (not its aliases themselves), and every ID reachable from it (the
+    /// agent, its aliases, and the SPIFFE IDs of its authorized entries).
     func authorization(for agentID: SPIFFEID) -> (entries: [String: RegistrationEntry], reachable: Set<SPIFFEID>) {
         var result: [String: RegistrationEntry] = [:]
         var reachable: Set<SPIFFEID> = [agentID]
@@ -64,7 +65,6 @@ struct EntryGraph: Sendable {
         if let selectors = nodeSelectors[agentID] {
             for id in aliasEntryIDs {
                 guard let alias = entries[id], Set(alias.selectors).isSubset(of: selectors) else { continue }
-                result[id] = alias
                 if reachable.insert(alias.spiffeID).inserted { queue.append(alias.spiffeID) }
             }
         }
@@ -84,7 +84,7 @@ struct EntryGraph: Sendable {
     func authorizedEntry(id: String, for agentID: SPIFFEID) -> RegistrationEntry? {
         guard let entry = entries[id] else { return nil }
         var visited: Set<SPIFFEID> = []
-        if isAlias(entry) { return aliasApplies(entry, to: agentID) ? entry : nil }
+        if isAlias(entry) { return nil }
         return reaches(entry.parentID, agentID, visited: &visited) ? entry : nil
     }
 
