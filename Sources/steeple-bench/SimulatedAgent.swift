@@ -87,7 +87,7 @@ struct SimulatedAgent {
                             entries += message.upserted.count
                             if first {
                                 first = false
-                                // Sign for workload entries.
+                                // Sign for workload entries, not the entry of the agent's join token (`-spiffeID`).
                                 firstPageSink.yield(message.upserted.filter { $0.spiffeID.contains("/workload/") }.map(\.id))
                                 firstPageSink.finish()
                             }
