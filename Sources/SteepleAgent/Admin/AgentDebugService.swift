@@ -60,14 +60,7 @@ struct AgentDebugService: Spire_Agent_Debug_V1_Debug.SimpleServiceProtocol {
     private static func spiffeID(of certificate: Certificate) -> Spire_Api_Types_SPIFFEID? {
         guard let names = try? certificate.extensions.subjectAlternativeNames else { return nil }
         for case .uniformResourceIdentifier(let uri) in names {
-            guard uri.hasPrefix("spiffe://") else { continue }
-            let rest = uri.dropFirst("spiffe://".count)
-            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-            guard let trustDomain = try? TrustDomain(String(rest[..<slash])) else { continue }
-            var id = Spire_Api_Types_SPIFFEID()
-            id.trustDomain = trustDomain.name
-            id.path = String(rest[slash...])
-            return id
+            if let id = try? SPIFFEID(uri) { return Spire_Api_Types_SPIFFEID(id) }
         }
         return nil
     }

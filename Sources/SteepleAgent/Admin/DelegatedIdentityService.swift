@@ -60,7 +60,7 @@ struct DelegatedIdentityService: Spire_Api_Agent_Delegatedidentity_V1_DelegatedI
                 recheckAt = min(recheckAt ?? issued.svid.leaf.notValidAfter, issued.svid.leaf.notValidAfter)
                 var svid = Spire_Api_Types_X509SVID()
                 svid.certChain = issued.svid.certificates.map { Data($0.spiffeDERBytes) }
-                svid.id = Self.proto(entry.spiffeID)
+                svid.id = Spire_Api_Types_SPIFFEID(entry.spiffeID)
                 svid.expiresAt = Int64(issued.svid.leaf.notValidAfter.timeIntervalSince1970.rounded(.down))
                 svid.hint = entry.hint
                 var withKey = Spire_Api_Agent_Delegatedidentity_V1_X509SVIDWithKey()
@@ -106,7 +106,7 @@ struct DelegatedIdentityService: Spire_Api_Agent_Delegatedidentity_V1_DelegatedI
             let token = try await minter.token(for: entry, audience: request.audience)
             var svid = Spire_Api_Types_JWTSVID()
             svid.token = token.token
-            svid.id = Self.proto(entry.spiffeID)
+            svid.id = Spire_Api_Types_SPIFFEID(entry.spiffeID)
             svid.expiresAt = Int64(token.expiresAt.timeIntervalSince1970.rounded(.down))
             svid.issuedAt = Int64(token.issuedAt.timeIntervalSince1970.rounded(.down))
             svid.hint = entry.hint
@@ -143,12 +143,5 @@ struct DelegatedIdentityService: Spire_Api_Agent_Delegatedidentity_V1_DelegatedI
             guard let own = state.bundle else { return nil }
             return [own] + state.federatedBundles.values.sorted { $0.trustDomain < $1.trustDomain }
         }
-    }
-
-    static func proto(_ id: SPIFFEID) -> Spire_Api_Types_SPIFFEID {
-        var proto = Spire_Api_Types_SPIFFEID()
-        proto.trustDomain = id.trustDomain.name
-        proto.path = id.path
-        return proto
     }
 }

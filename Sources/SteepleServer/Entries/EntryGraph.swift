@@ -82,9 +82,8 @@ struct EntryGraph: Sendable {
     /// alias of the agent) instead of collecting everything the agent may use: the cost is the depth of the entry, not
     /// the number of the agent's entries, which matters for per-call checks (batch signing, JWT signing).
     func authorizedEntry(id: String, for agentID: SPIFFEID) -> RegistrationEntry? {
-        guard let entry = entries[id] else { return nil }
+        guard let entry = entries[id], !isAlias(entry) else { return nil }
         var visited: Set<SPIFFEID> = []
-        if isAlias(entry) { return nil }
         return reaches(entry.parentID, agentID, visited: &visited) ? entry : nil
     }
 
