@@ -172,10 +172,13 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
-        // SPIRE's public API (spire-api-sdk's package and field numbers): the agent's admin APIs and their types.
+        // SPIRE's public API (spire-api-sdk's package and field numbers): the agent's admin APIs, the server's API and
+        // their types, with the conversion of SPIFFE IDs to and from them.
         .target(
             name: "SPIREAPIProto",
             dependencies: [
+                "SPIFFE",
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -243,6 +246,7 @@ let package = Package(
                 "SteepleDatastore",
                 "SteepleDatastoreSQLite",
                 "SteepleServerAPIProto",
+                "SPIREAPIProto",
                 "SteepleSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the Swift code of every proto under Protos/: the SPIFFE Workload API (Protos/workload.proto),
 # Steeple's server APIs (Protos/steeple/server/v1) and the subset of Envoy's xDS definitions the agent's SDS serves
-# (Protos/envoy, Protos/google/rpc), and SPIRE's public API (Protos/spire/api: the agent's admin APIs and the types they
-# use).
+# (Protos/envoy, Protos/google/rpc), and SPIRE's public API (Protos/spire/api: the agent's admin APIs, the server's API and
+# the types they use).
 #
 #   dev/generate-protos.sh
 #
@@ -85,4 +85,9 @@ generate "$repo_root/Sources/EnvoySDSProto/Generated" \
 FILE_NAMING=PathToUnderscores generate "$repo_root/Sources/SPIREAPIProto/Generated" \
     spire/api/types/spiffeid.proto spire/api/types/selector.proto spire/api/types/x509svid.proto \
     spire/api/types/jwtsvid.proto spire/api/types/logger.proto spire/api/agent/debug/v1/debug.proto \
-    spire/api/agent/logger/v1/logger.proto spire/api/agent/delegatedidentity/v1/delegatedidentity.proto
+    spire/api/agent/logger/v1/logger.proto spire/api/agent/delegatedidentity/v1/delegatedidentity.proto \
+    spire/api/types/status.proto spire/api/types/federateswith.proto spire/api/types/jointoken.proto \
+    spire/api/types/attestation.proto spire/api/types/entry.proto spire/api/types/bundle.proto \
+    spire/api/types/agent.proto spire/api/server/entry/v1/entry.proto spire/api/server/agent/v1/agent.proto \
+    spire/api/server/bundle/v1/bundle.proto spire/api/server/svid/v1/svid.proto \
+    spire/api/server/debug/v1/debug.proto spire/api/server/logger/v1/logger.proto

@@ -135,3 +135,29 @@ package struct CertificateAuthority: Sendable {
         return csr.publicKey
     }
 }
+
+extension CertificateAuthority {
+    /// The names a PKCS#10 CSR asks for in its subject alternative name extension request (URIs and DNS names),
+    /// after checking its self-signature: `MintX509SVID` takes the SPIFFE ID from the CSR, as SPIRE does.
+    ///
+    /// - Throws: ``CAError/Code/invalidCSR``.
+    package static func requestedNames(inCSR der: [UInt8]) throws(CAError) -> (uris: [String], dnsNames: [String]) {
+        _ = try publicKey(fromCSR: der)
+        do {
+            let csr = try CertificateSigningRequest(derEncoded: der)
+            guard let names = try csr.attributes.extensionRequest?.extensions.subjectAlternativeNames else { return ([], []) }
+            var uris: [String] = []
+            var dnsNames: [String] = []
+            for name in names {
+                switch name {
+                case .uniformResourceIdentifier(let uri): uris.append(uri)
+                case .dnsName(let dns): dnsNames.append(dns)
+                default: continue
+                }
+            }
+            return (uris, dnsNames)
+        } catch {
+            throw CAError(.invalidCSR, "certificate signing request has a malformed extension request", cause: error)
+        }
+    }
+}

@@ -237,6 +237,7 @@ extension SQLiteDatastore {
         if let banned = query.banned { filter.add("n.banned = ?", banned) }
         if let type = query.attestationType { filter.add("n.attestation_type = ?", type) }
         if let before = query.certExpiresBefore { filter.add("n.cert_not_after < ?", DatastoreTime.seconds(before)) }
+        if let canReattest = query.canReattest { filter.add("n.can_reattest = ?", canReattest) }
         if let match = query.selectors {
             filter.addSetMatch(
                 match.mode,

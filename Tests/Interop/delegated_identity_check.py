@@ -19,7 +19,6 @@ import os
 import queue
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -30,47 +29,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-SDK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "spire-api-sdk")
+from interop_common import check, finish, generate_spire_api, spiffe_id, uri_sans
+
 TD = "spiffe://example.org"
 WORKLOAD = "spiffe://example.org/workload"
 SECOND = "spiffe://example.org/workload-2"
 WORKLOAD_SELECTOR = ("unix", "uid:4242")
 
-failures = []
-
-
-def check(name, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + name + ("" if condition else ": " + str(detail)), flush=True)
-    if not condition:
-        failures.append(name)
-
-
-def generate():
-    """Runs grpcio-tools' protoc over SPIRE's vendored protos into a fresh directory and puts it on sys.path."""
-    from grpc_tools import protoc
-    import importlib.resources
-
-    out = tempfile.mkdtemp(prefix="spire-api-sdk-")
-    protos = sorted(os.path.relpath(os.path.join(d, f), SDK)
-                    for d, _, files in os.walk(os.path.join(SDK, "spire")) for f in files if f.endswith(".proto"))
-    well_known = str(importlib.resources.files("grpc_tools") / "_proto")
-    status = protoc.main(["protoc", f"-I{SDK}", f"-I{well_known}", f"--python_out={out}", f"--grpc_python_out={out}", *protos])
-    if status != 0:
-        raise SystemExit(f"grpc_tools.protoc failed with status {status} on {protos}")
-    sys.path.insert(0, out)
-    print(f"generated {len(protos)} SPIRE API protos with grpcio-tools into {out}", flush=True)
-
 
 def selector(pb, kind, value):
     return pb.Selector(type=kind, value=value)
-
-
-def spiffe_id(message):
-    return f"spiffe://{message.trust_domain}{message.path}"
-
-
-def uri_sans(cert):
-    return [str(u) for u in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.UniformResourceIdentifier)]
 
 
 def messages_of(stream):
@@ -272,7 +240,7 @@ def refused(channel):
 
 def main():
     mode, admin_socket = sys.argv[1], sys.argv[2]
-    generate()
+    generate_spire_api()
     channel = grpc.insecure_channel("unix://" + admin_socket)
     if mode == "delegate":
         delegate(channel, int(sys.argv[3]), *sys.argv[4:7])
@@ -281,8 +249,7 @@ def main():
     else:
         raise SystemExit(f"unknown mode {mode}: use delegate or refused")
     channel.close()
-    print(f"{len(failures)} failed" if failures else "all passed", flush=True)
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":

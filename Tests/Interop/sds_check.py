@@ -33,21 +33,14 @@ from envoy.service.discovery.v3 import discovery_pb2
 from envoy.service.secret.v3 import sds_pb2_grpc
 from google.rpc import status_pb2
 
+from interop_common import check, dns_sans, finish, uri_sans
+
 SECRET_TYPE = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
 SPIFFE_VALIDATOR = "envoy.tls.cert_validator.spiffe"
 TD = "spiffe://example.org"
 FEDERATED = "spiffe://federated.test"
 ENVOY_ID = "spiffe://example.org/envoy"
 LATE_ID = "spiffe://example.org/late"
-
-failures = []
-
-
-def check(name, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + name + ("" if condition else ": " + str(detail)), flush=True)
-    if not condition:
-        failures.append(name)
-
 
 class Admin:
     def __init__(self, binary, socket, parent_id):
@@ -87,15 +80,6 @@ def secrets_of(resources):
 
 def certificates(pem_bytes):
     return x509.load_pem_x509_certificates(pem_bytes)
-
-
-def uri_sans(cert):
-    return cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
-        x509.UniformResourceIdentifier)
-
-
-def dns_sans(cert):
-    return cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
 
 
 def spiffe_validator(secret):
@@ -421,8 +405,7 @@ def main():
     else:
         raise SystemExit(f"unknown mode {mode}: use full, nobody or disabled")
     channel.close()
-    print(f"{len(failures)} failed" if failures else "all passed", flush=True)
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":

@@ -34,34 +34,15 @@ struct AgentDebugService: Spire_Agent_Debug_V1_Debug.SimpleServiceProtocol {
     /// The agent's chain as SPIRE's verification returns it: leaf, intermediates, then the bundle authority that
     /// issued the last of them (when the bundle holds it).
     private func chain() -> [Certificate] {
-        var chain = identity.current.chain
-        guard let last = chain.last else { return chain }
-        let authorities = cache.read { $0.bundle?.x509Bundle.x509Authorities } ?? []
-        let issuerKeyID = try? last.extensions.authorityKeyIdentifier?.keyIdentifier
-        if let root = authorities.first(where: { authority in
-            guard authority.subject == last.issuer else { return false }
-            guard let issuerKeyID, let keyID = try? authority.extensions.subjectKeyIdentifier?.keyIdentifier else { return true }
-            return keyID == issuerKeyID
-        }), root != last {
-            chain.append(root)
-        }
-        return chain
+        SPIREDebugChain.chain(identity.current.chain, authorities: cache.read { $0.bundle?.x509Bundle.x509Authorities } ?? [])
     }
 
     private static func cert(_ certificate: Certificate) -> Spire_Agent_Debug_V1_GetInfoResponse.Cert {
+        let described = SPIREDebugChain.describe(certificate)
         var cert = Spire_Agent_Debug_V1_GetInfoResponse.Cert()
-        if let id = spiffeID(of: certificate) { cert.id = id }
-        cert.expiresAt = Int64(certificate.notValidAfter.timeIntervalSince1970.rounded(.down))
-        cert.subject = String(describing: certificate.subject)
+        if let id = described.id { cert.id = id }
+        cert.expiresAt = described.expiresAt
+        cert.subject = described.subject
         return cert
-    }
-
-    /// The certificate's SPIFFE ID (a CA's is its trust domain's ID, with an empty path); nil without one.
-    private static func spiffeID(of certificate: Certificate) -> Spire_Api_Types_SPIFFEID? {
-        guard let names = try? certificate.extensions.subjectAlternativeNames else { return nil }
-        for case .uniformResourceIdentifier(let uri) in names {
-            if let id = try? SPIFFEID(uri) { return Spire_Api_Types_SPIFFEID(id) }
-        }
-        return nil
     }
 }

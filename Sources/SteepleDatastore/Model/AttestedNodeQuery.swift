@@ -14,18 +14,22 @@ package struct AttestedNodeQuery: Sendable, Hashable {
     package var certExpiresBefore: Date?
     /// Only nodes whose selectors match.
     package var selectors: SelectorMatch?
+    /// Only nodes that may (`true`) or may not (`false`) attest again on their own.
+    package var canReattest: Bool?
 
     /// Creates a query.
     package init(
         banned: Bool? = nil,
         attestationType: String? = nil,
         certExpiresBefore: Date? = nil,
-        selectors: SelectorMatch? = nil
+        selectors: SelectorMatch? = nil,
+        canReattest: Bool? = nil
     ) {
         self.banned = banned
         self.attestationType = attestationType
         self.certExpiresBefore = certExpiresBefore
         self.selectors = selectors
+        self.canReattest = canReattest
     }
 
     /// Checks the filters.
@@ -43,6 +47,7 @@ package struct AttestedNodeQuery: Sendable, Hashable {
         if let attestationType, node.attestationType != attestationType { return false }
         if let certExpiresBefore, !(node.certNotAfter < DatastoreTime.truncated(certExpiresBefore)) { return false }
         if let selectors, !selectors.mode.matches(Set(node.selectors), Set(selectors.selectors)) { return false }
+        if let canReattest, node.canReattest != canReattest { return false }
         return true
     }
 }

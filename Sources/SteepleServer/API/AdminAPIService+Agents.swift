@@ -28,22 +28,34 @@ extension AdminAPIService {
         return response
     }
 
-    /// Deletes the agent's record: it must attest again (SPIRE's `agent evict`).
     func evictAgent(request: Steeple_Server_V1_AgentRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_AgentResponse {
-        let id = try RegistrationEntry.parseID(request.spiffeID, field: "spiffeID")
+        var response = Steeple_Server_V1_AgentResponse()
+        response.agent = try await evict(try RegistrationEntry.parseID(request.spiffeID, field: "spiffeID"), context: context).proto
+        return response
+    }
+
+    func banAgent(request: Steeple_Server_V1_AgentRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_AgentResponse {
+        var response = Steeple_Server_V1_AgentResponse()
+        response.agent = try await ban(try RegistrationEntry.parseID(request.spiffeID, field: "spiffeID"), context: context).proto
+        return response
+    }
+
+    /// Deletes the agent's record: it must attest again (SPIRE's `agent evict`).
+    ///
+    /// - Throws: ``DatastoreError/Code/notFound`` when no agent has the ID.
+    func evict(_ id: SPIFFEID, context: GRPCCore.ServerContext) async throws -> AttestedNode {
         let node = try await nodes.deleteNode(spiffeID: id).value
         authentication.invalidate(agentID: id)
         changes.poke()
         // SPIRE's message and field, which its suites and operators' scripts grep for.
         logger.notice("Agent deleted", metadata: ["caller": "\(AdminCaller(context))", "spiffe_id": "\(id)"])
-        var response = Steeple_Server_V1_AgentResponse()
-        response.agent = node.proto
-        return response
+        return node
     }
 
     /// Marks the agent banned: it is refused on every call and cannot attest again until evicted.
-    func banAgent(request: Steeple_Server_V1_AgentRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_AgentResponse {
-        let id = try RegistrationEntry.parseID(request.spiffeID, field: "spiffeID")
+    ///
+    /// - Throws: ``APIRefusal/Reason/notFound`` when no agent has the ID.
+    func ban(_ id: SPIFFEID, context: GRPCCore.ServerContext) async throws -> AttestedNode {
         guard var node = try await nodes.fetchNode(spiffeID: id) else {
             throw APIRefusal(.notFound, "no attested agent with ID \(id)")
         }
@@ -52,9 +64,7 @@ extension AdminAPIService {
         authentication.invalidate(agentID: id)
         changes.poke()
         logger.notice("Agent banned", metadata: ["caller": "\(AdminCaller(context))", "spiffe_id": "\(id)"])
-        var response = Steeple_Server_V1_AgentResponse()
-        response.agent = node.proto
-        return response
+        return node
     }
 
     private func query(_ request: Steeple_Server_V1_ListAgentsRequest) -> AttestedNodeQuery {

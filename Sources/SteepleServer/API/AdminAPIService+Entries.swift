@@ -160,9 +160,13 @@ extension AdminAPIService {
         }
     }
 
-    /// Logs an admin change at notice level: who called, which entries changed and which were refused.
     private func audit(_ action: String, _ results: [Steeple_Server_V1_EntryResult], _ context: GRPCCore.ServerContext) {
-        let done = results.filter { $0.status.code == 0 }.map(\.entry.id)
+        audit(action, results.map { ($0.entry.id, $0.status.code == 0) }, context)
+    }
+
+    /// Logs an admin change at notice level: who called, which entries changed and which were refused.
+    func audit(_ action: String, _ results: [(id: String, done: Bool)], _ context: GRPCCore.ServerContext) {
+        let done = results.filter(\.done).map(\.id)
         let refused = results.count - done.count
         guard !results.isEmpty else { return }
         logger.notice("\(action)", metadata: [

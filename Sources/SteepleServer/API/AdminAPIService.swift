@@ -48,12 +48,26 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
         } catch {
             throw APIRefusal(.invalidRequest, error.message)
         }
-        let value = UUID().uuidString.lowercased()
-        let agentID = try SPIFFEID(trustDomain: trustDomain, segments: ["spire", "agent", "join_token", value])
+        let aliasID = request.agentAliasID.isEmpty ? nil : try RegistrationEntry.parseID(request.agentAliasID, field: "spiffeID")
+        let token = try await issueJoinToken(value: nil, ttl: ttl, aliasID: aliasID, context: context)
+        var response = Steeple_Server_V1_CreateJoinTokenResponse()
+        response.token = token.value
+        response.expiresAt = token.expiresAt.seconds
+        return response
+    }
+
+    /// Stores a join token (`value`, or a random UUID) that expires after `ttl`; with `aliasID`, also an entry
+    /// parented to the token's agent ID that makes `aliasID` an alias of that agent, as SPIRE does.
+    func issueJoinToken(value: String?, ttl: TTL, aliasID: SPIFFEID?, context: GRPCCore.ServerContext) async throws -> (value: String, expiresAt: UnixTime) {
+        let value = value ?? UUID().uuidString.lowercased()
+        let agentID: SPIFFEID
+        do {
+            agentID = try SPIFFEID(trustDomain: trustDomain, segments: ["spire", "agent", "join_token", value])
+        } catch {
+            throw APIRefusal(.invalidRequest, "token \(EntryValidator.quoted(value)) cannot be part of an agent ID: \(error.message)")
+        }
         var alias: RegistrationEntry?
-        if !request.agentAliasID.isEmpty {
-            let aliasID = try RegistrationEntry.parseID(request.agentAliasID, field: "spiffeID")
-            // As SPIRE: an entry parented to the token's agent ID makes aliasID an alias of that agent.
+        if let aliasID {
             let entry = RegistrationEntry(
                 spiffeID: aliasID,
                 parentID: agentID,
@@ -78,9 +92,6 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
             "caller": "\(AdminCaller(context))", "expires_at": "\(expiresAt.seconds)",
             "alias_id": "\(alias.map { $0.spiffeID.string } ?? "")", "alias_entry_id": "\(alias?.id ?? "")",
         ])
-        var response = Steeple_Server_V1_CreateJoinTokenResponse()
-        response.token = value
-        response.expiresAt = expiresAt.seconds
-        return response
+        return (value, expiresAt)
     }
 }

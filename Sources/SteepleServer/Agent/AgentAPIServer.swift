@@ -19,8 +19,7 @@ import Foundation
 /// `AttestAgent` then authenticates the presented chain as an agent SVID against the current bundle
 /// (``AgentAuthenticator``), which also follows CA rotation without touching the listener.
 enum AgentAPIServer {
-    static func services(core: ServerCore, configuration: ServerConfiguration) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let source = try ServerSVIDSource(issuer: core.issuer, logger: core.logger)
+    static func services(core: ServerCore, configuration: ServerConfiguration, source: ServerSVIDSource) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var attestors: [String: any NodeAttestor] = [:]
         // Join tokens are always accepted, with or without `NodeAttestor "join_token"`, as SPIRE's server does.
         attestors["join_token"] = JoinTokenAttestor(trustDomain: core.trustDomain, store: core.store, now: core.now)

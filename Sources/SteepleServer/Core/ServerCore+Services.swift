@@ -1,3 +1,6 @@
+import GRPCCore
+import X509
+
 /// The composition of the API handlers: each gets the few narrow dependencies it uses, never the core itself.
 extension ServerCore {
     func adminAPIService() -> AdminAPIService {
@@ -14,6 +17,18 @@ extension ServerCore {
             logger: logger,
             now: now
         )
+    }
+
+    /// SPIRE's server API for the admin socket: thin adapters over the admin service's operations.
+    func spireAdminServices(svidChain: @escaping @Sendable () -> [Certificate], startedAt: ContinuousClock.Instant) -> [any RegistrableRPCService] {
+        let admin = adminAPIService()
+        return [
+            SPIREEntryService(admin: admin),
+            SPIREAgentService(admin: admin),
+            SPIREBundleService(admin: admin),
+            SPIRESVIDService(admin: admin),
+            SPIREDebugService(admin: admin, svidChain: svidChain, startedAt: startedAt),
+        ]
     }
 
     func agentAPIService(attestors: [String: any NodeAttestor]) -> AgentAPIService {

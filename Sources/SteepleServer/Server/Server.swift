@@ -55,16 +55,19 @@ package struct Server: Sendable {
         var adminTransport = UnixServerTransport.Configuration(socketPath: configuration.socketPath)
         adminTransport.socketMode = 0o770
         adminTransport.maxRequestMessageBytes = AdminAPIService.maximumRequestBytes
+        let startedAt = ContinuousClock.now
+        let serverSVID = try ServerSVIDSource(issuer: core.issuer, logger: logger)
         let admin = GRPCServer(
             transport: UnixServerTransport(configuration: adminTransport, logger: logger),
-            services: [core.adminAPIService()]
+            services: [core.adminAPIService()] + core.spireAdminServices(svidChain: { serverSVID.svid.certificates }, startedAt: startedAt),
+            interceptors: [SPIRELocalAuthorizationInterceptor()]
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: GRPCServerService(server: admin), serviceName: "admin-api"),
             .init(service: CARotationService(ca: ca, logger: logger, now: now), serviceName: "ca-rotation"),
             .init(service: EntryIndexService(index: core.index), serviceName: "entry-index"),
         ]
-        services += try AgentAPIServer.services(core: core, configuration: configuration)
+        services += try AgentAPIServer.services(core: core, configuration: configuration, source: serverSVID)
         if configuration.healthChecks.listenerEnabled {
             services.append(.init(service: HealthHTTPServer(core: core, configuration: configuration.healthChecks, logger: logger), serviceName: "health"))
         }

@@ -36,7 +36,7 @@ struct AttestedNodeStoreTests {
         }
     }
 
-    @Test("list filters by banned, attestation type, expiry and selectors, in pages", arguments: DatastoreKind.allCases)
+    @Test("list filters by banned, attestation type, expiry, selectors and re-attestability, in pages", arguments: DatastoreKind.allCases)
     func list(kind: DatastoreKind) async throws {
         try await kind.withStore { store in
             let early = Date(timeIntervalSince1970: 1_800_000_100)
@@ -45,7 +45,7 @@ struct AttestedNodeStoreTests {
                 Fixtures.node("b", type: "x509pop", banned: true, selectors: ["aws:region:us"]),
                 Fixtures.node("c", type: "x509pop", notAfter: early, selectors: ["aws:region:eu", "aws:az:1"]),
                 Fixtures.node("d", banned: true),
-                Fixtures.node("e", type: "x509pop"),
+                Fixtures.node("e", type: "x509pop", canReattest: true),
             ] {
                 _ = try await store.createNode(node)
             }
@@ -61,6 +61,8 @@ struct AttestedNodeStoreTests {
             let subset = SelectorMatch(Fixtures.selectors("aws:region:eu"), mode: .subset)
             #expect(names(try await store.listNodes(.init(selectors: subset))) == ["a", "d", "e"])
             #expect(try await store.countNodes(.init(attestationType: "x509pop")) == 3)
+            #expect(names(try await store.listNodes(.init(canReattest: true))) == ["e"])
+            #expect(try await store.countNodes(.init(canReattest: false)) == 4)
             #expect(try await store.countNodes(.init()) == 5)
 
             let first = try await store.listNodes(.init(), pagination: Pagination(size: 3))

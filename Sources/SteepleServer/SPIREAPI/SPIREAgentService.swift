@@ -1,0 +1,207 @@
+import GRPCCore
+import SPIFFE
+import SPIREAPIProto
+import SteepleDatastore
+import SwiftProtobuf
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// SPIRE's Agent API (`spire.api.server.agent.v1.Agent`), the admin half: count, list, get, delete (evict), ban
+/// and join tokens, over the operations of ``AdminAPIService``.
+struct SPIREAgentService: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol {
+    let admin: AdminAPIService
+
+    func countAgents(request: Spire_Api_Server_Agent_V1_CountAgentsRequest, context _: ServerContext) async throws -> Spire_Api_Server_Agent_V1_CountAgentsResponse {
+        let filter = request.filter
+        let query = try Self.query(
+            attestationType: filter.byAttestationType,
+            selectors: filter.hasBySelectorMatch ? filter.bySelectorMatch : nil,
+            banned: filter.hasByBanned ? filter.byBanned.value : nil,
+            canReattest: filter.hasByCanReattest ? filter.byCanReattest.value : nil,
+            expiresBefore: filter.byExpiresBefore
+        )
+        var response = Spire_Api_Server_Agent_V1_CountAgentsResponse()
+        response.count = Int32(clamping: try await admin.nodes.countNodes(query))
+        return response
+    }
+
+    func listAgents(request: Spire_Api_Server_Agent_V1_ListAgentsRequest, context _: ServerContext) async throws -> Spire_Api_Server_Agent_V1_ListAgentsResponse {
+        let filter = request.filter
+        let query = try Self.query(
+            attestationType: filter.byAttestationType,
+            selectors: filter.hasBySelectorMatch ? filter.bySelectorMatch : nil,
+            banned: filter.hasByBanned ? filter.byBanned.value : nil,
+            canReattest: filter.hasByCanReattest ? filter.byCanReattest.value : nil,
+            expiresBefore: filter.byExpiresBefore
+        )
+        let pagination = try SPIREPageToken.pagination(request.pageToken, size: request.pageSize, .agents)
+        let page = try await admin.nodes.listNodes(query, pagination: pagination)
+        let mask = request.hasOutputMask ? request.outputMask : nil
+        var response = Spire_Api_Server_Agent_V1_ListAgentsResponse()
+        response.agents = page.items.map { $0.spireProto.masked(mask) }
+        response.nextPageToken = SPIREPageToken.encode(page.nextToken, .agents)
+        return response
+    }
+
+    func getAgent(request: Spire_Api_Server_Agent_V1_GetAgentRequest, context _: ServerContext) async throws -> Spire_Api_Types_Agent {
+        let id = try Self.agentID(request.hasID ? request.id : nil)
+        guard let node = try await admin.nodes.fetchNode(spiffeID: id) else {
+            throw RPCError(code: .notFound, message: "agent not found")
+        }
+        return node.spireProto.masked(request.hasOutputMask ? request.outputMask : nil)
+    }
+
+    func deleteAgent(request: Spire_Api_Server_Agent_V1_DeleteAgentRequest, context: ServerContext) async throws -> Google_Protobuf_Empty {
+        let id = try Self.agentID(request.hasID ? request.id : nil)
+        do {
+            _ = try await admin.evict(id, context: context)
+        } catch let error as DatastoreError where error.code == .notFound {
+            throw RPCError(code: .notFound, message: "agent not found")
+        }
+        return Google_Protobuf_Empty()
+    }
+
+    func banAgent(request: Spire_Api_Server_Agent_V1_BanAgentRequest, context: ServerContext) async throws -> Google_Protobuf_Empty {
+        let id = try Self.agentID(request.hasID ? request.id : nil)
+        do {
+            _ = try await admin.ban(id, context: context)
+        } catch let error as APIRefusal where error.reason == .notFound {
+            throw RPCError(code: .notFound, message: "agent not found")
+        }
+        return Google_Protobuf_Empty()
+    }
+
+    func createJoinToken(request: Spire_Api_Server_Agent_V1_CreateJoinTokenRequest, context: ServerContext) async throws -> Spire_Api_Types_JoinToken {
+        guard request.ttl >= 1 else { throw RPCError(code: .invalidArgument, message: "ttl is required, you must provide one") }
+        let ttl = try TTL(seconds: request.ttl, field: "ttl")
+        var aliasID: SPIFFEID?
+        if request.hasAgentID {
+            do {
+                aliasID = try SPIFFEID(request.agentID)
+            } catch {
+                throw RPCError(error, prefix: "invalid agent ID")
+            }
+        }
+        let token = try await admin.issueJoinToken(value: request.token.isEmpty ? nil : request.token, ttl: ttl, aliasID: aliasID, context: context)
+        var response = Spire_Api_Types_JoinToken()
+        response.value = token.value
+        response.expiresAt = token.expiresAt.seconds
+        return response
+    }
+
+    // Agents only: never reached on the admin socket (SPIREAuthorization refuses local callers first).
+
+    func attestAgent(
+        request _: RPCAsyncSequence<Spire_Api_Server_Agent_V1_AttestAgentRequest, any Error>,
+        response _: RPCWriter<Spire_Api_Server_Agent_V1_AttestAgentResponse>,
+        context: ServerContext
+    ) async throws {
+        throw RPCError(code: .unimplemented, message: "AttestAgent is served to agents on the agent API port, not on the admin socket")
+    }
+
+    func renewAgent(request _: Spire_Api_Server_Agent_V1_RenewAgentRequest, context: ServerContext) async throws -> Spire_Api_Server_Agent_V1_RenewAgentResponse {
+        throw SPIREAuthorization.denied(context)
+    }
+
+    func postStatus(request _: Spire_Api_Server_Agent_V1_PostStatusRequest, context: ServerContext) async throws -> Spire_Api_Server_Agent_V1_PostStatusResponse {
+        throw SPIREAuthorization.denied(context)
+    }
+
+    private static func agentID(_ proto: Spire_Api_Types_SPIFFEID?) throws -> SPIFFEID {
+        guard let proto else { throw RPCError(code: .invalidArgument, message: "invalid agent ID: request must specify SPIFFE ID") }
+        do {
+            return try SPIFFEID(proto)
+        } catch {
+            throw RPCError(error, prefix: "invalid agent ID")
+        }
+    }
+
+    private static func query(
+        attestationType: String,
+        selectors: Spire_Api_Types_SelectorMatch?,
+        banned: Bool?,
+        canReattest: Bool?,
+        expiresBefore: String
+    ) throws -> AttestedNodeQuery {
+        var query = AttestedNodeQuery(banned: banned, canReattest: canReattest)
+        if !attestationType.isEmpty { query.attestationType = attestationType }
+        if let selectors {
+            do {
+                query.selectors = SelectorMatch(try RegistrationEntry.parseSelectors(selectors.selectors), mode: SetMatch(selectors.match))
+            } catch {
+                throw RPCError(error, prefix: "failed to parse selectors")
+            }
+        }
+        if !expiresBefore.isEmpty {
+            guard let date = SPIREAgentService.parseExpiresBefore(expiresBefore) else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "by_expires_before \(EntryValidator.quoted(expiresBefore)) is not a time in SPIRE's form \"2006-01-02 15:04:05 -0700 -07\""
+                )
+            }
+            query.certExpiresBefore = date
+        }
+        return query
+    }
+
+    /// A time in the form SPIRE parses `by_expires_before` with (Go's `2006-01-02 15:04:05 -0700 -07`), such as
+    /// `2026-12-04 18:00:00 +0000 +00`; the trailing zone name is accepted and ignored, as Go does.
+    static func parseExpiresBefore(_ text: String) -> Date? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 3 || parts.count == 4 else { return nil }
+        let date = parts[0].split(separator: "-").compactMap { Int($0) }
+        let time = parts[1].split(separator: ":").compactMap { Int($0) }
+        let zone = parts[2]
+        guard date.count == 3, time.count == 3, zone.count == 5, let sign = zone.first, sign == "+" || sign == "-",
+            let hours = Int(zone.dropFirst().prefix(2)), let minutes = Int(zone.suffix(2))
+        else { return nil }
+        var components = DateComponents()
+        components.year = date[0]
+        components.month = date[1]
+        components.day = date[2]
+        components.hour = time[0]
+        components.minute = time[1]
+        components.second = time[2]
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: (sign == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)) ?? TimeZone(identifier: "UTC")!
+        guard (1...12).contains(date[1]), (1...31).contains(date[2]), (0...23).contains(time[0]), (0...59).contains(time[1]), (0...60).contains(time[2])
+        else { return nil }
+        return calendar.date(from: components)
+    }
+}
+
+extension AttestedNode {
+    /// SPIRE's API form of the node, every field set.
+    var spireProto: Spire_Api_Types_Agent {
+        var proto = Spire_Api_Types_Agent()
+        proto.id = Spire_Api_Types_SPIFFEID(spiffeID)
+        proto.attestationType = attestationType
+        proto.x509SvidSerialNumber = certSerialNumber
+        proto.x509SvidExpiresAt = UnixTime.clampedSeconds(certNotAfter)
+        proto.selectors = selectors.map(\.spireProto)
+        proto.banned = banned
+        proto.canReattest = canReattest
+        return proto
+    }
+}
+
+extension Spire_Api_Types_Agent {
+    /// The agent with only the fields `mask` names (and the ID); a `nil` mask keeps every field.
+    func masked(_ mask: Spire_Api_Types_AgentMask?) -> Spire_Api_Types_Agent {
+        guard let mask else { return self }
+        var agent = Spire_Api_Types_Agent()
+        agent.id = id
+        if mask.attestationType { agent.attestationType = attestationType }
+        if mask.x509SvidSerialNumber { agent.x509SvidSerialNumber = x509SvidSerialNumber }
+        if mask.x509SvidExpiresAt { agent.x509SvidExpiresAt = x509SvidExpiresAt }
+        if mask.selectors { agent.selectors = selectors }
+        if mask.banned { agent.banned = banned }
+        if mask.canReattest { agent.canReattest = canReattest }
+        if mask.agentVersion { agent.agentVersion = agentVersion }
+        return agent
+    }
+}

@@ -1,0 +1,103 @@
+import GRPCCore
+import SPIFFE
+import SPIFFECA
+import SPIREAPIProto
+import SteepleDatastore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// SPIRE's SVID API (`spire.api.server.svid.v1.SVID`), the admin half: MintX509SVID (the ID comes from the CSR's
+/// URI SAN) and MintJWTSVID, for any workload ID of the trust domain.
+struct SPIRESVIDService: Spire_Api_Server_Svid_V1_SVID.SimpleServiceProtocol {
+    let admin: AdminAPIService
+
+    func mintX509SVID(request: Spire_Api_Server_Svid_V1_MintX509SVIDRequest, context _: ServerContext) async throws -> Spire_Api_Server_Svid_V1_MintX509SVIDResponse {
+        guard !request.csr.isEmpty else { throw RPCError(code: .invalidArgument, message: "missing CSR") }
+        guard request.ttl >= 0 else { throw RPCError(code: .invalidArgument, message: "ttl \(request.ttl) is negative: give seconds, or 0 for the server default") }
+        let csr = Array(request.csr)
+        let names: (uris: [String], dnsNames: [String])
+        do {
+            names = try CertificateAuthority.requestedNames(inCSR: csr)
+        } catch {
+            throw RPCError(error, prefix: "malformed CSR")
+        }
+        guard names.uris.count == 1, let uri = names.uris.first else {
+            throw RPCError(code: .invalidArgument, message: names.uris.isEmpty ? "CSR URI SAN is required" : "only one URI SAN is expected")
+        }
+        let id: SPIFFEID
+        do {
+            id = try SPIFFEID(uri)
+        } catch {
+            throw RPCError(error, prefix: "CSR URI SAN is invalid")
+        }
+        try Self.checkWorkloadID(id, of: admin.trustDomain, prefix: "CSR URI SAN is invalid")
+        for name in names.dnsNames {
+            do {
+                try EntryValidator.validateDNSName(name)
+            } catch {
+                throw RPCError(error, prefix: "CSR DNS name is invalid")
+            }
+        }
+        let minted = try admin.issuer.mintX509SVID(
+            MintX509SVIDRequest(spiffeID: id, csr: csr, ttl: request.ttl > 0 ? .seconds(request.ttl) : nil, dnsNames: names.dnsNames)
+        )
+        var response = Spire_Api_Server_Svid_V1_MintX509SVIDResponse()
+        response.svid.id = Spire_Api_Types_SPIFFEID(id)
+        response.svid.certChain = minted.svid.chain.map { Data($0.spiffeDERBytes) }
+        response.svid.expiresAt = UnixTime.clampedSeconds(minted.svid.expiresAt)
+        return response
+    }
+
+    func mintJWTSVID(request: Spire_Api_Server_Svid_V1_MintJWTSVIDRequest, context _: ServerContext) async throws -> Spire_Api_Server_Svid_V1_MintJWTSVIDResponse {
+        guard request.hasID else { throw RPCError(code: .invalidArgument, message: "invalid SPIFFE ID: request must specify SPIFFE ID") }
+        let id: SPIFFEID
+        do {
+            id = try SPIFFEID(request.id)
+        } catch {
+            throw RPCError(error, prefix: "invalid SPIFFE ID")
+        }
+        try Self.checkWorkloadID(id, of: admin.trustDomain, prefix: "invalid SPIFFE ID")
+        guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "at least one audience is required") }
+        guard request.ttl >= 0 else { throw RPCError(code: .invalidArgument, message: "ttl \(request.ttl) is negative: give seconds, or 0 for the server default") }
+        let svid = try admin.issuer.issueWorkloadJWTSVID(
+            WorkloadJWTSVIDRequest(spiffeID: id, audience: request.audience, ttl: request.ttl > 0 ? .seconds(request.ttl) : nil)
+        )
+        var response = Spire_Api_Server_Svid_V1_MintJWTSVIDResponse()
+        response.svid.token = svid.token
+        response.svid.id = Spire_Api_Types_SPIFFEID(id)
+        response.svid.expiresAt = UnixTime.clampedSeconds(svid.expiresAt)
+        response.svid.issuedAt = svid.issuedAt.map(UnixTime.clampedSeconds) ?? 0
+        return response
+    }
+
+    // Agents and downstream servers only: never reached on the admin socket (SPIREAuthorization refuses first).
+
+    func batchNewX509SVID(request _: Spire_Api_Server_Svid_V1_BatchNewX509SVIDRequest, context: ServerContext) async throws -> Spire_Api_Server_Svid_V1_BatchNewX509SVIDResponse {
+        throw SPIREAuthorization.denied(context)
+    }
+
+    func newJWTSVID(request _: Spire_Api_Server_Svid_V1_NewJWTSVIDRequest, context: ServerContext) async throws -> Spire_Api_Server_Svid_V1_NewJWTSVIDResponse {
+        throw SPIREAuthorization.denied(context)
+    }
+
+    func newDownstreamX509CA(request _: Spire_Api_Server_Svid_V1_NewDownstreamX509CARequest, context: ServerContext) async throws -> Spire_Api_Server_Svid_V1_NewDownstreamX509CAResponse {
+        throw SPIREAuthorization.denied(context)
+    }
+
+    /// SPIRE mints only workload IDs of its own trust domain: a path, and none of the server's reserved ones.
+    private static func checkWorkloadID(_ id: SPIFFEID, of trustDomain: TrustDomain, prefix: String) throws {
+        guard id.trustDomain == trustDomain else {
+            throw RPCError(code: .invalidArgument, message: "\(prefix): \"\(id)\" is not a member of trust domain \"\(trustDomain.name)\"")
+        }
+        guard !id.path.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "\(prefix): \"\(id)\" is the trust domain ID; a workload ID needs a path")
+        }
+        guard !id.path.hasPrefix("/spire/") else {
+            throw RPCError(code: .invalidArgument, message: "\(prefix): \"\(id)\" is not a workload ID: paths under /spire/ are reserved for the server and agents")
+        }
+    }
+}

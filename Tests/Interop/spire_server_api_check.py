@@ -1,0 +1,381 @@
+"""SPIRE's server API on a running steeple-server's admin socket, with a client generated from SPIRE's own protos.
+
+The messages and stubs are generated at run time by grpcio-tools (PyPI) from the .proto files of SPIRE's public API
+SDK, vendored unchanged under Tests/Interop/spire-api-sdk - not from Steeple's protos. Certificates, keys and JWTs
+are read with Python's `cryptography`; the entry it registers is fetched from the agent's Workload API with py-spiffe.
+Every check prints one line; the exit status is 1 if any failed.
+
+    python spire_server_api_check.py SERVER_ADMIN_SOCKET AGENT_WORKLOAD_SOCKET AGENT_ID
+
+It replays what spire-controller-manager does on a reconcile (paged ListEntries, BatchCreateEntry with a duplicate,
+BatchUpdateEntry with an input mask, BatchDeleteEntry, GetBundle), then walks the Agent, Bundle (federated bundles
+with every delete mode), SVID and Debug APIs, bad input, and the calls the admin socket must refuse.
+"""
+
+import base64
+import datetime
+import json
+import os
+import sys
+import time
+
+import grpc
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.x509.oid import NameOID
+
+from interop_common import check, dns_sans, finish, generate_spire_api, spiffe_id, uri_sans
+
+TD = "example.org"
+
+
+def sid(path, td=TD):
+    from spire.api.types import spiffeid_pb2
+    return spiffeid_pb2.SPIFFEID(trust_domain=td, path=path)
+
+
+def error_of(call):
+    try:
+        call()
+    except grpc.RpcError as error:
+        return error
+    return None
+
+
+def is_error(error, code, text=None):
+    return error is not None and error.code() == code and (text is None or text in error.details())
+
+
+def list_all(entry, entry_pb2, page_size, **kwargs):
+    """Every entry, page by page, as spire-controller-manager lists them; returns the entries and the page count."""
+    entries, token, pages = [], "", 0
+    while True:
+        response = entry.ListEntries(entry_pb2.ListEntriesRequest(page_size=page_size, page_token=token, **kwargs))
+        entries += response.entries
+        pages += 1
+        token = response.next_page_token
+        if not token:
+            return entries, pages
+
+
+def make_ca(name):
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.DER), key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def csr_for(uris, dns=()):
+    key = ec.generate_private_key(ec.SECP256R1())
+    names = [x509.UniformResourceIdentifier(u) for u in uris] + [x509.DNSName(d) for d in dns]
+    builder = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([]))
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def b64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def verify_es256(token, jwt_authorities):
+    header_b64, claims_b64, signature_b64 = token.split(".")
+    header = json.loads(b64url(header_b64))
+    key = next((a for a in jwt_authorities if a.key_id == header["kid"]), None)
+    if key is None:
+        return None
+    public = serialization.load_der_public_key(key.public_key)
+    signature = b64url(signature_b64)
+    half = len(signature) // 2
+    public.verify(encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")),
+                  f"{header_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
+    return json.loads(b64url(claims_b64))
+
+
+def reconcile(channel, workload_socket, agent_id):
+    """The calls of a spire-controller-manager reconcile, in its order, and the entry reaching a workload."""
+    from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+    from spire.api.server.entry.v1 import entry_pb2, entry_pb2_grpc
+    from spire.api.types import entry_pb2 as types_entry, selector_pb2
+    from google.protobuf import wrappers_pb2
+
+    entry = entry_pb2_grpc.EntryStub(channel)
+    bundle = bundle_pb2_grpc.BundleStub(channel).GetBundle(bundle_pb2.GetBundleRequest())
+    check("GetBundle: the trust domain and its X.509 authorities", bundle.trust_domain == TD and len(bundle.x509_authorities) >= 1, bundle.trust_domain)
+    roots = [x509.load_der_x509_certificate(a.asn1) for a in bundle.x509_authorities]
+    check("GetBundle: the authorities are CA certificates of the trust domain",
+          all(r.extensions.get_extension_for_class(x509.BasicConstraints).value.ca for r in roots) and uri_sans(roots[0]) == [f"spiffe://{TD}"],
+          [uri_sans(r) for r in roots])
+    check("GetBundle: JWT authorities are PKIX keys with key IDs",
+          len(bundle.jwt_authorities) >= 1 and all(a.key_id and serialization.load_der_public_key(a.public_key) for a in bundle.jwt_authorities))
+    from spire.api.types import bundle_pb2 as types_bundle
+    masked = bundle_pb2_grpc.BundleStub(channel).GetBundle(bundle_pb2.GetBundleRequest(output_mask=types_bundle.BundleMask(jwt_authorities=True)))
+    check("GetBundle with an output mask: only the JWT authorities", len(masked.x509_authorities) == 0 and len(masked.jwt_authorities) >= 1)
+
+    parent = sid(agent_id.split(TD, 1)[1])
+    uid = os.getuid()
+    before, _ = list_all(entry, entry_pb2, 2)
+
+    def new(path, selectors, **fields):
+        return types_entry.Entry(spiffe_id=sid(path), parent_id=parent,
+                                 selectors=[selector_pb2.Selector(type=t, value=v) for t, v in selectors], **fields)
+
+    batch = [
+        new("/cm/web", [("unix", f"uid:{uid}")], hint="web", x509_svid_ttl=600),
+        new("/cm/db", [("unix", "uid:4301")], downstream=True),
+        new("/cm/web", [("unix", f"uid:{uid}")]),  # a duplicate of the first
+        new("/cm/bad", []),  # no selectors
+        types_entry.Entry(id="custom-id-1", spiffe_id=sid("/cm/custom"), parent_id=parent, selectors=[selector_pb2.Selector(type="unix", value="uid:4302")]),
+    ]
+    created = entry.BatchCreateEntry(entry_pb2.BatchCreateEntryRequest(entries=batch)).results
+    codes = [r.status.code for r in created]
+    check("BatchCreateEntry: one status per entry, in order (OK, OK, ALREADY_EXISTS, INVALID_ARGUMENT, OK)",
+          codes == [0, 0, grpc.StatusCode.ALREADY_EXISTS.value[0], grpc.StatusCode.INVALID_ARGUMENT.value[0], 0],
+          [(r.status.code, r.status.message) for r in created])
+    web, db = created[0].entry, created[1].entry
+    check("... created entries carry IDs, revision 0, created_at and every field", web.id and web.revision_number == 0 and web.created_at > 0
+          and web.hint == "web" and web.x509_svid_ttl == 600 and spiffe_id(web.spiffe_id) == f"spiffe://{TD}/cm/web", web)
+    check("... the duplicate says 'similar entry already exists' and returns the existing entry",
+          created[2].status.message == "similar entry already exists" and created[2].entry.id == web.id, created[2])
+    check("... the invalid entry's message names the problem", created[3].status.message.startswith("failed to convert entry: ")
+          and "selector" in created[3].status.message and not created[3].HasField("entry"), created[3].status.message)
+    check("... a caller-chosen entry ID is kept", created[4].entry.id == "custom-id-1", created[4].entry.id)
+
+    after, pages = list_all(entry, entry_pb2, 2)
+    check("ListEntries in pages of 2: every entry exactly once", sorted(e.id for e in after) == sorted([e.id for e in before] + [web.id, db.id, "custom-id-1"])
+          and len({e.id for e in after}) == len(after) and pages >= 2, (len(after), pages))
+    ids_only = entry.ListEntries(entry_pb2.ListEntriesRequest(output_mask=types_entry.EntryMask(spiffe_id=True))).entries
+    check("ListEntries with an output mask: IDs and SPIFFE IDs only", all(e.id and e.HasField("spiffe_id") and not e.HasField("parent_id")
+          and not e.selectors and e.revision_number == 0 for e in ids_only) and len(ids_only) == len(after))
+    check("CountEntries agrees", entry.CountEntries(entry_pb2.CountEntriesRequest()).count == len(after))
+
+    def filtered(**kwargs):
+        return sorted(spiffe_id(e.spiffe_id) for e in entry.ListEntries(entry_pb2.ListEntriesRequest(filter=entry_pb2.ListEntriesRequest.Filter(**kwargs))).entries)
+    check("filter by_spiffe_id", filtered(by_spiffe_id=sid("/cm/db")) == [f"spiffe://{TD}/cm/db"])
+    check("filter by_hint", filtered(by_hint=wrappers_pb2.StringValue(value="web")) == [f"spiffe://{TD}/cm/web"])
+    check("filter by_downstream", filtered(by_downstream=wrappers_pb2.BoolValue(value=True)) == [f"spiffe://{TD}/cm/db"])
+    check("filter by_selectors (superset)", filtered(by_selectors=selector_pb2.SelectorMatch(
+        selectors=[selector_pb2.Selector(type="unix", value="uid:4301")], match=selector_pb2.SelectorMatch.MATCH_SUPERSET)) == [f"spiffe://{TD}/cm/db"])
+    check("filter by_parent_id and count by_parent_id", entry.CountEntries(entry_pb2.CountEntriesRequest(
+        filter=entry_pb2.CountEntriesRequest.Filter(by_parent_id=parent))).count == len([e for e in after if spiffe_id(e.parent_id) == agent_id]))
+    empty = error_of(lambda: entry.ListEntries(entry_pb2.ListEntriesRequest(filter=entry_pb2.ListEntriesRequest.Filter(by_selectors=selector_pb2.SelectorMatch()))))
+    check("an empty selector filter is INVALID_ARGUMENT", is_error(empty, grpc.StatusCode.INVALID_ARGUMENT, "malformed selectors filter: empty selector set"), empty)
+
+    # BatchUpdateEntry with an input mask: only DNS names change; the selectors the request leaves out are kept.
+    update = types_entry.Entry(id=web.id, dns_names=["web.example.org"], hint="ignored: not in the mask")
+    updated = entry.BatchUpdateEntry(entry_pb2.BatchUpdateEntryRequest(entries=[update], input_mask=types_entry.EntryMask(dns_names=True))).results
+    stored = entry.GetEntry(entry_pb2.GetEntryRequest(id=web.id))
+    check("BatchUpdateEntry with input_mask {dns_names}: OK, revision 1, only the DNS names changed",
+          updated[0].status.code == 0 and stored.revision_number == 1 and list(stored.dns_names) == ["web.example.org"]
+          and stored.hint == "web" and len(stored.selectors) == 1 and stored.x509_svid_ttl == 600, (updated[0].status, stored))
+    nothing = entry.BatchUpdateEntry(entry_pb2.BatchUpdateEntryRequest(entries=[update], input_mask=types_entry.EntryMask())).results
+    check("an input mask that names nothing: INVALID_ARGUMENT per item, nothing written",
+          nothing[0].status.code == grpc.StatusCode.INVALID_ARGUMENT.value[0] and "input_mask names no field" in nothing[0].status.message
+          and entry.GetEntry(entry_pb2.GetEntryRequest(id=web.id)).revision_number == 1, nothing[0].status)
+    missing = entry.BatchUpdateEntry(entry_pb2.BatchUpdateEntryRequest(entries=[types_entry.Entry(id="no-such-entry", hint="x")],
+                                                                     input_mask=types_entry.EntryMask(hint=True))).results
+    check("updating a missing entry: NOT_FOUND per item", missing[0].status.code == grpc.StatusCode.NOT_FOUND.value[0], missing[0].status)
+
+    deleted = entry.BatchDeleteEntry(entry_pb2.BatchDeleteEntryRequest(ids=[db.id, "no-such-entry", ""])).results
+    check("BatchDeleteEntry: OK, NOT_FOUND 'entry not found', INVALID_ARGUMENT 'missing entry ID'",
+          [(r.id, r.status.code, r.status.message) for r in deleted] == [(db.id, 0, "OK"), ("no-such-entry", 5, "entry not found"), ("", 3, "missing entry ID")],
+          [(r.id, r.status.code, r.status.message) for r in deleted])
+    gone = error_of(lambda: entry.GetEntry(entry_pb2.GetEntryRequest(id=db.id)))
+    check("GetEntry of the deleted entry: NOT_FOUND 'entry not found'", is_error(gone, grpc.StatusCode.NOT_FOUND, "entry not found"), gone)
+    bad_token = error_of(lambda: entry.ListEntries(entry_pb2.ListEntriesRequest(page_size=2, page_token="not-a-token")))
+    check("a page token that is not ours: INVALID_ARGUMENT 'could not parse token'", is_error(bad_token, grpc.StatusCode.INVALID_ARGUMENT, "could not parse token"), bad_token)
+
+    # The entry reaches the workload, with the DNS name of the update.
+    from spiffe import WorkloadApiClient
+    deadline, names = time.time() + 20, None
+    with WorkloadApiClient(socket_path="unix://" + workload_socket) as client:
+        while time.time() < deadline:
+            svids = [s for s in client.fetch_x509_svids() if str(s.spiffe_id) == f"spiffe://{TD}/cm/web"]
+            names = svids and dns_sans(svids[0].leaf)
+            if names == ["web.example.org"]:
+                break
+            time.sleep(0.2)
+    check("the created and updated entry reaches the workload through the agent (py-spiffe), with the new DNS name", names == ["web.example.org"], names)
+    return web.id
+
+
+def agents(channel, agent_id):
+    from spire.api.server.agent.v1 import agent_pb2, agent_pb2_grpc
+    from spire.api.types import agent_pb2 as types_agent
+    from google.protobuf import wrappers_pb2
+
+    agent = agent_pb2_grpc.AgentStub(channel)
+    listed = agent.ListAgents(agent_pb2.ListAgentsRequest()).agents
+    check("ListAgents: the attested agent, by join token, with its SVID serial and expiry",
+          [spiffe_id(a.id) for a in listed] == [agent_id] and listed[0].attestation_type == "join_token"
+          and listed[0].x509svid_serial_number and listed[0].x509svid_expires_at > time.time(), listed)
+    got = agent.GetAgent(agent_pb2.GetAgentRequest(id=listed[0].id, output_mask=types_agent.AgentMask(attestation_type=True)))
+    check("GetAgent with an output mask", got.attestation_type == "join_token" and not got.x509svid_serial_number and spiffe_id(got.id) == agent_id, got)
+    check("CountAgents by attestation type and by banned",
+          agent.CountAgents(agent_pb2.CountAgentsRequest(filter=agent_pb2.CountAgentsRequest.Filter(by_attestation_type="join_token"))).count == 1
+          and agent.CountAgents(agent_pb2.CountAgentsRequest(filter=agent_pb2.CountAgentsRequest.Filter(by_banned=wrappers_pb2.BoolValue(value=True)))).count == 0)
+    token = agent.CreateJoinToken(agent_pb2.CreateJoinTokenRequest(ttl=600))
+    check("CreateJoinToken: a value and an expiry 600 s ahead", len(token.value) == 36 and abs(token.expires_at - time.time() - 600) < 30, token)
+    chosen = agent.CreateJoinToken(agent_pb2.CreateJoinTokenRequest(ttl=60, token="chosen-token", agent_id=sid("/node/alias")))
+    check("CreateJoinToken with a chosen token and an alias", chosen.value == "chosen-token", chosen)
+    no_ttl = error_of(lambda: agent.CreateJoinToken(agent_pb2.CreateJoinTokenRequest()))
+    check("CreateJoinToken without ttl: INVALID_ARGUMENT 'ttl is required, you must provide one'",
+          is_error(no_ttl, grpc.StatusCode.INVALID_ARGUMENT, "ttl is required, you must provide one"), no_ttl)
+    for name, call in (("GetAgent", agent.GetAgent), ("DeleteAgent", agent.DeleteAgent), ("BanAgent", agent.BanAgent)):
+        request = {"GetAgent": agent_pb2.GetAgentRequest, "DeleteAgent": agent_pb2.DeleteAgentRequest, "BanAgent": agent_pb2.BanAgentRequest}[name]
+        missing = error_of(lambda: call(request(id=sid("/spire/agent/join_token/nobody"))))
+        check(f"{name} of an unknown agent: NOT_FOUND 'agent not found'", is_error(missing, grpc.StatusCode.NOT_FOUND, "agent not found"), missing)
+
+
+def bundles(channel, web_id):
+    from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+    from spire.api.server.entry.v1 import entry_pb2, entry_pb2_grpc
+    from spire.api.types import bundle_pb2 as types_bundle, entry_pb2 as types_entry, selector_pb2
+
+    stub = bundle_pb2_grpc.BundleStub(channel)
+    entry = entry_pb2_grpc.EntryStub(channel)
+    cert, jwt_key = make_ca("other.org CA")
+
+    def federated(td, refresh_hint=300):
+        return types_bundle.Bundle(trust_domain=td, x509_authorities=[types_bundle.X509Certificate(asn1=cert)],
+                                   jwt_authorities=[types_bundle.JWTKey(key_id="other-key", public_key=jwt_key)],
+                                   refresh_hint=refresh_hint, sequence_number=7)
+
+    created = stub.BatchCreateFederatedBundle(bundle_pb2.BatchCreateFederatedBundleRequest(
+        bundle=[federated("other.org"), federated("other.org"), federated(TD), types_bundle.Bundle(trust_domain="bad.org", x509_authorities=[types_bundle.X509Certificate(asn1=b"junk")])])).results
+    check("BatchCreateFederatedBundle: OK, ALREADY_EXISTS, own trust domain refused, garbage refused",
+          [r.status.code for r in created] == [0, 6, 3, 3] and created[1].status.message == "bundle already exists"
+          and created[2].status.message == "creating a federated bundle for the server's own trust domain is not allowed"
+          and created[3].status.message.startswith("failed to convert bundle: "), [(r.status.code, r.status.message) for r in created])
+    got = stub.GetFederatedBundle(bundle_pb2.GetFederatedBundleRequest(trust_domain="other.org"))
+    check("GetFederatedBundle: the certificate and JWT key as given", [a.asn1 for a in got.x509_authorities] == [cert]
+          and [(k.key_id, k.public_key) for k in got.jwt_authorities] == [("other-key", jwt_key)] and got.refresh_hint == 300 and got.sequence_number == 7, got)
+    updated = stub.BatchUpdateFederatedBundle(bundle_pb2.BatchUpdateFederatedBundleRequest(
+        bundle=[types_bundle.Bundle(trust_domain="other.org", refresh_hint=60)], input_mask=types_bundle.BundleMask(refresh_hint=True))).results
+    got = stub.GetFederatedBundle(bundle_pb2.GetFederatedBundleRequest(trust_domain="other.org"))
+    check("BatchUpdateFederatedBundle with input_mask {refresh_hint}: only the hint changes",
+          updated[0].status.code == 0 and got.refresh_hint == 60 and [a.asn1 for a in got.x509_authorities] == [cert], (updated[0].status, got.refresh_hint))
+    set_results = stub.BatchSetFederatedBundle(bundle_pb2.BatchSetFederatedBundleRequest(bundle=[federated("third.org"), federated("other.org", 90)])).results
+    check("BatchSetFederatedBundle creates and replaces", [r.status.code for r in set_results] == [0, 0]
+          and stub.GetFederatedBundle(bundle_pb2.GetFederatedBundleRequest(trust_domain="other.org")).refresh_hint == 90)
+    listed = []
+    token = ""
+    while True:
+        page = stub.ListFederatedBundles(bundle_pb2.ListFederatedBundlesRequest(page_size=1, page_token=token))
+        listed += [b.trust_domain for b in page.bundles]
+        token = page.next_page_token
+        if not token:
+            break
+    check("ListFederatedBundles in pages of 1: the federated bundles, not the own one", sorted(listed) == ["other.org", "third.org"], listed)
+    check("CountBundles counts the own bundle too", stub.CountBundles(bundle_pb2.CountBundlesRequest()).count == 3)
+
+    # Entries federating with other.org and third.org, then each delete mode.
+    entry.BatchUpdateEntry(entry_pb2.BatchUpdateEntryRequest(entries=[types_entry.Entry(id=web_id, federates_with=["other.org"])],
+                                                             input_mask=types_entry.EntryMask(federates_with=True)))
+    restricted = stub.BatchDeleteFederatedBundle(bundle_pb2.BatchDeleteFederatedBundleRequest(trust_domains=["other.org"])).results
+    check("BatchDeleteFederatedBundle RESTRICT while an entry federates: FAILED_PRECONDITION, bundle kept",
+          restricted[0].status.code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
+          and stub.GetFederatedBundle(bundle_pb2.GetFederatedBundleRequest(trust_domain="other.org")).trust_domain == "other.org", restricted[0].status)
+    dissociated = stub.BatchDeleteFederatedBundle(bundle_pb2.BatchDeleteFederatedBundleRequest(
+        trust_domains=["other.org"], mode=bundle_pb2.BatchDeleteFederatedBundleRequest.DISSOCIATE)).results
+    check("DISSOCIATE: deleted, and the entry no longer federates with it", dissociated[0].status.code == 0
+          and list(entry.GetEntry(entry_pb2.GetEntryRequest(id=web_id)).federates_with) == [], dissociated[0].status)
+    doomed = entry.BatchCreateEntry(entry_pb2.BatchCreateEntryRequest(entries=[types_entry.Entry(
+        spiffe_id=sid("/cm/federated"), parent_id=sid("/spire/server"), selectors=[selector_pb2.Selector(type="unix", value="uid:4303")],
+        federates_with=["third.org"])])).results[0]
+    removed = stub.BatchDeleteFederatedBundle(bundle_pb2.BatchDeleteFederatedBundleRequest(
+        trust_domains=["third.org", "nowhere.org", TD], mode=bundle_pb2.BatchDeleteFederatedBundleRequest.DELETE)).results
+    gone = error_of(lambda: entry.GetEntry(entry_pb2.GetEntryRequest(id=doomed.entry.id)))
+    check("DELETE: deleted with its entries; an unknown bundle is NOT_FOUND; the own one is refused",
+          [r.status.code for r in removed] == [0, 5, 3] and is_error(gone, grpc.StatusCode.NOT_FOUND), ([(r.status.code, r.status.message) for r in removed], doomed.status))
+
+
+def svids(channel):
+    from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+    from spire.api.server.svid.v1 import svid_pb2, svid_pb2_grpc
+
+    stub = svid_pb2_grpc.SVIDStub(channel)
+    bundle = bundle_pb2_grpc.BundleStub(channel).GetBundle(bundle_pb2.GetBundleRequest())
+    minted = stub.MintX509SVID(svid_pb2.MintX509SVIDRequest(csr=csr_for([f"spiffe://{TD}/minted"], ["minted.example.org"]), ttl=300)).svid
+    leaf = x509.load_der_x509_certificate(minted.cert_chain[0])
+    roots = [x509.load_der_x509_certificate(a.asn1) for a in bundle.x509_authorities]
+    issuer = ([x509.load_der_x509_certificate(c) for c in minted.cert_chain[1:]] + roots)
+    check("MintX509SVID: the CSR's SPIFFE ID and DNS name, the requested TTL, signed by the trust domain",
+          spiffe_id(minted.id) == f"spiffe://{TD}/minted" and uri_sans(leaf) == [f"spiffe://{TD}/minted"] and dns_sans(leaf) == ["minted.example.org"]
+          and abs(minted.expires_at - time.time() - 300) < 30 and any(leaf.issuer == c.subject for c in issuer), minted)
+    for label, csr, text in (("no CSR", b"", "missing CSR"), ("a malformed CSR", b"junk", "malformed CSR"),
+                             ("a CSR without a URI SAN", csr_for([]), "CSR URI SAN is required"),
+                             ("a CSR with two URI SANs", csr_for([f"spiffe://{TD}/a", f"spiffe://{TD}/b"]), "only one URI SAN is expected"),
+                             ("a CSR of another trust domain", csr_for(["spiffe://other.org/x"]), "CSR URI SAN is invalid")):
+        error = error_of(lambda: stub.MintX509SVID(svid_pb2.MintX509SVIDRequest(csr=csr)))
+        check(f"MintX509SVID with {label}: INVALID_ARGUMENT '{text}'", is_error(error, grpc.StatusCode.INVALID_ARGUMENT, text), error)
+    jwt = stub.MintJWTSVID(svid_pb2.MintJWTSVIDRequest(id=sid("/minted"), audience=["aud-1"], ttl=120)).svid
+    claims = verify_es256(jwt.token, bundle.jwt_authorities)
+    check("MintJWTSVID: a token signed by a key of GetBundle, with sub and aud, and its times",
+          claims is not None and claims["sub"] == f"spiffe://{TD}/minted" and claims["aud"] in (["aud-1"], "aud-1")
+          and jwt.expires_at == claims["exp"] and jwt.issued_at == claims.get("iat") and spiffe_id(jwt.id) == f"spiffe://{TD}/minted", (claims, jwt))
+    no_audience = error_of(lambda: stub.MintJWTSVID(svid_pb2.MintJWTSVIDRequest(id=sid("/minted"))))
+    check("MintJWTSVID without an audience: INVALID_ARGUMENT", is_error(no_audience, grpc.StatusCode.INVALID_ARGUMENT, "at least one audience is required"), no_audience)
+
+
+def debug(channel):
+    from spire.api.server.debug.v1 import debug_pb2, debug_pb2_grpc
+    from spire.api.server.agent.v1 import agent_pb2, agent_pb2_grpc
+    from spire.api.server.entry.v1 import entry_pb2, entry_pb2_grpc
+
+    info = debug_pb2_grpc.DebugStub(channel).GetInfo(debug_pb2.GetInfoRequest())
+    entries = entry_pb2_grpc.EntryStub(channel).CountEntries(entry_pb2.CountEntriesRequest()).count
+    agents = agent_pb2_grpc.AgentStub(channel).CountAgents(agent_pb2.CountAgentsRequest()).count
+    check("Debug GetInfo: the server's SVID chain up to the root, and the counts",
+          len(info.svid_chain) >= 2 and spiffe_id(info.svid_chain[0].id) == f"spiffe://{TD}/spire/server" and spiffe_id(info.svid_chain[-1].id) == f"spiffe://{TD}"
+          and info.entries_count == entries and info.agents_count == agents and info.federated_bundles_count == 0 and info.uptime >= 0, info)
+
+
+def refused(channel):
+    """SPIRE's authorization table: what only agents and downstream servers may call is refused to local callers."""
+    from spire.api.server.agent.v1 import agent_pb2, agent_pb2_grpc
+    from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+    from spire.api.server.entry.v1 import entry_pb2, entry_pb2_grpc
+    from spire.api.server.svid.v1 import svid_pb2, svid_pb2_grpc
+
+    entry, agent = entry_pb2_grpc.EntryStub(channel), agent_pb2_grpc.AgentStub(channel)
+    svid, bundle = svid_pb2_grpc.SVIDStub(channel), bundle_pb2_grpc.BundleStub(channel)
+    calls = {
+        "/spire.api.server.entry.v1.Entry/GetAuthorizedEntries": lambda: entry.GetAuthorizedEntries(entry_pb2.GetAuthorizedEntriesRequest()),
+        "/spire.api.server.entry.v1.Entry/SyncAuthorizedEntries": lambda: list(entry.SyncAuthorizedEntries(iter([entry_pb2.SyncAuthorizedEntriesRequest()]))),
+        "/spire.api.server.agent.v1.Agent/RenewAgent": lambda: agent.RenewAgent(agent_pb2.RenewAgentRequest()),
+        "/spire.api.server.agent.v1.Agent/PostStatus": lambda: agent.PostStatus(agent_pb2.PostStatusRequest()),
+        "/spire.api.server.svid.v1.SVID/BatchNewX509SVID": lambda: svid.BatchNewX509SVID(svid_pb2.BatchNewX509SVIDRequest()),
+        "/spire.api.server.svid.v1.SVID/NewJWTSVID": lambda: svid.NewJWTSVID(svid_pb2.NewJWTSVIDRequest()),
+        "/spire.api.server.svid.v1.SVID/NewDownstreamX509CA": lambda: svid.NewDownstreamX509CA(svid_pb2.NewDownstreamX509CARequest()),
+        "/spire.api.server.bundle.v1.Bundle/PublishJWTAuthority": lambda: bundle.PublishJWTAuthority(bundle_pb2.PublishJWTAuthorityRequest()),
+    }
+    for method, call in calls.items():
+        error = error_of(call)
+        check(f"{method} on the admin socket: PERMISSION_DENIED", is_error(error, grpc.StatusCode.PERMISSION_DENIED, f"authorization denied for method {method}"), error)
+
+
+def main():
+    admin_socket, workload_socket, agent_id = sys.argv[1:4]
+    generate_spire_api()
+    channel = grpc.insecure_channel("unix://" + admin_socket)
+    web_id = reconcile(channel, workload_socket, agent_id)
+    agents(channel, agent_id)
+    bundles(channel, web_id)
+    svids(channel)
+    debug(channel)
+    refused(channel)
+    channel.close()
+    finish()
+
+
+if __name__ == "__main__":
+    main()
