@@ -19,7 +19,9 @@ import Foundation
 /// `AttestAgent` then authenticates the presented chain as an agent SVID against the current bundle
 /// (``AgentAuthenticator``), which also follows CA rotation without touching the listener.
 enum AgentAPIServer {
-    static func services(core: ServerCore, configuration: ServerConfiguration, source: ServerSVIDSource) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+    /// The node attestors the server enables: `join_token` always, as SPIRE's server does, and `x509pop` when
+    /// configured.
+    static func attestors(core: ServerCore, configuration: ServerConfiguration) throws -> [String: any NodeAttestor] {
         var attestors: [String: any NodeAttestor] = [:]
         // Join tokens are always accepted, with or without `NodeAttestor "join_token"`, as SPIRE's server does.
         attestors["join_token"] = JoinTokenAttestor(trustDomain: core.trustDomain, store: core.store, now: core.now)
@@ -37,6 +39,17 @@ enum AgentAPIServer {
             }
             attestors["x509pop"] = X509PoPAttestor(trustDomain: core.trustDomain, roots: roots, pathTemplate: x509pop.agentPathTemplate, now: core.now)
         }
+        return attestors
+    }
+
+    /// The agent port: Steeple's agent API and SPIRE's server API (`spire`) over TLS with the server's SVID.
+    static func services(
+        core: ServerCore,
+        configuration: ServerConfiguration,
+        source: ServerSVIDSource,
+        attestors: [String: any NodeAttestor],
+        spire: [any RegistrableRPCService]
+    ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let tls = try HTTP2ServerTransport.Posix.TransportSecurity.tls(certificateReloader: source) { config in
             config.clientCertificateVerification = .noHostnameVerification
             config.customVerificationCallback = { certificates, promise in
@@ -50,8 +63,11 @@ enum AgentAPIServer {
                 transportSecurity: tls,
                 config: .defaults { AgentAPIConnectionLimits.configure(&$0, logger: core.logger) }
             ),
-            services: [core.agentAPIService(attestors: attestors)],
-            interceptors: [AgentAuthenticationInterceptor(authenticator: core.agentAuthenticator(cache: core.agentAuthentication))]
+            services: [core.agentAPIService(attestors: attestors)] + spire,
+            interceptors: [
+                AgentAuthenticationInterceptor(authenticator: core.agentAuthenticator(cache: core.agentAuthentication)),
+                SPIRERemoteAuthorizationInterceptor(authenticator: core.agentAuthenticator(cache: core.agentAuthentication)),
+            ]
         )
         return [
             .init(service: GRPCServerService(server: server), serviceName: "agent-api"),

@@ -19,14 +19,20 @@ extension ServerCore {
         )
     }
 
-    /// SPIRE's server API for the admin socket: thin adapters over the admin service's operations.
-    func spireAdminServices(svidChain: @escaping @Sendable () -> [Certificate], startedAt: ContinuousClock.Instant) -> [any RegistrableRPCService] {
+    /// SPIRE's server API: thin adapters over the admin and agent services' operations. The same services answer on
+    /// the admin socket and on the agent port; who may call what is ``SPIREAuthorization``'s.
+    func spireServices(
+        attestors: [String: any NodeAttestor],
+        svidChain: @escaping @Sendable () -> [Certificate],
+        startedAt: ContinuousClock.Instant
+    ) -> [any RegistrableRPCService] {
         let admin = adminAPIService()
+        let agents = agentAPIService(attestors: attestors)
         return [
-            SPIREEntryService(admin: admin),
-            SPIREAgentService(admin: admin),
+            SPIREEntryService(admin: admin, entries: index),
+            SPIREAgentService(admin: admin, agents: agents),
             SPIREBundleService(admin: admin),
-            SPIRESVIDService(admin: admin),
+            SPIRESVIDService(admin: admin, agents: agents),
             SPIREDebugService(admin: admin, svidChain: svidChain, startedAt: startedAt),
         ]
     }

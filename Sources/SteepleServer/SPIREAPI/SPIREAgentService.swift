@@ -3,6 +3,7 @@ import SPIFFE
 import SPIREAPIProto
 import SteepleDatastore
 import SwiftProtobuf
+import X509
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -10,10 +11,12 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// SPIRE's Agent API (`spire.api.server.agent.v1.Agent`), the admin half: count, list, get, delete (evict), ban
-/// and join tokens, over the operations of ``AdminAPIService``.
+/// SPIRE's Agent API (`spire.api.server.agent.v1.Agent`): the admin half (count, list, get, delete (evict), ban,
+/// join tokens) over the operations of ``AdminAPIService``, and the agent half (attest, renew, status) over those of
+/// ``AgentAPIService``, which Steeple's own agents reach through the pushed-sync API.
 struct SPIREAgentService: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol {
     let admin: AdminAPIService
+    let agents: AgentAPIService
 
     func countAgents(request: Spire_Api_Server_Agent_V1_CountAgentsRequest, context _: ServerContext) async throws -> Spire_Api_Server_Agent_V1_CountAgentsResponse {
         let filter = request.filter
@@ -93,22 +96,83 @@ struct SPIREAgentService: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol 
         return response
     }
 
-    // Agents only: never reached on the admin socket (SPIREAuthorization refuses local callers first).
-
+    /// Node attestation as a stock SPIRE agent does it: parameters (attestation data and CSR), challenge rounds, then
+    /// the agent SVID.
     func attestAgent(
-        request _: RPCAsyncSequence<Spire_Api_Server_Agent_V1_AttestAgentRequest, any Error>,
-        response _: RPCWriter<Spire_Api_Server_Agent_V1_AttestAgentResponse>,
+        request: RPCAsyncSequence<Spire_Api_Server_Agent_V1_AttestAgentRequest, any Error>,
+        response: RPCWriter<Spire_Api_Server_Agent_V1_AttestAgentResponse>,
         context: ServerContext
     ) async throws {
-        throw RPCError(code: .unimplemented, message: "AttestAgent is served to agents on the agent API port, not on the admin socket")
+        try await agents.loggingRefusal(context) {
+            var messages = request.makeAsyncIterator()
+            let first: Spire_Api_Server_Agent_V1_AttestAgentRequest?
+            do {
+                first = try await messages.next()
+            } catch {
+                throw RPCError(code: .invalidArgument, message: "failed to receive request from stream: \(error)")
+            }
+            let params = try Self.attestationParams(first)
+            let outcome = try await agents.attest(type: params.data.type, payload: Array(params.data.payload), csr: Array(params.params.csr)) { challenge in
+                var message = Spire_Api_Server_Agent_V1_AttestAgentResponse()
+                message.challenge = Data(challenge)
+                try await response.write(message)
+                guard let answer = try await messages.next(), case .challengeResponse(let bytes)? = answer.step else {
+                    throw RPCError(code: .invalidArgument, message: "expected a challenge response")
+                }
+                return Array(bytes)
+            }
+            var message = Spire_Api_Server_Agent_V1_AttestAgentResponse()
+            var result = Spire_Api_Server_Agent_V1_AttestAgentResponse.Result()
+            result.svid = Self.x509SVID(outcome.agentID, outcome.chain)
+            result.reattestable = outcome.canReattest
+            message.result = result
+            try await response.write(message)
+        }
     }
 
-    func renewAgent(request _: Spire_Api_Server_Agent_V1_RenewAgentRequest, context: ServerContext) async throws -> Spire_Api_Server_Agent_V1_RenewAgentResponse {
-        throw SPIREAuthorization.denied(context)
+    func renewAgent(request: Spire_Api_Server_Agent_V1_RenewAgentRequest, context _: ServerContext) async throws -> Spire_Api_Server_Agent_V1_RenewAgentResponse {
+        let node = try AuthenticatedAgent.required().node
+        guard request.hasParams else { throw RPCError(code: .invalidArgument, message: "params cannot be nil") }
+        guard !request.params.csr.isEmpty else { throw RPCError(code: .invalidArgument, message: "missing CSR") }
+        var response = Spire_Api_Server_Agent_V1_RenewAgentResponse()
+        response.svid = Self.x509SVID(node.spiffeID, try await agents.renew(node, csr: Array(request.params.csr)))
+        return response
     }
 
-    func postStatus(request _: Spire_Api_Server_Agent_V1_PostStatusRequest, context: ServerContext) async throws -> Spire_Api_Server_Agent_V1_PostStatusResponse {
-        throw SPIREAuthorization.denied(context)
+    /// Accepted and checked; the version is not stored (node records have no field for it yet).
+    func postStatus(request: Spire_Api_Server_Agent_V1_PostStatusRequest, context _: ServerContext) async throws -> Spire_Api_Server_Agent_V1_PostStatusResponse {
+        _ = try AuthenticatedAgent.required()
+        guard request.agentVersion.utf8.count <= 255 else {
+            throw RPCError(code: .invalidArgument, message: "agent version is too long (max 255 characters)")
+        }
+        return Spire_Api_Server_Agent_V1_PostStatusResponse()
+    }
+
+    /// The first message of an attestation, checked as SPIRE checks it.
+    private static func attestationParams(_ message: Spire_Api_Server_Agent_V1_AttestAgentRequest?) throws -> Spire_Api_Server_Agent_V1_AttestAgentRequest.Params {
+        let problem: String
+        if let message, case .params(let params)? = message.step {
+            switch true {
+            case !params.hasData: problem = "missing attestation data"
+            case !params.hasParams: problem = "missing X509-SVID parameters"
+            case params.params.csr.isEmpty: problem = "missing CSR"
+            case params.data.type.isEmpty: problem = "missing attestation data type"
+            case params.data.payload.isEmpty: problem = "missing attestation data payload"
+            default: return params
+            }
+        } else {
+            problem = "missing params"
+        }
+        throw RPCError(code: .invalidArgument, message: "malformed param: \(problem)")
+    }
+
+    /// SPIRE's X509SVID message: the ID, the chain (one DER certificate per element) and the leaf's expiry.
+    static func x509SVID(_ id: SPIFFEID, _ chain: [Certificate]) -> Spire_Api_Types_X509SVID {
+        var svid = Spire_Api_Types_X509SVID()
+        svid.id = Spire_Api_Types_SPIFFEID(id)
+        svid.certChain = chain.map { Data($0.spiffeDERBytes) }
+        svid.expiresAt = chain.first.map { UnixTime.clampedSeconds($0.notValidAfter) } ?? 0
+        return svid
     }
 
     private static func agentID(_ proto: Spire_Api_Types_SPIFFEID?) throws -> SPIFFEID {

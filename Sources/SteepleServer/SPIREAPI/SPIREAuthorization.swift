@@ -72,3 +72,24 @@ struct SPIRELocalAuthorizationInterceptor: ServerInterceptor {
         return try await next(request, context)
     }
 }
+
+/// Applies ``SPIREAuthorization`` on the agent port (TCP, TLS): `any` methods pass; agent methods need a current
+/// agent X509-SVID, checked by ``AgentAuthenticator`` and handed to the handler as ``AuthenticatedAgent/current``.
+/// Admin and downstream callers over TCP are not recognized yet, so their methods are refused here.
+struct SPIRERemoteAuthorizationInterceptor: ServerInterceptor {
+    let authenticator: AgentAuthenticator
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        guard let allowed = SPIREAuthorization.policy[context.descriptor.fullyQualifiedMethod] else {
+            return try await next(request, context)
+        }
+        if allowed.contains(.any) { return try await next(request, context) }
+        guard allowed.contains(.agent) else { throw SPIREAuthorization.denied(context) }
+        let agent = AuthenticatedAgent(node: try await authenticator.authenticate(context))
+        return try await agent.run(request, context, next)
+    }
+}

@@ -6,9 +6,13 @@ import SteepleDatastore
 import SwiftProtobuf
 
 /// SPIRE's Entry API (`spire.api.server.entry.v1.Entry`): a thin adapter over the operations of
-/// ``AdminAPIService``, with SPIRE's messages, masks, paging and per-item statuses.
+/// ``AdminAPIService``, with SPIRE's messages, masks, paging and per-item statuses, and for agents their authorized
+/// entries from the entry index.
 struct SPIREEntryService: Spire_Api_Server_Entry_V1_Entry.SimpleServiceProtocol {
     let admin: AdminAPIService
+    let entries: any EntryAuthorizer
+    /// Above this many authorized entries, SyncAuthorizedEntries sends revisions first (SPIRE's default, 500).
+    var syncPageSize = 500
 
     func countEntries(request: Spire_Api_Server_Entry_V1_CountEntriesRequest, context _: ServerContext) async throws -> Spire_Api_Server_Entry_V1_CountEntriesResponse {
         let filter = request.filter
@@ -157,18 +161,69 @@ struct SPIREEntryService: Spire_Api_Server_Entry_V1_Entry.SimpleServiceProtocol 
         return response
     }
 
-    // Agents only: never reached on the admin socket (SPIREAuthorization refuses local callers first).
-
-    func getAuthorizedEntries(request _: Spire_Api_Server_Entry_V1_GetAuthorizedEntriesRequest, context: ServerContext) async throws -> Spire_Api_Server_Entry_V1_GetAuthorizedEntriesResponse {
-        throw SPIREAuthorization.denied(context)
+    func getAuthorizedEntries(request: Spire_Api_Server_Entry_V1_GetAuthorizedEntriesRequest, context _: ServerContext) async throws -> Spire_Api_Server_Entry_V1_GetAuthorizedEntriesResponse {
+        let node = try AuthenticatedAgent.required().node
+        let mask = request.hasOutputMask ? request.outputMask : nil
+        var response = Spire_Api_Server_Entry_V1_GetAuthorizedEntriesResponse()
+        response.entries = authorized(for: node).map { $0.spireProto.masked(mask) }
+        return response
     }
 
+    /// SPIRE's sync: every authorized entry at once when there are at most ``syncPageSize``; else pages of
+    /// revisions, then the entries the agent asks for by ID, in pages, until it closes the stream.
     func syncAuthorizedEntries(
-        request _: RPCAsyncSequence<Spire_Api_Server_Entry_V1_SyncAuthorizedEntriesRequest, any Error>,
-        response _: RPCWriter<Spire_Api_Server_Entry_V1_SyncAuthorizedEntriesResponse>,
-        context: ServerContext
+        request: RPCAsyncSequence<Spire_Api_Server_Entry_V1_SyncAuthorizedEntriesRequest, any Error>,
+        response: RPCWriter<Spire_Api_Server_Entry_V1_SyncAuthorizedEntriesResponse>,
+        context _: ServerContext
     ) async throws {
-        throw SPIREAuthorization.denied(context)
+        let node = try AuthenticatedAgent.required().node
+        var requests = request.makeAsyncIterator()
+        guard let first = try await requests.next() else { return }
+        guard first.ids.isEmpty else { throw RPCError(code: .invalidArgument, message: "specifying IDs on initial request is not supported") }
+        let mask = first.hasOutputMask ? first.outputMask : nil
+        if let mask, !mask.revisionNumber { throw RPCError(code: .invalidArgument, message: "revision number cannot be masked") }
+        let entries = authorized(for: node)
+        guard entries.count > syncPageSize else {
+            var message = Spire_Api_Server_Entry_V1_SyncAuthorizedEntriesResponse()
+            message.entries = entries.map { $0.spireProto.masked(mask) }
+            try await response.write(message)
+            return
+        }
+        var offset = 0
+        while offset < entries.count {
+            let end = min(offset + syncPageSize, entries.count)
+            var message = Spire_Api_Server_Entry_V1_SyncAuthorizedEntriesResponse()
+            message.entryRevisions = entries[offset..<end].map { entry in
+                var revision = Spire_Api_Server_Entry_V1_EntryRevision()
+                revision.id = entry.id
+                revision.revisionNumber = entry.revisionNumber
+                revision.createdAt = UnixTime.clampedSeconds(entry.createdAt)
+                return revision
+            }
+            message.more = end < entries.count
+            try await response.write(message)
+            offset = end
+        }
+        let byID = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        while let next = try await requests.next() {
+            var message = Spire_Api_Server_Entry_V1_SyncAuthorizedEntriesResponse()
+            for id in next.ids.sorted() {
+                guard let entry = byID[id] else { continue }
+                if message.entries.count == syncPageSize {
+                    message.more = true
+                    try await response.write(message)
+                    message = Spire_Api_Server_Entry_V1_SyncAuthorizedEntriesResponse()
+                }
+                message.entries.append(entry.spireProto.masked(mask))
+            }
+            message.more = false
+            try await response.write(message)
+        }
+    }
+
+    /// The agent's authorized entries, by ID.
+    private func authorized(for node: AttestedNode) -> [RegistrationEntry] {
+        entries.authorizedEntries(for: node.spiffeID).values.sorted { $0.id < $1.id }
     }
 
     /// The stored entry with the same SPIFFE ID, parent ID and selectors as `entry`, if any.

@@ -10,10 +10,11 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// SPIRE's SVID API (`spire.api.server.svid.v1.SVID`), the admin half: MintX509SVID (the ID comes from the CSR's
-/// URI SAN) and MintJWTSVID, for any workload ID of the trust domain.
+/// SPIRE's SVID API (`spire.api.server.svid.v1.SVID`): for admins MintX509SVID (the ID comes from the CSR's URI
+/// SAN) and MintJWTSVID, for any workload ID of the trust domain; for agents the SVIDs of their authorized entries.
 struct SPIRESVIDService: Spire_Api_Server_Svid_V1_SVID.SimpleServiceProtocol {
     let admin: AdminAPIService
+    let agents: AgentAPIService
 
     func mintX509SVID(request: Spire_Api_Server_Svid_V1_MintX509SVIDRequest, context _: ServerContext) async throws -> Spire_Api_Server_Svid_V1_MintX509SVIDResponse {
         guard !request.csr.isEmpty else { throw RPCError(code: .invalidArgument, message: "missing CSR") }
@@ -74,15 +75,49 @@ struct SPIRESVIDService: Spire_Api_Server_Svid_V1_SVID.SimpleServiceProtocol {
         return response
     }
 
-    // Agents and downstream servers only: never reached on the admin socket (SPIREAuthorization refuses first).
-
-    func batchNewX509SVID(request _: Spire_Api_Server_Svid_V1_BatchNewX509SVIDRequest, context: ServerContext) async throws -> Spire_Api_Server_Svid_V1_BatchNewX509SVIDResponse {
-        throw SPIREAuthorization.denied(context)
+    func batchNewX509SVID(request: Spire_Api_Server_Svid_V1_BatchNewX509SVIDRequest, context _: ServerContext) async throws -> Spire_Api_Server_Svid_V1_BatchNewX509SVIDResponse {
+        let node = try AuthenticatedAgent.required().node
+        guard !request.params.isEmpty else { throw RPCError(code: .invalidArgument, message: "missing parameters") }
+        let authorized = agents.entries.authorizedEntries(ids: request.params.map(\.entryID), for: node.spiffeID)
+        var response = Spire_Api_Server_Svid_V1_BatchNewX509SVIDResponse()
+        for params in request.params {
+            var result = Spire_Api_Server_Svid_V1_BatchNewX509SVIDResponse.Result()
+            if params.entryID.isEmpty {
+                result.status = Spire_Api_Types_Status(code: .invalidArgument, message: "missing entry ID")
+            } else if params.csr.isEmpty {
+                result.status = Spire_Api_Types_Status(code: .invalidArgument, message: "missing CSR")
+            } else if let entry = authorized[params.entryID] {
+                do {
+                    let svid = try agents.signX509SVID(entry: entry, id: params.entryID, csr: Array(params.csr), for: node)
+                    result.svid = SPIREAgentService.x509SVID(entry.spiffeID, svid.chain)
+                    result.status = .ok
+                } catch {
+                    result.status = Spire_Api_Types_Status(error, prefix: "failed to sign X509-SVID")
+                }
+            } else {
+                result.status = Spire_Api_Types_Status(code: .notFound, message: "entry not found or not authorized")
+            }
+            response.results.append(result)
+        }
+        return response
     }
 
-    func newJWTSVID(request _: Spire_Api_Server_Svid_V1_NewJWTSVIDRequest, context: ServerContext) async throws -> Spire_Api_Server_Svid_V1_NewJWTSVIDResponse {
-        throw SPIREAuthorization.denied(context)
+    func newJWTSVID(request: Spire_Api_Server_Svid_V1_NewJWTSVIDRequest, context _: ServerContext) async throws -> Spire_Api_Server_Svid_V1_NewJWTSVIDResponse {
+        let node = try AuthenticatedAgent.required().node
+        guard agents.entries.authorizedEntries(ids: [request.entryID], for: node.spiffeID)[request.entryID] != nil else {
+            throw RPCError(code: .notFound, message: "entry not found or not authorized")
+        }
+        guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "at least one audience is required") }
+        let svid = try agents.signJWTSVID(entryID: request.entryID, audience: request.audience, for: node)
+        var response = Spire_Api_Server_Svid_V1_NewJWTSVIDResponse()
+        response.svid.token = svid.token
+        response.svid.id = Spire_Api_Types_SPIFFEID(svid.subject)
+        response.svid.expiresAt = UnixTime.clampedSeconds(svid.expiresAt)
+        response.svid.issuedAt = svid.issuedAt.map(UnixTime.clampedSeconds) ?? 0
+        return response
     }
+
+    // Downstream servers only: not served yet (nested servers), so refused to every caller.
 
     func newDownstreamX509CA(request _: Spire_Api_Server_Svid_V1_NewDownstreamX509CARequest, context: ServerContext) async throws -> Spire_Api_Server_Svid_V1_NewDownstreamX509CAResponse {
         throw SPIREAuthorization.denied(context)

@@ -57,9 +57,11 @@ package struct Server: Sendable {
         adminTransport.maxRequestMessageBytes = AdminAPIService.maximumRequestBytes
         let startedAt = ContinuousClock.now
         let serverSVID = try ServerSVIDSource(issuer: core.issuer, logger: logger)
+        let attestors = try AgentAPIServer.attestors(core: core, configuration: configuration)
+        let spire = core.spireServices(attestors: attestors, svidChain: { serverSVID.svid.certificates }, startedAt: startedAt)
         let admin = GRPCServer(
             transport: UnixServerTransport(configuration: adminTransport, logger: logger),
-            services: [core.adminAPIService()] + core.spireAdminServices(svidChain: { serverSVID.svid.certificates }, startedAt: startedAt),
+            services: [core.adminAPIService()] + spire,
             interceptors: [SPIRELocalAuthorizationInterceptor()]
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -67,7 +69,7 @@ package struct Server: Sendable {
             .init(service: CARotationService(ca: ca, logger: logger, now: now), serviceName: "ca-rotation"),
             .init(service: EntryIndexService(index: core.index), serviceName: "entry-index"),
         ]
-        services += try AgentAPIServer.services(core: core, configuration: configuration, source: serverSVID)
+        services += try AgentAPIServer.services(core: core, configuration: configuration, source: serverSVID, attestors: attestors, spire: spire)
         if configuration.healthChecks.listenerEnabled {
             services.append(.init(service: HealthHTTPServer(core: core, configuration: configuration.healthChecks, logger: logger), serviceName: "health"))
         }

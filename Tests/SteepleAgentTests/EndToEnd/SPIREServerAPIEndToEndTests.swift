@@ -25,4 +25,26 @@ struct SPIREServerAPIEndToEndTests {
             #expect(try fixture.server.cli(["entry", "count"]).status == 0)
         }
     }
+
+    static var agentScript: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Interop/spire_agent_check.py").path
+    }
+
+    @Test("A stock SPIRE agent's calls over TCP and TLS (grpcio-tools client from SPIRE's protos): join-token attestation, authorized entries, X509 and JWT SVIDs, renewal; next to a Steeple agent",
+          .enabled(if: PythonInterop.python != nil || PythonInterop.required, "grpcio-tools not installed; scripts/test installs it"))
+    func stockSPIREAgent() async throws {
+        let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs grpcio-tools")
+        try await TrustDomainFixture.with { fixture in
+            let run = try runTool(python, [Self.agentScript, fixture.server.socketPath, "127.0.0.1", "\(fixture.serverPort)"])
+            print(run.output)
+            #expect(run.status == 0, "spire_agent_check: \(run.output)")
+            // The Steeple agent on its pushed sync is served all along: a new entry for this process reaches it.
+            try fixture.createEntry(spiffeID: "spiffe://example.org/after-stock-agent", selectors: ["unix:uid:\(getuid())"])
+            let fetched = try await retrying(for: .seconds(10), until: { $0.contains("spiffe://example.org/after-stock-agent") }) {
+                (try? fixture.agent.cli(["api", "fetch", "x509"]))?.stdout ?? ""
+            }
+            #expect(fetched.contains("spiffe://example.org/after-stock-agent"), "\(fetched)")
+        }
+    }
 }

@@ -1,0 +1,279 @@
+"""A stock SPIRE agent's calls to a running steeple-server, over TCP and TLS, with a client generated from SPIRE's
+own protos by PyPI's grpcio-tools (the vendored spire-api-sdk/, not Steeple's protos).
+
+TLS is Python's `ssl` (OpenSSL), as a SPIRE agent does it: the server's chain is verified against the trust bundle
+and its URI SAN must be spiffe://<td>/spire/server (no host name check: SVIDs name SPIFFE IDs, not hosts). grpcio
+cannot skip the host name check, so each connection goes through a small local bridge: grpc speaks h2c to the bridge,
+the bridge speaks TLS (with the agent SVID as client certificate once it has one) to the server. Every check prints
+one line; the exit status is 1 if any failed.
+
+One difference from a stock SPIRE agent remains: SPIRE's agent attests with no client certificate at all, and
+Steeple's agent port requires one in the TLS handshake (grpc-swift-nio-transport 2.9 cannot make client
+certificates optional), so the attestation connection presents a throwaway self-signed certificate, as Steeple's
+own agent does. The server ignores it: AttestAgent authenticates nothing but the attestation data.
+
+    python spire_agent_check.py SERVER_ADMIN_SOCKET HOST PORT
+"""
+
+import base64
+import datetime
+import json
+import os
+import socket
+import ssl
+import sys
+import tempfile
+import threading
+import time
+
+import grpc
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.x509.oid import NameOID
+
+from interop_common import check, finish, generate_spire_api, spiffe_id, uri_sans
+
+TD = "example.org"
+
+
+class TLSBridge:
+    """A local plaintext listener whose every connection is relayed over TLS to the server."""
+
+    def __init__(self, host, port, roots_pem, cert_pem=None, key_pem=None):
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self.context.check_hostname = False
+        self.context.verify_mode = ssl.CERT_REQUIRED
+        self.context.load_verify_locations(cadata=roots_pem)
+        self.context.set_alpn_protocols(["h2"])
+        if cert_pem:
+            directory = tempfile.mkdtemp(prefix="spire-agent-")
+            cert_path, key_path = os.path.join(directory, "svid.pem"), os.path.join(directory, "key.pem")
+            open(cert_path, "w").write(cert_pem)
+            open(key_path, "w").write(key_pem)
+            self.context.load_cert_chain(cert_path, key_path)
+        self.target = (host, port)
+        self.server_chains = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def accept(self):
+        while True:
+            downstream, _ = self.listener.accept()
+            try:
+                upstream = self.context.wrap_socket(socket.create_connection(self.target))
+            except (ssl.SSLError, OSError) as error:
+                print(f"bridge: TLS to the server failed: {error}", flush=True)
+                downstream.close()
+                continue
+            self.server_chains.append(upstream.getpeercert(binary_form=True))
+            for source, sink in ((downstream, upstream), (upstream, downstream)):
+                threading.Thread(target=self.pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def pump(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def channel(self):
+        return grpc.insecure_channel(self.address)
+
+
+def csr_and_key():
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([])).sign(key, hashes.SHA256())
+    return csr.public_bytes(serialization.Encoding.DER), key
+
+
+def pem(der_certs):
+    return "".join(x509.load_der_x509_certificate(c).public_bytes(serialization.Encoding.PEM).decode() for c in der_certs)
+
+
+def chains_to(chain_der, roots):
+    """Whether the chain's leaf is signed, through the chain's intermediates, by one of the roots."""
+    chain = [x509.load_der_x509_certificate(c) for c in chain_der]
+    for child, parent in zip(chain, chain[1:] + [None]):
+        issuers = [parent] if parent is not None else [r for r in roots if r.subject == child.issuer]
+        if not issuers:
+            return False
+        try:
+            issuers[0].public_key().verify(child.signature, child.tbs_certificate_bytes, ec.ECDSA(child.signature_hash_algorithm))
+        except Exception:
+            return False
+    return True
+
+
+def error_of(call):
+    try:
+        call()
+    except grpc.RpcError as error:
+        return error
+    return None
+
+
+def b64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def main():
+    admin_socket, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    generate_spire_api()
+    from spire.api.server.agent.v1 import agent_pb2, agent_pb2_grpc
+    from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+    from spire.api.server.entry.v1 import entry_pb2, entry_pb2_grpc
+    from spire.api.server.svid.v1 import svid_pb2, svid_pb2_grpc
+    from spire.api.types import attestation_pb2, entry_pb2 as types_entry, selector_pb2, spiffeid_pb2
+
+    # An operator's set-up on the admin socket: a join token, an entry under the agent it will attest.
+    admin = grpc.insecure_channel("unix://" + admin_socket)
+    token = agent_pb2_grpc.AgentStub(admin).CreateJoinToken(agent_pb2.CreateJoinTokenRequest(ttl=600)).value
+    agent_id = f"spiffe://{TD}/spire/agent/join_token/{token}"
+    created = entry_pb2_grpc.EntryStub(admin).BatchCreateEntry(entry_pb2.BatchCreateEntryRequest(entries=[types_entry.Entry(
+        spiffe_id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path="/stock/workload"),
+        parent_id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path=f"/spire/agent/join_token/{token}"),
+        selectors=[selector_pb2.Selector(type="unix", value="uid:5001")], dns_names=["stock.example.org"])])).results[0]
+    entry_id = created.entry.id
+    bundle = bundle_pb2_grpc.BundleStub(admin).GetBundle(bundle_pb2.GetBundleRequest())
+    roots = [x509.load_der_x509_certificate(a.asn1) for a in bundle.x509_authorities]
+    roots_pem = pem([a.asn1 for a in bundle.x509_authorities])
+
+    # Attestation over TLS, with a throwaway self-signed client certificate (see the module's docstring).
+    throwaway_key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "attestation")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    throwaway = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(throwaway_key.public_key())
+                 .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+                 .not_valid_after(now + datetime.timedelta(hours=1)).sign(throwaway_key, hashes.SHA256()))
+    bridge = TLSBridge(host, port, roots_pem, throwaway.public_bytes(serialization.Encoding.PEM).decode(),
+                       throwaway_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
+    channel = bridge.channel()
+    agent = agent_pb2_grpc.AgentStub(channel)
+    csr, key = csr_and_key()
+    params = agent_pb2.AttestAgentRequest(params=agent_pb2.AttestAgentRequest.Params(
+        data=attestation_pb2.AttestationData(type="join_token", payload=token.encode()), params=agent_pb2.AgentX509SVIDParams(csr=csr)))
+    responses = list(agent.AttestAgent(iter([params])))
+    server_leaf = x509.load_der_x509_certificate(bridge.server_chains[0])
+    check("TLS: the server presents an SVID of spiffe://example.org/spire/server that chains to the bundle",
+          uri_sans(server_leaf) == [f"spiffe://{TD}/spire/server"], uri_sans(server_leaf))
+    result = responses[-1].result if responses and responses[-1].HasField("result") else None
+    check("AttestAgent with a join token: one result, the agent SVID for the token's agent ID, not re-attestable",
+          len(responses) == 1 and result is not None and spiffe_id(result.svid.id) == agent_id and not result.reattestable, responses)
+    svid_chain = list(result.svid.cert_chain)
+    leaf = x509.load_der_x509_certificate(svid_chain[0])
+    check("... the agent SVID names the agent, is for this CSR's key and chains to the bundle",
+          uri_sans(leaf) == [agent_id] and leaf.public_key().public_numbers() == key.public_key().public_numbers()
+          and chains_to(svid_chain, roots) and result.svid.expires_at == int(leaf.not_valid_after_utc.timestamp()), uri_sans(leaf))
+    again = error_of(lambda: list(agent.AttestAgent(iter([params]))))
+    check("the same join token again is refused", again is not None and again.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT), again)
+    garbage = error_of(lambda: list(agent.AttestAgent(iter([agent_pb2.AttestAgentRequest(challenge_response=b"junk")]))))
+    check("an attestation that starts with a challenge response: INVALID_ARGUMENT 'malformed param: missing params'",
+          garbage is not None and garbage.code() == grpc.StatusCode.INVALID_ARGUMENT and "malformed param: missing params" in garbage.details(), garbage)
+    no_csr = error_of(lambda: list(agent.AttestAgent(iter([agent_pb2.AttestAgentRequest(params=agent_pb2.AttestAgentRequest.Params(
+        data=attestation_pb2.AttestationData(type="join_token", payload=b"x")))]))))
+    check("an attestation without a CSR: INVALID_ARGUMENT 'malformed param'", no_csr is not None and no_csr.code() == grpc.StatusCode.INVALID_ARGUMENT
+          and "malformed param: missing X509-SVID parameters" in no_csr.details(), no_csr)
+    unauthenticated = error_of(lambda: entry_pb2_grpc.EntryStub(channel).GetAuthorizedEntries(entry_pb2.GetAuthorizedEntriesRequest()))
+    check("with a certificate that is no agent SVID, GetAuthorizedEntries is refused", unauthenticated is not None
+          and unauthenticated.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED), unauthenticated)
+    check("with a certificate that is no agent SVID, GetBundle (any caller) answers",
+          bundle_pb2_grpc.BundleStub(channel).GetBundle(bundle_pb2.GetBundleRequest()).x509_authorities[0].asn1 == bundle.x509_authorities[0].asn1)
+    channel.close()
+
+    # As the attested agent: its SVID as the client certificate.
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    bridge = TLSBridge(host, port, roots_pem, pem(svid_chain), key_pem)
+    channel = bridge.channel()
+    entries = entry_pb2_grpc.EntryStub(channel)
+    authorized = entries.GetAuthorizedEntries(entry_pb2.GetAuthorizedEntriesRequest()).entries
+    check("GetAuthorizedEntries: the entry registered under this agent", [e.id for e in authorized] == [entry_id]
+          and spiffe_id(authorized[0].spiffe_id) == f"spiffe://{TD}/stock/workload", [(e.id, spiffe_id(e.spiffe_id)) for e in authorized])
+    synced = list(entries.SyncAuthorizedEntries(iter([entry_pb2.SyncAuthorizedEntriesRequest()])))
+    check("SyncAuthorizedEntries: below the page size, the full entries in one response",
+          len(synced) == 1 and [e.id for e in synced[0].entries] == [entry_id] and not synced[0].entry_revisions and not synced[0].more, synced)
+    # Past SPIRE's sync page size (500): revisions first, then the entries asked for by ID, in pages.
+    for batch in range(2):
+        extra = [types_entry.Entry(spiffe_id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path=f"/stock/many-{batch}-{i}"),
+                                   parent_id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path=f"/spire/agent/join_token/{token}"),
+                                   selectors=[selector_pb2.Selector(type="unix", value=f"uid:{6000 + batch * 300 + i}")]) for i in range(300)]
+        results = entry_pb2_grpc.EntryStub(admin).BatchCreateEntry(entry_pb2.BatchCreateEntryRequest(entries=extra)).results
+        check(f"300 more entries under the agent (batch {batch + 1})", all(r.status.code == 0 for r in results))
+    # The entry index applies committed changes asynchronously (it follows the change log), within milliseconds.
+    deadline = time.time() + 10
+    while True:
+        all_ids = sorted(e.id for e in entries.GetAuthorizedEntries(entry_pb2.GetAuthorizedEntriesRequest()).entries)
+        if len(all_ids) == 601 or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    check("GetAuthorizedEntries: all 601", len(all_ids) == 601, len(all_ids))
+    wanted = all_ids[::2]
+    requests = iter([entry_pb2.SyncAuthorizedEntriesRequest(), entry_pb2.SyncAuthorizedEntriesRequest(ids=wanted)])
+    responses, revisions, full = entries.SyncAuthorizedEntries(requests), [], []
+    for response in responses:
+        revisions += response.entry_revisions
+        full += response.entries
+        if response.entries and not response.more:
+            break
+    check("SyncAuthorizedEntries past 500 entries: every revision (pages of 500), then the 301 entries asked for",
+          sorted(r.id for r in revisions) == all_ids and all(r.revision_number == 0 and r.created_at > 0 for r in revisions)
+          and sorted(e.id for e in full) == wanted, (len(revisions), len(full)))
+    masked = error_of(lambda: list(entries.SyncAuthorizedEntries(iter([entry_pb2.SyncAuthorizedEntriesRequest(output_mask=types_entry.EntryMask(spiffe_id=True))]))))
+    check("SyncAuthorizedEntries masking the revision number: INVALID_ARGUMENT", masked is not None and masked.code() == grpc.StatusCode.INVALID_ARGUMENT
+          and "revision number cannot be masked" in masked.details(), masked)
+    workload_csr, workload_key = csr_and_key()
+    svids = svid_pb2_grpc.SVIDStub(channel).BatchNewX509SVID(svid_pb2.BatchNewX509SVIDRequest(params=[
+        svid_pb2.NewX509SVIDParams(entry_id=entry_id, csr=workload_csr), svid_pb2.NewX509SVIDParams(entry_id="not-mine", csr=workload_csr)])).results
+    workload_leaf = x509.load_der_x509_certificate(svids[0].svid.cert_chain[0]) if svids[0].status.code == 0 else None
+    check("BatchNewX509SVID: the workload's X509-SVID, with its DNS name, chaining to the bundle",
+          workload_leaf is not None and uri_sans(workload_leaf) == [f"spiffe://{TD}/stock/workload"]
+          and workload_leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName) == ["stock.example.org"]
+          and chains_to(list(svids[0].svid.cert_chain), roots) and spiffe_id(svids[0].svid.id) == f"spiffe://{TD}/stock/workload", svids[0].status)
+    check("... and NOT_FOUND 'entry not found or not authorized' for an entry not the agent's",
+          svids[1].status.code == grpc.StatusCode.NOT_FOUND.value[0] and svids[1].status.message == "entry not found or not authorized", svids[1].status)
+    jwt = svid_pb2_grpc.SVIDStub(channel).NewJWTSVID(svid_pb2.NewJWTSVIDRequest(entry_id=entry_id, audience=["stock"])).svid
+    header, claims, signature = jwt.token.split(".")
+    key_id = json.loads(b64url(header))["kid"]
+    public = serialization.load_der_public_key(next(k.public_key for k in bundle.jwt_authorities if k.key_id == key_id))
+    raw = b64url(signature)
+    public.verify(encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")), f"{header}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
+    check("NewJWTSVID: a JWT-SVID for the entry, verified with the bundle's key", json.loads(b64url(claims))["sub"] == f"spiffe://{TD}/stock/workload"
+          and spiffe_id(jwt.id) == f"spiffe://{TD}/stock/workload")
+    renew_csr, _ = csr_and_key()
+    renewed = agent_pb2_grpc.AgentStub(channel).RenewAgent(agent_pb2.RenewAgentRequest(params=agent_pb2.AgentX509SVIDParams(csr=renew_csr))).svid
+    renewed_leaf = x509.load_der_x509_certificate(renewed.cert_chain[0])
+    check("RenewAgent: a new SVID for the same agent ID", spiffe_id(renewed.id) == agent_id and uri_sans(renewed_leaf) == [agent_id]
+          and renewed_leaf.serial_number != leaf.serial_number and chains_to(list(renewed.cert_chain), roots))
+    agent_pb2_grpc.AgentStub(channel).PostStatus(agent_pb2.PostStatusRequest(agent_version="1.12.0", current_bundle_serial=bundle.sequence_number))
+    check("PostStatus answers", True)
+    check("GetBundle as the agent", bundle_pb2_grpc.BundleStub(channel).GetBundle(bundle_pb2.GetBundleRequest()).trust_domain == TD)
+    for name, call in (("/spire.api.server.entry.v1.Entry/ListEntries", lambda: entries.ListEntries(entry_pb2.ListEntriesRequest())),
+                       ("/spire.api.server.svid.v1.SVID/MintX509SVID", lambda: svid_pb2_grpc.SVIDStub(channel).MintX509SVID(svid_pb2.MintX509SVIDRequest(csr=workload_csr))),
+                       ("/spire.api.server.agent.v1.Agent/CreateJoinToken", lambda: agent_pb2_grpc.AgentStub(channel).CreateJoinToken(agent_pb2.CreateJoinTokenRequest(ttl=60)))):
+        error = error_of(call)
+        check(f"{name} as an agent over TCP: PERMISSION_DENIED", error is not None and error.code() == grpc.StatusCode.PERMISSION_DENIED
+              and f"authorization denied for method {name}" in error.details(), error)
+    channel.close()
+    admin.close()
+    finish()
+
+
+if __name__ == "__main__":
+    main()
