@@ -73,6 +73,8 @@ struct StreamResetTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             _ = try await server.listeningAddress
+            let clock = ContinuousClock()
+            let started = clock.now
             let firstFailure = try await withGRPCClient(
                 transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
             ) { client -> Int? in
@@ -85,10 +87,17 @@ struct StreamResetTests {
                 }
                 return nil
             }
+            let elapsed = clock.now - started
             group.cancelAll()
-            // Observed: the 2xx-th call fails with `unavailable` (nio-http2's 200 RST_STREAM / 30 s guard).
-            let failedAt = try #require(firstFailure)
-            #expect((150...260).contains(failedAt))
+            // Observed: the 2xx-th call fails with `unavailable` (nio-http2's 200 RST_STREAM / 30 s guard). The guard
+            // counts resets per 30 s window, so on a machine loaded enough that 200 calls take longer than that, it
+            // never trips; that is the guard working as designed, not a finding.
+            if let failedAt = firstFailure {
+                #expect((150...260).contains(failedAt))
+            } else {
+                // 200 resets spread over more than 30 s: 400 calls in more than 60 s.
+                #expect(elapsed > .seconds(60), "400 calls in \(elapsed) and no disconnect: the reset guard did not trip")
+            }
         }
     }
 }
