@@ -90,4 +90,4 @@ FILE_NAMING=PathToUnderscores generate "$repo_root/Sources/SPIREAPIProto/Generat
     spire/api/types/attestation.proto spire/api/types/entry.proto spire/api/types/bundle.proto \
     spire/api/types/agent.proto spire/api/server/entry/v1/entry.proto spire/api/server/agent/v1/agent.proto \
     spire/api/server/bundle/v1/bundle.proto spire/api/server/svid/v1/svid.proto \
-    spire/api/server/debug/v1/debug.proto spire/api/server/logger/v1/logger.proto
+    spire/api/server/debug/v1/debug.proto spire/api/server/logger/v1/logger.proto grpc/health/v1/health.proto

@@ -152,11 +152,21 @@ final class ServerStreamCodec: ChannelDuplexHandler {
             headers.add(name: "grpc-message", value: PercentEncoding.encode(message))
         }
         let written = context.eventLoop.makePromise(of: Void.self)
-        if !remoteClosed {
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
-        }
+        resetAfter(written, context: context)
         context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: written)
+    }
+
+    /// The stream closes by itself once both sides sent END_STREAM. A client still sending when the trailers are out
+    /// gets a reset with NO_ERROR, as PROTOCOL-HTTP2.md asks: the CANCEL reset that closing the stream channel sends
+    /// can reach a client before it has read the trailers, and grpc C-core then reports CANCELLED, not the status.
+    private func resetAfter(_ trailersWritten: EventLoopPromise<Void>, context: ChannelHandlerContext) {
+        guard !remoteClosed else { return }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        trailersWritten.futureResult.whenComplete { _ in
+            let context = loopBound.value
+            context.writeAndFlush(Self.wrapOutboundOut(.rstStream(.noError)), promise: nil)
+            context.close(promise: nil)
+        }
     }
 
     /// A reset stream reaches the RPC as `cancelled` rather than as a nio-http2 error.
@@ -228,13 +238,8 @@ final class ServerStreamCodec: ChannelDuplexHandler {
                 headers.add(name: "grpc-message", value: PercentEncoding.encode(status.message))
             }
             Self.add(trailers, to: &headers)
-            // The stream closes by itself once both sides sent END_STREAM. A client still sending gets a reset
-            // once the trailers are out (PROTOCOL-HTTP2.md allows RST_STREAM after the status).
             let written = promise ?? context.eventLoop.makePromise()
-            if !remoteClosed {
-                let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
-            }
+            resetAfter(written, context: context)
             context.write(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: written)
         }
     }

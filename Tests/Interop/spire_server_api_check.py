@@ -339,6 +339,20 @@ def debug(channel):
           and info.entries_count == entries and info.agents_count == agents and info.federated_bundles_count == 0 and info.uptime >= 0, info)
 
 
+def health(channel, channel_target):
+    """grpc.health.v1 at the wire level (its proto is not part of SPIRE's SDK): field 1 of the request is the service
+    name, field 1 of the response the status (1 SERVING)."""
+    check_call = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=bytes, response_deserializer=bytes)
+    check("grpc.health.v1 Check of the server: SERVING", check_call(b"") == b"\x08\x01", check_call(b""))
+    unknown = error_of(lambda: check_call(b"\x0a\x07nothing"))
+    check("grpc.health.v1 Check of an unknown service: NOT_FOUND", is_error(unknown, grpc.StatusCode.NOT_FOUND, "unknown service"), unknown)
+    # Its own connection: cancelling it must not disturb the calls that follow on the shared one.
+    with grpc.insecure_channel(channel_target) as own:
+        watch = own.unary_stream("/grpc.health.v1.Health/Watch", request_serializer=bytes, response_deserializer=bytes)(b"")
+        check("grpc.health.v1 Watch: SERVING first", next(watch) == b"\x08\x01")
+        watch.cancel()
+
+
 def refused(channel):
     """SPIRE's authorization table: what only agents and downstream servers may call is refused to local callers."""
     from spire.api.server.agent.v1 import agent_pb2, agent_pb2_grpc
@@ -360,7 +374,8 @@ def refused(channel):
     }
     for method, call in calls.items():
         error = error_of(call)
-        check(f"{method} on the admin socket: PERMISSION_DENIED", is_error(error, grpc.StatusCode.PERMISSION_DENIED, f"authorization denied for method {method}"), error)
+        check(f"{method} on the admin socket: PERMISSION_DENIED", is_error(error, grpc.StatusCode.PERMISSION_DENIED, f"authorization denied for method {method}"),
+              error and f"{error.code()}: {error.details()}")
 
 
 def main():
@@ -372,6 +387,7 @@ def main():
     bundles(channel, web_id)
     svids(channel)
     debug(channel)
+    health(channel, "unix://" + admin_socket)
     refused(channel)
     channel.close()
     finish()

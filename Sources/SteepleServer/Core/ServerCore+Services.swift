@@ -34,6 +34,7 @@ extension ServerCore {
             SPIREBundleService(admin: admin),
             SPIRESVIDService(admin: admin, agents: agents),
             SPIREDebugService(admin: admin, svidChain: svidChain, startedAt: startedAt),
+            GRPCHealthService(admin: admin),
         ]
     }
 
