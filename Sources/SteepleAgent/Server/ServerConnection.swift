@@ -1,5 +1,5 @@
 import Crypto
-import GRPCCore
+package import GRPCCore
 package import GRPCNIOTransportHTTP2
 import NIOCore
 import NIOSSL
@@ -40,6 +40,15 @@ package struct ServerConnection: Sendable {
         trust: ServerTrust,
         _ body: (Client) async throws -> Result
     ) async throws -> Result {
+        try await withGRPCClient(identity: identity, trust: trust) { grpc in try await body(Client(wrapping: grpc)) }
+    }
+
+    /// The connection as a plain gRPC client, for clients of other APIs on the same port (SPIRE's server API).
+    package func withGRPCClient<Result: Sendable>(
+        identity: AgentIdentity?,
+        trust: ServerTrust,
+        _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
+    ) async throws -> Result {
         let credentials = try identity.map { ($0.chain, $0.privateKey) } ?? Self.throwawayCredentials()
         let serverID = try SPIFFEID(trustDomain: trustDomain, path: "/spire/server")
         let tls = HTTP2ClientTransport.Posix.TransportSecurity.TLS(
@@ -78,8 +87,8 @@ package struct ServerConnection: Sendable {
             target: target,
             transportSecurity: .tls(security)
         )
-        return try await withGRPCClient(transport: transport) { grpc in
-            try await body(Client(wrapping: grpc))
+        return try await GRPCCore.withGRPCClient(transport: transport) { grpc in
+            try await body(grpc)
         }
     }
 
