@@ -178,6 +178,7 @@ let package = Package(
             name: "SPIREAPIProto",
             dependencies: [
                 "SPIFFE",
+                "SteepleLogging",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

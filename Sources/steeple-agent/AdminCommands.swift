@@ -89,14 +89,6 @@ struct LoggerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logger", abstract: "Reads and changes the agent's log level at run time.",
         subcommands: [LoggerGetCommand.self, LoggerSetCommand.self, LoggerResetCommand.self])
-
-    /// SPIRE's pretty form: `Logger Level : debug` and `Launch Level : info`, then a blank line.
-    static func pretty(_ logger: Spire_Api_Types_Logger) -> String {
-        func name(_ level: Spire_Api_Types_LogLevel) -> String {
-            SPIRELogLevel(rawValue: level.rawValue)?.name ?? "unknown (\(level.rawValue))"
-        }
-        return "Logger Level : \(name(logger.currentLevel))\nLaunch Level : \(name(logger.launchLevel))\n\n"
-    }
 }
 
 struct LoggerGetCommand: AsyncParsableCommand {
@@ -111,7 +103,7 @@ struct LoggerGetCommand: AsyncParsableCommand {
         } catch {
             throw AdminSocketOptions.fail("error fetching logger", error)
         }
-        try options.print(logger) { LoggerCommand.pretty(logger) }
+        try options.print(logger) { logger.pretty }
     }
 }
 
@@ -137,7 +129,7 @@ struct LoggerSetCommand: AsyncParsableCommand {
         } catch {
             throw AdminSocketOptions.fail("failed to set log level", error)
         }
-        try options.print(logger) { LoggerCommand.pretty(logger) }
+        try options.print(logger) { logger.pretty }
     }
 }
 
@@ -153,6 +145,6 @@ struct LoggerResetCommand: AsyncParsableCommand {
         } catch {
             throw AdminSocketOptions.fail("failed to reset logger", error)
         }
-        try options.print(logger) { LoggerCommand.pretty(logger) }
+        try options.print(logger) { logger.pretty }
     }
 }

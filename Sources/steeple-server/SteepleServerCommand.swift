@@ -18,6 +18,7 @@ struct SteepleServerCommand: AsyncParsableCommand {
             X509Command.self,
             JWTCommand.self,
             HealthcheckCommand.self,
+            LoggerCommand.self,
         ]
     )
 

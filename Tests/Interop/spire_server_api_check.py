@@ -339,6 +339,21 @@ def debug(channel):
           and info.entries_count == entries and info.agents_count == agents and info.federated_bundles_count == 0 and info.uptime >= 0, info)
 
 
+def logger(channel):
+    from spire.api.server.logger.v1 import logger_pb2, logger_pb2_grpc
+    from spire.api.types import logger_pb2 as types_logger
+
+    stub = logger_pb2_grpc.LoggerStub(channel)
+    launch = stub.GetLogger(logger_pb2.GetLoggerRequest())
+    check("Logger GetLogger: current and launch levels", launch.current_level == launch.launch_level != types_logger.UNSPECIFIED, launch)
+    changed = stub.SetLogLevel(logger_pb2.SetLogLevelRequest(new_level=types_logger.TRACE))
+    check("Logger SetLogLevel TRACE", changed.current_level == types_logger.TRACE and changed.launch_level == launch.launch_level, changed)
+    unspecified = error_of(lambda: stub.SetLogLevel(logger_pb2.SetLogLevelRequest()))
+    check("Logger SetLogLevel without a level: INVALID_ARGUMENT", is_error(unspecified, grpc.StatusCode.INVALID_ARGUMENT, "LogLevel_UNSPECIFIED"), unspecified)
+    reset = stub.ResetLogLevel(logger_pb2.ResetLogLevelRequest())
+    check("Logger ResetLogLevel: back to the launch level", reset.current_level == launch.launch_level, reset)
+
+
 def health(channel, channel_target):
     """grpc.health.v1 at the wire level (its proto is not part of SPIRE's SDK): field 1 of the request is the service
     name, field 1 of the response the status (1 SERVING)."""
@@ -387,6 +402,7 @@ def main():
     bundles(channel, web_id)
     svids(channel)
     debug(channel)
+    logger(channel)
     health(channel, "unix://" + admin_socket)
     refused(channel)
     channel.close()

@@ -11,31 +11,18 @@ struct AgentLoggerService: Spire_Api_Agent_Logger_V1_Logger.SimpleServiceProtoco
 
     func getLogger(request _: Spire_Api_Agent_Logger_V1_GetLoggerRequest, context _: ServerContext) async throws -> Spire_Api_Types_Logger {
         logger.info("GetLogger Called")
-        return current()
+        return Spire_Api_Types_Logger(control)
     }
 
     func setLogLevel(request: Spire_Api_Agent_Logger_V1_SetLogLevelRequest, context _: ServerContext) async throws -> Spire_Api_Types_Logger {
-        guard request.newLevel != .unspecified else {
-            throw RPCError(code: .invalidArgument, message: "newLevel value cannot be LogLevel_UNSPECIFIED")
-        }
-        guard let level = SPIRELogLevel(rawValue: request.newLevel.rawValue) else {
-            throw RPCError(code: .invalidArgument, message: "unsupported log level \(request.newLevel.rawValue): expected one of \(SPIRELogLevel.accepted)")
-        }
+        let level = try control.set(request.newLevel)
         logger.info("SetLogLevel Called", metadata: ["new_log_level": "\(level.name)"])
-        control.level = level
-        return current()
+        return Spire_Api_Types_Logger(control)
     }
 
     func resetLogLevel(request _: Spire_Api_Agent_Logger_V1_ResetLogLevelRequest, context _: ServerContext) async throws -> Spire_Api_Types_Logger {
         logger.info("ResetLogLevel Called", metadata: ["launch_log_level": "\(control.launchLevel.name)"])
         control.reset()
-        return current()
-    }
-
-    private func current() -> Spire_Api_Types_Logger {
-        var message = Spire_Api_Types_Logger()
-        message.currentLevel = Spire_Api_Types_LogLevel(rawValue: control.level.rawValue) ?? .unspecified
-        message.launchLevel = Spire_Api_Types_LogLevel(rawValue: control.launchLevel.rawValue) ?? .unspecified
-        return message
+        return Spire_Api_Types_Logger(control)
     }
 }

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import UnixSignals
 import SteepleDatastore
 import SteepleDatastoreSQLite
+package import SteepleLogging
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -20,10 +21,13 @@ import Foundation
 package struct Server: Sendable {
     package let configuration: ServerConfiguration
     package let logger: Logger
+    /// The process's log level, for SPIRE's Logger API (`logger get|set|reset`).
+    package let logLevelControl: LogLevelControl
 
-    package init(configuration: ServerConfiguration, logger: Logger) {
+    package init(configuration: ServerConfiguration, logger: Logger, logLevelControl: LogLevelControl) {
         self.configuration = configuration
         self.logger = logger
+        self.logLevelControl = logLevelControl
     }
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
@@ -61,7 +65,7 @@ package struct Server: Sendable {
         let spire = core.spireServices(attestors: attestors, svidChain: { serverSVID.svid.certificates }, startedAt: startedAt)
         let admin = GRPCServer(
             transport: UnixServerTransport(configuration: adminTransport, logger: logger),
-            services: [core.adminAPIService()] + spire,
+            services: [core.adminAPIService(), SPIRELoggerService(control: logLevelControl, logger: logger)] + spire,
             interceptors: [SPIRELocalAuthorizationInterceptor()]
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

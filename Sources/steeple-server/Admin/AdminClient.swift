@@ -18,6 +18,14 @@ func withAdminClient<Result: Sendable>(
     socketPath: String,
     _ body: (AdminClient) async throws -> Result
 ) async throws -> Result {
+    try await withAdminGRPCClient(socketPath: socketPath) { grpc in try await body(AdminClient(wrapping: grpc)) }
+}
+
+/// As ``withAdminClient(socketPath:_:)``, with a plain gRPC client for SPIRE's server API on the same socket.
+func withAdminGRPCClient<Result: Sendable>(
+    socketPath: String,
+    _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
+) async throws -> Result {
     switch AdminSocketProbe.probe(socketPath) {
     case .listening: break
     case .notRunning(let detail): throw CLIError.cannotConnect(socketPath: socketPath, detail: detail)
@@ -30,7 +38,7 @@ func withAdminClient<Result: Sendable>(
             transportSecurity: .plaintext
         )
         return try await withGRPCClient(transport: transport) { grpcClient in
-            try await body(AdminClient(wrapping: grpcClient))
+            try await body(grpcClient)
         }
     } catch let error as RPCError {
         throw CLIError(rpcError: error, socketPath: socketPath)

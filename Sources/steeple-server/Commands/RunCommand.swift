@@ -1,4 +1,5 @@
 import ArgumentParser
+import SteepleLogging
 import Foundation
 import Logging
 import SteepleCLI
@@ -32,14 +33,15 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let logger: Logger
+        let control: LogLevelControl
         do {
-            logger = try ServerLogging.bootstrap(configuration)
+            (logger, control) = try ServerLogging.bootstrap(configuration)
         } catch {
             StandardError.writeLine("\(error)")
             throw ExitCode.failure
         }
         ServerLogging.logConfigurationWarnings(of: configuration, to: logger)
-        try await Server(configuration: configuration, logger: logger).run()
+        try await Server(configuration: configuration, logger: logger, logLevelControl: control).run()
     }
 }
 

@@ -8,24 +8,27 @@ enum ServerLogging {
     static let label = "steeple-server"
 
     /// A handler for the configured format: text (``TextLogHandler``, millisecond timestamps) or one JSON object per
-    /// line as SPIRE's logrus writes them (``JSONLogHandler``), both on standard error, at the configured level.
+    /// line as SPIRE's logrus writes them (``JSONLogHandler``), both on standard error, at the configured level (or
+    /// at `control`'s, which the Logger API changes at run time).
     static func makeHandler(
-        label: String, format: LogFormat, level: Logger.Level, sourceLocation: Bool = false, file: LogFile? = nil
+        label: String, format: LogFormat, level: Logger.Level, sourceLocation: Bool = false, file: LogFile? = nil, control: LogLevelControl? = nil
     ) -> any LogHandler {
-        ProcessLogHandler.make(label: label, json: format == .json, level: level, sourceLocation: sourceLocation, file: file)
+        ProcessLogHandler.make(label: label, json: format == .json, level: level, sourceLocation: sourceLocation, file: file, control: control)
     }
 
-    /// Bootstraps the logging system for the process (once, at start) and returns the server's root logger.
+    /// Bootstraps the logging system for the process (once, at start) and returns the server's root logger and the
+    /// control of its level.
     /// - Throws: ``LogFileError`` when `log_file` cannot be opened for appending.
-    static func bootstrap(_ configuration: ServerConfiguration) throws(LogFileError) -> Logger {
+    static func bootstrap(_ configuration: ServerConfiguration) throws(LogFileError) -> (Logger, LogLevelControl) {
         let format = configuration.logFormat
         let level = configuration.logLevel
         let sourceLocation = configuration.logSourceLocation
         let file = try configuration.logFile.map { path throws(LogFileError) in try LogFile(path: path) }
+        let control = LogLevelControl(launchLevel: SPIRELogLevel(level))
         LoggingSystem.bootstrap { label in
-            makeHandler(label: label, format: format, level: level, sourceLocation: sourceLocation, file: file)
+            makeHandler(label: label, format: format, level: level, sourceLocation: sourceLocation, file: file, control: control)
         }
-        return Logger(label: label)
+        return (Logger(label: label), control)
     }
 
     /// Logs each accepted-and-ignored key as a warning, with the key and its position as metadata, then SPIRE's TTL

@@ -26,6 +26,27 @@ struct SPIREServerAPIEndToEndTests {
         }
     }
 
+    @Test("steeple-server logger get|set|reset change the running server's level, with SPIRE's output")
+    func serverLogger() async throws {
+        try await TrustDomainFixture.with { fixture in
+            let get = try fixture.server.cli(["logger", "get"])
+            #expect(get.status == 0, "\(get.stderr)")
+            let launch = try #require(get.stdout.split(separator: "\n").first { $0.hasPrefix("Launch Level : ") }?.dropFirst(15))
+            #expect(get.stdout == "Logger Level : \(launch)\nLaunch Level : \(launch)\n\n")
+            let set = try fixture.server.cli(["logger", "set", "-level", "trace"])
+            #expect(set.stdout == "Logger Level : trace\nLaunch Level : \(launch)\n\n", "\(set.stderr)")
+            let json = try fixture.server.cli(["logger", "get", "-output", "json"])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect(object["current_level"] as? String == "TRACE")
+            // Trace lines now appear in the server's log: an admin call logs at debug level or below.
+            _ = try fixture.server.cli(["entry", "count"])
+            let reset = try fixture.server.cli(["logger", "reset"])
+            #expect(reset.stdout == "Logger Level : \(launch)\nLaunch Level : \(launch)\n\n", "\(reset.stderr)")
+            let bad = try fixture.server.cli(["logger", "set", "-level", "loud"])
+            #expect(bad.status != 0 && bad.stderr.contains("the value \"loud\" is not a valid setting"), "\(bad.stderr)")
+        }
+    }
+
     static var agentScript: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Interop/spire_agent_check.py").path
