@@ -261,8 +261,10 @@ def main():
     renewed_leaf = x509.load_der_x509_certificate(renewed.cert_chain[0])
     check("RenewAgent: a new SVID for the same agent ID", spiffe_id(renewed.id) == agent_id and uri_sans(renewed_leaf) == [agent_id]
           and renewed_leaf.serial_number != leaf.serial_number and chains_to(list(renewed.cert_chain), roots))
-    agent_pb2_grpc.AgentStub(channel).PostStatus(agent_pb2.PostStatusRequest(agent_version="1.12.0", current_bundle_serial=bundle.sequence_number))
-    check("PostStatus answers", True)
+    posted = error_of(lambda: agent_pb2_grpc.AgentStub(channel).PostStatus(agent_pb2.PostStatusRequest(agent_version="1.12.0", current_bundle_serial=bundle.sequence_number)))
+    too_long = error_of(lambda: agent_pb2_grpc.AgentStub(channel).PostStatus(agent_pb2.PostStatusRequest(agent_version="v" * 256)))
+    check("PostStatus: OK; a version over 255 characters is INVALID_ARGUMENT", posted is None and too_long is not None
+          and too_long.code() == grpc.StatusCode.INVALID_ARGUMENT and "agent version is too long" in too_long.details(), (posted, too_long))
     check("GetBundle as the agent", bundle_pb2_grpc.BundleStub(channel).GetBundle(bundle_pb2.GetBundleRequest()).trust_domain == TD)
     for name, call in (("/spire.api.server.entry.v1.Entry/ListEntries", lambda: entries.ListEntries(entry_pb2.ListEntriesRequest())),
                        ("/spire.api.server.svid.v1.SVID/MintX509SVID", lambda: svid_pb2_grpc.SVIDStub(channel).MintX509SVID(svid_pb2.MintX509SVIDRequest(csr=workload_csr))),

@@ -19,28 +19,14 @@ struct SPIREAgentService: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol 
     let agents: AgentAPIService
 
     func countAgents(request: Spire_Api_Server_Agent_V1_CountAgentsRequest, context _: ServerContext) async throws -> Spire_Api_Server_Agent_V1_CountAgentsResponse {
-        let filter = request.filter
-        let query = try Self.query(
-            attestationType: filter.byAttestationType,
-            selectors: filter.hasBySelectorMatch ? filter.bySelectorMatch : nil,
-            banned: filter.hasByBanned ? filter.byBanned.value : nil,
-            canReattest: filter.hasByCanReattest ? filter.byCanReattest.value : nil,
-            expiresBefore: filter.byExpiresBefore
-        )
+        let query = try Self.query(request.filter)
         var response = Spire_Api_Server_Agent_V1_CountAgentsResponse()
         response.count = Int32(clamping: try await admin.nodes.countNodes(query))
         return response
     }
 
     func listAgents(request: Spire_Api_Server_Agent_V1_ListAgentsRequest, context _: ServerContext) async throws -> Spire_Api_Server_Agent_V1_ListAgentsResponse {
-        let filter = request.filter
-        let query = try Self.query(
-            attestationType: filter.byAttestationType,
-            selectors: filter.hasBySelectorMatch ? filter.bySelectorMatch : nil,
-            banned: filter.hasByBanned ? filter.byBanned.value : nil,
-            canReattest: filter.hasByCanReattest ? filter.byCanReattest.value : nil,
-            expiresBefore: filter.byExpiresBefore
-        )
+        let query = try Self.query(request.filter)
         let pagination = try SPIREPageToken.pagination(request.pageToken, size: request.pageSize, .agents)
         let page = try await admin.nodes.listNodes(query, pagination: pagination)
         let mask = request.hasOutputMask ? request.outputMask : nil
@@ -184,16 +170,16 @@ struct SPIREAgentService: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol 
         }
     }
 
-    private static func query(
-        attestationType: String,
-        selectors: Spire_Api_Types_SelectorMatch?,
-        banned: Bool?,
-        canReattest: Bool?,
-        expiresBefore: String
-    ) throws -> AttestedNodeQuery {
-        var query = AttestedNodeQuery(banned: banned, canReattest: canReattest)
-        if !attestationType.isEmpty { query.attestationType = attestationType }
-        if let selectors {
+    /// A store query from SPIRE's filter (CountAgents' and ListAgents' are the same fields).
+    private static func query(_ filter: some SPIREAgentFilter) throws -> AttestedNodeQuery {
+        var query = AttestedNodeQuery(
+            banned: filter.hasByBanned ? filter.byBanned.value : nil,
+            canReattest: filter.hasByCanReattest ? filter.byCanReattest.value : nil
+        )
+        if !filter.byAttestationType.isEmpty { query.attestationType = filter.byAttestationType }
+        let expiresBefore = filter.byExpiresBefore
+        if filter.hasBySelectorMatch {
+            let selectors = filter.bySelectorMatch
             do {
                 query.selectors = SelectorMatch(try RegistrationEntry.parseSelectors(selectors.selectors), mode: SetMatch(selectors.match))
             } catch {
@@ -237,6 +223,21 @@ struct SPIREAgentService: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol 
         return calendar.date(from: components)
     }
 }
+
+/// The filter fields CountAgentsRequest and ListAgentsRequest share (two generated types, one shape).
+protocol SPIREAgentFilter {
+    var byAttestationType: String { get }
+    var hasBySelectorMatch: Bool { get }
+    var bySelectorMatch: Spire_Api_Types_SelectorMatch { get }
+    var hasByBanned: Bool { get }
+    var byBanned: Google_Protobuf_BoolValue { get }
+    var hasByCanReattest: Bool { get }
+    var byCanReattest: Google_Protobuf_BoolValue { get }
+    var byExpiresBefore: String { get }
+}
+
+extension Spire_Api_Server_Agent_V1_CountAgentsRequest.Filter: SPIREAgentFilter {}
+extension Spire_Api_Server_Agent_V1_ListAgentsRequest.Filter: SPIREAgentFilter {}
 
 extension AttestedNode {
     /// SPIRE's API form of the node, every field set.

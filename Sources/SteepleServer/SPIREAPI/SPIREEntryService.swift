@@ -15,30 +15,14 @@ struct SPIREEntryService: Spire_Api_Server_Entry_V1_Entry.SimpleServiceProtocol 
     var syncPageSize = 500
 
     func countEntries(request: Spire_Api_Server_Entry_V1_CountEntriesRequest, context _: ServerContext) async throws -> Spire_Api_Server_Entry_V1_CountEntriesResponse {
-        let filter = request.filter
-        let query = try Self.query(
-            spiffeID: filter.hasBySpiffeID ? filter.bySpiffeID : nil,
-            parentID: filter.hasByParentID ? filter.byParentID : nil,
-            selectors: filter.hasBySelectors ? filter.bySelectors : nil,
-            federatesWith: filter.hasByFederatesWith ? filter.byFederatesWith : nil,
-            hint: filter.hasByHint ? filter.byHint.value : nil,
-            downstream: filter.hasByDownstream ? filter.byDownstream.value : nil
-        )
+        let query = try Self.query(request.filter)
         var response = Spire_Api_Server_Entry_V1_CountEntriesResponse()
         response.count = Int32(clamping: try await admin.entryStore.countEntries(query))
         return response
     }
 
     func listEntries(request: Spire_Api_Server_Entry_V1_ListEntriesRequest, context _: ServerContext) async throws -> Spire_Api_Server_Entry_V1_ListEntriesResponse {
-        let filter = request.filter
-        let query = try Self.query(
-            spiffeID: filter.hasBySpiffeID ? filter.bySpiffeID : nil,
-            parentID: filter.hasByParentID ? filter.byParentID : nil,
-            selectors: filter.hasBySelectors ? filter.bySelectors : nil,
-            federatesWith: filter.hasByFederatesWith ? filter.byFederatesWith : nil,
-            hint: filter.hasByHint ? filter.byHint.value : nil,
-            downstream: filter.hasByDownstream ? filter.byDownstream.value : nil
-        )
+        let query = try Self.query(request.filter)
         let pagination = try SPIREPageToken.pagination(request.pageToken, size: request.pageSize, .entries)
         let page = try await admin.entryStore.listEntries(query, pagination: pagination)
         let mask = request.hasOutputMask ? request.outputMask : nil
@@ -235,15 +219,13 @@ struct SPIREEntryService: Spire_Api_Server_Entry_V1_Entry.SimpleServiceProtocol 
         return try await admin.entryStore.listEntries(query).first
     }
 
-    /// A store query from SPIRE's filter, with SPIRE's messages for the malformed ones.
-    private static func query(
-        spiffeID: Spire_Api_Types_SPIFFEID?,
-        parentID: Spire_Api_Types_SPIFFEID?,
-        selectors: Spire_Api_Types_SelectorMatch?,
-        federatesWith: Spire_Api_Types_FederatesWithMatch?,
-        hint: String?,
-        downstream: Bool?
-    ) throws -> RegistrationEntryQuery {
+    /// A store query from SPIRE's filter (CountEntries' and ListEntries' are the same fields), with SPIRE's messages
+    /// for the malformed ones.
+    private static func query(_ filter: some SPIREEntryFilter) throws -> RegistrationEntryQuery {
+        let spiffeID = filter.hasBySpiffeID ? filter.bySpiffeID : nil
+        let parentID = filter.hasByParentID ? filter.byParentID : nil
+        let selectors = filter.hasBySelectors ? filter.bySelectors : nil
+        let federatesWith = filter.hasByFederatesWith ? filter.byFederatesWith : nil
         var query = RegistrationEntryQuery()
         if let spiffeID {
             do { query.spiffeID = try SPIFFEID(spiffeID) } catch { throw RPCError(error, prefix: "malformed SPIFFE ID filter") }
@@ -265,11 +247,30 @@ struct SPIREEntryService: Spire_Api_Server_Entry_V1_Entry.SimpleServiceProtocol 
             guard !domains.isEmpty else { throw RPCError(code: .invalidArgument, message: "malformed federates with filter: empty trust domain set") }
             query.federatesWith = TrustDomainMatch(domains, mode: SetMatch(federatesWith.match))
         }
-        query.hint = hint
-        query.downstream = downstream
+        query.hint = filter.hasByHint ? filter.byHint.value : nil
+        query.downstream = filter.hasByDownstream ? filter.byDownstream.value : nil
         return query
     }
 }
+
+/// The filter fields CountEntriesRequest and ListEntriesRequest share (two generated types, one shape).
+protocol SPIREEntryFilter {
+    var hasBySpiffeID: Bool { get }
+    var bySpiffeID: Spire_Api_Types_SPIFFEID { get }
+    var hasByParentID: Bool { get }
+    var byParentID: Spire_Api_Types_SPIFFEID { get }
+    var hasBySelectors: Bool { get }
+    var bySelectors: Spire_Api_Types_SelectorMatch { get }
+    var hasByFederatesWith: Bool { get }
+    var byFederatesWith: Spire_Api_Types_FederatesWithMatch { get }
+    var hasByHint: Bool { get }
+    var byHint: Google_Protobuf_StringValue { get }
+    var hasByDownstream: Bool { get }
+    var byDownstream: Google_Protobuf_BoolValue { get }
+}
+
+extension Spire_Api_Server_Entry_V1_CountEntriesRequest.Filter: SPIREEntryFilter {}
+extension Spire_Api_Server_Entry_V1_ListEntriesRequest.Filter: SPIREEntryFilter {}
 
 extension SetMatch {
     init(_ match: Spire_Api_Types_SelectorMatch.MatchBehavior) {

@@ -131,8 +131,8 @@ struct SPIRESVIDService: Spire_Api_Server_Svid_V1_SVID.SimpleServiceProtocol {
         guard !id.path.isEmpty else {
             throw RPCError(code: .invalidArgument, message: "\(prefix): \"\(id)\" is the trust domain ID; a workload ID needs a path")
         }
-        guard !id.path.hasPrefix("/spire/") else {
-            throw RPCError(code: .invalidArgument, message: "\(prefix): \"\(id)\" is not a workload ID: paths under /spire/ are reserved for the server and agents")
+        guard !EntryValidator.isReserved(id) else {
+            throw RPCError(code: .invalidArgument, message: "\(prefix): \"\(id)\" is not a workload ID: /spire and the paths under it are reserved for the server and agents")
         }
     }
 }
