@@ -11,7 +11,7 @@ import PackageDescription
 //   layer 1  SteepleConfig (HCL/JSON configuration format)   SteepleLogging (text and JSON log handlers)
 //            SteepleSupport (atomic file writes, hex encoding: shared by SPIFFECA, SteepleServer and SteepleAgent)
 //            SteepleHTTP (one HTTP GET over TCP, TLS or a Unix socket; Go's SSL_CERT_FILE/SSL_CERT_DIR rules)
-//   layer 2  GRPCUnixServer (gRPC server transport on a Unix socket with peer credentials)
+//   layer 2  GRPCUnixServer (our gRPC server transports: Unix socket with peer credentials; TCP+TLS, client cert optional)
 //   layer 4  SteepleServer (server process logic)   SteepleAgent (agent process logic; does not import SPIFFECA)
 //   layer 5  steeple-server, steeple-agent, steeple-bench, steeple-fuzz (executables)
 let package = Package(
@@ -423,6 +423,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -431,6 +435,10 @@ let package = Package(
             dependencies: [
                 "GRPCUnixServer",
                 "SteepleTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),

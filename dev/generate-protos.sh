@@ -91,3 +91,21 @@ FILE_NAMING=PathToUnderscores generate "$repo_root/Sources/SPIREAPIProto/Generat
     spire/api/types/agent.proto spire/api/server/entry/v1/entry.proto spire/api/server/agent/v1/agent.proto \
     spire/api/server/bundle/v1/bundle.proto spire/api/server/svid/v1/svid.proto \
     spire/api/server/debug/v1/debug.proto spire/api/server/logger/v1/logger.proto grpc/health/v1/health.proto
+
+# The descriptors of SPIRE's server API, for SPIREJSON (steeple-server's `-output json` prints every field as SPIRE's
+# protojson with EmitUnpopulated does, which needs each message's fields and their types; swift-protobuf's generated
+# code only knows the fields that are set). Base64 in a Swift file, as the code is committed.
+descriptor_tmp="$(mktemp)"
+protoc --proto_path="$proto_dir" --include_imports --descriptor_set_out="$descriptor_tmp" \
+    spire/api/server/entry/v1/entry.proto spire/api/server/agent/v1/agent.proto \
+    spire/api/server/bundle/v1/bundle.proto spire/api/server/svid/v1/svid.proto \
+    spire/api/server/debug/v1/debug.proto spire/api/server/logger/v1/logger.proto
+{
+    echo "// DO NOT EDIT. Written by dev/generate-protos.sh: the FileDescriptorSet of SPIRE's server API protos."
+    echo
+    echo "package let spireServerAPIDescriptorSetBase64 = \"\"\""
+    base64 -w 100 "$descriptor_tmp"
+    echo "\"\"\""
+} > "$repo_root/Sources/SPIREAPIProto/Generated/SPIREServerAPIDescriptorSet.swift"
+rm -f "$descriptor_tmp"
+echo "wrote Sources/SPIREAPIProto/Generated/SPIREServerAPIDescriptorSet.swift" >&2

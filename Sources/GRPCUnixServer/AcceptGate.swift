@@ -47,7 +47,6 @@ final class AcceptGate: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let logger: Logger
-    private let socketPath: String
     private let capacity: Int
     private let open: OpenConnections
     private let silent: SilentConnections
@@ -59,12 +58,11 @@ final class AcceptGate: ChannelInboundHandler, RemovableChannelHandler {
     private var atCapacity = false
 
     init(
-        logger: Logger, socketPath: String, capacity: Int, silent: SilentConnections,
+        logger: Logger, capacity: Int, silent: SilentConnections,
         silenceUnderPressure: TimeAmount = .seconds(2), open: OpenConnections = OpenConnections()
     ) {
         self.silenceUnderPressure = silenceUnderPressure
         self.logger = logger
-        self.socketPath = socketPath
         self.capacity = capacity
         self.silent = silent
         self.open = open
@@ -86,7 +84,7 @@ final class AcceptGate: ChannelInboundHandler, RemovableChannelHandler {
                 logger.warning(
                     "at the connection limit; pausing accepts until a connection closes, open connections are still served",
                     metadata: [
-                        "socket": "\(socketPath)", "open_connections": "\(count)", "limit": "\(capacity)",
+                        "open_connections": "\(count)", "limit": "\(capacity)",
                         "silent_connections": "\(silent.count)", "suppressed_since_last": "\(suppressed)",
                     ])
             }
@@ -104,7 +102,7 @@ final class AcceptGate: ChannelInboundHandler, RemovableChannelHandler {
                     exhausted
                         ? "cannot accept connections: out of file descriptors; pausing accepts, open connections are still served"
                         : "cannot accept connections; pausing accepts",
-                    metadata: ["socket": "\(socketPath)", "error": "\(io)", "suppressed_since_last": "\(suppressed)"])
+                    metadata: ["error": "\(io)", "suppressed_since_last": "\(suppressed)"])
             }
             backOff(context: context)
         }

@@ -5,7 +5,10 @@ import NIOHTTP2
 /// What the listener's child-channel initializer produces for each accepted connection.
 struct AcceptedConnection: Sendable {
     var channel: any Channel
-    var peer: UnixPeer
+    /// Every RPC's `ServerContext.transportSpecific` (``UnixPeer``, ``TLSPeer``).
+    var peer: any ServerContext.TransportSpecific
+    /// Every RPC's `ServerContext.remotePeer`, also the connection's name in the log.
+    var remotePeer: String
     var lifecycle: ConnectionLifecycle
     var multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<AcceptedStream>
 }

@@ -71,10 +71,16 @@ final class ConnectionLifecycle: NIOHTTP2StreamDelegate, Sendable {
     }
 
     /// Sends GOAWAY naming the last stream this server saw (later streams are refused, which clients retry
-    /// elsewhere), then closes the connection when no stream is left.
-    func beginQuiescing() {
+    /// elsewhere), then closes the connection when no stream is left, or at `deadline` with its streams (their RPCs
+    /// are cancelled) when one is given.
+    func beginQuiescing(deadline: TimeAmount? = nil) {
         channel.eventLoop.execute {
             self.quiesceOnLoop()
+            if let deadline {
+                self.channel.eventLoop.assumeIsolated().scheduleTask(in: deadline) { [channel = self.channel] in
+                    channel.close(promise: nil)
+                }
+            }
         }
     }
 

@@ -22,7 +22,7 @@ struct AcceptGateTests {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptGate(logger: Logger(label: "test"), socketPath: "test", capacity: 100, silent: SilentConnections()))
+                        AcceptGate(logger: Logger(label: "test"), capacity: 100, silent: SilentConnections()))
                 }
             }
             .childChannelInitializer { channel in

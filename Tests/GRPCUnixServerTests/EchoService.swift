@@ -16,12 +16,13 @@ final class Recorder: Sendable {
         var metadata: Metadata
         var remotePeer: String
         var peer: UnixPeer?
+        var tlsPeer: TLSPeer?
     }
 
     private let state = Mutex<(calls: [Call], cancelled: Int, processes: [ObjectIdentifier: UnixPeerProcess])>(([], 0, [:]))
 
     func record(_ metadata: Metadata, _ context: ServerContext) {
-        let call = Call(method: context.descriptor.method, metadata: metadata, remotePeer: context.remotePeer, peer: context.unixPeer)
+        let call = Call(method: context.descriptor.method, metadata: metadata, remotePeer: context.remotePeer, peer: context.unixPeer, tlsPeer: context.tlsPeer)
         state.withLock { state in
             state.calls.append(call)
             // Every connection has its own UnixPeerProcess; holding them keeps their identities unique.

@@ -7,10 +7,8 @@ cannot skip the host name check, so each connection goes through a small local b
 the bridge speaks TLS (with the agent SVID as client certificate once it has one) to the server. Every check prints
 one line; the exit status is 1 if any failed.
 
-One difference from a stock SPIRE agent remains: SPIRE's agent attests with no client certificate at all, and
-Steeple's agent port requires one in the TLS handshake (grpc-swift-nio-transport 2.9 cannot make client
-certificates optional), so the attestation connection presents a throwaway self-signed certificate, as Steeple's
-own agent does. The server ignores it: AttestAgent authenticates nothing but the attestation data.
+As a stock SPIRE agent does, the attestation connection presents no client certificate at all (the server asks for
+one and accepts its absence); a connection with a certificate that is no agent SVID is then refused agent calls.
 
     python spire_agent_check.py SERVER_ADMIN_SOCKET HOST PORT
 """
@@ -156,15 +154,8 @@ def main():
     roots = [x509.load_der_x509_certificate(a.asn1) for a in bundle.x509_authorities]
     roots_pem = pem([a.asn1 for a in bundle.x509_authorities])
 
-    # Attestation over TLS, with a throwaway self-signed client certificate (see the module's docstring).
-    throwaway_key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "attestation")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    throwaway = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(throwaway_key.public_key())
-                 .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
-                 .not_valid_after(now + datetime.timedelta(hours=1)).sign(throwaway_key, hashes.SHA256()))
-    bridge = TLSBridge(host, port, roots_pem, throwaway.public_bytes(serialization.Encoding.PEM).decode(),
-                       throwaway_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
+    # Attestation over TLS with no client certificate, as SPIRE's agent attests.
+    bridge = TLSBridge(host, port, roots_pem)
     channel = bridge.channel()
     agent = agent_pb2_grpc.AgentStub(channel)
     csr, key = csr_and_key()
@@ -191,6 +182,21 @@ def main():
         data=attestation_pb2.AttestationData(type="join_token", payload=b"x")))]))))
     check("an attestation without a CSR: INVALID_ARGUMENT 'malformed param'", no_csr is not None and no_csr.code() == grpc.StatusCode.INVALID_ARGUMENT
           and "malformed param: missing X509-SVID parameters" in no_csr.details(), no_csr)
+    anonymous = error_of(lambda: entry_pb2_grpc.EntryStub(channel).GetAuthorizedEntries(entry_pb2.GetAuthorizedEntriesRequest()))
+    check("without a client certificate, GetAuthorizedEntries is refused", anonymous is not None
+          and anonymous.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED), anonymous)
+    channel.close()
+
+    # A client certificate that is no agent SVID (what Steeple's own agent presents to attest) passes TLS, not agent calls.
+    throwaway_key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "attestation")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    throwaway = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(throwaway_key.public_key())
+                 .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+                 .not_valid_after(now + datetime.timedelta(hours=1)).sign(throwaway_key, hashes.SHA256()))
+    bridge = TLSBridge(host, port, roots_pem, throwaway.public_bytes(serialization.Encoding.PEM).decode(),
+                       throwaway_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
+    channel = bridge.channel()
     unauthenticated = error_of(lambda: entry_pb2_grpc.EntryStub(channel).GetAuthorizedEntries(entry_pb2.GetAuthorizedEntriesRequest()))
     check("with a certificate that is no agent SVID, GetAuthorizedEntries is refused", unauthenticated is not None
           and unauthenticated.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED), unauthenticated)

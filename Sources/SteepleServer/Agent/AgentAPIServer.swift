@@ -1,5 +1,6 @@
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCUnixServer
+import NIOCertificateReloading
 import NIOCore
 import NIOSSL
 import SPIFFE
@@ -14,10 +15,11 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Builds the agent API listener: gRPC over TCP with TLS, presenting the server's SVID. TLS accepts any client
-/// certificate chain (agents attest with a throwaway self-signed one, since they have no SVID yet); every call but
-/// `AttestAgent` then authenticates the presented chain as an agent SVID against the current bundle
-/// (``AgentAuthenticator``), which also follows CA rotation without touching the listener.
+/// Builds the agent API listener: gRPC over TCP with TLS, presenting the server's SVID. A client certificate is asked
+/// for but optional (``TLSServerTransport``): SPIRE's agents attest with none, Steeple's with a throwaway self-signed
+/// one, since neither has an SVID yet; every call but `AttestAgent` then authenticates the presented chain as an agent
+/// SVID against the current bundle (``AgentAuthenticator``), which also follows CA rotation without touching the
+/// listener.
 enum AgentAPIServer {
     /// The node attestors the server enables: `join_token` always, as SPIRE's server does, and `x509pop` when
     /// configured.
@@ -50,19 +52,15 @@ enum AgentAPIServer {
         attestors: [String: any NodeAttestor],
         spire: [any RegistrableRPCService]
     ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let tls = try HTTP2ServerTransport.Posix.TransportSecurity.tls(certificateReloader: source) { config in
-            config.clientCertificateVerification = .noHostnameVerification
-            config.customVerificationCallback = { certificates, promise in
-                // Accept any chain here; AgentAuthenticator verifies it per call against the live bundle.
-                promise.succeed(.certificateVerified(VerificationMetadata(ValidatedCertificateChain(certificates))))
-            }
-        }
+        var transport = TLSServerTransport.Configuration(
+            host: configuration.bindAddress,
+            port: configuration.bindPort,
+            tls: try TLSConfiguration.makeServerConfiguration(certificateReloader: source))
+        // Agents hold a sync stream open, so none of these limits touches a healthy agent.
+        transport.idleTimeout = .seconds(300)
+        transport.handshakeTimeout = .seconds(10)
         let server = GRPCServer(
-            transport: HTTP2ServerTransport.Posix(
-                address: .ipv4(host: configuration.bindAddress, port: configuration.bindPort),
-                transportSecurity: tls,
-                config: .defaults { AgentAPIConnectionLimits.configure(&$0, logger: core.logger) }
-            ),
+            transport: TLSServerTransport(configuration: transport, logger: core.logger),
             services: [core.agentAPIService(attestors: attestors)] + spire,
             interceptors: [
                 AgentAuthenticationInterceptor(authenticator: core.agentAuthenticator(cache: core.agentAuthentication)),

@@ -1,6 +1,6 @@
 import GRPCCore
 import Logging
-import GRPCNIOTransportHTTP2
+import GRPCUnixServer
 import SPIFFE
 import SteepleDatastore
 import SteepleSupport
@@ -55,15 +55,7 @@ struct AgentAuthenticator: Sendable {
 
     /// The chain the caller presented in its TLS handshake (empty without TLS or without a client certificate).
     static func peerChain(_ context: GRPCCore.ServerContext) -> [Certificate] {
-        var chain: [Certificate] = []
-        if let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context {
-            if let validated = transport.peerCertificateChain {
-                for certificate in validated { chain.append(certificate) }
-            } else if let leaf = transport.peerCertificate {
-                chain.append(leaf)
-            }
-        }
-        return chain
+        context.tlsPeer?.certificateChain ?? []
     }
 
     /// From the cache when this very leaf passed for the current bundle, else in full.

@@ -4,7 +4,7 @@ import NIOSSL
 import NIOTLS
 
 /// Closes a TCP connection whose TLS handshake has not completed within `timeout` of the handler being added: a
-/// half-open or silent peer would otherwise hold a descriptor on the agent API port forever. Sits right after the
+/// half-open or silent peer would otherwise hold a descriptor forever. Sits right after the
 /// `NIOSSLHandler`, which announces the end of the handshake with `TLSUserEvent.handshakeCompleted`. Event-loop
 /// bound, like every channel handler.
 final class TLSHandshakeDeadline: ChannelInboundHandler, RemovableChannelHandler {
@@ -23,7 +23,7 @@ final class TLSHandshakeDeadline: ChannelInboundHandler, RemovableChannelHandler
         let channel = context.channel
         let (timeout, logger) = (self.timeout, self.logger)
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            logger.warning("closing an agent API connection that did not complete its TLS handshake in time", metadata: [
+            logger.warning("closing a connection that did not complete its TLS handshake in time", metadata: [
                 "peer": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")", "timeout": "\(timeout)",
             ])
             channel.close(promise: nil)
