@@ -19,6 +19,7 @@ struct SteepleServerCommand: AsyncParsableCommand {
             JWTCommand.self,
             HealthcheckCommand.self,
             LoggerCommand.self,
+            DebugCommand.self,
         ]
     )
 

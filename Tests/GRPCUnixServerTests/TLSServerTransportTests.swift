@@ -69,10 +69,11 @@ struct TLSServerTransportTests {
     func gracefulShutdownEndsHeldStreams() async throws {
         try await withTLSEchoServer(clientIdentity: nil, configure: { $0.shutdownGracePeriod = .milliseconds(300) }) { client, recorder, transport in
             let held = Task { try? await client.fetchFirstThenHold([1]) }
-            #expect(await recorder.wait { $0.calls.count == 1 })
+            // Generous waits: under a loaded CI machine a first call can take seconds.
+            #expect(await recorder.wait(timeout: .seconds(60)) { $0.calls.count == 1 })
             transport.beginGracefulShutdown()
             // The held RPC is cancelled at the grace period (without it, it would be held until the client left).
-            #expect(await recorder.wait(timeout: .seconds(10)) { $0.cancelled == 1 })
+            #expect(await recorder.wait(timeout: .seconds(60)) { $0.cancelled == 1 })
             held.cancel()
         }
     }

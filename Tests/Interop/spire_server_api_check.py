@@ -162,6 +162,8 @@ def reconcile(channel, workload_socket, agent_id):
     check("filter by_spiffe_id", filtered(by_spiffe_id=sid("/cm/db")) == [f"spiffe://{TD}/cm/db"])
     check("filter by_hint", filtered(by_hint=wrappers_pb2.StringValue(value="web")) == [f"spiffe://{TD}/cm/web"])
     check("filter by_downstream", filtered(by_downstream=wrappers_pb2.BoolValue(value=True)) == [f"spiffe://{TD}/cm/db"])
+    check("filter by_downstream false filters nothing, as SPIRE's datastore (its CLI always sends it)",
+          len(filtered(by_downstream=wrappers_pb2.BoolValue(value=False))) == len(after))
     check("filter by_selectors (superset)", filtered(by_selectors=selector_pb2.SelectorMatch(
         selectors=[selector_pb2.Selector(type="unix", value="uid:4301")], match=selector_pb2.SelectorMatch.MATCH_SUPERSET)) == [f"spiffe://{TD}/cm/db"])
     check("filter by_parent_id and count by_parent_id", entry.CountEntries(entry_pb2.CountEntriesRequest(

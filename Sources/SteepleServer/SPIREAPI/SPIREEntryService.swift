@@ -248,7 +248,9 @@ struct SPIREEntryService: Spire_Api_Server_Entry_V1_Entry.SimpleServiceProtocol 
             query.federatesWith = TrustDomainMatch(domains, mode: SetMatch(federatesWith.match))
         }
         query.hint = filter.hasByHint ? filter.byHint.value : nil
-        query.downstream = filter.hasByDownstream ? filter.byDownstream.value : nil
+        // As SPIRE's datastore: by_downstream true keeps downstream entries only; false filters nothing (SPIRE's CLI
+        // always sends it, false unless -downstream, and still lists every entry).
+        query.downstream = filter.hasByDownstream && filter.byDownstream.value ? true : nil
         return query
     }
 }

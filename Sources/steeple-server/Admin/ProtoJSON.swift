@@ -1,15 +1,13 @@
+import SPIREAPIProto
 import SwiftProtobuf
 
-/// `-output json`: the protobuf JSON of a response message, keeping the proto field names (`spiffe_id`) as SPIRE's
-/// JSON output does.
+/// `-output json`: a response message as SPIRE's CLI prints it (``SPIREJSON``: proto field names, every field
+/// including unset ones, keys sorted, one line).
 enum ProtoJSON {
     /// The message as one line of JSON followed by a newline.
     static func line(_ message: some SwiftProtobuf.Message) throws(CLIError) -> String {
-        var options = JSONEncodingOptions()
-        options.preserveProtoFieldNames = true
-        options.useDeterministicOrdering = true
         do {
-            return try message.jsonString(options: options) + "\n"
+            return try SPIREJSON.line(message)
         } catch {
             throw CLIError("cannot encode the response as JSON: \(error)")
         }

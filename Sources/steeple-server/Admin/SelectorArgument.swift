@@ -1,4 +1,4 @@
-import SteepleServerAPIProto
+import SPIREAPIProto
 
 /// Parses SPIRE's `-selector type:value` flag values.
 enum SelectorArgument {
@@ -6,7 +6,7 @@ enum SelectorArgument {
     ///
     /// - Throws: ``CLIError`` naming the selector and the expected form when there is no colon or either part is
     ///   empty.
-    static func parse(_ text: String) throws(CLIError) -> Steeple_Server_V1_Selector {
+    static func parse(_ text: String) throws(CLIError) -> Spire_Api_Types_Selector {
         guard let colon = text.firstIndex(of: ":") else {
             throw malformed(text)
         }
@@ -15,15 +15,15 @@ enum SelectorArgument {
         guard !type.isEmpty, !value.isEmpty else {
             throw malformed(text)
         }
-        var selector = Steeple_Server_V1_Selector()
+        var selector = Spire_Api_Types_Selector()
         selector.type = type
         selector.value = value
         return selector
     }
 
     /// Parses every selector, in order.
-    static func parse(_ texts: [String]) throws(CLIError) -> [Steeple_Server_V1_Selector] {
-        var selectors: [Steeple_Server_V1_Selector] = []
+    static func parse(_ texts: [String]) throws(CLIError) -> [Spire_Api_Types_Selector] {
+        var selectors: [Spire_Api_Types_Selector] = []
         for text in texts {
             selectors.append(try parse(text))
         }

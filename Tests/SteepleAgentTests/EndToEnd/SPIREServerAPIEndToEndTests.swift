@@ -21,7 +21,7 @@ struct SPIREServerAPIEndToEndTests {
             let run = try runTool(python, [Self.script, fixture.server.socketPath, fixture.agent.socketPath, fixture.agentID])
             print(run.output)
             #expect(run.status == 0, "spire_server_api_check: \(run.output)")
-            // The server kept serving: the CLI (Steeple's admin API, same socket) still answers.
+            // The server kept serving: the CLI (SPIRE's API on the same socket) still answers.
             #expect(try fixture.server.cli(["entry", "count"]).status == 0)
         }
     }
@@ -42,6 +42,73 @@ struct SPIREServerAPIEndToEndTests {
             #expect(reset.stdout == "Logger Level : \(launch)\nLaunch Level : \(launch)\n\n", "\(reset.stderr)")
             let bad = try fixture.server.cli(["logger", "set", "-level", "loud"])
             #expect(bad.status != 0 && bad.stderr.contains("the value \"loud\" is not a valid setting"), "\(bad.stderr)")
+        }
+    }
+
+    /// One CLI call's `-output json`, parsed; the call must succeed and print one line.
+    static func json(_ fixture: TrustDomainFixture, _ arguments: [String]) throws -> [String: Any] {
+        let run = try fixture.server.cli(arguments + ["-output", "json"])
+        #expect(run.status == 0, "\(arguments): \(run.stderr)")
+        #expect(run.stdout.hasSuffix("}\n") && run.stdout.filter { $0 == "\n" }.count == 1, "\(arguments): \(run.stdout)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(arguments): \(run.stdout)")
+    }
+
+    @Test("steeple-server's CLI talks SPIRE's API and prints SPIRE's JSON shapes: IDs as objects, counts as numbers, value for tokens, svid for JWTs")
+    func cliJSONShapes() async throws {
+        try await TrustDomainFixture.with { fixture in
+            let agents = try #require(try Self.json(fixture, ["agent", "list"])["agents"] as? [[String: Any]])
+            let agent = try #require(agents.first)
+            let agentID = try #require(agent["id"] as? [String: Any])
+            #expect(agentID["trust_domain"] as? String == "example.org")
+            #expect("spiffe://example.org" + (agentID["path"] as? String ?? "") == fixture.agentID)
+            #expect(agent["x509svid_expires_at"] is String && agent["banned"] as? Bool == false && agent["selectors"] is [Any])
+            #expect(try Self.json(fixture, ["agent", "count"])["count"] as? Int == 1)
+            let shown = try Self.json(fixture, ["agent", "show", "-spiffeID", fixture.agentID])
+            #expect((shown["id"] as? [String: Any])?["path"] as? String == agentID["path"] as? String)
+
+            let token = try Self.json(fixture, ["token", "generate", "-spiffeID", "spiffe://example.org/host/a"])
+            #expect((token["value"] as? String)?.isEmpty == false && token["expires_at"] is String)
+
+            let created = try Self.json(fixture, [
+                "entry", "create", "-spiffeID", "spiffe://example.org/json/web", "-parentID", fixture.agentID,
+                "-selector", "unix:uid:4242", "-dns", "web.example.org", "-hint", "json",
+            ])
+            let result = try #require((created["results"] as? [[String: Any]])?.first)
+            #expect((result["status"] as? [String: Any])?["code"] as? Int == 0)
+            let entry = try #require(result["entry"] as? [String: Any])
+            #expect((entry["spiffe_id"] as? [String: Any])?["path"] as? String == "/json/web")
+            #expect(entry["revision_number"] as? String == "0" && entry["x509_svid_ttl"] is Int && entry["dns_names"] as? [String] == ["web.example.org"])
+            let entryID = try #require(entry["id"] as? String)
+            // A duplicate: AlreadyExists per item, the sent entry filled in, exit status 1 with SPIRE's message.
+            let duplicate = try fixture.server.cli([
+                "entry", "create", "-spiffeID", "spiffe://example.org/json/web", "-parentID", fixture.agentID,
+                "-selector", "unix:uid:4242", "-dns", "web.example.org", "-hint", "json",
+            ])
+            #expect(duplicate.status != 0 && duplicate.stderr.contains("Failed to create the following entry (code: AlreadyExists, msg: \"similar entry already exists\")"), "\(duplicate.stderr)")
+            let listed = try #require(try Self.json(fixture, ["entry", "show", "-hint", "json"])["entries"] as? [[String: Any]])
+            #expect(listed.map { $0["id"] as? String } == [entryID])
+            #expect(try Self.json(fixture, ["entry", "count", "-hint", "json"])["count"] as? Int == 1)
+            let updated = try Self.json(fixture, [
+                "entry", "update", "-entryID", entryID, "-spiffeID", "spiffe://example.org/json/web", "-parentID", fixture.agentID,
+                "-selector", "unix:uid:4242", "-hint", "json", "-x509SVIDTTL", "600",
+            ])
+            let updatedEntry = try #require((updated["results"] as? [[String: Any]])?.first?["entry"] as? [String: Any])
+            #expect(updatedEntry["x509_svid_ttl"] as? Int == 600 && updatedEntry["revision_number"] as? String == "1")
+            let deleted = try #require((try Self.json(fixture, ["entry", "delete", "-entryID", entryID])["results"] as? [[String: Any]])?.first)
+            #expect(deleted["id"] as? String == entryID && (deleted["status"] as? [String: Any])?["code"] as? Int == 0)
+
+            let bundle = try Self.json(fixture, ["bundle", "show"])
+            #expect(bundle["trust_domain"] as? String == "example.org" && (bundle["x509_authorities"] as? [[String: Any]])?.isEmpty == false)
+            #expect(try Self.json(fixture, ["bundle", "count"])["count"] as? Int == 1)
+            let minted = try Self.json(fixture, ["jwt", "mint", "-spiffeID", "spiffe://example.org/json/jwt", "-audience", "bank"])
+            let svid = try #require(minted["svid"] as? [String: Any])
+            #expect((svid["token"] as? String)?.split(separator: ".").count == 3 && svid["expires_at"] is String)
+            let info = try Self.json(fixture, ["debug", "getinfo"])
+            #expect(info["agents_count"] as? Int == 1 && (info["svid_chain"] as? [Any])?.isEmpty == false)
+            // The Steeple agent attested with a join token: it can never be purged (SPIRE purges re-attestable agents only).
+            #expect((try Self.json(fixture, ["agent", "purge", "-expiredFor", "0s", "-dryRun"])["expired_agents"] as? [Any])?.isEmpty == true)
+            let pretty = try fixture.server.cli(["debug", "getinfo"])
+            #expect(pretty.stdout.hasPrefix("Server Debug Info:\n  Uptime:                  ") && pretty.stdout.contains("  Registered Agents:       1\n"), "\(pretty.stdout)")
         }
     }
 

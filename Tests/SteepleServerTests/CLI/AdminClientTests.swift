@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import SPIREAPIProto
 import SteepleServerAPIProto
 import Testing
 
@@ -23,26 +24,26 @@ struct AdminClientTests {
         }
     }
 
-    static func entry(_ id: String, hint: String = "") -> Steeple_Server_V1_Entry {
-        var entry = Steeple_Server_V1_Entry()
+    static func entry(_ id: String, hint: String = "") -> Spire_Api_Types_Entry {
+        var entry = Spire_Api_Types_Entry()
         entry.id = id
         entry.hint = hint
         return entry
     }
 
-    @Test("entry show's query pages through ListEntries on the socket")
+    @Test("entry show's query pages through SPIRE's ListEntries on the socket, the filter on every page")
     func paging() async throws {
         var service = StubAdminService()
         service.order = ["", "b", "c"]
         service.pages = ["": [Self.entry("1", hint: "x")], "b": [Self.entry("2", hint: "x"), Self.entry("3")], "c": [Self.entry("4", hint: "x")]]
         try await Self.withStubServer(service) { path in
             let query = try EntryShow.parse(["-hint", "x"]).filters.query()
-            let entries = try await withAdminClient(socketPath: path) { client in
-                try await query.fetchAll { request in try await client.listEntries(request) }
+            let entries = try await withAdminGRPCClient(socketPath: path) { grpc in
+                try await query.fetchAll(SPIREEntryClient(wrapping: grpc))
             }
             #expect(entries.map(\.id) == ["1", "2", "4"])
-            let count = try await withAdminClient(socketPath: path) { client in
-                try await client.countEntries(Steeple_Server_V1_ListEntriesRequest()).count
+            let count = try await withAdminGRPCClient(socketPath: path) { grpc in
+                try await SPIREEntryClient(wrapping: grpc).countEntries(query.countRequest).count
             }
             #expect(count == 4)
         }
@@ -51,11 +52,11 @@ struct AdminClientTests {
     @Test("an RPC error reaches the operator as the server's message")
     func rpcError() async throws {
         try await Self.withStubServer(StubAdminService()) { path in
-            await #expect(throws: CLIError("agent spiffe://example.org/spire/agent/x not found")) {
-                try await withAdminClient(socketPath: path) { client in
-                    var request = Steeple_Server_V1_AgentRequest()
-                    request.spiffeID = "spiffe://example.org/spire/agent/x"
-                    return try await client.evictAgent(request)
+            await #expect(throws: CLIError("agent not found")) {
+                try await withAdminGRPCClient(socketPath: path) { grpc in
+                    var request = Spire_Api_Server_Agent_V1_DeleteAgentRequest()
+                    request.id = "spiffe://example.org/spire/agent/x"
+                    return try await SPIREAgentClient(wrapping: grpc).deleteAgent(request)
                 }
             }
         }

@@ -1,14 +1,15 @@
 import ArgumentParser
-import SteepleServerAPIProto
+import SPIREAPIProto
 import Testing
 
 @testable import steeple_server
 
 @Suite("agents print exactly as SPIRE prints them")
 struct AgentPrinterTests {
-    static func agent() -> Steeple_Server_V1_Agent {
-        var agent = Steeple_Server_V1_Agent()
-        agent.spiffeID = "spiffe://example.org/spire/agent/join_token/abc"
+    static func agent() -> Spire_Api_Types_Agent {
+        var agent = Spire_Api_Types_Agent()
+        agent.id.trustDomain = "example.org"
+        agent.id.path = "/spire/agent/join_token/abc"
         agent.attestationType = "join_token"
         agent.x509SvidExpiresAt = 1_715_967_345
         agent.x509SvidSerialNumber = "100095087906107800458890473530290535817"
@@ -55,8 +56,8 @@ struct AgentPrinterTests {
     func show() {
         var agent = Self.agent()
         agent.selectors = [
-            EntryCommandParsingTests.selector("k8s_psat", "agent_ns:spire"),
-            EntryCommandParsingTests.selector("k8s_psat", "cluster:demo-cluster"),
+            Self.selector("k8s_psat", "agent_ns:spire"),
+            Self.selector("k8s_psat", "cluster:demo-cluster"),
         ]
         #expect(AgentPrinter.show(agent) == "Found an attested agent given its SPIFFE ID\n\n" + AgentPrinter.block(agent) + """
             Selectors         : k8s_psat:agent_ns:spire
@@ -71,16 +72,53 @@ struct AgentPrinterTests {
         #expect(AgentPrinter.count(1) == "1 attested agent\n")
     }
 
-    @Test("agent filters the admin API lacks are applied after listing")
+    @Test("agent filters SPIRE's API lacks (-spiffeID, -expiresBefore as a date) are applied after listing")
     func localFilters() throws {
-        var agent = Self.agent()
-        agent.selectors = [EntryCommandParsingTests.selector("join_token", "abc")]
-        let bySelector = try AgentList.parse(["-selector", "join_token:abc"]).filters.query()
-        #expect(bySelector.filtersLocally)
-        #expect(bySelector.keeps(agent))
-        #expect(!(try AgentList.parse(["-selector", "join_token:zzz"]).filters.query().keeps(agent)))
-        #expect(!(try AgentList.parse(["-canReattest", "true"]).filters.query().keeps(agent)))
+        let agent = Self.agent()
+        let byID = try AgentList.parse(["-spiffeID", "spiffe://example.org/spire/agent/join_token/abc"]).filters.query()
+        #expect(byID.filtersLocally)
+        #expect(byID.keeps(agent))
+        #expect(!(try AgentList.parse(["-spiffeID", "spiffe://example.org/spire/agent/join_token/zzz"]).filters.query().keeps(agent)))
         #expect(try AgentList.parse(["-expiresBefore", "2024-05-18"]).filters.query().keeps(agent))
         #expect(!(try AgentList.parse(["-expiresBefore", "2024-05-17"]).filters.query().keeps(agent)))
+        // Selectors and -canReattest go to the server.
+        #expect(!(try AgentList.parse(["-selector", "join_token:abc", "-canReattest", "true"]).filters.query().filtersLocally))
+    }
+
+    @Test("agent purge: SPIRE's text and struct JSON for dry runs, purges and failures")
+    func purge() {
+        let found = [
+            AgentPurge.Outcome(agentID: "spiffe://example.org/spire/agent/x509pop/a", deleted: true),
+            AgentPurge.Outcome(agentID: "spiffe://example.org/spire/agent/x509pop/b", deleted: false, error: "rpc error: code = NotFound desc = agent not found"),
+        ]
+        #expect(AgentPurge.pretty([], dryRun: false) == "No agents to purge.\n")
+        #expect(AgentPurge.pretty(found, dryRun: false) == """
+            Found 2 expired agents
+
+            Agents purged:
+            SPIFFE ID         : spiffe://example.org/spire/agent/x509pop/a
+            Agents not purged:
+            SPIFFE ID         : spiffe://example.org/spire/agent/x509pop/b
+            Error             : rpc error: code = NotFound desc = agent not found
+
+            """)
+        let dry = found.map { AgentPurge.Outcome(agentID: $0.agentID, deleted: false) }
+        #expect(AgentPurge.pretty(Array(dry.prefix(1)), dryRun: true) == """
+            Found 1 expired agent
+
+
+            Agents that can be purged:
+            SPIFFE ID         : spiffe://example.org/spire/agent/x509pop/a
+
+            """)
+        #expect(AgentPurge.json(found) == #"{"expired_agents":[{"agent_id":"spiffe://example.org/spire/agent/x509pop/a","deleted":true},{"agent_id":"spiffe://example.org/spire/agent/x509pop/b","deleted":false,"error":"rpc error: code = NotFound desc = agent not found"}]}"# + "\n")
+        #expect(AgentPurge.json([]) == #"{"expired_agents":[]}"# + "\n")
+    }
+
+    static func selector(_ type: String, _ value: String) -> Spire_Api_Types_Selector {
+        var selector = Spire_Api_Types_Selector()
+        selector.type = type
+        selector.value = value
+        return selector
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import SPIFFE
 import SPIFFETestSupport
-import SteepleServerAPIProto
+import SPIREAPIProto
 import Testing
 
 @testable import steeple_server
@@ -11,63 +11,44 @@ struct BundlePrinterTests {
     static let trustDomain = try! TrustDomain("example.org")
     static let ca = TestCA(trustDomain: trustDomain)
 
-    static func bundle(trustDomain: String = "example.org", json: [UInt8]) -> Steeple_Server_V1_Bundle {
-        var bundle = Steeple_Server_V1_Bundle()
-        bundle.trustDomain = trustDomain
-        bundle.spiffeBundleJson = Data(json)
-        return bundle
-    }
-
-    static var document: [UInt8] {
-        SPIFFEBundle(trustDomain: trustDomain, x509Authorities: [ca.certificate], sequenceNumber: 7).jsonRepresentation
+    static var document: SPIFFEBundle {
+        SPIFFEBundle(trustDomain: trustDomain, x509Authorities: [ca.certificate], sequenceNumber: 7)
     }
 
     @Test("-format pem prints the X.509 authorities as PEM CERTIFICATE blocks")
     func pem() throws {
-        let text = try BundlePrinter.content(Self.bundle(json: Self.document), format: .pem)
+        let text = try BundlePrinter.content(Self.document.spireProto, format: .pem)
         #expect(text == Self.ca.bundle.pemRepresentation)
         #expect(text.hasPrefix("-----BEGIN CERTIFICATE-----\n"))
         #expect(text.hasSuffix("-----END CERTIFICATE-----\n"))
         #expect(try X509Bundle(trustDomain: Self.trustDomain, pem: text).x509Authorities == [Self.ca.certificate])
     }
 
-    @Test("-format spiffe prints the server's document indented by four spaces, as SPIRE")
+    @Test("-format spiffe prints the bundle's SPIFFE document indented by four spaces, as SPIRE")
     func spiffe() throws {
-        let json = #"{"keys":[{"use":"x509-svid","kty":"EC","x5c":["MIIB"]}],"spiffe_sequence":7,"empty":{},"none":[]}"#
-        let text = try BundlePrinter.content(Self.bundle(json: Array(json.utf8)), format: .spiffe)
-        #expect(text == """
-            {
-                "keys": [
-                    {
-                        "use": "x509-svid",
-                        "kty": "EC",
-                        "x5c": [
-                            "MIIB"
-                        ]
-                    }
-                ],
-                "spiffe_sequence": 7,
-                "empty": {},
-                "none": []
-            }
-
-            """)
+        let text = try BundlePrinter.content(Self.document.spireProto, format: .spiffe)
+        #expect(text == JSONIndenter.indent(Self.document.jsonRepresentation) + "\n")
+        #expect(text.hasPrefix("{\n    \"keys\": [\n        {\n"))
+        #expect(text.contains("\n    \"spiffe_sequence\": 7"))
+        #expect(try SPIFFEBundle(trustDomain: Self.trustDomain, json: Array(text.utf8)) == Self.document)
     }
 
-    @Test("a malformed document from the server is reported, naming the trust domain")
+    @Test("a malformed bundle from the server is reported, naming the trust domain and the field")
     func malformed() throws {
+        var bundle = Self.document.spireProto
+        bundle.x509Authorities[0].asn1 = Data("junk".utf8)
         let error = #expect(throws: CLIError.self) {
-            try BundlePrinter.content(Self.bundle(json: Array("{}".utf8)), format: .pem)
+            try BundlePrinter.content(bundle, format: .pem)
         }
-        #expect(try #require(error).message.hasPrefix("the server's bundle for example.org is malformed: "))
+        #expect(try #require(error).message.hasPrefix("the server's bundle for example.org is malformed: x509_authorities[0] is not a DER certificate"))
     }
 
     @Test("bundle list: each bundle under SPIRE's banner, sorted, separated by a blank line")
     func list() throws {
         let other = TestCA(trustDomain: try TrustDomain("other.org"))
-        let otherJSON = SPIFFEBundle(trustDomain: other.trustDomain, x509Authorities: [other.certificate]).jsonRepresentation
+        let otherBundle = SPIFFEBundle(trustDomain: other.trustDomain, x509Authorities: [other.certificate]).spireProto
         let text = try BundlePrinter.list(
-            [Self.bundle(trustDomain: "other.org", json: otherJSON), Self.bundle(json: Self.document)],
+            [otherBundle, Self.document.spireProto],
             format: .pem
         )
         let stars = String(repeating: "*", count: 40)
@@ -89,20 +70,19 @@ struct BundlePrinterTests {
         #expect(BundlePrinter.count(3) == "3 bundles\n")
     }
 
-    @Test("bundle set: PEM input becomes a SPIFFE bundle document with x509-svid keys")
+    @Test("bundle set: PEM input becomes a bundle of those X.509 authorities")
     func setFromPEM() throws {
         let pem = Array(Self.ca.bundle.pemRepresentation.utf8)
         let bundle = try BundleInput.bundle(trustDomain: Self.trustDomain, data: pem, format: .pem)
         #expect(bundle.trustDomain == "example.org")
-        let parsed = try SPIFFEBundle(trustDomain: Self.trustDomain, json: bundle.spiffeBundleJson)
-        #expect(parsed.x509Authorities == [Self.ca.certificate])
-        #expect(String(decoding: bundle.spiffeBundleJson, as: UTF8.self).contains("\"use\":\"x509-svid\""))
+        #expect(bundle.x509Authorities.map { Array($0.asn1) } == [Self.ca.certificate.spiffeDERBytes])
+        #expect(bundle.jwtAuthorities.isEmpty)
     }
 
-    @Test("bundle set: SPIFFE input is checked and sent as given, with its sequence number")
+    @Test("bundle set: SPIFFE input gives its authorities and sequence number")
     func setFromSPIFFE() throws {
-        let bundle = try BundleInput.bundle(trustDomain: Self.trustDomain, data: Self.document, format: .spiffe)
-        #expect(Array(bundle.spiffeBundleJson) == Self.document)
+        let bundle = try BundleInput.bundle(trustDomain: Self.trustDomain, data: Self.document.jsonRepresentation, format: .spiffe)
+        #expect(try SPIFFEBundle(spireBundle: bundle) == Self.document)
         #expect(bundle.sequenceNumber == 7)
     }
 

@@ -1,4 +1,5 @@
 import SteepleServerAPIProto
+import SPIREAPIProto
 import Testing
 
 @testable import steeple_server
@@ -39,7 +40,7 @@ struct EntryBatchFileTests {
         let entries = try EntryBatchFile.parse(Array(Self.document.utf8), source: "entries.json", purpose: .create)
         #expect(entries.count == 2)
 
-        var web = Steeple_Server_V1_Entry()
+        var web = Spire_Api_Types_Entry()
         web.id = "web-entry"
         web.spiffeID = "spiffe://example.org/web"
         web.parentID = "spiffe://example.org/agent"

@@ -1,5 +1,7 @@
 import SteepleServerAPIProto
 import ArgumentParser
+import SPIREAPIProto
+import SwiftProtobuf
 import Testing
 
 @testable import steeple_server
@@ -34,7 +36,7 @@ struct EntryCommandParsingTests {
         #expect(command.options.output == .json)
         let entry = try command.fields.entry(node: command.node, purpose: .create)
 
-        var expected = Steeple_Server_V1_Entry()
+        var expected = Spire_Api_Types_Entry()
         expected.id = "my-entry"
         expected.spiffeID = "spiffe://example.org/web"
         expected.parentID = "spiffe://example.org/agent"
@@ -134,34 +136,38 @@ struct EntryCommandParsingTests {
     @Test("entry show takes every SPIRE filter in both spellings", arguments: FlagSpelling.both(showArguments))
     func show(arguments: [String]) throws {
         let query = try EntryShow.parse(arguments).filters.query()
-        #expect(query.request.bySpiffeID == "spiffe://example.org/web")
-        #expect(query.request.byParentID == "spiffe://example.org/agent")
-        #expect(query.request.bySelectors == [Self.selector("unix", "uid:1000")])
-        #expect(query.request.selectorMatch == "exact")
-        #expect(query.request.byHint == "internal")
-        #expect(query.request.byDownstream)
-        #expect(query.federatesWith == ["other.org"])
-        #expect(query.federatesWithMatch == .any)
+        #expect(query.filter.bySpiffeID == "spiffe://example.org/web")
+        #expect(query.filter.byParentID == "spiffe://example.org/agent")
+        #expect(query.filter.bySelectors.selectors == [Self.selector("unix", "uid:1000")])
+        #expect(query.filter.bySelectors.match == .matchExact)
+        #expect(query.filter.byHint.value == "internal")
+        #expect(query.filter.byDownstream.value)
+        #expect(query.filter.byFederatesWith.trustDomains == ["other.org"])
+        #expect(query.filter.byFederatesWith.match == .matchAny)
+        #expect(query.countRequest.filter.byFederatesWith == query.filter.byFederatesWith)
     }
 
     @Test("entry count takes the same filters in both spellings", arguments: FlagSpelling.both(showArguments))
     func count(arguments: [String]) throws {
         let query = try EntryCount.parse(arguments).filters.query()
-        #expect(query.request.bySpiffeID == "spiffe://example.org/web")
-        #expect(query.request.selectorMatch == "exact")
+        #expect(query.countRequest.filter.bySpiffeID == "spiffe://example.org/web")
+        #expect(query.countRequest.filter.bySelectors.match == .matchExact)
+        #expect(query.countRequest.filter.byDownstream.value)
     }
 
     @Test("entry show -entryID filters by ID")
     func showByID() throws {
         for arguments in FlagSpelling.both(["-entryID", "e1"]) {
-            #expect(try EntryShow.parse(arguments).filters.query().request.byID == "e1")
+            #expect(try EntryShow.parse(arguments).filters.query().entryID == "e1")
         }
     }
 
     @Test("entry show's selector match defaults to SPIRE's superset")
     func showDefaults() throws {
         let query = try EntryShow.parse(["-selector", "unix:uid:1"]).filters.query()
-        #expect(query.request.selectorMatch == "superset")
+        #expect(query.filter.bySelectors.match == .matchSuperset)
+        // As SPIRE's CLI: by_downstream is always sent, false unless -downstream (the server then filters nothing).
+        #expect(query.filter.hasByDownstream && !query.filter.byDownstream.value)
     }
 
     @Test("an unknown match mode is refused")
@@ -185,8 +191,8 @@ struct EntryCommandParsingTests {
         #expect(command is EntryCount)
     }
 
-    static func selector(_ type: String, _ value: String) -> Steeple_Server_V1_Selector {
-        var selector = Steeple_Server_V1_Selector()
+    static func selector(_ type: String, _ value: String) -> Spire_Api_Types_Selector {
+        var selector = Spire_Api_Types_Selector()
         selector.type = type
         selector.value = value
         return selector

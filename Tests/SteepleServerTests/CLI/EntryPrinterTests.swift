@@ -1,12 +1,13 @@
 import SteepleServerAPIProto
+import SPIREAPIProto
 import Testing
 
 @testable import steeple_server
 
 @Suite("entries print exactly as SPIRE prints them")
 struct EntryPrinterTests {
-    static func entry() -> Steeple_Server_V1_Entry {
-        var entry = Steeple_Server_V1_Entry()
+    static func entry() -> Spire_Api_Types_Entry {
+        var entry = Spire_Api_Types_Entry()
         entry.id = "00000000-0000-0000-0000-000000000000"
         entry.spiffeID = "spiffe://example.org/son"
         entry.parentID = "spiffe://example.org/father"
@@ -90,9 +91,9 @@ struct EntryPrinterTests {
     func rejected() {
         var sent = Self.entry()
         sent.id = ""
-        var ok = Steeple_Server_V1_EntryResult()
+        var ok = EntryResult()
         ok.entry = Self.entry()
-        var failed = Steeple_Server_V1_EntryResult()
+        var failed = EntryResult()
         failed.status.code = 6
         failed.status.message = "similar entry already exists"
         let outcome = EntryBatchOutcome(verb: "create", sent: [Self.entry(), sent], results: [ok, failed])
@@ -115,7 +116,7 @@ struct EntryPrinterTests {
 
     @Test("status messages are quoted as Go's %q; unknown codes print as Code(n)")
     func quoting() {
-        var status = Steeple_Server_V1_Status()
+        var status = Spire_Api_Types_Status()
         status.code = 42
         status.message = "bad \"selector\"\n"
         #expect(EntryPrinter.failureHeader(verb: "update", status: status) == "Failed to update the following entry (code: Code(42), msg: \"bad \\\"selector\\\"\\n\"):\n")
@@ -123,9 +124,8 @@ struct EntryPrinterTests {
 
     @Test("entry delete prints SPIRE's lines and summary")
     func delete() {
-        var ok = Steeple_Server_V1_EntryResult()
-        ok.entry.id = "a"
-        var missing = Steeple_Server_V1_EntryResult()
+        let ok = (id: "a", status: Spire_Api_Types_Status())
+        var missing = (id: "", status: Spire_Api_Types_Status())
         missing.status.code = 5
         missing.status.message = "entry not found"
         let both = EntryDeleteOutcome(results: [ok, missing], ids: ["a", "b"])

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SteepleServerAPIProto
+import SPIREAPIProto
 import Testing
 
 @testable import steeple_server

@@ -1,4 +1,7 @@
 import ArgumentParser
+import SPIFFE
+import SPIREAPIProto
+import SwiftProtobuf
 import SteepleServerAPIProto
 import Testing
 
@@ -14,21 +17,22 @@ struct OtherCommandParsingTests {
     func agentList(arguments: [String]) throws {
         let command = try AgentList.parse(arguments)
         let query = try command.filters.query()
-        #expect(query.request.bySpiffeID == "spiffe://example.org/spire/agent/x")
-        #expect(query.request.byAttestationType == "join_token")
-        #expect(query.request.byBanned == 2)
-        #expect(query.canReattest == true)
+        #expect(query.spiffeID == "spiffe://example.org/spire/agent/x")
+        #expect(query.filter.byAttestationType == "join_token")
+        #expect(query.filter.hasByBanned && query.filter.byBanned.value == false)
+        #expect(query.filter.hasByCanReattest && query.filter.byCanReattest.value == true)
         #expect(query.expiresBefore == 1_893_542_400)
-        #expect(query.selectorMatch == .any)
-        #expect(query.selectors.map(\.value) == ["abc"])
+        #expect(query.filter.bySelectorMatch.match == .matchAny)
+        #expect(query.filter.bySelectorMatch.selectors.map(\.value) == ["abc"])
         #expect(command.options.output == .json)
     }
 
     @Test("agent count takes the same filters", arguments: FlagSpelling.both(["-banned", "true", "-attestationType", "x509pop"]))
     func agentCount(arguments: [String]) throws {
         let query = try AgentCount.parse(arguments).filters.query()
-        #expect(query.request.byBanned == 1)
-        #expect(query.request.byAttestationType == "x509pop")
+        #expect(query.filter.byBanned.value == true)
+        #expect(query.countRequest.filter.byBanned.value == true)
+        #expect(query.countRequest.filter.byAttestationType == "x509pop")
         #expect(!query.filtersLocally)
     }
 
@@ -59,7 +63,7 @@ struct OtherCommandParsingTests {
     ]))
     func token(arguments: [String]) throws {
         let request = try TokenGenerate.parse(arguments).request()
-        #expect(request.agentAliasID == "spiffe://example.org/host")
+        #expect(request.agentID.trustDomain == "example.org" && request.agentID.path == "/host")
         #expect(request.ttl == 900)
     }
 
@@ -67,7 +71,7 @@ struct OtherCommandParsingTests {
     func tokenDefaults() throws {
         let request = try TokenGenerate.parse([]).request()
         #expect(request.ttl == 600)
-        #expect(request.agentAliasID.isEmpty)
+        #expect(!request.hasAgentID)
     }
 
     @Test("bundle show takes -format", arguments: FlagSpelling.both(["-format", "spiffe"]))
@@ -108,12 +112,13 @@ struct OtherCommandParsingTests {
         #expect(try BundleDelete.parse(arguments).id == "other.org")
     }
 
-    @Test("bundle delete refuses the modes the admin API lacks")
-    func bundleDeleteMode() {
-        #expect(
-            BundleDelete.parseMessage(["-id", "other.org", "-mode", "dissociate"])
-                == "mode \"dissociate\" is not supported: the server deletes bundles in restrict mode only"
-        )
+    @Test("bundle delete -mode takes SPIRE's three modes and refuses others")
+    func bundleDeleteMode() throws {
+        #expect(try BundleDelete.mode("") == .restrict)
+        #expect(try BundleDelete.mode("restrict") == .restrict)
+        #expect(try BundleDelete.mode("dissociate") == .dissociate)
+        #expect(try BundleDelete.mode("delete") == .delete)
+        #expect(BundleDelete.parseMessage(["-id", "other.org", "-mode", "dissociate"]) == nil)
         #expect(BundleDelete.parseMessage(["-id", "other.org", "-mode", "shred"]) == "unsupported mode \"shred\"")
     }
 
@@ -130,7 +135,7 @@ struct OtherCommandParsingTests {
     func x509Mint(arguments: [String]) throws {
         let command = try X509Mint.parse(arguments)
         let request = try command.request()
-        #expect(request.spiffeID == "spiffe://example.org/web")
+        #expect(request.id.string == "spiffe://example.org/web")
         #expect(request.dnsNames == ["web", "web.local"])
         #expect(request.ttl == 5400)
         #expect(command.writeDirectory == "/tmp/out")
@@ -173,5 +178,7 @@ struct OtherCommandParsingTests {
         #expect(try SteepleServerCommand.parseAsRoot(["x509", "mint", "-spiffeID", "spiffe://e.org/w"]) is X509Mint)
         #expect(try SteepleServerCommand.parseAsRoot(["jwt", "mint", "-spiffeID", "spiffe://e.org/w", "-audience", "a"]) is JWTMint)
         #expect(try SteepleServerCommand.parseAsRoot(["healthcheck", "-shallow"]) is HealthcheckCommand)
+        #expect(try SteepleServerCommand.parseAsRoot(["agent", "purge", "-expiredFor", "24h", "-dryRun"]) is AgentPurge)
+        #expect(try SteepleServerCommand.parseAsRoot(["debug", "getinfo"]) is DebugGetInfo)
     }
 }

@@ -1,56 +1,47 @@
 import GRPCCore
-import SteepleServerAPIProto
+import GRPCProtobuf
+import SPIREAPIProto
+import SwiftProtobuf
 
-/// Test double for the admin API: pages of entries for `ListEntries`, a fixed count, and an RPC error for
-/// `EvictAgent`; every other call is unimplemented. It stands in for the server only to exercise the CLI's client
-/// over a real Unix socket.
-struct StubAdminService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
+/// Test double for SPIRE's server API as the CLI calls it: `ListEntries` in pages (filtered by hint), `CountEntries`,
+/// and `DeleteAgent` failing with NotFound; no other method is registered. It stands in for the server only to
+/// exercise the CLI's client over a real Unix socket.
+struct StubAdminService: RegistrableRPCService {
     /// Entries by page token; each page's next token is the following key in `order`.
-    var pages: [String: [Steeple_Server_V1_Entry]] = [:]
+    var pages: [String: [Spire_Api_Types_Entry]] = [:]
     var order: [String] = []
 
-    func listEntries(
-        request: Steeple_Server_V1_ListEntriesRequest,
-        context: ServerContext
-    ) async throws -> Steeple_Server_V1_ListEntriesResponse {
-        var response = Steeple_Server_V1_ListEntriesResponse()
-        response.entries = (pages[request.pageToken] ?? []).filter { request.byHint.isEmpty || $0.hint == request.byHint }
-        if let index = order.firstIndex(of: request.pageToken), index + 1 < order.count {
-            response.nextPageToken = order[index + 1]
+    func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+        let (pages, order) = (self.pages, self.order)
+        router.registerHandler(
+            forMethod: Spire_Api_Server_Entry_V1_Entry.Method.ListEntries.descriptor,
+            deserializer: ProtobufDeserializer<Spire_Api_Server_Entry_V1_ListEntriesRequest>(),
+            serializer: ProtobufSerializer<Spire_Api_Server_Entry_V1_ListEntriesResponse>()
+        ) { request, _ in
+            let message = try await request.messages.first { _ in true } ?? .init()
+            var response = Spire_Api_Server_Entry_V1_ListEntriesResponse()
+            let hint = message.filter.hasByHint ? message.filter.byHint.value : nil
+            response.entries = (pages[message.pageToken] ?? []).filter { hint == nil || $0.hint == hint }
+            if let index = order.firstIndex(of: message.pageToken), index + 1 < order.count {
+                response.nextPageToken = order[index + 1]
+            }
+            return StreamingServerResponse(single: ServerResponse(message: response))
         }
-        return response
+        router.registerHandler(
+            forMethod: Spire_Api_Server_Entry_V1_Entry.Method.CountEntries.descriptor,
+            deserializer: ProtobufDeserializer<Spire_Api_Server_Entry_V1_CountEntriesRequest>(),
+            serializer: ProtobufSerializer<Spire_Api_Server_Entry_V1_CountEntriesResponse>()
+        ) { _, _ in
+            var response = Spire_Api_Server_Entry_V1_CountEntriesResponse()
+            response.count = Int32(pages.values.map(\.count).reduce(0, +))
+            return StreamingServerResponse(single: ServerResponse(message: response))
+        }
+        router.registerHandler(
+            forMethod: Spire_Api_Server_Agent_V1_Agent.Method.DeleteAgent.descriptor,
+            deserializer: ProtobufDeserializer<Spire_Api_Server_Agent_V1_DeleteAgentRequest>(),
+            serializer: ProtobufSerializer<SwiftProtobuf.Google_Protobuf_Empty>()
+        ) { _, _ in
+            StreamingServerResponse(error: RPCError(code: .notFound, message: "agent not found"))
+        }
     }
-
-    func countEntries(
-        request: Steeple_Server_V1_ListEntriesRequest,
-        context: ServerContext
-    ) async throws -> Steeple_Server_V1_CountResponse {
-        var response = Steeple_Server_V1_CountResponse()
-        response.count = Int64(pages.values.map(\.count).reduce(0, +))
-        return response
-    }
-
-    func evictAgent(
-        request: Steeple_Server_V1_AgentRequest,
-        context: ServerContext
-    ) async throws -> Steeple_Server_V1_AgentResponse {
-        throw RPCError(code: .notFound, message: "agent \(request.spiffeID) not found")
-    }
-
-    func createEntries(request: Steeple_Server_V1_CreateEntriesRequest, context: ServerContext) async throws -> Steeple_Server_V1_CreateEntriesResponse { throw Self.unimplemented }
-    func updateEntries(request: Steeple_Server_V1_UpdateEntriesRequest, context: ServerContext) async throws -> Steeple_Server_V1_UpdateEntriesResponse { throw Self.unimplemented }
-    func deleteEntries(request: Steeple_Server_V1_DeleteEntriesRequest, context: ServerContext) async throws -> Steeple_Server_V1_DeleteEntriesResponse { throw Self.unimplemented }
-    func listAgents(request: Steeple_Server_V1_ListAgentsRequest, context: ServerContext) async throws -> Steeple_Server_V1_ListAgentsResponse { throw Self.unimplemented }
-    func countAgents(request: Steeple_Server_V1_ListAgentsRequest, context: ServerContext) async throws -> Steeple_Server_V1_CountResponse { throw Self.unimplemented }
-    func banAgent(request: Steeple_Server_V1_AgentRequest, context: ServerContext) async throws -> Steeple_Server_V1_AgentResponse { throw Self.unimplemented }
-    func createJoinToken(request: Steeple_Server_V1_CreateJoinTokenRequest, context: ServerContext) async throws -> Steeple_Server_V1_CreateJoinTokenResponse { throw Self.unimplemented }
-    func fetchBundle(request: Steeple_Server_V1_FetchBundleRequest, context: ServerContext) async throws -> Steeple_Server_V1_Bundle { throw Self.unimplemented }
-    func listFederatedBundles(request: Steeple_Server_V1_ListFederatedBundlesRequest, context: ServerContext) async throws -> Steeple_Server_V1_ListFederatedBundlesResponse { throw Self.unimplemented }
-    func setFederatedBundle(request: Steeple_Server_V1_Bundle, context: ServerContext) async throws -> Steeple_Server_V1_Bundle { throw Self.unimplemented }
-    func deleteFederatedBundle(request: Steeple_Server_V1_DeleteFederatedBundleRequest, context: ServerContext) async throws -> Steeple_Server_V1_DeleteFederatedBundleResponse { throw Self.unimplemented }
-    func mintX509SVID(request: Steeple_Server_V1_MintX509SVIDRequest, context: ServerContext) async throws -> Steeple_Server_V1_MintX509SVIDResponse { throw Self.unimplemented }
-    func mintJWTSVID(request: Steeple_Server_V1_MintJWTSVIDRequest, context: ServerContext) async throws -> Steeple_Server_V1_MintJWTSVIDResponse { throw Self.unimplemented }
-    func health(request: Steeple_Server_V1_HealthRequest, context: ServerContext) async throws -> Steeple_Server_V1_HealthResponse { throw Self.unimplemented }
-
-    static let unimplemented = RPCError(code: .unimplemented, message: "not implemented by the stub")
 }

@@ -1,7 +1,9 @@
 import Foundation
 import SPIFFE
 import SPIFFETestSupport
-import SteepleServerAPIProto
+import Crypto
+import SwiftASN1
+import X509
 import Testing
 
 @testable import steeple_server
@@ -12,17 +14,15 @@ struct X509MintTests {
     static let ca = TestCA(trustDomain: try! TrustDomain("example.org"))
     static let svid = ca.makeSVID(try! SPIFFEID("spiffe://example.org/web"))
 
-    static func response() -> Steeple_Server_V1_MintX509SVIDResponse {
-        var response = Steeple_Server_V1_MintX509SVIDResponse()
-        response.x509SvidChain = Data(svid.chainDER)
-        response.privateKeyPkcs8 = Data(svid.privateKeyDER)
-        response.bundleDer = Data(ca.bundle.derRepresentation)
-        return response
+    static func response() throws -> X509MintResult {
+        try X509MintResult(
+            checking: try DERSequence.split(svid.chainDER), privateKey: svid.privateKeyDER,
+            rootCAs: try DERSequence.split(ca.bundle.derRepresentation))
     }
 
-    @Test("the response's concatenated DER is split into certificates and printed as PEM")
+    @Test("the minted chain, key and authorities print as PEM")
     func pem() throws {
-        let result = try X509MintResult(Self.response())
+        let result = try Self.response()
         #expect(result.chain.flatMap { $0 } == Self.svid.chainDER)
         #expect(result.svidPEM == Self.svid.chainPEM)
         #expect(result.keyPEM == Self.svid.privateKeyPEM)
@@ -41,17 +41,25 @@ struct X509MintTests {
         #expect(text.hasSuffix("\n"))
     }
 
-    @Test("a response without chain, key or authorities is refused, as SPIRE")
-    func incomplete() {
-        var noChain = Self.response()
-        noChain.x509SvidChain = Data()
-        #expect(throws: CLIError("server response missing SVID chain")) { try X509MintResult(noChain) }
-        var noKey = Self.response()
-        noKey.privateKeyPkcs8 = Data()
-        #expect(throws: CLIError("server response missing private key")) { try X509MintResult(noKey) }
-        var noBundle = Self.response()
-        noBundle.bundleDer = Data()
-        #expect(throws: CLIError("server response missing X509 Authorities")) { try X509MintResult(noBundle) }
+    @Test("answers without a chain or authorities are refused, as SPIRE")
+    func incomplete() throws {
+        #expect(throws: CLIError("server response missing SVID chain")) {
+            try X509MintResult(checking: [], privateKey: [1], rootCAs: [[0x30, 0x00]])
+        }
+        #expect(throws: CLIError("server response missing X509 Authorities")) {
+            try X509MintResult(checking: [[0x30, 0x00]], privateKey: [1], rootCAs: [])
+        }
+    }
+
+    @Test("the CSR sent is signed by the key made here and names the SPIFFE ID and the DNS names, as SPIRE's")
+    func csr() throws {
+        let key = P256.Signing.PrivateKey()
+        let der = try X509Mint.csr(id: try SPIFFEID("spiffe://example.org/web"), dnsNames: ["web", "web.local"], key: key)
+        let request = try CertificateSigningRequest(derEncoded: der)
+        #expect(request.publicKey == Certificate.PublicKey(key.publicKey))
+        #expect(request.publicKey.isValidSignature(request.signature, for: request))
+        let names = try #require(try request.attributes.extensionRequest?.extensions.subjectAlternativeNames)
+        #expect(Array(names) == [GeneralName.uniformResourceIdentifier("spiffe://example.org/web"), .dnsName("web"), .dnsName("web.local")])
     }
 
     @Test("truncated DER is refused")
@@ -77,7 +85,7 @@ struct X509MintTests {
         // A key.pem left readable by all must end up private.
         _ = FileManager.default.createFile(atPath: directory + "/key.pem", contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
 
-        let result = try X509MintResult(Self.response())
+        let result = try Self.response()
         let paths = try X509MintWriter.writeFiles(result, into: directory)
         #expect(paths == X509MintWriter.Paths(svid: directory + "/svid.pem", key: directory + "/key.pem", bundle: directory + "/bundle.pem"))
         #expect(try String(contentsOfFile: paths.svid, encoding: .utf8) == result.svidPEM)

@@ -1,7 +1,7 @@
 import ArgumentParser
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `agent ban -spiffeID`: bans an agent so it can no longer renew or re-attest (`BanAgent`).
+/// `agent ban -spiffeID`: bans an agent so it can no longer renew or re-attest (SPIRE's `BanAgent`).
 struct AgentBan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ban",
@@ -17,11 +17,11 @@ struct AgentBan: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var request = Steeple_Server_V1_AgentRequest()
-        request.spiffeID = try agent.id()
+        var request = Spire_Api_Server_Agent_V1_BanAgentRequest()
+        request.id = try agent.spireID()
         let sent = request
-        let response = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.banAgent(sent)
+        let response = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            try await SPIREAgentClient(wrapping: grpc).banAgent(sent)
         }
         switch options.output {
         case .pretty:

@@ -11,6 +11,7 @@ struct AgentCommand: AsyncParsableCommand {
             AgentCount.self,
             AgentEvict.self,
             AgentBan.self,
+            AgentPurge.self,
         ]
     )
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `agent count`: counts attested agents (`CountAgents`; `ListAgents` when a filter must be applied here).
+/// `agent count`: counts attested agents (SPIRE's `CountAgents`; `ListAgents` when a filter must be applied here).
 struct AgentCount: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "count",
@@ -18,17 +18,18 @@ struct AgentCount: AsyncParsableCommand {
 
     func run() async throws {
         let query = try filters.query()
-        let count = try await withAdminClient(socketPath: options.socketPath) { client in
+        let count = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            let client = SPIREAgentClient(wrapping: grpc)
             if query.filtersLocally {
-                return Int64(try await query.fetchAll { request in try await client.listAgents(request) }.count)
+                return Int32(clamping: try await query.fetchAll(client).count)
             }
-            return try await client.countAgents(query.request).count
+            return try await client.countAgents(query.countRequest).count
         }
         switch options.output {
         case .pretty:
-            Console.out(AgentPrinter.count(count))
+            Console.out(AgentPrinter.count(Int64(count)))
         case .json:
-            var response = Steeple_Server_V1_CountResponse()
+            var response = Spire_Api_Server_Agent_V1_CountAgentsResponse()
             response.count = count
             Console.out(try ProtoJSON.line(response))
         }

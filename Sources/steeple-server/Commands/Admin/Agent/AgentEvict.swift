@@ -1,7 +1,7 @@
 import ArgumentParser
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `agent evict -spiffeID`: deletes an agent's attestation so it must attest again (`EvictAgent`).
+/// `agent evict -spiffeID`: deletes an agent's attestation so it must attest again (SPIRE's `DeleteAgent`).
 struct AgentEvict: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evict",
@@ -17,11 +17,11 @@ struct AgentEvict: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var request = Steeple_Server_V1_AgentRequest()
-        request.spiffeID = try agent.id()
+        var request = Spire_Api_Server_Agent_V1_DeleteAgentRequest()
+        request.id = try agent.spireID()
         let sent = request
-        let response = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.evictAgent(sent)
+        let response = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            try await SPIREAgentClient(wrapping: grpc).deleteAgent(sent)
         }
         switch options.output {
         case .pretty:

@@ -1,11 +1,12 @@
 import ArgumentParser
 import SteepleCLI
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
+import SwiftProtobuf
 
 /// The filters of `agent list` and `agent count` (SPIRE's spelling).
 ///
-/// The admin API filters by SPIFFE ID, attestation type and banned state; selectors, `-canReattest` and
+/// SPIRE's Agent API filters by attestation type, selectors, banned and re-attestable; `-spiffeID` and
 /// `-expiresBefore` are applied here after listing (see ``AgentQuery``).
 struct AgentFilterOptions: ParsableArguments {
     @Option(name: .spire("spiffeID"), help: "The SPIFFE ID of the agents to list")
@@ -42,15 +43,28 @@ struct AgentFilterOptions: ParsableArguments {
     ///
     /// - Throws: ``CLIError`` when a SPIFFE ID, selector or date is malformed.
     func query() throws(CLIError) -> AgentQuery {
-        var request = Steeple_Server_V1_ListAgentsRequest()
+        var filter = Spire_Api_Server_Agent_V1_ListAgentsRequest.Filter()
+        var id: String?
         if let spiffeID {
-            request.bySpiffeID = try IDArgument.spiffeID(spiffeID, flag: "spiffeID").string
+            id = try IDArgument.spiffeID(spiffeID, flag: "spiffeID").string
         }
-        request.byAttestationType = attestationType ?? ""
+        filter.byAttestationType = attestationType ?? ""
         switch banned {
-        case "true": request.byBanned = 1
-        case "false": request.byBanned = 2
-        default: request.byBanned = 0
+        case "true": filter.byBanned = .init(true)
+        case "false": filter.byBanned = .init(false)
+        default: break
+        }
+        switch canReattest {
+        case "true": filter.byCanReattest = .init(true)
+        case "false": filter.byCanReattest = .init(false)
+        default: break
+        }
+        let selectors = try SelectorArgument.spire(self.selectors)
+        if !selectors.isEmpty {
+            var match = Spire_Api_Types_SelectorMatch()
+            match.selectors = selectors
+            match.match = matchSelectorsOn.selectorMatch
+            filter.bySelectorMatch = match
         }
         var expiry: Int64?
         if let expiresBefore {
@@ -59,17 +73,6 @@ struct AgentFilterOptions: ParsableArguments {
             }
             expiry = seconds
         }
-        let reattest: Bool? = switch canReattest {
-        case "true": true
-        case "false": false
-        default: nil
-        }
-        return AgentQuery(
-            request: request,
-            selectors: try SelectorArgument.parse(selectors),
-            selectorMatch: matchSelectorsOn,
-            canReattest: reattest,
-            expiresBefore: expiry
-        )
+        return AgentQuery(filter: filter, spiffeID: id, expiresBefore: expiry)
     }
 }

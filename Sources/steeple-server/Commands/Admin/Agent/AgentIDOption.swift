@@ -1,6 +1,7 @@
 import ArgumentParser
 import SteepleCLI
 import SPIFFE
+import SPIREAPIProto
 
 /// The `-spiffeID` of `agent show`, `agent evict` and `agent ban`: the agent's identity.
 struct AgentIDOption: ParsableArguments {
@@ -15,5 +16,10 @@ struct AgentIDOption: ParsableArguments {
             throw CLIError("a SPIFFE ID is required")
         }
         return try IDArgument.spiffeID(spiffeID, flag: "spiffeID").string
+    }
+
+    /// The checked SPIFFE ID in the API's form.
+    func spireID() throws(CLIError) -> Spire_Api_Types_SPIFFEID {
+        Spire_Api_Types_SPIFFEID(try IDArgument.spiffeID(try id(), flag: "spiffeID"))
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `agent list`: lists attested agents (`ListAgents`, every page).
+/// `agent list`: lists attested agents (SPIRE's `ListAgents`, every page).
 struct AgentList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
@@ -18,14 +18,14 @@ struct AgentList: AsyncParsableCommand {
 
     func run() async throws {
         let query = try filters.query()
-        let agents = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await query.fetchAll { request in try await client.listAgents(request) }
+        let agents = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            try await query.fetchAll(SPIREAgentClient(wrapping: grpc))
         }
         switch options.output {
         case .pretty:
             Console.out(AgentPrinter.list(agents))
         case .json:
-            var response = Steeple_Server_V1_ListAgentsResponse()
+            var response = Spire_Api_Server_Agent_V1_ListAgentsResponse()
             response.agents = agents
             Console.out(try ProtoJSON.line(response))
         }

@@ -1,4 +1,4 @@
-import SteepleServerAPIProto
+import SPIREAPIProto
 
 /// SPIRE's text for attested agents (`cmd/spire-server/cli/agent/list.go` and `show.go`).
 enum AgentPrinter {
@@ -15,8 +15,8 @@ enum AgentPrinter {
     ///
     /// A banned agent shows `Banned            : true` in place of its serial number, as in SPIRE. Times are UTC
     /// (SPIRE prints the agent's expiry in the machine's local zone).
-    static func block(_ agent: Steeple_Server_V1_Agent) -> String {
-        var text = line("SPIFFE ID", agent.spiffeID)
+    static func block(_ agent: Spire_Api_Types_Agent) -> String {
+        var text = line("SPIFFE ID", agent.id.uri)
         text += line("Attestation type", agent.attestationType)
         text += line("Expiration time", GoFormatting.utcTime(unixSeconds: agent.x509SvidExpiresAt))
         if agent.banned {
@@ -30,14 +30,14 @@ enum AgentPrinter {
 
     /// `agent list`: `Found 2 attested agents:` and a blank line, then each agent; `No attested agents found`
     /// when there is none.
-    static func list(_ agents: [Steeple_Server_V1_Agent]) -> String {
+    static func list(_ agents: [Spire_Api_Types_Agent]) -> String {
         guard !agents.isEmpty else { return "No attested agents found\n" }
         return "Found \(GoFormatting.counted(agents.count, "attested agent", "attested agents")):\n\n"
             + agents.map(block).joined()
     }
 
     /// `agent show`: a header, the agent, then one `Selectors` line per node selector.
-    static func show(_ agent: Steeple_Server_V1_Agent) -> String {
+    static func show(_ agent: Spire_Api_Types_Agent) -> String {
         "Found an attested agent given its SPIFFE ID\n\n" + block(agent)
             + agent.selectors.map { line("Selectors", "\($0.type):\($0.value)") }.joined()
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `agent show -spiffeID`: shows one attested agent (`ListAgents` by SPIFFE ID).
+/// `agent show -spiffeID`: shows one attested agent (SPIRE's `GetAgent`).
 struct AgentShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
@@ -17,15 +17,11 @@ struct AgentShow: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var request = Steeple_Server_V1_ListAgentsRequest()
-        request.bySpiffeID = try agent.id()
-        request.pageSize = 1
+        var request = Spire_Api_Server_Agent_V1_GetAgentRequest()
+        request.id = try agent.spireID()
         let sent = request
-        let response = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.listAgents(sent)
-        }
-        guard let found = response.agents.first(where: { $0.spiffeID == sent.bySpiffeID }) else {
-            throw CLIError("agent \(sent.bySpiffeID) not found")
+        let found = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            try await SPIREAgentClient(wrapping: grpc).getAgent(sent)
         }
         switch options.output {
         case .pretty:

@@ -1,8 +1,7 @@
 import ArgumentParser
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `bundle count`: counts the bundles the server holds, its own plus the federated ones (`FetchBundle` and
-/// `ListFederatedBundles`; the admin API has no count call for bundles).
+/// `bundle count`: counts the bundles the server holds, its own plus the federated ones (SPIRE's `CountBundles`).
 struct BundleCount: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "count",
@@ -12,17 +11,13 @@ struct BundleCount: AsyncParsableCommand {
     @OptionGroup var options: AdminOptions
 
     func run() async throws {
-        let count = try await withAdminClient(socketPath: options.socketPath) { client in
-            _ = try await client.fetchBundle(Steeple_Server_V1_FetchBundleRequest())
-            let federated = try await client.listFederatedBundles(Steeple_Server_V1_ListFederatedBundlesRequest())
-            return Int64(federated.bundles.count + 1)
+        let response = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            try await SPIREBundleClient(wrapping: grpc).countBundles(Spire_Api_Server_Bundle_V1_CountBundlesRequest())
         }
         switch options.output {
         case .pretty:
-            Console.out(BundlePrinter.count(count))
+            Console.out(BundlePrinter.count(response.count))
         case .json:
-            var response = Steeple_Server_V1_CountResponse()
-            response.count = count
             Console.out(try ProtoJSON.line(response))
         }
     }

@@ -1,12 +1,12 @@
 import ArgumentParser
+import GRPCCore
 import SteepleCLI
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `bundle delete -id`: deletes a federated bundle (`DeleteFederatedBundle`).
-///
-/// SPIRE's `-mode` is accepted for scripts' sake, but the admin API only has SPIRE's default, `restrict`: the
-/// server refuses to delete a bundle that entries still federate with.
+/// `bundle delete -id`: deletes a federated bundle (SPIRE's `BatchDeleteFederatedBundle`). `-mode restrict` (the
+/// default) refuses while entries federate with it, `dissociate` removes it from those entries, `delete` deletes
+/// those entries too.
 struct BundleDelete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
@@ -16,7 +16,7 @@ struct BundleDelete: AsyncParsableCommand {
     @Option(name: .spire("id"), help: "SPIFFE ID of the trust domain")
     var id: String?
 
-    @Option(name: .spire("mode"), help: "Deletion mode: only restrict is supported")
+    @Option(name: .spire("mode"), help: "Deletion mode: one of restrict, delete, or dissociate")
     var mode: String = "restrict"
 
     @OptionGroup var options: AdminOptions
@@ -26,25 +26,38 @@ struct BundleDelete: AsyncParsableCommand {
             throw CLIError("id is required")
         }
         _ = try IDArgument.trustDomain(id, flag: "id")
-        switch mode {
-        case "", "restrict":
-            break
-        case "delete", "dissociate":
-            throw CLIError("mode \(GoFormatting.quoted(mode)) is not supported: the server deletes bundles in restrict mode only")
-        default:
-            throw CLIError("unsupported mode \(GoFormatting.quoted(mode))")
+        _ = try Self.mode(mode)
+    }
+
+    /// The API's mode for `-mode`.
+    static func mode(_ text: String) throws(CLIError) -> Spire_Api_Server_Bundle_V1_BatchDeleteFederatedBundleRequest.Mode {
+        switch text {
+        case "", "restrict": return .restrict
+        case "dissociate": return .dissociate
+        case "delete": return .delete
+        default: throw CLIError("unsupported mode \(GoFormatting.quoted(text))")
         }
     }
 
     func run() async throws {
-        var request = Steeple_Server_V1_DeleteFederatedBundleRequest()
-        request.trustDomain = try IDArgument.trustDomain(id ?? "", flag: "id").name
+        var request = Spire_Api_Server_Bundle_V1_BatchDeleteFederatedBundleRequest()
+        let trustDomain = try IDArgument.trustDomain(id ?? "", flag: "id").name
+        request.trustDomains = [trustDomain]
+        request.mode = try Self.mode(mode)
         let sent = request
-        let response = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.deleteFederatedBundle(sent)
+        let response = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            do {
+                return try await SPIREBundleClient(wrapping: grpc).batchDeleteFederatedBundle(sent)
+            } catch let error as RPCError {
+                throw CLIError("failed to delete federated bundle: \(AgentPurge.goText(error))")
+            }
         }
         switch options.output {
         case .pretty:
+            guard let result = response.results.first else { throw CLIError("failed to delete federated bundle: the server answered no result") }
+            guard result.status.code == 0 else {
+                throw CLIError("failed to delete federated bundle \(GoFormatting.quoted(result.trustDomain.isEmpty ? trustDomain : result.trustDomain)): \(result.status.message)")
+            }
             Console.out("bundle deleted.\n")
         case .json:
             Console.out(try ProtoJSON.line(response))

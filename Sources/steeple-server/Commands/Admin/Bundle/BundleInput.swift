@@ -1,22 +1,20 @@
 import Foundation
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// Turns the data given to `bundle set` into the federated bundle the admin API stores.
+/// Turns the data given to `bundle set` into the federated bundle SPIRE's Bundle API stores.
 enum BundleInput {
     /// The bundle of `trustDomain` from `data` in `format`.
     ///
-    /// PEM certificates become a SPIFFE bundle document holding them as `x509-svid` keys. A SPIFFE bundle document
-    /// is checked and sent as given, with its `spiffe_sequence`.
+    /// PEM certificates become a bundle of those X.509 authorities. A SPIFFE bundle document gives its X.509 and
+    /// JWT authorities, refresh hint and `spiffe_sequence`.
     ///
     /// - Throws: ``CLIError`` `unable to parse bundle data: …` when the data is not valid in the format.
     static func bundle(
         trustDomain: TrustDomain,
         data: [UInt8],
         format: BundleFormat
-    ) throws(CLIError) -> Steeple_Server_V1_Bundle {
-        var bundle = Steeple_Server_V1_Bundle()
-        bundle.trustDomain = trustDomain.name
+    ) throws(CLIError) -> Spire_Api_Types_Bundle {
         switch format {
         case .pem:
             let x509Bundle: X509Bundle
@@ -25,18 +23,13 @@ enum BundleInput {
             } catch {
                 throw CLIError("unable to parse bundle data: \(error.message)")
             }
-            let document = SPIFFEBundle(trustDomain: trustDomain, x509Authorities: x509Bundle.x509Authorities)
-            bundle.spiffeBundleJson = Data(document.jsonRepresentation)
+            return SPIFFEBundle(trustDomain: trustDomain, x509Authorities: x509Bundle.x509Authorities).spireProto
         case .spiffe:
-            let document: SPIFFEBundle
             do {
-                document = try SPIFFEBundle(trustDomain: trustDomain, json: data)
+                return try SPIFFEBundle(trustDomain: trustDomain, json: data).spireProto
             } catch {
                 throw CLIError("unable to parse to spiffe bundle: \(error.message)")
             }
-            bundle.spiffeBundleJson = Data(data)
-            bundle.sequenceNumber = document.sequenceNumber ?? 0
         }
-        return bundle
     }
 }

@@ -1,9 +1,10 @@
 import ArgumentParser
 import SteepleCLI
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `bundle list`: prints the federated bundles (`ListFederatedBundles`), or one of them with `-id`.
+/// `bundle list`: prints the federated bundles (SPIRE's `ListFederatedBundles`, every page), or one of them
+/// with `-id` (`GetFederatedBundle`).
 struct BundleList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
@@ -26,12 +27,12 @@ struct BundleList: AsyncParsableCommand {
 
     func run() async throws {
         let trustDomain = try id.map { (text) throws(CLIError) in try IDArgument.trustDomain(text, flag: "id").name }
-        let response = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.listFederatedBundles(Steeple_Server_V1_ListFederatedBundlesRequest())
-        }
         if let trustDomain {
-            guard let bundle = response.bundles.first(where: { $0.trustDomain == trustDomain }) else {
-                throw CLIError("no federated bundle for trust domain \(trustDomain)")
+            var request = Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest()
+            request.trustDomain = trustDomain
+            let sent = request
+            let bundle = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+                try await SPIREBundleClient(wrapping: grpc).getFederatedBundle(sent)
             }
             switch options.output {
             case .pretty: Console.out(try BundlePrinter.content(bundle, format: format))
@@ -39,10 +40,21 @@ struct BundleList: AsyncParsableCommand {
             }
             return
         }
+        let bundles = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            let client = SPIREBundleClient(wrapping: grpc)
+            return try await Paging.collect { token in
+                var request = Spire_Api_Server_Bundle_V1_ListFederatedBundlesRequest()
+                request.pageToken = token
+                let response = try await client.listFederatedBundles(request)
+                return Paging.Page(items: response.bundles, nextPageToken: response.nextPageToken)
+            }
+        }
         switch options.output {
         case .pretty:
-            Console.out(try BundlePrinter.list(response.bundles, format: format))
+            Console.out(try BundlePrinter.list(bundles, format: format))
         case .json:
+            var response = Spire_Api_Server_Bundle_V1_ListFederatedBundlesResponse()
+            response.bundles = bundles
             Console.out(try ProtoJSON.line(response))
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
 
 /// SPIRE's text for trust bundles (`cmd/spire-server/cli/bundle/common.go`).
 enum BundlePrinter {
@@ -8,17 +8,18 @@ enum BundlePrinter {
     /// and followed by a newline.
     ///
     /// - Throws: ``CLIError`` when the server's bundle document or trust domain is malformed.
-    static func content(_ bundle: Steeple_Server_V1_Bundle, format: BundleFormat) throws(CLIError) -> String {
+    static func content(_ bundle: Spire_Api_Types_Bundle, format: BundleFormat) throws(CLIError) -> String {
+        let document: SPIFFEBundle
+        do {
+            document = try SPIFFEBundle(spireBundle: bundle)
+        } catch {
+            throw CLIError("the server's bundle for \(bundle.trustDomain) is malformed: \(error.message)")
+        }
         switch format {
         case .spiffe:
-            return JSONIndenter.indent(bundle.spiffeBundleJson) + "\n"
+            return JSONIndenter.indent(document.jsonRepresentation) + "\n"
         case .pem:
-            let trustDomain = try IDArgument.trustDomain(bundle.trustDomain, flag: "id")
-            do {
-                return try SPIFFEBundle(trustDomain: trustDomain, json: bundle.spiffeBundleJson).x509Bundle.pemRepresentation
-            } catch {
-                throw CLIError("the server's bundle for \(bundle.trustDomain) is malformed: \(error.message)")
-            }
+            return document.x509Bundle.pemRepresentation
         }
     }
 
@@ -29,7 +30,7 @@ enum BundlePrinter {
     }
 
     /// `bundle list`: each bundle under its banner, separated by blank lines, in trust-domain order.
-    static func list(_ bundles: [Steeple_Server_V1_Bundle], format: BundleFormat) throws(CLIError) -> String {
+    static func list(_ bundles: [Spire_Api_Types_Bundle], format: BundleFormat) throws(CLIError) -> String {
         var text = ""
         for (index, bundle) in bundles.sorted(by: { $0.trustDomain < $1.trustDomain }).enumerated() {
             if index > 0 {
@@ -41,7 +42,7 @@ enum BundlePrinter {
     }
 
     /// `bundle count`: `2 bundles`.
-    static func count(_ count: Int64) -> String {
+    static func count(_ count: Int32) -> String {
         GoFormatting.counted(Int(count), "bundle", "bundles") + "\n"
     }
 }

@@ -1,9 +1,10 @@
 import ArgumentParser
+import GRPCCore
 import SteepleCLI
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `bundle set`: creates or replaces a federated bundle (`SetFederatedBundle`) from a file or stdin.
+/// `bundle set`: creates or replaces a federated bundle (SPIRE's `BatchSetFederatedBundle`) from a file or stdin.
 struct BundleSet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
@@ -31,14 +32,23 @@ struct BundleSet: AsyncParsableCommand {
     func run() async throws {
         let trustDomain = try IDArgument.trustDomain(id ?? "", flag: "id")
         let bundle = try BundleInput.bundle(trustDomain: trustDomain, data: try InputFile.read(path), format: format)
-        let stored = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.setFederatedBundle(bundle)
+        var request = Spire_Api_Server_Bundle_V1_BatchSetFederatedBundleRequest()
+        request.bundle = [bundle]
+        let sent = request
+        let response = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            do {
+                return try await SPIREBundleClient(wrapping: grpc).batchSetFederatedBundle(sent)
+            } catch let error as RPCError {
+                throw CLIError("failed to set federated bundle: \(AgentPurge.goText(error))")
+            }
         }
         switch options.output {
         case .pretty:
+            guard let result = response.results.first else { throw CLIError("failed to set federated bundle: the server answered no result") }
+            guard result.status.code == 0 else { throw CLIError("failed to set federated bundle: \(result.status.message)") }
             Console.out("bundle set.\n")
         case .json:
-            Console.out(try ProtoJSON.line(stored))
+            Console.out(try ProtoJSON.line(response))
         }
     }
 }

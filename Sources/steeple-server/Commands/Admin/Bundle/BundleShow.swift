@@ -1,8 +1,8 @@
 import ArgumentParser
 import SteepleCLI
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `bundle show`: prints the server's own trust bundle (`FetchBundle`).
+/// `bundle show`: prints the server's own trust bundle (SPIRE's `GetBundle`).
 struct BundleShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
@@ -15,8 +15,8 @@ struct BundleShow: AsyncParsableCommand {
     @OptionGroup var options: AdminOptions
 
     func run() async throws {
-        let bundle = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.fetchBundle(Steeple_Server_V1_FetchBundleRequest())
+        let bundle = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            try await SPIREBundleClient(wrapping: grpc).getBundle(Spire_Api_Server_Bundle_V1_GetBundleRequest())
         }
         switch options.output {
         case .pretty:

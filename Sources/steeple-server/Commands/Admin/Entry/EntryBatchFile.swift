@@ -1,6 +1,6 @@
 import Foundation
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
 
 /// Reads SPIRE's registration-entry JSON, the `-data` file of `entry create` and `entry update`:
 ///
@@ -31,7 +31,7 @@ enum EntryBatchFile {
         _ bytes: [UInt8],
         source: String,
         purpose: Purpose
-    ) throws(CLIError) -> [Steeple_Server_V1_Entry] {
+    ) throws(CLIError) -> [Spire_Api_Types_Entry] {
         let document: Document
         do {
             document = try JSONDecoder().decode(Document.self, from: Data(GoJSONKeys.canonicalized(bytes, fields: Self.fields)))
@@ -43,7 +43,7 @@ enum EntryBatchFile {
         guard let records = document.entries, !records.isEmpty else {
             throw CLIError("\(source) has no entries: expected {\"entries\": [...]} with at least one entry")
         }
-        var entries: [Steeple_Server_V1_Entry] = []
+        var entries: [Spire_Api_Types_Entry] = []
         for (index, record) in records.enumerated() {
             do {
                 entries.append(try record.entry(purpose: purpose))
@@ -86,16 +86,16 @@ enum EntryBatchFile {
         var store_svid: Bool?
         var hint: String?
 
-        func entry(purpose: Purpose) throws(CLIError) -> Steeple_Server_V1_Entry {
-            var entry = Steeple_Server_V1_Entry()
+        func entry(purpose: Purpose) throws(CLIError) -> Spire_Api_Types_Entry {
+            var entry = Spire_Api_Types_Entry()
             entry.id = entry_id ?? ""
             if purpose == .update, entry.id.isEmpty {
                 throw CLIError("an entry ID (entry_id) is required")
             }
             guard let spiffe_id, !spiffe_id.isEmpty else { throw CLIError("a SPIFFE ID (spiffe_id) is required") }
             guard let parent_id, !parent_id.isEmpty else { throw CLIError("a parent ID (parent_id) is required") }
-            entry.spiffeID = try IDArgument.spiffeID(spiffe_id, flag: "spiffeID").string
-            entry.parentID = try IDArgument.spiffeID(parent_id, flag: "parentID").string
+            entry.spiffeID = try IDArgument.spireID(spiffe_id, flag: "spiffeID")
+            entry.parentID = try IDArgument.spireID(parent_id, flag: "parentID")
             guard let selectors, !selectors.isEmpty else {
                 throw CLIError("at least one selector (selectors) is required")
             }

@@ -1,4 +1,4 @@
-import SteepleServerAPIProto
+import SPIREAPIProto
 
 /// The printed outcome of a batch create or update: SPIRE prints the entries that succeeded on stdout, then each
 /// failure on stderr with the entry that was sent (the server may not echo a rejected entry).
@@ -14,11 +14,11 @@ struct EntryBatchOutcome {
     ///   - verb: `create` or `update`, as in `Failed to create the following entry`.
     ///   - sent: the entries of the request, in order.
     ///   - results: the server's per-entry results, in the request's order.
-    init(verb: String, sent: [Steeple_Server_V1_Entry], results: [Steeple_Server_V1_EntryResult]) {
+    init(verb: String, sent: [Spire_Api_Types_Entry], results: [EntryResult]) {
         output = ""
         errors = ""
         failureCount = 0
-        var failures: [(Steeple_Server_V1_Status, Steeple_Server_V1_Entry)] = []
+        var failures: [(Spire_Api_Types_Status, Spire_Api_Types_Entry)] = []
         for (index, result) in results.enumerated() {
             if result.status.code == 0 {
                 output += EntryPrinter.block(result.entry)
@@ -34,9 +34,9 @@ struct EntryBatchOutcome {
 
     /// The results with the sent entry in place of each rejected one, for `-output json` (as SPIRE does).
     static func filledResults(
-        sent: [Steeple_Server_V1_Entry],
-        results: [Steeple_Server_V1_EntryResult]
-    ) -> [Steeple_Server_V1_EntryResult] {
+        sent: [Spire_Api_Types_Entry],
+        results: [EntryResult]
+    ) -> [EntryResult] {
         results.enumerated().map { index, result in
             var result = result
             if result.status.code != 0, index < sent.count {
@@ -45,4 +45,10 @@ struct EntryBatchOutcome {
             return result
         }
     }
+}
+
+/// One item of SPIRE's `BatchCreateEntry` / `BatchUpdateEntry` answers (two message types of the same shape).
+struct EntryResult {
+    var status = Spire_Api_Types_Status()
+    var entry = Spire_Api_Types_Entry()
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import SteepleServerAPIProto
+import SPIREAPIProto
 
 /// `entry count`: counts registration entries matching the filters (`CountEntries`; `ListEntries` when the
 /// `-federatesWith` filter must be applied here, see ``EntryQuery``).
@@ -19,18 +19,13 @@ struct EntryCount: AsyncParsableCommand {
 
     func run() async throws {
         let query = try filters.query()
-        let count = try await withAdminClient(socketPath: options.socketPath) { client in
-            if query.filtersLocally {
-                return Int64(try await query.fetchAll { request in try await client.listEntries(request) }.count)
-            }
-            return try await client.countEntries(query.request).count
+        let response = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            try await SPIREEntryClient(wrapping: grpc).countEntries(query.countRequest)
         }
         switch options.output {
         case .pretty:
-            Console.out(EntryPrinter.count(count))
+            Console.out(EntryPrinter.count(Int64(response.count)))
         case .json:
-            var response = Steeple_Server_V1_CountResponse()
-            response.count = count
             Console.out(try ProtoJSON.line(response))
         }
     }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import SteepleCLI
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `entry create`: creates registration entries (`CreateEntries`).
+/// `entry create`: creates registration entries (SPIRE's `BatchCreateEntry`).
 struct EntryCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
@@ -24,21 +24,17 @@ struct EntryCreate: AsyncParsableCommand {
 
     func run() async throws {
         fields.warnAboutFlagsWithoutEffect()
-        var request = Steeple_Server_V1_CreateEntriesRequest()
-        request.entries = try fields.entries(node: node, purpose: .create)
-        let sent = request
-        let results = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await EntryBatches.send(sent.entries) { batch in
-                var request = Steeple_Server_V1_CreateEntriesRequest()
+        try await EntryBatchOutcome.run(
+            verb: "create", entries: try fields.entries(node: node, purpose: .create), options: options,
+            call: { client, batch in
+                var request = Spire_Api_Server_Entry_V1_BatchCreateEntryRequest()
                 request.entries = batch
-                return try await client.createEntries(request).results
-            }
-        }
-        try EntryBatchOutcome.report(
-            verb: "create",
-            sent: sent.entries,
-            results: results,
-            format: options.output
-        )
+                return try await client.batchCreateEntry(request).results
+            },
+            response: { results in
+                var response = Spire_Api_Server_Entry_V1_BatchCreateEntryResponse()
+                response.results = results
+                return response
+            })
     }
 }

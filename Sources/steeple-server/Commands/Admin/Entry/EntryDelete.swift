@@ -1,6 +1,6 @@
 import ArgumentParser
 import SteepleCLI
-import SteepleServerAPIProto
+import SPIREAPIProto
 
 /// `entry delete`: deletes registration entries by ID (`DeleteEntries`).
 struct EntryDelete: AsyncParsableCommand {
@@ -35,18 +35,17 @@ struct EntryDelete: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var request = Steeple_Server_V1_DeleteEntriesRequest()
-        request.ids = try ids()
-        let sent = request
-        var response = Steeple_Server_V1_DeleteEntriesResponse()
-        response.results = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await EntryBatches.send(sent.ids) { batch in
-                var request = Steeple_Server_V1_DeleteEntriesRequest()
+        let ids = try ids()
+        var response = Spire_Api_Server_Entry_V1_BatchDeleteEntryResponse()
+        response.results = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            let client = SPIREEntryClient(wrapping: grpc)
+            return try await EntryBatches.send(ids) { batch in
+                var request = Spire_Api_Server_Entry_V1_BatchDeleteEntryRequest()
                 request.ids = batch
-                return try await client.deleteEntries(request).results
+                return try await client.batchDeleteEntry(request).results
             }
         }
-        let outcome = EntryDeleteOutcome(results: response.results, ids: sent.ids)
+        let outcome = EntryDeleteOutcome(results: response.results.map { ($0.id, $0.status) }, ids: ids)
         switch options.output {
         case .pretty:
             Console.out(outcome.output)

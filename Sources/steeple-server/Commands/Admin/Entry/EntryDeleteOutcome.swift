@@ -1,4 +1,4 @@
-import SteepleServerAPIProto
+import SPIREAPIProto
 
 /// The printed outcome of `entry delete`, as SPIRE prints it:
 ///
@@ -17,11 +17,11 @@ struct EntryDeleteOutcome {
     var errors: String
     var failureCount: Int
 
-    init(results: [Steeple_Server_V1_EntryResult], ids: [String]) {
+    init(results: [(id: String, status: Spire_Api_Types_Status)], ids: [String]) {
         var succeeded: [String] = []
-        var failed: [(String, Steeple_Server_V1_Status)] = []
+        var failed: [(String, Spire_Api_Types_Status)] = []
         for (index, result) in results.enumerated() {
-            let id = result.entry.id.isEmpty && index < ids.count ? ids[index] : result.entry.id
+            let id = result.id.isEmpty && index < ids.count ? ids[index] : result.id
             if result.status.code == 0 {
                 succeeded.append(id)
             } else {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SteepleCLI
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
 
 /// The flags that describe one entry, shared by `entry create` and `entry update` (SPIRE's spelling).
 struct EntryFieldOptions: ParsableArguments {
@@ -109,7 +109,7 @@ struct EntryFieldOptions: ParsableArguments {
     ///   - purpose: `update` requires `-entryID` and `-parentID`.
     /// - Throws: ``CLIError`` with SPIRE's messages (`at least one selector is required`, …) or naming the
     ///   malformed selector or ID.
-    func entry(node: Bool, purpose: EntryBatchFile.Purpose) throws(CLIError) -> Steeple_Server_V1_Entry {
+    func entry(node: Bool, purpose: EntryBatchFile.Purpose) throws(CLIError) -> Spire_Api_Types_Entry {
         if purpose == .update, (entryID ?? "").isEmpty {
             throw CLIError("an entry ID is required")
         }
@@ -144,10 +144,10 @@ struct EntryFieldOptions: ParsableArguments {
         }
 
         let id = try IDArgument.spiffeID(spiffeIDText, flag: "spiffeID")
-        var entry = Steeple_Server_V1_Entry()
+        var entry = Spire_Api_Types_Entry()
         entry.id = entryID ?? ""
-        entry.spiffeID = id.string
-        entry.parentID = node ? Self.serverID(of: id.trustDomain) : try IDArgument.spiffeID(parentID ?? "", flag: "parentID").string
+        entry.spiffeID = Spire_Api_Types_SPIFFEID(id)
+        entry.parentID = node ? Self.serverID(of: id.trustDomain) : try IDArgument.spireID(parentID ?? "", flag: "parentID")
         entry.selectors = try SelectorArgument.parse(selectors)
         // As SPIRE's -ttl did: the X509-SVID TTL only (JWT-SVIDs kept their own default).
         entry.x509SvidTtl = x509SVIDTTL == 0 ? ttl : x509SVIDTTL
@@ -166,7 +166,7 @@ struct EntryFieldOptions: ParsableArguments {
 
     /// The entries to send: those of the `-data` document when given (other entry flags are then ignored, as in
     /// SPIRE), else the one the flags describe.
-    func entries(node: Bool, purpose: EntryBatchFile.Purpose) throws(CLIError) -> [Steeple_Server_V1_Entry] {
+    func entries(node: Bool, purpose: EntryBatchFile.Purpose) throws(CLIError) -> [Spire_Api_Types_Entry] {
         if let dataPath {
             return try EntryBatchFile.parse(
                 InputFile.read(dataPath),
@@ -178,7 +178,10 @@ struct EntryFieldOptions: ParsableArguments {
     }
 
     /// The SPIFFE ID SPIRE gives the server of a trust domain, the parent of node entries (`idutil.ServerIDPath`).
-    static func serverID(of trustDomain: TrustDomain) -> String {
-        trustDomain.idString + "/spire/server"
+    static func serverID(of trustDomain: TrustDomain) -> Spire_Api_Types_SPIFFEID {
+        var id = Spire_Api_Types_SPIFFEID()
+        id.trustDomain = trustDomain.name
+        id.path = "/spire/server"
+        return id
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import SteepleCLI
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
+import SwiftProtobuf
 
 /// The filters of `entry show` and `entry count` (SPIRE's spelling and defaults).
 struct EntryFilterOptions: ParsableArguments {
@@ -52,23 +53,32 @@ struct EntryFilterOptions: ParsableArguments {
         if let entryID, !entryID.isEmpty, spiffeID != nil || parentID != nil || !selectors.isEmpty {
             throw CLIError("the -entryID flag can't be combined with others")
         }
-        var request = Steeple_Server_V1_ListEntriesRequest()
-        request.byID = entryID ?? ""
+        var filter = Spire_Api_Server_Entry_V1_ListEntriesRequest.Filter()
         if let spiffeID {
-            request.bySpiffeID = try IDArgument.spiffeID(spiffeID, flag: "spiffeID").string
+            filter.bySpiffeID = try IDArgument.spireID(spiffeID, flag: "spiffeID")
         }
         if let parentID {
-            request.byParentID = try IDArgument.spiffeID(parentID, flag: "parentID").string
+            filter.byParentID = try IDArgument.spireID(parentID, flag: "parentID")
         }
         if !selectors.isEmpty {
-            request.bySelectors = try SelectorArgument.parse(selectors)
-            request.selectorMatch = matchSelectorsOn.rawValue
+            var match = Spire_Api_Types_SelectorMatch()
+            match.selectors = try SelectorArgument.parse(selectors)
+            match.match = matchSelectorsOn.selectorMatch
+            filter.bySelectors = match
         }
-        request.byHint = hint ?? ""
-        request.byDownstream = downstream
-        let trustDomains = try federatesWith.map { (text) throws(CLIError) in
-            try IDArgument.trustDomain(text, flag: "federatesWith").name
+        if !federatesWith.isEmpty {
+            var match = Spire_Api_Types_FederatesWithMatch()
+            match.trustDomains = try federatesWith.map { (text) throws(CLIError) in
+                try IDArgument.trustDomain(text, flag: "federatesWith").name
+            }
+            match.match = matchFederatesWithOn.federatesWithMatch
+            filter.byFederatesWith = match
         }
-        return EntryQuery(request: request, federatesWith: trustDomains, federatesWithMatch: matchFederatesWithOn)
+        if let hint, !hint.isEmpty {
+            filter.byHint = .init(hint)
+        }
+        // As SPIRE's CLI: always sent; false filters nothing (SPIRE's datastore filters only on true).
+        filter.byDownstream = .init(downstream)
+        return EntryQuery(entryID: (entryID ?? "").isEmpty ? nil : entryID, filter: filter)
     }
 }

@@ -1,4 +1,4 @@
-import SteepleServerAPIProto
+import SPIREAPIProto
 
 /// SPIRE's text for registration entries (`cmd/spire-server/cli/entry/util.go`, `printEntry`).
 enum EntryPrinter {
@@ -17,10 +17,10 @@ enum EntryPrinter {
     ///
     /// Optional lines (`Downstream`, `Expiration time`, `FederatesWith`, `DNS name`, `Admin`, `StoreSvid`, `Hint`)
     /// appear only when set, in SPIRE's order.
-    static func block(_ entry: Steeple_Server_V1_Entry) -> String {
+    static func block(_ entry: Spire_Api_Types_Entry) -> String {
         var text = line("Entry ID", entry.id.isEmpty ? "(none)" : entry.id)
-        text += line("SPIFFE ID", entry.spiffeID)
-        text += line("Parent ID", entry.parentID)
+        text += line("SPIFFE ID", entry.spiffeID.uri)
+        text += line("Parent ID", entry.parentID.uri)
         text += line("Revision", String(entry.revisionNumber))
         if entry.downstream {
             text += line("Downstream", "true")
@@ -52,7 +52,7 @@ enum EntryPrinter {
     }
 
     /// `entry show`: `Found 2 entries` then each entry.
-    static func found(_ entries: [Steeple_Server_V1_Entry]) -> String {
+    static func found(_ entries: [Spire_Api_Types_Entry]) -> String {
         "Found \(GoFormatting.counted(entries.count, "entry", "entries"))\n" + entries.map(block).joined()
     }
 
@@ -63,7 +63,7 @@ enum EntryPrinter {
 
     /// The header SPIRE prints on stderr before an entry a batch call rejected:
     /// `Failed to create the following entry (code: AlreadyExists, msg: "similar entry already exists"):`.
-    static func failureHeader(verb: String, status: Steeple_Server_V1_Status) -> String {
+    static func failureHeader(verb: String, status: Spire_Api_Types_Status) -> String {
         "Failed to \(verb) the following entry (code: \(GRPCStatusName.name(of: status.code)), msg: \(GoFormatting.quoted(status.message))):\n"
     }
 

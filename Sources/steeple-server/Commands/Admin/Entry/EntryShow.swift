@@ -1,8 +1,8 @@
 import ArgumentParser
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `entry show`: lists registration entries matching the filters (`ListEntries`, every page), sorted as SPIRE
-/// sorts them.
+/// `entry show`: lists registration entries matching the filters (SPIRE's `ListEntries`, every page; `GetEntry` for
+/// `-entryID`), sorted as SPIRE sorts them.
 struct EntryShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
@@ -19,18 +19,15 @@ struct EntryShow: AsyncParsableCommand {
 
     func run() async throws {
         let query = try filters.query()
-        let entries = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await query.fetchAll { request in try await client.listEntries(request) }
-        }
-        if let entryID = filters.entryID, !entryID.isEmpty, entries.isEmpty {
-            throw CLIError("error fetching entry ID \(entryID): entry not found")
+        let entries = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            try await query.fetchAll(SPIREEntryClient(wrapping: grpc))
         }
         let sorted = EntryOrdering.sorted(entries)
         switch options.output {
         case .pretty:
             Console.out(EntryPrinter.found(sorted))
         case .json:
-            var response = Steeple_Server_V1_ListEntriesResponse()
+            var response = Spire_Api_Server_Entry_V1_ListEntriesResponse()
             response.entries = sorted
             Console.out(try ProtoJSON.line(response))
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `entry update`: replaces registration entries by ID (`UpdateEntries`). As in SPIRE, every field is replaced,
+/// `entry update`: replaces registration entries by ID (SPIRE's `BatchUpdateEntry`, no mask). As in SPIRE, every field is replaced,
 /// so flags left out reset the field to its default.
 struct EntryUpdate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,21 +21,17 @@ struct EntryUpdate: AsyncParsableCommand {
 
     func run() async throws {
         fields.warnAboutFlagsWithoutEffect()
-        var request = Steeple_Server_V1_UpdateEntriesRequest()
-        request.entries = try fields.entries(node: false, purpose: .update)
-        let sent = request
-        let results = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await EntryBatches.send(sent.entries) { batch in
-                var request = Steeple_Server_V1_UpdateEntriesRequest()
+        try await EntryBatchOutcome.run(
+            verb: "update", entries: try fields.entries(node: false, purpose: .update), options: options,
+            call: { client, batch in
+                var request = Spire_Api_Server_Entry_V1_BatchUpdateEntryRequest()
                 request.entries = batch
-                return try await client.updateEntries(request).results
-            }
-        }
-        try EntryBatchOutcome.report(
-            verb: "update",
-            sent: sent.entries,
-            results: results,
-            format: options.output
-        )
+                return try await client.batchUpdateEntry(request).results
+            },
+            response: { results in
+                var response = Spire_Api_Server_Entry_V1_BatchUpdateEntryResponse()
+                response.results = results
+                return response
+            })
     }
 }

@@ -2,9 +2,9 @@ import ArgumentParser
 import SteepleCLI
 import Foundation
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `jwt mint`: mints a JWT-SVID for any SPIFFE ID of the trust domain (`MintJWTSVID`) and prints the token.
+/// `jwt mint`: mints a JWT-SVID for any SPIFFE ID of the trust domain (SPIRE's `MintJWTSVID`) and prints the token.
 struct JWTMint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mint",
@@ -32,36 +32,36 @@ struct JWTMint: AsyncParsableCommand {
     /// The request the flags describe.
     ///
     /// - Throws: ``CLIError`` with SPIRE's messages when the SPIFFE ID or the audience is missing.
-    func request() throws(CLIError) -> Steeple_Server_V1_MintJWTSVIDRequest {
+    func request() throws(CLIError) -> Spire_Api_Server_Svid_V1_MintJWTSVIDRequest {
         guard let spiffeID, !spiffeID.isEmpty else {
             throw CLIError("spiffeID must be specified")
         }
         guard !audience.isEmpty else {
             throw CLIError("at least one audience must be specified")
         }
-        var request = Steeple_Server_V1_MintJWTSVIDRequest()
-        request.spiffeID = try IDArgument.spiffeID(spiffeID, flag: "spiffeID").string
+        var request = Spire_Api_Server_Svid_V1_MintJWTSVIDRequest()
+        request.id = try IDArgument.spireID(spiffeID, flag: "spiffeID")
         request.audience = audience
-        request.ttl = ttl.seconds
+        request.ttl = Int32(clamping: ttl.seconds)
         return request
     }
 
     func run() async throws {
         let request = try request()
-        let response = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.mintJWTSVID(request)
+        let response = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            try await SPIRESVIDClient(wrapping: grpc).mintJWTSVID(request)
         }
-        guard !response.token.isEmpty else {
+        guard !response.svid.token.isEmpty else {
             throw CLIError("server response missing token")
         }
-        warnIfCapped(response.token, audience: request.audience)
+        warnIfCapped(response.svid.token, audience: request.audience)
         if let writePath {
-            try X509MintWriter.writeFile(response.token, to: writePath, mode: 0o600, what: "token")
+            try X509MintWriter.writeFile(response.svid.token, to: writePath, mode: 0o600, what: "token")
             Console.out("JWT-SVID written to \(writePath)\n")
             return
         }
         switch options.output {
-        case .pretty: Console.out(response.token + "\n")
+        case .pretty: Console.out(response.svid.token + "\n")
         case .json: Console.out(try ProtoJSON.line(response))
         }
     }

@@ -1,9 +1,9 @@
 import ArgumentParser
 import SteepleCLI
 import SPIFFE
-import SteepleServerAPIProto
+import SPIREAPIProto
 
-/// `token generate`: creates a join token (`CreateJoinToken`) and prints `Token: <value>`.
+/// `token generate`: creates a join token (SPIRE's `CreateJoinToken`) and prints `Token: <value>`.
 struct TokenGenerate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
@@ -25,33 +25,33 @@ struct TokenGenerate: AsyncParsableCommand {
     /// The request the flags describe.
     ///
     /// - Throws: ``CLIError`` when `-spiffeID` is malformed or `-ttl` is not positive.
-    func request() throws(CLIError) -> Steeple_Server_V1_CreateJoinTokenRequest {
+    func request() throws(CLIError) -> Spire_Api_Server_Agent_V1_CreateJoinTokenRequest {
         guard ttl > 0 else {
             throw CLIError("a positive TTL is required")
         }
-        var request = Steeple_Server_V1_CreateJoinTokenRequest()
+        var request = Spire_Api_Server_Agent_V1_CreateJoinTokenRequest()
         request.ttl = ttl
         if let spiffeID, !spiffeID.isEmpty {
-            request.agentAliasID = try IDArgument.spiffeID(spiffeID, flag: "spiffeID").string
+            request.agentID = try IDArgument.spireID(spiffeID, flag: "spiffeID")
         }
         return request
     }
 
     func run() async throws {
         let request = try request()
-        let response = try await withAdminClient(socketPath: options.socketPath) { client in
-            try await client.createJoinToken(request)
+        let response = try await withAdminGRPCClient(socketPath: options.socketPath) { grpc in
+            try await SPIREAgentClient(wrapping: grpc).createJoinToken(request)
         }
         switch options.output {
         case .pretty:
-            Console.out(Self.pretty(response, hasAlias: !request.agentAliasID.isEmpty))
+            Console.out(Self.pretty(response, hasAlias: request.hasAgentID))
         case .json:
             Console.out(try ProtoJSON.line(response))
         }
     }
 
     /// `Token: <value>`, then SPIRE's `Warning: Missing SPIFFE ID.` when no alias was asked for.
-    static func pretty(_ response: Steeple_Server_V1_CreateJoinTokenResponse, hasAlias: Bool) -> String {
-        "Token: \(response.token)\n" + (hasAlias ? "" : "Warning: Missing SPIFFE ID.\n")
+    static func pretty(_ response: Spire_Api_Types_JoinToken, hasAlias: Bool) -> String {
+        "Token: \(response.value)\n" + (hasAlias ? "" : "Warning: Missing SPIFFE ID.\n")
     }
 }

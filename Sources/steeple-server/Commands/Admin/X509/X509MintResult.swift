@@ -1,5 +1,4 @@
 import Foundation
-import SteepleServerAPIProto
 
 /// A minted X509-SVID as `x509 mint` prints or writes it.
 struct X509MintResult: Equatable {
@@ -16,16 +15,13 @@ struct X509MintResult: Equatable {
         self.rootCAs = rootCAs
     }
 
-    /// The result in a server response.
+    /// The result as SPIRE checks it: a chain, a key and at least one authority.
     ///
-    /// - Throws: ``CLIError`` when the response lacks the chain, the key or the authorities, as SPIRE checks.
-    init(_ response: Steeple_Server_V1_MintX509SVIDResponse) throws(CLIError) {
-        chain = try DERSequence.split(Array(response.x509SvidChain))
+    /// - Throws: ``CLIError`` naming what the server's answers lack.
+    init(checking chain: [[UInt8]], privateKey: [UInt8], rootCAs: [[UInt8]]) throws(CLIError) {
         guard !chain.isEmpty else { throw CLIError("server response missing SVID chain") }
-        privateKey = Array(response.privateKeyPkcs8)
-        guard !privateKey.isEmpty else { throw CLIError("server response missing private key") }
-        rootCAs = try DERSequence.split(Array(response.bundleDer))
         guard !rootCAs.isEmpty else { throw CLIError("server response missing X509 Authorities") }
+        self.init(chain: chain, privateKey: privateKey, rootCAs: rootCAs)
     }
 
     var svidPEM: String { PEMText.certificates(chain) }
