@@ -11,6 +11,8 @@ As a stock SPIRE agent does, the attestation connection presents no client certi
 one and accepts its absence); a connection with a certificate that is no agent SVID is then refused agent calls.
 
     python spire_agent_check.py SERVER_ADMIN_SOCKET HOST PORT
+
+The server's configuration must name spiffe://example.org/ops/admin in `admin_ids`.
 """
 
 import base64
@@ -102,6 +104,13 @@ def csr_and_key():
     return csr.public_bytes(serialization.Encoding.DER), key
 
 
+def csr_for(uri):
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder().subject_name(x509.Name([]))
+           .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(uri)]), critical=False).sign(key, hashes.SHA256()))
+    return csr.public_bytes(serialization.Encoding.DER), key
+
+
 def pem(der_certs):
     return "".join(x509.load_der_x509_certificate(c).public_bytes(serialization.Encoding.PEM).decode() for c in der_certs)
 
@@ -137,6 +146,7 @@ def main():
     generate_spire_api()
     from spire.api.server.agent.v1 import agent_pb2, agent_pb2_grpc
     from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+    from spire.api.server.debug.v1 import debug_pb2, debug_pb2_grpc
     from spire.api.server.entry.v1 import entry_pb2, entry_pb2_grpc
     from spire.api.server.svid.v1 import svid_pb2, svid_pb2_grpc
     from spire.api.types import attestation_pb2, entry_pb2 as types_entry, selector_pb2, spiffeid_pb2
@@ -279,6 +289,40 @@ def main():
         check(f"{name} as an agent over TCP: PERMISSION_DENIED", error is not None and error.code() == grpc.StatusCode.PERMISSION_DENIED
               and f"authorization denied for method {name}" in error.details(), error)
     channel.close()
+
+    # Remote admins and downstream servers over TCP: an SVID whose ID is in admin_ids (the test server's config names
+    # spiffe://example.org/ops/admin) or has an -admin entry may call the admin methods; a -downstream entry's may
+    # not; any other SVID may not either. Their SVIDs are minted on the admin socket.
+    def connect_as(path):
+        csr, key = csr_for(f"spiffe://{TD}{path}")
+        minted = svid_pb2_grpc.SVIDStub(admin).MintX509SVID(svid_pb2.MintX509SVIDRequest(csr=csr)).svid
+        key_text = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+        return TLSBridge(host, port, roots_pem, pem(list(minted.cert_chain)), key_text).channel()
+    flagged = entry_pb2_grpc.EntryStub(admin).BatchCreateEntry(entry_pb2.BatchCreateEntryRequest(entries=[
+        types_entry.Entry(spiffe_id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path="/ops/entry-admin"), admin=True,
+                          parent_id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path=f"/spire/agent/join_token/{token}"),
+                          selectors=[selector_pb2.Selector(type="unix", value="uid:7001")]),
+        types_entry.Entry(spiffe_id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path="/ops/downstream"), downstream=True,
+                          parent_id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path=f"/spire/agent/join_token/{token}"),
+                          selectors=[selector_pb2.Selector(type="unix", value="uid:7002")])])).results
+    check("an -admin entry and a -downstream entry", all(r.status.code == 0 for r in flagged), [r.status for r in flagged])
+    for path, why in (("/ops/admin", "in admin_ids"), ("/ops/entry-admin", "of an -admin entry")):
+        remote = connect_as(path)
+        counted = entry_pb2_grpc.EntryStub(remote).CountEntries(entry_pb2.CountEntriesRequest()).count
+        token_made = agent_pb2_grpc.AgentStub(remote).CreateJoinToken(agent_pb2.CreateJoinTokenRequest(ttl=60)).value
+        check(f"an SVID {why} over TCP: CountEntries and CreateJoinToken answer", counted >= 603 and len(token_made) > 0, (counted, token_made))
+        for name, call in (("/spire.api.server.debug.v1.Debug/GetInfo", lambda: debug_pb2_grpc.DebugStub(remote).GetInfo(debug_pb2.GetInfoRequest())),
+                           ("/spire.api.server.entry.v1.Entry/GetAuthorizedEntries", lambda: entry_pb2_grpc.EntryStub(remote).GetAuthorizedEntries(entry_pb2.GetAuthorizedEntriesRequest()))):
+            error = error_of(call)
+            check(f"... but not {name} (local or agent only): PERMISSION_DENIED", error is not None and error.code() in
+                  (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED), error)
+        remote.close()
+    for path, why in (("/ops/downstream", "of a -downstream entry"), ("/ops/nobody", "with no role")):
+        remote = connect_as(path)
+        error = error_of(lambda: entry_pb2_grpc.EntryStub(remote).ListEntries(entry_pb2.ListEntriesRequest()))
+        check(f"an SVID {why} over TCP: ListEntries is PERMISSION_DENIED", error is not None and error.code() == grpc.StatusCode.PERMISSION_DENIED
+              and "authorization denied for method /spire.api.server.entry.v1.Entry/ListEntries" in error.details(), error)
+        remote.close()
     admin.close()
     finish()
 

@@ -64,7 +64,11 @@ enum AgentAPIServer {
             services: [core.agentAPIService(attestors: attestors)] + spire,
             interceptors: [
                 AgentAuthenticationInterceptor(authenticator: core.agentAuthenticator(cache: core.agentAuthentication)),
-                SPIRERemoteAuthorizationInterceptor(authenticator: core.agentAuthenticator(cache: core.agentAuthentication)),
+                SPIRERemoteAuthorizationInterceptor(
+                    authenticator: core.agentAuthenticator(cache: core.agentAuthentication),
+                    callers: SPIRERemoteCallerAuthenticator(
+                        trustBundle: core.ca, entries: core.store, adminIDs: Set(configuration.adminIDs),
+                        rejections: core.rejections, now: core.now)),
             ]
         )
         return [

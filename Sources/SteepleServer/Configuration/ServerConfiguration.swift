@@ -50,10 +50,13 @@ package struct ServerConfiguration: Sendable {
     package var upstreamAuthority: UpstreamAuthorityConfiguration?
     /// `plugins { NodeAttestor "join_token" {} }` and/or `NodeAttestor "x509pop" { plugin_data { ca_bundle_path(s), agent_path_template } }`.
     package var nodeAttestors: NodeAttestorConfiguration = NodeAttestorConfiguration()
+    /// `server.admin_ids`: callers presenting an X509-SVID of one of these IDs on the TCP port may call SPIRE's admin
+    /// methods (as may the SVIDs of `-admin` entries). IDs of the server's own trust domain only.
+    package var adminIDs: [SPIFFEID] = []
     /// `health_checks { listener_enabled, bind_address, bind_port, live_path, ready_path }`.
     package var healthChecks: HealthCheckConfiguration = HealthCheckConfiguration()
     /// Keys read from the file that Steeple accepts but ignores (logged at start), as dotted paths such as
-    /// `server.admin_ids`; ``ignoredSettings`` has their positions and the reason.
+    /// `server.audit_log_enabled`; ``ignoredSettings`` has their positions and the reason.
     package var ignoredKeys: [String] = []
     /// The accepted-and-ignored keys and disabled plugins found in the file, with positions and reasons.
     package var ignoredSettings: [IgnoredSetting] = []

@@ -163,12 +163,25 @@ struct ServerConfigurationReader {
         if let disable = try bool(server, "disable_jwt_svids", in: "server") {
             configuration.disableJWTSVIDs = disable
         }
+        for text in try stringOrList(server, "admin_ids", in: "server") {
+            let id: SPIFFEID
+            do {
+                id = try SPIFFEID(text)
+            } catch {
+                throw invalid("server.admin_ids", found: text, expected: "SPIFFE IDs such as spiffe://\(configuration.trustDomain)/admin (\(error.message))", cause: error)
+            }
+            guard id.trustDomain == configuration.trustDomain else {
+                throw invalid(
+                    "server.admin_ids", found: text,
+                    expected: "SPIFFE IDs of this server's trust domain, \(configuration.trustDomain) (admin callers from federated trust domains are not supported yet)")
+            }
+            configuration.adminIDs.append(id)
+        }
     }
 
     private func reason(forIgnored key: String) -> String {
         switch key {
         case "federation": "federation is not supported yet"
-        case "admin_ids": "the admin API is served on the Unix socket only; admin SPIFFE IDs are not supported yet"
         default: "not supported yet"
         }
     }

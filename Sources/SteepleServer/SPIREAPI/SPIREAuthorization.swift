@@ -1,4 +1,5 @@
 import GRPCCore
+import X509
 
 /// Who may call which method of SPIRE's server API: SPIRE's authorization table (its `policy_data.json`), method by
 /// method. A caller is `local` on the admin socket; over TCP it is an `admin` (an SVID in `admin_ids` or of an
@@ -74,10 +75,11 @@ struct SPIRELocalAuthorizationInterceptor: ServerInterceptor {
 }
 
 /// Applies ``SPIREAuthorization`` on the agent port (TCP, TLS): `any` methods pass; agent methods need a current
-/// agent X509-SVID, checked by ``AgentAuthenticator`` and handed to the handler as ``AuthenticatedAgent/current``.
-/// Admin and downstream callers over TCP are not recognized yet, so their methods are refused here.
+/// agent X509-SVID, checked by ``AgentAuthenticator`` and handed to the handler as ``AuthenticatedAgent/current``;
+/// admin and downstream methods need an SVID that ``SPIRERemoteCallerAuthenticator`` finds to be one.
 struct SPIRERemoteAuthorizationInterceptor: ServerInterceptor {
     let authenticator: AgentAuthenticator
+    let callers: SPIRERemoteCallerAuthenticator
 
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
@@ -88,8 +90,27 @@ struct SPIRERemoteAuthorizationInterceptor: ServerInterceptor {
             return try await next(request, context)
         }
         if allowed.contains(.any) { return try await next(request, context) }
-        guard allowed.contains(.agent) else { throw SPIREAuthorization.denied(context) }
-        let agent = AuthenticatedAgent(node: try await authenticator.authenticate(context))
-        return try await agent.run(request, context, next)
+        let adminOrDownstream = !allowed.isDisjoint(with: [.admin, .downstream])
+        // An agent's SVID names /spire/agent/…; anything else asking for an agent-and-admin method is checked as an
+        // admin (GetFederatedBundle is the one such method).
+        if allowed.contains(.agent), !adminOrDownstream || Self.presentsAgentID(context) {
+            let agent = AuthenticatedAgent(node: try await authenticator.authenticate(context))
+            return try await agent.run(request, context, next)
+        }
+        guard adminOrDownstream, !(await callers.roles(context)).isDisjoint(with: allowed) else {
+            throw SPIREAuthorization.denied(context)
+        }
+        return try await next(request, context)
+    }
+
+    /// Whether the presented leaf's URI SAN is an agent ID (unverified: only which check to run depends on it).
+    private static func presentsAgentID(_ context: ServerContext) -> Bool {
+        guard let leaf = AgentAuthenticator.peerChain(context).first,
+            let names = try? leaf.extensions.subjectAlternativeNames
+        else { return false }
+        return names.contains { name in
+            if case .uniformResourceIdentifier(let uri) = name { return uri.contains("/spire/agent/") }
+            return false
+        }
     }
 }

@@ -117,11 +117,12 @@ struct SPIREServerAPIEndToEndTests {
             .appendingPathComponent("Interop/spire_agent_check.py").path
     }
 
-    @Test("A stock SPIRE agent's calls over TCP and TLS (grpcio-tools client from SPIRE's protos): join-token attestation, authorized entries, X509 and JWT SVIDs, renewal; next to a Steeple agent",
+    @Test("A stock SPIRE agent's calls over TCP and TLS (grpcio-tools client from SPIRE's protos): join-token attestation without a client certificate, authorized entries, X509 and JWT SVIDs, renewal, next to a Steeple agent; remote admins by admin_ids and -admin entries",
           .enabled(if: PythonInterop.python != nil || PythonInterop.required, "grpcio-tools not installed; scripts/test installs it"))
     func stockSPIREAgent() async throws {
         let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs grpcio-tools")
-        try await TrustDomainFixture.with { fixture in
+        // admin_ids for the script's remote-admin checks.
+        try await TrustDomainFixture.with(try TrustDomainFixture(serverLines: [#"admin_ids = ["spiffe://example.org/ops/admin"]"#])) { fixture in
             let run = try runTool(python, [Self.agentScript, fixture.server.socketPath, "127.0.0.1", "\(fixture.serverPort)"])
             print(run.output)
             #expect(run.status == 0, "spire_agent_check: \(run.output)")
