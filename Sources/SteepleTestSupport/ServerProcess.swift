@@ -103,7 +103,14 @@ package struct CLIFailure: Error, CustomStringConvertible {
 }
 
 /// Runs a command-line tool (openssl) and returns its status and combined output.
-package func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+package func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, output: String) {
+    // On a thread of its own: a tool such as a Python interop script runs for seconds, and blocking one of the
+    // cooperative pool's threads (two on a 2-core CI machine) that long starved every other test of the process.
+    try await offCooperativePool { try runToolBlocking(path, arguments, environment: environment) }
+}
+
+/// ``runTool(_:_:environment:)`` on the calling thread, for short tools (openssl, curl) called from synchronous code.
+package func runToolBlocking(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -115,6 +122,13 @@ package func runTool(_ path: String, _ arguments: [String], environment: [String
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Runs blocking `body` on a new thread and waits for it without holding a thread of Swift's cooperative pool.
+package func offCooperativePool<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+        Thread { continuation.resume(with: Swift.Result { try body() }) }.start()
+    }
 }
 
 /// The path of an executable of this package, found next to the test bundle (or in .build/debug).

@@ -189,12 +189,12 @@ struct AgentAdminEndToEndTests {
             try fixture.createEntry(spiffeID: "spiffe://example.org/delegate", selectors: ["unix:uid:\(getuid())"])
             try fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:4242"])
             try fixture.createEntry(spiffeID: "spiffe://example.org/not-a-delegate", selectors: ["unix:uid:65534"])
-            let run = try runTool(python, [Self.spireProtosScript, "delegate", socket, "\(workload.processIdentifier)",
+            let run = try await runTool(python, [Self.spireProtosScript, "delegate", socket, "\(workload.processIdentifier)",
                                            try builtExecutable("steeple-server"), fixture.server.socketPath, fixture.agentID])
             print(run.output)
             #expect(run.status == 0, "delegated_identity_check delegate: \(run.output)")
             // nobody in group root: allowed through the socket's 0770 mode, identified by its entry, not a delegate.
-            let refused = try runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=0", "--clear-groups", python, Self.spireProtosScript, "refused", socket])
+            let refused = try await runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=0", "--clear-groups", python, Self.spireProtosScript, "refused", socket])
             print(refused.output)
             #expect(refused.status == 0, "delegated_identity_check refused: \(refused.output)")
         }

@@ -20,9 +20,9 @@ struct AgentEndToEndTests {
             }
             let keyMode = try FileManager.default.attributesOfItem(atPath: out + "/svid.0.key")[.posixPermissions] as? Int
             #expect(keyMode == 0o600)
-            let verify = try runTool("/usr/bin/openssl", ["verify", "-CAfile", out + "/bundle.0.pem", out + "/svid.0.pem"])
+            let verify = try await runTool("/usr/bin/openssl", ["verify", "-CAfile", out + "/bundle.0.pem", out + "/svid.0.pem"])
             #expect(verify.status == 0, "openssl verify: \(verify.output)")
-            let text = try runTool("/usr/bin/openssl", ["x509", "-in", out + "/svid.0.pem", "-noout", "-text"])
+            let text = try await runTool("/usr/bin/openssl", ["x509", "-in", out + "/svid.0.pem", "-noout", "-text"])
             #expect(text.output.contains("URI:spiffe://example.org/workload"))
             #expect(text.output.contains("DNS:workload.example.org"))
 
@@ -123,11 +123,11 @@ struct AgentEndToEndTests {
             try fixture.createEntry(spiffeID: "spiffe://example.org/python", selectors: ["unix:uid:\(Self.uid)"], extra: ["-x509SVIDTTL", "20"])
             _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
             for mode in ["basic", "rotation"] {
-                let run = try runTool(python, [PythonInterop.script, fixture.agent.socketPath, mode])
+                let run = try await runTool(python, [PythonInterop.script, fixture.agent.socketPath, mode])
                 print(run.output)
                 #expect(run.status == 0, "py-spiffe \(mode): \(run.output)")
             }
-            let denied = try runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", python, PythonInterop.script, fixture.agent.socketPath, "denied"])
+            let denied = try await runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", python, PythonInterop.script, fixture.agent.socketPath, "denied"])
             print(denied.output)
             #expect(denied.status == 0, "py-spiffe as nobody: \(denied.output)")
         }

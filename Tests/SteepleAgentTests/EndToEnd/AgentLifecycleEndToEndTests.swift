@@ -173,10 +173,10 @@ struct AgentLifecycleEndToEndTests {
             """)
         try await TrustDomainFixture.with(fixture) { _ in
             for path in ["/live", "/ready"] {
-                let response = try runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)\(path)"])
+                let response = try await runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)\(path)"])
                 #expect(response.output == "200", "\(path): \(response.output)")
             }
-            let missing = try runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/nope"])
+            let missing = try await runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/nope"])
             #expect(missing.output == "404")
         }
     }
@@ -191,11 +191,11 @@ struct AgentLifecycleEndToEndTests {
              "-out", "\(directory)/node.csr", "-subj", "/CN=node-1"],
         ]
         for step in steps {
-            let result = try runTool(openssl, step)
+            let result = try runToolBlocking(openssl, step)
             try #require(result.status == 0, "openssl \(step[0]): \(result.output)")
         }
         try "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n".write(toFile: "\(directory)/node.ext", atomically: true, encoding: .utf8)
-        let signed = try runTool(openssl, ["x509", "-req", "-in", "\(directory)/node.csr", "-CA", "\(directory)/ca.pem", "-CAkey", "\(directory)/ca.key",
+        let signed = try runToolBlocking(openssl, ["x509", "-req", "-in", "\(directory)/node.csr", "-CA", "\(directory)/ca.pem", "-CAkey", "\(directory)/ca.key",
                                            "-CAcreateserial", "-out", "\(directory)/node.pem", "-days", "1", "-extfile", "\(directory)/node.ext"])
         try #require(signed.status == 0, "openssl x509 -req: \(signed.output)")
     }

@@ -229,7 +229,7 @@ final class BundleWebServer {
             ["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.pem", "-days", "1", "-extfile", "leaf.ext"],
         ]
         for step in steps {
-            let result = try runTool(openssl, step.map { $0.hasSuffix(".key") || $0.hasSuffix(".pem") || $0.hasSuffix(".csr") || $0.hasSuffix(".ext") ? directory + "/" + $0 : $0 })
+            let result = try runToolBlocking(openssl, step.map { $0.hasSuffix(".key") || $0.hasSuffix(".pem") || $0.hasSuffix(".csr") || $0.hasSuffix(".ext") ? directory + "/" + $0 : $0 })
             try #require(result.status == 0, "openssl \(step[0]): \(result.output)")
         }
     }

@@ -17,11 +17,11 @@ struct EnvoySDSEndToEndTests {
     func envoyProtos() async throws {
         let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs xds-protos")
         try await TrustDomainFixture.with { fixture in
-            let run = try runTool(python, [Self.script, "full", fixture.agent.socketPath, try builtExecutable("steeple-server"), fixture.server.socketPath, fixture.agentID])
+            let run = try await runTool(python, [Self.script, "full", fixture.agent.socketPath, try builtExecutable("steeple-server"), fixture.server.socketPath, fixture.agentID])
             print(run.output)
             #expect(run.status == 0, "sds_check full: \(run.output)")
             // Another user, matching no entry: bundles only, as SPIRE serves them.
-            let nobody = try runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", python, Self.script, "nobody", fixture.agent.socketPath])
+            let nobody = try await runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", python, Self.script, "nobody", fixture.agent.socketPath])
             print(nobody.output)
             #expect(nobody.status == 0, "sds_check as nobody: \(nobody.output)")
         }
@@ -32,7 +32,7 @@ struct EnvoySDSEndToEndTests {
     func sdsDisabled() async throws {
         let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs xds-protos")
         try await TrustDomainFixture.with(TrustDomainFixture(agentLines: ["disable_sds_api = true"])) { fixture in
-            let run = try runTool(python, [Self.script, "disabled", fixture.agent.socketPath])
+            let run = try await runTool(python, [Self.script, "disabled", fixture.agent.socketPath])
             print(run.output)
             #expect(run.status == 0, "sds_check disabled: \(run.output)")
             try fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:\(getuid())"])
@@ -46,7 +46,7 @@ struct EnvoySDSEndToEndTests {
         let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs xds-protos")
         // The fixture waits for `healthcheck` to pass, which here goes through SDS.
         try await TrustDomainFixture.with(TrustDomainFixture(agentLines: ["disable_workload_api = true"])) { fixture in
-            let run = try runTool(python, [Self.script, "nobody", fixture.agent.socketPath])
+            let run = try await runTool(python, [Self.script, "nobody", fixture.agent.socketPath])
             print(run.output)
             #expect(run.status == 0, "sds_check with the Workload API off: \(run.output)")
             let fetch = try fixture.agent.cli(["api", "fetch", "x509"])

@@ -76,7 +76,7 @@ struct ExampleJWTServiceTests {
     static func get(_ url: String, token: String? = nil) throws -> (status: Int, body: String) {
         var arguments = ["-s", "-w", "\n%{http_code}", url]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
-        let run = try runTool("/usr/bin/curl", arguments)
+        let run = try runToolBlocking("/usr/bin/curl", arguments)
         guard let split = run.output.lastIndex(of: "\n") else { return (0, run.output) }
         return (Int(run.output[run.output.index(after: split)...]) ?? 0, String(run.output[..<split]))
     }

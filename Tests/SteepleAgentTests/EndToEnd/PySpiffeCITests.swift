@@ -13,9 +13,9 @@ struct PySpiffeCITests {
 
     @Test("run-spire.sh starts a trust domain with SPIRE 1.9's command lines and py-spiffe's integration tests pass against it, none skipped",
           .enabled(if: PythonInterop.python != nil || PythonInterop.required, "py-spiffe not installed; scripts/test installs it"))
-    func pySpiffeCI() throws {
+    func pySpiffeCI() async throws {
         let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs py-spiffe and pytest")
-        let run = try runTool("/bin/bash", [
+        let run = try await runTool("/bin/bash", [
             Self.directory.appendingPathComponent("run.sh").path, try builtExecutable("steeple-server"), try builtExecutable("steeple-agent"), python,
         ])
         print(run.output)

@@ -18,7 +18,7 @@ struct SPIREServerAPIEndToEndTests {
     func spireProtosClient() async throws {
         let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs grpcio-tools")
         try await TrustDomainFixture.with { fixture in
-            let run = try runTool(python, [Self.script, fixture.server.socketPath, fixture.agent.socketPath, fixture.agentID])
+            let run = try await runTool(python, [Self.script, fixture.server.socketPath, fixture.agent.socketPath, fixture.agentID])
             print(run.output)
             #expect(run.status == 0, "spire_server_api_check: \(run.output)")
             // The server kept serving: the CLI (SPIRE's API on the same socket) still answers.
@@ -123,7 +123,7 @@ struct SPIREServerAPIEndToEndTests {
         let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs grpcio-tools")
         // admin_ids for the script's remote-admin checks.
         try await TrustDomainFixture.with(try TrustDomainFixture(serverLines: [#"admin_ids = ["spiffe://example.org/ops/admin"]"#])) { fixture in
-            let run = try runTool(python, [Self.agentScript, fixture.server.socketPath, "127.0.0.1", "\(fixture.serverPort)"])
+            let run = try await runTool(python, [Self.agentScript, fixture.server.socketPath, "127.0.0.1", "\(fixture.serverPort)"])
             print(run.output)
             #expect(run.status == 0, "spire_agent_check: \(run.output)")
             // The Steeple agent on its pushed sync is served all along: a new entry for this process reaches it.

@@ -56,7 +56,7 @@ struct ServerCrashLoopEndToEndTests {
             INSERT INTO change_log (kind, object_id, created_at) VALUES ('entryCreated', '\(id)', 1700000000);
             """
         }.joined(separator: "\n")
-        let inserted = try runTool("/usr/bin/sqlite3", [server.directory + "/data/datastore.sqlite3", sql])
+        let inserted = try await runTool("/usr/bin/sqlite3", [server.directory + "/data/datastore.sqlite3", sql])
         try #require(inserted.status == 0, "\(inserted.output)")
 
         try await server.start()

@@ -32,7 +32,7 @@ struct ServerHygieneEndToEndTests {
         for file in files { bytes += (try? Data(contentsOf: URL(fileURLWithPath: file))) ?? Data() }
         #expect(!bytes.isEmpty)
         #expect(bytes.range(of: Data(token.utf8)) == nil, "the join token is stored in plain text")
-        let dump = try runTool("/usr/bin/sqlite3", [database, ".dump"])
+        let dump = try await runTool("/usr/bin/sqlite3", [database, ".dump"])
         #expect(!dump.output.contains(String(token)), "the join token is in the database")
 
         #expect(try await server.stop() == 0)
