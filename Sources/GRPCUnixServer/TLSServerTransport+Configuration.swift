@@ -5,7 +5,8 @@ extension TLSServerTransport {
         /// The address to listen on (`0.0.0.0`, `::`, a host's address).
         public var host: String
         public var port: Int
-        /// The server's TLS settings (its certificate, or a certificate reloader). The transport sets ALPN to `h2`
+        /// The server's TLS settings (its certificate, or a certificate reloader). The transport raises the minimum
+        /// version to TLS 1.2, sets ALPN to `h2`
         /// (gRPC clients require it) and asks for a client certificate without requiring one: `certificateVerification`
         /// is replaced by `.optionalVerification`, and a presented chain is handed to the RPCs unverified (``TLSPeer``).
         public var tls: TLSConfiguration
@@ -15,7 +16,9 @@ extension TLSServerTransport {
         public var idleTimeout: Duration
         /// TCP keepalive on every connection: the idle time before the first probe, the interval between probes, and
         /// how many unanswered probes close the connection. Default 60 s, 20 s, 3: a peer that vanished without
-        /// closing (a crashed node, a dropped NAT entry) is found within two minutes even while it holds a stream open.
+        /// closing (a crashed node, a dropped NAT entry) is found within about two minutes while its connection is idle
+        /// on the wire (a held stream with nothing to send counts); with data unacknowledged, the kernel's retransmission
+        /// limit applies instead.
         public var keepaliveIdle: Int
         public var keepaliveInterval: Int
         public var keepaliveProbes: Int

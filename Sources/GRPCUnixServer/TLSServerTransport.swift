@@ -92,6 +92,8 @@ public struct TLSServerTransport: ServerTransport {
         var tls = configuration.tls
         tls.applicationProtocols = ["h2"]
         tls.certificateVerification = .optionalVerification
+        // NIOSSL's server default admits TLS 1.0; grpc-swift-nio-transport, which this replaces, required 1.2.
+        if tls.minimumTLSVersion == .tlsv1 || tls.minimumTLSVersion == .tlsv11 { tls.minimumTLSVersion = .tlsv12 }
         let sslContext = try NIOSSLContext(configuration: tls)
         let http2 = ConnectionServing.http2Configuration(
             maxConcurrentStreams: configuration.maxConcurrentStreamsPerConnection,

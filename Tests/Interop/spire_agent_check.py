@@ -195,6 +195,9 @@ def main():
     anonymous = error_of(lambda: entry_pb2_grpc.EntryStub(channel).GetAuthorizedEntries(entry_pb2.GetAuthorizedEntriesRequest()))
     check("without a client certificate, GetAuthorizedEntries is refused", anonymous is not None
           and anonymous.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED), anonymous)
+    anonymous_admin = error_of(lambda: entry_pb2_grpc.EntryStub(channel).ListEntries(entry_pb2.ListEntriesRequest()))
+    check("without a client certificate, ListEntries (an admin method) is PERMISSION_DENIED", anonymous_admin is not None
+          and anonymous_admin.code() == grpc.StatusCode.PERMISSION_DENIED, anonymous_admin)
     channel.close()
 
     # A client certificate that is no agent SVID (what Steeple's own agent presents to attest) passes TLS, not agent calls.
@@ -317,6 +320,20 @@ def main():
             check(f"... but not {name} (local or agent only): PERMISSION_DENIED", error is not None and error.code() in
                   (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED), error)
         remote.close()
+    # A self-signed certificate naming an admin ID (not issued by the trust domain) is no admin.
+    forged_key = ec.generate_private_key(ec.SECP256R1())
+    forged_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "forged")])
+    forged = (x509.CertificateBuilder().subject_name(forged_name).issuer_name(forged_name).public_key(forged_key.public_key())
+              .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+              .not_valid_after(now + datetime.timedelta(hours=1))
+              .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(f"spiffe://{TD}/ops/admin")]), critical=False)
+              .sign(forged_key, hashes.SHA256()))
+    remote = TLSBridge(host, port, roots_pem, forged.public_bytes(serialization.Encoding.PEM).decode(),
+                       forged_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()).channel()
+    error = error_of(lambda: entry_pb2_grpc.EntryStub(remote).ListEntries(entry_pb2.ListEntriesRequest()))
+    check("a self-signed certificate naming the admin ID over TCP: ListEntries is PERMISSION_DENIED", error is not None
+          and error.code() == grpc.StatusCode.PERMISSION_DENIED, error)
+    remote.close()
     for path, why in (("/ops/downstream", "of a -downstream entry"), ("/ops/nobody", "with no role")):
         remote = connect_as(path)
         error = error_of(lambda: entry_pb2_grpc.EntryStub(remote).ListEntries(entry_pb2.ListEntriesRequest()))

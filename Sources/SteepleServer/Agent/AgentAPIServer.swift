@@ -65,6 +65,7 @@ enum AgentAPIServer {
             interceptors: [
                 AgentAuthenticationInterceptor(authenticator: core.agentAuthenticator(cache: core.agentAuthentication)),
                 SPIRERemoteAuthorizationInterceptor(
+                    trustDomain: core.trustDomain,
                     authenticator: core.agentAuthenticator(cache: core.agentAuthentication),
                     callers: SPIRERemoteCallerAuthenticator(
                         trustBundle: core.ca, entries: core.store, adminIDs: Set(configuration.adminIDs),

@@ -1,4 +1,5 @@
 import GRPCCore
+import SPIFFE
 import X509
 
 /// Who may call which method of SPIRE's server API: SPIRE's authorization table (its `policy_data.json`), method by
@@ -78,6 +79,7 @@ struct SPIRELocalAuthorizationInterceptor: ServerInterceptor {
 /// agent X509-SVID, checked by ``AgentAuthenticator`` and handed to the handler as ``AuthenticatedAgent/current``;
 /// admin and downstream methods need an SVID that ``SPIRERemoteCallerAuthenticator`` finds to be one.
 struct SPIRERemoteAuthorizationInterceptor: ServerInterceptor {
+    let trustDomain: TrustDomain
     let authenticator: AgentAuthenticator
     let callers: SPIRERemoteCallerAuthenticator
 
@@ -93,7 +95,7 @@ struct SPIRERemoteAuthorizationInterceptor: ServerInterceptor {
         let adminOrDownstream = !allowed.isDisjoint(with: [.admin, .downstream])
         // An agent's SVID names /spire/agent/…; anything else asking for an agent-and-admin method is checked as an
         // admin (GetFederatedBundle is the one such method).
-        if allowed.contains(.agent), !adminOrDownstream || Self.presentsAgentID(context) {
+        if allowed.contains(.agent), !adminOrDownstream || presentsAgentID(context) {
             let agent = AuthenticatedAgent(node: try await authenticator.authenticate(context))
             return try await agent.run(request, context, next)
         }
@@ -103,14 +105,15 @@ struct SPIRERemoteAuthorizationInterceptor: ServerInterceptor {
         return try await next(request, context)
     }
 
-    /// Whether the presented leaf's URI SAN is an agent ID (unverified: only which check to run depends on it).
-    private static func presentsAgentID(_ context: ServerContext) -> Bool {
+    /// Whether the presented leaf's URI SAN is an agent ID of this trust domain (unverified: only which check to run
+    /// depends on it).
+    private func presentsAgentID(_ context: ServerContext) -> Bool {
         guard let leaf = AgentAuthenticator.peerChain(context).first,
             let names = try? leaf.extensions.subjectAlternativeNames
         else { return false }
         return names.contains { name in
-            if case .uniformResourceIdentifier(let uri) = name { return uri.contains("/spire/agent/") }
-            return false
+            guard case .uniformResourceIdentifier(let uri) = name, let id = try? SPIFFEID(uri) else { return false }
+            return id.trustDomain == trustDomain && id.path.hasPrefix("/spire/agent/")
         }
     }
 }

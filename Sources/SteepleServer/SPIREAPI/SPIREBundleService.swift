@@ -26,8 +26,9 @@ struct SPIREBundleService: Spire_Api_Server_Bundle_V1_Bundle.SimpleServiceProtoc
         )
     }
 
-    func publishJWTAuthority(request _: Spire_Api_Server_Bundle_V1_PublishJWTAuthorityRequest, context: ServerContext) async throws -> Spire_Api_Server_Bundle_V1_PublishJWTAuthorityResponse {
-        throw SPIREAuthorization.denied(context)
+    func publishJWTAuthority(request _: Spire_Api_Server_Bundle_V1_PublishJWTAuthorityRequest, context _: ServerContext) async throws -> Spire_Api_Server_Bundle_V1_PublishJWTAuthorityResponse {
+        // Downstream servers only (authorization lets no one else reach it): nested servers are not served yet.
+        throw RPCError(code: .unimplemented, message: "PublishJWTAuthority is not supported yet: nested servers (issue #21)")
     }
 
     func listFederatedBundles(request: Spire_Api_Server_Bundle_V1_ListFederatedBundlesRequest, context _: ServerContext) async throws -> Spire_Api_Server_Bundle_V1_ListFederatedBundlesResponse {

@@ -32,7 +32,8 @@ struct SPIRERemoteCallerAuthenticator: Sendable {
         do {
             id = try await X509SVIDVerifier.verify(chain: chain, bundles: trustBundle.bundle, at: now()).id
         } catch {
-            refuse(context, presented: nil, reason: "client SVID rejected: \(error.message)")
+            // The key of the rate limit must be stable: the verification message carries times.
+            refuse(context, presented: nil, reason: "client SVID rejected", detail: error.message)
             return []
         }
         var roles: Set<SPIREAuthorization.Caller> = adminIDs.contains(id) ? [.admin] : []
@@ -51,12 +52,13 @@ struct SPIRERemoteCallerAuthenticator: Sendable {
         return roles
     }
 
-    private func refuse(_ context: ServerContext, presented: String?, reason: String) {
+    private func refuse(_ context: ServerContext, presented: String?, reason: String, detail: String? = nil) {
         rejections.reject(
             "SPIRE API caller refused",
             key: "\(presented ?? AgentRejectionLog.host(of: context.remotePeer)) \(reason)",
             metadata: [
-                "peer": "\(context.remotePeer)", "caller_id": "\(presented ?? "")", "reason": "\(reason)",
+                "peer": "\(context.remotePeer)", "caller_id": "\(presented ?? "")",
+                "reason": "\(detail.map { reason + ": " + $0 } ?? reason)",
                 "method": "\(context.descriptor.fullyQualifiedMethod)",
             ])
     }

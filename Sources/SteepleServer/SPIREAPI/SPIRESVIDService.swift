@@ -117,10 +117,10 @@ struct SPIRESVIDService: Spire_Api_Server_Svid_V1_SVID.SimpleServiceProtocol {
         return response
     }
 
-    // Downstream servers only: not served yet (nested servers), so refused to every caller.
+    // Downstream servers only (authorization lets no one else reach it): nested servers are not served yet.
 
-    func newDownstreamX509CA(request _: Spire_Api_Server_Svid_V1_NewDownstreamX509CARequest, context: ServerContext) async throws -> Spire_Api_Server_Svid_V1_NewDownstreamX509CAResponse {
-        throw SPIREAuthorization.denied(context)
+    func newDownstreamX509CA(request _: Spire_Api_Server_Svid_V1_NewDownstreamX509CARequest, context _: ServerContext) async throws -> Spire_Api_Server_Svid_V1_NewDownstreamX509CAResponse {
+        throw RPCError(code: .unimplemented, message: "NewDownstreamX509CA is not supported yet: nested servers (issue #21)")
     }
 
     /// SPIRE mints only workload IDs of its own trust domain: a path, and none of the server's reserved ones.

@@ -45,7 +45,7 @@ struct AdminClientTests {
             let count = try await withAdminGRPCClient(socketPath: path) { grpc in
                 try await SPIREEntryClient(wrapping: grpc).countEntries(query.countRequest).count
             }
-            #expect(count == 4)
+            #expect(count == 3)
         }
     }
 

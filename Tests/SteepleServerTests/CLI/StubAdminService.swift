@@ -3,7 +3,7 @@ import GRPCProtobuf
 import SPIREAPIProto
 import SwiftProtobuf
 
-/// Test double for SPIRE's server API as the CLI calls it: `ListEntries` in pages (filtered by hint), `CountEntries`,
+/// Test double for SPIRE's server API as the CLI calls it: `ListEntries` in pages and `CountEntries` (both filtered by hint),
 /// and `DeleteAgent` failing with NotFound; no other method is registered. It stands in for the server only to
 /// exercise the CLI's client over a real Unix socket.
 struct StubAdminService: RegistrableRPCService {
@@ -31,9 +31,11 @@ struct StubAdminService: RegistrableRPCService {
             forMethod: Spire_Api_Server_Entry_V1_Entry.Method.CountEntries.descriptor,
             deserializer: ProtobufDeserializer<Spire_Api_Server_Entry_V1_CountEntriesRequest>(),
             serializer: ProtobufSerializer<Spire_Api_Server_Entry_V1_CountEntriesResponse>()
-        ) { _, _ in
+        ) { request, _ in
+            let message = try await request.messages.first { _ in true } ?? .init()
+            let hint = message.filter.hasByHint ? message.filter.byHint.value : nil
             var response = Spire_Api_Server_Entry_V1_CountEntriesResponse()
-            response.count = Int32(pages.values.map(\.count).reduce(0, +))
+            response.count = Int32(pages.values.joined().filter { hint == nil || $0.hint == hint }.count)
             return StreamingServerResponse(single: ServerResponse(message: response))
         }
         router.registerHandler(

@@ -1,8 +1,8 @@
 import ArgumentParser
 import SPIREAPIProto
 
-/// `entry count`: counts registration entries matching the filters (`CountEntries`; `ListEntries` when the
-/// `-federatesWith` filter must be applied here, see ``EntryQuery``).
+/// `entry count`: counts registration entries matching the filters (SPIRE's `CountEntries`, every filter applied by
+/// the server).
 struct EntryCount: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "count",

@@ -2,7 +2,7 @@ import ArgumentParser
 import SteepleCLI
 import SPIREAPIProto
 
-/// `entry delete`: deletes registration entries by ID (`DeleteEntries`).
+/// `entry delete`: deletes registration entries by ID (SPIRE's `BatchDeleteEntry`, in batches of 500).
 struct EntryDelete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
