@@ -21,6 +21,7 @@ package actor InMemoryDatastore {
 
     var joinTokens: [String: JoinToken] = [:]
     var bundles: [String: BundleRecord] = [:]
+    var federationRelationships: [String: FederationRelationship] = [:]
     /// Each journal with the sequence number of its last write (what "latest" means).
     var caJournals: [String: (journal: CAJournal, seq: UInt64)] = [:]
 

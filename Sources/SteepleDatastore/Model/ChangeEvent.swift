@@ -7,7 +7,8 @@ package struct ChangeEvent: Sendable {
     package var seq: UInt64
     /// What happened.
     package var kind: Kind
-    /// The key of the changed record: entry ID, node SPIFFE ID, join token, trust domain name or journal ID.
+    /// The key of the changed record: entry ID, node SPIFFE ID, join token, trust domain name (bundles and
+    /// federation relationships) or journal ID.
     package var id: String
 
     /// Creates an event.
@@ -58,5 +59,11 @@ extension ChangeEvent {
         package static let caJournalUpdated = Kind(rawValue: "caJournalUpdated")
         /// A CA journal was deleted or pruned.
         package static let caJournalDeleted = Kind(rawValue: "caJournalDeleted")
+        /// A federation relationship was created.
+        package static let federationRelationshipCreated = Kind(rawValue: "federationRelationshipCreated")
+        /// A federation relationship was updated.
+        package static let federationRelationshipUpdated = Kind(rawValue: "federationRelationshipUpdated")
+        /// A federation relationship was deleted.
+        package static let federationRelationshipDeleted = Kind(rawValue: "federationRelationshipDeleted")
     }
 }

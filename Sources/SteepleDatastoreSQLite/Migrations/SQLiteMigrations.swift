@@ -15,6 +15,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v2-hashed-join-tokens") { db in
             try hashJoinTokens(db)
         }
+        migrator.registerMigration("v3-federation-relationships") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -156,6 +159,16 @@ enum SQLiteMigrations {
             kind TEXT NOT NULL,
             object_id TEXT NOT NULL,
             created_at INTEGER NOT NULL
+        );
+        """
+
+    /// `v3`: federation relationships, keyed by foreign trust domain (their bundles stay in `bundles`).
+    static let v3 = """
+        CREATE TABLE federation_relationships (
+            trust_domain TEXT NOT NULL PRIMARY KEY,
+            bundle_endpoint_url TEXT NOT NULL,
+            bundle_endpoint_profile TEXT NOT NULL,
+            endpoint_spiffe_id TEXT
         );
         """
 }

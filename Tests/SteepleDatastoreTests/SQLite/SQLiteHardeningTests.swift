@@ -69,13 +69,15 @@ struct SQLiteHardeningTests {
             try SQLiteDatastore(path: path).close()
             let queue = try DatabaseQueue(path: path)
             try await queue.write { db in
+                // Back to schema v1: later migrations unrecorded, and the tables they add gone.
                 try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier <> 'v1'")
+                try db.execute(sql: "DROP TABLE federation_relationships")
                 try db.execute(sql: "INSERT INTO join_tokens (token, expires_at) VALUES ('old-plain-token', 2000000000)")
                 try db.execute(sql: "INSERT INTO change_log (kind, object_id, created_at) VALUES ('joinTokenCreated', 'old-plain-token', 1)")
             }
             try queue.close()
             let store = try SQLiteDatastore(path: path)
-            #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens"])
+            #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships"])
             #expect(try await store.fetchJoinToken("old-plain-token") != nil)
             try store.close()
             let check = try DatabaseQueue(path: path)

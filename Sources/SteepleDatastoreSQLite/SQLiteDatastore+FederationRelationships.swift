@@ -1,0 +1,152 @@
+import GRDB
+package import SPIFFE
+package import SteepleDatastore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+extension SQLiteDatastore: FederationRelationshipStore {
+    package func createFederationRelationship(
+        _ relationship: FederationRelationship,
+        bundle: BundleRecord?
+    ) async throws(DatastoreError) -> Committed<FederationRelationship> {
+        try relationship.validateForStorage(bundle: bundle)
+        let at = now()
+        return try await write { db in
+            let key = relationship.trustDomain.name
+            if try Self.fetchFederationRelationship(db, key) != nil {
+                throw DatastoreError.alreadyExists("federation relationship with trust domain", key)
+            }
+            try Self.setBundle(db, bundle, at: at)
+            try Self.upsertFederationRelationship(db, relationship)
+            let seq = try Self.appendEvent(db, .federationRelationshipCreated, key, at: at)
+            return Committed(value: relationship, seq: seq)
+        }
+    }
+
+    package func updateFederationRelationship(
+        _ relationship: FederationRelationship,
+        bundle: BundleRecord?
+    ) async throws(DatastoreError) -> Committed<FederationRelationship> {
+        try relationship.validateForStorage(bundle: bundle)
+        let at = now()
+        return try await write { db in
+            let key = relationship.trustDomain.name
+            guard try Self.fetchFederationRelationship(db, key) != nil else {
+                throw DatastoreError.notFound("federation relationship with trust domain", key)
+            }
+            try Self.setBundle(db, bundle, at: at)
+            try Self.upsertFederationRelationship(db, relationship)
+            let seq = try Self.appendEvent(db, .federationRelationshipUpdated, key, at: at)
+            return Committed(value: relationship, seq: seq)
+        }
+    }
+
+    package func fetchFederationRelationship(
+        trustDomain: TrustDomain
+    ) async throws(DatastoreError) -> FederationRelationship? {
+        try await read { db in try Self.fetchFederationRelationship(db, trustDomain.name) }
+    }
+
+    package func listFederationRelationships(
+        pagination: Pagination?
+    ) async throws(DatastoreError) -> Page<FederationRelationship> {
+        try pagination?.validate()
+        var filter = SQLFilter()
+        let page = Self.pageClause(pagination, keyColumn: "trust_domain")
+        if let clause = page.where, let token = pagination?.token {
+            filter.add(clause, token)
+        }
+        let sql = """
+            SELECT \(Self.relationshipColumns) FROM federation_relationships \(filter.whereSQL) \
+            ORDER BY trust_domain \(page.limit)
+            """
+        let arguments = filter.statementArguments()
+        let relationships = try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.federationRelationship)
+        }
+        return Self.makePage(relationships, pagination, key: \.trustDomain.name)
+    }
+
+    package func deleteFederationRelationship(
+        trustDomain: TrustDomain
+    ) async throws(DatastoreError) -> Committed<FederationRelationship> {
+        let at = now()
+        return try await write { db in
+            let key = trustDomain.name
+            guard let relationship = try Self.fetchFederationRelationship(db, key) else {
+                throw DatastoreError.notFound("federation relationship with trust domain", key)
+            }
+            try db.execute(sql: "DELETE FROM federation_relationships WHERE trust_domain = ?", arguments: [key])
+            let seq = try Self.appendEvent(db, .federationRelationshipDeleted, key, at: at)
+            return Committed(value: relationship, seq: seq)
+        }
+    }
+
+    static let relationshipColumns = "trust_domain, bundle_endpoint_url, bundle_endpoint_profile, endpoint_spiffe_id"
+
+    static func fetchFederationRelationship(_ db: Database, _ key: String) throws -> FederationRelationship? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT \(relationshipColumns) FROM federation_relationships WHERE trust_domain = ?",
+            arguments: [key]
+        ).map(federationRelationship)
+    }
+
+    /// Creates or replaces `bundle` (when given) and logs its event, inside the caller's transaction.
+    static func setBundle(_ db: Database, _ bundle: BundleRecord?, at: Date) throws {
+        guard let bundle else { return }
+        let key = bundle.trustDomain.name
+        let kind: ChangeEvent.Kind = try fetchBundle(db, key) == nil ? .bundleCreated : .bundleUpdated
+        try upsertBundle(db, bundle)
+        _ = try appendEvent(db, kind, key, at: at)
+    }
+
+    static func upsertFederationRelationship(_ db: Database, _ relationship: FederationRelationship) throws {
+        let endpointID: String? =
+            switch relationship.profile {
+            case .httpsWeb: nil
+            case .httpsSPIFFE(let id): id.description
+            }
+        try db.execute(
+            sql: """
+                INSERT INTO federation_relationships (\(relationshipColumns)) VALUES (?, ?, ?, ?) \
+                ON CONFLICT (trust_domain) DO UPDATE SET bundle_endpoint_url = excluded.bundle_endpoint_url, \
+                bundle_endpoint_profile = excluded.bundle_endpoint_profile, \
+                endpoint_spiffe_id = excluded.endpoint_spiffe_id
+                """,
+            arguments: [
+                relationship.trustDomain.name, relationship.bundleEndpointURL, relationship.profile.name, endpointID,
+            ]
+        )
+    }
+
+    static func federationRelationship(_ row: Row) throws -> FederationRelationship {
+        let name: String = row[0]
+        let trustDomain: TrustDomain
+        do {
+            trustDomain = try TrustDomain(name)
+        } catch {
+            throw corrupt("trust domain of a federation relationship is not valid: \(name)", error)
+        }
+        let url: String = row[1]
+        let profileName: String = row[2]
+        let endpointID: String? = row[3]
+        let profile: BundleEndpointProfile
+        switch (profileName, endpointID) {
+        case ("https_web", _):
+            profile = .httpsWeb
+        case ("https_spiffe", let id?):
+            profile = .httpsSPIFFE(endpointSPIFFEID: try spiffeID(id, "endpoint SPIFFE ID", of: name))
+        default:
+            throw corrupt(
+                "federation relationship with \(name) has an unknown bundle endpoint profile \"\(profileName)\""
+                    + " (or https_spiffe without an endpoint SPIFFE ID)"
+            )
+        }
+        return FederationRelationship(trustDomain: trustDomain, bundleEndpointURL: url, profile: profile)
+    }
+}
