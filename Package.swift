@@ -240,6 +240,7 @@ let package = Package(
             name: "SteepleServer",
             dependencies: [
                 "GRPCUnixServer",
+                "SteepleHTTP",
                 "SPIFFE",
                 "SPIFFECA",
                 "SteepleConfig",

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import NIOSSL
@@ -18,6 +18,10 @@ public struct HTTPGet: Sendable {
     public enum Transport: Sendable {
         /// The URL's host and port; `https://` URLs use TLS with `tls` (hostname verified against the URL's host).
         case network(tls: TLSConfiguration)
+        /// The URL's host and port over TLS with `tls`, the server's certificates judged by `verify` alone (no
+        /// hostname check): for peers whose identity is not a DNS name, such as a SPIFFE bundle endpoint
+        /// authenticated by its X509-SVID. The URL must be `https://`.
+        case verifiedNetwork(tls: TLSConfiguration, verify: @Sendable ([NIOSSLCertificate], EventLoopPromise<NIOSSLVerificationResult>) -> Void)
         /// A Unix socket; the URL must be `http://` and its host is only sent as `Host`.
         case unixSocket(String)
     }
@@ -52,6 +56,9 @@ public struct HTTPGet: Sendable {
         let useTLS = scheme == "https"
         if case .unixSocket = transport, useTLS {
             throw HTTPGetError(url: url, "a request over a Unix socket must use http://")
+        }
+        if case .verifiedNetwork = transport, !useTLS {
+            throw HTTPGetError(url: url, "a request whose server certificate is verified must use https://")
         }
         do {
             return try await withThrowingTaskGroup(of: Response?.self) { group in
@@ -88,6 +95,11 @@ public struct HTTPGet: Sendable {
             .connectTimeout(.init(timeout))
         let sslContext: NIOSSLContext? = switch transport {
         case .network(let tls) where useTLS: try NIOSSLContext(configuration: tls)
+        case .verifiedNetwork(let tls, _): try NIOSSLContext(configuration: tls)
+        default: nil
+        }
+        let verify: (@Sendable ([NIOSSLCertificate], EventLoopPromise<NIOSSLVerificationResult>) -> Void)? = switch transport {
+        case .verifiedNetwork(_, let verify): verify
         default: nil
         }
         // A host that is an IP address is checked against the certificate's IP SANs (NIOSSL does so when no name is
@@ -95,7 +107,11 @@ public struct HTTPGet: Sendable {
         let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
         let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>> = { channel in
             channel.eventLoop.makeCompletedFuture {
-                if let sslContext {
+                if let sslContext, let verify {
+                    try channel.pipeline.syncOperations.addHandler(
+                        try NIOSSLClientHandler(context: sslContext, serverHostname: isAddress ? nil : host, customVerificationCallback: verify)
+                    )
+                } else if let sslContext {
                     try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: isAddress ? nil : host))
                 }
                 try channel.pipeline.syncOperations.addHTTPClientHandlers()
@@ -104,7 +120,7 @@ public struct HTTPGet: Sendable {
         }
         let channel = switch transport {
         case .unixSocket(let path): try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
-        case .network: try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
+        case .network, .verifiedNetwork: try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
         }
         var target = url.path.isEmpty ? "/" : url.path
         if let query = url.query, !query.isEmpty { target += "?" + query }

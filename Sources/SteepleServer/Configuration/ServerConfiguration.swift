@@ -53,6 +53,8 @@ package struct ServerConfiguration: Sendable {
     /// `server.admin_ids`: callers presenting an X509-SVID of one of these IDs on the TCP port may call SPIRE's admin
     /// methods (as may the SVIDs of `-admin` entries). IDs of the server's own trust domain only.
     package var adminIDs: [SPIFFEID] = []
+    /// `federation { … }`: the bundle endpoint and the configured federation relationships.
+    package var federation = FederationConfiguration()
     /// `health_checks { listener_enabled, bind_address, bind_port, live_path, ready_path }`.
     package var healthChecks: HealthCheckConfiguration = HealthCheckConfiguration()
     /// Keys read from the file that Steeple accepts but ignores (logged at start), as dotted paths such as

@@ -177,13 +177,13 @@ struct ServerConfigurationReader {
             }
             configuration.adminIDs.append(id)
         }
+        if let federation = try format(server.block("federation")) {
+            configuration.federation = try readFederation(federation, trustDomain: configuration.trustDomain)
+        }
     }
 
-    private func reason(forIgnored key: String) -> String {
-        switch key {
-        case "federation": "federation is not supported yet"
-        default: "not supported yet"
-        }
+    private func reason(forIgnored _: String) -> String {
+        "not supported yet"
     }
 
     /// `log_level` as SPIRE spells it, in any case; `WARNING` is accepted as logrus does.

@@ -1,5 +1,12 @@
 import GRPCCore
+import SteepleHTTP
 import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The composition of the API handlers: each gets the few narrow dependencies it uses, never the core itself.
 extension ServerCore {
@@ -24,7 +31,8 @@ extension ServerCore {
     func spireServices(
         attestors: [String: any NodeAttestor],
         svidChain: @escaping @Sendable () -> [Certificate],
-        startedAt: ContinuousClock.Instant
+        startedAt: ContinuousClock.Instant,
+        refresher: any FederatedBundleRefreshing
     ) -> [any RegistrableRPCService] {
         let admin = adminAPIService()
         let agents = agentAPIService(attestors: attestors)
@@ -34,8 +42,22 @@ extension ServerCore {
             SPIREBundleService(admin: admin),
             SPIRESVIDService(admin: admin, agents: agents),
             SPIREDebugService(admin: admin, svidChain: svidChain, startedAt: startedAt),
+            SPIRETrustDomainService(trustDomain: trustDomain, relationships: store, bundles: store, refresher: refresher, changes: index),
             GRPCHealthService(admin: admin),
         ]
+    }
+
+    /// Keeps federated bundles fresh, for the relationships in `configuration` and in the store.
+    func federatedBundleRefresher(configuration: FederationConfiguration) -> FederatedBundleRefresher {
+        FederatedBundleRefresher(
+            ownTrustDomain: trustDomain,
+            configured: configuration.federatesWith,
+            relationships: store,
+            bundles: store,
+            client: BundleEndpointClient(webTrustRoots: { try SystemTrustRoots.roots(environment: ProcessInfo.processInfo.environment) }),
+            changes: index,
+            logger: logger
+        )
     }
 
     func agentAPIService(attestors: [String: any NodeAttestor]) -> AgentAPIService {

@@ -14,6 +14,7 @@ enum SPIREPageToken {
         case entries = "e"
         case agents = "a"
         case bundles = "b"
+        case federationRelationships = "f"
     }
 
     /// The token for the store's `next` position, or "" on the last page.

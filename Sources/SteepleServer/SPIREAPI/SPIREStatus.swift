@@ -21,6 +21,13 @@ extension Spire_Api_Types_Status {
         self.init(code: rpc.code, message: prefix + ": " + rpc.message)
     }
 
+    /// A batch item's status for `error` as it is: an `RPCError` keeps its code and message, anything else goes
+    /// through ``APIErrorMap``.
+    init(rpc error: any Error) {
+        let rpc = APIErrorMap.rpcError(error)
+        self.init(code: rpc.code, message: rpc.message)
+    }
+
     var isOK: Bool { code == 0 }
 }
 

@@ -62,7 +62,8 @@ package struct Server: Sendable {
         let startedAt = ContinuousClock.now
         let serverSVID = try ServerSVIDSource(issuer: core.issuer, logger: logger)
         let attestors = try AgentAPIServer.attestors(core: core, configuration: configuration)
-        let spire = core.spireServices(attestors: attestors, svidChain: { serverSVID.svid.certificates }, startedAt: startedAt)
+        let refresher = core.federatedBundleRefresher(configuration: configuration.federation)
+        let spire = core.spireServices(attestors: attestors, svidChain: { serverSVID.svid.certificates }, startedAt: startedAt, refresher: refresher)
         let admin = GRPCServer(
             transport: UnixServerTransport(configuration: adminTransport, logger: logger),
             services: [core.adminAPIService(), SPIRELoggerService(control: logLevelControl, logger: logger)] + spire,
@@ -72,8 +73,12 @@ package struct Server: Sendable {
             .init(service: GRPCServerService(server: admin), serviceName: "admin-api"),
             .init(service: CARotationService(ca: ca, logger: logger, now: now), serviceName: "ca-rotation"),
             .init(service: EntryIndexService(index: core.index), serviceName: "entry-index"),
+            .init(service: refresher, serviceName: "federation"),
         ]
         services += try AgentAPIServer.services(core: core, configuration: configuration, source: serverSVID, attestors: attestors, spire: spire)
+        if let endpoint = configuration.federation.bundleEndpoint {
+            services += try BundleEndpointServer.services(configuration: endpoint, serverSVID: serverSVID, bundle: { ca.bundle }, logger: logger)
+        }
         if configuration.healthChecks.listenerEnabled {
             services.append(.init(service: HealthHTTPServer(core: core, configuration: configuration.healthChecks, logger: logger), serviceName: "health"))
         }

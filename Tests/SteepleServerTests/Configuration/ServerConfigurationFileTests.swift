@@ -60,12 +60,12 @@ struct ServerConfigurationFileTests {
         #expect(
             configuration.ignoredKeys == [
                 "server.audit_log_enabled",
-                "server.federation",
                 "plugins.DataStore \"sql\".plugin_data.max_open_conns",
                 "plugins.NodeAttestor \"k8s_psat\"",
                 "telemetry",
             ])
-        #expect(configuration.ignoredSettings.map(\.line) == [17, 26, 39, 60, 84])
+        #expect(configuration.ignoredSettings.map(\.line) == [17, 39, 60, 84])
+        #expect(configuration.federation.bundleEndpoint?.port == 8443)
         #expect(configuration.adminIDs.map(\.string) == ["spiffe://example.org/admin"])
     }
 
