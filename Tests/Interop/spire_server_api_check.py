@@ -8,7 +8,7 @@ Every check prints one line; the exit status is 1 if any failed.
     python spire_server_api_check.py SERVER_ADMIN_SOCKET AGENT_WORKLOAD_SOCKET AGENT_ID
 
 It replays what spire-controller-manager does on a reconcile (paged ListEntries, BatchCreateEntry with a duplicate,
-BatchUpdateEntry with an input mask, BatchDeleteEntry, GetBundle), then walks the Agent, Bundle (federated bundles
+BatchUpdateEntry with an input mask, BatchDeleteEntry, GetBundle, and the TrustDomain API's federation relationships), then walks the Agent, Bundle (federated bundles
 with every delete mode), SVID and Debug APIs, bad input, and the calls the admin socket must refuse.
 """
 
@@ -395,6 +395,90 @@ def refused(channel):
               error and f"{error.code()}: {error.details()}")
 
 
+def federation(channel):
+    """The TrustDomain API as spire-controller-manager's ClusterFederatedTrustDomain reconcile drives it."""
+    from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+    from spire.api.server.trustdomain.v1 import trustdomain_pb2 as td_pb2, trustdomain_pb2_grpc
+    from spire.api.types import bundle_pb2 as types_bundle, federationrelationship_pb2 as fr
+
+    stub = trustdomain_pb2_grpc.TrustDomainStub(channel)
+    listed = stub.ListFederationRelationships(td_pb2.ListFederationRelationshipsRequest())
+    check("ListFederationRelationships: none stored yet", list(listed.federation_relationships) == [] and listed.next_page_token == "", listed)
+    cert, _ = make_ca("peer.test CA")
+    web = fr.FederationRelationship(trust_domain="web.test", bundle_endpoint_url="https://web.test/bundle", https_web=fr.HTTPSWebProfile())
+    peer_bundle = types_bundle.Bundle(trust_domain="peer.test", x509_authorities=[types_bundle.X509Certificate(asn1=cert)], sequence_number=3)
+    spiffe = fr.FederationRelationship(trust_domain="peer.test", bundle_endpoint_url="https://127.0.0.1:1/",
+                                       https_spiffe=fr.HTTPSSPIFFEProfile(endpoint_spiffe_id="spiffe://peer.test/spire/server"),
+                                       trust_domain_bundle=peer_bundle)
+    own = fr.FederationRelationship(trust_domain=TD, bundle_endpoint_url="https://x.test/", https_web=fr.HTTPSWebProfile())
+    plain = fr.FederationRelationship(trust_domain="plain.test", bundle_endpoint_url="http://plain.test/", https_web=fr.HTTPSWebProfile())
+    mismatched = fr.FederationRelationship(trust_domain="third.test", bundle_endpoint_url="https://third.test/", https_web=fr.HTTPSWebProfile(),
+                                           trust_domain_bundle=types_bundle.Bundle(trust_domain="peer.test", x509_authorities=[types_bundle.X509Certificate(asn1=cert)]))
+    no_profile = fr.FederationRelationship(trust_domain="noprofile.test", bundle_endpoint_url="https://noprofile.test/")
+    created = stub.BatchCreateFederationRelationship(td_pb2.BatchCreateFederationRelationshipRequest(
+        federation_relationships=[web, spiffe, web, own, plain, mismatched, no_profile])).results
+    codes = [(r.status.code, r.status.message) for r in created]
+    check("BatchCreateFederationRelationship: OK, OK, ALREADY_EXISTS, own trust domain, http URL, mismatched bundle and no profile refused",
+          [c for c, _ in codes] == [0, 0, 6, 3, 3, 3, 3]
+          and codes[3][1] == "unable to create federation relationship for server trust domain"
+          and codes[4][1].startswith("failed to convert federation relationship: bundle endpoint URL must use the https scheme")
+          and "must match the trust domain of the federation relationship" in codes[5][1], codes)
+    check("BatchCreateFederationRelationship: the created relationship is returned with its bundle",
+          created[1].federation_relationship.https_spiffe.endpoint_spiffe_id == "spiffe://peer.test/spire/server"
+          and created[1].federation_relationship.trust_domain_bundle.x509_authorities[0].asn1 == cert, created[1])
+
+    got = stub.GetFederationRelationship(td_pb2.GetFederationRelationshipRequest(trust_domain="peer.test"))
+    check("GetFederationRelationship: profile, URL and the bundle stored with it",
+          got.WhichOneof("bundle_endpoint_profile") == "https_spiffe" and got.bundle_endpoint_url == "https://127.0.0.1:1/"
+          and got.trust_domain_bundle.sequence_number == 3 and got.trust_domain_bundle.x509_authorities[0].asn1 == cert, got)
+    masked = stub.GetFederationRelationship(td_pb2.GetFederationRelationshipRequest(
+        trust_domain="spiffe://peer.test", output_mask=fr.FederationRelationshipMask(bundle_endpoint_url=True)))
+    check("GetFederationRelationship with an output mask: the trust domain and the URL only",
+          masked.trust_domain == "peer.test" and masked.bundle_endpoint_url and masked.WhichOneof("bundle_endpoint_profile") is None
+          and not masked.HasField("trust_domain_bundle"), masked)
+    missing = error_of(lambda: stub.GetFederationRelationship(td_pb2.GetFederationRelationshipRequest(trust_domain="nope.test")))
+    check("GetFederationRelationship of an unknown trust domain: NOT_FOUND 'federation relationship does not exist'",
+          is_error(missing, grpc.StatusCode.NOT_FOUND, "federation relationship does not exist"), missing)
+
+    names, token, pages = [], "", 0
+    while True:
+        page = stub.ListFederationRelationships(td_pb2.ListFederationRelationshipsRequest(page_size=1, page_token=token))
+        names += [r.trust_domain for r in page.federation_relationships]
+        pages += 1
+        token = page.next_page_token
+        if not token:
+            break
+    check("ListFederationRelationships paged by one: both relationships, in trust domain order", names == ["peer.test", "web.test"], (names, pages))
+    bad_token = error_of(lambda: stub.ListFederationRelationships(td_pb2.ListFederationRelationshipsRequest(page_size=1, page_token="not-a-token")))
+    check("ListFederationRelationships with a page token that is not ours: INVALID_ARGUMENT", is_error(bad_token, grpc.StatusCode.INVALID_ARGUMENT, "could not parse token"), bad_token)
+
+    moved = fr.FederationRelationship(trust_domain="web.test", bundle_endpoint_url="https://moved.test/bundle",
+                                      https_spiffe=fr.HTTPSSPIFFEProfile(endpoint_spiffe_id="spiffe://web.test/x"))
+    ghost = fr.FederationRelationship(trust_domain="ghost.test", bundle_endpoint_url="https://ghost.test/", https_web=fr.HTTPSWebProfile())
+    updated = stub.BatchUpdateFederationRelationship(td_pb2.BatchUpdateFederationRelationshipRequest(
+        federation_relationships=[moved, ghost], input_mask=fr.FederationRelationshipMask(bundle_endpoint_url=True))).results
+    check("BatchUpdateFederationRelationship with an input mask: only the URL changes; an unknown trust domain is NOT_FOUND",
+          [r.status.code for r in updated] == [0, 5] and updated[0].federation_relationship.bundle_endpoint_url == "https://moved.test/bundle"
+          and updated[0].federation_relationship.WhichOneof("bundle_endpoint_profile") == "https_web", [(r.status.code, r.status.message) for r in updated])
+
+    unreachable = error_of(lambda: stub.RefreshBundle(td_pb2.RefreshBundleRequest(trust_domain="peer.test")))
+    check("RefreshBundle of an unreachable endpoint: INTERNAL 'failed to refresh bundle', the stored bundle kept",
+          is_error(unreachable, grpc.StatusCode.INTERNAL, "failed to refresh bundle")
+          and bundle_pb2_grpc.BundleStub(channel).GetFederatedBundle(bundle_pb2.GetFederatedBundleRequest(trust_domain="peer.test")).sequence_number == 3, unreachable)
+    unknown = error_of(lambda: stub.RefreshBundle(td_pb2.RefreshBundleRequest(trust_domain="nope.test")))
+    check("RefreshBundle without a relationship: NOT_FOUND", is_error(unknown, grpc.StatusCode.NOT_FOUND, 'no relationship with trust domain "nope.test"'), unknown)
+
+    deleted = stub.BatchDeleteFederationRelationship(td_pb2.BatchDeleteFederationRelationshipRequest(
+        trust_domains=["web.test", "spiffe://peer.test", "nope.test", "", "Bad.test"])).results
+    check("BatchDeleteFederationRelationship: OK, OK (ID form, answered as a name), NOT_FOUND, missing, malformed",
+          [(r.trust_domain, r.status.code) for r in deleted] == [("web.test", 0), ("peer.test", 0), ("nope.test", 5), ("", 3), ("Bad.test", 3)]
+          and deleted[2].status.message == "federation relationship not found" and deleted[3].status.message == "missing trust domain",
+          [(r.trust_domain, r.status.code, r.status.message) for r in deleted])
+    kept = bundle_pb2_grpc.BundleStub(channel).GetFederatedBundle(bundle_pb2.GetFederatedBundleRequest(trust_domain="peer.test"))
+    check("a deleted relationship's bundle is kept, as in SPIRE", kept.x509_authorities[0].asn1 == cert, kept)
+    bundle_pb2_grpc.BundleStub(channel).BatchDeleteFederatedBundle(bundle_pb2.BatchDeleteFederatedBundleRequest(trust_domains=["peer.test"]))
+
+
 def main():
     admin_socket, workload_socket, agent_id = sys.argv[1:4]
     generate_spire_api()
@@ -406,6 +490,7 @@ def main():
     debug(channel)
     logger(channel)
     health(channel, "unix://" + admin_socket)
+    federation(channel)
     refused(channel)
     channel.close()
     finish()

@@ -13,7 +13,7 @@ import Foundation
 /// Keeps every federated bundle fresh: one refresh loop per relationship, configured (`federates_with` in
 /// `server.conf`, which wins over a stored one for the same trust domain, as in SPIRE) or stored (the TrustDomain
 /// API). Each loop fetches at once, then every quarter of the peer's `refresh_hint` (SPIRE's rhythm), and backs off
-/// from 1 s after a failure. A fetched bundle is stored only when it parses completely, holds an authority, and its
+/// from 1 s to 16 s after failures. A fetched bundle is stored only when it parses completely, holds an authority, and its
 /// sequence number does not go backwards; any failure keeps the last good bundle and is logged with the reason.
 final class FederatedBundleRefresher: FederatedBundleRefreshing, Service {
     /// The shortest and longest wait between two successful fetches.
@@ -144,8 +144,7 @@ final class FederatedBundleRefresher: FederatedBundleRefreshing, Service {
                     wait = Self.interval(refreshHint: bundle.refreshHint)
                 } catch {
                     failures += 1
-                    let backoff = Duration.seconds(1 << min(failures - 1, 8))
-                    wait = min(backoff, Self.interval(refreshHint: nil))
+                    wait = min(Duration.seconds(1 << min(failures - 1, 4)), Self.interval(refreshHint: nil))
                     self.logger.warning(
                         "federated bundle not refreshed: keeping the last good bundle",
                         metadata: ["trust_domain": "\(trustDomain.name)", "error": "\(error)", "retry_in": "\(wait)"]

@@ -1,0 +1,69 @@
+import Foundation
+import SteepleTestSupport
+import Testing
+
+/// Issue #15 with real processes: one server serves its bundle endpoint (https_spiffe, its own SVID); another
+/// federates with it from `server.conf`, bootstrapped by `bundle set`, and keeps the peer's bundle fresh by itself.
+@Suite("federation end to end", .serialized)
+struct FederationEndToEndTests {
+    /// GETs (or POSTs) `url` without verifying the certificate; prints `status content-type` then the body.
+    static let fetch = """
+        import ssl, sys, urllib.request
+        context = ssl.create_default_context(); context.check_hostname = False; context.verify_mode = ssl.CERT_NONE
+        request = urllib.request.Request(sys.argv[1], method=sys.argv[2], data=b"x" if sys.argv[2] == "POST" else None)
+        try:
+            response = urllib.request.urlopen(request, context=context, timeout=10)
+        except urllib.error.HTTPError as error:
+            response = error
+        print(response.status, response.headers.get("Content-Type"))
+        print(response.read().decode())
+        """
+
+    @Test("a server's bundle endpoint serves its SPIFFE bundle document; a federated server fetches it over https_spiffe and stores the peer's JWT keys too")
+    func twoServers() async throws {
+        let port = try freeTCPPort()
+        let a = try ServerProcess(trustDomain: "a.test", extraServerLines: [
+            "federation {", #"    bundle_endpoint {"#, #"        address = "127.0.0.1""#, "        port = \(port)",
+            #"        refresh_hint = "4s""#, "    }", "}",
+        ])
+        let b = try ServerProcess(trustDomain: "b.test", extraServerLines: [
+            "federation {", #"    federates_with "a.test" {"#, #"        bundle_endpoint_url = "https://127.0.0.1:\#(port)""#,
+            #"        bundle_endpoint_profile "https_spiffe" { endpoint_spiffe_id = "spiffe://a.test/spire/server" }"#,
+            "    }", "}",
+        ])
+        try await a.start()
+        try await b.start()
+
+        // The endpoint itself, as any HTTPS client sees it.
+        let served = try await runTool("/usr/bin/python3", ["-c", Self.fetch, "https://127.0.0.1:\(port)/", "GET"])
+        #expect(served.output.hasPrefix("200 application/json\n"), "\(served.output)")
+        let document = try #require(served.output.split(separator: "\n", maxSplits: 1).last.map(String.init))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any])
+        #expect(object["spiffe_refresh_hint"] as? Int == 4)
+        let uses = ((object["keys"] as? [[String: Any]]) ?? []).compactMap { $0["use"] as? String }
+        #expect(uses.contains("x509-svid") && uses.contains("jwt-svid"), "\(uses)")
+        let elsewhere = try await runTool("/usr/bin/python3", ["-c", Self.fetch, "https://127.0.0.1:\(port)/other", "GET"])
+        #expect(elsewhere.output.hasPrefix("404 text/plain; charset=utf-8\n404 page not found"), "\(elsewhere.output)")
+        let posted = try await runTool("/usr/bin/python3", ["-c", Self.fetch, "https://127.0.0.1:\(port)/", "POST"])
+        #expect(posted.output.hasPrefix("405 text/plain; charset=utf-8\n405 method not allowed"), "\(posted.output)")
+
+        // Bootstrap: B gets A's X.509 roots by hand (as SPIRE's docs do), then refreshes on its own.
+        let pem = try a.cli(["bundle", "show"])
+        #expect(pem.status == 0, "\(pem.stderr)")
+        let set = try b.cli(["bundle", "set", "-id", "spiffe://a.test"], stdin: pem.stdout)
+        #expect(set.status == 0, "\(set.stderr)")
+        var stored = ""
+        let deadline = Date().addingTimeInterval(40)
+        while Date() < deadline {
+            stored = try b.cli(["bundle", "list", "-id", "spiffe://a.test", "-format", "spiffe"]).stdout
+            if stored.contains("jwt-svid") { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(stored.contains("jwt-svid") && stored.contains("\"spiffe_refresh_hint\": 4"), "B never stored A's full bundle: \(stored)\n\((try? String(contentsOfFile: b.log, encoding: .utf8)) ?? "")")
+        let log = (try? String(contentsOfFile: b.log, encoding: .utf8)) ?? ""
+        #expect(log.contains("bundle refreshed"), "\(log)")
+
+        #expect(try await b.stop() == 0)
+        #expect(try await a.stop() == 0)
+    }
+}
