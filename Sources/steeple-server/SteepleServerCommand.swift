@@ -20,6 +20,7 @@ struct SteepleServerCommand: AsyncParsableCommand {
             HealthcheckCommand.self,
             LoggerCommand.self,
             DebugCommand.self,
+            FederationCommand.self,
         ]
     )
 

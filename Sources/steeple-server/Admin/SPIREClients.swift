@@ -57,3 +57,4 @@ extension IDArgument {
         Spire_Api_Types_SPIFFEID(try spiffeID(text, flag: flag))
     }
 }
+typealias SPIRETrustDomainClient = Spire_Api_Server_Trustdomain_V1_TrustDomain.Client<HTTP2ClientTransport.Posix>

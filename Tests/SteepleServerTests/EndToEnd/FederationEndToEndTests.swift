@@ -66,4 +66,66 @@ struct FederationEndToEndTests {
         #expect(try await b.stop() == 0)
         #expect(try await a.stop() == 0)
     }
+
+    @Test("federation create|list|show|update|refresh|delete: a dynamic relationship in SPIRE's grammar and output, refreshed on demand")
+    func dynamicRelationship() async throws {
+        let port = try freeTCPPort()
+        let a = try ServerProcess(trustDomain: "a.test", extraServerLines: [
+            "federation {", #"    bundle_endpoint {"#, #"        address = "127.0.0.1""#, "        port = \(port)", "    }", "}",
+        ])
+        let b = try ServerProcess(trustDomain: "b.test")
+        try await a.start()
+        try await b.start()
+        let pemPath = b.directory + "/a.pem"
+        try a.cli(["bundle", "show"]).stdout.write(toFile: pemPath, atomically: true, encoding: .utf8)
+
+        let created = try b.cli([
+            "federation", "create", "-trustDomain", "a.test", "-bundleEndpointURL", "https://127.0.0.1:\(port)",
+            "-bundleEndpointProfile", "https_spiffe", "-endpointSpiffeID", "spiffe://a.test/spire/server", "-trustDomainBundlePath", pemPath,
+        ])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout == """
+
+            Trust domain              : a.test
+            Bundle endpoint URL       : https://127.0.0.1:\(port)
+            Bundle endpoint profile   : https_spiffe
+            Endpoint SPIFFE ID        : spiffe://a.test/spire/server
+
+            """)
+        let again = try b.cli(["federation", "create", "-trustDomain", "a.test", "-bundleEndpointURL", "https://x.test/", "-bundleEndpointProfile", "https_web"])
+        #expect(again.status == 1)
+        #expect(again.stderr.hasPrefix("Failed to create the following federation relationship (code: AlreadyExists, msg: "), "\(again.stderr)")
+        #expect(again.stderr.hasSuffix("Error: failed to create one or more federation relationships\n"), "\(again.stderr)")
+        let badProfile = try b.cli(["federation", "create", "-trustDomain", "c.test", "-bundleEndpointURL", "https://c.test/", "-bundleEndpointProfile", "web"])
+        #expect(badProfile.stderr == "Error: unknown bundle endpoint profile type: \"web\"\n", "\(badProfile.stderr)")
+
+        let listed = try b.cli(["federation", "list"])
+        #expect(listed.stdout.hasPrefix("Found 1 federation relationship\n\nTrust domain              : a.test\n"), "\(listed.stdout)")
+        let json = try b.cli(["federation", "show", "-trustDomain", "a.test", "-output", "json"])
+        let shown = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stdout)")
+        #expect((shown["https_spiffe"] as? [String: Any])?["endpoint_spiffe_id"] as? String == "spiffe://a.test/spire/server")
+        #expect((shown["trust_domain_bundle"] as? [String: Any])?["trust_domain"] as? String == "a.test", "\(json.stdout)")
+
+        // A new relationship is fetched at once; RefreshBundle fetches again now. Either way B holds A's JWT keys too.
+        let refreshed = try b.cli(["federation", "refresh", "-id", "a.test"])
+        #expect(refreshed.stdout == "Bundle refreshed\n", "\(refreshed.stderr)")
+        let after = try b.cli(["federation", "show", "-trustDomain", "a.test", "-output", "json"])
+        let bundle = try #require((try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])?["trust_domain_bundle"] as? [String: Any])
+        #expect((bundle["jwt_authorities"] as? [Any])?.isEmpty == false, "\(after.stdout)")
+
+        let updated = try b.cli(["federation", "update", "-trustDomain", "a.test", "-bundleEndpointURL", "https://127.0.0.1:1/", "-bundleEndpointProfile", "https_web"])
+        #expect(updated.stdout.contains("Bundle endpoint profile   : https_web\n"), "\(updated.stderr)")
+        let failing = try b.cli(["federation", "refresh", "-id", "a.test"])
+        #expect(failing.status == 1 && failing.stderr.hasPrefix("Error: failed to refresh bundle: rpc error: code = Internal desc = failed to refresh bundle: "), "\(failing.stderr)")
+        let deleted = try b.cli(["federation", "delete", "-id", "a.test"])
+        #expect(deleted.stdout == "federation relationship deleted.\n", "\(deleted.stderr)")
+        let none = try b.cli(["federation", "refresh", "-id", "a.test"])
+        #expect(none.stderr == "Error: there is no federation relationship with trust domain \"a.test\"\n", "\(none.stderr)")
+        let missing = try b.cli(["federation", "delete", "-id", "a.test"])
+        #expect(missing.stderr == "Error: failed to delete federation relationship \"a.test\": federation relationship not found\n", "\(missing.stderr)")
+        #expect(try b.cli(["federation", "list", "-output", "json"]).stdout == #"{"federation_relationships":[],"next_page_token":""}"# + "\n")
+
+        #expect(try await b.stop() == 0)
+        #expect(try await a.stop() == 0)
+    }
 }
