@@ -492,6 +492,7 @@ let package = Package(
             name: "SteepleAgentTests",
             dependencies: [
                 "SPIFFE",
+                "SPIFFEWorkloadAPI",
                 "EnvoySDSProto",
                 "SPIREAPIProto",
                 "SteepleAgent",

@@ -71,7 +71,7 @@ package struct Server: Sendable {
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: GRPCServerService(server: admin), serviceName: "admin-api"),
-            .init(service: CARotationService(ca: ca, logger: logger, now: now), serviceName: "ca-rotation"),
+            .init(service: CARotationService(ca: ca, changes: core.index, logger: logger, now: now), serviceName: "ca-rotation"),
             .init(service: EntryIndexService(index: core.index), serviceName: "entry-index"),
             .init(service: refresher, serviceName: "federation"),
         ]

@@ -13,15 +13,17 @@ final class TrustDomainFixture: @unchecked Sendable {
     /// Without arguments: join_token attestation on both sides. `agentNodeAttestor` set means the agent attests with
     /// it instead of a token. `serverLines` and `agentLines` go into the `server { }` and `agent { }` blocks; `agentJoinTokenBlock: false` leaves
     /// `NodeAttestor "join_token"` out of the agent's file (it still attests with the token it is given).
-    init(serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil, agentLines: [String] = [], agentJoinTokenBlock: Bool = true, agentBundleFormat: String = "pem") throws {
+    init(trustDomain: String = "example.org", serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil, agentLines: [String] = [], agentJoinTokenBlock: Bool = true, agentBundleFormat: String = "pem") throws {
         serverPort = try freeTCPPort()
-        server = try ServerProcess(bindPort: serverPort, extraServerLines: serverLines, plugins: serverPlugins, extraBlocks: serverBlocks)
+        self.trustDomain = trustDomain
+        server = try ServerProcess(trustDomain: trustDomain, bindPort: serverPort, extraServerLines: serverLines, plugins: serverPlugins, extraBlocks: serverBlocks)
         bundlePath = server.directory + "/bundle.pem"
         usesJoinToken = agentNodeAttestor == nil
         self.agentBundleFormat = agentBundleFormat
-        agent = try AgentProcess(serverPort: serverPort, trustBundlePath: bundlePath, nodeAttestor: agentNodeAttestor ?? (agentJoinTokenBlock ? #"NodeAttestor "join_token" {}"# : ""), extraAgentLines: agentLines)
+        agent = try AgentProcess(trustDomain: trustDomain, serverPort: serverPort, trustBundlePath: bundlePath, nodeAttestor: agentNodeAttestor ?? (agentJoinTokenBlock ? #"NodeAttestor "join_token" {}"# : ""), extraAgentLines: agentLines)
     }
 
+    let trustDomain: String
     let usesJoinToken: Bool
     /// `-format` of the `bundle show` written to ``bundlePath``: `pem`, or `spiffe` for an agent with `trust_bundle_format = "spiffe"`.
     let agentBundleFormat: String
@@ -41,7 +43,7 @@ final class TrustDomainFixture: @unchecked Sendable {
         }
         let token = try server.cli(["token", "generate"])
         let value = try #require(token.stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
-        agentID = "spiffe://example.org/spire/agent/join_token/\(value)"
+        agentID = "spiffe://\(trustDomain)/spire/agent/join_token/\(value)"
         try await agent.start(joinToken: String(value))
     }
 

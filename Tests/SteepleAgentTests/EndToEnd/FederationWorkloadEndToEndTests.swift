@@ -1,0 +1,152 @@
+import Foundation
+import SPIFFE
+import SPIFFEWorkloadAPI
+import SteepleTestSupport
+import Testing
+
+/// Issue #15 with real processes: two trust domains on one machine (two servers, two agents) federated both ways
+/// from `server.conf` over https_spiffe bundle endpoints. A workload of b.test completes mTLS with a workload of
+/// a.test (our Swift mTLS examples on one side, py-spiffe's spiffe-tls on the other) only once its entry federates
+/// with a.test; a.test's CA rotation reaches b.test's workloads by itself (the delay is printed); and a peer that goes
+/// away changes nothing b.test's workloads hold.
+@Suite("federation of two trust domains end to end", .serialized)
+struct FederationWorkloadEndToEndTests {
+    static var peerScript: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Interop/spiffetls_peer.py").path
+    }
+
+    static func serverLines(peer: String, peerEndpoint: Int, endpoint: Int, extra: [String] = []) -> [String] {
+        extra + [
+            "federation {", "    bundle_endpoint {", #"        address = "127.0.0.1""#, "        port = \(endpoint)", #"        refresh_hint = "2s""#, "    }",
+            #"    federates_with "\#(peer)" {"#, #"        bundle_endpoint_url = "https://127.0.0.1:\#(peerEndpoint)""#,
+            #"        bundle_endpoint_profile "https_spiffe" { endpoint_spiffe_id = "spiffe://\#(peer)/spire/server" }"#, "    }", "}",
+        ]
+    }
+
+    /// The number of X.509 authorities `socket`'s workload holds for `trustDomain` (0: none).
+    static func authorities(_ socket: String, _ trustDomain: String) async throws -> Int {
+        let context = try await withWorkloadAPIClient(endpoint: try WorkloadAPIEndpoint(unixSocketPath: socket)) { try await $0.fetchX509Context() }
+        return context.bundles.x509Bundle(for: try TrustDomain(trustDomain))?.x509Authorities.count ?? 0
+    }
+
+    /// The wall-clock time `condition` first held, polled every 20 ms for at most `seconds`.
+    static func firstTime(seconds: Double, _ condition: @Sendable () async throws -> Bool) async throws -> Date? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return Date() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    /// The timestamp of the first log line containing `text` (the server's `2026-12-05T12:19:23.054+0000` prefix).
+    static func logTime(_ log: String, _ text: String) -> Date? {
+        guard let line = log.split(separator: "\n").first(where: { $0.contains(text) }) else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+        return formatter.date(from: String(line.prefix(28)))
+    }
+
+    /// Polls until `condition` holds; returns when it first held.
+    static func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws -> ContinuousClock.Instant? {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return ContinuousClock.now }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    @Test("two federated trust domains: cross-domain mTLS (Swift examples and spiffe-tls) only with -federatesWith; a peer's CA rotation reaches workloads by itself; a peer that goes away changes nothing",
+          .enabled(if: PythonInterop.python != nil || PythonInterop.required, "spiffe-tls not installed; scripts/test installs it"))
+    func twoTrustDomains() async throws {
+        let endpointA = try freeTCPPort()
+        let endpointB = try freeTCPPort()
+        let a = try TrustDomainFixture(trustDomain: "a.test", serverLines: Self.serverLines(
+            peer: "b.test", peerEndpoint: endpointB, endpoint: endpointA, extra: [#"ca_ttl = "60s""#, #"default_x509_svid_ttl = "20s""#]))
+        let b = try TrustDomainFixture(trustDomain: "b.test", serverLines: Self.serverLines(peer: "a.test", peerEndpoint: endpointA, endpoint: endpointB))
+        let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs spiffe-tls")
+        try await TrustDomainFixture.with(a) { a in
+            try await TrustDomainFixture.with(b) { b in
+                // Bootstrap each side with the other's roots (SPIRE's documented first step), both ways.
+                for (from, to) in [(a, b), (b, a)] {
+                    let pem = try from.server.cli(["bundle", "show"])
+                    let set = try to.server.cli(["bundle", "set", "-id", "spiffe://\(from.trustDomain)"], stdin: pem.stdout)
+                    try #require(set.status == 0, "\(set.stderr)")
+                }
+                let uid = "unix:uid:\(getuid())"
+                try a.createEntry(spiffeID: "spiffe://a.test/echo", selectors: [uid], extra: ["-federatesWith", "spiffe://b.test"])
+                let clientEntry = try b.createEntry(spiffeID: "spiffe://b.test/client", selectors: [uid])
+                let aSocket = a.agent.socketPath, bSocket = b.agent.socketPath
+                _ = try await Self.waitUntil(seconds: 20) { (try? await Self.authorities(aSocket, "b.test")) ?? 0 > 0 }
+                _ = try await Self.waitUntil(seconds: 20) { (try? await Self.authorities(bSocket, "b.test")) ?? 0 > 0 }
+
+                // The a.test echo server (our Swift example) accepts only spiffe://b.test/client.
+                let directory = URL(fileURLWithPath: a.agent.directory)
+                let server = try ChildProcess(
+                    ["--port", "0", "--client-id", "spiffe://b.test/client"], executable: try builtExecutable("example-mtls-echo-server"),
+                    environment: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + aSocket], in: directory)
+                defer { server.stop() }
+                let port = try await AgentFilesOpenSSLTests.listeningPort(server)
+                let bEnvironment = ["SPIFFE_ENDPOINT_SOCKET": "unix://" + bSocket]
+
+                // Without -federatesWith, b.test's workload has no a.test bundle: spiffe-tls refuses the server.
+                #expect(try await Self.authorities(bSocket, "a.test") == 0)
+                let refused = try await runTool(python, [Self.peerScript, "client", "127.0.0.1:\(port)", "spiffe://a.test/echo", "no-federation"], environment: ProcessInfo.processInfo.environment.merging(bEnvironment) { $1 })
+                #expect(refused.status != 0 && !refused.output.contains("REPLY"), "\(refused.output)")
+
+                // With it, the same client completes mTLS and the server names it.
+                let update = try b.server.cli(["entry", "update", "-entryID", clientEntry, "-parentID", b.agentID, "-spiffeID", "spiffe://b.test/client",
+                                               "-selector", uid, "-federatesWith", "spiffe://a.test"])
+                try #require(update.status == 0, "\(update.stderr)")
+                var reply = ""
+                _ = try await Self.waitUntil(seconds: 20) {
+                    reply = try await runTool(python, [Self.peerScript, "client", "127.0.0.1:\(port)", "spiffe://a.test/echo", "federated"], environment: ProcessInfo.processInfo.environment.merging(bEnvironment) { $1 }).output
+                    return reply.contains("REPLY federated")
+                }
+                #expect(reply.contains("REPLY federated"), "spiffe-tls client of b.test: \(reply)")
+                let echoed = try await server.waitForOutput { $0.contains("spiffe://b.test/client: federated") }
+                #expect(echoed.contains("spiffe://b.test/client: federated"), "\(echoed)")
+
+                // The other way round: spiffe-tls serves in a.test, our Swift client dials from b.test.
+                let pyServer = try ChildProcess([Self.peerScript, "server", "spiffe://b.test/client"], executable: python,
+                                                environment: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + aSocket], in: directory)
+                defer { pyServer.stop() }
+                let banner = try await pyServer.waitForOutput(seconds: 30) { $0.contains("LISTENING") }
+                let pyPort = try #require(banner.split(separator: "\n").first { $0.hasPrefix("LISTENING ") }?.dropFirst(10), "\(banner)")
+                let client = try ChildProcess(["--port", String(pyPort), "--server-id", "spiffe://a.test/echo", "--message", "swift-client"],
+                                              executable: try builtExecutable("example-mtls-echo-client"), environment: bEnvironment, in: directory)
+                defer { client.stop() }
+                #expect(try await client.waitForExit(seconds: 30))
+                #expect(client.output.contains("spiffe://a.test/echo replied: swift-client"), "\(client.output)")
+                let peerLine = try await pyServer.waitForOutput { $0.contains("PEER") }
+                #expect(peerLine.contains("PEER spiffe://b.test/client"), "\(peerLine)")
+
+                // a.test's CA prepares its next authority half-way through its 60 s life. Each side's workload is
+                // watched on its own (every 20 ms); the times are measured from a.test's "X509 CA prepared" log line.
+                let before = try await Self.authorities(bSocket, "a.test")
+                async let ownSeen = Self.firstTime(seconds: 90) { try await Self.authorities(aSocket, "a.test") > before }
+                async let federatedSeen = Self.firstTime(seconds: 90) { try await Self.authorities(bSocket, "a.test") > before }
+                let own = try #require(try await ownSeen, "a.test's new authority never reached a.test's workload")
+                let federated = try #require(try await federatedSeen, "a.test's new authority never reached b.test's workload")
+                let aLog = (try? String(contentsOfFile: a.server.log, encoding: .utf8)) ?? ""
+                let bLog = (try? String(contentsOfFile: b.server.log, encoding: .utf8)) ?? ""
+                let prepared = try #require(Self.logTime(aLog, "X509 CA prepared"), "no 'X509 CA prepared' line in a.test's log")
+                let stored = try #require(Self.logTime(bLog, "x509_authorities=\(before + 1) [SteepleServer] bundle refreshed"), "b.test never logged the refreshed bundle")
+                func ms(_ interval: TimeInterval) -> String { String(format: "%.0f ms", interval * 1000) }
+                print("federation: a.test's CA rotation (prepared at \(prepared)) reached a.test's workload after \(ms(own.timeIntervalSince(prepared))), b.test's server after \(ms(stored.timeIntervalSince(prepared))), b.test's workload after \(ms(federated.timeIntervalSince(prepared))) (refresh_hint 2s)")
+                #expect(federated.timeIntervalSince(prepared) < 2 + 3, "more than one refresh hint (plus slack)")
+
+                // a.test's server goes away: b.test keeps what it holds.
+                let held = try await Self.authorities(bSocket, "a.test")
+                _ = try await a.server.stop()
+                try await Task.sleep(for: .seconds(3))
+                #expect(try await Self.authorities(bSocket, "a.test") == held)
+                let bLogAfter = (try? String(contentsOfFile: b.server.log, encoding: .utf8)) ?? ""
+                #expect(bLogAfter.contains("federated bundle not refreshed"), "b.test's server never noticed")
+            }
+        }
+    }
+}
