@@ -18,11 +18,23 @@ struct BundleEndpointServer: Service {
 
     let configuration: BundleEndpointConfiguration
     let certificates: any CertificateReloader
-    /// The own bundle as the CA publishes it now.
-    let bundle: @Sendable () -> SPIFFEBundle
+    /// The body of a `GET /`: ``document(_:refreshHint:)`` of the own bundle as the CA publishes it now.
+    let document: @Sendable () -> [UInt8]
     let logger: Logger
 
+    /// The SPIFFE bundle document served for `bundle`, with `spiffe_refresh_hint` set to `refreshHint`.
+    static func document(_ bundle: SPIFFEBundle, refreshHint: Duration) -> [UInt8] {
+        var bundle = bundle
+        bundle.refreshHint = refreshHint
+        return bundle.jsonRepresentation
+    }
+
     func run() async throws {
+        try await run(onListening: { _ in })
+    }
+
+    /// Runs, telling `onListening` the bound port (tests bind port 0).
+    func run(onListening: @Sendable (Int) -> Void) async throws {
         var tls = try TLSConfiguration.makeServerConfiguration(certificateReloader: certificates)
         tls.minimumTLSVersion = .tlsv12
         let context = try NIOSSLContext(configuration: tls)
@@ -35,6 +47,7 @@ struct BundleEndpointServer: Service {
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
             }
+        onListening(channel.channel.localAddress?.port ?? configuration.port)
         logger.info("serving bundle endpoint", metadata: [
             "address": "\(configuration.address):\(channel.channel.localAddress?.port ?? configuration.port)",
             "refresh_hint": "\(configuration.refreshHint)",
@@ -86,9 +99,7 @@ struct BundleEndpointServer: Service {
             try await respond(outbound, .notFound, "text/plain; charset=utf-8", Array("404 page not found\n".utf8))
             return
         }
-        var document = bundle()
-        document.refreshHint = configuration.refreshHint
-        try await respond(outbound, .ok, "application/json", document.jsonRepresentation)
+        try await respond(outbound, .ok, "application/json", document())
     }
 
     private func respond(
@@ -119,7 +130,7 @@ extension BundleEndpointServer {
     ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         switch configuration.profile {
         case .httpsSPIFFE:
-            let server = BundleEndpointServer(configuration: configuration, certificates: serverSVID, bundle: bundle, logger: logger)
+            let server = BundleEndpointServer(configuration: configuration, certificates: serverSVID, document: { document(bundle(), refreshHint: configuration.refreshHint) }, logger: logger)
             return [.init(service: server, serviceName: "bundle-endpoint")]
         case .httpsWeb(let certFilePath, let keyFilePath, let interval):
             let reloader: TimedCertificateReloader
@@ -135,7 +146,7 @@ extension BundleEndpointServer {
                     "federation.bundle_endpoint profile \"https_web\": cannot load serving_cert_file (cert_file_path \(certFilePath), key_file_path \(keyFilePath)): \(error)"
                 )
             }
-            let server = BundleEndpointServer(configuration: configuration, certificates: reloader, bundle: bundle, logger: logger)
+            let server = BundleEndpointServer(configuration: configuration, certificates: reloader, document: { document(bundle(), refreshHint: configuration.refreshHint) }, logger: logger)
             return [
                 .init(service: reloader, serviceName: "bundle-endpoint-certificate"),
                 .init(service: server, serviceName: "bundle-endpoint"),
