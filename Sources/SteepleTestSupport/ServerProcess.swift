@@ -8,6 +8,8 @@ package final class ServerProcess: @unchecked Sendable {
     package let socketPath: String
     private var process: Process?
     package private(set) var log: String
+    /// Variables added to the server's environment, such as `SSL_CERT_FILE`.
+    package var environment: [String: String] = [:]
 
     package init(trustDomain: String = "example.org", bindPort: Int = 0, extraServerLines: [String] = [], plugins: String = #"NodeAttestor "join_token" {}"#, extraBlocks: String = "") throws {
         directory = NSTemporaryDirectory() + "steeple-e2e-\(UUID().uuidString.prefix(8))"
@@ -49,6 +51,9 @@ package final class ServerProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary)
         process.arguments = ["run", "-config", configPath]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         handle.seekToEndOfFile()

@@ -128,4 +128,89 @@ struct FederationEndToEndTests {
         #expect(try await b.stop() == 0)
         #expect(try await a.stop() == 0)
     }
+
+    /// A CA and a leaf for 127.0.0.1 made with openssl in `directory`; returns the leaf's serial as openssl prints it.
+    @discardableResult
+    static func webCertificates(in directory: String, leaf: String = "leaf") throws -> String {
+        func openssl(_ arguments: [String]) throws {
+            let run = try runToolBlocking(ChildProcess.openssl, arguments)
+            try #require(run.status == 0, "openssl \(arguments.joined(separator: " ")): \(run.output)")
+        }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        if !FileManager.default.fileExists(atPath: directory + "/ca.pem") {
+            try openssl(["req", "-x509"] + ec + ["-keyout", directory + "/ca.key", "-out", directory + "/ca.pem", "-days", "1", "-subj", "/CN=steeple test web CA"])
+        }
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: directory + "/san.ext", atomically: true, encoding: .utf8)
+        try openssl(["req"] + ec + ["-keyout", directory + "/\(leaf).key", "-out", directory + "/\(leaf).csr", "-subj", "/CN=127.0.0.1"])
+        try openssl(["x509", "-req", "-in", directory + "/\(leaf).csr", "-CA", directory + "/ca.pem", "-CAkey", directory + "/ca.key", "-set_serial", String(Int.random(in: 1000 ... 999_999)),
+                     "-out", directory + "/\(leaf).pem", "-days", "1", "-extfile", directory + "/san.ext"])
+        let serial = try runToolBlocking(ChildProcess.openssl, ["x509", "-in", directory + "/\(leaf).pem", "-noout", "-serial"])
+        return serial.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The serial of the certificate `127.0.0.1:port` presents.
+    static func servedSerial(port: Int) async throws -> String {
+        let script = "echo | \(ChildProcess.openssl) s_client -connect 127.0.0.1:\(port) 2>/dev/null | \(ChildProcess.openssl) x509 -noout -serial"
+        return try await runTool("/bin/sh", ["-c", script]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("https_web: the bundle endpoint serves a certificate made in-test (curl verifies it), reloads its files when they change, and a peer federates over Web PKI",
+          .enabled(if: ChildProcess.hasOpenSSL, "needs /usr/bin/openssl"))
+    func httpsWeb() async throws {
+        let port = try freeTCPPort()
+        let directory = NSTemporaryDirectory() + "steeple-web-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let firstSerial = try Self.webCertificates(in: directory)
+        try FileManager.default.copyItem(atPath: directory + "/leaf.pem", toPath: directory + "/serving.pem")
+        try FileManager.default.copyItem(atPath: directory + "/leaf.key", toPath: directory + "/serving.key")
+        let a = try ServerProcess(trustDomain: "a.test", extraServerLines: [
+            "federation {", "    bundle_endpoint {", #"        address = "127.0.0.1""#, "        port = \(port)",
+            #"        profile "https_web" {"#, "            serving_cert_file {",
+            #"                cert_file_path = "\#(directory)/serving.pem""#, #"                key_file_path = "\#(directory)/serving.key""#,
+            #"                file_sync_interval = "1s""#, "            }", "        }", "    }", "}",
+        ])
+        var b = try ServerProcess(trustDomain: "b.test", extraServerLines: [
+            "federation {", #"    federates_with "a.test" {"#, #"        bundle_endpoint_url = "https://127.0.0.1:\#(port)/""#,
+            #"        bundle_endpoint_profile "https_web" {}"#, "    }", "}",
+        ])
+        b.environment = ["SSL_CERT_FILE": directory + "/ca.pem", "SSL_CERT_DIR": directory]
+        try await a.start()
+        try await b.start()
+
+        let curl = try await runTool("/usr/bin/curl", ["-sS", "--cacert", directory + "/ca.pem", "-w", "\n%{http_code} %{content_type}", "https://127.0.0.1:\(port)/"])
+        #expect(curl.status == 0 && curl.output.hasSuffix("\n200 application/json") && curl.output.contains("\"x509-svid\""), "\(curl.output)")
+        let untrusted = try await runTool("/usr/bin/curl", ["-sS", "https://127.0.0.1:\(port)/"], environment: ["SSL_CERT_FILE": "/dev/null", "SSL_CERT_DIR": "/nonexistent", "PATH": "/usr/bin:/bin"])
+        #expect(untrusted.status != 0, "curl trusted a certificate of the test CA without it: \(untrusted.output)")
+
+        // B (SSL_CERT_FILE: the test CA) fetches A's bundle over Web PKI by itself, JWT keys included.
+        var stored = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            stored = try b.cli(["bundle", "list", "-id", "spiffe://a.test", "-format", "spiffe"]).stdout
+            if stored.contains("jwt-svid") { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(stored.contains("jwt-svid"), "B never stored A's bundle over https_web: \((try? String(contentsOfFile: b.log, encoding: .utf8)) ?? "")")
+
+        // New files are served within file_sync_interval, without a restart.
+        #expect(try await Self.servedSerial(port: port) == firstSerial)
+        let secondSerial = try Self.webCertificates(in: directory, leaf: "leaf2")
+        #expect(secondSerial != firstSerial)
+        try FileManager.default.removeItem(atPath: directory + "/serving.key")
+        try FileManager.default.copyItem(atPath: directory + "/leaf2.key", toPath: directory + "/serving.key")
+        try FileManager.default.removeItem(atPath: directory + "/serving.pem")
+        try FileManager.default.copyItem(atPath: directory + "/leaf2.pem", toPath: directory + "/serving.pem")
+        var served = ""
+        let reloadDeadline = Date().addingTimeInterval(15)
+        while Date() < reloadDeadline {
+            served = try await Self.servedSerial(port: port)
+            if served == secondSerial { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(served == secondSerial, "the endpoint still serves \(served)")
+
+        #expect(try await b.stop() == 0)
+        #expect(try await a.stop() == 0)
+    }
 }
