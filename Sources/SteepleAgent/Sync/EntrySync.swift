@@ -33,6 +33,11 @@ struct EntrySync: Sendable {
                     let bundle = try SPIFFEBundle(trustDomain: trustDomain, json: Array(message.bundle.spiffeBundleJson))
                     let federated = try message.federatedBundles.map { try SPIFFEBundle(trustDomain: TrustDomain($0.trustDomain), json: Array($0.spiffeBundleJson)) }
                     cache.setBundles(bundle, federated: federated, activeX509KeyID: Array(message.activeX509AuthorityKeyID))
+                    logger.debug("bundles updated", metadata: [
+                        "bundle_sequence": "\(bundle.sequenceNumber ?? 0)",
+                        "federated": "\(federated.map { "\($0.trustDomain.name)@\($0.sequenceNumber ?? 0)" }.joined(separator: ","))",
+                        "sequence": "\(message.sequence)",
+                    ])
                     do { try state.saveBundle(bundle) } catch { logger.warning("could not save the bundle", metadata: ["error": "\(error)"]) }
                 } else if !message.federatedBundles.isEmpty {
                     let federated = try message.federatedBundles.map { try SPIFFEBundle(trustDomain: TrustDomain($0.trustDomain), json: Array($0.spiffeBundleJson)) }

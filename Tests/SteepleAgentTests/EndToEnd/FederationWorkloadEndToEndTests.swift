@@ -24,6 +24,19 @@ struct FederationWorkloadEndToEndTests {
         ]
     }
 
+    /// py-spiffe: a JWT-SVID fetched on a.test's socket for audience b-service, validated on b.test's socket,
+    /// with the trust domains of b.test's JWT bundles.
+    static let jwtCheck = """
+        import sys
+        from spiffe import WorkloadApiClient
+        with WorkloadApiClient(socket_path="unix://" + sys.argv[1]) as a:
+            token = a.fetch_jwt_svid(audience={"b-service"}).token
+        with WorkloadApiClient(socket_path="unix://" + sys.argv[2]) as b:
+            bundles = b.fetch_jwt_bundles()
+            print("JWT_BUNDLES", " ".join(sorted(str(bundle.trust_domain) for bundle in bundles.bundles)))
+            print("VALID", b.validate_jwt_svid(token, "b-service").spiffe_id)
+        """
+
     /// The number of X.509 authorities `socket`'s workload holds for `trustDomain` (0: none).
     static func authorities(_ socket: String, _ trustDomain: String) async throws -> Int {
         let context = try await withWorkloadAPIClient(endpoint: try WorkloadAPIEndpoint(unixSocketPath: socket)) { try await $0.fetchX509Context() }
@@ -123,6 +136,18 @@ struct FederationWorkloadEndToEndTests {
                 #expect(client.output.contains("spiffe://a.test/echo replied: swift-client"), "\(client.output)")
                 let peerLine = try await pyServer.waitForOutput { $0.contains("PEER") }
                 #expect(peerLine.contains("PEER spiffe://b.test/client"), "\(peerLine)")
+
+                // JWT: once b.test's server has fetched a.test's bundle (the bootstrap held its X.509 roots only), b.test's
+                // workload holds a.test's JWT keys and its agent validates a.test's JWT-SVIDs (py-spiffe).
+                let jwtKeys = try await Self.waitUntil(seconds: 30) {
+                    let bundles = try await withWorkloadAPIClient(endpoint: try WorkloadAPIEndpoint(unixSocketPath: bSocket)) { try await $0.fetchJWTBundles() }
+                    return !(bundles.jwtBundle(for: try TrustDomain("a.test"))?.jwtAuthorities.isEmpty ?? true)
+                }
+                #expect(jwtKeys != nil, "b.test's workload never held a.test's JWT keys")
+                let jwt = try await runTool(python, ["-c", Self.jwtCheck, aSocket, bSocket])
+                #expect(jwt.output.contains("JWT_BUNDLES"), "\(jwt.output)")
+                #expect(jwt.output.split(separator: "\n").contains { $0.hasPrefix("JWT_BUNDLES") && $0.contains("a.test") && $0.contains("b.test") }, "\(jwt.output)")
+                #expect(jwt.output.contains("VALID spiffe://a.test/echo"), "\(jwt.output)")
 
                 // a.test's CA prepares its next authority half-way through its 60 s life. Each side's workload is
                 // watched on its own (every 20 ms); the times are measured from a.test's "X509 CA prepared" log line.
