@@ -41,7 +41,7 @@ struct SteepleBench {
             switch argument {
             case "--quick": scale = 0.01
             case "--markdown": markdownPath = arguments.popFirst()
-            case "core", "transport", "issuance", "workload", "propagation", "mesh", "spire", "recovery", "footprint", "scale", "coldstart", "soak": groups.insert(argument)
+            case "core", "transport", "issuance", "workload", "propagation", "mesh", "spire", "federation", "recovery", "footprint", "scale", "coldstart", "soak": groups.insert(argument)
             case "--minutes":
                 guard let text = arguments.popFirst(), let minutes = Double(text), minutes > 0 else {
                     print("--minutes expects a positive number")
@@ -49,7 +49,7 @@ struct SteepleBench {
                 }
                 soakOptions.minutes = minutes
             case "--streams": soakOptions.streams = number(argument)
-            case "all": groups.formUnion(["core", "transport", "issuance", "workload", "propagation", "mesh", "spire", "recovery", "footprint", "scale", "coldstart"])
+            case "all": groups.formUnion(["core", "transport", "issuance", "workload", "propagation", "mesh", "spire", "federation", "recovery", "footprint", "scale", "coldstart"])
             case "--agents": scaleOptions.agents = number(argument)
             case "--groups": scaleOptions.groups = number(argument)
             case "--keep-data": keptDataDirectory = arguments.popFirst()
@@ -61,7 +61,7 @@ struct SteepleBench {
                 }
                 entryCounts = counts.compactMap { $0 }
             default:
-                print("unknown argument \(argument): expected core, transport, issuance, workload, propagation, mesh, spire, recovery, footprint, all, scale, coldstart, soak, --quick, --minutes M, --streams N, --markdown FILE, --agents N, --entries M[,M…], --groups G or --keep-data DIR")
+                print("unknown argument \(argument): expected core, transport, issuance, workload, propagation, mesh, spire, federation, recovery, footprint, all, scale, coldstart, soak, --quick, --minutes M, --streams N, --markdown FILE, --agents N, --entries M[,M…], --groups G or --keep-data DIR")
                 exit(2)
             }
         }
@@ -82,6 +82,7 @@ struct SteepleBench {
         if groups.contains("propagation") { try await PropagationBenchmarks.run(scale: scale, report: report) }
         if groups.contains("mesh") { try await MeshBenchmarks.run(scale: scale, report: report) }
         if groups.contains("spire") { try await SPIREAPIBenchmarks.run(scale: scale, report: report) }
+        if groups.contains("federation") { try await FederationBenchmark.run(scale: scale, report: report) }
         if groups.contains("recovery") { try await RecoveryBenchmark.run(scale: scale, report: report) }
         if groups.contains("footprint") { try await FootprintBenchmarks.run(scale: scale, report: report) }
         if scale < 1 {
