@@ -13,35 +13,34 @@ extension SQLiteDatastore: FederationRelationshipStore {
         _ relationship: FederationRelationship,
         bundle: BundleRecord?
     ) async throws(DatastoreError) -> Committed<FederationRelationship> {
-        try relationship.validateForStorage(bundle: bundle)
-        let at = now()
-        return try await write { db in
-            let key = relationship.trustDomain.name
-            if try Self.fetchFederationRelationship(db, key) != nil {
-                throw DatastoreError.alreadyExists("federation relationship with trust domain", key)
-            }
-            try Self.setBundle(db, bundle, at: at)
-            try Self.upsertFederationRelationship(db, relationship)
-            let seq = try Self.appendEvent(db, .federationRelationshipCreated, key, at: at)
-            return Committed(value: relationship, seq: seq)
-        }
+        try await write(relationship, bundle: bundle, creating: true)
     }
 
     package func updateFederationRelationship(
         _ relationship: FederationRelationship,
         bundle: BundleRecord?
     ) async throws(DatastoreError) -> Committed<FederationRelationship> {
+        try await write(relationship, bundle: bundle, creating: false)
+    }
+
+    /// Creates (the trust domain must have no relationship) or replaces (it must have one) `relationship`, and sets
+    /// `bundle` in the same transaction.
+    private func write(
+        _ relationship: FederationRelationship,
+        bundle: BundleRecord?,
+        creating: Bool
+    ) async throws(DatastoreError) -> Committed<FederationRelationship> {
         try relationship.validateForStorage(bundle: bundle)
         let at = now()
         return try await write { db in
             let key = relationship.trustDomain.name
-            guard try Self.fetchFederationRelationship(db, key) != nil else {
-                throw DatastoreError.notFound("federation relationship with trust domain", key)
-            }
+            let exists = try Self.fetchFederationRelationship(db, key) != nil
+            if creating, exists { throw DatastoreError.alreadyExists("federation relationship with trust domain", key) }
+            if !creating, !exists { throw DatastoreError.notFound("federation relationship with trust domain", key) }
             try Self.setBundle(db, bundle, at: at)
             try Self.upsertFederationRelationship(db, relationship)
-            let seq = try Self.appendEvent(db, .federationRelationshipUpdated, key, at: at)
-            return Committed(value: relationship, seq: seq)
+            let kind: ChangeEvent.Kind = creating ? .federationRelationshipCreated : .federationRelationshipUpdated
+            return Committed(value: relationship, seq: try Self.appendEvent(db, kind, key, at: at))
         }
     }
 

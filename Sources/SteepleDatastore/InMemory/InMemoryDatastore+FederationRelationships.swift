@@ -5,28 +5,29 @@ extension InMemoryDatastore: FederationRelationshipStore {
         _ relationship: FederationRelationship,
         bundle: BundleRecord?
     ) throws(DatastoreError) -> Committed<FederationRelationship> {
-        try relationship.validateForStorage(bundle: bundle)
-        let key = relationship.trustDomain.name
-        guard federationRelationships[key] == nil else {
-            throw .alreadyExists("federation relationship with trust domain", key)
-        }
-        if let bundle { _ = setBundle(bundle) }
-        federationRelationships[key] = relationship
-        return Committed(value: relationship, seq: appendEvent(.federationRelationshipCreated, key))
+        try write(relationship, bundle: bundle, creating: true)
     }
 
     package func updateFederationRelationship(
         _ relationship: FederationRelationship,
         bundle: BundleRecord?
     ) throws(DatastoreError) -> Committed<FederationRelationship> {
+        try write(relationship, bundle: bundle, creating: false)
+    }
+
+    private func write(
+        _ relationship: FederationRelationship,
+        bundle: BundleRecord?,
+        creating: Bool
+    ) throws(DatastoreError) -> Committed<FederationRelationship> {
         try relationship.validateForStorage(bundle: bundle)
         let key = relationship.trustDomain.name
-        guard federationRelationships[key] != nil else {
-            throw .notFound("federation relationship with trust domain", key)
-        }
+        let exists = federationRelationships[key] != nil
+        if creating, exists { throw .alreadyExists("federation relationship with trust domain", key) }
+        if !creating, !exists { throw .notFound("federation relationship with trust domain", key) }
         if let bundle { _ = setBundle(bundle) }
         federationRelationships[key] = relationship
-        return Committed(value: relationship, seq: appendEvent(.federationRelationshipUpdated, key))
+        return Committed(value: relationship, seq: appendEvent(creating ? .federationRelationshipCreated : .federationRelationshipUpdated, key))
     }
 
     package func fetchFederationRelationship(trustDomain: TrustDomain) -> FederationRelationship? {
