@@ -39,8 +39,15 @@ struct FederationWorkloadEndToEndTests {
 
     /// The number of X.509 authorities `socket`'s workload holds for `trustDomain` (0: none).
     static func authorities(_ socket: String, _ trustDomain: String) async throws -> Int {
+        try await authoritySet(socket, trustDomain).count
+    }
+
+    /// The DER of every X.509 authority `socket`'s workload holds for `trustDomain`. Rotation is watched by identity,
+    /// not by count: a.test's count goes 2 → 3 when its next CA is prepared and back to 2 when the old one is pruned,
+    /// so "more than before" never holds if "before" was sampled at 3.
+    static func authoritySet(_ socket: String, _ trustDomain: String) async throws -> Set<[UInt8]> {
         let context = try await withWorkloadAPIClient(endpoint: try WorkloadAPIEndpoint(unixSocketPath: socket)) { try await $0.fetchX509Context() }
-        return context.bundles.x509Bundle(for: try TrustDomain(trustDomain))?.x509Authorities.count ?? 0
+        return Set(context.bundles.x509Bundle(for: try TrustDomain(trustDomain))?.x509Authorities.map(\.spiffeDERBytes) ?? [])
     }
 
     /// The wall-clock time `condition` first held, polled every 20 ms for at most `seconds`.
@@ -53,13 +60,12 @@ struct FederationWorkloadEndToEndTests {
         return nil
     }
 
-    /// The timestamp of the first log line containing `text` (the server's `2026-12-05T12:19:23.054+0000` prefix).
-    static func logTime(_ log: String, _ text: String) -> Date? {
-        guard let line = log.split(separator: "\n").first(where: { $0.contains(text) }) else { return nil }
+    /// The timestamps of the log lines containing `text`, in order (the server's `2026-12-05T12:19:23.054+0000` prefix).
+    static func logTimes(_ log: String, _ text: String) -> [Date] {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
-        return formatter.date(from: String(line.prefix(28)))
+        return log.split(separator: "\n").filter { $0.contains(text) }.compactMap { formatter.date(from: String($0.prefix(28))) }
     }
 
     /// Polls until `condition` holds; returns when it first held.
@@ -151,15 +157,17 @@ struct FederationWorkloadEndToEndTests {
 
                 // a.test's CA prepares its next authority half-way through its 60 s life. Each side's workload is
                 // watched on its own (every 20 ms); the times are measured from a.test's "X509 CA prepared" log line.
-                let before = try await Self.authorities(bSocket, "a.test")
-                async let ownSeen = Self.firstTime(seconds: 90) { try await Self.authorities(aSocket, "a.test") > before }
-                async let federatedSeen = Self.firstTime(seconds: 90) { try await Self.authorities(bSocket, "a.test") > before }
+                let ownBefore = try await Self.authoritySet(aSocket, "a.test")
+                let federatedBefore = try await Self.authoritySet(bSocket, "a.test")
+                async let ownSeen = Self.firstTime(seconds: 90) { !(try await Self.authoritySet(aSocket, "a.test")).subtracting(ownBefore).isEmpty }
+                async let federatedSeen = Self.firstTime(seconds: 90) { !(try await Self.authoritySet(bSocket, "a.test")).subtracting(federatedBefore).isEmpty }
                 let own = try #require(try await ownSeen, "a.test's new authority never reached a.test's workload")
                 let federated = try #require(try await federatedSeen, "a.test's new authority never reached b.test's workload")
                 let aLog = (try? String(contentsOfFile: a.server.log, encoding: .utf8)) ?? ""
                 let bLog = (try? String(contentsOfFile: b.server.log, encoding: .utf8)) ?? ""
-                let prepared = try #require(Self.logTime(aLog, "X509 CA prepared"), "no 'X509 CA prepared' line in a.test's log")
-                let stored = try #require(Self.logTime(bLog, "x509_authorities=\(before + 1) [SteepleServer] bundle refreshed"), "b.test never logged the refreshed bundle")
+                // The preparation that made the new authority: the last one logged before a.test's own workload saw it.
+                let prepared = try #require(Self.logTimes(aLog, "X509 CA prepared").last { $0 <= own }, "no 'X509 CA prepared' line in a.test's log before \(own)")
+                let stored = try #require(Self.logTimes(bLog, "[SteepleServer] bundle refreshed").first { $0 >= prepared }, "b.test never logged the refreshed bundle")
                 func ms(_ interval: TimeInterval) -> String { String(format: "%.0f ms", interval * 1000) }
                 print("federation: a.test's CA rotation (prepared at \(prepared)) reached a.test's workload after \(ms(own.timeIntervalSince(prepared))), b.test's server after \(ms(stored.timeIntervalSince(prepared))), b.test's workload after \(ms(federated.timeIntervalSince(prepared))) (refresh_hint 2s)")
                 #expect(federated.timeIntervalSince(prepared) < 2 + 3, "more than one refresh hint (plus slack)")
