@@ -7,7 +7,7 @@ import PackageDescription
 //            SPIFFENIOSSL (mTLS with X509-SVIDs for swift-nio-ssl; any X509SVIDSource, so no gRPC)
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
 //            SPIFFETestSupport (tests only)   layer 3  SPIFFEWorkloadAPITestSupport (the fake Workload API; tests only)
-//   layer 3  SteepleDatastoreSQLite (GRDB)
+//   layer 3  SteepleDatastoreSQLite (GRDB)   SteepleDatastorePostgres (postgres-nio)
 //   layer 1  SteepleConfig (HCL/JSON configuration format)   SteepleLogging (text and JSON log handlers)
 //            SteepleSupport (atomic file writes, hex encoding: shared by SPIFFECA, SteepleServer and SteepleAgent)
 //            SteepleHTTP (one HTTP GET over TCP, TLS or a Unix socket; Go's SSL_CERT_FILE/SSL_CERT_DIR rules)
@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
@@ -210,7 +211,7 @@ let package = Package(
         ),
         .target(
             name: "SteepleDatastore",
-            dependencies: ["SPIFFE"]
+            dependencies: ["SPIFFE", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "SteepleDatastoreSQLite",
@@ -219,6 +220,18 @@ let package = Package(
                 "SteepleDatastore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "SteepleDatastorePostgres",
+            dependencies: [
+                "SPIFFE",
+                "SteepleDatastore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The child process of the kill -9 durability test: writes entries and acknowledges each one on stdout.
@@ -232,8 +245,10 @@ let package = Package(
                 "SPIFFE",
                 "SteepleDatastore",
                 "SteepleDatastoreSQLite",
+                "SteepleDatastorePostgres",
                 "steeple-datastore-crashtest",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .target(
@@ -247,6 +262,7 @@ let package = Package(
                 "SteepleLogging",
                 "SteepleDatastore",
                 "SteepleDatastoreSQLite",
+                "SteepleDatastorePostgres",
                 "SteepleServerAPIProto",
                 "SPIREAPIProto",
                 "SteepleSupport",

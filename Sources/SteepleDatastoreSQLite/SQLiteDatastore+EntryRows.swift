@@ -105,19 +105,16 @@ extension SQLiteDatastore {
     /// Decodes the columns of one `registered_entries` row (``entryColumns``), checking every value's range.
     private static func decodeEntry(_ row: Row, id: String) throws(DatastoreError) -> RegistrationEntry {
         do {
-            let x509TTL = try row.decode(Int64.self, atIndex: 3)
-            let jwtTTL = try row.decode(Int64.self, atIndex: 4)
-            for (name, ttl) in [("x509_svid_ttl", x509TTL), ("jwt_svid_ttl", jwtTTL)] where !(0...Int64(Int32.max)).contains(ttl) {
-                throw corrupt("\(name) of entry \(id) is \(ttl): expected 0 to \(Int32.max) seconds", nil)
-            }
+            let x509TTL = try StoredValues.ttl(row.decode(Int64.self, atIndex: 3), "x509_svid_ttl", of: "entry \(id)")
+            let jwtTTL = try StoredValues.ttl(row.decode(Int64.self, atIndex: 4), "jwt_svid_ttl", of: "entry \(id)")
             let expiresAt = try row.decode(Int64?.self, atIndex: 7)
             return RegistrationEntry(
                 id: id,
                 spiffeID: try spiffeID(row.decode(atIndex: 1), "SPIFFE ID", of: "entry \(id)"),
                 parentID: try spiffeID(row.decode(atIndex: 2), "parent ID", of: "entry \(id)"),
                 selectors: [],
-                x509SVIDTTL: Int(x509TTL),
-                jwtSVIDTTL: Int(jwtTTL),
+                x509SVIDTTL: x509TTL,
+                jwtSVIDTTL: jwtTTL,
                 admin: try row.decode(atIndex: 5),
                 downstream: try row.decode(atIndex: 6),
                 expiresAt: try expiresAt.map { (seconds) throws(DatastoreError) in try time(seconds, "expires_at", of: "entry \(id)") },

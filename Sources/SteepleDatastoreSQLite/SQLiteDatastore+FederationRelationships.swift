@@ -105,11 +105,7 @@ extension SQLiteDatastore: FederationRelationshipStore {
     }
 
     static func upsertFederationRelationship(_ db: Database, _ relationship: FederationRelationship) throws {
-        let endpointID: String? =
-            switch relationship.profile {
-            case .httpsWeb: nil
-            case .httpsSPIFFE(let id): id.description
-            }
+        let profile = StoredValues.profileColumns(relationship.profile)
         try db.execute(
             sql: """
                 INSERT INTO federation_relationships (\(relationshipColumns)) VALUES (?, ?, ?, ?) \
@@ -118,34 +114,12 @@ extension SQLiteDatastore: FederationRelationshipStore {
                 endpoint_spiffe_id = excluded.endpoint_spiffe_id
                 """,
             arguments: [
-                relationship.trustDomain.name, relationship.bundleEndpointURL, relationship.profile.name, endpointID,
+                relationship.trustDomain.name, relationship.bundleEndpointURL, profile.name, profile.endpointSPIFFEID,
             ]
         )
     }
 
     static func federationRelationship(_ row: Row) throws -> FederationRelationship {
-        let name: String = row[0]
-        let trustDomain: TrustDomain
-        do {
-            trustDomain = try TrustDomain(name)
-        } catch {
-            throw corrupt("trust domain of a federation relationship is not valid: \(name)", error)
-        }
-        let url: String = row[1]
-        let profileName: String = row[2]
-        let endpointID: String? = row[3]
-        let profile: BundleEndpointProfile
-        switch (profileName, endpointID) {
-        case ("https_web", _):
-            profile = .httpsWeb
-        case ("https_spiffe", let id?):
-            profile = .httpsSPIFFE(endpointSPIFFEID: try spiffeID(id, "endpoint SPIFFE ID", of: name))
-        default:
-            throw corrupt(
-                "federation relationship with \(name) has an unknown bundle endpoint profile \"\(profileName)\""
-                    + " (or https_spiffe without an endpoint SPIFFE ID)"
-            )
-        }
-        return FederationRelationship(trustDomain: trustDomain, bundleEndpointURL: url, profile: profile)
+        try StoredValues.federationRelationship(trustDomain: row[0], url: row[1], profileName: row[2], endpointSPIFFEID: row[3])
     }
 }

@@ -8,49 +8,29 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Told the key and the error of each stored record a list or index read skipped because it does not decode.
-package typealias UnreadableRecordHandler = @Sendable (_ key: String, _ error: DatastoreError) -> Void
-
 /// Decoding of stored rows into records. A value that no longer parses is reported as `corruptRecord`.
 extension SQLiteDatastore {
     /// How many keys go into one `IN (…)` list when loading child rows.
     static let keysPerQuery = 500
 
-    static func spiffeID(_ string: String, _ column: String, of key: String) throws -> SPIFFEID {
-        do {
-            return try SPIFFEID(string)
-        } catch {
-            throw corrupt("\(column) of \(key) is not a valid SPIFFE ID: \(string)", error)
-        }
+    static func spiffeID(_ string: String, _ column: String, of key: String) throws(DatastoreError) -> SPIFFEID {
+        try StoredValues.spiffeID(string, column, of: key)
     }
 
-    static func trustDomain(_ string: String, of key: String) throws -> TrustDomain {
-        do {
-            return try TrustDomain(string)
-        } catch {
-            throw corrupt("a federated trust domain of entry \(key) is not valid: \(string)", error)
-        }
+    static func trustDomain(_ string: String, of key: String) throws(DatastoreError) -> TrustDomain {
+        try StoredValues.trustDomain(string, of: "entry \(key)")
     }
 
-    static func selector(type: String, value: String, of key: String) throws -> Selector {
-        do {
-            return try Selector(type: type, value: value)
-        } catch {
-            throw corrupt("a selector of \(key) is not valid: \(type):\(value)", error)
-        }
+    static func selector(type: String, value: String, of key: String) throws(DatastoreError) -> Selector {
+        try StoredValues.selector(type: type, value: value, of: key)
     }
 
     static func corrupt(_ message: String, _ cause: (any Error)? = nil) -> DatastoreError {
-        DatastoreError(code: .corruptRecord, message: "stored record is corrupt: \(message)", cause: cause as? (any Error & Sendable))
+        StoredValues.corrupt(message, cause)
     }
 
-    /// A stored Unix time, which must lie within the years 1970 to 9999 (``UnixTime``).
     static func time(_ seconds: Int64, _ column: String, of key: String) throws(DatastoreError) -> Date {
-        do {
-            return try UnixTime(seconds: seconds, field: "\(column) of \(key)").date
-        } catch {
-            throw corrupt(error.message, error)
-        }
+        try StoredValues.time(seconds, column, of: key)
     }
 
     /// Loads `(key, type, value)` rows of a selector table for the given keys, grouped by key.
@@ -85,11 +65,7 @@ extension SQLiteDatastore {
 
     /// Cuts a fetched list of `size + 1` items into a page.
     static func makePage<Item>(_ items: [Item], _ pagination: Pagination?, key: (Item) -> String) -> Page<Item> {
-        guard let pagination, items.count > pagination.size else {
-            return Page(items: items, nextToken: nil)
-        }
-        let page = Array(items.prefix(pagination.size))
-        return Page(items: page, nextToken: page.last.map(key))
+        Page.cut(items, pagination, key: key)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SteepleDatastore
+import SteepleDatastorePostgres
 import SteepleDatastoreSQLite
 import Testing
 
@@ -7,6 +8,8 @@ import Testing
 enum DatastoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case inMemory
     case sqlite
+    /// A new database on the test run's PostgreSQL server (``PostgresTestServer``), dropped afterwards.
+    case postgres
 
     var testDescription: String { rawValue }
 
@@ -24,6 +27,17 @@ enum DatastoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable 
                 let store = try SQLiteDatastore(path: directory.appending("store.sqlite"), now: clock.now)
                 try await body(store)
                 try store.close()
+            }
+        case .postgres:
+            try await PostgresTestServer.withDatabase { connectionString in
+                let store = try await PostgresDatastore.connect(connectionString: connectionString, now: clock.now)
+                do {
+                    try await body(store)
+                } catch {
+                    await store.close()
+                    throw error
+                }
+                await store.close()
             }
         }
     }

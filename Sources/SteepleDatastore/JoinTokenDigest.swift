@@ -1,10 +1,10 @@
 import Crypto
 
-/// How join tokens are kept in SQLite: never the token, only its SHA-256 (lowercase hex), which is also the key
+/// How join tokens are kept by every persistent store (SQLite, PostgreSQL): never the token, only its SHA-256 (lowercase hex), which is also the key
 /// that lookups, the change log and pruning use. A stolen database file then yields no usable token.
-enum JoinTokenDigest {
+package enum JoinTokenDigest {
     /// The SHA-256 of `token`'s UTF-8 bytes, as 64 lowercase hex digits.
-    static func hex(_ token: String) -> String {
+    package static func hex(_ token: String) -> String {
         let digest = SHA256.hash(data: Array(token.utf8))
         let digits = Array("0123456789abcdef".utf8)
         var bytes: [UInt8] = []

@@ -1,0 +1,196 @@
+import PostgresNIO
+import SPIFFE
+import SteepleDatastore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Reading and writing the rows of registration entries: `registered_entries` and its child tables.
+extension PostgresDatastore {
+    /// An entry's columns and, as arrays, its child rows: one statement reads an entry whole.
+    static let entryColumns = """
+        e.id, e.spiffe_id, e.parent_id, e.x509_svid_ttl, e.jwt_svid_ttl, e.admin, e.downstream, e.expires_at, \
+        e.revision_number, e.store_svid, e.hint, e.created_at, \
+        ARRAY(SELECT s.type FROM entry_selectors s WHERE s.entry_id = e.id ORDER BY s.type, s.value), \
+        ARRAY(SELECT s.value FROM entry_selectors s WHERE s.entry_id = e.id ORDER BY s.type, s.value), \
+        ARRAY(SELECT f.trust_domain FROM entry_federated_trust_domains f WHERE f.entry_id = e.id ORDER BY f.trust_domain), \
+        ARRAY(SELECT d.name FROM entry_dns_names d WHERE d.entry_id = e.id ORDER BY d.position)
+        """
+
+    /// Reads the entries `query` selects (with ``entryColumns``), in its order, with the key of every row read.
+    ///
+    /// - Parameter unreadable: `nil` throws `corruptRecord` for a row that does not decode into a valid entry; a
+    ///   handler is told its ID and the error, and the entry is left out.
+    static func fetchEntryRows(
+        _ session: PostgresSession,
+        _ query: PostgresQuery,
+        unreadable: UnreadableRecordHandler?
+    ) async throws -> (entries: [RegistrationEntry], rowIDs: [String]) {
+        var entries: [RegistrationEntry] = []
+        var rowIDs: [String] = []
+        for row in try await session.rows(query) {
+            let id = try row.decode(String.self)
+            rowIDs.append(id)
+            do {
+                entries.append(try decodeEntry(row, id: id))
+            } catch {
+                guard let unreadable else { throw error }
+                unreadable(id, error)
+            }
+        }
+        return (entries, rowIDs)
+    }
+
+    static func fetchEntry(_ session: PostgresSession, id: String) async throws -> RegistrationEntry? {
+        try await fetchEntryRows(session, "SELECT \(unescaped: entryColumns) FROM registered_entries e WHERE e.id = \(id)", unreadable: nil).entries.first
+    }
+
+    private static func decodeEntry(_ row: PostgresRow, id: String) throws(DatastoreError) -> RegistrationEntry {
+        let columns: (String, String, String, Int64, Int64, Bool, Bool, Int64?, Int64, Bool, String, Int64, [String], [String], [String], [String])
+        do {
+            columns = try row.decode((String, String, String, Int64, Int64, Bool, Bool, Int64?, Int64, Bool, String, Int64, [String], [String], [String], [String]).self)
+        } catch {
+            throw StoredValues.corrupt("entry \(id) has a column of the wrong type: \(error)", error)
+        }
+        let key = "entry \(id)"
+        guard columns.12.count == columns.13.count else { throw StoredValues.corrupt("selectors of \(key) do not pair up") }
+        var selectors: [Selector] = []
+        for (type, value) in zip(columns.12, columns.13) {
+            selectors.append(try StoredValues.selector(type: type, value: value, of: key))
+        }
+        var federatesWith: [TrustDomain] = []
+        for name in columns.14 {
+            federatesWith.append(try StoredValues.trustDomain(name, of: key))
+        }
+        return RegistrationEntry(
+            id: id,
+            spiffeID: try StoredValues.spiffeID(columns.1, "SPIFFE ID", of: key),
+            parentID: try StoredValues.spiffeID(columns.2, "parent ID", of: key),
+            selectors: selectors,
+            x509SVIDTTL: try StoredValues.ttl(columns.3, "x509_svid_ttl", of: key),
+            jwtSVIDTTL: try StoredValues.ttl(columns.4, "jwt_svid_ttl", of: key),
+            federatesWith: federatesWith,
+            admin: columns.5,
+            downstream: columns.6,
+            expiresAt: try columns.7.map { (seconds) throws(DatastoreError) in try StoredValues.time(seconds, "expires_at", of: key) },
+            dnsNames: columns.15,
+            revisionNumber: columns.8,
+            storeSVID: columns.9,
+            hint: columns.10,
+            createdAt: try StoredValues.time(columns.11, "created_at", of: key)
+        )
+    }
+
+    /// The ID of another stored entry, or of one of `pending` (written earlier in the same transaction), with the
+    /// same parent ID, SPIFFE ID and selector set as `entry`.
+    static func duplicateEntryID(_ session: PostgresSession, of entry: RegistrationEntry, pending: [RegistrationEntry] = []) async throws -> String? {
+        let wanted = Set(entry.selectors)
+        for other in pending where other.id != entry.id && other.parentID == entry.parentID && other.spiffeID == entry.spiffeID && Set(other.selectors) == wanted {
+            return other.id
+        }
+        let rows = try await session.rows(
+            """
+            SELECT e.id, ARRAY(SELECT s.type FROM entry_selectors s WHERE s.entry_id = e.id),
+                   ARRAY(SELECT s.value FROM entry_selectors s WHERE s.entry_id = e.id)
+            FROM registered_entries e WHERE e.parent_id = \(entry.parentID.string) AND e.spiffe_id = \(entry.spiffeID.string)
+            """)
+        for row in rows {
+            let (id, types, values) = try row.decode((String, [String], [String]).self)
+            guard id != entry.id else { continue }
+            var found: Set<Selector> = []
+            for (type, value) in zip(types, values) { found.insert(try StoredValues.selector(type: type, value: value, of: "entry \(id)")) }
+            if found == wanted { return id }
+        }
+        return nil
+    }
+
+    /// Inserts the rows of `entries` (and their child rows), a few statements for the whole batch.
+    static func insertEntryRows(_ session: PostgresSession, _ entries: [RegistrationEntry]) async throws {
+        guard !entries.isEmpty else { return }
+        // expires_at travels as -1 for "never": no stored time is negative (UnixTime starts at 1970).
+        try await session.execute(
+            """
+            INSERT INTO registered_entries (id, spiffe_id, parent_id, x509_svid_ttl, jwt_svid_ttl, admin, downstream,
+                expires_at, revision_number, store_svid, hint, created_at)
+            SELECT id, spiffe_id, parent_id, x509, jwt, admin, downstream, NULLIF(expires_at, -1), revision, store_svid, hint, created_at
+            FROM UNNEST(\(entries.map(\.id))::text[], \(entries.map(\.spiffeID.string))::text[], \(entries.map(\.parentID.string))::text[],
+                 \(entries.map { Int64($0.x509SVIDTTL) })::bigint[], \(entries.map { Int64($0.jwtSVIDTTL) })::bigint[],
+                 \(entries.map(\.admin))::boolean[], \(entries.map(\.downstream))::boolean[],
+                 \(entries.map { $0.expiresAt.map(DatastoreTime.seconds) ?? -1 })::bigint[], \(entries.map(\.revisionNumber))::bigint[],
+                 \(entries.map(\.storeSVID))::boolean[], \(entries.map(\.hint))::text[], \(entries.map { DatastoreTime.seconds($0.createdAt) })::bigint[])
+            AS t(id, spiffe_id, parent_id, x509, jwt, admin, downstream, expires_at, revision, store_svid, hint, created_at)
+            """)
+        try await insertEntryChildRows(session, entries)
+    }
+
+    /// Replaces the row and child rows of `entry`.
+    static func updateEntryRows(_ session: PostgresSession, _ entry: RegistrationEntry) async throws {
+        try await session.execute(
+            """
+            UPDATE registered_entries SET spiffe_id = \(entry.spiffeID.string), parent_id = \(entry.parentID.string),
+                x509_svid_ttl = \(Int64(entry.x509SVIDTTL)), jwt_svid_ttl = \(Int64(entry.jwtSVIDTTL)), admin = \(entry.admin),
+                downstream = \(entry.downstream), expires_at = \(entry.expiresAt.map(DatastoreTime.seconds)),
+                revision_number = \(entry.revisionNumber), store_svid = \(entry.storeSVID), hint = \(entry.hint)
+            WHERE id = \(entry.id)
+            """)
+        try await session.execute("DELETE FROM entry_selectors WHERE entry_id = \(entry.id)")
+        try await session.execute("DELETE FROM entry_federated_trust_domains WHERE entry_id = \(entry.id)")
+        try await session.execute("DELETE FROM entry_dns_names WHERE entry_id = \(entry.id)")
+        try await insertEntryChildRows(session, [entry])
+    }
+
+    private static func insertEntryChildRows(_ session: PostgresSession, _ entries: [RegistrationEntry]) async throws {
+        let selectors = entries.flatMap { entry in entry.selectors.map { (entry.id, $0.type, $0.value) } }
+        if !selectors.isEmpty {
+            try await session.execute(
+                """
+                INSERT INTO entry_selectors (entry_id, type, value)
+                SELECT * FROM UNNEST(\(selectors.map(\.0))::text[], \(selectors.map(\.1))::text[], \(selectors.map(\.2))::text[])
+                """)
+        }
+        let federated = entries.flatMap { entry in entry.federatesWith.map { (entry.id, $0.name) } }
+        if !federated.isEmpty {
+            let names = Array(Set(federated.map(\.1))).sorted()
+            let present = Set(try await session.column("SELECT trust_domain FROM bundles WHERE trust_domain = ANY(\(names)::text[])", as: String.self))
+            if let missing = names.first(where: { !present.contains($0) }) {
+                throw DatastoreError.federatedBundleMissing(missing)
+            }
+            try await session.execute(
+                """
+                INSERT INTO entry_federated_trust_domains (entry_id, trust_domain)
+                SELECT * FROM UNNEST(\(federated.map(\.0))::text[], \(federated.map(\.1))::text[])
+                """)
+        }
+        let names = entries.flatMap { entry in entry.dnsNames.enumerated().map { (entry.id, Int64($0.offset), $0.element) } }
+        if !names.isEmpty {
+            try await session.execute(
+                """
+                INSERT INTO entry_dns_names (entry_id, position, name)
+                SELECT * FROM UNNEST(\(names.map(\.0))::text[], \(names.map(\.1))::bigint[], \(names.map(\.2))::text[])
+                """)
+        }
+    }
+
+    /// The `WHERE` clause of an entry query over `registered_entries e`.
+    static func entryFilter(_ query: RegistrationEntryQuery) -> PostgresFilter {
+        var filter = PostgresFilter()
+        if let parentID = query.parentID { filter.add("e.parent_id = \(filter.bind(parentID.string))") }
+        if let spiffeID = query.spiffeID { filter.add("e.spiffe_id = \(filter.bind(spiffeID.string))") }
+        if let hint = query.hint { filter.add("e.hint = \(filter.bind(hint))") }
+        if let downstream = query.downstream { filter.add("e.downstream = \(filter.bind(downstream))") }
+        if let match = query.selectors {
+            filter.addSetMatch(
+                match.mode, table: "entry_selectors", keyColumn: "entry_id", outerKey: "e.id", columns: ["type", "value"],
+                values: [match.selectors.map(\.type), match.selectors.map(\.value)], recordsNeverEmpty: true)
+        }
+        if let match = query.federatesWith {
+            filter.addSetMatch(
+                match.mode, table: "entry_federated_trust_domains", keyColumn: "entry_id", outerKey: "e.id", columns: ["trust_domain"],
+                values: [match.trustDomains.map(\.name)], recordsNeverEmpty: false)
+        }
+        return filter
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+/// The PostgreSQL server the tests use: the one `scripts/test` started (`STEEPLE_POSTGRES_URL`), or else one this
+/// process starts with `scripts/postgres-throwaway` on first use and stops when it exits. Each test gets a database
+/// of its own.
+enum PostgresTestServer {
+    /// The URL of the server's `postgres` database, as a superuser.
+    static func adminURL() throws -> String {
+        try shared.get()
+    }
+
+    private static let shared: Result<String, any Error> = Result {
+        if let url = ProcessInfo.processInfo.environment["STEEPLE_POSTGRES_URL"], !url.isEmpty { return url }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/postgres-throwaway").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script, "start"]
+        // A file, not a pipe: the server the script starts would hold a pipe open, and reading it would never end.
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("steeple-postgres-\(UUID().uuidString).out").path
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        try process.run()
+        process.waitUntilExit()
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        func value(_ name: String) -> String? {
+            output.split(separator: "\n").first { $0.hasPrefix("export \(name)=") }
+                .map { String($0.dropFirst("export \(name)=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "'")) }
+        }
+        guard process.terminationStatus == 0, let url = value("STEEPLE_POSTGRES_URL"), let dir = value("STEEPLE_POSTGRES_DIR") else {
+            throw PostgresTestServerError(message: "scripts/postgres-throwaway start failed (is Debian's postgresql installed?): \(output)")
+        }
+        startedDirectory = strdup(dir)
+        startedScript = strdup(script)
+        atexit {
+            guard let dir = startedDirectory, let script = startedScript else { return }
+            let command = "/bin/bash '\(String(cString: script))' stop '\(String(cString: dir))'"
+            _ = system(command)
+        }
+        return url
+    }
+
+    /// Creates a fresh database, runs `body` with its connection string, and drops it.
+    static func withDatabase(_ body: (String) async throws -> Void) async throws {
+        let admin = try adminURL()
+        let name = "steeple_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await execute(admin, "CREATE DATABASE \(name)")
+        let url = admin.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+        do {
+            try await body(url)
+        } catch {
+            try? await execute(admin, "DROP DATABASE \(name) WITH (FORCE)")
+            throw error
+        }
+        try await execute(admin, "DROP DATABASE \(name) WITH (FORCE)")
+    }
+
+    /// Runs one statement on the database at `url` (a `postgresql://user@host:port/db` URL without a password).
+    static func execute(_ url: String, _ sql: String) async throws {
+        guard let components = URLComponents(string: url), let host = components.host, let port = components.port else {
+            throw PostgresTestServerError(message: "not a postgresql:// URL with a host and port: \(url)")
+        }
+        let configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: components.user ?? "postgres", password: nil,
+            database: String(components.path.dropFirst()), tls: .disable)
+        let logger = Logger(label: "steeple.tests.postgres")
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+}
+
+nonisolated(unsafe) private var startedDirectory: UnsafeMutablePointer<CChar>?
+nonisolated(unsafe) private var startedScript: UnsafeMutablePointer<CChar>?
+
+struct PostgresTestServerError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
