@@ -24,13 +24,11 @@ extension PostgresDatastore: RegistrationEntryStore {
             let ids = stored.map(\.id)
             let taken = Set(try await session.column("SELECT id FROM registered_entries WHERE id = ANY(\(ids)::text[])", as: String.self))
             var seen: Set<String> = []
-            for (index, entry) in stored.enumerated() {
-                if taken.contains(entry.id) || !seen.insert(entry.id).inserted {
-                    throw DatastoreError.alreadyExists("entry", entry.id)
-                }
-                if let existing = try await Self.duplicateEntryID(session, of: entry, pending: Array(stored[..<index])) {
-                    throw DatastoreError.duplicateEntry(entry, existingID: existing)
-                }
+            for entry in stored where taken.contains(entry.id) || !seen.insert(entry.id).inserted {
+                throw DatastoreError.alreadyExists("entry", entry.id)
+            }
+            if let duplicate = try await Self.firstDuplicateEntry(session, in: stored) {
+                throw DatastoreError.duplicateEntry(duplicate.entry, existingID: duplicate.existingID)
             }
             try await Self.insertEntryRows(session, stored)
             let seqs = try await Self.appendEvents(session, .entryCreated, ids, at: createdAt)
@@ -94,8 +92,8 @@ extension PostgresDatastore: RegistrationEntryStore {
                 throw DatastoreError.revisionConflict(stale, expected: expectedRevision)
             }
             let updated = try entry.validatedForStorage(createdAt: DatastoreTime.date(seconds: createdAt), revisionNumber: revision + 1)
-            if let existing = try await Self.duplicateEntryID(session, of: updated) {
-                throw DatastoreError.duplicateEntry(updated, existingID: existing)
+            if let duplicate = try await Self.firstDuplicateEntry(session, in: [updated]) {
+                throw DatastoreError.duplicateEntry(duplicate.entry, existingID: duplicate.existingID)
             }
             try await Self.updateEntryRows(session, updated)
             return Committed(value: updated, seq: try await Self.appendEvent(session, .entryUpdated, updated.id, at: at))

@@ -84,25 +84,36 @@ extension PostgresDatastore {
         )
     }
 
-    /// The ID of another stored entry, or of one of `pending` (written earlier in the same transaction), with the
-    /// same parent ID, SPIFFE ID and selector set as `entry`.
-    static func duplicateEntryID(_ session: PostgresSession, of entry: RegistrationEntry, pending: [RegistrationEntry] = []) async throws -> String? {
-        let wanted = Set(entry.selectors)
-        for other in pending where other.id != entry.id && other.parentID == entry.parentID && other.spiffeID == entry.spiffeID && Set(other.selectors) == wanted {
-            return other.id
+    /// The first entry of `entries` (in order) that has the same parent ID, SPIFFE ID and selector set as another
+    /// stored entry or as an earlier one of `entries`, with the ID of that other entry. One query for the whole batch:
+    /// the stored entries under the batch's (parent ID, SPIFFE ID) pairs, then a hash lookup per entry.
+    static func firstDuplicateEntry(_ session: PostgresSession, in entries: [RegistrationEntry]) async throws -> (entry: RegistrationEntry, existingID: String)? {
+        struct Key: Hashable {
+            var parentID: String
+            var spiffeID: String
+            var selectors: Set<Selector>
+        }
+        func key(_ entry: RegistrationEntry) -> Key {
+            Key(parentID: entry.parentID.string, spiffeID: entry.spiffeID.string, selectors: Set(entry.selectors))
         }
         let rows = try await session.rows(
             """
-            SELECT e.id, ARRAY(SELECT s.type FROM entry_selectors s WHERE s.entry_id = e.id),
+            SELECT e.id, e.parent_id, e.spiffe_id, ARRAY(SELECT s.type FROM entry_selectors s WHERE s.entry_id = e.id),
                    ARRAY(SELECT s.value FROM entry_selectors s WHERE s.entry_id = e.id)
-            FROM registered_entries e WHERE e.parent_id = \(entry.parentID.string) AND e.spiffe_id = \(entry.spiffeID.string)
+            FROM registered_entries e
+            WHERE (e.parent_id, e.spiffe_id) IN (SELECT * FROM UNNEST(\(entries.map(\.parentID.string))::text[], \(entries.map(\.spiffeID.string))::text[]))
             """)
+        var taken: [Key: String] = [:]
         for row in rows {
-            let (id, types, values) = try row.decode((String, [String], [String]).self)
-            guard id != entry.id else { continue }
-            var found: Set<Selector> = []
-            for (type, value) in zip(types, values) { found.insert(try StoredValues.selector(type: type, value: value, of: "entry \(id)")) }
-            if found == wanted { return id }
+            let (id, parentID, spiffeID, types, values) = try row.decode((String, String, String, [String], [String]).self)
+            var selectors: Set<Selector> = []
+            for (type, value) in zip(types, values) { selectors.insert(try StoredValues.selector(type: type, value: value, of: "entry \(id)")) }
+            taken[Key(parentID: parentID, spiffeID: spiffeID, selectors: selectors)] = id
+        }
+        for entry in entries {
+            let entryKey = key(entry)
+            if let existing = taken[entryKey], existing != entry.id { return (entry, existing) }
+            taken[entryKey] = entry.id
         }
         return nil
     }

@@ -16,22 +16,18 @@ enum PostgresTestServer {
         if let url = ProcessInfo.processInfo.environment["STEEPLE_POSTGRES_URL"], !url.isEmpty { return url }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/postgres-throwaway").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, "start"]
-        // A file, not a pipe: the server the script starts would hold a pipe open, and reading it would never end.
+        // system(3), not Foundation's Process: Process.waitUntilExit was seen never to return here (the script had
+        // exited, a zombie) while the other test tasks waited on this static's initialisation. Output goes to a
+        // file, not a pipe: the server the script starts would hold a pipe open.
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("steeple-postgres-\(UUID().uuidString).out").path
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
-        try process.run()
-        process.waitUntilExit()
+        let status = system("/bin/bash '\(script)' start > '\(outputPath)'")
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         func value(_ name: String) -> String? {
             output.split(separator: "\n").first { $0.hasPrefix("export \(name)=") }
                 .map { String($0.dropFirst("export \(name)=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "'")) }
         }
-        guard process.terminationStatus == 0, let url = value("STEEPLE_POSTGRES_URL"), let dir = value("STEEPLE_POSTGRES_DIR") else {
+        guard status == 0, let url = value("STEEPLE_POSTGRES_URL"), let dir = value("STEEPLE_POSTGRES_DIR") else {
             throw PostgresTestServerError(message: "scripts/postgres-throwaway start failed (is Debian's postgresql installed?): \(output)")
         }
         startedDirectory = strdup(dir)
