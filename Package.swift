@@ -247,6 +247,7 @@ let package = Package(
                 "SteepleDatastoreSQLite",
                 "SteepleDatastorePostgres",
                 "steeple-datastore-crashtest",
+                "SteepleTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
@@ -503,7 +504,10 @@ let package = Package(
         ),
         .testTarget(name: "SteepleConfigTests", dependencies: ["SteepleConfig"]),
         // Real server and agent processes for end-to-end tests (Foundation's Process; tests only).
-        .target(name: "SteepleTestSupport"),
+        .target(name: "SteepleTestSupport", dependencies: [
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(
             name: "SteepleAgentTests",
             dependencies: [

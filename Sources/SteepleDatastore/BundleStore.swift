@@ -15,6 +15,12 @@ package protocol BundleStore: Sendable {
     /// Creates or replaces the bundle of `bundle.trustDomain` (the event says which).
     func setBundle(_ bundle: BundleRecord) async throws(DatastoreError) -> Committed<BundleRecord>
 
+    /// Reads the bundle of `trustDomain` and stores what `revise` makes of it, in one transaction: no write of
+    /// another server can come between the read and the write. `revise` returns `nil` to leave the bundle as it is
+    /// (and then no event is appended, and the result is `nil`).
+    func reviseBundle(
+        trustDomain: TrustDomain, _ revise: @escaping @Sendable (BundleRecord?) -> BundleRecord?
+    ) async throws(DatastoreError) -> Committed<BundleRecord>?
     /// Fetches the bundle of a trust domain, or `nil` when there is none.
     func fetchBundle(trustDomain: TrustDomain) async throws(DatastoreError) -> BundleRecord?
 

@@ -1,4 +1,4 @@
-/// Every aggregate's store in one: what the server is given. ``InMemoryDatastore`` and the SQLite store
-/// conform; a PostgreSQL store would too.
+/// Every aggregate's store in one: what the server is given. ``InMemoryDatastore``, the SQLite store and the
+/// PostgreSQL store conform.
 package typealias Datastore = RegistrationEntryStore & AttestedNodeStore & JoinTokenStore & BundleStore
     & CAJournalStore & ChangeLogStore & FederationRelationshipStore

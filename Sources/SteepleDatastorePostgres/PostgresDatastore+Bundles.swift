@@ -42,6 +42,16 @@ extension PostgresDatastore: BundleStore {
         }
     }
 
+    package func reviseBundle(
+        trustDomain: TrustDomain, _ revise: @escaping @Sendable (BundleRecord?) -> BundleRecord?
+    ) async throws(DatastoreError) -> Committed<BundleRecord>? {
+        let at = now()
+        return try await write { session in
+            guard let revised = revise(try await Self.fetchBundle(session, trustDomain.name)) else { return nil }
+            return Committed(value: revised, seq: try await Self.setBundle(session, revised, at: at))
+        }
+    }
+
     package func fetchBundle(trustDomain: TrustDomain) async throws(DatastoreError) -> BundleRecord? {
         try await read { session in try await Self.fetchBundle(session, trustDomain.name) }
     }

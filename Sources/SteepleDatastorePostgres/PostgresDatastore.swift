@@ -44,6 +44,7 @@ package final class PostgresDatastore: Sendable {
     /// - Parameters:
     ///   - connectionString: SPIRE's `connection_string`, either libpq form.
     ///   - readOnlyConnectionString: SPIRE's `ro_connection_string`, or `nil` to read from the primary.
+    ///   - maxConnections: SPIRE's `max_open_conns`: the size of each connection pool.
     ///   - now: the clock for `createdAt` and `updatedAt`.
     ///   - unreadable: told the key and the error of each stored record that lists skip.
     /// - Throws: ``DatastoreError/Code/invalidArgument`` for a connection string that does not parse or a TLS file
@@ -52,15 +53,16 @@ package final class PostgresDatastore: Sendable {
     package static func connect(
         connectionString: String,
         readOnlyConnectionString: String? = nil,
+        maxConnections: Int = 16,
         now: @escaping @Sendable () -> Date = { Date() },
         unreadable: @escaping UnreadableRecordHandler = { _, _ in },
         logger: Logger = Logger(label: "steeple.datastore.postgres")
     ) async throws(DatastoreError) -> PostgresDatastore {
         let primary = try settings(connectionString, "connection_string")
         let replica = try readOnlyConnectionString.map { (string) throws(DatastoreError) in try settings(string, "ro_connection_string") }
-        let client = PostgresClient(configuration: try configuration(primary), backgroundLogger: logger)
+        let client = PostgresClient(configuration: try configuration(primary, maxConnections: maxConnections), backgroundLogger: logger)
         let readOnlyClient = try replica.map { (settings) throws(DatastoreError) in
-            PostgresClient(configuration: try configuration(settings), backgroundLogger: logger)
+            PostgresClient(configuration: try configuration(settings, maxConnections: maxConnections), backgroundLogger: logger)
         } ?? client
         let store = PostgresDatastore(client: client, readOnlyClient: readOnlyClient, logger: logger, now: now, unreadable: unreadable, description: primary.redacted)
         do {
@@ -112,7 +114,7 @@ package final class PostgresDatastore: Sendable {
         }
     }
 
-    static func configuration(_ settings: PostgresConnectionString) throws(DatastoreError) -> PostgresClient.Configuration {
+    static func configuration(_ settings: PostgresConnectionString, maxConnections: Int) throws(DatastoreError) -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if let socket = settings.unixSocketPath {
             configuration = .init(unixSocketPath: socket, username: settings.user, password: settings.password, database: settings.database)
@@ -121,7 +123,7 @@ package final class PostgresDatastore: Sendable {
                                   database: settings.database, tls: try tls(settings))
         }
         configuration.options.connectTimeout = .seconds(Int64(settings.connectTimeout))
-        configuration.options.maximumConnections = 16
+        configuration.options.maximumConnections = max(1, maxConnections)
         configuration.options.minimumConnections = 0
         return configuration
     }
@@ -239,8 +241,12 @@ package final class PostgresDatastore: Sendable {
     /// numbers, in order.
     static func appendEvents(_ session: PostgresSession, _ kind: ChangeEvent.Kind, _ ids: [String], at date: Date) async throws -> [UInt64] {
         guard !ids.isEmpty else { return [] }
+        // The NOTIFY is delivered when (and only if) the transaction commits: other servers then follow the log.
         let last = try await session.one(
-            "UPDATE change_log_head SET seq = seq + \(Int64(ids.count)) WHERE id = 1 RETURNING seq", as: Int64.self)
+            """
+            WITH head AS (UPDATE change_log_head SET seq = seq + \(Int64(ids.count)) WHERE id = 1 RETURNING seq)
+            SELECT head.seq FROM head, pg_notify(\(changeChannel), head.seq::text)
+            """, as: Int64.self)
         let first = last - Int64(ids.count) + 1
         let seqs = Array(first...last)
         try await session.execute(

@@ -43,6 +43,19 @@ extension SQLiteDatastore: BundleStore {
         }
     }
 
+    package func reviseBundle(
+        trustDomain: TrustDomain, _ revise: @escaping @Sendable (BundleRecord?) -> BundleRecord?
+    ) async throws(DatastoreError) -> Committed<BundleRecord>? {
+        let at = now()
+        return try await write { db in
+            let key = trustDomain.name
+            let current = try Self.fetchBundle(db, key)
+            guard let revised = revise(current) else { return nil }
+            try Self.upsertBundle(db, revised)
+            return Committed(value: revised, seq: try Self.appendEvent(db, current == nil ? .bundleCreated : .bundleUpdated, key, at: at))
+        }
+    }
+
     package func fetchBundle(trustDomain: TrustDomain) async throws(DatastoreError) -> BundleRecord? {
         try await read { db in try Self.fetchBundle(db, trustDomain.name) }
     }

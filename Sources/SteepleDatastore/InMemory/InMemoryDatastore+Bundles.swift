@@ -26,6 +26,13 @@ extension InMemoryDatastore: BundleStore {
         return Committed(value: bundle, seq: appendEvent(kind, key))
     }
 
+    package func reviseBundle(
+        trustDomain: TrustDomain, _ revise: @escaping @Sendable (BundleRecord?) -> BundleRecord?
+    ) -> Committed<BundleRecord>? {
+        guard let revised = revise(bundles[trustDomain.name]) else { return nil }
+        return setBundle(revised)
+    }
+
     package func fetchBundle(trustDomain: TrustDomain) -> BundleRecord? {
         bundles[trustDomain.name]
     }

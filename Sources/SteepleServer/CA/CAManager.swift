@@ -30,6 +30,11 @@ final class CAManager: Sendable {
         var refreshHint: Duration = .seconds(300)
         /// Default lifetimes and the JWT issuer the ``issuer`` applies (SPIRE's defaults unless configured).
         var issuance = IssuancePolicy(x509SVIDTTL: .seconds(3600), jwtSVIDTTL: .seconds(300), agentSVIDTTL: .seconds(3600))
+        /// The CA journal of this server: ``CAManager/journalID`` alone, one per server when the datastore is shared.
+        var journalID: String = CAManager.journalID
+        /// Whether other servers publish their authorities in the same bundle (a shared datastore): the bundle is
+        /// then the union of every server's authorities, revised in one transaction, never overwritten.
+        var sharesBundle = false
     }
 
     struct State: Sendable {
@@ -131,7 +136,7 @@ final class CAManager: Sendable {
     ) async throws -> CAManager {
         let now = clock()
         var document = CAJournalDocument()
-        if let journal = try await store.fetchCAJournal(id: journalID) {
+        if let journal = try await store.fetchCAJournal(id: settings.journalID) {
             document = try JSONDecoder().decode(CAJournalDocument.self, from: Data(journal.data))
         }
         let loaded = try await CAJournalLoader(settings: settings, keyManager: keyManager, logger: logger).load(document, now: now)
@@ -232,28 +237,89 @@ final class CAManager: Sendable {
         if snapshot.jwt.pruneExpired(now: now, notAfter: \.notAfter) { changed = true; bundleChanged = true }
         guard changed else { return false }
 
-        if bundleChanged {
+        if bundleChanged && !settings.sharesBundle {
             snapshot.bundle = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, sequence: (snapshot.bundle.sequenceNumber ?? 0) + 1)
         }
         let final = snapshot
         state.withLock { $0 = final }
         issuer.replace(with: Self.makeIssuer(settings: settings, state: final, clock: clock))
-        try await persist(bundleChanged: bundleChanged)
+        try await persist(bundleChanged: bundleChanged, retired: (expiredX509.flatMap(\.roots), expiredJWT.map(\.kid)))
         for slot in expiredX509 { try? await keyManager.deleteKey(id: slot.keyManagerID) }
         for authority in expiredJWT { try? await keyManager.deleteKey(id: authority.keyManagerID) }
         return true
     }
 
-    /// Writes the journal and, when it changed, the bundle; then tells subscribers.
-    private func persist(bundleChanged: Bool) async throws {
+    /// Writes the journal and, when it changed, the bundle; then tells subscribers. `retired` are this server's
+    /// authorities pruned just now (a shared bundle loses them; another server's stay).
+    private func persist(bundleChanged: Bool, retired: (x509: [Certificate], jwt: [String]) = ([], [])) async throws {
         let snapshot = state.withLock { $0 }
         let document = CAJournalEncoder.encode(x509: snapshot.x509, jwt: snapshot.jwt, bundleSequence: snapshot.bundle.sequenceNumber ?? 0)
-        _ = try await store.setCAJournal(id: Self.journalID, data: try JSONEncoder().encode(document).map { $0 }, expectedVersion: nil)
+        _ = try await store.setCAJournal(id: settings.journalID, data: try JSONEncoder().encode(document).map { $0 }, expectedVersion: nil)
         guard bundleChanged else { return }
-        let record = BundleRecord(trustDomain: settings.trustDomain, document: snapshot.bundle.jsonRepresentation, sequenceNumber: snapshot.bundle.sequenceNumber ?? 0)
-        _ = try await store.setBundle(record)
+        let published: SPIFFEBundle
+        if settings.sharesBundle {
+            published = try await reviseSharedBundle(snapshot, retired: retired)
+        } else {
+            let record = BundleRecord(trustDomain: settings.trustDomain, document: snapshot.bundle.jsonRepresentation, sequenceNumber: snapshot.bundle.sequenceNumber ?? 0)
+            _ = try await store.setBundle(record)
+            published = snapshot.bundle
+        }
+        publish(published)
+    }
+
+    /// A shared bundle: this server's published authorities, plus every other authority stored that has not
+    /// expired and that this server did not just retire, with the sequence number bumped — in one transaction, so
+    /// that two servers rotating at once both end up in it.
+    private func reviseSharedBundle(_ snapshot: State, retired: (x509: [Certificate], jwt: [String])) async throws -> SPIFFEBundle {
+        let own = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, sequence: 0)
+        let settings = self.settings
+        let now = clock()
+        let floor = snapshot.bundle.sequenceNumber ?? 0
+        let committed = try await store.reviseBundle(trustDomain: settings.trustDomain) { stored in
+            var roots = own.x509Authorities
+            var keys = own.jwtAuthorities
+            if let stored, let previous = try? SPIFFEBundle(trustDomain: settings.trustDomain, json: stored.document) {
+                for root in previous.x509Authorities
+                where root.notValidAfter > now && !retired.x509.contains(root) && !roots.contains(root) {
+                    roots.append(root)
+                }
+                for (kid, key) in previous.jwtAuthorities where keys[kid] == nil && !retired.jwt.contains(kid) {
+                    keys[kid] = key
+                }
+            }
+            let sequence = max(stored?.sequenceNumber ?? 0, floor) + 1
+            let merged = SPIFFEBundle(trustDomain: settings.trustDomain, x509Authorities: roots, jwtAuthorities: keys, sequenceNumber: sequence, refreshHint: settings.refreshHint)
+            return BundleRecord(trustDomain: settings.trustDomain, document: merged.jsonRepresentation, sequenceNumber: sequence)
+        }
+        guard let committed, let merged = try? SPIFFEBundle(trustDomain: settings.trustDomain, json: committed.value.document) else {
+            return snapshot.bundle
+        }
+        return merged
+    }
+
+    /// Makes `bundle` the published one, when it is newer, and tells subscribers.
+    private func publish(_ bundle: SPIFFEBundle) {
+        let newer = state.withLock { state in
+            guard (bundle.sequenceNumber ?? 0) >= (state.bundle.sequenceNumber ?? 0) else { return false }
+            state.bundle = bundle
+            return true
+        }
+        guard newer else { return }
         for continuation in subscribers.withLock({ Array($0.values) }) {
-            continuation.yield(snapshot.bundle)
+            continuation.yield(bundle)
+        }
+    }
+
+    /// Re-reads a shared bundle after another server changed it (the entry index calls this on a bundle event, before
+    /// it tells agents). Does nothing when the bundle is not shared or the stored one is not newer.
+    func reloadSharedBundle() async {
+        guard settings.sharesBundle else { return }
+        do {
+            guard let stored = try await store.fetchBundle(trustDomain: settings.trustDomain) else { return }
+            let bundle = try SPIFFEBundle(trustDomain: settings.trustDomain, json: stored.document)
+            publish(bundle)
+        } catch {
+            logger.warning("cannot re-read the shared trust bundle; keeping the one published", metadata: ["error": "\(error)"])
         }
     }
 

@@ -97,10 +97,34 @@ package enum LogFormat: String, Sendable, Hashable {
     case json
 }
 
-/// The datastore. Only embedded SQLite today; PostgreSQL arrives for multi-server trust domains.
+/// The datastore: embedded SQLite (one server), or PostgreSQL (one or several servers of a trust domain).
 package enum DataStoreConfiguration: Sendable, Hashable {
     /// `database_type = "sqlite3"`; `nil` path means `<data_dir>/datastore.sqlite3`.
     case sqlite(path: String?)
+    /// `database_type = "postgres"`.
+    case postgres(PostgresDataStoreConfiguration)
+
+    /// Whether other servers may share the datastore (each then keeps a CA of its own; see docs/high-availability.md).
+    package var isShared: Bool {
+        if case .postgres = self { return true }
+        return false
+    }
+}
+
+/// SPIRE's `DataStore "sql"` keys for PostgreSQL.
+package struct PostgresDataStoreConfiguration: Sendable, Hashable {
+    /// `connection_string`: libpq keyword/value or a `postgresql://` URL.
+    package var connectionString: String
+    /// `ro_connection_string`: a read replica for the admin API's listings and counts.
+    package var readOnlyConnectionString: String?
+    /// `max_open_conns`: the pool's size (default 16).
+    package var maxOpenConnections: Int?
+
+    package init(connectionString: String, readOnlyConnectionString: String? = nil, maxOpenConnections: Int? = nil) {
+        self.connectionString = connectionString
+        self.readOnlyConnectionString = readOnlyConnectionString
+        self.maxOpenConnections = maxOpenConnections
+    }
 }
 
 /// Where CA keys live.

@@ -1,4 +1,5 @@
 import SteepleConfig
+import SteepleDatastorePostgres
 import SteepleSupport
 
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 ///
 /// | type | names | how many |
 /// |---|---|---|
-/// | `DataStore` | `sql` (`database_type = "sqlite3"` only) | at most one; default SQLite in `data_dir` |
+/// | `DataStore` | `sql` (`database_type = "sqlite3"` or `"postgres"`) | at most one; default SQLite in `data_dir` |
 /// | `KeyManager` | `disk`, `memory` | at most one; default `disk` at `<data_dir>/keys.json` |
 /// | `UpstreamAuthority` | `disk` | at most one |
 /// | `NodeAttestor` | `join_token`, `x509pop` | each name at most once |
@@ -28,7 +29,7 @@ extension ServerConfigurationReader {
     ]
 
     /// `database_type` values SPIRE supports that Steeple does not have yet.
-    static let plannedDatabaseTypes: Set<String> = ["postgres", "mysql", "aws_postgres", "aws_mysql"]
+    static let plannedDatabaseTypes: Set<String> = ["mysql", "aws_postgres", "aws_mysql"]
 
     mutating func readPlugins(
         _ plugins: ConfigBody, into configuration: inout ServerConfiguration
@@ -157,28 +158,31 @@ extension ServerConfigurationReader {
         try format(block.body.rejectUnknownKeys(allowed: Self.pluginKeys, context: block.displayName))
     }
 
-    /// `DataStore "sql"`: only `database_type = "sqlite3"`; `connection_string` is the database file.
+    /// `DataStore "sql"`: `database_type = "sqlite3"` (the default; `connection_string` is the database file) or
+    /// `"postgres"` (`connection_string` required, `ro_connection_string` optional, `max_open_conns` honoured).
     private mutating func dataStore(
         _ data: ConfigBody, section: String
     ) throws(ServerConfigurationError) -> DataStoreConfiguration {
-        if let (type, position) = try databaseType(data) {
-            if Self.plannedDatabaseTypes.contains(type) {
+        var type = "sqlite3"
+        if let (found, position) = try databaseType(data) {
+            if Self.plannedDatabaseTypes.contains(found) {
                 throw ServerConfigurationError(
                     .unsupportedValue, at: position, in: path,
-                    "database_type \"\(type)\" is not supported yet: Steeple's datastore is embedded SQLite "
-                        + "(database_type = \"sqlite3\"); postgres and mysql are planned")
+                    "database_type \"\(found)\" is not supported yet: Steeple's datastores are \"sqlite3\" (embedded) "
+                        + "and \"postgres\"; mysql and the aws_ variants are planned")
             }
-            guard type == "sqlite3" else {
+            guard found == "sqlite3" || found == "postgres" else {
                 throw ServerConfigurationError(
                     .invalidValue, at: position, in: path,
-                    "invalid value for \"database_type\": expected \"sqlite3\" "
-                        + "(postgres and mysql are not supported yet), found \"\(type)\"")
+                    "invalid value for \"database_type\": expected \"sqlite3\" or \"postgres\", found \"\(found)\"")
             }
+            type = found
         }
+        if type == "postgres" { return try postgresDataStore(data, section: section) }
         let present = try format(
             data.rejectUnknownKeys(
                 allowed: ["database_type", "connection_string"],
-                ignored: ["max_open_conns", "max_idle_conns", "conn_max_lifetime", "log_sql", "disable_migration"],
+                ignored: ["max_open_conns", "max_idle_conns", "conn_max_lifetime", "log_sql", "disable_migration", "ro_connection_string"],
                 context: "plugin_data of DataStore \"sql\""))
         for key in present {
             ignored.append(
@@ -190,6 +194,52 @@ extension ServerConfigurationReader {
             return .sqlite(path: nil)
         }
         return .sqlite(path: Self.sqlitePath(fromConnectionString: connection))
+    }
+
+    /// `database_type = "postgres"`: both connection strings are parsed here, so a typo is reported at its line
+    /// at start (and by `validate`) rather than as a connection failure.
+    private mutating func postgresDataStore(
+        _ data: ConfigBody, section: String
+    ) throws(ServerConfigurationError) -> DataStoreConfiguration {
+        let present = try format(
+            data.rejectUnknownKeys(
+                allowed: ["database_type", "connection_string", "ro_connection_string", "max_open_conns"],
+                ignored: ["max_idle_conns", "conn_max_lifetime", "log_sql", "disable_migration"],
+                context: "plugin_data of DataStore \"sql\""))
+        for key in present {
+            ignored.append(
+                IgnoredSetting(
+                    key: "\(section).\(key.name)", position: key.position,
+                    reason: "has no effect: connections are pooled by postgres-nio and migrations always run"))
+        }
+        func connectionString(_ key: String) throws(ServerConfigurationError) -> String? {
+            guard let value = try string(data, key, in: section) else { return nil }
+            do {
+                _ = try PostgresConnectionString(value)
+            } catch {
+                throw ServerConfigurationError(
+                    .invalidValue, at: data.attribute(key)?.value.position, in: path,
+                    "invalid value for \"\(key)\": the PostgreSQL connection string \(error.message)")
+            }
+            return value
+        }
+        guard let primary = try connectionString("connection_string") else {
+            throw ServerConfigurationError(
+                .missingKey, at: nil, in: path,
+                "DataStore \"sql\" with database_type = \"postgres\" needs connection_string, such as "
+                    + "\"dbname=spire user=spire host=db.example.org port=5432 sslmode=verify-full\" or postgresql://spire@db.example.org/spire")
+        }
+        let replica = try connectionString("ro_connection_string")
+        var maxConnections: Int?
+        if let value = try int(data, "max_open_conns", in: section) {
+            guard value >= 1 else {
+                throw ServerConfigurationError(
+                    .invalidValue, at: data.attribute("max_open_conns")?.value.position, in: path,
+                    "invalid value for \"max_open_conns\": expected at least 1, found \(value)")
+            }
+            maxConnections = value
+        }
+        return .postgres(PostgresDataStoreConfiguration(connectionString: primary, readOnlyConnectionString: replica, maxOpenConnections: maxConnections))
     }
 
     /// The file of a SQLite connection string: a path, or a `file:` URI whose query (`?_busy_timeout=…`) is dropped.

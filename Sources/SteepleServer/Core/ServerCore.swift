@@ -35,10 +35,11 @@ struct ServerCore: Sendable {
         store: any Datastore & ChangeLogStore & CAJournalStore,
         keyManager: any KeyManager,
         upstream: DiskUpstreamAuthority? = nil,
+        journalID: String = CAManager.journalID,
         logger: Logger,
         now: @escaping @Sendable () -> Date
     ) async throws -> ServerCore {
-        let settings = CAManager.Settings(
+        var settings = CAManager.Settings(
             trustDomain: configuration.trustDomain,
             caTTL: configuration.caTTL,
             caKeyType: configuration.caKeyType,
@@ -53,11 +54,16 @@ struct ServerCore: Sendable {
                 jwtSVIDsDisabled: configuration.disableJWTSVIDs
             )
         )
+        settings.journalID = journalID
+        settings.sharesBundle = configuration.dataStore.isShared
         let ca = try await CAManager.start(settings: settings, keyManager: keyManager, store: store, logger: logger, clock: now)
         let agentAuthentication = AgentAuthenticationCache()
         // Every node change in the change log (from this server's handlers or any other writer) drops that agent's
         // cached authentication.
-        let index = EntryIndex(serverID: try SPIFFEID(trustDomain: configuration.trustDomain, path: "/spire/server"), store: store, logger: logger) { changed in
+        let index = EntryIndex(
+            serverID: try SPIFFEID(trustDomain: configuration.trustDomain, path: "/spire/server"), store: store, logger: logger,
+            bundlesChanged: { await ca.reloadSharedBundle() }
+        ) { changed in
             for id in changed { agentAuthentication.invalidate(agentID: id) }
         }
         try await index.load()

@@ -69,16 +69,20 @@ final class EntryIndex: Sendable {
     private let pokeContinuation: AsyncStream<Void>.Continuation
     /// Told the IDs of nodes whose records changed, as the change log reports them.
     private let nodesChanged: @Sendable (Set<SPIFFEID>) -> Void
+    /// Awaited when the change log reports a bundle change, before agents are told (a shared bundle is re-read).
+    private let bundlesChanged: @Sendable () async -> Void
 
     init(
         serverID: SPIFFEID,
         store: any (RegistrationEntryStore & AttestedNodeStore & ChangeLogStore),
         logger: Logger,
+        bundlesChanged: @escaping @Sendable () async -> Void = {},
         nodesChanged: @escaping @Sendable (Set<SPIFFEID>) -> Void = { _ in }
     ) {
         self.store = store
         self.logger = logger
         self.nodesChanged = nodesChanged
+        self.bundlesChanged = bundlesChanged
         self.state = Mutex(State(graph: EntryGraph(serverID: serverID)))
         (pokes, pokeContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
@@ -191,6 +195,7 @@ final class EntryIndex: Sendable {
             var changedNodes: [SPIFFEID: AttestedNode?] = [:]
             if !nodeIDs.isEmpty { nodesChanged(nodeIDs) }
             for id in nodeIDs { changedNodes[id] = .some(try await store.fetchNode(spiffeID: id)) }
+            if bundlesChanged { await self.bundlesChanged() }
             apply(entries: changedEntries, nodes: changedNodes, bundlesChanged: bundlesChanged, through: events.last!.seq)
         }
     }

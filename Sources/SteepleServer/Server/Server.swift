@@ -8,6 +8,7 @@ import ServiceLifecycle
 import UnixSignals
 import SteepleDatastore
 import SteepleDatastoreSQLite
+import SteepleDatastorePostgres
 package import SteepleLogging
 
 #if canImport(FoundationEssentials)
@@ -35,13 +36,19 @@ package struct Server: Sendable {
         let now: @Sendable () -> Date = { Date() }
         try UnixSocketPath.makeDirectories(configuration.dataDirectory, mode: 0o700)
         let logger = self.logger
-        let store = try SQLiteDatastore(path: configuration.sqlitePath, now: now, unreadable: { id, error in
-            // A row the server cannot use (an old build's out-of-range time, a hand edit) never stops it: it is left
-            // out of lists, of the entry index and of every agent's sync, and named here so an operator can delete it.
-            logger.warning("skipping a stored record the server cannot use; delete it (entry delete -entryID, agent evict -spiffeID)", metadata: [
-                "id": "\(id)", "error": "\(error.message)",
-            ])
-        })
+        let datastore = try await Self.openDatastore(configuration, now: now, logger: logger)
+        do {
+            try await run(datastore: datastore, now: now)
+        } catch {
+            await datastore.close()
+            throw error
+        }
+        await datastore.close()
+    }
+
+    private func run(datastore: OpenedDatastore, now: @escaping @Sendable () -> Date) async throws {
+        let logger = self.logger
+        let store = datastore.store
         let keyManager: any KeyManager
         switch configuration.keyManager {
         case .disk(let path): keyManager = try DiskKeyManager(path: path ?? configuration.dataDirectory + "/keys.json")
@@ -50,7 +57,11 @@ package struct Server: Sendable {
         let upstream = try configuration.upstreamAuthority.map {
             try DiskUpstreamAuthority(certFilePath: $0.certFilePath, keyFilePath: $0.keyFilePath, bundleFilePath: $0.bundleFilePath)
         }
-        let core = try await ServerCore.make(configuration: configuration, store: store, keyManager: keyManager, upstream: upstream, logger: logger, now: now)
+        // Servers sharing a datastore each keep a CA of their own (docs/high-availability.md).
+        let journalID = configuration.dataStore.isShared
+            ? "server/" + (try ServerInstanceID.loadOrCreate(dataDirectory: configuration.dataDirectory)) : CAManager.journalID
+        let core = try await ServerCore.make(
+            configuration: configuration, store: store, keyManager: keyManager, upstream: upstream, journalID: journalID, logger: logger, now: now)
         let ca = core.ca
 
         try UnixSocketPath.prepare(configuration.socketPath)
@@ -75,6 +86,9 @@ package struct Server: Sendable {
             .init(service: EntryIndexService(index: core.index), serviceName: "entry-index"),
             .init(service: refresher, serviceName: "federation"),
         ]
+        if let postgres = datastore.postgres {
+            services.append(.init(service: ChangeNotificationService(store: postgres, index: core.index), serviceName: "change-notifications"))
+        }
         services += try AgentAPIServer.services(core: core, configuration: configuration, source: serverSVID, attestors: attestors, spire: spire)
         if let endpoint = configuration.federation.bundleEndpoint {
             services += try BundleEndpointServer.services(configuration: endpoint, serverSVID: serverSVID, bundle: { ca.bundle }, logger: logger)

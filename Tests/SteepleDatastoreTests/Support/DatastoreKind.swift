@@ -1,6 +1,7 @@
 import Foundation
 import SteepleDatastore
 import SteepleDatastorePostgres
+import SteepleTestSupport
 import SteepleDatastoreSQLite
 import Testing
 

@@ -1,21 +1,20 @@
-import Foundation
+package import Foundation
 import Logging
 import PostgresNIO
-import Testing
 
 /// The PostgreSQL server the tests use: the one `scripts/test` started (`STEEPLE_POSTGRES_URL`), or else one this
 /// process starts with `scripts/postgres-throwaway` on first use and stops when it exits. Each test gets a database
 /// of its own.
-enum PostgresTestServer {
+package enum PostgresTestServer {
     /// The URL of the server's `postgres` database, as a superuser.
-    static func adminURL() throws -> String {
+    package static func adminURL() throws -> String {
         try shared.get()
     }
 
     private static let shared: Result<String, any Error> = Result {
         if let url = ProcessInfo.processInfo.environment["STEEPLE_POSTGRES_URL"], !url.isEmpty { return url }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/postgres-throwaway").path
+            .deletingLastPathComponent().appendingPathComponent("scripts/postgres-throwaway").path
         // system(3), not Foundation's Process: Process.waitUntilExit was seen never to return here (the script had
         // exited, a zombie) while the other test tasks waited on this static's initialisation. Output goes to a
         // file, not a pipe: the server the script starts would hold a pipe open.
@@ -41,7 +40,7 @@ enum PostgresTestServer {
     }
 
     /// Creates a fresh database, runs `body` with its connection string, and drops it.
-    static func withDatabase(_ body: (String) async throws -> Void) async throws {
+    package static func withDatabase(_ body: (String) async throws -> Void) async throws {
         let admin = try adminURL()
         let name = "steeple_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try await execute(admin, "CREATE DATABASE \(name)")
@@ -56,7 +55,7 @@ enum PostgresTestServer {
     }
 
     /// Runs one statement on the database at `url` (a `postgresql://user@host:port/db` URL without a password).
-    static func execute(_ url: String, _ sql: String) async throws {
+    package static func execute(_ url: String, _ sql: String) async throws {
         guard let components = URLComponents(string: url), let host = components.host, let port = components.port else {
             throw PostgresTestServerError(message: "not a postgresql:// URL with a host and port: \(url)")
         }
@@ -78,7 +77,7 @@ enum PostgresTestServer {
 nonisolated(unsafe) private var startedDirectory: UnsafeMutablePointer<CChar>?
 nonisolated(unsafe) private var startedScript: UnsafeMutablePointer<CChar>?
 
-struct PostgresTestServerError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+package struct PostgresTestServerError: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 }
