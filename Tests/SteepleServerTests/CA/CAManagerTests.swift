@@ -60,6 +60,45 @@ struct CAManagerTests {
         #expect(stored.sequenceNumber == ca.bundle.sequenceNumber)
     }
 
+    @Test("servers sharing a datastore: each has its own CA and journal; the bundle holds all; a rotation keeps the other's authorities and drops only its own expired ones")
+    func sharedBundle() async throws {
+        let store = InMemoryDatastore()
+        func shared(_ id: String) throws -> CAManager.Settings {
+            var settings = try Self.settings()
+            settings.journalID = "server/" + id
+            settings.sharesBundle = true
+            return settings
+        }
+        let a = try await CAManager.start(settings: try shared("a"), keyManager: InMemoryKeyManager(), store: store, logger: Logger(label: "test"), now: Self.t0)
+        let b = try await CAManager.start(settings: try shared("b"), keyManager: InMemoryKeyManager(), store: store, logger: Logger(label: "test"), now: Self.t0.addingTimeInterval(3600))
+        let rootA = a.certificateAuthority.x509Authority.certificate
+        let rootB = b.certificateAuthority.x509Authority.certificate
+        #expect(rootA != rootB)
+        #expect(Set(b.bundle.x509Authorities) == [rootA, rootB], "B publishes A's authority next to its own")
+        #expect(b.bundle.jwtAuthorities.count == 2)
+        #expect(try await store.fetchCAJournal(id: "server/a") != nil)
+        #expect(try await store.fetchCAJournal(id: "server/b") != nil)
+
+        // A learns of B's authorities when told of the bundle change (the entry index does this on the event).
+        #expect(a.bundle.x509Authorities == [rootA])
+        await a.reloadSharedBundle()
+        #expect(Set(a.bundle.x509Authorities) == [rootA, rootB])
+        #expect(a.bundle.sequenceNumber == b.bundle.sequenceNumber)
+
+        // A prepares its next CA: B's stays published.
+        #expect(try await a.rotate(now: Self.t0.addingTimeInterval(12 * Self.hour)))
+        #expect(a.bundle.x509Authorities.count == 3)
+        #expect(a.bundle.x509Authorities.contains(rootB))
+
+        // A's first CA expires and A prunes it; B's first CA (one hour younger) is still valid and stays.
+        _ = try await a.rotate(now: Self.t0.addingTimeInterval(20 * Self.hour))
+        _ = try await a.rotate(now: Self.t0.addingTimeInterval(24 * Self.hour + 60))
+        #expect(!a.bundle.x509Authorities.contains(rootA))
+        #expect(a.bundle.x509Authorities.contains(rootB))
+        let stored = try #require(try await store.fetchBundle(trustDomain: try TrustDomain("example.org")))
+        #expect(stored.sequenceNumber == a.bundle.sequenceNumber)
+    }
+
     @Test("rotation logs SPIRE's lines, with local_authority_id: X509 CA / JWT key prepared, then activated")
     func rotationLogLines() async throws {
         let lines = RecordedLines()

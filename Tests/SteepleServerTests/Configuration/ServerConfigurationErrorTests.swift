@@ -40,7 +40,7 @@ struct ServerConfigurationErrorTests {
             (conf("plugins {\n  KeyManager \"disk\" { plugin_data {\n    key_path = \"k\"\n  } }\n}"), 7),
             (conf("plugins {\n  KeyManager \"memory\" { plugin_data {\n    keys_path = \"k\"\n  } }\n}"), 7),
             (conf("plugins {\n  NodeAttestor \"join_token\" { plugin_data {\n    ttl = 1\n  } }\n}"), 7),
-            (conf("plugins {\n  DataStore \"sql\" { plugin_data {\n    ro_connection_string = \"x\"\n  } }\n}"), 7),
+            (conf("plugins {\n  DataStore \"sql\" { plugin_data {\n    read_only_connection_string = \"x\"\n  } }\n}"), 7),
         ])
     func unknownKey(_ text: String, _ line: Int) {
         let error = error(text)
@@ -57,6 +57,7 @@ struct ServerConfigurationErrorTests {
             conf("plugins { UpstreamAuthority \"disk\" { plugin_data { cert_file_path = \"c\" } } }"),
             conf("plugins { UpstreamAuthority \"disk\" { plugin_data { key_file_path = \"k\" } } }"),
             conf("plugins { NodeAttestor \"x509pop\" { plugin_data {} } }"),
+            conf("plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" } } }"),
         ])
     func missingKey(_ text: String) {
         #expect(error(text)?.code == .missingKey)
@@ -102,6 +103,9 @@ struct ServerConfigurationErrorTests {
         "reports invalid values in plugins and health checks as invalidValue",
         arguments: [
             "plugins { DataStore \"sql\" { plugin_data { database_type = \"sqlite\" } } }",
+            "plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" connection_string = \"dbname=x sslmode=sometimes\" } } }",
+            "plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" connection_string = \"dbname=x\" ro_connection_string = \"colour=blue\" } } }",
+            "plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" connection_string = \"dbname=x\" max_open_conns = 0 } } }",
             "plugins { NodeAttestor \"x509pop\" { plugin_data {\n ca_bundle_path = \"/a\"\n"
                 + " ca_bundle_paths = [\"/b\"] } } }",
             "plugins { NodeAttestor \"x509pop\" { plugin_data { ca_bundle_paths = [] } } }",
@@ -159,7 +163,6 @@ struct ServerConfigurationErrorTests {
     @Test(
         "reports a SPIRE setting Steeple does not support yet as unsupportedValue",
         arguments: [
-            "plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" } } }",
             "plugins { DataStore \"sql\" { plugin_data { database_type = \"mysql\" connection_string = \"x\" } } }",
             "plugins { DataStore \"sql\" { plugin_data {\n database_type \"aws_postgres\" { region = \"x\" }\n} } }",
             "plugins { NodeAttestor \"x509pop\" { plugin_data { mode = \"spiffe\" } } }",

@@ -198,6 +198,29 @@ struct ServerConfigurationFileTests {
         #expect(configuration.sqlitePath == path)
     }
 
+    @Test("reads SPIRE's PostgreSQL datastore: both connection strings, max_open_conns; the other pool keys are ignored with a reason")
+    func readsPostgres() throws {
+        let configuration = try parse(
+            plugins: #"""
+                DataStore "sql" {
+                    plugin_data {
+                        database_type = "postgres"
+                        connection_string = "dbname=spire user=spire host=db.example.org port=5432 sslmode=verify-full"
+                        ro_connection_string = "postgresql://spire@replica.example.org/spire?sslmode=require"
+                        max_open_conns = 8
+                        max_idle_conns = 2
+                    }
+                }
+                """#)
+        #expect(configuration.dataStore == .postgres(PostgresDataStoreConfiguration(
+            connectionString: "dbname=spire user=spire host=db.example.org port=5432 sslmode=verify-full",
+            readOnlyConnectionString: "postgresql://spire@replica.example.org/spire?sslmode=require",
+            maxOpenConnections: 8)))
+        #expect(configuration.dataStore.isShared)
+        #expect(configuration.ignoredSettings.contains { $0.key.hasSuffix("max_idle_conns") })
+        #expect(try parse(plugins: #"DataStore "sql" { plugin_data { database_type = "sqlite3" } }"#).dataStore.isShared == false)
+    }
+
     @Test("accepts plugins written as nested blocks, object attributes and labels alike")
     func readsPluginShapes() throws {
         let configuration = try parse(
