@@ -14,7 +14,7 @@ package final class AgentProcess: @unchecked Sendable {
     ///   - bootstrap: the `agent { }` line that says how to trust the server, such as
     ///     `trust_bundle_url = "https://…"`; it replaces the one `trustBundlePath` gives.
     ///   - extraAgentLines: more lines for the `agent { }` block, such as `log_format = "json"`.
-    package init(trustDomain: String = "example.org", serverPort: Int, trustBundlePath: String?, bootstrap: String? = nil, nodeAttestor: String = #"NodeAttestor "join_token" {}"#, extraPlugins: [String] = [], extraAgentLines: [String] = []) throws {
+    package init(trustDomain: String = "example.org", serverAddress: String = "127.0.0.1", serverPort: Int, trustBundlePath: String?, bootstrap: String? = nil, nodeAttestor: String = #"NodeAttestor "join_token" {}"#, extraPlugins: [String] = [], extraAgentLines: [String] = []) throws {
         directory = NSTemporaryDirectory() + "steeple-agent-e2e-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         socketPath = directory + "/public/api.sock"
@@ -22,7 +22,7 @@ package final class AgentProcess: @unchecked Sendable {
         let trust = bootstrap.map { "    " + $0 } ?? trustBundlePath.map { #"    trust_bundle_path = "\#($0)""# } ?? "    insecure_bootstrap = true"
         let config = ([
             "agent {", #"    trust_domain = "\#(trustDomain)""#, #"    data_dir = "\#(directory)/data""#,
-            #"    server_address = "127.0.0.1""#, #"    server_port = "\#(serverPort)""#,
+            #"    server_address = "\#(serverAddress)""#, #"    server_port = "\#(serverPort)""#,
             #"    socket_path = "\#(socketPath)""#, trust,
         ] + extraAgentLines.map { "    " + $0 } + [
             "}",

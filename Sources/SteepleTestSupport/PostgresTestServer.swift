@@ -13,14 +13,30 @@ package enum PostgresTestServer {
 
     private static let shared: Result<String, any Error> = Result {
         if let url = ProcessInfo.processInfo.environment["STEEPLE_POSTGRES_URL"], !url.isEmpty { return url }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let (url, dir) = try startServer()
+        startedDirectory = strdup(dir)
+        startedScript = strdup(scriptPath)
+        atexit {
+            guard let dir = startedDirectory, let script = startedScript else { return }
+            let command = "/bin/bash '\(String(cString: script))' stop '\(String(cString: dir))'"
+            _ = system(command)
+        }
+        return url
+    }
+
+    private static var scriptPath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/postgres-throwaway").path
+    }
+
+    /// Starts a throwaway server; returns its admin URL and its directory (for `stop`).
+    private static func startServer() throws -> (url: String, directory: String) {
         // system(3), not Foundation's Process: Process.waitUntilExit was seen never to return here (the script had
         // exited, a zombie) while the other test tasks waited on this static's initialisation. Output goes to a
         // file, not a pipe: the server the script starts would hold a pipe open.
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("steeple-postgres-\(UUID().uuidString).out").path
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let status = system("/bin/bash '\(script)' start > '\(outputPath)'")
+        let status = system("/bin/bash '\(scriptPath)' start > '\(outputPath)'")
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         func value(_ name: String) -> String? {
             output.split(separator: "\n").first { $0.hasPrefix("export \(name)=") }
@@ -29,14 +45,22 @@ package enum PostgresTestServer {
         guard status == 0, let url = value("STEEPLE_POSTGRES_URL"), let dir = value("STEEPLE_POSTGRES_DIR") else {
             throw PostgresTestServerError(message: "scripts/postgres-throwaway start failed (is Debian's postgresql installed?): \(output)")
         }
-        startedDirectory = strdup(dir)
-        startedScript = strdup(script)
-        atexit {
-            guard let dir = startedDirectory, let script = startedScript else { return }
-            let command = "/bin/bash '\(String(cString: script))' stop '\(String(cString: dir))'"
-            _ = system(command)
+        return (url, dir)
+    }
+
+    /// A PostgreSQL server of its own for a test that restarts it (the shared one must not be): started with
+    /// `scripts/postgres-throwaway`, stopped after `body`. `body` gets the URL of its `postgres` database and a
+    /// function that restarts the server (a fast shutdown, then a start on the same port).
+    package static func withDedicatedServer(_ body: (_ url: String, _ restart: @Sendable () throws -> Void) async throws -> Void) async throws {
+        let (url, dir) = try startServer()
+        let script = scriptPath
+        let restart: @Sendable () throws -> Void = {
+            guard system("/bin/bash '\(script)' restart '\(dir)' >/dev/null 2>&1") == 0 else {
+                throw PostgresTestServerError(message: "scripts/postgres-throwaway restart \(dir) failed")
+            }
         }
-        return url
+        defer { _ = system("/bin/bash '\(script)' stop '\(dir)' >/dev/null 2>&1") }
+        try await body(url, restart)
     }
 
     /// Creates a fresh database, runs `body` with its connection string, and drops it.

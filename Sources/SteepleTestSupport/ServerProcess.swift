@@ -11,13 +11,13 @@ package final class ServerProcess: @unchecked Sendable {
     /// Variables added to the server's environment, such as `SSL_CERT_FILE`.
     package var environment: [String: String] = [:]
 
-    package init(trustDomain: String = "example.org", bindPort: Int = 0, extraServerLines: [String] = [], plugins: String = #"NodeAttestor "join_token" {}"#, extraBlocks: String = "") throws {
+    package init(trustDomain: String = "example.org", bindAddress: String = "127.0.0.1", bindPort: Int = 0, extraServerLines: [String] = [], plugins: String = #"NodeAttestor "join_token" {}"#, extraBlocks: String = "") throws {
         directory = NSTemporaryDirectory() + "steeple-e2e-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         socketPath = directory + "/admin/api.sock"
         log = directory + "/server.log"
         let config = (["server {", #"    trust_domain = "\#(trustDomain)""#, #"    data_dir = "\#(directory)/data""#,
-            #"    socket_path = "\#(socketPath)""#, #"    bind_address = "127.0.0.1""#, #"    bind_port = "\#(bindPort)""#] + extraServerLines.map { "    " + $0 }
+            #"    socket_path = "\#(socketPath)""#, #"    bind_address = "\#(bindAddress)""#, #"    bind_port = "\#(bindPort)""#] + extraServerLines.map { "    " + $0 }
             + ["}", "plugins {", "    " + plugins, "}", extraBlocks]).joined(separator: "\n")
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }

@@ -115,4 +115,173 @@ struct SharedDatastoreEndToEndTests {
             }
         }
     }
+
+    /// Counts Workload API fetches, every `interval`, until cancelled: what a workload would notice of a failover.
+    final class FetchProbe: Sendable {
+        let successes = Counter()
+        let failures = Counter()
+        let lastError = Box()
+        private let task: Task<Void, Never>
+
+        init(socket: String, interval: Duration = .milliseconds(20)) {
+            let (successes, failures, lastError) = (successes, failures, lastError)
+            task = Task {
+                while !Task.isCancelled {
+                    do {
+                        _ = try await SharedDatastoreEndToEndTests.svidIDs(socket)
+                        successes.add()
+                    } catch {
+                        failures.add()
+                        lastError.set("\(error)")
+                    }
+                    try? await Task.sleep(for: interval)
+                }
+            }
+        }
+
+        func stop() async {
+            task.cancel()
+            await task.value
+        }
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func add() { lock.withLock { count += 1 } }
+        var value: Int { lock.withLock { count } }
+    }
+
+    final class Box: @unchecked Sendable {
+        private let lock = NSLock()
+        private var text = ""
+        func set(_ value: String) { lock.withLock { text = value } }
+        var value: String { lock.withLock { text } }
+    }
+
+    /// The agent's `/etc/hosts`, in a mount namespace of its own (`unshare --mount`; root): `steeple-servers`
+    /// resolves to both servers' addresses, as a Kubernetes Service name or DNS round robin would.
+    static func hostsLauncher(_ directory: String, addresses: [String]) throws -> [String] {
+        let hosts = directory + "/hosts"
+        try addresses.map { "\($0) steeple-servers\n" }.joined().write(toFile: hosts, atomically: true, encoding: .utf8)
+        return ["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", "mount --bind '\(hosts)' /etc/hosts && exec \"$@\"", "sh"]
+    }
+
+    @Test("failover: the agent's server is killed; the agent keeps serving its workload and reconnects to the other server of server_address (a name resolving to both); no Workload API fetch fails")
+    func failover() async throws {
+        try await PostgresTestServer.withDatabase { url in
+            let port = try freeTCPPort()
+            let a = try ServerProcess(bindAddress: "127.0.0.1", bindPort: port, plugins: Self.plugins(url))
+            let b = try ServerProcess(bindAddress: "127.0.0.2", bindPort: port, plugins: Self.plugins(url))
+            var agent: AgentProcess?
+            do {
+                try await a.start()
+                try await b.start()
+                let both = try await Self.waitUntil(seconds: 10) { try Self.certificates(a) == 2 && Self.certificates(b) == 2 }
+                try #require(both != nil, "the servers' bundles never held both CAs")
+                let bundlePath = a.directory + "/bundle.pem"
+                try a.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
+                let started = try AgentProcess(serverAddress: "steeple-servers", serverPort: port, trustBundlePath: bundlePath)
+                agent = started
+                started.launcher = try Self.hostsLauncher(started.directory, addresses: ["127.0.0.1", "127.0.0.2"])
+                let token = try #require(try a.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
+                try await started.start(joinToken: String(token))
+                let agentID = "spiffe://example.org/spire/agent/join_token/\(token)"
+                let uid = "unix:uid:\(getuid())"
+                try #require(try a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/before", "-selector", uid]).status == 0)
+                let socket = started.socketPath
+                let first = try await Self.waitUntil(seconds: 10) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/before") ?? false }
+                try #require(first != nil, "the workload never got its first SVID")
+                // The name resolves to 127.0.0.1 first: the agent is A's.
+                let aLog = (try? String(contentsOfFile: a.log, encoding: .utf8)) ?? ""
+                try #require(aLog.contains(String(token)), "the agent did not attest at A (127.0.0.1), the first address of steeple-servers")
+
+                let probe = FetchProbe(socket: socket)
+                try await Task.sleep(for: .milliseconds(500))
+                let killedAt = ContinuousClock.now
+                kill(try #require(a.pid), SIGKILL)
+                let create = try b.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/after", "-selector", uid])
+                try #require(create.status == 0, "\(create.stderr)")
+                let seen = try await Self.waitUntil(seconds: 30, every: .milliseconds(10)) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/after") ?? false }
+                try await Task.sleep(for: .milliseconds(500))
+                await probe.stop()
+                let reached = try #require(seen, "an entry created on B never reached the agent after A was killed")
+                print("failover: A killed -> entry created on B at the workload of A's former agent after \(reached - killedAt); Workload API fetches meanwhile: \(probe.successes.value) succeeded, \(probe.failures.value) failed")
+                #expect(probe.failures.value == 0, "a Workload API fetch failed during the failover: \(probe.lastError.value)")
+                #expect(probe.successes.value > 10)
+                #expect(started.isRunning)
+
+                _ = try? await started.stop()
+                _ = try? await b.stop()
+            } catch {
+                print("--- server A log\n" + ((try? String(contentsOfFile: a.log, encoding: .utf8)) ?? ""))
+                print("--- server B log\n" + ((try? String(contentsOfFile: b.log, encoding: .utf8)) ?? ""))
+                if let agent { print("--- agent log\n" + agent.logText) }
+                _ = try? await agent?.stop()
+                _ = try? await a.stop()
+                _ = try? await b.stop()
+                throw error
+            }
+        }
+    }
+
+    @Test("a PostgreSQL restart under two running servers: both reconnect by themselves; a write on A after it reaches the agent at B")
+    func databaseRestart() async throws {
+        try await PostgresTestServer.withDedicatedServer { url, restart in
+            let a = try ServerProcess(bindPort: try freeTCPPort(), plugins: Self.plugins(url))
+            let b = try ServerProcess(bindPort: try freeTCPPort(), plugins: Self.plugins(url))
+            let portB = try #require(Int(try String(contentsOfFile: b.configPath, encoding: .utf8)
+                .split(separator: "\n").first { $0.contains("bind_port") }?.split(separator: "\"")[1] ?? ""))
+            var agent: AgentProcess?
+            do {
+                try await a.start()
+                try await b.start()
+                let bundlePath = b.directory + "/bundle.pem"
+                _ = try await Self.waitUntil(seconds: 10) { try Self.certificates(b) == 2 }
+                try b.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
+                let token = try #require(try b.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
+                let started = try AgentProcess(serverPort: portB, trustBundlePath: bundlePath)
+                agent = started
+                try await started.start(joinToken: String(token))
+                let agentID = "spiffe://example.org/spire/agent/join_token/\(token)"
+                let uid = "unix:uid:\(getuid())"
+                try #require(try a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/before", "-selector", uid]).status == 0)
+                let socket = started.socketPath
+                try #require(try await Self.waitUntil(seconds: 10) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/before") ?? false } != nil)
+
+                let probe = FetchProbe(socket: socket)
+                let restartedAt = ContinuousClock.now
+                try restart()
+                // The first write after the restart may meet a pooled connection the restart closed; it is retried
+                // as a client would. Neither server is restarted.
+                var attempts = 0
+                var created = false
+                while !created, ContinuousClock.now - restartedAt < .seconds(30) {
+                    attempts += 1
+                    created = try a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/after", "-selector", uid]).status == 0
+                    if !created { try await Task.sleep(for: .milliseconds(200)) }
+                }
+                try #require(created, "server A never took a write after PostgreSQL restarted")
+                let seen = try await Self.waitUntil(seconds: 30, every: .milliseconds(10)) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/after") ?? false }
+                await probe.stop()
+                let reached = try #require(seen, "a write on A after the restart never reached the agent at B: B's listener did not come back")
+                print("postgres restart: write on A accepted after \(attempts) attempt(s); at B's agent's workload \(reached - restartedAt) after the restart began; Workload API fetches: \(probe.successes.value) succeeded, \(probe.failures.value) failed")
+                #expect(probe.failures.value == 0, "\(probe.lastError.value)")
+                let bLog = (try? String(contentsOfFile: b.log, encoding: .utf8)) ?? ""
+                #expect(bLog.contains("listening to PostgreSQL change notifications again"), "B never logged its listener's return")
+
+                _ = try? await started.stop()
+                _ = try? await a.stop()
+                _ = try? await b.stop()
+            } catch {
+                print("--- server A log\n" + ((try? String(contentsOfFile: a.log, encoding: .utf8)) ?? ""))
+                print("--- server B log\n" + ((try? String(contentsOfFile: b.log, encoding: .utf8)) ?? ""))
+                if let agent { print("--- agent log\n" + agent.logText) }
+                _ = try? await agent?.stop()
+                _ = try? await a.stop()
+                _ = try? await b.stop()
+                throw error
+            }
+        }
+    }
 }
