@@ -131,6 +131,8 @@ struct SharedDatastoreEndToEndTests {
                         _ = try await SharedDatastoreEndToEndTests.svidIDs(socket)
                         successes.add()
                     } catch {
+                        // A fetch cut short by stop() is not the agent's failure.
+                        if Task.isCancelled { break }
                         failures.add()
                         lastError.set("\(error)")
                     }
@@ -266,6 +268,8 @@ struct SharedDatastoreEndToEndTests {
                 }
                 try #require(created, "server A never took a write after PostgreSQL restarted")
                 let seen = try await Self.waitUntil(seconds: 30, every: .milliseconds(10)) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/after") ?? false }
+                let afterwards = probe.successes.value + probe.failures.value
+                _ = try await Self.waitUntil(seconds: 30) { probe.successes.value + probe.failures.value >= afterwards + 5 }
                 await probe.stop()
                 let reached = try #require(seen, "a write on A after the restart never reached the agent at B: B's listener did not come back")
                 print("postgres restart: write on A accepted after \(attempts) attempt(s); at B's agent's workload \(reached - restartedAt) after the restart began; Workload API fetches: \(probe.successes.value) succeeded, \(probe.failures.value) failed")
