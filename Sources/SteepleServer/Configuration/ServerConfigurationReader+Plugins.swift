@@ -184,12 +184,7 @@ extension ServerConfigurationReader {
                 allowed: ["database_type", "connection_string"],
                 ignored: ["max_open_conns", "max_idle_conns", "conn_max_lifetime", "log_sql", "disable_migration", "ro_connection_string"],
                 context: "plugin_data of DataStore \"sql\""))
-        for key in present {
-            ignored.append(
-                IgnoredSetting(
-                    key: "\(section).\(key.name)", position: key.position,
-                    reason: "has no effect on the embedded SQLite datastore"))
-        }
+        ignore(present, in: section, reason: "has no effect on the embedded SQLite datastore")
         guard let connection = try string(data, "connection_string", in: section).flatMap(nonEmpty) else {
             return .sqlite(path: nil)
         }
@@ -206,12 +201,7 @@ extension ServerConfigurationReader {
                 allowed: ["database_type", "connection_string", "ro_connection_string", "max_open_conns"],
                 ignored: ["max_idle_conns", "conn_max_lifetime", "log_sql", "disable_migration"],
                 context: "plugin_data of DataStore \"sql\""))
-        for key in present {
-            ignored.append(
-                IgnoredSetting(
-                    key: "\(section).\(key.name)", position: key.position,
-                    reason: "has no effect: connections are pooled by postgres-nio and migrations always run"))
-        }
+        ignore(present, in: section, reason: "has no effect: connections are pooled by postgres-nio and migrations always run")
         func connectionString(_ key: String) throws(ServerConfigurationError) -> String? {
             guard let value = try string(data, key, in: section) else { return nil }
             do {
@@ -240,6 +230,13 @@ extension ServerConfigurationReader {
             maxConnections = value
         }
         return .postgres(PostgresDataStoreConfiguration(connectionString: primary, readOnlyConnectionString: replica, maxOpenConnections: maxConnections))
+    }
+
+    /// Records keys of a plugin's data that are accepted and have no effect.
+    private mutating func ignore(_ keys: [ConfigKey], in section: String, reason: String) {
+        for key in keys {
+            ignored.append(IgnoredSetting(key: "\(section).\(key.name)", position: key.position, reason: reason))
+        }
     }
 
     /// The file of a SQLite connection string: a path, or a `file:` URI whose query (`?_busy_timeout=…`) is dropped.

@@ -23,6 +23,16 @@ struct SharedDatastoreEndToEndTests {
         """#
     }
 
+    /// After a failure: every process's log on standard output, then every process stopped.
+    static func printLogsAndStop(_ a: ServerProcess, _ b: ServerProcess, _ agent: AgentProcess?) async {
+        print("--- server A log\n" + ((try? String(contentsOfFile: a.log, encoding: .utf8)) ?? ""))
+        print("--- server B log\n" + ((try? String(contentsOfFile: b.log, encoding: .utf8)) ?? ""))
+        if let agent { print("--- agent log\n" + agent.logText) }
+        _ = try? await agent?.stop()
+        _ = try? await a.stop()
+        _ = try? await b.stop()
+    }
+
     static func certificates(_ server: ServerProcess) throws -> Int {
         try server.cli(["bundle", "show"]).stdout.components(separatedBy: "BEGIN CERTIFICATE").count - 1
     }
@@ -44,10 +54,9 @@ struct SharedDatastoreEndToEndTests {
     @Test("an entry written on server A reaches the workload of an agent attested (with A's join token) at server B; both CAs are in the bundle; killing A costs B's workloads nothing")
     func twoServers() async throws {
         try await PostgresTestServer.withDatabase { url in
+            let portB = try freeTCPPort()
             let a = try ServerProcess(bindPort: try freeTCPPort(), plugins: Self.plugins(url))
-            let b = try ServerProcess(bindPort: try freeTCPPort(), plugins: Self.plugins(url))
-            let portB = try #require(Int(try String(contentsOfFile: b.configPath, encoding: .utf8)
-                .split(separator: "\n").first { $0.contains("bind_port") }?.split(separator: "\"")[1] ?? ""))
+            let b = try ServerProcess(bindPort: portB, plugins: Self.plugins(url))
             var agent: AgentProcess?
             do {
                 // Started together: the schema is migrated once, under PostgreSQL's advisory lock.
@@ -105,12 +114,7 @@ struct SharedDatastoreEndToEndTests {
                 _ = try? await b.stop()
                 _ = try? await a.stop()
             } catch {
-                print("--- server A log\n" + ((try? String(contentsOfFile: a.log, encoding: .utf8)) ?? ""))
-                print("--- server B log\n" + ((try? String(contentsOfFile: b.log, encoding: .utf8)) ?? ""))
-                if let agent { print("--- agent log\n" + agent.logText) }
-                _ = try? await agent?.stop()
-                _ = try? await a.stop()
-                _ = try? await b.stop()
+                await Self.printLogsAndStop(a, b, agent)
                 throw error
             }
         }
@@ -219,12 +223,7 @@ struct SharedDatastoreEndToEndTests {
                 _ = try? await started.stop()
                 _ = try? await b.stop()
             } catch {
-                print("--- server A log\n" + ((try? String(contentsOfFile: a.log, encoding: .utf8)) ?? ""))
-                print("--- server B log\n" + ((try? String(contentsOfFile: b.log, encoding: .utf8)) ?? ""))
-                if let agent { print("--- agent log\n" + agent.logText) }
-                _ = try? await agent?.stop()
-                _ = try? await a.stop()
-                _ = try? await b.stop()
+                await Self.printLogsAndStop(a, b, agent)
                 throw error
             }
         }
@@ -233,10 +232,9 @@ struct SharedDatastoreEndToEndTests {
     @Test("a PostgreSQL restart under two running servers: both reconnect by themselves; a write on A after it reaches the agent at B")
     func databaseRestart() async throws {
         try await PostgresTestServer.withDedicatedServer { url, restart in
+            let portB = try freeTCPPort()
             let a = try ServerProcess(bindPort: try freeTCPPort(), plugins: Self.plugins(url))
-            let b = try ServerProcess(bindPort: try freeTCPPort(), plugins: Self.plugins(url))
-            let portB = try #require(Int(try String(contentsOfFile: b.configPath, encoding: .utf8)
-                .split(separator: "\n").first { $0.contains("bind_port") }?.split(separator: "\"")[1] ?? ""))
+            let b = try ServerProcess(bindPort: portB, plugins: Self.plugins(url))
             var agent: AgentProcess?
             do {
                 try await a.start()
@@ -281,12 +279,7 @@ struct SharedDatastoreEndToEndTests {
                 _ = try? await a.stop()
                 _ = try? await b.stop()
             } catch {
-                print("--- server A log\n" + ((try? String(contentsOfFile: a.log, encoding: .utf8)) ?? ""))
-                print("--- server B log\n" + ((try? String(contentsOfFile: b.log, encoding: .utf8)) ?? ""))
-                if let agent { print("--- agent log\n" + agent.logText) }
-                _ = try? await agent?.stop()
-                _ = try? await a.stop()
-                _ = try? await b.stop()
+                await Self.printLogsAndStop(a, b, agent)
                 throw error
             }
         }
