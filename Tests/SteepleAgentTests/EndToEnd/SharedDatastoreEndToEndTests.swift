@@ -284,4 +284,82 @@ struct SharedDatastoreEndToEndTests {
             }
         }
     }
+
+    @Test("no lost writes: four writers through both servers, one server SIGKILLed mid-run; every acknowledged entry is stored, the change log has no hole, the agent converges")
+    func noLostWrites() async throws {
+        try await PostgresTestServer.withDatabase { url in
+            let portB = try freeTCPPort()
+            let a = try ServerProcess(bindPort: try freeTCPPort(), plugins: Self.plugins(url))
+            let b = try ServerProcess(bindPort: portB, plugins: Self.plugins(url))
+            var agent: AgentProcess?
+            do {
+                try await a.start()
+                try await b.start()
+                _ = try await Self.waitUntil(seconds: 10) { try Self.certificates(b) == 2 }
+                let bundlePath = b.directory + "/bundle.pem"
+                try b.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
+                let token = try #require(try b.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
+                let started = try AgentProcess(serverPort: portB, trustBundlePath: bundlePath)
+                agent = started
+                try await started.start(joinToken: String(token))
+                let agentID = "spiffe://example.org/spire/agent/join_token/\(token)"
+
+                // Four writers, two per server, each creating entries one after another until told to stop; an ID
+                // counts as acknowledged only when the CLI printed it with status 0.
+                let stop = Counter()
+                let servers = [a, b, a, b]
+                let acknowledged: [[String]] = try await withThrowingTaskGroup(of: [String].self) { group in
+                    for (writer, server) in servers.enumerated() {
+                        group.addTask {
+                            try await offCooperativePool {
+                                var ids: [String] = []
+                                var n = 0
+                                while stop.value == 0 {
+                                    n += 1
+                                    let out = try server.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/w\(writer)/\(n)", "-selector", "unix:uid:\(getuid())"])
+                                    if out.status == 0, let line = out.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Entry ID") }) {
+                                        ids.append(String(line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)))
+                                    } else {
+                                        Thread.sleep(forTimeInterval: 0.05)
+                                    }
+                                }
+                                return ids
+                            }
+                        }
+                    }
+                    try await Task.sleep(for: .seconds(2))
+                    kill(try #require(a.pid), SIGKILL)
+                    try await Task.sleep(for: .seconds(2))
+                    stop.add()
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                let acked = Set(acknowledged.flatMap { $0 })
+                let stored = Set(try await PostgresTestServer.texts(url, "SELECT id FROM registered_entries"))
+                let missing = acked.subtracting(stored)
+                print("no lost writes: \(acked.count) creates acknowledged (\(acknowledged.map(\.count)) per writer; A killed after ~2 s), \(stored.count) stored, missing \(missing.count)")
+                #expect(acked.count > 8)
+                #expect(missing.isEmpty, "acknowledged but not stored: \(missing.sorted())")
+
+                let seqs = try await PostgresTestServer.texts(url, "SELECT seq::text FROM change_log").compactMap { Int64($0) }.sorted()
+                let head = try await PostgresTestServer.texts(url, "SELECT seq::text FROM change_log_head").compactMap { Int64($0) }
+                #expect(!seqs.isEmpty && seqs.last! - seqs.first! + 1 == Int64(seqs.count), "the change log has a hole: \(seqs)")
+                #expect(head.first == seqs.last, "change_log_head \(head) but the last event is \(seqs.last ?? -1)")
+
+                // The agent (at B) converges on every stored entry.
+                let socket = started.socketPath
+                let converged = try await Self.waitUntil(seconds: 20) {
+                    let ids = (try? await Self.svidIDs(socket)) ?? []
+                    return ids.count == stored.count
+                }
+                let held = ((try? await Self.svidIDs(socket)) ?? []).count
+                #expect(converged != nil, "the agent holds \(held) SVIDs, \(stored.count) entries are stored")
+
+                _ = try? await started.stop()
+                _ = try? await b.stop()
+            } catch {
+                await Self.printLogsAndStop(a, b, agent)
+                throw error
+            }
+        }
+    }
 }
