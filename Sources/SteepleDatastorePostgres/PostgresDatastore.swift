@@ -44,7 +44,8 @@ package final class PostgresDatastore: Sendable {
     /// - Parameters:
     ///   - connectionString: SPIRE's `connection_string`, either libpq form.
     ///   - readOnlyConnectionString: SPIRE's `ro_connection_string`, or `nil` to read from the primary.
-    ///   - maxConnections: SPIRE's `max_open_conns`: the size of each connection pool.
+    ///   - maxConnections: SPIRE's `max_open_conns`: the most connections each pool opens (on demand), or `nil` for no
+    ///     limit but PostgreSQL's `max_connections`.
     ///   - now: the clock for `createdAt` and `updatedAt`.
     ///   - unreadable: told the key and the error of each stored record that lists skip.
     /// - Throws: ``DatastoreError/Code/invalidArgument`` for a connection string that does not parse or a TLS file
@@ -53,7 +54,7 @@ package final class PostgresDatastore: Sendable {
     package static func connect(
         connectionString: String,
         readOnlyConnectionString: String? = nil,
-        maxConnections: Int = 16,
+        maxConnections: Int? = 100,
         now: @escaping @Sendable () -> Date = { Date() },
         unreadable: @escaping UnreadableRecordHandler = { _, _ in },
         logger: Logger = Logger(label: "steeple.datastore.postgres")
@@ -114,7 +115,7 @@ package final class PostgresDatastore: Sendable {
         }
     }
 
-    static func configuration(_ settings: PostgresConnectionString, maxConnections: Int) throws(DatastoreError) -> PostgresClient.Configuration {
+    static func configuration(_ settings: PostgresConnectionString, maxConnections: Int?) throws(DatastoreError) -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if let socket = settings.unixSocketPath {
             configuration = .init(unixSocketPath: socket, username: settings.user, password: settings.password, database: settings.database)
@@ -123,7 +124,8 @@ package final class PostgresDatastore: Sendable {
                                   database: settings.database, tls: try tls(settings))
         }
         configuration.options.connectTimeout = .seconds(Int64(settings.connectTimeout))
-        configuration.options.maximumConnections = max(1, maxConnections)
+        // The pool opens connections only for waiting queries, so "no limit" is a bound the server reaches first.
+        configuration.options.maximumConnections = max(1, maxConnections ?? 1_000_000)
         configuration.options.minimumConnections = 0
         return configuration
     }

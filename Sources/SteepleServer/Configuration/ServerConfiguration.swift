@@ -117,10 +117,14 @@ package struct PostgresDataStoreConfiguration: Sendable, Hashable {
     package var connectionString: String
     /// `ro_connection_string`: a read replica for the admin API's listings and counts.
     package var readOnlyConnectionString: String?
-    /// `max_open_conns`: the pool's size (default 16).
+    /// `max_open_conns`: the most connections each pool opens; `nil` for no limit of ours (SPIRE's zero or less), when
+    /// PostgreSQL's `max_connections` is the bound.
     package var maxOpenConnections: Int?
 
-    package init(connectionString: String, readOnlyConnectionString: String? = nil, maxOpenConnections: Int? = nil) {
+    /// SPIRE's default `max_open_conns` (since 1.8.6).
+    package static let defaultMaxOpenConnections = 100
+
+    package init(connectionString: String, readOnlyConnectionString: String? = nil, maxOpenConnections: Int? = defaultMaxOpenConnections) {
         self.connectionString = connectionString
         self.readOnlyConnectionString = readOnlyConnectionString
         self.maxOpenConnections = maxOpenConnections

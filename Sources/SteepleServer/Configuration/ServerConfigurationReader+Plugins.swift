@@ -220,14 +220,12 @@ extension ServerConfigurationReader {
                     + "\"dbname=spire user=spire host=db.example.org port=5432 sslmode=verify-full\" or postgresql://spire@db.example.org/spire")
         }
         let replica = try connectionString("ro_connection_string")
-        var maxConnections: Int?
-        if let value = try int(data, "max_open_conns", in: section) {
-            guard value >= 1 else {
-                throw ServerConfigurationError(
-                    .invalidValue, at: data.attribute("max_open_conns")?.value.position, in: path,
-                    "invalid value for \"max_open_conns\": expected at least 1, found \(value)")
-            }
-            maxConnections = value
+        // As SPIRE (Go's database/sql): 100 unless set; zero or less means no limit of ours.
+        let maxConnections: Int?
+        switch try int(data, "max_open_conns", in: section) {
+        case nil: maxConnections = PostgresDataStoreConfiguration.defaultMaxOpenConnections
+        case let value? where value <= 0: maxConnections = nil
+        case let value?: maxConnections = value
         }
         return .postgres(PostgresDataStoreConfiguration(connectionString: primary, readOnlyConnectionString: replica, maxOpenConnections: maxConnections))
     }

@@ -48,7 +48,7 @@ extension Server {
             let store = try await PostgresDatastore.connect(
                 connectionString: settings.connectionString,
                 readOnlyConnectionString: settings.readOnlyConnectionString,
-                maxConnections: settings.maxOpenConnections ?? 16,
+                maxConnections: settings.maxOpenConnections,
                 now: now,
                 unreadable: unreadable,
                 logger: logger

@@ -105,7 +105,6 @@ struct ServerConfigurationErrorTests {
             "plugins { DataStore \"sql\" { plugin_data { database_type = \"sqlite\" } } }",
             "plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" connection_string = \"dbname=x sslmode=sometimes\" } } }",
             "plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" connection_string = \"dbname=x\" ro_connection_string = \"colour=blue\" } } }",
-            "plugins { DataStore \"sql\" { plugin_data { database_type = \"postgres\" connection_string = \"dbname=x\" max_open_conns = 0 } } }",
             "plugins { NodeAttestor \"x509pop\" { plugin_data {\n ca_bundle_path = \"/a\"\n"
                 + " ca_bundle_paths = [\"/b\"] } } }",
             "plugins { NodeAttestor \"x509pop\" { plugin_data { ca_bundle_paths = [] } } }",

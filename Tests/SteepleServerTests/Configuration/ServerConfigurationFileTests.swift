@@ -221,6 +221,19 @@ struct ServerConfigurationFileTests {
         #expect(try parse(plugins: #"DataStore "sql" { plugin_data { database_type = "sqlite3" } }"#).dataStore.isShared == false)
     }
 
+    @Test("max_open_conns as SPIRE: 100 when absent, no limit of ours when zero or less", arguments: [
+        ("", Optional(100)), ("max_open_conns = 0", nil), ("max_open_conns = -1", nil), ("max_open_conns = 1", 1),
+    ] as [(String, Int?)])
+    func readsMaxOpenConnections(setting: String, expected: Int?) throws {
+        let configuration = try parse(
+            plugins: #"DataStore "sql" { plugin_data { database_type = "postgres" connection_string = "dbname=x" \#(setting) } }"#)
+        guard case .postgres(let settings) = configuration.dataStore else {
+            Issue.record("not PostgreSQL: \(configuration.dataStore)")
+            return
+        }
+        #expect(settings.maxOpenConnections == expected)
+    }
+
     @Test("accepts plugins written as nested blocks, object attributes and labels alike")
     func readsPluginShapes() throws {
         let configuration = try parse(
