@@ -318,6 +318,7 @@ let package = Package(
                 "SPIFFEWorkloadAPIProto",
                 "SteepleAgent",
                 "SteepleDatastore",
+                "SteepleDatastorePostgres",
                 "SteepleDatastoreSQLite",
                 "SteepleServer",
                 "SteepleServerAPIProto",

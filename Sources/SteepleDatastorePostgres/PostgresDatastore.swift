@@ -31,6 +31,8 @@ package final class PostgresDatastore: Sendable {
     let client: PostgresClient
     let readOnlyClient: PostgresClient
     private let runner: Task<Void, Never>
+    /// One element per client whose `run()` is about to be called (see ``waitUntilRunning()``).
+    private let running: AsyncStream<Void>
     let logger: Logger
     /// The clock for `createdAt` and `updatedAt`.
     let now: @Sendable () -> Date
@@ -66,6 +68,7 @@ package final class PostgresDatastore: Sendable {
             PostgresClient(configuration: try configuration(settings, maxConnections: maxConnections), backgroundLogger: logger)
         } ?? client
         let store = PostgresDatastore(client: client, readOnlyClient: readOnlyClient, logger: logger, now: now, unreadable: unreadable, description: primary.redacted)
+        await store.waitUntilRunning(clients: readOnlyClient === client ? 1 : 2)
         do {
             try await store.checkReachable(primary, client)
             if let replica, readOnlyClient !== client { try await store.checkReachable(replica, readOnlyClient) }
@@ -91,11 +94,31 @@ package final class PostgresDatastore: Sendable {
         self.now = now
         self.unreadable = unreadable
         self.description = description
+        let (running, starting) = AsyncStream<Void>.makeStream()
+        self.running = running
         self.runner = Task {
             await withDiscardingTaskGroup { group in
-                group.addTask { await client.run() }
-                if readOnlyClient !== client { group.addTask { await readOnlyClient.run() } }
+                group.addTask {
+                    starting.yield()
+                    await client.run()
+                }
+                if readOnlyClient !== client {
+                    group.addTask {
+                        starting.yield()
+                        await readOnlyClient.run()
+                    }
+                }
             }
+        }
+    }
+
+    /// Returns once the runner task is calling each client's `run()`, so that the first query does not find a client
+    /// not yet running (postgres-nio logs a warning then: "`PostgresClient.run()` hasn't been called yet").
+    private func waitUntilRunning(clients: Int) async {
+        var started = 0
+        for await _ in running {
+            started += 1
+            if started == clients { return }
         }
     }
 

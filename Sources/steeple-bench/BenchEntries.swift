@@ -1,3 +1,6 @@
+import SPIFFE
+import SteepleDatastore
+
 /// The registration entries of the scale and cold-start benchmarks: entry `i` is
 /// `spiffe://<td>/group/<g>/workload/<i>` with `g = i % groups`, parented to the node alias
 /// `spiffe://<td>/group/<g>` and selected by `unix:uid:<i>`. Every agent of group `g` (a join token made with
@@ -13,4 +16,15 @@ struct BenchEntries {
 
     /// How many of the entries belong to `group`.
     func entries(inGroup group: Int) -> Int { count / groups + (group < count % groups ? 1 : 0) }
+
+    /// Entries `indices` as the datastore stores them, each selected by `unix:uid:<i>`.
+    func registrationEntries(_ indices: Range<Int>) throws -> [RegistrationEntry] {
+        try indices.map { index in
+            RegistrationEntry(
+                spiffeID: try SPIFFEID(spiffeID(ofEntry: index)),
+                parentID: try SPIFFEID(groupID(group(ofEntry: index))),
+                selectors: [try SteepleDatastore.Selector(type: "unix", value: "uid:\(index)")]
+            )
+        }
+    }
 }

@@ -36,7 +36,6 @@ enum ColdStartBenchmark {
 
     /// Returns the slower of the two starts, or nil when one never became ready.
     private static func measure(entries count: Int, groups: Int, keptDirectory: String?) async throws -> Duration? {
-        var slowest: Duration? = .zero
         let layout = BenchEntries(trustDomain: "example.org", count: count, groups: max(1, groups))
         let server = try ServerProcess(extraServerLines: [#"log_level = "warn""#])
         defer { try? FileManager.default.removeItem(atPath: server.directory) }
@@ -62,6 +61,15 @@ enum ColdStartBenchmark {
             }
         }
 
+        return try await timeStarts(server, describing: "coldstart \(count) entries")
+    }
+
+    /// Starts `server` twice (a first start that also creates the CA, then a restart), each timed from process start
+    /// until the admin API's `Health` says ready, printing each time and the RSS then; returns the slower, or nil when
+    /// one never became ready.
+    static func timeStarts(_ server: ServerProcess, describing what: String) async throws -> Duration? {
+        let clock = ContinuousClock()
+        var slowest: Duration? = .zero
         for label in ["first start (creates the CA)", "restart"] {
             let start = clock.now
             let process = try server.launch()
@@ -76,10 +84,10 @@ enum ColdStartBenchmark {
             let figures = ProcessFigures.read(pid: process.processIdentifier)
             slowest = ready ? slowest.map { max($0, elapsed) } : nil
             if ready {
-                BenchOutput.line("coldstart \(count) entries, \(label): ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; "
+                BenchOutput.line("\(what), \(label): ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; "
                     + (figures?.description ?? "no /proc figures"))
             } else {
-                BenchOutput.line("coldstart \(count) entries, \(label): not ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; log: \(server.log)")
+                BenchOutput.line("\(what), \(label): not ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; log: \(server.log)")
             }
             try await server.stop()
         }
@@ -90,14 +98,7 @@ enum ColdStartBenchmark {
         let store = try SQLiteDatastore(path: path)
         let batchSize = 10_000
         for batchStart in stride(from: 0, to: layout.count, by: batchSize) {
-            let batch = try (batchStart..<min(layout.count, batchStart + batchSize)).map { index in
-                RegistrationEntry(
-                    spiffeID: try SPIFFEID(layout.spiffeID(ofEntry: index)),
-                    parentID: try SPIFFEID(layout.groupID(layout.group(ofEntry: index))),
-                    selectors: [try SteepleDatastore.Selector(type: "unix", value: "uid:\(index)")]
-                )
-            }
-            _ = try await store.createEntries(batch)
+            _ = try await store.createEntries(try layout.registrationEntries(batchStart..<min(layout.count, batchStart + batchSize)))
         }
         // Closing checkpoints the WAL into the main file, which --keep-data copies alone.
         try store.close()

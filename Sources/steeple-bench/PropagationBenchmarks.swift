@@ -37,28 +37,34 @@ enum PropagationBenchmarks {
     }
 
     static func measure(_ domain: BenchTrustDomain, trials: Int) async throws -> (LatencySample, LatencySample) {
+        try await domain.withAdmin { admin in
+            try await measure(admin, sockets: domain.agents.map(\.socketPath), trials: trials)
+        }
+    }
+
+    /// Creates and deletes entries for this process's uid, parented to the fleet, through `admin`; times each change
+    /// until it is on the open FetchX509SVID stream of every agent at `sockets`.
+    static func measure(_ admin: BenchTrustDomain.Admin, sockets: [String], trials: Int) async throws -> (LatencySample, LatencySample) {
         let selector = "unix:uid:\(getuid())"
-        return try await domain.withAdmin { admin in
-            _ = try await BenchTrustDomain.createEntries(admin, [("spiffe://example.org/seed", selector)])
-            return try await withWatchers(domain.agents.map(\.socketPath)) { watchers in
-                try await waitAll(watchers, until: { $0.contains("spiffe://example.org/seed") })
-                var created: [Duration] = []
-                var deleted: [Duration] = []
-                let start = ContinuousClock.now
-                for trial in 0..<trials {
-                    let id = "spiffe://example.org/propagation/\(trial)"
-                    let entryIDs = try await BenchTrustDomain.createEntries(admin, [(id, selector)])
-                    let returned = ContinuousClock.now
-                    let arrived = try await waitAll(watchers, until: { $0.contains(id) })
-                    created.append(arrived - returned)
-                    try await BenchTrustDomain.deleteEntries(admin, entryIDs)
-                    let deleteReturned = ContinuousClock.now
-                    let gone = try await waitAll(watchers, until: { !$0.contains(id) })
-                    deleted.append(gone - deleteReturned)
-                }
-                let elapsed = ContinuousClock.now - start
-                return (LatencySample(created, elapsed: elapsed), LatencySample(deleted, elapsed: elapsed))
+        _ = try await BenchTrustDomain.createEntries(admin, [("spiffe://example.org/seed", selector)])
+        return try await withWatchers(sockets) { watchers in
+            try await waitAll(watchers, until: { $0.contains("spiffe://example.org/seed") })
+            var created: [Duration] = []
+            var deleted: [Duration] = []
+            let start = ContinuousClock.now
+            for trial in 0..<trials {
+                let id = "spiffe://example.org/propagation/\(trial)"
+                let entryIDs = try await BenchTrustDomain.createEntries(admin, [(id, selector)])
+                let returned = ContinuousClock.now
+                let arrived = try await waitAll(watchers, until: { $0.contains(id) })
+                created.append(arrived - returned)
+                try await BenchTrustDomain.deleteEntries(admin, entryIDs)
+                let deleteReturned = ContinuousClock.now
+                let gone = try await waitAll(watchers, until: { !$0.contains(id) })
+                deleted.append(gone - deleteReturned)
             }
+            let elapsed = ContinuousClock.now - start
+            return (LatencySample(created, elapsed: elapsed), LatencySample(deleted, elapsed: elapsed))
         }
     }
 

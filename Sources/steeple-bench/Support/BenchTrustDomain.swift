@@ -51,13 +51,13 @@ final class BenchTrustDomain: @unchecked Sendable {
         }
     }
 
-    /// Creates entries parented to the fleet; returns their IDs.
-    static func createEntries(_ admin: Admin, _ entries: [(spiffeID: String, selector: String)]) async throws -> [String] {
+    /// Creates entries parented to `parent` (the fleet unless told); returns their IDs.
+    static func createEntries(_ admin: Admin, _ entries: [(spiffeID: String, selector: String)], parent: String = fleet) async throws -> [String] {
         var request = Steeple_Server_V1_CreateEntriesRequest()
         request.entries = entries.map { entry in
             var proto = Steeple_Server_V1_Entry()
             proto.spiffeID = entry.spiffeID
-            proto.parentID = fleet
+            proto.parentID = parent
             let parts = entry.selector.split(separator: ":", maxSplits: 1)
             var selector = Steeple_Server_V1_Selector()
             selector.type = String(parts[0])
