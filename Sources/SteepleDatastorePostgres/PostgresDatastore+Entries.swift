@@ -37,14 +37,14 @@ extension PostgresDatastore: RegistrationEntryStore {
     }
 
     package func fetchEntry(id: String) async throws(DatastoreError) -> RegistrationEntry? {
-        try await read { session in try await Self.fetchEntry(session, id: id) }
+        try await read(snapshot: true) { session in try await Self.fetchEntry(session, id: id) }
     }
 
     package func fetchEntries(ids: some Collection<String> & Sendable) async throws(DatastoreError) -> [String: RegistrationEntry] {
         let unique = Array(Set(ids))
         guard !unique.isEmpty else { return [:] }
         let unreadable = self.unreadable
-        let entries = try await read { session in
+        let entries = try await read(snapshot: true) { session in
             try await Self.fetchEntryRows(
                 session, "SELECT \(unescaped: Self.entryColumns) FROM registered_entries e WHERE e.id = ANY(\(unique)::text[])",
                 unreadable: unreadable
@@ -60,10 +60,14 @@ extension PostgresDatastore: RegistrationEntryStore {
         try query.validate()
         try pagination?.validate()
         var filter = Self.entryFilter(query)
+        // Unfiltered, a page is every entry between its first and last ID: its child rows are read by that range.
+        let children: ChildRows = filter.clauses.isEmpty ? .inIDRange : .ofIDs
         let limit = filter.page(pagination, keyColumn: "e.id")
         let sql = filter.query("SELECT \(Self.entryColumns) FROM registered_entries e \(filter.whereSQL) ORDER BY e.id \(limit)")
         let unreadable = self.unreadable
-        let read = try await read(replica: true) { session in try await Self.fetchEntryRows(session, sql, unreadable: unreadable) }
+        let read = try await read(snapshot: true, replica: true) { session in
+            try await Self.fetchEntryRows(session, sql, unreadable: unreadable, children: children)
+        }
         return Page.cut(read.entries, rowKeys: read.rowIDs, pagination, key: \.id)
     }
 

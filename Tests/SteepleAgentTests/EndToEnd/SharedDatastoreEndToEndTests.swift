@@ -25,12 +25,16 @@ struct SharedDatastoreEndToEndTests {
 
     /// After a failure: every process's log on standard output, then every process stopped.
     static func printLogsAndStop(_ a: ServerProcess, _ b: ServerProcess, _ agent: AgentProcess?) async {
-        print("--- server A log\n" + ((try? String(contentsOfFile: a.log, encoding: .utf8)) ?? ""))
-        print("--- server B log\n" + ((try? String(contentsOfFile: b.log, encoding: .utf8)) ?? ""))
-        if let agent { print("--- agent log\n" + agent.logText) }
-        _ = try? await agent?.stop()
-        _ = try? await a.stop()
-        _ = try? await b.stop()
+        await printLogsAndStop(servers: [a, b], agents: agent.map { [$0] } ?? [])
+    }
+
+    static func printLogsAndStop(servers: [ServerProcess], agents: [AgentProcess]) async {
+        for (index, server) in servers.enumerated() {
+            print("--- server \(Character(UnicodeScalar(65 + index)!)) log\n" + ((try? String(contentsOfFile: server.log, encoding: .utf8)) ?? ""))
+        }
+        for (index, agent) in agents.enumerated() { print("--- agent \(index) log\n" + agent.logText) }
+        for agent in agents { _ = try? await agent.stop() }
+        for server in servers { _ = try? await server.stop() }
     }
 
     static func certificates(_ server: ServerProcess) throws -> Int {
@@ -49,6 +53,60 @@ struct SharedDatastoreEndToEndTests {
             try await Task.sleep(for: interval)
         }
         return nil
+    }
+
+    @Test("three servers: each publishes every CA; an entry written on any one reaches the workloads of agents at all three")
+    func threeServers() async throws {
+        try await PostgresTestServer.withDatabase { url in
+            let ports = try (0..<3).map { _ in try freeTCPPort() }
+            let servers = try ports.map { try ServerProcess(bindPort: $0, plugins: Self.plugins(url)) }
+            var agents: [AgentProcess] = []
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for server in servers { group.addTask { try await server.start() } }
+                    try await group.waitForAll()
+                }
+                let published = try await Self.waitUntil(seconds: 10) { try servers.allSatisfy { try Self.certificates($0) == 3 } }
+                let held = try servers.map(Self.certificates)
+                #expect(published != nil, "bundles hold \(held) certificates, expected 3 each")
+
+                // Agent i attests at server i with a join token made on the next server, as a member of one node alias.
+                let fleet = "spiffe://example.org/fleet"
+                for (index, server) in servers.enumerated() {
+                    let bundlePath = server.directory + "/bundle.pem"
+                    try server.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
+                    let maker = servers[(index + 1) % servers.count]
+                    let token = try #require(try maker.cli(["token", "generate", "-spiffeID", fleet]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
+                    let agent = try AgentProcess(serverPort: ports[index], trustBundlePath: bundlePath)
+                    agents.append(agent)
+                    try await agent.start(joinToken: String(token))
+                }
+
+                for (index, server) in servers.enumerated() {
+                    let id = "spiffe://example.org/written-at-\(index)"
+                    let createdAt = ContinuousClock.now
+                    let create = try server.cli(["entry", "create", "-parentID", fleet, "-spiffeID", id, "-selector", "unix:uid:\(getuid())"])
+                    try #require(create.status == 0, "\(create.stderr)")
+                    var arrivals: [Duration] = []
+                    for agent in agents {
+                        let socket = agent.socketPath
+                        let seen = try await Self.waitUntil(seconds: 10, every: .milliseconds(5)) { (try? await Self.svidIDs(socket))?.contains(id) ?? false }
+                        let reached = try #require(seen, "\(id), created at server \(index), never reached the workload of the agent at \(agent.socketPath)")
+                        arrivals.append(reached - createdAt)
+                    }
+                    print("three servers: entry create at server \(index) (CLI started) -> SVID at the workloads behind servers 0, 1, 2 after \(arrivals)")
+                }
+                for agent in agents {
+                    let context = try await withWorkloadAPIClient(endpoint: try WorkloadAPIEndpoint(unixSocketPath: agent.socketPath)) { try await $0.fetchX509Context() }
+                    #expect(context.bundles.x509Bundle(for: try TrustDomain("example.org"))?.x509Authorities.count == 3)
+                }
+                for agent in agents { _ = try? await agent.stop() }
+                for server in servers { _ = try? await server.stop() }
+            } catch {
+                await Self.printLogsAndStop(servers: servers, agents: agents)
+                throw error
+            }
+        }
     }
 
     @Test("an entry written on server A reaches the workload of an agent attested (with A's join token) at server B; both CAs are in the bundle; killing A costs B's workloads nothing")
