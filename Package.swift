@@ -541,6 +541,7 @@ let package = Package(
                 "SPIFFETestSupport",
                 "SteepleConfig",
                 "SteepleDatastore",
+                "SteepleDatastorePostgres",
                 "SteepleLogging",
                 "SteepleServer",
                 "SteepleServerAPIProto",

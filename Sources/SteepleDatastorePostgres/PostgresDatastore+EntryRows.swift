@@ -81,7 +81,7 @@ extension PostgresDatastore {
         try await fetchEntryRows(session, "SELECT \(unescaped: entryColumns) FROM registered_entries e WHERE e.id = \(id)", unreadable: nil).entries.first
     }
 
-    private static func decodeEntry(
+    static func decodeEntry(
         _ row: PostgresRow, id: String, selectors selectorRows: [(String, String)], federatesWith names: [String], dnsNames: [String]
     ) throws(DatastoreError) -> RegistrationEntry {
         let columns: (String, String, String, Int64, Int64, Bool, Bool, Int64?, Int64, Bool, String, Int64)

@@ -314,6 +314,11 @@ struct PostgresSession {
         try await connection.query(query, logger: logger).collect()
     }
 
+    /// The rows of `query` as they arrive (read them to the end before the next statement).
+    func stream(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await connection.query(query, logger: logger)
+    }
+
     /// Runs `query`, discarding its rows.
     func execute(_ query: PostgresQuery) async throws {
         _ = try await rows(query)

@@ -9,7 +9,7 @@ import SteepleTestSupport
 ///   server B (and a delete on A → the SVID gone at B's agent): the change crosses the database's NOTIFY.
 /// - Admin writes per second, one entry per `CreateEntries` call from eight concurrent clients: spread over two
 ///   servers, all at one server, and at one server on SQLite for reference.
-/// - Cold start over 1,000,000 entries in PostgreSQL, and the servers' RSS.
+/// - Cold start over 1,000,000 entries in PostgreSQL (vacuumed, as a table at rest is), and the servers' RSS.
 enum PostgresBenchmark {
     static let writers = 8
 
@@ -33,7 +33,7 @@ enum PostgresBenchmark {
         try await PostgresTestServer.withDatabase { url in
             let slowest = try await coldStart(url: url, entries: coldStartEntries)
             report.target(
-                "Cold start (PostgreSQL)", goal: "\(coldStartEntries) entries in PostgreSQL: ready ≤ 10 s",
+                "Cold start (PostgreSQL)", goal: "\(coldStartEntries.formatted()) entries in PostgreSQL: ready ≤ 10 s",
                 figure: slowest.map { "\(BenchFormat.seconds(BenchFormat.seconds($0))) s (slower of first start and restart)" } ?? "not ready",
                 met: slowest.map { $0 <= .seconds(10) } ?? false, obstacle: "see the PostgreSQL cold-start lines")
         }
@@ -159,6 +159,11 @@ enum PostgresBenchmark {
         await store.close()
         BenchOutput.line("PostgreSQL cold start: \(count) entries written directly (PostgresDatastore.createEntries × 10,000) in "
             + "\(BenchFormat.seconds(BenchFormat.seconds(clock.now - writeStart))) s")
+        // A database at rest has been through autovacuum (its visibility map set, statistics gathered); one written a
+        // moment ago has not, and its first readers pay for that. The start is timed on the former.
+        let vacuumStart = clock.now
+        try await PostgresTestServer.execute(url, "VACUUM ANALYZE")
+        BenchOutput.line("PostgreSQL cold start: VACUUM ANALYZE (what autovacuum does to a table at rest) in \(BenchFormat.seconds(BenchFormat.seconds(clock.now - vacuumStart))) s")
         let server = try ServerProcess(extraServerLines: [#"log_level = "warn""#], plugins: plugins(url))
         defer { try? FileManager.default.removeItem(atPath: server.directory) }
         return try await ColdStartBenchmark.timeStarts(server, describing: "PostgreSQL cold start, \(count) entries")

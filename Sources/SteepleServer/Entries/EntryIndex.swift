@@ -87,22 +87,27 @@ final class EntryIndex: Sendable {
         (pokes, pokeContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Loads every entry and node (paged), remembering the change-log position first so that nothing committed
-    /// meanwhile is missed (events are applied idempotently). The next page is read from the store while the current
+    /// Loads every entry and node, remembering the change-log position first so that nothing committed meanwhile is
+    /// missed (events are applied idempotently). A ``BulkEntryLoading`` store (PostgreSQL) streams its entries in its
+    /// own order, the database's work on the other core; otherwise the next ID-ordered page is read while the current
     /// one goes into the graph, so reading (SQLite, decoding) and indexing overlap on two cores.
     func load() async throws {
         let sequence = try await store.latestSequence()
         var graph = state.withLock { $0.graph }
         graph.reserveCapacity(try await store.countEntries(RegistrationEntryQuery()))
         let store = self.store
-        @Sendable func readPage(after token: String?) -> Task<Page<RegistrationEntry>, any Error> {
-            Task { try await store.listEntries(RegistrationEntryQuery(), pagination: Pagination(token: token, size: 10_000)) }
-        }
-        var next: Task<Page<RegistrationEntry>, any Error>? = readPage(after: nil)
-        while let current = next {
-            let page = try await current.value
-            next = page.nextToken.map { readPage(after: $0) }
-            for entry in page.items { graph.upsert(entry) }
+        if let bulk = store as? any BulkEntryLoading {
+            graph = try await Self.load(bulk, into: graph)
+        } else {
+            @Sendable func readPage(after token: String?) -> Task<Page<RegistrationEntry>, any Error> {
+                Task { try await store.listEntries(RegistrationEntryQuery(), pagination: Pagination(token: token, size: 10_000)) }
+            }
+            var next: Task<Page<RegistrationEntry>, any Error>? = readPage(after: nil)
+            while let current = next {
+                let page = try await current.value
+                next = page.nextToken.map { readPage(after: $0) }
+                for entry in page.items { graph.upsert(entry) }
+            }
         }
         for node in try await store.listNodes(AttestedNodeQuery()) where !node.banned {
             graph.setNode(node.spiffeID, selectors: node.selectors)
@@ -114,6 +119,37 @@ final class EntryIndex: Sendable {
         }
         logger.info("entry index loaded", metadata: ["entries": "\(loaded.entries.count)", "sequence": "\(sequence)"])
         try await catchUp()
+    }
+
+    /// Reads `store`'s batches and indexes them on another task, so that decoding and indexing overlap on two cores;
+    /// at most four batches wait to be indexed.
+    private static func load(_ store: any BulkEntryLoading, into graph: EntryGraph) async throws -> EntryGraph {
+        let (batches, batchSink) = AsyncStream<[RegistrationEntry]>.makeStream()
+        let (indexed, indexedSink) = AsyncStream<Void>.makeStream()
+        let builder = Task {
+            var graph = graph
+            for await batch in batches {
+                for entry in batch { graph.upsert(entry) }
+                indexedSink.yield()
+            }
+            return graph
+        }
+        do {
+            var waiting = 0
+            var acknowledgements = indexed.makeAsyncIterator()
+            try await store.forEachEntryBatch(size: 10_000) { batch in
+                batchSink.yield(batch)
+                waiting += 1
+                while waiting > 4, await acknowledgements.next() != nil { waiting -= 1 }
+            }
+        } catch {
+            batchSink.finish()
+            builder.cancel()
+            _ = await builder.value
+            throw error
+        }
+        batchSink.finish()
+        return await builder.value
     }
 
     /// Tells the index that something was committed. Cheap and non-blocking.

@@ -28,7 +28,7 @@ final class MarkdownReport: Sendable {
         var text = ""
         let targets = targets.withLock { $0 }
         if !targets.isEmpty {
-            text += "## Targets\n\nIssue #6's targets for this machine, judged by the figures of this run (from the tables below).\n\n"
+            text += "## Targets\n\nThe targets the issues set for this machine (#6 first, then later ones), judged by the figures of this run (from the tables below).\n\n"
             text += "| target | goal | this run | |\n|---|---|---|---|\n"
             for row in targets { text += "| " + row.joined(separator: " | ") + " |\n" }
             text += "\n"

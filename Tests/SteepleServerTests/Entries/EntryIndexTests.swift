@@ -3,6 +3,8 @@ import Logging
 import SPIFFE
 @testable import SteepleServer
 import SteepleDatastore
+import SteepleDatastorePostgres
+import SteepleTestSupport
 import Testing
 
 /// Which entries an agent is authorized for, and the push of every committed change to its open subscription.
@@ -56,6 +58,39 @@ struct EntryIndexTests {
         #expect(graph.authorizedEntry(id: "via-alias", for: Self.otherAgent) == nil)
         graph.remove(id: "nested")
         #expect(graph.authorizedEntry(id: "deeper", for: Self.agent) == nil)
+    }
+
+    @Test("loads the same authorizations from ID-ordered pages (in-memory store) and from a bulk-loading store (PostgreSQL), over several batches")
+    func loadsFromEitherKindOfStore() async throws {
+        let entries = try (0..<25_000).map { n in
+            try Self.entry("e\(n)", "spiffe://example.org/w/\(n)", parent: n.isMultiple(of: 2) ? Self.agent : Self.otherAgent, selectors: ["unix:uid:\(n)"])
+        }
+        let memory = InMemoryDatastore()
+        _ = try await memory.createEntries(entries)
+        let fromPages = EntryIndex(serverID: Self.server, store: memory, logger: Logger(label: "test"))
+        try await fromPages.load()
+        try await PostgresTestServer.withDatabase { url in
+            let postgres = try await PostgresDatastore.connect(connectionString: url)
+            do {
+                _ = try await postgres.createEntries(entries)
+                let fromBulk = EntryIndex(serverID: Self.server, store: postgres, logger: Logger(label: "test"))
+                try await fromBulk.load()
+                for agent in [Self.agent, Self.otherAgent] {
+                    // (createdAt differs: each store stamps it from its own clock.)
+                    func summary(_ entries: [String: RegistrationEntry]) -> [String: String] {
+                        entries.mapValues { "\($0.spiffeID) \($0.parentID) \($0.selectors)" }
+                    }
+                    let bulk = summary(fromBulk.authorizedEntries(for: agent))
+                    let pages = summary(fromPages.authorizedEntries(for: agent))
+                    #expect(bulk.count == 12_500)
+                    #expect(bulk == pages, "\(Set(bulk.keys).symmetricDifference(pages.keys).count) entries differ")
+                }
+            } catch {
+                await postgres.close()
+                throw error
+            }
+            await postgres.close()
+        }
     }
 
     @Test("a subscription hands out its snapshot once, sorted into pages by the caller, and keeps no copy")
