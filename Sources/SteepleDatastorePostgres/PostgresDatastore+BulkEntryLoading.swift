@@ -4,10 +4,10 @@ package import SteepleDatastore
 extension PostgresDatastore: BulkEntryLoading {
     /// Reads the child tables whole (in index order, keyed by entry ID), then `registered_entries` in physical order,
     /// streamed: two sequential scans where ID-ordered pages would visit the heap at random (IDs are UUIDs). The child
-    /// rows are held until the entries are read: about 150 bytes per selector.
+    /// rows are held until the entries are read: about 150 bytes per selector. From the primary, never the replica.
     package func forEachEntryBatch(size batchSize: Int, _ body: ([RegistrationEntry]) async throws -> Void) async throws(DatastoreError) {
         let unreadable = self.unreadable
-        try await read(snapshot: true, replica: true) { session in
+        try await read(snapshot: true) { session in
             var selectors: [String: [(String, String)]] = [:]
             for try await (id, type, value) in try await session.stream("SELECT entry_id, type, value FROM entry_selectors ORDER BY entry_id, type, value")
                 .decode((String, String, String).self) {
@@ -41,6 +41,13 @@ extension PostgresDatastore: BulkEntryLoading {
                 }
             }
             if !batch.isEmpty { try await body(batch) }
+        }
+    }
+
+    package func allNodesFromPrimary() async throws(DatastoreError) -> [AttestedNode] {
+        let unreadable = self.unreadable
+        return try await read { session in
+            try await Self.fetchNodeRows(session, "SELECT \(unescaped: Self.nodeColumns) FROM attested_nodes n", unreadable: unreadable).nodes
         }
     }
 }

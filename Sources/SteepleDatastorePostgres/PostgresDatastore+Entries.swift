@@ -37,16 +37,16 @@ extension PostgresDatastore: RegistrationEntryStore {
     }
 
     package func fetchEntry(id: String) async throws(DatastoreError) -> RegistrationEntry? {
-        try await read(snapshot: true) { session in try await Self.fetchEntry(session, id: id) }
+        try await read { session in try await Self.fetchEntry(session, id: id) }
     }
 
     package func fetchEntries(ids: some Collection<String> & Sendable) async throws(DatastoreError) -> [String: RegistrationEntry] {
         let unique = Array(Set(ids))
         guard !unique.isEmpty else { return [:] }
         let unreadable = self.unreadable
-        let entries = try await read(snapshot: true) { session in
+        let entries = try await read { session in
             try await Self.fetchEntryRows(
-                session, "SELECT \(unescaped: Self.entryColumns) FROM registered_entries e WHERE e.id = ANY(\(unique)::text[])",
+                session, "SELECT \(unescaped: Self.entryColumnsWithChildren) FROM registered_entries e WHERE e.id = ANY(\(unique)::text[])",
                 unreadable: unreadable
             ).entries
         }
@@ -61,11 +61,12 @@ extension PostgresDatastore: RegistrationEntryStore {
         try pagination?.validate()
         var filter = Self.entryFilter(query)
         // Unfiltered, a page is every entry between its first and last ID: its child rows are read by that range.
-        let children: ChildRows = filter.clauses.isEmpty ? .inIDRange : .ofIDs
+        let children: ChildRows = filter.clauses.isEmpty ? .inIDRange : .inline
         let limit = filter.page(pagination, keyColumn: "e.id")
-        let sql = filter.query("SELECT \(Self.entryColumns) FROM registered_entries e \(filter.whereSQL) ORDER BY e.id \(limit)")
+        let columns = children == .inline ? Self.entryColumnsWithChildren : Self.entryColumns
+        let sql = filter.query("SELECT \(columns) FROM registered_entries e \(filter.whereSQL) ORDER BY e.id \(limit)")
         let unreadable = self.unreadable
-        let read = try await read(snapshot: true, replica: true) { session in
+        let read = try await read(snapshot: children == .inIDRange, replica: true) { session in
             try await Self.fetchEntryRows(session, sql, unreadable: unreadable, children: children)
         }
         return Page.cut(read.entries, rowKeys: read.rowIDs, pagination, key: \.id)
@@ -128,7 +129,7 @@ extension PostgresDatastore: RegistrationEntryStore {
         let unreadable = self.unreadable
         return try await write { session in
             let expired = try await Self.fetchEntryRows(
-                session, "SELECT \(unescaped: Self.entryColumns) FROM registered_entries e WHERE e.expires_at < \(cutoff) ORDER BY e.id",
+                session, "SELECT \(unescaped: Self.entryColumnsWithChildren) FROM registered_entries e WHERE e.expires_at < \(cutoff) ORDER BY e.id",
                 unreadable: unreadable
             ).entries
             guard !expired.isEmpty else { return [] }

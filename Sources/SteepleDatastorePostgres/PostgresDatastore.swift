@@ -112,8 +112,9 @@ package final class PostgresDatastore: Sendable {
         }
     }
 
-    /// Returns once the runner task is calling each client's `run()`, so that the first query does not find a client
-    /// not yet running (postgres-nio logs a warning then: "`PostgresClient.run()` hasn't been called yet").
+    /// Returns once the runner task is about to call each client's `run()` (the next statement), so that the first
+    /// query almost never finds a client not yet running; if it does, postgres-nio logs a warning ("`PostgresClient.run()`
+    /// hasn't been called yet") and the query still waits for a connection.
     private func waitUntilRunning(clients: Int) async {
         var started = 0
         for await _ in running {
@@ -266,20 +267,20 @@ package final class PostgresDatastore: Sendable {
     /// numbers, in order.
     static func appendEvents(_ session: PostgresSession, _ kind: ChangeEvent.Kind, _ ids: [String], at date: Date) async throws -> [UInt64] {
         guard !ids.isEmpty else { return [] }
-        // The NOTIFY is delivered when (and only if) the transaction commits: other servers then follow the log.
+        // One statement, one round trip: the head moves by `count`, the events take the numbers it moved over, and
+        // the NOTIFY is delivered when (and only if) the transaction commits: other servers then follow the log.
+        let count = Int64(ids.count)
         let last = try await session.one(
             """
-            WITH head AS (UPDATE change_log_head SET seq = seq + \(Int64(ids.count)) WHERE id = 1 RETURNING seq)
+            WITH head AS (UPDATE change_log_head SET seq = seq + \(count) WHERE id = 1 RETURNING seq),
+            events AS (
+                INSERT INTO change_log (seq, kind, object_id, created_at)
+                SELECT head.seq - \(count) + t.n, \(kind.rawValue), t.o, \(DatastoreTime.seconds(date))
+                FROM head, UNNEST(\(ids)::text[]) WITH ORDINALITY AS t(o, n)
+            )
             SELECT head.seq FROM head, pg_notify(\(changeChannel), head.seq::text)
             """, as: Int64.self)
-        let first = last - Int64(ids.count) + 1
-        let seqs = Array(first...last)
-        try await session.execute(
-            """
-            INSERT INTO change_log (seq, kind, object_id, created_at)
-            SELECT s, \(kind.rawValue), o, \(DatastoreTime.seconds(date)) FROM UNNEST(\(seqs)::bigint[], \(ids)::text[]) AS t(s, o)
-            """)
-        return seqs.map { UInt64($0) }
+        return (last - count + 1...last).map { UInt64($0) }
     }
 
     /// Appends one change event in the current write transaction and returns its sequence number.

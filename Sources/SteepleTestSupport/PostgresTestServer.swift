@@ -80,11 +80,15 @@ package enum PostgresTestServer {
 
     /// Runs one statement on the database at `url` (a `postgresql://user@host:port/db` URL without a password).
     package static func execute(_ url: String, _ sql: String) async throws {
-        _ = try await texts(url, sql)
+        _ = try await rows(url, sql)
     }
 
     /// Runs one query and returns the first column of every row as text (cast it in the SQL: `seq::text`).
     package static func texts(_ url: String, _ sql: String) async throws -> [String] {
+        try await rows(url, sql).map { try $0.decode(String?.self) ?? "" }
+    }
+
+    private static func rows(_ url: String, _ sql: String) async throws -> [PostgresRow] {
         guard let components = URLComponents(string: url), let host = components.host, let port = components.port else {
             throw PostgresTestServerError(message: "not a postgresql:// URL with a host and port: \(url)")
         }
@@ -95,9 +99,8 @@ package enum PostgresTestServer {
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
-            let values = try rows.map { try $0.decode(String?.self) ?? "" }
             try await connection.close()
-            return values
+            return rows
         } catch {
             try? await connection.close()
             throw error

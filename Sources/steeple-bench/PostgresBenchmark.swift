@@ -14,6 +14,14 @@ enum PostgresBenchmark {
     static let writers = 8
 
     static func run(scale: Double, report: MarkdownReport) async throws {
+        do {
+            _ = try PostgresTestServer.adminURL()
+        } catch {
+            // Not silent: the run says so, and so does the report.
+            print("PostgreSQL group skipped: \(error)")
+            report.addRaw("## PostgreSQL (issue #16)\n\nNot run: no PostgreSQL server could be started (\(error)). Install Debian's `postgresql` or set `STEEPLE_POSTGRES_URL`.\n")
+            return
+        }
         let trials = scale < 1 ? 5 : 100
         let writes = scale < 1 ? 80 : 2000
         let coldStartEntries = scale < 1 ? 1000 : 1_000_000
@@ -47,7 +55,7 @@ enum PostgresBenchmark {
                 + "Propagation: from `CreateEntries`/`DeleteEntries` returning on server A to the change on an already-open "
                 + "FetchX509SVID stream at B's agent (A's commit → NOTIFY → B reads the change log → B's agent). Writes: "
                 + "\(writers) concurrent admin clients, one entry per call; every write takes the change log's row lock, so the "
-                + "database, not the number of servers, bounds the rate.",
+                + "database, not the number of servers, bounds the rate. With 100 trials the p99 is the slowest trial.",
             header: header, rows: rows)
         report.addRaw(lines.map { "- " + $0 }.joined(separator: "\n") + "\n")
     }
@@ -87,9 +95,12 @@ enum PostgresBenchmark {
             rows.append(try await writeRate(label: "admin writes through server A alone", sockets: [a.socketPath], writes: writes, prefix: "one"))
 
             var lines: [String] = []
+            let perWriter = max(1, writes / writers)
+            let taken = ["A": perWriter * writers + perWriter * writers / 2 + 2 * trials + 1, "B": perWriter * writers / 2]
             for (name, server) in [("A", a), ("B", b)] {
                 let figures = server.processID.flatMap { ProcessFigures.read(pid: $0) }
-                lines.append("PostgreSQL server \(name) after \(2 * writes) admin writes and \(2 * trials) propagation trials: " + (figures?.description ?? "no /proc figures"))
+                lines.append("PostgreSQL server \(name), after taking \(taken[name] ?? 0) admin writes (the other's reached it by NOTIFY) and serving the agent"
+                    + (name == "B" ? " through \(2 * trials) propagation trials" : "") + ": " + (figures?.description ?? "no /proc figures"))
             }
             for line in lines { BenchOutput.line(line) }
             _ = try? await agent.stop(); _ = try? await a.stop(); _ = try? await b.stop()
@@ -129,7 +140,7 @@ enum PostgresBenchmark {
 
     /// The SQLite reference: the same writes at one server on its default datastore.
     static func sqliteWriteRate(writes: Int) async throws -> [String] {
-        let domain = try BenchTrustDomain(agentCount: 0)
+        let domain = try BenchTrustDomain(agentCount: 0, serverLines: [#"log_level = "warn""#])
         do {
             try await domain.start()
             let row = try await writeRate(label: "admin writes through one server on SQLite (reference)", sockets: [domain.server.socketPath], writes: writes, prefix: "sqlite")

@@ -1,4 +1,5 @@
 import GRPCCore
+import SPIFFE
 import SteepleServerAPIProto
 
 #if canImport(FoundationEssentials)
@@ -30,7 +31,10 @@ struct JWTSVIDMinter: Sendable {
             var options = CallOptions.defaults
             options.timeout = .seconds(10)
             let response = try await client.signJWTSVID(request: ClientRequest(message: request), options: options)
-            return cache.store(response.token, issuedAt: issuedAt, expiresAt: Date(timeIntervalSince1970: TimeInterval(response.expiresAt)), for: key)
+            // The token's own iat, not this agent's clock: the Delegated Identity API reports issued_at, and a
+            // client compares it with the claim (it was off by one when the call straddled a second).
+            let claimed = (try? JWTSVID.parseInsecure(token: response.token, audience: audience))?.issuedAt
+            return cache.store(response.token, issuedAt: claimed ?? issuedAt, expiresAt: Date(timeIntervalSince1970: TimeInterval(response.expiresAt)), for: key)
         } catch let error as RPCError {
             // As SPIRE's agent: the server's refusal, spelled as Go prints it, inside Unavailable.
             throw RPCError(code: .unavailable, message: "could not fetch JWT-SVID: \(error.goDescription)")

@@ -91,16 +91,20 @@ final class EntryIndex: Sendable {
     /// missed (events are applied idempotently). A ``BulkEntryLoading`` store (PostgreSQL) streams its entries in its
     /// own order, the database's work on the other core; otherwise the next ID-ordered page is read while the current
     /// one goes into the graph, so reading (SQLite, decoding) and indexing overlap on two cores.
-    func load() async throws {
+    func load(batchSize: Int = 10_000) async throws {
         let sequence = try await store.latestSequence()
         var graph = state.withLock { $0.graph }
         graph.reserveCapacity(try await store.countEntries(RegistrationEntryQuery()))
         let store = self.store
+        let nodes: [AttestedNode]
+        let readBy: String
         if let bulk = store as? any BulkEntryLoading {
-            graph = try await Self.load(bulk, into: graph)
+            graph = try await Self.load(bulk, into: consume graph, batchSize: batchSize)
+            nodes = try await bulk.allNodesFromPrimary()
+            readBy = "bulk"
         } else {
             @Sendable func readPage(after token: String?) -> Task<Page<RegistrationEntry>, any Error> {
-                Task { try await store.listEntries(RegistrationEntryQuery(), pagination: Pagination(token: token, size: 10_000)) }
+                Task { try await store.listEntries(RegistrationEntryQuery(), pagination: Pagination(token: token, size: batchSize)) }
             }
             var next: Task<Page<RegistrationEntry>, any Error>? = readPage(after: nil)
             while let current = next {
@@ -108,8 +112,10 @@ final class EntryIndex: Sendable {
                 next = page.nextToken.map { readPage(after: $0) }
                 for entry in page.items { graph.upsert(entry) }
             }
+            nodes = try await store.listNodes(AttestedNodeQuery())
+            readBy = "pages"
         }
-        for node in try await store.listNodes(AttestedNodeQuery()) where !node.banned {
+        for node in nodes where !node.banned {
             graph.setNode(node.spiffeID, selectors: node.selectors)
         }
         let loaded = graph
@@ -117,16 +123,18 @@ final class EntryIndex: Sendable {
             $0.graph = loaded
             $0.sequence = sequence
         }
-        logger.info("entry index loaded", metadata: ["entries": "\(loaded.entries.count)", "sequence": "\(sequence)"])
+        logger.info("entry index loaded", metadata: ["entries": "\(loaded.entries.count)", "sequence": "\(sequence)", "read_by": "\(readBy)"])
         try await catchUp()
     }
 
     /// Reads `store`'s batches and indexes them on another task, so that decoding and indexing overlap on two cores;
     /// at most four batches wait to be indexed.
-    private static func load(_ store: any BulkEntryLoading, into graph: EntryGraph) async throws -> EntryGraph {
+    private static func load(_ store: any BulkEntryLoading, into graph: consuming EntryGraph, batchSize: Int) async throws -> EntryGraph {
         let (batches, batchSink) = AsyncStream<[RegistrationEntry]>.makeStream()
         let (indexed, indexedSink) = AsyncStream<Void>.makeStream()
-        let builder = Task {
+        let builder = Task { [graph] in
+            // However the builder ends, the reader must not wait for an acknowledgement that never comes.
+            defer { indexedSink.finish() }
             var graph = graph
             for await batch in batches {
                 for entry in batch { graph.upsert(entry) }
@@ -137,7 +145,7 @@ final class EntryIndex: Sendable {
         do {
             var waiting = 0
             var acknowledgements = indexed.makeAsyncIterator()
-            try await store.forEachEntryBatch(size: 10_000) { batch in
+            try await store.forEachEntryBatch(size: batchSize) { batch in
                 batchSink.yield(batch)
                 waiting += 1
                 while waiting > 4, await acknowledgements.next() != nil { waiting -= 1 }

@@ -130,25 +130,3 @@ struct CAManagerTests {
         #expect((fresh.bundle.sequenceNumber ?? 0) > (first.bundle.sequenceNumber ?? 0))
     }
 }
-
-/// Log lines captured by ``RecordingLogHandler``.
-private final class RecordedLines: @unchecked Sendable {
-    // @unchecked: guarded by `lock`.
-    private let lock = NSLock()
-    private var lines: [(message: String, metadata: [String: String])] = []
-    func append(_ message: String, _ metadata: [String: String]) { lock.withLock { lines.append((message, metadata)) } }
-    var all: [(message: String, metadata: [String: String])] { lock.withLock { lines } }
-}
-
-private struct RecordingLogHandler: LogHandler {
-    let lines: RecordedLines
-    var logLevel: Logger.Level = .trace
-    var metadata: Logger.Metadata = [:]
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        lines.append(message.description, (metadata ?? [:]).mapValues { "\($0)" })
-    }
-}

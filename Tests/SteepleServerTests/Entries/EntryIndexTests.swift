@@ -68,13 +68,16 @@ struct EntryIndexTests {
         let memory = InMemoryDatastore()
         _ = try await memory.createEntries(entries)
         let fromPages = EntryIndex(serverID: Self.server, store: memory, logger: Logger(label: "test"))
-        try await fromPages.load()
+        try await fromPages.load(batchSize: 1_000)
         try await PostgresTestServer.withDatabase { url in
             let postgres = try await PostgresDatastore.connect(connectionString: url)
             do {
                 _ = try await postgres.createEntries(entries)
-                let fromBulk = EntryIndex(serverID: Self.server, store: postgres, logger: Logger(label: "test"))
-                try await fromBulk.load()
+                let lines = RecordedLines()
+                let fromBulk = EntryIndex(serverID: Self.server, store: postgres, logger: Logger(label: "test") { _ in RecordingLogHandler(lines: lines) })
+                // 25 batches: more than the four the reader may run ahead of the indexer.
+                try await fromBulk.load(batchSize: 1_000)
+                #expect(lines.all.first { $0.message == "entry index loaded" }?.metadata["read_by"] == "bulk")
                 for agent in [Self.agent, Self.otherAgent] {
                     // (createdAt differs: each store stamps it from its own clock.)
                     func summary(_ entries: [String: RegistrationEntry]) -> [String: String] {
