@@ -506,6 +506,7 @@ let package = Package(
         .testTarget(name: "SteepleConfigTests", dependencies: ["SteepleConfig"]),
         // Real server and agent processes for end-to-end tests (Foundation's Process; tests only).
         .target(name: "SteepleTestSupport", dependencies: [
+            "SteepleDatastorePostgres",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -52,47 +52,54 @@ extension PostgresDatastore {
         let rows = try await session.rows(query)
         let rowIDs = try rows.map { try $0.decode(String.self) }
         guard let first = rowIDs.first, let last = rowIDs.last else { return ([], []) }
+        var ranged = children == .inIDRange ? try await EntryChildRows.read(session, idRange: (first, last)) : nil
         var entries: [RegistrationEntry] = []
         entries.reserveCapacity(rows.count)
-        func add(_ decode: () throws(DatastoreError) -> RegistrationEntry, id: String) throws {
-            do {
-                entries.append(try decode())
+        for (row, id) in zip(rows, rowIDs) {
+            do throws(DatastoreError) {
+                entries.append(ranged != nil ? try ranged!.decodeEntry(row, id: id) : try decodeEntryWithChildren(row, id: id))
             } catch {
                 guard let unreadable else { throw error }
                 unreadable(id, error)
             }
         }
-        switch children {
-        case .inline:
-            for (row, id) in zip(rows, rowIDs) {
-                try add({ () throws(DatastoreError) in try decodeEntryWithChildren(row, id: id) }, id: id)
-            }
-        case .inIDRange:
-            func scope(_ table: String, _ columns: String, order: String) -> PostgresQuery {
-                "SELECT entry_id, \(unescaped: columns) FROM \(unescaped: table) WHERE entry_id >= \(first) AND entry_id <= \(last) ORDER BY entry_id, \(unescaped: order)"
-            }
-            var selectors: [String: [(String, String)]] = [:]
-            for row in try await session.rows(scope("entry_selectors", "type, value", order: "type, value")) {
-                let (id, type, value) = try row.decode((String, String, String).self)
-                selectors[id, default: []].append((type, value))
-            }
-            var federatesWith: [String: [String]] = [:]
-            for row in try await session.rows(scope("entry_federated_trust_domains", "trust_domain", order: "trust_domain")) {
-                let (id, trustDomain) = try row.decode((String, String).self)
-                federatesWith[id, default: []].append(trustDomain)
-            }
-            var dnsNames: [String: [String]] = [:]
-            for row in try await session.rows(scope("entry_dns_names", "name", order: "position")) {
-                let (id, name) = try row.decode((String, String).self)
-                dnsNames[id, default: []].append(name)
-            }
-            for (row, id) in zip(rows, rowIDs) {
-                try add({ () throws(DatastoreError) in
-                    try decodeEntry(row, id: id, selectors: selectors[id] ?? [], federatesWith: federatesWith[id] ?? [], dnsNames: dnsNames[id] ?? [])
-                }, id: id)
-            }
-        }
         return (entries, rowIDs)
+    }
+
+    /// The child rows of entries (selectors, federated trust domains, DNS names), read one statement per child table
+    /// and keyed by entry ID, each entry's rows in their stored order.
+    struct EntryChildRows {
+        private var selectors: [String: [(String, String)]] = [:]
+        private var federatesWith: [String: [String]] = [:]
+        private var dnsNames: [String: [String]] = [:]
+
+        /// Reads every child row, or only those of the entries whose IDs are in `idRange` (inclusive).
+        static func read(_ session: PostgresSession, idRange: (first: String, last: String)?) async throws -> EntryChildRows {
+            func query(_ table: String, _ columns: String, order: String) -> PostgresQuery {
+                guard let (first, last) = idRange else {
+                    return "SELECT entry_id, \(unescaped: columns) FROM \(unescaped: table) ORDER BY entry_id, \(unescaped: order)"
+                }
+                return "SELECT entry_id, \(unescaped: columns) FROM \(unescaped: table) WHERE entry_id >= \(first) AND entry_id <= \(last) ORDER BY entry_id, \(unescaped: order)"
+            }
+            var children = EntryChildRows()
+            for try await (id, type, value) in try await session.stream(query("entry_selectors", "type, value", order: "type, value")).decode((String, String, String).self) {
+                children.selectors[id, default: []].append((type, value))
+            }
+            for try await (id, trustDomain) in try await session.stream(query("entry_federated_trust_domains", "trust_domain", order: "trust_domain")).decode((String, String).self) {
+                children.federatesWith[id, default: []].append(trustDomain)
+            }
+            for try await (id, name) in try await session.stream(query("entry_dns_names", "name", order: "position")).decode((String, String).self) {
+                children.dnsNames[id, default: []].append(name)
+            }
+            return children
+        }
+
+        /// Decodes a row of ``entryColumns`` with its child rows, which it hands over (each entry is read once).
+        mutating func decodeEntry(_ row: PostgresRow, id: String) throws(DatastoreError) -> RegistrationEntry {
+            try PostgresDatastore.decodeEntry(
+                row, id: id, selectors: selectors.removeValue(forKey: id) ?? [], federatesWith: federatesWith.removeValue(forKey: id) ?? [],
+                dnsNames: dnsNames.removeValue(forKey: id) ?? [])
+        }
     }
 
     /// Decodes a row of ``entryColumnsWithChildren``.
@@ -117,7 +124,7 @@ extension PostgresDatastore {
         try await fetchEntryRows(session, "SELECT \(unescaped: entryColumnsWithChildren) FROM registered_entries e WHERE e.id = \(id)", unreadable: nil).entries.first
     }
 
-    static func decodeEntry(
+    private static func decodeEntry(
         _ row: PostgresRow, id: String, selectors selectorRows: [(String, String)], federatesWith names: [String], dnsNames: [String]
     ) throws(DatastoreError) -> RegistrationEntry {
         let columns: (String, String, String, Int64, Int64, Bool, Bool, Int64?, Int64, Bool, String, Int64)

@@ -96,10 +96,7 @@ enum ColdStartBenchmark {
 
     private static func write(_ layout: BenchEntries, to path: String) async throws {
         let store = try SQLiteDatastore(path: path)
-        let batchSize = 10_000
-        for batchStart in stride(from: 0, to: layout.count, by: batchSize) {
-            _ = try await store.createEntries(try layout.registrationEntries(batchStart..<min(layout.count, batchStart + batchSize)))
-        }
+        try await layout.write(to: store)
         // Closing checkpoints the WAL into the main file, which --keep-data copies alone.
         try store.close()
     }

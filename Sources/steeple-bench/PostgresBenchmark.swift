@@ -38,8 +38,8 @@ enum PostgresBenchmark {
         rows.append(try await sqliteWriteRate(writes: writes))
 
         BenchOutput.beginCapture()
-        try await PostgresTestServer.withDatabase { url in
-            let slowest = try await coldStart(url: url, entries: coldStartEntries)
+        try await PostgresTestServer.withStore { store, url in
+            let slowest = try await coldStart(store, url: url, entries: coldStartEntries)
             report.target(
                 "Cold start (PostgreSQL)", goal: "\(coldStartEntries.formatted()) entries in PostgreSQL: ready ≤ 10 s",
                 figure: slowest.map { "\(BenchFormat.seconds(BenchFormat.seconds($0))) s (slower of first start and restart)" } ?? "not ready",
@@ -91,15 +91,17 @@ enum PostgresBenchmark {
             rows.append(["entry create on A → SVID on the open stream of B's agent", String(created.count), LatencySample.milliseconds(created.p50), LatencySample.milliseconds(created.p99), LatencySample.milliseconds(created.max), ""])
             rows.append(["entry delete on A → SVID gone from that stream", String(deleted.count), LatencySample.milliseconds(deleted.p50), LatencySample.milliseconds(deleted.p99), LatencySample.milliseconds(deleted.max), ""])
 
-            rows.append(try await writeRate(label: "admin writes through both servers (4 clients each)", sockets: [a.socketPath, b.socketPath], writes: writes, prefix: "both"))
-            rows.append(try await writeRate(label: "admin writes through server A alone", sockets: [a.socketPath], writes: writes, prefix: "one"))
+            let both = try await writeRate(label: "admin writes through both servers (4 clients each)", sockets: [a.socketPath, b.socketPath], writes: writes, prefix: "both")
+            let one = try await writeRate(label: "admin writes through server A alone", sockets: [a.socketPath], writes: writes, prefix: "one")
+            rows += [both.row, one.row]
 
+            // A also took the propagation trials' creates and deletes (and their seed entry).
+            var taken = both.taken.merging(one.taken, uniquingKeysWith: +)
+            taken[a.socketPath, default: 0] += 2 * trials + 1
             var lines: [String] = []
-            let perWriter = max(1, writes / writers)
-            let taken = ["A": perWriter * writers + perWriter * writers / 2 + 2 * trials + 1, "B": perWriter * writers / 2]
             for (name, server) in [("A", a), ("B", b)] {
                 let figures = server.processID.flatMap { ProcessFigures.read(pid: $0) }
-                lines.append("PostgreSQL server \(name), after taking \(taken[name] ?? 0) admin writes (the other's reached it by NOTIFY) and serving the agent"
+                lines.append("PostgreSQL server \(name), after taking \(taken[server.socketPath] ?? 0) admin writes (the other's reached it by NOTIFY) and serving the agent"
                     + (name == "B" ? " through \(2 * trials) propagation trials" : "") + ": " + (figures?.description ?? "no /proc figures"))
             }
             for line in lines { BenchOutput.line(line) }
@@ -111,12 +113,13 @@ enum PostgresBenchmark {
         }
     }
 
-    /// `writes` entries created one per call by ``writers`` concurrent admin clients, spread over `sockets`.
-    static func writeRate(label: String, sockets: [String], writes: Int, prefix: String) async throws -> [String] {
+    /// `writes` entries created one per call by ``writers`` concurrent admin clients, spread over `sockets`; returns
+    /// the table row and how many entries each socket took.
+    static func writeRate(label: String, sockets: [String], writes: Int, prefix: String) async throws -> (row: [String], taken: [String: Int]) {
         let perWriter = max(1, writes / writers)
         let clock = ContinuousClock()
         let started = clock.now
-        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+        let perSocket = try await withThrowingTaskGroup(of: (String, [Duration]).self) { group in
             for writer in 0..<writers {
                 let socket = sockets[writer % sockets.count]
                 group.addTask {
@@ -128,14 +131,15 @@ enum PostgresBenchmark {
                                 admin, [("spiffe://example.org/\(prefix)/\(writer)/\(n)", "unix:uid:\(writer * perWriter + n)")], parent: "spiffe://example.org/writers")
                             latencies.append(clock.now - sent)
                         }
-                        return latencies
+                        return (socket, latencies)
                     }
                 }
             }
-            return try await group.reduce(into: []) { $0 += $1 }
+            return try await group.reduce(into: [String: [Duration]]()) { $0[$1.0, default: []] += $1.1 }
         }
-        let sample = LatencySample(latencies, elapsed: clock.now - started)
-        return [label, String(sample.count), LatencySample.milliseconds(sample.p50), LatencySample.milliseconds(sample.p99), LatencySample.milliseconds(sample.max), LatencySample.format(sample.perSecond, digits: 0)]
+        let sample = LatencySample(perSocket.values.flatMap { $0 }, elapsed: clock.now - started)
+        let row = [label, String(sample.count), LatencySample.milliseconds(sample.p50), LatencySample.milliseconds(sample.p99), LatencySample.milliseconds(sample.max), LatencySample.format(sample.perSecond, digits: 0)]
+        return (row, perSocket.mapValues(\.count))
     }
 
     /// The SQLite reference: the same writes at one server on its default datastore.
@@ -143,7 +147,7 @@ enum PostgresBenchmark {
         let domain = try BenchTrustDomain(agentCount: 0, serverLines: [#"log_level = "warn""#])
         do {
             try await domain.start()
-            let row = try await writeRate(label: "admin writes through one server on SQLite (reference)", sockets: [domain.server.socketPath], writes: writes, prefix: "sqlite")
+            let row = try await writeRate(label: "admin writes through one server on SQLite (reference)", sockets: [domain.server.socketPath], writes: writes, prefix: "sqlite").row
             await domain.stop()
             return row
         } catch {
@@ -152,22 +156,12 @@ enum PostgresBenchmark {
         }
     }
 
-    /// Writes `count` entries straight into PostgreSQL (10,000 per transaction, with their change-log rows, as a
-    /// server would), then times two starts of a server on it; returns the slower.
-    static func coldStart(url: String, entries count: Int) async throws -> Duration? {
-        let layout = BenchEntries(trustDomain: "example.org", count: count, groups: 100)
+    /// Writes `count` entries straight into `store` (the database at `url`), then times two starts of a server on
+    /// it; returns the slower.
+    static func coldStart(_ store: PostgresDatastore, url: String, entries count: Int) async throws -> Duration? {
         let clock = ContinuousClock()
         let writeStart = clock.now
-        let store = try await PostgresDatastore.connect(connectionString: url)
-        do {
-            for batchStart in stride(from: 0, to: count, by: 10_000) {
-                _ = try await store.createEntries(try layout.registrationEntries(batchStart..<min(count, batchStart + 10_000)))
-            }
-        } catch {
-            await store.close()
-            throw error
-        }
-        await store.close()
+        try await BenchEntries(trustDomain: "example.org", count: count, groups: 100).write(to: store)
         BenchOutput.line("PostgreSQL cold start: \(count) entries written directly (PostgresDatastore.createEntries × 10,000) in "
             + "\(BenchFormat.seconds(BenchFormat.seconds(clock.now - writeStart))) s")
         // A database at rest has been through autovacuum (its visibility map set, statistics gathered); one written a

@@ -37,6 +37,27 @@ struct SharedDatastoreEndToEndTests {
         for server in servers { _ = try? await server.stop() }
     }
 
+    /// Servers A and B of one trust domain on the database at `url`; B's port is chosen first, for its agent.
+    static func serverPair(_ url: String) throws -> (a: ServerProcess, b: ServerProcess, portB: Int) {
+        let portB = try freeTCPPort()
+        return (try ServerProcess(bindPort: try freeTCPPort(), plugins: plugins(url)), try ServerProcess(bindPort: portB, plugins: plugins(url)), portB)
+    }
+
+    /// Writes `server`'s bundle (`bundle show`) into its directory, for an agent's `trust_bundle_path`; returns the path.
+    static func bootstrapBundle(_ server: ServerProcess) throws -> String {
+        let path = server.directory + "/bundle.pem"
+        try server.cli(["bundle", "show"]).stdout.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A join token made on `server`, for `spiffeID` when given (a node alias).
+    static func joinToken(_ server: ServerProcess, spiffeID: String? = nil) throws -> String {
+        let output = try server.cli(["token", "generate"] + (spiffeID.map { ["-spiffeID", $0] } ?? [])).stdout
+        return String(try #require(output.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7)))
+    }
+
+    static func agentID(_ token: String) -> String { "spiffe://example.org/spire/agent/join_token/\(token)" }
+
     static func certificates(_ server: ServerProcess) throws -> Int {
         try server.cli(["bundle", "show"]).stdout.components(separatedBy: "BEGIN CERTIFICATE").count - 1
     }
@@ -73,13 +94,10 @@ struct SharedDatastoreEndToEndTests {
                 // Agent i attests at server i with a join token made on the next server, as a member of one node alias.
                 let fleet = "spiffe://example.org/fleet"
                 for (index, server) in servers.enumerated() {
-                    let bundlePath = server.directory + "/bundle.pem"
-                    try server.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
-                    let maker = servers[(index + 1) % servers.count]
-                    let token = try #require(try maker.cli(["token", "generate", "-spiffeID", fleet]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
-                    let agent = try AgentProcess(serverPort: ports[index], trustBundlePath: bundlePath)
+                    let token = try Self.joinToken(servers[(index + 1) % servers.count], spiffeID: fleet)
+                    let agent = try AgentProcess(serverPort: ports[index], trustBundlePath: try Self.bootstrapBundle(server))
                     agents.append(agent)
-                    try await agent.start(joinToken: String(token))
+                    try await agent.start(joinToken: token)
                 }
 
                 for (index, server) in servers.enumerated() {
@@ -112,9 +130,7 @@ struct SharedDatastoreEndToEndTests {
     @Test("an entry written on server A reaches the workload of an agent attested (with A's join token) at server B; both CAs are in the bundle; killing A costs B's workloads nothing")
     func twoServers() async throws {
         try await PostgresTestServer.withDatabase { url in
-            let portB = try freeTCPPort()
-            let a = try ServerProcess(bindPort: try freeTCPPort(), plugins: Self.plugins(url))
-            let b = try ServerProcess(bindPort: portB, plugins: Self.plugins(url))
+            let (a, b, portB) = try Self.serverPair(url)
             var agent: AgentProcess?
             do {
                 // Started together: the schema is migrated once, under PostgreSQL's advisory lock.
@@ -130,13 +146,11 @@ struct SharedDatastoreEndToEndTests {
                 #expect(shownByA == shownByB)
 
                 // A join token made on A attests an agent at B.
-                let bundlePath = b.directory + "/bundle.pem"
-                try a.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
-                let token = try #require(try a.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
-                let started = try AgentProcess(serverPort: portB, trustBundlePath: bundlePath)
+                let token = try Self.joinToken(a)
+                let started = try AgentProcess(serverPort: portB, trustBundlePath: try Self.bootstrapBundle(a))
                 agent = started
-                try await started.start(joinToken: String(token))
-                let agentID = "spiffe://example.org/spire/agent/join_token/\(token)"
+                try await started.start(joinToken: token)
+                let agentID = Self.agentID(token)
                 #expect(try a.cli(["agent", "list"]).stdout.contains(agentID), "A does not list the agent attested at B")
 
                 // An entry created on A reaches the workload behind B.
@@ -243,14 +257,12 @@ struct SharedDatastoreEndToEndTests {
                 try await b.start()
                 let both = try await Self.waitUntil(seconds: 10) { try Self.certificates(a) == 2 && Self.certificates(b) == 2 }
                 try #require(both != nil, "the servers' bundles never held both CAs")
-                let bundlePath = a.directory + "/bundle.pem"
-                try a.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
-                let started = try AgentProcess(serverAddress: "steeple-servers", serverPort: port, trustBundlePath: bundlePath)
+                let started = try AgentProcess(serverAddress: "steeple-servers", serverPort: port, trustBundlePath: try Self.bootstrapBundle(a))
                 agent = started
                 started.launcher = try Self.hostsLauncher(started.directory, addresses: ["127.0.0.1", "127.0.0.2"])
-                let token = try #require(try a.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
-                try await started.start(joinToken: String(token))
-                let agentID = "spiffe://example.org/spire/agent/join_token/\(token)"
+                let token = try Self.joinToken(a)
+                try await started.start(joinToken: token)
+                let agentID = Self.agentID(token)
                 let uid = "unix:uid:\(getuid())"
                 try #require(try a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/before", "-selector", uid]).status == 0)
                 let socket = started.socketPath
@@ -290,21 +302,17 @@ struct SharedDatastoreEndToEndTests {
     @Test("a PostgreSQL restart under two running servers: both reconnect by themselves; a write on A after it reaches the agent at B")
     func databaseRestart() async throws {
         try await PostgresTestServer.withDedicatedServer { url, restart in
-            let portB = try freeTCPPort()
-            let a = try ServerProcess(bindPort: try freeTCPPort(), plugins: Self.plugins(url))
-            let b = try ServerProcess(bindPort: portB, plugins: Self.plugins(url))
+            let (a, b, portB) = try Self.serverPair(url)
             var agent: AgentProcess?
             do {
                 try await a.start()
                 try await b.start()
-                let bundlePath = b.directory + "/bundle.pem"
                 _ = try await Self.waitUntil(seconds: 10) { try Self.certificates(b) == 2 }
-                try b.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
-                let token = try #require(try b.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
-                let started = try AgentProcess(serverPort: portB, trustBundlePath: bundlePath)
+                let token = try Self.joinToken(b)
+                let started = try AgentProcess(serverPort: portB, trustBundlePath: try Self.bootstrapBundle(b))
                 agent = started
-                try await started.start(joinToken: String(token))
-                let agentID = "spiffe://example.org/spire/agent/join_token/\(token)"
+                try await started.start(joinToken: token)
+                let agentID = Self.agentID(token)
                 let uid = "unix:uid:\(getuid())"
                 try #require(try a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/before", "-selector", uid]).status == 0)
                 let socket = started.socketPath
@@ -346,21 +354,17 @@ struct SharedDatastoreEndToEndTests {
     @Test("no lost writes: four writers through both servers, one server SIGKILLed mid-run; every acknowledged entry is stored, the change log has no hole, the agent converges")
     func noLostWrites() async throws {
         try await PostgresTestServer.withDatabase { url in
-            let portB = try freeTCPPort()
-            let a = try ServerProcess(bindPort: try freeTCPPort(), plugins: Self.plugins(url))
-            let b = try ServerProcess(bindPort: portB, plugins: Self.plugins(url))
+            let (a, b, portB) = try Self.serverPair(url)
             var agent: AgentProcess?
             do {
                 try await a.start()
                 try await b.start()
                 _ = try await Self.waitUntil(seconds: 10) { try Self.certificates(b) == 2 }
-                let bundlePath = b.directory + "/bundle.pem"
-                try b.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
-                let token = try #require(try b.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
-                let started = try AgentProcess(serverPort: portB, trustBundlePath: bundlePath)
+                let token = try Self.joinToken(b)
+                let started = try AgentProcess(serverPort: portB, trustBundlePath: try Self.bootstrapBundle(b))
                 agent = started
-                try await started.start(joinToken: String(token))
-                let agentID = "spiffe://example.org/spire/agent/join_token/\(token)"
+                try await started.start(joinToken: token)
+                let agentID = Self.agentID(token)
 
                 // Four writers, two per server, each creating entries one after another until told to stop; an ID
                 // counts as acknowledged only when the CLI printed it with status 0.

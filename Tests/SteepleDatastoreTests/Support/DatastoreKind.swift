@@ -30,16 +30,7 @@ enum DatastoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable 
                 try store.close()
             }
         case .postgres:
-            try await PostgresTestServer.withDatabase { connectionString in
-                let store = try await PostgresDatastore.connect(connectionString: connectionString, now: clock.now)
-                do {
-                    try await body(store)
-                } catch {
-                    await store.close()
-                    throw error
-                }
-                await store.close()
-            }
+            try await PostgresTestServer.withStore(now: clock.now) { store, _ in try await body(store) }
         }
     }
 }

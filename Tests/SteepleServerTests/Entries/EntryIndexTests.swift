@@ -69,30 +69,23 @@ struct EntryIndexTests {
         _ = try await memory.createEntries(entries)
         let fromPages = EntryIndex(serverID: Self.server, store: memory, logger: Logger(label: "test"))
         try await fromPages.load(batchSize: 1_000)
-        try await PostgresTestServer.withDatabase { url in
-            let postgres = try await PostgresDatastore.connect(connectionString: url)
-            do {
-                _ = try await postgres.createEntries(entries)
-                let lines = RecordedLines()
-                let fromBulk = EntryIndex(serverID: Self.server, store: postgres, logger: Logger(label: "test") { _ in RecordingLogHandler(lines: lines) })
-                // 25 batches: more than the four the reader may run ahead of the indexer.
-                try await fromBulk.load(batchSize: 1_000)
-                #expect(lines.all.first { $0.message == "entry index loaded" }?.metadata["read_by"] == "bulk")
-                for agent in [Self.agent, Self.otherAgent] {
-                    // (createdAt differs: each store stamps it from its own clock.)
-                    func summary(_ entries: [String: RegistrationEntry]) -> [String: String] {
-                        entries.mapValues { "\($0.spiffeID) \($0.parentID) \($0.selectors)" }
-                    }
-                    let bulk = summary(fromBulk.authorizedEntries(for: agent))
-                    let pages = summary(fromPages.authorizedEntries(for: agent))
-                    #expect(bulk.count == 12_500)
-                    #expect(bulk == pages, "\(Set(bulk.keys).symmetricDifference(pages.keys).count) entries differ")
+        try await PostgresTestServer.withStore { postgres, _ in
+            _ = try await postgres.createEntries(entries)
+            let lines = RecordedLines()
+            let fromBulk = EntryIndex(serverID: Self.server, store: postgres, logger: Logger(label: "test") { _ in RecordingLogHandler(lines: lines) })
+            // 25 batches: more than the four the reader may run ahead of the indexer.
+            try await fromBulk.load(batchSize: 1_000)
+            #expect(lines.all.first { $0.message == "entry index loaded" }?.metadata["read_by"] == "bulk")
+            for agent in [Self.agent, Self.otherAgent] {
+                // (createdAt differs: each store stamps it from its own clock.)
+                func summary(_ entries: [String: RegistrationEntry]) -> [String: String] {
+                    entries.mapValues { "\($0.spiffeID) \($0.parentID) \($0.selectors)" }
                 }
-            } catch {
-                await postgres.close()
-                throw error
+                let bulk = summary(fromBulk.authorizedEntries(for: agent))
+                let pages = summary(fromPages.authorizedEntries(for: agent))
+                #expect(bulk.count == 12_500)
+                #expect(bulk == pages, "\(Set(bulk.keys).symmetricDifference(pages.keys).count) entries differ")
             }
-            await postgres.close()
         }
     }
 
