@@ -170,7 +170,10 @@ struct FederationWorkloadEndToEndTests {
                 let stored = try #require(Self.logTimes(bLog, "[SteepleServer] bundle refreshed").first { $0 >= prepared }, "b.test never logged the refreshed bundle")
                 func ms(_ interval: TimeInterval) -> String { String(format: "%.0f ms", interval * 1000) }
                 print("federation: a.test's CA rotation (prepared at \(prepared)) reached a.test's workload after \(ms(own.timeIntervalSince(prepared))), b.test's server after \(ms(stored.timeIntervalSince(prepared))), b.test's workload after \(ms(federated.timeIntervalSince(prepared))) (refresh_hint 2s)")
-                #expect(federated.timeIntervalSince(prepared) < 2 + 3, "more than one refresh hint (plus slack)")
+                // A bound on behaviour, not speed (the federation benchmark measures that): the change arrives by the
+                // refresh-hint rhythm, well before the next rotation (30 s) or a default-interval poll (5 min). It was
+                // hint + 3 s, and a loaded CI machine took 5.4 s.
+                #expect(federated.timeIntervalSince(prepared) < 15, "not within a few refresh hints (2 s) of the rotation")
 
                 // a.test's server goes away: b.test keeps what it holds.
                 let held = try await Self.authorities(bSocket, "a.test")
