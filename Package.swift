@@ -256,6 +256,7 @@ let package = Package(
             name: "SteepleServer",
             dependencies: [
                 "GRPCUnixServer",
+                "SteepleX509PoP",
                 "SteepleHTTP",
                 "SPIFFE",
                 "SPIFFECA",
@@ -337,6 +338,7 @@ let package = Package(
             name: "SteepleAgent",
             dependencies: [
                 "SPIFFE",
+                "SteepleX509PoP",
                 "EnvoySDSProto",
                 "SPIREAPIProto",
                 "SteepleConfig",
@@ -392,6 +394,16 @@ let package = Package(
         // File I/O (atomic, fsynced writes) and hex encoding shared by the CA, the server and the agent, so that the
         // agent needs nothing from SPIFFECA.
         .target(name: "SteepleSupport"),
+        // SPIRE's x509pop node attestation messages and proof of possession, both halves (agent and server).
+        .target(
+            name: "SteepleX509PoP",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         // One HTTP GET over TCP, TLS or a Unix socket (the agent's trust_bundle_url), and Go's system trust store rules.
         .target(
             name: "SteepleHTTP",
@@ -546,6 +558,7 @@ let package = Package(
                 "SteepleLogging",
                 "SteepleServer",
                 "SteepleServerAPIProto",
+                "SteepleX509PoP",
                 "steeple-server",
                 "SteepleTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -47,7 +47,7 @@ package final class AgentProcess: @unchecked Sendable {
     package func start(joinToken: String?) async throws {
         let process = try launch(joinToken: joinToken)
         for _ in 0..<300 {
-            if FileManager.default.fileExists(atPath: socketPath), try cli(["healthcheck"]).status == 0 { return }
+            if FileManager.default.fileExists(atPath: socketPath), try await cli(["healthcheck"]).status == 0 { return }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -92,7 +92,7 @@ package final class AgentProcess: @unchecked Sendable {
     }
 
     /// Runs `steeple-agent <arguments> -socketPath <socket>`, optionally as another user through `setpriv`.
-    package func cli(_ arguments: [String], asUser uid: UInt32? = nil) throws -> ServerProcess.Output {
+    package func cli(_ arguments: [String], asUser uid: UInt32? = nil) async throws -> ServerProcess.Output {
         let binary = try builtExecutable("steeple-agent")
         let process = Process()
         if let uid {
@@ -102,7 +102,7 @@ package final class AgentProcess: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments + ["-socketPath", socketPath]
         }
-        return try runCollectingOutput(process)
+        return try await runCollectingOutput(process)
     }
 
     /// The process ID while running.

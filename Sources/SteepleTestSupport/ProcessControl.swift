@@ -12,7 +12,21 @@ func terminateGracefully(_ process: Process) async throws -> Int32 {
 }
 
 /// Runs a configured process to its end and collects its standard output and error (and feeds `stdin`, if given).
-package func runCollectingOutput(_ process: Process, stdin: String? = nil) throws -> ServerProcess.Output {
+///
+/// The wait happens on a thread of its own: a CLI call or a suite script takes from milliseconds to a minute, and
+/// blocking one of the cooperative pool's threads (two on a 2-core CI machine) that long starved every other test of
+/// the process (an echo handler of the resource-limit tests did not run for 10 s).
+package func runCollectingOutput(_ process: Process, stdin: String? = nil) async throws -> ServerProcess.Output {
+    let handedOver = HandedOverProcess(process: process)
+    return try await offCooperativePool { try runCollectingOutputBlocking(handedOver.process, stdin: stdin) }
+}
+
+/// A configured process handed to the thread that runs it; the caller does not touch it again.
+private struct HandedOverProcess: @unchecked Sendable {
+    let process: Process
+}
+
+private func runCollectingOutputBlocking(_ process: Process, stdin: String?) throws -> ServerProcess.Output {
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -35,11 +49,11 @@ package func runCollectingOutput(_ process: Process, stdin: String? = nil) throw
 }
 
 /// Runs one of this package's executables (`steeple-server`, `steeple-agent`) with `arguments` to its end.
-package func runBuiltExecutable(_ name: String, _ arguments: [String]) throws -> ServerProcess.Output {
+package func runBuiltExecutable(_ name: String, _ arguments: [String]) async throws -> ServerProcess.Output {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try builtExecutable(name))
     process.arguments = arguments
-    return try runCollectingOutput(process)
+    return try await runCollectingOutput(process)
 }
 
 /// Reads a file handle to its end on its own thread.

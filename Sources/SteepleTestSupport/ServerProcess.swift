@@ -32,7 +32,7 @@ package final class ServerProcess: @unchecked Sendable {
     package func start() async throws {
         let process = try launch()
         for _ in 0..<300 {
-            if try cli(["healthcheck"]).status == 0 { return }
+            if try await cli(["healthcheck"]).status == 0 { return }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -85,12 +85,12 @@ package final class ServerProcess: @unchecked Sendable {
     }
 
     /// Runs `steeple-server <arguments> -socketPath <socket>` and collects its output.
-    package func cli(_ arguments: [String], stdin: String? = nil) throws -> Output {
+    package func cli(_ arguments: [String], stdin: String? = nil) async throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary)
         let needsSocket = !["run", "validate"].contains(arguments.first ?? "")
         process.arguments = arguments + (needsSocket ? ["-socketPath", socketPath] : [])
-        return try runCollectingOutput(process, stdin: stdin)
+        return try await runCollectingOutput(process, stdin: stdin)
     }
 
     /// The process ID while running.

@@ -36,14 +36,14 @@ enum FederationBenchmark {
             let uid = "unix:uid:\(getuid())"
             for (server, agent, id, extra) in [(a, agentA, "spiffe://a.test/w", [String]()), (b, agentB, "spiffe://b.test/w", ["-federatesWith", "spiffe://a.test"])] {
                 try await server.start()
-                try server.cli(["bundle", "show"]).stdout.write(toFile: server.directory + "/bundle.pem", atomically: true, encoding: .utf8)
-                let token = try server.cli(["token", "generate", "-spiffeID", "spiffe://\(server === a ? "a" : "b").test/node"])
+                try await server.cli(["bundle", "show"]).stdout.write(toFile: server.directory + "/bundle.pem", atomically: true, encoding: .utf8)
+                let token = try await server.cli(["token", "generate", "-spiffeID", "spiffe://\(server === a ? "a" : "b").test/node"])
                 guard let line = token.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Token: ") }) else { throw BenchFailure("token generate: \(token.stderr)") }
                 if server === b {
-                    let set = try b.cli(["bundle", "set", "-id", "spiffe://a.test"], stdin: try a.cli(["bundle", "show"]).stdout)
+                    let set = try await b.cli(["bundle", "set", "-id", "spiffe://a.test"], stdin: try await a.cli(["bundle", "show"]).stdout)
                     guard set.status == 0 else { throw BenchFailure("bundle set: \(set.stderr)") }
                 }
-                let created = try server.cli(["entry", "create", "-parentID", "spiffe://\(server === a ? "a" : "b").test/node", "-spiffeID", id, "-selector", uid] + extra)
+                let created = try await server.cli(["entry", "create", "-parentID", "spiffe://\(server === a ? "a" : "b").test/node", "-spiffeID", id, "-selector", uid] + extra)
                 guard created.status == 0 else { throw BenchFailure("entry create: \(created.stderr)") }
                 try await agent.start(joinToken: String(line.dropFirst(7)))
             }

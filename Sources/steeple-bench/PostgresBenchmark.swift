@@ -79,9 +79,9 @@ enum PostgresBenchmark {
         do {
             try await a.start()
             try await b.start()
-            try b.cli(["bundle", "show"]).stdout.write(toFile: b.directory + "/bundle.pem", atomically: true, encoding: .utf8)
+            try await b.cli(["bundle", "show"]).stdout.write(toFile: b.directory + "/bundle.pem", atomically: true, encoding: .utf8)
             // The join token is made at A and used at B: tokens, like every record but the CA keys, are shared.
-            let token = try a.cli(["token", "generate", "-spiffeID", BenchTrustDomain.fleet])
+            let token = try await a.cli(["token", "generate", "-spiffeID", BenchTrustDomain.fleet])
             guard let line = token.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Token: ") }) else { throw BenchFailure("token generate: \(token.stderr)") }
             try await agent.start(joinToken: String(line.dropFirst(7)))
 

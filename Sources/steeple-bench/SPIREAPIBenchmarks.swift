@@ -19,7 +19,7 @@ enum SPIREAPIBenchmarks {
         let domain = try BenchTrustDomain(agentCount: 0)
         do {
             try await domain.start()
-            let bundle = try SPIFFEBundle(trustDomain: try TrustDomain("example.org"), json: Array(try domain.server.cli(["bundle", "show", "-format", "spiffe"]).stdout.utf8))
+            let bundle = try SPIFFEBundle(trustDomain: try TrustDomain("example.org"), json: Array(try await domain.server.cli(["bundle", "show", "-format", "spiffe"]).stdout.utf8))
             let connection = ServerConnection(host: "127.0.0.1", port: domain.port, trustDomain: bundle.trustDomain)
             let tokens = try await joinTokens(socket: domain.server.socketPath, count: attestations + 1)
 

@@ -49,7 +49,7 @@ enum SoakBenchmark {
             _ = try await domain.withAdmin { admin in
                 try await BenchTrustDomain.createEntries(admin, (0..<options.identities).map { ("spiffe://example.org/soak/\($0)", "unix:uid:\(getuid())") })
             }
-            for _ in 0..<200 where try agent.cli(["api", "fetch", "x509"]).status != 0 {
+            for _ in 0..<200 where try await agent.cli(["api", "fetch", "x509"]).status != 0 {
                 try await Task.sleep(for: .milliseconds(50))
             }
             let agentPID = try agent.pid ?? { throw BenchFailure("agent not running") }()

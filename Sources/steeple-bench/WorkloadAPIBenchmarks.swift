@@ -25,7 +25,7 @@ enum WorkloadAPIBenchmarks {
             _ = try await domain.withAdmin { admin in
                 try await BenchTrustDomain.createEntries(admin, [("spiffe://example.org/bench", "unix:uid:\(getuid())")])
             }
-            for _ in 0..<100 where try agent.cli(["api", "fetch", "x509"]).status != 0 {
+            for _ in 0..<100 where try await agent.cli(["api", "fetch", "x509"]).status != 0 {
                 try await Task.sleep(for: .milliseconds(50))
             }
             let agentPID = agent.pid ?? 0

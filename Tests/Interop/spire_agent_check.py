@@ -10,13 +10,17 @@ one line; the exit status is 1 if any failed.
 As a stock SPIRE agent does, the attestation connection presents no client certificate at all (the server asks for
 one and accepts its absence); a connection with a certificate that is no agent SVID is then refused agent calls.
 
-    python spire_agent_check.py SERVER_ADMIN_SOCKET HOST PORT
+    python spire_agent_check.py SERVER_ADMIN_SOCKET HOST PORT [X509POP_CA_DIR]
 
-The server's configuration must name spiffe://example.org/ops/admin in `admin_ids`.
+The server's configuration must name spiffe://example.org/ops/admin in `admin_ids`. With X509POP_CA_DIR (holding
+ca.pem, the server's x509pop `ca_bundle_path`, and its key ca.key) the agent also attests with x509pop as SPIRE's
+agent does (pkg/common/plugin/x509pop): JSON payload, JSON challenge, ECDSA over SHA-256 of both nonces.
 """
 
 import base64
 import datetime
+import hashlib
+import queue
 import json
 import os
 import socket
@@ -30,7 +34,7 @@ import grpc
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
 from cryptography.x509.oid import NameOID
 
 from interop_common import check, finish, generate_spire_api, spiffe_id, uri_sans
@@ -139,6 +143,126 @@ def error_of(call):
 
 def b64url(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def go_bytes(number):
+    """Go's big.Int.Bytes(): big-endian, no leading zeros."""
+    return number.to_bytes((number.bit_length() + 7) // 8, "big")
+
+
+def x509pop_checks(host, port, roots_pem, roots, ca_dir):
+    """x509pop attestation as a stock SPIRE agent makes it, then the refusals a forged proof or payload get."""
+    from spire.api.server.agent.v1 import agent_pb2, agent_pb2_grpc
+    from spire.api.types import attestation_pb2
+    with open(os.path.join(ca_dir, "ca.key"), "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), None)
+    with open(os.path.join(ca_dir, "ca.pem"), "rb") as f:
+        ca_cert = x509.load_pem_x509_certificate(f.read())
+
+    def node_certificate(key, digital_signature=True):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        builder = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "stock-node")]))
+                   .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=1)).not_valid_after(now + datetime.timedelta(hours=1))
+                   .add_extension(x509.SubjectAlternativeName([
+                       x509.UniformResourceIdentifier(f"x509pop://{TD}/datacenter/us-east-1")]), critical=False))
+        if digital_signature:
+            builder = builder.add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        return builder.sign(ca_key, hashes.SHA256())
+
+    def attest(certificate, answer):
+        """Runs AttestAgent: params with the JSON payload, then `answer(challenge)` as the challenge response."""
+        requests = queue.Queue()
+        csr, _ = csr_and_key()
+        payload = json.dumps({"certificates": [b64(certificate.public_bytes(serialization.Encoding.DER))]}).encode()
+        requests.put(agent_pb2.AttestAgentRequest(params=agent_pb2.AttestAgentRequest.Params(
+            data=attestation_pb2.AttestationData(type="x509pop", payload=payload), params=agent_pb2.AgentX509SVIDParams(csr=csr))))
+
+        def produce():
+            while (item := requests.get()) is not None:
+                yield item
+
+        bridge = TLSBridge(host, port, roots_pem)
+        channel = bridge.channel()
+        try:
+            challenge, result = None, None
+            for response in agent_pb2_grpc.AgentStub(channel).AttestAgent(produce()):
+                if response.HasField("result"):
+                    result = response.result
+                    break
+                challenge = json.loads(response.challenge)
+                requests.put(agent_pb2.AttestAgentRequest(challenge_response=answer(challenge)))
+            return challenge, result, None
+        except grpc.RpcError as error:
+            return None, None, error
+        finally:
+            requests.put(None)
+            channel.close()
+
+    def ecdsa_answer(key):
+        def answer(challenge):
+            mine = os.urandom(32)
+            digest = hashlib.sha256(base64.b64decode(challenge["ecdsa_signature"]["nonce"]) + mine).digest()
+            r, s = decode_dss_signature(key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256()))))
+            return json.dumps({"rsa_signature": None, "ecdsa_signature": {"nonce": b64(mine), "r": b64(go_bytes(r)), "s": b64(go_bytes(s))}}).encode()
+        return answer
+
+    node_key = ec.generate_private_key(ec.SECP256R1())
+    node = node_certificate(node_key)
+    challenge, result, error = attest(node, ecdsa_answer(node_key))
+    fingerprint = hashlib.sha1(node.public_bytes(serialization.Encoding.DER)).hexdigest()
+    agent_id = f"spiffe://{TD}/spire/agent/x509pop/{fingerprint}"
+    check("x509pop: the challenge is SPIRE's JSON, an ECDSA nonce of 32 bytes and no RSA one",
+          challenge is not None and challenge.get("rsa_signature") is None and len(base64.b64decode(challenge["ecdsa_signature"]["nonce"])) == 32, (challenge, error))
+    chain = list(result.svid.cert_chain) if result else []
+    check("x509pop: the answer is accepted; the agent SVID is spiffe://example.org/spire/agent/x509pop/<SHA-1 of the leaf>, re-attestable, chaining to the bundle",
+          result is not None and spiffe_id(result.svid.id) == agent_id and result.reattestable and chains_to(chain, roots)
+          and uri_sans(x509.load_der_x509_certificate(chain[0])) == [agent_id], (error, result and spiffe_id(result.svid.id)))
+    _, again, error = attest(node, ecdsa_answer(node_key))
+    check("x509pop: the same node attests again (re-attestation)", again is not None and spiffe_id(again.svid.id) == agent_id, error)
+
+    _, forged, error = attest(node, ecdsa_answer(ec.generate_private_key(ec.SECP256R1())))
+    check("x509pop: a signature by another key: PERMISSION_DENIED 'ECDSA signature verify failed'", forged is None and error is not None
+          and error.code() == grpc.StatusCode.PERMISSION_DENIED and "ECDSA signature verify failed" in error.details(), error)
+
+    def short_nonce(challenge):
+        return json.dumps({"ecdsa_signature": {"nonce": b64(b"short"), "r": b64(b"\x01"), "s": b64(b"\x01")}}).encode()
+    _, _, error = attest(node, short_nonce)
+    check("x509pop: a response nonce that is not 32 bytes: PERMISSION_DENIED 'invalid response nonce'", error is not None
+          and error.code() == grpc.StatusCode.PERMISSION_DENIED and "invalid response nonce" in error.details(), error)
+    _, _, error = attest(node, lambda challenge: b"not json")
+    check("x509pop: a challenge response that is not JSON: INVALID_ARGUMENT", error is not None
+          and error.code() == grpc.StatusCode.INVALID_ARGUMENT and "challenge response" in error.details(), error)
+
+    stranger_key = ec.generate_private_key(ec.SECP256R1())
+    stranger_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "stranger")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stranger = (x509.CertificateBuilder().subject_name(stranger_name).issuer_name(stranger_name).public_key(stranger_key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+                .not_valid_after(now + datetime.timedelta(hours=1))
+                .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+                .sign(stranger_key, hashes.SHA256()))
+    challenge, _, error = attest(stranger, ecdsa_answer(stranger_key))
+    check("x509pop: a certificate that does not chain to ca_bundle_path: PERMISSION_DENIED before any challenge", challenge is None
+          and error is not None and error.code() == grpc.StatusCode.PERMISSION_DENIED and "certificate verification failed" in error.details(), error)
+
+    no_usage_key = ec.generate_private_key(ec.SECP256R1())
+    challenge, _, error = attest(node_certificate(no_usage_key, digital_signature=False), ecdsa_answer(no_usage_key))
+    check("x509pop: a leaf whose key usage lacks digitalSignature gets no challenge (SPIRE's 'not intended for digital signature use')",
+          challenge is None and error is not None and "not intended for digital signature use" in error.details(), error)
+
+    bridge = TLSBridge(host, port, roots_pem)
+    channel = bridge.channel()
+    csr, _ = csr_and_key()
+    garbage = error_of(lambda: list(agent_pb2_grpc.AgentStub(channel).AttestAgent(iter([agent_pb2.AttestAgentRequest(params=agent_pb2.AttestAgentRequest.Params(
+        data=attestation_pb2.AttestationData(type="x509pop", payload=b"\x30\x82 DER, not JSON"), params=agent_pb2.AgentX509SVIDParams(csr=csr)))]))))
+    check("x509pop: a payload that is not SPIRE's JSON: INVALID_ARGUMENT naming it", garbage is not None
+          and garbage.code() == grpc.StatusCode.INVALID_ARGUMENT and "failed to unmarshal data" in garbage.details(), garbage)
+    channel.close()
 
 
 def main():
@@ -340,6 +464,8 @@ def main():
         check(f"an SVID {why} over TCP: ListEntries is PERMISSION_DENIED", error is not None and error.code() == grpc.StatusCode.PERMISSION_DENIED
               and "authorization denied for method /spire.api.server.entry.v1.Entry/ListEntries" in error.details(), error)
         remote.close()
+    if len(sys.argv) > 4:
+        x509pop_checks(host, port, roots_pem, roots, sys.argv[4])
     admin.close()
     finish()
 

@@ -2,6 +2,7 @@ import _CryptoExtras
 import GRPCCore
 package import SPIFFE
 import SteepleServerAPIProto
+import SteepleX509PoP
 import X509
 
 #if canImport(FoundationEssentials)
@@ -13,8 +14,8 @@ import Foundation
 /// Proves the node to the server (`AttestAgent`) and returns the agent's first SVID with the trust bundle.
 ///
 /// - `join_token`: the token is the payload; single use.
-/// - `x509pop`: the payload is the certificate chain; the server answers with a nonce, which the agent signs with the
-///   certificate's key.
+/// - `x509pop`: SPIRE's messages (``X509PoPMessages``): the payload is the certificate chain; the server answers with
+///   a nonce, and the agent signs both nonces with the certificate's key.
 package struct NodeAttestationClient: Sendable {
     let connection: ServerConnection
     let attestor: AgentConfiguration.NodeAttestorSettings
@@ -32,7 +33,7 @@ package struct NodeAttestationClient: Sendable {
         params.csr = Data(try CSRBuilder.csr(for: key))
         // The server refuses an agent of another trust domain before it consumes the token (or anything else).
         params.trustDomain = connection.trustDomain.name
-        var popKey: Certificate.PrivateKey?
+        var popKey: X509PoPSigningKey?
         switch attestor {
         case .joinToken:
             guard let joinToken, !joinToken.isEmpty else {
@@ -43,7 +44,7 @@ package struct NodeAttestationClient: Sendable {
         case .x509pop(let certificatePath, let privateKeyPath, let intermediatesPath):
             let (chain, privateKey) = try Self.loadX509PoP(certificatePath: certificatePath, privateKeyPath: privateKeyPath, intermediatesPath: intermediatesPath)
             params.attestationType = "x509pop"
-            params.payload = Data(chain.flatMap(\.spiffeDERBytes))
+            params.payload = Data(X509PoPMessages.encode(X509PoPMessages.AttestationData(certificates: chain.map { Data($0.spiffeDERBytes) })))
             popKey = privateKey
         }
         let firstMessage = params
@@ -68,7 +69,7 @@ package struct NodeAttestationClient: Sendable {
 
     private func attest(
         connection: ServerConnection, trust: ServerTrust, firstMessage: Steeple_Server_V1_AttestAgentRequest.Params,
-        signer: Certificate.PrivateKey?, answers: AsyncStream<[UInt8]>, answerSink: AsyncStream<[UInt8]>.Continuation
+        signer: X509PoPSigningKey?, answers: AsyncStream<[UInt8]>, answerSink: AsyncStream<[UInt8]>.Continuation
     ) async throws -> Steeple_Server_V1_AttestAgentResponse.Result {
         try await connection.withClient(identity: nil, trust: trust) { client in
             try await client.attestAgent(requestProducer: { writer in
@@ -84,10 +85,14 @@ package struct NodeAttestationClient: Sendable {
                 defer { answerSink.finish() }
                 for try await message in response.messages {
                     switch message.step {
-                    case .challenge(let nonce):
+                    case .challenge(let bytes):
                         guard let signer else { throw AgentError(.attestationFailed, "the server sent a challenge the join_token attestor cannot answer") }
-                        let algorithm: Certificate.SignatureAlgorithm = signer.isRSA ? .sha256WithRSAEncryption : .ecdsaWithSHA256
-                        answerSink.yield(try signer.sign(bytes: Array(nonce), signatureAlgorithm: algorithm).rawRepresentation)
+                        do {
+                            let challenge = try X509PoPMessages.decode(X509PoPMessages.Challenge.self, from: Array(bytes), what: "challenge")
+                            answerSink.yield(X509PoPMessages.encode(try X509PoPProof.response(to: challenge, with: signer)))
+                        } catch let error as X509PoPError {
+                            throw AgentError(.attestationFailed, "x509pop: unable to answer the server's challenge: \(error.message)")
+                        }
                     case .result(let result):
                         return result
                     case nil:
@@ -99,7 +104,7 @@ package struct NodeAttestationClient: Sendable {
         }
     }
 
-    static func loadX509PoP(certificatePath: String, privateKeyPath: String, intermediatesPath: String?) throws -> ([Certificate], Certificate.PrivateKey) {
+    static func loadX509PoP(certificatePath: String, privateKeyPath: String, intermediatesPath: String?) throws -> ([Certificate], X509PoPSigningKey) {
         func read(_ path: String, _ what: String) throws -> String {
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
                 throw AgentError(.attestationFailed, "x509pop \(what) \(path) cannot be read")
@@ -111,14 +116,15 @@ package struct NodeAttestationClient: Sendable {
         if let intermediatesPath {
             chain += try X509Bundle(trustDomain: anyDomain, pem: try read(intermediatesPath, "intermediates_path")).x509Authorities
         }
-        let key = try Certificate.PrivateKey(pemEncoded: try read(privateKeyPath, "private_key_path"))
+        let key: X509PoPSigningKey
+        do {
+            key = try X509PoPSigningKey(pemEncoded: try read(privateKeyPath, "private_key_path"))
+        } catch let error as X509PoPError {
+            throw AgentError(.attestationFailed, "x509pop private_key_path \(privateKeyPath): \(error.message)")
+        }
         guard chain.first?.publicKey == key.publicKey else {
             throw AgentError(.attestationFailed, "x509pop private_key_path \(privateKeyPath) does not match the certificate in \(certificatePath)")
         }
         return (chain, key)
     }
-}
-
-extension Certificate.PrivateKey {
-    var isRSA: Bool { _RSA.Signing.PublicKey(publicKey) != nil }
 }

@@ -23,10 +23,10 @@ final class BenchTrustDomain: @unchecked Sendable {
 
     func start() async throws {
         try await server.start()
-        let bundle = try server.cli(["bundle", "show"])
+        let bundle = try await server.cli(["bundle", "show"])
         try bundle.stdout.write(toFile: server.directory + "/bundle.pem", atomically: true, encoding: .utf8)
         for agent in agents {
-            let token = try server.cli(["token", "generate", "-spiffeID", Self.fleet])
+            let token = try await server.cli(["token", "generate", "-spiffeID", Self.fleet])
             guard let line = token.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Token: ") }) else {
                 throw CLIFailure(message: "token generate: \(token.stderr)")
             }

@@ -21,11 +21,11 @@ struct AgentAdminEndToEndTests {
         return (fixture, admin)
     }
 
-    static func admin(_ socket: String, _ arguments: [String]) throws -> ServerProcess.Output {
+    static func admin(_ socket: String, _ arguments: [String]) async throws -> ServerProcess.Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try builtExecutable("steeple-agent"))
         process.arguments = arguments + ["-socketPath", socket]
-        return try runCollectingOutput(process)
+        return try await runCollectingOutput(process)
     }
 
     @Test("logger get|set|reset change the running agent's level; debug getinfo reports its SVID chain and sync")
@@ -36,44 +36,44 @@ struct AgentAdminEndToEndTests {
             let mode = try #require(try FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions] as? Int)
             #expect(mode == 0o770)
 
-            let get = try Self.admin(socket, ["logger", "get"])
+            let get = try await Self.admin(socket, ["logger", "get"])
             #expect(get.status == 0, "\(get.stderr)")
             #expect(get.stdout == "Logger Level : info\nLaunch Level : info\n\n")
             #expect(!fixture.agent.logText.contains("SetLogLevel Called"))
 
-            let set = try Self.admin(socket, ["logger", "set", "-level", "DEBUG"])
+            let set = try await Self.admin(socket, ["logger", "set", "-level", "DEBUG"])
             #expect(set.stdout == "Logger Level : debug\nLaunch Level : info\n\n", "\(set.stderr)")
             // Debug lines now appear: a new entry logs its change at debug level.
-            try fixture.createEntry(spiffeID: "spiffe://example.org/after-debug", selectors: ["unix:uid:4243"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/after-debug", selectors: ["unix:uid:4243"])
             let debugLine = try await retrying(for: .seconds(10), until: { $0 }) { fixture.agent.logText.contains("entries changed") }
             #expect(debugLine, "no debug line after logger set -level debug")
 
-            let json = try Self.admin(socket, ["logger", "get", "-output", "json"])
+            let json = try await Self.admin(socket, ["logger", "get", "-output", "json"])
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
             #expect(object["current_level"] as? String == "DEBUG")
             #expect(object["launch_level"] as? String == "INFO")
 
-            let reset = try Self.admin(socket, ["logger", "reset"])
+            let reset = try await Self.admin(socket, ["logger", "reset"])
             #expect(reset.stdout == "Logger Level : info\nLaunch Level : info\n\n", "\(reset.stderr)")
 
-            let bad = try Self.admin(socket, ["logger", "set", "-level", "loud"])
+            let bad = try await Self.admin(socket, ["logger", "set", "-level", "loud"])
             #expect(bad.status == 1)
             #expect(bad.stderr.contains("the value \"loud\" is not a valid setting"), "\(bad.stderr)")
-            let missing = try Self.admin(socket, ["logger", "set"])
+            let missing = try await Self.admin(socket, ["logger", "set"])
             #expect(missing.stderr == "Error: a value (-level) must be set\n")
 
-            let info = try Self.admin(socket, ["debug", "getinfo"])
+            let info = try await Self.admin(socket, ["debug", "getinfo"])
             #expect(info.status == 0, "\(info.stderr)")
             #expect(info.stdout.hasPrefix("Agent Debug Info:\n  Uptime:"), "\(info.stdout)")
             #expect(info.stdout.contains("[0] SPIFFE ID:  \(fixture.agentID)"), "\(info.stdout)")
             #expect(info.stdout.contains("[1] SPIFFE ID:  spiffe://example.org\n"), "the root from the bundle closes the chain: \(info.stdout)")
             #expect(!info.stdout.contains("Last Sync Success:               (never)"), "\(info.stdout)")
-            let infoJSON = try Self.admin(socket, ["debug", "getinfo", "-output", "json"])
+            let infoJSON = try await Self.admin(socket, ["debug", "getinfo", "-output", "json"])
             let infoObject = try #require(try JSONSerialization.jsonObject(with: Data(infoJSON.stdout.utf8)) as? [String: Any])
             let chain = try #require(infoObject["svid_chain"] as? [[String: Any]])
             #expect((chain.first?["id"] as? [String: Any])?["trust_domain"] as? String == "example.org")
 
-            let unreachable = try Self.admin(socket + ".missing", ["logger", "get"])
+            let unreachable = try await Self.admin(socket + ".missing", ["logger", "get"])
             #expect(unreachable.status == 1)
             #expect(unreachable.stderr.hasPrefix("Error: error fetching logger: rpc error: code = Unavailable"), "\(unreachable.stderr)")
         }
@@ -98,13 +98,13 @@ struct AgentAdminEndToEndTests {
                 #expect(denied?.code == .permissionDenied && denied?.message == "no identity issued", "\(String(describing: denied))")
 
                 // An identity, but not an authorized delegate.
-                try fixture.createEntry(spiffeID: "spiffe://example.org/not-a-delegate", selectors: ["unix:uid:\(getuid())"])
+                try await fixture.createEntry(spiffeID: "spiffe://example.org/not-a-delegate", selectors: ["unix:uid:\(getuid())"])
                 let refused = try await Self.waitForCode(client, byJWT, not: "no identity issued")
                 #expect(refused?.code == .permissionDenied && refused?.message == "caller not configured as an authorized delegate", "\(String(describing: refused))")
 
                 // The delegate's own entry, and a workload's.
-                try fixture.createEntry(spiffeID: "spiffe://example.org/delegate", selectors: ["unix:uid:\(getuid())", "unix:gid:\(getgid())"])
-                try fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:4242"], extra: ["-hint", "mesh"])
+                try await fixture.createEntry(spiffeID: "spiffe://example.org/delegate", selectors: ["unix:uid:\(getuid())", "unix:gid:\(getgid())"])
+                try await fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:4242"], extra: ["-hint", "mesh"])
                 let stillRefused = try await Self.waitForCode(client, byJWT, not: "caller not configured as an authorized delegate")
                 #expect(stillRefused == nil, "\(String(describing: stillRefused))")
                 let jwt = try await client.fetchJWTSVIDs(byJWT)
@@ -186,9 +186,9 @@ struct AgentAdminEndToEndTests {
             workload.waitUntilExit()
         }
         try await TrustDomainFixture.with(fixture) { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/delegate", selectors: ["unix:uid:\(getuid())"])
-            try fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:4242"])
-            try fixture.createEntry(spiffeID: "spiffe://example.org/not-a-delegate", selectors: ["unix:uid:65534"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/delegate", selectors: ["unix:uid:\(getuid())"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:4242"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/not-a-delegate", selectors: ["unix:uid:65534"])
             let run = try await runTool(python, [Self.spireProtosScript, "delegate", socket, "\(workload.processIdentifier)",
                                            try builtExecutable("steeple-server"), fixture.server.socketPath, fixture.agentID])
             print(run.output)

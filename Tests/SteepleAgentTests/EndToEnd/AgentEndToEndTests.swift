@@ -11,9 +11,9 @@ struct AgentEndToEndTests {
     @Test("api fetch x509 -write gives files openssl accepts; JWT fetch and validate")
     func fetchAndWrite() async throws {
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:\(Self.uid)"], extra: ["-dns", "workload.example.org"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:\(Self.uid)"], extra: ["-dns", "workload.example.org"])
             let out = fixture.agent.directory + "/svids"
-            let fetched = try await eventually { try fixture.agent.cli(["api", "fetch", "x509", "-write", out]) }
+            let fetched = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509", "-write", out]) }
             #expect(fetched.stdout.contains("SPIFFE ID:\t\tspiffe://example.org/workload"))
             for file in ["svid.0.pem", "svid.0.key", "bundle.0.pem"] {
                 #expect(FileManager.default.fileExists(atPath: out + "/" + file), "missing \(file)")
@@ -26,13 +26,13 @@ struct AgentEndToEndTests {
             #expect(text.output.contains("URI:spiffe://example.org/workload"))
             #expect(text.output.contains("DNS:workload.example.org"))
 
-            let jwt = try fixture.agent.cli(["api", "fetch", "jwt", "-audience", "db"])
+            let jwt = try await fixture.agent.cli(["api", "fetch", "jwt", "-audience", "db"])
             #expect(jwt.status == 0, "\(jwt.stderr)")
             let token = try #require(jwt.stdout.split(separator: "\n").dropFirst().first?.trimmingCharacters(in: .whitespaces))
-            let valid = try fixture.agent.cli(["api", "validate", "jwt", "-audience", "db", "-svid", token])
+            let valid = try await fixture.agent.cli(["api", "validate", "jwt", "-audience", "db", "-svid", token])
             #expect(valid.status == 0, "\(valid.stderr)")
             #expect(valid.stdout.contains("SPIFFE ID : spiffe://example.org/workload"))
-            let wrong = try fixture.agent.cli(["api", "validate", "jwt", "-audience", "other", "-svid", token])
+            let wrong = try await fixture.agent.cli(["api", "validate", "jwt", "-audience", "other", "-svid", token])
             #expect(wrong.status != 0)
             #expect(wrong.stderr.contains("InvalidArgument") || wrong.stderr.contains("invalidArgument"), "\(wrong.stderr)")
         }
@@ -41,33 +41,28 @@ struct AgentEndToEndTests {
     @Test("-socketPath may be relative to the working directory, as a file path")
     func relativeSocketPath() async throws {
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/relative", selectors: ["unix:uid:\(Self.uid)"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/relative", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             let socket = URL(fileURLWithPath: fixture.agent.socketPath)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: try builtExecutable("steeple-agent"))
             process.arguments = ["api", "fetch", "x509", "-socketPath", socket.lastPathComponent]
             process.currentDirectoryURL = socket.deletingLastPathComponent()
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(output)")
-            #expect(output.contains("spiffe://example.org/relative"), "\(output)")
+            let result = try await runCollectingOutput(process)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("spiffe://example.org/relative"), "\(result.stdout)")
         }
     }
 
     @Test("another user gets PermissionDenied, then its own SVID once an entry exists, without a restart")
     func otherUser() async throws {
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/root-workload", selectors: ["unix:uid:\(Self.uid)"])
-            let denied = try fixture.agent.cli(["api", "fetch", "x509"], asUser: 65534)
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/root-workload", selectors: ["unix:uid:\(Self.uid)"])
+            let denied = try await fixture.agent.cli(["api", "fetch", "x509"], asUser: 65534)
             #expect(denied.status != 0)
             #expect(denied.stderr.contains("no identity issued"), "\(denied.stderr)")
-            try fixture.createEntry(spiffeID: "spiffe://example.org/nobody", selectors: ["unix:uid:65534"])
-            let granted = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"], asUser: 65534) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/nobody", selectors: ["unix:uid:65534"])
+            let granted = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"], asUser: 65534) }
             #expect(granted.stdout.contains("spiffe://example.org/nobody"))
             #expect(!granted.stdout.contains("root-workload"))
         }
@@ -76,13 +71,13 @@ struct AgentEndToEndTests {
     @Test("an entry created while a watch is open arrives on it; the figure is printed")
     func propagation() async throws {
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/first", selectors: ["unix:uid:\(Self.uid)"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/first", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             let watch = try LineReader(executable: try builtExecutable("steeple-agent"), arguments: ["api", "watch", "-socketPath", fixture.agent.socketPath])
             defer { watch.terminate() }
             _ = try await watch.waitForLine(containing: "spiffe://example.org/first", timeout: .seconds(10))
             let invoked = ContinuousClock.now
-            try fixture.createEntry(spiffeID: "spiffe://example.org/second", selectors: ["unix:uid:\(Self.uid)"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/second", selectors: ["unix:uid:\(Self.uid)"])
             let returned = ContinuousClock.now
             _ = try await watch.waitForLine(containing: "spiffe://example.org/second", timeout: .seconds(10))
             let arrived = watch.arrival(of: "spiffe://example.org/second") ?? ContinuousClock.now
@@ -94,17 +89,17 @@ struct AgentEndToEndTests {
     @Test("the agent keeps serving while the server is down, and follows it again after a restart")
     func serverRestart() async throws {
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/steady", selectors: ["unix:uid:\(Self.uid)"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/steady", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(try await fixture.server.stop() == 0)
             for _ in 0..<5 {
-                let cached = try fixture.agent.cli(["api", "fetch", "x509"])
+                let cached = try await fixture.agent.cli(["api", "fetch", "x509"])
                 #expect(cached.status == 0, "fetch failed while the server was down: \(cached.stderr)")
             }
             try await fixture.server.start()
-            try fixture.createEntry(spiffeID: "spiffe://example.org/after-restart", selectors: ["unix:uid:\(Self.uid)"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/after-restart", selectors: ["unix:uid:\(Self.uid)"])
             let later = try await eventually(timeout: .seconds(30)) {
-                let output = try fixture.agent.cli(["api", "fetch", "x509"])
+                let output = try await fixture.agent.cli(["api", "fetch", "x509"])
                 return output.stdout.contains("after-restart") ? output : ServerProcess.Output(status: 1, stdout: output.stdout, stderr: "not yet")
             }
             #expect(later.stdout.contains("spiffe://example.org/steady"))
@@ -120,8 +115,8 @@ struct AgentEndToEndTests {
     func pySPIFFE() async throws {
         let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs py-spiffe")
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/python", selectors: ["unix:uid:\(Self.uid)"], extra: ["-x509SVIDTTL", "20"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/python", selectors: ["unix:uid:\(Self.uid)"], extra: ["-x509SVIDTTL", "20"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             for mode in ["basic", "rotation"] {
                 let run = try await runTool(python, [PythonInterop.script, fixture.agent.socketPath, mode])
                 print(run.output)
@@ -144,19 +139,19 @@ enum PythonInterop {
 }
 
 /// Retries a CLI call until it exits 0 (the agent issues SVIDs asynchronously after an entry appears).
-func eventually(timeout: Duration = .seconds(10), _ body: () throws -> ServerProcess.Output) async throws -> ServerProcess.Output {
+func eventually(timeout: Duration = .seconds(10), _ body: () async throws -> ServerProcess.Output) async throws -> ServerProcess.Output {
     let last = try await retrying(for: timeout, until: { $0.status == 0 }, body)
     try #require(last.status == 0, "still failing after \(timeout): \(last.stderr)")
     return last
 }
 
 /// Calls `body` every 100 ms until `done` holds of its result or `timeout` passes; returns the last result.
-func retrying<Result>(for timeout: Duration, until done: (Result) -> Bool, _ body: () throws -> Result) async throws -> Result {
+func retrying<Result>(for timeout: Duration, until done: (Result) -> Bool, _ body: () async throws -> Result) async throws -> Result {
     let deadline = ContinuousClock.now + timeout
-    var last = try body()
+    var last = try await body()
     while !done(last) && ContinuousClock.now < deadline {
         try await Task.sleep(for: .milliseconds(100))
-        last = try body()
+        last = try await body()
     }
     return last
 }

@@ -13,13 +13,13 @@ struct AgentFilesOpenSSLTests {
     @Test("example-mtls-echo-server accepts s_client with the agent's files for an authorized ID, refuses it otherwise; example-mtls-echo-client completes mTLS with s_server")
     func examplesAgainstOpenSSL() async throws {
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: Self.serverID, selectors: ["unix:uid:\(getuid())"])
-            try fixture.createEntry(spiffeID: Self.clientID, selectors: ["unix:uid:65534"])
+            try await fixture.createEntry(spiffeID: Self.serverID, selectors: ["unix:uid:\(getuid())"])
+            try await fixture.createEntry(spiffeID: Self.clientID, selectors: ["unix:uid:65534"])
             let files = URL(fileURLWithPath: fixture.agent.directory + "/nobody-svids")
             try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
-            let written = try await eventually { try fixture.agent.cli(["api", "fetch", "x509", "-write", files.path], asUser: 65534) }
+            let written = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509", "-write", files.path], asUser: 65534) }
             #expect(written.stdout.contains(Self.clientID), "\(written.stdout)\(written.stderr)")
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             let environment = ["SPIFFE_ENDPOINT_SOCKET": "unix://" + fixture.agent.socketPath]
             let sClient = ["s_client", "-cert", "svid.0.pem", "-key", "svid.0.key", "-CAfile", "bundle.0.pem", "-verify_return_error", "-quiet"]
 

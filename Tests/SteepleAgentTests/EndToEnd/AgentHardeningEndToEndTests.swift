@@ -29,9 +29,9 @@ struct AgentHardeningEndToEndTests {
         var servedExpired: Bool { output.status == 0 && expiries.contains { $0 <= startedAt } }
     }
 
-    static func fetch(_ fixture: TrustDomainFixture, timeout: String = "3s") throws -> Fetch {
+    static func fetch(_ fixture: TrustDomainFixture, timeout: String = "3s") async throws -> Fetch {
         let startedAt = Date()
-        return Fetch(startedAt: startedAt, output: try fixture.agent.cli(["api", "fetch", "x509", "-timeout", timeout]))
+        return Fetch(startedAt: startedAt, output: try await fixture.agent.cli(["api", "fetch", "x509", "-timeout", timeout]))
     }
 
     @Test("a server outage longer than the X509-SVID TTL never yields an expired SVID: fetches fail with Unavailable, then recover")
@@ -40,13 +40,13 @@ struct AgentHardeningEndToEndTests {
         // outage must attest again, which a join_token agent cannot do by itself).
         let fixture = try TrustDomainFixture(serverLines: [#"default_x509_svid_ttl = "4s""#, #"agent_ttl = "1h""#])
         try await TrustDomainFixture.with(fixture) { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/short", selectors: ["unix:uid:\(Self.uid)"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/short", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(try await fixture.server.stop() == 0)
             var fetches: [Fetch] = []
             let outageEnds = ContinuousClock.now + .seconds(9)
             while ContinuousClock.now < outageEnds {
-                fetches.append(try Self.fetch(fixture))
+                fetches.append(try await Self.fetch(fixture))
                 try await Task.sleep(for: .milliseconds(250))
             }
             let expired = fetches.filter(\.servedExpired)
@@ -59,31 +59,31 @@ struct AgentHardeningEndToEndTests {
 
             try await fixture.server.start()
             let ready = ContinuousClock.now
-            try fixture.createEntry(spiffeID: "spiffe://example.org/after-outage", selectors: ["unix:uid:\(Self.uid)"])
-            let back = try await retrying(for: .seconds(20), until: { $0.output.stdout.contains("after-outage") }) { try Self.fetch(fixture) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/after-outage", selectors: ["unix:uid:\(Self.uid)"])
+            let back = try await retrying(for: .seconds(20), until: { $0.output.stdout.contains("after-outage") }) { try await Self.fetch(fixture) }
             print("recovery: server healthy -> entry created after it served by the agent in \(ContinuousClock.now - ready)")
             #expect(back.output.status == 0, "\(back.output.stderr)")
             #expect(!back.servedExpired)
-            for _ in 0..<5 { #expect(!(try Self.fetch(fixture)).servedExpired) }
+            for _ in 0..<5 { #expect(!(try await Self.fetch(fixture)).servedExpired) }
         }
     }
 
     @Test("a banned agent serves nothing, deletes its SVID and reports unhealthy with the reason")
     func banned() async throws {
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/banned-workload", selectors: ["unix:uid:\(Self.uid)"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
-            let ban = try fixture.server.cli(["agent", "ban", "-spiffeID", fixture.agentID])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/banned-workload", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
+            let ban = try await fixture.server.cli(["agent", "ban", "-spiffeID", fixture.agentID])
             #expect(ban.status == 0, "\(ban.stderr)")
-            let refused = try await retrying(for: .seconds(15), until: { $0.status != 0 }) { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            let refused = try await retrying(for: .seconds(15), until: { $0.status != 0 }) { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(refused.stderr.contains("banned"), "\(refused.stderr)")
             // Decided on the server's stable reason code (its error map's `steeple-reason` trailer), not on message text.
             #expect(fixture.agent.logText.contains("reason_code=agent_banned"), "\(fixture.agent.logText)")
             for _ in 0..<10 {
-                let fetch = try Self.fetch(fixture)
+                let fetch = try await Self.fetch(fixture)
                 #expect(fetch.output.status != 0, "a banned agent served: \(fetch.output.stdout)")
             }
-            let health = try fixture.agent.cli(["healthcheck"])
+            let health = try await fixture.agent.cli(["healthcheck"])
             #expect(health.status != 0)
             #expect(health.stderr.contains("Agent is unhealthy") && health.stderr.contains("banned"), "\(health.stderr)")
             #expect(!FileManager.default.fileExists(atPath: fixture.agent.directory + "/data/agent_svid.der"))
@@ -93,16 +93,16 @@ struct AgentHardeningEndToEndTests {
     @Test("an evicted join_token agent, which cannot attest again by itself, stops serving and says to restart it with a new token")
     func evicted() async throws {
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/evicted-workload", selectors: ["unix:uid:\(Self.uid)"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
-            let evict = try fixture.server.cli(["agent", "evict", "-spiffeID", fixture.agentID])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/evicted-workload", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
+            let evict = try await fixture.server.cli(["agent", "evict", "-spiffeID", fixture.agentID])
             #expect(evict.status == 0, "\(evict.stderr)")
             // The sync stream ends first ("evicted or banned": the link cannot tell which, and reconnects); the
             // reconnect is refused as not attested, and only then is the agent disowned.
-            let refused = try await retrying(for: .seconds(15), until: { $0.status != 0 && $0.stderr.contains("new join token") }) { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            let refused = try await retrying(for: .seconds(15), until: { $0.status != 0 && $0.stderr.contains("new join token") }) { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("new join token"), "\(refused.stderr)")
-            let health = try fixture.agent.cli(["healthcheck", "-verbose"])
+            let health = try await fixture.agent.cli(["healthcheck", "-verbose"])
             #expect(health.status != 0)
             #expect(health.stderr.contains("no longer knows this agent"), "\(health.stderr)")
         }
@@ -111,28 +111,28 @@ struct AgentHardeningEndToEndTests {
     @Test("an agent restarted while the server is down fails fast with Unavailable instead of hanging, and healthcheck says why")
     func restartedWhileServerDown() async throws {
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/cold", selectors: ["unix:uid:\(Self.uid)"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/cold", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(try await fixture.agent.stop() == 0)
             #expect(try await fixture.server.stop() == 0)
             try fixture.agent.launch(joinToken: nil)
             let started = ContinuousClock.now
             // Once the socket is up and the first connection attempt has failed, calls fail at once.
             let refused = try await retrying(for: .seconds(20), until: { $0.stderr.contains("cannot reach the server") }) {
-                try fixture.agent.cli(["api", "fetch", "x509", "-timeout", "15s"])
+                try await fixture.agent.cli(["api", "fetch", "x509", "-timeout", "15s"])
             }
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("cannot reach the server"), "\(refused.stderr)")
             let call = ContinuousClock.now
-            let again = try fixture.agent.cli(["api", "fetch", "x509", "-timeout", "15s"])
+            let again = try await fixture.agent.cli(["api", "fetch", "x509", "-timeout", "15s"])
             #expect(again.status != 0)
             #expect(ContinuousClock.now - call < .seconds(10), "the call waited for its deadline instead of failing fast")
-            let health = try fixture.agent.cli(["healthcheck"])
+            let health = try await fixture.agent.cli(["healthcheck"])
             #expect(health.status != 0)
             #expect(health.stderr.contains("cannot reach the server"), "\(health.stderr)")
             print("cold start without server: first refusal \(call - started) after launch")
             try await fixture.server.start()
-            let served = try await eventually(timeout: .seconds(20)) { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            let served = try await eventually(timeout: .seconds(20)) { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(served.stdout.contains("spiffe://example.org/cold"))
         }
     }
@@ -142,8 +142,8 @@ struct AgentHardeningEndToEndTests {
         let fixture = try TrustDomainFixture()
         fixture.agent.launcher = ["/usr/bin/prlimit", "--nofile=96:96"]
         try await TrustDomainFixture.with(fixture) { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/first", selectors: ["unix:uid:\(Self.uid)"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/first", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             let watch = try LineReader(executable: try builtExecutable("steeple-agent"), arguments: ["api", "watch", "-socketPath", fixture.agent.socketPath])
             defer { watch.terminate() }
             _ = try await watch.waitForLine(containing: "spiffe://example.org/first", timeout: .seconds(10))
@@ -165,10 +165,10 @@ struct AgentHardeningEndToEndTests {
             #expect(fixture.agent.logText.contains("max_connections=16"), "\(fixture.agent.logText)")
             #expect(!fixture.agent.logText.contains("out of file descriptors"), "\(fixture.agent.logText)")
 
-            try fixture.createEntry(spiffeID: "spiffe://example.org/during-flood", selectors: ["unix:uid:\(Self.uid)"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/during-flood", selectors: ["unix:uid:\(Self.uid)"])
             _ = try await watch.waitForLine(containing: "spiffe://example.org/during-flood", timeout: .seconds(15))
             // Silent connections are closed after the silent-connection timeout (10 s); new callers are served again.
-            let served = try await eventually(timeout: .seconds(60)) { try fixture.agent.cli(["api", "fetch", "x509", "-timeout", "2s"]) }
+            let served = try await eventually(timeout: .seconds(60)) { try await fixture.agent.cli(["api", "fetch", "x509", "-timeout", "2s"]) }
             #expect(served.stdout.contains("during-flood"))
         }
     }
@@ -189,8 +189,8 @@ extension AgentHardeningEndToEndTests {
             #expect(closed, "the silent connection was still open after 20 s")
             let log = (try? String(contentsOfFile: fixture.server.log, encoding: .utf8)) ?? ""
             #expect(log.contains("did not complete its TLS handshake in time"))
-            try fixture.createEntry(spiffeID: "spiffe://example.org/after-silent", selectors: ["unix:uid:\(Self.uid)"])
-            let served = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/after-silent", selectors: ["unix:uid:\(Self.uid)"])
+            let served = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(served.stdout.contains("after-silent"))
         }
     }

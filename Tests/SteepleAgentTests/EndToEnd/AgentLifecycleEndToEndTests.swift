@@ -18,21 +18,21 @@ struct AgentLifecycleEndToEndTests {
             agentNodeAttestor: #"NodeAttestor "x509pop" { plugin_data { certificate_path = "\#(pki)/node.pem" private_key_path = "\#(pki)/node.key" } }"#)
         try await TrustDomainFixture.with(fixture) { fixture in
             #expect(fixture.agentID.hasPrefix("spiffe://example.org/spire/agent/x509pop/"))
-            try fixture.createEntry(spiffeID: "spiffe://example.org/popped", selectors: ["unix:uid:\(Self.uid)"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/popped", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
 
-            let evicted = try fixture.server.cli(["agent", "evict", "-spiffeID", fixture.agentID])
+            let evicted = try await fixture.server.cli(["agent", "evict", "-spiffeID", fixture.agentID])
             #expect(evicted.status == 0, "\(evicted.stderr)")
             // Evicting ends the sync stream; the agent attests again with the same certificate, on its own.
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline, !fixture.agent.logText.contains("re-attested") {
                 try await Task.sleep(for: .milliseconds(100))
             }
-            let relisted = try fixture.server.cli(["agent", "list"])
+            let relisted = try await fixture.server.cli(["agent", "list"])
             #expect(relisted.stdout.contains(fixture.agentID), "agent not re-attested; log:\n\(fixture.agent.logText)")
-            try fixture.createEntry(spiffeID: "spiffe://example.org/after-evict", selectors: ["unix:uid:\(Self.uid)"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/after-evict", selectors: ["unix:uid:\(Self.uid)"])
             let fetched = try await eventually(timeout: .seconds(20)) {
-                let output = try fixture.agent.cli(["api", "fetch", "x509"])
+                let output = try await fixture.agent.cli(["api", "fetch", "x509"])
                 return output.stdout.contains("after-evict") ? output : ServerProcess.Output(status: 1, stdout: output.stdout, stderr: "not yet: \(output.stderr)")
             }
             #expect(fetched.stdout.contains("spiffe://example.org/popped"))
@@ -49,8 +49,8 @@ struct AgentLifecycleEndToEndTests {
             }
             #expect(fixture.agent.logText.components(separatedBy: "agent SVID renewed").count >= 3, "log:\n\(fixture.agent.logText)")
             // The first SVID has long expired: a new entry still arrives, so the server accepts the renewed one.
-            try fixture.createEntry(spiffeID: "spiffe://example.org/renewed", selectors: ["unix:uid:\(Self.uid)"])
-            let fetched = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/renewed", selectors: ["unix:uid:\(Self.uid)"])
+            let fetched = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(fetched.stdout.contains("spiffe://example.org/renewed"))
         }
     }
@@ -62,8 +62,8 @@ struct AgentLifecycleEndToEndTests {
             #expect(!(try String(contentsOfFile: path, encoding: .utf8)).contains("NodeAttestor"), "\(path) names a node attestor")
         }
         try await TrustDomainFixture.with(fixture) { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/tokenonly", selectors: ["unix:uid:\(Self.uid)"])
-            let fetched = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/tokenonly", selectors: ["unix:uid:\(Self.uid)"])
+            let fetched = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(fetched.stdout.contains("spiffe://example.org/tokenonly"))
         }
     }
@@ -73,14 +73,14 @@ struct AgentLifecycleEndToEndTests {
         let fixture = try TrustDomainFixture(agentLines: [#"trust_bundle_format = "spiffe""#], agentBundleFormat: "spiffe")
         try await TrustDomainFixture.with(fixture) { fixture in
             #expect(try String(contentsOfFile: fixture.bundlePath, encoding: .utf8).contains("\"keys\""))
-            try fixture.createEntry(spiffeID: "spiffe://example.org/from-jwks", selectors: ["unix:uid:\(Self.uid)"])
-            let fetched = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/from-jwks", selectors: ["unix:uid:\(Self.uid)"])
+            let fetched = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(fetched.stdout.contains("spiffe://example.org/from-jwks"))
         }
     }
 
     @Test("-trustBundleFormat and -trustBundleUrl: a PEM file read as spiffe is refused with what to do; an https URL validates, an http one is refused")
-    func trustBundleFlags() throws {
+    func trustBundleFlags() async throws {
         let dir = NSTemporaryDirectory() + "steeple-tbf-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -88,27 +88,27 @@ struct AgentLifecycleEndToEndTests {
         try pem.write(toFile: dir + "/bundle.pem", atomically: true, encoding: .utf8)
         try "agent {\n trust_domain = \"example.org\"\n data_dir = \"\(dir)/data\"\n socket_path = \"\(dir)/api.sock\"\n}\n"
             .write(toFile: dir + "/agent.conf", atomically: true, encoding: .utf8)
-        let wrongFormat = try runBuiltExecutable("steeple-agent", [
+        let wrongFormat = try await runBuiltExecutable("steeple-agent", [
             "run", "-config", dir + "/agent.conf", "-trustBundle", dir + "/bundle.pem", "-trustBundleFormat", "spiffe", "-joinToken", "x",
         ])
         #expect(wrongFormat.status != 0)
         #expect(wrongFormat.stderr.contains("is not a SPIFFE bundle document"), "stderr: \(wrongFormat.stderr)")
-        let badValue = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundle", dir + "/bundle.pem", "-trustBundleFormat", "der"])
+        let badValue = try await runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundle", dir + "/bundle.pem", "-trustBundleFormat", "der"])
         #expect(badValue.status == 1)
         #expect(badValue.stderr.contains("pem or spiffe"), "stderr: \(badValue.stderr)")
-        let url = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundleUrl", "https://example.org/bundle"])
+        let url = try await runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundleUrl", "https://example.org/bundle"])
         #expect(url.status == 0, "stderr: \(url.stderr)")
-        let plain = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundleUrl", "http://example.org/bundle"])
+        let plain = try await runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundleUrl", "http://example.org/bundle"])
         #expect(plain.status == 1)
         #expect(plain.stderr.contains("expected an https:// URL"), "stderr: \(plain.stderr)")
-        let both = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundleUrl", "https://example.org/bundle", "-trustBundle", dir + "/bundle.pem"])
+        let both = try await runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-trustBundleUrl", "https://example.org/bundle", "-trustBundle", dir + "/bundle.pem"])
         #expect(both.status == 1)
         #expect(both.stderr.contains("trust_bundle_path and trust_bundle_url are both set"), "stderr: \(both.stderr)")
-        let noWorkloadAPI = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-insecureBootstrap", "-disableWorkloadAPI"])
+        let noWorkloadAPI = try await runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-insecureBootstrap", "-disableWorkloadAPI"])
         #expect(noWorkloadAPI.status == 0, "stderr: \(noWorkloadAPI.stderr)")
-        let noSDS = try runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-insecureBootstrap", "-disableSDSAPI"])
+        let noSDS = try await runBuiltExecutable("steeple-agent", ["validate", "-config", dir + "/agent.conf", "-insecureBootstrap", "-disableSDSAPI"])
         #expect(noSDS.status == 0, "stderr: \(noSDS.stderr)")
-        let verifiers = try runBuiltExecutable("steeple-agent", [
+        let verifiers = try await runBuiltExecutable("steeple-agent", [
             "validate", "-config", dir + "/agent.conf", "-insecureBootstrap", "-allowUnauthenticatedVerifiers",
         ])
         #expect(verifiers.status == 0, "stderr: \(verifiers.stderr)")
@@ -118,15 +118,15 @@ struct AgentLifecycleEndToEndTests {
     func jwtSVIDsDisabled() async throws {
         let fixture = try TrustDomainFixture(serverLines: ["disable_jwt_svids = true"])
         try await TrustDomainFixture.with(fixture) { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/nojwt", selectors: ["unix:uid:\(Self.uid)"])
-            let x509 = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/nojwt", selectors: ["unix:uid:\(Self.uid)"])
+            let x509 = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(x509.stdout.contains("spiffe://example.org/nojwt"))
-            let jwt = try fixture.agent.cli(["api", "fetch", "jwt", "-audience", "bank"])
+            let jwt = try await fixture.agent.cli(["api", "fetch", "jwt", "-audience", "bank"])
             #expect(jwt.status != 0)
             #expect(jwt.stderr.contains("disable_jwt_svids"), "stderr: \(jwt.stderr)")
             // The text SPIRE's nested-rotation suite greps for, the server's status as Go prints it inside the agent's.
             #expect(jwt.stderr.contains("code = Unimplemented desc = JWT functionality is disabled"), "stderr: \(jwt.stderr)")
-            let minted = try fixture.server.cli(["jwt", "mint", "-spiffeID", "spiffe://example.org/nojwt", "-audience", "bank"])
+            let minted = try await fixture.server.cli(["jwt", "mint", "-spiffeID", "spiffe://example.org/nojwt", "-audience", "bank"])
             #expect(minted.status != 0)
             #expect(minted.stderr.contains("disable_jwt_svids"), "stderr: \(minted.stderr)")
         }
@@ -135,8 +135,8 @@ struct AgentLifecycleEndToEndTests {
     @Test("api fetch x509|jwt -output json print SPIRE's shapes (proto field names, base64 bytes), readable with jq as SPIRE's scripts read them")
     func fetchOutputJSON() async throws {
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/jsonout", selectors: ["unix:uid:\(Self.uid)"])
-            let x509 = try await eventually { try fixture.agent.cli(["api", "fetch", "x509", "-output", "json"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/jsonout", selectors: ["unix:uid:\(Self.uid)"])
+            let x509 = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509", "-output", "json"]) }
             let object = try #require(try JSONSerialization.jsonObject(with: Data(x509.stdout.utf8)) as? [String: Any], "\(x509.stdout)")
             let svid = try #require((object["svids"] as? [[String: Any]])?.first)
             #expect(svid["spiffe_id"] as? String == "spiffe://example.org/jsonout")
@@ -148,15 +148,15 @@ struct AgentLifecycleEndToEndTests {
             #expect((object["crl"] as? [Any])?.isEmpty == true)
             #expect((object["federated_bundles"] as? [String: Any])?.isEmpty == true)
 
-            let jwt = try fixture.agent.cli(["api", "fetch", "jwt", "-audience", "bank", "-output", "json"])
+            let jwt = try await fixture.agent.cli(["api", "fetch", "jwt", "-audience", "bank", "-output", "json"])
             #expect(jwt.status == 0, "\(jwt.stderr)")
             let jq = Process()
             jq.executableURL = URL(fileURLWithPath: "/usr/bin/jq")
             jq.arguments = ["-r", #".[0].svids[0].spiffe_id, (.[1].bundles["spiffe://example.org"] | @base64d | fromjson | .keys | length > 0)"#]
-            let read = try runCollectingOutput(jq, stdin: jwt.stdout).stdout
+            let read = try await runCollectingOutput(jq, stdin: jwt.stdout).stdout
             #expect(read == "spiffe://example.org/jsonout\ntrue\n", "jq read: \(read) from \(jwt.stdout)")
             // SPIRE's deprecated spelling of -output for this command.
-            let deprecated = try fixture.agent.cli(["api", "fetch", "jwt", "-audience", "bank", "-format", "json"])
+            let deprecated = try await fixture.agent.cli(["api", "fetch", "jwt", "-audience", "bank", "-format", "json"])
             #expect(deprecated.status == 0 && deprecated.stdout.hasPrefix("["), "\(deprecated.stdout) \(deprecated.stderr)")
         }
     }

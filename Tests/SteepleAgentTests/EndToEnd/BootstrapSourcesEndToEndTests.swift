@@ -16,27 +16,27 @@ struct BootstrapSourcesEndToEndTests {
             let server = try ServerProcess(bindPort: serverPort)
             try await server.start()
             stops.add(server)
-            let web = try BundleWebServer(serving: try server.cli(["bundle", "show"]).stdout, tls: true)
+            let web = try BundleWebServer(serving: try await server.cli(["bundle", "show"]).stdout, tls: true)
             stops.add(web)
             try await web.waitUntilServing()
 
             let agent = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, bootstrap: #"trust_bundle_url = "https://localhost:\#(web.port)/bundle""#)
             agent.environment = ["SSL_CERT_FILE": web.directory + "/ca.pem"]
-            let token = try joinToken(server)
+            let token = try await joinToken(server)
             stops.add(agent)
             try await agent.start(joinToken: token)
             #expect(agent.logText.contains("Server attestation attempt 1. Started"), "log:\n\(agent.logText)")
             #expect(agent.logText.contains("Node attestation was successful"))
-            _ = try server.cli(["entry", "create", "-parentID", "spiffe://example.org/spire/agent/join_token/\(token)",
+            _ = try await server.cli(["entry", "create", "-parentID", "spiffe://example.org/spire/agent/join_token/\(token)",
                                 "-spiffeID", "spiffe://example.org/via-url", "-selector", "unix:uid:\(Self.uid)"])
-            let fetched = try await eventually { try agent.cli(["api", "fetch", "x509"]) }
+            let fetched = try await eventually { try await agent.cli(["api", "fetch", "x509"]) }
             #expect(fetched.stdout.contains("spiffe://example.org/via-url"))
 
             // The system trust store does not know the test CA: the download fails closed, naming the URL.
             let untrusted = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, bootstrap: #"trust_bundle_url = "https://localhost:\#(web.port)/bundle""#)
             // Go's (and so SPIRE's) system store; no retries, so that the test does not wait SPIRE's minute.
             untrusted.environment = ["SSL_CERT_FILE": "", "SSL_CERT_DIR": "", "STEEPLE_BOOTSTRAP_RETRY_SECONDS": "0"]
-            let refusedToken = try joinToken(server)
+            let refusedToken = try await joinToken(server)
             let refused = try await untrusted.runToExit(joinToken: refusedToken)
             #expect(refused.status != 0)
             #expect(refused.log.contains("unable to fetch trust bundle URL") && refused.log.contains("https://localhost:\(web.port)/bundle"), "log:\n\(refused.log)")
@@ -65,7 +65,7 @@ struct BootstrapSourcesEndToEndTests {
             let server = try ServerProcess(bindPort: serverPort)
             try await server.start()
             stops.add(server)
-            let web = try BundleWebServer(serving: try server.cli(["bundle", "show"]).stdout, tls: false)
+            let web = try BundleWebServer(serving: try await server.cli(["bundle", "show"]).stdout, tls: false)
             stops.add(web)
 
             let agent = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, bootstrap: """
@@ -74,7 +74,7 @@ struct BootstrapSourcesEndToEndTests {
                 """)
             stops.add(agent)
             // The agent starts before the bundle service: its first attempt fails and it waits for the next.
-            try agent.launch(joinToken: try joinToken(server))
+            try agent.launch(joinToken: try await joinToken(server))
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline, !agent.logText.contains("could not get the bootstrap trust bundle; retrying") {
                 try await Task.sleep(for: .milliseconds(100))
@@ -82,7 +82,7 @@ struct BootstrapSourcesEndToEndTests {
             #expect(agent.logText.contains("attempt=1"), "log:\n\(agent.logText)")
             try web.start()
             try await web.waitUntilServing()
-            _ = try await eventually(timeout: .seconds(20)) { try agent.cli(["healthcheck"]) }
+            _ = try await eventually(timeout: .seconds(20)) { try await agent.cli(["healthcheck"]) }
             #expect(agent.logText.contains("Server attestation attempt 2. Started"), "log:\n\(agent.logText)")
             let request = try #require(web.requests.split(separator: "\n").first, "no request reached the socket")
             let query = Dictionary(uniqueKeysWithValues: (URLComponents(string: String(request))?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
@@ -101,10 +101,10 @@ struct BootstrapSourcesEndToEndTests {
     func workloadAPI() async throws {
         try await TrustDomainFixture.with { fixture in
             // The first agent answers FetchX509Bundles only for a caller with an identity.
-            try fixture.createEntry(spiffeID: "spiffe://example.org/bootstrapper", selectors: ["unix:uid:\(Self.uid)"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/bootstrapper", selectors: ["unix:uid:\(Self.uid)"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             let second = try AgentProcess(serverPort: fixture.serverPort, trustBundlePath: nil, bootstrap: #"trust_bundle_spiffe_workload_api = "unix://\#(fixture.agent.socketPath)""#)
-            try await second.start(joinToken: try joinToken(fixture.server))
+            try await second.start(joinToken: try await joinToken(fixture.server))
             _ = try await second.stop()
             #expect(second.logText.contains("Node attestation was successful"), "log:\n\(second.logText)")
 
@@ -118,8 +118,8 @@ struct BootstrapSourcesEndToEndTests {
         }
     }
 
-    private func joinToken(_ server: ServerProcess) throws -> String {
-        let token = try server.cli(["token", "generate"])
+    private func joinToken(_ server: ServerProcess) async throws -> String {
+        let token = try await server.cli(["token", "generate"])
         return String(try #require(token.stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7)))
     }
 }

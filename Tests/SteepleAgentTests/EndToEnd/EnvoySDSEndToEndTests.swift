@@ -35,8 +35,8 @@ struct EnvoySDSEndToEndTests {
             let run = try await runTool(python, [Self.script, "disabled", fixture.agent.socketPath])
             print(run.output)
             #expect(run.status == 0, "sds_check disabled: \(run.output)")
-            try fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:\(getuid())"])
-            _ = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/workload", selectors: ["unix:uid:\(getuid())"])
+            _ = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
         }
     }
 
@@ -49,13 +49,13 @@ struct EnvoySDSEndToEndTests {
             let run = try await runTool(python, [Self.script, "nobody", fixture.agent.socketPath])
             print(run.output)
             #expect(run.status == 0, "sds_check with the Workload API off: \(run.output)")
-            let fetch = try fixture.agent.cli(["api", "fetch", "x509"])
+            let fetch = try await fixture.agent.cli(["api", "fetch", "x509"])
             #expect(fetch.status != 0)
             #expect(fetch.stderr.contains("Unimplemented"), "\(fetch.stderr)")
-            #expect(try fixture.agent.cli(["healthcheck"]).status == 0)
+            #expect(try await fixture.agent.cli(["healthcheck"]).status == 0)
             _ = try await fixture.server.stop()
             // With the server gone the agent keeps serving what it has; healthcheck still answers through SDS.
-            let health = try fixture.agent.cli(["healthcheck", "-verbose"])
+            let health = try await fixture.agent.cli(["healthcheck", "-verbose"])
             #expect(!health.stderr.contains("Unimplemented"), "\(health.stdout)\(health.stderr)")
         }
     }

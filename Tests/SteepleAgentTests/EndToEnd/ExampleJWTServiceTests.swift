@@ -14,8 +14,8 @@ struct ExampleJWTServiceTests {
     func authenticatesCallers() async throws {
         let executable = try #require(Self.executable, "STEEPLE_EXAMPLE_JWT_SERVICE is not set: run scripts/test, which builds Examples/HummingbirdJWT")
         try await TrustDomainFixture.with { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/caller", selectors: ["unix:uid:\(getuid())"])
-            try fixture.createEntry(spiffeID: "spiffe://example.org/stranger", selectors: ["unix:uid:65534"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/caller", selectors: ["unix:uid:\(getuid())"])
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/stranger", selectors: ["unix:uid:65534"])
             let port = try freeTCPPort()
             let service = Process()
             service.executableURL = URL(fileURLWithPath: executable)
@@ -41,13 +41,13 @@ struct ExampleJWTServiceTests {
             #expect(missing.status == 401)
             #expect(missing.body.contains("missing"), "\(missing.body)")
 
-            let token = try fetchToken(fixture, audience: "example-jwt-service")
+            let token = try await fetchToken(fixture, audience: "example-jwt-service")
             // The service's JWTSource may still be waiting for its first bundle: retry until it answers 200.
             let hello = try await retrying(for: .seconds(15), until: { $0.status == 200 }) { try Self.get(base + "/hello", token: token) }
             #expect(hello.status == 200, "\(hello.body)")
             #expect(hello.body == "hello, spiffe://example.org/caller\n")
 
-            let otherAudience = try Self.get(base + "/hello", token: try fetchToken(fixture, audience: "another-service"))
+            let otherAudience = try Self.get(base + "/hello", token: try await fetchToken(fixture, audience: "another-service"))
             #expect(otherAudience.status == 401)
             #expect(otherAudience.body.contains("audienceMismatch"), "\(otherAudience.body)")
 
@@ -58,7 +58,7 @@ struct ExampleJWTServiceTests {
             #expect(forged.status == 401)
             #expect(forged.body.contains("invalidSignature") || forged.body.contains("malformedJWT"), "\(forged.body)")
 
-            let strangerToken = try fetchToken(fixture, audience: "example-jwt-service", asUser: 65534)
+            let strangerToken = try await fetchToken(fixture, audience: "example-jwt-service", asUser: 65534)
             let stranger = try Self.get(base + "/hello", token: strangerToken)
             #expect(stranger.status == 403)
             #expect(stranger.body.contains("stranger may not call"), "\(stranger.body)")
@@ -66,8 +66,8 @@ struct ExampleJWTServiceTests {
     }
 
     /// A JWT-SVID from the real agent CLI (`api fetch jwt` prints the token on its second line).
-    private func fetchToken(_ fixture: TrustDomainFixture, audience: String, asUser uid: UInt32? = nil) throws -> String {
-        let output = try fixture.agent.cli(["api", "fetch", "jwt", "-audience", audience], asUser: uid)
+    private func fetchToken(_ fixture: TrustDomainFixture, audience: String, asUser uid: UInt32? = nil) async throws -> String {
+        let output = try await fixture.agent.cli(["api", "fetch", "jwt", "-audience", audience], asUser: uid)
         try #require(output.status == 0, "api fetch jwt: \(output.stderr)")
         return try #require(output.stdout.split(separator: "\n").dropFirst().first?.trimmingCharacters(in: .whitespaces))
     }

@@ -91,13 +91,13 @@ struct FederationWorkloadEndToEndTests {
             try await TrustDomainFixture.with(b) { b in
                 // Bootstrap each side with the other's roots (SPIRE's documented first step), both ways.
                 for (from, to) in [(a, b), (b, a)] {
-                    let pem = try from.server.cli(["bundle", "show"])
-                    let set = try to.server.cli(["bundle", "set", "-id", "spiffe://\(from.trustDomain)"], stdin: pem.stdout)
+                    let pem = try await from.server.cli(["bundle", "show"])
+                    let set = try await to.server.cli(["bundle", "set", "-id", "spiffe://\(from.trustDomain)"], stdin: pem.stdout)
                     try #require(set.status == 0, "\(set.stderr)")
                 }
                 let uid = "unix:uid:\(getuid())"
-                try a.createEntry(spiffeID: "spiffe://a.test/echo", selectors: [uid], extra: ["-federatesWith", "spiffe://b.test"])
-                let clientEntry = try b.createEntry(spiffeID: "spiffe://b.test/client", selectors: [uid])
+                try await a.createEntry(spiffeID: "spiffe://a.test/echo", selectors: [uid], extra: ["-federatesWith", "spiffe://b.test"])
+                let clientEntry = try await b.createEntry(spiffeID: "spiffe://b.test/client", selectors: [uid])
                 let aSocket = a.agent.socketPath, bSocket = b.agent.socketPath
                 _ = try await Self.waitUntil(seconds: 20) { (try? await Self.authorities(aSocket, "b.test")) ?? 0 > 0 }
                 _ = try await Self.waitUntil(seconds: 20) { (try? await Self.authorities(bSocket, "b.test")) ?? 0 > 0 }
@@ -117,7 +117,7 @@ struct FederationWorkloadEndToEndTests {
                 #expect(refused.status != 0 && !refused.output.contains("REPLY"), "\(refused.output)")
 
                 // With it, the same client completes mTLS and the server names it.
-                let update = try b.server.cli(["entry", "update", "-entryID", clientEntry, "-parentID", b.agentID, "-spiffeID", "spiffe://b.test/client",
+                let update = try await b.server.cli(["entry", "update", "-entryID", clientEntry, "-parentID", b.agentID, "-spiffeID", "spiffe://b.test/client",
                                                "-selector", uid, "-federatesWith", "spiffe://a.test"])
                 try #require(update.status == 0, "\(update.stderr)")
                 var reply = ""

@@ -34,8 +34,8 @@ struct JSONLogEndToEndTests {
             serverLines: [#"log_format = "json""#],
             agentLines: [#"log_format = "json""#, #"log_level = "DEBUG""#, #"availability_target = "24h""#])
         try await TrustDomainFixture.with(fixture) { fixture in
-            try fixture.createEntry(spiffeID: "spiffe://example.org/json-logs", selectors: ["unix:uid:\(getuid())"])
-            let fetched = try await eventually { try fixture.agent.cli(["api", "fetch", "x509"]) }
+            try await fixture.createEntry(spiffeID: "spiffe://example.org/json-logs", selectors: ["unix:uid:\(getuid())"])
+            let fetched = try await eventually { try await fixture.agent.cli(["api", "fetch", "x509"]) }
             #expect(fetched.stdout.contains("spiffe://example.org/json-logs"))
             #expect(try await fixture.agent.stop() == 0)
             #expect(try await fixture.server.stop() == 0)

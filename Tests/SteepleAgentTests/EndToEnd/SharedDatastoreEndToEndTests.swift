@@ -44,22 +44,29 @@ struct SharedDatastoreEndToEndTests {
     }
 
     /// Writes `server`'s bundle (`bundle show`) into its directory, for an agent's `trust_bundle_path`; returns the path.
-    static func bootstrapBundle(_ server: ServerProcess) throws -> String {
+    static func bootstrapBundle(_ server: ServerProcess) async throws -> String {
         let path = server.directory + "/bundle.pem"
-        try server.cli(["bundle", "show"]).stdout.write(toFile: path, atomically: true, encoding: .utf8)
+        try await server.cli(["bundle", "show"]).stdout.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     /// A join token made on `server`, for `spiffeID` when given (a node alias).
-    static func joinToken(_ server: ServerProcess, spiffeID: String? = nil) throws -> String {
-        let output = try server.cli(["token", "generate"] + (spiffeID.map { ["-spiffeID", $0] } ?? [])).stdout
+    static func joinToken(_ server: ServerProcess, spiffeID: String? = nil) async throws -> String {
+        let output = try await server.cli(["token", "generate"] + (spiffeID.map { ["-spiffeID", $0] } ?? [])).stdout
         return String(try #require(output.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7)))
     }
 
     static func agentID(_ token: String) -> String { "spiffe://example.org/spire/agent/join_token/\(token)" }
 
-    static func certificates(_ server: ServerProcess) throws -> Int {
-        try server.cli(["bundle", "show"]).stdout.components(separatedBy: "BEGIN CERTIFICATE").count - 1
+    static func certificates(_ server: ServerProcess) async throws -> Int {
+        try await server.cli(["bundle", "show"]).stdout.components(separatedBy: "BEGIN CERTIFICATE").count - 1
+    }
+
+    /// The certificate count of each server's bundle, in order.
+    static func certificates(of servers: [ServerProcess]) async throws -> [Int] {
+        var counts: [Int] = []
+        for server in servers { counts.append(try await certificates(server)) }
+        return counts
     }
 
     static func svidIDs(_ socket: String) async throws -> Set<String> {
@@ -87,15 +94,15 @@ struct SharedDatastoreEndToEndTests {
                     for server in servers { group.addTask { try await server.start() } }
                     try await group.waitForAll()
                 }
-                let published = try await Self.waitUntil(seconds: 10) { try servers.allSatisfy { try Self.certificates($0) == 3 } }
-                let held = try servers.map(Self.certificates)
+                let published = try await Self.waitUntil(seconds: 10) { try await Self.certificates(of: servers).allSatisfy { $0 == 3 } }
+                let held = try await Self.certificates(of: servers)
                 #expect(published != nil, "bundles hold \(held) certificates, expected 3 each")
 
                 // Agent i attests at server i with a join token made on the next server, as a member of one node alias.
                 let fleet = "spiffe://example.org/fleet"
                 for (index, server) in servers.enumerated() {
-                    let token = try Self.joinToken(servers[(index + 1) % servers.count], spiffeID: fleet)
-                    let agent = try AgentProcess(serverPort: ports[index], trustBundlePath: try Self.bootstrapBundle(server))
+                    let token = try await Self.joinToken(servers[(index + 1) % servers.count], spiffeID: fleet)
+                    let agent = try AgentProcess(serverPort: ports[index], trustBundlePath: try await Self.bootstrapBundle(server))
                     agents.append(agent)
                     try await agent.start(joinToken: token)
                 }
@@ -103,7 +110,7 @@ struct SharedDatastoreEndToEndTests {
                 for (index, server) in servers.enumerated() {
                     let id = "spiffe://example.org/written-at-\(index)"
                     let createdAt = ContinuousClock.now
-                    let create = try server.cli(["entry", "create", "-parentID", fleet, "-spiffeID", id, "-selector", "unix:uid:\(getuid())"])
+                    let create = try await server.cli(["entry", "create", "-parentID", fleet, "-spiffeID", id, "-selector", "unix:uid:\(getuid())"])
                     try #require(create.status == 0, "\(create.stderr)")
                     var arrivals: [Duration] = []
                     for agent in agents {
@@ -139,24 +146,24 @@ struct SharedDatastoreEndToEndTests {
                 _ = try await (startA, startB)
 
                 // Each server has its own CA; each publishes the other's once the change log tells it.
-                let both = try await Self.waitUntil(seconds: 10) { try Self.certificates(a) == 2 && Self.certificates(b) == 2 }
-                let (heldByA, heldByB) = (try Self.certificates(a), try Self.certificates(b))
+                let both = try await Self.waitUntil(seconds: 10) { try await Self.certificates(of: [a, b]) == [2, 2] }
+                let (heldByA, heldByB) = (try await Self.certificates(a), try await Self.certificates(b))
                 #expect(both != nil, "bundles: A holds \(heldByA), B holds \(heldByB) certificates")
-                let (shownByA, shownByB) = (try a.cli(["bundle", "show"]).stdout, try b.cli(["bundle", "show"]).stdout)
+                let (shownByA, shownByB) = (try await a.cli(["bundle", "show"]).stdout, try await b.cli(["bundle", "show"]).stdout)
                 #expect(shownByA == shownByB)
 
                 // A join token made on A attests an agent at B.
-                let token = try Self.joinToken(a)
-                let started = try AgentProcess(serverPort: portB, trustBundlePath: try Self.bootstrapBundle(a))
+                let token = try await Self.joinToken(a)
+                let started = try AgentProcess(serverPort: portB, trustBundlePath: try await Self.bootstrapBundle(a))
                 agent = started
                 try await started.start(joinToken: token)
                 let agentID = Self.agentID(token)
-                #expect(try a.cli(["agent", "list"]).stdout.contains(agentID), "A does not list the agent attested at B")
+                #expect(try await a.cli(["agent", "list"]).stdout.contains(agentID), "A does not list the agent attested at B")
 
                 // An entry created on A reaches the workload behind B.
                 let socket = started.socketPath
                 let createdAt = ContinuousClock.now
-                let create = try a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/ha", "-selector", "unix:uid:\(getuid())"])
+                let create = try await a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/ha", "-selector", "unix:uid:\(getuid())"])
                 try #require(create.status == 0, "\(create.stderr)")
                 let seen = try await Self.waitUntil(seconds: 10, every: .milliseconds(5)) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/ha") ?? false }
                 let reached = try #require(seen, "the entry created on A never reached the workload of the agent at B")
@@ -169,7 +176,7 @@ struct SharedDatastoreEndToEndTests {
                 // A deletion on A too.
                 let entryID = try #require(create.stdout.split(separator: "\n").first { $0.hasPrefix("Entry ID") }?.split(separator: ":", maxSplits: 1)[1]
                     .trimmingCharacters(in: .whitespaces))
-                #expect(try a.cli(["entry", "delete", "-entryID", entryID]).status == 0)
+                #expect(try await a.cli(["entry", "delete", "-entryID", entryID]).status == 0)
                 // (With no entry left the Workload API answers "no identity issued": no SVIDs.)
                 let gone = try await Self.waitUntil(seconds: 10) { !((try? await Self.svidIDs(socket)) ?? []).contains("spiffe://example.org/ha") }
                 #expect(gone != nil, "the entry deleted on A stayed at the workload behind B")
@@ -177,7 +184,7 @@ struct SharedDatastoreEndToEndTests {
                 // A dies without a word; B and its agent carry on, and B takes writes.
                 let aPID = try #require(a.pid)
                 kill(aPID, SIGKILL)
-                let again = try b.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/after", "-selector", "unix:uid:\(getuid())"])
+                let again = try await b.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/after", "-selector", "unix:uid:\(getuid())"])
                 try #require(again.status == 0, "\(again.stderr)")
                 let after = try await Self.waitUntil(seconds: 10) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/after") ?? false }
                 #expect(after != nil, "B's agent did not get an entry created on B after A was killed")
@@ -255,16 +262,16 @@ struct SharedDatastoreEndToEndTests {
             do {
                 try await a.start()
                 try await b.start()
-                let both = try await Self.waitUntil(seconds: 10) { try Self.certificates(a) == 2 && Self.certificates(b) == 2 }
+                let both = try await Self.waitUntil(seconds: 10) { try await Self.certificates(of: [a, b]) == [2, 2] }
                 try #require(both != nil, "the servers' bundles never held both CAs")
-                let started = try AgentProcess(serverAddress: "steeple-servers", serverPort: port, trustBundlePath: try Self.bootstrapBundle(a))
+                let started = try AgentProcess(serverAddress: "steeple-servers", serverPort: port, trustBundlePath: try await Self.bootstrapBundle(a))
                 agent = started
                 started.launcher = try Self.hostsLauncher(started.directory, addresses: ["127.0.0.1", "127.0.0.2"])
-                let token = try Self.joinToken(a)
+                let token = try await Self.joinToken(a)
                 try await started.start(joinToken: token)
                 let agentID = Self.agentID(token)
                 let uid = "unix:uid:\(getuid())"
-                try #require(try a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/before", "-selector", uid]).status == 0)
+                try #require(try await a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/before", "-selector", uid]).status == 0)
                 let socket = started.socketPath
                 let first = try await Self.waitUntil(seconds: 10) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/before") ?? false }
                 try #require(first != nil, "the workload never got its first SVID")
@@ -278,7 +285,7 @@ struct SharedDatastoreEndToEndTests {
                 _ = try await Self.waitUntil(seconds: 30) { probe.successes.value >= 5 }
                 let killedAt = ContinuousClock.now
                 kill(try #require(a.pid), SIGKILL)
-                let create = try b.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/after", "-selector", uid])
+                let create = try await b.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/after", "-selector", uid])
                 try #require(create.status == 0, "\(create.stderr)")
                 let seen = try await Self.waitUntil(seconds: 30, every: .milliseconds(10)) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/after") ?? false }
                 let afterwards = probe.successes.value + probe.failures.value
@@ -307,14 +314,14 @@ struct SharedDatastoreEndToEndTests {
             do {
                 try await a.start()
                 try await b.start()
-                _ = try await Self.waitUntil(seconds: 10) { try Self.certificates(b) == 2 }
-                let token = try Self.joinToken(b)
-                let started = try AgentProcess(serverPort: portB, trustBundlePath: try Self.bootstrapBundle(b))
+                _ = try await Self.waitUntil(seconds: 10) { try await Self.certificates(b) == 2 }
+                let token = try await Self.joinToken(b)
+                let started = try AgentProcess(serverPort: portB, trustBundlePath: try await Self.bootstrapBundle(b))
                 agent = started
                 try await started.start(joinToken: token)
                 let agentID = Self.agentID(token)
                 let uid = "unix:uid:\(getuid())"
-                try #require(try a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/before", "-selector", uid]).status == 0)
+                try #require(try await a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/before", "-selector", uid]).status == 0)
                 let socket = started.socketPath
                 try #require(try await Self.waitUntil(seconds: 10) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/before") ?? false } != nil)
 
@@ -327,7 +334,7 @@ struct SharedDatastoreEndToEndTests {
                 var created = false
                 while !created, ContinuousClock.now - restartedAt < .seconds(30) {
                     attempts += 1
-                    created = try a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/after", "-selector", uid]).status == 0
+                    created = try await a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/after", "-selector", uid]).status == 0
                     if !created { try await Task.sleep(for: .milliseconds(200)) }
                 }
                 try #require(created, "server A never took a write after PostgreSQL restarted")
@@ -359,9 +366,9 @@ struct SharedDatastoreEndToEndTests {
             do {
                 try await a.start()
                 try await b.start()
-                _ = try await Self.waitUntil(seconds: 10) { try Self.certificates(b) == 2 }
-                let token = try Self.joinToken(b)
-                let started = try AgentProcess(serverPort: portB, trustBundlePath: try Self.bootstrapBundle(b))
+                _ = try await Self.waitUntil(seconds: 10) { try await Self.certificates(b) == 2 }
+                let token = try await Self.joinToken(b)
+                let started = try AgentProcess(serverPort: portB, trustBundlePath: try await Self.bootstrapBundle(b))
                 agent = started
                 try await started.start(joinToken: token)
                 let agentID = Self.agentID(token)
@@ -373,20 +380,18 @@ struct SharedDatastoreEndToEndTests {
                 let acknowledged: [[String]] = try await withThrowingTaskGroup(of: [String].self) { group in
                     for (writer, server) in servers.enumerated() {
                         group.addTask {
-                            try await offCooperativePool {
-                                var ids: [String] = []
-                                var n = 0
-                                while stop.value == 0 {
-                                    n += 1
-                                    let out = try server.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/w\(writer)/\(n)", "-selector", "unix:uid:\(getuid())"])
-                                    if out.status == 0, let line = out.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Entry ID") }) {
-                                        ids.append(String(line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)))
-                                    } else {
-                                        Thread.sleep(forTimeInterval: 0.05)
-                                    }
+                            var ids: [String] = []
+                            var n = 0
+                            while stop.value == 0 {
+                                n += 1
+                                let out = try await server.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/w\(writer)/\(n)", "-selector", "unix:uid:\(getuid())"])
+                                if out.status == 0, let line = out.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Entry ID") }) {
+                                    ids.append(String(line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)))
+                                } else {
+                                    try await Task.sleep(for: .milliseconds(50))
                                 }
-                                return ids
                             }
+                            return ids
                         }
                     }
                     try await Task.sleep(for: .seconds(2))

@@ -31,7 +31,7 @@ final class TrustDomainFixture: @unchecked Sendable {
     /// Starts the server, writes its bundle for the agent's bootstrap, issues a join token and starts the agent.
     func start() async throws {
         try await server.start()
-        let bundle = try server.cli(["bundle", "show", "-format", agentBundleFormat])
+        let bundle = try await server.cli(["bundle", "show", "-format", agentBundleFormat])
         try #require(bundle.status == 0, "bundle show: \(bundle.stderr)")
         try bundle.stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
         guard usesJoinToken else {
@@ -41,7 +41,7 @@ final class TrustDomainFixture: @unchecked Sendable {
             agentID = String(id.dropFirst("spiffe_id=".count))
             return
         }
-        let token = try server.cli(["token", "generate"])
+        let token = try await server.cli(["token", "generate"])
         let value = try #require(token.stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
         agentID = "spiffe://\(trustDomain)/spire/agent/join_token/\(value)"
         try await agent.start(joinToken: String(value))
@@ -49,8 +49,8 @@ final class TrustDomainFixture: @unchecked Sendable {
 
     /// `entry create` parented to the agent; returns the entry ID.
     @discardableResult
-    func createEntry(spiffeID: String, selectors: [String], extra: [String] = []) throws -> String {
-        let output = try server.cli(["entry", "create", "-parentID", agentID, "-spiffeID", spiffeID] + selectors.flatMap { ["-selector", $0] } + extra)
+    func createEntry(spiffeID: String, selectors: [String], extra: [String] = []) async throws -> String {
+        let output = try await server.cli(["entry", "create", "-parentID", agentID, "-spiffeID", spiffeID] + selectors.flatMap { ["-selector", $0] } + extra)
         try #require(output.status == 0, "entry create: \(output.stderr)")
         let line = try #require(output.stdout.split(separator: "\n").first { $0.hasPrefix("Entry ID") })
         return String(line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces))

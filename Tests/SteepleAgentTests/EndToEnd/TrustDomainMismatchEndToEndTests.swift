@@ -10,8 +10,8 @@ import Testing
 /// consumed and without leaving an agent behind.
 @Suite("Join token and trust domain mismatch end to end", .serialized)
 struct TrustDomainMismatchEndToEndTests {
-    static func token(_ server: ServerProcess) throws -> String {
-        let output = try server.cli(["token", "generate"])
+    static func token(_ server: ServerProcess) async throws -> String {
+        let output = try await server.cli(["token", "generate"])
         return String(try #require(output.stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7)))
     }
 
@@ -20,7 +20,7 @@ struct TrustDomainMismatchEndToEndTests {
         let port = try freeTCPPort()
         let server = try ServerProcess(bindPort: port)
         try await server.start()
-        let token = try Self.token(server)
+        let token = try await Self.token(server)
 
         // 1. The real agent, configured for other.org: it refuses the server before sending the token.
         let stranger = try AgentProcess(trustDomain: "other.org", serverPort: port, trustBundlePath: nil)
@@ -56,14 +56,14 @@ struct TrustDomainMismatchEndToEndTests {
             }
         }
         #expect("\(String(describing: refused))".contains("other.org"), "\(String(describing: refused))")
-        #expect(try server.cli(["agent", "count"]).stdout.contains("0 attested agents"), "a ghost agent was left")
+        #expect(try await server.cli(["agent", "count"]).stdout.contains("0 attested agents"), "a ghost agent was left")
 
         // 3. The same token still works for an agent of example.org.
         let bundlePath = server.directory + "/bundle.pem"
-        try server.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
+        try await server.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
         let agent = try AgentProcess(serverPort: port, trustBundlePath: bundlePath)
         try await agent.start(joinToken: token)
-        #expect(try server.cli(["agent", "count"]).stdout.contains("1 attested agent"))
+        #expect(try await server.cli(["agent", "count"]).stdout.contains("1 attested agent"))
         let log = try String(contentsOfFile: server.log, encoding: .utf8)
         #expect(log.contains("agent attestation refused"), "the refusal was not logged")
         #expect(!log.contains(token) || log.contains("join_token/\(token)"), "the token was logged outside the agent ID")

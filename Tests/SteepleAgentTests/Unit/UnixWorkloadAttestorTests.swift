@@ -1,5 +1,6 @@
 import Foundation
 @testable import SteepleAgent
+import SteepleTestSupport
 import Testing
 
 @Suite("unix workload attestor")
@@ -21,19 +22,12 @@ struct UnixWorkloadAttestorTests {
     }
 
     @Test("discover_workload_path adds the binary's path and SHA-256, which match sha256sum")
-    func path() throws {
+    func path() async throws {
         let selectors = try UnixWorkloadAttestor(discoverWorkloadPath: true).selectors(for: me)
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         #expect(selectors.contains("unix:path:\(executable)"))
         let digest = try #require(selectors.first { $0.hasPrefix("unix:sha256:") })
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [executable]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = try await runTool("/usr/bin/sha256sum", [executable]).output
         #expect(digest == "unix:sha256:" + String(output.prefix(64)))
         #expect(try UnixWorkloadAttestor(discoverWorkloadPath: true, workloadSizeLimit: 10).selectors(for: me).allSatisfy { !$0.hasPrefix("unix:sha256:") })
     }

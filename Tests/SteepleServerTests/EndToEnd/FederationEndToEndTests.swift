@@ -48,14 +48,14 @@ struct FederationEndToEndTests {
         #expect(posted.output.hasPrefix("405 text/plain; charset=utf-8\n405 method not allowed"), "\(posted.output)")
 
         // Bootstrap: B gets A's X.509 roots by hand (as SPIRE's docs do), then refreshes on its own.
-        let pem = try a.cli(["bundle", "show"])
+        let pem = try await a.cli(["bundle", "show"])
         #expect(pem.status == 0, "\(pem.stderr)")
-        let set = try b.cli(["bundle", "set", "-id", "spiffe://a.test"], stdin: pem.stdout)
+        let set = try await b.cli(["bundle", "set", "-id", "spiffe://a.test"], stdin: pem.stdout)
         #expect(set.status == 0, "\(set.stderr)")
         var stored = ""
         let deadline = Date().addingTimeInterval(40)
         while Date() < deadline {
-            stored = try b.cli(["bundle", "list", "-id", "spiffe://a.test", "-format", "spiffe"]).stdout
+            stored = try await b.cli(["bundle", "list", "-id", "spiffe://a.test", "-format", "spiffe"]).stdout
             if stored.contains("jwt-svid") { break }
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -77,9 +77,9 @@ struct FederationEndToEndTests {
         try await a.start()
         try await b.start()
         let pemPath = b.directory + "/a.pem"
-        try a.cli(["bundle", "show"]).stdout.write(toFile: pemPath, atomically: true, encoding: .utf8)
+        try await a.cli(["bundle", "show"]).stdout.write(toFile: pemPath, atomically: true, encoding: .utf8)
 
-        let created = try b.cli([
+        let created = try await b.cli([
             "federation", "create", "-trustDomain", "a.test", "-bundleEndpointURL", "https://127.0.0.1:\(port)",
             "-bundleEndpointProfile", "https_spiffe", "-endpointSpiffeID", "spiffe://a.test/spire/server", "-trustDomainBundlePath", pemPath,
         ])
@@ -92,38 +92,38 @@ struct FederationEndToEndTests {
             Endpoint SPIFFE ID        : spiffe://a.test/spire/server
 
             """)
-        let again = try b.cli(["federation", "create", "-trustDomain", "a.test", "-bundleEndpointURL", "https://x.test/", "-bundleEndpointProfile", "https_web"])
+        let again = try await b.cli(["federation", "create", "-trustDomain", "a.test", "-bundleEndpointURL", "https://x.test/", "-bundleEndpointProfile", "https_web"])
         #expect(again.status == 1)
         #expect(again.stderr.hasPrefix("Failed to create the following federation relationship (code: AlreadyExists, msg: "), "\(again.stderr)")
         #expect(again.stderr.hasSuffix("Error: failed to create one or more federation relationships\n"), "\(again.stderr)")
-        let badProfile = try b.cli(["federation", "create", "-trustDomain", "c.test", "-bundleEndpointURL", "https://c.test/", "-bundleEndpointProfile", "web"])
+        let badProfile = try await b.cli(["federation", "create", "-trustDomain", "c.test", "-bundleEndpointURL", "https://c.test/", "-bundleEndpointProfile", "web"])
         #expect(badProfile.stderr == "Error: unknown bundle endpoint profile type: \"web\"\n", "\(badProfile.stderr)")
 
-        let listed = try b.cli(["federation", "list"])
+        let listed = try await b.cli(["federation", "list"])
         #expect(listed.stdout.hasPrefix("Found 1 federation relationship\n\nTrust domain              : a.test\n"), "\(listed.stdout)")
-        let json = try b.cli(["federation", "show", "-trustDomain", "a.test", "-output", "json"])
+        let json = try await b.cli(["federation", "show", "-trustDomain", "a.test", "-output", "json"])
         let shown = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stdout)")
         #expect((shown["https_spiffe"] as? [String: Any])?["endpoint_spiffe_id"] as? String == "spiffe://a.test/spire/server")
         #expect((shown["trust_domain_bundle"] as? [String: Any])?["trust_domain"] as? String == "a.test", "\(json.stdout)")
 
         // A new relationship is fetched at once; RefreshBundle fetches again now. Either way B holds A's JWT keys too.
-        let refreshed = try b.cli(["federation", "refresh", "-id", "a.test"])
+        let refreshed = try await b.cli(["federation", "refresh", "-id", "a.test"])
         #expect(refreshed.stdout == "Bundle refreshed\n", "\(refreshed.stderr)")
-        let after = try b.cli(["federation", "show", "-trustDomain", "a.test", "-output", "json"])
+        let after = try await b.cli(["federation", "show", "-trustDomain", "a.test", "-output", "json"])
         let bundle = try #require((try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])?["trust_domain_bundle"] as? [String: Any])
         #expect((bundle["jwt_authorities"] as? [Any])?.isEmpty == false, "\(after.stdout)")
 
-        let updated = try b.cli(["federation", "update", "-trustDomain", "a.test", "-bundleEndpointURL", "https://127.0.0.1:1/", "-bundleEndpointProfile", "https_web"])
+        let updated = try await b.cli(["federation", "update", "-trustDomain", "a.test", "-bundleEndpointURL", "https://127.0.0.1:1/", "-bundleEndpointProfile", "https_web"])
         #expect(updated.stdout.contains("Bundle endpoint profile   : https_web\n"), "\(updated.stderr)")
-        let failing = try b.cli(["federation", "refresh", "-id", "a.test"])
+        let failing = try await b.cli(["federation", "refresh", "-id", "a.test"])
         #expect(failing.status == 1 && failing.stderr.hasPrefix("Error: failed to refresh bundle: rpc error: code = Internal desc = failed to refresh bundle: "), "\(failing.stderr)")
-        let deleted = try b.cli(["federation", "delete", "-id", "a.test"])
+        let deleted = try await b.cli(["federation", "delete", "-id", "a.test"])
         #expect(deleted.stdout == "federation relationship deleted.\n", "\(deleted.stderr)")
-        let none = try b.cli(["federation", "refresh", "-id", "a.test"])
+        let none = try await b.cli(["federation", "refresh", "-id", "a.test"])
         #expect(none.stderr == "Error: there is no federation relationship with trust domain \"a.test\"\n", "\(none.stderr)")
-        let missing = try b.cli(["federation", "delete", "-id", "a.test"])
+        let missing = try await b.cli(["federation", "delete", "-id", "a.test"])
         #expect(missing.stderr == "Error: failed to delete federation relationship \"a.test\": federation relationship not found\n", "\(missing.stderr)")
-        #expect(try b.cli(["federation", "list", "-output", "json"]).stdout == #"{"federation_relationships":[],"next_page_token":""}"# + "\n")
+        #expect(try await b.cli(["federation", "list", "-output", "json"]).stdout == #"{"federation_relationships":[],"next_page_token":""}"# + "\n")
 
         #expect(try await b.stop() == 0)
         #expect(try await a.stop() == 0)
@@ -187,7 +187,7 @@ struct FederationEndToEndTests {
         var stored = ""
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            stored = try b.cli(["bundle", "list", "-id", "spiffe://a.test", "-format", "spiffe"]).stdout
+            stored = try await b.cli(["bundle", "list", "-id", "spiffe://a.test", "-format", "spiffe"]).stdout
             if stored.contains("jwt-svid") { break }
             try await Task.sleep(for: .milliseconds(250))
         }

@@ -43,7 +43,7 @@ struct LogFileEndToEndTests {
     }
 
     @Test("a log_file that cannot be opened stops either executable at start, naming the path", arguments: ["steeple-server", "steeple-agent"])
-    func unopenable(_ executable: String) throws {
+    func unopenable(_ executable: String) async throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("\(executable).conf").path
@@ -51,7 +51,7 @@ struct LogFileEndToEndTests {
             ? "server {\n trust_domain = \"example.org\"\n data_dir = \"\(dir.path)/data\"\n socket_path = \"\(dir.path)/api.sock\"\n log_file = \"\(dir.path)/missing/dir/x.log\"\n}\n"
             : "agent {\n trust_domain = \"example.org\"\n insecure_bootstrap = true\n data_dir = \"\(dir.path)/data\"\n socket_path = \"\(dir.path)/api.sock\"\n log_file = \"\(dir.path)/missing/dir/x.log\"\n}\n"
         try body.write(toFile: config, atomically: true, encoding: .utf8)
-        let output = try runBuiltExecutable(executable, ["run", "-config", config])
+        let output = try await runBuiltExecutable(executable, ["run", "-config", config])
         #expect(output.status == 1)
         #expect(output.stderr.contains("cannot open log_file \"\(dir.path)/missing/dir/x.log\""), "stderr: \(output.stderr)")
     }

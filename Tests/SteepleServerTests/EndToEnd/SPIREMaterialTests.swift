@@ -21,22 +21,22 @@ struct SPIREMaterialTests {
     }
 
     @Test("each of SPIRE's configs validates with SPIRE's words", arguments: configs)
-    func validates(_ name: String) throws {
+    func validates(_ name: String) async throws {
         let executable = name.contains("_agent") ? "steeple-agent" : "steeple-server"
-        let output = try runBuiltExecutable(executable, ["validate", "-config", Self.root.appendingPathComponent("configs/\(name)").path])
+        let output = try await runBuiltExecutable(executable, ["validate", "-config", Self.root.appendingPathComponent("configs/\(name)").path])
         let kind = executable == "steeple-agent" ? "agent" : "server"
         #expect(output.status == 0, "\(name): \(output.stderr)")
         #expect(output.stdout == "SPIRE \(kind) configuration file is valid.\n", "\(name): \(output.stdout)")
     }
 
     @Test("spiffe.io's Linux quickstart runs verbatim with Steeple's binaries as bin/spire-server and bin/spire-agent and SPIRE's conf/")
-    func linuxQuickstart() throws {
+    func linuxQuickstart() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [
             Self.root.appendingPathComponent("linux-quickstart.sh").path, try builtExecutable("steeple-server"), try builtExecutable("steeple-agent"),
         ]
-        let output = try runCollectingOutput(process)
+        let output = try await runCollectingOutput(process)
         let text = output.stdout + output.stderr
         #expect(output.status == 0, "\(text)")
         for step in ["spire-server healthcheck", "token generate", "spire-agent healthcheck", "entry create", "api fetch x509 -write /tmp/", "openssl x509 -in /tmp/svid.0.pem -text -noout"] {
@@ -70,7 +70,7 @@ struct SPIREMaterialTests {
             // -disableX509SVIDPrefetch yet (it issues every entry's SVID ahead; issue #20's on-demand issuance).
             ("entries", ["00-setup", "01-start-server", "02-start-agents", "03-fetch-svids", "04-update-entry", "05-delete-entries"]),
         ])
-    func suiteSteps(_ suite: String, _ steps: [String]) throws {
+    func suiteSteps(_ suite: String, _ steps: [String]) async throws {
         /// Steps that must fail, and the one reason they may fail for.
         let expectedFailures = ["entries": ["02-start-agents": "cachedX509SvidsCount validation failed: spire-agent-1 reports 4, expected 3"]][suite] ?? [:]
         let process = Process()
@@ -79,7 +79,7 @@ struct SPIREMaterialTests {
             Self.root.appendingPathComponent("run-suite-steps.sh").path, try builtExecutable("steeple-server"), try builtExecutable("steeple-agent"),
             Self.root.appendingPathComponent("suites/\(suite)").path,
         ] + steps
-        let output = try runCollectingOutput(process)
+        let output = try await runCollectingOutput(process)
         let text = output.stdout + output.stderr
         print("SPIRE suite \(suite):\n\(text)")
         #expect((output.status == 0) == expectedFailures.isEmpty, "\(text)")

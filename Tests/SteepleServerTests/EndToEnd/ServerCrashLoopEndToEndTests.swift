@@ -12,19 +12,19 @@ struct ServerCrashLoopEndToEndTests {
         let server = try ServerProcess()
         try await server.start()
         for expiry in ["9223372036854775807", "-1", "253402300800", "1000"] {
-            let result = try server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent,
+            let result = try await server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent,
                                          "-selector", "unix:uid:1", "-entryExpiry", expiry])
             #expect(result.status != 0, "expiry \(expiry) was accepted")
             #expect(result.stderr.contains("InvalidArgument"), "\(result.stderr)")
             #expect(result.stderr.contains("expires_at"), "\(result.stderr)")
         }
-        #expect(try server.cli(["healthcheck"]).status == 0, "the server died")
-        #expect(try server.cli(["entry", "count"]).stdout.contains("0 registration entr"))
+        #expect(try await server.cli(["healthcheck"]).status == 0, "the server died")
+        #expect(try await server.cli(["entry", "count"]).stdout.contains("0 registration entr"))
         // An expiry in range and in the future is fine.
-        let ok = try server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent,
+        let ok = try await server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent,
                                  "-selector", "unix:uid:1", "-entryExpiry", "253402300799"])
         #expect(ok.status == 0, "\(ok.stderr)")
-        #expect(try server.cli(["entry", "show"]).status == 0)
+        #expect(try await server.cli(["entry", "show"]).status == 0)
         #expect(try await server.stop() == 0)
     }
 
@@ -41,10 +41,10 @@ struct ServerCrashLoopEndToEndTests {
         let server = try ServerProcess(bindPort: port)
         try await server.start()
         let bundlePath = server.directory + "/bundle.pem"
-        try server.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
-        let token = try #require(server.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
+        try await server.cli(["bundle", "show"]).stdout.write(toFile: bundlePath, atomically: true, encoding: .utf8)
+        let token = try #require(await server.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
         let agentID = "spiffe://example.org/spire/agent/join_token/\(token)"
-        let good = try server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/good", "-parentID", agentID, "-selector", "unix:uid:1"])
+        let good = try await server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/good", "-parentID", agentID, "-selector", "unix:uid:1"])
         #expect(good.status == 0, "\(good.stderr)")
         #expect(try await server.stop() == 0)
 
@@ -65,27 +65,27 @@ struct ServerCrashLoopEndToEndTests {
         try await agent.start(joinToken: String(token))
         // The agent synced: the good entry is served while the bad rows sit in the store.
         try await Task.sleep(for: .milliseconds(500))
-        #expect(try server.cli(["healthcheck"]).status == 0, "the server died after the agent connected")
+        #expect(try await server.cli(["healthcheck"]).status == 0, "the server died after the agent connected")
         let log = try String(contentsOfFile: server.log, encoding: .utf8)
         for (id, _, _, _) in Self.badRows {
             #expect(log.contains(id), "no log line names \(id)")
         }
-        let listed = try server.cli(["entry", "show"])
+        let listed = try await server.cli(["entry", "show"])
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(listed.stdout.contains("spiffe://example.org/good"))
         for (id, _, _, _) in Self.badRows {
-            let shown = try server.cli(["entry", "show", "-entryID", id])
+            let shown = try await server.cli(["entry", "show", "-entryID", id])
             #expect(shown.status != 0)
             #expect(shown.stderr.contains("DataLoss"), "\(shown.stderr)")
             #expect(shown.stderr.contains(id), "\(shown.stderr)")
-            let deleted = try server.cli(["entry", "delete", "-entryID", id])
+            let deleted = try await server.cli(["entry", "delete", "-entryID", id])
             #expect(deleted.status == 0, "\(deleted.stderr)")
         }
-        #expect(try server.cli(["entry", "count"]).stdout.contains("1 registration entr"))
-        #expect(try server.cli(["healthcheck"]).status == 0)
+        #expect(try await server.cli(["entry", "count"]).stdout.contains("1 registration entr"))
+        #expect(try await server.cli(["healthcheck"]).status == 0)
 
         // Evicted, the agent's next call is refused: the refusal is logged (a warning naming the agent).
-        let evicted = try server.cli(["agent", "evict", "-spiffeID", agentID])
+        let evicted = try await server.cli(["agent", "evict", "-spiffeID", agentID])
         #expect(evicted.status == 0, "\(evicted.stderr)")
         var refusal: Substring?
         for _ in 0..<100 where refusal == nil {

@@ -14,35 +14,35 @@ struct ServerEndToEndTests {
         try await server.start()
 
         // entry create / show / count / update, with SPIRE's grammar.
-        let created = try server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent,
+        let created = try await server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent,
                                       "-selector", "unix:uid:1000", "-selector", "unix:gid:1000", "-dns", "web.example.org"])
         #expect(created.status == 0, "\(created.stderr)")
         #expect(created.stdout.contains("SPIFFE ID        : spiffe://example.org/web"))
         #expect(created.stdout.contains("Selector         : unix:uid:1000"))
         let entryID = try #require(Self.field("Entry ID", in: created.stdout))
-        #expect(try server.cli(["entry", "count"]).stdout.contains("1 registration entr"))
-        let shown = try server.cli(["entry", "show", "-spiffeID", "spiffe://example.org/web"])
+        #expect(try await server.cli(["entry", "count"]).stdout.contains("1 registration entr"))
+        let shown = try await server.cli(["entry", "show", "-spiffeID", "spiffe://example.org/web"])
         #expect(shown.stdout.contains(entryID))
-        let updated = try server.cli(["entry", "update", "-entryID", entryID, "-spiffeID", "spiffe://example.org/web",
+        let updated = try await server.cli(["entry", "update", "-entryID", entryID, "-spiffeID", "spiffe://example.org/web",
                                       "-parentID", Self.parent, "-selector", "unix:uid:1001"])
         #expect(updated.status == 0, "\(updated.stderr)")
         #expect(Self.field("Revision", in: updated.stdout) == "1")
         #expect(updated.stdout.contains("unix:uid:1001"))
 
         // token generate
-        let token = try server.cli(["token", "generate", "-spiffeID", "spiffe://example.org/node/one"])
+        let token = try await server.cli(["token", "generate", "-spiffeID", "spiffe://example.org/node/one"])
         #expect(token.status == 0, "\(token.stderr)")
         #expect(token.stdout.hasPrefix("Token: "))
 
         // bundle show in both formats, parsed by openssl and by our own library.
-        let pem = try server.cli(["bundle", "show"])
+        let pem = try await server.cli(["bundle", "show"])
         #expect(pem.stdout.hasPrefix("-----BEGIN CERTIFICATE-----"))
         try pem.stdout.write(toFile: server.directory + "/bundle.pem", atomically: true, encoding: .utf8)
         let parsed = try await runTool("/usr/bin/openssl", ["x509", "-in", server.directory + "/bundle.pem", "-noout", "-ext", "subjectAltName,basicConstraints"])
         #expect(parsed.status == 0, "\(parsed.output)")
         #expect(parsed.output.contains("URI:spiffe://example.org"))
         #expect(parsed.output.contains("CA:TRUE"))
-        let json = try server.cli(["bundle", "show", "-format", "spiffe"])
+        let json = try await server.cli(["bundle", "show", "-format", "spiffe"])
         let bundle = try SPIFFEBundle(trustDomain: try TrustDomain("example.org"), json: Array(json.stdout.utf8))
         #expect(bundle.x509Authorities.count == 1)
         #expect(bundle.jwtAuthorities.count == 1)
@@ -51,7 +51,7 @@ struct ServerEndToEndTests {
         // x509 mint -write: openssl verify accepts it against the bundle.
         let out = server.directory + "/minted"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let minted = try server.cli(["x509", "mint", "-spiffeID", "spiffe://example.org/minted", "-dns", "minted.example.org", "-write", out])
+        let minted = try await server.cli(["x509", "mint", "-spiffeID", "spiffe://example.org/minted", "-dns", "minted.example.org", "-write", out])
         #expect(minted.status == 0, "\(minted.stderr)")
         let verify = try await runTool("/usr/bin/openssl", ["verify", "-CAfile", out + "/bundle.pem", out + "/svid.pem"])
         #expect(verify.status == 0, "\(verify.output)")
@@ -60,7 +60,7 @@ struct ServerEndToEndTests {
         #expect(svid.id.string == "spiffe://example.org/minted")
 
         // jwt mint: validates against the published JWT keys.
-        let jwt = try server.cli(["jwt", "mint", "-spiffeID", "spiffe://example.org/minted", "-audience", "api"])
+        let jwt = try await server.cli(["jwt", "mint", "-spiffeID", "spiffe://example.org/minted", "-audience", "api"])
         #expect(jwt.status == 0, "\(jwt.stderr)")
         let validated = try JWTSVID.parseAndValidate(token: jwt.stdout.trimmingCharacters(in: .whitespacesAndNewlines), bundles: bundle, audience: ["api"], now: Date())
         #expect(validated.subject.string == "spiffe://example.org/minted")
@@ -68,13 +68,13 @@ struct ServerEndToEndTests {
         // Restart: the same CA and every entry survive.
         #expect(try await server.stop() == 0)
         try await server.start()
-        #expect(try server.cli(["bundle", "show"]).stdout == pem.stdout)
-        #expect(try server.cli(["entry", "show", "-entryID", entryID]).stdout.contains("unix:uid:1001"))
+        #expect(try await server.cli(["bundle", "show"]).stdout == pem.stdout)
+        #expect(try await server.cli(["entry", "show", "-entryID", entryID]).stdout.contains("unix:uid:1001"))
 
-        let deleted = try server.cli(["entry", "delete", "-entryID", entryID])
+        let deleted = try await server.cli(["entry", "delete", "-entryID", entryID])
         #expect(deleted.status == 0, "\(deleted.stderr)")
         // What remains is the alias entry that `token generate -spiffeID` made.
-        let remaining = try server.cli(["entry", "show"])
+        let remaining = try await server.cli(["entry", "show"])
         #expect(remaining.stdout.contains("Found 1 entry"))
         #expect(remaining.stdout.contains("spiffe://example.org/node/one"))
         #expect(!remaining.stdout.contains(entryID))
@@ -96,35 +96,35 @@ struct ServerEndToEndTests {
     func badInput() async throws {
         let server = try ServerProcess()
         try await server.start()
-        let first = try server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent, "-selector", "unix:uid:1"])
+        let first = try await server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent, "-selector", "unix:uid:1"])
         #expect(first.status == 0, "\(first.stderr)")
         for (name, arguments) in Self.badEntries {
-            let result = try server.cli(["entry", "create"] + arguments)
+            let result = try await server.cli(["entry", "create"] + arguments)
             #expect(result.status != 0, "\(name) was accepted")
             #expect(!result.stderr.isEmpty, "\(name) printed no error")
         }
-        let duplicate = try server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent, "-selector", "unix:uid:1"])
+        let duplicate = try await server.cli(["entry", "create", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent, "-selector", "unix:uid:1"])
         #expect(duplicate.status != 0)
         #expect(duplicate.stderr.contains("AlreadyExists"))
-        #expect(try server.cli(["entry", "count"]).stdout.contains("1 registration entr"))
+        #expect(try await server.cli(["entry", "count"]).stdout.contains("1 registration entr"))
         // A batch with a duplicate in it: the batch transaction fails, each entry then gets its own status.
         let batch = server.directory + "/batch.json"
         let document = #"{"entries": ["# + ["spiffe://example.org/batch-a", "spiffe://example.org/web", "spiffe://example.org/batch-b"].map {
             #"{"spiffe_id": "\#($0)", "parent_id": "\#(Self.parent)", "selectors": [{"type": "unix", "value": "uid:1"}]}"#
         }.joined(separator: ", ") + "]}"
         try document.write(toFile: batch, atomically: true, encoding: .utf8)
-        let mixed = try server.cli(["entry", "create", "-data", batch])
+        let mixed = try await server.cli(["entry", "create", "-data", batch])
         #expect(mixed.status != 0, "the duplicate must be reported")
         #expect(mixed.stderr.contains("AlreadyExists"), "\(mixed.stderr)")
-        #expect(try server.cli(["entry", "count"]).stdout.contains("3 registration entr"))
+        #expect(try await server.cli(["entry", "count"]).stdout.contains("3 registration entr"))
         // A clean batch goes in as one transaction.
         let clean = #"{"entries": ["# + (1...50).map {
             #"{"spiffe_id": "spiffe://example.org/bulk/\#($0)", "parent_id": "\#(Self.parent)", "selectors": [{"type": "unix", "value": "uid:2"}]}"#
         }.joined(separator: ", ") + "]}"
         try clean.write(toFile: batch, atomically: true, encoding: .utf8)
-        #expect(try server.cli(["entry", "create", "-data", batch]).status == 0)
-        #expect(try server.cli(["entry", "count"]).stdout.contains("53 registration entr"))
-        let badConfig = try server.cli(["validate", "-config", "/nonexistent/server.conf"])
+        #expect(try await server.cli(["entry", "create", "-data", batch]).status == 0)
+        #expect(try await server.cli(["entry", "count"]).stdout.contains("53 registration entr"))
+        let badConfig = try await server.cli(["validate", "-config", "/nonexistent/server.conf"])
         #expect(badConfig.status != 0)
         try await server.stop()
     }

@@ -21,7 +21,7 @@ struct ServerHygieneEndToEndTests {
     func datastoreFiles() async throws {
         let server = try ServerProcess()
         try await server.start()
-        let token = try #require(server.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
+        let token = try #require(await server.cli(["token", "generate"]).stdout.split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
         let database = server.directory + "/data/datastore.sqlite3"
         let files = [database, database + "-wal", database + "-shm"]
         for file in files {
@@ -47,25 +47,19 @@ struct ServerHygieneEndToEndTests {
     @Test("the CLI says the server is not running only when it is not, and says permission denied when it is")
     func cliErrors() async throws {
         let server = try ServerProcess()
-        let notRunning = try server.cli(["entry", "show"])
+        let notRunning = try await server.cli(["entry", "show"])
         #expect(notRunning.status != 0)
         #expect(notRunning.stderr.contains("is steeple-server running?"), "\(notRunning.stderr)")
 
         try await server.start()
         if geteuid() == 0 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", try builtExecutable("steeple-server"),
-                                 "entry", "show", "-socketPath", server.socketPath]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let (status, output) = try await runTool("/usr/bin/setpriv", [
+                "--reuid=65534", "--regid=65534", "--clear-groups", try builtExecutable("steeple-server"),
+                "entry", "show", "-socketPath", server.socketPath,
+            ])
             // The binary may sit where `nobody` cannot read it; then there is nothing to check here.
             if !output.contains("Permission denied") || output.contains("permission denied connecting") {
-                #expect(process.terminationStatus != 0)
+                #expect(status != 0)
                 #expect(output.contains("permission denied connecting to \(server.socketPath)"), "\(output)")
                 #expect(!output.contains("is steeple-server running"), "\(output)")
             }
@@ -73,7 +67,7 @@ struct ServerHygieneEndToEndTests {
         #expect(try await server.stop() == 0)
         // A socket file left behind with nothing listening: the server is not running.
         _ = FileManager.default.createFile(atPath: server.socketPath, contents: nil)
-        let stale = try server.cli(["entry", "show"])
+        let stale = try await server.cli(["entry", "show"])
         #expect(stale.stderr.contains("is steeple-server running?"), "\(stale.stderr)")
     }
 
@@ -81,13 +75,13 @@ struct ServerHygieneEndToEndTests {
     func auditLog() async throws {
         let server = try ServerProcess()
         try await server.start()
-        let token = try #require(server.cli(["token", "generate", "-spiffeID", "spiffe://example.org/node/a"]).stdout
+        let token = try #require(await server.cli(["token", "generate", "-spiffeID", "spiffe://example.org/node/a"]).stdout
             .split(separator: "\n").first { $0.hasPrefix("Token: ") }?.dropFirst(7))
-        let created = try server.cli(["entry", "create", "-entryID", "audit-me", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent, "-selector", "unix:uid:1"])
+        let created = try await server.cli(["entry", "create", "-entryID", "audit-me", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent, "-selector", "unix:uid:1"])
         #expect(created.status == 0, "\(created.stderr)")
-        #expect(try server.cli(["entry", "update", "-entryID", "audit-me", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent, "-selector", "unix:uid:2"]).status == 0)
-        #expect(try server.cli(["entry", "delete", "-entryID", "audit-me"]).status == 0)
-        #expect(try server.cli(["agent", "evict", "-spiffeID", "spiffe://example.org/spire/agent/join_token/nobody"]).status != 0)
+        #expect(try await server.cli(["entry", "update", "-entryID", "audit-me", "-spiffeID", "spiffe://example.org/web", "-parentID", Self.parent, "-selector", "unix:uid:2"]).status == 0)
+        #expect(try await server.cli(["entry", "delete", "-entryID", "audit-me"]).status == 0)
+        #expect(try await server.cli(["agent", "evict", "-spiffeID", "spiffe://example.org/spire/agent/join_token/nobody"]).status != 0)
         #expect(try await server.stop() == 0)
         let log = try String(contentsOfFile: server.log, encoding: .utf8)
         let lines = log.split(separator: "\n")

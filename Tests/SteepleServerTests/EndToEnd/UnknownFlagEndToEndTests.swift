@@ -16,24 +16,24 @@ struct UnknownFlagEndToEndTests {
               ("steeple-agent", ["run", "-disableWorkloadAPIhh"], "-disableWorkloadAPIhh"),
               ("steeple-agent", ["api", "fetch", "x509", "-nosuchflag", "-socketPath", "/tmp/none.sock"], "-nosuchflag"),
           ])
-    func unknownFlag(_ executable: String, _ arguments: [String], _ flag: String) throws {
-        let output = try runBuiltExecutable(executable, arguments)
+    func unknownFlag(_ executable: String, _ arguments: [String], _ flag: String) async throws {
+        let output = try await runBuiltExecutable(executable, arguments)
         #expect(output.status == 1)
         #expect(output.stdout.isEmpty, "printed \(output.stdout.prefix(200))")
         #expect(output.stderr.contains("flag provided but not defined: \(flag)"), "stderr: \(output.stderr)")
     }
 
     @Test("a subcommand that does not exist exits 1 naming it and the ones that do")
-    func unknownSubcommand() throws {
-        let output = try runBuiltExecutable("steeple-agent", ["api", "fetch", "bundles", "-socketPath", "/tmp/none.sock"])
+    func unknownSubcommand() async throws {
+        let output = try await runBuiltExecutable("steeple-agent", ["api", "fetch", "bundles", "-socketPath", "/tmp/none.sock"])
         #expect(output.status == 1)
         #expect(output.stdout.isEmpty)
         #expect(output.stderr.contains(#"unknown command "bundles" for "steeple-agent api fetch": use one of x509, jwt"#), "stderr: \(output.stderr)")
     }
 
     @Test("help still answers -h, -help and --help alone, on stdout with status 0", arguments: ["-h", "-help", "--help"])
-    func help(_ flag: String) throws {
-        let output = try runBuiltExecutable("steeple-server", ["entry", "create", flag])
+    func help(_ flag: String) async throws {
+        let output = try await runBuiltExecutable("steeple-server", ["entry", "create", flag])
         #expect(output.status == 0)
         #expect(output.stdout.contains("USAGE: steeple-server entry create"))
     }
@@ -49,7 +49,7 @@ struct ValidateAndVersionEndToEndTests {
     }
 
     @Test("steeple-agent validate: SPIRE's 'is valid.' with status 0; 'is invalid:' and the error with status 1")
-    func agentValidate() throws {
+    func agentValidate() async throws {
         let good = try Self.temporaryFile("""
             agent {
                 data_dir = "/tmp/steeple-validate-data"
@@ -63,41 +63,41 @@ struct ValidateAndVersionEndToEndTests {
         let bad = try Self.temporaryFile("agent {\n    trust_domain = \"Example.org\"\n}\n")
         defer { for path in [good, bad] { try? FileManager.default.removeItem(atPath: path) } }
 
-        let valid = try runBuiltExecutable("steeple-agent", ["validate", "-config", good])
+        let valid = try await runBuiltExecutable("steeple-agent", ["validate", "-config", good])
         #expect(valid.status == 0, "stderr: \(valid.stderr)")
         #expect(valid.stdout == "SPIRE agent configuration file is valid.\n")
 
-        let invalid = try runBuiltExecutable("steeple-agent", ["validate", "-config", bad])
+        let invalid = try await runBuiltExecutable("steeple-agent", ["validate", "-config", bad])
         #expect(invalid.status == 1)
         #expect(invalid.stdout.isEmpty)
         #expect(invalid.stderr.hasPrefix("SPIRE agent configuration file is invalid: "), "stderr: \(invalid.stderr)")
         #expect(invalid.stderr.contains("trust_domain"), "the error names the key: \(invalid.stderr)")
 
-        let missing = try runBuiltExecutable("steeple-agent", ["validate", "-config", "/nonexistent/agent.conf"])
+        let missing = try await runBuiltExecutable("steeple-agent", ["validate", "-config", "/nonexistent/agent.conf"])
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("SPIRE agent configuration file is invalid: "), "stderr: \(missing.stderr)")
     }
 
     @Test("steeple-server validate: SPIRE's words on both outcomes")
-    func serverValidate() throws {
+    func serverValidate() async throws {
         let bad = try Self.temporaryFile("server {\n    trust_domain = \"Example.org\"\n}\n")
         defer { try? FileManager.default.removeItem(atPath: bad) }
-        let invalid = try runBuiltExecutable("steeple-server", ["validate", "-config", bad])
+        let invalid = try await runBuiltExecutable("steeple-server", ["validate", "-config", bad])
         #expect(invalid.status == 1)
         #expect(invalid.stderr.hasPrefix("SPIRE server configuration file is invalid: "), "stderr: \(invalid.stderr)")
 
         // SPIRE's rotation test configs use a ca_ttl far below six SVID TTLs: valid, with SPIRE's warning.
         let short = try Self.temporaryFile("server {\n    trust_domain = \"example.org\"\n    ca_ttl = \"5m\"\n    default_x509_svid_ttl = \"2m\"\n}\n")
         defer { try? FileManager.default.removeItem(atPath: short) }
-        let warned = try runBuiltExecutable("steeple-server", ["validate", "-config", short])
+        let warned = try await runBuiltExecutable("steeple-server", ["validate", "-config", short])
         #expect(warned.status == 0, "stderr: \(warned.stderr)")
         #expect(warned.stdout == "SPIRE server configuration file is valid.\n")
         #expect(warned.stderr.contains("default_x509_svid_ttl is too high for the configured ca_ttl value."), "stderr: \(warned.stderr)")
     }
 
     @Test("--version, -version and -v print the version and exit 0 on both, as SPIRE's CLI", arguments: ["steeple-server", "steeple-agent"], ["--version", "-version", "-v"])
-    func version(_ executable: String, _ flag: String) throws {
-        let output = try runBuiltExecutable(executable, [flag])
+    func version(_ executable: String, _ flag: String) async throws {
+        let output = try await runBuiltExecutable(executable, [flag])
         #expect(output.status == 0)
         #expect(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3, "stdout: \(output.stdout)")
     }

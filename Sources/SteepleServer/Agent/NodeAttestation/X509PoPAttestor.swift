@@ -4,6 +4,7 @@ import GRPCCore
 import SPIFFE
 import SteepleDatastore
 import SteepleSupport
+import SteepleX509PoP
 import SwiftASN1
 @_spi(FixedExpiryValidationTime) import X509
 
@@ -13,9 +14,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `NodeAttestor "x509pop"`: the agent presents a certificate chain that must chain to one of the configured CA
-/// bundles, then proves possession of the leaf's key by signing a fresh 32-byte nonce (SHA-256, ECDSA or RSA
-/// PKCS#1 v1.5). Agent ID from `agent_path_template` (SPIRE's default `/x509pop/{{ .Fingerprint }}`, the SHA-1 of
+/// `NodeAttestor "x509pop"`, in SPIRE's wire format (``X509PoPMessages``): the agent presents a certificate chain
+/// that must chain to one of the configured CA bundles, then proves possession of the leaf's key by signing
+/// SHA-256(server nonce ‖ agent nonce) (``X509PoPProof``). Agent ID from `agent_path_template` (SPIRE's default `/x509pop/{{ .Fingerprint }}`, the SHA-1 of
 /// the leaf); selectors `x509pop:subject:cn:<CN>`, `x509pop:ca:fingerprint:<SHA-1>` for every CA above the leaf,
 /// `x509pop:serialnumber:<hex>`, and `x509pop:san:<key>:<value>` for every URI SAN `x509pop://<td>/<key>/<value>`
 /// (SPIRE's, for node alias entries). Re-attestable.
@@ -28,28 +29,47 @@ struct X509PoPAttestor: NodeAttestor {
     var name: String { "x509pop" }
 
     func attest(payload: [UInt8], challenge: ([UInt8]) async throws -> [UInt8]) async throws -> NodeAttestationResult {
-        let chain: [Certificate]
         do {
-            chain = try X509Bundle(trustDomain: trustDomain, derBytes: payload).x509Authorities
+            let data = try X509PoPMessages.decode(X509PoPMessages.AttestationData.self, from: payload, what: "data")
+            guard let leafDER = data.certificates.first else { throw X509PoPError(.invalidArgument, "no certificate to attest") }
+            guard data.certificates.count - 1 <= Self.maxIntermediates else {
+                throw X509PoPError(.invalidArgument, "too many intermediate certificates (at most \(Self.maxIntermediates), SPIRE's default)")
+            }
+            let leaf = try Self.parse(leafDER, "leaf certificate")
+            let intermediates = try data.certificates.dropFirst().enumerated().map { try Self.parse($1, "intermediate certificate \($0)") }
+            var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
+                RFC5280Policy(fixedExpiryValidationTime: now())
+            }
+            let validation = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
+            guard case .validCertificate(let verified) = validation else {
+                throw X509PoPError(.permissionDenied, "certificate verification failed: it does not chain to a configured CA bundle")
+            }
+            let sent = try X509PoPProof.challenge(for: leaf)
+            let answer = try await challenge(X509PoPMessages.encode(sent))
+            let response = try X509PoPMessages.decode(X509PoPMessages.Response.self, from: answer, what: "challenge response")
+            try X509PoPProof.verify(response, to: sent, leaf: leaf)
+            return try result(leaf: leaf, verified: verified)
+        } catch let error as X509PoPError {
+            switch error.kind {
+            case .invalidArgument: throw APIRefusal(.invalidRequest, "x509pop: \(error.message)")
+            case .permissionDenied: throw APIRefusal(.attestationFailed, "x509pop: \(error.message)")
+            case .internalError: throw APIRefusal(.internal, "x509pop: \(error.message)")
+            }
+        }
+    }
+
+    /// SPIRE's `max_intermediates` default.
+    static let maxIntermediates = 4
+
+    static func parse(_ der: Data, _ what: String) throws -> Certificate {
+        do {
+            return try Certificate(derEncoded: Array(der))
         } catch {
-            throw APIRefusal(.invalidRequest, "x509pop payload is not a DER certificate chain: \(error.message)")
+            throw X509PoPError(.invalidArgument, "unable to parse \(what): \(error)")
         }
-        guard let leaf = chain.first else { throw APIRefusal(.invalidRequest, "x509pop payload holds no certificate") }
-        var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
-            RFC5280Policy(fixedExpiryValidationTime: now())
-        }
-        let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(chain.dropFirst()))
-        guard case .validCertificate(let verified) = result else {
-            throw APIRefusal(.attestationFailed, "x509pop certificate does not chain to a configured CA bundle")
-        }
-        var nonce = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for i in nonce.indices { nonce[i] = UInt8.random(in: 0...255, using: &generator) }
-        let answer = try await challenge(nonce)
-        let algorithm: Certificate.SignatureAlgorithm = _RSA.Signing.PublicKey(leaf.publicKey) == nil ? .ecdsaWithSHA256 : .sha256WithRSAEncryption
-        guard leaf.publicKey.isValidSignature(answer, for: nonce, signatureAlgorithm: algorithm) else {
-            throw APIRefusal(.attestationFailed, "x509pop proof of possession failed: the challenge signature does not verify")
-        }
+    }
+
+    private func result(leaf: Certificate, verified: ValidatedCertificateChain) throws -> NodeAttestationResult {
         let fingerprint = Self.sha1Hex(leaf)
         let path = pathTemplate.replacing("{{ .Fingerprint }}", with: fingerprint)
         let agentID: SPIFFEID
