@@ -439,6 +439,7 @@ let package = Package(
                 "SteepleDatastore",
                 "SteepleServer",
                 "SteepleServerAPIProto",
+                "SPIREAPIProto",
                 "GRPCUnixServer",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

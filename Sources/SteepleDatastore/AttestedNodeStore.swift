@@ -36,6 +36,12 @@ package protocol AttestedNodeStore: Sendable {
     /// - Throws: ``DatastoreError/Code/notFound``; ``DatastoreError/Code/invalidArgument``.
     func updateNode(_ node: AttestedNode) async throws(DatastoreError) -> Committed<AttestedNode>
 
+    /// Sets the node's ``AttestedNode/agentVersion`` and nothing else, so that a report racing a renewal or a ban
+    /// overwrites neither.
+    ///
+    /// - Throws: ``DatastoreError/Code/notFound``; ``DatastoreError/Code/invalidArgument`` for a version over 255 bytes.
+    func setAgentVersion(_ version: String, spiffeID: SPIFFEID) async throws(DatastoreError) -> Committed<AttestedNode>
+
     /// Deletes (evicts) a node and its selectors; the agent must attest again.
     ///
     /// - Throws: ``DatastoreError/Code/notFound``.

@@ -20,10 +20,10 @@ extension PostgresDatastore: AttestedNodeStore {
             try await session.execute(
                 """
                 INSERT INTO attested_nodes (spiffe_id, attestation_type, cert_serial_number, cert_not_after,
-                    new_cert_serial_number, new_cert_not_after, can_reattest, banned, created_at)
+                    new_cert_serial_number, new_cert_not_after, can_reattest, banned, created_at, agent_version)
                 VALUES (\(key), \(stored.attestationType), \(stored.certSerialNumber), \(DatastoreTime.seconds(stored.certNotAfter)),
                     \(stored.newCertSerialNumber), \(stored.newCertNotAfter.map(DatastoreTime.seconds)), \(stored.canReattest),
-                    \(stored.banned), \(DatastoreTime.seconds(stored.createdAt)))
+                    \(stored.banned), \(DatastoreTime.seconds(stored.createdAt)), \(stored.agentVersion))
                 """)
             try await Self.insertNodeSelectors(session, stored)
             return Committed(value: stored, seq: try await Self.appendEvent(session, .nodeCreated, key, at: at))
@@ -66,7 +66,7 @@ extension PostgresDatastore: AttestedNodeStore {
                 UPDATE attested_nodes SET attestation_type = \(stored.attestationType), cert_serial_number = \(stored.certSerialNumber),
                     cert_not_after = \(DatastoreTime.seconds(stored.certNotAfter)), new_cert_serial_number = \(stored.newCertSerialNumber),
                     new_cert_not_after = \(stored.newCertNotAfter.map(DatastoreTime.seconds)), can_reattest = \(stored.canReattest),
-                    banned = \(stored.banned)
+                    banned = \(stored.banned), agent_version = \(stored.agentVersion)
                 WHERE spiffe_id = \(key)
                 """)
             if current.selectors != stored.selectors {
@@ -74,6 +74,20 @@ extension PostgresDatastore: AttestedNodeStore {
                 try await Self.insertNodeSelectors(session, stored)
             }
             return Committed(value: stored, seq: try await Self.appendEvent(session, .nodeUpdated, key, at: at))
+        }
+    }
+
+    package func setAgentVersion(_ version: String, spiffeID: SPIFFEID) async throws(DatastoreError) -> Committed<AttestedNode> {
+        try AttestedNode.validateAgentVersion(version)
+        let at = now()
+        return try await write { session in
+            let key = spiffeID.string
+            let updated = try await session.column(
+                "UPDATE attested_nodes SET agent_version = \(version) WHERE spiffe_id = \(key) RETURNING spiffe_id", as: String.self)
+            guard !updated.isEmpty, let node = try await Self.fetchNode(session, key) else {
+                throw DatastoreError.notFound("node", key)
+            }
+            return Committed(value: node, seq: try await Self.appendEvent(session, .nodeUpdated, key, at: at))
         }
     }
 
@@ -111,7 +125,7 @@ extension PostgresDatastore: AttestedNodeStore {
 extension PostgresDatastore {
     static let nodeColumns = """
         n.spiffe_id, n.attestation_type, n.cert_serial_number, n.cert_not_after, n.new_cert_serial_number, \
-        n.new_cert_not_after, n.can_reattest, n.banned, n.created_at, \
+        n.new_cert_not_after, n.can_reattest, n.banned, n.created_at, n.agent_version, \
         ARRAY(SELECT s.type FROM node_selectors s WHERE s.spiffe_id = n.spiffe_id ORDER BY s.type, s.value), \
         ARRAY(SELECT s.value FROM node_selectors s WHERE s.spiffe_id = n.spiffe_id ORDER BY s.type, s.value)
         """
@@ -143,15 +157,15 @@ extension PostgresDatastore {
     }
 
     private static func decodeNode(_ row: PostgresRow, key: String) throws(DatastoreError) -> AttestedNode {
-        let columns: (String, String, String, Int64, String?, Int64?, Bool, Bool, Int64, [String], [String])
+        let columns: (String, String, String, Int64, String?, Int64?, Bool, Bool, Int64, String, [String], [String])
         do {
-            columns = try row.decode((String, String, String, Int64, String?, Int64?, Bool, Bool, Int64, [String], [String]).self)
+            columns = try row.decode((String, String, String, Int64, String?, Int64?, Bool, Bool, Int64, String, [String], [String]).self)
         } catch {
             throw StoredValues.corrupt("node \(key) has a column of the wrong type: \(error)", error)
         }
         let what = "node \(key)"
         var selectors: [Selector] = []
-        for (type, value) in zip(columns.9, columns.10) {
+        for (type, value) in zip(columns.10, columns.11) {
             selectors.append(try StoredValues.selector(type: type, value: value, of: what))
         }
         return AttestedNode(
@@ -164,7 +178,8 @@ extension PostgresDatastore {
             canReattest: columns.6,
             banned: columns.7,
             selectors: selectors,
-            createdAt: try StoredValues.time(columns.8, "created_at", of: what)
+            createdAt: try StoredValues.time(columns.8, "created_at", of: what),
+            agentVersion: columns.9
         )
     }
 

@@ -9,7 +9,11 @@ import SteepleDatastore
 /// migration that has shipped: add the next one. Servers that start together migrate under one advisory lock.
 enum PostgresMigrations {
     /// Every migration, in order: `(identifier, SQL)`.
-    static let all: [(id: String, sql: String)] = [("v1", v1)]
+    static let all: [(id: String, sql: String)] = [
+        ("v1", v1),
+        // SPIRE's attested_nodes.agent_version: what the agent reports with PostStatus.
+        ("v2-agent-version", "ALTER TABLE attested_nodes ADD COLUMN agent_version TEXT NOT NULL DEFAULT ''"),
+    ]
 
     /// The advisory lock every server takes while it migrates (an arbitrary constant: "steeple" in ASCII).
     static let lockKey: Int64 = 0x73_74_65_65_70_6c_65

@@ -20,13 +20,13 @@ extension SQLiteDatastore: AttestedNodeStore {
             try db.execute(
                 sql: """
                     INSERT INTO attested_nodes (spiffe_id, attestation_type, cert_serial_number, cert_not_after, \
-                    new_cert_serial_number, new_cert_not_after, can_reattest, banned, created_at) \
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    new_cert_serial_number, new_cert_not_after, can_reattest, banned, created_at, agent_version) \
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     key, stored.attestationType, stored.certSerialNumber, DatastoreTime.seconds(stored.certNotAfter),
                     stored.newCertSerialNumber, stored.newCertNotAfter.map(DatastoreTime.seconds), stored.canReattest,
-                    stored.banned, DatastoreTime.seconds(stored.createdAt),
+                    stored.banned, DatastoreTime.seconds(stored.createdAt), stored.agentVersion,
                 ]
             )
             try Self.insertNodeSelectors(db, stored)
@@ -82,13 +82,13 @@ extension SQLiteDatastore: AttestedNodeStore {
             try db.execute(
                 sql: """
                     UPDATE attested_nodes SET attestation_type = ?, cert_serial_number = ?, cert_not_after = ?, \
-                    new_cert_serial_number = ?, new_cert_not_after = ?, can_reattest = ?, banned = ? \
+                    new_cert_serial_number = ?, new_cert_not_after = ?, can_reattest = ?, banned = ?, agent_version = ? \
                     WHERE spiffe_id = ?
                     """,
                 arguments: [
                     stored.attestationType, stored.certSerialNumber, DatastoreTime.seconds(stored.certNotAfter),
                     stored.newCertSerialNumber, stored.newCertNotAfter.map(DatastoreTime.seconds), stored.canReattest,
-                    stored.banned, key,
+                    stored.banned, stored.agentVersion, key,
                 ]
             )
             if current.selectors != stored.selectors {
@@ -96,6 +96,19 @@ extension SQLiteDatastore: AttestedNodeStore {
                 try Self.insertNodeSelectors(db, stored)
             }
             return Committed(value: stored, seq: try Self.appendEvent(db, .nodeUpdated, key, at: at))
+        }
+    }
+
+    package func setAgentVersion(_ version: String, spiffeID: SPIFFEID) async throws(DatastoreError) -> Committed<AttestedNode> {
+        try AttestedNode.validateAgentVersion(version)
+        let at = now()
+        return try await write { db in
+            let key = spiffeID.string
+            try db.execute(sql: "UPDATE attested_nodes SET agent_version = ? WHERE spiffe_id = ?", arguments: [version, key])
+            guard db.changesCount > 0, let node = try Self.fetchNode(db, key) else {
+                throw DatastoreError.notFound("node", key)
+            }
+            return Committed(value: node, seq: try Self.appendEvent(db, .nodeUpdated, key, at: at))
         }
     }
 
@@ -139,7 +152,7 @@ extension SQLiteDatastore: AttestedNodeStore {
 extension SQLiteDatastore {
     static let nodeColumns = """
         n.spiffe_id, n.attestation_type, n.cert_serial_number, n.cert_not_after, n.new_cert_serial_number, \
-        n.new_cert_not_after, n.can_reattest, n.banned, n.created_at
+        n.new_cert_not_after, n.can_reattest, n.banned, n.created_at, n.agent_version
         """
 
     static func fetchNode(_ db: Database, _ key: String) throws -> AttestedNode? {
@@ -215,7 +228,8 @@ extension SQLiteDatastore {
                 newCertNotAfter: try newNotAfter.map { (seconds) throws(DatastoreError) in try time(seconds, "new_cert_not_after", of: "node \(key)") },
                 canReattest: try row.decode(atIndex: 6),
                 banned: try row.decode(atIndex: 7),
-                createdAt: try time(row.decode(atIndex: 8), "created_at", of: "node \(key)")
+                createdAt: try time(row.decode(atIndex: 8), "created_at", of: "node \(key)"),
+                agentVersion: try row.decode(atIndex: 9)
             )
         } catch let error as DatastoreError {
             throw error

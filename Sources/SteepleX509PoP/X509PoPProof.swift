@@ -11,7 +11,7 @@ import Foundation
 
 /// Both halves of SPIRE's x509pop proof of possession: the server's challenge for a leaf's key type, the agent's
 /// answer, and its verification. The signed value is SHA-256(server nonce ‖ agent nonce), used as the hash itself:
-/// ECDSA over that digest (r and s sent apart), RSA-PSS with SHA-256 over it.
+/// ECDSA over that digest (r and s sent apart), RSA-PSS with SHA-256 over it (any salt length is verified).
 package enum X509PoPProof {
     /// A challenge for `leaf`'s key, which must be meant for signatures (SPIRE refuses a leaf whose key usage lacks
     /// digitalSignature, or has no key usage at all).
@@ -56,7 +56,12 @@ package enum X509PoPProof {
             guard let theirs = challenge.rsaSignature else { throw X509PoPError(.permissionDenied, "expecting RSA challenge") }
             guard let answer = response.rsaSignature else { throw X509PoPError(.permissionDenied, "expecting RSA response") }
             let digest = try combined(Array(theirs.nonce), Array(answer.nonce))
-            guard rsa.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: answer.signature), for: digest, padding: .PSS) else {
+            // swift-crypto checks a 32-byte salt (Steeple's agent); a stock SPIRE agent uses the longest salt its key
+            // allows, which only RSAPSSVerifier (any salt length, as Go's verifier) accepts.
+            let signature = _RSA.Signing.RSASignature(rawRepresentation: answer.signature)
+            guard rsa.isValidSignature(signature, for: digest, padding: .PSS)
+                || RSAPSSVerifier.isValid(signature: Array(answer.signature), digest: Array(digest), subjectPublicKeyInfo: Array(rsa.derRepresentation))
+            else {
                 throw X509PoPError(.permissionDenied, "RSA signature verify failed")
             }
             return

@@ -5,6 +5,7 @@ import SPIFFE
 import SPIFFETestSupport
 import SPIFFEWorkloadAPIProto
 import SteepleAgent
+import SPIREAPIProto
 import SteepleServerAPIProto
 import SwiftASN1
 import SwiftProtobuf
@@ -129,7 +130,130 @@ enum Seeds {
         add("workload-api-messages", "jwt-svid-request", 6, jwtRequest)
         add("workload-api-messages", "x509-svid-request", 7, WorkloadAPI_X509SVIDRequest())
 
-        // Admin API (see AdminTargets; the handler seeds name the method by its AdminMethod byte).
+        // Admin API, SPIRE's server API (see AdminTargets; the seeds name the method by its AdminMethod byte).
+        func spiffeID(_ path: String) -> Spire_Api_Types_SPIFFEID {
+            var id = Spire_Api_Types_SPIFFEID()
+            id.trustDomain = "example.org"
+            id.path = path
+            return id
+        }
+        var spireSelector = Spire_Api_Types_Selector()
+        spireSelector.type = "unix"
+        spireSelector.value = "uid:1001"
+        var spireEntry = Spire_Api_Types_Entry()
+        spireEntry.spiffeID = spiffeID("/fuzz/web")
+        spireEntry.parentID = spiffeID("/spire/agent/join_token/seed")
+        spireEntry.selectors = [spireSelector]
+        spireEntry.x509SvidTtl = 600
+        spireEntry.jwtSvidTtl = 300
+        spireEntry.dnsNames = ["web.example.org"]
+        spireEntry.federatesWith = ["other.org"]
+        spireEntry.hint = "web"
+        spireEntry.expiresAt = 1_900_000_000
+        var create = Spire_Api_Server_Entry_V1_BatchCreateEntryRequest()
+        create.entries = [spireEntry]
+        // Issue #11's crash loop: an entry that expires at Int64.max seconds (refused now, never stored).
+        var createFarExpiry = create
+        createFarExpiry.entries[0].expiresAt = Int64.max
+        var update = Spire_Api_Server_Entry_V1_BatchUpdateEntryRequest()
+        var updatedEntry = spireEntry
+        updatedEntry.id = "seed-entry"
+        updatedEntry.spiffeID = spiffeID("/workload")
+        update.entries = [updatedEntry]
+        update.inputMask.selectors = true
+        update.inputMask.dnsNames = true
+        var delete = Spire_Api_Server_Entry_V1_BatchDeleteEntryRequest()
+        delete.ids = ["seed-entry", "missing"]
+        var list = Spire_Api_Server_Entry_V1_ListEntriesRequest()
+        list.filter.byParentID = spireEntry.parentID
+        list.filter.bySelectors.selectors = [spireSelector]
+        list.filter.bySelectors.match = .matchSuperset
+        list.pageSize = 2
+        var count = Spire_Api_Server_Entry_V1_CountEntriesRequest()
+        count.filter.bySpiffeID = spiffeID("/workload")
+        var getEntry = Spire_Api_Server_Entry_V1_GetEntryRequest()
+        getEntry.id = "seed-entry"
+        var listAgents = Spire_Api_Server_Agent_V1_ListAgentsRequest()
+        listAgents.filter.byAttestationType = "join_token"
+        listAgents.filter.byBanned = .init(false)
+        listAgents.pageSize = 1
+        var countAgents = Spire_Api_Server_Agent_V1_CountAgentsRequest()
+        countAgents.filter.byAttestationType = "join_token"
+        var getAgent = Spire_Api_Server_Agent_V1_GetAgentRequest()
+        getAgent.id = spiffeID("/spire/agent/join_token/seed")
+        var deleteAgent = Spire_Api_Server_Agent_V1_DeleteAgentRequest()
+        deleteAgent.id = getAgent.id
+        var banAgent = Spire_Api_Server_Agent_V1_BanAgentRequest()
+        banAgent.id = getAgent.id
+        var token = Spire_Api_Server_Agent_V1_CreateJoinTokenRequest()
+        token.ttl = 600
+        token.agentID = spiffeID("/node/alias")
+        var spireBundle = Spire_Api_Types_Bundle()
+        spireBundle.trustDomain = "other.org"
+        var authority = Spire_Api_Types_X509Certificate()
+        authority.asn1 = Data(ca.certificate.spiffeDERBytes)
+        spireBundle.x509Authorities = [authority]
+        spireBundle.sequenceNumber = 1
+        var createBundle = Spire_Api_Server_Bundle_V1_BatchCreateFederatedBundleRequest()
+        createBundle.bundle = [spireBundle]
+        var updateBundle = Spire_Api_Server_Bundle_V1_BatchUpdateFederatedBundleRequest()
+        updateBundle.bundle = [spireBundle]
+        var setBundle = Spire_Api_Server_Bundle_V1_BatchSetFederatedBundleRequest()
+        setBundle.bundle = [spireBundle]
+        var deleteBundle = Spire_Api_Server_Bundle_V1_BatchDeleteFederatedBundleRequest()
+        deleteBundle.trustDomains = ["other.org"]
+        deleteBundle.mode = .dissociate
+        var getFederated = Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest()
+        getFederated.trustDomain = "other.org"
+        var mintX509 = Spire_Api_Server_Svid_V1_MintX509SVIDRequest()
+        mintX509.csr = Data(csrP256)
+        mintX509.ttl = 120
+        var mintJWT = Spire_Api_Server_Svid_V1_MintJWTSVIDRequest()
+        mintJWT.id = spiffeID("/minted")
+        mintJWT.audience = ["aud"]
+        mintJWT.ttl = 60
+        var relationship = Spire_Api_Types_FederationRelationship()
+        relationship.trustDomain = "other.org"
+        relationship.bundleEndpointURL = "https://127.0.0.1:8443"
+        relationship.httpsWeb = Spire_Api_Types_HTTPSWebProfile()
+        var createRelationship = Spire_Api_Server_Trustdomain_V1_BatchCreateFederationRelationshipRequest()
+        createRelationship.federationRelationships = [relationship]
+        var updateRelationship = Spire_Api_Server_Trustdomain_V1_BatchUpdateFederationRelationshipRequest()
+        updateRelationship.federationRelationships = [relationship]
+        updateRelationship.inputMask.bundleEndpointURL = true
+        var deleteRelationship = Spire_Api_Server_Trustdomain_V1_BatchDeleteFederationRelationshipRequest()
+        deleteRelationship.trustDomains = ["other.org"]
+        var getRelationship = Spire_Api_Server_Trustdomain_V1_GetFederationRelationshipRequest()
+        getRelationship.trustDomain = "other.org"
+        var health = Steeple_Server_V1_HealthRequest()
+        health.shallow = true
+
+        let adminSeeds: [(AdminMethod, String, any SwiftProtobuf.Message)] = [
+            (.batchCreateEntry, "batch-create-entry", create), (.batchCreateEntry, "create-entries-expiry-int64-max", createFarExpiry),
+            (.batchUpdateEntry, "batch-update-entry", update), (.batchDeleteEntry, "batch-delete-entry", delete),
+            (.listEntries, "list-entries", list), (.countEntries, "count-entries", count), (.getEntry, "get-entry", getEntry),
+            (.listAgents, "list-agents", listAgents), (.countAgents, "count-agents", countAgents), (.getAgent, "get-agent", getAgent),
+            (.deleteAgent, "delete-agent", deleteAgent), (.banAgent, "ban-agent", banAgent), (.createJoinToken, "create-join-token", token),
+            (.getBundle, "get-bundle", Spire_Api_Server_Bundle_V1_GetBundleRequest()), (.countBundles, "count-bundles", Spire_Api_Server_Bundle_V1_CountBundlesRequest()),
+            (.listFederatedBundles, "list-federated-bundles", Spire_Api_Server_Bundle_V1_ListFederatedBundlesRequest()),
+            (.getFederatedBundle, "get-federated-bundle", getFederated), (.batchCreateFederatedBundle, "batch-create-federated-bundle", createBundle),
+            (.batchUpdateFederatedBundle, "batch-update-federated-bundle", updateBundle), (.batchSetFederatedBundle, "batch-set-federated-bundle", setBundle),
+            (.batchDeleteFederatedBundle, "batch-delete-federated-bundle", deleteBundle),
+            (.mintX509SVID, "mint-x509-svid", mintX509), (.mintJWTSVID, "mint-jwt-svid", mintJWT),
+            (.listFederationRelationships, "list-federation-relationships", Spire_Api_Server_Trustdomain_V1_ListFederationRelationshipsRequest()),
+            (.getFederationRelationship, "get-federation-relationship", getRelationship),
+            (.batchCreateFederationRelationship, "batch-create-federation-relationship", createRelationship),
+            (.batchUpdateFederationRelationship, "batch-update-federation-relationship", updateRelationship),
+            (.batchDeleteFederationRelationship, "batch-delete-federation-relationship", deleteRelationship),
+            (.health, "health", health),
+        ]
+        for (method, name, message) in adminSeeds {
+            let encoded = [method.rawValue] + (try! message.serializedBytes() as [UInt8])
+            add("admin-handlers", name, encoded)
+            add("admin-messages", name, encoded)
+        }
+
+        // Steeple's agent API messages (the pushed sync).
         var entry = Steeple_Server_V1_Entry()
         entry.spiffeID = "spiffe://example.org/fuzz/web"
         entry.parentID = "spiffe://example.org/spire/agent/join_token/seed"
@@ -143,77 +267,12 @@ enum Seeds {
         entry.federatesWith = ["other.org"]
         entry.hint = "web"
         entry.expiresAt = 1_900_000_000
-        var create = Steeple_Server_V1_CreateEntriesRequest()
-        create.entries = [entry]
-        // Issue #11's crash loop: an entry that expires at Int64.max seconds (refused now, never stored).
-        var farExpiry = entry
-        farExpiry.expiresAt = Int64.max
-        var createFarExpiry = Steeple_Server_V1_CreateEntriesRequest()
-        createFarExpiry.entries = [farExpiry]
-        var update = Steeple_Server_V1_UpdateEntriesRequest()
         var updated = entry
         updated.id = "seed-entry"
         updated.spiffeID = "spiffe://example.org/workload"
-        update.entries = [updated]
-        var delete = Steeple_Server_V1_DeleteEntriesRequest()
-        delete.ids = ["seed-entry", "missing"]
-        var list = Steeple_Server_V1_ListEntriesRequest()
-        list.byParentID = entry.parentID
-        list.bySelectors = [selector]
-        list.selectorMatch = "superset"
-        list.pageSize = 2
-        var listAgents = Steeple_Server_V1_ListAgentsRequest()
-        listAgents.byAttestationType = "join_token"
-        listAgents.byBanned = 2
-        listAgents.pageSize = 1
-        var agent = Steeple_Server_V1_AgentRequest()
-        agent.spiffeID = "spiffe://example.org/spire/agent/join_token/seed"
-        var token = Steeple_Server_V1_CreateJoinTokenRequest()
-        token.ttl = 600
-        token.agentAliasID = "spiffe://example.org/node/alias"
         var federated = Steeple_Server_V1_Bundle()
         federated.trustDomain = "other.org"
         federated.spiffeBundleJson = Data(SPIFFEBundle(trustDomain: try! TrustDomain("other.org"), x509Authorities: [ca.certificate]).jsonRepresentation)
-        var deleteFederated = Steeple_Server_V1_DeleteFederatedBundleRequest()
-        deleteFederated.trustDomain = "other.org"
-        var mintX509 = Steeple_Server_V1_MintX509SVIDRequest()
-        mintX509.spiffeID = "spiffe://example.org/minted"
-        mintX509.dnsNames = ["minted.example.org"]
-        mintX509.ttl = 120
-        var mintX509CSR = mintX509
-        mintX509CSR.csr = Data(csrP256)
-        var mintJWT = Steeple_Server_V1_MintJWTSVIDRequest()
-        mintJWT.spiffeID = "spiffe://example.org/minted"
-        mintJWT.audience = ["aud"]
-        mintJWT.ttl = 60
-        var health = Steeple_Server_V1_HealthRequest()
-        health.shallow = true
-
-        let handlerSeeds: [(AdminMethod, String, any SwiftProtobuf.Message)] = [
-            (.createEntries, "create-entries", create), (.createEntries, "create-entries-expiry-int64-max", createFarExpiry), (.updateEntries, "update-entries", update), (.deleteEntries, "delete-entries", delete),
-            (.listEntries, "list-entries", list), (.countEntries, "count-entries", list), (.listAgents, "list-agents", listAgents),
-            (.countAgents, "count-agents", listAgents), (.evictAgent, "evict-agent", agent), (.banAgent, "ban-agent", agent),
-            (.createJoinToken, "create-join-token", token), (.fetchBundle, "fetch-bundle", Steeple_Server_V1_FetchBundleRequest()),
-            (.listFederatedBundles, "list-federated-bundles", Steeple_Server_V1_ListFederatedBundlesRequest()),
-            (.setFederatedBundle, "set-federated-bundle", federated), (.deleteFederatedBundle, "delete-federated-bundle", deleteFederated),
-            (.mintX509SVID, "mint-x509-svid", mintX509), (.mintX509SVID, "mint-x509-svid-csr", mintX509CSR), (.mintJWTSVID, "mint-jwt-svid", mintJWT),
-            (.health, "health", health),
-        ]
-        for (method, name, message) in handlerSeeds {
-            add("admin-handlers", name, [method.rawValue] + (try! message.serializedBytes() as [UInt8]))
-        }
-        let messageSeeds: [(UInt8, String, any SwiftProtobuf.Message)] = [
-            (0, "create-entries", create), (1, "update-entries", update), (2, "delete-entries", delete), (3, "list-entries", list),
-            (4, "list-agents", listAgents), (5, "agent", agent), (6, "create-join-token", token), (7, "bundle", federated),
-            (8, "mint-x509-svid", mintX509CSR), (9, "mint-jwt-svid", mintJWT),
-        ]
-        for (selector, name, message) in messageSeeds {
-            add("admin-messages", name, [selector] + (try! message.serializedBytes() as [UInt8]))
-        }
-        var listResponse = Steeple_Server_V1_ListEntriesResponse()
-        listResponse.entries = [entry, updated]
-        listResponse.nextPageToken = "seed-entry"
-        add("admin-messages", "list-entries-response", 10, listResponse)
 
         // Agent API.
         var attestResult = Steeple_Server_V1_AttestAgentResponse.Result()

@@ -33,7 +33,7 @@ import time
 import grpc
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
 from cryptography.x509.oid import NameOID
 
@@ -225,6 +225,21 @@ def x509pop_checks(host, port, roots_pem, roots, ca_dir):
     _, again, error = attest(node, ecdsa_answer(node_key))
     check("x509pop: the same node attests again (re-attestation)", again is not None and spiffe_id(again.svid.id) == agent_id, error)
 
+    # RSA as Go's SPIRE agent signs it: PSS over the combined nonces with the longest salt the key allows.
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    rsa_node = node_certificate(rsa_key)
+
+    def rsa_answer(challenge):
+        mine = os.urandom(32)
+        digest = hashlib.sha256(base64.b64decode(challenge["rsa_signature"]["nonce"]) + mine).digest()
+        signature = rsa_key.sign(digest, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.MAX_LENGTH), Prehashed(hashes.SHA256()))
+        return json.dumps({"rsa_signature": {"nonce": b64(mine), "signature": b64(signature)}, "ecdsa_signature": None}).encode()
+    challenge, result, error = attest(rsa_node, rsa_answer)
+    rsa_id = f"spiffe://{TD}/spire/agent/x509pop/{hashlib.sha1(rsa_node.public_bytes(serialization.Encoding.DER)).hexdigest()}"
+    check("x509pop with an RSA-2048 key: an RSA challenge, and PSS with Go's longest salt (222 bytes) is accepted",
+          challenge is not None and challenge.get("ecdsa_signature") is None and result is not None and spiffe_id(result.svid.id) == rsa_id,
+          (challenge, error))
+
     _, forged, error = attest(node, ecdsa_answer(ec.generate_private_key(ec.SECP256R1())))
     check("x509pop: a signature by another key: PERMISSION_DENIED 'ECDSA signature verify failed'", forged is None and error is not None
           and error.code() == grpc.StatusCode.PERMISSION_DENIED and "ECDSA signature verify failed" in error.details(), error)
@@ -408,6 +423,8 @@ def main():
     too_long = error_of(lambda: agent_pb2_grpc.AgentStub(channel).PostStatus(agent_pb2.PostStatusRequest(agent_version="v" * 256)))
     check("PostStatus: OK; a version over 255 characters is INVALID_ARGUMENT", posted is None and too_long is not None
           and too_long.code() == grpc.StatusCode.INVALID_ARGUMENT and "agent version is too long" in too_long.details(), (posted, too_long))
+    shown = agent_pb2_grpc.AgentStub(admin).GetAgent(agent_pb2.GetAgentRequest(id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path=f"/spire/agent/join_token/{token}")))
+    check("... and the reported version is stored: GetAgent on the admin socket shows agent_version 1.12.0", shown.agent_version == "1.12.0", shown.agent_version)
     check("GetBundle as the agent", bundle_pb2_grpc.BundleStub(channel).GetBundle(bundle_pb2.GetBundleRequest()).trust_domain == TD)
     for name, call in (("/spire.api.server.entry.v1.Entry/ListEntries", lambda: entries.ListEntries(entry_pb2.ListEntriesRequest())),
                        ("/spire.api.server.svid.v1.SVID/MintX509SVID", lambda: svid_pb2_grpc.SVIDStub(channel).MintX509SVID(svid_pb2.MintX509SVIDRequest(csr=workload_csr))),

@@ -48,6 +48,17 @@ extension InMemoryDatastore: AttestedNodeStore {
         return Committed(value: stored, seq: appendEvent(.nodeUpdated, key))
     }
 
+    package func setAgentVersion(_ version: String, spiffeID: SPIFFEID) throws(DatastoreError) -> Committed<AttestedNode> {
+        let key = spiffeID.string
+        guard var node = nodes[key] else {
+            throw .notFound("node", key)
+        }
+        try AttestedNode.validateAgentVersion(version)
+        node.agentVersion = version
+        nodes[key] = node
+        return Committed(value: node, seq: appendEvent(.nodeUpdated, key))
+    }
+
     package func deleteNode(spiffeID: SPIFFEID) throws(DatastoreError) -> Committed<AttestedNode> {
         let key = spiffeID.string
         guard let node = nodes.removeValue(forKey: key) else {

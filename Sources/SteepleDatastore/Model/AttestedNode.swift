@@ -32,6 +32,8 @@ package struct AttestedNode: Sendable {
     }
     /// When the node was first stored; set by the store.
     package var createdAt: Date
+    /// The version the agent reported with SPIRE's `PostStatus` (at most 255 bytes), empty until it does.
+    package var agentVersion: String
 
     /// Creates a node record. Selectors are sorted and deduplicated.
     package init(
@@ -44,7 +46,8 @@ package struct AttestedNode: Sendable {
         canReattest: Bool = false,
         banned: Bool = false,
         selectors: [Selector] = [],
-        createdAt: Date = Date(timeIntervalSince1970: 0)
+        createdAt: Date = Date(timeIntervalSince1970: 0),
+        agentVersion: String = ""
     ) {
         self.spiffeID = spiffeID
         self.attestationType = attestationType
@@ -56,6 +59,7 @@ package struct AttestedNode: Sendable {
         self.banned = banned
         self.selectors = Selector.normalized(selectors)
         self.createdAt = createdAt
+        self.agentVersion = agentVersion
     }
 }
 

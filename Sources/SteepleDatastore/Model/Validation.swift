@@ -88,11 +88,19 @@ extension AttestedNode {
         guard !attestationType.isEmpty else {
             throw .invalidArgument("node \"\(spiffeID)\" has an empty attestation type")
         }
+        try Self.validateAgentVersion(agentVersion)
         var stored = self
         stored.certNotAfter = DatastoreTime.truncated(certNotAfter)
         stored.newCertNotAfter = newCertNotAfter.map(DatastoreTime.truncated)
         stored.createdAt = DatastoreTime.truncated(createdAt)
         return stored
+    }
+
+    /// SPIRE's bound on a reported agent version: at most 255 bytes.
+    package static func validateAgentVersion(_ version: String) throws(DatastoreError) {
+        guard version.utf8.count <= 255 else {
+            throw .invalidArgument("agent version is too long (max 255 characters): \(version.utf8.count) bytes")
+        }
     }
 }
 

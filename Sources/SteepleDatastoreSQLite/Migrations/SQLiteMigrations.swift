@@ -18,6 +18,10 @@ enum SQLiteMigrations {
         migrator.registerMigration("v3-federation-relationships") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4-agent-version") { db in
+            // SPIRE's attested_nodes.agent_version: what the agent reports with PostStatus.
+            try db.execute(sql: "ALTER TABLE attested_nodes ADD COLUMN agent_version TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 

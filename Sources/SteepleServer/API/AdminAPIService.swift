@@ -11,8 +11,11 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The operator's API on the admin socket. Thin: decode, validate, call the store or the CA, encode; every
-/// committed change pokes the entry index so that agents hear of it at once.
+/// The operations behind the admin socket's API, which is SPIRE's (``SPIREEntryService``, ``SPIREAgentService``,
+/// ``SPIREBundleService``, ``SPIRESVIDService`` adapt its messages): the stores, the CA and the rules every write
+/// shares. Every committed change pokes the entry index so that agents hear of it at once. It serves one method of
+/// Steeple's own, `Health` (`steeple-server healthcheck -verbose`: datastore and CA state, which `grpc.health.v1`
+/// cannot carry).
 struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
     /// The largest request message the admin socket accepts (gRPC's usual 4 MiB); a bigger one fails with
     /// `resourceExhausted` before it is buffered.
@@ -36,24 +39,6 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
 
     func health(request: Steeple_Server_V1_HealthRequest, context _: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_HealthResponse {
         await Health.check(bundles: bundles, authority: trustBundle, now: now)
-    }
-
-    func createJoinToken(
-        request: Steeple_Server_V1_CreateJoinTokenRequest,
-        context: GRPCCore.ServerContext
-    ) async throws -> Steeple_Server_V1_CreateJoinTokenResponse {
-        let ttl: TTL
-        do {
-            ttl = try TTL(seconds: request.ttl == 0 ? 600 : request.ttl, field: "ttl")
-        } catch {
-            throw APIRefusal(.invalidRequest, error.message)
-        }
-        let aliasID = request.agentAliasID.isEmpty ? nil : try RegistrationEntry.parseID(request.agentAliasID, field: "spiffeID")
-        let token = try await issueJoinToken(value: nil, ttl: ttl, aliasID: aliasID, context: context)
-        var response = Steeple_Server_V1_CreateJoinTokenResponse()
-        response.token = token.value
-        response.expiresAt = token.expiresAt.seconds
-        return response
     }
 
     /// Stores a join token (`value`, or a random UUID) that expires after `ttl`; with `aliasID`, also an entry

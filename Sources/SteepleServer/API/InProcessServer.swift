@@ -2,6 +2,7 @@ package import GRPCCore
 package import Logging
 package import SPIFFE
 import SPIFFECA
+package import SPIREAPIProto
 package import SteepleDatastore
 package import SteepleServerAPIProto
 
@@ -11,18 +12,27 @@ package import FoundationEssentials
 package import Foundation
 #endif
 
-/// A server core with no sockets, no TLS and no disk (in-memory keys, the given store) whose admin and agent API
-/// handlers are called directly with decoded requests. It exists for `steeple-fuzz` (docs/fuzzing.md), which feeds
-/// the handlers mutated requests; `steeple-server run` never builds one.
+/// A server core with no sockets, no TLS and no disk (in-memory keys, the given store) whose API handlers are called
+/// directly with decoded requests. It exists for `steeple-fuzz` (docs/fuzzing.md), which feeds the handlers mutated
+/// requests; `steeple-server run` never builds one.
 ///
-/// The agent API handlers that authenticate the caller by its TLS certificate refuse every call here (there is no
-/// certificate); `AttestAgent` with the `join_token` attestor, which needs none, works.
+/// The handlers are those the server serves, without the authorization interceptors in front of them (what the admin
+/// socket's local callers may call). The agent API handlers that authenticate the caller by its TLS certificate refuse
+/// every call here (there is no certificate); `AttestAgent` with the `join_token` attestor, which needs none, works.
 package struct InProcessServer: Sendable {
     private let core: ServerCore
 
-    /// The admin API handlers (what the admin socket serves).
-    package let admin: any Steeple_Server_V1_AdminAPI.SimpleServiceProtocol
-    /// The agent API handlers (what the agent TCP port serves), with the `join_token` node attestor enabled.
+    /// SPIRE's server API, the admin API of the socket.
+    package let entries: any Spire_Api_Server_Entry_V1_Entry.SimpleServiceProtocol
+    package let agents: any Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol
+    package let bundles: any Spire_Api_Server_Bundle_V1_Bundle.SimpleServiceProtocol
+    package let svids: any Spire_Api_Server_Svid_V1_SVID.SimpleServiceProtocol
+    /// Federation relationships; `RefreshBundle` answers that no endpoint can be reached (nothing is fetched).
+    package let trustDomains: any Spire_Api_Server_Trustdomain_V1_TrustDomain.SimpleServiceProtocol
+    /// Steeple's health check (`steeple-server healthcheck`).
+    package let health: any Steeple_Server_V1_AdminAPI.SimpleServiceProtocol
+    /// The agent API handlers (what the agent TCP port serves to Steeple's agents), with the `join_token` node
+    /// attestor enabled.
     package let agent: any Steeple_Server_V1_AgentAPI.SimpleServiceProtocol
 
     /// Creates a CA (P-256, in-memory keys, 24 h) over `store` and loads the entry index from it.
@@ -40,9 +50,27 @@ package struct InProcessServer: Sendable {
 
     private init(core: ServerCore) {
         self.core = core
-        self.admin = core.adminAPIService()
-        self.agent = core.agentAPIService(
+        let admin = core.adminAPIService()
+        let agent = core.agentAPIService(
             attestors: ["join_token": JoinTokenAttestor(trustDomain: core.trustDomain, store: core.store, now: core.now)]
         )
+        self.agent = agent
+        self.health = admin
+        self.entries = SPIREEntryService(admin: admin, entries: core.index)
+        self.agents = SPIREAgentService(admin: admin, agents: agent)
+        self.bundles = SPIREBundleService(admin: admin)
+        self.svids = SPIRESVIDService(admin: admin, agents: agent)
+        self.trustDomains = SPIRETrustDomainService(
+            trustDomain: core.trustDomain, relationships: core.store, bundles: core.store, refresher: UnreachableRefresher(), changes: core.index
+        )
     }
+}
+
+/// A bundle refresher with no network: every refresh fails as an unreachable endpoint would.
+private struct UnreachableRefresher: FederatedBundleRefreshing {
+    func refreshBundle(of trustDomain: TrustDomain) async throws(FederationError) -> Bool {
+        throw FederationError("failed to fetch bundle of \(trustDomain): the in-process server has no network")
+    }
+
+    func relationshipsChanged() {}
 }

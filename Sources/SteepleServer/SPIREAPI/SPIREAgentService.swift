@@ -1,4 +1,5 @@
 import GRPCCore
+import Logging
 import SPIFFE
 import SPIREAPIProto
 import SteepleDatastore
@@ -125,11 +126,16 @@ struct SPIREAgentService: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol 
         return response
     }
 
-    /// Accepted and checked; the version is not stored (node records have no field for it yet).
+    /// Stores the version the agent reports (SPIRE's agents post it after attesting); `agent list` and `GetAgent`
+    /// show it. An empty version changes nothing, as in SPIRE.
     func postStatus(request: Spire_Api_Server_Agent_V1_PostStatusRequest, context _: ServerContext) async throws -> Spire_Api_Server_Agent_V1_PostStatusResponse {
-        _ = try AuthenticatedAgent.required()
+        let node = try AuthenticatedAgent.required().node
         guard request.agentVersion.utf8.count <= 255 else {
             throw RPCError(code: .invalidArgument, message: "agent version is too long (max 255 characters)")
+        }
+        if !request.agentVersion.isEmpty, request.agentVersion != node.agentVersion {
+            _ = try await admin.nodes.setAgentVersion(request.agentVersion, spiffeID: node.spiffeID)
+            admin.logger.debug("Agent status updated", metadata: ["spiffe_id": "\(node.spiffeID)", "agent_version": "\(request.agentVersion)"])
         }
         return Spire_Api_Server_Agent_V1_PostStatusResponse()
     }
@@ -250,6 +256,7 @@ extension AttestedNode {
         proto.selectors = selectors.map(\.spireProto)
         proto.banned = banned
         proto.canReattest = canReattest
+        proto.agentVersion = agentVersion
         return proto
     }
 }

@@ -1,4 +1,4 @@
-/// Types shared by Steeple's agent and admin APIs. Protobuf types stop at the API layer: the server and agent
+/// Types of Steeple's agent API (the pushed sync). Protobuf types stop at the API layer: the server and agent
 /// convert them to domain types in their Conversions/ folders.
 
 // DO NOT EDIT.

@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Types shared by Steeple's agent and admin APIs. Protobuf types stop at the API layer: the server and agent
+/// Types of Steeple's agent API (the pushed sync). Protobuf types stop at the API layer: the server and agent
 /// convert them to domain types in their Conversions/ folders.
 
 #if canImport(FoundationEssentials)
@@ -82,33 +82,6 @@ package nonisolated struct Steeple_Server_V1_Entry: Sendable {
   package var hint: String = String()
 
   /// unix seconds
-  package var createdAt: Int64 = 0
-
-  package var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  package init() {}
-}
-
-/// An attested agent, as SPIRE's spire.api.types.Agent.
-package nonisolated struct Steeple_Server_V1_Agent: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  package var spiffeID: String = String()
-
-  package var attestationType: String = String()
-
-  package var x509SvidSerialNumber: String = String()
-
-  package var x509SvidExpiresAt: Int64 = 0
-
-  package var selectors: [Steeple_Server_V1_Selector] = []
-
-  package var banned: Bool = false
-
-  package var canReattest: Bool = false
-
   package var createdAt: Int64 = 0
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -281,71 +254,6 @@ nonisolated extension Steeple_Server_V1_Entry: SwiftProtobuf.Message, SwiftProto
     if lhs.revisionNumber != rhs.revisionNumber {return false}
     if lhs.storeSvid != rhs.storeSvid {return false}
     if lhs.hint != rhs.hint {return false}
-    if lhs.createdAt != rhs.createdAt {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Steeple_Server_V1_Agent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  package static let protoMessageName: String = _protobuf_package + ".Agent"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spiffe_id\0\u{3}attestation_type\0\u{3}x509_svid_serial_number\0\u{3}x509_svid_expires_at\0\u{1}selectors\0\u{1}banned\0\u{3}can_reattest\0\u{3}created_at\0")
-
-  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.spiffeID) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.attestationType) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.x509SvidSerialNumber) }()
-      case 4: try { try decoder.decodeSingularInt64Field(value: &self.x509SvidExpiresAt) }()
-      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.selectors) }()
-      case 6: try { try decoder.decodeSingularBoolField(value: &self.banned) }()
-      case 7: try { try decoder.decodeSingularBoolField(value: &self.canReattest) }()
-      case 8: try { try decoder.decodeSingularInt64Field(value: &self.createdAt) }()
-      default: break
-      }
-    }
-  }
-
-  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.spiffeID.isEmpty {
-      try visitor.visitSingularStringField(value: self.spiffeID, fieldNumber: 1)
-    }
-    if !self.attestationType.isEmpty {
-      try visitor.visitSingularStringField(value: self.attestationType, fieldNumber: 2)
-    }
-    if !self.x509SvidSerialNumber.isEmpty {
-      try visitor.visitSingularStringField(value: self.x509SvidSerialNumber, fieldNumber: 3)
-    }
-    if self.x509SvidExpiresAt != 0 {
-      try visitor.visitSingularInt64Field(value: self.x509SvidExpiresAt, fieldNumber: 4)
-    }
-    if !self.selectors.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.selectors, fieldNumber: 5)
-    }
-    if self.banned != false {
-      try visitor.visitSingularBoolField(value: self.banned, fieldNumber: 6)
-    }
-    if self.canReattest != false {
-      try visitor.visitSingularBoolField(value: self.canReattest, fieldNumber: 7)
-    }
-    if self.createdAt != 0 {
-      try visitor.visitSingularInt64Field(value: self.createdAt, fieldNumber: 8)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  package static func ==(lhs: Steeple_Server_V1_Agent, rhs: Steeple_Server_V1_Agent) -> Bool {
-    if lhs.spiffeID != rhs.spiffeID {return false}
-    if lhs.attestationType != rhs.attestationType {return false}
-    if lhs.x509SvidSerialNumber != rhs.x509SvidSerialNumber {return false}
-    if lhs.x509SvidExpiresAt != rhs.x509SvidExpiresAt {return false}
-    if lhs.selectors != rhs.selectors {return false}
-    if lhs.banned != rhs.banned {return false}
-    if lhs.canReattest != rhs.canReattest {return false}
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -1,7 +1,6 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
-import SteepleServerAPIProto
 import SteepleTestSupport
 
 /// A real server and `agentCount` real agents (release binaries next to steeple-bench), all aliased to
@@ -41,40 +40,18 @@ final class BenchTrustDomain: @unchecked Sendable {
         for agent in agents { try? FileManager.default.removeItem(atPath: agent.directory) }
     }
 
-    typealias Admin = Steeple_Server_V1_AdminAPI.Client<HTTP2ClientTransport.Posix>
+    typealias Admin = BenchAdminClient
 
     func withAdmin<T: Sendable>(_ body: (Admin) async throws -> T) async throws -> T {
-        try await withGRPCClient(
-            transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: server.socketPath), transportSecurity: .plaintext)
-        ) { client in
-            try await body(Admin(wrapping: client))
-        }
+        try await withBenchAdminClient(socketPath: server.socketPath, body)
     }
 
-    /// Creates entries parented to `parent` (the fleet unless told); returns their IDs.
+    /// Creates entries parented to `parent` (the fleet unless told) through SPIRE's `BatchCreateEntry`; returns their IDs.
     static func createEntries(_ admin: Admin, _ entries: [(spiffeID: String, selector: String)], parent: String = fleet) async throws -> [String] {
-        var request = Steeple_Server_V1_CreateEntriesRequest()
-        request.entries = entries.map { entry in
-            var proto = Steeple_Server_V1_Entry()
-            proto.spiffeID = entry.spiffeID
-            proto.parentID = parent
-            let parts = entry.selector.split(separator: ":", maxSplits: 1)
-            var selector = Steeple_Server_V1_Selector()
-            selector.type = String(parts[0])
-            selector.value = String(parts[1])
-            proto.selectors = [selector]
-            return proto
-        }
-        let response = try await admin.createEntries(request: ClientRequest(message: request))
-        return try response.results.map { result in
-            if result.hasStatus, result.status.code != 0 { throw CLIFailure(message: "entry create: \(result.status.message)") }
-            return result.entry.id
-        }
+        try await admin.createEntries(entries.map { ($0.spiffeID, parent, $0.selector) })
     }
 
     static func deleteEntries(_ admin: Admin, _ ids: [String]) async throws {
-        var request = Steeple_Server_V1_DeleteEntriesRequest()
-        request.ids = ids
-        _ = try await admin.deleteEntries(request: ClientRequest(message: request))
+        try await admin.deleteEntries(ids)
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import SPIFFE
 import SteepleDatastore
 import SteepleServer
+import SPIREAPIProto
 import SteepleServerAPIProto
 import SwiftProtobuf
 import Synchronization
@@ -13,78 +14,108 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The admin API: its messages, and its handlers over an in-process server core (in-memory store and keys).
+/// The admin API of the socket, which is SPIRE's server API (and Steeple's health check): its request messages, and
+/// its handlers over an in-process server core (in-memory store and keys).
 enum AdminTargets {
+    /// Input: one byte picking the method (AdminMethod), then bytes decoded as its request and round-tripped.
     static let messages = FuzzTarget(
         name: "admin-messages",
-        summary: "decode and round trip of every admin API request and response message (first byte picks it)"
+        summary: "decode and round trip of every admin API request message, SPIRE's server API (first byte picks it)"
     ) { bytes in
         var input = FuzzInput(bytes)
-        let selector = input.byte() % 16
-        let body = input.rest()
-        switch selector {
-        case 0: _ = WorkloadAPITargets.decode(Steeple_Server_V1_CreateEntriesRequest.self, body)
-        case 1: _ = WorkloadAPITargets.decode(Steeple_Server_V1_UpdateEntriesRequest.self, body)
-        case 2: _ = WorkloadAPITargets.decode(Steeple_Server_V1_DeleteEntriesRequest.self, body)
-        case 3: _ = WorkloadAPITargets.decode(Steeple_Server_V1_ListEntriesRequest.self, body)
-        case 4: _ = WorkloadAPITargets.decode(Steeple_Server_V1_ListAgentsRequest.self, body)
-        case 5: _ = WorkloadAPITargets.decode(Steeple_Server_V1_AgentRequest.self, body)
-        case 6: _ = WorkloadAPITargets.decode(Steeple_Server_V1_CreateJoinTokenRequest.self, body)
-        case 7: _ = WorkloadAPITargets.decode(Steeple_Server_V1_Bundle.self, body)
-        case 8: _ = WorkloadAPITargets.decode(Steeple_Server_V1_MintX509SVIDRequest.self, body)
-        case 9: _ = WorkloadAPITargets.decode(Steeple_Server_V1_MintJWTSVIDRequest.self, body)
-        case 10: _ = WorkloadAPITargets.decode(Steeple_Server_V1_ListEntriesResponse.self, body)
-        case 11: _ = WorkloadAPITargets.decode(Steeple_Server_V1_ListAgentsResponse.self, body)
-        case 12: _ = WorkloadAPITargets.decode(Steeple_Server_V1_CreateEntriesResponse.self, body)
-        case 13: _ = WorkloadAPITargets.decode(Steeple_Server_V1_MintX509SVIDResponse.self, body)
-        case 14: _ = WorkloadAPITargets.decode(Steeple_Server_V1_HealthResponse.self, body)
-        default: _ = WorkloadAPITargets.decode(Steeple_Server_V1_ListFederatedBundlesResponse.self, body)
-        }
+        let method = AdminMethod(rawValue: input.byte() % UInt8(AdminMethod.allCases.count))!
+        method.decode(input.rest())
     }
 
     /// Input: one byte picking the method (AdminMethod), then the protobuf encoding of its request.
     static let handlers = FuzzTarget(
         name: "admin-handlers",
-        summary: "every admin API handler (first byte picks it) on a decoded request, against an in-process server core with an in-memory store"
+        summary: "every admin API handler, SPIRE's server API (first byte picks it), on a decoded request against an in-process server core with an in-memory store"
     ) { bytes in
         var input = FuzzInput(bytes)
         let method = AdminMethod(rawValue: input.byte() % UInt8(AdminMethod.allCases.count))!
         let body = input.rest()
         let server = FuzzServer.shared()
-        FuzzLog.outcome("admin-handlers \(method)") { try runBlocking { try await method.call(server.server.admin, body).count } }
+        FuzzLog.outcome("admin-handlers \(method)") { try runBlocking { try await method.call(server.server, body).count } }
     }
 }
 
-/// The admin API's methods, in the order of admin.proto.
+/// The admin socket's unary methods: SPIRE's Entry, Agent, Bundle, SVID and TrustDomain admin methods, then Steeple's
+/// health check. (`RefreshBundle` is left out: it would reach for the network.)
 enum AdminMethod: UInt8, CaseIterable {
-    case createEntries, updateEntries, deleteEntries, listEntries, countEntries, listAgents, countAgents, evictAgent,
-        banAgent, createJoinToken, fetchBundle, listFederatedBundles, setFederatedBundle, deleteFederatedBundle,
-        mintX509SVID, mintJWTSVID, health
+    case countEntries, listEntries, getEntry, batchCreateEntry, batchUpdateEntry,
+        batchDeleteEntry, countAgents, listAgents, getAgent, deleteAgent,
+        banAgent, createJoinToken, countBundles, getBundle, listFederatedBundles,
+        getFederatedBundle, batchCreateFederatedBundle, batchUpdateFederatedBundle, batchSetFederatedBundle, batchDeleteFederatedBundle,
+        mintX509SVID, mintJWTSVID, listFederationRelationships, getFederationRelationship, batchCreateFederationRelationship,
+        batchUpdateFederationRelationship, batchDeleteFederationRelationship, health
+
+    /// Decodes `body` as the method's request and checks the round trip.
+    func decode(_ body: [UInt8]) {
+        switch self {
+        case .countEntries: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_CountEntriesRequest.self, body)
+        case .listEntries: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_ListEntriesRequest.self, body)
+        case .getEntry: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_GetEntryRequest.self, body)
+        case .batchCreateEntry: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_BatchCreateEntryRequest.self, body)
+        case .batchUpdateEntry: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_BatchUpdateEntryRequest.self, body)
+        case .batchDeleteEntry: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_BatchDeleteEntryRequest.self, body)
+        case .countAgents: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_CountAgentsRequest.self, body)
+        case .listAgents: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_ListAgentsRequest.self, body)
+        case .getAgent: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_GetAgentRequest.self, body)
+        case .deleteAgent: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_DeleteAgentRequest.self, body)
+        case .banAgent: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_BanAgentRequest.self, body)
+        case .createJoinToken: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_CreateJoinTokenRequest.self, body)
+        case .countBundles: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_CountBundlesRequest.self, body)
+        case .getBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_GetBundleRequest.self, body)
+        case .listFederatedBundles: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_ListFederatedBundlesRequest.self, body)
+        case .getFederatedBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest.self, body)
+        case .batchCreateFederatedBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_BatchCreateFederatedBundleRequest.self, body)
+        case .batchUpdateFederatedBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_BatchUpdateFederatedBundleRequest.self, body)
+        case .batchSetFederatedBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_BatchSetFederatedBundleRequest.self, body)
+        case .batchDeleteFederatedBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_BatchDeleteFederatedBundleRequest.self, body)
+        case .mintX509SVID: _ = WorkloadAPITargets.decode(Spire_Api_Server_Svid_V1_MintX509SVIDRequest.self, body)
+        case .mintJWTSVID: _ = WorkloadAPITargets.decode(Spire_Api_Server_Svid_V1_MintJWTSVIDRequest.self, body)
+        case .listFederationRelationships: _ = WorkloadAPITargets.decode(Spire_Api_Server_Trustdomain_V1_ListFederationRelationshipsRequest.self, body)
+        case .getFederationRelationship: _ = WorkloadAPITargets.decode(Spire_Api_Server_Trustdomain_V1_GetFederationRelationshipRequest.self, body)
+        case .batchCreateFederationRelationship: _ = WorkloadAPITargets.decode(Spire_Api_Server_Trustdomain_V1_BatchCreateFederationRelationshipRequest.self, body)
+        case .batchUpdateFederationRelationship: _ = WorkloadAPITargets.decode(Spire_Api_Server_Trustdomain_V1_BatchUpdateFederationRelationshipRequest.self, body)
+        case .batchDeleteFederationRelationship: _ = WorkloadAPITargets.decode(Spire_Api_Server_Trustdomain_V1_BatchDeleteFederationRelationshipRequest.self, body)
+        case .health: _ = WorkloadAPITargets.decode(Steeple_Server_V1_HealthRequest.self, body)
+        }
+    }
 
     /// Decodes `body` as the method's request, calls the handler and encodes its response.
-    func call(_ admin: any Steeple_Server_V1_AdminAPI.SimpleServiceProtocol, _ body: [UInt8]) async throws -> [UInt8] {
+    func call(_ server: InProcessServer, _ body: [UInt8]) async throws -> [UInt8] {
         let context = FuzzServer.context(method: "\(self)")
         switch self {
-        case .createEntries: return try await admin.createEntries(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .updateEntries: return try await admin.updateEntries(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .deleteEntries: return try await admin.deleteEntries(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .listEntries: return try await admin.listEntries(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .countEntries: return try await admin.countEntries(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .listAgents: return try await admin.listAgents(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .countAgents: return try await admin.countAgents(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .evictAgent: return try await admin.evictAgent(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .banAgent: return try await admin.banAgent(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .createJoinToken: return try await admin.createJoinToken(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .fetchBundle: return try await admin.fetchBundle(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .listFederatedBundles:
-            return try await admin.listFederatedBundles(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .setFederatedBundle:
-            return try await admin.setFederatedBundle(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .deleteFederatedBundle:
-            return try await admin.deleteFederatedBundle(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .mintX509SVID: return try await admin.mintX509SVID(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .mintJWTSVID: return try await admin.mintJWTSVID(request: .init(serializedBytes: body), context: context).serializedBytes()
-        case .health: return try await admin.health(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .countEntries: return try await server.entries.countEntries(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .listEntries: return try await server.entries.listEntries(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .getEntry: return try await server.entries.getEntry(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .batchCreateEntry: return try await server.entries.batchCreateEntry(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .batchUpdateEntry: return try await server.entries.batchUpdateEntry(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .batchDeleteEntry: return try await server.entries.batchDeleteEntry(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .countAgents: return try await server.agents.countAgents(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .listAgents: return try await server.agents.listAgents(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .getAgent: return try await server.agents.getAgent(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .deleteAgent: return try await server.agents.deleteAgent(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .banAgent: return try await server.agents.banAgent(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .createJoinToken: return try await server.agents.createJoinToken(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .countBundles: return try await server.bundles.countBundles(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .getBundle: return try await server.bundles.getBundle(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .listFederatedBundles: return try await server.bundles.listFederatedBundles(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .getFederatedBundle: return try await server.bundles.getFederatedBundle(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .batchCreateFederatedBundle: return try await server.bundles.batchCreateFederatedBundle(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .batchUpdateFederatedBundle: return try await server.bundles.batchUpdateFederatedBundle(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .batchSetFederatedBundle: return try await server.bundles.batchSetFederatedBundle(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .batchDeleteFederatedBundle: return try await server.bundles.batchDeleteFederatedBundle(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .mintX509SVID: return try await server.svids.mintX509SVID(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .mintJWTSVID: return try await server.svids.mintJWTSVID(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .listFederationRelationships: return try await server.trustDomains.listFederationRelationships(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .getFederationRelationship: return try await server.trustDomains.getFederationRelationship(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .batchCreateFederationRelationship: return try await server.trustDomains.batchCreateFederationRelationship(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .batchUpdateFederationRelationship: return try await server.trustDomains.batchUpdateFederationRelationship(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .batchDeleteFederationRelationship: return try await server.trustDomains.batchDeleteFederationRelationship(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .health: return try await server.health.health(request: .init(serializedBytes: body), context: context).serializedBytes()
         }
     }
 }

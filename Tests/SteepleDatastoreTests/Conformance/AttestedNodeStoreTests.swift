@@ -118,6 +118,34 @@ struct AttestedNodeStoreTests {
         }
     }
 
+    @Test("setAgentVersion changes the version alone, is logged as an update, survives updates, and is bounded at 255 bytes", arguments: DatastoreKind.allCases)
+    func agentVersion(kind: DatastoreKind) async throws {
+        try await kind.withStore { store in
+            let created = try await store.createNode(Fixtures.node("a", selectors: ["aws:region:eu"])).value
+            #expect(created.agentVersion == "")
+            // A ban committed after the version was read is not undone by the report (it writes one column).
+            var banned = created
+            banned.banned = true
+            _ = try await store.updateNode(banned)
+            let reported = try await store.setAgentVersion("1.12.0", spiffeID: created.spiffeID)
+            #expect(reported.value.agentVersion == "1.12.0" && reported.value.banned && reported.value.selectors == created.selectors)
+            #expect(try await store.fetchNode(spiffeID: created.spiffeID)?.agentVersion == "1.12.0")
+            #expect(try await store.listNodes().first?.agentVersion == "1.12.0")
+            let events = try await store.listEvents(after: 0, limit: 10)
+            let last = try #require(events.last)
+            #expect(last.kind == .nodeUpdated && last.id == created.spiffeID.string && last.seq == reported.seq)
+            // A renewal (a whole-node update) keeps it.
+            var renewed = try #require(try await store.fetchNode(spiffeID: created.spiffeID))
+            renewed.certSerialNumber = "03"
+            _ = try await store.updateNode(renewed)
+            #expect(try await store.fetchNode(spiffeID: created.spiffeID)?.agentVersion == "1.12.0")
+            _ = try await store.setAgentVersion(String(repeating: "v", count: 255), spiffeID: created.spiffeID)
+            await expectError(.invalidArgument) { _ = try await store.setAgentVersion(String(repeating: "v", count: 256), spiffeID: created.spiffeID) }
+            #expect(try await store.fetchNode(spiffeID: created.spiffeID)?.agentVersion == String(repeating: "v", count: 255))
+            await expectError(.notFound) { _ = try await store.setAgentVersion("1.12.0", spiffeID: Fixtures.otherAgentID) }
+        }
+    }
+
     @Test("delete evicts the node and its selectors", arguments: DatastoreKind.allCases)
     func delete(kind: DatastoreKind) async throws {
         try await kind.withStore { store in

@@ -62,7 +62,7 @@ struct SQLiteHardeningTests {
         }
     }
 
-    @Test("tokens written in plain text by schema v1 are hashed by the migration and still work")
+    @Test("tokens written in plain text by schema v1 are hashed by the migration and still work; v1 nodes get an empty agent version")
     func migratesPlainTokens() async throws {
         try await TemporaryDirectory.with { directory in
             let path = directory.appending("store.sqlite")
@@ -72,13 +72,19 @@ struct SQLiteHardeningTests {
                 // Back to schema v1: later migrations unrecorded, and the tables they add gone.
                 try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier <> 'v1'")
                 try db.execute(sql: "DROP TABLE federation_relationships")
+                try db.execute(sql: "ALTER TABLE attested_nodes DROP COLUMN agent_version")
+                try db.execute(sql: "INSERT INTO attested_nodes (spiffe_id, attestation_type, cert_serial_number, cert_not_after, can_reattest, banned, created_at) VALUES ('spiffe://example.org/spire/agent/join_token/v1', 'join_token', '01', 2000000000, 0, 0, 1)")
                 try db.execute(sql: "INSERT INTO join_tokens (token, expires_at) VALUES ('old-plain-token', 2000000000)")
                 try db.execute(sql: "INSERT INTO change_log (kind, object_id, created_at) VALUES ('joinTokenCreated', 'old-plain-token', 1)")
             }
             try queue.close()
             let store = try SQLiteDatastore(path: path)
-            #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships"])
+            #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version"])
             #expect(try await store.fetchJoinToken("old-plain-token") != nil)
+            // A node stored before v4 reads with no agent version, and takes one.
+            let v1Node = try SPIFFEID("spiffe://example.org/spire/agent/join_token/v1")
+            #expect(try await store.fetchNode(spiffeID: v1Node)?.agentVersion == "")
+            #expect(try await store.setAgentVersion("1.12.0", spiffeID: v1Node).value.agentVersion == "1.12.0")
             try store.close()
             let check = try DatabaseQueue(path: path)
             let plain = try await check.read { db in

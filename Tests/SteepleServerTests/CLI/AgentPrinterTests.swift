@@ -45,6 +45,22 @@ struct AgentPrinterTests {
             """)
     }
 
+    @Test("an agent that reported its version (PostStatus) ends with SPIRE's Agent version line")
+    func version() {
+        var agent = Self.agent()
+        agent.agentVersion = "1.12.0"
+        #expect(AgentPrinter.block(agent) == """
+            SPIFFE ID         : spiffe://example.org/spire/agent/join_token/abc
+            Attestation type  : join_token
+            Expiration time   : 2024-05-17 17:35:45 +0000 UTC
+            Serial number     : 100095087906107800458890473530290535817
+            Can re-attest     : false
+            Agent version     : 1.12.0
+
+
+            """)
+    }
+
     @Test("agent list: Found N attested agents, or No attested agents found")
     func list() {
         #expect(AgentPrinter.list([]) == "No attested agents found\n")

@@ -13,7 +13,8 @@ enum AgentPrinter {
     ///
     /// ```
     ///
-    /// A banned agent shows `Banned            : true` in place of its serial number, as in SPIRE. Times are UTC
+    /// A banned agent shows `Banned            : true` in place of its serial number, as in SPIRE; an agent that
+    /// reported its version (`PostStatus`) ends with `Agent version     : 1.12.0`. Times are UTC
     /// (SPIRE prints the agent's expiry in the machine's local zone).
     static func block(_ agent: Spire_Api_Types_Agent) -> String {
         var text = line("SPIFFE ID", agent.id.uri)
@@ -25,6 +26,7 @@ enum AgentPrinter {
             text += line("Serial number", agent.x509SvidSerialNumber)
         }
         text += line("Can re-attest", agent.canReattest ? "true" : "false")
+        if !agent.agentVersion.isEmpty { text += line("Agent version", agent.agentVersion) }
         return text + "\n"
     }
 
