@@ -13,7 +13,7 @@ extension PostgresDatastore {
     /// An entry's own columns.
     static let entryColumns = """
         e.id, e.spiffe_id, e.parent_id, e.x509_svid_ttl, e.jwt_svid_ttl, e.admin, e.downstream, e.expires_at, \
-        e.revision_number, e.store_svid, e.hint, e.created_at
+        e.revision_number, e.store_svid, e.hint, e.created_at, e.jwt_svid_include_jti, e.disable_x509_svid_prefetch
         """
 
     /// ``entryColumns``, then the entry's child rows as arrays (selector types, selector values, federated trust
@@ -107,7 +107,7 @@ extension PostgresDatastore {
         let children: ([String], [String], [String], [String])
         do {
             var cells = row.makeIterator()
-            for _ in 0..<12 { _ = cells.next() }
+            for _ in 0..<14 { _ = cells.next() }
             func next() throws -> [String] {
                 guard let cell = cells.next() else { throw DatastoreError(code: .corruptRecord, message: "entry \(id): too few columns") }
                 return try cell.decode([String].self)
@@ -128,6 +128,7 @@ extension PostgresDatastore {
         _ row: PostgresRow, id: String, selectors selectorRows: [(String, String)], federatesWith names: [String], dnsNames: [String]
     ) throws(DatastoreError) -> RegistrationEntry {
         let columns: (String, String, String, Int64, Int64, Bool, Bool, Int64?, Int64, Bool, String, Int64)
+        let attributes: (includeJTI: Bool, disablePrefetch: Bool)
         do {
             // Cell by cell: decoding the row as one 12-tuple (a parameter pack) spent a fifth of a cold start's
             // CPU instantiating generic metadata.
@@ -139,6 +140,7 @@ extension PostgresDatastore {
             columns = (try next(String.self), try next(String.self), try next(String.self), try next(Int64.self), try next(Int64.self),
                        try next(Bool.self), try next(Bool.self), try next(Int64?.self), try next(Int64.self), try next(Bool.self),
                        try next(String.self), try next(Int64.self))
+            attributes = (try next(Bool.self), try next(Bool.self))
         } catch {
             throw StoredValues.corrupt("entry \(id) has a column of the wrong type: \(error)", error)
         }
@@ -167,7 +169,9 @@ extension PostgresDatastore {
             revisionNumber: columns.8,
             storeSVID: columns.9,
             hint: columns.10,
-            createdAt: try StoredValues.time(columns.11, "created_at", of: key)
+            createdAt: try StoredValues.time(columns.11, "created_at", of: key),
+            jwtSVIDIncludeJTI: attributes.includeJTI,
+            disableX509SVIDPrefetch: attributes.disablePrefetch
         )
     }
 
@@ -212,14 +216,17 @@ extension PostgresDatastore {
         try await session.execute(
             """
             INSERT INTO registered_entries (id, spiffe_id, parent_id, x509_svid_ttl, jwt_svid_ttl, admin, downstream,
-                expires_at, revision_number, store_svid, hint, created_at)
-            SELECT id, spiffe_id, parent_id, x509, jwt, admin, downstream, NULLIF(expires_at, -1), revision, store_svid, hint, created_at
+                expires_at, revision_number, store_svid, hint, created_at, jwt_svid_include_jti, disable_x509_svid_prefetch)
+            SELECT id, spiffe_id, parent_id, x509, jwt, admin, downstream, NULLIF(expires_at, -1), revision, store_svid, hint, created_at,
+                include_jti, disable_prefetch
             FROM UNNEST(\(entries.map(\.id))::text[], \(entries.map(\.spiffeID.string))::text[], \(entries.map(\.parentID.string))::text[],
                  \(entries.map { Int64($0.x509SVIDTTL) })::bigint[], \(entries.map { Int64($0.jwtSVIDTTL) })::bigint[],
                  \(entries.map(\.admin))::boolean[], \(entries.map(\.downstream))::boolean[],
                  \(entries.map { $0.expiresAt.map(DatastoreTime.seconds) ?? -1 })::bigint[], \(entries.map(\.revisionNumber))::bigint[],
-                 \(entries.map(\.storeSVID))::boolean[], \(entries.map(\.hint))::text[], \(entries.map { DatastoreTime.seconds($0.createdAt) })::bigint[])
-            AS t(id, spiffe_id, parent_id, x509, jwt, admin, downstream, expires_at, revision, store_svid, hint, created_at)
+                 \(entries.map(\.storeSVID))::boolean[], \(entries.map(\.hint))::text[], \(entries.map { DatastoreTime.seconds($0.createdAt) })::bigint[],
+                 \(entries.map(\.jwtSVIDIncludeJTI))::boolean[], \(entries.map(\.disableX509SVIDPrefetch))::boolean[])
+            AS t(id, spiffe_id, parent_id, x509, jwt, admin, downstream, expires_at, revision, store_svid, hint, created_at, include_jti,
+                disable_prefetch)
             """)
         try await insertEntryChildRows(session, entries)
     }
@@ -231,7 +238,8 @@ extension PostgresDatastore {
             UPDATE registered_entries SET spiffe_id = \(entry.spiffeID.string), parent_id = \(entry.parentID.string),
                 x509_svid_ttl = \(Int64(entry.x509SVIDTTL)), jwt_svid_ttl = \(Int64(entry.jwtSVIDTTL)), admin = \(entry.admin),
                 downstream = \(entry.downstream), expires_at = \(entry.expiresAt.map(DatastoreTime.seconds)),
-                revision_number = \(entry.revisionNumber), store_svid = \(entry.storeSVID), hint = \(entry.hint)
+                revision_number = \(entry.revisionNumber), store_svid = \(entry.storeSVID), hint = \(entry.hint),
+                jwt_svid_include_jti = \(entry.jwtSVIDIncludeJTI), disable_x509_svid_prefetch = \(entry.disableX509SVIDPrefetch)
             WHERE id = \(entry.id)
             """)
         try await session.execute("DELETE FROM entry_selectors WHERE entry_id = \(entry.id)")

@@ -13,6 +13,11 @@ enum PostgresMigrations {
         ("v1", v1),
         // SPIRE's attested_nodes.agent_version: what the agent reports with PostStatus.
         ("v2-agent-version", "ALTER TABLE attested_nodes ADD COLUMN agent_version TEXT NOT NULL DEFAULT ''"),
+        // SPIRE's Entry.additional_attributes.
+        ("v3-entry-additional-attributes", """
+            ALTER TABLE registered_entries ADD COLUMN jwt_svid_include_jti BOOLEAN NOT NULL DEFAULT false;
+            ALTER TABLE registered_entries ADD COLUMN disable_x509_svid_prefetch BOOLEAN NOT NULL DEFAULT false
+            """),
     ]
 
     /// The advisory lock every server takes while it migrates (an arbitrary constant: "steeple" in ASCII).

@@ -12,7 +12,7 @@ import Foundation
 extension SQLiteDatastore {
     static let entryColumns = """
         e.id, e.spiffe_id, e.parent_id, e.x509_svid_ttl, e.jwt_svid_ttl, e.admin, e.downstream, e.expires_at, \
-        e.revision_number, e.store_svid, e.hint, e.created_at
+        e.revision_number, e.store_svid, e.hint, e.created_at, e.jwt_svid_include_jti, e.disable_x509_svid_prefetch
         """
 
     /// How ``fetchEntries(_:sql:arguments:children:)`` finds the child rows of the entries it read.
@@ -121,7 +121,9 @@ extension SQLiteDatastore {
                 revisionNumber: try row.decode(atIndex: 8),
                 storeSVID: try row.decode(atIndex: 9),
                 hint: try row.decode(atIndex: 10),
-                createdAt: try time(row.decode(atIndex: 11), "created_at", of: "entry \(id)")
+                createdAt: try time(row.decode(atIndex: 11), "created_at", of: "entry \(id)"),
+                jwtSVIDIncludeJTI: try row.decode(atIndex: 12),
+                disableX509SVIDPrefetch: try row.decode(atIndex: 13)
             )
         } catch let error as DatastoreError {
             throw error
@@ -203,13 +205,15 @@ extension SQLiteDatastore {
         try db.cachedStatement(
             sql: """
                 INSERT INTO registered_entries (id, spiffe_id, parent_id, x509_svid_ttl, jwt_svid_ttl, admin, \
-                downstream, expires_at, revision_number, store_svid, hint, created_at) \
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                downstream, expires_at, revision_number, store_svid, hint, created_at, jwt_svid_include_jti, \
+                disable_x509_svid_prefetch) \
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             entry.id, entry.spiffeID.string, entry.parentID.string, entry.x509SVIDTTL, entry.jwtSVIDTTL,
             entry.admin, entry.downstream, entry.expiresAt.map(DatastoreTime.seconds), entry.revisionNumber,
-            entry.storeSVID, entry.hint, DatastoreTime.seconds(entry.createdAt),
+            entry.storeSVID, entry.hint, DatastoreTime.seconds(entry.createdAt), entry.jwtSVIDIncludeJTI,
+            entry.disableX509SVIDPrefetch,
         ])
         try insertEntryChildRows(db, entry)
     }
@@ -219,13 +223,14 @@ extension SQLiteDatastore {
         try db.cachedStatement(
             sql: """
                 UPDATE registered_entries SET spiffe_id = ?, parent_id = ?, x509_svid_ttl = ?, jwt_svid_ttl = ?, \
-                admin = ?, downstream = ?, expires_at = ?, revision_number = ?, store_svid = ?, hint = ? \
+                admin = ?, downstream = ?, expires_at = ?, revision_number = ?, store_svid = ?, hint = ?, \
+                jwt_svid_include_jti = ?, disable_x509_svid_prefetch = ? \
                 WHERE id = ?
                 """
         ).execute(arguments: [
             entry.spiffeID.string, entry.parentID.string, entry.x509SVIDTTL, entry.jwtSVIDTTL, entry.admin,
             entry.downstream, entry.expiresAt.map(DatastoreTime.seconds), entry.revisionNumber, entry.storeSVID,
-            entry.hint, entry.id,
+            entry.hint, entry.jwtSVIDIncludeJTI, entry.disableX509SVIDPrefetch, entry.id,
         ])
         for table in ["entry_selectors", "entry_federated_trust_domains", "entry_dns_names"] {
             try db.cachedStatement(sql: "DELETE FROM \(table) WHERE entry_id = ?").execute(arguments: [entry.id])

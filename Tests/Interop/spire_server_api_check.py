@@ -185,6 +185,19 @@ def reconcile(channel, workload_socket, agent_id):
     missing = entry.BatchUpdateEntry(entry_pb2.BatchUpdateEntryRequest(entries=[types_entry.Entry(id="no-such-entry", hint="x")],
                                                                      input_mask=types_entry.EntryMask(hint=True))).results
     check("updating a missing entry: NOT_FOUND per item", missing[0].status.code == grpc.StatusCode.NOT_FOUND.value[0], missing[0].status)
+    # SPIRE's additional attributes are stored and returned; masked updates change them alone.
+    attributes = types_entry.Entry.AdditionalAttributes(jwt_svid_include_jti=True, disable_x509_svid_prefetch=True)
+    set_attributes = entry.BatchUpdateEntry(entry_pb2.BatchUpdateEntryRequest(entries=[types_entry.Entry(id=web.id, additional_attributes=attributes)],
+                                                                            input_mask=types_entry.EntryMask(additional_attributes=True))).results
+    stored = entry.GetEntry(entry_pb2.GetEntryRequest(id=web.id))
+    check("BatchUpdateEntry of additional_attributes: both stored and returned, nothing else changed",
+          set_attributes[0].status.code == 0 and stored.HasField("additional_attributes") and stored.additional_attributes.jwt_svid_include_jti
+          and stored.additional_attributes.disable_x509_svid_prefetch and list(stored.dns_names) == ["web.example.org"], (set_attributes[0].status, stored))
+    cleared = entry.BatchUpdateEntry(entry_pb2.BatchUpdateEntryRequest(entries=[types_entry.Entry(id=web.id)],
+                                                                     input_mask=types_entry.EntryMask(additional_attributes=True))).results
+    stored = entry.GetEntry(entry_pb2.GetEntryRequest(id=web.id))
+    check("... and an update without them clears both (an entry without attributes sends none, as SPIRE's)",
+          cleared[0].status.code == 0 and not stored.HasField("additional_attributes"), (cleared[0].status, stored))
 
     deleted = entry.BatchDeleteEntry(entry_pb2.BatchDeleteEntryRequest(ids=[db.id, "no-such-entry", ""])).results
     check("BatchDeleteEntry: OK, NOT_FOUND 'entry not found', INVALID_ARGUMENT 'missing entry ID'",

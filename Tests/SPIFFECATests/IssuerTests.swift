@@ -107,6 +107,23 @@ struct IssuerTests {
         #expect(!String(decoding: plain.claimsJSON, as: UTF8.self).contains("iss"))
     }
 
+    @Test("jwt_svid_include_jti: each JWT-SVID carries its own jti, 16 random bytes in base64url as SPIRE's; none without it")
+    func jwtID() throws {
+        let issuer = try Self.makeIssuer()
+        struct Claims: Decodable { let jti: String? }
+        func jti(_ svid: JWTSVID) throws -> String? {
+            try JSONDecoder().decode(Claims.self, from: Data(svid.claimsJSON)).jti
+        }
+        let request = WorkloadJWTSVIDRequest(spiffeID: Self.web, audience: ["db"], includeJTI: true)
+        let first = try #require(try jti(issuer.issueWorkloadJWTSVID(request)))
+        let second = try #require(try jti(issuer.issueWorkloadJWTSVID(request)))
+        #expect(first != second)
+        #expect(first.count == 22 && first.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }, "\(first)")
+        let bytes = Data(base64Encoded: first.replacing("-", with: "+").replacing("_", with: "/") + "==")
+        #expect(bytes?.count == 16)
+        #expect(try jti(issuer.issueWorkloadJWTSVID(WorkloadJWTSVIDRequest(spiffeID: Self.web, audience: ["db"]))) == nil)
+    }
+
     @Test("a JWT-SVID that would not verify with the published key is never released")
     func jwtSignedWithUnpublishedKey() throws {
         // The key the bundle publishes for the kid is not the key that signs (a key manager returning the wrong key,

@@ -81,11 +81,10 @@ package struct Issuer: SVIDIssuer {
         let expiresAt = min(now.addingTimeInterval(ttl.timeInterval), jwtKeyNotAfter)
         let svid: JWTSVID
         do {
-            if let issuer = policy.jwtIssuer {
-                svid = try JWTSVID.sign(subject: id, audience: request.audience, expiresAt: expiresAt, issuedAt: now, key: jwtKey, extraClaims: ["iss": issuer])
-            } else {
-                svid = try JWTSVID.sign(subject: id, audience: request.audience, expiresAt: expiresAt, issuedAt: now, key: jwtKey)
-            }
+            var extraClaims: [String: String] = [:]
+            if let issuer = policy.jwtIssuer { extraClaims["iss"] = issuer }
+            if request.includeJTI { extraClaims["jti"] = Self.newJTI() }
+            svid = try JWTSVID.sign(subject: id, audience: request.audience, expiresAt: expiresAt, issuedAt: now, key: jwtKey, extraClaims: extraClaims)
         } catch {
             throw CAError(.invalidParameters, "cannot issue a JWT-SVID for \(id): \(error.message)", cause: error)
         }
@@ -95,6 +94,14 @@ package struct Issuer: SVIDIssuer {
             now: now
         )
         return svid
+    }
+
+    /// A fresh JWT ID as SPIRE makes one: the 16 bytes of a random (v4) UUID, base64url without padding.
+    static func newJTI() -> String {
+        let uuid = UUID().uuid
+        let bytes = [uuid.0, uuid.1, uuid.2, uuid.3, uuid.4, uuid.5, uuid.6, uuid.7, uuid.8, uuid.9, uuid.10, uuid.11, uuid.12, uuid.13, uuid.14, uuid.15]
+        return Data(bytes).base64EncodedString().replacing("+", with: "-").replacing("/", with: "_")
+            .replacing("=", with: "")
     }
 
     private func signX509(_ id: SPIFFEID, _ publicKey: Certificate.PublicKey, ttl: Duration, dnsNames: [String]) throws(CAError) -> IssuedX509SVID {

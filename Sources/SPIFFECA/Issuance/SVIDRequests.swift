@@ -43,11 +43,14 @@ package struct WorkloadJWTSVIDRequest: Sendable, Hashable {
     package var spiffeID: SPIFFEID
     package var audience: [String]
     package var ttl: Duration?
+    /// SPIRE's `jwt_svid_include_jti`: a unique `jti` claim (16 random bytes, base64url without padding, as SPIRE).
+    package var includeJTI: Bool
 
-    package init(spiffeID: SPIFFEID, audience: [String], ttl: Duration? = nil) {
+    package init(spiffeID: SPIFFEID, audience: [String], ttl: Duration? = nil, includeJTI: Bool = false) {
         self.spiffeID = spiffeID
         self.audience = audience
         self.ttl = ttl
+        self.includeJTI = includeJTI
     }
 }
 

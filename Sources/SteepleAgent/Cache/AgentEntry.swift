@@ -23,6 +23,8 @@ package struct AgentEntry: Sendable, Equatable {
     let downstream: Bool
     let revision: Int64
     let createdAt: Int64
+    /// SPIRE's `jwt_svid_include_jti`: every JWT-SVID request goes to the server (each token has its own `jti`).
+    let jwtSVIDIncludeJTI: Bool
 
     package init(proto: Steeple_Server_V1_Entry) throws {
         id = proto.id
@@ -37,6 +39,7 @@ package struct AgentEntry: Sendable, Equatable {
         downstream = proto.downstream
         revision = proto.revisionNumber
         createdAt = proto.createdAt
+        jwtSVIDIncludeJTI = proto.jwtSvidIncludeJti
     }
 
     /// The fields that shape an X509-SVID: when any changes, the SVID is re-issued.

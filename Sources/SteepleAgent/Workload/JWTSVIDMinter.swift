@@ -8,8 +8,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// A JWT-SVID for an entry and audience: from the cache while it is fresh, else signed by the server. Shared by the
-/// Workload API and the Delegated Identity API.
+/// A JWT-SVID for an entry and audience: from the cache while it is fresh, else signed by the server; always signed
+/// by the server for an entry with `jwt_svid_include_jti` (as SPIRE's agent bypasses its cache), and not cached.
+/// Shared by the Workload API and the Delegated Identity API.
 struct JWTSVIDMinter: Sendable {
     let cache: JWTSVIDCache
     let session: ServerSession
@@ -18,7 +19,7 @@ struct JWTSVIDMinter: Sendable {
     /// - Throws: `Unavailable` "could not fetch JWT-SVID: …", as SPIRE's agent, when the agent cannot get one.
     func token(for entry: AgentEntry, audience: [String]) async throws -> JWTSVIDCache.Token {
         let key = JWTSVIDCache.key(for: entry, audience: audience)
-        if let token = cache.cached(for: key, now: Date()) { return token }
+        if !entry.jwtSVIDIncludeJTI, let token = cache.cached(for: key, now: Date()) { return token }
         if let reason = health.cannotIssueReason(now: Date()) {
             throw WorkloadAPIService.unavailable("could not fetch JWT-SVID", reason)
         }
@@ -34,7 +35,11 @@ struct JWTSVIDMinter: Sendable {
             // The token's own iat, not this agent's clock: the Delegated Identity API reports issued_at, and a
             // client compares it with the claim (it was off by one when the call straddled a second).
             let claimed = (try? JWTSVID.parseInsecure(token: response.token, audience: audience))?.issuedAt
-            return cache.store(response.token, issuedAt: claimed ?? issuedAt, expiresAt: Date(timeIntervalSince1970: TimeInterval(response.expiresAt)), for: key)
+            let expiresAt = Date(timeIntervalSince1970: TimeInterval(response.expiresAt))
+            if entry.jwtSVIDIncludeJTI {
+                return JWTSVIDCache.Token(token: response.token, issuedAt: claimed ?? issuedAt, expiresAt: expiresAt, refreshAt: expiresAt)
+            }
+            return cache.store(response.token, issuedAt: claimed ?? issuedAt, expiresAt: expiresAt, for: key)
         } catch let error as RPCError {
             // As SPIRE's agent: the server's refusal, spelled as Go prints it, inside Unavailable.
             throw RPCError(code: .unavailable, message: "could not fetch JWT-SVID: \(error.goDescription)")

@@ -46,6 +46,12 @@ package struct RegistrationEntry: Sendable {
     package var hint: String
     /// When the entry was created; set by the store.
     package var createdAt: Date
+    /// SPIRE's `jwt_svid_include_jti`: this entry's JWT-SVIDs carry a unique `jti` claim, and agents issue a new
+    /// one for every request instead of serving a cached one.
+    package var jwtSVIDIncludeJTI: Bool
+    /// SPIRE's `disable_x509_svid_prefetch`, stored and returned; Steeple's agents still issue the SVID ahead of the
+    /// request (on-demand issuance is the bounded cache's, issue #20).
+    package var disableX509SVIDPrefetch: Bool
 
     /// Creates an entry. Selectors and trust domains are sorted and deduplicated.
     package init(
@@ -63,7 +69,9 @@ package struct RegistrationEntry: Sendable {
         revisionNumber: Int64 = 0,
         storeSVID: Bool = false,
         hint: String = "",
-        createdAt: Date = Date(timeIntervalSince1970: 0)
+        createdAt: Date = Date(timeIntervalSince1970: 0),
+        jwtSVIDIncludeJTI: Bool = false,
+        disableX509SVIDPrefetch: Bool = false
     ) {
         self.id = id
         self.spiffeID = spiffeID
@@ -80,6 +88,8 @@ package struct RegistrationEntry: Sendable {
         self.storeSVID = storeSVID
         self.hint = hint
         self.createdAt = createdAt
+        self.jwtSVIDIncludeJTI = jwtSVIDIncludeJTI
+        self.disableX509SVIDPrefetch = disableX509SVIDPrefetch
     }
 }
 

@@ -22,6 +22,11 @@ enum SQLiteMigrations {
             // SPIRE's attested_nodes.agent_version: what the agent reports with PostStatus.
             try db.execute(sql: "ALTER TABLE attested_nodes ADD COLUMN agent_version TEXT NOT NULL DEFAULT ''")
         }
+        migrator.registerMigration("v5-entry-additional-attributes") { db in
+            // SPIRE's Entry.additional_attributes.
+            try db.execute(sql: "ALTER TABLE registered_entries ADD COLUMN jwt_svid_include_jti INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE registered_entries ADD COLUMN disable_x509_svid_prefetch INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

@@ -205,6 +205,8 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
             throw APIRefusal(.notAuthorizedForEntry, "agent \(node.spiffeID) is not authorized for entry \(entryID)")
         }
         guard !audience.isEmpty else { throw APIRefusal(.invalidRequest, "audience must be specified") }
-        return try issuer.issueWorkloadJWTSVID(WorkloadJWTSVIDRequest(spiffeID: entry.spiffeID, audience: audience, ttl: entry.jwtSVIDTTLOverride))
+        return try issuer.issueWorkloadJWTSVID(
+            WorkloadJWTSVIDRequest(spiffeID: entry.spiffeID, audience: audience, ttl: entry.jwtSVIDTTLOverride, includeJTI: entry.jwtSVIDIncludeJTI)
+        )
     }
 }

@@ -28,7 +28,11 @@ extension RegistrationEntry {
         proto.storeSvid = storeSVID
         proto.hint = hint
         proto.createdAt = UnixTime.clampedSeconds(createdAt)
-        // No tunable is stored yet, so no additional_attributes, as SPIRE sends for an entry without any.
+        // SPIRE sends additional_attributes only for an entry that has them; one with both false has none here.
+        if jwtSVIDIncludeJTI || disableX509SVIDPrefetch {
+            proto.additionalAttributes.jwtSvidIncludeJti = jwtSVIDIncludeJTI
+            proto.additionalAttributes.disableX509SvidPrefetch = disableX509SVIDPrefetch
+        }
         return proto
     }
 
@@ -94,15 +98,10 @@ extension RegistrationEntry {
         if all || mask.dnsNames { dnsNames = proto.dnsNames }
         if all || mask.storeSvid { storeSVID = proto.storeSvid }
         if all || mask.hint { hint = proto.hint }
-        if all || mask.additionalAttributes, proto.hasAdditionalAttributes {
-            let attributes = proto.additionalAttributes
-            // Neither tunable changes what Steeple does yet: refusing beats storing a promise that is not kept.
-            guard !attributes.disableX509SvidPrefetch, !attributes.jwtSvidIncludeJti else {
-                throw APIRefusal(
-                    .invalidRequest,
-                    "additional_attributes disable_x509_svid_prefetch and jwt_svid_include_jti are not supported by this server yet: leave them false"
-                )
-            }
+        if all || mask.additionalAttributes {
+            // Absent means both false, as SPIRE's datastore reads a missing AdditionalAttributes.
+            jwtSVIDIncludeJTI = proto.additionalAttributes.jwtSvidIncludeJti
+            disableX509SVIDPrefetch = proto.additionalAttributes.disableX509SvidPrefetch
         }
     }
 

@@ -84,6 +84,9 @@ package nonisolated struct Steeple_Server_V1_Entry: Sendable {
   /// unix seconds
   package var createdAt: Int64 = 0
 
+  /// SPIRE's additional attribute: a unique jti, and no agent-side JWT-SVID cache
+  package var jwtSvidIncludeJti: Bool = false
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -162,7 +165,7 @@ nonisolated extension Steeple_Server_V1_Selector: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Steeple_Server_V1_Entry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".Entry"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}spiffe_id\0\u{3}parent_id\0\u{1}selectors\0\u{3}x509_svid_ttl\0\u{3}jwt_svid_ttl\0\u{3}federates_with\0\u{1}admin\0\u{1}downstream\0\u{3}expires_at\0\u{3}dns_names\0\u{3}revision_number\0\u{3}store_svid\0\u{1}hint\0\u{3}created_at\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}spiffe_id\0\u{3}parent_id\0\u{1}selectors\0\u{3}x509_svid_ttl\0\u{3}jwt_svid_ttl\0\u{3}federates_with\0\u{1}admin\0\u{1}downstream\0\u{3}expires_at\0\u{3}dns_names\0\u{3}revision_number\0\u{3}store_svid\0\u{1}hint\0\u{3}created_at\0\u{3}jwt_svid_include_jti\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -185,6 +188,7 @@ nonisolated extension Steeple_Server_V1_Entry: SwiftProtobuf.Message, SwiftProto
       case 13: try { try decoder.decodeSingularBoolField(value: &self.storeSvid) }()
       case 14: try { try decoder.decodeSingularStringField(value: &self.hint) }()
       case 15: try { try decoder.decodeSingularInt64Field(value: &self.createdAt) }()
+      case 16: try { try decoder.decodeSingularBoolField(value: &self.jwtSvidIncludeJti) }()
       default: break
       }
     }
@@ -236,6 +240,9 @@ nonisolated extension Steeple_Server_V1_Entry: SwiftProtobuf.Message, SwiftProto
     if self.createdAt != 0 {
       try visitor.visitSingularInt64Field(value: self.createdAt, fieldNumber: 15)
     }
+    if self.jwtSvidIncludeJti != false {
+      try visitor.visitSingularBoolField(value: self.jwtSvidIncludeJti, fieldNumber: 16)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -255,6 +262,7 @@ nonisolated extension Steeple_Server_V1_Entry: SwiftProtobuf.Message, SwiftProto
     if lhs.storeSvid != rhs.storeSvid {return false}
     if lhs.hint != rhs.hint {return false}
     if lhs.createdAt != rhs.createdAt {return false}
+    if lhs.jwtSvidIncludeJti != rhs.jwtSvidIncludeJti {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -38,6 +38,47 @@ struct AgentEndToEndTests {
         }
     }
 
+    @Test("-jwtSVIDIncludeJTI: entry show prints SPIRE's line, every JWT-SVID fetch gets a new token with its own jti; without it the agent serves its cached token")
+    func jwtSVIDIncludeJTI() async throws {
+        try await TrustDomainFixture.with { fixture in
+            let created = try await fixture.server.cli([
+                "entry", "create", "-parentID", fixture.agentID, "-spiffeID", "spiffe://example.org/jti", "-selector", "unix:uid:\(Self.uid)",
+                "-jwtSVIDIncludeJTI",
+            ])
+            #expect(created.status == 0, "\(created.stderr)")
+            #expect(created.stdout.contains("JwtSvidIncludeJti       : true\n"), "\(created.stdout)")
+            let json = try await fixture.server.cli(["entry", "show", "-spiffeID", "spiffe://example.org/jti", "-output", "json"])
+            #expect(json.stdout.contains(#""additional_attributes":{"disable_x509_svid_prefetch":false,"jwt_svid_include_jti":true}"#), "\(json.stdout)")
+            func token() async throws -> String {
+                let fetched = try await eventually { try await fixture.agent.cli(["api", "fetch", "jwt", "-audience", "db", "-spiffeID", "spiffe://example.org/jti"]) }
+                return try #require(fetched.stdout.split(separator: "\n").dropFirst().first?.trimmingCharacters(in: .whitespaces))
+            }
+            func jti(_ token: String) throws -> String? {
+                struct Claims: Decodable { let jti: String? }
+                let payload = String(token.split(separator: ".")[1]).replacing("-", with: "+").replacing("_", with: "/")
+                let padded = payload + String(repeating: "=", count: (4 - payload.count % 4) % 4)
+                return try JSONDecoder().decode(Claims.self, from: try #require(Data(base64Encoded: padded))).jti
+            }
+            let first = try await token()
+            let second = try await token()
+            #expect(first != second, "the agent served a cached JWT-SVID for a jwt_svid_include_jti entry")
+            let (firstID, secondID) = (try jti(first), try jti(second))
+            #expect(firstID != nil && secondID != nil && firstID != secondID, "\(String(describing: firstID)) \(String(describing: secondID))")
+
+            // The same entry without the attribute (entry update replaces it): tokens without jti, and cached.
+            let entryID = try #require(created.stdout.split(separator: "\n").first { $0.hasPrefix("Entry ID") }?.split(separator: ":", maxSplits: 1).last?
+                .trimmingCharacters(in: .whitespaces))
+            let updated = try await fixture.server.cli([
+                "entry", "update", "-entryID", entryID, "-parentID", fixture.agentID, "-spiffeID", "spiffe://example.org/jti",
+                "-selector", "unix:uid:\(Self.uid)",
+            ])
+            #expect(updated.status == 0 && !updated.stdout.contains("JwtSvidIncludeJti"), "\(updated.stdout) \(updated.stderr)")
+            let plain = try await retrying(for: .seconds(10), until: { (try? jti($0)) == .some(nil) }) { try await token() }
+            #expect(try jti(plain) == nil, "still a jti after the update")
+            #expect(try await token() == plain, "the agent did not serve its cached token")
+        }
+    }
+
     @Test("-socketPath may be relative to the working directory, as a file path")
     func relativeSocketPath() async throws {
         try await TrustDomainFixture.with { fixture in

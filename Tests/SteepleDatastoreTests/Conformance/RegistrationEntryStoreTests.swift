@@ -22,6 +22,7 @@ struct RegistrationEntryStoreTests {
             entry.admin = true
             entry.storeSVID = true
             entry.hint = "frontend"
+            entry.jwtSVIDIncludeJTI = true
 
             let committed = try await store.createEntry(entry)
             #expect(committed.value.createdAt == clock.now())
@@ -31,6 +32,16 @@ struct RegistrationEntryStoreTests {
             #expect(committed.value.dnsNames == ["web.example.org", "alt.example.org"])
             #expect(committed.value.expiresAt == Date(timeIntervalSince1970: 1_900_000_000))
             #expect(try await store.fetchEntry(id: "web") == committed.value)
+            #expect(committed.value.jwtSVIDIncludeJTI && !committed.value.disableX509SVIDPrefetch)
+            // SPIRE's additional attributes are replaced by an update, and read back by listings and bulk fetches.
+            var updated = committed.value
+            updated.jwtSVIDIncludeJTI = false
+            updated.disableX509SVIDPrefetch = true
+            _ = try await store.updateEntry(updated)
+            let listed = try await store.listEntries(.init(), pagination: nil).items.first
+            #expect(listed?.jwtSVIDIncludeJTI == false && listed?.disableX509SVIDPrefetch == true)
+            let fetched = try await store.fetchEntries(ids: ["web"])["web"]
+            #expect(fetched?.jwtSVIDIncludeJTI == false && fetched?.disableX509SVIDPrefetch == true)
         }
     }
 

@@ -73,13 +73,15 @@ struct SQLiteHardeningTests {
                 try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier <> 'v1'")
                 try db.execute(sql: "DROP TABLE federation_relationships")
                 try db.execute(sql: "ALTER TABLE attested_nodes DROP COLUMN agent_version")
+                try db.execute(sql: "ALTER TABLE registered_entries DROP COLUMN jwt_svid_include_jti")
+                try db.execute(sql: "ALTER TABLE registered_entries DROP COLUMN disable_x509_svid_prefetch")
                 try db.execute(sql: "INSERT INTO attested_nodes (spiffe_id, attestation_type, cert_serial_number, cert_not_after, can_reattest, banned, created_at) VALUES ('spiffe://example.org/spire/agent/join_token/v1', 'join_token', '01', 2000000000, 0, 0, 1)")
                 try db.execute(sql: "INSERT INTO join_tokens (token, expires_at) VALUES ('old-plain-token', 2000000000)")
                 try db.execute(sql: "INSERT INTO change_log (kind, object_id, created_at) VALUES ('joinTokenCreated', 'old-plain-token', 1)")
             }
             try queue.close()
             let store = try SQLiteDatastore(path: path)
-            #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version"])
+            #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version", "v5-entry-additional-attributes"])
             #expect(try await store.fetchJoinToken("old-plain-token") != nil)
             // A node stored before v4 reads with no agent version, and takes one.
             let v1Node = try SPIFFEID("spiffe://example.org/spire/agent/join_token/v1")

@@ -29,6 +29,7 @@ extension RegistrationEntry {
         proto.storeSvid = storeSVID
         proto.hint = hint
         proto.createdAt = UnixTime.clampedSeconds(createdAt)
+        proto.jwtSvidIncludeJti = jwtSVIDIncludeJTI
         return proto
     }
 

@@ -68,13 +68,13 @@ struct EntryFieldOptions: ParsableArguments {
 
     @Flag(
         name: .spire("disableX509SVIDPrefetch"),
-        help: "Accepted, with a warning: Steeple's agents hold every entry's X509-SVID ahead of the workload's request"
+        help: "A boolean value that, when set, disables prefetching X509 SVID for this entry (stored; Steeple's agents still hold the X509-SVID ahead of the workload's request, with a warning)"
     )
     var disableX509SVIDPrefetch = false
 
     @Flag(
         name: .spire("jwtSVIDIncludeJTI"),
-        help: "Not supported yet: a unique 'jti' claim in this entry's JWT-SVIDs (refused rather than ignored)"
+        help: "A boolean value that, when set, includes a unique 'jti' claim in JWT-SVIDs issued for this entry and bypasses the agent JWT-SVID cache"
     )
     var jwtSVIDIncludeJTI = false
 
@@ -98,7 +98,7 @@ struct EntryFieldOptions: ParsableArguments {
     func warnAboutFlagsWithoutEffect() {
         if disableX509SVIDPrefetch {
             // A hint about agent load, invisible to the workload: the SVID is served either way.
-            FileHandle.standardError.write(Data("Warning: -disableX509SVIDPrefetch has no effect in Steeple: its agents issue every entry's X509-SVID ahead of the workload's request\n".utf8))
+            FileHandle.standardError.write(Data("Warning: -disableX509SVIDPrefetch is stored, but Steeple's agents still issue every entry's X509-SVID ahead of the workload's request\n".utf8))
         }
     }
 
@@ -126,9 +126,6 @@ struct EntryFieldOptions: ParsableArguments {
         }
         guard let spiffeIDText = spiffeID, !spiffeIDText.isEmpty else {
             throw CLIError("a SPIFFE ID is required")
-        }
-        if jwtSVIDIncludeJTI {
-            throw CLIError("-jwtSVIDIncludeJTI is a SPIRE flag Steeple does not support yet: its JWT-SVIDs carry no 'jti' claim and the agent caches them; leave the flag out")
         }
         if ttl < 0 {
             throw CLIError("a positive TTL is required")
@@ -161,6 +158,11 @@ struct EntryFieldOptions: ParsableArguments {
         entry.storeSvid = storeSVID
         entry.hint = hint ?? ""
         entry.expiresAt = entryExpiry
+        // As SPIRE's CLI: the attributes are sent only when one is set.
+        if disableX509SVIDPrefetch || jwtSVIDIncludeJTI {
+            entry.additionalAttributes.disableX509SvidPrefetch = disableX509SVIDPrefetch
+            entry.additionalAttributes.jwtSvidIncludeJti = jwtSVIDIncludeJTI
+        }
         return entry
     }
 

@@ -15,8 +15,8 @@ enum EntryPrinter {
     ///
     /// ```
     ///
-    /// Optional lines (`Downstream`, `Expiration time`, `FederatesWith`, `DNS name`, `Admin`, `StoreSvid`, `Hint`)
-    /// appear only when set, in SPIRE's order.
+    /// Optional lines (`Downstream`, `Expiration time`, `FederatesWith`, `DNS name`, `Admin`, `StoreSvid`, `Hint`,
+    /// `DisableX509SvidPrefetch`, `JwtSvidIncludeJti`) appear only when set, in SPIRE's order.
     static func block(_ entry: Spire_Api_Types_Entry) -> String {
         var text = line("Entry ID", entry.id.isEmpty ? "(none)" : entry.id)
         text += line("SPIFFE ID", entry.spiffeID.uri)
@@ -47,6 +47,14 @@ enum EntryPrinter {
         }
         if !entry.hint.isEmpty {
             text += line("Hint", entry.hint)
+        }
+        // SPIRE's words for the additional attributes, which came with its wider label column: these two lines
+        // are the only ones printed in it (the others keep the column of the SPIRE releases operators run).
+        if entry.hasAdditionalAttributes, entry.additionalAttributes.disableX509SvidPrefetch {
+            text += "DisableX509SvidPrefetch : true\n"
+        }
+        if entry.hasAdditionalAttributes, entry.additionalAttributes.jwtSvidIncludeJti {
+            text += "JwtSvidIncludeJti       : true\n"
         }
         return text + "\n"
     }
