@@ -31,7 +31,8 @@ package protocol AttestedNodeStore: Sendable {
     func countNodes(_ query: AttestedNodeQuery) async throws(DatastoreError) -> Int
 
     /// Replaces the node with `node.spiffeID` (renewal, serial rotation, ban, unban, new selectors), keeping its
-    /// `createdAt`.
+    /// `createdAt` and its `agentVersion` (which only ``setAgentVersion(_:spiffeID:)`` writes, so that a renewal or a
+    /// re-attestation from a node read earlier does not erase a report).
     ///
     /// - Throws: ``DatastoreError/Code/notFound``; ``DatastoreError/Code/invalidArgument``.
     func updateNode(_ node: AttestedNode) async throws(DatastoreError) -> Committed<AttestedNode>

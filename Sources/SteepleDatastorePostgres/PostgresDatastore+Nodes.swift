@@ -60,13 +60,15 @@ extension PostgresDatastore: AttestedNodeStore {
             guard let current = try await Self.fetchNode(session, key) else {
                 throw DatastoreError.notFound("node", key)
             }
-            let stored = try node.validatedForStorage(createdAt: current.createdAt)
+            var stored = try node.validatedForStorage(createdAt: current.createdAt)
+            // The reported version is the store's, as createdAt: only setAgentVersion writes it.
+            stored.agentVersion = current.agentVersion
             try await session.execute(
                 """
                 UPDATE attested_nodes SET attestation_type = \(stored.attestationType), cert_serial_number = \(stored.certSerialNumber),
                     cert_not_after = \(DatastoreTime.seconds(stored.certNotAfter)), new_cert_serial_number = \(stored.newCertSerialNumber),
                     new_cert_not_after = \(stored.newCertNotAfter.map(DatastoreTime.seconds)), can_reattest = \(stored.canReattest),
-                    banned = \(stored.banned), agent_version = \(stored.agentVersion)
+                    banned = \(stored.banned)
                 WHERE spiffe_id = \(key)
                 """)
             if current.selectors != stored.selectors {

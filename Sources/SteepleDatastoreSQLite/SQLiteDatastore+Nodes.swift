@@ -78,17 +78,19 @@ extension SQLiteDatastore: AttestedNodeStore {
             guard let current = try Self.fetchNode(db, key) else {
                 throw DatastoreError.notFound("node", key)
             }
-            let stored = try node.validatedForStorage(createdAt: current.createdAt)
+            var stored = try node.validatedForStorage(createdAt: current.createdAt)
+            // The reported version is the store's, as createdAt: only setAgentVersion writes it.
+            stored.agentVersion = current.agentVersion
             try db.execute(
                 sql: """
                     UPDATE attested_nodes SET attestation_type = ?, cert_serial_number = ?, cert_not_after = ?, \
-                    new_cert_serial_number = ?, new_cert_not_after = ?, can_reattest = ?, banned = ?, agent_version = ? \
+                    new_cert_serial_number = ?, new_cert_not_after = ?, can_reattest = ?, banned = ? \
                     WHERE spiffe_id = ?
                     """,
                 arguments: [
                     stored.attestationType, stored.certSerialNumber, DatastoreTime.seconds(stored.certNotAfter),
                     stored.newCertSerialNumber, stored.newCertNotAfter.map(DatastoreTime.seconds), stored.canReattest,
-                    stored.banned, stored.agentVersion, key,
+                    stored.banned, key,
                 ]
             )
             if current.selectors != stored.selectors {

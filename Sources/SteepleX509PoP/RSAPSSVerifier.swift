@@ -12,9 +12,12 @@ enum RSAPSSVerifier {
         let n = BigNumber(bigEndian: modulus)
         let modulusBytes = (n.bitWidth + 7) / 8
         guard signature.count == modulusBytes, n.isOdd, n.bitWidth >= 512, n.bitWidth <= 8192 else { return false }
+        // Go's bound on the public exponent: odd, 3 to 2³¹−1 (a huge one would cost seconds of arithmetic).
+        let e = BigNumber(bigEndian: exponent)
+        guard e.isOdd, e.bitWidth >= 2, e.bitWidth <= 31 else { return false }
         let s = BigNumber(bigEndian: signature)
         guard s < n else { return false }
-        let m = Montgomery(modulus: n).power(s, exponent: BigNumber(bigEndian: exponent))
+        let m = Montgomery(modulus: n).power(s, exponent: e)
         let emBits = n.bitWidth - 1
         let emLength = (emBits + 7) / 8
         guard let encoded = m.bigEndianBytes(count: emLength) else { return false }

@@ -5,8 +5,8 @@ package import Foundation
 #endif
 
 /// SPIRE's x509pop messages (its `pkg/common/plugin/x509pop`), carried as JSON in AttestAgent's payload, challenge
-/// and challenge response, so that a stock SPIRE agent attests to a Steeple server and a Steeple agent to a SPIRE
-/// server. Byte strings are base64 (standard alphabet, padded), as Go's `encoding/json` writes `[]byte`.
+/// and challenge response, so that a stock SPIRE agent attests to a Steeple server (Steeple's own agent speaks the
+/// same messages inside Steeple's agent API). Byte strings are base64 (standard alphabet, padded), as Go's `encoding/json` writes `[]byte`.
 package enum X509PoPMessages {
     /// The length of either side's nonce.
     package static let nonceLength = 32

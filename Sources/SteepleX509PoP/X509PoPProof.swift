@@ -1,6 +1,5 @@
 package import Crypto
 package import _CryptoExtras
-import SwiftASN1
 package import X509
 
 #if canImport(FoundationEssentials)
@@ -20,11 +19,19 @@ package enum X509PoPProof {
             throw X509PoPError(.internalError, "unable to generate challenge: certificate not intended for digital signature use (its key usage needs digitalSignature)")
         }
         let nonce = X509PoPMessages.Challenge.Nonce(nonce: Data(randomNonce()))
-        if _RSA.Signing.PublicKey(leaf.publicKey) != nil { return .init(rsaSignature: nonce) }
-        if P256.Signing.PublicKey(leaf.publicKey) != nil || P384.Signing.PublicKey(leaf.publicKey) != nil {
+        if let rsa = _RSA.Signing.PublicKey(leaf.publicKey) {
+            // SPIRE's max_rsa_key_size default.
+            guard rsa.keySizeInBits <= 8192 else {
+                throw X509PoPError(.invalidArgument, "leaf certificate key size too large: \(rsa.keySizeInBits) bits, at most 8192")
+            }
+            return .init(rsaSignature: nonce)
+        }
+        if P256.Signing.PublicKey(leaf.publicKey) != nil || P384.Signing.PublicKey(leaf.publicKey) != nil
+            || P521.Signing.PublicKey(leaf.publicKey) != nil
+        {
             return .init(ecdsaSignature: nonce)
         }
-        throw X509PoPError(.internalError, "unable to generate challenge: unsupported public key type (x509pop takes RSA, ECDSA P-256 or P-384)")
+        throw X509PoPError(.internalError, "unable to generate challenge: unsupported public key type (x509pop takes RSA or ECDSA P-256, P-384, P-521)")
     }
 
     /// The agent's answer to `challenge` with `key`.
@@ -36,13 +43,14 @@ package enum X509PoPProof {
             let digest = try combined(Array(theirs.nonce), nonce)
             let signature = try key.signature(for: digest, padding: .PSS)
             return .init(rsaSignature: .init(nonce: Data(nonce), signature: Data(signature.rawRepresentation)))
-        case .p256, .p384:
+        case .p256, .p384, .p521:
             guard let theirs = challenge.ecdsaSignature else { throw X509PoPError(.invalidArgument, "expecting ECDSA challenge") }
             let digest = try combined(Array(theirs.nonce), nonce)
             let raw: [UInt8]
             switch key {
             case .p256(let key): raw = Array(try key.signature(for: digest).rawRepresentation)
             case .p384(let key): raw = Array(try key.signature(for: digest).rawRepresentation)
+            case .p521(let key): raw = Array(try key.signature(for: digest).rawRepresentation)
             case .rsa: raw = []
             }
             let half = raw.count / 2
@@ -76,8 +84,11 @@ package enum X509PoPProof {
         } else if let key = P384.Signing.PublicKey(leaf.publicKey) {
             valid = (try? P384.Signing.ECDSASignature(rawRepresentation: padded(answer.r, 48) + padded(answer.s, 48)))
                 .map { key.isValidSignature($0, for: digest) } ?? false
+        } else if let key = P521.Signing.PublicKey(leaf.publicKey) {
+            valid = (try? P521.Signing.ECDSASignature(rawRepresentation: padded(answer.r, 66) + padded(answer.s, 66)))
+                .map { key.isValidSignature($0, for: digest) } ?? false
         } else {
-            throw X509PoPError(.permissionDenied, "unsupported public key type (x509pop takes RSA, ECDSA P-256 or P-384)")
+            throw X509PoPError(.permissionDenied, "unsupported public key type (x509pop takes RSA or ECDSA P-256, P-384, P-521)")
         }
         guard valid else { throw X509PoPError(.permissionDenied, "ECDSA signature verify failed") }
     }
@@ -110,16 +121,19 @@ package enum X509PoPSigningKey: Sendable {
     case rsa(_RSA.Signing.PrivateKey)
     case p256(P256.Signing.PrivateKey)
     case p384(P384.Signing.PrivateKey)
+    case p521(P521.Signing.PrivateKey)
 
     package init(pemEncoded pem: String) throws {
         if let key = try? P256.Signing.PrivateKey(pemRepresentation: pem) {
             self = .p256(key)
         } else if let key = try? P384.Signing.PrivateKey(pemRepresentation: pem) {
             self = .p384(key)
+        } else if let key = try? P521.Signing.PrivateKey(pemRepresentation: pem) {
+            self = .p521(key)
         } else if let key = try? _RSA.Signing.PrivateKey(unsafePEMRepresentation: pem) {
             self = .rsa(key)
         } else {
-            throw X509PoPError(.invalidArgument, "not an RSA, ECDSA P-256 or P-384 private key in PEM")
+            throw X509PoPError(.invalidArgument, "not an RSA or ECDSA P-256, P-384 or P-521 private key in PEM")
         }
     }
 
@@ -129,6 +143,7 @@ package enum X509PoPSigningKey: Sendable {
         case .rsa(let key): Certificate.PublicKey(key.publicKey)
         case .p256(let key): Certificate.PublicKey(key.publicKey)
         case .p384(let key): Certificate.PublicKey(key.publicKey)
+        case .p521(let key): Certificate.PublicKey(key.publicKey)
         }
     }
 }

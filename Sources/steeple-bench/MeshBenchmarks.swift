@@ -37,7 +37,7 @@ enum MeshBenchmarks {
             }
             printTable("Envoy SDS update latency (entry create returned → the new secret on an open stream)", header: sdsHeader, rows: sdsRows)
             report.add(
-                "Envoy SDS update latency", intro: "An open SDS stream (one per trial, opened before the change) asks for a SPIFFE ID by name; the clock runs from the admin API's `CreateEntries` returning for that ID to the response carrying the `tls_certificate` secret arriving. Includes the agent's key generation and the server signing the SVID. One release server and agent on this machine.",
+                "Envoy SDS update latency", intro: "An open SDS stream (one per trial, opened before the change) asks for a SPIFFE ID by name; the clock runs from the admin API's `BatchCreateEntry` returning for that ID to the response carrying the `tls_certificate` secret arriving. Includes the agent's key generation and the server signing the SVID. One release server and agent on this machine.",
                 header: sdsHeader, rows: sdsRows)
 
             let fanOut = try await delegatedFanOut(domain, adminSocket: adminSocket, identities: identities, trials: fanOutTrials)
@@ -61,7 +61,7 @@ enum MeshBenchmarks {
 
     // MARK: SDS
 
-    /// One stream per trial asks for a SPIFFE ID that has no entry yet; the trial times `CreateEntries` returning for
+    /// One stream per trial asks for a SPIFFE ID that has no entry yet; the trial times `BatchCreateEntry` returning for
     /// that ID → the secret arriving on the stream.
     static func sdsLatency(_ domain: BenchTrustDomain, socket: String, trials: Int, delta: Bool) async throws -> LatencySample {
         let selector = "unix:uid:\(getuid())"

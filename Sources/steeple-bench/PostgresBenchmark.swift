@@ -7,7 +7,7 @@ import SteepleTestSupport
 ///
 /// - An entry created through server A's admin API → its SVID on an open Workload API stream of an agent attested at
 ///   server B (and a delete on A → the SVID gone at B's agent): the change crosses the database's NOTIFY.
-/// - Admin writes per second, one entry per `CreateEntries` call from eight concurrent clients: spread over two
+/// - Admin writes per second, one entry per `BatchCreateEntry` call from eight concurrent clients: spread over two
 ///   servers, all at one server, and at one server on SQLite for reference.
 /// - Cold start over 1,000,000 entries in PostgreSQL (vacuumed, as a table at rest is), and the servers' RSS.
 enum PostgresBenchmark {
@@ -52,7 +52,7 @@ enum PostgresBenchmark {
         report.add(
             "PostgreSQL (issue #16)",
             intro: "Two release servers on one throwaway PostgreSQL (Debian's, on loopback, fsync off) and one agent attested at server B. "
-                + "Propagation: from `CreateEntries`/`DeleteEntries` returning on server A to the change on an already-open "
+                + "Propagation: from `BatchCreateEntry`/`BatchDeleteEntry` (SPIRE's Entry API) returning on server A to the change on an already-open "
                 + "FetchX509SVID stream at B's agent (A's commit → NOTIFY → B reads the change log → B's agent). Writes: "
                 + "\(writers) concurrent admin clients, one entry per call; every write takes the change log's row lock, so the "
                 + "database, not the number of servers, bounds the rate. With 100 trials the p99 is the slowest trial.",

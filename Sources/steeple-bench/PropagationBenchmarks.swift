@@ -5,7 +5,7 @@ import GRPCNIOTransportHTTP2
 import SPIFFEWorkloadAPIProto
 import Synchronization
 
-/// The flow that defines Steeple: from `CreateEntries` returning on the admin API to the new SVID arriving on an
+/// The flow that defines Steeple: from `BatchCreateEntry` returning on the admin API to the new SVID arriving on an
 /// already-open FetchX509SVID stream of every agent (and from `DeleteEntries` to its removal), with 1 and 10 agents.
 /// Entries are parented to a node alias all agents belong to, so each change reaches every agent; a trial's time is
 /// that of the slowest agent.
@@ -33,7 +33,7 @@ enum PropagationBenchmarks {
         report.target(
             "Propagation", goal: "p99 < 500 ms", figure: "worst p99 \(LatencySample.milliseconds(worstP99)) ms (create or delete, 1 or 10 agents)",
             met: worstP99 < .milliseconds(500), obstacle: "see the Propagation table")
-        report.add("Propagation", intro: "From the admin API's `CreateEntries`/`DeleteEntries` returning to the change arriving on an already-open FetchX509SVID stream on every agent (the slowest agent counts). Includes the agent making a key and the server signing the SVID. SPIRE users report 5–10 s.", header: header, rows: rows)
+        report.add("Propagation", intro: "From the admin API's `BatchCreateEntry`/`BatchDeleteEntry` (SPIRE's Entry API) returning to the change arriving on an already-open FetchX509SVID stream on every agent (the slowest agent counts). Includes the agent making a key and the server signing the SVID. SPIRE users report 5–10 s.", header: header, rows: rows)
     }
 
     static func measure(_ domain: BenchTrustDomain, trials: Int) async throws -> (LatencySample, LatencySample) {

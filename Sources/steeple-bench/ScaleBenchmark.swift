@@ -11,7 +11,7 @@ import Glibc
 import Foundation
 
 /// `steeple-bench scale`: one real `steeple-server` (SQLite in a temporary folder) and N agents simulated in this
-/// process. Creates M entries through the admin API (CreateEntries, 1,000 per call) spread over G node aliases
+/// process. Creates M entries through the admin API (SPIRE's BatchCreateEntry, 500 per call) spread over G node aliases
 /// (`spiffe://example.org/group/<g>`; agent i's join token makes it an alias of group i % G, so every agent is
 /// authorized for M/G entries plus the entry its join token's `-spiffeID` made, parented to the agent as in SPIRE), then starts all agents at once: each attests with its join
 /// token, opens `SyncEntries` and counts entries until its snapshot is complete, and signs one batch of 10 CSRs
@@ -34,7 +34,7 @@ enum ScaleBenchmark {
 
     static let description = """
         One release `steeple-server` (SQLite) and N agents simulated in the benchmark process, which shares the machine's \
-        cores with the server: M entries are created through the admin API (`CreateEntries`, 1,000 per call) spread over G \
+        cores with the server: M entries are created through the admin API (SPIRE's `BatchCreateEntry`, 500 per call) spread over G \
         node aliases, a probe agent re-syncs until the entry index serves its share, then every agent starts at once — \
         join-token attestation, the `SyncEntries` snapshot, and a `BatchSignX509SVID` of 10 CSRs while the others sync. \
         Other sizes: `.build/release/steeple-bench scale --agents N --entries M --groups G`.
@@ -126,7 +126,7 @@ enum ScaleBenchmark {
             if probeCount < expectedProbe { try await Task.sleep(for: .milliseconds(50)) }
         }
         let indexed = clock.now - createStart
-        BenchOutput.line("until the entry index serves them (probe agent sees its \(expectedProbe) entries): \(BenchFormat.seconds(BenchFormat.seconds(indexed))) s after the first CreateEntries")
+        BenchOutput.line("until the entry index serves them (probe agent sees its \(expectedProbe) entries): \(BenchFormat.seconds(BenchFormat.seconds(indexed))) s after the first BatchCreateEntry")
         if let figures = ProcessFigures.read(pid: pid) { BenchOutput.line("server after creating the entries: \(figures.description)") }
 
         // The agents, all started at once.

@@ -12,7 +12,8 @@ one and accepts its absence); a connection with a certificate that is no agent S
 
     python spire_agent_check.py SERVER_ADMIN_SOCKET HOST PORT [X509POP_CA_DIR]
 
-The server's configuration must name spiffe://example.org/ops/admin in `admin_ids`. With X509POP_CA_DIR (holding
+The server's configuration must name spiffe://example.org/ops/admin and spiffe://other.org/ops/admin (an admin of a
+federated trust domain, whose bundle the script stores) in `admin_ids`. With X509POP_CA_DIR (holding
 ca.pem, the server's x509pop `ca_bundle_path`, and its key ca.key) the agent also attests with x509pop as SPIRE's
 agent does (pkg/common/plugin/x509pop): JSON payload, JSON challenge, ECDSA over SHA-256 of both nonces.
 """
@@ -21,6 +22,7 @@ import base64
 import datetime
 import hashlib
 import queue
+import select
 import json
 import os
 import socket
@@ -78,23 +80,37 @@ class TLSBridge:
                 downstream.close()
                 continue
             self.server_chains.append(upstream.getpeercert(binary_form=True))
-            for source, sink in ((downstream, upstream), (upstream, downstream)):
-                threading.Thread(target=self.pump, args=(source, sink), daemon=True).start()
+            threading.Thread(target=self.relay, args=(downstream, upstream), daemon=True).start()
 
     @staticmethod
-    def pump(source, sink):
+    def relay(downstream, upstream):
+        """Both directions of one connection on one thread: an SSL socket read on one thread while written on another
+        (two pumps) once lost a record, and grpcio saw 'Socket closed' in the middle of a call."""
+        upstream.setblocking(False)
+        downstream.setblocking(False)
+        peers = {downstream: upstream, upstream: downstream}
         try:
             while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                sink.sendall(data)
+                ready = [upstream] if upstream.pending() else select.select([downstream, upstream], [], [], 1.0)[0]
+                for source in ready:
+                    try:
+                        data = source.recv(65536)
+                    except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                        continue
+                    if not data:
+                        return
+                    sink = peers[source]
+                    sink.setblocking(True)
+                    try:
+                        sink.sendall(data)
+                    finally:
+                        sink.setblocking(False)
         except OSError:
             pass
         finally:
-            for s in (source, sink):
+            for end in (downstream, upstream):
                 try:
-                    s.shutdown(socket.SHUT_RDWR)
+                    end.close()
                 except OSError:
                     pass
 
@@ -152,6 +168,65 @@ def b64(data):
 def go_bytes(number):
     """Go's big.Int.Bytes(): big-endian, no leading zeros."""
     return number.to_bytes((number.bit_length() + 7) // 8, "big")
+
+
+def federated_admin_checks(host, port, roots_pem, admin):
+    """An admin ID of a federated trust domain (admin_ids names spiffe://other.org/ops/admin): its SVID, issued by
+    other.org's CA, must verify against other.org's stored bundle."""
+    from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+    from spire.api.server.entry.v1 import entry_pb2, entry_pb2_grpc
+    from spire.api.types import bundle_pb2 as types_bundle
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def ca(name):
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+                .not_valid_after(now + datetime.timedelta(hours=1))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+                .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier("spiffe://other.org")]), critical=False)
+                .sign(key, hashes.SHA256()))
+        return key, cert
+
+    def svid(ca_key, ca_cert, uri):
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (x509.CertificateBuilder().subject_name(x509.Name([])).issuer_name(ca_cert.subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+                .not_valid_after(now + datetime.timedelta(minutes=30))
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                .add_extension(x509.KeyUsage(True, False, True, False, True, False, False, False, False), critical=True)
+                .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(uri)]), critical=True)
+                .sign(ca_key, hashes.SHA256()))
+        return (cert.public_bytes(serialization.Encoding.PEM).decode(),
+                key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
+
+    other_key, other_ca = ca("other.org CA")
+    stranger_key, stranger_ca = ca("not other.org's CA")
+
+    def list_as(cert_key):
+        remote = TLSBridge(host, port, roots_pem, *cert_key).channel()
+        try:
+            return entry_pb2_grpc.EntryStub(remote).CountEntries(entry_pb2.CountEntriesRequest()), None
+        except grpc.RpcError as error:
+            return None, error
+        finally:
+            remote.close()
+
+    _, before = list_as(svid(other_key, other_ca, "spiffe://other.org/ops/admin"))
+    check("a federated admin ID before other.org's bundle is stored: PERMISSION_DENIED", before is not None
+          and before.code() == grpc.StatusCode.PERMISSION_DENIED, before)
+    created = bundle_pb2_grpc.BundleStub(admin).BatchCreateFederatedBundle(bundle_pb2.BatchCreateFederatedBundleRequest(bundle=[types_bundle.Bundle(
+        trust_domain="other.org", x509_authorities=[types_bundle.X509Certificate(asn1=other_ca.public_bytes(serialization.Encoding.DER))])])).results
+    check("other.org's bundle stored (BatchCreateFederatedBundle)", created[0].status.code == 0, created[0].status)
+    counted, error = list_as(svid(other_key, other_ca, "spiffe://other.org/ops/admin"))
+    check("spiffe://other.org/ops/admin (in admin_ids), issued by other.org's CA: CountEntries answers over TCP", counted is not None, error)
+    _, error = list_as(svid(other_key, other_ca, "spiffe://other.org/ops/nobody"))
+    check("another ID of other.org, not in admin_ids: PERMISSION_DENIED", error is not None and error.code() == grpc.StatusCode.PERMISSION_DENIED, error)
+    _, error = list_as(svid(stranger_key, stranger_ca, "spiffe://other.org/ops/admin"))
+    check("the admin ID of other.org issued by a CA not in other.org's bundle: PERMISSION_DENIED", error is not None
+          and error.code() == grpc.StatusCode.PERMISSION_DENIED, error)
 
 
 def x509pop_checks(host, port, roots_pem, roots, ca_dir):
@@ -425,6 +500,10 @@ def main():
           and too_long.code() == grpc.StatusCode.INVALID_ARGUMENT and "agent version is too long" in too_long.details(), (posted, too_long))
     shown = agent_pb2_grpc.AgentStub(admin).GetAgent(agent_pb2.GetAgentRequest(id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path=f"/spire/agent/join_token/{token}")))
     check("... and the reported version is stored: GetAgent on the admin socket shows agent_version 1.12.0", shown.agent_version == "1.12.0", shown.agent_version)
+    again_csr, _ = csr_and_key()
+    agent_pb2_grpc.AgentStub(channel).RenewAgent(agent_pb2.RenewAgentRequest(params=agent_pb2.AgentX509SVIDParams(csr=again_csr)))
+    shown = agent_pb2_grpc.AgentStub(admin).GetAgent(agent_pb2.GetAgentRequest(id=spiffeid_pb2.SPIFFEID(trust_domain=TD, path=f"/spire/agent/join_token/{token}")))
+    check("... and a renewal after the report keeps it", shown.agent_version == "1.12.0", shown.agent_version)
     check("GetBundle as the agent", bundle_pb2_grpc.BundleStub(channel).GetBundle(bundle_pb2.GetBundleRequest()).trust_domain == TD)
     for name, call in (("/spire.api.server.entry.v1.Entry/ListEntries", lambda: entries.ListEntries(entry_pb2.ListEntriesRequest())),
                        ("/spire.api.server.svid.v1.SVID/MintX509SVID", lambda: svid_pb2_grpc.SVIDStub(channel).MintX509SVID(svid_pb2.MintX509SVIDRequest(csr=workload_csr))),
@@ -481,6 +560,7 @@ def main():
         check(f"an SVID {why} over TCP: ListEntries is PERMISSION_DENIED", error is not None and error.code() == grpc.StatusCode.PERMISSION_DENIED
               and "authorization denied for method /spire.api.server.entry.v1.Entry/ListEntries" in error.details(), error)
         remote.close()
+    federated_admin_checks(host, port, roots_pem, admin)
     if len(sys.argv) > 4:
         x509pop_checks(host, port, roots_pem, roots, sys.argv[4])
     admin.close()

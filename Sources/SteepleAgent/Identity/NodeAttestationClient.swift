@@ -1,4 +1,3 @@
-import _CryptoExtras
 import GRPCCore
 package import SPIFFE
 import SteepleServerAPIProto

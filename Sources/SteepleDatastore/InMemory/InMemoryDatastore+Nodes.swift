@@ -43,17 +43,19 @@ extension InMemoryDatastore: AttestedNodeStore {
         guard let current = nodes[key] else {
             throw .notFound("node", key)
         }
-        let stored = try node.validatedForStorage(createdAt: current.createdAt)
+        var stored = try node.validatedForStorage(createdAt: current.createdAt)
+        // The reported version is the store's, as createdAt: only setAgentVersion writes it.
+        stored.agentVersion = current.agentVersion
         nodes[key] = stored
         return Committed(value: stored, seq: appendEvent(.nodeUpdated, key))
     }
 
     package func setAgentVersion(_ version: String, spiffeID: SPIFFEID) throws(DatastoreError) -> Committed<AttestedNode> {
         let key = spiffeID.string
+        try AttestedNode.validateAgentVersion(version)
         guard var node = nodes[key] else {
             throw .notFound("node", key)
         }
-        try AttestedNode.validateAgentVersion(version)
         node.agentVersion = version
         nodes[key] = node
         return Committed(value: node, seq: appendEvent(.nodeUpdated, key))

@@ -68,7 +68,7 @@ enum AgentAPIServer {
                     trustDomain: core.trustDomain,
                     authenticator: core.agentAuthenticator(cache: core.agentAuthentication),
                     callers: SPIRERemoteCallerAuthenticator(
-                        trustBundle: core.ca, entries: core.store, adminIDs: Set(configuration.adminIDs),
+                        trustBundle: core.ca, entries: core.store, bundles: core.store, adminIDs: Set(configuration.adminIDs),
                         rejections: core.rejections, now: core.now)),
             ]
         )

@@ -170,11 +170,8 @@ struct ServerConfigurationReader {
             } catch {
                 throw invalid("server.admin_ids", found: text, expected: "SPIFFE IDs such as spiffe://\(configuration.trustDomain)/admin (\(error.message))", cause: error)
             }
-            guard id.trustDomain == configuration.trustDomain else {
-                throw invalid(
-                    "server.admin_ids", found: text,
-                    expected: "SPIFFE IDs of this server's trust domain, \(configuration.trustDomain) (admin callers from federated trust domains are not supported yet)")
-            }
+            // An ID of another trust domain is allowed, as in SPIRE: its SVID must verify against that trust domain's
+            // federated bundle, which the server must hold when the admin calls.
             configuration.adminIDs.append(id)
         }
         if let federation = try format(server.block("federation")) {

@@ -135,6 +135,8 @@ struct SPIREAgentService: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol 
         }
         if !request.agentVersion.isEmpty, request.agentVersion != node.agentVersion {
             _ = try await admin.nodes.setAgentVersion(request.agentVersion, spiffeID: node.spiffeID)
+            // The cached node (keyed by the agent's certificate) still has the old version.
+            admin.authentication.invalidate(agentID: node.spiffeID)
             admin.logger.debug("Agent status updated", metadata: ["spiffe_id": "\(node.spiffeID)", "agent_version": "\(request.agentVersion)"])
         }
         return Spire_Api_Server_Agent_V1_PostStatusResponse()

@@ -117,7 +117,7 @@ struct SPIREServerAPIEndToEndTests {
             .appendingPathComponent("Interop/spire_agent_check.py").path
     }
 
-    @Test("A stock SPIRE agent's calls over TCP and TLS (grpcio-tools client from SPIRE's protos): join-token and x509pop (SPIRE's JSON challenge) attestation without a client certificate, authorized entries, X509 and JWT SVIDs, renewal, next to a Steeple agent; remote admins by admin_ids and -admin entries",
+    @Test("A stock SPIRE agent's calls over TCP and TLS (grpcio-tools client from SPIRE's protos): join-token and x509pop (SPIRE's JSON challenge) attestation without a client certificate, authorized entries, X509 and JWT SVIDs, renewal, next to a Steeple agent; remote admins by admin_ids (of this and of a federated trust domain) and -admin entries",
           .enabled(if: PythonInterop.python != nil || PythonInterop.required, "grpcio-tools not installed; scripts/test installs it"))
     func stockSPIREAgent() async throws {
         let python = try #require(PythonInterop.python, "STEEPLE_PYTHON is not set: run scripts/test, which installs grpcio-tools")
@@ -132,7 +132,7 @@ struct SPIREServerAPIEndToEndTests {
         try #require(ca.status == 0, "\(ca.output)")
         let plugins = #"NodeAttestor "join_token" {} NodeAttestor "x509pop" { plugin_data { ca_bundle_path = "\#(caDirectory)/ca.pem" } }"#
         // admin_ids for the script's remote-admin checks.
-        try await TrustDomainFixture.with(try TrustDomainFixture(serverLines: [#"admin_ids = ["spiffe://example.org/ops/admin"]"#], serverPlugins: plugins)) { fixture in
+        try await TrustDomainFixture.with(try TrustDomainFixture(serverLines: [#"admin_ids = ["spiffe://example.org/ops/admin", "spiffe://other.org/ops/admin"]"#], serverPlugins: plugins)) { fixture in
             let run = try await runTool(python, [Self.agentScript, fixture.server.socketPath, "127.0.0.1", "\(fixture.serverPort)", caDirectory])
             print(run.output)
             #expect(run.status == 0, "spire_agent_check: \(run.output)")

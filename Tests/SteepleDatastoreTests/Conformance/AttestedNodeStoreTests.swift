@@ -134,10 +134,14 @@ struct AttestedNodeStoreTests {
             let events = try await store.listEvents(after: 0, limit: 10)
             let last = try #require(events.last)
             #expect(last.kind == .nodeUpdated && last.id == created.spiffeID.string && last.seq == reported.seq)
-            // A renewal (a whole-node update) keeps it.
-            var renewed = try #require(try await store.fetchNode(spiffeID: created.spiffeID))
+            // A renewal (a whole-node update) from a copy read before the report keeps it, as does a re-attestation's.
+            var renewed = banned
             renewed.certSerialNumber = "03"
-            _ = try await store.updateNode(renewed)
+            #expect(try await store.updateNode(renewed).value.agentVersion == "1.12.0")
+            #expect(try await store.fetchNode(spiffeID: created.spiffeID)?.agentVersion == "1.12.0")
+            var reattested = Fixtures.node("a", type: "x509pop")
+            reattested.agentVersion = ""
+            _ = try await store.updateNode(reattested)
             #expect(try await store.fetchNode(spiffeID: created.spiffeID)?.agentVersion == "1.12.0")
             _ = try await store.setAgentVersion(String(repeating: "v", count: 255), spiffeID: created.spiffeID)
             await expectError(.invalidArgument) { _ = try await store.setAgentVersion(String(repeating: "v", count: 256), spiffeID: created.spiffeID) }

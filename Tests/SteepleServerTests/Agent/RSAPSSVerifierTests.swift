@@ -55,6 +55,30 @@ struct RSAPSSVerifierTests {
         #expect(!RSAPSSVerifier.isValid(signature: Array(pkcs1.rawRepresentation), digest: Array(hash), subjectPublicKeyInfo: Array(key.publicKey.derRepresentation)))
     }
 
+    /// DER of an RSA SubjectPublicKeyInfo with `modulus` and `exponent` (big-endian, unsigned).
+    static func spki(modulus: [UInt8], exponent: [UInt8]) -> [UInt8] {
+        func tlv(_ tag: UInt8, _ body: [UInt8]) -> [UInt8] {
+            let count = body.count
+            let length: [UInt8] = count < 0x80 ? [UInt8(count)] : count < 0x100 ? [0x81, UInt8(count)] : [0x82, UInt8(count >> 8), UInt8(count & 0xff)]
+            return [tag] + length + body
+        }
+        func integer(_ bytes: [UInt8]) -> [UInt8] { tlv(0x02, (bytes.first ?? 0) >= 0x80 ? [0] + bytes : bytes) }
+        let algorithm = tlv(0x30, [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00])
+        return tlv(0x30, algorithm + tlv(0x03, [0] + tlv(0x30, integer(modulus) + integer(exponent))))
+    }
+
+    @Test("the public exponent must be what Go accepts (odd, 3 to 2³¹−1); the check is made before any arithmetic")
+    func exponentBounds() throws {
+        let (modulus, exponent) = try RSAPSSVerifier.publicNumbers(Self.spki2048)
+        #expect(exponent == [0x01, 0x00, 0x01])
+        // The re-encoded key is the same key: the vector still verifies, so a refusal below is the exponent's.
+        #expect(Self.spki(modulus: modulus, exponent: exponent) == Self.spki2048)
+        for refused: [UInt8] in [[0x01], [0x01, 0x00, 0x00], [0x01, 0x00, 0x00, 0x00, 0x00, 0x01], [0x80, 0x00, 0x00, 0x01]] {
+            #expect(!RSAPSSVerifier.isValid(signature: Self.maxSalt, digest: Self.digest, subjectPublicKeyInfo: Self.spki(modulus: modulus, exponent: refused)),
+                    "exponent \(refused)")
+        }
+    }
+
     @Test("swift-crypto's own PSS signatures (32-byte salt) verify, over many keys and digests", arguments: 0..<8)
     func swiftCryptoSignatures(_ round: Int) throws {
         let key = try _RSA.Signing.PrivateKey(keySize: round % 2 == 0 ? .bits2048 : .bits3072)

@@ -28,10 +28,11 @@ struct X509PoPProofTests {
     static let keys: [(String, X509PoPSigningKey)] = [
         ("P-256", .p256(P256.Signing.PrivateKey())),
         ("P-384", .p384(P384.Signing.PrivateKey())),
+        ("P-521", .p521(P521.Signing.PrivateKey())),
         ("RSA-2048", .rsa(try! _RSA.Signing.PrivateKey(keySize: .bits2048))),
     ]
 
-    @Test("the agent's answer verifies at the server, through the JSON both send", arguments: 0..<3)
+    @Test("the agent's answer verifies at the server, through the JSON both send", arguments: 0..<4)
     func roundTrip(_ index: Int) throws {
         let (name, key) = Self.keys[index]
         let leaf = try Self.leaf(key)
@@ -48,6 +49,7 @@ struct X509PoPProofTests {
         let stranger: X509PoPSigningKey = switch key {
         case .p256: .p256(P256.Signing.PrivateKey())
         case .p384: .p384(P384.Signing.PrivateKey())
+        case .p521: .p521(P521.Signing.PrivateKey())
         case .rsa: .rsa(try _RSA.Signing.PrivateKey(keySize: .bits2048))
         }
         let forged = try X509PoPProof.response(to: challenge, with: stranger)
@@ -61,7 +63,7 @@ struct X509PoPProofTests {
         let nonce = try #require((json["ecdsa_signature"] as? [String: Any])?["nonce"] as? String)
         #expect(Data(base64Encoded: nonce)?.count == 32)
         #expect(json["rsa_signature"] == nil)
-        let rsa = try X509PoPProof.challenge(for: Self.leaf(Self.keys[2].1))
+        let rsa = try X509PoPProof.challenge(for: Self.leaf(Self.keys[3].1))
         #expect(rsa.rsaSignature?.nonce.count == 32 && rsa.ecdsaSignature == nil)
     }
 

@@ -1,4 +1,3 @@
-import GRPCCore
 import SPIFFE
 import SteepleDatastore
 import SteepleServerAPIProto
@@ -31,15 +30,6 @@ extension RegistrationEntry {
         proto.createdAt = UnixTime.clampedSeconds(createdAt)
         proto.jwtSvidIncludeJti = jwtSVIDIncludeJTI
         return proto
-    }
-
-    static func parseID(_ string: String, field: String) throws(APIRefusal) -> SPIFFEID {
-        guard !string.isEmpty else { throw APIRefusal(.invalidRequest, "\(field) is required") }
-        do {
-            return try SPIFFEID(string)
-        } catch {
-            throw APIRefusal(.invalidRequest, "invalid \(field) \(EntryValidator.quoted(string)): \(error.message)")
-        }
     }
 }
 

@@ -1,5 +1,4 @@
 import Crypto
-import _CryptoExtras
 import GRPCCore
 import SPIFFE
 import SteepleDatastore
