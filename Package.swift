@@ -440,6 +440,7 @@ let package = Package(
                 "SteepleServer",
                 "SteepleServerAPIProto",
                 "SPIREAPIProto",
+                "SteepleX509PoP",
                 "GRPCUnixServer",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -5,9 +5,9 @@ import SwiftASN1
 /// `rsa.VerifyPSS` does with `PSSSaltLengthAuto`. swift-crypto verifies PSS only with a salt as long as the digest,
 /// and SPIRE's agent signs x509pop challenges with the longest salt its key allows. Public-key arithmetic only: no
 /// secret is involved, so constant time does not matter here.
-enum RSAPSSVerifier {
+package enum RSAPSSVerifier {
     /// Whether `signature` is a PSS signature of `digest` (SHA-256) under the RSA key in `subjectPublicKeyInfo` (DER).
-    static func isValid(signature: [UInt8], digest: [UInt8], subjectPublicKeyInfo: [UInt8]) -> Bool {
+    package static func isValid(signature: [UInt8], digest: [UInt8], subjectPublicKeyInfo: [UInt8]) -> Bool {
         guard digest.count == 32, let (modulus, exponent) = try? publicNumbers(subjectPublicKeyInfo) else { return false }
         let n = BigNumber(bigEndian: modulus)
         let modulusBytes = (n.bitWidth + 7) / 8

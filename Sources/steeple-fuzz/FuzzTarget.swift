@@ -30,6 +30,7 @@ enum FuzzTargets {
         WorkloadAPITargets.messages,
         AdminTargets.messages,
         AdminTargets.handlers,
+        X509PoPTargets.messages,
         AgentAPITargets.messages,
         AgentAPITargets.attestHandler,
         GRPCFramingTargets.deframer,

@@ -7,6 +7,7 @@ import SPIFFEWorkloadAPIProto
 import SteepleAgent
 import SPIREAPIProto
 import SteepleServerAPIProto
+import SteepleX509PoP
 import SwiftASN1
 import SwiftProtobuf
 import X509
@@ -320,6 +321,13 @@ enum Seeds {
         answer.challengeResponse = Data([1, 2, 3])
         add("agent-attest", "x509pop-not-enabled", .lengthPrefixed(try! attest.serializedBytes()) + .lengthPrefixed(try! answer.serializedBytes()))
         add("agent-api-messages", "attest-request", 5, attest)
+
+        // x509pop: SPIRE's JSON messages, a valid answer to the fixed challenge, and the RSA-PSS vector.
+        add("x509pop", "payload", [0] + X509PoPMessages.encode(X509PoPMessages.AttestationData(certificates: [Data(X509PoPTargets.Fixed.leaf.spiffeDERBytes)])))
+        add("x509pop", "challenge", [1] + X509PoPMessages.encode(X509PoPTargets.Fixed.challenge))
+        add("x509pop", "answer", [2] + X509PoPMessages.encode(try! X509PoPProof.response(to: X509PoPTargets.Fixed.challenge, with: .p256(FuzzKeys.p256))))
+        add("x509pop", "rsa-pss-signature", [3] + X509PoPTargets.Fixed.signature)
+        add("x509pop", "rsa-pss-key", [4] + X509PoPTargets.Fixed.spki)
 
         // gRPC framing: a cap byte (× 64 bytes), then DATA payloads.
         let message = try! jwtRequest.serializedBytes() as [UInt8]
