@@ -56,13 +56,12 @@ package struct InProcessServer: Sendable {
         )
         self.agent = agent
         self.health = admin
-        self.entries = SPIREEntryService(admin: admin, entries: core.index)
-        self.agents = SPIREAgentService(admin: admin, agents: agent)
-        self.bundles = SPIREBundleService(admin: admin)
-        self.svids = SPIRESVIDService(admin: admin, agents: agent)
-        self.trustDomains = SPIRETrustDomainService(
-            trustDomain: core.trustDomain, relationships: core.store, bundles: core.store, refresher: UnreachableRefresher(), changes: core.index
-        )
+        let api = core.spireAPI(admin: admin, agents: agent, refresher: UnreachableRefresher())
+        self.entries = api.entries
+        self.agents = api.agents
+        self.bundles = api.bundles
+        self.svids = api.svids
+        self.trustDomains = api.trustDomains
     }
 }
 

@@ -35,16 +35,25 @@ extension ServerCore {
         refresher: any FederatedBundleRefreshing
     ) -> [any RegistrableRPCService] {
         let admin = adminAPIService()
-        let agents = agentAPIService(attestors: attestors)
+        let api = spireAPI(admin: admin, agents: agentAPIService(attestors: attestors), refresher: refresher)
         return [
-            SPIREEntryService(admin: admin, entries: index),
-            SPIREAgentService(admin: admin, agents: agents),
-            SPIREBundleService(admin: admin),
-            SPIRESVIDService(admin: admin, agents: agents),
+            api.entries, api.agents, api.bundles, api.svids,
             SPIREDebugService(admin: admin, svidChain: svidChain, startedAt: startedAt),
-            SPIRETrustDomainService(trustDomain: trustDomain, relationships: store, bundles: store, refresher: refresher, changes: index),
+            api.trustDomains,
             GRPCHealthService(admin: admin),
         ]
+    }
+
+    /// SPIRE's Entry, Agent, Bundle, SVID and TrustDomain services over `admin` and `agents`: what the server serves
+    /// and what the fuzz targets call (``InProcessServer``).
+    func spireAPI(admin: AdminAPIService, agents: AgentAPIService, refresher: any FederatedBundleRefreshing) -> SPIREAPIServices {
+        SPIREAPIServices(
+            entries: SPIREEntryService(admin: admin, entries: index),
+            agents: SPIREAgentService(admin: admin, agents: agents),
+            bundles: SPIREBundleService(admin: admin),
+            svids: SPIRESVIDService(admin: admin, agents: agents),
+            trustDomains: SPIRETrustDomainService(trustDomain: trustDomain, relationships: store, bundles: store, refresher: refresher, changes: index)
+        )
     }
 
     /// Keeps federated bundles fresh, for the relationships in `configuration` and in the store.
@@ -81,4 +90,13 @@ extension ServerCore {
     func agentAuthenticator(cache: AgentAuthenticationCache?) -> AgentAuthenticator {
         AgentAuthenticator(trustBundle: ca, nodes: store, rejections: rejections, now: now, cache: cache)
     }
+}
+
+/// The SPIRE API services that take requests (Debug and Health are built beside them).
+struct SPIREAPIServices {
+    let entries: SPIREEntryService
+    let agents: SPIREAgentService
+    let bundles: SPIREBundleService
+    let svids: SPIRESVIDService
+    let trustDomains: SPIRETrustDomainService
 }
