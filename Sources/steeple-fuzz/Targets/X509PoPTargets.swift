@@ -1,4 +1,5 @@
 import Crypto
+import SteepleSupport
 import SteepleX509PoP
 import SwiftASN1
 import X509
@@ -57,15 +58,6 @@ enum X509PoPTargets {
         static let signature = hex("62fd07580ae25350aa5affc80d8463d0f753ec806d69980d42eb39a98b7e9b73d4cd1ad87157c13e07eb2cec2642ffcb8fef846525f1c0d7f45259692b4a3be6933fec0a73e658b279a0bf9a19e4229c479d1bd1c9e0ab2a711bc8ff1b901cb41b87fea224628a56683ac7d5d960a53b00e1a7af9e069f78f4abaa1799128e61328a4cf84c04b5e636b83f25c4b1fc76e0bc9f439f4fc21d2d67a554c72e1803b07a3b216e44fba70473d21eabe019685cc6c63c60b30c99f02988654e1ac0d116b902815e9d5710bfca1cf26eb1f79db6178cff0a22fe1643a8bb27fbfe98656be9d187b20f2b1dfc5938b233d0d58f20b647485c8a850bb45ccca297ef9321")
         static let digest = hex("36987fb03ed7ad9a86cc93ebb315fff1a3465dc6535cdcf2a4e995a2c450fbaf")
 
-        static func hex(_ text: String) -> [UInt8] {
-            var bytes: [UInt8] = []
-            var index = text.startIndex
-            while index < text.endIndex {
-                let next = text.index(index, offsetBy: 2)
-                bytes.append(UInt8(text[index..<next], radix: 16)!)
-                index = next
-            }
-            return bytes
-        }
+        static func hex(_ text: String) -> [UInt8] { HexEncoding.decode(text)! }
     }
 }

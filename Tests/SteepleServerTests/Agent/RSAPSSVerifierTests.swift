@@ -1,6 +1,7 @@
 import _CryptoExtras
 import Crypto
 @testable import SteepleX509PoP
+import SteepleSupport
 import Testing
 
 /// RSA-PSS with any salt length, for x509pop answers of stock SPIRE agents (Go signs with the longest salt). The
@@ -8,16 +9,7 @@ import Testing
 /// `key.sign(digest, PSS(MGF1(SHA256), MAX_LENGTH | 0), Prehashed(SHA256))`.
 @Suite("RSA-PSS verification, any salt length")
 struct RSAPSSVerifierTests {
-    static func hex(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            bytes.append(UInt8(text[index..<next], radix: 16)!)
-            index = next
-        }
-        return bytes
-    }
+    static func hex(_ text: String) -> [UInt8] { HexEncoding.decode(text)! }
 
     static let digest = hex("36987fb03ed7ad9a86cc93ebb315fff1a3465dc6535cdcf2a4e995a2c450fbaf")
     /// RSA-2048, signed with the maximum salt (222 bytes), as Go's `rsa.SignPSS(…, nil)`.
