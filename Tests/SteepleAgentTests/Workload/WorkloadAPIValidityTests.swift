@@ -188,7 +188,12 @@ struct WorkloadAPIValidityTests {
     func healthcheckHeader() async throws {
         let cache = try fixture.makeCache([try entry("web")])
         let health = try AgentHealth.fixture(ca: fixture.ca, changes: cache.changes, ownSVIDExpiresAt: Date() + 1)
-        try await Task.sleep(for: .milliseconds(1100))
+        // Until the SVID has expired by the agent's own reckoning (its notAfter is whole seconds, and a fixed 1.1 s
+        // sleep once fell short on a loaded run).
+        let deadline = ContinuousClock.now + .seconds(10)
+        while health.unhealthyReason(now: Date()) == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         try await fixture.withService(cache: cache, health: health) { client in
             var metadata = Self.header
             metadata.addString("true", forKey: HealthCheckInterceptor.header)
