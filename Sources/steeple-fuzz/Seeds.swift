@@ -249,9 +249,36 @@ enum Seeds {
             (.health, "health", health),
         ]
         for (method, name, message) in adminSeeds {
-            let encoded = [method.rawValue] + (try! message.serializedBytes() as [UInt8])
-            add("admin-handlers", name, encoded)
-            add("admin-messages", name, encoded)
+            let encoded = try! message.serializedBytes() as [UInt8]
+            add("admin-handlers", name, [method.rawValue] + encoded)
+            add("admin-messages", name, [method.rawValue << 1] + encoded)
+        }
+        // Responses, as the CLI decodes them (the lowest bit of the selector).
+        var listed = Spire_Api_Server_Entry_V1_ListEntriesResponse()
+        listed.entries = [spireEntry, updatedEntry]
+        listed.nextPageToken = "seed-entry"
+        var agentsListed = Spire_Api_Server_Agent_V1_ListAgentsResponse()
+        var seedAgent = Spire_Api_Types_Agent()
+        seedAgent.id = getAgent.id
+        seedAgent.attestationType = "join_token"
+        seedAgent.agentVersion = "1.12.0"
+        agentsListed.agents = [seedAgent]
+        var createdResult = Spire_Api_Server_Entry_V1_BatchCreateEntryResponse.Result()
+        createdResult.entry = spireEntry
+        createdResult.status.code = 6
+        createdResult.status.message = "similar entry already exists"
+        var createdResponse = Spire_Api_Server_Entry_V1_BatchCreateEntryResponse()
+        createdResponse.results = [createdResult]
+        var minted = Spire_Api_Server_Svid_V1_MintJWTSVIDResponse()
+        minted.svid.token = tokenP256
+        minted.svid.id = mintJWT.id
+        let responseSeeds: [(AdminMethod, String, any SwiftProtobuf.Message)] = [
+            (.listEntries, "list-entries-response", listed), (.listAgents, "list-agents-response", agentsListed),
+            (.batchCreateEntry, "batch-create-entry-response", createdResponse), (.getBundle, "get-bundle-response", spireBundle),
+            (.mintJWTSVID, "mint-jwt-svid-response", minted),
+        ]
+        for (method, name, message) in responseSeeds {
+            add("admin-messages", name, [method.rawValue << 1 | 1] + (try! message.serializedBytes() as [UInt8]))
         }
 
         // Steeple's agent API messages (the pushed sync).

@@ -17,14 +17,22 @@ import Foundation
 /// The admin API of the socket, which is SPIRE's server API (and Steeple's health check): its request messages, and
 /// its handlers over an in-process server core (in-memory store and keys).
 enum AdminTargets {
-    /// Input: one byte picking the method (AdminMethod), then bytes decoded as its request and round-tripped.
+    /// Input: one byte picking the method (AdminMethod, the byte over two) and the direction (its lowest bit: the
+    /// request the server decodes, or the response the CLI decodes), then bytes decoded as that message and
+    /// round-tripped.
     static let messages = FuzzTarget(
         name: "admin-messages",
-        summary: "decode and round trip of every admin API request message, SPIRE's server API (first byte picks it)"
+        summary: "decode and round trip of every admin API request and response message, SPIRE's server API (first byte picks it)"
     ) { bytes in
         var input = FuzzInput(bytes)
-        let method = AdminMethod(rawValue: input.byte() % UInt8(AdminMethod.allCases.count))!
-        method.decode(input.rest())
+        let choice = input.byte()
+        let method = AdminMethod(rawValue: (choice >> 1) % UInt8(AdminMethod.allCases.count))!
+        let type = choice & 1 == 0 ? method.requestType : method.responseType
+        roundTrip(type, input.rest())
+    }
+
+    private static func roundTrip<M: SwiftProtobuf.Message>(_: M.Type, _ body: [UInt8]) {
+        _ = WorkloadAPITargets.decode(M.self, body)
     }
 
     /// Input: one byte picking the method (AdminMethod), then the protobuf encoding of its request.
@@ -50,37 +58,71 @@ enum AdminMethod: UInt8, CaseIterable {
         mintX509SVID, mintJWTSVID, listFederationRelationships, getFederationRelationship, batchCreateFederationRelationship,
         batchUpdateFederationRelationship, batchDeleteFederationRelationship, health
 
-    /// Decodes `body` as the method's request and checks the round trip.
-    func decode(_ body: [UInt8]) {
+    /// The method's request message.
+    var requestType: any SwiftProtobuf.Message.Type {
         switch self {
-        case .countEntries: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_CountEntriesRequest.self, body)
-        case .listEntries: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_ListEntriesRequest.self, body)
-        case .getEntry: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_GetEntryRequest.self, body)
-        case .batchCreateEntry: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_BatchCreateEntryRequest.self, body)
-        case .batchUpdateEntry: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_BatchUpdateEntryRequest.self, body)
-        case .batchDeleteEntry: _ = WorkloadAPITargets.decode(Spire_Api_Server_Entry_V1_BatchDeleteEntryRequest.self, body)
-        case .countAgents: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_CountAgentsRequest.self, body)
-        case .listAgents: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_ListAgentsRequest.self, body)
-        case .getAgent: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_GetAgentRequest.self, body)
-        case .deleteAgent: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_DeleteAgentRequest.self, body)
-        case .banAgent: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_BanAgentRequest.self, body)
-        case .createJoinToken: _ = WorkloadAPITargets.decode(Spire_Api_Server_Agent_V1_CreateJoinTokenRequest.self, body)
-        case .countBundles: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_CountBundlesRequest.self, body)
-        case .getBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_GetBundleRequest.self, body)
-        case .listFederatedBundles: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_ListFederatedBundlesRequest.self, body)
-        case .getFederatedBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest.self, body)
-        case .batchCreateFederatedBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_BatchCreateFederatedBundleRequest.self, body)
-        case .batchUpdateFederatedBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_BatchUpdateFederatedBundleRequest.self, body)
-        case .batchSetFederatedBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_BatchSetFederatedBundleRequest.self, body)
-        case .batchDeleteFederatedBundle: _ = WorkloadAPITargets.decode(Spire_Api_Server_Bundle_V1_BatchDeleteFederatedBundleRequest.self, body)
-        case .mintX509SVID: _ = WorkloadAPITargets.decode(Spire_Api_Server_Svid_V1_MintX509SVIDRequest.self, body)
-        case .mintJWTSVID: _ = WorkloadAPITargets.decode(Spire_Api_Server_Svid_V1_MintJWTSVIDRequest.self, body)
-        case .listFederationRelationships: _ = WorkloadAPITargets.decode(Spire_Api_Server_Trustdomain_V1_ListFederationRelationshipsRequest.self, body)
-        case .getFederationRelationship: _ = WorkloadAPITargets.decode(Spire_Api_Server_Trustdomain_V1_GetFederationRelationshipRequest.self, body)
-        case .batchCreateFederationRelationship: _ = WorkloadAPITargets.decode(Spire_Api_Server_Trustdomain_V1_BatchCreateFederationRelationshipRequest.self, body)
-        case .batchUpdateFederationRelationship: _ = WorkloadAPITargets.decode(Spire_Api_Server_Trustdomain_V1_BatchUpdateFederationRelationshipRequest.self, body)
-        case .batchDeleteFederationRelationship: _ = WorkloadAPITargets.decode(Spire_Api_Server_Trustdomain_V1_BatchDeleteFederationRelationshipRequest.self, body)
-        case .health: _ = WorkloadAPITargets.decode(Steeple_Server_V1_HealthRequest.self, body)
+        case .countEntries: Spire_Api_Server_Entry_V1_CountEntriesRequest.self
+        case .listEntries: Spire_Api_Server_Entry_V1_ListEntriesRequest.self
+        case .getEntry: Spire_Api_Server_Entry_V1_GetEntryRequest.self
+        case .batchCreateEntry: Spire_Api_Server_Entry_V1_BatchCreateEntryRequest.self
+        case .batchUpdateEntry: Spire_Api_Server_Entry_V1_BatchUpdateEntryRequest.self
+        case .batchDeleteEntry: Spire_Api_Server_Entry_V1_BatchDeleteEntryRequest.self
+        case .countAgents: Spire_Api_Server_Agent_V1_CountAgentsRequest.self
+        case .listAgents: Spire_Api_Server_Agent_V1_ListAgentsRequest.self
+        case .getAgent: Spire_Api_Server_Agent_V1_GetAgentRequest.self
+        case .deleteAgent: Spire_Api_Server_Agent_V1_DeleteAgentRequest.self
+        case .banAgent: Spire_Api_Server_Agent_V1_BanAgentRequest.self
+        case .createJoinToken: Spire_Api_Server_Agent_V1_CreateJoinTokenRequest.self
+        case .countBundles: Spire_Api_Server_Bundle_V1_CountBundlesRequest.self
+        case .getBundle: Spire_Api_Server_Bundle_V1_GetBundleRequest.self
+        case .listFederatedBundles: Spire_Api_Server_Bundle_V1_ListFederatedBundlesRequest.self
+        case .getFederatedBundle: Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest.self
+        case .batchCreateFederatedBundle: Spire_Api_Server_Bundle_V1_BatchCreateFederatedBundleRequest.self
+        case .batchUpdateFederatedBundle: Spire_Api_Server_Bundle_V1_BatchUpdateFederatedBundleRequest.self
+        case .batchSetFederatedBundle: Spire_Api_Server_Bundle_V1_BatchSetFederatedBundleRequest.self
+        case .batchDeleteFederatedBundle: Spire_Api_Server_Bundle_V1_BatchDeleteFederatedBundleRequest.self
+        case .mintX509SVID: Spire_Api_Server_Svid_V1_MintX509SVIDRequest.self
+        case .mintJWTSVID: Spire_Api_Server_Svid_V1_MintJWTSVIDRequest.self
+        case .listFederationRelationships: Spire_Api_Server_Trustdomain_V1_ListFederationRelationshipsRequest.self
+        case .getFederationRelationship: Spire_Api_Server_Trustdomain_V1_GetFederationRelationshipRequest.self
+        case .batchCreateFederationRelationship: Spire_Api_Server_Trustdomain_V1_BatchCreateFederationRelationshipRequest.self
+        case .batchUpdateFederationRelationship: Spire_Api_Server_Trustdomain_V1_BatchUpdateFederationRelationshipRequest.self
+        case .batchDeleteFederationRelationship: Spire_Api_Server_Trustdomain_V1_BatchDeleteFederationRelationshipRequest.self
+        case .health: Steeple_Server_V1_HealthRequest.self
+        }
+    }
+
+    /// The method's response message (what the CLI decodes).
+    var responseType: any SwiftProtobuf.Message.Type {
+        switch self {
+        case .countEntries: Spire_Api_Server_Entry_V1_CountEntriesResponse.self
+        case .listEntries: Spire_Api_Server_Entry_V1_ListEntriesResponse.self
+        case .getEntry: Spire_Api_Types_Entry.self
+        case .batchCreateEntry: Spire_Api_Server_Entry_V1_BatchCreateEntryResponse.self
+        case .batchUpdateEntry: Spire_Api_Server_Entry_V1_BatchUpdateEntryResponse.self
+        case .batchDeleteEntry: Spire_Api_Server_Entry_V1_BatchDeleteEntryResponse.self
+        case .countAgents: Spire_Api_Server_Agent_V1_CountAgentsResponse.self
+        case .listAgents: Spire_Api_Server_Agent_V1_ListAgentsResponse.self
+        case .getAgent: Spire_Api_Types_Agent.self
+        case .deleteAgent: SwiftProtobuf.Google_Protobuf_Empty.self
+        case .banAgent: SwiftProtobuf.Google_Protobuf_Empty.self
+        case .createJoinToken: Spire_Api_Types_JoinToken.self
+        case .countBundles: Spire_Api_Server_Bundle_V1_CountBundlesResponse.self
+        case .getBundle: Spire_Api_Types_Bundle.self
+        case .listFederatedBundles: Spire_Api_Server_Bundle_V1_ListFederatedBundlesResponse.self
+        case .getFederatedBundle: Spire_Api_Types_Bundle.self
+        case .batchCreateFederatedBundle: Spire_Api_Server_Bundle_V1_BatchCreateFederatedBundleResponse.self
+        case .batchUpdateFederatedBundle: Spire_Api_Server_Bundle_V1_BatchUpdateFederatedBundleResponse.self
+        case .batchSetFederatedBundle: Spire_Api_Server_Bundle_V1_BatchSetFederatedBundleResponse.self
+        case .batchDeleteFederatedBundle: Spire_Api_Server_Bundle_V1_BatchDeleteFederatedBundleResponse.self
+        case .mintX509SVID: Spire_Api_Server_Svid_V1_MintX509SVIDResponse.self
+        case .mintJWTSVID: Spire_Api_Server_Svid_V1_MintJWTSVIDResponse.self
+        case .listFederationRelationships: Spire_Api_Server_Trustdomain_V1_ListFederationRelationshipsResponse.self
+        case .getFederationRelationship: Spire_Api_Types_FederationRelationship.self
+        case .batchCreateFederationRelationship: Spire_Api_Server_Trustdomain_V1_BatchCreateFederationRelationshipResponse.self
+        case .batchUpdateFederationRelationship: Spire_Api_Server_Trustdomain_V1_BatchUpdateFederationRelationshipResponse.self
+        case .batchDeleteFederationRelationship: Spire_Api_Server_Trustdomain_V1_BatchDeleteFederationRelationshipResponse.self
+        case .health: Steeple_Server_V1_HealthResponse.self
         }
     }
 
