@@ -16,6 +16,9 @@ extension PostgresDatastore {
         e.revision_number, e.store_svid, e.hint, e.created_at, e.jwt_svid_include_jti, e.disable_x509_svid_prefetch
         """
 
+    /// How many columns ``entryColumns`` selects: the child arrays of ``entryColumnsWithChildren`` follow them.
+    static let entryColumnCount = entryColumns.split(separator: ",").count
+
     /// ``entryColumns``, then the entry's child rows as arrays (selector types, selector values, federated trust
     /// domains, DNS names): one statement reads an entry whole.
     static let entryColumnsWithChildren = entryColumns + """
@@ -107,7 +110,7 @@ extension PostgresDatastore {
         let children: ([String], [String], [String], [String])
         do {
             var cells = row.makeIterator()
-            for _ in 0..<14 { _ = cells.next() }
+            for _ in 0..<entryColumnCount { _ = cells.next() }
             func next() throws -> [String] {
                 guard let cell = cells.next() else { throw DatastoreError(code: .corruptRecord, message: "entry \(id): too few columns") }
                 return try cell.decode([String].self)

@@ -6,7 +6,8 @@ package import Foundation
 
 /// SPIRE's x509pop messages (its `pkg/common/plugin/x509pop`), carried as JSON in AttestAgent's payload, challenge
 /// and challenge response, so that a stock SPIRE agent attests to a Steeple server (Steeple's own agent speaks the
-/// same messages inside Steeple's agent API). Byte strings are base64 (standard alphabet, padded), as Go's `encoding/json` writes `[]byte`.
+/// same messages inside Steeple's agent API). Byte strings are base64 (standard alphabet, padded), as Go's
+/// `encoding/json` writes `[]byte`.
 package enum X509PoPMessages {
     /// The length of either side's nonce.
     package static let nonceLength = 32
@@ -17,58 +18,51 @@ package enum X509PoPMessages {
         package init(certificates: [Data]) { self.certificates = certificates }
     }
 
-    /// The server's nonce, under the key that names the signature it wants.
-    package struct Challenge: Codable, Sendable, Equatable {
-        package struct Nonce: Codable, Sendable, Equatable {
-            package var nonce: Data
-            package init(nonce: Data) { self.nonce = nonce }
-        }
-        package var rsaSignature: Nonce?
-        package var ecdsaSignature: Nonce?
+    /// SPIRE's Challenge and Response shape: one part per signature kind, the part present naming the kind (Go
+    /// writes the other as `null`).
+    package struct BySignatureKind<RSAPart: Codable & Sendable, ECDSAPart: Codable & Sendable>: Codable, Sendable {
+        package var rsaSignature: RSAPart?
+        package var ecdsaSignature: ECDSAPart?
 
         enum CodingKeys: String, CodingKey {
             case rsaSignature = "rsa_signature"
             case ecdsaSignature = "ecdsa_signature"
         }
 
-        package init(rsaSignature: Nonce? = nil, ecdsaSignature: Nonce? = nil) {
+        package init(rsaSignature: RSAPart? = nil, ecdsaSignature: ECDSAPart? = nil) {
             self.rsaSignature = rsaSignature
             self.ecdsaSignature = ecdsaSignature
         }
     }
 
+    /// The server's nonce, under the key that names the signature it wants.
+    package typealias Challenge = BySignatureKind<Nonce, Nonce>
     /// The agent's nonce and its signature over SHA-256(server nonce ‖ agent nonce).
-    package struct Response: Codable, Sendable {
-        package struct RSA: Codable, Sendable {
-            package var nonce: Data
-            package var signature: Data
-            package init(nonce: Data, signature: Data) {
-                self.nonce = nonce
-                self.signature = signature
-            }
-        }
-        package struct ECDSA: Codable, Sendable {
-            package var nonce: Data
-            /// Big-endian, without leading zeros (Go's `big.Int.Bytes`).
-            package var r: Data
-            package var s: Data
-            package init(nonce: Data, r: Data, s: Data) {
-                self.nonce = nonce
-                self.r = r
-                self.s = s
-            }
-        }
-        package var rsaSignature: RSA?
-        package var ecdsaSignature: ECDSA?
+    package typealias Response = BySignatureKind<RSAAnswer, ECDSAAnswer>
 
-        enum CodingKeys: String, CodingKey {
-            case rsaSignature = "rsa_signature"
-            case ecdsaSignature = "ecdsa_signature"
-        }
+    package struct Nonce: Codable, Sendable, Equatable {
+        package var nonce: Data
+        package init(nonce: Data) { self.nonce = nonce }
+    }
 
-        package init(rsaSignature: RSA? = nil, ecdsaSignature: ECDSA? = nil) {
-            self.rsaSignature = rsaSignature
-            self.ecdsaSignature = ecdsaSignature
+    package struct RSAAnswer: Codable, Sendable {
+        package var nonce: Data
+        package var signature: Data
+        package init(nonce: Data, signature: Data) {
+            self.nonce = nonce
+            self.signature = signature
+        }
+    }
+
+    package struct ECDSAAnswer: Codable, Sendable {
+        package var nonce: Data
+        /// Big-endian, without leading zeros (Go's `big.Int.Bytes`).
+        package var r: Data
+        package var s: Data
+        package init(nonce: Data, r: Data, s: Data) {
+            self.nonce = nonce
+            self.r = r
+            self.s = s
         }
     }
 

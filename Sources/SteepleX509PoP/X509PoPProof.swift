@@ -18,14 +18,8 @@ package enum X509PoPProof {
         guard let usage = try? leaf.extensions.keyUsage, usage.digitalSignature else {
             throw X509PoPError(.internalError, "unable to generate challenge: certificate not intended for digital signature use (its key usage needs digitalSignature)")
         }
-        let nonce = X509PoPMessages.Challenge.Nonce(nonce: Data(randomNonce()))
-        if let rsa = _RSA.Signing.PublicKey(leaf.publicKey) {
-            // SPIRE's max_rsa_key_size default.
-            guard rsa.keySizeInBits <= 8192 else {
-                throw X509PoPError(.invalidArgument, "leaf certificate key size too large: \(rsa.keySizeInBits) bits, at most 8192")
-            }
-            return .init(rsaSignature: nonce)
-        }
+        let nonce = X509PoPMessages.Nonce(nonce: Data(randomNonce()))
+        if _RSA.Signing.PublicKey(leaf.publicKey) != nil { return .init(rsaSignature: nonce) }
         if P256.Signing.PublicKey(leaf.publicKey) != nil || P384.Signing.PublicKey(leaf.publicKey) != nil
             || P521.Signing.PublicKey(leaf.publicKey) != nil
         {
@@ -91,6 +85,11 @@ package enum X509PoPProof {
             throw X509PoPError(.permissionDenied, "unsupported public key type (x509pop takes RSA or ECDSA P-256, P-384, P-521)")
         }
         guard valid else { throw X509PoPError(.permissionDenied, "ECDSA signature verify failed") }
+    }
+
+    /// The size in bits of `certificate`'s key when it is RSA (for SPIRE's `max_rsa_key_size`).
+    package static func rsaKeySize(of certificate: Certificate) -> Int? {
+        _RSA.Signing.PublicKey(certificate.publicKey)?.keySizeInBits
     }
 
     /// SHA-256 of both nonces, each exactly 32 bytes.

@@ -3,6 +3,7 @@ import GRPCNIOTransportHTTP2
 import SPIFFE
 import SPIREAPIProto
 import SteepleServerAPIProto
+import SteepleTestSupport
 
 /// The server's admin socket as `steeple-server`'s CLI reaches it (plaintext gRPC on a Unix socket): SPIRE's Entry
 /// and Agent APIs for the benchmarks' writes, and Steeple's health check for readiness.
@@ -14,7 +15,7 @@ struct BenchAdminClient: Sendable {
     /// Creates entries (`BatchCreateEntry`, one call); returns their IDs in order, or throws the first refusal.
     func createEntries(_ entries: [(spiffeID: String, parentID: String, selector: String)]) async throws -> [String] {
         let (ids, refusals) = try await createEntriesCountingRefusals(entries)
-        if let first = refusals.first { throw BenchAdminFailure(message: "entry create: \(first)") }
+        if let first = refusals.first { throw CLIFailure(message: "entry create: \(first)") }
         return ids
     }
 
@@ -55,11 +56,6 @@ struct BenchAdminClient: Sendable {
         if let aliasID { request.agentID = Spire_Api_Types_SPIFFEID(try SPIFFEID(aliasID)) }
         return try await agents.createJoinToken(request).value
     }
-}
-
-struct BenchAdminFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
 
 func withBenchAdminClient<Result: Sendable>(

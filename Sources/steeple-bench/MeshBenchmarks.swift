@@ -101,7 +101,7 @@ enum MeshBenchmarks {
                         let entryIDs = try await BenchTrustDomain.createEntries(admin, [(id, selector)])
                         let returned = ContinuousClock.now
                         let arrived = try await PropagationBenchmarks.waitAll([watcher], until: { $0.contains(id) })
-                        try await BenchTrustDomain.deleteEntries(admin, entryIDs)
+                        try await admin.deleteEntries(entryIDs)
                         return arrived - returned
                     }
                     samples.append(sample)
@@ -183,7 +183,7 @@ enum MeshBenchmarks {
                         let last = try await PropagationBenchmarks.waitAll(watchers, until: { $0.contains(shared) })
                         createdAll.append(last - returned)
                         created += watchers.compactMap { $0.firstTime(where: { $0.contains(shared) }).map { $0 - returned } }
-                        try await BenchTrustDomain.deleteEntries(admin, entryIDs)
+                        try await admin.deleteEntries(entryIDs)
                         let deleteReturned = ContinuousClock.now
                         let gone = try await PropagationBenchmarks.waitAll(watchers, until: { !$0.contains(shared) })
                         deletedAll.append(gone - deleteReturned)

@@ -58,7 +58,7 @@ enum PropagationBenchmarks {
                 let returned = ContinuousClock.now
                 let arrived = try await waitAll(watchers, until: { $0.contains(id) })
                 created.append(arrived - returned)
-                try await BenchTrustDomain.deleteEntries(admin, entryIDs)
+                try await admin.deleteEntries(entryIDs)
                 let deleteReturned = ContinuousClock.now
                 let gone = try await waitAll(watchers, until: { !$0.contains(id) })
                 deleted.append(gone - deleteReturned)

@@ -3,7 +3,7 @@
 ///
 /// Decoding is strict: padding, whitespace, characters of the standard alphabet (`+`, `/`), a length of 1 mod 4 and
 /// non-zero trailing bits are all rejected, so every byte string has exactly one accepted encoding.
-enum Base64URL {
+package enum Base64URL {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     private static let decodeTable: [UInt8] = {
@@ -13,7 +13,7 @@ enum Base64URL {
     }()
 
     /// Encodes bytes as base64url without padding.
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+    package static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
         var output: [UInt8] = []
         output.reserveCapacity((input.count * 4 + 2) / 3)

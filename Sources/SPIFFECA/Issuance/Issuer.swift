@@ -98,10 +98,7 @@ package struct Issuer: SVIDIssuer {
 
     /// A fresh JWT ID as SPIRE makes one: the 16 bytes of a random (v4) UUID, base64url without padding.
     static func newJTI() -> String {
-        let uuid = UUID().uuid
-        let bytes = [uuid.0, uuid.1, uuid.2, uuid.3, uuid.4, uuid.5, uuid.6, uuid.7, uuid.8, uuid.9, uuid.10, uuid.11, uuid.12, uuid.13, uuid.14, uuid.15]
-        return Data(bytes).base64EncodedString().replacing("+", with: "-").replacing("/", with: "_")
-            .replacing("=", with: "")
+        withUnsafeBytes(of: UUID().uuid) { Base64URL.encode($0) }
     }
 
     private func signX509(_ id: SPIFFEID, _ publicKey: Certificate.PublicKey, ttl: Duration, dnsNames: [String]) throws(CAError) -> IssuedX509SVID {

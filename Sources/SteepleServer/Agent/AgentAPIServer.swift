@@ -39,7 +39,9 @@ enum AgentAPIServer {
                     throw ServerStartError(message: "x509pop ca_bundle_path \(path): \(error.message)")
                 }
             }
-            attestors["x509pop"] = X509PoPAttestor(trustDomain: core.trustDomain, roots: roots, pathTemplate: x509pop.agentPathTemplate, now: core.now)
+            attestors["x509pop"] = X509PoPAttestor(
+                trustDomain: core.trustDomain, roots: roots, pathTemplate: x509pop.agentPathTemplate,
+                maxIntermediates: x509pop.maxIntermediates, maxRSAKeySize: x509pop.maxRSAKeySize, now: core.now)
         }
         return attestors
     }

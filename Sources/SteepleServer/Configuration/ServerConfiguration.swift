@@ -172,6 +172,10 @@ package struct X509PoPConfiguration: Sendable, Hashable {
     package var caBundlePaths: [String]
     /// `agent_path_template`; SPIRE's default is `/x509pop/{{ .Fingerprint }}`.
     package var agentPathTemplate: String = "/x509pop/{{ .Fingerprint }}"
+    /// `max_intermediates`: how many intermediate certificates an agent may send (SPIRE's default 4).
+    package var maxIntermediates = 4
+    /// `max_rsa_key_size`: the largest RSA key, in bits, of the leaf and the intermediates (SPIRE's default 8192).
+    package var maxRSAKeySize = 8192
 
     package init(caBundlePaths: [String], agentPathTemplate: String = "/x509pop/{{ .Fingerprint }}") {
         self.caBundlePaths = caBundlePaths

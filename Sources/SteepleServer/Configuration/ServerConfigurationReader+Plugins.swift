@@ -287,13 +287,14 @@ extension ServerConfigurationReader {
         return UpstreamAuthorityConfiguration(certFilePath: certificate, keyFilePath: key, bundleFilePath: bundle)
     }
 
-    /// `NodeAttestor "x509pop"`: exactly one of `ca_bundle_path` and `ca_bundle_paths`, optional `agent_path_template`.
+    /// `NodeAttestor "x509pop"`: exactly one of `ca_bundle_path` and `ca_bundle_paths`, optional `agent_path_template`,
+    /// `max_intermediates` and `max_rsa_key_size`.
     private mutating func x509pop(
         _ data: ConfigBody, _ block: ConfigBlock, section: String
     ) throws(ServerConfigurationError) -> X509PoPConfiguration {
         try format(
             data.rejectUnknownKeys(
-                allowed: ["ca_bundle_path", "ca_bundle_paths", "agent_path_template", "mode"],
+                allowed: ["ca_bundle_path", "ca_bundle_paths", "agent_path_template", "mode", "max_intermediates", "max_rsa_key_size"],
                 context: "plugin_data of \(block.displayName)"))
         if let mode = try string(data, "mode", in: section), mode != "external_pki" {
             throw ServerConfigurationError(
@@ -324,6 +325,14 @@ extension ServerConfigurationReader {
         var configuration = X509PoPConfiguration(caBundlePaths: paths)
         if let template = try string(data, "agent_path_template", in: section) {
             configuration.agentPathTemplate = template
+        }
+        // SPIRE's bounds against oversized chains and keys, and its words when one is not positive.
+        for (key, keyPath) in [("max_intermediates", \X509PoPConfiguration.maxIntermediates), ("max_rsa_key_size", \X509PoPConfiguration.maxRSAKeySize)] {
+            guard let value = try int(data, key, in: section) else { continue }
+            guard value > 0 else {
+                throw ServerConfigurationError(.invalidValue, at: position(of: "\(section).\(key)"), in: path, "\(key) must be greater than 0")
+            }
+            configuration[keyPath: keyPath] = value
         }
         return configuration
     }

@@ -50,8 +50,4 @@ final class BenchTrustDomain: @unchecked Sendable {
     static func createEntries(_ admin: Admin, _ entries: [(spiffeID: String, selector: String)], parent: String = fleet) async throws -> [String] {
         try await admin.createEntries(entries.map { ($0.spiffeID, parent, $0.selector) })
     }
-
-    static func deleteEntries(_ admin: Admin, _ ids: [String]) async throws {
-        try await admin.deleteEntries(ids)
-    }
 }

@@ -184,6 +184,18 @@ struct ServerConfigurationFileTests {
         #expect(configuration.nodeAttestors.x509pop?.agentPathTemplate == "/x509pop/{{ .Fingerprint }}")
     }
 
+    @Test("reads x509pop's max_intermediates and max_rsa_key_size (SPIRE's defaults 4 and 8192); zero or less is SPIRE's error")
+    func readsX509PoPBounds() throws {
+        #expect(try parse(plugins: #"NodeAttestor "x509pop" { plugin_data { ca_bundle_path = "/a.pem" } }"#).nodeAttestors.x509pop.map { [$0.maxIntermediates, $0.maxRSAKeySize] } == [4, 8192])
+        let set = try parse(plugins: #"NodeAttestor "x509pop" { plugin_data { ca_bundle_path = "/a.pem" max_intermediates = 2 max_rsa_key_size = 4096 } }"#)
+        #expect(set.nodeAttestors.x509pop.map { [$0.maxIntermediates, $0.maxRSAKeySize] } == [2, 4096])
+        for key in ["max_intermediates", "max_rsa_key_size"] {
+            #expect { _ = try parse(plugins: #"NodeAttestor "x509pop" { plugin_data { ca_bundle_path = "/a.pem" \#(key) = 0 } }"#) } throws: { error in
+                (error as? ServerConfigurationError)?.code == .invalidValue && "\(error)".contains("\(key) must be greater than 0")
+            }
+        }
+    }
+
     @Test(
         "reads a SQLite connection string as a path, dropping a file: URI's query",
         arguments: [

@@ -23,6 +23,9 @@ struct X509PoPAttestor: NodeAttestor {
     let trustDomain: TrustDomain
     let roots: [Certificate]
     let pathTemplate: String
+    /// `max_intermediates` and `max_rsa_key_size`, checked before the chain is verified, as SPIRE does.
+    let maxIntermediates: Int
+    let maxRSAKeySize: Int
     let now: @Sendable () -> Date
 
     var name: String { "x509pop" }
@@ -31,11 +34,16 @@ struct X509PoPAttestor: NodeAttestor {
         do {
             let data = try X509PoPMessages.decode(X509PoPMessages.AttestationData.self, from: payload, what: "data")
             guard let leafDER = data.certificates.first else { throw X509PoPError(.invalidArgument, "no certificate to attest") }
-            guard data.certificates.count - 1 <= Self.maxIntermediates else {
-                throw X509PoPError(.invalidArgument, "too many intermediate certificates (at most \(Self.maxIntermediates), SPIRE's default)")
+            guard data.certificates.count - 1 <= maxIntermediates else {
+                throw X509PoPError(.invalidArgument, "too many intermediate certificates (at most \(maxIntermediates), max_intermediates)")
             }
             let leaf = try Self.parse(leafDER, "leaf certificate")
-            let intermediates = try data.certificates.dropFirst().enumerated().map { try Self.parse($1, "intermediate certificate \($0)") }
+            try checkKeySize(leaf, "leaf certificate")
+            let intermediates = try data.certificates.dropFirst().enumerated().map { index, der in
+                let intermediate = try Self.parse(der, "intermediate certificate \(index)")
+                try checkKeySize(intermediate, "intermediate certificate \(index)")
+                return intermediate
+            }
             var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
                 RFC5280Policy(fixedExpiryValidationTime: now())
             }
@@ -57,8 +65,12 @@ struct X509PoPAttestor: NodeAttestor {
         }
     }
 
-    /// SPIRE's `max_intermediates` default.
-    static let maxIntermediates = 4
+    /// SPIRE's `validateRSAKeySize`: an RSA key over `max_rsa_key_size` bits is refused before any work on it.
+    private func checkKeySize(_ certificate: Certificate, _ what: String) throws {
+        if let bits = X509PoPProof.rsaKeySize(of: certificate), bits > maxRSAKeySize {
+            throw X509PoPError(.invalidArgument, "\(what) key size too large: \(bits) bits, at most \(maxRSAKeySize) (max_rsa_key_size)")
+        }
+    }
 
     static func parse(_ der: Data, _ what: String) throws -> Certificate {
         do {
