@@ -65,9 +65,16 @@ struct AgentEndToEndTests {
             let (firstID, secondID) = (try jti(first), try jti(second))
             #expect(firstID != nil && secondID != nil && firstID != secondID, "\(String(describing: firstID)) \(String(describing: secondID))")
 
-            // The same entry without the attribute (entry update replaces it): tokens without jti, and cached.
             let entryID = try #require(created.stdout.split(separator: "\n").first { $0.hasPrefix("Entry ID") }?.split(separator: ":", maxSplits: 1).last?
                 .trimmingCharacters(in: .whitespaces))
+            // As SPIRE's CLI: an update naming one attribute keeps the other as stored.
+            let prefetch = try await fixture.server.cli([
+                "entry", "update", "-entryID", entryID, "-parentID", fixture.agentID, "-spiffeID", "spiffe://example.org/jti",
+                "-selector", "unix:uid:\(Self.uid)", "-disableX509SVIDPrefetch",
+            ])
+            #expect(prefetch.stdout.contains("DisableX509SvidPrefetch : true\n") && prefetch.stdout.contains("JwtSvidIncludeJti       : true\n"),
+                    "\(prefetch.stdout) \(prefetch.stderr)")
+            // The same entry without either flag (entry update replaces every field): tokens without jti, and cached.
             let updated = try await fixture.server.cli([
                 "entry", "update", "-entryID", entryID, "-parentID", fixture.agentID, "-spiffeID", "spiffe://example.org/jti",
                 "-selector", "unix:uid:\(Self.uid)",
