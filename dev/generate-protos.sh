@@ -91,7 +91,8 @@ FILE_NAMING=PathToUnderscores generate "$repo_root/Sources/SPIREAPIProto/Generat
     spire/api/types/agent.proto spire/api/server/entry/v1/entry.proto spire/api/server/agent/v1/agent.proto \
     spire/api/server/bundle/v1/bundle.proto spire/api/server/svid/v1/svid.proto \
     spire/api/server/debug/v1/debug.proto spire/api/server/logger/v1/logger.proto grpc/health/v1/health.proto \
-    spire/api/types/federationrelationship.proto spire/api/server/trustdomain/v1/trustdomain.proto
+    spire/api/types/federationrelationship.proto spire/api/server/trustdomain/v1/trustdomain.proto \
+    spire/api/server/localauthority/v1/localauthority.proto
 
 # The descriptors of SPIRE's server API, for SPIREJSON (steeple-server's `-output json` prints every field as SPIRE's
 # protojson with EmitUnpopulated does, which needs each message's fields and their types; swift-protobuf's generated
@@ -101,7 +102,7 @@ protoc --proto_path="$proto_dir" --include_imports --descriptor_set_out="$descri
     spire/api/server/entry/v1/entry.proto spire/api/server/agent/v1/agent.proto \
     spire/api/server/bundle/v1/bundle.proto spire/api/server/svid/v1/svid.proto \
     spire/api/server/debug/v1/debug.proto spire/api/server/logger/v1/logger.proto \
-    spire/api/server/trustdomain/v1/trustdomain.proto
+    spire/api/server/trustdomain/v1/trustdomain.proto spire/api/server/localauthority/v1/localauthority.proto
 {
     echo "// DO NOT EDIT. Written by dev/generate-protos.sh: the FileDescriptorSet of SPIRE's server API protos."
     echo

@@ -21,6 +21,8 @@ struct SteepleServerCommand: AsyncParsableCommand {
             LoggerCommand.self,
             DebugCommand.self,
             FederationCommand.self,
+            LocalAuthorityCommand.self,
+            UpstreamAuthorityCommand.self,
         ]
     )
 

@@ -51,4 +51,12 @@ package struct AuthoritySlots<Authority: Sendable & Hashable>: Sendable, Hashabl
         old.removeAll { notAfter($0) <= now }
         return old.count != before
     }
+
+    /// Drops the old authorities `shouldRemove` selects (a revoked authority). Returns whether any was dropped.
+    @discardableResult
+    package mutating func removeOld(where shouldRemove: (Authority) -> Bool) -> Bool {
+        let before = old.count
+        old.removeAll(where: shouldRemove)
+        return old.count != before
+    }
 }

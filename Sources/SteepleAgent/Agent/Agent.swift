@@ -83,13 +83,13 @@ public struct Agent: Sendable {
         } else {
             reattest = nil
         }
+        let jwtCache = JWTSVIDCache()
         let link = ServerLink(
             connection: connection, holder: holder, cache: cache, session: session, health: health, state: state,
-            sync: EntrySync(cache: cache, state: state, logger: logger),
+            sync: EntrySync(cache: cache, jwtCache: jwtCache, state: state, logger: logger),
             renewer: AgentSVIDRenewer(holder: holder, state: state, trustDomain: trustDomain, logger: logger),
             bootstrapTrust: bootstrapTrust, reattest: reattest, logger: logger)
         let rotator = SVIDRotator(cache: cache, session: session, health: health, logger: logger)
-        let jwtCache = JWTSVIDCache()
         var workload = WorkloadAPIService(
             cache: cache, jwtCache: jwtCache, session: session, health: health,
             attestor: UnixWorkloadAttestor(discoverWorkloadPath: configuration.discoverWorkloadPath, workloadSizeLimit: configuration.workloadSizeLimit),

@@ -13,11 +13,14 @@ import Foundation
 /// each message to the cache at once; returns only when the stream ends (which it does not on its own).
 struct EntrySync: Sendable {
     let cache: WorkloadCache
+    /// Loses the JWT-SVIDs of tainted and revoked keys when a bundle arrives.
+    let jwtCache: JWTSVIDCache
     let state: AgentStateStore
     let logger: Logger
 
     func run(client: ServerConnection.Client, onMessage: @escaping @Sendable () -> Void) async throws {
         let cache = self.cache
+        let jwtCache = self.jwtCache
         let state = self.state
         let logger = self.logger
         // Fail at once when this connection cannot be made, instead of waiting through grpc's own connect backoff
@@ -33,6 +36,11 @@ struct EntrySync: Sendable {
                     let bundle = try SPIFFEBundle(trustDomain: trustDomain, json: Array(message.bundle.spiffeBundleJson))
                     let federated = try message.federatedBundles.map { try SPIFFEBundle(trustDomain: TrustDomain($0.trustDomain), json: Array($0.spiffeBundleJson)) }
                     cache.setBundles(bundle, federated: federated, activeX509KeyID: Array(message.activeX509AuthorityKeyID))
+                    let tainted = Set(message.taintedJwtKeyIds)
+                    let dropped = jwtCache.drop(signedBy: tainted, keeping: Set(bundle.jwtAuthorities.keys))
+                    if dropped > 0 {
+                        logger.info("dropped cached JWT-SVIDs of tainted or revoked keys", metadata: ["dropped": "\(dropped)", "tainted_kids": "\(tainted.sorted().joined(separator: ","))"])
+                    }
                     logger.debug("bundles updated", metadata: [
                         "bundle_sequence": "\(bundle.sequenceNumber ?? 0)",
                         "federated": "\(federated.map { "\($0.trustDomain.name)@\($0.sequenceNumber ?? 0)" }.joined(separator: ","))",

@@ -14,6 +14,8 @@ final class JWTSVIDCache: Sendable {
         let issuedAt: Date
         let expiresAt: Date
         let refreshAt: Date
+        /// The `kid` of the key that signed it: a token of a tainted or revoked key is dropped.
+        var keyID = ""
     }
 
     private let tokens = Mutex<[String: Token]>([:])
@@ -46,7 +48,7 @@ final class JWTSVIDCache: Sendable {
     var count: Int { tokens.withLock { $0.count } }
 
     @discardableResult
-    func store(_ token: String, issuedAt: Date, expiresAt: Date, for key: String) -> Token {
+    func store(_ token: String, issuedAt: Date, expiresAt: Date, keyID: String, for key: String) -> Token {
         let refreshAt = issuedAt + expiresAt.timeIntervalSince(issuedAt) / 2
         return tokens.withLock { tokens in
             if tokens.count >= maxSize {
@@ -54,9 +56,20 @@ final class JWTSVIDCache: Sendable {
                 tokens = tokens.filter { $0.value.refreshAt > now }
                 if tokens.count >= maxSize { tokens.removeAll() }
             }
-            let stored = Token(token: token, issuedAt: issuedAt, expiresAt: expiresAt, refreshAt: refreshAt)
+            let stored = Token(token: token, issuedAt: issuedAt, expiresAt: expiresAt, refreshAt: refreshAt, keyID: keyID)
             tokens[key] = stored
             return stored
+        }
+    }
+
+    /// Drops every token signed by a key in `tainted` or by a key not in `published` (revoked): the next request
+    /// gets a token of the key that signs now. Returns how many were dropped.
+    @discardableResult
+    func drop(signedBy tainted: Set<String>, keeping published: Set<String>) -> Int {
+        tokens.withLock { tokens in
+            let before = tokens.count
+            tokens = tokens.filter { !tainted.contains($0.value.keyID) && published.contains($0.value.keyID) }
+            return before - tokens.count
         }
     }
 

@@ -34,12 +34,13 @@ struct JWTSVIDMinter: Sendable {
             let response = try await client.signJWTSVID(request: ClientRequest(message: request), options: options)
             // The token's own iat, not this agent's clock: the Delegated Identity API reports issued_at, and a
             // client compares it with the claim (it was off by one when the call straddled a second).
-            let claimed = (try? JWTSVID.parseInsecure(token: response.token, audience: audience))?.issuedAt
+            let parsed = try? JWTSVID.parseInsecure(token: response.token, audience: audience)
+            let claimed = parsed?.issuedAt
             let expiresAt = Date(timeIntervalSince1970: TimeInterval(response.expiresAt))
             if entry.jwtSVIDIncludeJTI {
-                return JWTSVIDCache.Token(token: response.token, issuedAt: claimed ?? issuedAt, expiresAt: expiresAt, refreshAt: expiresAt)
+                return JWTSVIDCache.Token(token: response.token, issuedAt: claimed ?? issuedAt, expiresAt: expiresAt, refreshAt: expiresAt, keyID: parsed?.keyID ?? "")
             }
-            return cache.store(response.token, issuedAt: claimed ?? issuedAt, expiresAt: expiresAt, for: key)
+            return cache.store(response.token, issuedAt: claimed ?? issuedAt, expiresAt: expiresAt, keyID: parsed?.keyID ?? "", for: key)
         } catch let error as RPCError {
             // As SPIRE's agent: the server's refusal, spelled as Go prints it, inside Unavailable.
             throw RPCError(code: .unavailable, message: "could not fetch JWT-SVID: \(error.goDescription)")

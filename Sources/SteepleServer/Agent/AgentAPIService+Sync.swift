@@ -67,6 +67,7 @@ extension AgentAPIService {
     private func attachBundles(to message: inout Steeple_Server_V1_SyncEntriesResponse, federatesWith needed: Set<TrustDomain>) async throws {
         message.bundle = Steeple_Server_V1_Bundle(trustBundle.bundle)
         message.activeX509AuthorityKeyID = Data(trustBundle.activeX509KeyID)
+        message.taintedJwtKeyIds = trustBundle.taintedJWTKeyIDs.sorted()
         for trustDomain in needed.sorted() {
             guard let record = try await bundles.fetchBundle(trustDomain: trustDomain) else { continue }
             var bundle = Steeple_Server_V1_Bundle()

@@ -32,4 +32,9 @@ struct CAJournalDocument: Codable, Sendable, Hashable {
     var x509: [X509Entry] = []
     var jwt: [JWTEntry] = []
     var bundleSequence: UInt64 = 0
+    /// Subject key IDs (lower-case hex) of tainted X.509 roots; absent when none (and in journals written before
+    /// tainting existed).
+    var taintedX509: [String]?
+    /// `kid`s of tainted JWT keys.
+    var taintedJWT: [String]?
 }

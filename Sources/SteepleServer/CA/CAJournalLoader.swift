@@ -83,9 +83,12 @@ struct CAJournalLoader {
 
 /// Turns slots into a journal document.
 enum CAJournalEncoder {
-    static func encode(x509: AuthoritySlots<X509Slot>, jwt: AuthoritySlots<JWTAuthority>, bundleSequence: UInt64) -> CAJournalDocument {
+    static func encode(_ state: CAManager.State) -> CAJournalDocument {
+        let (x509, jwt) = (state.x509, state.jwt)
         var document = CAJournalDocument()
-        document.bundleSequence = bundleSequence
+        document.bundleSequence = state.bundle.sequenceNumber ?? 0
+        document.taintedX509 = state.taintedX509.isEmpty ? nil : state.taintedX509.sorted()
+        document.taintedJWT = state.taintedJWT.isEmpty ? nil : state.taintedJWT.sorted()
         func x509Entry(_ slot: X509Slot, _ kind: CAJournalDocument.Slot) -> CAJournalDocument.X509Entry {
             // The CA certificate first, then the intermediates above it (X509Authority.upstreamChain holds the CA
             // certificate itself when it is an intermediate).

@@ -41,18 +41,25 @@ final class CAManager: Sendable {
         var x509: AuthoritySlots<X509Slot>
         var jwt: AuthoritySlots<JWTAuthority>
         var bundle: SPIFFEBundle
+        /// Subject key IDs (lower-case hex) of the bundle's X.509 roots marked tainted (`localauthority x509 taint`,
+        /// `upstreamauthority taint`): still published, no longer to be trusted for new SVIDs.
+        var taintedX509: Set<String> = []
+        /// `kid`s of JWT keys marked tainted.
+        var taintedJWT: Set<String> = []
     }
 
     static let journalID = "server"
 
     let settings: Settings
-    private let keyManager: any KeyManager
+    let keyManager: any KeyManager
     private let store: any (CAJournalStore & BundleStore)
-    private let logger: Logger
-    private let state: Mutex<State>
+    let logger: Logger
+    let state: Mutex<State>
+    /// Serialises the mutations: rotation steps and the LocalAuthority API's.
+    let mutations = AsyncSerialLock()
     private let subscribers = Mutex<[UInt64: AsyncStream<SPIFFEBundle>.Continuation]>([:])
     private let nextSubscriber = Atomic<UInt64>(0)
-    private let clock: @Sendable () -> Date
+    let clock: @Sendable () -> Date
     /// Signs with the active authorities; replaced whenever one of them changes.
     let issuer: CurrentIssuer
 
@@ -75,7 +82,7 @@ final class CAManager: Sendable {
         return (current.jwtKey, current.jwtKeyNotAfter)
     }
 
-    private static func makeIssuer(settings: Settings, state: State, clock: @escaping @Sendable () -> Date) -> Issuer {
+    static func makeIssuer(settings: Settings, state: State, clock: @escaping @Sendable () -> Date) -> Issuer {
         let jwt = state.jwt.active
         return Issuer(
             x509: CertificateAuthority(trustDomain: settings.trustDomain, x509Authority: state.x509.active.authority!, svidSubject: settings.svidSubject),
@@ -170,7 +177,9 @@ final class CAManager: Sendable {
             keyManager: keyManager,
             store: store,
             logger: logger,
-            state: State(x509: x509, jwt: jwt, bundle: bundle),
+            state: State(
+                x509: x509, jwt: jwt, bundle: bundle,
+                taintedX509: Set(document.taintedX509 ?? []), taintedJWT: Set(document.taintedJWT ?? [])),
             clock: clock
         )
         try await manager.persist(bundleChanged: true)
@@ -187,6 +196,10 @@ final class CAManager: Sendable {
     /// Applies every rotation step due at `now`. Returns whether anything changed.
     @discardableResult
     func rotate(now: Date) async throws -> Bool {
+        try await mutations.run { try await rotateSerially(now: now) }
+    }
+
+    private func rotateSerially(now: Date) async throws -> Bool {
         var snapshot = state.withLock { $0 }
         var changed = false
         var bundleChanged = false
@@ -240,6 +253,7 @@ final class CAManager: Sendable {
         if bundleChanged && !settings.sharesBundle {
             snapshot.bundle = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, sequence: (snapshot.bundle.sequenceNumber ?? 0) + 1)
         }
+        snapshot.forgetTaints()
         let final = snapshot
         state.withLock { $0 = final }
         issuer.replace(with: Self.makeIssuer(settings: settings, state: final, clock: clock))
@@ -251,9 +265,9 @@ final class CAManager: Sendable {
 
     /// Writes the journal and, when it changed, the bundle; then tells subscribers. `retired` are this server's
     /// authorities pruned just now (a shared bundle loses them; another server's stay).
-    private func persist(bundleChanged: Bool, retired: (x509: [Certificate], jwt: [String]) = ([], [])) async throws {
+    func persist(bundleChanged: Bool, retired: (x509: [Certificate], jwt: [String]) = ([], [])) async throws {
         let snapshot = state.withLock { $0 }
-        let document = CAJournalEncoder.encode(x509: snapshot.x509, jwt: snapshot.jwt, bundleSequence: snapshot.bundle.sequenceNumber ?? 0)
+        let document = CAJournalEncoder.encode(snapshot)
         _ = try await store.setCAJournal(id: settings.journalID, data: try JSONEncoder().encode(document).map { $0 }, expectedVersion: nil)
         guard bundleChanged else { return }
         let published: SPIFFEBundle
@@ -298,7 +312,7 @@ final class CAManager: Sendable {
     }
 
     /// Makes `bundle` the published one, when it is newer, and tells subscribers.
-    private func publish(_ bundle: SPIFFEBundle) {
+    func publish(_ bundle: SPIFFEBundle) {
         let newer = state.withLock { state in
             guard (bundle.sequenceNumber ?? 0) >= (state.bundle.sequenceNumber ?? 0) else { return false }
             state.bundle = bundle

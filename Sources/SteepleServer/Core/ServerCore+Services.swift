@@ -40,6 +40,7 @@ extension ServerCore {
             api.entries, api.agents, api.bundles, api.svids,
             SPIREDebugService(admin: admin, svidChain: svidChain, startedAt: startedAt),
             api.trustDomains,
+            SPIRELocalAuthorityService(authorities: ca, changes: index),
             GRPCHealthService(admin: admin),
         ]
     }

@@ -15,7 +15,7 @@ struct SPIREBundleService: Spire_Api_Server_Bundle_V1_Bundle.SimpleServiceProtoc
     }
 
     func getBundle(request: Spire_Api_Server_Bundle_V1_GetBundleRequest, context _: ServerContext) async throws -> Spire_Api_Types_Bundle {
-        admin.trustBundle.bundle.spireProto.masked(request.hasOutputMask ? request.outputMask : nil)
+        admin.trustBundle.spireBundle.masked(request.hasOutputMask ? request.outputMask : nil)
     }
 
     /// The own bundle is the CA's: it publishes its authorities and those of `UpstreamAuthority`'s bundle file.

@@ -203,6 +203,10 @@ package nonisolated struct Steeple_Server_V1_SyncEntriesResponse: Sendable {
   /// re-issued at once (the server sends the bundle again when it activates a new authority).
   package var activeX509AuthorityKeyID: Data = Data()
 
+  /// Set with the bundle: the `kid`s of the trust domain's tainted JWT keys (`localauthority jwt taint`). The agent
+  /// drops every cached JWT-SVID signed by one, and by a key no longer in the bundle.
+  package var taintedJwtKeyIds: [String] = []
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -597,7 +601,7 @@ nonisolated extension Steeple_Server_V1_SyncEntriesRequest: SwiftProtobuf.Messag
 
 nonisolated extension Steeple_Server_V1_SyncEntriesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".SyncEntriesResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}snapshot\0\u{3}snapshot_complete\0\u{1}upserted\0\u{3}deleted_entry_ids\0\u{1}bundle\0\u{3}federated_bundles\0\u{1}sequence\0\u{3}active_x509_authority_key_id\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}snapshot\0\u{3}snapshot_complete\0\u{1}upserted\0\u{3}deleted_entry_ids\0\u{1}bundle\0\u{3}federated_bundles\0\u{1}sequence\0\u{3}active_x509_authority_key_id\0\u{3}tainted_jwt_key_ids\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -613,6 +617,7 @@ nonisolated extension Steeple_Server_V1_SyncEntriesResponse: SwiftProtobuf.Messa
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.federatedBundles) }()
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
       case 8: try { try decoder.decodeSingularBytesField(value: &self.activeX509AuthorityKeyID) }()
+      case 9: try { try decoder.decodeRepeatedStringField(value: &self.taintedJwtKeyIds) }()
       default: break
       }
     }
@@ -647,6 +652,9 @@ nonisolated extension Steeple_Server_V1_SyncEntriesResponse: SwiftProtobuf.Messa
     if !self.activeX509AuthorityKeyID.isEmpty {
       try visitor.visitSingularBytesField(value: self.activeX509AuthorityKeyID, fieldNumber: 8)
     }
+    if !self.taintedJwtKeyIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.taintedJwtKeyIds, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -659,6 +667,7 @@ nonisolated extension Steeple_Server_V1_SyncEntriesResponse: SwiftProtobuf.Messa
     if lhs.federatedBundles != rhs.federatedBundles {return false}
     if lhs.sequence != rhs.sequence {return false}
     if lhs.activeX509AuthorityKeyID != rhs.activeX509AuthorityKeyID {return false}
+    if lhs.taintedJwtKeyIds != rhs.taintedJwtKeyIds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

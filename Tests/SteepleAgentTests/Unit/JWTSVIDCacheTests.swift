@@ -17,11 +17,26 @@ struct JWTSVIDCacheTests {
     func keyedByShape() throws {
         let cache = JWTSVIDCache()
         let issued = Date()
-        cache.store("token", issuedAt: issued, expiresAt: issued + 300, for: JWTSVIDCache.key(for: try entry(revision: 1), audience: ["a", "b"]))
+        cache.store("token", issuedAt: issued, expiresAt: issued + 300, keyID: "k1", for: JWTSVIDCache.key(for: try entry(revision: 1), audience: ["a", "b"]))
         #expect(cache.token(for: JWTSVIDCache.key(for: try entry(revision: 1), audience: ["b", "a"]), now: issued + 100) == "token")
         #expect(cache.token(for: JWTSVIDCache.key(for: try entry(revision: 1), audience: ["a", "b"]), now: issued + 151) == nil)
         #expect(cache.token(for: JWTSVIDCache.key(for: try entry(revision: 2), audience: ["a", "b"]), now: issued + 1) == nil)
         #expect(cache.token(for: JWTSVIDCache.key(for: try entry(revision: 1, path: "/db"), audience: ["a", "b"]), now: issued + 1) == nil)
         #expect(cache.token(for: JWTSVIDCache.key(for: try entry(revision: 1), audience: ["a"]), now: issued + 1) == nil)
+    }
+
+    @Test("a bundle drops the tokens of tainted keys and of keys it no longer publishes, and keeps the others")
+    func dropsTaintedAndRevoked() throws {
+        let cache = JWTSVIDCache()
+        let issued = Date()
+        let keys = try ["old", "gone", "current"].map { kid in
+            (kid, JWTSVIDCache.key(for: try entry(revision: 1, path: "/" + kid), audience: ["a"]))
+        }
+        for (kid, key) in keys { cache.store("token-" + kid, issuedAt: issued, expiresAt: issued + 300, keyID: kid, for: key) }
+        #expect(cache.drop(signedBy: [], keeping: ["old", "gone", "current"]) == 0)
+        #expect(cache.drop(signedBy: ["old"], keeping: ["old", "current"]) == 2)
+        #expect(cache.token(for: keys[0].1, now: issued + 1) == nil)
+        #expect(cache.token(for: keys[1].1, now: issued + 1) == nil)
+        #expect(cache.token(for: keys[2].1, now: issued + 1) == "token-current")
     }
 }
