@@ -8,6 +8,7 @@ import SPIREAPIProto
 import SteepleDatastore
 import SteepleSupport
 import SwiftASN1
+import Synchronization
 import Testing
 import X509
 
