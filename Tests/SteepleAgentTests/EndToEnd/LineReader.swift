@@ -42,6 +42,16 @@ final class LineReader: @unchecked Sendable {
         throw CLIFailure(message: "no line containing \(text) within \(timeout); got:\n" + output.all.joined(separator: "\n"))
     }
 
+    /// Waits until a line satisfying `predicate` has been printed; returns it and when it arrived.
+    func waitForLine(timeout: Duration, where predicate: (String) -> Bool) async throws -> (line: String, arrival: ContinuousClock.Instant) {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let found = output.first(where: predicate) { return found }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw CLIFailure(message: "no matching line within \(timeout); got:\n" + output.all.joined(separator: "\n"))
+    }
+
     /// When the first line containing `text` arrived.
     func arrival(of text: String) -> ContinuousClock.Instant? { output.arrival(of: text) }
 
@@ -64,6 +74,10 @@ final class LineBuffer: Sendable {
             let now = ContinuousClock.now
             state.lines += parts.map { ($0, now) }
         }
+    }
+
+    func first(where predicate: (String) -> Bool) -> (String, ContinuousClock.Instant)? {
+        state.withLock { $0.lines.first { predicate($0.0) } }
     }
 
     func first(containing text: String) -> String? { state.withLock { $0.lines.first { $0.0.contains(text) }?.0 } }
