@@ -9,7 +9,8 @@ Every check prints one line; the exit status is 1 if any failed.
 
 It replays what spire-controller-manager does on a reconcile (paged ListEntries, BatchCreateEntry with a duplicate,
 BatchUpdateEntry with an input mask, BatchDeleteEntry, GetBundle, and the TrustDomain API's federation relationships), then walks the Agent, Bundle (federated bundles
-with every delete mode), SVID and Debug APIs, bad input, and the calls the admin socket must refuse.
+with every delete mode), SVID and Debug APIs, bad input, the calls the admin socket must refuse, and the
+LocalAuthority API's forced rotation, taint and revoke.
 """
 
 import base64
@@ -492,6 +493,66 @@ def federation(channel):
     bundle_pb2_grpc.BundleStub(channel).BatchDeleteFederatedBundle(bundle_pb2.BatchDeleteFederatedBundleRequest(trust_domains=["peer.test"]))
 
 
+def local_authority(channel):
+    """Forced rotation through the LocalAuthority API: prepare, activate, taint (GetBundle marks it), revoke (gone from
+    GetBundle), for the X.509 CA and the JWT key; SPIRE's refusals for a wrong ID, an untainted revoke and an upstream
+    call without an upstream; WIT answered Unimplemented as SPIRE does."""
+    from spire.api.server.localauthority.v1 import localauthority_pb2 as la, localauthority_pb2_grpc
+    from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+
+    stub = localauthority_pb2_grpc.LocalAuthorityStub(channel)
+    bundles = bundle_pb2_grpc.BundleStub(channel)
+
+    def skid(der):
+        return x509.load_der_x509_certificate(der).extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex()
+
+    def x509_marks():
+        return {skid(authority.asn1): authority.tainted for authority in bundles.GetBundle(bundle_pb2.GetBundleRequest()).x509_authorities}
+
+    state = stub.GetX509AuthorityState(la.GetX509AuthorityStateRequest())
+    old = state.active.authority_id
+    check("LocalAuthority GetX509AuthorityState: the active authority is named by the CA's subject key ID in the bundle",
+          old in x509_marks() and state.active.expires_at > time.time() and state.active.upstream_authority_subject_key_id == "", state)
+    prepared = stub.PrepareX509Authority(la.PrepareX509AuthorityRequest()).prepared_authority
+    check("LocalAuthority PrepareX509Authority: a new authority, published", prepared.authority_id not in ("", old) and prepared.authority_id in x509_marks(), prepared)
+    wrong = error_of(lambda: stub.ActivateX509Authority(la.ActivateX509AuthorityRequest(authority_id=old)))
+    check("LocalAuthority ActivateX509Authority of the active one: INVALID_ARGUMENT", is_error(wrong, grpc.StatusCode.INVALID_ARGUMENT, "unexpected authority ID"), wrong)
+    activated = stub.ActivateX509Authority(la.ActivateX509AuthorityRequest(authority_id=prepared.authority_id)).activated_authority
+    shown = stub.GetX509AuthorityState(la.GetX509AuthorityStateRequest())
+    check("LocalAuthority ActivateX509Authority: the prepared one signs, the previous one is old",
+          activated.authority_id == shown.active.authority_id == prepared.authority_id and shown.old.authority_id == old, shown)
+    untainted = error_of(lambda: stub.RevokeX509Authority(la.RevokeX509AuthorityRequest(authority_id=old)))
+    check("LocalAuthority RevokeX509Authority before a taint: INTERNAL, SPIRE's datastore words",
+          is_error(untainted, grpc.StatusCode.INTERNAL, "it is not possible to revoke an untainted root CA"), untainted)
+    tainted = stub.TaintX509Authority(la.TaintX509AuthorityRequest(authority_id=old)).tainted_authority
+    marks = x509_marks()
+    check("LocalAuthority TaintX509Authority: GetBundle marks that authority tainted, and only it",
+          tainted.authority_id == old and marks == {old: True, prepared.authority_id: False}, marks)
+    upstream = error_of(lambda: stub.TaintX509UpstreamAuthority(la.TaintX509UpstreamAuthorityRequest(subject_key_id=old)))
+    check("LocalAuthority TaintX509UpstreamAuthority without an upstream: FAILED_PRECONDITION",
+          is_error(upstream, grpc.StatusCode.FAILED_PRECONDITION, "upstream authority is not configured"), upstream)
+    stub.RevokeX509Authority(la.RevokeX509AuthorityRequest(authority_id=old))
+    marks = x509_marks()
+    check("LocalAuthority RevokeX509Authority: gone from GetBundle", marks == {prepared.authority_id: False}, marks)
+
+    def jwt_marks():
+        return {key.key_id: key.tainted for key in bundles.GetBundle(bundle_pb2.GetBundleRequest()).jwt_authorities}
+
+    old_kid = stub.GetJWTAuthorityState(la.GetJWTAuthorityStateRequest()).active.authority_id
+    next_kid = stub.PrepareJWTAuthority(la.PrepareJWTAuthorityRequest()).prepared_authority.authority_id
+    stub.ActivateJWTAuthority(la.ActivateJWTAuthorityRequest(authority_id=next_kid))
+    current = error_of(lambda: stub.TaintJWTAuthority(la.TaintJWTAuthorityRequest(authority_id=next_kid)))
+    check("LocalAuthority TaintJWTAuthority of the active key: INVALID_ARGUMENT", is_error(current, grpc.StatusCode.INVALID_ARGUMENT, "unable to taint current local authority"), current)
+    stub.TaintJWTAuthority(la.TaintJWTAuthorityRequest(authority_id=old_kid))
+    marks = jwt_marks()
+    check("LocalAuthority TaintJWTAuthority: GetBundle marks that key tainted", marks.get(old_kid) is True and marks.get(next_kid) is False, marks)
+    stub.RevokeJWTAuthority(la.RevokeJWTAuthorityRequest(authority_id=old_kid))
+    marks = jwt_marks()
+    check("LocalAuthority RevokeJWTAuthority: the key is gone from GetBundle", old_kid not in marks and next_kid in marks, marks)
+    wit = error_of(lambda: stub.GetWITAuthorityState(la.GetWITAuthorityStateRequest()))
+    check("LocalAuthority GetWITAuthorityState: UNIMPLEMENTED, as SPIRE", is_error(wit, grpc.StatusCode.UNIMPLEMENTED, "WIT-SVID"), wit)
+
+
 def main():
     admin_socket, workload_socket, agent_id = sys.argv[1:4]
     generate_spire_api()
@@ -505,6 +566,7 @@ def main():
     health(channel, "unix://" + admin_socket)
     federation(channel)
     refused(channel)
+    local_authority(channel)
     channel.close()
     finish()
 
