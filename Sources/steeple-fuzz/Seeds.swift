@@ -226,6 +226,9 @@ enum Seeds {
         deleteRelationship.trustDomains = ["other.org"]
         var getRelationship = Spire_Api_Server_Trustdomain_V1_GetFederationRelationshipRequest()
         getRelationship.trustDomain = "other.org"
+        var appendBundle = Spire_Api_Server_Bundle_V1_AppendBundleRequest()
+        appendBundle.x509Authorities = spireBundle.x509Authorities
+        appendBundle.jwtAuthorities = spireBundle.jwtAuthorities
         var health = Steeple_Server_V1_HealthRequest()
         health.shallow = true
 
@@ -246,7 +249,7 @@ enum Seeds {
             (.batchCreateFederationRelationship, "batch-create-federation-relationship", createRelationship),
             (.batchUpdateFederationRelationship, "batch-update-federation-relationship", updateRelationship),
             (.batchDeleteFederationRelationship, "batch-delete-federation-relationship", deleteRelationship),
-            (.health, "health", health),
+            (.health, "health", health), (.appendBundle, "append-bundle", appendBundle),
         ]
         for (method, name, message) in adminSeeds {
             let encoded = try! message.serializedBytes() as [UInt8]

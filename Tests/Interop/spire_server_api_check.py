@@ -10,7 +10,7 @@ Every check prints one line; the exit status is 1 if any failed.
 It replays what spire-controller-manager does on a reconcile (paged ListEntries, BatchCreateEntry with a duplicate,
 BatchUpdateEntry with an input mask, BatchDeleteEntry, GetBundle, and the TrustDomain API's federation relationships), then walks the Agent, Bundle (federated bundles
 with every delete mode), SVID and Debug APIs, bad input, the calls the admin socket must refuse, and the
-LocalAuthority API's forced rotation, taint and revoke.
+LocalAuthority API's forced rotation, taint and revoke, and AppendBundle.
 """
 
 import base64
@@ -553,6 +553,47 @@ def local_authority(channel):
     check("LocalAuthority GetWITAuthorityState: UNIMPLEMENTED, as SPIRE", is_error(wit, grpc.StatusCode.UNIMPLEMENTED, "WIT-SVID"), wit)
 
 
+def append_bundle(channel, workload_socket):
+    """AppendBundle: SPIRE's refusals for nothing or garbage to append; an appended root and JWT key published once
+    (the sequence bumped once) in GetBundle, and the root in the workload's bundle through the agent (py-spiffe)."""
+    from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+    from spire.api.types import bundle_pb2 as types_bundle
+
+    stub = bundle_pb2_grpc.BundleStub(channel)
+    empty = error_of(lambda: stub.AppendBundle(bundle_pb2.AppendBundleRequest()))
+    check("AppendBundle with nothing: INVALID_ARGUMENT 'no authorities to append'", is_error(empty, grpc.StatusCode.INVALID_ARGUMENT, "no authorities to append"), empty)
+    garbage = error_of(lambda: stub.AppendBundle(bundle_pb2.AppendBundleRequest(x509_authorities=[types_bundle.X509Certificate(asn1=b"not DER")])))
+    check("AppendBundle of a non-certificate: INVALID_ARGUMENT 'failed to convert X.509 authority'",
+          is_error(garbage, grpc.StatusCode.INVALID_ARGUMENT, "failed to convert X.509 authority"), garbage)
+    cert_der, key_der = make_ca("appended root")
+    no_kid = error_of(lambda: stub.AppendBundle(bundle_pb2.AppendBundleRequest(jwt_authorities=[types_bundle.JWTKey(public_key=key_der)])))
+    check("AppendBundle of a JWT key without key_id: INVALID_ARGUMENT 'failed to convert JWT authority'",
+          is_error(no_kid, grpc.StatusCode.INVALID_ARGUMENT, "failed to convert JWT authority"), no_kid)
+
+    before = stub.GetBundle(bundle_pb2.GetBundleRequest())
+    request = bundle_pb2.AppendBundleRequest(
+        x509_authorities=[types_bundle.X509Certificate(asn1=cert_der)],
+        jwt_authorities=[types_bundle.JWTKey(public_key=key_der, key_id="appended", expires_at=int(time.time()) + 3600)])
+    appended = stub.AppendBundle(request)
+    check("AppendBundle: the root and the JWT key are in the answer and in GetBundle, the sequence bumped",
+          cert_der in [a.asn1 for a in appended.x509_authorities] and "appended" in [k.key_id for k in appended.jwt_authorities]
+          and appended.sequence_number == before.sequence_number + 1
+          and cert_der in [a.asn1 for a in stub.GetBundle(bundle_pb2.GetBundleRequest()).x509_authorities], appended)
+    again = stub.AppendBundle(request)
+    check("AppendBundle again: nothing added twice, the sequence kept",
+          [a.asn1 for a in again.x509_authorities].count(cert_der) == 1 and again.sequence_number == appended.sequence_number, again)
+
+    from spiffe import TrustDomain, WorkloadApiClient
+    appended_cert = x509.load_der_x509_certificate(cert_der)
+    deadline, found = time.time() + 20, False
+    with WorkloadApiClient(socket_path="unix://" + workload_socket) as client:
+        while time.time() < deadline and not found:
+            bundle = client.fetch_x509_bundles().get_bundle_for_trust_domain(TrustDomain(TD))
+            found = bundle is not None and appended_cert in bundle.x509_authorities
+            time.sleep(0.2)
+    check("the appended root reaches the workload's bundle through the agent (py-spiffe)", found)
+
+
 def main():
     admin_socket, workload_socket, agent_id = sys.argv[1:4]
     generate_spire_api()
@@ -567,6 +608,7 @@ def main():
     federation(channel)
     refused(channel)
     local_authority(channel)
+    append_bundle(channel, workload_socket)
     channel.close()
     finish()
 

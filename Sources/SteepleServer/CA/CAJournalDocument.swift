@@ -37,4 +37,16 @@ struct CAJournalDocument: Codable, Sendable, Hashable {
     var taintedX509: [String]?
     /// `kid`s of tainted JWT keys.
     var taintedJWT: [String]?
+    /// Base64 DER certificates appended to the bundle (SPIRE's AppendBundle).
+    var appendedX509: [String]?
+    /// JWT keys appended to the bundle.
+    var appendedJWT: [AppendedJWTEntry]?
+
+    struct AppendedJWTEntry: Codable, Sendable, Hashable {
+        var kid: String
+        /// Base64 DER SubjectPublicKeyInfo.
+        var publicKey: String
+        /// Unix seconds; absent when the key was appended without an expiry.
+        var expiresAt: Int64?
+    }
 }

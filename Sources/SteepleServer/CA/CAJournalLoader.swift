@@ -89,6 +89,7 @@ enum CAJournalEncoder {
         document.bundleSequence = state.bundle.sequenceNumber ?? 0
         document.taintedX509 = state.taintedX509.isEmpty ? nil : state.taintedX509.sorted()
         document.taintedJWT = state.taintedJWT.isEmpty ? nil : state.taintedJWT.sorted()
+        state.appended.encode(into: &document)
         func x509Entry(_ slot: X509Slot, _ kind: CAJournalDocument.Slot) -> CAJournalDocument.X509Entry {
             // The CA certificate first, then the intermediates above it (X509Authority.upstreamChain holds the CA
             // certificate itself when it is an intermediate).

@@ -264,6 +264,7 @@ extension CAManager {
             }
             let retired = snapshot.jwt.old.filter { $0.kid == id }
             snapshot.jwt.removeOld { $0.kid == id }
+            snapshot.appended.jwt[id] = nil
             logger.info("JWT authority revoked successfully", metadata: ["local_authority_id": "\(id)"])
             try await commit(snapshot, retiredJWT: retired, retiredForeignJWT: retired.isEmpty ? [id] : [])
             return LocalAuthorityState(id: id)
@@ -326,11 +327,11 @@ extension CAManager {
     /// Makes `snapshot` the state: the issuer follows the active authorities, the bundle is recomposed with its
     /// sequence bumped (agents hear of every operation, a taint included), the journal and bundle are written and
     /// subscribers told. Keys of authorities that left are deleted.
-    private func commit(_ snapshot: State, retiredX509: [X509Slot] = [], retiredJWT: [JWTAuthority] = [], retiredForeignJWT: [String] = []) async throws {
+    func commit(_ snapshot: State, retiredX509: [X509Slot] = [], retiredJWT: [JWTAuthority] = [], retiredForeignJWT: [String] = []) async throws {
         var final = snapshot
         final.forgetTaints()
         if !settings.sharesBundle {
-            final.bundle = Self.composeBundle(settings: settings, x509: final.x509, jwt: final.jwt, sequence: (final.bundle.sequenceNumber ?? 0) + 1)
+            final.bundle = Self.composeBundle(settings: settings, x509: final.x509, jwt: final.jwt, appended: final.appended, sequence: (final.bundle.sequenceNumber ?? 0) + 1)
             final.forgetTaints()
         }
         let committed = final

@@ -46,6 +46,8 @@ final class CAManager: Sendable {
         var taintedX509: Set<String> = []
         /// `kid`s of JWT keys marked tainted.
         var taintedJWT: Set<String> = []
+        /// What operators appended to the bundle (SPIRE's AppendBundle), published beside the CA's own authorities.
+        var appended = AppendedAuthorities()
     }
 
     static let journalID = "server"
@@ -165,12 +167,13 @@ final class CAManager: Sendable {
             jwt = AuthoritySlots(active: fresh, old: loaded.jwtOld)
         }
         let authority = x509.active.authority!
-        var bundle = composeBundle(settings: settings, x509: x509, jwt: jwt, sequence: max(document.bundleSequence, 1))
+        let appended = try AppendedAuthorities(journal: document)
+        var bundle = composeBundle(settings: settings, x509: x509, jwt: jwt, appended: appended, sequence: max(document.bundleSequence, 1))
         if let stored = try await store.fetchBundle(trustDomain: settings.trustDomain),
             let previous = try? SPIFFEBundle(trustDomain: settings.trustDomain, json: stored.document),
             previous.x509Authorities != bundle.x509Authorities || previous.jwtAuthorities != bundle.jwtAuthorities
         {
-            bundle = composeBundle(settings: settings, x509: x509, jwt: jwt, sequence: max(document.bundleSequence, stored.sequenceNumber) + 1)
+            bundle = composeBundle(settings: settings, x509: x509, jwt: jwt, appended: appended, sequence: max(document.bundleSequence, stored.sequenceNumber) + 1)
         }
         let manager = CAManager(
             settings: settings,
@@ -179,7 +182,7 @@ final class CAManager: Sendable {
             logger: logger,
             state: State(
                 x509: x509, jwt: jwt, bundle: bundle,
-                taintedX509: Set(document.taintedX509 ?? []), taintedJWT: Set(document.taintedJWT ?? [])),
+                taintedX509: Set(document.taintedX509 ?? []), taintedJWT: Set(document.taintedJWT ?? []), appended: appended),
             clock: clock
         )
         try await manager.persist(bundleChanged: true)
@@ -248,10 +251,11 @@ final class CAManager: Sendable {
         let expiredJWT = snapshot.jwt.old.filter { $0.notAfter <= now }
         if snapshot.x509.pruneExpired(now: now, notAfter: \.notAfter) { changed = true; bundleChanged = true }
         if snapshot.jwt.pruneExpired(now: now, notAfter: \.notAfter) { changed = true; bundleChanged = true }
+        if snapshot.appended.pruneExpired(now: now) { changed = true; bundleChanged = true }
         guard changed else { return false }
 
         if bundleChanged && !settings.sharesBundle {
-            snapshot.bundle = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, sequence: (snapshot.bundle.sequenceNumber ?? 0) + 1)
+            snapshot.bundle = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, appended: snapshot.appended, sequence: (snapshot.bundle.sequenceNumber ?? 0) + 1)
         }
         snapshot.forgetTaints()
         let final = snapshot
@@ -285,7 +289,7 @@ final class CAManager: Sendable {
     /// expired and that this server did not just retire, with the sequence number bumped — in one transaction, so
     /// that two servers rotating at once both end up in it.
     private func reviseSharedBundle(_ snapshot: State, retired: (x509: [Certificate], jwt: [String])) async throws -> SPIFFEBundle {
-        let own = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, sequence: 0)
+        let own = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, appended: snapshot.appended, sequence: 0)
         let settings = self.settings
         let now = clock()
         let floor = snapshot.bundle.sequenceNumber ?? 0
@@ -337,12 +341,16 @@ final class CAManager: Sendable {
         }
     }
 
-    static func composeBundle(settings: Settings, x509: AuthoritySlots<X509Slot>, jwt: AuthoritySlots<JWTAuthority>, sequence: UInt64) -> SPIFFEBundle {
+    static func composeBundle(
+        settings: Settings, x509: AuthoritySlots<X509Slot>, jwt: AuthoritySlots<JWTAuthority>, appended: AppendedAuthorities, sequence: UInt64
+    ) -> SPIFFEBundle {
         var roots: [Certificate] = []
         for slot in x509.published {
             for root in slot.roots where !roots.contains(root) { roots.append(root) }
         }
+        for root in appended.x509 where !roots.contains(root) { roots.append(root) }
         var keys: [String: Certificate.PublicKey] = [:]
+        for (kid, key) in appended.jwt { keys[kid] = key.publicKey }
         for authority in jwt.published { keys[authority.kid] = authority.publicKey }
         return SPIFFEBundle(trustDomain: settings.trustDomain, x509Authorities: roots, jwtAuthorities: keys, sequenceNumber: sequence, refreshHint: settings.refreshHint)
     }

@@ -51,7 +51,7 @@ extension ServerCore {
         SPIREAPIServices(
             entries: SPIREEntryService(admin: admin, entries: index),
             agents: SPIREAgentService(admin: admin, agents: agents),
-            bundles: SPIREBundleService(admin: admin),
+            bundles: SPIREBundleService(admin: admin, appender: ca),
             svids: SPIRESVIDService(admin: admin, agents: agents),
             trustDomains: SPIRETrustDomainService(trustDomain: trustDomain, relationships: store, bundles: store, refresher: refresher, changes: index)
         )

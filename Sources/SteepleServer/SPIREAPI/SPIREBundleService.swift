@@ -3,10 +3,18 @@ import SPIFFE
 import SPIREAPIProto
 import SteepleDatastore
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// SPIRE's Bundle API (`spire.api.server.bundle.v1.Bundle`): the own bundle as the CA publishes it, and the
 /// federated bundles in the store, with SPIRE's messages and per-item statuses.
 struct SPIREBundleService: Spire_Api_Server_Bundle_V1_Bundle.SimpleServiceProtocol {
     let admin: AdminAPIService
+    /// Where AppendBundle adds authorities: the CA, which composes the own bundle.
+    let appender: any BundleAppending
 
     func countBundles(request _: Spire_Api_Server_Bundle_V1_CountBundlesRequest, context _: ServerContext) async throws -> Spire_Api_Server_Bundle_V1_CountBundlesResponse {
         var response = Spire_Api_Server_Bundle_V1_CountBundlesResponse()
@@ -18,13 +26,49 @@ struct SPIREBundleService: Spire_Api_Server_Bundle_V1_Bundle.SimpleServiceProtoc
         admin.trustBundle.spireBundle.masked(request.hasOutputMask ? request.outputMask : nil)
     }
 
-    /// The own bundle is the CA's: it publishes its authorities and those of `UpstreamAuthority`'s bundle file.
-    func appendBundle(request _: Spire_Api_Server_Bundle_V1_AppendBundleRequest, context _: ServerContext) async throws -> Spire_Api_Types_Bundle {
-        throw RPCError(
-            code: .unimplemented,
-            message: "AppendBundle is not supported: this server's bundle holds the authorities its CA manages; add other roots through UpstreamAuthority \"disk\" bundle_file_path"
-        )
+    /// Adds X.509 and JWT authorities to the own trust domain's bundle; the CA publishes them beside its own until
+    /// they expire (or, for a JWT key, until `localauthority jwt taint` and `revoke`).
+    func appendBundle(request: Spire_Api_Server_Bundle_V1_AppendBundleRequest, context _: ServerContext) async throws -> Spire_Api_Types_Bundle {
+        guard !request.x509Authorities.isEmpty || !request.jwtAuthorities.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "no authorities to append")
+        }
+        var parsed = SPIFFEBundle(trustDomain: admin.trustDomain)
+        var proto = Spire_Api_Types_Bundle()
+        proto.x509Authorities = request.x509Authorities
+        proto.jwtAuthorities = request.jwtAuthorities
+        for (part, mask) in [("JWT", Self.jwtOnly), ("X.509", Self.x509Only)] {
+            do {
+                try parsed.apply(spireBundle: proto, mask: mask)
+            } catch {
+                throw RPCError(code: .invalidArgument, message: "failed to convert \(part) authority: \(error.message)")
+            }
+        }
+        var keys: [String: AppendedAuthorities.JWTKey] = [:]
+        for authority in request.jwtAuthorities {
+            keys[authority.keyID] = AppendedAuthorities.JWTKey(
+                publicKey: parsed.jwtAuthorities[authority.keyID]!,
+                expiresAt: authority.expiresAt > 0 ? Date(timeIntervalSince1970: TimeInterval(authority.expiresAt)) : nil)
+        }
+        do {
+            _ = try await appender.append(x509: parsed.x509Authorities, jwt: keys)
+            admin.changes.poke()  // agents get the new bundle at once
+        } catch let refusal as LocalAuthorityRefusal {
+            throw RPCError(code: .invalidArgument, message: "failed to append bundle: " + refusal.message)
+        }
+        return admin.trustBundle.spireBundle.masked(request.hasOutputMask ? request.outputMask : nil)
     }
+
+    private static let jwtOnly: Spire_Api_Types_BundleMask = {
+        var mask = Spire_Api_Types_BundleMask()
+        mask.jwtAuthorities = true
+        return mask
+    }()
+
+    private static let x509Only: Spire_Api_Types_BundleMask = {
+        var mask = Spire_Api_Types_BundleMask()
+        mask.x509Authorities = true
+        return mask
+    }()
 
     func publishJWTAuthority(request _: Spire_Api_Server_Bundle_V1_PublishJWTAuthorityRequest, context _: ServerContext) async throws -> Spire_Api_Server_Bundle_V1_PublishJWTAuthorityResponse {
         // Downstream servers only (authorization lets no one else reach it): nested servers are not served yet.

@@ -48,15 +48,17 @@ enum AdminTargets {
     }
 }
 
-/// The admin socket's unary methods: SPIRE's Entry, Agent, Bundle, SVID and TrustDomain admin methods, then Steeple's
-/// health check. (`RefreshBundle` is left out: it would reach for the network.)
+/// The admin socket's unary methods: SPIRE's Entry, Agent, Bundle, SVID and TrustDomain admin methods, Steeple's
+/// health check, then AppendBundle. (`RefreshBundle` is left out: it would reach for the network.)
 enum AdminMethod: UInt8, CaseIterable {
     case countEntries, listEntries, getEntry, batchCreateEntry, batchUpdateEntry,
         batchDeleteEntry, countAgents, listAgents, getAgent, deleteAgent,
         banAgent, createJoinToken, countBundles, getBundle, listFederatedBundles,
         getFederatedBundle, batchCreateFederatedBundle, batchUpdateFederatedBundle, batchSetFederatedBundle, batchDeleteFederatedBundle,
         mintX509SVID, mintJWTSVID, listFederationRelationships, getFederationRelationship, batchCreateFederationRelationship,
-        batchUpdateFederationRelationship, batchDeleteFederationRelationship, health
+        batchUpdateFederationRelationship, batchDeleteFederationRelationship, health,
+        // Appended: a method's byte is its raw value, which the committed seeds hold.
+        appendBundle
 
     /// The method's request message.
     var requestType: any SwiftProtobuf.Message.Type {
@@ -89,6 +91,7 @@ enum AdminMethod: UInt8, CaseIterable {
         case .batchUpdateFederationRelationship: Spire_Api_Server_Trustdomain_V1_BatchUpdateFederationRelationshipRequest.self
         case .batchDeleteFederationRelationship: Spire_Api_Server_Trustdomain_V1_BatchDeleteFederationRelationshipRequest.self
         case .health: Steeple_Server_V1_HealthRequest.self
+        case .appendBundle: Spire_Api_Server_Bundle_V1_AppendBundleRequest.self
         }
     }
 
@@ -123,6 +126,7 @@ enum AdminMethod: UInt8, CaseIterable {
         case .batchUpdateFederationRelationship: Spire_Api_Server_Trustdomain_V1_BatchUpdateFederationRelationshipResponse.self
         case .batchDeleteFederationRelationship: Spire_Api_Server_Trustdomain_V1_BatchDeleteFederationRelationshipResponse.self
         case .health: Steeple_Server_V1_HealthResponse.self
+        case .appendBundle: Spire_Api_Types_Bundle.self
         }
     }
 
@@ -158,6 +162,7 @@ enum AdminMethod: UInt8, CaseIterable {
         case .batchUpdateFederationRelationship: return try await server.trustDomains.batchUpdateFederationRelationship(request: .init(serializedBytes: body), context: context).serializedBytes()
         case .batchDeleteFederationRelationship: return try await server.trustDomains.batchDeleteFederationRelationship(request: .init(serializedBytes: body), context: context).serializedBytes()
         case .health: return try await server.health.health(request: .init(serializedBytes: body), context: context).serializedBytes()
+        case .appendBundle: return try await server.bundles.appendBundle(request: .init(serializedBytes: body), context: context).serializedBytes()
         }
     }
 }

@@ -208,3 +208,41 @@ extension Certificate {
         return serializer.serializedBytes
     }
 }
+
+/// SPIRE's AppendBundle on the CA: appended authorities are published beside the CA's own, once, kept across a
+/// restart and dropped when they expire.
+@Suite("AppendBundle")
+struct AppendBundleTests {
+    @Test("appended roots and JWT keys are published once, survive a restart, and leave when they expire; a kid with another key is refused")
+    func append() async throws {
+        let store = InMemoryDatastore()
+        let keys = InMemoryKeyManager()
+        let settings = try CAManagerTests.settings()
+        let t0 = CAManagerTests.t0
+        let ca = try await CAManager.start(settings: settings, keyManager: keys, store: store, logger: Logger(label: "test"), now: t0)
+        let own = ca.bundle
+        let other = TestCA(trustDomain: try TrustDomain("other.test"), notBefore: t0 - 60, notAfter: t0 + 7200)
+        let key = TestCA(trustDomain: try TrustDomain("other.test")).privateKey.publicKey
+
+        let appended = try await ca.append(x509: [other.certificate], jwt: ["ext": AppendedAuthorities.JWTKey(publicKey: key, expiresAt: t0 + 3600)])
+        #expect(appended.x509Authorities == own.x509Authorities + [other.certificate])
+        #expect(appended.jwtAuthorities["ext"] == key)
+        #expect(appended.sequenceNumber == (own.sequenceNumber ?? 0) + 1)
+        let again = try await ca.append(x509: [other.certificate] + own.x509Authorities, jwt: ["ext": AppendedAuthorities.JWTKey(publicKey: key, expiresAt: t0 + 3600)])
+        #expect(again == appended, "what is published already is skipped, and the sequence stays")
+        let ownKid = ca.jwtSigningAuthority.key.keyID
+        await #expect(throws: LocalAuthorityRefusal.self) {
+            _ = try await ca.append(x509: [], jwt: [ownKid: AppendedAuthorities.JWTKey(publicKey: key, expiresAt: nil)])
+        }
+
+        let restarted = try await CAManager.start(settings: settings, keyManager: keys, store: store, logger: Logger(label: "test"), now: t0)
+        #expect(restarted.bundle.x509Authorities.contains(other.certificate))
+        #expect(restarted.bundle.jwtAuthorities["ext"] == key)
+
+        _ = try await restarted.rotate(now: t0 + 3601)
+        #expect(restarted.bundle.jwtAuthorities["ext"] == nil, "the JWT key expired")
+        #expect(restarted.bundle.x509Authorities.contains(other.certificate))
+        _ = try await restarted.rotate(now: t0 + 7201)
+        #expect(!restarted.bundle.x509Authorities.contains(other.certificate), "the root expired")
+    }
+}

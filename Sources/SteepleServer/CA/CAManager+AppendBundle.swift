@@ -1,0 +1,40 @@
+import Logging
+import SPIFFE
+import Synchronization
+import X509
+
+/// What SPIRE's AppendBundle needs of the CA (``CAManager`` in a server).
+protocol BundleAppending: Sendable {
+    func append(x509: [Certificate], jwt: [String: AppendedAuthorities.JWTKey]) async throws -> SPIFFEBundle
+}
+
+extension CAManager: BundleAppending {
+    /// Adds authorities to the trust domain's bundle, beside the CA's own, as SPIRE's datastore appends them: what is
+    /// published already is skipped, and the sequence is bumped only when something was added. A `kid` that is
+    /// published with another key is refused. Returns the bundle as published after the call.
+    func append(x509: [Certificate], jwt: [String: AppendedAuthorities.JWTKey]) async throws -> SPIFFEBundle {
+        try await mutations.run {
+            var snapshot = state.withLock { $0 }
+            var changed = false
+            for root in x509 where !snapshot.bundle.x509Authorities.contains(root) && !snapshot.appended.x509.contains(root) {
+                snapshot.appended.x509.append(root)
+                changed = true
+            }
+            for kid in jwt.keys.sorted() {
+                let key = jwt[kid]!
+                if let published = snapshot.bundle.jwtAuthorities[kid] {
+                    guard published == key.publicKey else {
+                        throw LocalAuthorityRefusal(.invalidArgument, "JWT authority \(kid) is published with another key: a key ID names one key")
+                    }
+                    continue
+                }
+                snapshot.appended.jwt[kid] = key
+                changed = true
+            }
+            guard changed else { return snapshot.bundle }
+            logger.info("authorities appended to the bundle", metadata: ["x509_authorities": "\(x509.count)", "jwt_authorities": "\(jwt.count)"])
+            try await commit(snapshot)
+            return state.withLock { $0.bundle }
+        }
+    }
+}
