@@ -47,6 +47,7 @@ cleanup() {
     # What Docker's teardown removes with the containers.
     stop_marked
     [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    [ -f "$run/server.pid" ] && kill "$(cat "$run/server.pid")" 2>/dev/null
     [ -n "${STEEPLE_KEEP_RUN:-}" ] || rm -rf "$run"
 }
 trap cleanup EXIT
@@ -91,8 +92,9 @@ EOF
 chmod +x "$run/bin/spire-server" "$run/bin/spire-agent"
 
 start_server() {
-    "$server_bin" run -config "$run/conf/server/server.conf" > "$run/logs/spire-server.log" 2>&1 &
+    "$server_bin" run -config "$run/conf/server/server.conf" >> "$run/logs/spire-server.log" 2>&1 &
     server_pid=$!
+    echo "$server_pid" > "$run/server.pid"
     for _ in $(seq 1 100); do
         "$run/bin/spire-server" healthcheck > /dev/null 2>&1 && break
         sleep 0.1
@@ -101,7 +103,7 @@ start_server() {
 
 mkdir -p "$run/sockets" "$run/logs"
 chmod 0755 "$run" "$run/sockets"
-export STEEPLE_RUN=$run STEEPLE_AGENT_BIN=$agent_bin STEEPLE_SERVER_PORT=$port
+export STEEPLE_RUN=$run STEEPLE_AGENT_BIN=$agent_bin STEEPLE_SERVER_BIN=$server_bin STEEPLE_SERVER_PORT=$port
 # SPIRE's steps call "${ROOTDIR}/setup/..."; ours has the stand-ins (setup/x509pop/setup.sh: openssl, not Go).
 export ROOTDIR=$(cd "$(dirname "$0")" && pwd) RUNDIR=$run
 
@@ -114,6 +116,16 @@ docker-spire-server-up() {
         sleep 1
     done
     fail-now "the server did not log 'Starting Server APIs' twice"
+}
+docker-spire-server-restart() {
+    # SPIRE's `docker compose restart spire-server`: the server stops and starts again from its (maybe edited)
+    # config; the step itself waits for it, as SPIRE's steps do.
+    local pid
+    pid=$(cat "$STEEPLE_RUN/server.pid")
+    kill "$pid" 2>/dev/null
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    "$STEEPLE_SERVER_BIN" run -config "$STEEPLE_RUN/conf/server/server.conf" >> "$STEEPLE_RUN/logs/spire-server.log" 2>&1 &
+    echo $! > "$STEEPLE_RUN/server.pid"
 }
 service-conf-dir() {
     # The conf directory docker-compose mounts for an agent service: spire-agent → agent, spire-agent-N → agent-N (or
@@ -165,7 +177,7 @@ docker() {
     while [ $# -gt 0 ]; do
         case "$1" in
             -u) user=$2; shift 2 ;;
-            -T) shift ;;
+            -T | -t) shift ;;
             *) break ;;
         esac
     done
@@ -227,7 +239,7 @@ fail-now() { echo "fail-now: $*" >&2; exit 1; }
 log-info() { echo "info: $*"; }
 log-debug() { echo "debug: $*"; }
 log-warn() { echo "warn: $*"; }
-export -f service-conf-dir docker docker-up docker-down docker-spire-server-up fingerprint check-synced-entry check-log-line check-debug-info ash fail-now log-info log-debug log-warn
+export -f docker-spire-server-restart service-conf-dir docker docker-up docker-down docker-spire-server-up fingerprint check-synced-entry check-log-line check-debug-info ash fail-now log-info log-debug log-warn
 EOF
 )
 
@@ -248,7 +260,7 @@ $script") > "$run/$step.out" 2>&1; then
     fi
     # What a step leaves running besides the server and agents dies with its `docker compose exec` in Docker (its
     # output pipe is gone): 06-check-api-watch-fail's `api watch`, which would otherwise write into 07's file.
-    stop_marked ${server_pid:-} $(cat "$run/agent.pids" 2>/dev/null)
+    stop_marked $(cat "$run/server.pid" 2>/dev/null) $(cat "$run/agent.pids" 2>/dev/null)
 done
 [ $failed -eq 0 ] || {
     :

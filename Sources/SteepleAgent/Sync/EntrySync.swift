@@ -37,9 +37,16 @@ struct EntrySync: Sendable {
                     let federated = try message.federatedBundles.map { try SPIFFEBundle(trustDomain: TrustDomain($0.trustDomain), json: Array($0.spiffeBundleJson)) }
                     cache.setBundles(bundle, federated: federated, activeX509KeyID: Array(message.activeX509AuthorityKeyID))
                     let tainted = Set(message.taintedJwtKeyIds)
-                    let dropped = jwtCache.drop(signedBy: tainted, keeping: Set(bundle.jwtAuthorities.keys))
-                    if dropped > 0 {
-                        logger.info("dropped cached JWT-SVIDs of tainted or revoked keys", metadata: ["dropped": "\(dropped)", "tainted_kids": "\(tainted.sorted().joined(separator: ","))"])
+                    // SPIRE's agent's line and fields (its force-rotation suite greps them).
+                    let droppedTainted = jwtCache.drop(signedBy: tainted)
+                    if droppedTainted > 0 {
+                        logger.info("JWT-SVIDs were removed from the JWT cache because they were issued by a tainted authority", metadata: [
+                            "count_jwt_svids": "\(droppedTainted)", "jwt_authority_key_ids": "\(tainted.sorted().joined(separator: ","))",
+                        ])
+                    }
+                    let droppedRevoked = jwtCache.drop(keeping: Set(bundle.jwtAuthorities.keys))
+                    if droppedRevoked > 0 {
+                        logger.info("JWT-SVIDs were removed from the JWT cache because their key left the bundle", metadata: ["count_jwt_svids": "\(droppedRevoked)"])
                     }
                     logger.debug("bundles updated", metadata: [
                         "bundle_sequence": "\(bundle.sequenceNumber ?? 0)",

@@ -62,13 +62,24 @@ final class JWTSVIDCache: Sendable {
         }
     }
 
-    /// Drops every token signed by a key in `tainted` or by a key not in `published` (revoked): the next request
-    /// gets a token of the key that signs now. Returns how many were dropped.
+    /// Drops every token signed by a key in `tainted`: the next request gets a token of the key that signs now.
+    /// Returns how many were dropped.
     @discardableResult
-    func drop(signedBy tainted: Set<String>, keeping published: Set<String>) -> Int {
+    func drop(signedBy tainted: Set<String>) -> Int {
+        guard !tainted.isEmpty else { return 0 }
+        return drop { tainted.contains($0.keyID) }
+    }
+
+    /// Drops every token signed by a key not in `published` (a revoked key). Returns how many were dropped.
+    @discardableResult
+    func drop(keeping published: Set<String>) -> Int {
+        drop { !published.contains($0.keyID) }
+    }
+
+    private func drop(where shouldDrop: (Token) -> Bool) -> Int {
         tokens.withLock { tokens in
             let before = tokens.count
-            tokens = tokens.filter { !tainted.contains($0.value.keyID) && published.contains($0.value.keyID) }
+            tokens = tokens.filter { !shouldDrop($0.value) }
             return before - tokens.count
         }
     }

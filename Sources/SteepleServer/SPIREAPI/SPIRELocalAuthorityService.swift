@@ -1,4 +1,5 @@
 import GRPCCore
+import SPIFFECA
 import SPIREAPIProto
 
 #if canImport(FoundationEssentials)
@@ -9,6 +10,8 @@ import Foundation
 
 /// What the LocalAuthority API needs of the CA (``CAManager`` in a server).
 protocol LocalAuthorities: Sendable {
+    /// `disable_jwt_svids`: the JWT methods answer Unimplemented, as SPIRE's.
+    var jwtSVIDsDisabled: Bool { get }
     var x509Slots: LocalAuthoritySlots { get }
     var jwtSlots: LocalAuthoritySlots { get }
     func prepareX509Authority() async throws -> LocalAuthorityState
@@ -23,7 +26,9 @@ protocol LocalAuthorities: Sendable {
     func revokeJWTAuthority(id: String) async throws -> LocalAuthorityState
 }
 
-extension CAManager: LocalAuthorities {}
+extension CAManager: LocalAuthorities {
+    var jwtSVIDsDisabled: Bool { settings.issuance.jwtSVIDsDisabled }
+}
 
 /// SPIRE's server LocalAuthority API (`spire.api.server.localauthority.v1.LocalAuthority`), for local callers and
 /// remote admins: the CA's authorities, forced rotation, taint and revoke. After every change the entry index is
@@ -40,6 +45,7 @@ struct SPIRELocalAuthorityService: Spire_Api_Server_Localauthority_V1_LocalAutho
     func getJWTAuthorityState(
         request _: Spire_Api_Server_Localauthority_V1_GetJWTAuthorityStateRequest, context _: ServerContext
     ) async throws -> Spire_Api_Server_Localauthority_V1_GetJWTAuthorityStateResponse {
+        try checkJWTEnabled()
         let slots = authorities.jwtSlots
         var response = Spire_Api_Server_Localauthority_V1_GetJWTAuthorityStateResponse()
         response.active = Self.proto(slots.active)
@@ -51,6 +57,7 @@ struct SPIRELocalAuthorityService: Spire_Api_Server_Localauthority_V1_LocalAutho
     func prepareJWTAuthority(
         request _: Spire_Api_Server_Localauthority_V1_PrepareJWTAuthorityRequest, context _: ServerContext
     ) async throws -> Spire_Api_Server_Localauthority_V1_PrepareJWTAuthorityResponse {
+        try checkJWTEnabled()
         var response = Spire_Api_Server_Localauthority_V1_PrepareJWTAuthorityResponse()
         response.preparedAuthority = Self.proto(try await change("failed to prepare JWT authority") { try await authorities.prepareJWTAuthority() })
         return response
@@ -59,6 +66,7 @@ struct SPIRELocalAuthorityService: Spire_Api_Server_Localauthority_V1_LocalAutho
     func activateJWTAuthority(
         request: Spire_Api_Server_Localauthority_V1_ActivateJWTAuthorityRequest, context _: ServerContext
     ) async throws -> Spire_Api_Server_Localauthority_V1_ActivateJWTAuthorityResponse {
+        try checkJWTEnabled()
         var response = Spire_Api_Server_Localauthority_V1_ActivateJWTAuthorityResponse()
         response.activatedAuthority = Self.proto(try await change { try await authorities.activateJWTAuthority(id: request.authorityID) })
         return response
@@ -67,6 +75,7 @@ struct SPIRELocalAuthorityService: Spire_Api_Server_Localauthority_V1_LocalAutho
     func taintJWTAuthority(
         request: Spire_Api_Server_Localauthority_V1_TaintJWTAuthorityRequest, context _: ServerContext
     ) async throws -> Spire_Api_Server_Localauthority_V1_TaintJWTAuthorityResponse {
+        try checkJWTEnabled()
         var response = Spire_Api_Server_Localauthority_V1_TaintJWTAuthorityResponse()
         response.taintedAuthority = Self.proto(try await change { try await authorities.taintJWTAuthority(id: request.authorityID) })
         return response
@@ -75,6 +84,7 @@ struct SPIRELocalAuthorityService: Spire_Api_Server_Localauthority_V1_LocalAutho
     func revokeJWTAuthority(
         request: Spire_Api_Server_Localauthority_V1_RevokeJWTAuthorityRequest, context _: ServerContext
     ) async throws -> Spire_Api_Server_Localauthority_V1_RevokeJWTAuthorityResponse {
+        try checkJWTEnabled()
         var response = Spire_Api_Server_Localauthority_V1_RevokeJWTAuthorityResponse()
         response.revokedAuthority = Self.proto(try await change { try await authorities.revokeJWTAuthority(id: request.authorityID) })
         return response
@@ -162,6 +172,11 @@ struct SPIRELocalAuthorityService: Spire_Api_Server_Localauthority_V1_LocalAutho
     func revokeWITAuthority(
         request _: Spire_Api_Server_Localauthority_V1_RevokeWITAuthorityRequest, context _: ServerContext
     ) async throws -> Spire_Api_Server_Localauthority_V1_RevokeWITAuthorityResponse { throw Self.noWIT }
+
+    /// SPIRE's answer to every JWT method when JWT-SVIDs are disabled.
+    private func checkJWTEnabled() throws {
+        if authorities.jwtSVIDsDisabled { throw RPCError(code: .unimplemented, message: "JWT functionality is disabled") }
+    }
 
     static let noWIT = RPCError(code: .unimplemented, message: "WIT-SVID functionality is not yet implemented")
 

@@ -52,10 +52,18 @@ struct SPIREMaterialTests {
             // admin socket and greps the log for SPIRE's "FetchJWTSVID" debug lines.
             ("agent-cli", ["00-setup", "01-start-server", "02-bootstrap-agent", "03-start-agent", "04-check-healthy", "05-check-valid-config", "06-check-api-watch-fail", "07-check-api-watch", "08-logger"]),
             // Not 05/07-fetch-*: after the fetch they check that the agent's cache shrank to x509_svid_cache_max_size
-            // (check-svid-count), a bounded cache Steeple does not have yet (issue #20); nor fetch-jwt-svids 08
-            // (`localauthority`, issue #19).
+            // (check-svid-count), a bounded cache Steeple does not have yet (issue #20). fetch-jwt-svids 08 restarts the
+            // server with disable_jwt_svids = true and expects every `localauthority jwt` command, `jwt mint` and the
+            // agent's JWT fetch to fail with "JWT functionality is disabled".
             ("fetch-x509-svids", ["00-setup", "01-start-server", "02-bootstrap-agent", "03-start-agent", "04-create-registration-entries", "06-create-registration-entries"]),
-            ("fetch-jwt-svids", ["00-setup", "01-start-server", "02-bootstrap-agent", "03-start-agent", "04-create-registration-entries", "06-create-registration-entries"]),
+            ("fetch-jwt-svids", ["00-setup", "01-start-server", "02-bootstrap-agent", "03-start-agent", "04-create-registration-entries", "06-create-registration-entries", "08-test-disabled-jwt"]),
+            // Forced rotation of the JWT key with `localauthority jwt prepare|activate|taint|revoke`: SPIRE's log lines
+            // on the server and the agent, the workload's JWT bundle, a rotated token after the taint.
+            ("force-rotation-jwt-authority", [
+                "00-setup", "01-start-server", "02-bootstrap-agent", "03-start-agent", "04-create-workload-entry", "05-prepare-jwt-authority",
+                "06-fetch-jwt-svid", "07-activate-jwt-authority", "08-taint-jwt-authority", "09-verify-svid-rotation", "10-revoke-jwt-authority",
+                "11-verify-revoked-jwt-authority",
+            ]),
             ("join-token", ["01-start-server", "02-bootstrap-agents", "03-start-agent", "04-create-workload-entry", "05-check-svid", "06-start-bad-agent"]),
             // Not 05-agent-is-banned and 06-agent-failed-to-start: a banned SPIRE agent deletes its SVID and exits, a
             // banned Steeple agent stays up serving nothing and says why in healthcheck (issue #11's design); see the
