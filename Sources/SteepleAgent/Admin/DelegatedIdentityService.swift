@@ -42,6 +42,7 @@ struct DelegatedIdentityService: Spire_Api_Agent_Delegatedidentity_V1_DelegatedI
     func x509SVIDs(for selectors: Set<String>, now: Date) throws(RPCError) -> (Spire_Api_Agent_Delegatedidentity_V1_SubscribeToX509SVIDsResponse?, Date?) {
         if let disowned = health.disowned { throw RPCError(code: .unavailable, message: disowned.reason) }
         let entries = cache.matchingEntries(for: selectors).filter { !$0.admin && !$0.downstream }
+        cache.demandX509SVIDs(of: entries)
         let cannotIssue = health.cannotIssueReason(now: now)
         return try cache.read { state throws(RPCError) in
             guard state.synced, state.bundle != nil else {

@@ -25,6 +25,8 @@ package struct AgentEntry: Sendable, Equatable {
     let createdAt: Int64
     /// SPIRE's `jwt_svid_include_jti`: every JWT-SVID request goes to the server (each token has its own `jti`).
     let jwtSVIDIncludeJTI: Bool
+    /// SPIRE's `disable_x509_svid_prefetch`: the X509-SVID is issued when a workload first asks for it.
+    let disableX509SVIDPrefetch: Bool
 
     package init(proto: Steeple_Server_V1_Entry) throws {
         id = proto.id
@@ -40,6 +42,7 @@ package struct AgentEntry: Sendable, Equatable {
         revision = proto.revisionNumber
         createdAt = proto.createdAt
         jwtSVIDIncludeJTI = proto.jwtSvidIncludeJti
+        disableX509SVIDPrefetch = proto.disableX509SvidPrefetch
     }
 
     /// The fields that shape an X509-SVID: when any changes, the SVID is re-issued.

@@ -27,6 +27,9 @@ final class WorkloadCache: Sendable {
         /// The subject key ID of the server's signing X.509 authority, as the server last said; SVIDs of other issuers
         /// are re-issued at once.
         var activeX509KeyID: [UInt8]?
+        /// Entries with `disable_x509_svid_prefetch` whose X509-SVID a workload has asked for: the rotator issues and
+        /// rotates these; the other such entries get none until asked.
+        var demanded: Set<String> = []
         /// True once a complete snapshot arrived (from the server, or restored): until then the cache may be partial.
         var synced = false
         var version: UInt64 = 0
@@ -58,6 +61,7 @@ final class WorkloadCache: Sendable {
             state.entriesBySelector = [:]
             for entry in entries { Self.insert(entry, into: &state) }
             state.svids = state.svids.filter { state.entries[$0.key] != nil }
+            state.demanded = state.demanded.filter { state.entries[$0] != nil }
             state.refused = [:]
             state.synced = true
             state.version += 1
@@ -73,6 +77,7 @@ final class WorkloadCache: Sendable {
                 Self.remove(id, from: &state)
                 state.svids[id] = nil
                 state.refused[id] = nil
+                state.demanded.remove(id)
             }
             for entry in upserted {
                 state.refused[entry.id] = nil
@@ -141,6 +146,7 @@ final class WorkloadCache: Sendable {
             state.entriesBySelector = [:]
             state.svids = [:]
             state.refused = [:]
+            state.demanded = []
             state.synced = false
             state.version += 1
         }
@@ -149,6 +155,20 @@ final class WorkloadCache: Sendable {
     }
 
     // MARK: Reads for workloads
+
+    /// Records that a workload asks for the X509-SVIDs of `entries`: those without prefetch that were not asked for
+    /// before are handed to the rotator, which issues them at once (the caller's stream waits for them as for any
+    /// missing SVID).
+    func demandX509SVIDs(of entries: [AgentEntry]) {
+        let onDemand = entries.filter(\.disableX509SVIDPrefetch)
+        guard !onDemand.isEmpty else { return }
+        let added = state.withLock { state in
+            var added = false
+            for entry in onDemand where state.demanded.insert(entry.id).inserted { added = true }
+            return added
+        }
+        if added { entryChanges.notify() }
+    }
 
     /// The entries whose selectors are all among `selectors`, in response order.
     func matchingEntries(for selectors: Set<String>) -> [AgentEntry] {

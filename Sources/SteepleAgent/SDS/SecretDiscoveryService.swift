@@ -172,6 +172,7 @@ struct SecretDiscoveryService: Envoy_Service_Secret_V3_SecretDiscoveryService.Si
             throw RPCError(code: .unavailable, message: disowned.reason)
         }
         let entries = cache.matchingEntries(for: selectors)
+        cache.demandX509SVIDs(of: entries)
         let cannotSync = health.cannotIssueReason(now: now)
         return try cache.read { state throws(RPCError) -> (view: SDSView?, recheckAt: Date?) in
             guard state.synced, let bundle = state.bundle else {

@@ -10,7 +10,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Keeps an X509-SVID ready for every authorized entry: issues one as soon as an entry appears or changes, rotates
+/// Keeps an X509-SVID ready for every authorized entry (one with `disable_x509_svid_prefetch` once a workload asked): issues one as soon as an entry appears or changes, rotates
 /// each at its jittered half-life, and re-issues at once when its issuing authority leaves the bundle. Keys are made
 /// here; CSRs go to the server in batches. When the server activates a new X.509 authority it says so with the
 /// bundle, and every SVID of the previous one is re-issued at once. Sleeps until the next rotation or the next entry change, never ticks.
@@ -84,6 +84,8 @@ struct SVIDRotator: Sendable {
             var missing = 0
             var next: Date?
             for entry in state.entries.values {
+                // Without prefetch, an entry gets its SVID once a workload has asked for it (SPIRE's rule).
+                if entry.disableX509SVIDPrefetch && !state.demanded.contains(entry.id) { continue }
                 if let refusal = state.refused[entry.id], refusal.until > now {
                     next = min(next ?? refusal.until, refusal.until)
                     continue

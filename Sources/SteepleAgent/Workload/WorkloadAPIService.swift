@@ -56,6 +56,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     func x509SVIDResponse(for selectors: Set<String>, now: Date) throws(RPCError) -> (WorkloadAPI_X509SVIDResponse?, Date?) {
         try refuseIfDisowned()
         let entries = cache.matchingEntries(for: selectors)
+        cache.demandX509SVIDs(of: entries)
         let cannotIssue = health.cannotIssueReason(now: now)
         return try cache.read { state throws(RPCError) -> (WorkloadAPI_X509SVIDResponse?, Date?) in
             guard state.synced, state.bundle != nil else {

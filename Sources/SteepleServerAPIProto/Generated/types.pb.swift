@@ -44,52 +44,108 @@ package nonisolated struct Steeple_Server_V1_Selector: Sendable {
 }
 
 /// A registration entry, as SPIRE's spire.api.types.Entry.
-package nonisolated struct Steeple_Server_V1_Entry: Sendable {
+package nonisolated struct Steeple_Server_V1_Entry: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  package var id: String = String()
+  package var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
-  package var spiffeID: String = String()
+  package var spiffeID: String {
+    get {_storage._spiffeID}
+    set {_uniqueStorage()._spiffeID = newValue}
+  }
 
-  package var parentID: String = String()
+  package var parentID: String {
+    get {_storage._parentID}
+    set {_uniqueStorage()._parentID = newValue}
+  }
 
-  package var selectors: [Steeple_Server_V1_Selector] = []
+  package var selectors: [Steeple_Server_V1_Selector] {
+    get {_storage._selectors}
+    set {_uniqueStorage()._selectors = newValue}
+  }
 
   /// seconds; 0 = server default
-  package var x509SvidTtl: Int32 = 0
+  package var x509SvidTtl: Int32 {
+    get {_storage._x509SvidTtl}
+    set {_uniqueStorage()._x509SvidTtl = newValue}
+  }
 
   /// seconds; 0 = server default
-  package var jwtSvidTtl: Int32 = 0
+  package var jwtSvidTtl: Int32 {
+    get {_storage._jwtSvidTtl}
+    set {_uniqueStorage()._jwtSvidTtl = newValue}
+  }
 
   /// trust domain names
-  package var federatesWith: [String] = []
+  package var federatesWith: [String] {
+    get {_storage._federatesWith}
+    set {_uniqueStorage()._federatesWith = newValue}
+  }
 
-  package var admin: Bool = false
+  package var admin: Bool {
+    get {_storage._admin}
+    set {_uniqueStorage()._admin = newValue}
+  }
 
-  package var downstream: Bool = false
+  package var downstream: Bool {
+    get {_storage._downstream}
+    set {_uniqueStorage()._downstream = newValue}
+  }
 
   /// unix seconds; 0 = never
-  package var expiresAt: Int64 = 0
+  package var expiresAt: Int64 {
+    get {_storage._expiresAt}
+    set {_uniqueStorage()._expiresAt = newValue}
+  }
 
-  package var dnsNames: [String] = []
+  package var dnsNames: [String] {
+    get {_storage._dnsNames}
+    set {_uniqueStorage()._dnsNames = newValue}
+  }
 
-  package var revisionNumber: Int64 = 0
+  package var revisionNumber: Int64 {
+    get {_storage._revisionNumber}
+    set {_uniqueStorage()._revisionNumber = newValue}
+  }
 
-  package var storeSvid: Bool = false
+  package var storeSvid: Bool {
+    get {_storage._storeSvid}
+    set {_uniqueStorage()._storeSvid = newValue}
+  }
 
-  package var hint: String = String()
+  package var hint: String {
+    get {_storage._hint}
+    set {_uniqueStorage()._hint = newValue}
+  }
 
   /// unix seconds
-  package var createdAt: Int64 = 0
+  package var createdAt: Int64 {
+    get {_storage._createdAt}
+    set {_uniqueStorage()._createdAt = newValue}
+  }
 
   /// SPIRE's additional attribute: a unique jti, and no agent-side JWT-SVID cache
-  package var jwtSvidIncludeJti: Bool = false
+  package var jwtSvidIncludeJti: Bool {
+    get {_storage._jwtSvidIncludeJti}
+    set {_uniqueStorage()._jwtSvidIncludeJti = newValue}
+  }
+
+  /// SPIRE's additional attribute: the agent issues this entry's X509-SVID when a workload first asks for it, not ahead.
+  package var disableX509SvidPrefetch: Bool {
+    get {_storage._disableX509SvidPrefetch}
+    set {_uniqueStorage()._disableX509SvidPrefetch = newValue}
+  }
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// A trust domain's bundle as a SPIFFE bundle document (JSON, SPEC §4).
@@ -165,104 +221,177 @@ nonisolated extension Steeple_Server_V1_Selector: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Steeple_Server_V1_Entry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".Entry"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}spiffe_id\0\u{3}parent_id\0\u{1}selectors\0\u{3}x509_svid_ttl\0\u{3}jwt_svid_ttl\0\u{3}federates_with\0\u{1}admin\0\u{1}downstream\0\u{3}expires_at\0\u{3}dns_names\0\u{3}revision_number\0\u{3}store_svid\0\u{1}hint\0\u{3}created_at\0\u{3}jwt_svid_include_jti\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}spiffe_id\0\u{3}parent_id\0\u{1}selectors\0\u{3}x509_svid_ttl\0\u{3}jwt_svid_ttl\0\u{3}federates_with\0\u{1}admin\0\u{1}downstream\0\u{3}expires_at\0\u{3}dns_names\0\u{3}revision_number\0\u{3}store_svid\0\u{1}hint\0\u{3}created_at\0\u{3}jwt_svid_include_jti\0\u{3}disable_x509_svid_prefetch\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _spiffeID: String = String()
+    var _parentID: String = String()
+    var _selectors: [Steeple_Server_V1_Selector] = []
+    var _x509SvidTtl: Int32 = 0
+    var _jwtSvidTtl: Int32 = 0
+    var _federatesWith: [String] = []
+    var _admin: Bool = false
+    var _downstream: Bool = false
+    var _expiresAt: Int64 = 0
+    var _dnsNames: [String] = []
+    var _revisionNumber: Int64 = 0
+    var _storeSvid: Bool = false
+    var _hint: String = String()
+    var _createdAt: Int64 = 0
+    var _jwtSvidIncludeJti: Bool = false
+    var _disableX509SvidPrefetch: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _spiffeID = source._spiffeID
+      _parentID = source._parentID
+      _selectors = source._selectors
+      _x509SvidTtl = source._x509SvidTtl
+      _jwtSvidTtl = source._jwtSvidTtl
+      _federatesWith = source._federatesWith
+      _admin = source._admin
+      _downstream = source._downstream
+      _expiresAt = source._expiresAt
+      _dnsNames = source._dnsNames
+      _revisionNumber = source._revisionNumber
+      _storeSvid = source._storeSvid
+      _hint = source._hint
+      _createdAt = source._createdAt
+      _jwtSvidIncludeJti = source._jwtSvidIncludeJti
+      _disableX509SvidPrefetch = source._disableX509SvidPrefetch
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.spiffeID) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.parentID) }()
-      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.selectors) }()
-      case 5: try { try decoder.decodeSingularInt32Field(value: &self.x509SvidTtl) }()
-      case 6: try { try decoder.decodeSingularInt32Field(value: &self.jwtSvidTtl) }()
-      case 7: try { try decoder.decodeRepeatedStringField(value: &self.federatesWith) }()
-      case 8: try { try decoder.decodeSingularBoolField(value: &self.admin) }()
-      case 9: try { try decoder.decodeSingularBoolField(value: &self.downstream) }()
-      case 10: try { try decoder.decodeSingularInt64Field(value: &self.expiresAt) }()
-      case 11: try { try decoder.decodeRepeatedStringField(value: &self.dnsNames) }()
-      case 12: try { try decoder.decodeSingularInt64Field(value: &self.revisionNumber) }()
-      case 13: try { try decoder.decodeSingularBoolField(value: &self.storeSvid) }()
-      case 14: try { try decoder.decodeSingularStringField(value: &self.hint) }()
-      case 15: try { try decoder.decodeSingularInt64Field(value: &self.createdAt) }()
-      case 16: try { try decoder.decodeSingularBoolField(value: &self.jwtSvidIncludeJti) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._spiffeID) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._parentID) }()
+        case 4: try { try decoder.decodeRepeatedMessageField(value: &_storage._selectors) }()
+        case 5: try { try decoder.decodeSingularInt32Field(value: &_storage._x509SvidTtl) }()
+        case 6: try { try decoder.decodeSingularInt32Field(value: &_storage._jwtSvidTtl) }()
+        case 7: try { try decoder.decodeRepeatedStringField(value: &_storage._federatesWith) }()
+        case 8: try { try decoder.decodeSingularBoolField(value: &_storage._admin) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._downstream) }()
+        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._expiresAt) }()
+        case 11: try { try decoder.decodeRepeatedStringField(value: &_storage._dnsNames) }()
+        case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._revisionNumber) }()
+        case 13: try { try decoder.decodeSingularBoolField(value: &_storage._storeSvid) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._hint) }()
+        case 15: try { try decoder.decodeSingularInt64Field(value: &_storage._createdAt) }()
+        case 16: try { try decoder.decodeSingularBoolField(value: &_storage._jwtSvidIncludeJti) }()
+        case 17: try { try decoder.decodeSingularBoolField(value: &_storage._disableX509SvidPrefetch) }()
+        default: break
+        }
       }
     }
   }
 
   package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
-    }
-    if !self.spiffeID.isEmpty {
-      try visitor.visitSingularStringField(value: self.spiffeID, fieldNumber: 2)
-    }
-    if !self.parentID.isEmpty {
-      try visitor.visitSingularStringField(value: self.parentID, fieldNumber: 3)
-    }
-    if !self.selectors.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.selectors, fieldNumber: 4)
-    }
-    if self.x509SvidTtl != 0 {
-      try visitor.visitSingularInt32Field(value: self.x509SvidTtl, fieldNumber: 5)
-    }
-    if self.jwtSvidTtl != 0 {
-      try visitor.visitSingularInt32Field(value: self.jwtSvidTtl, fieldNumber: 6)
-    }
-    if !self.federatesWith.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.federatesWith, fieldNumber: 7)
-    }
-    if self.admin != false {
-      try visitor.visitSingularBoolField(value: self.admin, fieldNumber: 8)
-    }
-    if self.downstream != false {
-      try visitor.visitSingularBoolField(value: self.downstream, fieldNumber: 9)
-    }
-    if self.expiresAt != 0 {
-      try visitor.visitSingularInt64Field(value: self.expiresAt, fieldNumber: 10)
-    }
-    if !self.dnsNames.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.dnsNames, fieldNumber: 11)
-    }
-    if self.revisionNumber != 0 {
-      try visitor.visitSingularInt64Field(value: self.revisionNumber, fieldNumber: 12)
-    }
-    if self.storeSvid != false {
-      try visitor.visitSingularBoolField(value: self.storeSvid, fieldNumber: 13)
-    }
-    if !self.hint.isEmpty {
-      try visitor.visitSingularStringField(value: self.hint, fieldNumber: 14)
-    }
-    if self.createdAt != 0 {
-      try visitor.visitSingularInt64Field(value: self.createdAt, fieldNumber: 15)
-    }
-    if self.jwtSvidIncludeJti != false {
-      try visitor.visitSingularBoolField(value: self.jwtSvidIncludeJti, fieldNumber: 16)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._spiffeID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._spiffeID, fieldNumber: 2)
+      }
+      if !_storage._parentID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._parentID, fieldNumber: 3)
+      }
+      if !_storage._selectors.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._selectors, fieldNumber: 4)
+      }
+      if _storage._x509SvidTtl != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._x509SvidTtl, fieldNumber: 5)
+      }
+      if _storage._jwtSvidTtl != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._jwtSvidTtl, fieldNumber: 6)
+      }
+      if !_storage._federatesWith.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._federatesWith, fieldNumber: 7)
+      }
+      if _storage._admin != false {
+        try visitor.visitSingularBoolField(value: _storage._admin, fieldNumber: 8)
+      }
+      if _storage._downstream != false {
+        try visitor.visitSingularBoolField(value: _storage._downstream, fieldNumber: 9)
+      }
+      if _storage._expiresAt != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._expiresAt, fieldNumber: 10)
+      }
+      if !_storage._dnsNames.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._dnsNames, fieldNumber: 11)
+      }
+      if _storage._revisionNumber != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._revisionNumber, fieldNumber: 12)
+      }
+      if _storage._storeSvid != false {
+        try visitor.visitSingularBoolField(value: _storage._storeSvid, fieldNumber: 13)
+      }
+      if !_storage._hint.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._hint, fieldNumber: 14)
+      }
+      if _storage._createdAt != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._createdAt, fieldNumber: 15)
+      }
+      if _storage._jwtSvidIncludeJti != false {
+        try visitor.visitSingularBoolField(value: _storage._jwtSvidIncludeJti, fieldNumber: 16)
+      }
+      if _storage._disableX509SvidPrefetch != false {
+        try visitor.visitSingularBoolField(value: _storage._disableX509SvidPrefetch, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Steeple_Server_V1_Entry, rhs: Steeple_Server_V1_Entry) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.spiffeID != rhs.spiffeID {return false}
-    if lhs.parentID != rhs.parentID {return false}
-    if lhs.selectors != rhs.selectors {return false}
-    if lhs.x509SvidTtl != rhs.x509SvidTtl {return false}
-    if lhs.jwtSvidTtl != rhs.jwtSvidTtl {return false}
-    if lhs.federatesWith != rhs.federatesWith {return false}
-    if lhs.admin != rhs.admin {return false}
-    if lhs.downstream != rhs.downstream {return false}
-    if lhs.expiresAt != rhs.expiresAt {return false}
-    if lhs.dnsNames != rhs.dnsNames {return false}
-    if lhs.revisionNumber != rhs.revisionNumber {return false}
-    if lhs.storeSvid != rhs.storeSvid {return false}
-    if lhs.hint != rhs.hint {return false}
-    if lhs.createdAt != rhs.createdAt {return false}
-    if lhs.jwtSvidIncludeJti != rhs.jwtSvidIncludeJti {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._spiffeID != rhs_storage._spiffeID {return false}
+        if _storage._parentID != rhs_storage._parentID {return false}
+        if _storage._selectors != rhs_storage._selectors {return false}
+        if _storage._x509SvidTtl != rhs_storage._x509SvidTtl {return false}
+        if _storage._jwtSvidTtl != rhs_storage._jwtSvidTtl {return false}
+        if _storage._federatesWith != rhs_storage._federatesWith {return false}
+        if _storage._admin != rhs_storage._admin {return false}
+        if _storage._downstream != rhs_storage._downstream {return false}
+        if _storage._expiresAt != rhs_storage._expiresAt {return false}
+        if _storage._dnsNames != rhs_storage._dnsNames {return false}
+        if _storage._revisionNumber != rhs_storage._revisionNumber {return false}
+        if _storage._storeSvid != rhs_storage._storeSvid {return false}
+        if _storage._hint != rhs_storage._hint {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        if _storage._jwtSvidIncludeJti != rhs_storage._jwtSvidIncludeJti {return false}
+        if _storage._disableX509SvidPrefetch != rhs_storage._disableX509SvidPrefetch {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

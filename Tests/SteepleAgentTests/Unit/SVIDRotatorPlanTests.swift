@@ -84,4 +84,29 @@ struct SVIDRotatorPlanTests {
         cache.apply(upserted: [entry], deleted: [])
         #expect(rotator(cache).plan(now: now).stale.map(\.id) == [entry.id])
     }
+
+    @Test("-disableX509SVIDPrefetch: no SVID is planned until a workload asks for one, then it is issued and rotated as any other; a new snapshot without the entry forgets the demand")
+    func onDemand() throws {
+        let cache = WorkloadCache(trustDomain: trustDomain)
+        let ca = TestCA(trustDomain: trustDomain)
+        cache.setBundles(try SPIFFEBundle(x509Bundle: X509Bundle(trustDomain: trustDomain, x509Authorities: [ca.certificate]), jwtBundle: JWTBundle(trustDomain: trustDomain)), federated: [])
+        var proto = Steeple_Server_V1_Entry()
+        proto.id = "lazy"
+        proto.spiffeID = "spiffe://example.org/lazy"
+        proto.disableX509SvidPrefetch = true
+        let lazy = try AgentEntry(proto: proto)
+        proto.id = "eager"
+        proto.spiffeID = "spiffe://example.org/eager"
+        proto.disableX509SvidPrefetch = false
+        let eager = try AgentEntry(proto: proto)
+        cache.replaceEntries([lazy, eager])
+        #expect(rotator(cache).plan(now: Date()).stale.map(\.id) == ["eager"])
+        cache.demandX509SVIDs(of: [lazy, eager])
+        #expect(rotator(cache).plan(now: Date()).stale.map(\.id).sorted() == ["eager", "lazy"])
+        cache.store([IssuedX509SVID(entryID: lazy.id, svid: ca.makeSVID(lazy.spiffeID), shape: lazy.x509Shape, rotateAt: Date() + 3600)])
+        #expect(rotator(cache).plan(now: Date() + 7200).stale.map(\.id).sorted() == ["eager", "lazy"], "a demanded SVID is rotated")
+        cache.replaceEntries([eager])
+        cache.replaceEntries([lazy, eager])
+        #expect(rotator(cache).plan(now: Date()).stale.map(\.id) == ["eager"], "the demand went with the entry")
+    }
 }

@@ -170,7 +170,7 @@ struct FederationEndToEndTests {
             #"                cert_file_path = "\#(directory)/serving.pem""#, #"                key_file_path = "\#(directory)/serving.key""#,
             #"                file_sync_interval = "1s""#, "            }", "        }", "    }", "}",
         ])
-        var b = try ServerProcess(trustDomain: "b.test", extraServerLines: [
+        let b = try ServerProcess(trustDomain: "b.test", extraServerLines: [
             "federation {", #"    federates_with "a.test" {"#, #"        bundle_endpoint_url = "https://127.0.0.1:\#(port)/""#,
             #"        bundle_endpoint_profile "https_web" {}"#, "    }", "}",
         ])

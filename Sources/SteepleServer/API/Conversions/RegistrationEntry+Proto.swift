@@ -29,6 +29,7 @@ extension RegistrationEntry {
         proto.hint = hint
         proto.createdAt = UnixTime.clampedSeconds(createdAt)
         proto.jwtSvidIncludeJti = jwtSVIDIncludeJTI
+        proto.disableX509SvidPrefetch = disableX509SVIDPrefetch
         return proto
     }
 }

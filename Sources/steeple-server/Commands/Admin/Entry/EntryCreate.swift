@@ -23,7 +23,6 @@ struct EntryCreate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        fields.warnAboutFlagsWithoutEffect()
         try await EntryBatchOutcome.run(
             verb: "create", entries: try fields.entries(node: node, purpose: .create), options: options,
             call: { client, batch in

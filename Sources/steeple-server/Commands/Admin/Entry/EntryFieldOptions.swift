@@ -68,7 +68,7 @@ struct EntryFieldOptions: ParsableArguments {
 
     @Flag(
         name: .spire("disableX509SVIDPrefetch"),
-        help: "A boolean value that, when set, disables prefetching X509 SVID for this entry (stored; Steeple's agents still hold the X509-SVID ahead of the workload's request, with a warning)"
+        help: "A boolean value that, when set, disables prefetching X509 SVID for this entry: the agent issues it when a workload first asks"
     )
     var disableX509SVIDPrefetch = false
 
@@ -93,14 +93,6 @@ struct EntryFieldOptions: ParsableArguments {
         help: "Path to a file containing registration JSON (optional). If set to '-', read the JSON from stdin."
     )
     var dataPath: String?
-
-    /// Says on stderr which accepted flags have no effect; `run()` calls it once (`validate()` builds the entry too).
-    func warnAboutFlagsWithoutEffect() {
-        if disableX509SVIDPrefetch {
-            // A hint about agent load, invisible to the workload: the SVID is served either way.
-            FileHandle.standardError.write(Data("Warning: -disableX509SVIDPrefetch is stored, but Steeple's agents still issue every entry's X509-SVID ahead of the workload's request\n".utf8))
-        }
-    }
 
     /// The entry the flags describe, checked as SPIRE checks them before calling the server.
     ///

@@ -20,7 +20,6 @@ struct EntryUpdate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        fields.warnAboutFlagsWithoutEffect()
         // As SPIRE's CLI: an additional-attribute flag on the command line changes that attribute only, so the other
         // one is read from the stored entry first (the message has no per-field mask; without the flags, both reset).
         let mergeAttributes = fields.dataPath == nil && (fields.jwtSVIDIncludeJTI || fields.disableX509SVIDPrefetch)
