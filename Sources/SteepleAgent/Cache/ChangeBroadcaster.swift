@@ -1,3 +1,4 @@
+import SteepleSupport
 import Synchronization
 
 /// Wakes every subscriber when something changes. Each subscriber holds at most one pending wake-up, so a slow one

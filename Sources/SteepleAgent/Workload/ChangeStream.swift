@@ -1,3 +1,4 @@
+import SteepleSupport
 import GRPCCore
 import SwiftProtobuf
 

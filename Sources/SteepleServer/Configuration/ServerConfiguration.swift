@@ -53,6 +53,11 @@ package struct ServerConfiguration: Sendable {
     /// `server.admin_ids`: callers presenting an X509-SVID of one of these IDs on the TCP port may call SPIRE's admin
     /// methods (as may the SVIDs of `-admin` entries). IDs of the server's own trust domain only.
     package var adminIDs: [SPIFFEID] = []
+    /// `prune_attested_nodes_expired_for`: agents whose SVID expired longer ago than this are deleted on a timer
+    /// (banned ones stay); `nil`: never.
+    package var pruneAttestedNodesExpiredFor: Duration?
+    /// `prune_tofu_nodes`: the pruning includes agents that cannot re-attest (join tokens).
+    package var pruneTOFUNodes = false
     /// `federation { … }`: the bundle endpoint and the configured federation relationships.
     package var federation = FederationConfiguration()
     /// `health_checks { listener_enabled, bind_address, bind_port, live_path, ready_path }`.

@@ -163,6 +163,15 @@ struct ServerConfigurationReader {
         if let disable = try bool(server, "disable_jwt_svids", in: "server") {
             configuration.disableJWTSVIDs = disable
         }
+        if let expiredFor = try duration(server, "prune_attested_nodes_expired_for", in: "server") {
+            guard expiredFor > .zero else {
+                throw invalid("server.prune_attested_nodes_expired_for", found: "\(expiredFor)", expected: "a positive duration such as 24h")
+            }
+            configuration.pruneAttestedNodesExpiredFor = expiredFor
+        }
+        if let tofu = try bool(server, "prune_tofu_nodes", in: "server") {
+            configuration.pruneTOFUNodes = tofu
+        }
         for text in try stringOrList(server, "admin_ids", in: "server") {
             let id: SPIFFEID
             do {
@@ -179,8 +188,11 @@ struct ServerConfigurationReader {
         }
     }
 
-    private func reason(forIgnored _: String) -> String {
-        "not supported yet"
+    private func reason(forIgnored key: String) -> String {
+        switch key {
+        case "prune_attested_nodes_batch_size": "agents are pruned by one statement per pass, not in batches"
+        default: "not supported yet"
+        }
     }
 
     /// `log_level` as SPIRE spells it, in any case; `WARNING` is accepted as logrus does.

@@ -1,7 +1,14 @@
 import Logging
 import SPIFFE
 import SteepleDatastore
+import SteepleSupport
 import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// What one agent's sync stream receives after its snapshot: entries added or changed, and entries it lost.
 struct EntryDelta: Sendable {
@@ -174,6 +181,20 @@ final class EntryIndex: Sendable {
         }
     }
 
+    /// Signalled when an entry with an `expiresAt` is created or changed: the pruner's next wake-up may be sooner.
+    let expiringEntryChanged = WakeSignal()
+
+    /// The earliest `expiresAt` among the indexed entries, for the pruner's next wake-up (one pass over the index).
+    var earliestEntryExpiry: Date? {
+        state.withLock { state in
+            var earliest: Date?
+            for entry in state.graph.entries.values {
+                if let expiresAt = entry.expiresAt, expiresAt < (earliest ?? .distantFuture) { earliest = expiresAt }
+            }
+            return earliest
+        }
+    }
+
     /// The entries an agent is authorized for now.
     func authorizedEntries(for agentID: SPIFFEID) -> [String: RegistrationEntry] {
         state.withLock { $0.graph.authorization(for: agentID).entries }
@@ -245,6 +266,7 @@ final class EntryIndex: Sendable {
     }
 
     private func apply(entries: [String: RegistrationEntry?], nodes: [SPIFFEID: AttestedNode?], bundlesChanged: Bool, through sequence: UInt64) {
+        if entries.values.contains(where: { $0?.expiresAt != nil }) { expiringEntryChanged.signal() }
         let deliveries: [(AsyncStream<EntryDelta>.Continuation, EntryDelta)] = state.withLock { state in
             guard sequence > state.sequence else { return [] }
             state.sequence = sequence

@@ -84,6 +84,11 @@ package struct Server: Sendable {
             .init(service: GRPCServerService(server: admin), serviceName: "admin-api"),
             .init(service: CARotationService(ca: ca, changes: core.index, logger: logger, now: now), serviceName: "ca-rotation"),
             .init(service: EntryIndexService(index: core.index), serviceName: "entry-index"),
+            .init(service: PruningService(
+                entries: core.store, joinTokens: core.store, nodes: core.store, changes: core.index,
+                earliestEntryExpiry: { [index = core.index] in index.earliestEntryExpiry }, expiringEntryChanged: core.index.expiringEntryChanged,
+                nodesExpiredFor: configuration.pruneAttestedNodesExpiredFor, includeNonReattestable: configuration.pruneTOFUNodes,
+                logger: logger, now: now), serviceName: "pruning"),
             .init(service: refresher, serviceName: "federation"),
         ]
         if let postgres = datastore.postgres {

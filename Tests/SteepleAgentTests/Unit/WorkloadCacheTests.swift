@@ -1,3 +1,4 @@
+import SteepleSupport
 import Foundation
 import SPIFFE
 @testable import SteepleAgent

@@ -69,6 +69,23 @@ struct ServerConfigurationFileTests {
         #expect(configuration.adminIDs.map(\.string) == ["spiffe://example.org/admin"])
     }
 
+    @Test("prune_attested_nodes_expired_for and prune_tofu_nodes are read (SPIRE's keys); a zero or negative duration is refused; the batch size is accepted and ignored, with why")
+    func pruning() throws {
+        let configuration = try parse(server: #"prune_attested_nodes_expired_for = "24h" prune_tofu_nodes = true prune_attested_nodes_batch_size = 100"#)
+        #expect(configuration.pruneAttestedNodesExpiredFor == .seconds(24 * 3600))
+        #expect(configuration.pruneTOFUNodes)
+        #expect(configuration.ignoredSettings.map(\.key) == ["server.prune_attested_nodes_batch_size"])
+        #expect(configuration.ignoredSettings.first?.reason.contains("one statement per pass") == true)
+        #expect(try parse().pruneAttestedNodesExpiredFor == nil)
+        #expect(throws: ServerConfigurationError.self) { try parse(server: #"prune_attested_nodes_expired_for = "-1h""#) }
+        do {
+            _ = try parse(server: #"prune_attested_nodes_expired_for = "0s""#)
+            Issue.record("a zero duration was accepted")
+        } catch {
+            #expect("\(error)".contains("prune_attested_nodes_expired_for") && "\(error)".contains("a positive duration"), "\(error)")
+        }
+    }
+
     @Test("reads the six-line minimal configuration with SQLite and disk keys in data_dir")
     func readsMinimal() throws {
         #expect(ServerConfigurationFixtures.minimal.split(separator: "\n").count == 6)

@@ -2,7 +2,7 @@ import Synchronization
 
 /// A one-slot wake-up for one waiter: ``signal()`` wakes it now or, if it is not waiting, at its next ``wait(timeout:)``.
 /// Bursts of signals collapse into one wake-up. ``close()`` ends every wait for good (the subscriber went away).
-final class WakeSignal: Sendable {
+package final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var closed = false
@@ -12,7 +12,9 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    package init() {}
+
+    package func signal() {
         let continuation: CheckedContinuation<Void, Never>? = state.withLock { state in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -24,7 +26,7 @@ final class WakeSignal: Sendable {
         continuation?.resume()
     }
 
-    func close() {
+    package func close() {
         let continuation: CheckedContinuation<Void, Never>? = state.withLock { state in
             state.closed = true
             defer { state.waiter = nil }
@@ -33,12 +35,12 @@ final class WakeSignal: Sendable {
         continuation?.resume()
     }
 
-    var isClosed: Bool { state.withLock { $0.closed } }
+    package var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Waits for a signal, the timeout, task cancellation or ``close()``.
     /// - Returns: false once the signal is closed.
     @discardableResult
-    func wait(timeout: Duration? = nil) async -> Bool {
+    package func wait(timeout: Duration? = nil) async -> Bool {
         if state.withLock({ state in
             let ready = state.pending || state.closed
             state.pending = false
