@@ -24,6 +24,14 @@ struct CAManagerTests {
         )
     }
 
+    /// The settings of server `id` among several on one datastore: its own journal, the bundle shared.
+    static func sharedSettings(_ id: String) throws -> CAManager.Settings {
+        var settings = try Self.settings()
+        settings.journalID = "server/" + id
+        settings.sharesBundle = true
+        return settings
+    }
+
     @Test("rotates X.509 and JWT authorities on schedule and keeps the bundle's sequence honest")
     func rotation() async throws {
         let store = InMemoryDatastore()
@@ -63,12 +71,7 @@ struct CAManagerTests {
     @Test("servers sharing a datastore: each has its own CA and journal; the bundle holds all; a rotation keeps the other's authorities and drops only its own expired ones")
     func sharedBundle() async throws {
         let store = InMemoryDatastore()
-        func shared(_ id: String) throws -> CAManager.Settings {
-            var settings = try Self.settings()
-            settings.journalID = "server/" + id
-            settings.sharesBundle = true
-            return settings
-        }
+        let shared = Self.sharedSettings
         let a = try await CAManager.start(settings: try shared("a"), keyManager: InMemoryKeyManager(), store: store, logger: Logger(label: "test"), now: Self.t0)
         let b = try await CAManager.start(settings: try shared("b"), keyManager: InMemoryKeyManager(), store: store, logger: Logger(label: "test"), now: Self.t0.addingTimeInterval(3600))
         let rootA = a.certificateAuthority.x509Authority.certificate

@@ -131,12 +131,7 @@ struct LocalAuthorityTests {
     @Test("a shared bundle: another server's JWT key (a server gone for good) can be tainted and revoked, and stays gone")
     func foreignJWTKey() async throws {
         let store = InMemoryDatastore()
-        func shared(_ id: String) throws -> CAManager.Settings {
-            var settings = try CAManagerTests.settings()
-            settings.journalID = "server/" + id
-            settings.sharesBundle = true
-            return settings
-        }
+        let shared = CAManagerTests.sharedSettings
         let gone = try await CAManager.start(settings: try shared("gone"), keyManager: InMemoryKeyManager(), store: store, logger: Logger(label: "test"), now: Self.t0)
         let goneKid = gone.jwtSigningAuthority.key.keyID
         let a = try await CAManager.start(settings: try shared("a"), keyManager: InMemoryKeyManager(), store: store, logger: Logger(label: "test"), now: Self.t0)
