@@ -1,11 +1,12 @@
 import ArgumentParser
-import SteepleCLI
 import Foundation
+import GRPCCore
 import SPIFFE
 import SPIFFEWorkloadAPI
-import X509
-import GRPCCore
+import SPIREAPIProto
 import SteepleAgent
+import SteepleCLI
+import X509
 
 /// `api fetch x509 [-write DIR] [-silent]`: prints the caller's X509-SVIDs and, with `-write`, stores them as SPIRE does
 /// (`svid.N.pem`, `svid.N.key`, `bundle.N.pem`, `federated_bundle.N.M.pem`).

@@ -1,7 +1,7 @@
-import SteepleSupport
 import GRPCCore
 import Logging
 import SPIFFE
+import SteepleSupport
 import Synchronization
 
 #if canImport(FoundationEssentials)

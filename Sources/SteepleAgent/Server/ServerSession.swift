@@ -1,5 +1,5 @@
-import SteepleSupport
 import GRPCCore
+import SteepleSupport
 import Synchronization
 
 /// The agent API client of the current connection to the server, shared by the sync stream, the SVID rotator and

@@ -1,8 +1,8 @@
-import SteepleSupport
 import GRPCCore
 import Logging
 import SPIFFE
 import SteepleServerAPIProto
+import SteepleSupport
 import X509
 
 #if canImport(FoundationEssentials)

@@ -1,5 +1,5 @@
-import SteepleSupport
 import GRPCCore
+import SteepleSupport
 import SwiftProtobuf
 
 #if canImport(FoundationEssentials)

@@ -1,5 +1,6 @@
 import GRPCCore
 import SPIFFE
+import SPIREAPIProto
 import SteepleServerAPIProto
 
 #if canImport(FoundationEssentials)
@@ -40,7 +41,11 @@ struct JWTSVIDMinter: Sendable {
             if entry.jwtSVIDIncludeJTI {
                 return JWTSVIDCache.Token(token: response.token, issuedAt: claimed ?? issuedAt, expiresAt: expiresAt, refreshAt: expiresAt, keyID: parsed?.keyID ?? "")
             }
-            return cache.store(response.token, issuedAt: claimed ?? issuedAt, expiresAt: expiresAt, keyID: parsed?.keyID ?? "", for: key)
+            // A token whose key the agent cannot name could not be dropped when that key is tainted: not cached.
+            guard let keyID = parsed?.keyID else {
+                return JWTSVIDCache.Token(token: response.token, issuedAt: claimed ?? issuedAt, expiresAt: expiresAt, refreshAt: expiresAt)
+            }
+            return cache.store(response.token, issuedAt: claimed ?? issuedAt, expiresAt: expiresAt, keyID: keyID, for: key)
         } catch let error as RPCError {
             // As SPIRE's agent: the server's refusal, spelled as Go prints it, inside Unavailable.
             throw RPCError(code: .unavailable, message: "could not fetch JWT-SVID: \(error.goDescription)")

@@ -47,11 +47,12 @@ struct AppendedAuthorities: Sendable, Hashable {
         }
     }
 
-    /// Drops what has expired at `now`. Returns whether anything was dropped.
-    mutating func pruneExpired(now: Date) -> Bool {
-        let before = (x509.count, jwt.count)
+    /// Drops what has expired at `now`. Returns what was dropped (a shared bundle must lose it too).
+    mutating func pruneExpired(now: Date) -> (x509: [Certificate], jwt: [String]) {
+        let expiredRoots = x509.filter { $0.notValidAfter <= now }
+        let expiredKids = jwt.filter { $0.value.expiresAt.map { $0 <= now } ?? false }.map(\.key).sorted()
         x509.removeAll { $0.notValidAfter <= now }
-        jwt = jwt.filter { $0.value.expiresAt.map { $0 > now } ?? true }
-        return before != (x509.count, jwt.count)
+        for kid in expiredKids { jwt[kid] = nil }
+        return (expiredRoots, expiredKids)
     }
 }

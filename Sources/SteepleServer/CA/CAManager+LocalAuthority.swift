@@ -137,7 +137,7 @@ extension CAManager {
             guard !hasUpstreamAuthority else {
                 throw LocalAuthorityRefusal(.failedPrecondition, "local authority can't be tainted if there is an upstream authority")
             }
-            let slot = try Self.oldSlot(id: id, in: snapshot.x509, verb: "taint", alreadyTainted: false)
+            let slot = try Self.oldSlot(id: id, in: snapshot.x509, for: .taint)
             guard snapshot.taintedX509.insert(id).inserted else {
                 throw LocalAuthorityRefusal(.internalError, "failed to taint X.509 authority", inner: (.invalidArgument, "root CA is already tainted"))
             }
@@ -157,7 +157,7 @@ extension CAManager {
             }
             let slot: X509Slot
             do {
-                slot = try Self.oldSlot(id: id, in: snapshot.x509, verb: "revoke", alreadyTainted: true)
+                slot = try Self.oldSlot(id: id, in: snapshot.x509, for: .revoke)
             } catch let refusal as LocalAuthorityRefusal {
                 throw LocalAuthorityRefusal(.invalidArgument, "invalid authority ID: " + refusal.message)
             }
@@ -283,17 +283,20 @@ extension CAManager {
         throw LocalAuthorityRefusal(.invalidArgument, "unexpected authority ID")
     }
 
-    /// The old X.509 authority named `id`, refused in SPIRE's words when `id` names none.
-    private static func oldSlot(id: String, in slots: AuthoritySlots<X509Slot>, verb: String, alreadyTainted: Bool) throws -> X509Slot {
+    private enum Operation { case taint, revoke }
+
+    /// The old X.509 authority named `id`, refused in SPIRE's words (which differ between taint and revoke) when `id`
+    /// names none.
+    private static func oldSlot(id: String, in slots: AuthoritySlots<X509Slot>, for operation: Operation) throws -> X509Slot {
         if id.isEmpty { throw LocalAuthorityRefusal(.invalidArgument, "no authority ID provided") }
         if slots.active.authorityID == id {
-            throw LocalAuthorityRefusal(.invalidArgument, verb == "taint" ? "unable to taint current local authority" : "unable to use current authority")
+            throw LocalAuthorityRefusal(.invalidArgument, operation == .taint ? "unable to taint current local authority" : "unable to use current authority")
         }
         if let slot = slots.old.first(where: { $0.authorityID == id }) { return slot }
-        if slots.prepared?.authorityID == id, verb == "taint" {
+        if slots.prepared?.authorityID == id, operation == .taint {
             throw LocalAuthorityRefusal(.invalidArgument, "only Old local authorities can be tainted")
         }
-        throw LocalAuthorityRefusal(.invalidArgument, verb == "taint" ? "unexpected authority ID" : "only Old local authority can be revoked")
+        throw LocalAuthorityRefusal(.invalidArgument, operation == .taint ? "unexpected authority ID" : "only Old local authority can be revoked")
     }
 
     private static func checkJWTTaint(id: String, snapshot: State) throws {
@@ -301,7 +304,8 @@ extension CAManager {
         if snapshot.jwt.active.kid == id { throw LocalAuthorityRefusal(.invalidArgument, "unable to taint current local authority") }
         if snapshot.jwt.prepared?.kid == id { throw LocalAuthorityRefusal(.invalidArgument, "only Old local authorities can be tainted") }
         if snapshot.jwt.old.contains(where: { $0.kid == id }) { return }
-        // Another server's key in a shared bundle; never one that a live server's slots hold (it would come back).
+        // Another server's key in a shared bundle, or an appended one. Meant for a server removed for good: a server
+        // still running publishes its own keys again at its next bundle revision (docs/high-availability.md).
         if snapshot.bundle.jwtAuthorities[id] != nil { return }
         throw LocalAuthorityRefusal(.invalidArgument, "unexpected authority ID")
     }
@@ -315,30 +319,44 @@ extension CAManager {
         if id == snapshot.x509.active.upstreamAuthorityID {
             throw LocalAuthorityRefusal(.invalidArgument, invalid + ": unable to use upstream authority signing current authority")
         }
+        if snapshot.x509.prepared?.rootIDs.contains(id) == true || snapshot.x509.prepared?.upstreamAuthorityID == id {
+            throw LocalAuthorityRefusal(.invalidArgument, invalid + ": only upstream authorities signing an old authority can be used")
+        }
         guard snapshot.x509.old.contains(where: { $0.upstreamAuthorityID == id }) else {
-            if snapshot.x509.prepared?.upstreamAuthorityID == id {
-                throw LocalAuthorityRefusal(.invalidArgument, invalid + ": only upstream authorities signing an old authority can be used")
-            }
             throw LocalAuthorityRefusal(.invalidArgument, invalid + ": upstream authority didn't sign the old local authority")
         }
         return id
     }
 
-    /// Makes `snapshot` the state: the issuer follows the active authorities, the bundle is recomposed with its
-    /// sequence bumped (agents hear of every operation, a taint included), the journal and bundle are written and
-    /// subscribers told. Keys of authorities that left are deleted.
+    /// Makes `snapshot` the state. The journal and the bundle (recomposed, its sequence bumped: agents hear of every
+    /// operation, a taint included) are written first; only then does memory change (the issuer follows the active
+    /// authorities) and are subscribers told, so a failed write leaves the operation undone and retryable. Keys of
+    /// authorities that left are deleted last.
     func commit(_ snapshot: State, retiredX509: [X509Slot] = [], retiredJWT: [JWTAuthority] = [], retiredForeignJWT: [String] = []) async throws {
         var final = snapshot
-        final.forgetTaints()
         if !settings.sharesBundle {
             final.bundle = Self.composeBundle(settings: settings, x509: final.x509, jwt: final.jwt, appended: final.appended, sequence: (final.bundle.sequenceNumber ?? 0) + 1)
-            final.forgetTaints()
+        } else {
+            // The revised bundle is known only after the write; what is revoked now leaves it there.
+            final.bundle.jwtAuthorities = final.bundle.jwtAuthorities.filter { !retiredForeignJWT.contains($0.key) && !retiredJWT.map(\.kid).contains($0.key) }
         }
+        final.forgetTaints()
+        let retired = (x509: retiredX509.flatMap(\.roots), jwt: retiredJWT.map(\.kid) + retiredForeignJWT)
+        let published = try await write(final, bundleChanged: true, retired: retired) ?? final.bundle
         let committed = final
-        state.withLock { $0 = committed }
+        state.withLock { current in
+            let bundle = (current.bundle.sequenceNumber ?? 0) > (published.sequenceNumber ?? 0) ? current.bundle : published
+            current = committed
+            current.bundle = bundle
+        }
         issuer.replace(with: Self.makeIssuer(settings: settings, state: committed, clock: clock))
-        try await persist(bundleChanged: true, retired: (retiredX509.flatMap(\.roots), retiredJWT.map(\.kid) + retiredForeignJWT))
-        for slot in retiredX509 { try? await keyManager.deleteKey(id: slot.keyManagerID) }
-        for authority in retiredJWT { try? await keyManager.deleteKey(id: authority.keyManagerID) }
+        publish(published)
+        for id in retiredX509.map(\.keyManagerID) + retiredJWT.map(\.keyManagerID) {
+            do {
+                try await keyManager.deleteKey(id: id)
+            } catch {
+                logger.warning("could not delete the key of a revoked authority from the key manager", metadata: ["key_id": "\(id)", "error": "\(error)"])
+            }
+        }
     }
 }

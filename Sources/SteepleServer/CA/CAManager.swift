@@ -251,7 +251,8 @@ final class CAManager: Sendable {
         let expiredJWT = snapshot.jwt.old.filter { $0.notAfter <= now }
         if snapshot.x509.pruneExpired(now: now, notAfter: \.notAfter) { changed = true; bundleChanged = true }
         if snapshot.jwt.pruneExpired(now: now, notAfter: \.notAfter) { changed = true; bundleChanged = true }
-        if snapshot.appended.pruneExpired(now: now) { changed = true; bundleChanged = true }
+        let expiredAppended = snapshot.appended.pruneExpired(now: now)
+        if !expiredAppended.x509.isEmpty || !expiredAppended.jwt.isEmpty { changed = true; bundleChanged = true }
         guard changed else { return false }
 
         if bundleChanged && !settings.sharesBundle {
@@ -261,7 +262,7 @@ final class CAManager: Sendable {
         let final = snapshot
         state.withLock { $0 = final }
         issuer.replace(with: Self.makeIssuer(settings: settings, state: final, clock: clock))
-        try await persist(bundleChanged: bundleChanged, retired: (expiredX509.flatMap(\.roots), expiredJWT.map(\.kid)))
+        try await persist(bundleChanged: bundleChanged, retired: (expiredX509.flatMap(\.roots) + expiredAppended.x509, expiredJWT.map(\.kid) + expiredAppended.jwt))
         for slot in expiredX509 { try? await keyManager.deleteKey(id: slot.keyManagerID) }
         for authority in expiredJWT { try? await keyManager.deleteKey(id: authority.keyManagerID) }
         return true
@@ -271,18 +272,23 @@ final class CAManager: Sendable {
     /// authorities pruned just now (a shared bundle loses them; another server's stay).
     func persist(bundleChanged: Bool, retired: (x509: [Certificate], jwt: [String]) = ([], [])) async throws {
         let snapshot = state.withLock { $0 }
+        if let published = try await write(snapshot, bundleChanged: bundleChanged, retired: retired) {
+            publish(published)
+        }
+    }
+
+    /// Writes `snapshot`'s journal and, when it changed, its bundle (a shared one revised in one transaction);
+    /// returns the bundle as stored, `nil` when it was not written. Changes nothing in memory.
+    func write(_ snapshot: State, bundleChanged: Bool, retired: (x509: [Certificate], jwt: [String])) async throws -> SPIFFEBundle? {
         let document = CAJournalEncoder.encode(snapshot)
         _ = try await store.setCAJournal(id: settings.journalID, data: try JSONEncoder().encode(document).map { $0 }, expectedVersion: nil)
-        guard bundleChanged else { return }
-        let published: SPIFFEBundle
+        guard bundleChanged else { return nil }
         if settings.sharesBundle {
-            published = try await reviseSharedBundle(snapshot, retired: retired)
-        } else {
-            let record = BundleRecord(trustDomain: settings.trustDomain, document: snapshot.bundle.jsonRepresentation, sequenceNumber: snapshot.bundle.sequenceNumber ?? 0)
-            _ = try await store.setBundle(record)
-            published = snapshot.bundle
+            return try await reviseSharedBundle(snapshot, retired: retired)
         }
-        publish(published)
+        let record = BundleRecord(trustDomain: settings.trustDomain, document: snapshot.bundle.jsonRepresentation, sequenceNumber: snapshot.bundle.sequenceNumber ?? 0)
+        _ = try await store.setBundle(record)
+        return snapshot.bundle
     }
 
     /// A shared bundle: this server's published authorities, plus every other authority stored that has not

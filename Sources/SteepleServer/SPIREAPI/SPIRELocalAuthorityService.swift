@@ -201,7 +201,7 @@ struct SPIRELocalAuthorityService: Spire_Api_Server_Localauthority_V1_LocalAutho
     static func rpcError(_ refusal: LocalAuthorityRefusal) -> RPCError {
         var message = refusal.message
         if let inner = refusal.inner {
-            message += ": rpc error: code = \(goName(inner.code)) desc = \(inner.message)"
+            message += ": " + RPCError(code: code(inner.code), message: inner.message).goDescription
         }
         return RPCError(code: code(refusal.code), message: message)
     }
@@ -212,15 +212,6 @@ struct SPIRELocalAuthorityService: Spire_Api_Server_Localauthority_V1_LocalAutho
         case .failedPrecondition: .failedPrecondition
         case .notFound: .notFound
         case .internalError: .internalError
-        }
-    }
-
-    private static func goName(_ code: LocalAuthorityRefusal.Code) -> String {
-        switch code {
-        case .invalidArgument: "InvalidArgument"
-        case .failedPrecondition: "FailedPrecondition"
-        case .notFound: "NotFound"
-        case .internalError: "Internal"
         }
     }
 

@@ -16,8 +16,9 @@ import Foundation
 /// the store's own single transaction with its change-log events, so concurrent writers are safe and the entry index
 /// tells the agents at once.
 ///
-/// It sleeps until the earliest entry expiry it knows of, or until an entry with an expiry is written, and at most
-/// ``maximumWait`` (when agents are pruned), never ticking every few seconds.
+/// A pass runs at start, a second after the earliest entry expiry it knows of, and at least every ``maximumWait``
+/// (which is also how often agents are pruned); a newly written expiring entry only moves the next pass earlier.
+/// No ticking every few seconds.
 struct PruningService: Service {
     let entries: any RegistrationEntryStore
     let joinTokens: any JoinTokenStore
@@ -36,18 +37,28 @@ struct PruningService: Service {
     func run() async throws {
         try await untilGracefulShutdown {
             while !Task.isCancelled {
-                await pruneOnce(at: now())
-                // Just past the next expiry (stored times have whole seconds), so the entry is strictly before `now`.
-                let untilExpiry = (earliestEntryExpiry() ?? .distantFuture).timeIntervalSince(now()) + 0.5
-                // An expiry already past (the index not yet told of the deletion, or a failed pass): look again in 1 s.
-                let wait = untilExpiry > 0 ? min(untilExpiry, maximumWait) : 1
-                await expiringEntryChanged.wait(timeout: .milliseconds(Int(wait * 1000)))
+                let failed = await pruneOnce(at: now())
+                let latest = now().addingTimeInterval(maximumWait)
+                while !Task.isCancelled {
+                    // A second past the expiry: the stores keep whole seconds and delete what is strictly before the
+                    // cutoff. An expiry already past (the index not yet told of the deletion) is looked at in 1 s,
+                    // or in 10 s after a failed pass.
+                    let expiry = earliestEntryExpiry().map { $0.addingTimeInterval(1) } ?? .distantFuture
+                    let due = min(latest, max(expiry, now().addingTimeInterval(failed ? 10 : 1)))
+                    let wait = due.timeIntervalSince(now())
+                    if wait <= 0 { break }
+                    await expiringEntryChanged.wait(timeout: .milliseconds(Int(wait * 1000)))
+                    if now() >= due { break }
+                    // Woken by a newly written expiring entry: recompute when the next pass is due.
+                }
             }
         }
     }
 
-    /// One pass; failures are logged and retried on the next pass.
-    func pruneOnce(at date: Date) async {
+    /// One pass; failures are logged and retried on the next pass. Returns whether any part failed.
+    @discardableResult
+    func pruneOnce(at date: Date) async -> Bool {
+        var failed = false
         var pruned = false
         do {
             let deleted = try await entries.pruneEntries(expiredBefore: date)
@@ -58,12 +69,14 @@ struct PruningService: Service {
                 ])
             }
         } catch {
+            failed = true
             logger.error("Failed pruning registration entries", metadata: ["error": "\(error)"])
         }
         do {
             let count = try await joinTokens.pruneJoinTokens(expiredBefore: date)
             if count > 0 { logger.info("pruned expired join tokens", metadata: ["count": "\(count)"]) }
         } catch {
+            failed = true
             logger.error("Failed pruning join tokens", metadata: ["error": "\(error)"])
         }
         if let nodesExpiredFor {
@@ -78,9 +91,11 @@ struct PruningService: Service {
                     ])
                 }
             } catch {
+                failed = true
                 logger.error("Failed during periodic pruning of expired nodes", metadata: ["error": "\(error)"])
             }
         }
         if pruned { changes.poke() }
+        return failed
     }
 }

@@ -83,8 +83,10 @@ struct LocalAuthorityEndToEndTests {
             #expect(tainted.status == 0, "\(tainted.stderr)")
             #expect(tainted.stdout.hasPrefix("Tainted X.509 authority:\n  Authority ID: \(old)\n  Expires at: "), "\(tainted.stdout)")
             let bundle = try await Self.json(fixture, ["bundle", "show"])
-            let marks = try #require(bundle["x509_authorities"] as? [[String: Any]]).map { $0["tainted"] as? Bool }
-            #expect(marks.sorted { ($0 ?? false) && !($1 ?? false) } == [true, false], "GetBundle marks the tainted authority: \(marks)")
+            // The old authority is the one root of the bundle the workload held before: it, and only it, is marked.
+            let oldDER = try await runTool("/bin/sh", ["-c", "/usr/bin/openssl x509 -in '\(before)/bundle.0.pem' -outform DER | base64 -w0"]).output
+            let marks = try #require(bundle["x509_authorities"] as? [[String: Any]]).map { ($0["asn1"] as? String == oldDER, $0["tainted"] as? Bool ?? false) }
+            #expect(marks.count == 2 && marks.allSatisfy { $0.0 == $0.1 } && marks.contains { $0.0 }, "GetBundle marks the tainted authority: \(marks)")
 
             // Before the revoke, the old SVID still verifies against the workload's bundle.
             let held = try await Self.handshake(svid: before + "/svid.0.pem", key: before + "/svid.0.key", bundle: after + "/bundle.0.pem", directory: fixture.agent.directory)

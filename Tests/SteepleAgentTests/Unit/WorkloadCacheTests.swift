@@ -1,8 +1,8 @@
-import SteepleSupport
 import Foundation
 import SPIFFE
 @testable import SteepleAgent
 import SteepleServerAPIProto
+import SteepleSupport
 import Testing
 
 @Suite("workload cache")

@@ -57,7 +57,7 @@ struct AgentPurge: AsyncParsableCommand {
             do {
                 agents = try await client.listAgents(request).agents
             } catch let error as RPCError {
-                throw CLIError("failed to list agents: \(Self.goText(error))")
+                throw CLIError("failed to list agents: \(error.goDescription)")
             }
             let now = Int64(Date().timeIntervalSince1970)
             var outcomes: [Outcome] = []
@@ -70,7 +70,7 @@ struct AgentPurge: AsyncParsableCommand {
                         _ = try await client.deleteAgent(delete)
                         outcome.deleted = true
                     } catch let error as RPCError {
-                        outcome.error = Self.goText(error)
+                        outcome.error = error.goDescription
                     }
                 }
                 outcomes.append(outcome)
@@ -83,11 +83,6 @@ struct AgentPurge: AsyncParsableCommand {
         case .json:
             Console.out(Self.json(outcomes))
         }
-    }
-
-    /// A gRPC error as grpc-go words it: `rpc error: code = NotFound desc = agent not found`.
-    static func goText(_ error: RPCError) -> String {
-        "rpc error: code = \(GRPCStatusName.name(of: Int32(error.code.rawValue))) desc = \(error.message)"
     }
 
     /// SPIRE's text: `No agents to purge.`, or `Found N expired agents` and the agents purged and not purged (or,

@@ -49,7 +49,7 @@ struct BundleDelete: AsyncParsableCommand {
             do {
                 return try await SPIREBundleClient(wrapping: grpc).batchDeleteFederatedBundle(sent)
             } catch let error as RPCError {
-                throw CLIError("failed to delete federated bundle: \(AgentPurge.goText(error))")
+                throw CLIError("failed to delete federated bundle: \(error.goDescription)")
             }
         }
         switch options.output {

@@ -39,7 +39,7 @@ struct BundleSet: AsyncParsableCommand {
             do {
                 return try await SPIREBundleClient(wrapping: grpc).batchSetFederatedBundle(sent)
             } catch let error as RPCError {
-                throw CLIError("failed to set federated bundle: \(AgentPurge.goText(error))")
+                throw CLIError("failed to set federated bundle: \(error.goDescription)")
             }
         }
         switch options.output {

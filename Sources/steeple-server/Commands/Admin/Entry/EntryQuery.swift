@@ -35,7 +35,7 @@ struct EntryQuery {
             do {
                 return [try await client.getEntry(request)]
             } catch let error as RPCError {
-                throw CLIError("error fetching entry ID \(entryID): \(AgentPurge.goText(error))")
+                throw CLIError("error fetching entry ID \(entryID): \(error.goDescription)")
             }
         }
         return try await Paging.collect { token in

@@ -22,7 +22,7 @@ struct FederationCreate: AsyncParsableCommand {
             do {
                 return try await SPIRETrustDomainClient(wrapping: grpc).batchCreateFederationRelationship(sent)
             } catch let error as RPCError {
-                throw CLIError("request failed: \(AgentPurge.goText(error))")
+                throw CLIError("request failed: \(error.goDescription)")
             }
         }
         switch options.output {
@@ -55,7 +55,7 @@ struct FederationUpdate: AsyncParsableCommand {
             do {
                 return try await SPIRETrustDomainClient(wrapping: grpc).batchUpdateFederationRelationship(sent)
             } catch let error as RPCError {
-                throw CLIError("request failed: \(AgentPurge.goText(error))")
+                throw CLIError("request failed: \(error.goDescription)")
             }
         }
         switch options.output {

@@ -24,7 +24,7 @@ struct FederationDelete: AsyncParsableCommand {
             do {
                 return try await SPIRETrustDomainClient(wrapping: grpc).batchDeleteFederationRelationship(sent)
             } catch let error as RPCError {
-                throw CLIError("failed to delete federation relationship: \(AgentPurge.goText(error))")
+                throw CLIError("failed to delete federation relationship: \(error.goDescription)")
             }
         }
         switch options.output {
@@ -63,7 +63,7 @@ struct FederationRefresh: AsyncParsableCommand {
             } catch let error as RPCError where error.code == .notFound {
                 throw CLIError("there is no federation relationship with trust domain \(GoFormatting.quoted(id))")
             } catch let error as RPCError {
-                throw CLIError("failed to refresh bundle: \(AgentPurge.goText(error))")
+                throw CLIError("failed to refresh bundle: \(error.goDescription)")
             }
         }
         switch options.output {

@@ -17,7 +17,7 @@ struct FederationList: AsyncParsableCommand {
             do {
                 return try await SPIRETrustDomainClient(wrapping: grpc).listFederationRelationships(Spire_Api_Server_Trustdomain_V1_ListFederationRelationshipsRequest())
             } catch let error as RPCError {
-                throw CLIError("error listing federation relationship: \(AgentPurge.goText(error))")
+                throw CLIError("error listing federation relationship: \(error.goDescription)")
             }
         }
         switch options.output {
@@ -55,7 +55,7 @@ struct FederationShow: AsyncParsableCommand {
             do {
                 return try await SPIRETrustDomainClient(wrapping: grpc).getFederationRelationship(sent)
             } catch let error as RPCError {
-                throw CLIError("error showing federation relationship: \(AgentPurge.goText(error))")
+                throw CLIError("error showing federation relationship: \(error.goDescription)")
             }
         }
         switch options.output {

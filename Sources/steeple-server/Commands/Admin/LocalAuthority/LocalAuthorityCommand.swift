@@ -27,7 +27,7 @@ struct LocalAuthorityCommand: AsyncParsableCommand {
                 return try await call(SPIRELocalAuthorityClient(wrapping: grpc))
             } catch let error as RPCError where error.code != .unavailable {
                 guard let failure else { throw error }
-                throw CLIError(failure + ": " + AgentPurge.goText(error))
+                throw CLIError(failure + ": " + error.goDescription)
             }
         }
         switch options.output {
