@@ -33,10 +33,7 @@ package struct X509Authority: Sendable, Hashable {
     package var notAfter: Date { certificate.notValidAfter }
 
     /// The authority's subject key identifier, hex-encoded: its stable name in logs and the CLI.
-    package var keyIdentifierHex: String {
-        let bytes = (try? certificate.extensions.subjectKeyIdentifier?.keyIdentifier) ?? []
-        return HexEncoding.lowercase(bytes)
-    }
+    package var keyIdentifierHex: String { certificate.subjectKeyIDHex }
 
     /// Creates a self-signed CA shaped as SPEC §2.3: URI SAN `spiffe://<td>`, cA true, critical key usage
     /// keyCertSign + cRLSign, SKI, notBefore 10 s in the past.
@@ -119,5 +116,13 @@ extension Duration {
     var timeInterval: TimeInterval {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}
+
+extension Certificate {
+    /// The subject key identifier in lower-case hex (empty without one): how SPIRE and Steeple name an X.509
+    /// authority in logs, the CLI and the LocalAuthority API.
+    package var subjectKeyIDHex: String {
+        HexEncoding.lowercase((try? extensions.subjectKeyIdentifier?.keyIdentifier) ?? [])
     }
 }

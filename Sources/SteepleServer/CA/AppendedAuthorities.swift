@@ -38,12 +38,9 @@ struct AppendedAuthorities: Sendable, Hashable {
 
     func encode(into document: inout CAJournalDocument) {
         document.appendedX509 = x509.isEmpty ? nil : x509.map(CAJournalEncoder.base64)
-        document.appendedJWT = jwt.isEmpty ? nil : jwt.keys.sorted().map { kid in
-            var serializer = DER.Serializer()
-            try! serializer.serialize(jwt[kid]!.publicKey)
-            return CAJournalDocument.AppendedJWTEntry(
-                kid: kid, publicKey: Data(serializer.serializedBytes).base64EncodedString(),
-                expiresAt: jwt[kid]!.expiresAt.map { UnixTime.clampedSeconds($0) })
+        document.appendedJWT = jwt.isEmpty ? nil : jwt.sorted { $0.key < $1.key }.map { kid, key in
+            CAJournalDocument.AppendedJWTEntry(
+                kid: kid, publicKey: CAJournalEncoder.base64(key.publicKey), expiresAt: key.expiresAt.map { UnixTime.clampedSeconds($0) })
         }
     }
 

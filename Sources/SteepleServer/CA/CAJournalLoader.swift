@@ -97,13 +97,11 @@ enum CAJournalEncoder {
             return CAJournalDocument.X509Entry(slot: kind, keyID: slot.keyManagerID, chain: ([slot.certificate] + above).map(base64), roots: slot.roots.map(base64))
         }
         func jwtEntry(_ authority: JWTAuthority, _ kind: CAJournalDocument.Slot) -> CAJournalDocument.JWTEntry {
-            var serializer = DER.Serializer()
-            try! serializer.serialize(authority.publicKey)
-            return CAJournalDocument.JWTEntry(
+            CAJournalDocument.JWTEntry(
                 slot: kind,
                 keyID: authority.keyManagerID,
                 kid: authority.kid,
-                publicKey: Data(serializer.serializedBytes).base64EncodedString(),
+                publicKey: base64(authority.publicKey),
                 notBefore: UnixTime.clampedSeconds(authority.notBefore),
                 notAfter: UnixTime.clampedSeconds(authority.notAfter)
             )
@@ -115,6 +113,13 @@ enum CAJournalEncoder {
         if let prepared = jwt.prepared { document.jwt.append(jwtEntry(prepared, .prepared)) }
         document.jwt += jwt.old.map { jwtEntry($0, .old) }
         return document
+    }
+
+    /// Base64 DER SubjectPublicKeyInfo.
+    static func base64(_ key: Certificate.PublicKey) -> String {
+        var serializer = DER.Serializer()
+        try! serializer.serialize(key)
+        return Data(serializer.serializedBytes).base64EncodedString()
     }
 
     static func base64(_ certificate: Certificate) -> String {

@@ -54,7 +54,7 @@ struct LocalAuthorityRefusal: Error, Sendable, Hashable {
 
 extension X509Slot {
     /// The LocalAuthority API's name for it: the CA certificate's subject key ID, lower-case hex.
-    var authorityID: String { HexEncoding.lowercase((try? certificate.extensions.subjectKeyIdentifier?.keyIdentifier) ?? []) }
+    var authorityID: String { certificate.subjectKeyIDHex }
 
     /// The subject key ID of the upstream CA that signed it (its authority key ID); empty when self-signed.
     var upstreamAuthorityID: String {
@@ -63,7 +63,7 @@ extension X509Slot {
     }
 
     /// The subject key IDs of the roots it publishes.
-    var rootIDs: [String] { roots.map { HexEncoding.lowercase((try? $0.extensions.subjectKeyIdentifier?.keyIdentifier) ?? []) } }
+    var rootIDs: [String] { roots.map(\.subjectKeyIDHex) }
 
     var state: LocalAuthorityState { LocalAuthorityState(id: authorityID, expiresAt: notAfter, upstreamID: upstreamAuthorityID) }
 }

@@ -1,7 +1,6 @@
 import SPIFFE
 import SPIFFECA
 import SPIREAPIProto
-import SteepleSupport
 import X509
 
 #if canImport(FoundationEssentials)
@@ -36,8 +35,7 @@ extension TrustBundleSource {
         guard !x509.isEmpty || !jwt.isEmpty else { return proto }
         // spireProto keeps the bundle's order of authorities.
         for (index, certificate) in zip(proto.x509Authorities.indices, bundle.x509Authorities) {
-            let keyID = HexEncoding.lowercase((try? certificate.extensions.subjectKeyIdentifier?.keyIdentifier) ?? [])
-            proto.x509Authorities[index].tainted = x509.contains(keyID)
+            proto.x509Authorities[index].tainted = x509.contains(certificate.subjectKeyIDHex)
         }
         for index in proto.jwtAuthorities.indices {
             proto.jwtAuthorities[index].tainted = jwt.contains(proto.jwtAuthorities[index].keyID)
