@@ -8,6 +8,7 @@ import PackageDescription
 //   layer 2  SPIFFECA (issuance, keys, rotation)   SteepleDatastore (models + one protocol per aggregate)
 //            SPIFFETestSupport (tests only)   layer 3  SPIFFEWorkloadAPITestSupport (the fake Workload API; tests only)
 //   layer 3  SteepleDatastoreSQLite (GRDB)   SteepleDatastorePostgres (postgres-nio)
+//   layer 3  SteepleTelemetry (SPIRE's metrics through swift-metrics: Prometheus exporter, StatsD, RPC interceptor)
 //   layer 1  SteepleConfig (HCL/JSON configuration format)   SteepleLogging (text and JSON log handlers)
 //            SteepleSupport (atomic file writes, hex encoding: shared by SPIFFECA, SteepleServer and SteepleAgent)
 //            SteepleHTTP (one HTTP GET over TCP, TLS or a Unix socket; Go's SSL_CERT_FILE/SSL_CERT_DIR rules)
@@ -39,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -252,9 +255,38 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // Metrics as SPIRE names them (telemetry { Prometheus / Statsd / DogStatsd }), through swift-metrics; the
+        // Prometheus exporter, the StatsD sinks and the RPC metrics interceptor.
+        .target(
+            name: "SteepleTelemetry",
+            dependencies: [
+                "SteepleConfig",
+                "SPIREAPIProto",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "SteepleTelemetryTests",
+            dependencies: [
+                "SteepleTelemetry",
+                "SteepleConfig",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+            ]
+        ),
         .target(
             name: "SteepleServer",
             dependencies: [
+                "SteepleTelemetry",
                 "GRPCUnixServer",
                 "SteepleX509PoP",
                 "SteepleHTTP",
@@ -290,6 +322,7 @@ let package = Package(
         .executableTarget(
             name: "steeple-server",
             dependencies: [
+                "SteepleTelemetry",
                 "SPIFFE",
                 "SPIREAPIProto",
                 "SteepleConfig",
@@ -337,6 +370,7 @@ let package = Package(
         .target(
             name: "SteepleAgent",
             dependencies: [
+                "SteepleTelemetry",
                 "SPIFFE",
                 "SteepleX509PoP",
                 "EnvoySDSProto",
@@ -367,6 +401,7 @@ let package = Package(
         .executableTarget(
             name: "steeple-agent",
             dependencies: [
+                "SteepleTelemetry",
                 "SPIFFE",
                 "SPIFFEWorkloadAPI",
                 "SteepleAgent",
@@ -528,6 +563,7 @@ let package = Package(
         .testTarget(
             name: "SteepleAgentTests",
             dependencies: [
+                "SteepleTelemetry",
                 "SPIFFE",
                 "SPIFFEWorkloadAPI",
                 "EnvoySDSProto",
@@ -552,6 +588,7 @@ let package = Package(
         .testTarget(
             name: "SteepleServerTests",
             dependencies: [
+                "SteepleTelemetry",
                 "SPIFFE",
                 "SPIFFECA",
                 "SPIFFETestSupport",

@@ -3,6 +3,9 @@ import Foundation
 import Logging
 import SteepleAgent
 import SteepleLogging
+import SteepleTelemetry
+import SPIFFE
+import SteepleCLI
 
 /// `steeple-agent run`: reads `agent.conf`, applies the flags and runs the agent until SIGINT or SIGTERM.
 struct AgentRunCommand: AsyncParsableCommand {
@@ -40,8 +43,17 @@ struct AgentRunCommand: AsyncParsableCommand {
         for key in configuration.ignoredKeys {
             logger.warning("configuration key has no effect in Steeple", metadata: ["key": "\(key)"])
         }
+        let telemetry: Telemetry
         do {
-            try await Agent(configuration: configuration, logger: logger, logLevelControl: control).run()
+            telemetry = try Telemetry(
+                configuration: configuration.telemetry, serviceName: "spire_agent", trustDomain: configuration.trustDomain.name,
+                version: SteepleVersion.current, logger: logger)
+        } catch {
+            logger.error("telemetry cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+        do {
+            try await Agent(configuration: configuration, logger: logger, logLevelControl: control, telemetry: telemetry).run()
         } catch {
             // SPIRE's message: scripts grep for it.
             logger.error("Agent crashed", metadata: ["error": "\(error)"])

@@ -8,6 +8,8 @@ import Logging
 struct AdminEndpoint: Sendable {
     let socketPath: String
     let services: [any RegistrableRPCService & Sendable]
+    /// The RPC metrics when telemetry is configured.
+    var interceptors: [any ServerInterceptor] = []
     let logger: Logger
 
     /// Serves until shutdown. An admin socket that cannot be served (its path held by another running agent, a
@@ -26,7 +28,7 @@ struct AdminEndpoint: Sendable {
         var configuration = UnixServerTransport.Configuration(socketPath: socketPath)
         configuration.socketMode = 0o770
         let transport = UnixServerTransport(configuration: configuration, logger: logger)
-        let server = GRPCServer(transport: transport, services: services)
+        let server = GRPCServer(transport: transport, services: services, interceptors: interceptors)
         // SPIRE's message, which its suites wait for.
         logger.info("Starting Admin APIs", metadata: ["address": "\(socketPath)", "network": "unix"])
         do {

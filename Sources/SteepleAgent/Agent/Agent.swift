@@ -3,6 +3,7 @@ public import Logging
 import SPIFFE
 import ServiceLifecycle
 package import SteepleLogging
+package import SteepleTelemetry
 import UnixSignals
 
 #if canImport(FoundationEssentials)
@@ -24,10 +25,14 @@ public struct Agent: Sendable {
         self.init(configuration: configuration, logger: logger, logLevelControl: LogLevelControl(launchLevel: SPIRELogLevel(configuration.logLevel)))
     }
 
-    package init(configuration: AgentConfiguration, logger: Logger, logLevelControl: LogLevelControl) {
+    /// The process's metrics sinks (`telemetry { … }`), started by the executable, which owns the process-wide factory.
+    let telemetry: Telemetry?
+
+    package init(configuration: AgentConfiguration, logger: Logger, logLevelControl: LogLevelControl, telemetry: Telemetry? = nil) {
         self.configuration = configuration
         self.logger = logger
         self.logLevelControl = logLevelControl
+        self.telemetry = telemetry
     }
 
     public func run() async throws {
@@ -102,7 +107,8 @@ public struct Agent: Sendable {
         var publicServices: [any RegistrableRPCService & Sendable] = []
         if !configuration.disableWorkloadAPI { publicServices.append(workload) }
         if !configuration.disableSDSAPI { publicServices.append(sds) }
-        let endpoint = WorkloadEndpoint(socketPath: configuration.socketPath, services: publicServices, health: health, logger: logger)
+        let metrics = telemetry?.interceptors ?? []
+        let endpoint = WorkloadEndpoint(socketPath: configuration.socketPath, services: publicServices, interceptors: metrics, health: health, logger: logger)
         let admin = configuration.adminSocketPath.map { path in
             AdminEndpoint(socketPath: path, services: [
                 DelegatedIdentityService(
@@ -115,7 +121,7 @@ public struct Agent: Sendable {
                     logger: logger),
                 AgentDebugService(identity: holder, cache: cache, jwtCache: jwtCache, startedAt: startedAt),
                 AgentLoggerService(control: logLevelControl, logger: logger),
-            ], logger: logger)
+            ], interceptors: metrics, logger: logger)
         }
 
         let group = ServiceGroup(
@@ -125,7 +131,14 @@ public struct Agent: Sendable {
                     .init(service: AgentTaskService { await rotator.run() }, serviceName: "svid-rotator"),
                     .init(service: AgentTaskService(outlivesBody: true) { await HeapTrimmer().run() }, serviceName: "heap-trimmer"),
                 ] + (publicServices.isEmpty ? [] : [.init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api")])
-                    + (admin.map { admin in [.init(service: AgentTaskService(outlivesBody: true) { await admin.serveOrLog() }, serviceName: "admin-api")] } ?? []),
+                    + (admin.map { admin in [.init(service: AgentTaskService(outlivesBody: true) { await admin.serveOrLog() }, serviceName: "admin-api")] } ?? [])
+                    + (telemetry.flatMap { telemetry in
+                        telemetry.hasSinks
+                            ? [
+                                .init(service: telemetry, serviceName: "telemetry"),
+                                .init(service: AgentTaskService { await AgentGauges(cache: cache, jwtCache: jwtCache).run() }, serviceName: "gauges"),
+                            ] : nil
+                    } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -2,6 +2,7 @@ import Logging
 import SteepleLogging
 import SPIFFE
 import SteepleConfig
+import SteepleTelemetry
 import SPIFFEWorkloadAPI
 
 #if canImport(FoundationEssentials)
@@ -62,7 +63,7 @@ struct AgentConfigurationReader {
     var ignored: [String] = []
 
     mutating func read(_ root: ConfigBody) throws(AgentConfigurationError) -> AgentConfiguration {
-        ignored += try format(root.rejectUnknownKeys(allowed: ["agent", "plugins"], ignored: ["telemetry", "health_checks"], context: "the top level")).map(\.name)
+        ignored += try format(root.rejectUnknownKeys(allowed: ["agent", "plugins", "telemetry"], ignored: ["health_checks"], context: "the top level")).map(\.name)
         let agent = try format(root.block("agent")) ?? ConfigBody(position: root.position)
         ignored += try format(agent.rejectUnknownKeys(allowed: AgentConfiguration.agentKeys, ignored: AgentConfiguration.ignoredAgentKeys, unsupported: AgentConfiguration.unsupportedAgentKeys, context: "agent")).map { "agent." + $0.name }
 
@@ -127,6 +128,9 @@ struct AgentConfigurationReader {
         try readAdmin(agent, into: &configuration)
         if let plugins = try format(root.block("plugins")) {
             try readPlugins(plugins, into: &configuration)
+        }
+        if let telemetry = try format(root.block("telemetry")) {
+            configuration.telemetry = try format(TelemetryConfiguration(reading: telemetry))
         }
         configuration.ignoredKeys = ignored
         return configuration

@@ -1,3 +1,4 @@
+public import SteepleTelemetry
 public import Logging
 public import SPIFFE
 
@@ -53,6 +54,8 @@ public struct AgentConfiguration: Sendable {
     public var authorizedDelegates: [SPIFFEID] = []
     /// `sds { … }`: Envoy SDS resource names and validation.
     public var sds = SDSConfiguration()
+    /// `telemetry { Prometheus { … } Statsd = [ … ] DogStatsd = [ … ] }`: no sink unless configured.
+    public var telemetry = TelemetryConfiguration()
     /// Keys present in the file that have no effect, for a start-up warning.
     public var ignoredKeys: [String] = []
 

@@ -1,3 +1,4 @@
+import SteepleTelemetry
 import GRPCCore
 import Logging
 import SPIFFE
@@ -20,6 +21,18 @@ struct AgentSVIDRenewer: Sendable {
     func renewWhenDue(client: ServerConnection.Client) async throws {
         let identity = holder.current
         while identity.renewAt > Date() { try await Task.sleep(for: Delay.until(identity.renewAt)) }
+        // SPIRE's `agent_svid.rotate` call counter, over the renewal proper (not the wait for it).
+        let call = CallCounter("agent_svid.rotate")
+        do {
+            try await renew(identity, client: client)
+            call.done()
+        } catch {
+            call.done(status: "Unknown")
+            throw error
+        }
+    }
+
+    private func renew(_ identity: AgentIdentity, client: ServerConnection.Client) async throws {
         let key = CSRBuilder.newKey()
         var request = Steeple_Server_V1_RenewAgentRequest()
         request.csr = Data(try CSRBuilder.csr(for: key))

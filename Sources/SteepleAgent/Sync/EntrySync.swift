@@ -1,3 +1,4 @@
+import SteepleTelemetry
 import GRPCCore
 import Logging
 import SPIFFE
@@ -31,6 +32,9 @@ struct EntrySync: Sendable {
             var snapshot: [AgentEntry] = []
             for try await message in response.messages {
                 onMessage()
+                // SPIRE's `manager.sync.fetch_entries_updates` call counter: here one per update the server pushed.
+                let call = CallCounter("manager.sync.fetch_entries_updates")
+                defer { call.done() }
                 let trustDomain = cache.trustDomain
                 if message.hasBundle {
                     let bundle = try SPIFFEBundle(trustDomain: trustDomain, json: Array(message.bundle.spiffeBundleJson))

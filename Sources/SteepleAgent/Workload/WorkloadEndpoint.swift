@@ -8,6 +8,8 @@ import Logging
 struct WorkloadEndpoint: Sendable {
     let socketPath: String
     let services: [any RegistrableRPCService & Sendable]
+    /// Interceptors that run first (the RPC metrics when telemetry is configured).
+    var interceptors: [any ServerInterceptor] = []
     let health: AgentHealth
     let logger: Logger
 
@@ -26,7 +28,7 @@ struct WorkloadEndpoint: Sendable {
 
     func serve() async throws {
         let transport = UnixServerTransport(configuration: .init(socketPath: socketPath), logger: logger)
-        let server = GRPCServer(transport: transport, services: services, interceptors: [SecurityHeaderInterceptor(), HealthCheckInterceptor(health: health)])
+        let server = GRPCServer(transport: transport, services: services, interceptors: interceptors + [SecurityHeaderInterceptor(), HealthCheckInterceptor(health: health)])
         do {
             try await server.serve()
         } catch {

@@ -52,7 +52,8 @@ enum AgentAPIServer {
         configuration: ServerConfiguration,
         source: ServerSVIDSource,
         attestors: [String: any NodeAttestor],
-        spire: [any RegistrableRPCService]
+        spire: [any RegistrableRPCService],
+        interceptors telemetry: [any ServerInterceptor] = []
     ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var transport = TLSServerTransport.Configuration(
             host: configuration.bindAddress,
@@ -64,7 +65,7 @@ enum AgentAPIServer {
         let server = GRPCServer(
             transport: TLSServerTransport(configuration: transport, logger: core.logger),
             services: [core.agentAPIService(attestors: attestors)] + spire,
-            interceptors: [
+            interceptors: telemetry + [
                 AgentAuthenticationInterceptor(authenticator: core.agentAuthenticator(cache: core.agentAuthentication)),
                 SPIRERemoteAuthorizationInterceptor(
                     trustDomain: core.trustDomain,

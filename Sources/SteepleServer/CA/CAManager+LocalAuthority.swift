@@ -1,6 +1,7 @@
 import Logging
 import SPIFFE
 import SPIFFECA
+import SteepleTelemetry
 import SteepleSupport
 import Synchronization
 import X509
@@ -113,6 +114,7 @@ extension CAManager {
             let replaced = snapshot.x509.prepared
             snapshot.x509.prepare(next)
             logger.info("X509 CA prepared", metadata: ["local_authority_id": "\(next.authorityID)", "expiration": "\(next.notAfter)"])
+            SPIREMetrics.increment("ca.manager.x509_ca.prepare", labels: [("status", "OK")])
             try await commit(snapshot, retiredX509: replaced.map { [$0] } ?? [])
             return next.state
         }
@@ -125,6 +127,7 @@ extension CAManager {
             try Self.checkActivation(id: id, prepared: snapshot.x509.prepared?.authorityID, old: snapshot.x509.old.first?.authorityID)
             snapshot.x509.activate()
             logger.info("X509 CA activated", metadata: ["local_authority_id": "\(snapshot.x509.active.authorityID)"])
+            SPIREMetrics.increment("ca.manager.x509_ca.activate")
             try await commit(snapshot)
             return snapshot.x509.active.state
         }
@@ -217,6 +220,7 @@ extension CAManager {
             let replaced = snapshot.jwt.prepared
             snapshot.jwt.prepare(next)
             logger.info("JWT key prepared", metadata: ["local_authority_id": "\(next.kid)", "expiration": "\(next.notAfter)"])
+            SPIREMetrics.increment("ca.manager.jwt_key.prepare", labels: [("status", "OK")])
             try await commit(snapshot, retiredJWT: replaced.map { [$0] } ?? [])
             return next.state
         }
@@ -229,6 +233,7 @@ extension CAManager {
             try Self.checkActivation(id: id, prepared: snapshot.jwt.prepared?.kid, old: snapshot.jwt.old.first?.kid)
             snapshot.jwt.activate()
             logger.info("JWT key activated", metadata: ["local_authority_id": "\(snapshot.jwt.active.kid)"])
+            SPIREMetrics.increment("manager.jwt_key.activate")
             try await commit(snapshot)
             return snapshot.jwt.active.state
         }

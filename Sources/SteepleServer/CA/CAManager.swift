@@ -1,6 +1,7 @@
 import Logging
 import SPIFFE
 import SPIFFECA
+import SteepleTelemetry
 import SteepleDatastore
 import Synchronization
 import X509
@@ -221,11 +222,13 @@ final class CAManager: Sendable {
             let next = try await Self.makeX509(settings: settings, keyManager: keyManager, now: now)
             snapshot.x509.prepare(next)
             logger.info("X509 CA prepared", metadata: ["local_authority_id": "\(next.authority!.keyIdentifierHex)", "expiration": "\(next.notAfter)"])
+            SPIREMetrics.increment("ca.manager.x509_ca.prepare", labels: [("status", "OK")])
             changed = true
             bundleChanged = true
         case .activate:
             snapshot.x509.activate()
             logger.info("X509 CA activated", metadata: ["local_authority_id": "\(snapshot.x509.active.authority!.keyIdentifierHex)"])
+            SPIREMetrics.increment("ca.manager.x509_ca.activate")
             changed = true
             // The published set is the same, but agents must hear of it at once to re-issue their SVIDs.
             bundleChanged = true
@@ -238,11 +241,13 @@ final class CAManager: Sendable {
             let next = try await Self.makeJWT(settings: settings, keyManager: keyManager, now: now)
             snapshot.jwt.prepare(next)
             logger.info("JWT key prepared", metadata: ["local_authority_id": "\(next.kid)", "expiration": "\(next.notAfter)"])
+            SPIREMetrics.increment("ca.manager.jwt_key.prepare", labels: [("status", "OK")])
             changed = true
             bundleChanged = true
         case .activate:
             snapshot.jwt.activate()
             logger.info("JWT key activated", metadata: ["local_authority_id": "\(snapshot.jwt.active.kid)"])
+            SPIREMetrics.increment("manager.jwt_key.activate")
             changed = true
         case .none:
             break

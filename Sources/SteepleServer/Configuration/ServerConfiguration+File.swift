@@ -4,7 +4,7 @@ import SteepleConfig
 /// Reading SPIRE's `server.conf` (HCL, or JSON in HCL's mapping) into a ``ServerConfiguration``.
 ///
 /// The file has four top-level blocks: `server { … }`, `plugins { … }`, `health_checks { … }` and `telemetry { … }`
-/// (accepted and ignored as a whole). `docs/configuration.md` lists every key with its default.
+/// (SPIRE's sinks; see `SteepleTelemetry`). `docs/configuration.md` lists every key with its default.
 ///
 /// Unknown keys are errors that name the key, its line and the supported keys, except SPIRE keys Steeple accepts
 /// and ignores, which are reported in ``ServerConfiguration/ignoredSettings`` so `run` can log them:
@@ -13,7 +13,6 @@ import SteepleConfig
 ///   `max_attested_node_info_staleness`, `profiling_enabled`, `profiling_freq`,
 ///   `profiling_names`, `profiling_port`, `proxy_protocol_trusted_cidrs`, `prune_attested_nodes_batch_size`,
 ///   `prune_attested_nodes_expired_for`, `prune_tofu_nodes`, `ratelimit`, `use_legacy_downstream_x509_ca_ttl`;
-/// - at the top level: `telemetry`;
 /// - in the `plugin_data` of `DataStore "sql"`: `conn_max_lifetime`, `disable_migration`, `log_sql`,
 ///   `max_idle_conns`, `max_open_conns`;
 /// - any plugin with `enabled = false`, whatever its type and name.
@@ -33,8 +32,8 @@ extension ServerConfiguration {
         "proxy_protocol_trusted_cidrs", "prune_attested_nodes_batch_size", "ratelimit", "use_legacy_downstream_x509_ca_ttl",
     ]
 
-    /// The top-level blocks Steeple reads; `telemetry` is accepted and ignored.
-    package static let topLevelKeys: Set<String> = ["server", "plugins", "health_checks"]
+    /// The top-level blocks Steeple reads.
+    package static let topLevelKeys: Set<String> = ["server", "plugins", "health_checks", "telemetry"]
 
     /// The SPIRE path of the configuration file when `-config` is not given.
     package static let defaultConfigurationFile = "conf/server/server.conf"

@@ -2,6 +2,7 @@ package import Logging
 package import SPIFFE
 package import SPIFFECA
 package import X509
+package import SteepleTelemetry
 
 /// Everything `steeple-server run` needs, with SPIRE's defaults. Built from a `server.conf` (see
 /// `ServerConfiguration+File.swift`) and command-line flags; consumed by ``Server``.
@@ -62,6 +63,8 @@ package struct ServerConfiguration: Sendable {
     package var federation = FederationConfiguration()
     /// `health_checks { listener_enabled, bind_address, bind_port, live_path, ready_path }`.
     package var healthChecks: HealthCheckConfiguration = HealthCheckConfiguration()
+    /// `telemetry { Prometheus { … } Statsd = [ … ] DogStatsd = [ … ] }`: no sink unless configured.
+    package var telemetry = TelemetryConfiguration()
     /// Keys read from the file that Steeple accepts but ignores (logged at start), as dotted paths such as
     /// `server.audit_log_enabled`; ``ignoredSettings`` has their positions and the reason.
     package var ignoredKeys: [String] = []

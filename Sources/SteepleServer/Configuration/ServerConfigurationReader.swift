@@ -3,6 +3,7 @@ import SteepleLogging
 import SPIFFE
 import SPIFFECA
 import SteepleConfig
+import SteepleTelemetry
 import X509
 
 /// Turns a parsed `server.conf` into a ``ServerConfiguration``: the top level, `server` and `health_checks`; plugins
@@ -24,13 +25,7 @@ struct ServerConfigurationReader {
     }
 
     mutating func read(_ root: ConfigBody) throws(ServerConfigurationError) -> ServerConfiguration {
-        let topIgnored = try format(
-            root.rejectUnknownKeys(
-                allowed: ServerConfiguration.topLevelKeys, ignored: ["telemetry"], context: "the top level"))
-        for key in topIgnored {
-            ignored.append(
-                IgnoredSetting(key: key.name, position: key.position, reason: "telemetry is not supported yet"))
-        }
+        try format(root.rejectUnknownKeys(allowed: ServerConfiguration.topLevelKeys, context: "the top level"))
 
         let server = try format(root.block("server")) ?? ConfigBody(position: root.position)
         try rejectUnknownServerKeys(server)
@@ -42,6 +37,9 @@ struct ServerConfigurationReader {
         }
         if let health = try format(root.block("health_checks")) {
             configuration.healthChecks = try readHealthChecks(health)
+        }
+        if let telemetry = try format(root.block("telemetry")) {
+            configuration.telemetry = try format(TelemetryConfiguration(reading: telemetry))
         }
         // File order; settings without a position last.
         configuration.ignoredSettings = ignored.enumerated().sorted { lhs, rhs in

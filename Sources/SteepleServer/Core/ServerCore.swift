@@ -26,7 +26,7 @@ struct ServerCore: Sendable {
     let now: @Sendable () -> Date
 
     /// Signs every credential the server hands out.
-    var issuer: any SVIDIssuer { ca.issuer }
+    var issuer: any SVIDIssuer { MeteredIssuer(issuer: ca.issuer) }
 
     /// Builds the core of a server (`steeple-server run` and the in-process server of `steeple-fuzz` alike): starts
     /// the CA over `store` and `keyManager` (loading or creating its authorities) and loads the entry index.

@@ -236,6 +236,9 @@ final class EntryIndex: Sendable {
     /// The number of open subscriptions (for tests and health).
     var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }
 
+    /// The indexed entries and the open subscriptions (agents' sync streams), read together for the gauges.
+    var sizes: (entries: Int, subscriptions: Int) { state.withLock { ($0.graph.entries.count, $0.subscriptions.count) } }
+
     private func catchUp() async throws {
         while true {
             let after = state.withLock { $0.sequence }

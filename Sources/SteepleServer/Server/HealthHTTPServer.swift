@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 import SteepleServerAPIProto
+import SteepleTelemetry
 
 /// `health_checks { listener_enabled = true }`: answers `GET <live_path>` and `GET <ready_path>` with 200 or 500
 /// and a one-line JSON body. Ready means the datastore answers and the CA can sign.
@@ -18,7 +19,7 @@ struct HealthHTTPServer: Service {
             .bind(host: configuration.bindAddress, port: configuration.bindPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return Connection(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
+                    return OwnedHTTPConnection(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
                 }
             }
         logger.info("health listener started", metadata: ["address": "\(configuration.bindAddress):\(configuration.bindPort)"])
@@ -30,22 +31,6 @@ struct HealthHTTPServer: Service {
                     }
                 }
             }
-        }
-    }
-
-    /// An accepted connection. One accepted while the listener shuts down is dropped unserved; NIO traps on an
-    /// async channel dropped with its writer unfinished, so the last reference finishes it and closes the connection
-    /// (both idempotent after a served connection's `executeThenClose`).
-    private final class Connection: Sendable {
-        let channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-
-        init(_ channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) {
-            self.channel = channel
-        }
-
-        deinit {
-            channel.outbound.finish()
-            channel.channel.close(promise: nil)
         }
     }
 

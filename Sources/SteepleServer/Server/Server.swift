@@ -10,6 +10,7 @@ import SteepleDatastore
 import SteepleDatastoreSQLite
 import SteepleDatastorePostgres
 package import SteepleLogging
+package import SteepleTelemetry
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -24,11 +25,14 @@ package struct Server: Sendable {
     package let logger: Logger
     /// The process's log level, for SPIRE's Logger API (`logger get|set|reset`).
     package let logLevelControl: LogLevelControl
+    /// The process's metrics sinks (`telemetry { … }`), started by the executable, which owns the process-wide factory.
+    package let telemetry: Telemetry?
 
-    package init(configuration: ServerConfiguration, logger: Logger, logLevelControl: LogLevelControl) {
+    package init(configuration: ServerConfiguration, logger: Logger, logLevelControl: LogLevelControl, telemetry: Telemetry? = nil) {
         self.configuration = configuration
         self.logger = logger
         self.logLevelControl = logLevelControl
+        self.telemetry = telemetry
     }
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
@@ -78,7 +82,7 @@ package struct Server: Sendable {
         let admin = GRPCServer(
             transport: UnixServerTransport(configuration: adminTransport, logger: logger),
             services: [core.adminAPIService(), SPIRELoggerService(control: logLevelControl, logger: logger)] + spire,
-            interceptors: [SPIRELocalAuthorizationInterceptor()]
+            interceptors: (telemetry?.interceptors ?? []) + [SPIRELocalAuthorizationInterceptor()]
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: GRPCServerService(server: admin), serviceName: "admin-api"),
@@ -94,7 +98,13 @@ package struct Server: Sendable {
         if let postgres = datastore.postgres {
             services.append(.init(service: ChangeNotificationService(store: postgres, index: core.index), serviceName: "change-notifications"))
         }
-        services += try AgentAPIServer.services(core: core, configuration: configuration, source: serverSVID, attestors: attestors, spire: spire)
+        services += try AgentAPIServer.services(
+            core: core, configuration: configuration, source: serverSVID, attestors: attestors, spire: spire,
+            interceptors: telemetry?.interceptors ?? [])
+        if let telemetry, telemetry.hasSinks {
+            services.append(.init(service: telemetry, serviceName: "telemetry"))
+            services.append(.init(service: ServerGauges(index: core.index, agents: core.agentAuthentication), serviceName: "gauges"))
+        }
         if let endpoint = configuration.federation.bundleEndpoint {
             services += try BundleEndpointServer.services(configuration: endpoint, serverSVID: serverSVID, bundle: { ca.bundle }, logger: logger)
         }

@@ -4,6 +4,8 @@ import Foundation
 import Logging
 import SteepleCLI
 import SteepleServer
+import SteepleTelemetry
+import SPIFFE
 
 /// `steeple-server run`: reads the configuration, sets up logging and runs the server until SIGINT or SIGTERM.
 struct RunCommand: AsyncParsableCommand {
@@ -41,7 +43,16 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         ServerLogging.logConfigurationWarnings(of: configuration, to: logger)
-        try await Server(configuration: configuration, logger: logger, logLevelControl: control).run()
+        let telemetry: Telemetry
+        do {
+            telemetry = try Telemetry(
+                configuration: configuration.telemetry, serviceName: "spire_server", trustDomain: configuration.trustDomain.name,
+                version: SteepleVersion.current, logger: logger)
+        } catch {
+            logger.error("telemetry cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+        try await Server(configuration: configuration, logger: logger, logLevelControl: control, telemetry: telemetry).run()
     }
 }
 
