@@ -66,6 +66,7 @@ enum AgentAPIServer {
             transport: TLSServerTransport(configuration: transport, logger: core.logger),
             services: [core.agentAPIService(attestors: attestors)] + spire,
             interceptors: telemetry + [
+                AuditInterceptor(audit: core.audit),
                 AgentAuthenticationInterceptor(authenticator: core.agentAuthenticator(cache: core.agentAuthentication)),
                 SPIRERemoteAuthorizationInterceptor(
                     trustDomain: core.trustDomain,

@@ -25,6 +25,8 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
     /// Cached agent authentications, dropped on renewal.
     let authentication: AgentAuthenticationCache
     let rejections: AgentRejectionLog
+    /// `SVID issued` lines when the audit log is on.
+    let audit: AuditLog
     let logger: Logger
     let now: @Sendable () -> Date
     let attestors: [String: any NodeAttestor]
@@ -132,6 +134,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
             _ = try await nodes.updateNode(node)
         }
         changes.poke()
+        audit.issued(x509: chain[0], spiffeID: result.agentID, entryID: nil, to: result.agentID)
         logger.info("agent attested", metadata: ["agent_id": "\(result.agentID)", "attestor": "\(attestor.name)"])
         return Attestation(agentID: result.agentID, chain: chain, canReattest: result.canReattest)
     }
@@ -154,6 +157,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
         node.certNotAfter = chain[0].notValidAfter
         let renewed = node
         _ = try await nodes.updateNode(renewed)
+        audit.issued(x509: chain[0], spiffeID: node.spiffeID, entryID: nil, to: node.spiffeID)
         // The cached record names the old serial pair: the next call reads the new one.
         authentication.invalidate(agentID: renewed.spiffeID)
         return chain
@@ -186,9 +190,11 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
         guard let entry else {
             throw APIRefusal(.notAuthorizedForEntry, "agent \(node.spiffeID) is not authorized for entry \(id)")
         }
-        return try issuer.issueWorkloadX509SVID(
+        let issued = try issuer.issueWorkloadX509SVID(
             WorkloadX509SVIDRequest(spiffeID: entry.spiffeID, csr: csr, ttl: entry.x509SVIDTTLOverride, dnsNames: entry.dnsNames)
         )
+        audit.issued(x509: issued.leaf, spiffeID: entry.spiffeID, entryID: entry.id, to: node.spiffeID)
+        return issued
     }
 
     func signJWTSVID(request: Steeple_Server_V1_SignJWTSVIDRequest, context: GRPCCore.ServerContext) async throws -> Steeple_Server_V1_SignJWTSVIDResponse {
@@ -205,8 +211,10 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
             throw APIRefusal(.notAuthorizedForEntry, "agent \(node.spiffeID) is not authorized for entry \(entryID)")
         }
         guard !audience.isEmpty else { throw APIRefusal(.invalidRequest, "audience must be specified") }
-        return try issuer.issueWorkloadJWTSVID(
+        let svid = try issuer.issueWorkloadJWTSVID(
             WorkloadJWTSVIDRequest(spiffeID: entry.spiffeID, audience: audience, ttl: entry.jwtSVIDTTLOverride, includeJTI: entry.jwtSVIDIncludeJTI)
         )
+        audit.issued(jwt: svid, entryID: entry.id, to: node.spiffeID)
+        return svid
     }
 }

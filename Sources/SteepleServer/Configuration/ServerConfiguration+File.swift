@@ -9,7 +9,7 @@ import SteepleConfig
 /// Unknown keys are errors that name the key, its line and the supported keys, except SPIRE keys Steeple accepts
 /// and ignores, which are reported in ``ServerConfiguration/ignoredSettings`` so `run` can log them:
 ///
-/// - in `server`: `audit_log_enabled`, `experimental`,
+/// - in `server`: `experimental`,
 ///   `max_attested_node_info_staleness`, `profiling_enabled`, `profiling_freq`,
 ///   `profiling_names`, `profiling_port`, `proxy_protocol_trusted_cidrs`, `prune_attested_nodes_batch_size`,
 ///   `prune_attested_nodes_expired_for`, `prune_tofu_nodes`, `ratelimit`, `use_legacy_downstream_x509_ca_ttl`;
@@ -22,12 +22,12 @@ extension ServerConfiguration {
         "trust_domain", "data_dir", "bind_address", "bind_port", "socket_path", "ca_ttl", "default_x509_svid_ttl",
         "default_jwt_svid_ttl", "agent_ttl", "ca_key_type", "jwt_key_type", "ca_subject", "jwt_issuer", "log_level",
         "log_format", "log_file", "log_source_location", "disable_jwt_svids", "admin_ids", "federation",
-        "prune_attested_nodes_expired_for", "prune_tofu_nodes",
+        "prune_attested_nodes_expired_for", "prune_tofu_nodes", "audit_log_enabled",
     ]
 
     /// The SPIRE keys of `server { … }` that Steeple accepts and ignores; see the extension's documentation.
     package static let ignoredServerKeys: Set<String> = [
-        "audit_log_enabled", "experimental",
+        "experimental",
         "max_attested_node_info_staleness", "profiling_enabled", "profiling_freq", "profiling_names", "profiling_port",
         "proxy_protocol_trusted_cidrs", "prune_attested_nodes_batch_size", "ratelimit", "use_legacy_downstream_x509_ca_ttl",
     ]

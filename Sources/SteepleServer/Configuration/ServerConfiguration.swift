@@ -59,6 +59,8 @@ package struct ServerConfiguration: Sendable {
     package var pruneAttestedNodesExpiredFor: Duration?
     /// `prune_tofu_nodes`: the pruning includes agents that cannot re-attest (join tokens).
     package var pruneTOFUNodes = false
+    /// `audit_log_enabled`: an `API accessed` line per admin call and an `SVID issued` line per SVID signed.
+    package var auditLogEnabled = false
     /// `federation { … }`: the bundle endpoint and the configured federation relationships.
     package var federation = FederationConfiguration()
     /// `health_checks { listener_enabled, bind_address, bind_port, live_path, ready_path }`.
@@ -66,7 +68,7 @@ package struct ServerConfiguration: Sendable {
     /// `telemetry { Prometheus { … } Statsd = [ … ] DogStatsd = [ … ] }`: no sink unless configured.
     package var telemetry = TelemetryConfiguration()
     /// Keys read from the file that Steeple accepts but ignores (logged at start), as dotted paths such as
-    /// `server.audit_log_enabled`; ``ignoredSettings`` has their positions and the reason.
+    /// `server.profiling_enabled`; ``ignoredSettings`` has their positions and the reason.
     package var ignoredKeys: [String] = []
     /// The accepted-and-ignored keys and disabled plugins found in the file, with positions and reasons.
     package var ignoredSettings: [IgnoredSetting] = []

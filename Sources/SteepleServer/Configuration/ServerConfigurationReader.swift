@@ -167,6 +167,9 @@ struct ServerConfigurationReader {
             }
             configuration.pruneAttestedNodesExpiredFor = expiredFor
         }
+        if let audit = try bool(server, "audit_log_enabled", in: "server") {
+            configuration.auditLogEnabled = audit
+        }
         if let tofu = try bool(server, "prune_tofu_nodes", in: "server") {
             configuration.pruneTOFUNodes = tofu
         }

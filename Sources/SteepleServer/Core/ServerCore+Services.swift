@@ -81,6 +81,7 @@ extension ServerCore {
             changes: index,
             authentication: agentAuthentication,
             rejections: rejections,
+            audit: audit,
             logger: logger,
             now: now,
             attestors: attestors

@@ -23,6 +23,8 @@ struct ServerCore: Sendable {
     let rejections: AgentRejectionLog
     /// Agents authenticated recently (by leaf certificate), dropped when their node record changes.
     let agentAuthentication: AgentAuthenticationCache
+    /// `audit_log_enabled`: the audit lines of admin calls and of every SVID signed.
+    let audit: AuditLog
     let now: @Sendable () -> Date
 
     /// Signs every credential the server hands out.
@@ -75,6 +77,7 @@ struct ServerCore: Sendable {
             logger: logger,
             rejections: AgentRejectionLog(logger: logger),
             agentAuthentication: agentAuthentication,
+            audit: AuditLog(enabled: configuration.auditLogEnabled, logger: logger),
             now: now
         )
     }

@@ -82,7 +82,7 @@ package struct Server: Sendable {
         let admin = GRPCServer(
             transport: UnixServerTransport(configuration: adminTransport, logger: logger),
             services: [core.adminAPIService(), SPIRELoggerService(control: logLevelControl, logger: logger)] + spire,
-            interceptors: (telemetry?.interceptors ?? []) + [SPIRELocalAuthorizationInterceptor()]
+            interceptors: (telemetry?.interceptors ?? []) + [AuditInterceptor(audit: core.audit), SPIRELocalAuthorizationInterceptor()]
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: GRPCServerService(server: admin), serviceName: "admin-api"),

@@ -60,11 +60,11 @@ struct ServerConfigurationFileTests {
             parsing: ServerConfigurationFixtures.spireExample, path: "server.conf")
         #expect(
             configuration.ignoredKeys == [
-                "server.audit_log_enabled",
                 "plugins.DataStore \"sql\".plugin_data.max_open_conns",
                 "plugins.NodeAttestor \"k8s_psat\"",
             ])
-        #expect(configuration.ignoredSettings.map(\.line) == [17, 39, 60])
+        #expect(configuration.ignoredSettings.map(\.line) == [39, 60])
+        #expect(configuration.auditLogEnabled)
         #expect(configuration.telemetry.prometheus == TelemetryConfiguration.PrometheusListener(host: "localhost", port: 9988))
         #expect(configuration.federation.bundleEndpoint?.port == 8443)
         #expect(configuration.adminIDs.map(\.string) == ["spiffe://example.org/admin"])
