@@ -72,7 +72,8 @@ generate() {
 # wire names (/SpiffeWorkloadAPI/<Method>, message names) do not change.
 generate "$repo_root/Sources/SPIFFEWorkloadAPIProto/Generated" workload.proto
 generate "$repo_root/Sources/SteepleServerAPIProto/Generated" \
-    steeple/server/v1/types.proto steeple/server/v1/agent.proto steeple/server/v1/admin.proto
+    steeple/server/v1/types.proto steeple/server/v1/agent.proto steeple/server/v1/admin.proto \
+    steeple/server/v1/explain.proto steeple/agent/v1/debug.proto
 # Envoy's package names give Swift names such as Envoy_Service_Discovery_V3_DiscoveryRequest; the wire names are
 # Envoy's own (/envoy.service.secret.v3.SecretDiscoveryService/StreamSecrets).
 generate "$repo_root/Sources/EnvoySDSProto/Generated" \

@@ -6,6 +6,7 @@ import SteepleAgent
 import SteepleCLI
 import SteepleConfig
 import SteepleLogging
+import SteepleServerAPIProto
 import SwiftProtobuf
 
 /// `-socketPath` and `-output` of the admin-socket commands, as SPIRE's agent CLI spells them.
@@ -39,7 +40,38 @@ struct AdminSocketOptions: ParsableArguments {
 
 /// `steeple-agent debug getinfo`, as `spire-agent debug getinfo`.
 struct DebugCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "debug", abstract: "Debug information from the agent's admin socket.", subcommands: [DebugGetInfoCommand.self])
+    static let configuration = CommandConfiguration(commandName: "debug", abstract: "Debug information from the agent's admin socket.", subcommands: [DebugGetInfoCommand.self, DebugExplainCommand.self])
+}
+
+/// `steeple-agent debug explain -pid N` (Steeple's own): the process's selectors, as the Workload API would find them
+/// for it, against every entry the agent holds; each matched, or with the selectors the process lacks; whether an
+/// SVID is ready or the server refused one; and whether the agent can serve at all.
+struct DebugExplainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain", abstract: "Explains which identities a process gets from this agent, and why it gets no others.")
+
+    @Option(name: .spire("pid"), help: "The process to explain (attested as a Workload API caller would be).")
+    var pid: Int32?
+    @Option(name: .spire("selector"), help: "Explain these selectors (type:value, repeatable) instead of a process's.")
+    var selectors: [String] = []
+    @OptionGroup var options: AdminSocketOptions
+
+    func run() async throws {
+        guard pid != nil || !selectors.isEmpty else {
+            throw AdminSocketOptions.fail(nil, ValidationError("give the process to explain (-pid N) or a workload's selectors (-selector type:value)"))
+        }
+        var request = Steeple_Server_V1_ExplainRequest()
+        request.pid = pid ?? 0
+        request.selectors = selectors
+        let sent = request
+        let response: Steeple_Server_V1_ExplainResponse
+        do {
+            response = try await AgentAdminClient.explain(socketPath: options.socketPath, request: sent)
+        } catch {
+            throw AdminSocketOptions.fail(nil, error)
+        }
+        try options.print(response) { response.text }
+    }
 }
 
 struct DebugGetInfoCommand: AsyncParsableCommand {

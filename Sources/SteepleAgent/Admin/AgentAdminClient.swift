@@ -1,4 +1,5 @@
 import GRPCCore
+package import SteepleServerAPIProto
 import GRPCNIOTransportHTTP2
 package import SPIREAPIProto
 
@@ -28,6 +29,12 @@ package enum AgentAdminClient {
     package static func resetLogLevel(socketPath: String) async throws -> Spire_Api_Types_Logger {
         try await call(socketPath) { grpc in
             try await Spire_Api_Agent_Logger_V1_Logger.Client(wrapping: grpc).resetLogLevel(Spire_Api_Agent_Logger_V1_ResetLogLevelRequest())
+        }
+    }
+
+    package static func explain(socketPath: String, request: Steeple_Server_V1_ExplainRequest) async throws -> Steeple_Server_V1_ExplainResponse {
+        try await call(socketPath) { grpc in
+            try await Steeple_Agent_V1_AgentDebug.Client(wrapping: grpc).explain(request)
         }
     }
 

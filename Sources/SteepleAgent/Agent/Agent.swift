@@ -120,6 +120,10 @@ public struct Agent: Sendable {
                         logger: logger),
                     logger: logger),
                 AgentDebugService(identity: holder, cache: cache, jwtCache: jwtCache, startedAt: startedAt),
+                AgentExplainService(cache: cache, health: health) { [attestor = workload.attestor] pid in
+                    let caller = try ProcessCredentials.caller(pid: pid)
+                    return (caller, try attestor.selectors(for: caller))
+                },
                 AgentLoggerService(control: logLevelControl, logger: logger),
             ], interceptors: metrics, logger: logger)
         }

@@ -13,9 +13,9 @@ import Foundation
 
 /// The operations behind the admin socket's API, which is SPIRE's (``SPIREEntryService``, ``SPIREAgentService``,
 /// ``SPIREBundleService``, ``SPIRESVIDService`` adapt its messages): the stores, the CA and the rules every write
-/// shares. Every committed change pokes the entry index so that agents hear of it at once. It serves one method of
-/// Steeple's own, `Health` (`steeple-server healthcheck -verbose`: datastore and CA state, which `grpc.health.v1`
-/// cannot carry).
+/// shares. Every committed change pokes the entry index so that agents hear of it at once. It serves two methods of
+/// Steeple's own: `Health` (`steeple-server healthcheck -verbose`: datastore and CA state, which `grpc.health.v1`
+/// cannot carry) and `Explain` (`steeple-server debug explain`, `AdminAPIService+Explain.swift`).
 struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
     /// The largest request message the admin socket accepts (gRPC's usual 4 MiB); a bigger one fails with
     /// `resourceExhausted` before it is buffered.
@@ -34,6 +34,8 @@ struct AdminAPIService: Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
     let changes: any ChangeNotifier
     /// Cached agent authentications, dropped on evict and ban.
     let authentication: AgentAuthenticationCache
+    /// The entries `Explain` considers.
+    let explanations: any EntryExplanationSource
     let logger: Logger
     let now: @Sendable () -> Date
 

@@ -21,6 +21,7 @@ extension ServerCore {
             issuer: issuer,
             changes: index,
             authentication: agentAuthentication,
+            explanations: index,
             logger: logger,
             now: now
         )

@@ -236,6 +236,14 @@ final class EntryIndex: Sendable {
     /// The number of open subscriptions (for tests and health).
     var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }
 
+    /// The entries with at least one selector among `selectors` (a linear scan under the lock: for `debug explain`,
+    /// not for a hot path).
+    func entries(sharingAnyOf selectors: Set<String>) -> [RegistrationEntry] {
+        state.withLock { state in
+            state.graph.entries.values.filter { entry in entry.selectors.contains { selectors.contains("\($0.type):\($0.value)") } }
+        }
+    }
+
     /// The indexed entries and the open subscriptions (agents' sync streams), read together for the gauges.
     var sizes: (entries: Int, subscriptions: Int) { state.withLock { ($0.graph.entries.count, $0.subscriptions.count) } }
 

@@ -1,4 +1,4 @@
-/// Steeple's own method on the server's admin Unix socket (directory 0700), next to SPIRE's server API, which is the
+/// Steeple's own methods on the server's admin Unix socket (directory 0700), next to SPIRE's server API, which is the
 /// admin API (spire.api.server.*): the health report of `steeple-server healthcheck -verbose` (datastore and CA
 /// state), which grpc.health.v1 cannot carry (it answers SERVING or NOT_SERVING only).
 
@@ -37,9 +37,23 @@ package enum Steeple_Server_V1_AdminAPI: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Explain" metadata.
+        package enum Explain: Sendable {
+            /// Request type for "Explain".
+            package typealias Input = Steeple_Server_V1_ExplainRequest
+            /// Response type for "Explain".
+            package typealias Output = Steeple_Server_V1_ExplainResponse
+            /// Descriptor for "Explain".
+            package static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "steeple.server.v1.AdminAPI"),
+                method: "Explain",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "steeple.server.v1.AdminAPI" service.
         package static let descriptors: [GRPCCore.MethodDescriptor] = [
-            Health.descriptor
+            Health.descriptor,
+            Explain.descriptor
         ]
     }
 }
@@ -79,6 +93,24 @@ extension Steeple_Server_V1_AdminAPI {
             request: GRPCCore.StreamingServerRequest<Steeple_Server_V1_HealthRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Steeple_Server_V1_HealthResponse>
+
+        /// Handle the "Explain" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > `steeple-server debug explain`: the server's entries against a selector set (optionally one agent's entries).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Steeple_Server_V1_ExplainRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Steeple_Server_V1_ExplainResponse` messages.
+        func explain(
+            request: GRPCCore.StreamingServerRequest<Steeple_Server_V1_ExplainRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Steeple_Server_V1_ExplainResponse>
     }
 
     /// Service protocol for the "steeple.server.v1.AdminAPI" service.
@@ -102,6 +134,24 @@ extension Steeple_Server_V1_AdminAPI {
             request: GRPCCore.ServerRequest<Steeple_Server_V1_HealthRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Steeple_Server_V1_HealthResponse>
+
+        /// Handle the "Explain" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > `steeple-server debug explain`: the server's entries against a selector set (optionally one agent's entries).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Steeple_Server_V1_ExplainRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Steeple_Server_V1_ExplainResponse` message.
+        func explain(
+            request: GRPCCore.ServerRequest<Steeple_Server_V1_ExplainRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Steeple_Server_V1_ExplainResponse>
     }
 
     /// Simple service protocol for the "steeple.server.v1.AdminAPI" service.
@@ -123,6 +173,24 @@ extension Steeple_Server_V1_AdminAPI {
             request: Steeple_Server_V1_HealthRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Steeple_Server_V1_HealthResponse
+
+        /// Handle the "Explain" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > `steeple-server debug explain`: the server's entries against a selector set (optionally one agent's entries).
+        ///
+        /// - Parameters:
+        ///   - request: A `Steeple_Server_V1_ExplainRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Steeple_Server_V1_ExplainResponse` to respond with.
+        func explain(
+            request: Steeple_Server_V1_ExplainRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Steeple_Server_V1_ExplainResponse
     }
 }
 
@@ -136,6 +204,17 @@ extension Steeple_Server_V1_AdminAPI.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Steeple_Server_V1_HealthResponse>(),
             handler: { request, context in
                 try await self.health(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Steeple_Server_V1_AdminAPI.Method.Explain.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Steeple_Server_V1_ExplainRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Steeple_Server_V1_ExplainResponse>(),
+            handler: { request, context in
+                try await self.explain(
                     request: request,
                     context: context
                 )
@@ -157,6 +236,17 @@ extension Steeple_Server_V1_AdminAPI.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    package func explain(
+        request: GRPCCore.StreamingServerRequest<Steeple_Server_V1_ExplainRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Steeple_Server_V1_ExplainResponse> {
+        let response = try await self.explain(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -168,6 +258,19 @@ extension Steeple_Server_V1_AdminAPI.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Steeple_Server_V1_HealthResponse> {
         return GRPCCore.ServerResponse<Steeple_Server_V1_HealthResponse>(
             message: try await self.health(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    package func explain(
+        request: GRPCCore.ServerRequest<Steeple_Server_V1_ExplainRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Steeple_Server_V1_ExplainResponse> {
+        return GRPCCore.ServerResponse<Steeple_Server_V1_ExplainResponse>(
+            message: try await self.explain(
                 request: request.message,
                 context: context
             ),
@@ -202,6 +305,29 @@ extension Steeple_Server_V1_AdminAPI {
             deserializer: some GRPCCore.MessageDeserializer<Steeple_Server_V1_HealthResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Steeple_Server_V1_HealthResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Explain" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > `steeple-server debug explain`: the server's entries against a selector set (optionally one agent's entries).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Steeple_Server_V1_ExplainRequest` message.
+        ///   - serializer: A serializer for `Steeple_Server_V1_ExplainRequest` messages.
+        ///   - deserializer: A deserializer for `Steeple_Server_V1_ExplainResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func explain<Result>(
+            request: GRPCCore.ClientRequest<Steeple_Server_V1_ExplainRequest>,
+            serializer: some GRPCCore.MessageSerializer<Steeple_Server_V1_ExplainRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Steeple_Server_V1_ExplainResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Steeple_Server_V1_ExplainResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -250,6 +376,40 @@ extension Steeple_Server_V1_AdminAPI {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Explain" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > `steeple-server debug explain`: the server's entries against a selector set (optionally one agent's entries).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Steeple_Server_V1_ExplainRequest` message.
+        ///   - serializer: A serializer for `Steeple_Server_V1_ExplainRequest` messages.
+        ///   - deserializer: A deserializer for `Steeple_Server_V1_ExplainResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        package func explain<Result>(
+            request: GRPCCore.ClientRequest<Steeple_Server_V1_ExplainRequest>,
+            serializer: some GRPCCore.MessageSerializer<Steeple_Server_V1_ExplainRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Steeple_Server_V1_ExplainResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Steeple_Server_V1_ExplainResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Steeple_Server_V1_AdminAPI.Method.Explain.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -276,6 +436,35 @@ extension Steeple_Server_V1_AdminAPI.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Steeple_Server_V1_HealthRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Steeple_Server_V1_HealthResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Explain" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `steeple-server debug explain`: the server's entries against a selector set (optionally one agent's entries).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Steeple_Server_V1_ExplainRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    package func explain<Result>(
+        request: GRPCCore.ClientRequest<Steeple_Server_V1_ExplainRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Steeple_Server_V1_ExplainResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.explain(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Steeple_Server_V1_ExplainRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Steeple_Server_V1_ExplainResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -308,6 +497,39 @@ extension Steeple_Server_V1_AdminAPI.ClientProtocol {
             metadata: metadata
         )
         return try await self.health(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Explain" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `steeple-server debug explain`: the server's entries against a selector set (optionally one agent's entries).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    package func explain<Result>(
+        _ message: Steeple_Server_V1_ExplainRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Steeple_Server_V1_ExplainResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Steeple_Server_V1_ExplainRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.explain(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Steeple's own method on the server's admin Unix socket (directory 0700), next to SPIRE's server API, which is the
+/// Steeple's own methods on the server's admin Unix socket (directory 0700), next to SPIRE's server API, which is the
 /// admin API (spire.api.server.*): the health report of `steeple-server healthcheck -verbose` (datastore and CA
 /// state), which grpc.health.v1 cannot carry (it answers SERVING or NOT_SERVING only).
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import SPIREAPIProto
+import SteepleServerAPIProto
+import SteepleCLI
 import SteepleConfig
 
 /// `steeple-server debug getinfo`, as `spire-server debug getinfo`: the running server's uptime, counts and SVID
@@ -7,7 +9,7 @@ import SteepleConfig
 struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug", abstract: "Prints debug information about the server.",
-        subcommands: [DebugGetInfo.self])
+        subcommands: [DebugGetInfo.self, DebugExplain.self])
 }
 
 struct DebugGetInfo: AsyncParsableCommand {
@@ -41,5 +43,45 @@ struct DebugGetInfo: AsyncParsableCommand {
             }
         }
         return text
+    }
+}
+
+/// `steeple-server debug explain -selector type:value … [-agentID …]` (Steeple's own): the server's entries against a
+/// workload's selectors, each matched or with the selectors it lacks, so "no identity issued" has its answer without
+/// reading logs. With `-agentID`, that agent's authorized entries; without, every entry sharing a selector.
+struct DebugExplain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain", abstract: "Explains which entries a workload with these selectors matches, and why others do not")
+
+    @Option(name: .spire("selector"), help: "A selector of the workload, type:value (repeatable)")
+    var selectors: [String] = []
+
+    @Option(name: .spire("agentID"), help: "Consider only the entries this agent (SPIFFE ID) is authorized for")
+    var agentID: String?
+
+    @OptionGroup var options: AdminOptions
+
+    func run() async throws {
+        guard !selectors.isEmpty else {
+            Console.err("Error: give the workload's selectors: -selector type:value (such as -selector unix:uid:1000), as many as it has\n")
+            throw ExitCode.failure
+        }
+        do {
+            _ = try SelectorArgument.parse(selectors)
+        } catch {
+            Console.err("Error: \(error)\n")
+            throw ExitCode.failure
+        }
+        var request = Steeple_Server_V1_ExplainRequest()
+        request.selectors = selectors
+        request.agentID = agentID ?? ""
+        let sent = request
+        let response = try await withAdminClient(socketPath: options.socketPath) { client in
+            try await client.explain(sent)
+        }
+        switch options.output {
+        case .pretty: Console.out(response.text)
+        case .json: Console.out(try ProtoJSON.line(response))
+        }
     }
 }
