@@ -11,7 +11,8 @@ import PackageDescription
 //   layer 3  SteepleTelemetry (SPIRE's metrics through swift-metrics: Prometheus exporter, StatsD, RPC interceptor)
 //   layer 1  SteepleConfig (HCL/JSON configuration format)   SteepleLogging (text and JSON log handlers)
 //            SteepleSupport (atomic file writes, hex encoding: shared by SPIFFECA, SteepleServer and SteepleAgent)
-//            SteepleHTTP (one HTTP GET over TCP, TLS or a Unix socket; Go's SSL_CERT_FILE/SSL_CERT_DIR rules)
+//            SteepleHTTP (one HTTP request over TCP, TLS or a Unix socket; Go's SSL_CERT_FILE/SSL_CERT_DIR rules)
+//   layer 2  SteepleKubernetes (API server and kubelet calls, kubeconfig, pod/container from cgroups)
 //   layer 2  GRPCUnixServer (our gRPC server transports: Unix socket with peer credentials; TCP+TLS, client cert optional)
 //   layer 4  SteepleServer (server process logic)   SteepleAgent (agent process logic; does not import SPIFFECA)
 //   layer 5  steeple-server, steeple-agent, steeple-bench, steeple-fuzz (executables)
@@ -42,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -287,6 +289,7 @@ let package = Package(
             name: "SteepleServer",
             dependencies: [
                 "SteepleTelemetry",
+                "SteepleKubernetes",
                 "GRPCUnixServer",
                 "SteepleX509PoP",
                 "SteepleHTTP",
@@ -371,6 +374,7 @@ let package = Package(
             name: "SteepleAgent",
             dependencies: [
                 "SteepleTelemetry",
+                "SteepleKubernetes",
                 "SPIFFE",
                 "SteepleX509PoP",
                 "EnvoySDSProto",
@@ -450,6 +454,21 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SteepleSupportTests", dependencies: ["SteepleSupport"]),
+        // What Steeple reads from Kubernetes: TokenReview, Pod and Node from the API server, the kubelet's pod list,
+        // kubeconfig files and the in-cluster service account, and a process's pod and container from its cgroups.
+        .target(
+            name: "SteepleKubernetes",
+            dependencies: [
+                "SteepleHTTP",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "SteepleKubernetesTests", dependencies: ["SteepleKubernetes"]),
         // The log handlers of both executables: text (millisecond timestamps) and JSON (SPIRE's logrus lines).
         .target(
             name: "SteepleLogging",
@@ -563,6 +582,8 @@ let package = Package(
         .testTarget(
             name: "SteepleAgentTests",
             dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                "SteepleKubernetes",
                 "SteepleTelemetry",
                 "SPIFFE",
                 "SPIFFEWorkloadAPI",

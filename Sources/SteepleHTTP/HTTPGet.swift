@@ -1,5 +1,5 @@
 public import NIOCore
-import NIOHTTP1
+public import NIOHTTP1
 import NIOPosix
 public import NIOSSL
 
@@ -9,8 +9,9 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// One HTTP/1.1 `GET`, over TCP (`http://`), TLS (`https://`) or a Unix socket, returning the status and the whole
-/// body. Enough for fetching documents such as trust bundles; not a general HTTP client: no redirects (a 3xx is
+/// One HTTP/1.1 request (a `GET` unless ``method`` says otherwise), over TCP (`http://`), TLS (`https://`) or a Unix
+/// socket, returning the status and the whole body. Enough for fetching documents such as trust bundles and for the
+/// few JSON calls to a Kubernetes API server or kubelet; not a general HTTP client: no redirects (a 3xx is
 /// returned as it is), no proxy (`HTTPS_PROXY` is not read), no keep-alive. Certificate names are checked by NIOSSL,
 /// which, unlike Go, falls back to the subject CN of a certificate without subject alternative names.
 public struct HTTPGet: Sendable {
@@ -41,6 +42,13 @@ public struct HTTPGet: Sendable {
     public var maximumBodySize: Int = 4 << 20
     /// How long connecting, the TLS handshake and the whole exchange may take.
     public var timeout: Duration = .seconds(30)
+    /// The request method; `GET` by default.
+    public var method: HTTPMethod = .GET
+    /// Header fields sent besides `Host`, `User-Agent`, `Accept`, `Connection` and `Content-Length`, such as
+    /// `Authorization` or `Content-Type`.
+    public var headers: [(name: String, value: String)] = []
+    /// The request body, sent with its `Content-Length`; nil sends none.
+    public var body: [UInt8]?
 
     public init(url: URL, transport: Transport) {
         self.url = url
@@ -50,6 +58,16 @@ public struct HTTPGet: Sendable {
     /// Sends the request and reads the response.
     /// - Throws: ``HTTPGetError`` naming the URL and what failed (connection, TLS, size, timeout, a malformed reply).
     public func run() async throws(HTTPGetError) -> Response {
+        do {
+            return try await perform()
+        } catch {
+            var named = error
+            named.method = method.rawValue
+            throw named
+        }
+    }
+
+    private func perform() async throws(HTTPGetError) -> Response {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
             throw HTTPGetError(url: url, "the URL must be http:// or https:// with a host")
         }
@@ -122,18 +140,27 @@ public struct HTTPGet: Sendable {
         case .unixSocket(let path): try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
         case .network, .verifiedNetwork: try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
         }
-        var target = url.path.isEmpty ? "/" : url.path
+        // As sent: percent-encoding kept (`url.path` would decode `%2F` into a separator).
+        let path = url.path(percentEncoded: true)
+        var target = path.isEmpty ? "/" : path
         if let query = url.query, !query.isEmpty { target += "?" + query }
-        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target)
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: target)
         let defaultPort = url.port == nil || url.port == (useTLS ? 443 : 80)
         let hostField = host.contains(":") ? "[\(host)]" : host
         head.headers.add(name: "Host", value: defaultPort ? hostField : "\(hostField):\(port)")
         head.headers.add(name: "User-Agent", value: "steeple")
         head.headers.add(name: "Accept", value: "*/*")
         head.headers.add(name: "Connection", value: "close")
+        for field in headers { head.headers.add(name: field.name, value: field.value) }
+        if let body { head.headers.add(name: "Content-Length", value: String(body.count)) }
+        let requestBody = body
         return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(.head(head))
-            try await outbound.write(.end(nil))
+            // One write: a server that answers as soon as it has the head and then closes (Python's http.server
+            // does, on a Unix socket within microseconds) must not make a separate `.end` fail on a closed channel.
+            var parts: [HTTPClientRequestPart] = [.head(head)]
+            if let requestBody, !requestBody.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: requestBody)))) }
+            parts.append(.end(nil))
+            try await outbound.write(contentsOf: parts)
             var status: HTTPResponseStatus?
             var body: [UInt8] = []
             for try await part in inbound {
@@ -165,5 +192,8 @@ public struct HTTPGetError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "GET \(url.absoluteString): \(message)" }
+    /// The request's method, `GET` unless the request said otherwise.
+    public var method = "GET"
+
+    public var description: String { "\(method) \(url.absoluteString): \(message)" }
 }

@@ -89,14 +89,12 @@ struct StreamResetTests {
             }
             let elapsed = clock.now - started
             group.cancelAll()
-            // Observed: the 2xx-th call fails with `unavailable` (nio-http2's 200 RST_STREAM / 30 s guard). The guard
-            // counts resets per 30 s window, so on a machine loaded enough that 200 calls take longer than that, it
-            // never trips; that is the guard working as designed, not a finding.
+            // Observed: the 2xx-th call fails with `unavailable` (nio-http2's 200 RST_STREAM / 30 s guard): the trap
+            // docs/swift-notes.md describes, which our transport avoids. Whether a given cancellation reaches the
+            // server as a RST_STREAM depends on timing (on a loaded machine CI has seen 400 calls in 7 s and no
+            // disconnect), so only the disconnect, when it happens, is checked: it must be the guard's, near 200.
             if let failedAt = firstFailure {
-                #expect((150...260).contains(failedAt))
-            } else {
-                // 200 resets spread over more than 30 s: 400 calls in more than 60 s.
-                #expect(elapsed > .seconds(60), "400 calls in \(elapsed) and no disconnect: the reset guard did not trip")
+                #expect((150...260).contains(failedAt), "disconnected after \(failedAt) calls in \(elapsed): not nio-http2's 200-reset guard")
             }
         }
     }

@@ -16,7 +16,7 @@ struct AgentExplainService: Steeple_Agent_V1_AgentDebug.SimpleServiceProtocol {
     let cache: WorkloadCache
     let health: AgentHealth
     /// The workload attestor's selectors for a process ID (as the Delegated Identity API attests one).
-    let attestPID: @Sendable (Int32) throws -> (WorkloadCaller, Set<String>)
+    let attestPID: @Sendable (Int32) async throws -> (WorkloadCaller, Set<String>)
 
     func explain(request: Steeple_Server_V1_ExplainRequest, context _: ServerContext) async throws -> Steeple_Server_V1_ExplainResponse {
         var response = Steeple_Server_V1_ExplainResponse()
@@ -24,7 +24,7 @@ struct AgentExplainService: Steeple_Agent_V1_AgentDebug.SimpleServiceProtocol {
         if request.pid != 0 {
             response.pid = request.pid
             do {
-                let (caller, selectors) = try attestPID(request.pid)
+                let (caller, selectors) = try await attestPID(request.pid)
                 response.uid = caller.uid
                 response.gid = caller.gid
                 workload = selectors

@@ -11,13 +11,13 @@ struct DelegateAuthorization: Sendable {
     let attestation: WorkloadCallerAttestation
     let authorizedDelegates: Set<SPIFFEID>
     /// Attests a process named by PID: its selectors.
-    let attestPID: @Sendable (Int32) throws -> Set<String>
+    let attestPID: @Sendable (Int32) async throws -> Set<String>
     let logger: Logger
 
     /// The caller's selectors, when one of its entries is an authorized delegate; `PermissionDenied` otherwise
     /// (SPIRE's messages: "no identity issued", "caller not configured as an authorized delegate").
-    func authorize(_ context: ServerContext) throws(RPCError) -> Set<String> {
-        let selectors = try attestation.selectors(context)
+    func authorize(_ context: ServerContext) async throws(RPCError) -> Set<String> {
+        let selectors = try await attestation.selectors(context)
         try authorize(selectors: selectors)
         return selectors
     }
@@ -41,7 +41,7 @@ struct DelegateAuthorization: Sendable {
 
     /// The workload's selectors from a request: either selectors or a non-zero PID, not both (SPIRE's rule; PID 0 is
     /// never asked for).
-    func workloadSelectors(selectors: [Spire_Api_Types_Selector], pid: Int32) throws(RPCError) -> Set<String> {
+    func workloadSelectors(selectors: [Spire_Api_Types_Selector], pid: Int32) async throws(RPCError) -> Set<String> {
         guard selectors.isEmpty != (pid == 0) else {
             throw RPCError(code: .invalidArgument, message: "must provide either selectors or non-zero PID, but not both")
         }
@@ -65,7 +65,7 @@ struct DelegateAuthorization: Sendable {
             return parsed
         }
         do {
-            return try attestPID(pid)
+            return try await attestPID(pid)
         } catch {
             logger.error("Workload attestation failed", metadata: ["pid": "\(pid)", "error": "\(error)"])
             throw RPCError(code: .unavailable, message: "workload attestation failed: \(error)")

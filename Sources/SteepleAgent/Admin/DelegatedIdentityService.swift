@@ -27,8 +27,8 @@ struct DelegatedIdentityService: Spire_Api_Agent_Delegatedidentity_V1_DelegatedI
         response: RPCWriter<Spire_Api_Agent_Delegatedidentity_V1_SubscribeToX509SVIDsResponse>,
         context: ServerContext
     ) async throws {
-        let delegate = try authorization.authorize(context)
-        let selectors = try authorization.workloadSelectors(selectors: request.selectors, pid: request.pid)
+        let delegate = try await authorization.authorize(context)
+        let selectors = try await authorization.workloadSelectors(selectors: request.selectors, pid: request.pid)
         logger.debug("Subscribing to cache changes", metadata: ["delegate_selectors": "\(delegate.sorted())", "request_selectors": "\(selectors.sorted())"])
         try await ChangeStream.run(changes: cache.changes, to: response) { () throws(RPCError) in
             // The delegate may lose its authorization while it is subscribed.
@@ -80,7 +80,7 @@ struct DelegatedIdentityService: Spire_Api_Agent_Delegatedidentity_V1_DelegatedI
         response: RPCWriter<Spire_Api_Agent_Delegatedidentity_V1_SubscribeToX509BundlesResponse>,
         context: ServerContext
     ) async throws {
-        let delegate = try authorization.authorize(context)
+        let delegate = try await authorization.authorize(context)
         try await ChangeStream.run(changes: cache.changes, to: response) { () throws(RPCError) in
             try authorization.authorize(selectors: delegate)
             guard let bundles = allBundles() else { return (nil, nil) }
@@ -99,8 +99,8 @@ struct DelegatedIdentityService: Spire_Api_Agent_Delegatedidentity_V1_DelegatedI
         guard !request.audience.isEmpty, !request.audience.contains(where: \.isEmpty) else {
             throw RPCError(code: .invalidArgument, message: "audience must be specified")
         }
-        _ = try authorization.authorize(context)
-        let selectors = try authorization.workloadSelectors(selectors: request.selectors, pid: request.pid)
+        _ = try await authorization.authorize(context)
+        let selectors = try await authorization.workloadSelectors(selectors: request.selectors, pid: request.pid)
         if let disowned = health.disowned { throw RPCError(code: .unavailable, message: disowned.reason) }
         var message = Spire_Api_Agent_Delegatedidentity_V1_FetchJWTSVIDsResponse()
         for entry in cache.matchingEntries(for: selectors) where !entry.admin && !entry.downstream {
@@ -125,7 +125,7 @@ struct DelegatedIdentityService: Spire_Api_Agent_Delegatedidentity_V1_DelegatedI
         response: RPCWriter<Spire_Api_Agent_Delegatedidentity_V1_SubscribeToJWTBundlesResponse>,
         context: ServerContext
     ) async throws {
-        let delegate = try authorization.authorize(context)
+        let delegate = try await authorization.authorize(context)
         try await ChangeStream.run(changes: cache.changes, to: response) { () throws(RPCError) in
             try authorization.authorize(selectors: delegate)
             guard let bundles = allBundles() else { return (nil, nil) }

@@ -76,7 +76,7 @@ public struct Agent: Sendable {
         let session = ServerSession()
         let health = AgentHealth(identity: holder, changes: cache.changes)
         let reattest: (@Sendable () async throws -> AgentIdentity)?
-        if case .x509pop = configuration.nodeAttestor {
+        if configuration.nodeAttestor.canReattest {
             reattest = { [cache, state] in
                 let trust: ServerTrust = cache.read { $0.bundle }.map { .bundle($0) } ?? bootstrapTrust
                 let (attested, bundle) = try await attestation.attest(trust: trust)
@@ -95,9 +95,16 @@ public struct Agent: Sendable {
             renewer: AgentSVIDRenewer(holder: holder, state: state, trustDomain: trustDomain, logger: logger),
             bootstrapTrust: bootstrapTrust, reattest: reattest, logger: logger)
         let rotator = SVIDRotator(cache: cache, session: session, health: health, logger: logger)
+        let workloadAttestor = WorkloadAttestor(
+            unix: configuration.unixWorkloadAttestor
+                ? UnixWorkloadAttestor(discoverWorkloadPath: configuration.discoverWorkloadPath, workloadSizeLimit: configuration.workloadSizeLimit) : nil,
+            k8s: try configuration.k8sWorkloadAttestor.map { settings in
+                K8sWorkloadAttestor(settings: settings, kubelet: try settings.kubeletEndpoint(), logger: logger)
+            },
+            docker: configuration.dockerWorkloadAttestor.map { DockerWorkloadAttestor(socketPath: $0.socketPath, apiVersion: $0.apiVersion) })
         var workload = WorkloadAPIService(
             cache: cache, jwtCache: jwtCache, session: session, health: health,
-            attestor: UnixWorkloadAttestor(discoverWorkloadPath: configuration.discoverWorkloadPath, workloadSizeLimit: configuration.workloadSizeLimit),
+            attestor: workloadAttestor,
             caller: WorkloadEndpoint.caller(of:), logger: logger)
         workload.allowUnauthenticatedVerifiers = configuration.allowUnauthenticatedVerifiers
         let sds = SecretDiscoveryService(
@@ -116,13 +123,13 @@ public struct Agent: Sendable {
                     authorization: DelegateAuthorization(
                         cache: cache, attestation: WorkloadCallerAttestation(attestor: workload.attestor, caller: WorkloadEndpoint.caller(of:), logger: logger),
                         authorizedDelegates: Set(configuration.authorizedDelegates),
-                        attestPID: { [attestor = workload.attestor] pid in try attestor.selectors(for: ProcessCredentials.caller(pid: pid)) },
+                        attestPID: { [attestor = workload.attestor] pid in try await attestor.selectors(for: ProcessCredentials.caller(pid: pid)) },
                         logger: logger),
                     logger: logger),
                 AgentDebugService(identity: holder, cache: cache, jwtCache: jwtCache, startedAt: startedAt),
                 AgentExplainService(cache: cache, health: health) { [attestor = workload.attestor] pid in
                     let caller = try ProcessCredentials.caller(pid: pid)
-                    return (caller, try attestor.selectors(for: caller))
+                    return (caller, try await attestor.selectors(for: caller))
                 },
                 AgentLoggerService(control: logLevelControl, logger: logger),
             ], interceptors: metrics, logger: logger)

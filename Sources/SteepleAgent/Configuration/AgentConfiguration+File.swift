@@ -180,8 +180,9 @@ struct AgentConfigurationReader {
     }
 
     private mutating func readPlugins(_ plugins: ConfigBody, into configuration: inout AgentConfiguration) throws(AgentConfigurationError) {
-        let supported = ["KeyManager": ["disk", "memory"], "NodeAttestor": ["join_token", "x509pop"], "WorkloadAttestor": ["unix"]]
+        let supported = ["KeyManager": ["disk", "memory"], "NodeAttestor": ["join_token", "x509pop", "k8s_psat"], "WorkloadAttestor": ["unix", "k8s", "docker"]]
         var seen: Set<String> = []
+        var workloadAttestors: Set<String> = []
         for block in try format(plugins.allBlocks(labels: 1)) {
             let name = block.labels[0]
             guard let names = supported[block.type] else {
@@ -208,6 +209,33 @@ struct AgentConfigurationReader {
             case ("NodeAttestor", "join_token"):
                 try format(data.rejectUnknownKeys(allowed: [], context: context))
                 configuration.nodeAttestor = .joinToken
+            case ("NodeAttestor", "k8s_psat"):
+                try format(data.rejectUnknownKeys(allowed: ["cluster", "token_path"], context: context))
+                guard let cluster = try format(data.string("cluster")), !cluster.isEmpty else {
+                    throw AgentConfigurationError(.missingKey, "\(path): \(block.position): NodeAttestor \"k8s_psat\" needs cluster in plugin_data: the name the server's k8s_psat clusters = { … } gives this cluster")
+                }
+                let tokenPath = try format(data.string("token_path")).flatMap { $0.isEmpty ? nil : $0 } ?? "/var/run/secrets/tokens/spire-agent"
+                configuration.nodeAttestor = .k8sPSAT(cluster: cluster, tokenPath: tokenPath)
+            case ("WorkloadAttestor", "docker"):
+                workloadAttestors.insert(name)
+                ignored += try format(data.rejectUnknownKeys(
+                    allowed: ["docker_socket_path", "docker_version"],
+                    ignored: ["use_new_container_locator", "verbose_container_locator_logs", "podman_socket_path", "podman_socket_path_template"],
+                    unsupported: [
+                        "container_id_cgroup_matchers": "custom cgroup matchers are not supported yet: remove them (Docker's cgroupfs, systemd and Kubernetes forms are recognized)",
+                        "sigstore": "image signature verification (sigstore) is not supported yet: remove the block",
+                        "experimental": "the experimental docker options are not supported: remove the block",
+                    ],
+                    context: context)).map { "WorkloadAttestor.docker." + $0.name }
+                var socket = try format(data.string("docker_socket_path")).flatMap { $0.isEmpty ? nil : $0 } ?? "unix:///var/run/docker.sock"
+                if socket.hasPrefix("unix://") { socket.removeFirst("unix://".count) }
+                guard socket.hasPrefix("/") else {
+                    throw invalid("WorkloadAttestor.docker.docker_socket_path", socket, "a Unix socket such as unix:///var/run/docker.sock (TCP engines are not supported)")
+                }
+                configuration.dockerWorkloadAttestor = (socketPath: socket, apiVersion: try format(data.string("docker_version")) ?? "")
+            case ("WorkloadAttestor", "k8s"):
+                workloadAttestors.insert(name)
+                configuration.k8sWorkloadAttestor = try readK8sWorkloadAttestor(data, context: context, position: block.position)
             case ("NodeAttestor", _):
                 try format(data.rejectUnknownKeys(allowed: ["certificate_path", "private_key_path", "intermediates_path"], context: context))
                 guard let certificate = try format(data.string("certificate_path")), let key = try format(data.string("private_key_path")) else {
@@ -215,11 +243,67 @@ struct AgentConfigurationReader {
                 }
                 configuration.nodeAttestor = .x509pop(certificatePath: certificate, privateKeyPath: key, intermediatesPath: try format(data.string("intermediates_path")))
             default:
+                workloadAttestors.insert(name)
                 try format(data.rejectUnknownKeys(allowed: ["discover_workload_path", "workload_size_limit"], context: context))
                 configuration.discoverWorkloadPath = try format(data.bool("discover_workload_path")) ?? false
                 configuration.workloadSizeLimit = try format(data.int("workload_size_limit")) ?? 0
             }
         }
+        // As SPIRE, the configured workload attestors run; with none configured, `unix` does.
+        configuration.unixWorkloadAttestor = workloadAttestors.isEmpty || workloadAttestors.contains("unix")
+    }
+
+    /// `WorkloadAttestor "k8s" { plugin_data { … } }` by SPIRE's rules; keys for features Steeple lacks are refused.
+    private mutating func readK8sWorkloadAttestor(_ data: ConfigBody, context: String, position: ConfigPosition) throws(AgentConfigurationError) -> AgentConfiguration.K8sWorkloadAttestorSettings {
+        let ignoredKeys: Set<String> = ["reload_interval", "use_new_container_locator", "verbose_container_locator_logs"]
+        let allowed: Set<String> = [
+            "kubelet_read_only_port", "kubelet_secure_port", "max_poll_attempts", "poll_retry_interval", "kubelet_ca_path",
+            "skip_kubelet_verification", "token_path", "certificate_path", "private_key_path", "use_anonymous_authentication",
+            "node_name_env", "node_name", "disable_container_selectors",
+        ]
+        let unsupported = [
+            "sigstore": "image signature verification (sigstore) is not supported yet: remove the block",
+            "enable_namespace_labels": "namespace label selectors are not supported yet: remove it, and k8s:ns-label selectors from entries",
+            "disable_kubelet_client": "attestation through the API server only is not supported: remove it",
+            "experimental": "the experimental k8s options are not supported: remove the block",
+        ]
+        ignored += try format(data.rejectUnknownKeys(allowed: allowed, ignored: ignoredKeys, unsupported: unsupported, context: context)).map { "WorkloadAttestor.k8s." + $0.name }
+        var settings = AgentConfiguration.K8sWorkloadAttestorSettings()
+        let readOnly = try format(data.int("kubelet_read_only_port")) ?? 0
+        let securePort = try format(data.int("kubelet_secure_port")) ?? 0
+        if readOnly > 0, securePort > 0 {
+            throw AgentConfigurationError(.conflict, "\(path): \(position): WorkloadAttestor \"k8s\": cannot use both the read-only and secure port: keep kubelet_secure_port (or kubelet_read_only_port)")
+        }
+        for (key, port) in [("kubelet_read_only_port", readOnly), ("kubelet_secure_port", securePort)] where port > 65535 {
+            throw invalid("WorkloadAttestor.k8s.\(key)", "\(port)", "a port between 1 and 65535")
+        }
+        if readOnly > 0 {
+            settings.kubeletPort = readOnly
+            settings.secure = false
+        } else if securePort > 0 {
+            settings.kubeletPort = securePort
+        }
+        if let value = try format(data.int("max_poll_attempts")), value > 0 { settings.maxPollAttempts = value }
+        if let value = try format(data.duration("poll_retry_interval")), value > .zero { settings.pollRetryInterval = value }
+        if let value = try format(data.string("kubelet_ca_path")), !value.isEmpty { settings.kubeletCAPath = value }
+        settings.skipKubeletVerification = try format(data.bool("skip_kubelet_verification")) ?? false
+        if let value = try format(data.string("token_path")), !value.isEmpty { settings.tokenPath = value }
+        let certificate = try format(data.string("certificate_path")).flatMap { $0.isEmpty ? nil : $0 }
+        let key = try format(data.string("private_key_path")).flatMap { $0.isEmpty ? nil : $0 }
+        if (certificate == nil) != (key == nil) {
+            throw AgentConfigurationError(.missingKey, "\(path): \(position): WorkloadAttestor \"k8s\": certificate_path and private_key_path go together: set both or neither")
+        }
+        settings.certificatePath = certificate
+        settings.privateKeyPath = key
+        settings.useAnonymousAuthentication = try format(data.bool("use_anonymous_authentication")) ?? false
+        settings.disableContainerSelectors = try format(data.bool("disable_container_selectors")) ?? false
+        if let name = try format(data.string("node_name")), !name.isEmpty {
+            settings.nodeName = name
+        } else {
+            let variable = try format(data.string("node_name_env")).flatMap { $0.isEmpty ? nil : $0 } ?? "MY_NODE_NAME"
+            settings.nodeName = ProcessInfo.processInfo.environment[variable] ?? ""
+        }
+        return settings
     }
 
     /// `trust_bundle_path`, `trust_bundle_url` (with `trust_bundle_unix_socket`), `trust_bundle_spiffe_workload_api`

@@ -34,6 +34,13 @@ public struct AgentConfiguration: Sendable {
     public var discoverWorkloadPath = false
     /// The largest binary hashed for `unix:sha256:` (SPIRE's `workload_size_limit`); 0 means no limit.
     public var workloadSizeLimit: Int = 0
+    /// Whether `WorkloadAttestor "unix"` runs: when no workload attestor is configured, or when it is one of them.
+    public var unixWorkloadAttestor = true
+    /// `WorkloadAttestor "k8s"`, when configured.
+    public var k8sWorkloadAttestor: K8sWorkloadAttestorSettings?
+    /// `WorkloadAttestor "docker"`: the Docker Engine API's Unix socket (`docker_socket_path`, without `unix://`)
+    /// and `docker_version`, when configured.
+    public var dockerWorkloadAttestor: (socketPath: String, apiVersion: String)?
     public var logLevel: Logger.Level = .info
     /// `text` (`TextLogHandler`) or `json` (`JSONLogHandler`: logrus's JSON lines, as SPIRE's `log_format = "json"`).
     public var logFormat: String = "text"
@@ -91,6 +98,18 @@ public struct AgentConfiguration: Sendable {
         case joinToken
         /// `x509pop`: the certificate (PEM, leaf first; intermediates may follow or come from their own file) and its key.
         case x509pop(certificatePath: String, privateKeyPath: String, intermediatesPath: String?)
+        /// `k8s_psat`: the cluster's name (as the server's `clusters` names it) and the projected service account
+        /// token's file, read at each attestation since the kubelet rotates it.
+        case k8sPSAT(cluster: String, tokenPath: String)
+
+        /// Whether the agent can attest again by itself when the server no longer knows it (SPIRE's
+        /// `CanReattest`): true for attestors whose proof is still at hand, not for a single-use join token.
+        public var canReattest: Bool {
+            switch self {
+            case .joinToken: false
+            case .x509pop, .k8sPSAT: true
+            }
+        }
     }
 
     /// Where the agent's private key lives.

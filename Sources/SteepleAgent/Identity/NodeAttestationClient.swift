@@ -13,6 +13,7 @@ import Foundation
 /// Proves the node to the server (`AttestAgent`) and returns the agent's first SVID with the trust bundle.
 ///
 /// - `join_token`: the token is the payload; single use.
+/// - `k8s_psat`: the cluster's name and the pod's projected service account token, which the server reviews.
 /// - `x509pop`: SPIRE's messages (``X509PoPMessages``): the payload is the certificate chain; the server answers with
 ///   a nonce, and the agent signs both nonces with the certificate's key.
 package struct NodeAttestationClient: Sendable {
@@ -45,6 +46,9 @@ package struct NodeAttestationClient: Sendable {
             params.attestationType = "x509pop"
             params.payload = Data(X509PoPMessages.encode(X509PoPMessages.AttestationData(certificates: chain.map { Data($0.spiffeDERBytes) })))
             popKey = privateKey
+        case .k8sPSAT(let cluster, let tokenPath):
+            params.attestationType = "k8s_psat"
+            params.payload = Data(try Self.psatPayload(cluster: cluster, tokenPath: tokenPath))
         }
         let firstMessage = params
         let signer = popKey
@@ -101,6 +105,24 @@ package struct NodeAttestationClient: Sendable {
                 throw AgentError(.attestationFailed, "the server ended attestation without a result")
             })
         }
+    }
+
+    /// SPIRE's `k8s_psat` payload, `{"cluster":…,"token":…}`, with the token as the file holds it (read now: the
+    /// kubelet rotates it in place).
+    static func psatPayload(cluster: String, tokenPath: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: tokenPath) else {
+            throw AgentError(.attestationFailed, "k8s_psat: unable to load token from \(tokenPath): the file cannot be read (is the projected service account token volume mounted there? set token_path)")
+        }
+        guard !data.isEmpty else {
+            throw AgentError(.attestationFailed, "k8s_psat: unable to load token from \(tokenPath): \"\(tokenPath)\" is empty")
+        }
+        struct Payload: Encodable {
+            var cluster: String
+            var token: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(Payload(cluster: cluster, token: String(decoding: data, as: UTF8.self))))
     }
 
     static func loadX509PoP(certificatePath: String, privateKeyPath: String, intermediatesPath: String?) throws -> ([Certificate], X509PoPSigningKey) {

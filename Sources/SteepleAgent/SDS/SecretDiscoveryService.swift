@@ -36,7 +36,7 @@ struct SecretDiscoveryService: Envoy_Service_Secret_V3_SecretDiscoveryService.Si
 
     func fetchSecrets(request: Envoy_Service_Discovery_V3_DiscoveryRequest, context: ServerContext) async throws -> Envoy_Service_Discovery_V3_DiscoveryResponse {
         try Self.checkTypeURL(request.typeURL)
-        let selectors = try attestation.selectors(context)
+        let selectors = try await attestation.selectors(context)
         let signal = cache.changes.subscribe()
         defer { cache.changes.unsubscribe(signal) }
         let deadline = ContinuousClock.now + fetchWait
@@ -132,7 +132,7 @@ struct SecretDiscoveryService: Envoy_Service_Secret_V3_SecretDiscoveryService.Si
         handle: (Request) throws(RPCError) -> Void,
         respond: (SDSView) async throws -> Void
     ) async throws {
-        let selectors = try attestation.selectors(context)
+        let selectors = try await attestation.selectors(context)
         let inbox = RequestInbox<Request>()
         let signal = cache.changes.subscribe()
         defer { cache.changes.unsubscribe(signal) }

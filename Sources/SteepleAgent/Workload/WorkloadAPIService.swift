@@ -20,7 +20,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     let jwtCache: JWTSVIDCache
     let session: ServerSession
     let health: AgentHealth
-    let attestor: UnixWorkloadAttestor
+    let attestor: WorkloadAttestor
     /// SPIRE's `allow_unauthenticated_verifiers`: bundle streams also serve callers that match no entry (this trust
     /// domain's bundle only); otherwise those get PermissionDenied "no identity issued", as in SPIRE.
     var allowUnauthenticatedVerifiers = false
@@ -31,14 +31,14 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     // MARK: X.509
 
     func fetchX509SVID(request _: WorkloadAPI_X509SVIDRequest, response: RPCWriter<WorkloadAPI_X509SVIDResponse>, context: ServerContext) async throws {
-        let selectors = try attest(context)
+        let selectors = try await attest(context)
         try await stream(to: response) { () throws(RPCError) -> (WorkloadAPI_X509SVIDResponse?, Date?) in
             try x509SVIDResponse(for: selectors, now: Date())
         }
     }
 
     func fetchX509Bundles(request _: WorkloadAPI_X509BundlesRequest, response: RPCWriter<WorkloadAPI_X509BundlesResponse>, context: ServerContext) async throws {
-        let selectors = try attest(context)
+        let selectors = try await attest(context)
         try await stream(to: response) { () throws(RPCError) -> (WorkloadAPI_X509BundlesResponse?, Date?) in
             guard let (own, federated) = try bundles(for: selectors) else { return (nil, nil) }
             var message = WorkloadAPI_X509BundlesResponse()
@@ -120,7 +120,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     // MARK: JWT
 
     func fetchJWTBundles(request _: WorkloadAPI_JWTBundlesRequest, response: RPCWriter<WorkloadAPI_JWTBundlesResponse>, context: ServerContext) async throws {
-        let selectors = try attest(context)
+        let selectors = try await attest(context)
         try await stream(to: response) { () throws(RPCError) -> (WorkloadAPI_JWTBundlesResponse?, Date?) in
             guard let (own, federated) = try bundles(for: selectors) else { return (nil, nil) }
             var message = WorkloadAPI_JWTBundlesResponse()
@@ -142,7 +142,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
                 throw RPCError(code: .invalidArgument, message: "invalid requested SPIFFE ID: \(error.message)")
             }
         }
-        let selectors = try attest(context)
+        let selectors = try await attest(context)
         try refuseIfDisowned()
         var entries = cache.matchingEntries(for: selectors)
         if let requested { entries = entries.filter { $0.spiffeID == requested } }
@@ -169,7 +169,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     func validateJWTSVID(request: WorkloadAPI_ValidateJWTSVIDRequest, context: ServerContext) async throws -> WorkloadAPI_ValidateJWTSVIDResponse {
         guard !request.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
         guard !request.svid.isEmpty else { throw RPCError(code: .invalidArgument, message: "svid must be specified") }
-        let selectors = try attest(context)
+        let selectors = try await attest(context)
         try refuseIfDisowned()
         // As SPIRE: any caller may validate (no identity needed), against this trust domain's keys and those of the
         // trust domains its entries federate with.
@@ -212,8 +212,8 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
     // MARK: Shared
 
     /// The caller's selectors; `Unavailable` when the caller cannot be attested (SPIRE's mapping).
-    private func attest(_ context: ServerContext) throws(RPCError) -> Set<String> {
-        try WorkloadCallerAttestation(attestor: attestor, caller: caller, logger: logger).selectors(context)
+    private func attest(_ context: ServerContext) async throws(RPCError) -> Set<String> {
+        try await WorkloadCallerAttestation(attestor: attestor, caller: caller, logger: logger).selectors(context)
     }
 
     /// The own bundle and the federated bundles the caller's entries federate with; nil until synced (or

@@ -1,5 +1,7 @@
 import GRPCCore
+import SteepleKubernetes
 import GRPCUnixServer
+import Logging
 import NIOCertificateReloading
 import NIOCore
 import NIOSSL
@@ -42,6 +44,26 @@ enum AgentAPIServer {
             attestors["x509pop"] = X509PoPAttestor(
                 trustDomain: core.trustDomain, roots: roots, pathTemplate: x509pop.agentPathTemplate,
                 maxIntermediates: x509pop.maxIntermediates, maxRSAKeySize: x509pop.maxRSAKeySize, now: core.now)
+        }
+        if let psat = configuration.nodeAttestors.k8sPSAT {
+            var clusters: [String: K8sPSATAttestor.Cluster] = [:]
+            for (name, settings) in psat {
+                let endpoint: KubernetesEndpoint
+                do throws(KubernetesError) {
+                    if let path = settings.kubeConfigFile {
+                        endpoint = try KubernetesEndpoint(kubeConfigFile: path)
+                    } else {
+                        endpoint = try KubernetesEndpoint.inCluster(environment: ProcessInfo.processInfo.environment)
+                    }
+                } catch {
+                    throw ServerStartError(message: "k8s_psat cluster \"\(name)\": \(error.message)")
+                }
+                clusters[name] = K8sPSATAttestor.Cluster(settings: settings, apiServer: KubernetesAPIServer(endpoint: endpoint))
+            }
+            if clusters.isEmpty {
+                core.logger.info("No clusters configured, PSAT attestation is effectively disabled", metadata: ["plugin_name": "k8s_psat"])
+            }
+            attestors["k8s_psat"] = K8sPSATAttestor(trustDomain: core.trustDomain, clusters: clusters)
         }
         return attestors
     }

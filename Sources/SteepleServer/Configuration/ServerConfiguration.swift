@@ -51,6 +51,8 @@ package struct ServerConfiguration: Sendable {
     package var upstreamAuthority: UpstreamAuthorityConfiguration?
     /// `plugins { NodeAttestor "join_token" {} }` and/or `NodeAttestor "x509pop" { plugin_data { ca_bundle_path(s), agent_path_template } }`.
     package var nodeAttestors: NodeAttestorConfiguration = NodeAttestorConfiguration()
+    /// `Notifier "k8sbundle" { plugin_data { namespace, config_map, config_map_key, kube_config_file_path } }`.
+    package var k8sBundleNotifier: K8sBundleNotifierConfiguration?
     /// `server.admin_ids`: callers presenting an X509-SVID of one of these IDs on the TCP port may call SPIRE's admin
     /// methods (as may the SVIDs of `-admin` entries). IDs of the server's own trust domain only.
     package var adminIDs: [SPIFFEID] = []
@@ -169,10 +171,44 @@ package struct NodeAttestorConfiguration: Sendable, Hashable {
     package var joinToken = false
     /// `NodeAttestor "x509pop"`.
     package var x509pop: X509PoPConfiguration?
+    /// `NodeAttestor "k8s_psat" { plugin_data { clusters = { "<name>" = { … } } } }`, by cluster name.
+    package var k8sPSAT: [String: K8sPSATClusterConfiguration]?
 
-    package init(joinToken: Bool = false, x509pop: X509PoPConfiguration? = nil) {
+    package init(joinToken: Bool = false, x509pop: X509PoPConfiguration? = nil, k8sPSAT: [String: K8sPSATClusterConfiguration]? = nil) {
         self.joinToken = joinToken
         self.x509pop = x509pop
+        self.k8sPSAT = k8sPSAT
+    }
+}
+
+/// `Notifier "k8sbundle"`: the ConfigMap that receives the bundle, SPIRE's keys and defaults.
+package struct K8sBundleNotifierConfiguration: Sendable, Hashable {
+    package var namespace = "spire"
+    package var configMap = "spire-bundle"
+    package var configMapKey = "bundle.crt"
+    /// `kube_config_file_path`; nil means the in-cluster service account.
+    package var kubeConfigFilePath: String?
+
+    package init() {}
+}
+
+/// One cluster of `NodeAttestor "k8s_psat"`, SPIRE's keys and defaults.
+package struct K8sPSATClusterConfiguration: Sendable, Hashable {
+    /// `service_account_allow_list`: `namespace:name` of the service accounts agents may run as; at least one.
+    package var serviceAccountAllowList: Set<String>
+    /// `audience`: the token must be for one of these (SPIRE's default `["spire-server"]`).
+    package var audience: [String] = ["spire-server"]
+    /// `kube_config_file`: the API server to ask; empty means the in-cluster service account.
+    package var kubeConfigFile: String?
+    /// `allowed_node_label_keys` and `allowed_pod_label_keys`: labels that become `agent_node_label` and
+    /// `agent_pod_label` selectors.
+    package var allowedNodeLabelKeys: Set<String> = []
+    package var allowedPodLabelKeys: Set<String> = []
+    /// `use_pod_uid_for_agent_id`: `…/pod/<pod UID>` instead of the node UID.
+    package var usePodUIDForAgentID = false
+
+    package init(serviceAccountAllowList: Set<String>) {
+        self.serviceAccountAllowList = serviceAccountAllowList
     }
 }
 

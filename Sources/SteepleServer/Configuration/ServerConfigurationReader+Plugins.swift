@@ -13,14 +13,16 @@ import Glibc
 /// | `DataStore` | `sql` (`database_type = "sqlite3"` or `"postgres"`) | at most one; default SQLite in `data_dir` |
 /// | `KeyManager` | `disk`, `memory` | at most one; default `disk` at `<data_dir>/keys.json` |
 /// | `UpstreamAuthority` | `disk` | at most one |
-/// | `NodeAttestor` | `join_token`, `x509pop` | each name at most once |
+/// | `Notifier` | `k8sbundle` | at most one |
+/// | `NodeAttestor` | `join_token`, `k8s_psat`, `x509pop` | each name at most once |
 extension ServerConfigurationReader {
     /// The supported plugin types and their names, in the order messages list them.
     static let catalog: [(type: String, names: [String])] = [
         ("DataStore", ["sql"]),
         ("KeyManager", ["disk", "memory"]),
-        ("NodeAttestor", ["join_token", "x509pop"]),
+        ("NodeAttestor", ["join_token", "k8s_psat", "x509pop"]),
         ("UpstreamAuthority", ["disk"]),
+        ("Notifier", ["k8sbundle"]),
     ]
 
     /// The keys of a plugin block itself, around `plugin_data`.
@@ -92,6 +94,10 @@ extension ServerConfigurationReader {
         case ("NodeAttestor", "join_token"):
             try noSettings(data, block)
             configuration.nodeAttestors.joinToken = true
+        case ("NodeAttestor", "k8s_psat"):
+            configuration.nodeAttestors.k8sPSAT = try k8sPSAT(data, block)
+        case ("Notifier", _):
+            configuration.k8sBundleNotifier = try k8sBundle(data, block)
         default:
             configuration.nodeAttestors.x509pop = try x509pop(data, block, section: section)
         }
@@ -335,6 +341,68 @@ extension ServerConfigurationReader {
             configuration[keyPath: keyPath] = value
         }
         return configuration
+    }
+
+    /// `NodeAttestor "k8s_psat" { plugin_data { clusters = { "<name>" = { service_account_allow_list, audience,
+    /// kube_config_file, allowed_node_label_keys, allowed_pod_label_keys, use_pod_uid_for_agent_id } } } }`. Each
+    /// cluster needs at least one service account (SPIRE's rule); no cluster at all is allowed and attests nothing.
+    private mutating func k8sPSAT(
+        _ data: ConfigBody, _ block: ConfigBlock
+    ) throws(ServerConfigurationError) -> [String: K8sPSATClusterConfiguration] {
+        try format(data.rejectUnknownKeys(allowed: ["clusters"], context: "plugin_data of \(block.displayName)"))
+        var clusters: [String: K8sPSATClusterConfiguration] = [:]
+        let keys: Set<String> = [
+            "service_account_allow_list", "audience", "kube_config_file", "allowed_node_label_keys", "allowed_pod_label_keys",
+            "use_pod_uid_for_agent_id",
+        ]
+        for cluster in try format(data.blocks("clusters", labels: 1)) {
+            let name = cluster.labels[0]
+            let body = cluster.body
+            let context = "cluster \"\(name)\" of \(block.displayName)"
+            try format(body.rejectUnknownKeys(allowed: keys, context: context))
+            let accounts = try format(body.stringList("service_account_allow_list")) ?? []
+            guard !accounts.isEmpty else {
+                throw ServerConfigurationError(
+                    .missingKey, at: cluster.position, in: path,
+                    "cluster \"\(name)\" configuration must have at least one service account allowed: "
+                        + "set service_account_allow_list = [\"spire:spire-agent\"] (namespace:service account of the agents)")
+            }
+            for account in accounts where account.split(separator: ":", omittingEmptySubsequences: false).count != 2 {
+                throw ServerConfigurationError(
+                    .invalidValue, at: body.attribute("service_account_allow_list")?.value.position, in: path,
+                    "service_account_allow_list of \(context): \"\(account)\" is not namespace:name, such as \"spire:spire-agent\"")
+            }
+            var settings = K8sPSATClusterConfiguration(serviceAccountAllowList: Set(accounts))
+            if let audience = try format(body.stringList("audience")) { settings.audience = audience }
+            settings.kubeConfigFile = try format(body.string("kube_config_file")).flatMap(nonEmpty)
+            settings.allowedNodeLabelKeys = Set(try format(body.stringList("allowed_node_label_keys")) ?? [])
+            settings.allowedPodLabelKeys = Set(try format(body.stringList("allowed_pod_label_keys")) ?? [])
+            settings.usePodUIDForAgentID = try format(body.bool("use_pod_uid_for_agent_id")) ?? false
+            clusters[name] = settings
+        }
+        return clusters
+    }
+
+    /// `Notifier "k8sbundle"`: `namespace` (`spire`), `config_map` (`spire-bundle`), `config_map_key` (`bundle.crt`),
+    /// `kube_config_file_path` (empty: in-cluster). Webhook, APIService and multi-cluster updates are refused.
+    private mutating func k8sBundle(
+        _ data: ConfigBody, _ block: ConfigBlock
+    ) throws(ServerConfigurationError) -> K8sBundleNotifierConfiguration {
+        try format(
+            data.rejectUnknownKeys(
+                allowed: ["namespace", "config_map", "config_map_key", "kube_config_file_path"],
+                unsupported: [
+                    "webhook_label": "updating webhook configurations is not supported yet: remove it (the ConfigMap is updated)",
+                    "api_service_label": "updating APIServices is not supported yet: remove it (the ConfigMap is updated)",
+                    "clusters": "updating other clusters is not supported yet: run a notifier per cluster's server, or remove it",
+                ],
+                context: "plugin_data of \(block.displayName)"))
+        var settings = K8sBundleNotifierConfiguration()
+        if let value = try format(data.string("namespace")).flatMap(nonEmpty) { settings.namespace = value }
+        if let value = try format(data.string("config_map")).flatMap(nonEmpty) { settings.configMap = value }
+        if let value = try format(data.string("config_map_key")).flatMap(nonEmpty) { settings.configMapKey = value }
+        settings.kubeConfigFilePath = try format(data.string("kube_config_file_path")).flatMap(nonEmpty)
+        return settings
     }
 
     /// A plugin that takes no settings: its `plugin_data`, if any, must be empty.

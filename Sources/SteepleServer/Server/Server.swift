@@ -2,6 +2,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCUnixServer
 package import Logging
+import SteepleKubernetes
 import SPIFFE
 import SPIFFECA
 import ServiceLifecycle
@@ -107,6 +108,21 @@ package struct Server: Sendable {
         }
         if let endpoint = configuration.federation.bundleEndpoint {
             services += try BundleEndpointServer.services(configuration: endpoint, serverSVID: serverSVID, bundle: { ca.bundle }, logger: logger)
+        }
+        if let notifier = configuration.k8sBundleNotifier {
+            let endpoint: KubernetesEndpoint
+            do throws(KubernetesError) {
+                if let path = notifier.kubeConfigFilePath {
+                    endpoint = try KubernetesEndpoint(kubeConfigFile: path)
+                } else {
+                    endpoint = try KubernetesEndpoint.inCluster(environment: ProcessInfo.processInfo.environment)
+                }
+            } catch {
+                throw ServerStartError(message: "Notifier \"k8sbundle\": \(error.message)")
+            }
+            services.append(.init(
+                service: K8sBundleNotifier(settings: notifier, apiServer: KubernetesAPIServer(endpoint: endpoint), bundles: { ca.bundleUpdates() }, logger: logger),
+                serviceName: "k8sbundle"))
         }
         if configuration.healthChecks.listenerEnabled {
             services.append(.init(service: HealthHTTPServer(core: core, configuration: configuration.healthChecks, logger: logger), serviceName: "health"))

@@ -157,7 +157,7 @@ func withStops(_ body: (Stops) async throws -> Void) async throws {
 
 extension AgentProcess {
     /// Runs the agent until it exits by itself (within 20 s); its status and log.
-    func runToExit(joinToken: String) async throws -> (status: Int32, log: String) {
+    func runToExit(joinToken: String?) async throws -> (status: Int32, log: String) {
         let process = try launch(joinToken: joinToken)
         let deadline = ContinuousClock.now + .seconds(20)
         while process.isRunning, ContinuousClock.now < deadline {

@@ -13,14 +13,14 @@ final class TrustDomainFixture: @unchecked Sendable {
     /// Without arguments: join_token attestation on both sides. `agentNodeAttestor` set means the agent attests with
     /// it instead of a token. `serverLines` and `agentLines` go into the `server { }` and `agent { }` blocks; `agentJoinTokenBlock: false` leaves
     /// `NodeAttestor "join_token"` out of the agent's file (it still attests with the token it is given).
-    init(trustDomain: String = "example.org", serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil, agentLines: [String] = [], agentJoinTokenBlock: Bool = true, agentBundleFormat: String = "pem") throws {
+    init(trustDomain: String = "example.org", serverLines: [String] = [], serverPlugins: String = #"NodeAttestor "join_token" {}"#, serverBlocks: String = "", agentNodeAttestor: String? = nil, agentLines: [String] = [], agentJoinTokenBlock: Bool = true, agentBundleFormat: String = "pem", agentPlugins: [String] = []) throws {
         serverPort = try freeTCPPort()
         self.trustDomain = trustDomain
         server = try ServerProcess(trustDomain: trustDomain, bindPort: serverPort, extraServerLines: serverLines, plugins: serverPlugins, extraBlocks: serverBlocks)
         bundlePath = server.directory + "/bundle.pem"
         usesJoinToken = agentNodeAttestor == nil
         self.agentBundleFormat = agentBundleFormat
-        agent = try AgentProcess(trustDomain: trustDomain, serverPort: serverPort, trustBundlePath: bundlePath, nodeAttestor: agentNodeAttestor ?? (agentJoinTokenBlock ? #"NodeAttestor "join_token" {}"# : ""), extraAgentLines: agentLines)
+        agent = try AgentProcess(trustDomain: trustDomain, serverPort: serverPort, trustBundlePath: bundlePath, nodeAttestor: agentNodeAttestor ?? (agentJoinTokenBlock ? #"NodeAttestor "join_token" {}"# : ""), extraPlugins: agentPlugins, extraAgentLines: agentLines)
     }
 
     let trustDomain: String

@@ -61,7 +61,7 @@ struct WorkloadAPIServiceTests {
         let path = "/tmp/steeple-agent-tests/\(getpid())-\(UInt32.random(in: 0...UInt32.max))/api.sock"
         let health = try health ?? AgentHealth.fixture(ca: ca, changes: cache.changes)
         var service = WorkloadAPIService(
-            cache: cache, jwtCache: JWTSVIDCache(), session: ServerSession(), health: health, attestor: UnixWorkloadAttestor(),
+            cache: cache, jwtCache: JWTSVIDCache(), session: ServerSession(), health: health, attestor: WorkloadAttestor(),
             caller: WorkloadEndpoint.caller(of:), logger: Logger(label: "test"))
         service.allowUnauthenticatedVerifiers = allowUnauthenticatedVerifiers
         let transport = UnixServerTransport(configuration: .init(socketPath: path))

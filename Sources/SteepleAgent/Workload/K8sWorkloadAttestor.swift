@@ -1,0 +1,134 @@
+import Logging
+import SteepleKubernetes
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// SPIRE's `k8s` workload attestor: the caller's pod and container from its cgroups (``PodContainerLocator``), then
+/// the pod from the kubelet's `/pods`, and SPIRE's selectors (`k8s:ns:`, `k8s:sa:`, `k8s:pod-label:k:v`,
+/// `k8s:container-image:` …). A process outside any pod gets no `k8s` selectors. A pod the kubelet does not list
+/// yet (a container that just started) is looked for again every `pollRetryInterval`, up to `maxPollAttempts`
+/// times; the pod list is cached between calls and fetched again only when it lacks the caller's container.
+/// A kubelet that cannot be reached fails attestation (closed): the caller gets no identity rather than a partial one.
+final class K8sWorkloadAttestor: Sendable {
+    let kubelet: KubernetesClient
+    let settings: AgentConfiguration.K8sWorkloadAttestorSettings
+    /// Where `/proc` is (tests point it elsewhere).
+    let procRoot: String
+    let logger: Logger
+    private let cached = Mutex<[Pod]?>(nil)
+
+    init(settings: AgentConfiguration.K8sWorkloadAttestorSettings, kubelet: KubernetesEndpoint, procRoot: String = "/proc", logger: Logger) {
+        self.settings = settings
+        var client = KubernetesClient(endpoint: kubelet)
+        client.timeout = .seconds(5)
+        self.kubelet = client
+        self.procRoot = procRoot
+        self.logger = logger
+    }
+
+    func selectors(for caller: WorkloadCaller) async throws -> Set<String> {
+        let cgroups: String
+        do {
+            cgroups = try String(contentsOfFile: "\(procRoot)/\(caller.pid)/cgroup", encoding: .utf8)
+        } catch {
+            throw WorkloadAttestationError(message: "k8s: unable to obtain cgroups of process \(caller.pid): \(error)")
+        }
+        let location: PodContainerLocator.Location
+        do {
+            guard let found = try PodContainerLocator.locate(cgroupFile: cgroups) else { return [] }
+            location = found
+        } catch {
+            throw WorkloadAttestationError(message: "k8s: \(error.message)")
+        }
+        // The pid must still be the caller's: a recycled pid would lend another process's pod.
+        guard caller.processIsAlive?() ?? true else {
+            throw WorkloadAttestationError(message: "process \(caller.pid) exited during attestation")
+        }
+        var lastError: KubernetesError?
+        let attempts = max(settings.maxPollAttempts, 1)
+        var attempt = 0
+        var pods = cached.withLock { $0 }
+        while attempt < attempts {
+            // A cached list is tried first and costs no attempt; a list that lacks the container is fetched again.
+            let fresh = pods == nil
+            if fresh {
+                attempt += 1
+                do {
+                    let list = try await kubelet.get("/pods", as: PodList.self).items
+                    cached.withLock { $0 = list }
+                    pods = list
+                    lastError = nil
+                } catch {
+                    lastError = error
+                    logger.warning("Unable to get pod list from the kubelet; will retry", metadata: ["attempt": "\(attempt)", "error": "\(error.message)"])
+                    if attempt < attempts { try await Task.sleep(for: settings.pollRetryInterval) }
+                    continue
+                }
+            }
+            if let selectors = try Self.selectors(for: location, in: pods ?? [], containerSelectors: !settings.disableContainerSelectors) {
+                return Set(selectors.map { "k8s:" + $0 })
+            }
+            pods = nil
+            if fresh, attempt < attempts {
+                logger.debug("Container id not found; will retry", metadata: ["container_id": "\(location.containerID)", "attempt": "\(attempt)"])
+                try await Task.sleep(for: settings.pollRetryInterval)
+            }
+        }
+        if let lastError {
+            throw WorkloadAttestationError(message: "k8s: unable to get the pod list from the kubelet: \(lastError.message)")
+        }
+        throw WorkloadAttestationError(message: "k8s: no selectors found after max poll attempts: container \(location.containerID)\(location.podUID.map { " of pod \($0)" } ?? "") is not in the kubelet's pod list")
+    }
+
+    /// SPIRE's selector values (without the `k8s:` prefix) for the pod holding `location`'s container; nil when no
+    /// pod lists it. Two pods listing the container is an error.
+    static func selectors(for location: PodContainerLocator.Location, in pods: [Pod], containerSelectors: Bool) throws -> [String]? {
+        var result: [String]?
+        for pod in pods {
+            if let uid = location.podUID, pod.metadata.uid != uid { continue }
+            let statuses = pod.status.containerStatuses + pod.status.initContainerStatuses
+            guard let container = statuses.first(where: { $0.runtimeContainerID == location.containerID }) else { continue }
+            guard result == nil else {
+                throw WorkloadAttestationError(message: "k8s: two pods found with same container Id \(location.containerID)")
+            }
+            var values = podSelectors(pod)
+            if containerSelectors {
+                values.append("container-name:\(container.name)")
+                values += imageIdentifiers([container]).map { "container-image:\($0)" }
+            }
+            result = values
+        }
+        return result
+    }
+
+    /// The pod's own selectors, as SPIRE's `getSelectorValuesFromPodInfo`.
+    static func podSelectors(_ pod: Pod) -> [String] {
+        var values = [
+            "sa:\(pod.spec.serviceAccountName)",
+            "ns:\(pod.metadata.namespace)",
+            "node-name:\(pod.spec.nodeName)",
+            "pod-uid:\(pod.metadata.uid)",
+            "pod-name:\(pod.metadata.name)",
+            "pod-image-count:\(pod.status.containerStatuses.count)",
+            "pod-init-image-count:\(pod.status.initContainerStatuses.count)",
+        ]
+        values += imageIdentifiers(pod.status.containerStatuses).map { "pod-image:\($0)" }
+        values += imageIdentifiers(pod.status.initContainerStatuses).map { "pod-init-image:\($0)" }
+        values += pod.metadata.labels.map { "pod-label:\($0.key):\($0.value)" }
+        for owner in pod.metadata.ownerReferences {
+            values.append("pod-owner:\(owner.kind):\(owner.name)")
+            values.append("pod-owner-uid:\(owner.kind):\(owner.uid)")
+        }
+        return values
+    }
+
+    /// Every image and image ID of the containers (SPIRE lists both, empty ones included).
+    static func imageIdentifiers(_ statuses: [ContainerStatus]) -> Set<String> {
+        Set(statuses.flatMap { [$0.imageID, $0.image] })
+    }
+}
