@@ -5,7 +5,7 @@ import Foundation
 
 /// `steeple-bench`: prints benchmark figures.
 ///
-/// Usage: `swift run -c release steeple-bench [core|transport|issuance|workload|propagation|mesh|spire|federation|postgres|recovery|footprint|all|scale|coldstart|soak]
+/// Usage: `swift run -c release steeple-bench [core|transport|issuance|workload|propagation|mesh|spire|federation|postgres|recovery|footprint|kubernetes|all|scale|coldstart|soak]
 /// [--quick] [--markdown FILE] [--agents N] [--entries M[,M2…]] [--groups G] [--keep-data DIR]`. The group defaults to `core` (the SPIFFE
 /// core library); `transport` compares gRPC server transports on a Unix socket; `issuance` is the CA's signing rate;
 /// `workload`, `propagation`, `mesh` (Envoy SDS and Delegated Identity), `recovery` (server restarts) and `footprint` start a real server and agents (release binaries next to steeple-bench).
@@ -43,7 +43,7 @@ struct SteepleBench {
             switch argument {
             case "--quick": scale = 0.01
             case "--markdown": markdownPath = arguments.popFirst()
-            case "core", "transport", "issuance", "workload", "propagation", "mesh", "spire", "federation", "postgres", "recovery", "footprint", "scale", "coldstart", "soak": groups.insert(argument)
+            case "core", "transport", "issuance", "workload", "propagation", "mesh", "spire", "federation", "postgres", "recovery", "footprint", "scale", "coldstart", "soak", "kubernetes": groups.insert(argument)
             case "--minutes":
                 guard let text = arguments.popFirst(), let minutes = Double(text), minutes > 0 else {
                     print("--minutes expects a positive number")
@@ -51,7 +51,7 @@ struct SteepleBench {
                 }
                 soakOptions.minutes = minutes
             case "--streams": soakOptions.streams = number(argument)
-            case "all": groups.formUnion(["core", "transport", "issuance", "workload", "propagation", "mesh", "spire", "federation", "postgres", "recovery", "footprint", "scale", "coldstart"])
+            case "all": groups.formUnion(["core", "transport", "issuance", "workload", "propagation", "mesh", "spire", "federation", "postgres", "recovery", "footprint", "kubernetes", "scale", "coldstart"])
             case "--agents": scaleOptions.agents = number(argument)
             case "--groups": scaleOptions.groups = number(argument)
             case "--keep-data": keptDataDirectory = arguments.popFirst()
@@ -63,7 +63,7 @@ struct SteepleBench {
                 }
                 entryCounts = counts.compactMap { $0 }
             default:
-                print("unknown argument \(argument): expected core, transport, issuance, workload, propagation, mesh, spire, federation, postgres, recovery, footprint, all, scale, coldstart, soak, --quick, --minutes M, --streams N, --markdown FILE, --agents N, --entries M[,M…], --groups G or --keep-data DIR")
+                print("unknown argument \(argument): expected core, transport, issuance, workload, propagation, mesh, spire, federation, postgres, recovery, footprint, kubernetes, all, scale, coldstart, soak, --quick, --minutes M, --streams N, --markdown FILE, --agents N, --entries M[,M…], --groups G or --keep-data DIR")
                 exit(2)
             }
         }
@@ -88,6 +88,7 @@ struct SteepleBench {
         if groups.contains("postgres") { try await PostgresBenchmark.run(scale: scale, report: report) }
         if groups.contains("recovery") { try await RecoveryBenchmark.run(scale: scale, report: report) }
         if groups.contains("footprint") { try await FootprintBenchmarks.run(scale: scale, report: report) }
+        if groups.contains("kubernetes") { try await KubernetesBenchmarks.run(scale: scale, report: report) }
         if scale < 1 {
             // A smoke run: the same code paths at a size that takes seconds.
             scaleOptions.agents = min(scaleOptions.agents, 10)

@@ -1,5 +1,5 @@
-import Logging
-import SteepleKubernetes
+package import Logging
+package import SteepleKubernetes
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -14,7 +14,7 @@ import Foundation
 /// yet (a container that just started) is looked for again every `pollRetryInterval`, up to `maxPollAttempts`
 /// times; the pod list is cached between calls and fetched again only when it lacks the caller's container.
 /// A kubelet that cannot be reached fails attestation (closed): the caller gets no identity rather than a partial one.
-final class K8sWorkloadAttestor: Sendable {
+package final class K8sWorkloadAttestor: Sendable {
     let kubelet: KubernetesClient
     let settings: AgentConfiguration.K8sWorkloadAttestorSettings
     /// Where `/proc` is (tests point it elsewhere).
@@ -22,7 +22,7 @@ final class K8sWorkloadAttestor: Sendable {
     let logger: Logger
     private let cached = Mutex<[Pod]?>(nil)
 
-    init(settings: AgentConfiguration.K8sWorkloadAttestorSettings, kubelet: KubernetesEndpoint, procRoot: String = "/proc", logger: Logger) {
+    package init(settings: AgentConfiguration.K8sWorkloadAttestorSettings, kubelet: KubernetesEndpoint, procRoot: String = "/proc", logger: Logger) {
         self.settings = settings
         var client = KubernetesClient(endpoint: kubelet)
         client.timeout = .seconds(5)
@@ -31,7 +31,7 @@ final class K8sWorkloadAttestor: Sendable {
         self.logger = logger
     }
 
-    func selectors(for caller: WorkloadCaller) async throws -> Set<String> {
+    package func selectors(for caller: WorkloadCaller) async throws -> Set<String> {
         let cgroups: String
         do {
             cgroups = try String(contentsOfFile: "\(procRoot)/\(caller.pid)/cgroup", encoding: .utf8)
