@@ -90,3 +90,14 @@ extension KubernetesEndpoint {
         self.init(server: server, certificateAuthorityPEM: ca, insecureSkipTLSVerify: insecure, credentials: credentials)
     }
 }
+
+extension KubernetesEndpoint {
+    /// The API server from `kubeConfigFile` when one is given, else as a pod reaches it (SPIRE's rule for
+    /// `kube_config_file` and `kube_config_file_path`: empty means in-cluster).
+    public static func fromKubeConfigOrInCluster(
+        _ kubeConfigFile: String?, environment: [String: String]
+    ) throws(KubernetesError) -> KubernetesEndpoint {
+        if let kubeConfigFile { return try KubernetesEndpoint(kubeConfigFile: kubeConfigFile) }
+        return try inCluster(environment: environment)
+    }
+}

@@ -26,21 +26,8 @@ struct DockerWorkloadAttestor: Sendable {
     }
 
     func selectors(for caller: WorkloadCaller) async throws -> Set<String> {
-        let cgroups: String
-        do {
-            cgroups = try String(contentsOfFile: "\(procRoot)/\(caller.pid)/cgroup", encoding: .utf8)
-        } catch {
-            throw WorkloadAttestationError(message: "docker: unable to obtain cgroups of process \(caller.pid): \(error)")
-        }
-        let id: String
-        do {
-            guard let found = try DockerContainerLocator.containerID(cgroupFile: cgroups) else { return [] }
-            id = found
-        } catch {
-            throw WorkloadAttestationError(message: "docker: \(error.message)")
-        }
-        guard caller.processIsAlive?() ?? true else {
-            throw WorkloadAttestationError(message: "process \(caller.pid) exited during attestation")
+        guard let id = try CallerCgroups.locate(caller, procRoot: procRoot, attestor: "docker", DockerContainerLocator.containerID(cgroupFile:)) else {
+            return []
         }
         struct Container: Decodable {
             struct Config: Decodable {

@@ -32,22 +32,8 @@ package final class K8sWorkloadAttestor: Sendable {
     }
 
     package func selectors(for caller: WorkloadCaller) async throws -> Set<String> {
-        let cgroups: String
-        do {
-            cgroups = try String(contentsOfFile: "\(procRoot)/\(caller.pid)/cgroup", encoding: .utf8)
-        } catch {
-            throw WorkloadAttestationError(message: "k8s: unable to obtain cgroups of process \(caller.pid): \(error)")
-        }
-        let location: PodContainerLocator.Location
-        do {
-            guard let found = try PodContainerLocator.locate(cgroupFile: cgroups) else { return [] }
-            location = found
-        } catch {
-            throw WorkloadAttestationError(message: "k8s: \(error.message)")
-        }
-        // The pid must still be the caller's: a recycled pid would lend another process's pod.
-        guard caller.processIsAlive?() ?? true else {
-            throw WorkloadAttestationError(message: "process \(caller.pid) exited during attestation")
+        guard let location = try CallerCgroups.locate(caller, procRoot: procRoot, attestor: "k8s", PodContainerLocator.locate(cgroupFile:)) else {
+            return []
         }
         var lastError: KubernetesError?
         let attempts = max(settings.maxPollAttempts, 1)

@@ -50,11 +50,7 @@ enum AgentAPIServer {
             for (name, settings) in psat {
                 let endpoint: KubernetesEndpoint
                 do throws(KubernetesError) {
-                    if let path = settings.kubeConfigFile {
-                        endpoint = try KubernetesEndpoint(kubeConfigFile: path)
-                    } else {
-                        endpoint = try KubernetesEndpoint.inCluster(environment: ProcessInfo.processInfo.environment)
-                    }
+                    endpoint = try .fromKubeConfigOrInCluster(settings.kubeConfigFile, environment: ProcessInfo.processInfo.environment)
                 } catch {
                     throw ServerStartError(message: "k8s_psat cluster \"\(name)\": \(error.message)")
                 }

@@ -112,11 +112,7 @@ package struct Server: Sendable {
         if let notifier = configuration.k8sBundleNotifier {
             let endpoint: KubernetesEndpoint
             do throws(KubernetesError) {
-                if let path = notifier.kubeConfigFilePath {
-                    endpoint = try KubernetesEndpoint(kubeConfigFile: path)
-                } else {
-                    endpoint = try KubernetesEndpoint.inCluster(environment: ProcessInfo.processInfo.environment)
-                }
+                endpoint = try .fromKubeConfigOrInCluster(notifier.kubeConfigFilePath, environment: ProcessInfo.processInfo.environment)
             } catch {
                 throw ServerStartError(message: "Notifier \"k8sbundle\": \(error.message)")
             }

@@ -186,7 +186,7 @@ final class BundleWebServer {
         try bundle.write(toFile: directory + "/bundle.pem", atomically: true, encoding: .utf8)
         try Self.script.write(toFile: directory + "/serve.py", atomically: true, encoding: .utf8)
         port = tls ? try freeTCPPort() : 0
-        if tls { try Self.makeCertificates(in: directory) }
+        if tls { try LoopbackServerCertificate.make(in: directory, caName: "bundle web test CA") }
         let python = ProcessInfo.processInfo.environment["STEEPLE_PYTHON"] ?? "/usr/bin/python3"
         let arguments = tls
             ? [directory + "/serve.py", "https", directory, String(port)]
@@ -216,22 +216,6 @@ final class BundleWebServer {
     func stop() {
         child?.stop()
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    private static func makeCertificates(in directory: String) throws {
-        let openssl = ChildProcess.openssl
-        try "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
-            .write(toFile: directory + "/leaf.ext", atomically: true, encoding: .utf8)
-        let steps: [[String]] = [
-            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-             "-days", "1", "-subj", "/CN=bundle web test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"],
-            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"],
-            ["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.pem", "-days", "1", "-extfile", "leaf.ext"],
-        ]
-        for step in steps {
-            let result = try runToolBlocking(openssl, step.map { $0.hasSuffix(".key") || $0.hasSuffix(".pem") || $0.hasSuffix(".csr") || $0.hasSuffix(".ext") ? directory + "/" + $0 : $0 })
-            try #require(result.status == 0, "openssl \(step[0]): \(result.output)")
-        }
     }
 
     private static let script = #"""

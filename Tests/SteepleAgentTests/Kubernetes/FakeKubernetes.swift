@@ -44,7 +44,7 @@ final class FakeKubernetes {
         try Self.script.write(toFile: directory + "/fake_k8s.py", atomically: true, encoding: .utf8)
         apiPort = try freeTCPPort()
         kubeletPort = try freeTCPPort()
-        try Self.makeCertificates(in: directory)
+        try LoopbackServerCertificate.make(in: directory, caName: "fake kubernetes CA")
         try write(State())
     }
 
@@ -173,21 +173,6 @@ final class FakeKubernetes {
                 "authentication.kubernetes.io/node-name": ["node-1"],
             ],
         ]
-    }
-
-    private static func makeCertificates(in directory: String) throws {
-        try "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
-            .write(toFile: directory + "/leaf.ext", atomically: true, encoding: .utf8)
-        let steps: [[String]] = [
-            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-             "-days", "1", "-subj", "/CN=fake kubernetes CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"],
-            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=kube-apiserver"],
-            ["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.pem", "-days", "1", "-extfile", "leaf.ext"],
-        ]
-        for step in steps {
-            let result = try runToolBlocking(ChildProcess.openssl, step.map { [".key", ".pem", ".csr", ".ext"].contains(where: $0.hasSuffix) ? directory + "/" + $0 : $0 })
-            try #require(result.status == 0, "openssl \(step[0]): \(result.output)")
-        }
     }
 
     private static let script = #"""
