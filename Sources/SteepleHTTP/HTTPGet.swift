@@ -44,8 +44,8 @@ public struct HTTPGet: Sendable {
     public var timeout: Duration = .seconds(30)
     /// The request method; `GET` by default.
     public var method: HTTPMethod = .GET
-    /// Header fields sent besides `Host`, `User-Agent`, `Accept`, `Connection` and `Content-Length`, such as
-    /// `Authorization` or `Content-Type`.
+    /// Header fields sent besides `Host`, `User-Agent`, `Connection` and `Content-Length`, such as `Authorization`,
+    /// `Content-Type` or `Accept` (which replaces the default `*/*`).
     public var headers: [(name: String, value: String)] = []
     /// The request body, sent with its `Content-Length`; nil sends none.
     public var body: [UInt8]?
@@ -149,7 +149,7 @@ public struct HTTPGet: Sendable {
         let hostField = host.contains(":") ? "[\(host)]" : host
         head.headers.add(name: "Host", value: defaultPort ? hostField : "\(hostField):\(port)")
         head.headers.add(name: "User-Agent", value: "steeple")
-        head.headers.add(name: "Accept", value: "*/*")
+        if !headers.contains(where: { $0.name.lowercased() == "accept" }) { head.headers.add(name: "Accept", value: "*/*") }
         head.headers.add(name: "Connection", value: "close")
         for field in headers { head.headers.add(name: field.name, value: field.value) }
         if let body { head.headers.add(name: "Content-Length", value: String(body.count)) }

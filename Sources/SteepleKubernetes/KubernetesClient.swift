@@ -1,9 +1,6 @@
-import NIOCore
 import NIOHTTP1
 import NIOSSL
 import SteepleHTTP
-import SwiftASN1
-import X509
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -38,11 +35,14 @@ public struct KubernetesClient: Sendable {
     }
 
     private func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String = "application/json", as type: T.Type) async throws(KubernetesError) -> T {
-        guard let url = URL(string: path, relativeTo: endpoint.server)?.absoluteURL else {
+        // Appended to the server's own path (a proxy's `https://host/k8s/clusters/c-x`), as client-go does.
+        var base = endpoint.server.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        guard let url = URL(string: base + path) else {
             throw KubernetesError("\(path) is not a path on \(endpoint.server.absoluteString)")
         }
         let useTLS = endpoint.server.scheme?.lowercased() == "https"
-        var request = HTTPGet(url: url, transport: try transport(useTLS: useTLS))
+        var request = HTTPGet(url: url, transport: .network(tls: useTLS ? try endpoint.tlsConfiguration() : .makeClientConfiguration()))
         request.method = method
         request.timeout = timeout
         request.maximumBodySize = 64 << 20
@@ -66,46 +66,6 @@ public struct KubernetesClient: Sendable {
         }
     }
 
-    /// TLS as the endpoint says; when it checks the chain but not the name, NIOSSL's check is replaced by a chain
-    /// verification against the endpoint's CA alone.
-    private func transport(useTLS: Bool) throws(KubernetesError) -> HTTPGet.Transport {
-        guard useTLS else { return .network(tls: .makeClientConfiguration()) }
-        var tls = try endpoint.tlsConfiguration()
-        guard !endpoint.verifiesHostname, !endpoint.insecureSkipTLSVerify else { return .network(tls: tls) }
-        guard let pem = endpoint.certificateAuthorityPEM else {
-            throw KubernetesError("\(endpoint.server.absoluteString): a chain-only check needs the CA to check against")
-        }
-        let roots: [Certificate]
-        do {
-            roots = try NIOSSLCertificate.fromPEMBytes(pem).map { try Certificate(derEncoded: try $0.toDERBytes()) }
-        } catch {
-            throw KubernetesError("the certificate authority of \(endpoint.server.absoluteString) is not PEM certificates: \(error)")
-        }
-        tls.certificateVerification = .none
-        return .verifiedNetwork(tls: tls) { presented, promise in
-            let chain: [Certificate]
-            do {
-                chain = try presented.map { try Certificate(derEncoded: try $0.toDERBytes()) }
-            } catch {
-                promise.succeed(.failed)
-                return
-            }
-            guard let leaf = chain.first else {
-                promise.succeed(.failed)
-                return
-            }
-            Task {
-                var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy(validationTime: Date()) }
-                let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(chain.dropFirst()))
-                if case .validCertificate = result {
-                    promise.succeed(.certificateVerified)
-                } else {
-                    promise.succeed(.failed)
-                }
-            }
-        }
-    }
-
     /// `403 Forbidden: pods "x" is forbidden: …` from a `Status` object, or the status line and body.
     static func describeFailure(status code: Int, reason: String, body: [UInt8]) -> String {
         struct Status: Decodable {
@@ -122,6 +82,8 @@ public struct KubernetesClient: Sendable {
     /// `text` as one URL path segment: letters, digits, `-._~` kept, every other byte percent-encoded (a name from a
     /// token or a cgroup is not trusted to be a DNS label).
     public static func pathSegment(_ text: String) -> String {
+        // `.` and `..` would be resolved as relative segments: escape them whole.
+        if text == "." || text == ".." { return String(repeating: "%2E", count: text.count) }
         var out = ""
         for byte in text.utf8 {
             switch byte {

@@ -73,7 +73,11 @@ public struct KubernetesEndpoint: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         if insecureSkipTLSVerify {
             tls.certificateVerification = .none
-        } else if let pem = certificateAuthorityPEM {
+        } else if !verifiesHostname {
+            // The chain is still verified against the CA; only the name is not compared.
+            tls.certificateVerification = .noHostnameVerification
+        }
+        if !insecureSkipTLSVerify, let pem = certificateAuthorityPEM {
             do {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(pem))
             } catch {

@@ -39,6 +39,8 @@ enum KubernetesBenchmarks {
         settings.secure = false
         settings.kubeletPort = server.port
         settings.maxPollAttempts = 2
+        // The list is reused for poll_retry_interval: long, so that every warm iteration finds it.
+        settings.pollRetryInterval = .seconds(3600)
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         let attestor = K8sWorkloadAttestor(settings: settings, kubelet: try settings.kubeletEndpoint(), procRoot: directory, logger: logger)

@@ -232,7 +232,11 @@ struct AgentConfigurationReader {
                 guard socket.hasPrefix("/") else {
                     throw invalid("WorkloadAttestor.docker.docker_socket_path", socket, "a Unix socket such as unix:///var/run/docker.sock (TCP engines are not supported)")
                 }
-                configuration.dockerWorkloadAttestor = (socketPath: socket, apiVersion: try format(data.string("docker_version")) ?? "")
+                let version = try format(data.string("docker_version")) ?? ""
+                guard version.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".") }) else {
+                    throw invalid("WorkloadAttestor.docker.docker_version", version, "an Engine API version such as 1.41")
+                }
+                configuration.dockerWorkloadAttestor = (socketPath: socket, apiVersion: version)
             case ("WorkloadAttestor", "k8s"):
                 workloadAttestors.insert(name)
                 configuration.k8sWorkloadAttestor = try readK8sWorkloadAttestor(data, context: context, position: block.position)

@@ -56,7 +56,10 @@ struct DockerWorkloadAttestor: Sendable {
 
     private func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
         let prefix = apiVersion.isEmpty ? "" : "/v\(apiVersion)"
-        var request = HTTPGet(url: URL(string: "http://docker\(prefix)\(path)")!, transport: .unixSocket(socketPath))
+        guard let url = URL(string: "http://docker\(prefix)\(path)") else {
+            throw WorkloadAttestationError(message: "docker: \(prefix)\(path) is not a request path")
+        }
+        var request = HTTPGet(url: url, transport: .unixSocket(socketPath))
         request.timeout = .seconds(5)
         let response: HTTPGet.Response
         do {

@@ -12,7 +12,8 @@ import Foundation
 /// the pod from the kubelet's `/pods`, and SPIRE's selectors (`k8s:ns:`, `k8s:sa:`, `k8s:pod-label:k:v`,
 /// `k8s:container-image:` …). A process outside any pod gets no `k8s` selectors. A pod the kubelet does not list
 /// yet (a container that just started) is looked for again every `pollRetryInterval`, up to `maxPollAttempts`
-/// times; the pod list is cached between calls and fetched again only when it lacks the caller's container.
+/// times. As SPIRE, the pod list is reused for `pollRetryInterval` at most (so a changed label is seen within that
+/// time) and fetched again at once when it lacks the caller's container.
 /// A kubelet that cannot be reached fails attestation (closed): the caller gets no identity rather than a partial one.
 package final class K8sWorkloadAttestor: Sendable {
     let kubelet: KubernetesClient
@@ -20,7 +21,8 @@ package final class K8sWorkloadAttestor: Sendable {
     /// Where `/proc` is (tests point it elsewhere).
     let procRoot: String
     let logger: Logger
-    private let cached = Mutex<[Pod]?>(nil)
+    /// The last pod list and when it was fetched.
+    private let cached = Mutex<(pods: [Pod], at: ContinuousClock.Instant)?>(nil)
 
     package init(settings: AgentConfiguration.K8sWorkloadAttestorSettings, kubelet: KubernetesEndpoint, procRoot: String = "/proc", logger: Logger) {
         self.settings = settings
@@ -38,7 +40,8 @@ package final class K8sWorkloadAttestor: Sendable {
         var lastError: KubernetesError?
         let attempts = max(settings.maxPollAttempts, 1)
         var attempt = 0
-        var pods = cached.withLock { $0 }
+        let now = ContinuousClock.now
+        var pods = cached.withLock { cache in cache.flatMap { now - $0.at < settings.pollRetryInterval ? $0.pods : nil } }
         while attempt < attempts {
             // A cached list is tried first and costs no attempt; a list that lacks the container is fetched again.
             let fresh = pods == nil
@@ -46,7 +49,7 @@ package final class K8sWorkloadAttestor: Sendable {
                 attempt += 1
                 do {
                     let list = try await kubelet.get("/pods", as: PodList.self).items
-                    cached.withLock { $0 = list }
+                    cached.withLock { $0 = (list, ContinuousClock.now) }
                     pods = list
                     lastError = nil
                 } catch {
@@ -72,13 +75,20 @@ package final class K8sWorkloadAttestor: Sendable {
     }
 
     /// SPIRE's selector values (without the `k8s:` prefix) for the pod holding `location`'s container; nil when no
-    /// pod lists it. Two pods listing the container is an error.
-    static func selectors(for location: PodContainerLocator.Location, in pods: [Pod], containerSelectors: Bool) throws -> [String]? {
+    /// pod lists it. Two pods listing the container is an error. Without container selectors, a pod known by its UID
+    /// is enough: its selectors do not depend on the container, which may not be listed yet (SPIRE's rule).
+    package static func selectors(for location: PodContainerLocator.Location, in pods: [Pod], containerSelectors: Bool) throws -> [String]? {
         var result: [String]?
         for pod in pods {
             if let uid = location.podUID, pod.metadata.uid != uid { continue }
             let statuses = pod.status.containerStatuses + pod.status.initContainerStatuses
-            guard let container = statuses.first(where: { $0.runtimeContainerID == location.containerID }) else { continue }
+            guard let container = statuses.first(where: { $0.runtimeContainerID == location.containerID }) else {
+                if !containerSelectors, location.podUID != nil {
+                    guard result == nil else { throw WorkloadAttestationError(message: "k8s: two pods found with same UID") }
+                    result = podSelectors(pod)
+                }
+                continue
+            }
             guard result == nil else {
                 throw WorkloadAttestationError(message: "k8s: two pods found with same container Id \(location.containerID)")
             }

@@ -298,7 +298,8 @@ final class FakeKubernetes {
                 if not granted:
                     review["status"] = {"user": {}, "error": "[invalid bearer token, token audiences %s is invalid for the target audiences %s]" % (json.dumps(token["audiences"]), json.dumps(wanted))}
                 else:
-                    review["status"] = {"authenticated": True, "audiences": granted,
+                    # "status_audiences" makes the fake answer for other audiences than asked (a misbehaving server).
+                    review["status"] = {"authenticated": True, "audiences": token.get("status_audiences", granted),
                                         "user": {"username": token["username"], "uid": token["uid"], "groups": token["groups"], "extra": token["extra"]}}
             return self.reply(201, review)
 

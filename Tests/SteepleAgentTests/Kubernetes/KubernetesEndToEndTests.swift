@@ -56,7 +56,7 @@ struct KubernetesEndToEndTests {
             serverPort: serverPort, trustBundlePath: bundle == nil ? nil : bundlePath,
             nodeAttestor: #"NodeAttestor "k8s_psat" { plugin_data { cluster = "test-cluster" token_path = "TOKEN" } }"#,
             extraPlugins: [
-                #"WorkloadAttestor "k8s" { plugin_data { kubelet_secure_port = \#(fake.kubeletPort) kubelet_ca_path = "\#(fake.caPath)" token_path = "KUBELET_TOKEN" node_name = "localhost" max_poll_attempts = 15 poll_retry_interval = "200ms" } }"#,
+                #"WorkloadAttestor "k8s" { plugin_data { kubelet_secure_port = \#(fake.kubeletPort) kubelet_ca_path = "\#(fake.caPath)" token_path = "KUBELET_TOKEN" node_name = "localhost" max_poll_attempts = 50 poll_retry_interval = "200ms" } }"#,
             ])
         try token.write(toFile: agent.directory + "/psat-token", atomically: true, encoding: .utf8)
         try fake.kubeletToken.write(toFile: agent.directory + "/kubelet-token", atomically: true, encoding: .utf8)

@@ -30,6 +30,7 @@ struct K8sPSATAttestor: NodeAttestor {
             var cluster: String?
             var token: String?
         }
+        guard !payload.isEmpty else { throw APIRefusal(.invalidRequest, "missing attestation payload") }
         let data: AttestationData
         do {
             data = try JSONDecoder().decode(AttestationData.self, from: Data(payload))
