@@ -109,7 +109,9 @@ package struct Server: Sendable {
             services += try BundleEndpointServer.services(configuration: endpoint, serverSVID: serverSVID, bundle: { ca.bundle }, logger: logger)
         }
         if configuration.healthChecks.listenerEnabled {
-            services.append(.init(service: HealthHTTPServer(core: core, configuration: configuration.healthChecks, logger: logger), serviceName: "health"))
+            services.append(.init(
+                service: HealthListenerService(configuration: configuration.healthChecks, reporter: ServerHealthReporter(core: core), logger: logger),
+                serviceName: "health"))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
