@@ -1,7 +1,7 @@
 package import NIOCore
 package import NIOHTTP1
 
-/// An accepted HTTP/1 connection of a small listener (the Prometheus exporter, the server's health listener).
+/// An accepted HTTP/1 connection of a small listener (the Prometheus exporter, the health listener of the server and the agent).
 ///
 /// One accepted while the listener shuts down is dropped unserved, and NIO traps on an async channel dropped with its
 /// writer unfinished (docs/swift-notes.md), so the last reference finishes it and closes the connection; both are

@@ -36,6 +36,24 @@ public struct Agent: Sendable {
     }
 
     public func run() async throws {
+        let reporter = AgentHealthReporter()
+        guard configuration.healthChecks.listenerEnabled else {
+            try await run(reporter: reporter)
+            return
+        }
+        // Bound before anything else, so that a port already taken stops the agent before it spends its join token;
+        // served from then on, so that /live answers during attestation too.
+        let listener = try await HealthListener.bind(configuration.healthChecks, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await listener.serve(reporter) }
+            group.addTask { try await run(reporter: reporter) }
+            defer { group.cancelAll() }
+            _ = try await group.next()
+        }
+    }
+
+    /// The agent itself; `reporter` learns when it serves and when it stops.
+    private func run(reporter: AgentHealthReporter) async throws {
         let startedAt = ContinuousClock.now
         let openFiles = FileDescriptorLimit.raiseToHardLimit()
         let trustDomain = configuration.trustDomain
@@ -75,6 +93,7 @@ public struct Agent: Sendable {
         let holder = AgentIdentityHolder(identity)
         let session = ServerSession()
         let health = AgentHealth(identity: holder, changes: cache.changes)
+        reporter.running(health: health, cache: cache)
         let reattest: (@Sendable () async throws -> AgentIdentity)?
         if configuration.nodeAttestor.canReattest {
             reattest = { [cache, state] in
@@ -135,25 +154,25 @@ public struct Agent: Sendable {
             ], interceptors: metrics, logger: logger)
         }
 
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: AgentTaskService(outlivesBody: true) { await link.run() }, serviceName: "server-link"),
+            .init(service: AgentTaskService { await rotator.run() }, serviceName: "svid-rotator"),
+            .init(service: AgentTaskService(outlivesBody: true) { await HeapTrimmer().run() }, serviceName: "heap-trimmer"),
+        ]
+        if !publicServices.isEmpty {
+            services.append(.init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api"))
+        }
+        if let admin {
+            services.append(.init(service: AgentTaskService(outlivesBody: true) { await admin.serveOrLog() }, serviceName: "admin-api"))
+        }
+        if let telemetry, telemetry.hasSinks {
+            services.append(.init(service: telemetry, serviceName: "telemetry"))
+            services.append(.init(service: AgentTaskService { await AgentGauges(cache: cache, jwtCache: jwtCache).run() }, serviceName: "gauges"))
+        }
+        // Last, so that it hears of a graceful shutdown first (the health listener's /live and /ready then say so).
+        services.append(.init(service: ShutdownNotice { reporter.stopping() }, serviceName: "shutdown-notice"))
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: AgentTaskService(outlivesBody: true) { await link.run() }, serviceName: "server-link"),
-                    .init(service: AgentTaskService { await rotator.run() }, serviceName: "svid-rotator"),
-                    .init(service: AgentTaskService(outlivesBody: true) { await HeapTrimmer().run() }, serviceName: "heap-trimmer"),
-                ] + (publicServices.isEmpty ? [] : [.init(service: AgentTaskService { try await endpoint.serve() }, serviceName: "workload-api")])
-                    + (admin.map { admin in [.init(service: AgentTaskService(outlivesBody: true) { await admin.serveOrLog() }, serviceName: "admin-api")] } ?? [])
-                    + (telemetry.flatMap { telemetry in
-                        telemetry.hasSinks
-                            ? [
-                                .init(service: telemetry, serviceName: "telemetry"),
-                                .init(service: AgentTaskService { await AgentGauges(cache: cache, jwtCache: jwtCache).run() }, serviceName: "gauges"),
-                            ] : nil
-                    } ?? []),
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("agent starting", metadata: [
             "trust_domain": "\(trustDomain)",
             "spiffe_id": "\(identity.id)",

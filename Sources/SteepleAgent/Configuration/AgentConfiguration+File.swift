@@ -63,7 +63,7 @@ struct AgentConfigurationReader {
     var ignored: [String] = []
 
     mutating func read(_ root: ConfigBody) throws(AgentConfigurationError) -> AgentConfiguration {
-        ignored += try format(root.rejectUnknownKeys(allowed: ["agent", "plugins", "telemetry"], ignored: ["health_checks"], context: "the top level")).map(\.name)
+        try format(root.rejectUnknownKeys(allowed: ["agent", "plugins", "telemetry", "health_checks"], context: "the top level"))
         let agent = try format(root.block("agent")) ?? ConfigBody(position: root.position)
         ignored += try format(agent.rejectUnknownKeys(allowed: AgentConfiguration.agentKeys, ignored: AgentConfiguration.ignoredAgentKeys, unsupported: AgentConfiguration.unsupportedAgentKeys, context: "agent")).map { "agent." + $0.name }
 
@@ -131,6 +131,9 @@ struct AgentConfigurationReader {
         }
         if let telemetry = try format(root.block("telemetry")) {
             configuration.telemetry = try format(TelemetryConfiguration(reading: telemetry))
+        }
+        if let health = try format(root.block("health_checks")) {
+            configuration.healthChecks = try format(HealthCheckConfiguration(reading: health))
         }
         configuration.ignoredKeys = ignored
         return configuration

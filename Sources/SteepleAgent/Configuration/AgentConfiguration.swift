@@ -63,6 +63,9 @@ public struct AgentConfiguration: Sendable {
     public var sds = SDSConfiguration()
     /// `telemetry { Prometheus { … } Statsd = [ … ] DogStatsd = [ … ] }`: no sink unless configured.
     public var telemetry = TelemetryConfiguration()
+    /// `health_checks { listener_enabled, bind_address, bind_port, live_path, ready_path }`: the HTTP liveness and
+    /// readiness listener, off unless `listener_enabled` (SPIRE's block; the server reads the same).
+    public var healthChecks = HealthCheckConfiguration()
     /// Keys present in the file that have no effect, for a start-up warning.
     public var ignoredKeys: [String] = []
 

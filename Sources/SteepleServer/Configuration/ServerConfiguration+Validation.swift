@@ -1,5 +1,6 @@
 import SPIFFE
 import SteepleConfig
+import SteepleTelemetry
 
 extension ServerConfiguration {
     /// The longest Unix socket path the platform's `sockaddr_un` holds, without the terminating NUL.

@@ -65,7 +65,7 @@ package struct ServerConfiguration: Sendable {
     package var auditLogEnabled = false
     /// `federation { … }`: the bundle endpoint and the configured federation relationships.
     package var federation = FederationConfiguration()
-    /// `health_checks { listener_enabled, bind_address, bind_port, live_path, ready_path }`.
+    /// `health_checks { listener_enabled, bind_address, bind_port, live_path, ready_path }` (shared with the agent).
     package var healthChecks: HealthCheckConfiguration = HealthCheckConfiguration()
     /// `telemetry { Prometheus { … } Statsd = [ … ] DogStatsd = [ … ] }`: no sink unless configured.
     package var telemetry = TelemetryConfiguration()
@@ -227,15 +227,4 @@ package struct X509PoPConfiguration: Sendable, Hashable {
         self.caBundlePaths = caBundlePaths
         self.agentPathTemplate = agentPathTemplate
     }
-}
-
-/// `health_checks { … }`.
-package struct HealthCheckConfiguration: Sendable, Hashable {
-    package var listenerEnabled = false
-    package var bindAddress = "localhost"
-    package var bindPort = 80
-    package var livePath = "/live"
-    package var readyPath = "/ready"
-
-    package init() {}
 }

@@ -246,20 +246,14 @@ struct ServerConfigurationReader {
 
     // MARK: health_checks
 
+    /// Read (and checked, at each value's position) as the agent reads it; each key present is recorded as a source.
     private mutating func readHealthChecks(
         _ body: ConfigBody
     ) throws(ServerConfigurationError) -> HealthCheckConfiguration {
-        try format(
-            body.rejectUnknownKeys(
-                allowed: ["listener_enabled", "bind_address", "bind_port", "live_path", "ready_path"],
-                context: "health_checks"))
-        var health = HealthCheckConfiguration()
-        let section = "health_checks"
-        if let value = try bool(body, "listener_enabled", in: section) { health.listenerEnabled = value }
-        if let value = try string(body, "bind_address", in: section) { health.bindAddress = value }
-        if let value = try int(body, "bind_port", in: section) { health.bindPort = value }
-        if let value = try string(body, "live_path", in: section) { health.livePath = value }
-        if let value = try string(body, "ready_path", in: section) { health.readyPath = value }
+        let health = try format(HealthCheckConfiguration(reading: body))
+        for key in HealthCheckConfiguration.keys {
+            record(body, key, in: "health_checks")
+        }
         return health
     }
 

@@ -121,7 +121,9 @@ package struct Server: Sendable {
                 serviceName: "k8sbundle"))
         }
         if configuration.healthChecks.listenerEnabled {
-            services.append(.init(service: HealthHTTPServer(core: core, configuration: configuration.healthChecks, logger: logger), serviceName: "health"))
+            services.append(.init(
+                service: HealthListenerService(configuration: configuration.healthChecks, reporter: ServerHealthReporter(core: core), logger: logger),
+                serviceName: "health"))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -1,5 +1,7 @@
 import Foundation
 import SteepleTestSupport
+import NIOSSL
+import SteepleHTTP
 import Testing
 import Yams
 
@@ -84,12 +86,14 @@ struct ManifestEndToEndTests {
         let kubeconfig = try fake.writeKubeconfig()
 
         let serverPort = try freeTCPPort()
+        let serverHealthPort = try freeTCPPort()
+        let agentHealthPort = try freeTCPPort()
         let steeple = try ServerProcess(bindPort: serverPort)
         let serverText = serverConf
             .replacingOccurrences(of: "\"/run/spire/data", with: "\"\(steeple.directory)/data")
             .replacingOccurrences(of: "\"/tmp/spire-server/private/api.sock\"", with: "\"\(steeple.socketPath)\"")
             .replacingOccurrences(of: "bind_port = \"8081\"", with: "bind_port = \"\(serverPort)\"")
-            .replacingOccurrences(of: "bind_port = \"8080\"", with: "bind_port = \"\(try freeTCPPort())\"")
+            .replacingOccurrences(of: "bind_port = \"8080\"", with: "bind_port = \"\(serverHealthPort)\"")
             .replacingOccurrences(of: "bind_address = \"0.0.0.0\"", with: "bind_address = \"127.0.0.1\"")
             .replacingOccurrences(of: "service_account_allow_list = [\"spire:spire-agent\"]", with: "service_account_allow_list = [\"spire:spire-agent\"]\n kube_config_file = \"\(kubeconfig)\"")
             .replacingOccurrences(of: "namespace = \"spire\"", with: "namespace = \"spire\"\n kube_config_file_path = \"\(kubeconfig)\"")
@@ -112,7 +116,7 @@ struct ManifestEndToEndTests {
             .replacingOccurrences(of: "\"/run/spire/bundle/bundle.crt\"", with: "\"\(agent.directory)/bundle.crt\"")
             .replacingOccurrences(of: "server_address = \"spire-server\"", with: "server_address = \"127.0.0.1\"")
             .replacingOccurrences(of: "server_port = \"8081\"", with: "server_port = \"\(serverPort)\"")
-            .replacingOccurrences(of: "bind_port = \"8080\"", with: "bind_port = \"\(try freeTCPPort())\"")
+            .replacingOccurrences(of: "bind_port = \"8080\"", with: "bind_port = \"\(agentHealthPort)\"")
             .replacingOccurrences(of: "bind_address = \"0.0.0.0\"", with: "bind_address = \"127.0.0.1\"")
             .replacingOccurrences(of: "cluster = \"demo-cluster\"", with: "cluster = \"demo-cluster\"\n token_path = \"\(agent.directory)/psat-token\"")
             .replacingOccurrences(of: "skip_kubelet_verification = true", with: "skip_kubelet_verification = true\n kubelet_secure_port = \(fake.kubeletPort)\n token_path = \"\(agent.directory)/kubelet-token\"")
@@ -123,6 +127,13 @@ struct ManifestEndToEndTests {
         do {
             try await agent.start(joinToken: nil)
             #expect(agent.logText.contains("spiffe://example.org/spire/agent/k8s_psat/demo-cluster/\(KubernetesEndToEndTests.nodeUID)"), "\(agent.logText)")
+            // The probes the manifests give the kubelet: /ready on both health listeners.
+            for (what, port) in [("server", serverHealthPort), ("agent", agentHealthPort)] {
+                let ready = try await retrying(for: .seconds(10), until: { $0 == 200 }) {
+                    (try? await HTTPGet(url: URL(string: "http://127.0.0.1:\(port)/ready")!, transport: .network(tls: .makeClientConfiguration())).run())?.status ?? 0
+                }
+                #expect(ready == 200, "the \(what)'s readiness probe")
+            }
         } catch {
             print("--- agent log\n\(agent.logText)")
             throw error
