@@ -67,6 +67,15 @@ public struct KubernetesAPIServer: Sendable {
 
 
 extension KubernetesAPIServer {
+    /// `GET /api/v1/namespaces/<name>`.
+    public func namespace(name: String) async throws(KubernetesError) -> Namespace {
+        do {
+            return try await client.get("/api/v1/namespaces/\(KubernetesClient.pathSegment(name))", as: Namespace.self)
+        } catch {
+            throw KubernetesError("unable to get namespace \"\(name)\": \(error.message)", httpStatus: error.httpStatus)
+        }
+    }
+
     /// `GET /api/v1/namespaces/<namespace>/configmaps/<name>`.
     public func configMap(namespace: String, name: String) async throws(KubernetesError) -> ConfigMap {
         try await client.get("/api/v1/namespaces/\(KubernetesClient.pathSegment(namespace))/configmaps/\(KubernetesClient.pathSegment(name))", as: ConfigMap.self)

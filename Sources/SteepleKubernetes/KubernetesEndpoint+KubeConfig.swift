@@ -101,3 +101,20 @@ extension KubernetesEndpoint {
         return try inCluster(environment: environment)
     }
 }
+
+extension KubernetesEndpoint {
+    /// The API server as controller-runtime's `GetConfig` finds it (what SPIRE's `k8s` workload attestor uses for
+    /// namespace labels): the first file of `KUBECONFIG`, else in-cluster, else `$HOME/.kube/config`.
+    public static func controllerRuntimeDefault(environment: [String: String]) throws(KubernetesError) -> KubernetesEndpoint {
+        if let list = environment["KUBECONFIG"], let first = list.split(separator: ":").first, !first.isEmpty {
+            return try KubernetesEndpoint(kubeConfigFile: String(first))
+        }
+        if environment["KUBERNETES_SERVICE_HOST"] != nil {
+            return try inCluster(environment: environment)
+        }
+        if let home = environment["HOME"], FileManager.default.fileExists(atPath: home + "/.kube/config") {
+            return try KubernetesEndpoint(kubeConfigFile: home + "/.kube/config")
+        }
+        throw KubernetesError("unable to load Kubernetes client config: set KUBECONFIG, run in a pod, or provide $HOME/.kube/config")
+    }
+}

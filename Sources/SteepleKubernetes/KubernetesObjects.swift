@@ -151,6 +151,18 @@ public struct Node: Sendable, Decodable, Equatable {
     }
 }
 
+/// A `core/v1` Namespace: only its metadata (its labels) is read.
+public struct Namespace: Sendable, Decodable, Equatable {
+    public var metadata: ObjectMeta
+
+    enum CodingKeys: String, CodingKey { case metadata }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        metadata = try container.decodeIfPresent(ObjectMeta.self, forKey: .metadata) ?? ObjectMeta()
+    }
+}
+
 /// Decodes a type from `{}`, so that an absent nested object reads as its empty value.
 enum JSONDecoderShim {
     static func empty<T: Decodable>(_ type: T.Type) throws -> T {

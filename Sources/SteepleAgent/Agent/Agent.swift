@@ -118,7 +118,9 @@ public struct Agent: Sendable {
             unix: configuration.unixWorkloadAttestor
                 ? UnixWorkloadAttestor(discoverWorkloadPath: configuration.discoverWorkloadPath, workloadSizeLimit: configuration.workloadSizeLimit) : nil,
             k8s: try configuration.k8sWorkloadAttestor.map { settings in
-                K8sWorkloadAttestor(settings: settings, kubelet: try settings.kubeletEndpoint(), logger: logger)
+                K8sWorkloadAttestor(
+                    settings: settings, kubelet: try settings.kubeletEndpoint(),
+                    apiServer: settings.enableNamespaceLabels ? try Self.namespaceLabelsEndpoint() : nil, logger: logger)
             },
             docker: configuration.dockerWorkloadAttestor.map { DockerWorkloadAttestor(socketPath: $0.socketPath, apiVersion: $0.apiVersion) })
         var workload = WorkloadAPIService(

@@ -266,11 +266,10 @@ struct AgentConfigurationReader {
         let allowed: Set<String> = [
             "kubelet_read_only_port", "kubelet_secure_port", "max_poll_attempts", "poll_retry_interval", "kubelet_ca_path",
             "skip_kubelet_verification", "token_path", "certificate_path", "private_key_path", "use_anonymous_authentication",
-            "node_name_env", "node_name", "disable_container_selectors",
+            "node_name_env", "node_name", "disable_container_selectors", "enable_namespace_labels",
         ]
         let unsupported = [
             "sigstore": "image signature verification (sigstore) is not supported yet: remove the block",
-            "enable_namespace_labels": "namespace label selectors are not supported yet: remove it, and k8s:ns-label selectors from entries",
             "disable_kubelet_client": "attestation through the API server only is not supported: remove it",
             "experimental": "the experimental k8s options are not supported: remove the block",
         ]
@@ -304,6 +303,7 @@ struct AgentConfigurationReader {
         settings.privateKeyPath = key
         settings.useAnonymousAuthentication = try format(data.bool("use_anonymous_authentication")) ?? false
         settings.disableContainerSelectors = try format(data.bool("disable_container_selectors")) ?? false
+        settings.enableNamespaceLabels = try format(data.bool("enable_namespace_labels")) ?? false
         if let name = try format(data.string("node_name")), !name.isEmpty {
             settings.nodeName = name
         } else {

@@ -31,6 +31,9 @@ extension AgentConfiguration {
         public var pollRetryInterval: Duration = .milliseconds(500)
         /// `disable_container_selectors`: no `container-name`/`container-image` selectors.
         public var disableContainerSelectors = false
+        /// `enable_namespace_labels`: `k8s:ns-label:<key>:<value>` for the pod's namespace's labels, read from the
+        /// API server (`KUBECONFIG`, in-cluster, or `$HOME/.kube/config`, as SPIRE's client finds it).
+        public var enableNamespaceLabels = false
 
         public init() {}
 

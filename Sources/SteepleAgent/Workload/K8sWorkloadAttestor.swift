@@ -21,11 +21,14 @@ package final class K8sWorkloadAttestor: Sendable {
     /// Where `/proc` is (tests point it elsewhere).
     let procRoot: String
     let logger: Logger
+    /// The API server, for namespace labels (`enable_namespace_labels`).
+    let apiServer: KubernetesAPIServer?
     /// The last pod list and when it was fetched.
     private let cached = Mutex<(pods: [Pod], at: ContinuousClock.Instant)?>(nil)
 
-    package init(settings: AgentConfiguration.K8sWorkloadAttestorSettings, kubelet: KubernetesEndpoint, procRoot: String = "/proc", logger: Logger) {
+    package init(settings: AgentConfiguration.K8sWorkloadAttestorSettings, kubelet: KubernetesEndpoint, apiServer: KubernetesEndpoint? = nil, procRoot: String = "/proc", logger: Logger) {
         self.settings = settings
+        self.apiServer = apiServer.map(KubernetesAPIServer.init(endpoint:))
         var client = KubernetesClient(endpoint: kubelet)
         client.timeout = .seconds(5)
         self.kubelet = client
@@ -59,8 +62,16 @@ package final class K8sWorkloadAttestor: Sendable {
                     continue
                 }
             }
-            if let selectors = try Self.selectors(for: location, in: pods ?? [], containerSelectors: !settings.disableContainerSelectors) {
-                return Set(selectors.map { "k8s:" + $0 })
+            if let (pod, selectors) = try Self.pod(for: location, in: pods ?? [], containerSelectors: !settings.disableContainerSelectors) {
+                var values = selectors
+                if let apiServer {
+                    do {
+                        values += try await apiServer.namespace(name: pod.metadata.namespace).metadata.labels.map { "ns-label:\($0.key):\($0.value)" }
+                    } catch {
+                        throw WorkloadAttestationError(message: "k8s: unable to get namespace labels for \"\(pod.metadata.namespace)\": \(error.message)")
+                    }
+                }
+                return Set(values.map { "k8s:" + $0 })
             }
             pods = nil
             if fresh, attempt < attempts {
@@ -78,14 +89,19 @@ package final class K8sWorkloadAttestor: Sendable {
     /// pod lists it. Two pods listing the container is an error. Without container selectors, a pod known by its UID
     /// is enough: its selectors do not depend on the container, which may not be listed yet (SPIRE's rule).
     package static func selectors(for location: PodContainerLocator.Location, in pods: [Pod], containerSelectors: Bool) throws -> [String]? {
-        var result: [String]?
+        try pod(for: location, in: pods, containerSelectors: containerSelectors)?.1
+    }
+
+    /// The pod ``selectors(for:in:containerSelectors:)`` found, with its selector values.
+    static func pod(for location: PodContainerLocator.Location, in pods: [Pod], containerSelectors: Bool) throws -> (Pod, [String])? {
+        var result: (Pod, [String])?
         for pod in pods {
             if let uid = location.podUID, pod.metadata.uid != uid { continue }
             let statuses = pod.status.containerStatuses + pod.status.initContainerStatuses
             guard let container = statuses.first(where: { $0.runtimeContainerID == location.containerID }) else {
                 if !containerSelectors, location.podUID != nil {
                     guard result == nil else { throw WorkloadAttestationError(message: "k8s: two pods found with same UID") }
-                    result = podSelectors(pod)
+                    result = (pod, podSelectors(pod))
                 }
                 continue
             }
@@ -97,7 +113,7 @@ package final class K8sWorkloadAttestor: Sendable {
                 values.append("container-name:\(container.name)")
                 values += imageIdentifiers([container]).map { "container-image:\($0)" }
             }
-            result = values
+            result = (pod, values)
         }
         return result
     }

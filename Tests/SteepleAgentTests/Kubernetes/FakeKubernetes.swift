@@ -8,7 +8,7 @@ import Testing
 ///
 /// - API server: `POST /apis/authentication.k8s.io/v1/tokenreviews` (a TokenReview back, `status` filled in; a token
 ///   reviewed for audiences it was not issued for is unauthenticated, as the real one answers),
-///   `GET /api/v1/namespaces/<ns>/pods/<name>`, `GET /api/v1/nodes/<name>`; `401` `Status` without the bearer token,
+///   `GET /api/v1/namespaces/<ns>/pods/<name>`, `GET /api/v1/nodes/<name>`, `GET /api/v1/namespaces/<ns>`; `401` `Status` without the bearer token,
 ///   `404` `Status` for a missing object.
 ///   `GET` and `PATCH` (strategic merge, resource version checked: `409 Conflict`) of
 ///   `/api/v1/namespaces/<ns>/configmaps/<name>`.
@@ -32,6 +32,8 @@ final class FakeKubernetes {
         /// Pods by `namespace/name`, as the API server has them.
         var pods: [String: [String: Any]] = [:]
         var nodes: [String: [String: Any]] = [:]
+        /// Namespaces' labels by name.
+        var namespaces: [String: [String: String]] = [:]
         /// What the kubelet's `/pods` lists.
         var kubeletPods: [[String: Any]] = []
         /// Answer the kubelet's `/pods` with this status instead (a kubelet that fails).
@@ -78,7 +80,7 @@ final class FakeKubernetes {
     func write(_ state: State) throws {
         let object: [String: Any] = [
             "api_token": apiToken, "kubelet_token": kubeletToken,
-            "tokens": state.tokens, "pods": state.pods, "nodes": state.nodes,
+            "tokens": state.tokens, "pods": state.pods, "nodes": state.nodes, "namespaces": state.namespaces,
             "kubelet_pods": state.kubeletPods, "kubelet_status": state.kubeletStatus ?? 0,
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -240,6 +242,11 @@ final class FakeKubernetes {
                 if cm is None:
                     return self.reply(*status(404, "NotFound", 'configmaps "%s" not found' % parts[5], {"name": parts[5], "kind": "configmaps"}))
                 return self.reply(200, cm)
+            if len(parts) == 4 and parts[:3] == ["api", "v1", "namespaces"]:
+                labels = s["namespaces"].get(parts[3])
+                if labels is None:
+                    return self.reply(*status(404, "NotFound", 'namespaces "%s" not found' % parts[3], {"name": parts[3], "kind": "namespaces"}))
+                return self.reply(200, {"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": parts[3], "uid": "0b8a6c9e-" + "0" * 4 + "-4000-8000-" + "0" * 12, "labels": labels}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
             if len(parts) == 4 and parts[:3] == ["api", "v1", "nodes"]:
                 node = s["nodes"].get(parts[3])
                 if node is None:

@@ -44,11 +44,12 @@ struct KubernetesAgentConfigurationTests {
                 kubelet_read_only_port = 10255 max_poll_attempts = 3 poll_retry_interval = "1s"
                 node_name_env = "STEEPLE_TEST_NODE" disable_container_selectors = true
                 certificate_path = "/c.pem" private_key_path = "/k.pem" kubelet_ca_path = "/ca.pem"
-                reload_interval = "1m"
+                reload_interval = "1m" enable_namespace_labels = true
             } }
             """)
         let k8s = try #require(configuration.k8sWorkloadAttestor)
         #expect(!k8s.secure && k8s.kubeletPort == 10255 && k8s.maxPollAttempts == 3 && k8s.pollRetryInterval == .seconds(1))
+        #expect(k8s.enableNamespaceLabels)
         #expect(k8s.nodeName == "node-7" && k8s.disableContainerSelectors && k8s.certificatePath == "/c.pem" && k8s.kubeletCAPath == "/ca.pem")
         #expect(configuration.unixWorkloadAttestor)
         #expect(configuration.ignoredKeys.contains("WorkloadAttestor.k8s.reload_interval"))
@@ -60,7 +61,7 @@ struct KubernetesAgentConfigurationTests {
         (#"NodeAttestor "k8s_psat" { plugin_data { cluster = "c" token = "x" } }"#, "token"),
         (#"WorkloadAttestor "k8s" { plugin_data { kubelet_read_only_port = 10255 kubelet_secure_port = 10250 } }"#, "cannot use both the read-only and secure port"),
         (#"WorkloadAttestor "k8s" { plugin_data { certificate_path = "/c.pem" } }"#, "certificate_path and private_key_path go together"),
-        (#"WorkloadAttestor "k8s" { plugin_data { enable_namespace_labels = true } }"#, "namespace label selectors are not supported yet"),
+        (#"WorkloadAttestor "k8s" { plugin_data { sigstore { } } }"#, "sigstore"),
         (#"WorkloadAttestor "k8s" { plugin_data { poll_retry_interval = "soon" } }"#, "poll_retry_interval"),
         (#"WorkloadAttestor "systemd" {}"#, "supported: unix, k8s, docker"),
         (#"WorkloadAttestor "docker" { plugin_data { container_id_cgroup_matchers = ["/docker/<id>"] } }"#, "custom cgroup matchers are not supported yet"),

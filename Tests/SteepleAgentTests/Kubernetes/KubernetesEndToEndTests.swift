@@ -15,6 +15,8 @@ struct KubernetesEndToEndTests {
     /// The fake cluster: node-1, the agent's pod, a web pod the kubelet lists, and the agent's tokens.
     static func cluster(_ fake: FakeKubernetes, webContainer: String) -> FakeKubernetes.State {
         var state = FakeKubernetes.State()
+        state.namespaces["default"] = ["team": "web", "kubernetes.io/metadata.name": "default"]
+        state.namespaces["batch"] = ["kubernetes.io/metadata.name": "batch"]
         state.nodes["node-1"] = FakeKubernetes.node(name: "node-1", uid: nodeUID, labels: ["topology.kubernetes.io/zone": "zone-a", "kubernetes.io/hostname": "node-1"])
         state.pods["spire/spire-agent-x7k2p"] = FakeKubernetes.pod(
             name: "spire-agent-x7k2p", namespace: "spire", uid: agentPodUID, node: "node-1", serviceAccount: "spire-agent",
@@ -56,8 +58,10 @@ struct KubernetesEndToEndTests {
             serverPort: serverPort, trustBundlePath: bundle == nil ? nil : bundlePath,
             nodeAttestor: #"NodeAttestor "k8s_psat" { plugin_data { cluster = "test-cluster" token_path = "TOKEN" } }"#,
             extraPlugins: [
-                #"WorkloadAttestor "k8s" { plugin_data { kubelet_secure_port = \#(fake.kubeletPort) kubelet_ca_path = "\#(fake.caPath)" token_path = "KUBELET_TOKEN" node_name = "localhost" max_poll_attempts = 50 poll_retry_interval = "200ms" } }"#,
+                #"WorkloadAttestor "k8s" { plugin_data { kubelet_secure_port = \#(fake.kubeletPort) kubelet_ca_path = "\#(fake.caPath)" token_path = "KUBELET_TOKEN" node_name = "localhost" max_poll_attempts = 50 poll_retry_interval = "200ms" enable_namespace_labels = true } }"#,
             ])
+        // Namespace labels come from the API server, found as SPIRE's client finds it: here through KUBECONFIG.
+        agent.environment = ["KUBECONFIG": try fake.writeKubeconfig()]
         try token.write(toFile: agent.directory + "/psat-token", atomically: true, encoding: .utf8)
         try fake.kubeletToken.write(toFile: agent.directory + "/kubelet-token", atomically: true, encoding: .utf8)
         let config = try String(contentsOfFile: agent.configPath, encoding: .utf8)
@@ -113,7 +117,7 @@ struct KubernetesEndToEndTests {
             // A workload entry under the agent, by namespace, service account and pod label.
             let created = try await server.cli([
                 "entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/web",
-                "-selector", "k8s:ns:default", "-selector", "k8s:sa:web", "-selector", "k8s:pod-label:app:web",
+                "-selector", "k8s:ns:default", "-selector", "k8s:sa:web", "-selector", "k8s:pod-label:app:web", "-selector", "k8s:ns-label:team:web",
             ])
             #expect(created.status == 0, "\(created.stderr)")
             let late = try await server.cli([
@@ -127,6 +131,7 @@ struct KubernetesEndToEndTests {
             #expect(inPod.status == 0, "\(inPod.stderr)\n\(agent.logText)")
             #expect(inPod.stdout.contains("SPIFFE ID:\t\tspiffe://example.org/web"), "\(inPod.stdout)")
             #expect(fake.requests.contains("kubelet GET /pods"))
+            #expect(fake.requests.contains("api GET /api/v1/namespaces/default\n"), "namespace labels were read")
 
             // The same program outside any pod: unix selectors only, so no identity.
             let outside = try await agent.cli(["api", "fetch", "x509"])
@@ -156,6 +161,12 @@ struct KubernetesEndToEndTests {
             #expect(refused.status != 0, "\(refused.stdout)")
             #expect(agent.logText.contains("Unable to get pod list from the kubelet"), "\(agent.logText)")
             #expect(agent.logText.contains("500 Internal Server Error: kubelet is failing"), "\(agent.logText)")
+
+            // A kubelet that is gone: the same, and the log names the connection's failure.
+            fake.stop()
+            let unreachable = try await stranger.run(fetch, ["api", "fetch", "x509", "-socketPath", agent.socketPath])
+            #expect(unreachable.status != 0, "\(unreachable.stdout)")
+            #expect(agent.logText.contains("k8s: unable to get the pod list from the kubelet"), "\(agent.logText)")
         } catch {
             print("--- agent log\n\(agent.logText)\n--- server log\n\((try? String(contentsOfFile: server.log, encoding: .utf8)) ?? "")")
             _ = try? await agent.stop()
