@@ -17,6 +17,8 @@ struct JWTClaimSet: Sendable {
     let notBefore: Date?
     /// `iat`, when present.
     let issuedAt: Date?
+    /// `iss`, when it is a string.
+    let issuer: String?
     /// The claims JSON as the token carries it.
     let json: [UInt8]
 
@@ -47,6 +49,7 @@ struct JWTClaimSet: Sendable {
         self.expiresAt = try Self.numericDate(object["exp"], named: "exp")
         self.notBefore = try Self.numericDate(object["nbf"], named: "nbf")
         self.issuedAt = try Self.numericDate(object["iat"], named: "iat")
+        self.issuer = object["iss"]?.string
         self.json = json
     }
 

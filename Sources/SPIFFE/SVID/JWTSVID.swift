@@ -29,6 +29,8 @@ public struct JWTSVID: Sendable, Hashable {
     public let keyID: String
     /// `alg` from the header.
     public let algorithm: JWTAlgorithm
+    /// `iss`, when the token has it as a string.
+    public let issuer: String?
 
     init(token: String, header: JWSHeader, claims: JWTClaimSet) throws(SPIFFEError) {
         guard let expiresAt = claims.expiresAt else {
@@ -49,6 +51,21 @@ public struct JWTSVID: Sendable, Hashable {
         self.claimsJSON = claims.json
         self.keyID = header.keyID
         self.algorithm = header.algorithm
+        self.issuer = claims.issuer
+    }
+
+    /// A token this process just signed, from the values it put in (no parse).
+    init(signed token: String, subject: SPIFFEID, audience: [String], expiresAt: Date, issuedAt: Date?, issuer: String?, claimsJSON: [UInt8], key: JWTSigningKey) {
+        self.token = token
+        self.subject = subject
+        self.audience = audience
+        self.expiresAt = expiresAt
+        self.issuedAt = issuedAt
+        self.notBefore = nil
+        self.claimsJSON = claimsJSON
+        self.keyID = key.keyID
+        self.algorithm = key.algorithm
+        self.issuer = issuer
     }
 }
 
@@ -94,6 +111,11 @@ extension JWTSVID {
         guard !audience.contains(where: \.isEmpty) else {
             throw SPIFFEError(code: .invalidArgument, message: "audience holds an empty string: every audience must be non-empty")
         }
+        // The issuer's own case, string claims (`iss`, `jti`): JSON written directly, and no parse of the result
+        // (its fields are the values just written), which makes signing the cost of the signature.
+        if let strings = extraClaims as? [String: String], strings["nbf"] == nil {
+            return try signStringClaims(subject: subject, audience: audience, expiresAt: expiresAt, issuedAt: issuedAt, key: key, extraClaims: strings)
+        }
         var claims = try extraClaimsObject(extraClaims)
         claims["sub"] = .string(subject.string)
         claims["aud"] = .array(audience.map(JSONValue.string))
@@ -114,6 +136,37 @@ extension JWTSVID {
         let token = signingInput + "." + Base64URL.encode(signature)
         // Re-parse what was produced, as SPIRE's ValidateWorkloadJWTSVID does: the result must have the JWT-SVID shape.
         return try parseInsecure(token: token, audience: audience)
+    }
+
+    /// ``sign(subject:audience:expiresAt:issuedAt:key:extraClaims:)`` for string extra claims; the checks of its
+    /// arguments are the caller's.
+    private static func signStringClaims(
+        subject: SPIFFEID, audience: [String], expiresAt: Date, issuedAt: Date?, key: JWTSigningKey, extraClaims: [String: String]
+    ) throws(SPIFFEError) -> JWTSVID {
+        let reserved = extraClaims.keys.filter { ["sub", "aud", "exp", "iat"].contains($0) }.sorted()
+        guard reserved.isEmpty else {
+            throw SPIFFEError(code: .invalidArgument, message: "extraClaims sets \(reserved.joined(separator: ", ")): pass them as parameters instead")
+        }
+        let exp = try numericDate(expiresAt, named: "expiresAt")
+        var members: [CompactJSON.Member] = [
+            ("sub", CompactJSON.string(subject.string)), ("aud", CompactJSON.stringArray(audience)), ("exp", CompactJSON.integer(exp)),
+        ]
+        var iat: Int64?
+        if let issuedAt {
+            let seconds = try numericDate(issuedAt, named: "issuedAt")
+            guard exp > seconds else {
+                throw SPIFFEError(code: .invalidArgument, message: "expiresAt must be at least one second after issuedAt")
+            }
+            members.append(("iat", CompactJSON.integer(seconds)))
+            iat = seconds
+        }
+        for (name, value) in extraClaims { members.append((name, CompactJSON.string(value))) }
+        let claims = CompactJSON.object(members)
+        let signingInput = key.encodedHeader + "." + Base64URL.encode(claims)
+        let token = signingInput + "." + Base64URL.encode(try key.sign(Array(signingInput.utf8)))
+        return JWTSVID(
+            signed: token, subject: subject, audience: audience, expiresAt: Date(timeIntervalSince1970: TimeInterval(exp)),
+            issuedAt: iat.map { Date(timeIntervalSince1970: TimeInterval($0)) }, issuer: extraClaims["iss"], claimsJSON: claims, key: key)
     }
 
     /// Integer seconds since the epoch (a NumericDate, RFC 7519 §2), rounded down.

@@ -18,6 +18,8 @@ public struct JWTSigningKey: Sendable {
     /// The public key to publish in the JWT bundle.
     public let publicKey: Certificate.PublicKey
     private let backing: Backing
+    /// The JWS header `{"alg":…,"kid":…,"typ":"JWT"}`, base64url: the same for every token this key signs.
+    let encodedHeader: String
 
     private enum Backing: Sendable {
         case p256(P256.Signing.PrivateKey)
@@ -153,6 +155,9 @@ public struct JWTSigningKey: Sendable {
         self.publicKey = publicKey
         self.keyID = keyID
         self.algorithm = algorithm
+        self.encodedHeader = Base64URL.encode(CompactJSON.object([
+            ("alg", CompactJSON.string(algorithm.name)), ("kid", CompactJSON.string(keyID)), ("typ", CompactJSON.string("JWT")),
+        ]))
     }
 
     /// Signs the JWS signing input: raw `R ‖ S` for ES* (RFC 7518 §3.4, SPEC §3.5), PKCS#1 v1.5 or PSS for RS*/PS*.

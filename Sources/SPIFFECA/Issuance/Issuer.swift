@@ -16,6 +16,8 @@ package struct Issuer: SVIDIssuer {
     /// with the published key would be refused by every validator, so it is never released.
     package let jwtKey: JWTSigningKey
     package let jwtPublishedKey: Certificate.PublicKey
+    /// `jwtKey`'s public key is `jwtPublishedKey`: relying parties can verify what it signs.
+    let jwtKeyIsPublished: Bool
     package let jwtKeyNotAfter: Date
     package let policy: IssuancePolicy
     private let clock: @Sendable () -> Date
@@ -31,6 +33,7 @@ package struct Issuer: SVIDIssuer {
         self.x509 = x509
         self.jwtKey = jwtKey
         self.jwtPublishedKey = jwtPublishedKey ?? jwtKey.publicKey
+        self.jwtKeyIsPublished = self.jwtPublishedKey == jwtKey.publicKey
         self.jwtKeyNotAfter = jwtKeyNotAfter
         self.policy = policy
         self.clock = clock
@@ -90,7 +93,7 @@ package struct Issuer: SVIDIssuer {
         }
         try IssuedCredentialValidator.validateJWTSVID(
             svid,
-            expected: .init(id: id, audience: request.audience, issuer: policy.jwtIssuer, publishedKey: jwtPublishedKey, keyNotAfter: jwtKeyNotAfter),
+            expected: .init(id: id, audience: request.audience, issuer: policy.jwtIssuer, keyIsPublished: jwtKeyIsPublished, keyNotAfter: jwtKeyNotAfter),
             now: now
         )
         return svid
