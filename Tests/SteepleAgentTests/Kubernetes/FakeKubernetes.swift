@@ -46,7 +46,6 @@ final class FakeKubernetes {
         try Self.script.write(toFile: directory + "/fake_k8s.py", atomically: true, encoding: .utf8)
         apiPort = try freeTCPPort()
         kubeletPort = try freeTCPPort()
-        try LoopbackServerCertificate.make(in: directory, caName: "fake kubernetes CA")
         try write(State())
     }
 
@@ -107,6 +106,8 @@ final class FakeKubernetes {
     }
 
     func start() async throws {
+        // openssl off the cooperative pool: a blocked pool thread (two on a 2-core machine) starves other tests.
+        try await offCooperativePool { [directory] in try LoopbackServerCertificate.make(in: directory, caName: "fake kubernetes CA") }
         let python = ProcessInfo.processInfo.environment["STEEPLE_PYTHON"] ?? "/usr/bin/python3"
         let child = try ChildProcess([directory + "/fake_k8s.py", directory, String(apiPort), String(kubeletPort)], executable: python, in: URL(fileURLWithPath: directory))
         self.child = child
@@ -316,12 +317,24 @@ final class FakeKubernetes {
     class KubeletHandler(Handler):
         kubelet = True
 
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(root + "/leaf.pem", root + "/leaf.key")
+
+    class TLSServer(http.server.ThreadingHTTPServer):
+        daemon_threads = True
+
+        # The TLS handshake in the connection's own thread, with a deadline: a slow or aborted handshake (a client
+        # that refuses the certificate) must not hold up the accept loop, and so every later client.
+        def finish_request(self, request, client_address):
+            request.settimeout(10)
+            try:
+                tls = context.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return
+            self.RequestHandlerClass(tls, client_address, self)
+
     def serve(port, handler):
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(root + "/leaf.pem", root + "/leaf.key")
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        return server
+        return TLSServer(("127.0.0.1", port), handler)
 
     api = serve(api_port, Handler)
     kubelet = serve(kubelet_port, KubeletHandler)

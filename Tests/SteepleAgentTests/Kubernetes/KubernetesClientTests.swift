@@ -3,9 +3,9 @@ import SteepleKubernetes
 import SteepleTestSupport
 import Testing
 
-/// `SteepleKubernetes`' client against the fake control plane over real TLS: what it trusts and what it refuses.
-@Suite("Kubernetes client over TLS", .serialized)
-struct KubernetesClientTests {
+/// `SteepleKubernetes`' client against the fake control plane over real TLS: what it trusts and what it refuses. In
+/// the Kubernetes end-to-end suite, so that its fakes run one at a time.
+extension KubernetesEndToEndTests {
     @Test("a kubelet reached at 127.0.0.1 without a node name: its chain is checked against the CA, not its name; another CA's certificate is refused")
     func chainOnly() async throws {
         let fake = try FakeKubernetes()
@@ -20,7 +20,7 @@ struct KubernetesClientTests {
         let other = NSTemporaryDirectory() + "steeple-other-ca-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: other) }
-        try LoopbackServerCertificate.make(in: other, caName: "another CA")
+        try await offCooperativePool { try LoopbackServerCertificate.make(in: other, caName: "another CA") }
         let otherCA = Array(try Data(contentsOf: URL(fileURLWithPath: other + "/ca.pem")))
         let untrusted = KubernetesClient(endpoint: KubernetesEndpoint(server: server, certificateAuthorityPEM: otherCA, credentials: .bearerToken(fake.kubeletToken), verifiesHostname: false))
         await #expect { _ = try await untrusted.get("/pods", as: PodList.self) } throws: { error in

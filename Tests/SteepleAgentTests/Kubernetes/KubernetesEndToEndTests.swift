@@ -52,7 +52,8 @@ struct KubernetesEndToEndTests {
     }
 
     func agent(serverPort: Int, fake: FakeKubernetes, token: String, bundle: String? = nil) throws -> AgentProcess {
-        let bundlePath = NSTemporaryDirectory() + "steeple-k8s-bundle-\(UUID().uuidString.prefix(8)).pem"
+        // In the fake's directory, which stop() removes.
+        let bundlePath = fake.directory + "/agent-bundle-\(UUID().uuidString.prefix(8)).pem"
         if let bundle { try bundle.write(toFile: bundlePath, atomically: true, encoding: .utf8) }
         let agent = try AgentProcess(
             serverPort: serverPort, trustBundlePath: bundle == nil ? nil : bundlePath,

@@ -101,7 +101,8 @@ struct ManifestEndToEndTests {
         let validated = try await steeple.cli(["validate", "-config", steeple.configPath])
         #expect(validated.status == 0, "\(validated.stdout)\(validated.stderr)")
         try await steeple.start()
-        defer { _ = try? runToolBlocking("/bin/kill", ["-9", "\(steeple.pid ?? 0)"]) }
+        let serverPID = steeple.pid
+        defer { if let serverPID, steeple.pid != nil { kill(serverPID, SIGKILL) } }
 
         let bundle = try await retrying(for: .seconds(10), until: { $0 != nil }) { fake.configMapData(namespace: "spire", name: "spire-bundle")?["bundle.crt"] }
         let agent = try AgentProcess(serverPort: serverPort, trustBundlePath: nil)
