@@ -4,7 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The three calls `k8s_psat` makes to a cluster's API server: TokenReview, get Pod, get Node.
+/// A cluster's API server, for the calls Steeple makes: TokenReview, get Pod and Node (`k8s_psat`), get Namespace
+/// (`k8s` namespace labels), get and patch a ConfigMap (`k8sbundle`).
 public struct KubernetesAPIServer: Sendable {
     public let client: KubernetesClient
 

@@ -81,10 +81,10 @@ public enum TokenReview {
             return (String(parts[2]), String(parts[3]))
         }
 
-        /// The one value of `extra[key]`, named `what` in errors (SPIRE's words).
-        public func single(_ key: String, _ what: String) throws(KubernetesError) -> String {
+        /// The one value of `extra[key]`, named `what` (`pod name`) and `noun` (`name`) in errors (SPIRE's words).
+        public func single(_ key: String, _ what: String, noun: String) throws(KubernetesError) -> String {
             guard let values = extra[key] else { throw KubernetesError("missing \(what)") }
-            guard values.count == 1 else { throw KubernetesError("expected 1 \(what == "pod name" ? "name" : "UID") but got: \(values.count)") }
+            guard values.count == 1 else { throw KubernetesError("expected 1 \(noun) but got: \(values.count)") }
             guard !values[0].isEmpty else { throw KubernetesError("\(what) is empty") }
             return values[0]
         }

@@ -34,11 +34,11 @@ struct KubernetesObjectsTests {
         let status = try JSONDecoder().decode(TokenReview.Status.self, from: Data(json.utf8))
         #expect(status.authenticated && status.audiences == ["spire-server"])
         #expect(try status.user.serviceAccount() == ("spire", "spire-agent"))
-        #expect(try status.user.single(TokenReview.UserInfo.podNameKey, "pod name") == "spire-agent-x7k2p")
+        #expect(try status.user.single(TokenReview.UserInfo.podNameKey, "pod name", noun: "name") == "spire-agent-x7k2p")
         #expect(throws: KubernetesError("unexpected username format: admin")) { try TokenReview.UserInfo(username: "admin").serviceAccount() }
-        #expect(throws: KubernetesError("missing pod UID")) { try TokenReview.UserInfo(username: "a").single(TokenReview.UserInfo.podUIDKey, "pod UID") }
+        #expect(throws: KubernetesError("missing pod UID")) { try TokenReview.UserInfo(username: "a").single(TokenReview.UserInfo.podUIDKey, "pod UID", noun: "UID") }
         #expect(throws: KubernetesError("expected 1 UID but got: 2")) {
-            try TokenReview.UserInfo(extra: [TokenReview.UserInfo.podUIDKey: ["a", "b"]]).single(TokenReview.UserInfo.podUIDKey, "pod UID")
+            try TokenReview.UserInfo(extra: [TokenReview.UserInfo.podUIDKey: ["a", "b"]]).single(TokenReview.UserInfo.podUIDKey, "pod UID", noun: "UID")
         }
         let body = try TokenReview.requestBody(token: "t", audiences: ["spire-server"])
         #expect(String(decoding: body, as: UTF8.self) == #"{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"audiences":["spire-server"],"token":"t"}}"#)

@@ -61,12 +61,12 @@ struct K8sPSATAttestor: NodeAttestor {
             throw APIRefusal(.attestationFailed, "\"\(namespace):\(serviceAccount)\" is not an allowed service account for cluster \(quoted)")
         }
         do {
-            podName = try review.user.single(TokenReview.UserInfo.podNameKey, "pod name")
+            podName = try review.user.single(TokenReview.UserInfo.podNameKey, "pod name", noun: "name")
         } catch {
             throw APIRefusal(.internal, "failed to get pod name from token review status for cluster \(quoted): \(error.message)")
         }
         do {
-            podUID = try review.user.single(TokenReview.UserInfo.podUIDKey, "pod UID")
+            podUID = try review.user.single(TokenReview.UserInfo.podUIDKey, "pod UID", noun: "UID")
         } catch {
             throw APIRefusal(.internal, "failed to get pod UID from token review status for cluster \(quoted): \(error.message)")
         }
