@@ -292,6 +292,8 @@ let package = Package(
         .target(
             name: "SteepleServer",
             dependencies: [
+                "SteepleServerClient",
+                "SPIFFEWorkloadAPI",
                 "SteepleTelemetry",
                 "SteepleKubernetes",
                 "GRPCUnixServer",
@@ -350,6 +352,7 @@ let package = Package(
         .executableTarget(
             name: "steeple-bench",
             dependencies: [
+                "SteepleServerClient",
                 "EnvoySDSProto",
                 "SPIREAPIProto",
                 "SPIFFE",
@@ -381,6 +384,7 @@ let package = Package(
         .target(
             name: "SteepleAgent",
             dependencies: [
+                "SteepleServerClient",
                 "SteepleTelemetry",
                 "SteepleKubernetes",
                 "SPIFFE",
@@ -462,6 +466,20 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SteepleSupportTests", dependencies: ["SteepleSupport"]),
+        // The TLS gRPC client of a server's TCP port: agents and downstream servers present an SVID and check that the
+        // server is spiffe://<td>/spire/server chained to the bundle.
+        .target(
+            name: "SteepleServerClient",
+            dependencies: [
+                "SPIFFE",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         // What Steeple reads from Kubernetes: TokenReview, Pod and Node from the API server, the kubelet's pod list,
         // kubeconfig files and the in-cluster service account, and a process's pod and container from its cgroups.
         .target(
@@ -587,6 +605,7 @@ let package = Package(
         .testTarget(
             name: "SteepleAgentTests",
             dependencies: [
+                "SteepleServerClient",
                 .product(name: "Yams", package: "Yams"),
                 "SteepleKubernetes",
                 "SteepleTelemetry",

@@ -48,7 +48,7 @@ package struct CAKeyType: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The signature algorithm a CA key signs certificates with: it follows the key (SPEC §2.2).
-    static func signatureAlgorithm(for key: Certificate.PrivateKey) -> Certificate.SignatureAlgorithm {
+    package static func signatureAlgorithm(for key: Certificate.PrivateKey) -> Certificate.SignatureAlgorithm {
         let publicKey = key.publicKey
         if P384.Signing.PublicKey(publicKey) != nil { return .ecdsaWithSHA384 }
         if P521.Signing.PublicKey(publicKey) != nil { return .ecdsaWithSHA512 }

@@ -1,3 +1,4 @@
+import SteepleServerClient
 import GRPCCore
 import SPIFFE
 import SteepleAgent

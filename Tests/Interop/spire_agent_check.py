@@ -157,6 +157,11 @@ def error_of(call):
     return None
 
 
+def is_error(error, code, text):
+    """Whether a call failed with `code` and details that contain `text`."""
+    return error is not None and error.code() == code and text in error.details()
+
+
 def b64url(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -560,11 +565,78 @@ def main():
         check(f"an SVID {why} over TCP: ListEntries is PERMISSION_DENIED", error is not None and error.code() == grpc.StatusCode.PERMISSION_DENIED
               and "authorization denied for method /spire.api.server.entry.v1.Entry/ListEntries" in error.details(), error)
         remote.close()
+    downstream_checks(connect_as, roots)
     federated_admin_checks(host, port, roots_pem, admin)
     if len(sys.argv) > 4:
         x509pop_checks(host, port, roots_pem, roots, sys.argv[4])
     admin.close()
     finish()
+
+
+def downstream_checks(connect_as, roots):
+    """Nested servers, as SPIRE's `spire` upstream authority calls them: a -downstream entry's SVID gets a CA for its
+    CSR's key, chained to the bundle's roots, and publishes a JWT key; an SVID with no role gets neither."""
+    from spire.api.server.bundle.v1 import bundle_pb2, bundle_pb2_grpc
+    from spire.api.server.svid.v1 import svid_pb2, svid_pb2_grpc
+    from spire.api.types import bundle_pb2 as types_bundle
+
+    remote = connect_as("/ops/downstream")
+    ca_key = ec.generate_private_key(ec.SECP384R1())
+    csr = (x509.CertificateSigningRequestBuilder().subject_name(x509.Name([]))
+           .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(f"spiffe://{TD}")]), critical=False)
+           .sign(ca_key, hashes.SHA384()))
+    answer = svid_pb2_grpc.SVIDStub(remote).NewDownstreamX509CA(svid_pb2.NewDownstreamX509CARequest(
+        csr=csr.public_bytes(serialization.Encoding.DER), preferred_ttl=600))
+    chain = [x509.load_der_x509_certificate(c) for c in answer.ca_cert_chain]
+    authorities = [x509.load_der_x509_certificate(c) for c in answer.x509_authorities]
+    ca = chain[0]
+    constraints = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
+    usage = ca.extensions.get_extension_for_class(x509.KeyUsage).value
+    lifetime = (ca.not_valid_after_utc - ca.not_valid_before_utc).total_seconds()
+    check("NewDownstreamX509CA as a -downstream SVID: a CA (critical keyCertSign, cRLSign) for the CSR's key, the trust domain's URI SAN, OU=DOWNSTREAM-1, preferred_ttl honoured",
+          constraints.ca and usage.key_cert_sign and usage.crl_sign
+          and ca.public_key().public_numbers() == ca_key.public_key().public_numbers()
+          and uri_sans(ca) == [f"spiffe://{TD}"]
+          and [a.value for a in ca.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)] == ["DOWNSTREAM-1"]
+          and 600 <= lifetime <= 611, (ca.subject.rfc4514_string(), lifetime))
+    issuer = next((root for root in authorities if root.subject == chain[-1].issuer), None)
+    verified = False
+    if issuer is not None:
+        try:
+            chain[-1].verify_directly_issued_by(issuer)
+            verified = all(child.verify_directly_issued_by(parent) is None for child, parent in zip(chain, chain[1:]))
+        except Exception as error:  # noqa: BLE001
+            verified = error
+    check("NewDownstreamX509CA: the chain verifies up to x509_authorities, which are the bundle's roots",
+          verified is True and sorted(c.fingerprint(hashes.SHA256()) for c in authorities) == sorted(c.fingerprint(hashes.SHA256()) for c in roots),
+          verified)
+    error = error_of(lambda: svid_pb2_grpc.SVIDStub(remote).NewDownstreamX509CA(svid_pb2.NewDownstreamX509CARequest(csr=b"not a csr")))
+    check("NewDownstreamX509CA with a malformed CSR: INVALID_ARGUMENT", is_error(error, grpc.StatusCode.INVALID_ARGUMENT, "malformed CSR"), error)
+
+    jwt_key = ec.generate_private_key(ec.SECP256R1())
+    spki = jwt_key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    expires = int(time.time()) + 600
+    published = bundle_pb2_grpc.BundleStub(remote).PublishJWTAuthority(bundle_pb2.PublishJWTAuthorityRequest(
+        jwt_authority=types_bundle.JWTKey(public_key=spki, key_id="downstream-kid-1", expires_at=expires)))
+    mine = [k for k in published.jwt_authorities if k.key_id == "downstream-kid-1"]
+    check("PublishJWTAuthority as a -downstream SVID: the answer lists the bundle's JWT authorities, the new key among them",
+          len(mine) == 1 and mine[0].public_key == spki and len(published.jwt_authorities) >= 2, [k.key_id for k in published.jwt_authorities])
+    bundle = bundle_pb2_grpc.BundleStub(remote).GetBundle(bundle_pb2.GetBundleRequest())
+    check("GetBundle afterwards: the published key is in the trust domain's bundle", any(k.key_id == "downstream-kid-1" for k in bundle.jwt_authorities),
+          [k.key_id for k in bundle.jwt_authorities])
+    error = error_of(lambda: bundle_pb2_grpc.BundleStub(remote).PublishJWTAuthority(bundle_pb2.PublishJWTAuthorityRequest()))
+    check("PublishJWTAuthority without a key: INVALID_ARGUMENT \"missing JWT authority\"", is_error(error, grpc.StatusCode.INVALID_ARGUMENT, "missing JWT authority"), error)
+    remote.close()
+
+    nobody = connect_as("/ops/nobody")
+    for method, call in (("/spire.api.server.svid.v1.SVID/NewDownstreamX509CA",
+                          lambda: svid_pb2_grpc.SVIDStub(nobody).NewDownstreamX509CA(svid_pb2.NewDownstreamX509CARequest(csr=csr.public_bytes(serialization.Encoding.DER)))),
+                         ("/spire.api.server.bundle.v1.Bundle/PublishJWTAuthority",
+                          lambda: bundle_pb2_grpc.BundleStub(nobody).PublishJWTAuthority(bundle_pb2.PublishJWTAuthorityRequest(
+                              jwt_authority=types_bundle.JWTKey(public_key=spki, key_id="impostor", expires_at=expires))))):
+        error = error_of(call)
+        check(f"{method} as an SVID without -downstream: PERMISSION_DENIED", is_error(error, grpc.StatusCode.PERMISSION_DENIED, f"authorization denied for method {method}"), error)
+    nobody.close()
 
 
 if __name__ == "__main__":

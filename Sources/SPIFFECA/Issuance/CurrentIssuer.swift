@@ -1,4 +1,5 @@
 package import SPIFFE
+package import X509
 import Synchronization
 
 /// The issuer in use: rotation swaps in a new ``Issuer`` value, every operation reads the current one under a
@@ -36,5 +37,9 @@ package final class CurrentIssuer: SVIDIssuer {
 
     package func mintX509SVID(_ request: MintX509SVIDRequest) throws(CAError) -> MintedX509SVID {
         try issuer.mintX509SVID(request)
+    }
+
+    package func signDownstreamX509CA(_ request: DownstreamX509CARequest) throws(CAError) -> [Certificate] {
+        try issuer.signDownstreamX509CA(request)
     }
 }

@@ -10,10 +10,14 @@ package struct IssuancePolicy: Sendable, Hashable {
     package var jwtIssuer: String?
     /// `disable_jwt_svids`: no JWT-SVID is issued (workload requests fail with ``CAError/Code/jwtSVIDsDisabled``).
     package var jwtSVIDsDisabled: Bool
+    /// Downstream servers' X.509 CAs that ask for no TTL (`ca_ttl`, as SPIRE).
+    package var x509CATTL: Duration
 
     package init(
-        x509SVIDTTL: Duration, jwtSVIDTTL: Duration, agentSVIDTTL: Duration, jwtIssuer: String? = nil, jwtSVIDsDisabled: Bool = false
+        x509SVIDTTL: Duration, jwtSVIDTTL: Duration, agentSVIDTTL: Duration, jwtIssuer: String? = nil, jwtSVIDsDisabled: Bool = false,
+        x509CATTL: Duration = .seconds(86400)
     ) {
+        self.x509CATTL = x509CATTL
         self.jwtSVIDsDisabled = jwtSVIDsDisabled
         self.x509SVIDTTL = x509SVIDTTL
         self.jwtSVIDTTL = jwtSVIDTTL

@@ -67,6 +67,11 @@ package struct Issuer: SVIDIssuer {
         return MintedX509SVID(svid: svid, privateKey: key)
     }
 
+    package func signDownstreamX509CA(_ request: DownstreamX509CARequest) throws(CAError) -> [Certificate] {
+        let publicKey = try CertificateAuthority.publicKey(fromCSR: request.csr)
+        return try x509.signDownstreamX509CA(publicKey: publicKey, ttl: request.ttl ?? policy.x509CATTL, now: clock())
+    }
+
     package func issueWorkloadJWTSVID(_ request: WorkloadJWTSVIDRequest) throws(CAError) -> JWTSVID {
         guard !policy.jwtSVIDsDisabled else {
             throw CAError(.jwtSVIDsDisabled, "JWT functionality is disabled (disable_jwt_svids = true in the server's configuration)")

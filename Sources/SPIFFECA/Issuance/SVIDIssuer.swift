@@ -1,4 +1,5 @@
 package import SPIFFE
+package import X509
 
 /// What the server's API handlers may ask of the CA: one typed operation per kind of credential, each taking one
 /// request value and returning a credential that was checked against the SPIFFE rules before it left the CA.
@@ -14,6 +15,8 @@ package protocol SVIDIssuer: Sendable {
     func issueWorkloadJWTSVID(_ request: WorkloadJWTSVIDRequest) throws(CAError) -> JWTSVID
     /// The operator's `x509 mint`: for a CSR, or with a key the CA makes and returns.
     func mintX509SVID(_ request: MintX509SVIDRequest) throws(CAError) -> MintedX509SVID
+    /// The X.509 CA of a downstream server (nested servers): its chain, the new CA first.
+    func signDownstreamX509CA(_ request: DownstreamX509CARequest) throws(CAError) -> [Certificate]
 }
 
 extension SVIDIssuer {

@@ -12,6 +12,18 @@ package struct AgentSVIDRequest: Sendable, Hashable {
     }
 }
 
+/// A downstream server's X.509 CA: its CSR (DER PKCS#10, only the key is taken) and the TTL it prefers (`nil`: this
+/// server's `ca_ttl`, as SPIRE).
+package struct DownstreamX509CARequest: Sendable, Hashable {
+    package var csr: [UInt8]
+    package var ttl: Duration?
+
+    package init(csr: [UInt8], ttl: Duration? = nil) {
+        self.csr = csr
+        self.ttl = ttl
+    }
+}
+
 /// The server's own X509-SVID for a key the server made (no CSR: the key never leaves the process).
 package struct ServerSVIDRequest: Sendable, Hashable {
     package var publicKey: Certificate.PublicKey

@@ -1,3 +1,4 @@
+import SteepleServerClient
 import GRPCCore
 public import Logging
 import SPIFFE

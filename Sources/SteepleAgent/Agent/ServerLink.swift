@@ -1,3 +1,4 @@
+import SteepleServerClient
 import GRPCCore
 import Logging
 import SPIFFE

@@ -1,3 +1,4 @@
+import SteepleServerClient
 import Logging
 import NIOSSL
 import SPIFFE

@@ -340,7 +340,7 @@ extension CAManager {
     func commit(_ snapshot: State, retiredX509: [X509Slot] = [], retiredJWT: [JWTAuthority] = [], retiredForeignJWT: [String] = []) async throws {
         var final = snapshot
         if !settings.sharesBundle {
-            final.bundle = Self.composeBundle(settings: settings, x509: final.x509, jwt: final.jwt, appended: final.appended, sequence: (final.bundle.sequenceNumber ?? 0) + 1)
+            final.bundle = Self.composeBundle(settings: settings, x509: final.x509, jwt: final.jwt, appended: final.appended, upstream: final.upstream, sequence: (final.bundle.sequenceNumber ?? 0) + 1)
         } else {
             // The revised bundle is known only after the write; what is revoked now leaves it there.
             final.bundle.jwtAuthorities = final.bundle.jwtAuthorities.filter { !retiredForeignJWT.contains($0.key) && !retiredJWT.map(\.kid).contains($0.key) }

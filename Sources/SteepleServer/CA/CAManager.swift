@@ -26,7 +26,7 @@ final class CAManager: Sendable {
         var jwtKeyType: CAKeyType
         var caSubject: DistinguishedName
         var svidSubject: DistinguishedName = CertificateAuthority.defaultSVIDSubject
-        var upstream: DiskUpstreamAuthority?
+        var upstream: (any UpstreamAuthority)?
         /// `spiffe_refresh_hint` of the published bundle.
         var refreshHint: Duration = .seconds(300)
         /// Default lifetimes and the JWT issuer the ``issuer`` applies (SPIRE's defaults unless configured).
@@ -49,6 +49,8 @@ final class CAManager: Sendable {
         var taintedJWT: Set<String> = []
         /// What operators appended to the bundle (SPIRE's AppendBundle), published beside the CA's own authorities.
         var appended = AppendedAuthorities()
+        /// What the upstream server's bundle holds (nested servers): published beside the CA's own authorities.
+        var upstream = UpstreamBundle()
     }
 
     static let journalID = "server"
@@ -169,12 +171,12 @@ final class CAManager: Sendable {
         }
         let authority = x509.active.authority!
         let appended = try AppendedAuthorities(journal: document)
-        var bundle = composeBundle(settings: settings, x509: x509, jwt: jwt, appended: appended, sequence: max(document.bundleSequence, 1))
+        var bundle = composeBundle(settings: settings, x509: x509, jwt: jwt, appended: appended, upstream: UpstreamBundle(), sequence: max(document.bundleSequence, 1))
         if let stored = try await store.fetchBundle(trustDomain: settings.trustDomain),
             let previous = try? SPIFFEBundle(trustDomain: settings.trustDomain, json: stored.document),
             previous.x509Authorities != bundle.x509Authorities || previous.jwtAuthorities != bundle.jwtAuthorities
         {
-            bundle = composeBundle(settings: settings, x509: x509, jwt: jwt, appended: appended, sequence: max(document.bundleSequence, stored.sequenceNumber) + 1)
+            bundle = composeBundle(settings: settings, x509: x509, jwt: jwt, appended: appended, upstream: UpstreamBundle(), sequence: max(document.bundleSequence, stored.sequenceNumber) + 1)
         }
         let manager = CAManager(
             settings: settings,
@@ -261,7 +263,7 @@ final class CAManager: Sendable {
         guard changed else { return false }
 
         if bundleChanged && !settings.sharesBundle {
-            snapshot.bundle = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, appended: snapshot.appended, sequence: (snapshot.bundle.sequenceNumber ?? 0) + 1)
+            snapshot.bundle = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, appended: snapshot.appended, upstream: snapshot.upstream, sequence: (snapshot.bundle.sequenceNumber ?? 0) + 1)
         }
         snapshot.forgetTaints()
         let final = snapshot
@@ -300,7 +302,7 @@ final class CAManager: Sendable {
     /// expired and that this server did not just retire, with the sequence number bumped — in one transaction, so
     /// that two servers rotating at once both end up in it.
     private func reviseSharedBundle(_ snapshot: State, retired: (x509: [Certificate], jwt: [String])) async throws -> SPIFFEBundle {
-        let own = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, appended: snapshot.appended, sequence: 0)
+        let own = Self.composeBundle(settings: settings, x509: snapshot.x509, jwt: snapshot.jwt, appended: snapshot.appended, upstream: snapshot.upstream, sequence: 0)
         let settings = self.settings
         let now = clock()
         let floor = snapshot.bundle.sequenceNumber ?? 0
@@ -353,14 +355,15 @@ final class CAManager: Sendable {
     }
 
     static func composeBundle(
-        settings: Settings, x509: AuthoritySlots<X509Slot>, jwt: AuthoritySlots<JWTAuthority>, appended: AppendedAuthorities, sequence: UInt64
+        settings: Settings, x509: AuthoritySlots<X509Slot>, jwt: AuthoritySlots<JWTAuthority>, appended: AppendedAuthorities,
+        upstream: UpstreamBundle, sequence: UInt64
     ) -> SPIFFEBundle {
         var roots: [Certificate] = []
         for slot in x509.published {
             for root in slot.roots where !roots.contains(root) { roots.append(root) }
         }
-        for root in appended.x509 where !roots.contains(root) { roots.append(root) }
-        var keys: [String: Certificate.PublicKey] = [:]
+        for root in appended.x509 + upstream.roots where !roots.contains(root) { roots.append(root) }
+        var keys: [String: Certificate.PublicKey] = upstream.jwtKeys
         for (kid, key) in appended.jwt { keys[kid] = key.publicKey }
         for authority in jwt.published { keys[authority.kid] = authority.publicKey }
         return SPIFFEBundle(trustDomain: settings.trustDomain, x509Authorities: roots, jwtAuthorities: keys, sequenceNumber: sequence, refreshHint: settings.refreshHint)
@@ -371,7 +374,7 @@ final class CAManager: Sendable {
         let key = try await keyManager.generateKey(id: keyID, type: settings.caKeyType)
         let authority: X509Authority
         if let upstream = settings.upstream {
-            authority = try upstream.mintX509CA(trustDomain: settings.trustDomain, privateKey: key, subject: settings.caSubject, ttl: settings.caTTL, now: now)
+            authority = try await upstream.mintX509CA(trustDomain: settings.trustDomain, privateKey: key, subject: settings.caSubject, ttl: settings.caTTL, now: now)
         } else {
             authority = try X509Authority.selfSigned(trustDomain: settings.trustDomain, privateKey: key, subject: settings.caSubject, ttl: settings.caTTL, now: now)
         }
@@ -383,13 +386,28 @@ final class CAManager: Sendable {
         let key = try await keyManager.generateKey(id: keyID, type: settings.jwtKeyType)
         let kid = JWTAuthority.newKeyID()
         let signingKey = try JWTSigningKey(key, keyID: kid)
+        let notAfter = now.addingTimeInterval(Double(settings.caTTL.components.seconds))
+        if let upstream = settings.upstream {
+            // Nested servers: the key goes into the upstream bundle first, so that relying parties everywhere in the
+            // trust domain can verify what it will sign (a failure fails the preparation, which is retried).
+            do {
+                if let published = try await upstream.publishJWTKey(keyID: kid, publicKey: key.publicKey, notAfter: notAfter) {
+                    guard published[kid] == key.publicKey else {
+                        throw CAError(.upstreamAuthority, "the upstream server did not publish JWT key \(kid)")
+                    }
+                }
+            } catch {
+                try? await keyManager.deleteKey(id: keyID)
+                throw error
+            }
+        }
         return JWTAuthority(
             keyManagerID: keyID,
             kid: kid,
             publicKey: key.publicKey,
             signingKey: signingKey,
             notBefore: now.addingTimeInterval(-X509Authority.notBeforeCushion),
-            notAfter: now.addingTimeInterval(Double(settings.caTTL.components.seconds))
+            notAfter: notAfter
         )
     }
 }

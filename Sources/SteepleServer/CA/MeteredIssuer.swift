@@ -1,6 +1,7 @@
 import SPIFFE
 import SPIFFECA
 import SteepleTelemetry
+import X509
 
 /// The issuer the handlers hold: the CA's, counting every credential it signs under SPIRE's keys
 /// (`server_ca.sign.x509_svid`, `server_ca.sign.jwt_svid`), so a dashboard's issuance rate reads the same as SPIRE's.
@@ -35,5 +36,11 @@ struct MeteredIssuer: SVIDIssuer {
         let minted = try issuer.mintX509SVID(request)
         SPIREMetrics.increment("server_ca.sign.x509_svid")
         return minted
+    }
+
+    func signDownstreamX509CA(_ request: DownstreamX509CARequest) throws(CAError) -> [Certificate] {
+        let chain = try issuer.signDownstreamX509CA(request)
+        SPIREMetrics.increment("server_ca.sign.x509_ca_svid")
+        return chain
     }
 }

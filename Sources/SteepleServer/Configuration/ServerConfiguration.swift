@@ -151,17 +151,13 @@ package enum KeyManagerConfiguration: Sendable, Hashable {
     case memory
 }
 
-/// An operator CA above the server's CA.
-package struct UpstreamAuthorityConfiguration: Sendable, Hashable {
-    package var certFilePath: String
-    package var keyFilePath: String
-    package var bundleFilePath: String?
-
-    package init(certFilePath: String, keyFilePath: String, bundleFilePath: String?) {
-        self.certFilePath = certFilePath
-        self.keyFilePath = keyFilePath
-        self.bundleFilePath = bundleFilePath
-    }
+/// `UpstreamAuthority`: where the server's X.509 CA comes from when it is not self-signed.
+package enum UpstreamAuthorityConfiguration: Sendable, Hashable {
+    /// `"disk"`: the operator's CA certificate and key, and the roots above it.
+    case disk(certFilePath: String, keyFilePath: String, bundleFilePath: String?)
+    /// `"spire"`: an upstream server of the same trust domain (nested servers), reached at `serverAddress:serverPort`
+    /// with the X509-SVID the local agent serves on `workloadAPISocket`.
+    case spire(serverAddress: String, serverPort: Int, workloadAPISocket: String)
 }
 
 /// Which node attestors are enabled.

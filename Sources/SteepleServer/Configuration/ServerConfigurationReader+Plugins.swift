@@ -12,7 +12,7 @@ import Glibc
 /// |---|---|---|
 /// | `DataStore` | `sql` (`database_type = "sqlite3"` or `"postgres"`) | at most one; default SQLite in `data_dir` |
 /// | `KeyManager` | `disk`, `memory` | at most one; default `disk` at `<data_dir>/keys.json` |
-/// | `UpstreamAuthority` | `disk` | at most one |
+/// | `UpstreamAuthority` | `disk`, `spire` | at most one |
 /// | `Notifier` | `k8sbundle` | at most one |
 /// | `NodeAttestor` | `join_token`, `k8s_psat`, `x509pop` | each name at most once |
 extension ServerConfigurationReader {
@@ -21,7 +21,7 @@ extension ServerConfigurationReader {
         ("DataStore", ["sql"]),
         ("KeyManager", ["disk", "memory"]),
         ("NodeAttestor", ["join_token", "k8s_psat", "x509pop"]),
-        ("UpstreamAuthority", ["disk"]),
+        ("UpstreamAuthority", ["disk", "spire"]),
         ("Notifier", ["k8sbundle"]),
     ]
 
@@ -89,6 +89,8 @@ extension ServerConfigurationReader {
             try format(
                 data.rejectUnknownKeys(allowed: ["keys_path"], context: "plugin_data of \(block.displayName)"))
             configuration.keyManager = .disk(keysPath: try string(data, "keys_path", in: section).flatMap(nonEmpty))
+        case ("UpstreamAuthority", "spire"):
+            configuration.upstreamAuthority = try spireUpstreamAuthority(data, block, section: section)
         case ("UpstreamAuthority", _):
             configuration.upstreamAuthority = try upstreamAuthority(data, block, section: section)
         case ("NodeAttestor", "join_token"):
@@ -290,7 +292,37 @@ extension ServerConfigurationReader {
         let certificate = try required("cert_file_path", try string(data, "cert_file_path", in: section))
         let key = try required("key_file_path", try string(data, "key_file_path", in: section))
         let bundle = try string(data, "bundle_file_path", in: section).flatMap(nonEmpty)
-        return UpstreamAuthorityConfiguration(certFilePath: certificate, keyFilePath: key, bundleFilePath: bundle)
+        return .disk(certFilePath: certificate, keyFilePath: key, bundleFilePath: bundle)
+    }
+
+    /// `UpstreamAuthority "spire"` (nested servers): `server_address`, `server_port` and `workload_api_socket`, all
+    /// required, as SPIRE's plugin requires them.
+    private mutating func spireUpstreamAuthority(
+        _ data: ConfigBody, _ block: ConfigBlock, section: String
+    ) throws(ServerConfigurationError) -> UpstreamAuthorityConfiguration {
+        try format(
+            data.rejectUnknownKeys(
+                allowed: ["server_address", "server_port", "workload_api_socket"],
+                context: "plugin_data of \(block.displayName)"))
+        func required(_ key: String, _ value: String?) throws(ServerConfigurationError) -> String {
+            guard let value, !value.isEmpty else {
+                throw ServerConfigurationError(
+                    .missingKey, at: data.position, in: path,
+                    "missing required key \"\(key)\" in plugin_data of \(block.displayName): "
+                        + "nested servers need server_address, server_port and workload_api_socket (the local agent's socket)")
+            }
+            return value
+        }
+        let address = try required("server_address", try string(data, "server_address", in: section))
+        // SPIRE reads the port as a string ("8081"); a number is taken too.
+        let port = try required("server_port", try int(data, "server_port", in: section).map(String.init))
+        guard let port = Int(port), (1...65535).contains(port) else {
+            throw ServerConfigurationError(
+                .invalidValue, at: data.position, in: path,
+                "invalid value for \"server_port\" in plugin_data of \(block.displayName): \(port) is not a TCP port (1-65535)")
+        }
+        let socket = try required("workload_api_socket", try string(data, "workload_api_socket", in: section))
+        return .spire(serverAddress: address, serverPort: port, workloadAPISocket: socket)
     }
 
     /// `NodeAttestor "x509pop"`: exactly one of `ca_bundle_path` and `ca_bundle_paths`, optional `agent_path_template`,

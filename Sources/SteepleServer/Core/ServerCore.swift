@@ -36,7 +36,7 @@ struct ServerCore: Sendable {
         configuration: ServerConfiguration,
         store: any Datastore & ChangeLogStore & CAJournalStore,
         keyManager: any KeyManager,
-        upstream: DiskUpstreamAuthority? = nil,
+        upstream: (any UpstreamAuthority)? = nil,
         journalID: String = CAManager.journalID,
         logger: Logger,
         now: @escaping @Sendable () -> Date
@@ -53,7 +53,8 @@ struct ServerCore: Sendable {
                 jwtSVIDTTL: configuration.defaultJWTSVIDTTL,
                 agentSVIDTTL: configuration.effectiveAgentTTL,
                 jwtIssuer: configuration.jwtIssuer,
-                jwtSVIDsDisabled: configuration.disableJWTSVIDs
+                jwtSVIDsDisabled: configuration.disableJWTSVIDs,
+                x509CATTL: configuration.caTTL
             )
         )
         settings.journalID = journalID

@@ -70,9 +70,34 @@ struct SPIREBundleService: Spire_Api_Server_Bundle_V1_Bundle.SimpleServiceProtoc
         return mask
     }()
 
-    func publishJWTAuthority(request _: Spire_Api_Server_Bundle_V1_PublishJWTAuthorityRequest, context _: ServerContext) async throws -> Spire_Api_Server_Bundle_V1_PublishJWTAuthorityResponse {
-        // Downstream servers only (authorization lets no one else reach it): nested servers are not served yet.
-        throw RPCError(code: .unimplemented, message: "PublishJWTAuthority is not supported yet: nested servers (issue #21)")
+    /// Downstream servers only (authorization lets no one else reach it): a nested server's new JWT key joins this
+    /// trust domain's bundle until it expires, so that every relying party can verify what it signs; the answer is
+    /// every JWT authority the bundle then holds, as SPIRE answers.
+    func publishJWTAuthority(request: Spire_Api_Server_Bundle_V1_PublishJWTAuthorityRequest, context _: ServerContext) async throws -> Spire_Api_Server_Bundle_V1_PublishJWTAuthorityResponse {
+        guard request.hasJwtAuthority else { throw RPCError(code: .invalidArgument, message: "missing JWT authority") }
+        let authority = request.jwtAuthority
+        var proto = Spire_Api_Types_Bundle()
+        proto.jwtAuthorities = [authority]
+        var parsed = SPIFFEBundle(trustDomain: admin.trustDomain)
+        do {
+            try parsed.apply(proto, mask: Self.jwtOnly)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: "invalid JWT authority: \(error.message)")
+        }
+        guard authority.expiresAt > 0 else {
+            throw RPCError(code: .invalidArgument, message: "invalid JWT authority: expires_at is required (a published key leaves the bundle when it expires)")
+        }
+        let key = AppendedAuthorities.JWTKey(publicKey: parsed.jwtAuthorities[authority.keyID]!, expiresAt: Date(timeIntervalSince1970: TimeInterval(authority.expiresAt)))
+        let published: SPIFFEBundle
+        do {
+            published = try await appender.append(x509: [], jwt: [authority.keyID: key])
+            admin.changes.poke()  // agents get the new key at once
+        } catch let refusal as LocalAuthorityRefusal {
+            throw RPCError(code: .invalidArgument, message: "failed to publish JWT key: " + refusal.message)
+        }
+        var response = Spire_Api_Server_Bundle_V1_PublishJWTAuthorityResponse()
+        response.jwtAuthorities = published.spireProto.jwtAuthorities
+        return response
     }
 
     func listFederatedBundles(request: Spire_Api_Server_Bundle_V1_ListFederatedBundlesRequest, context _: ServerContext) async throws -> Spire_Api_Server_Bundle_V1_ListFederatedBundlesResponse {

@@ -3,6 +3,7 @@ import SPIFFE
 import SPIFFECA
 import SPIREAPIProto
 import SteepleDatastore
+import X509
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -117,10 +118,27 @@ struct SPIRESVIDService: Spire_Api_Server_Svid_V1_SVID.SimpleServiceProtocol {
         return response
     }
 
-    // Downstream servers only (authorization lets no one else reach it): nested servers are not served yet.
-
-    func newDownstreamX509CA(request _: Spire_Api_Server_Svid_V1_NewDownstreamX509CARequest, context _: ServerContext) async throws -> Spire_Api_Server_Svid_V1_NewDownstreamX509CAResponse {
-        throw RPCError(code: .unimplemented, message: "NewDownstreamX509CA is not supported yet: nested servers (issue #21)")
+    /// Downstream servers only (authorization lets no one else reach it: an SVID of a `-downstream` entry): signs the
+    /// X.509 CA of a nested server for the key in its CSR, for the TTL it prefers (0: this server's `ca_ttl`), and
+    /// returns it with the chain above it and the bundle's X.509 authorities, as SPIRE does.
+    func newDownstreamX509CA(request: Spire_Api_Server_Svid_V1_NewDownstreamX509CARequest, context _: ServerContext) async throws -> Spire_Api_Server_Svid_V1_NewDownstreamX509CAResponse {
+        guard !request.csr.isEmpty else { throw RPCError(code: .invalidArgument, message: "malformed CSR: the request carries none") }
+        guard request.preferredTtl >= 0 else {
+            throw RPCError(code: .invalidArgument, message: "preferred_ttl \(request.preferredTtl) is negative: give seconds, or 0 for the server's ca_ttl")
+        }
+        let chain: [Certificate]
+        do {
+            chain = try admin.issuer.signDownstreamX509CA(
+                DownstreamX509CARequest(csr: Array(request.csr), ttl: request.preferredTtl > 0 ? .seconds(request.preferredTtl) : nil))
+        } catch where error.code == .invalidCSR {
+            throw RPCError(code: .invalidArgument, message: "malformed CSR: \(error.message)")
+        } catch {
+            throw RPCError(code: .internalError, message: "failed to sign downstream X.509 CA: \(error.message)")
+        }
+        var response = Spire_Api_Server_Svid_V1_NewDownstreamX509CAResponse()
+        response.caCertChain = chain.map { Data($0.spiffeDERBytes) }
+        response.x509Authorities = admin.trustBundle.bundle.x509Authorities.map { Data($0.spiffeDERBytes) }
+        return response
     }
 
     /// SPIRE mints only workload IDs of its own trust domain: a path, and none of the server's reserved ones.

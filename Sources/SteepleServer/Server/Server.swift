@@ -59,8 +59,20 @@ package struct Server: Sendable {
         case .disk(let path): keyManager = try DiskKeyManager(path: path ?? configuration.dataDirectory + "/keys.json")
         case .memory: keyManager = InMemoryKeyManager()
         }
-        let upstream = try configuration.upstreamAuthority.map {
-            try DiskUpstreamAuthority(certFilePath: $0.certFilePath, keyFilePath: $0.keyFilePath, bundleFilePath: $0.bundleFilePath)
+        let upstream: (any UpstreamAuthority)?
+        var nestedUpstream: SPIREUpstreamAuthority?
+        switch configuration.upstreamAuthority {
+        case .disk(let certFilePath, let keyFilePath, let bundleFilePath):
+            upstream = try DiskUpstreamAuthority(certFilePath: certFilePath, keyFilePath: keyFilePath, bundleFilePath: bundleFilePath)
+        case .spire(let serverAddress, let serverPort, let workloadAPISocket):
+            let spire = try SPIREUpstreamAuthority(
+                trustDomain: configuration.trustDomain, serverAddress: serverAddress, serverPort: serverPort,
+                workloadAPISocket: workloadAPISocket, logger: logger)
+            try await UpstreamBundlePoller.waitForUpstream(spire, logger: logger)
+            upstream = spire
+            nestedUpstream = spire
+        case nil:
+            upstream = nil
         }
         // Servers sharing a datastore each keep a CA of their own (docs/high-availability.md).
         let journalID = configuration.dataStore.isShared
@@ -96,6 +108,9 @@ package struct Server: Sendable {
                 logger: logger, now: now), serviceName: "pruning"),
             .init(service: refresher, serviceName: "federation"),
         ]
+        if let nestedUpstream {
+            services.append(.init(service: UpstreamBundlePoller(upstream: nestedUpstream, ca: ca, changes: core.index, logger: logger), serviceName: "upstream-bundle"))
+        }
         if let postgres = datastore.postgres {
             services.append(.init(service: ChangeNotificationService(store: postgres, index: core.index), serviceName: "change-notifications"))
         }

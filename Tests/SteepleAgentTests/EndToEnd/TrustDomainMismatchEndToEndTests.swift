@@ -1,3 +1,4 @@
+import SteepleServerClient
 import Foundation
 import GRPCCore
 import SteepleAgent

@@ -30,6 +30,7 @@ struct ServerSVIDRotationTests {
         func issueWorkloadX509SVID(_ request: WorkloadX509SVIDRequest) throws(CAError) -> IssuedX509SVID { try base.issueWorkloadX509SVID(request) }
         func issueWorkloadJWTSVID(_ request: WorkloadJWTSVIDRequest) throws(CAError) -> JWTSVID { try base.issueWorkloadJWTSVID(request) }
         func mintX509SVID(_ request: MintX509SVIDRequest) throws(CAError) -> MintedX509SVID { try base.mintX509SVID(request) }
+        func signDownstreamX509CA(_ request: DownstreamX509CARequest) throws(CAError) -> [Certificate] { try base.signDownstreamX509CA(request) }
     }
 
     static func issuer() async throws -> CountingIssuer {
