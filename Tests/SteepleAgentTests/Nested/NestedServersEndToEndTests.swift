@@ -113,6 +113,15 @@ struct NestedServersEndToEndTests {
                 let rotatedVerified = try await Self.verify(chain: rotatedDir + "/svid.0.pem", roots: upstreamRoot)
                 #expect(rotatedVerified.ok, "after the rotation: \(rotatedVerified.output)")
                 #expect(try await Self.verify(chain: rotatedDir + "/svid.0.pem", roots: aDir + "/bundle.0.pem").ok, "A still verifies B")
+
+                // A rotation upstream: its new root reaches the downstream's bundle (read every 5 s) and its agent.
+                let upstreamPrepared = try await upstream.server.cli(["localauthority", "x509", "prepare"])
+                #expect(upstreamPrepared.status == 0, "\(upstreamPrepared.stderr)")
+                let followed = try await retrying(for: .seconds(20), until: { $0.components(separatedBy: "BEGIN CERTIFICATE").count == 3 }) {
+                    try await downstream.server.cli(["bundle", "show"]).stdout
+                }
+                #expect(followed.components(separatedBy: "BEGIN CERTIFICATE").count == 3, "the downstream publishes the upstream's new root: \(followed)")
+                #expect(followed == (try await upstream.server.cli(["bundle", "show"]).stdout), "the same roots as the upstream's bundle")
             }
 
             // A server whose SVID comes from an entry without -downstream is refused its CA, and says why.
