@@ -1,7 +1,9 @@
 import GRPCCore
 import SPIFFE
+import SPIFFECA
 import SPIREAPIProto
 import SteepleDatastore
+import X509
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -88,15 +90,17 @@ struct SPIREBundleService: Spire_Api_Server_Bundle_V1_Bundle.SimpleServiceProtoc
             throw RPCError(code: .invalidArgument, message: "invalid JWT authority: expires_at is required (a published key leaves the bundle when it expires)")
         }
         let key = AppendedAuthorities.JWTKey(publicKey: parsed.jwtAuthorities[authority.keyID]!, expiresAt: Date(timeIntervalSince1970: TimeInterval(authority.expiresAt)))
-        let published: SPIFFEBundle
+        let published: [String: Certificate.PublicKey]
         do {
-            published = try await appender.append(x509: [], jwt: [authority.keyID: key])
+            published = try await appender.publishDownstreamJWTKey(keyID: authority.keyID, key: key)
             admin.changes.poke()  // agents get the new key at once
         } catch let refusal as LocalAuthorityRefusal {
             throw RPCError(code: .invalidArgument, message: "failed to publish JWT key: " + refusal.message)
+        } catch let error as CAError {
+            throw RPCError(code: .internalError, message: "failed to publish JWT key: " + error.message)
         }
         var response = Spire_Api_Server_Bundle_V1_PublishJWTAuthorityResponse()
-        response.jwtAuthorities = published.spireProto.jwtAuthorities
+        response.jwtAuthorities = SPIFFEBundle(trustDomain: admin.trustDomain, jwtAuthorities: published).spireProto.jwtAuthorities
         return response
     }
 
