@@ -158,6 +158,61 @@ package enum UpstreamAuthorityConfiguration: Sendable, Hashable {
     /// `"spire"`: an upstream server of the same trust domain (nested servers), reached at `serverAddress:serverPort`
     /// with the X509-SVID the local agent serves on `workloadAPISocket`.
     case spire(serverAddress: String, serverPort: Int, workloadAPISocket: String)
+    /// `"vault"`: Vault's PKI secrets engine signs the CA.
+    case vault(VaultUpstreamConfiguration)
+}
+
+/// `UpstreamAuthority "vault"` as the file gives it; SPIRE's environment variables (`VAULT_ADDR`, `VAULT_CACERT`,
+/// `VAULT_NAMESPACE`, `VAULT_TOKEN`, `VAULT_APPROLE_ID`, `VAULT_APPROLE_SECRET_ID`) take precedence at start, as in
+/// SPIRE (``resolved(environment:)``).
+package struct VaultUpstreamConfiguration: Sendable, Hashable {
+    package enum Authentication: Sendable, Hashable {
+        /// `token_auth { token }`.
+        case token(String)
+        /// `approle_auth { approle_auth_mount_point (default "approle"), approle_id, approle_secret_id }`.
+        case appRole(mountPoint: String, roleID: String, secretID: String)
+    }
+
+    package var vaultAddress: String
+    package var pkiMountPoint: String = "pki"
+    package var caCertPath: String?
+    package var insecureSkipVerify = false
+    package var namespace: String?
+    package var authentication: Authentication
+
+    package init(vaultAddress: String, authentication: Authentication) {
+        self.vaultAddress = vaultAddress
+        self.authentication = authentication
+    }
+
+    /// The settings with SPIRE's environment variables applied; refuses what is still missing.
+    package func resolved(environment: [String: String]) throws(ServerConfigurationError) -> VaultUpstreamConfiguration {
+        func value(_ name: String, _ fallback: String?) -> String? {
+            if let set = environment[name], !set.isEmpty { return set }
+            return fallback.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        var resolved = self
+        guard let address = value("VAULT_ADDR", vaultAddress) else {
+            throw ServerConfigurationError(.missingKey, "UpstreamAuthority \"vault\": vault_addr is required (or VAULT_ADDR in the environment)")
+        }
+        resolved.vaultAddress = address
+        resolved.caCertPath = value("VAULT_CACERT", caCertPath)
+        resolved.namespace = value("VAULT_NAMESPACE", namespace)
+        switch authentication {
+        case .token(let token):
+            guard let token = value("VAULT_TOKEN", token) else {
+                throw ServerConfigurationError(.missingKey, "UpstreamAuthority \"vault\": token_auth needs token (or VAULT_TOKEN in the environment)")
+            }
+            resolved.authentication = .token(token)
+        case .appRole(let mountPoint, let roleID, let secretID):
+            guard let roleID = value("VAULT_APPROLE_ID", roleID), let secretID = value("VAULT_APPROLE_SECRET_ID", secretID) else {
+                throw ServerConfigurationError(
+                    .missingKey, "UpstreamAuthority \"vault\": approle_auth needs approle_id and approle_secret_id (or VAULT_APPROLE_ID and VAULT_APPROLE_SECRET_ID)")
+            }
+            resolved.authentication = .appRole(mountPoint: mountPoint, roleID: roleID, secretID: secretID)
+        }
+        return resolved
+    }
 }
 
 /// Which node attestors are enabled.

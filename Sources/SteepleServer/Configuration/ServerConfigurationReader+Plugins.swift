@@ -12,7 +12,7 @@ import Glibc
 /// |---|---|---|
 /// | `DataStore` | `sql` (`database_type = "sqlite3"` or `"postgres"`) | at most one; default SQLite in `data_dir` |
 /// | `KeyManager` | `disk`, `memory` | at most one; default `disk` at `<data_dir>/keys.json` |
-/// | `UpstreamAuthority` | `disk`, `spire` | at most one |
+/// | `UpstreamAuthority` | `disk`, `spire`, `vault` | at most one |
 /// | `Notifier` | `k8sbundle` | at most one |
 /// | `NodeAttestor` | `join_token`, `k8s_psat`, `x509pop` | each name at most once |
 extension ServerConfigurationReader {
@@ -21,7 +21,7 @@ extension ServerConfigurationReader {
         ("DataStore", ["sql"]),
         ("KeyManager", ["disk", "memory"]),
         ("NodeAttestor", ["join_token", "k8s_psat", "x509pop"]),
-        ("UpstreamAuthority", ["disk", "spire"]),
+        ("UpstreamAuthority", ["disk", "spire", "vault"]),
         ("Notifier", ["k8sbundle"]),
     ]
 
@@ -89,6 +89,8 @@ extension ServerConfigurationReader {
             try format(
                 data.rejectUnknownKeys(allowed: ["keys_path"], context: "plugin_data of \(block.displayName)"))
             configuration.keyManager = .disk(keysPath: try string(data, "keys_path", in: section).flatMap(nonEmpty))
+        case ("UpstreamAuthority", "vault"):
+            configuration.upstreamAuthority = .vault(try vaultUpstreamAuthority(data, block, section: section))
         case ("UpstreamAuthority", "spire"):
             configuration.upstreamAuthority = try spireUpstreamAuthority(data, block, section: section)
         case ("UpstreamAuthority", _):
@@ -293,6 +295,49 @@ extension ServerConfigurationReader {
         let key = try required("key_file_path", try string(data, "key_file_path", in: section))
         let bundle = try string(data, "bundle_file_path", in: section).flatMap(nonEmpty)
         return .disk(certFilePath: certificate, keyFilePath: key, bundleFilePath: bundle)
+    }
+
+    /// `UpstreamAuthority "vault"`: SPIRE's keys; token and AppRole authentication (`cert_auth` and `k8s_auth` are
+    /// refused, naming what works). What the environment may still give (`VAULT_ADDR`, `VAULT_TOKEN`, …) is checked at
+    /// start.
+    private mutating func vaultUpstreamAuthority(
+        _ data: ConfigBody, _ block: ConfigBlock, section: String
+    ) throws(ServerConfigurationError) -> VaultUpstreamConfiguration {
+        try format(
+            data.rejectUnknownKeys(
+                allowed: ["vault_addr", "pki_mount_point", "ca_cert_path", "insecure_skip_verify", "namespace", "token_auth", "approle_auth", "cert_auth", "k8s_auth"],
+                context: "plugin_data of \(block.displayName)"))
+        for unsupported in ["cert_auth", "k8s_auth"] where try format(data.block(unsupported)) != nil {
+            throw ServerConfigurationError(
+                .unsupportedValue, at: data.position, in: path,
+                "\(unsupported) of \(block.displayName) is not supported yet: use token_auth or approle_auth")
+        }
+        let token = try format(data.block("token_auth"))
+        let appRole = try format(data.block("approle_auth"))
+        let authentication: VaultUpstreamConfiguration.Authentication
+        switch (token, appRole) {
+        case (let token?, nil):
+            try format(token.rejectUnknownKeys(allowed: ["token"], context: "token_auth of \(block.displayName)"))
+            authentication = .token(try format(token.string("token")) ?? "")
+        case (nil, let appRole?):
+            try format(appRole.rejectUnknownKeys(allowed: ["approle_auth_mount_point", "approle_id", "approle_secret_id"], context: "approle_auth of \(block.displayName)"))
+            authentication = .appRole(
+                mountPoint: try format(appRole.string("approle_auth_mount_point")).flatMap(nonEmpty) ?? "approle",
+                roleID: try format(appRole.string("approle_id")) ?? "",
+                secretID: try format(appRole.string("approle_secret_id")) ?? "")
+        case (.some, .some):
+            throw ServerConfigurationError(.invalidValue, at: data.position, in: path, "only one authentication method can be configured in \(block.displayName): token_auth or approle_auth")
+        case (nil, nil):
+            throw ServerConfigurationError(
+                .missingKey, at: data.position, in: path,
+                "\(block.displayName) must be configured with one authentication method: token_auth { token = \"…\" } or approle_auth { approle_id = \"…\" approle_secret_id = \"…\" }")
+        }
+        var settings = VaultUpstreamConfiguration(vaultAddress: try string(data, "vault_addr", in: section) ?? "", authentication: authentication)
+        if let mount = try string(data, "pki_mount_point", in: section).flatMap(nonEmpty) { settings.pkiMountPoint = mount }
+        settings.caCertPath = try string(data, "ca_cert_path", in: section).flatMap(nonEmpty)
+        settings.insecureSkipVerify = try bool(data, "insecure_skip_verify", in: section) ?? false
+        settings.namespace = try string(data, "namespace", in: section).flatMap(nonEmpty)
+        return settings
     }
 
     /// `UpstreamAuthority "spire"` (nested servers): `server_address`, `server_port` and `workload_api_socket`, all

@@ -71,6 +71,8 @@ package struct Server: Sendable {
             try await UpstreamBundlePoller.waitForUpstream(spire, logger: logger)
             upstream = spire
             nestedUpstream = spire
+        case .vault(let settings):
+            upstream = try VaultUpstreamAuthority(settings: try settings.resolved(environment: ProcessInfo.processInfo.environment))
         case nil:
             upstream = nil
         }

@@ -36,3 +36,51 @@ struct SPIREUpstreamConfigurationTests {
         }
     }
 }
+
+/// `UpstreamAuthority "vault"` in server.conf, with SPIRE's keys and environment variables.
+@Suite("server.conf: UpstreamAuthority vault")
+struct VaultUpstreamConfigurationTests {
+    @Test("token and AppRole authentication, SPIRE's defaults (pki, approle), and the environment taking precedence as in SPIRE")
+    func keys() throws {
+        let token = try parse(plugins: #"""
+            UpstreamAuthority "vault" {
+                plugin_data {
+                    vault_addr = "https://vault.example:8200/"
+                    pki_mount_point = "spire-pki"
+                    ca_cert_path = "/etc/vault/ca.pem"
+                    insecure_skip_verify = false
+                    namespace = "team-a"
+                    token_auth { token = "hvs.abc" }
+                }
+            }
+            """#)
+        guard case .vault(let settings) = token.upstreamAuthority else { Issue.record("\(String(describing: token.upstreamAuthority))"); return }
+        #expect(settings.vaultAddress == "https://vault.example:8200/" && settings.pkiMountPoint == "spire-pki" && settings.caCertPath == "/etc/vault/ca.pem")
+        #expect(settings.namespace == "team-a" && settings.authentication == .token("hvs.abc"))
+        #expect(try settings.resolved(environment: ["VAULT_TOKEN": "hvs.env", "VAULT_ADDR": "https://other:8200"]).authentication == .token("hvs.env"))
+        #expect(try settings.resolved(environment: ["VAULT_ADDR": "https://other:8200"]).vaultAddress == "https://other:8200")
+
+        let appRole = try parse(plugins: #"UpstreamAuthority "vault" { plugin_data { approle_auth {} } }"#)
+        guard case .vault(let roleSettings) = appRole.upstreamAuthority else { Issue.record("\(String(describing: appRole.upstreamAuthority))"); return }
+        #expect(roleSettings.pkiMountPoint == "pki" && roleSettings.authentication == .appRole(mountPoint: "approle", roleID: "", secretID: ""))
+        let resolved = try roleSettings.resolved(environment: ["VAULT_ADDR": "http://127.0.0.1:8200", "VAULT_APPROLE_ID": "r", "VAULT_APPROLE_SECRET_ID": "s"])
+        #expect(resolved.authentication == .appRole(mountPoint: "approle", roleID: "r", secretID: "s"))
+        #expect { _ = try roleSettings.resolved(environment: [:]) } throws: { "\($0)".contains("vault_addr is required (or VAULT_ADDR") }
+        #expect { _ = try roleSettings.resolved(environment: ["VAULT_ADDR": "http://v"]) } throws: { "\($0)".contains("approle_auth needs approle_id and approle_secret_id") }
+    }
+
+    @Test("no authentication, two of them, cert_auth/k8s_auth (not supported yet) and an unknown key are refused, naming the fix", arguments: [
+        (#"UpstreamAuthority "vault" { plugin_data { vault_addr = "https://v" } }"#, "must be configured with one authentication method: token_auth"),
+        (#"UpstreamAuthority "vault" { plugin_data { token_auth { token = "t" } approle_auth {} } }"#, "only one authentication method can be configured"),
+        (#"UpstreamAuthority "vault" { plugin_data { cert_auth { cert_auth_role_name = "r" } } }"#, "cert_auth of UpstreamAuthority \"vault\" is not supported yet: use token_auth or approle_auth"),
+        (#"UpstreamAuthority "vault" { plugin_data { k8s_auth { k8s_auth_role_name = "r" } } }"#, "k8s_auth of"),
+        (#"UpstreamAuthority "vault" { plugin_data { token_auth { token = "t" } transit_engine_path = "x" } }"#, "transit_engine_path"),
+    ])
+    func refusals(plugins: String, mentions: String) {
+        #expect {
+            _ = try parse(plugins: plugins)
+        } throws: { error in
+            "\(error)".contains(mentions)
+        }
+    }
+}

@@ -121,12 +121,13 @@ struct SPIREUpstreamAuthority: UpstreamAuthority {
         }
     }
 
-    /// A CSR for the CA key (the upstream takes only the key; the URI SAN names the trust domain, as SPIRE's does).
-    static func csr(for key: Certificate.PrivateKey, trustDomain: TrustDomain) throws -> [UInt8] {
+    /// A CSR for the CA key with the URI SAN of the trust domain, as SPIRE's (an upstream server takes only the key;
+    /// Vault also reads the subject).
+    static func csr(for key: Certificate.PrivateKey, trustDomain: TrustDomain, subject: DistinguishedName = DistinguishedName()) throws -> [UInt8] {
         let extensions = try Certificate.Extensions { SubjectAlternativeNames([.uniformResourceIdentifier(trustDomain.idString)]) }
         let request = try CertificateSigningRequest(
             version: .v1,
-            subject: DistinguishedName(),
+            subject: subject,
             privateKey: key,
             attributes: CertificateSigningRequest.Attributes([.init(ExtensionRequest(extensions: extensions))]),
             signatureAlgorithm: CAKeyType.signatureAlgorithm(for: key)
@@ -136,8 +137,7 @@ struct SPIREUpstreamAuthority: UpstreamAuthority {
         return serializer.serializedBytes
     }
 
-    /// Checks what the upstream signed before it becomes this server's CA (fails closed): the first certificate is a
-    /// CA for this key and trust domain, valid now, and the chain verifies up to one of the roots.
+    /// Checks what the upstream signed before it becomes this server's CA (``UpstreamAnswer/authority(chain:roots:privateKey:trustDomain:now:)``).
     static func authority(
         from response: Spire_Api_Server_Svid_V1_NewDownstreamX509CAResponse, privateKey: Certificate.PrivateKey, trustDomain: TrustDomain, now: Date
     ) throws -> X509Authority {
@@ -149,32 +149,6 @@ struct SPIREUpstreamAuthority: UpstreamAuthority {
         } catch {
             throw CAError(.upstreamAuthority, "the upstream server answered NewDownstreamX509CA with a malformed certificate: \(error)")
         }
-        guard let certificate = chain.first else {
-            throw CAError(.upstreamAuthority, "the upstream server answered NewDownstreamX509CA without a CA certificate")
-        }
-        guard !roots.isEmpty else {
-            throw CAError(.upstreamAuthority, "the upstream server answered NewDownstreamX509CA without X.509 authorities")
-        }
-        guard certificate.publicKey == privateKey.publicKey else {
-            throw CAError(.upstreamAuthority, "the upstream server signed a CA for another key than the one this server asked for")
-        }
-        guard case .some(.isCertificateAuthority) = try? certificate.extensions.basicConstraints else {
-            throw CAError(.upstreamAuthority, "the upstream server signed a certificate that is not a CA")
-        }
-        let sans = (try? certificate.extensions.subjectAlternativeNames) ?? SubjectAlternativeNames([])
-        guard sans.contains(.uniformResourceIdentifier(trustDomain.idString)) else {
-            throw CAError(.upstreamAuthority, "the upstream server signed a CA that does not name \(trustDomain.idString)")
-        }
-        guard certificate.notValidBefore <= now.addingTimeInterval(X509Authority.notBeforeCushion), now < certificate.notValidAfter else {
-            throw CAError(.upstreamAuthority, "the upstream server signed a CA that is not valid now (\(certificate.notValidBefore) to \(certificate.notValidAfter))")
-        }
-        // Each certificate is signed by the next, and the last by one of the roots.
-        for (child, parent) in zip(chain, chain.dropFirst()) where !parent.publicKey.isValidSignature(child.signature, for: child) {
-            throw CAError(.upstreamAuthority, "the CA chain from the upstream server is broken: \(child.subject) is not signed by \(parent.subject)")
-        }
-        guard roots.contains(where: { $0.subject == chain.last!.issuer && $0.publicKey.isValidSignature(chain.last!.signature, for: chain.last!) }) else {
-            throw CAError(.upstreamAuthority, "the CA chain from the upstream server does not chain to the upstream bundle's X.509 authorities")
-        }
-        return X509Authority(certificate: certificate, privateKey: privateKey, upstreamChain: chain, roots: roots)
+        return try UpstreamAnswer.authority(chain: chain, roots: roots, privateKey: privateKey, trustDomain: trustDomain, now: now, source: "the upstream server")
     }
 }
