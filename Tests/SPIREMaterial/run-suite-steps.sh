@@ -234,12 +234,14 @@ check-debug-info() {
     done
     fail-now "$2 validation failed: $1 reports $count, expected $3"
 }
+# SPIRE's helper: the agent's cached X509-SVID count (svidsCount of its debug API) must reach the expected one.
+check-svid-count() { check-debug-info "$1" svidsCount "$2"; }
 ash() { bash "$@"; }
 fail-now() { echo "fail-now: $*" >&2; exit 1; }
 log-info() { echo "info: $*"; }
 log-debug() { echo "debug: $*"; }
 log-warn() { echo "warn: $*"; }
-export -f docker-spire-server-restart service-conf-dir docker docker-up docker-down docker-spire-server-up fingerprint check-synced-entry check-log-line check-debug-info ash fail-now log-info log-debug log-warn
+export -f docker-spire-server-restart service-conf-dir docker docker-up docker-down docker-spire-server-up fingerprint check-synced-entry check-log-line check-debug-info check-svid-count ash fail-now log-info log-debug log-warn
 EOF
 )
 

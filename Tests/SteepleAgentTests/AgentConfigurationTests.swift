@@ -10,6 +10,21 @@ struct AgentConfigurationTests {
         try AgentConfiguration.parse(Array(text.utf8), path: "agent.conf", overrides: overrides)
     }
 
+    @Test("x509_svid_cache_max_size and jwt_svid_cache_max_size: SPIRE's default 1000, 0 meaning the default, a negative size refused")
+    func cacheSizes() throws {
+        let base = #"agent { trust_domain = "example.org" insecure_bootstrap = true %@ } plugins { NodeAttestor "join_token" {} }"#
+        let defaults = try parse(base.replacingOccurrences(of: "%@", with: ""))
+        #expect(defaults.x509SVIDCacheMaxSize == 1000 && defaults.jwtSVIDCacheMaxSize == 1000)
+        let set = try parse(base.replacingOccurrences(of: "%@", with: "x509_svid_cache_max_size = 8 jwt_svid_cache_max_size = 0"))
+        #expect(set.x509SVIDCacheMaxSize == 8 && set.jwtSVIDCacheMaxSize == 1000)
+        #expect(!set.ignoredKeys.contains { $0.contains("cache_max_size") }, "read, not ignored: \(set.ignoredKeys)")
+        #expect {
+            _ = try parse(base.replacingOccurrences(of: "%@", with: "x509_svid_cache_max_size = -1"))
+        } throws: { error in
+            "\(error)".contains("x509_svid_cache_max_size") && "\(error)".contains("0 or more")
+        }
+    }
+
     @Test("SPIRE's quickstart agent.conf reads, with SPIRE's defaults")
     func quickstart() throws {
         let configuration = try parse("""

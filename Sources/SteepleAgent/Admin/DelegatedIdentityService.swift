@@ -30,6 +30,8 @@ struct DelegatedIdentityService: Spire_Api_Agent_Delegatedidentity_V1_DelegatedI
         let delegate = try await authorization.authorize(context)
         let selectors = try await authorization.workloadSelectors(selectors: request.selectors, pid: request.pid)
         logger.debug("Subscribing to cache changes", metadata: ["delegate_selectors": "\(delegate.sorted())", "request_selectors": "\(selectors.sorted())"])
+        let hold = cache.hold(selectors)
+        defer { cache.release(hold) }
         try await ChangeStream.run(changes: cache.changes, to: response) { () throws(RPCError) in
             // The delegate may lose its authorization while it is subscribed.
             try authorization.authorize(selectors: delegate)

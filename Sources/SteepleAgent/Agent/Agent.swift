@@ -89,7 +89,7 @@ public struct Agent: Sendable {
             logger.info("Node attestation was successful", metadata: ["spiffe_id": "\(attested.id)", "expires_at": "\(attested.expiresAt)"])
         }
 
-        let cache = WorkloadCache(trustDomain: trustDomain)
+        let cache = WorkloadCache(trustDomain: trustDomain, x509SVIDLimit: configuration.x509SVIDCacheMaxSize)
         if let savedBundle { cache.setBundles(savedBundle, federated: nil) }
         let holder = AgentIdentityHolder(identity)
         let session = ServerSession()
@@ -108,7 +108,7 @@ public struct Agent: Sendable {
         } else {
             reattest = nil
         }
-        let jwtCache = JWTSVIDCache()
+        let jwtCache = JWTSVIDCache(maxSize: configuration.jwtSVIDCacheMaxSize)
         let link = ServerLink(
             connection: connection, holder: holder, cache: cache, session: session, health: health, state: state,
             sync: EntrySync(cache: cache, jwtCache: jwtCache, state: state, logger: logger),

@@ -33,10 +33,26 @@ final class WorkloadCache: Sendable {
         /// True once a complete snapshot arrived (from the server, or restored): until then the cache may be partial.
         var synced = false
         var version: UInt64 = 0
+        /// `x509_svid_cache_max_size`: the most workload X509-SVIDs kept (nil: no bound). A soft limit, as SPIRE's:
+        /// SVIDs that open streams hold stay.
+        var x509SVIDLimit: Int?
+        /// When each entry's SVID was last served (a tick of ``useClock``): eviction drops the least recently used.
+        var lastUsed: [String: UInt64] = [:]
+        var useClock: UInt64 = 0
+        /// The selectors of every open stream (Workload API, SDS, Delegated Identity), by hold: the entries they match
+        /// are never evicted.
+        var holds: [UInt64: Set<String>] = [:]
+        var nextHold: UInt64 = 0
+        /// How many SVIDs were evicted so far (telemetry and tests).
+        var evictions = 0
+
+        /// Whether the cache keeps fewer SVIDs than it has entries: then only entries a workload asked for, those
+        /// already cached, and as many others as fit get SVIDs.
+        var isBounded: Bool { x509SVIDLimit.map { entries.count > $0 } ?? false }
     }
 
     let trustDomain: TrustDomain
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     /// When the last message of the server's entry stream was applied (the Debug API's `last_sync_success`).
     private let lastSync = Mutex<Date?>(nil)
     /// Wakes Workload API streams (and the rotator) after every change.
@@ -44,8 +60,11 @@ final class WorkloadCache: Sendable {
     /// Wakes the rotator when entries change, so new or changed entries get SVIDs at once.
     let entryChanges = ChangeBroadcaster()
 
-    init(trustDomain: TrustDomain) {
+    init(trustDomain: TrustDomain, x509SVIDLimit: Int? = nil) {
         self.trustDomain = trustDomain
+        var initial = State()
+        initial.x509SVIDLimit = x509SVIDLimit
+        self.state = Mutex(initial)
     }
 
     func read<T, Failure: Error>(_ body: (borrowing State) throws(Failure) -> T) throws(Failure) -> T {
@@ -62,6 +81,7 @@ final class WorkloadCache: Sendable {
             for entry in entries { Self.insert(entry, into: &state) }
             state.svids = state.svids.filter { state.entries[$0.key] != nil }
             state.demanded = state.demanded.filter { state.entries[$0] != nil }
+            state.lastUsed = state.lastUsed.filter { state.entries[$0.key] != nil }
             state.refused = [:]
             state.synced = true
             state.version += 1
@@ -78,6 +98,7 @@ final class WorkloadCache: Sendable {
                 state.svids[id] = nil
                 state.refused[id] = nil
                 state.demanded.remove(id)
+                state.lastUsed[id] = nil
             }
             for entry in upserted {
                 state.refused[entry.id] = nil
@@ -122,9 +143,31 @@ final class WorkloadCache: Sendable {
                 state.svids[svid.entryID] = svid
                 state.refused[svid.entryID] = nil
             }
+            Self.evictOverLimit(&state)
             state.version += 1
         }
         changes.notify()
+    }
+
+    /// Drops the least recently used SVIDs that no open stream holds until at most the limit remain; their entries
+    /// are no longer demanded, so they are issued again only when a workload asks.
+    private static func evictOverLimit(_ state: inout State) {
+        guard let limit = state.x509SVIDLimit, state.svids.count > limit else { return }
+        var held = Set<String>()
+        for selectors in state.holds.values {
+            for selector in selectors {
+                for id in state.entriesBySelector[selector] ?? [] where state.entries[id]?.selectors.isSubset(of: selectors) == true {
+                    held.insert(id)
+                }
+            }
+        }
+        let candidates = state.svids.keys.filter { !held.contains($0) }
+            .sorted { (state.lastUsed[$0] ?? 0, $0) < (state.lastUsed[$1] ?? 0, $1) }
+        for id in candidates.prefix(state.svids.count - limit) {
+            state.svids[id] = nil
+            state.demanded.remove(id)
+            state.evictions += 1
+        }
     }
 
     /// Records the server's refusals (entry ID → reason), until `until`.
@@ -156,18 +199,43 @@ final class WorkloadCache: Sendable {
 
     // MARK: Reads for workloads
 
-    /// Records that a workload asks for the X509-SVIDs of `entries`: those without prefetch that were not asked for
-    /// before are handed to the rotator, which issues them at once (the caller's stream waits for them as for any
-    /// missing SVID).
+    /// Records that a workload asks for the X509-SVIDs of `entries` (now their most recent use): those the rotator
+    /// does not issue by itself (no prefetch, or beyond a bounded cache) and that were not asked for before are handed
+    /// to it, which issues them at once (the caller's stream waits for them as for any missing SVID).
     func demandX509SVIDs(of entries: [AgentEntry]) {
-        let onDemand = entries.filter(\.disableX509SVIDPrefetch)
-        guard !onDemand.isEmpty else { return }
+        guard !entries.isEmpty else { return }
         let added = state.withLock { state in
+            state.useClock += 1
             var added = false
-            for entry in onDemand where state.demanded.insert(entry.id).inserted { added = true }
+            for entry in entries {
+                state.lastUsed[entry.id] = state.useClock
+                guard entry.disableX509SVIDPrefetch || (state.x509SVIDLimit != nil && state.svids[entry.id] == nil) else { continue }
+                if state.demanded.insert(entry.id).inserted { added = true }
+            }
             return added
         }
         if added { entryChanges.notify() }
+    }
+
+    /// Marks the entries `selectors` match as held by an open stream until ``release(_:)``: a bounded cache never
+    /// evicts their SVIDs.
+    func hold(_ selectors: Set<String>) -> UInt64 {
+        state.withLock { state in
+            state.nextHold += 1
+            state.holds[state.nextHold] = selectors
+            return state.nextHold
+        }
+    }
+
+    func release(_ hold: UInt64) {
+        let evicted = state.withLock { state in
+            state.holds[hold] = nil
+            let before = state.svids.count
+            Self.evictOverLimit(&state)
+            if state.svids.count != before { state.version += 1 }
+            return state.svids.count != before
+        }
+        if evicted { changes.notify() }
     }
 
     /// The entries whose selectors are all among `selectors`, in response order.

@@ -17,12 +17,12 @@ extension AgentConfiguration {
         "trust_domain", "server_address", "server_port", "socket_path", "data_dir", "trust_bundle_path",
         "insecure_bootstrap", "join_token", "join_token_file", "log_level", "log_format", "log_file", "log_source_location", "trust_bundle_format",
         "trust_bundle_url", "trust_bundle_unix_socket", "trust_bundle_spiffe_workload_api", "disable_workload_api", "disable_sds_api",
-        "allow_unauthenticated_verifiers", "sds", "admin_socket_path", "authorized_delegates",
+        "allow_unauthenticated_verifiers", "sds", "admin_socket_path", "authorized_delegates", "x509_svid_cache_max_size",
+        "jwt_svid_cache_max_size",
     ]
     /// Keys of SPIRE's agent block that are accepted and have no effect here.
     static let ignoredAgentKeys: Set<String> = [
-        "availability_target", "x509_svid_cache_max_size",
-        "jwt_svid_cache_max_size", "experimental", "retry_bootstrap", "rebootstrap_mode", "rebootstrap_delay",
+        "availability_target", "experimental", "retry_bootstrap", "rebootstrap_mode", "rebootstrap_delay",
         "allowed_foreign_jwt_claims",
         "workload_x509_svid_key_type", "log_selectors",
         "profiling_enabled", "profiling_port", "profiling_freq", "profiling_names",
@@ -86,6 +86,15 @@ struct AgentConfigurationReader {
             configuration.socketPath = value
         }
         if let value = try pick(overrides.dataDirectory, agent.string("data_dir")) { configuration.dataDirectory = value }
+        if let value = try format(agent.int("x509_svid_cache_max_size")) {
+            // SPIRE's rule: negative is an error, 0 means the default.
+            guard value >= 0 else { throw invalid("agent.x509_svid_cache_max_size", "\(value)", "a number of SVIDs, 0 or more (0: the default, \(AgentConfiguration.defaultX509SVIDCacheMaxSize))") }
+            configuration.x509SVIDCacheMaxSize = value == 0 ? AgentConfiguration.defaultX509SVIDCacheMaxSize : value
+        }
+        if let value = try format(agent.int("jwt_svid_cache_max_size")) {
+            guard value >= 0 else { throw invalid("agent.jwt_svid_cache_max_size", "\(value)", "a number of JWT-SVIDs, 0 or more (0: the default, \(AgentConfiguration.defaultJWTSVIDCacheMaxSize))") }
+            configuration.jwtSVIDCacheMaxSize = value == 0 ? AgentConfiguration.defaultJWTSVIDCacheMaxSize : value
+        }
         let token = try pick(overrides.joinToken, agent.string("join_token")).flatMap { $0.isEmpty ? nil : $0 }
         let tokenFile = try pick(overrides.joinTokenFile, agent.string("join_token_file")).flatMap { $0.isEmpty ? nil : $0 }
         switch (token, tokenFile) {

@@ -34,6 +34,14 @@ public struct AgentConfiguration: Sendable {
     public var discoverWorkloadPath = false
     /// The largest binary hashed for `unix:sha256:` (SPIRE's `workload_size_limit`); 0 means no limit.
     public var workloadSizeLimit: Int = 0
+    /// `x509_svid_cache_max_size`: at most this many workload X509-SVIDs are kept (a soft limit, as SPIRE's: SVIDs
+    /// that open streams hold are never evicted); the others are issued when a workload asks.
+    public var x509SVIDCacheMaxSize: Int = defaultX509SVIDCacheMaxSize
+    /// `jwt_svid_cache_max_size`: at most this many JWT-SVIDs are kept; past it the least recently used goes.
+    public var jwtSVIDCacheMaxSize: Int = defaultJWTSVIDCacheMaxSize
+    /// SPIRE's defaults.
+    public static let defaultX509SVIDCacheMaxSize = 1000
+    public static let defaultJWTSVIDCacheMaxSize = 1000
     /// Whether `WorkloadAttestor "unix"` runs: when no workload attestor is configured, or when it is one of them.
     public var unixWorkloadAttestor = true
     /// `WorkloadAttestor "k8s"`, when configured.

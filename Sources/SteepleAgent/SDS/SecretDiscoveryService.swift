@@ -133,6 +133,8 @@ struct SecretDiscoveryService: Envoy_Service_Secret_V3_SecretDiscoveryService.Si
         respond: (SDSView) async throws -> Void
     ) async throws {
         let selectors = try await attestation.selectors(context)
+        let hold = cache.hold(selectors)
+        defer { cache.release(hold) }
         let inbox = RequestInbox<Request>()
         let signal = cache.changes.subscribe()
         defer { cache.changes.unsubscribe(signal) }

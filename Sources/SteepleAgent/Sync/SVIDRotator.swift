@@ -11,7 +11,8 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Keeps an X509-SVID ready for every authorized entry (one with `disable_x509_svid_prefetch` once a workload asked): issues one as soon as an entry appears or changes, rotates
+/// Keeps an X509-SVID ready for every authorized entry (one with `disable_x509_svid_prefetch` once a workload asked;
+/// beyond `x509_svid_cache_max_size`, those a workload asked for): issues one as soon as an entry appears or changes, rotates
 /// each at its jittered half-life, and re-issues at once when its issuing authority leaves the bundle. Keys are made
 /// here; CSRs go to the server in batches. When the server activates a new X.509 authority it says so with the
 /// bundle, and every SVID of the previous one is re-issued at once. Sleeps until the next rotation or the next entry change, never ticks.
@@ -84,9 +85,17 @@ struct SVIDRotator: Sendable {
             var stale: [AgentEntry] = []
             var missing = 0
             var next: Date?
+            // A bounded cache (x509_svid_cache_max_size) prefetches only as many new SVIDs as fit; the others wait
+            // until a workload asks, and those cached keep being rotated.
+            let bounded = state.isBounded
+            var room = state.x509SVIDLimit.map { $0 - state.svids.count } ?? Int.max
             for entry in state.entries.values {
                 // Without prefetch, an entry gets its SVID once a workload has asked for it (SPIRE's rule).
                 if entry.disableX509SVIDPrefetch && !state.demanded.contains(entry.id) { continue }
+                if bounded, state.svids[entry.id] == nil, !state.demanded.contains(entry.id) {
+                    guard room > 0 else { continue }
+                    room -= 1
+                }
                 if let refusal = state.refused[entry.id], refusal.until > now {
                     next = min(next ?? refusal.until, refusal.until)
                     continue

@@ -16,10 +16,17 @@ final class JWTSVIDCache: Sendable {
         let refreshAt: Date
         /// The `kid` of the key that signed it: a token of a tainted or revoked key is dropped.
         var keyID = ""
+        /// When it was last stored or served (a tick): past the size limit, the least recently used goes.
+        var lastUsed: UInt64 = 0
     }
 
-    private let tokens = Mutex<[String: Token]>([:])
-    /// SPIRE's `jwt_svid_cache_max_size`: past it, the cache drops expired tokens, then everything.
+    private struct Tokens {
+        var byKey: [String: Token] = [:]
+        var clock: UInt64 = 0
+    }
+
+    private let tokens = Mutex(Tokens())
+    /// SPIRE's `jwt_svid_cache_max_size`: past it, the cache drops tokens due for refresh, then the least recently used.
     let maxSize: Int
 
     init(maxSize: Int = 1000) {
@@ -39,25 +46,32 @@ final class JWTSVIDCache: Sendable {
     /// The cached token with its times, while it is not due for refresh.
     func cached(for key: String, now: Date) -> Token? {
         tokens.withLock { tokens in
-            guard let token = tokens[key], token.refreshAt > now else { return nil }
+            guard var token = tokens.byKey[key], token.refreshAt > now else { return nil }
+            tokens.clock += 1
+            token.lastUsed = tokens.clock
+            tokens.byKey[key] = token
             return token
         }
     }
 
     /// How many tokens are held (the Debug API's `cached_jwt_svids_count`).
-    var count: Int { tokens.withLock { $0.count } }
+    var count: Int { tokens.withLock { $0.byKey.count } }
 
     @discardableResult
     func store(_ token: String, issuedAt: Date, expiresAt: Date, keyID: String, for key: String) -> Token {
         let refreshAt = issuedAt + expiresAt.timeIntervalSince(issuedAt) / 2
         return tokens.withLock { tokens in
-            if tokens.count >= maxSize {
+            if tokens.byKey[key] == nil, tokens.byKey.count >= maxSize {
                 let now = Date()
-                tokens = tokens.filter { $0.value.refreshAt > now }
-                if tokens.count >= maxSize { tokens.removeAll() }
+                tokens.byKey = tokens.byKey.filter { $0.value.refreshAt > now }
+                while tokens.byKey.count >= maxSize, let oldest = tokens.byKey.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key {
+                    tokens.byKey[oldest] = nil
+                }
             }
-            let stored = Token(token: token, issuedAt: issuedAt, expiresAt: expiresAt, refreshAt: refreshAt, keyID: keyID)
-            tokens[key] = stored
+            tokens.clock += 1
+            var stored = Token(token: token, issuedAt: issuedAt, expiresAt: expiresAt, refreshAt: refreshAt, keyID: keyID)
+            stored.lastUsed = tokens.clock
+            tokens.byKey[key] = stored
             return stored
         }
     }
@@ -78,9 +92,9 @@ final class JWTSVIDCache: Sendable {
 
     private func drop(where shouldDrop: (Token) -> Bool) -> Int {
         tokens.withLock { tokens in
-            let before = tokens.count
-            tokens = tokens.filter { !shouldDrop($0.value) }
-            return before - tokens.count
+            let before = tokens.byKey.count
+            tokens.byKey = tokens.byKey.filter { !shouldDrop($0.value) }
+            return before - tokens.byKey.count
         }
     }
 

@@ -32,6 +32,9 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
 
     func fetchX509SVID(request _: WorkloadAPI_X509SVIDRequest, response: RPCWriter<WorkloadAPI_X509SVIDResponse>, context: ServerContext) async throws {
         let selectors = try await attest(context)
+        // The caller's SVIDs stay cached while it listens, however small the cache.
+        let hold = cache.hold(selectors)
+        defer { cache.release(hold) }
         try await stream(to: response) { () throws(RPCError) -> (WorkloadAPI_X509SVIDResponse?, Date?) in
             try x509SVIDResponse(for: selectors, now: Date())
         }

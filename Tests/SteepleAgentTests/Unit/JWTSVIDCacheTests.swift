@@ -41,4 +41,20 @@ struct JWTSVIDCacheTests {
         #expect(cache.token(for: keys[1].1, now: issued + 1) == nil)
         #expect(cache.token(for: keys[2].1, now: issued + 1) == "token-current")
     }
+
+    @Test("jwt_svid_cache_max_size: past the limit the least recently used token goes, not everything")
+    func leastRecentlyUsed() throws {
+        let cache = JWTSVIDCache(maxSize: 3)
+        let issued = Date()
+        let keys = try (0..<4).map { JWTSVIDCache.key(for: try entry(revision: 1, path: "/w\($0)"), audience: ["a"]) }
+        for index in 0..<3 { cache.store("t\(index)", issuedAt: issued, expiresAt: issued + 300, keyID: "k", for: keys[index]) }
+        #expect(cache.token(for: keys[0], now: issued + 1) == "t0", "t0 served: now the most recently used")
+        cache.store("t3", issuedAt: issued, expiresAt: issued + 300, keyID: "k", for: keys[3])
+        #expect(cache.count == 3)
+        #expect(cache.token(for: keys[1], now: issued + 1) == nil, "t1 was the least recently used")
+        #expect(cache.token(for: keys[0], now: issued + 1) == "t0" && cache.token(for: keys[2], now: issued + 1) == "t2" && cache.token(for: keys[3], now: issued + 1) == "t3")
+        // Storing again under a key already held evicts nothing.
+        cache.store("t3b", issuedAt: issued, expiresAt: issued + 300, keyID: "k", for: keys[3])
+        #expect(cache.count == 3 && cache.token(for: keys[0], now: issued + 1) == "t0")
+    }
 }
