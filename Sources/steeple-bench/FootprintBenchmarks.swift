@@ -6,7 +6,8 @@ import SteepleTestSupport
 enum FootprintBenchmarks {
     static func run(scale: Double, report: MarkdownReport) async throws {
         let steps = scale < 1 ? [0, 20, 100] : [0, 1000, 10_000]
-        let domain = try BenchTrustDomain(agentCount: 1)
+        // Every SVID cached (the limit raised past the largest step): the memory per cached SVID.
+        let domain = try BenchTrustDomain(agentCount: 1, agentLines: ["x509_svid_cache_max_size = \(steps.last! * 2)"])
         var rows: [[String]] = []
         var atThousand: ProcessFigures?
         var watcherRows: [[String]] = []
@@ -50,6 +51,17 @@ enum FootprintBenchmarks {
             await domain.stop()
             throw error
         }
+        let bounded = try await boundedAgent(entries: steps.last!, limit: steps[1])
+        let boundedHeader = ["authorized entries", "x509_svid_cache_max_size", "cached X509-SVIDs", "agent RSS MiB", "of which anonymous (RssAnon) MiB"]
+        printTable("Bounded agent", header: boundedHeader, rows: [bounded.row])
+        report.add("Bounded agent (x509_svid_cache_max_size)", intro: "One agent at SPIRE's default limit with ten times as many authorized entries as the limit (each with its own selector, none served): it prefetches only up to the limit and issues the rest when a workload asks. RSS is read once the cache is full and the entries have synced.", header: boundedHeader, rows: [bounded.row])
+        if let atThousand {
+            report.target(
+                "Bounded agent", goal: "memory flat as entries grow: \(steps.last!) entries under a limit of \(steps[1]) cost about what \(steps[1]) SVIDs do",
+                figure: "\(ProcessFigures.mebibytes(bounded.figures.residentKiB)) MiB RSS (anonymous \(ProcessFigures.mebibytes(bounded.figures.anonymousKiB))) with \(steps.last!) entries and \(bounded.cached) SVIDs cached, against \(ProcessFigures.mebibytes(atThousand.residentKiB)) MiB (anonymous \(ProcessFigures.mebibytes(atThousand.anonymousKiB))) with \(steps[1]) entries",
+                met: bounded.cached <= steps[1] && bounded.figures.anonymousKiB <= atThousand.anonymousKiB * 3 / 2,
+                obstacle: "the entries themselves (selectors, IDs) are kept for every authorized entry")
+        }
         let roundsHeader = ["after", "agent RSS MiB", "of which anonymous (RssAnon) MiB"]
         printTable("Agent memory over rounds of Workload API watchers", header: roundsHeader, rows: watcherRows)
         report.add("Agent memory over rounds of watchers", intro: "Issue #11 saw agent RSS rise from 51 to 70 MB over two rounds of 200 watchers and stay there. Each round opens that many FetchX509SVID streams, each on its own connection, waits for every one to receive its SVID, and closes them all; RSS is read 2 s after each round (the agent returns freed heap to the kernel once streams end).", header: roundsHeader, rows: watcherRows)
@@ -63,6 +75,40 @@ enum FootprintBenchmarks {
                 obstacle: "most of it is mapped code: the pages of the agent binary and of the shared Swift runtime and Foundation libraries that it touches (shared and reclaimable, counted by RSS all the same); the agent's own memory is the anonymous part")
         }
         report.add("Agent footprint", intro: "Resident memory of one release agent after it has issued and cached an X509-SVID (key, chain, DER forms) for every entry; entries are registered in batches of 500 (the admin API's limit) through the admin API, each with its own selector. RSS is split as the kernel counts it: anonymous memory is the agent's own (heap, stacks, the cache); mapped files are pages of the agent binary and the Swift runtime libraries it has touched, clean, shared with any other process using them and reclaimable under memory pressure. The last column is the time from registration to the last SVID cached (key generation on the agent, signing on the server).", header: header, rows: rows)
+    }
+
+    /// An agent at `limit` (SPIRE's default when it is 1,000) with `entries` authorized entries: how many SVIDs it
+    /// caches and its memory once they are cached and the entries synced.
+    static func boundedAgent(entries: Int, limit: Int) async throws -> (row: [String], figures: ProcessFigures, cached: Int) {
+        let domain = try BenchTrustDomain(agentCount: 1, agentLines: ["x509_svid_cache_max_size = \(limit)"])
+        do {
+            try await domain.start()
+            let agent = domain.agents[0]
+            let pid = try agent.pid ?? { throw BenchFailure("agent not running") }()
+            try await domain.withAdmin { admin in
+                var next = 0
+                while next < entries {
+                    let batch = (next..<min(entries, next + 500)).map { ("spiffe://example.org/bounded/\($0)", "unix:uid:\(400_000 + $0)") }
+                    _ = try await BenchTrustDomain.createEntries(admin, batch)
+                    next += batch.count
+                }
+            }
+            let started = ContinuousClock.now
+            while cachedSVIDs(in: agent.logText) < limit {
+                guard ContinuousClock.now - started < .seconds(300) else { throw BenchFailure("the bounded agent did not cache \(limit) SVIDs in 5 min") }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            // The sync of the remaining entries, then the heap settles.
+            try await Task.sleep(for: .seconds(5))
+            let cached = cachedSVIDs(in: agent.logText)
+            let figures = try ProcessFigures.read(pid: pid) ?? { throw BenchFailure("cannot read the agent's memory") }()
+            await domain.stop()
+            let row = [String(entries), String(limit), String(cached), ProcessFigures.mebibytes(figures.residentKiB), ProcessFigures.mebibytes(figures.anonymousKiB)]
+            return (row, figures, cached)
+        } catch {
+            await domain.stop()
+            throw error
+        }
     }
 
     /// Opens `watchers` FetchX509SVID streams (one connection each), waits for all of them to get their SVID, closes

@@ -274,6 +274,15 @@ extension ServerConfigurationReader {
         return (block.labels[0], block.labelPositions[0])
     }
 
+    /// A key a plugin cannot do without: absent or empty is refused, naming the key, the block and `why`.
+    private func required(_ value: String?, _ key: String, _ data: ConfigBody, _ block: ConfigBlock, _ why: String) throws(ServerConfigurationError) -> String {
+        guard let value, !value.isEmpty else {
+            throw ServerConfigurationError(
+                .missingKey, at: data.position, in: path, "missing required key \"\(key)\" in plugin_data of \(block.displayName): " + why)
+        }
+        return value
+    }
+
     /// `UpstreamAuthority "disk"`: `cert_file_path` and `key_file_path` required, `bundle_file_path` optional.
     private mutating func upstreamAuthority(
         _ data: ConfigBody, _ block: ConfigBlock, section: String
@@ -282,17 +291,9 @@ extension ServerConfigurationReader {
             data.rejectUnknownKeys(
                 allowed: ["cert_file_path", "key_file_path", "bundle_file_path"],
                 context: "plugin_data of \(block.displayName)"))
-        func required(_ key: String, _ value: String?) throws(ServerConfigurationError) -> String {
-            guard let value, !value.isEmpty else {
-                throw ServerConfigurationError(
-                    .missingKey, at: data.position, in: path,
-                    "missing required key \"\(key)\" in plugin_data of \(block.displayName): "
-                        + "'cert_file_path' and 'key_file_path' must be set and not empty")
-            }
-            return value
-        }
-        let certificate = try required("cert_file_path", try string(data, "cert_file_path", in: section))
-        let key = try required("key_file_path", try string(data, "key_file_path", in: section))
+        let why = "'cert_file_path' and 'key_file_path' must be set and not empty"
+        let certificate = try required(try string(data, "cert_file_path", in: section), "cert_file_path", data, block, why)
+        let key = try required(try string(data, "key_file_path", in: section), "key_file_path", data, block, why)
         let bundle = try string(data, "bundle_file_path", in: section).flatMap(nonEmpty)
         return .disk(certFilePath: certificate, keyFilePath: key, bundleFilePath: bundle)
     }
@@ -349,24 +350,16 @@ extension ServerConfigurationReader {
             data.rejectUnknownKeys(
                 allowed: ["server_address", "server_port", "workload_api_socket"],
                 context: "plugin_data of \(block.displayName)"))
-        func required(_ key: String, _ value: String?) throws(ServerConfigurationError) -> String {
-            guard let value, !value.isEmpty else {
-                throw ServerConfigurationError(
-                    .missingKey, at: data.position, in: path,
-                    "missing required key \"\(key)\" in plugin_data of \(block.displayName): "
-                        + "nested servers need server_address, server_port and workload_api_socket (the local agent's socket)")
-            }
-            return value
-        }
-        let address = try required("server_address", try string(data, "server_address", in: section))
+        let why = "nested servers need server_address, server_port and workload_api_socket (the local agent's socket)"
+        let address = try required(try string(data, "server_address", in: section), "server_address", data, block, why)
         // SPIRE reads the port as a string ("8081"); a number is taken too.
-        let port = try required("server_port", try int(data, "server_port", in: section).map(String.init))
+        let port = try required(try int(data, "server_port", in: section).map(String.init), "server_port", data, block, why)
         guard let port = Int(port), (1...65535).contains(port) else {
             throw ServerConfigurationError(
                 .invalidValue, at: data.position, in: path,
                 "invalid value for \"server_port\" in plugin_data of \(block.displayName): \(port) is not a TCP port (1-65535)")
         }
-        let socket = try required("workload_api_socket", try string(data, "workload_api_socket", in: section))
+        let socket = try required(try string(data, "workload_api_socket", in: section), "workload_api_socket", data, block, why)
         return .spire(serverAddress: address, serverPort: port, workloadAPISocket: socket)
     }
 
