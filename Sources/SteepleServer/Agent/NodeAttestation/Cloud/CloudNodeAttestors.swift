@@ -1,0 +1,56 @@
+import SPIFFE
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Builds the configured cloud node attestors (`gcp_iit`, `aws_iid`, `azure_msi`) for the agent API.
+enum CloudNodeAttestors {
+    static func make(core: ServerCore, configuration: ServerConfiguration) throws -> [String: any NodeAttestor] {
+        var attestors: [String: any NodeAttestor] = [:]
+        let settings = configuration.nodeAttestors
+        if let gcp = settings.gcpIIT {
+            attestors["gcp_iit"] = GCPIITAttestor(
+                trustDomain: core.trustDomain, projectIDAllowList: gcp.projectIDAllowList,
+                pathTemplate: try template(gcp.agentPathTemplate, GCPIITAttestor.templateFields, plugin: "gcp_iit"),
+                keys: CloudKeySetSource(location: gcp.keySetURL), nodes: core.store, now: core.now)
+        }
+        if let aws = settings.awsIID {
+            guard let pem = try? String(contentsOfFile: aws.caCertificatePath, encoding: .utf8) else {
+                throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(aws.caCertificatePath) cannot be read")
+            }
+            let certificates: [Certificate]
+            do {
+                certificates = try X509Bundle(trustDomain: core.trustDomain, pem: pem).x509Authorities
+            } catch {
+                throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(aws.caCertificatePath): \(error.message)")
+            }
+            guard !certificates.isEmpty else {
+                throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(aws.caCertificatePath) holds no certificate")
+            }
+            attestors["aws_iid"] = AWSIIDAttestor(
+                trustDomain: core.trustDomain, certificates: certificates,
+                accountIDsForLocalValidation: aws.accountIDsForLocalValidation, skipBlockDevice: aws.skipBlockDevice,
+                pathTemplate: try template(aws.agentPathTemplate, AWSIIDAttestor.templateFields, plugin: "aws_iid"),
+                nodes: core.store)
+        }
+        if let azure = settings.azureMSI {
+            attestors["azure_msi"] = AzureMSIAttestor(
+                trustDomain: core.trustDomain, tenants: azure.tenants,
+                pathTemplate: try template(azure.agentPathTemplate, AzureMSIAttestor.templateFields, plugin: "azure_msi"),
+                keys: CloudKeySetSource(location: azure.keySetURL), nodes: core.store, now: core.now)
+        }
+        return attestors
+    }
+
+    private static func template(_ source: String, _ fields: Set<String>, plugin: String) throws -> AgentPathTemplate {
+        do {
+            return try AgentPathTemplate(source, fields: fields)
+        } catch {
+            throw ServerStartError(message: "\(plugin): \(error.message)")
+        }
+    }
+}

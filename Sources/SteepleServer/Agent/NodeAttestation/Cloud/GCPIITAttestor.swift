@@ -1,0 +1,109 @@
+import SPIFFE
+import SteepleDatastore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `NodeAttestor "gcp_iit"`, as SPIRE's: the payload is a GCE instance identity token (`format=full`), an RS256 JWT
+/// signed by Google. It must verify with Google's keys (``CloudKeySetSource``), be for audience
+/// `spire-gcp-node-attestor` and unexpired (go-jose's one-minute leeway), and name a project of
+/// `projectid_allow_list`. Agent ID from `agent_path_template` (SPIRE's default
+/// `spiffe://<td>/spire/agent/gcp_iit/<project>/<instance id>`), trust on first use (not re-attestable), selectors
+/// `gcp_iit:project-id:`, `zone:`, `instance-name:` and `sa:`. `use_instance_metadata` (tags, labels and metadata
+/// from the Compute API) is not supported: the configuration reader refuses it.
+struct GCPIITAttestor: NodeAttestor {
+    static let audience = "spire-gcp-node-attestor"
+    static let templateFields: Set<String> = [
+        "PluginName", "ServiceAccount", "ProjectID", "ProjectNumber", "Zone", "InstanceID", "InstanceName", "InstanceCreationTimestamp",
+    ]
+
+    let trustDomain: TrustDomain
+    let projectIDAllowList: [String]
+    let pathTemplate: AgentPathTemplate
+    let keys: CloudKeySetSource
+    let nodes: any AttestedNodeStore
+    let now: @Sendable () -> Date
+
+    var name: String { "gcp_iit" }
+
+    /// The claims SPIRE reads (`gcp.IdentityToken`).
+    struct IdentityToken: Decodable {
+        var email: String?
+        var google: Google?
+
+        struct Google: Decodable {
+            var computeEngine: ComputeEngine?
+            enum CodingKeys: String, CodingKey { case computeEngine = "compute_engine" }
+        }
+
+        struct ComputeEngine: Decodable {
+            var projectID: String?
+            var projectNumber: Int64?
+            var zone: String?
+            var instanceID: String?
+            var instanceName: String?
+            var instanceCreationTimestamp: Int64?
+            enum CodingKeys: String, CodingKey {
+                case projectID = "project_id", projectNumber = "project_number", zone, instanceID = "instance_id"
+                case instanceName = "instance_name", instanceCreationTimestamp = "instance_creation_timestamp"
+            }
+        }
+    }
+
+    func attest(payload: [UInt8], challenge _: ([UInt8]) async throws -> [UInt8]) async throws -> NodeAttestationResult {
+        let keySet = try await keys.load()
+        guard !payload.isEmpty else { throw APIRefusal(.invalidRequest, "missing attestation payload") }
+        let verified: VerifiedJWS
+        do {
+            verified = try VerifiedJWS(token: String(decoding: payload, as: UTF8.self), keySet: keySet, algorithms: [.rs256])
+        } catch {
+            switch error.code {
+            case .malformedJWT, .unsupportedAlgorithm, .missingKeyID:
+                throw APIRefusal(.invalidRequest, "unable to parse the identity token: \(error.message)")
+            default:
+                throw APIRefusal(.invalidRequest, "failed to validate the identity token signature: \(error.message)")
+            }
+        }
+        let token: IdentityToken
+        let registered: CloudAttestation.RegisteredClaims
+        do {
+            token = try JSONDecoder().decode(IdentityToken.self, from: Data(verified.payload))
+            registered = try JSONDecoder().decode(CloudAttestation.RegisteredClaims.self, from: Data(verified.payload))
+        } catch {
+            throw APIRefusal(.invalidRequest, "failed to validate the identity token signature: unable to decode the claims: \(error)")
+        }
+        if let failure = registered.failure(audience: [Self.audience], now: now(), leeway: 60) {
+            throw APIRefusal(.attestationFailed, "failed to validate the identity token claims: \(failure)")
+        }
+        let engine = token.google?.computeEngine
+        let projectID = engine?.projectID ?? ""
+        guard projectIDAllowList.contains(projectID) else {
+            throw APIRefusal(.attestationFailed, "identity token project ID \"\(projectID)\" is not in the allow list")
+        }
+        let path = pathTemplate.execute([
+            "PluginName": name,
+            "ServiceAccount": (token.email ?? "").replacing("@", with: "_"),
+            "ProjectID": projectID,
+            "ProjectNumber": String(engine?.projectNumber ?? 0),
+            "Zone": engine?.zone ?? "",
+            "InstanceID": engine?.instanceID ?? "",
+            "InstanceName": engine?.instanceName ?? "",
+            "InstanceCreationTimestamp": String(engine?.instanceCreationTimestamp ?? 0),
+        ])
+        let agentID = try CloudAttestation.agentID(trustDomain: trustDomain, path: path)
+        try await CloudAttestation.assessTOFU(agentID, nodes: nodes)
+        let values = [
+            "project-id:\(projectID)",
+            "zone:\(engine?.zone ?? "")",
+            "instance-name:\(engine?.instanceName ?? "")",
+            "sa:\(token.email ?? "")",
+        ]
+        return NodeAttestationResult(
+            agentID: agentID,
+            selectors: try values.map { value throws(DatastoreError) in try Selector(type: name, value: value) },
+            canReattest: false)
+    }
+}

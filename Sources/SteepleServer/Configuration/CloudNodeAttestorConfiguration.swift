@@ -1,0 +1,49 @@
+/// `NodeAttestor "gcp_iit"`, SPIRE's keys and defaults, plus Steeple's `key_set_url`.
+package struct GCPIITConfiguration: Sendable, Hashable {
+    /// `projectid_allow_list`: the projects whose instances may attest; at least one.
+    package var projectIDAllowList: [String]
+    /// `agent_path_template`; SPIRE's default `/{{ .PluginName }}/{{ .ProjectID }}/{{ .InstanceID }}`.
+    package var agentPathTemplate = "/{{ .PluginName }}/{{ .ProjectID }}/{{ .InstanceID }}"
+    /// `key_set_url` (Steeple only): where Google's token signing keys are read, an `https://` URL or a file path, as
+    /// a JWK Set or PEM certificates by `kid`; SPIRE's source by default.
+    package var keySetURL = "https://www.googleapis.com/oauth2/v1/certs"
+
+    package init(projectIDAllowList: [String]) {
+        self.projectIDAllowList = projectIDAllowList
+    }
+}
+
+/// `NodeAttestor "aws_iid"`, SPIRE's keys that need no AWS API, plus Steeple's `aws_ca_certificate_path`.
+package struct AWSIIDConfiguration: Sendable, Hashable {
+    /// `aws_ca_certificate_path` (Steeple only): PEM certificates of AWS's instance identity signing keys (AWS
+    /// publishes one per region); the document's `signature` must verify with one of them.
+    package var caCertificatePath: String
+    /// `account_ids_for_local_validation`: accounts whose instances need no block device check.
+    package var accountIDsForLocalValidation: [String] = []
+    /// `skip_block_device`: no block device check for any account.
+    package var skipBlockDevice = false
+    /// `agent_path_template`; SPIRE's default `/{{ .PluginName }}/{{ .AccountID }}/{{ .Region }}/{{ .InstanceID }}`.
+    package var agentPathTemplate = "/{{ .PluginName }}/{{ .AccountID }}/{{ .Region }}/{{ .InstanceID }}"
+    /// `partition`: `aws` (default), `aws-cn` or `aws-us-gov`.
+    package var partition = "aws"
+
+    package init(caCertificatePath: String) {
+        self.caCertificatePath = caCertificatePath
+    }
+}
+
+/// `NodeAttestor "azure_msi"`, SPIRE's keys that need no Azure API, plus Steeple's `key_set_url`.
+package struct AzureMSIConfiguration: Sendable, Hashable {
+    /// `tenants`: tenant ID → the `resource_id` its tokens must be for (SPIRE's default
+    /// `https://management.azure.com/`); at least one tenant.
+    package var tenants: [String: String]
+    /// `agent_path_template`; SPIRE's default `/{{ .PluginName }}/{{ .TenantID }}/{{ .PrincipalID }}`.
+    package var agentPathTemplate = "/{{ .PluginName }}/{{ .TenantID }}/{{ .PrincipalID }}"
+    /// `key_set_url` (Steeple only): where Microsoft's token signing keys are read, an `https://` URL or a file path,
+    /// as a JWK Set; by default the `jwks_uri` of SPIRE's OIDC issuer `https://login.microsoftonline.com/common/`.
+    package var keySetURL = "https://login.microsoftonline.com/common/discovery/keys"
+
+    package init(tenants: [String: String]) {
+        self.tenants = tenants
+    }
+}

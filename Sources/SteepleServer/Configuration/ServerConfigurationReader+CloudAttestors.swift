@@ -1,0 +1,115 @@
+import SteepleConfig
+
+/// `NodeAttestor "gcp_iit"`, `"aws_iid"` and `"azure_msi"`: SPIRE's keys. Settings that need a cloud provider's API
+/// (Compute, EC2/IAM/Organizations/EKS, Azure Resource Manager) are refused, since Steeple calls none; settings that
+/// only tune such calls are accepted and ignored. Each plugin has one Steeple key naming where its signing keys or
+/// certificates are read.
+extension ServerConfigurationReader {
+    mutating func readCloudAttestor(
+        _ name: String, _ data: ConfigBody, _ block: ConfigBlock, section: String, into configuration: inout ServerConfiguration
+    ) throws(ServerConfigurationError) {
+        switch name {
+        case "gcp_iit": configuration.nodeAttestors.gcpIIT = try gcpIIT(data, block, section: section)
+        case "aws_iid": configuration.nodeAttestors.awsIID = try awsIID(data, block, section: section)
+        default: configuration.nodeAttestors.azureMSI = try azureMSI(data, block, section: section)
+        }
+    }
+
+    private mutating func gcpIIT(_ data: ConfigBody, _ block: ConfigBlock, section: String) throws(ServerConfigurationError) -> GCPIITConfiguration {
+        let ignoredKeys = try format(data.rejectUnknownKeys(
+            allowed: ["projectid_allow_list", "agent_path_template", "use_instance_metadata", "key_set_url"],
+            ignored: ["allowed_label_keys", "allowed_metadata_keys", "max_metadata_value_size", "service_account_file"],
+            context: "plugin_data of \(block.displayName)"))
+        for key in ignoredKeys {
+            ignored.append(IgnoredSetting(key: "\(section).\(key.name)", position: key.position, reason: "only used with use_instance_metadata, which Steeple does not support"))
+        }
+        let projects = try format(data.stringList("projectid_allow_list")) ?? []
+        guard !projects.isEmpty else {
+            throw ServerConfigurationError(.missingKey, at: data.position, in: path, "projectid_allow_list is required in plugin_data of \(block.displayName)")
+        }
+        if try bool(data, "use_instance_metadata", in: section) == true {
+            throw ServerConfigurationError(
+                .unsupportedValue, at: position(of: "\(section).use_instance_metadata"), in: path,
+                "use_instance_metadata = true is not supported yet: it needs the Compute Engine API, which Steeple does not call; remove it (the project-id, zone, instance-name and sa selectors remain)")
+        }
+        var configuration = GCPIITConfiguration(projectIDAllowList: projects)
+        configuration.agentPathTemplate = try template(data, section: section, fields: GCPIITAttestor.templateFields) ?? configuration.agentPathTemplate
+        configuration.keySetURL = try keySetURL(data, section: section) ?? configuration.keySetURL
+        return configuration
+    }
+
+    private mutating func awsIID(_ data: ConfigBody, _ block: ConfigBlock, section: String) throws(ServerConfigurationError) -> AWSIIDConfiguration {
+        let api = "it needs the AWS API, which Steeple's aws_iid does not call: remove it"
+        let ignoredKeys = try format(data.rejectUnknownKeys(
+            allowed: ["aws_ca_certificate_path", "account_ids_for_local_validation", "skip_block_device", "agent_path_template", "partition"],
+            ignored: ["disable_instance_profile_selectors"],
+            unsupported: [
+                "access_key_id": api, "secret_access_key": api, "assume_role": api,
+                "verify_organization": api, "validate_eks_cluster_membership": api,
+            ],
+            context: "plugin_data of \(block.displayName)"))
+        for key in ignoredKeys {
+            ignored.append(IgnoredSetting(key: "\(section).\(key.name)", position: key.position, reason: "there are no instance profile selectors without the AWS API"))
+        }
+        guard let certificates = try string(data, "aws_ca_certificate_path", in: section), !certificates.isEmpty else {
+            throw ServerConfigurationError(
+                .missingKey, at: data.position, in: path,
+                "missing required key \"aws_ca_certificate_path\" in plugin_data of \(block.displayName): the PEM file of AWS's instance identity certificates (one per region, from the EC2 documentation), since Steeple has none built in")
+        }
+        var configuration = AWSIIDConfiguration(caCertificatePath: certificates)
+        configuration.accountIDsForLocalValidation = try format(data.stringList("account_ids_for_local_validation")) ?? []
+        configuration.skipBlockDevice = try bool(data, "skip_block_device", in: section) ?? false
+        configuration.agentPathTemplate = try template(data, section: section, fields: AWSIIDAttestor.templateFields) ?? configuration.agentPathTemplate
+        if let partition = try string(data, "partition", in: section), !partition.isEmpty {
+            let partitions = ["aws", "aws-cn", "aws-us-gov"]
+            guard partitions.contains(partition) else {
+                throw ServerConfigurationError(
+                    .invalidValue, at: position(of: "\(section).partition"), in: path,
+                    "invalid partition \"\(partition)\", must be one of: [\(partitions.joined(separator: " "))]")
+            }
+            configuration.partition = partition
+        }
+        return configuration
+    }
+
+    private mutating func azureMSI(_ data: ConfigBody, _ block: ConfigBlock, section: String) throws(ServerConfigurationError) -> AzureMSIConfiguration {
+        try format(data.rejectUnknownKeys(allowed: ["tenants", "agent_path_template", "key_set_url"], context: "plugin_data of \(block.displayName)"))
+        var tenants: [String: String] = [:]
+        let api = "it gives the Azure Resource Manager API credentials, which Steeple's azure_msi does not call: remove it"
+        for tenant in try format(data.blocks("tenants", labels: 1)) {
+            let tenantID = tenant.labels[0]
+            try format(tenant.body.rejectUnknownKeys(
+                allowed: ["resource_id"], unsupported: ["subscription_id": api, "app_id": api, "app_secret": api],
+                context: "tenant \"\(tenantID)\" of \(block.displayName)"))
+            let resource = try format(tenant.body.string("resource_id")) ?? ""
+            tenants[tenantID] = resource.isEmpty ? "https://management.azure.com/" : resource
+        }
+        guard !tenants.isEmpty else {
+            throw ServerConfigurationError(.missingKey, at: data.position, in: path, "configuration must have at least one tenant (tenants = { \"<tenant id>\" = {} } in plugin_data of \(block.displayName))")
+        }
+        var configuration = AzureMSIConfiguration(tenants: tenants)
+        configuration.agentPathTemplate = try template(data, section: section, fields: AzureMSIAttestor.templateFields) ?? configuration.agentPathTemplate
+        configuration.keySetURL = try keySetURL(data, section: section) ?? configuration.keySetURL
+        return configuration
+    }
+
+    private mutating func template(_ data: ConfigBody, section: String, fields: Set<String>) throws(ServerConfigurationError) -> String? {
+        guard let source = try string(data, "agent_path_template", in: section), !source.isEmpty else { return nil }
+        do {
+            _ = try AgentPathTemplate(source, fields: fields)
+        } catch {
+            throw ServerConfigurationError(.unsupportedValue, at: position(of: "\(section).agent_path_template"), in: path, "failed to parse agent path template: \(error.message)")
+        }
+        return source
+    }
+
+    private mutating func keySetURL(_ data: ConfigBody, section: String) throws(ServerConfigurationError) -> String? {
+        guard let location = try string(data, "key_set_url", in: section), !location.isEmpty else { return nil }
+        guard CloudKeySetSource.isValid(location) else {
+            throw ServerConfigurationError(
+                .invalidValue, at: position(of: "\(section).key_set_url"), in: path,
+                "key_set_url \"\(location)\" must be an https:// URL or a file path (absolute, or file://)")
+        }
+        return location
+    }
+}

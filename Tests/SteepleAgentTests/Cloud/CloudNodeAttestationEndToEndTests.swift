@@ -1,0 +1,182 @@
+import Foundation
+import SPIFFETestSupport
+import SteepleTestSupport
+import Testing
+
+/// SPIRE's cloud node attestors end to end, with real processes: a `steeple-server` verifying with keys the test
+/// made, a `steeple-agent` reading its evidence from a loopback metadata service double (``FakeCloudMetadata``), and
+/// the agent's ID and selectors read back with `steeple-server agent show`. Each test also replays the evidence from a
+/// second agent (trust on first use) and offers evidence the server must refuse.
+@Suite("Cloud node attestation end to end", .serialized)
+struct CloudNodeAttestationEndToEndTests {
+    /// Starts `server`, attests an agent configured with `nodeAttestor`, and checks its ID and selectors.
+    func attestOnce(server: ServerProcess, serverPort: Int, nodeAttestor: String, agentID: String, selectors: [String], type: String) async throws {
+        let agent = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, nodeAttestor: nodeAttestor)
+        do {
+            try await agent.start(joinToken: nil)
+            #expect(agent.logText.contains("Node attestation was successful") && agent.logText.contains(agentID), "\(agent.logText)")
+            let shown = try await server.cli(["agent", "show", "-spiffeID", agentID])
+            #expect(shown.status == 0, "\(shown.stderr)")
+            for selector in selectors {
+                #expect(shown.stdout.contains("Selectors         : \(selector)\n"), "\(selector) in \(shown.stdout)")
+            }
+            #expect(shown.stdout.contains("Attestation type  : \(type)"), "\(shown.stdout)")
+            #expect(shown.stdout.components(separatedBy: "Selectors         :").count - 1 == selectors.count, "only SPIRE's selectors: \(shown.stdout)")
+        } catch {
+            print("--- agent log\n\(agent.logText)\n--- server log\n\((try? String(contentsOfFile: server.log, encoding: .utf8)) ?? "")")
+            _ = try? await agent.stop()
+            throw error
+        }
+        _ = try await agent.stop()
+    }
+
+    /// An agent that must fail to attest, with `message` in its log.
+    func refused(serverPort: Int, nodeAttestor: String, message: String, _ what: String) async throws {
+        let agent = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, nodeAttestor: nodeAttestor)
+        let result = try await agent.runToExit(joinToken: nil)
+        #expect(result.status != 0, "\(what): \(result.log)")
+        #expect(result.log.contains("failed to attest") && result.log.contains(message), "\(what): expected \(message) in\n\(result.log)")
+    }
+
+    // MARK: gcp_iit
+
+    static let gcpPath = "/computeMetadata/v1/instance/service-accounts/default/identity?audience=spire-gcp-node-attestor&format=full"
+
+    static func gcpToken(_ issuer: TestCloudIssuer, project: String = "project-1", instanceID: String = "4711") throws -> String {
+        try issuer.jwt(claims: [
+            "iss": "https://accounts.google.com", "aud": "spire-gcp-node-attestor", "azp": "1", "sub": "1",
+            "email": "agent@project-1.iam.gserviceaccount.com",
+            "iat": Int(Date().timeIntervalSince1970) - 5, "exp": Int(Date().timeIntervalSince1970) + 3600,
+            "google": ["compute_engine": [
+                "project_id": project, "project_number": 42, "zone": "europe-west1-b", "instance_id": instanceID, "instance_name": "node-\(instanceID)",
+                "instance_creation_timestamp": 1_700_000_000,
+            ] as [String: Any]],
+        ])
+    }
+
+    @Test("gcp_iit: the agent reads its identity token from the metadata server (Metadata-Flavor: Google) and gets SPIRE's agent ID and selectors; the same token again, another project and a forged token are refused")
+    func gcp() async throws {
+        let fake = try FakeCloudMetadata()
+        defer { fake.stop() }
+        let google = try TestCloudIssuer(keyID: "google-key")
+        let keys = fake.directory + "/google-certs.json"
+        try google.pemByKeyIDJSON.write(toFile: keys, atomically: true, encoding: .utf8)
+        func serve(_ token: String) throws {
+            try fake.write(["GET " + Self.gcpPath: .init(body: token, requiredHeaders: ["Metadata-Flavor": "Google"])])
+        }
+        try serve(try Self.gcpToken(google))
+        try await fake.start()
+
+        let serverPort = try freeTCPPort()
+        let server = try ServerProcess(bindPort: serverPort, plugins: #"""
+            NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["project-1"] key_set_url = "\#(keys)" } }
+            """#)
+        try await server.start()
+        let nodeAttestor = #"NodeAttestor "gcp_iit" { plugin_data { identity_token_host = "\#(fake.hostAndPort)" } }"#
+        try await attestOnce(
+            server: server, serverPort: serverPort, nodeAttestor: nodeAttestor, agentID: "spiffe://example.org/spire/agent/gcp_iit/project-1/4711",
+            selectors: ["gcp_iit:instance-name:node-4711", "gcp_iit:project-id:project-1", "gcp_iit:sa:agent@project-1.iam.gserviceaccount.com", "gcp_iit:zone:europe-west1-b"],
+            type: "gcp_iit")
+        #expect(fake.requests.contains("GET \(Self.gcpPath) Metadata-Flavor=Google"), "\(fake.requests)")
+
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "attestation data has already been used to attest an agent", "the same instance again")
+        try serve(try Self.gcpToken(google, project: "project-2", instanceID: "4712"))
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "identity token project ID \"project-2\" is not in the allow list", "another project")
+        try serve(try Self.gcpToken(try TestCloudIssuer(keyID: "google-key"), instanceID: "4713"))
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "failed to validate the identity token signature", "a token signed by another key")
+        let listed = try await server.cli(["agent", "list"])
+        #expect(!listed.stdout.contains("4712") && !listed.stdout.contains("4713"), "no refused agent is stored: \(listed.stdout)")
+        _ = try await server.stop()
+    }
+
+    // MARK: aws_iid
+
+    static func awsDocument(account: String = "123456789012", instanceID: String = "i-0abc") -> String {
+        #"{"accountId":"\#(account)","architecture":"x86_64","availabilityZone":"eu-west-1b","imageId":"ami-0123","instanceId":"\#(instanceID)","instanceType":"t3.micro","pendingTime":"2026-12-06T10:00:00Z","privateIp":"10.0.0.9","region":"eu-west-1","version":"2017-09-30"}"#
+    }
+
+    @Test("aws_iid: the agent takes an IMDSv2 token, reads the identity document and signature, and gets SPIRE's agent ID and selectors; the same instance again, a forged signature and an account not validated are refused")
+    func aws() async throws {
+        let fake = try FakeCloudMetadata()
+        defer { fake.stop() }
+        let aws = try TestCloudIssuer()
+        let certificates = fake.directory + "/aws-certificates.pem"
+        try aws.certificatePEM.write(toFile: certificates, atomically: true, encoding: .utf8)
+        func serve(_ document: String, signedBy signer: TestCloudIssuer) throws {
+            let session = ["X-aws-ec2-metadata-token": "imds-session-1"]
+            try fake.write([
+                "PUT /latest/api/token": .init(body: "imds-session-1", requiredHeaders: ["X-aws-ec2-metadata-token-ttl-seconds": "21600"]),
+                "GET /latest/dynamic/instance-identity/document": .init(body: document, requiredHeaders: session),
+                "GET /latest/dynamic/instance-identity/signature": .init(body: try signer.awsSignature(document: document), requiredHeaders: session),
+            ])
+        }
+        try serve(Self.awsDocument(), signedBy: aws)
+        try await fake.start()
+
+        let serverPort = try freeTCPPort()
+        let server = try ServerProcess(bindPort: serverPort, plugins: #"""
+            NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "\#(certificates)" account_ids_for_local_validation = ["123456789012"] } }
+            """#)
+        try await server.start()
+        let nodeAttestor = #"NodeAttestor "aws_iid" { plugin_data { ec2_metadata_endpoint = "\#(fake.endpoint)" } }"#
+        try await attestOnce(
+            server: server, serverPort: serverPort, nodeAttestor: nodeAttestor, agentID: "spiffe://example.org/spire/agent/aws_iid/123456789012/eu-west-1/i-0abc",
+            selectors: ["aws_iid:account_id:123456789012", "aws_iid:az:eu-west-1b", "aws_iid:image:id:ami-0123", "aws_iid:instance:id:i-0abc", "aws_iid:region:eu-west-1"],
+            type: "aws_iid")
+        #expect(fake.requests.contains("PUT /latest/api/token X-aws-ec2-metadata-token-ttl-seconds=21600"), "\(fake.requests)")
+        #expect(fake.requests.contains("GET /latest/dynamic/instance-identity/document X-aws-ec2-metadata-token=imds-session-1"), "\(fake.requests)")
+
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "attestation data has already been used to attest an agent", "the same instance again")
+        try serve(Self.awsDocument(instanceID: "i-0forged"), signedBy: try TestCloudIssuer())
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "failed to verify the cryptographic signature: crypto/rsa: verification error", "a document signed by another key")
+        try serve(Self.awsDocument(account: "999999999999", instanceID: "i-0other"), signedBy: aws)
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "account \"999999999999\" is not in account_ids_for_local_validation", "another account")
+        let listed = try await server.cli(["agent", "list"])
+        #expect(!listed.stdout.contains("i-0forged") && !listed.stdout.contains("i-0other"), "no refused agent is stored: \(listed.stdout)")
+        _ = try await server.stop()
+    }
+
+    // MARK: azure_msi
+
+    static let tenant = "11111111-2222-4333-8444-555555555555"
+
+    static func azureResponse(_ issuer: TestCloudIssuer, tenant: String = tenant, principal: String = "aaaaaaaa-0000-4000-8000-000000000001", expires: Date = Date() + 3600) throws -> String {
+        let token = try issuer.jwt(claims: [
+            "aud": "https://management.azure.com/", "iss": "https://sts.windows.net/\(tenant)/", "tid": tenant, "sub": principal, "oid": principal,
+            "iat": Int(Date().timeIntervalSince1970) - 5, "nbf": Int(Date().timeIntervalSince1970) - 5, "exp": Int(expires.timeIntervalSince1970),
+        ], extraHeader: ["x5t": "thumbprint"])
+        return #"{"access_token":"\#(token)","expires_in":"3599","resource":"https://management.azure.com/","token_type":"Bearer"}"#
+    }
+
+    @Test("azure_msi: the agent gets a managed identity token from IMDS (Metadata: true) and SPIRE's agent ID; the same principal again, another tenant and an expired token are refused")
+    func azure() async throws {
+        let fake = try FakeCloudMetadata()
+        defer { fake.stop() }
+        let microsoft = try TestCloudIssuer()
+        let keys = fake.directory + "/microsoft-keys.json"
+        try microsoft.jwksJSON.write(toFile: keys, atomically: true, encoding: .utf8)
+        func serve(_ response: String) throws {
+            try fake.write(["GET /metadata/identity/oauth2/token?*": .init(body: response, requiredHeaders: ["Metadata": "true"])])
+        }
+        try serve(try Self.azureResponse(microsoft))
+        try await fake.start()
+
+        let serverPort = try freeTCPPort()
+        let server = try ServerProcess(bindPort: serverPort, plugins: #"""
+            NodeAttestor "azure_msi" { plugin_data { tenants = { "\#(Self.tenant)" = {} } key_set_url = "\#(keys)" } }
+            """#)
+        try await server.start()
+        let nodeAttestor = #"NodeAttestor "azure_msi" { plugin_data { metadata_endpoint = "\#(fake.endpoint)" } }"#
+        try await attestOnce(
+            server: server, serverPort: serverPort, nodeAttestor: nodeAttestor,
+            agentID: "spiffe://example.org/spire/agent/azure_msi/\(Self.tenant)/aaaaaaaa-0000-4000-8000-000000000001", selectors: [], type: "azure_msi")
+        #expect(fake.requests.contains("GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=https") && fake.requests.contains("Metadata=true"), "\(fake.requests)")
+
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "attestation data has already been used to attest an agent", "the same principal again")
+        try serve(try Self.azureResponse(microsoft, tenant: "99999999-2222-4333-8444-555555555555"))
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "tenant \"99999999-2222-4333-8444-555555555555\" is not authorized", "another tenant")
+        try serve(try Self.azureResponse(microsoft, principal: "aaaaaaaa-0000-4000-8000-000000000002", expires: Date() - 900))
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "token is expired (exp)", "an expired token")
+        _ = try await server.stop()
+    }
+}

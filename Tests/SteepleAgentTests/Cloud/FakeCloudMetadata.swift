@@ -1,0 +1,105 @@
+import Foundation
+import SteepleTestSupport
+import Testing
+
+/// A cloud instance metadata service double on loopback: Python's `http.server` answering from `routes.json`, which
+/// the test writes (and may rewrite while processes run; it is read at every request). A route is keyed by
+/// `METHOD path` (the path with its query, exactly as the client sends it; `METHOD path?*` matches any query) and names the status, the body, and the
+/// request headers it requires: a request without them gets `400`, as GCP's metadata server answers a request
+/// without `Metadata-Flavor: Google`. Unknown routes get `404`. Each request is appended to `requests.log` as
+/// `METHOD path` followed by the headers it carried among those any route requires.
+///
+/// The documents it serves are signed by the test (``TestCloudIssuer``): the double does no cryptography.
+final class FakeCloudMetadata {
+    let directory: String
+    let port: Int
+    private var child: ChildProcess?
+
+    /// One answer.
+    struct Route {
+        var status = 200
+        var body: String
+        var requiredHeaders: [String: String] = [:]
+    }
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "steeple-fake-cloud-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Self.script.write(toFile: directory + "/fake_cloud_metadata.py", atomically: true, encoding: .utf8)
+        port = try freeTCPPort()
+        try write([:])
+    }
+
+    /// `127.0.0.1:<port>`, the form of SPIRE's `identity_token_host`.
+    var hostAndPort: String { "127.0.0.1:\(port)" }
+    var endpoint: String { "http://\(hostAndPort)" }
+
+    /// Replaces the routes, keyed `METHOD path`.
+    func write(_ routes: [String: Route]) throws {
+        let object = routes.mapValues { ["status": $0.status, "body": $0.body, "headers": $0.requiredHeaders] as [String: Any] }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        try data.write(to: URL(fileURLWithPath: directory + "/routes.json.tmp"))
+        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: directory + "/routes.json"), withItemAt: URL(fileURLWithPath: directory + "/routes.json.tmp"))
+    }
+
+    func start() async throws {
+        let python = ProcessInfo.processInfo.environment["STEEPLE_PYTHON"] ?? "/usr/bin/python3"
+        let child = try ChildProcess([directory + "/fake_cloud_metadata.py", directory, String(port)], executable: python, in: URL(fileURLWithPath: directory))
+        self.child = child
+        let output = try await child.waitForOutput { $0.contains("serving") }
+        try #require(output.contains("serving"), "the fake metadata service did not start: \(output)")
+    }
+
+    var requests: String { (try? String(contentsOfFile: directory + "/requests.log", encoding: .utf8)) ?? "" }
+
+    func stop() {
+        child?.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static let script = #"""
+    import http.server, json, socketserver, sys
+    root, port = sys.argv[1], int(sys.argv[2])
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def answer(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            with open(root + "/routes.json") as f:
+                routes = json.load(f)
+            watched = sorted({name for route in routes.values() for name in route["headers"]})
+            carried = " ".join("%s=%s" % (name, self.headers.get(name)) for name in watched if self.headers.get(name) is not None)
+            with open(root + "/requests.log", "a") as log:
+                log.write("%s %s %s\n" % (self.command, self.path, carried))
+            route = routes.get(self.command + " " + self.path) or routes.get(self.command + " " + self.path.split("?")[0] + "?*")
+            if route is None:
+                code, body = 404, "not found"
+            elif any(self.headers.get(name) != value for name, value in route["headers"].items()):
+                code, body = 400, "missing required header"
+            else:
+                code, body = route["status"], route["body"]
+            data = body.encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = answer
+        do_PUT = answer
+
+        def log_message(self, *args):
+            pass
+
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    server = Server(("127.0.0.1", port), Handler)
+    print("serving", flush=True)
+    server.serve_forever()
+    """#
+}
