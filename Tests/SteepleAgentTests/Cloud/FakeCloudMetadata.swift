@@ -39,7 +39,10 @@ final class FakeCloudMetadata {
         let object = routes.mapValues { ["status": $0.status, "body": $0.body, "headers": $0.requiredHeaders] as [String: Any] }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         try data.write(to: URL(fileURLWithPath: directory + "/routes.json.tmp"))
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: directory + "/routes.json"), withItemAt: URL(fileURLWithPath: directory + "/routes.json.tmp"))
+        // rename(2): the double never reads a half-written file.
+        guard rename(directory + "/routes.json.tmp", directory + "/routes.json") == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: directory + "/routes.json"])
+        }
     }
 
     func start() async throws {
