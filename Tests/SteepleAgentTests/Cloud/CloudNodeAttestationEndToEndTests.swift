@@ -148,23 +148,30 @@ struct CloudNodeAttestationEndToEndTests {
         return #"{"access_token":"\#(token)","expires_in":"3599","resource":"https://management.azure.com/","token_type":"Bearer"}"#
     }
 
-    @Test("azure_msi: the agent gets a managed identity token from IMDS (Metadata: true) and SPIRE's agent ID; the same principal again, another tenant and an expired token are refused")
+    @Test("azure_msi: the agent gets a managed identity token from IMDS (Metadata: true) and SPIRE's agent ID, the server reading Microsoft's keys over HTTPS once; the same principal again, another tenant and an expired token are refused")
     func azure() async throws {
-        let fake = try FakeCloudMetadata()
+        let fake = try FakeCloudMetadata(tls: true)
         defer { fake.stop() }
-        let microsoft = try TestCloudIssuer()
-        let keys = fake.directory + "/microsoft-keys.json"
-        try microsoft.jwksJSON.write(toFile: keys, atomically: true, encoding: .utf8)
+        let microsoft = try TestCloudIssuer(keyID: "ms-1")
+        let keySet = microsoft.jwksJSON
         func serve(_ response: String) throws {
-            try fake.write(["GET /metadata/identity/oauth2/token?*": .init(body: response, requiredHeaders: ["Metadata": "true"])])
+            try fake.write([
+                "GET /metadata/identity/oauth2/token?*": .init(body: response, requiredHeaders: ["Metadata": "true"]),
+                "GET /common/discovery/keys": .init(body: keySet),
+            ])
         }
         try serve(try Self.azureResponse(microsoft))
         try await fake.start()
 
         let serverPort = try freeTCPPort()
+        let keysURL = "https://127.0.0.1:\(try #require(fake.tlsPort))/common/discovery/keys"
         let server = try ServerProcess(bindPort: serverPort, plugins: #"""
-            NodeAttestor "azure_msi" { plugin_data { tenants = { "\#(Self.tenant)" = {} } key_set_url = "\#(keys)" } }
+            NodeAttestor "azure_msi" { plugin_data { tenants = { "\#(Self.tenant)" = {} } key_set_url = "\#(keysURL)" } }
             """#)
+        // The system trust store as Go reads it: only the fake's CA.
+        let noDirectory = fake.directory + "/no-certs"
+        try FileManager.default.createDirectory(atPath: noDirectory, withIntermediateDirectories: true)
+        server.environment = ["SSL_CERT_FILE": fake.caPath, "SSL_CERT_DIR": noDirectory]
         try await server.start()
         let nodeAttestor = #"NodeAttestor "azure_msi" { plugin_data { metadata_endpoint = "\#(fake.endpoint)" } }"#
         try await attestOnce(
@@ -177,6 +184,8 @@ struct CloudNodeAttestationEndToEndTests {
         try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "tenant \"99999999-2222-4333-8444-555555555555\" is not authorized", "another tenant")
         try serve(try Self.azureResponse(microsoft, principal: "aaaaaaaa-0000-4000-8000-000000000002", expires: Date() - 900))
         try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "token is expired (exp)", "an expired token")
+        #expect(fake.requests.components(separatedBy: "GET /common/discovery/keys").count - 1 == 1, "the key set is kept: \(fake.requests)")
+
         _ = try await server.stop()
     }
 }

@@ -13,6 +13,9 @@ import Testing
 final class FakeCloudMetadata {
     let directory: String
     let port: Int
+    /// The same routes over TLS (a certificate for 127.0.0.1 and localhost from ``caPath``), when asked for: a
+    /// provider's key set URL.
+    let tlsPort: Int?
     private var child: ChildProcess?
 
     /// One answer.
@@ -22,13 +25,17 @@ final class FakeCloudMetadata {
         var requiredHeaders: [String: String] = [:]
     }
 
-    init() throws {
+    init(tls: Bool = false) throws {
         directory = NSTemporaryDirectory() + "steeple-fake-cloud-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try Self.script.write(toFile: directory + "/fake_cloud_metadata.py", atomically: true, encoding: .utf8)
         port = try freeTCPPort()
+        tlsPort = tls ? try freeTCPPort() : nil
         try write([:])
     }
+
+    /// The CA of the TLS listener's certificate.
+    var caPath: String { directory + "/ca.pem" }
 
     /// `127.0.0.1:<port>`, the form of SPIRE's `identity_token_host`.
     var hostAndPort: String { "127.0.0.1:\(port)" }
@@ -46,8 +53,12 @@ final class FakeCloudMetadata {
     }
 
     func start() async throws {
+        if tlsPort != nil {
+            // openssl off the cooperative pool, as FakeKubernetes does.
+            try await offCooperativePool { [directory] in try LoopbackServerCertificate.make(in: directory, caName: "fake cloud CA") }
+        }
         let python = ProcessInfo.processInfo.environment["STEEPLE_PYTHON"] ?? "/usr/bin/python3"
-        let child = try ChildProcess([directory + "/fake_cloud_metadata.py", directory, String(port)], executable: python, in: URL(fileURLWithPath: directory))
+        let child = try ChildProcess([directory + "/fake_cloud_metadata.py", directory, String(port), String(tlsPort ?? 0)], executable: python, in: URL(fileURLWithPath: directory))
         self.child = child
         let output = try await child.waitForOutput { $0.contains("serving") }
         try #require(output.contains("serving"), "the fake metadata service did not start: \(output)")
@@ -61,8 +72,8 @@ final class FakeCloudMetadata {
     }
 
     private static let script = #"""
-    import http.server, json, socketserver, sys
-    root, port = sys.argv[1], int(sys.argv[2])
+    import http.server, json, socketserver, ssl, sys, threading
+    root, port, tls_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -101,6 +112,12 @@ final class FakeCloudMetadata {
         daemon_threads = True
         allow_reuse_address = True
 
+    if tls_port:
+        secure = Server(("127.0.0.1", tls_port), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(root + "/leaf.pem", root + "/leaf.key")
+        secure.socket = context.wrap_socket(secure.socket, server_side=True)
+        threading.Thread(target=secure.serve_forever, daemon=True).start()
     server = Server(("127.0.0.1", port), Handler)
     print("serving", flush=True)
     server.serve_forever()

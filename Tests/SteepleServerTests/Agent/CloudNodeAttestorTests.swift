@@ -2,6 +2,7 @@ import SPIFFE
 import SPIFFETestSupport
 import SteepleDatastore
 @testable import SteepleServer
+import Synchronization
 import Testing
 import X509
 
@@ -215,6 +216,42 @@ struct CloudNodeAttestorTests {
         let used = try Self.azure(path, store: try await Self.store(attested: "spiffe://example.org/spire/agent/azure_msi/\(Self.tenant)/9f2d5c3a-0000-4000-8000-00000000beef"))
         let replayed = await Self.refusal { try await used.attest(payload: try Self.azureToken(microsoft)) { _ in [] } }
         #expect(replayed.contains("attestation data has already been used to attest an agent"), "\(replayed)")
+    }
+
+    // MARK: Key sets
+
+    @Test("a key set URL is fetched once and kept for an hour; a kid it lacks fetches it again, at most once a minute")
+    func keySetCaching() async throws {
+        let first = try TestCloudIssuer(keyID: "k1")
+        let second = try TestCloudIssuer(keyID: "k2")
+        let start = ContinuousClock.now
+        let elapsed = Mutex<Duration>(.zero)
+        let fetches = Mutex(0)
+        let published = Mutex(first.jwksJSON)
+        let source = CloudKeySetSource(location: "https://keys.example/jwks", now: { start + elapsed.withLock { $0 } }) { () throws(APIRefusal) -> [UInt8] in
+            fetches.withLock { $0 += 1 }
+            return Array(published.withLock { $0 }.utf8)
+        }
+        #expect(try await source.load(keyID: "k1").keys["k1"] != nil && fetches.withLock { $0 } == 1)
+        #expect(try await source.load(keyID: "k1").keys["k1"] != nil && fetches.withLock { $0 } == 1, "kept")
+        published.withLock { $0 = second.jwksJSON }
+        elapsed.withLock { $0 = .seconds(30) }
+        #expect(try await source.load(keyID: "k2").keys["k2"] == nil && fetches.withLock { $0 } == 1, "an unknown kid within a minute: not fetched again")
+        elapsed.withLock { $0 = .seconds(61) }
+        #expect(try await source.load(keyID: "k2").keys["k2"] != nil && fetches.withLock { $0 } == 2, "an unknown kid after a minute: fetched again")
+        published.withLock { $0 = first.jwksJSON }
+        elapsed.withLock { $0 = .seconds(3700) }
+        #expect(try await source.load(keyID: nil).keys["k1"] != nil && fetches.withLock { $0 } == 3, "after an hour: fetched again")
+    }
+
+    @Test("JWSKeySet: a JWK Set's keys whose use is absent or sig, and Google's PEM certificates by kid")
+    func keySets() throws {
+        let issuer = try TestCloudIssuer(keyID: "a")
+        #expect(try JWSKeySet(json: Array(issuer.jwksJSON.utf8)).keys.keys.sorted() == ["a"])
+        #expect(try JWSKeySet(json: Array(issuer.pemByKeyIDJSON.utf8)).keys["a"] == issuer.certificate.publicKey)
+        let encryption = issuer.jwksJSON.replacing(#""use":"sig""#, with: #""use":"enc""#)
+        #expect(try JWSKeySet(json: Array(encryption.utf8)).keys.isEmpty, "an encryption key is not a signing key")
+        #expect(throws: SPIFFEError.self) { try JWSKeySet(json: Array(#"{"a":"not a certificate"}"#.utf8)) }
     }
 
     // MARK: Templates

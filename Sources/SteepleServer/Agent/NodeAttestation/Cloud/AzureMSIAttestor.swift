@@ -44,7 +44,7 @@ struct AzureMSIAttestor: NodeAttestor {
             throw APIRefusal(.invalidRequest, "failed to unmarshal data payload: \(error)")
         }
         guard let token = data.token, !token.isEmpty else { throw APIRefusal(.invalidRequest, "missing token from attestation data") }
-        let keySet = try await keys.load()
+        let keySet = try await keys.load(keyID: CloudAttestation.keyID(of: token))
         let verified: VerifiedJWS
         do {
             verified = try VerifiedJWS(token: token, keySet: keySet, algorithms: JWTAlgorithm.allowed)
@@ -52,7 +52,7 @@ struct AzureMSIAttestor: NodeAttestor {
             switch error.code {
             case .missingKeyID: throw APIRefusal(.invalidRequest, "token missing key id")
             case .malformedJWT, .unsupportedAlgorithm: throw APIRefusal(.invalidRequest, "unable to parse token: \(error.message)")
-            case .unknownKeyID: throw APIRefusal(.invalidRequest, "key id \"\(Self.keyID(of: token))\" not found")
+            case .unknownKeyID: throw APIRefusal(.invalidRequest, "key id \"\(CloudAttestation.keyID(of: token) ?? "")\" not found")
             default: throw APIRefusal(.invalidRequest, "unable to verify token: \(error.message)")
             }
         }
@@ -79,15 +79,5 @@ struct AzureMSIAttestor: NodeAttestor {
             throw APIRefusal(.attestationFailed, "unable to validate token claims: \(failure)")
         }
         return NodeAttestationResult(agentID: agentID, selectors: [], canReattest: false)
-    }
-
-    /// The header's `kid`, for the message naming a key that is not in the set.
-    private static func keyID(of token: String) -> String {
-        guard let header = token.split(separator: ".").first else { return "" }
-        var base64 = header.replacing("-", with: "+").replacing("_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let bytes = Data(base64Encoded: String(base64)),
-              let object = try? JSONDecoder().decode([String: String?].self, from: bytes) else { return "" }
-        return String((object["kid"] ?? nil)?.prefix(64) ?? "")
     }
 }

@@ -54,8 +54,8 @@ struct GCPIITAttestor: NodeAttestor {
     }
 
     func attest(payload: [UInt8], challenge _: ([UInt8]) async throws -> [UInt8]) async throws -> NodeAttestationResult {
-        let keySet = try await keys.load()
         guard !payload.isEmpty else { throw APIRefusal(.invalidRequest, "missing attestation payload") }
+        let keySet = try await keys.load(keyID: CloudAttestation.keyID(of: String(decoding: payload, as: UTF8.self)))
         let verified: VerifiedJWS
         do {
             verified = try VerifiedJWS(token: String(decoding: payload, as: UTF8.self), keySet: keySet, algorithms: [.rs256])
