@@ -61,4 +61,30 @@ package struct TestCloudIssuer: Sendable {
         let signature = try privateKey.signature(for: SHA256.hash(data: Array(document.utf8)), padding: .insecurePKCS1v1_5)
         return Data(signature.rawRepresentation).base64EncodedString(options: [.lineLength64Characters])
     }
+
+    /// AWS's `instance-identity/rsa2048` for `document`: a PKCS #7 SignedData holding the document, signed with this
+    /// key, without certificates, base64 with line breaks as the metadata service serves it. Made by
+    /// `openssl cms -sign` (an implementation independent of the verifier's), with signed attributes unless
+    /// `signedAttributes` is false.
+    package func awsRSA2048Signature(document: String, signedAttributes: Bool = true) throws -> String {
+        let directory = NSTemporaryDirectory() + "steeple-pkcs7-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try privateKey.pemRepresentation.write(toFile: directory + "/key.pem", atomically: true, encoding: .utf8)
+        try certificatePEM.write(toFile: directory + "/cert.pem", atomically: true, encoding: .utf8)
+        try document.write(toFile: directory + "/document", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["cms", "-sign", "-binary", "-nodetach", "-nocerts", "-md", "sha256", "-outform", "DER",
+                             "-signer", directory + "/cert.pem", "-inkey", directory + "/key.pem",
+                             "-in", directory + "/document", "-out", directory + "/signature.der"] + (signedAttributes ? [] : ["-noattr"])
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl cms: " + String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)])
+        }
+        return try Data(contentsOf: URL(fileURLWithPath: directory + "/signature.der")).base64EncodedString(options: [.lineLength64Characters])
+    }
 }

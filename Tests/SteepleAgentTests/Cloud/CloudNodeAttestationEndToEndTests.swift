@@ -95,20 +95,24 @@ struct CloudNodeAttestationEndToEndTests {
         #"{"accountId":"\#(account)","architecture":"x86_64","availabilityZone":"eu-west-1b","imageId":"ami-0123","instanceId":"\#(instanceID)","instanceType":"t3.micro","pendingTime":"2026-12-06T10:00:00Z","privateIp":"10.0.0.9","region":"eu-west-1","version":"2017-09-30"}"#
     }
 
-    @Test("aws_iid: the agent takes an IMDSv2 token, reads the identity document and signature, and gets SPIRE's agent ID and selectors; the same instance again, a forged signature and an account not validated are refused")
+    @Test("aws_iid: the agent takes an IMDSv2 token, reads the identity document and signature, and gets SPIRE's agent ID and selectors; the same instance again, a forged signature and an account not validated are refused; an rsa2048 PKCS #7 signature attests, a forged one is refused")
     func aws() async throws {
         let fake = try FakeCloudMetadata()
         defer { fake.stop() }
         let aws = try TestCloudIssuer()
         let certificates = fake.directory + "/aws-certificates.pem"
         try aws.certificatePEM.write(toFile: certificates, atomically: true, encoding: .utf8)
-        func serve(_ document: String, signedBy signer: TestCloudIssuer) throws {
+        func serve(_ document: String, signedBy signer: TestCloudIssuer, rsa2048: Bool = false) throws {
             let session = ["X-aws-ec2-metadata-token": "imds-session-1"]
-            try fake.write([
+            var routes: [String: FakeCloudMetadata.Route] = [
                 "PUT /latest/api/token": .init(body: "imds-session-1", requiredHeaders: ["X-aws-ec2-metadata-token-ttl-seconds": "21600"]),
                 "GET /latest/dynamic/instance-identity/document": .init(body: document, requiredHeaders: session),
                 "GET /latest/dynamic/instance-identity/signature": .init(body: try signer.awsSignature(document: document), requiredHeaders: session),
-            ])
+            ]
+            if rsa2048 {
+                routes["GET /latest/dynamic/instance-identity/rsa2048"] = .init(body: try signer.awsRSA2048Signature(document: document), requiredHeaders: session)
+            }
+            try fake.write(routes)
         }
         try serve(Self.awsDocument(), signedBy: aws)
         try await fake.start()
@@ -131,8 +135,16 @@ struct CloudNodeAttestationEndToEndTests {
         try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "failed to verify the cryptographic signature: crypto/rsa: verification error", "a document signed by another key")
         try serve(Self.awsDocument(account: "999999999999", instanceID: "i-0other"), signedBy: aws)
         try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "account \"999999999999\" is not in account_ids_for_local_validation", "another account")
+        // The rsa2048 PKCS #7 signature, which SPIRE prefers: a good one attests, one of another key is refused.
+        try serve(Self.awsDocument(instanceID: "i-0pkcs7"), signedBy: aws, rsa2048: true)
+        try await attestOnce(
+            server: server, serverPort: serverPort, nodeAttestor: nodeAttestor, agentID: "spiffe://example.org/spire/agent/aws_iid/123456789012/eu-west-1/i-0pkcs7",
+            selectors: ["aws_iid:account_id:123456789012", "aws_iid:az:eu-west-1b", "aws_iid:image:id:ami-0123", "aws_iid:instance:id:i-0pkcs7", "aws_iid:region:eu-west-1"],
+            type: "aws_iid")
+        try serve(Self.awsDocument(instanceID: "i-0forged7"), signedBy: try TestCloudIssuer(), rsa2048: true)
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "failed verification of instance identity cryptographic signature", "a PKCS #7 signature of another key")
         let listed = try await server.cli(["agent", "list"])
-        #expect(!listed.stdout.contains("i-0forged") && !listed.stdout.contains("i-0other"), "no refused agent is stored: \(listed.stdout)")
+        #expect(!listed.stdout.contains("i-0forged") && !listed.stdout.contains("i-0other") && listed.stdout.contains("i-0pkcs7"), "no refused agent is stored: \(listed.stdout)")
         _ = try await server.stop()
     }
 

@@ -113,8 +113,8 @@ struct CloudNodeAttestorTests {
         #"{"accountId":"\#(account)","architecture":"x86_64","availabilityZone":"us-east-1a","imageId":"ami-0abc","instanceId":"i-0123456789abcdef0","instanceType":"t3.micro","pendingTime":"2026-12-06T10:00:00Z","privateIp":"10.0.0.9","region":"us-east-1","version":"2017-09-30"}"#
     }
 
-    static func awsPayload(document: String, signature: String) throws -> [UInt8] {
-        Array(try JSONSerialization.data(withJSONObject: ["document": document, "signature": signature, "rsa2048": ""]))
+    static func awsPayload(document: String, signature: String, rsa2048: String = "") throws -> [UInt8] {
+        Array(try JSONSerialization.data(withJSONObject: ["document": document, "signature": signature, "rsa2048": rsa2048]))
     }
 
     static func aws(_ issuer: TestCloudIssuer, store: InMemoryDatastore, accounts: [String] = ["123456789012"], skipBlockDevice: Bool = false) throws -> AWSIIDAttestor {
@@ -161,6 +161,31 @@ struct CloudNodeAttestorTests {
         let used = try Self.aws(aws, store: try await Self.store(attested: "spiffe://example.org/spire/agent/aws_iid/123456789012/us-east-1/i-0123456789abcdef0"))
         let replayed = await Self.refusal { try await used.attest(payload: try Self.awsPayload(document: document, signature: try aws.awsSignature(document: document))) { _ in [] } }
         #expect(replayed.contains("attestation data has already been used to attest an agent"), "\(replayed)")
+    }
+
+    @Test("aws_iid rsa2048: a PKCS #7 signature (openssl cms, with and without signed attributes) is verified instead of the plain one, as SPIRE; one of another key, or of another document, is refused")
+    func awsPKCS7() async throws {
+        let aws = try TestCloudIssuer()
+        let forger = try TestCloudIssuer()
+        let document = Self.awsDocument()
+        for attributes in [true, false] {
+            let pkcs7 = try aws.awsRSA2048Signature(document: document, signedAttributes: attributes)
+            // The plain signature is garbage: SPIRE ignores it when rsa2048 is present.
+            let result = try await Self.aws(aws, store: try await Self.store()).attest(payload: try Self.awsPayload(document: document, signature: "AAAA", rsa2048: pkcs7)) { _ in [] }
+            #expect(result.agentID.description == "spiffe://example.org/spire/agent/aws_iid/123456789012/us-east-1/i-0123456789abcdef0")
+        }
+        let attestor = try Self.aws(aws, store: try await Self.store())
+        let cases: [([UInt8], String)] = [
+            (try Self.awsPayload(document: document, signature: try aws.awsSignature(document: document), rsa2048: try forger.awsRSA2048Signature(document: document)),
+             "failed verification of instance identity cryptographic signature: crypto/rsa: verification error"),
+            (try Self.awsPayload(document: Self.awsDocument(account: "123456789012").replacing("ami-0abc", with: "ami-0evil"), signature: "", rsa2048: try aws.awsRSA2048Signature(document: document)),
+             "instance identity document does not match the verified PKCS7 content"),
+            (try Self.awsPayload(document: document, signature: "", rsa2048: "AAAA"), "failed to parse the instance identity cryptographic signature"),
+        ]
+        for (payload, message) in cases {
+            let refused = await Self.refusal { try await attestor.attest(payload: payload) { _ in [] } }
+            #expect(refused.contains(message), "expected \(message) in \(refused)")
+        }
     }
 
     // MARK: azure_msi

@@ -11,8 +11,9 @@ import Foundation
 #endif
 
 /// `NodeAttestor "aws_iid"`, as SPIRE's where no AWS API is needed: the payload is SPIRE's
-/// `{"document":…,"signature":…,"rsa2048":…}` from the instance metadata service. The document's `signature`
-/// (RSA PKCS #1 v1.5 with SHA-256, base64) must verify with one of the AWS certificates of `aws_ca_certificate_path`.
+/// `{"document":…,"signature":…,"rsa2048":…}` from the instance metadata service. As SPIRE, `rsa2048` (a PKCS #7
+/// SignedData holding the document, ``PKCS7SignedData``) is verified when present, else the document's `signature`
+/// (RSA PKCS #1 v1.5 with SHA-256, base64); either with one of the AWS certificates of `aws_ca_certificate_path`.
 ///
 /// SPIRE then always calls EC2's DescribeInstances (and IAM), for the block device check and for tag, security group
 /// and IAM role selectors. Steeple calls no AWS API, so the block device check cannot run: an instance is accepted
@@ -62,14 +63,14 @@ struct AWSIIDAttestor: NodeAttestor {
         } catch {
             throw APIRefusal(.invalidRequest, "failed to unmarshal the IID: \(error)")
         }
-        let signature = data.signature ?? ""
-        guard !signature.isEmpty else {
-            if let rsa2048 = data.rsa2048, !rsa2048.isEmpty {
-                throw APIRefusal(.invalidRequest, "the IID carries only an rsa2048 (PKCS #7) signature, which Steeple does not verify yet: the agent must send the document's signature too")
-            }
-            throw APIRefusal(.invalidRequest, "instance identity cryptographic signature is required")
+        // As SPIRE: the rsa2048 PKCS #7 signature when the agent sent one, else the document's signature.
+        if let rsa2048 = data.rsa2048, !rsa2048.isEmpty {
+            try verifyPKCS7(document: documentText, signature: rsa2048)
+        } else {
+            let signature = data.signature ?? ""
+            guard !signature.isEmpty else { throw APIRefusal(.invalidRequest, "instance identity cryptographic signature is required") }
+            try verify(document: documentText, signature: signature)
         }
-        try verify(document: documentText, signature: signature)
 
         let accountID = document.accountId ?? ""
         if !skipBlockDevice, !accountIDsForLocalValidation.contains(accountID) {
@@ -93,6 +94,36 @@ struct AWSIIDAttestor: NodeAttestor {
             agentID: agentID,
             selectors: try values.map { value throws(DatastoreError) in try Selector(type: name, value: value) },
             canReattest: false)
+    }
+
+    /// SPIRE's RSA-2048 path: a PKCS #7 SignedData (base64, as the metadata service gives it) whose signer is a
+    /// configured certificate and whose attached content is the document.
+    private func verifyPKCS7(document: String, signature: String) throws {
+        guard let der = Data(base64Encoded: signature, options: .ignoreUnknownCharacters), !der.isEmpty else {
+            throw APIRefusal(.invalidRequest, "failed to decode the instance identity cryptographic signature")
+        }
+        let signed: PKCS7SignedData
+        do {
+            signed = try PKCS7SignedData(ber: Array(der))
+        } catch {
+            throw APIRefusal(.invalidRequest, "failed to parse the instance identity cryptographic signature: \(error)")
+        }
+        var failure = "no certificate"
+        var verified = false
+        for certificate in certificates where !verified {
+            do {
+                try signed.verify(with: certificate)
+                verified = true
+            } catch {
+                failure = "\(error)"
+            }
+        }
+        guard verified else {
+            throw APIRefusal(.invalidRequest, "failed verification of instance identity cryptographic signature: \(failure)")
+        }
+        guard signed.content == Array(document.utf8) else {
+            throw APIRefusal(.invalidRequest, "instance identity document does not match the verified PKCS7 content")
+        }
     }
 
     /// SPIRE's RSA path: SHA-256 of the document, PKCS #1 v1.5, with any configured certificate's key.
