@@ -54,7 +54,7 @@ struct CloudNodeAttestationEndToEndTests {
         ])
     }
 
-    @Test("gcp_iit: the agent reads its identity token from the metadata server (Metadata-Flavor: Google) and gets SPIRE's agent ID and selectors; the same token again, another project and a forged token are refused")
+    @Test("gcp_iit: the agent reads its identity token from the metadata server (Metadata-Flavor: Google) and gets SPIRE's agent ID and selectors; the same token again, another project and a forged token are refused; without a metadata server the agent says so")
     func gcp() async throws {
         let fake = try FakeCloudMetadata()
         defer { fake.stop() }
@@ -86,6 +86,12 @@ struct CloudNodeAttestationEndToEndTests {
         try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "failed to validate the identity token signature", "a token signed by another key")
         let listed = try await server.cli(["agent", "list"])
         #expect(!listed.stdout.contains("4712") && !listed.stdout.contains("4713"), "no refused agent is stored: \(listed.stdout)")
+
+        // No metadata server: the agent stops before asking the server, saying what it could not read.
+        let closedPort = try freeTCPPort()
+        let stranded = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, nodeAttestor: #"NodeAttestor "gcp_iit" { plugin_data { identity_token_host = "127.0.0.1:\#(closedPort)" } }"#)
+        let result = try await stranded.runToExit(joinToken: nil)
+        #expect(result.status != 0 && result.log.contains("gcp_iit: unable to retrieve valid identity token"), "\(result.log)")
         _ = try await server.stop()
     }
 
