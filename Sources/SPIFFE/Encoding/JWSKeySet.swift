@@ -21,6 +21,7 @@ public struct JWSKeySet: Sendable {
     /// The public keys, by `kid`.
     public let keys: [String: Certificate.PublicKey]
 
+    /// A key set of these keys, by `kid`.
     public init(keys: [String: Certificate.PublicKey]) {
         self.keys = keys
     }
