@@ -34,6 +34,12 @@ package struct TestCloudIssuer: Sendable {
         return #"{"keys":[{"kty":"RSA","kid":"\#(keyID)","use":"sig","alg":"RS256","n":"\#(n)","e":"\#(e)"}]}"#
     }
 
+    /// The private key in PKCS #8 PEM, as a GCP service account key file holds it.
+    package var privateKeyPKCS8PEM: String { privateKey.pkcs8PEMRepresentation }
+
+    /// The public key as a key set of one, under ``keyID``.
+    package var keySet: JWSKeySet { JWSKeySet(keys: [keyID: certificate.publicKey]) }
+
     /// The certificate in PEM.
     package var certificatePEM: String {
         try! certificate.serializeAsPEM().pemString

@@ -7,6 +7,18 @@ package struct GCPIITConfiguration: Sendable, Hashable {
     /// `key_set_url` (Steeple only): where Google's token signing keys are read, an `https://` URL or a file path, as
     /// a JWK Set or PEM certificates by `kid`; SPIRE's source by default.
     package var keySetURL = "https://www.googleapis.com/oauth2/v1/certs"
+    /// `use_instance_metadata`: read the instance from the Compute Engine API for `tag`, `label` and `metadata`
+    /// selectors.
+    package var useInstanceMetadata = false
+    /// `allowed_label_keys` and `allowed_metadata_keys`: the labels and metadata that become selectors.
+    package var allowedLabelKeys: Set<String> = []
+    package var allowedMetadataKeys: Set<String> = []
+    /// `max_metadata_value_size`: a longer allowed metadata value fails attestation (SPIRE's default 128).
+    package var maxMetadataValueSize = 128
+    /// `service_account_file`: the Compute API's credentials; nil means Application Default Credentials.
+    package var serviceAccountFile: String?
+    /// `compute_endpoint` (Steeple only): the Compute API's root.
+    package var computeEndpoint = "https://compute.googleapis.com/compute/v1/"
 
     package init(projectIDAllowList: [String]) {
         self.projectIDAllowList = projectIDAllowList

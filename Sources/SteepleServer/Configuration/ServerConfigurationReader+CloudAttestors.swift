@@ -1,9 +1,9 @@
 import SteepleConfig
 
-/// `NodeAttestor "gcp_iit"`, `"aws_iid"` and `"azure_msi"`: SPIRE's keys. Settings that need a cloud provider's API
-/// (Compute, EC2/IAM/Organizations/EKS, Azure Resource Manager) are refused, since Steeple calls none; settings that
-/// only tune such calls are accepted and ignored. Each plugin has one Steeple key naming where its signing keys or
-/// certificates are read.
+/// `NodeAttestor "gcp_iit"`, `"aws_iid"` and `"azure_msi"`: SPIRE's keys. `gcp_iit` calls the Compute Engine API
+/// when `use_instance_metadata` asks for it; settings that need another provider API (EC2/IAM/Organizations/EKS,
+/// Azure Resource Manager) are refused, since Steeple calls none, and settings that only tune such calls are accepted
+/// and ignored. Each plugin has a Steeple key naming where its signing keys or certificates are read.
 extension ServerConfigurationReader {
     mutating func readCloudAttestor(
         _ name: String, _ data: ConfigBody, _ block: ConfigBlock, section: String, into configuration: inout ServerConfiguration
@@ -16,25 +16,35 @@ extension ServerConfigurationReader {
     }
 
     private mutating func gcpIIT(_ data: ConfigBody, _ block: ConfigBlock, section: String) throws(ServerConfigurationError) -> GCPIITConfiguration {
-        let ignoredKeys = try format(data.rejectUnknownKeys(
-            allowed: ["projectid_allow_list", "agent_path_template", "use_instance_metadata", "key_set_url"],
-            ignored: ["allowed_label_keys", "allowed_metadata_keys", "max_metadata_value_size", "service_account_file"],
+        try format(data.rejectUnknownKeys(
+            allowed: [
+                "projectid_allow_list", "agent_path_template", "use_instance_metadata", "allowed_label_keys", "allowed_metadata_keys",
+                "max_metadata_value_size", "service_account_file", "key_set_url", "compute_endpoint",
+            ],
             context: "plugin_data of \(block.displayName)"))
-        for key in ignoredKeys {
-            ignored.append(IgnoredSetting(key: "\(section).\(key.name)", position: key.position, reason: "only used with use_instance_metadata, which Steeple does not support"))
-        }
         let projects = try format(data.stringList("projectid_allow_list")) ?? []
         guard !projects.isEmpty else {
             throw ServerConfigurationError(.missingKey, at: data.position, in: path, "projectid_allow_list is required in plugin_data of \(block.displayName)")
         }
-        if try bool(data, "use_instance_metadata", in: section) == true {
-            throw ServerConfigurationError(
-                .unsupportedValue, at: position(of: "\(section).use_instance_metadata"), in: path,
-                "use_instance_metadata = true is not supported yet: it needs the Compute Engine API, which Steeple does not call; remove it (the project-id, zone, instance-name and sa selectors remain)")
-        }
         var configuration = GCPIITConfiguration(projectIDAllowList: projects)
         configuration.agentPathTemplate = try template(data, section: section, fields: GCPIITAttestor.templateFields) ?? configuration.agentPathTemplate
         configuration.keySetURL = try keySetURL(data, section: section) ?? configuration.keySetURL
+        configuration.useInstanceMetadata = try bool(data, "use_instance_metadata", in: section) ?? false
+        configuration.allowedLabelKeys = Set(try format(data.stringList("allowed_label_keys")) ?? [])
+        configuration.allowedMetadataKeys = Set(try format(data.stringList("allowed_metadata_keys")) ?? [])
+        if let size = try int(data, "max_metadata_value_size", in: section), size != 0 {
+            guard size > 0 else {
+                throw ServerConfigurationError(.invalidValue, at: position(of: "\(section).max_metadata_value_size"), in: path, "max_metadata_value_size must be positive")
+            }
+            configuration.maxMetadataValueSize = size
+        }
+        configuration.serviceAccountFile = try string(data, "service_account_file", in: section).flatMap { $0.isEmpty ? nil : $0 }
+        if let endpoint = try string(data, "compute_endpoint", in: section), !endpoint.isEmpty {
+            guard endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://") else {
+                throw ServerConfigurationError(.invalidValue, at: position(of: "\(section).compute_endpoint"), in: path, "compute_endpoint \"\(endpoint)\" must be an https:// (or http://) URL")
+            }
+            configuration.computeEndpoint = endpoint
+        }
         return configuration
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SPIFFE
 import SPIFFETestSupport
 import SteepleTestSupport
 import Testing
@@ -92,6 +93,73 @@ struct CloudNodeAttestationEndToEndTests {
         let stranded = try AgentProcess(serverPort: serverPort, trustBundlePath: nil, nodeAttestor: #"NodeAttestor "gcp_iit" { plugin_data { identity_token_host = "127.0.0.1:\#(closedPort)" } }"#)
         let result = try await stranded.runToExit(joinToken: nil)
         #expect(result.status != 0 && result.log.contains("gcp_iit: unable to retrieve valid identity token"), "\(result.log)")
+        _ = try await server.stop()
+    }
+
+    @Test("gcp_iit with use_instance_metadata: the server signs a service account assertion, takes an access token and reads the instance from the Compute API: tag, allowed label and metadata selectors; an allowed metadata value over max_metadata_value_size fails attestation")
+    func gcpInstanceMetadata() async throws {
+        let fake = try FakeCloudMetadata()
+        defer { fake.stop() }
+        let google = try TestCloudIssuer(keyID: "google-key")
+        let serviceAccount = try TestCloudIssuer(keyID: "sa-key")
+        let keys = fake.directory + "/google-certs.json"
+        try google.pemByKeyIDJSON.write(toFile: keys, atomically: true, encoding: .utf8)
+        let accountFile = fake.directory + "/service-account.json"
+        let account: [String: String] = [
+            "type": "service_account", "project_id": "project-1", "private_key_id": "sa-key",
+            "private_key": serviceAccount.privateKeyPKCS8PEM, "client_email": "steeple@project-1.iam.gserviceaccount.com",
+            "token_uri": "\(fake.endpoint)/token",
+        ]
+        try JSONSerialization.data(withJSONObject: account).write(to: URL(fileURLWithPath: accountFile))
+        func instance(_ role: String) -> String {
+            #"{"kind":"compute#instance","id":"4720","name":"node","tags":{"items":["web","prod"],"fingerprint":"x"},"labels":{"env":"prod","team":"blue"},"metadata":{"kind":"compute#metadata","items":[{"key":"role","value":"\#(role)"},{"key":"ssh-keys","value":"root:ssh-ed25519 AAAA"}]}}"#
+        }
+        func serve(instanceID: String, role: String) throws {
+            try fake.write([
+                "GET " + Self.gcpPath: .init(body: try Self.gcpToken(google, instanceID: instanceID), requiredHeaders: ["Metadata-Flavor": "Google"]),
+                "POST /token": .init(body: #"{"access_token":"ya29.steeple-test","expires_in":3599,"token_type":"Bearer"}"#, requiredHeaders: ["Content-Type": "application/x-www-form-urlencoded"]),
+                "GET /compute/v1/projects/project-1/zones/europe-west1-b/instances/node-\(instanceID)": .init(body: instance(role), requiredHeaders: ["Authorization": "Bearer ya29.steeple-test"]),
+            ])
+        }
+        try serve(instanceID: "4720", role: "frontend")
+        try await fake.start()
+
+        let serverPort = try freeTCPPort()
+        let server = try ServerProcess(bindPort: serverPort, plugins: #"""
+            NodeAttestor "gcp_iit" {
+                plugin_data {
+                    projectid_allow_list = ["project-1"]
+                    key_set_url = "\#(keys)"
+                    use_instance_metadata = true
+                    service_account_file = "\#(accountFile)"
+                    compute_endpoint = "\#(fake.endpoint)/compute/v1/"
+                    allowed_label_keys = ["env"]
+                    allowed_metadata_keys = ["role"]
+                    max_metadata_value_size = 16
+                }
+            }
+            """#)
+        try await server.start()
+        let nodeAttestor = #"NodeAttestor "gcp_iit" { plugin_data { identity_token_host = "\#(fake.hostAndPort)" } }"#
+        try await attestOnce(
+            server: server, serverPort: serverPort, nodeAttestor: nodeAttestor, agentID: "spiffe://example.org/spire/agent/gcp_iit/project-1/4720",
+            selectors: [
+                "gcp_iit:instance-name:node-4720", "gcp_iit:label:env:prod", "gcp_iit:metadata:role:frontend", "gcp_iit:project-id:project-1",
+                "gcp_iit:sa:agent@project-1.iam.gserviceaccount.com", "gcp_iit:tag:prod", "gcp_iit:tag:web", "gcp_iit:zone:europe-west1-b",
+            ],
+            type: "gcp_iit")
+
+        // The assertion the server exchanged: RS256 with the service account's key, for the Compute API's scope.
+        let exchange = try #require(fake.bodies.split(separator: "\n").first { $0.hasPrefix("POST /token ") })
+        #expect(exchange.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion="), "\(exchange)")
+        let assertion = String(try #require(exchange.split(separator: "assertion=").last))
+        let verified = try VerifiedJWS(token: assertion, keySet: serviceAccount.keySet, algorithms: [.rs256])
+        let claims = try #require(try JSONSerialization.jsonObject(with: Data(verified.payload)) as? [String: Any])
+        #expect(claims["iss"] as? String == "steeple@project-1.iam.gserviceaccount.com" && claims["aud"] as? String == "\(fake.endpoint)/token")
+        #expect(claims["scope"] as? String == "https://www.googleapis.com/auth/compute.readonly")
+
+        try serve(instanceID: "4721", role: String(repeating: "x", count: 40))
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "metadata \"role\" exceeded value limit (40 > 16)", "a metadata value over the limit")
         _ = try await server.stop()
     }
 

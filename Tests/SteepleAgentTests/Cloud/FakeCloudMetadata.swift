@@ -7,7 +7,8 @@ import Testing
 /// `METHOD path` (the path with its query, exactly as the client sends it; `METHOD path?*` matches any query) and names the status, the body, and the
 /// request headers it requires: a request without them gets `400`, as GCP's metadata server answers a request
 /// without `Metadata-Flavor: Google`. Unknown routes get `404`. Each request is appended to `requests.log` as
-/// `METHOD path` followed by the headers it carried among those any route requires.
+/// `METHOD path` followed by the headers it carried among those any route requires, and a request's body (a token
+/// exchange's form) to `bodies.log`.
 ///
 /// The documents it serves are signed by the test (``TestCloudIssuer``): the double does no cryptography.
 final class FakeCloudMetadata {
@@ -66,6 +67,9 @@ final class FakeCloudMetadata {
 
     var requests: String { (try? String(contentsOfFile: directory + "/requests.log", encoding: .utf8)) ?? "" }
 
+    /// The bodies of requests that had one, each line `METHOD path body`.
+    var bodies: String { (try? String(contentsOfFile: directory + "/bodies.log", encoding: .utf8)) ?? "" }
+
     func stop() {
         child?.stop()
         try? FileManager.default.removeItem(atPath: directory)
@@ -80,8 +84,10 @@ final class FakeCloudMetadata {
 
         def answer(self):
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+            body = self.rfile.read(length).decode() if length else ""
+            if body:
+                with open(root + "/bodies.log", "a") as log:
+                    log.write("%s %s %s\n" % (self.command, self.path, body))
             with open(root + "/routes.json") as f:
                 routes = json.load(f)
             watched = sorted({name for route in routes.values() for name in route["headers"]})
@@ -104,6 +110,7 @@ final class FakeCloudMetadata {
 
         do_GET = answer
         do_PUT = answer
+        do_POST = answer
 
         def log_message(self, *args):
             pass

@@ -279,6 +279,19 @@ struct CloudNodeAttestorTests {
         #expect(throws: SPIFFEError.self) { try JWSKeySet(json: Array(#"{"a":"not a certificate"}"#.utf8)) }
     }
 
+    @Test("gcp_iit's Compute API credentials: a service account key file parses, and its assertion verifies with the account's key")
+    func serviceAccountAssertion() throws {
+        let account = try TestCloudIssuer(keyID: "sa")
+        let file = #"{"type":"service_account","private_key_id":"sa","private_key":"\#(account.privateKeyPKCS8PEM.replacing("\n", with: "\\n"))","client_email":"x@p.iam.gserviceaccount.com","token_uri":"https://oauth2.example/token"}"#
+        let key = try GCPComputeClient.ServiceAccountKey(json: Array(file.utf8), path: "sa.json")
+        #expect(key.clientEmail == "x@p.iam.gserviceaccount.com" && key.tokenURI == "https://oauth2.example/token" && key.privateKeyID == "sa")
+        let assertion = try GCPComputeClient.assertion(key: key, now: Date(timeIntervalSince1970: 1_800_000_000))
+        let verified = try VerifiedJWS(token: assertion, keySet: account.keySet, algorithms: [.rs256])
+        #expect(String(decoding: verified.payload, as: UTF8.self)
+            == #"{"aud":"https://oauth2.example/token","exp":1800003600,"iat":1800000000,"iss":"x@p.iam.gserviceaccount.com","scope":"https://www.googleapis.com/auth/compute.readonly"}"#)
+        #expect(throws: GCPComputeError.self) { try GCPComputeClient.ServiceAccountKey(json: Array(#"{"type":"authorized_user"}"#.utf8), path: "u.json") }
+    }
+
     // MARK: Templates
 
     @Test("agent_path_template: {{ .Field }} actions only, known fields only")
@@ -298,7 +311,11 @@ struct CloudNodeAttestorConfigurationTests {
     func keys() throws {
         let gcp = try #require(try parse(plugins: #"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p1", "p2"] key_set_url = "/etc/google.json" } }"#).nodeAttestors.gcpIIT)
         #expect(gcp.projectIDAllowList == ["p1", "p2"] && gcp.keySetURL == "/etc/google.json" && gcp.agentPathTemplate == "/{{ .PluginName }}/{{ .ProjectID }}/{{ .InstanceID }}")
-        #expect(try #require(try parse(plugins: #"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p1"] } }"#).nodeAttestors.gcpIIT).keySetURL == "https://www.googleapis.com/oauth2/v1/certs")
+        let defaults = try #require(try parse(plugins: #"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p1"] } }"#).nodeAttestors.gcpIIT)
+        #expect(defaults.keySetURL == "https://www.googleapis.com/oauth2/v1/certs" && !defaults.useInstanceMetadata && defaults.maxMetadataValueSize == 128)
+        #expect(defaults.computeEndpoint == "https://compute.googleapis.com/compute/v1/" && defaults.serviceAccountFile == nil)
+        let metadata = try #require(try parse(plugins: #"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p1"] use_instance_metadata = true allowed_label_keys = ["a"] allowed_metadata_keys = ["b"] max_metadata_value_size = 64 service_account_file = "/sa.json" } }"#).nodeAttestors.gcpIIT)
+        #expect(metadata.useInstanceMetadata && metadata.allowedLabelKeys == ["a"] && metadata.allowedMetadataKeys == ["b"] && metadata.maxMetadataValueSize == 64 && metadata.serviceAccountFile == "/sa.json")
         let aws = try #require(try parse(plugins: #"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/etc/aws.pem" account_ids_for_local_validation = ["1"] partition = "aws-cn" } }"#).nodeAttestors.awsIID)
         #expect(aws.caCertificatePath == "/etc/aws.pem" && aws.accountIDsForLocalValidation == ["1"] && aws.partition == "aws-cn" && !aws.skipBlockDevice)
         let azure = try #require(try parse(plugins: #"NodeAttestor "azure_msi" { plugin_data { tenants = { "t1" = {} "t2" = { resource_id = "api://steeple" } } } }"#).nodeAttestors.azureMSI)
@@ -307,7 +324,7 @@ struct CloudNodeAttestorConfigurationTests {
     }
 
     @Test("refusals: settings that need a cloud API, a missing allow list, certificates or tenant, a template SPIRE would read differently", arguments: [
-        (#"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p"] use_instance_metadata = true } }"#, "use_instance_metadata = true is not supported yet"),
+        (#"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p"] max_metadata_value_size = -1 } }"#, "max_metadata_value_size must be positive"),
         (#"NodeAttestor "gcp_iit" { plugin_data { } }"#, "projectid_allow_list is required"),
         (#"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p"] key_set_url = "http://x" } }"#, "must be an https:// URL or a file path"),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" access_key_id = "AKIA" } }"#, "it needs the AWS API"),

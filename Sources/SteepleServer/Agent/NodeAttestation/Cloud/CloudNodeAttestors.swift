@@ -13,10 +13,17 @@ enum CloudNodeAttestors {
         var attestors: [String: any NodeAttestor] = [:]
         let settings = configuration.nodeAttestors
         if let gcp = settings.gcpIIT {
-            attestors["gcp_iit"] = GCPIITAttestor(
+            var attestor = GCPIITAttestor(
                 trustDomain: core.trustDomain, projectIDAllowList: gcp.projectIDAllowList,
                 pathTemplate: try template(gcp.agentPathTemplate, GCPIITAttestor.templateFields, plugin: "gcp_iit"),
                 keys: CloudKeySetSource(location: gcp.keySetURL), nodes: core.store, now: core.now)
+            if gcp.useInstanceMetadata {
+                attestor.instanceMetadata = GCPIITAttestor.InstanceMetadata(
+                    client: GCPComputeClient(credentials: try computeCredentials(gcp), endpoint: gcp.computeEndpoint),
+                    allowedLabelKeys: gcp.allowedLabelKeys, allowedMetadataKeys: gcp.allowedMetadataKeys,
+                    maxMetadataValueSize: gcp.maxMetadataValueSize)
+            }
+            attestors["gcp_iit"] = attestor
         }
         if let aws = settings.awsIID {
             guard let pem = try? String(contentsOfFile: aws.caCertificatePath, encoding: .utf8) else {
@@ -44,6 +51,25 @@ enum CloudNodeAttestors {
                 keys: CloudKeySetSource(location: azure.keySetURL), nodes: core.store, now: core.now)
         }
         return attestors
+    }
+
+    /// Application Default Credentials as Google's libraries find them: `service_account_file`, else the file
+    /// `GOOGLE_APPLICATION_CREDENTIALS` names, else the GCE metadata server (`GCE_METADATA_HOST` or
+    /// `metadata.google.internal`).
+    private static func computeCredentials(_ gcp: GCPIITConfiguration) throws -> GCPComputeClient.Credentials {
+        let environment = ProcessInfo.processInfo.environment
+        let file = gcp.serviceAccountFile ?? environment["GOOGLE_APPLICATION_CREDENTIALS"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let file else {
+            return .metadataServer(host: environment["GCE_METADATA_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "metadata.google.internal")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ServerStartError(message: "gcp_iit: service account file \(file) cannot be read")
+        }
+        do {
+            return .serviceAccount(try GCPComputeClient.ServiceAccountKey(json: Array(data), path: file))
+        } catch {
+            throw ServerStartError(message: "gcp_iit: \(error.message)")
+        }
     }
 
     private static func template(_ source: String, _ fields: Set<String>, plugin: String) throws -> AgentPathTemplate {

@@ -12,8 +12,9 @@ import Foundation
 /// `spire-gcp-node-attestor` and unexpired (go-jose's one-minute leeway), and name a project of
 /// `projectid_allow_list`. Agent ID from `agent_path_template` (SPIRE's default
 /// `spiffe://<td>/spire/agent/gcp_iit/<project>/<instance id>`), trust on first use (not re-attestable), selectors
-/// `gcp_iit:project-id:`, `zone:`, `instance-name:` and `sa:`. `use_instance_metadata` (tags, labels and metadata
-/// from the Compute API) is not supported: the configuration reader refuses it.
+/// `gcp_iit:project-id:`, `zone:`, `instance-name:` and `sa:`; with `use_instance_metadata` (``instanceMetadata``),
+/// the instance is read from the Compute Engine API for `tag:`, `label:<key>:<value>` and `metadata:<key>:<value>`
+/// selectors (allowed keys only; an allowed metadata value over `max_metadata_value_size` fails attestation).
 struct GCPIITAttestor: NodeAttestor {
     static let audience = "spire-gcp-node-attestor"
     static let templateFields: Set<String> = [
@@ -26,6 +27,15 @@ struct GCPIITAttestor: NodeAttestor {
     let keys: CloudKeySetSource
     let nodes: any AttestedNodeStore
     let now: @Sendable () -> Date
+    /// `use_instance_metadata`: the Compute API client and which labels and metadata become selectors.
+    var instanceMetadata: InstanceMetadata?
+
+    struct InstanceMetadata: Sendable {
+        var client: GCPComputeClient
+        var allowedLabelKeys: Set<String>
+        var allowedMetadataKeys: Set<String>
+        var maxMetadataValueSize: Int
+    }
 
     var name: String { "gcp_iit" }
 
@@ -95,15 +105,40 @@ struct GCPIITAttestor: NodeAttestor {
         ])
         let agentID = try CloudAttestation.agentID(trustDomain: trustDomain, path: path)
         try await CloudAttestation.assessTOFU(agentID, nodes: nodes)
-        let values = [
+        var values = [
             "project-id:\(projectID)",
             "zone:\(engine?.zone ?? "")",
             "instance-name:\(engine?.instanceName ?? "")",
             "sa:\(token.email ?? "")",
         ]
+        if let instanceMetadata {
+            values += try await instanceSelectors(instanceMetadata, project: projectID, zone: engine?.zone ?? "", name: engine?.instanceName ?? "")
+        }
         return NodeAttestationResult(
             agentID: agentID,
             selectors: try values.map { value throws(DatastoreError) in try Selector(type: name, value: value) },
             canReattest: false)
+    }
+
+    /// SPIRE's `tag:`, `label:` and `metadata:` values, from the Compute API's instance.
+    private func instanceSelectors(_ settings: InstanceMetadata, project: String, zone: String, name: String) async throws -> [String] {
+        let instance: GCPComputeClient.Instance
+        do {
+            instance = try await settings.client.instance(project: project, zone: zone, name: name)
+        } catch {
+            throw APIRefusal(.internal, "failed to fetch instance metadata: \(error.message)")
+        }
+        var values = (instance.tags?.items ?? []).map { "tag:\($0)" }
+        for (key, value) in (instance.labels ?? [:]).sorted(by: { $0.key < $1.key }) where settings.allowedLabelKeys.contains(key) {
+            values.append("label:\(key):\(value)")
+        }
+        for item in instance.metadata?.items ?? [] where settings.allowedMetadataKeys.contains(item.key) {
+            let value = item.value ?? ""
+            guard value.utf8.count <= settings.maxMetadataValueSize else {
+                throw APIRefusal(.internal, "metadata \"\(item.key)\" exceeded value limit (\(value.utf8.count) > \(settings.maxMetadataValueSize))")
+            }
+            values.append("metadata:\(item.key):\(value)")
+        }
+        return values
     }
 }
