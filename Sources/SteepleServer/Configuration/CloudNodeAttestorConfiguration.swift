@@ -25,7 +25,8 @@ package struct GCPIITConfiguration: Sendable, Hashable {
     }
 }
 
-/// `NodeAttestor "aws_iid"`, SPIRE's keys that need no AWS API, plus Steeple's `aws_ca_certificate_path`.
+/// `NodeAttestor "aws_iid"`, SPIRE's keys (but role assumption, organization and EKS checks), plus Steeple's
+/// `aws_ca_certificate_path`.
 package struct AWSIIDConfiguration: Sendable, Hashable {
     /// `aws_ca_certificate_path` (Steeple only): PEM certificates of AWS's instance identity signing keys (AWS
     /// publishes one per region); the document's `signature` must verify with one of them.
@@ -38,6 +39,12 @@ package struct AWSIIDConfiguration: Sendable, Hashable {
     package var agentPathTemplate = "/{{ .PluginName }}/{{ .AccountID }}/{{ .Region }}/{{ .InstanceID }}"
     /// `partition`: `aws` (default), `aws-cn` or `aws-us-gov`.
     package var partition = "aws"
+    /// `access_key_id` and `secret_access_key`: credentials for EC2 and IAM (else `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY`, with `AWS_SESSION_TOKEN`); without any, no AWS API is called.
+    package var accessKeyID: String?
+    package var secretAccessKey: String?
+    /// `disable_instance_profile_selectors`: no `iamrole:` selectors (no IAM call).
+    package var disableInstanceProfileSelectors = false
 
     package init(caCertificatePath: String) {
         self.caCertificatePath = caCertificatePath

@@ -1,9 +1,8 @@
 import SteepleConfig
 
 /// `NodeAttestor "gcp_iit"`, `"aws_iid"` and `"azure_msi"`: SPIRE's keys. `gcp_iit` calls the Compute Engine API
-/// when `use_instance_metadata` asks for it; settings that need another provider API (EC2/IAM/Organizations/EKS,
-/// Azure Resource Manager) are refused, since Steeple calls none, and settings that only tune such calls are accepted
-/// and ignored. Each plugin has a Steeple key naming where its signing keys or certificates are read.
+/// when `use_instance_metadata` asks for it, `aws_iid` EC2 and IAM when it has credentials; settings that need what
+/// Steeple does not call (STS, Organizations, EKS, Azure Resource Manager) are refused. Each plugin has a Steeple key naming where its signing keys or certificates are read.
 extension ServerConfigurationReader {
     mutating func readCloudAttestor(
         _ name: String, _ data: ConfigBody, _ block: ConfigBlock, section: String, into configuration: inout ServerConfiguration
@@ -49,18 +48,17 @@ extension ServerConfigurationReader {
     }
 
     private mutating func awsIID(_ data: ConfigBody, _ block: ConfigBlock, section: String) throws(ServerConfigurationError) -> AWSIIDConfiguration {
-        let api = "it needs the AWS API, which Steeple's aws_iid does not call: remove it"
-        let ignoredKeys = try format(data.rejectUnknownKeys(
-            allowed: ["aws_ca_certificate_path", "account_ids_for_local_validation", "skip_block_device", "agent_path_template", "partition"],
-            ignored: ["disable_instance_profile_selectors"],
+        try format(data.rejectUnknownKeys(
+            allowed: [
+                "aws_ca_certificate_path", "account_ids_for_local_validation", "skip_block_device", "agent_path_template", "partition",
+                "access_key_id", "secret_access_key", "disable_instance_profile_selectors",
+            ],
             unsupported: [
-                "access_key_id": api, "secret_access_key": api, "assume_role": api,
-                "verify_organization": api, "validate_eks_cluster_membership": api,
+                "assume_role": "assuming a role (STS) is not supported yet: give the role's credentials with access_key_id and secret_access_key, or remove it",
+                "verify_organization": "organization membership checks are not supported yet: remove it",
+                "validate_eks_cluster_membership": "EKS cluster membership checks are not supported yet: remove it",
             ],
             context: "plugin_data of \(block.displayName)"))
-        for key in ignoredKeys {
-            ignored.append(IgnoredSetting(key: "\(section).\(key.name)", position: key.position, reason: "there are no instance profile selectors without the AWS API"))
-        }
         guard let certificates = try string(data, "aws_ca_certificate_path", in: section), !certificates.isEmpty else {
             throw ServerConfigurationError(
                 .missingKey, at: data.position, in: path,
@@ -69,6 +67,18 @@ extension ServerConfigurationReader {
         var configuration = AWSIIDConfiguration(caCertificatePath: certificates)
         configuration.accountIDsForLocalValidation = try format(data.stringList("account_ids_for_local_validation")) ?? []
         configuration.skipBlockDevice = try bool(data, "skip_block_device", in: section) ?? false
+        configuration.disableInstanceProfileSelectors = try bool(data, "disable_instance_profile_selectors", in: section) ?? false
+        configuration.accessKeyID = try string(data, "access_key_id", in: section).flatMap { $0.isEmpty ? nil : $0 }
+        configuration.secretAccessKey = try string(data, "secret_access_key", in: section).flatMap { $0.isEmpty ? nil : $0 }
+        // SPIRE's session configuration rule and words.
+        switch (configuration.accessKeyID, configuration.secretAccessKey) {
+        case (_?, nil):
+            throw ServerConfigurationError(.missingKey, at: data.position, in: path, "configuration missing secret access key, but has access key id")
+        case (nil, _?):
+            throw ServerConfigurationError(.missingKey, at: data.position, in: path, "configuration missing access key id, but has secret access key")
+        default:
+            break
+        }
         configuration.agentPathTemplate = try template(data, section: section, fields: AWSIIDAttestor.templateFields) ?? configuration.agentPathTemplate
         if let partition = try string(data, "partition", in: section), !partition.isEmpty {
             let partitions = ["aws", "aws-cn", "aws-us-gov"]

@@ -195,6 +195,8 @@ struct CloudNodeAttestationEndToEndTests {
         let server = try ServerProcess(bindPort: serverPort, plugins: #"""
             NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "\#(certificates)" account_ids_for_local_validation = ["123456789012"] } }
             """#)
+        // No AWS credentials, even if the test's environment has some: no AWS API is called.
+        server.environment = ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""]
         try await server.start()
         let nodeAttestor = #"NodeAttestor "aws_iid" { plugin_data { ec2_metadata_endpoint = "\#(fake.endpoint)" } }"#
         try await attestOnce(
@@ -219,6 +221,71 @@ struct CloudNodeAttestationEndToEndTests {
         try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "failed verification of instance identity cryptographic signature", "a PKCS #7 signature of another key")
         let listed = try await server.cli(["agent", "list"])
         #expect(!listed.stdout.contains("i-0forged") && !listed.stdout.contains("i-0other") && listed.stdout.contains("i-0pkcs7"), "no refused agent is stored: \(listed.stdout)")
+        _ = try await server.stop()
+    }
+
+    @Test("aws_iid with AWS credentials: the server calls EC2 DescribeInstances and IAM GetInstanceProfile with SigV4 (the double verifies it), runs SPIRE's block device check for an account not validated locally and adds tag, security group and IAM role selectors; a root volume attached an hour after the network interface is refused")
+    func awsDescribeInstances() async throws {
+        let fake = try FakeCloudMetadata()
+        defer { fake.stop() }
+        let aws = try TestCloudIssuer()
+        let certificates = fake.directory + "/aws-certificates.pem"
+        try aws.certificatePEM.write(toFile: certificates, atomically: true, encoding: .utf8)
+        let credentials = (accessKeyID: "AKIASTEEPLETEST", secretAccessKey: "steeple/secret+key", service: "ec2")
+        func describe(instanceID: String, rootAttached: String) -> String {
+            #"""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><reservationSet><item><reservationId>r-0a</reservationId><ownerId>555555555555</ownerId><instancesSet><item>
+            <instanceId>\#(instanceID)</instanceId><imageId>ami-0123</imageId><instanceState><code>16</code><name>running</name></instanceState>
+            <groupSet><item><groupId>sg-0web</groupId><groupName>web</groupName></item></groupSet>
+            <rootDeviceType>ebs</rootDeviceType><rootDeviceName>/dev/xvda</rootDeviceName>
+            <blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs><volumeId>vol-1</volumeId><status>attached</status><attachTime>\#(rootAttached)</attachTime><deleteOnTermination>true</deleteOnTermination></ebs></item></blockDeviceMapping>
+            <networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId><attachment><attachmentId>eni-attach-1</attachmentId><deviceIndex>0</deviceIndex><status>attached</status><attachTime>2026-12-06T10:00:00.000Z</attachTime></attachment></item></networkInterfaceSet>
+            <iamInstanceProfile><arn>arn:aws:iam::555555555555:instance-profile/nodes/steeple-node</arn><id>AIPA1</id></iamInstanceProfile>
+            <tagSet><item><key>Name</key><value>web-1</value></item><item><key>team</key><value>blue &amp; green</value></item></tagSet>
+            </item></instancesSet></item></reservationSet></DescribeInstancesResponse>
+            """#
+        }
+        let profile = #"<GetInstanceProfileResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetInstanceProfileResult><InstanceProfile><InstanceProfileName>steeple-node</InstanceProfileName><Roles><member><RoleName>steeple-node</RoleName><Arn>arn:aws:iam::555555555555:role/steeple-node</Arn></member></Roles></InstanceProfile></GetInstanceProfileResult></GetInstanceProfileResponse>"#
+        func serve(instanceID: String, rootAttached: String) throws {
+            let document = Self.awsDocument(account: "555555555555", instanceID: instanceID)
+            try fake.write([
+                "PUT /latest/api/token": .init(body: "imds-session-1"),
+                "GET /latest/dynamic/instance-identity/document": .init(body: document),
+                "GET /latest/dynamic/instance-identity/signature": .init(body: try aws.awsSignature(document: document)),
+                "GET /ec2/?*": .init(body: describe(instanceID: instanceID, rootAttached: rootAttached), sigV4: credentials),
+                "GET /iam/?*": .init(body: profile, sigV4: (credentials.accessKeyID, credentials.secretAccessKey, "iam")),
+            ])
+        }
+        try serve(instanceID: "i-0described", rootAttached: "2026-12-06T10:00:20.000Z")
+        try await fake.start()
+
+        let serverPort = try freeTCPPort()
+        let server = try ServerProcess(bindPort: serverPort, plugins: #"""
+            NodeAttestor "aws_iid" {
+                plugin_data {
+                    aws_ca_certificate_path = "\#(certificates)"
+                    access_key_id = "\#(credentials.accessKeyID)"
+                    secret_access_key = "\#(credentials.secretAccessKey)"
+                }
+            }
+            """#)
+        server.environment = ["AWS_ENDPOINT_URL_EC2": fake.endpoint + "/ec2", "AWS_ENDPOINT_URL_IAM": fake.endpoint + "/iam"]
+        try await server.start()
+        let nodeAttestor = #"NodeAttestor "aws_iid" { plugin_data { ec2_metadata_endpoint = "\#(fake.endpoint)" } }"#
+        try await attestOnce(
+            server: server, serverPort: serverPort, nodeAttestor: nodeAttestor, agentID: "spiffe://example.org/spire/agent/aws_iid/555555555555/eu-west-1/i-0described",
+            selectors: [
+                "aws_iid:account_id:555555555555", "aws_iid:az:eu-west-1b", "aws_iid:iamrole:arn:aws:iam::555555555555:role/steeple-node",
+                "aws_iid:image:id:ami-0123", "aws_iid:instance:id:i-0described", "aws_iid:region:eu-west-1", "aws_iid:sg:id:sg-0web",
+                "aws_iid:sg:name:web", "aws_iid:tag:Name:web-1", "aws_iid:tag:team:blue & green",
+            ],
+            type: "aws_iid")
+        #expect(fake.requests.contains("GET /ec2/?Action=DescribeInstances&Filter.1.Name=instance-state-name&Filter.1.Value.1=pending&Filter.1.Value.2=running&InstanceId.1=i-0described&Version=2016-11-15"), "\(fake.requests)")
+        #expect(fake.requests.contains("GET /iam/?Action=GetInstanceProfile&InstanceProfileName=steeple-node&Version=2010-05-08"), "\(fake.requests)")
+
+        try serve(instanceID: "i-0copied", rootAttached: "2026-12-06T11:00:00.000Z")
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "failed aws ec2 attestation: failed checking the disparity device attach times, root BlockDeviceMapping and NetworkInterface[0] attach times differ by 3600 seconds", "a root volume attached an hour late")
         _ = try await server.stop()
     }
 

@@ -24,6 +24,9 @@ final class FakeCloudMetadata {
         var status = 200
         var body: String
         var requiredHeaders: [String: String] = [:]
+        /// AWS SigV4 the request must carry, verified by the double with these credentials (else `403` with EC2's
+        /// `AuthFailure` error).
+        var sigV4: (accessKeyID: String, secretAccessKey: String, service: String)?
     }
 
     init(tls: Bool = false) throws {
@@ -44,7 +47,11 @@ final class FakeCloudMetadata {
 
     /// Replaces the routes, keyed `METHOD path`.
     func write(_ routes: [String: Route]) throws {
-        let object = routes.mapValues { ["status": $0.status, "body": $0.body, "headers": $0.requiredHeaders] as [String: Any] }
+        let object = routes.mapValues { route in
+            var entry: [String: Any] = ["status": route.status, "body": route.body, "headers": route.requiredHeaders]
+            if let sigV4 = route.sigV4 { entry["sigv4"] = ["key": sigV4.accessKeyID, "secret": sigV4.secretAccessKey, "service": sigV4.service] }
+            return entry
+        }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         try data.write(to: URL(fileURLWithPath: directory + "/routes.json.tmp"))
         // rename(2): the double never reads a half-written file.
@@ -76,8 +83,29 @@ final class FakeCloudMetadata {
     }
 
     private static let script = #"""
-    import http.server, json, socketserver, ssl, sys, threading
+    import hashlib, hmac, http.server, json, re, socketserver, ssl, sys, threading
     root, port, tls_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+
+    def sigv4_valid(handler, spec):
+        # AWS Signature Version 4, recomputed from the request as AWS does.
+        m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$",
+                     handler.headers.get("Authorization", ""))
+        if not m:
+            return False
+        key, day, region, service, signed, signature = m.groups()
+        if key != spec["key"] or service != spec["service"] or "host" not in signed.split(";"):
+            return False
+        path, _, query = handler.path.partition("?")
+        pairs = sorted(tuple(part.split("=", 1)) for part in query.split("&") if part)
+        canonical_query = "&".join("%s=%s" % pair for pair in pairs)
+        headers = "".join("%s:%s\n" % (name, (handler.headers.get(name) or "").strip()) for name in signed.split(";"))
+        request = "\n".join([handler.command, path or "/", canonical_query, headers, signed, hashlib.sha256(b"").hexdigest()])
+        scope = "%s/%s/%s/aws4_request" % (day, region, service)
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", handler.headers.get("X-Amz-Date", ""), scope, hashlib.sha256(request.encode()).hexdigest()])
+        k = ("AWS4" + spec["secret"]).encode()
+        for part in (day, region, service, "aws4_request"):
+            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+        return hmac.compare_digest(hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest(), signature)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -99,6 +127,8 @@ final class FakeCloudMetadata {
                 code, body = 404, "not found"
             elif any(self.headers.get(name) != value for name, value in route["headers"].items()):
                 code, body = 400, "missing required header"
+            elif "sigv4" in route and not sigv4_valid(self, route["sigv4"]):
+                code, body = 403, "<Response><Errors><Error><Code>AuthFailure</Code><Message>AWS was not able to validate the provided access credentials</Message></Error></Errors></Response>"
             else:
                 code, body = route["status"], route["body"]
             data = body.encode()

@@ -188,6 +188,45 @@ struct CloudNodeAttestorTests {
         }
     }
 
+    @Test("AWS SigV4: AWS's get-vanilla and get-vanilla-query-order-key-case vectors")
+    func sigV4Vectors() throws {
+        let signer = AWSSigV4(credentials: .init(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), region: "us-east-1", service: "service")
+        let date = Date(timeIntervalSince1970: 1_440_938_160)  // 20150830T123600Z
+        #expect(AWSSigV4.timestamp(date) == "20150830T123600Z")
+        let vanilla = signer.headers(for: try #require(URL(string: "https://example.amazonaws.com/")), date: date)
+        #expect(vanilla.first?.1 == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
+        let query = AWSSigV4.canonicalQuery([("Param2", "value2"), ("Param1", "value1")])
+        #expect(query == "Param1=value1&Param2=value2")
+        let ordered = signer.headers(for: try #require(URL(string: "https://example.amazonaws.com/?" + query)), date: date)
+        #expect(ordered.first?.1.hasSuffix("Signature=b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500") == true, "\(ordered)")
+        #expect(AWSSigV4.encode("a b/c~") == "a%20b%2Fc~")
+    }
+
+    @Test("aws_iid with the EC2 API: SPIRE's block device check, on DescribeInstances' XML")
+    func blockDeviceCheck() throws {
+        func instance(rootAttached: String, rootType: String = "ebs", interfaceIndex: String = "0") throws -> SimpleXML {
+            let xml = #"""
+                <?xml version="1.0" encoding="UTF-8"?>
+                <item><instanceId>i-1</instanceId><rootDeviceType>\#(rootType)</rootDeviceType><rootDeviceName>/dev/xvda</rootDeviceName>
+                <blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs><volumeId>vol-1</volumeId><attachTime>\#(rootAttached)</attachTime></ebs></item></blockDeviceMapping>
+                <networkInterfaceSet><item><attachment><deviceIndex>\#(interfaceIndex)</deviceIndex><attachTime>2026-12-06T10:00:00.000Z</attachTime></attachment></item></networkInterfaceSet>
+                <tagSet><item><key>Name</key><value>a &amp; b</value></item></tagSet></item>
+                """#
+            return try SimpleXML.parse(Array(xml.utf8))
+        }
+        #expect(try instance(rootAttached: "2026-12-06T10:00:30.000Z").items("tagSet").first?.value("value") == "a & b")
+        try AWSIIDAttestor.checkBlockDevice(try instance(rootAttached: "2026-12-06T10:00:30.000Z"))
+        try AWSIIDAttestor.checkBlockDevice(try instance(rootAttached: "2020-01-01T00:00:00Z", rootType: "instance-store"))
+        #expect { try AWSIIDAttestor.checkBlockDevice(try instance(rootAttached: "2026-12-06T11:00:00.000Z")) } throws: {
+            "\($0)".contains("root BlockDeviceMapping and NetworkInterface[0] attach times differ by 3600 seconds")
+        }
+        #expect { try AWSIIDAttestor.checkBlockDevice(try instance(rootAttached: "2026-12-06T10:00:00.000Z", interfaceIndex: "1")) } throws: {
+            "\($0)".contains("the EC2 instance network interface with device index 0 is inaccessible")
+        }
+        #expect(try AWSIIDAttestor.instanceProfileName("arn:aws:iam::123456789012:instance-profile/path/steeple-node") == "steeple-node")
+        #expect(throws: APIRefusal.self) { try AWSIIDAttestor.instanceProfileName("arn:aws:iam::123456789012:role/x") }
+    }
+
     // MARK: azure_msi
 
     static let tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -327,7 +366,9 @@ struct CloudNodeAttestorConfigurationTests {
         (#"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p"] max_metadata_value_size = -1 } }"#, "max_metadata_value_size must be positive"),
         (#"NodeAttestor "gcp_iit" { plugin_data { } }"#, "projectid_allow_list is required"),
         (#"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p"] key_set_url = "http://x" } }"#, "must be an https:// URL or a file path"),
-        (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" access_key_id = "AKIA" } }"#, "it needs the AWS API"),
+        (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" assume_role = "r" } }"#, "assuming a role (STS) is not supported yet"),
+        (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" access_key_id = "AKIA" } }"#, "configuration missing secret access key, but has access key id"),
+        (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" secret_access_key = "s" } }"#, "configuration missing access key id, but has secret access key"),
         (#"NodeAttestor "aws_iid" { plugin_data { } }"#, "missing required key \"aws_ca_certificate_path\""),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" partition = "mars" } }"#, "invalid partition \"mars\""),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" agent_path_template = "/{{ index .Tags \"x\" }}" } }"#, "failed to parse agent path template"),

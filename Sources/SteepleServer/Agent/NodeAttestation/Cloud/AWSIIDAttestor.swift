@@ -15,12 +15,13 @@ import Foundation
 /// SignedData holding the document, ``PKCS7SignedData``) is verified when present, else the document's `signature`
 /// (RSA PKCS #1 v1.5 with SHA-256, base64); either with one of the AWS certificates of `aws_ca_certificate_path`.
 ///
-/// SPIRE then always calls EC2's DescribeInstances (and IAM), for the block device check and for tag, security group
-/// and IAM role selectors. Steeple calls no AWS API, so the block device check cannot run: an instance is accepted
-/// only when its account is in `account_ids_for_local_validation` (SPIRE skips the check for those) or
-/// `skip_block_device = true`. Agent ID from `agent_path_template` (SPIRE's default
-/// `spiffe://<td>/spire/agent/aws_iid/<account>/<region>/<instance id>`), trust on first use, selectors from the
-/// document only: `aws_iid:account_id:`, `az:`, `image:id:`, `instance:id:`, `region:`.
+/// With AWS credentials (``AWSAPIClient``), as SPIRE: EC2's DescribeInstances for the block device check (skipped for
+/// `account_ids_for_local_validation` accounts and with `skip_block_device`) and for `tag:`, `sg:id:`, `sg:name:`
+/// selectors, and IAM's GetInstanceProfile for `iamrole:` ones. Without credentials no AWS API is called, so the
+/// block device check cannot run: an instance is then accepted only when its account is in
+/// `account_ids_for_local_validation` or with `skip_block_device = true`. Agent ID from `agent_path_template` (SPIRE's default
+/// `spiffe://<td>/spire/agent/aws_iid/<account>/<region>/<instance id>`), trust on first use, and the document's
+/// selectors `aws_iid:account_id:`, `az:`, `image:id:`, `instance:id:`, `region:`.
 struct AWSIIDAttestor: NodeAttestor {
     static let templateFields: Set<String> = ["PluginName", "InstanceID", "AccountID", "Region", "TrustDomain"]
 
@@ -30,6 +31,10 @@ struct AWSIIDAttestor: NodeAttestor {
     let skipBlockDevice: Bool
     let pathTemplate: AgentPathTemplate
     let nodes: any AttestedNodeStore
+    /// With credentials: the EC2 and IAM APIs, for SPIRE's block device check and its instance selectors.
+    var api: AWSAPIClient?
+    /// `disable_instance_profile_selectors`.
+    var disableInstanceProfileSelectors = false
 
     var name: String { "aws_iid" }
 
@@ -73,23 +78,41 @@ struct AWSIIDAttestor: NodeAttestor {
         }
 
         let accountID = document.accountId ?? ""
-        if !skipBlockDevice, !accountIDsForLocalValidation.contains(accountID) {
+        let checkBlockDevice = !skipBlockDevice && !accountIDsForLocalValidation.contains(accountID)
+        var instances: [SimpleXML] = []
+        if let api {
+            do {
+                instances = try await api.describeInstances(region: document.region ?? "", instanceID: document.instanceId ?? "")
+            } catch {
+                throw APIRefusal(.internal, "failed to describe instance: \(error.message)")
+            }
+            if checkBlockDevice {
+                guard let instance = instances.first else {
+                    throw APIRefusal(.internal, "failed to query AWS via describe-instances: returned no instances")
+                }
+                try Self.checkBlockDevice(instance)
+            }
+        } else if checkBlockDevice {
             throw APIRefusal(
                 .attestationFailed,
-                "failed aws ec2 attestation: account \"\(accountID)\" is not in account_ids_for_local_validation, and the block device check it would need calls EC2's DescribeInstances, which Steeple does not: list the account or set skip_block_device = true")
+                "failed aws ec2 attestation: account \"\(accountID)\" is not in account_ids_for_local_validation, and the block device check it would need calls EC2's DescribeInstances, for which the server has no AWS credentials: list the account, set skip_block_device = true, or give access_key_id and secret_access_key")
         }
         let path = pathTemplate.execute([
             "PluginName": name, "InstanceID": document.instanceId ?? "", "AccountID": accountID, "Region": document.region ?? "", "TrustDomain": "",
         ])
         let agentID = try CloudAttestation.agentID(trustDomain: trustDomain, path: path)
         try await CloudAttestation.assessTOFU(agentID, nodes: nodes)
-        let values = [
+        var set: Set<String> = [
             "account_id:\(accountID)",
             "image:id:\(document.imageId ?? "")",
             "instance:id:\(document.instanceId ?? "")",
             "region:\(document.region ?? "")",
             "az:\(document.availabilityZone ?? "")",
-        ].sorted()
+        ]
+        if let api {
+            set.formUnion(try await instanceSelectors(instances, api: api))
+        }
+        let values = set.sorted()
         return NodeAttestationResult(
             agentID: agentID,
             selectors: try values.map { value throws(DatastoreError) in try Selector(type: name, value: value) },
@@ -138,5 +161,71 @@ struct AWSIIDAttestor: NodeAttestor {
             if key.isValidSignature(rsaSignature, for: digest, padding: .insecurePKCS1v1_5) { return }
         }
         throw APIRefusal(.invalidRequest, "failed to verify the cryptographic signature: crypto/rsa: verification error")
+    }
+
+    /// SPIRE's selectors of the described instances: `tag:<key>:<value>`, `sg:id:`, `sg:name:` and, unless
+    /// disabled, `iamrole:<role ARN>` of the instance profile's roles.
+    private func instanceSelectors(_ instances: [SimpleXML], api: AWSAPIClient) async throws -> [String] {
+        var values: [String] = []
+        for instance in instances {
+            for tag in instance.items("tagSet") {
+                values.append("tag:\(tag.value("key") ?? ""):\(tag.value("value") ?? "")")
+            }
+            for group in instance.items("groupSet") {
+                values.append("sg:id:\(group.value("groupId") ?? "")")
+                values.append("sg:name:\(group.value("groupName") ?? "")")
+            }
+            if !disableInstanceProfileSelectors, let arn = instance.value("iamInstanceProfile", "arn") {
+                let profile = try Self.instanceProfileName(arn)
+                do {
+                    values += try await api.instanceProfileRoles(name: profile).map { "iamrole:\($0)" }
+                } catch {
+                    throw APIRefusal(.internal, "failed to get intance profile: \(error.message)")
+                }
+            }
+        }
+        return values
+    }
+
+    /// The profile name of an instance profile ARN (`arn:aws:iam::<account>:instance-profile/<path>/<name>`).
+    static func instanceProfileName(_ arn: String) throws -> String {
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn" else { throw APIRefusal(.internal, "failed to parse arn: invalid prefix") }
+        let resource = parts[5]
+        guard let range = resource.firstRange(of: "instance-profile"),
+              let separator = resource[range.upperBound...].first, separator == "/" || separator == ":" else {
+            throw APIRefusal(.internal, "arn is not for an instance profile")
+        }
+        let names = resource[resource.index(after: range.upperBound)...].split(separator: "/", omittingEmptySubsequences: false)
+        guard let last = names.last, !last.isEmpty else { throw APIRefusal(.internal, "arn is not for an instance profile") }
+        return String(last)
+    }
+
+    /// SPIRE's block device check: the root volume (unless instance store) was attached within a minute of the
+    /// primary network interface, so the instance was not started from a copied volume.
+    static func checkBlockDevice(_ instance: SimpleXML) throws {
+        func fail(_ message: String) -> APIRefusal { APIRefusal(.internal, "failed aws ec2 attestation: \(message)") }
+        guard let interface = instance.items("networkInterfaceSet").first(where: { $0.value("attachment", "deviceIndex") == "0" }) else {
+            throw fail("the EC2 instance network interface with device index 0 is inaccessible")
+        }
+        guard instance.value("rootDeviceType") != "instance-store" else { return }
+        let rootName = instance.value("rootDeviceName") ?? ""
+        guard let root = instance.items("blockDeviceMapping").first(where: { $0.value("deviceName") == rootName }) else {
+            throw fail("failed to locate the root device block mapping with name \"\(rootName)\"")
+        }
+        guard let interfaceTime = time(interface.value("attachment", "attachTime")), let rootTime = time(root.value("ebs", "attachTime")) else {
+            throw fail("the attach times of the root device and network interface 0 cannot be read")
+        }
+        let disparity = Int(abs(interfaceTime.timeIntervalSince1970.rounded(.down) - rootTime.timeIntervalSince1970.rounded(.down)))
+        if disparity > 60 {
+            throw fail("failed checking the disparity device attach times, root BlockDeviceMapping and NetworkInterface[0] attach times differ by \(disparity) seconds")
+        }
+    }
+
+    /// An ISO 8601 time as EC2 writes it, with or without fractional seconds.
+    private static func time(_ text: String?) -> Date? {
+        guard let text else { return nil }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle())
     }
 }

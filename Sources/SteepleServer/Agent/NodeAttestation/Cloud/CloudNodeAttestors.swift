@@ -38,11 +38,23 @@ enum CloudNodeAttestors {
             guard !certificates.isEmpty else {
                 throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(aws.caCertificatePath) holds no certificate")
             }
-            attestors["aws_iid"] = AWSIIDAttestor(
+            var attestor = AWSIIDAttestor(
                 trustDomain: core.trustDomain, certificates: certificates,
                 accountIDsForLocalValidation: aws.accountIDsForLocalValidation, skipBlockDevice: aws.skipBlockDevice,
                 pathTemplate: try template(aws.agentPathTemplate, AWSIIDAttestor.templateFields, plugin: "aws_iid"),
                 nodes: core.store)
+            attestor.disableInstanceProfileSelectors = aws.disableInstanceProfileSelectors
+            // The configured keys, else the AWS SDKs' environment variables; without either, no AWS API is called.
+            let environment = ProcessInfo.processInfo.environment
+            let keyID = aws.accessKeyID ?? environment["AWS_ACCESS_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 }
+            let secret = aws.secretAccessKey ?? environment["AWS_SECRET_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+            if let keyID, let secret {
+                let token = aws.accessKeyID == nil ? environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } : nil
+                attestor.api = AWSAPIClient(
+                    credentials: AWSSigV4.Credentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: token),
+                    partition: aws.partition, environment: environment)
+            }
+            attestors["aws_iid"] = attestor
         }
         if let azure = settings.azureMSI {
             attestors["azure_msi"] = AzureMSIAttestor(
