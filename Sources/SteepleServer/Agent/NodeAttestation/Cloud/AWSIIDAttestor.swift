@@ -10,7 +10,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `NodeAttestor "aws_iid"`, as SPIRE's where no AWS API is needed: the payload is SPIRE's
+/// `NodeAttestor "aws_iid"`, as SPIRE's: the payload is SPIRE's
 /// `{"document":…,"signature":…,"rsa2048":…}` from the instance metadata service. As SPIRE, `rsa2048` (a PKCS #7
 /// SignedData holding the document, ``PKCS7SignedData``) is verified when present, else the document's `signature`
 /// (RSA PKCS #1 v1.5 with SHA-256, base64); either with one of the AWS certificates of `aws_ca_certificate_path`.
@@ -19,9 +19,9 @@ import Foundation
 /// `account_ids_for_local_validation` accounts and with `skip_block_device`) and for `tag:`, `sg:id:`, `sg:name:`
 /// selectors, and IAM's GetInstanceProfile for `iamrole:` ones. Without credentials no AWS API is called, so the
 /// block device check cannot run: an instance is then accepted only when its account is in
-/// `account_ids_for_local_validation` or with `skip_block_device = true`. Agent ID from `agent_path_template` (SPIRE's default
-/// `spiffe://<td>/spire/agent/aws_iid/<account>/<region>/<instance id>`), trust on first use, and the document's
-/// selectors `aws_iid:account_id:`, `az:`, `image:id:`, `instance:id:`, `region:`.
+/// `account_ids_for_local_validation` or with `skip_block_device = true`. Agent ID from `agent_path_template`
+/// (SPIRE's default `spiffe://<td>/spire/agent/aws_iid/<account>/<region>/<instance id>`), trust on first use, and
+/// the document's selectors `aws_iid:account_id:`, `az:`, `image:id:`, `instance:id:`, `region:`.
 struct AWSIIDAttestor: NodeAttestor {
     static let templateFields: Set<String> = ["PluginName", "InstanceID", "AccountID", "Region", "TrustDomain"]
 
