@@ -51,18 +51,32 @@ package struct AWSIIDConfiguration: Sendable, Hashable {
     }
 }
 
-/// `NodeAttestor "azure_msi"`, SPIRE's keys that need no Azure API, plus Steeple's `key_set_url`.
+/// `NodeAttestor "azure_msi"`, SPIRE's keys, plus Steeple's `key_set_url` and `resource_manager_endpoint`.
 package struct AzureMSIConfiguration: Sendable, Hashable {
-    /// `tenants`: tenant ID → the `resource_id` its tokens must be for (SPIRE's default
-    /// `https://management.azure.com/`); at least one tenant.
-    package var tenants: [String: String]
+    /// One tenant of `tenants`.
+    package struct Tenant: Sendable, Hashable {
+        /// `resource_id`: the resource (audience) its tokens must be for; SPIRE's default `https://management.azure.com/`.
+        package var resourceID = "https://management.azure.com/"
+        /// `subscription_id`, `app_id` and `app_secret`: an app registration for the Resource Manager API (all three,
+        /// or none: then no selectors).
+        package var subscriptionID: String?
+        package var appID: String?
+        package var appSecret: String?
+
+        package init() {}
+    }
+
+    /// `tenants`: by tenant ID; at least one.
+    package var tenants: [String: Tenant]
     /// `agent_path_template`; SPIRE's default `/{{ .PluginName }}/{{ .TenantID }}/{{ .PrincipalID }}`.
     package var agentPathTemplate = "/{{ .PluginName }}/{{ .TenantID }}/{{ .PrincipalID }}"
     /// `key_set_url` (Steeple only): where Microsoft's token signing keys are read, an `https://` URL or a file path,
     /// as a JWK Set; by default the `jwks_uri` of SPIRE's OIDC issuer `https://login.microsoftonline.com/common/`.
     package var keySetURL = "https://login.microsoftonline.com/common/discovery/keys"
+    /// `resource_manager_endpoint` (Steeple only): the Resource Manager API's root.
+    package var resourceManagerEndpoint = "https://management.azure.com/"
 
-    package init(tenants: [String: String]) {
+    package init(tenants: [String: Tenant]) {
         self.tenants = tenants
     }
 }

@@ -1,8 +1,9 @@
 import SteepleConfig
 
 /// `NodeAttestor "gcp_iit"`, `"aws_iid"` and `"azure_msi"`: SPIRE's keys. `gcp_iit` calls the Compute Engine API
-/// when `use_instance_metadata` asks for it, `aws_iid` EC2 and IAM when it has credentials; settings that need what
-/// Steeple does not call (STS, Organizations, EKS, Azure Resource Manager) are refused. Each plugin has a Steeple key naming where its signing keys or certificates are read.
+/// when `use_instance_metadata` asks for it, `aws_iid` EC2 and IAM when it has credentials, `azure_msi` the Resource
+/// Manager for tenants with an app registration; settings that need what Steeple does not call (STS, Organizations,
+/// EKS) are refused. Each plugin has a Steeple key naming where its signing keys or certificates are read.
 extension ServerConfigurationReader {
     mutating func readCloudAttestor(
         _ name: String, _ data: ConfigBody, _ block: ConfigBlock, section: String, into configuration: inout ServerConfiguration
@@ -93,16 +94,25 @@ extension ServerConfigurationReader {
     }
 
     private mutating func azureMSI(_ data: ConfigBody, _ block: ConfigBlock, section: String) throws(ServerConfigurationError) -> AzureMSIConfiguration {
-        try format(data.rejectUnknownKeys(allowed: ["tenants", "agent_path_template", "key_set_url"], context: "plugin_data of \(block.displayName)"))
-        var tenants: [String: String] = [:]
-        let api = "it gives the Azure Resource Manager API credentials, which Steeple's azure_msi does not call: remove it"
-        for tenant in try format(data.blocks("tenants", labels: 1)) {
-            let tenantID = tenant.labels[0]
-            try format(tenant.body.rejectUnknownKeys(
-                allowed: ["resource_id"], unsupported: ["subscription_id": api, "app_id": api, "app_secret": api],
-                context: "tenant \"\(tenantID)\" of \(block.displayName)"))
-            let resource = try format(tenant.body.string("resource_id")) ?? ""
-            tenants[tenantID] = resource.isEmpty ? "https://management.azure.com/" : resource
+        try format(data.rejectUnknownKeys(allowed: ["tenants", "agent_path_template", "key_set_url", "resource_manager_endpoint"], context: "plugin_data of \(block.displayName)"))
+        var tenants: [String: AzureMSIConfiguration.Tenant] = [:]
+        for entry in try format(data.blocks("tenants", labels: 1)) {
+            let tenantID = entry.labels[0]
+            let body = entry.body
+            try format(body.rejectUnknownKeys(
+                allowed: ["resource_id", "subscription_id", "app_id", "app_secret"], context: "tenant \"\(tenantID)\" of \(block.displayName)"))
+            var tenant = AzureMSIConfiguration.Tenant()
+            if let resource = try format(body.string("resource_id")), !resource.isEmpty { tenant.resourceID = resource }
+            tenant.subscriptionID = try format(body.string("subscription_id")).flatMap { $0.isEmpty ? nil : $0 }
+            tenant.appID = try format(body.string("app_id")).flatMap { $0.isEmpty ? nil : $0 }
+            tenant.appSecret = try format(body.string("app_secret")).flatMap { $0.isEmpty ? nil : $0 }
+            // SPIRE's rule and words: an app registration is all three or none.
+            if tenant.subscriptionID != nil || tenant.appID != nil || tenant.appSecret != nil {
+                for (value, what) in [(tenant.subscriptionID, "subscription id"), (tenant.appID, "app id"), (tenant.appSecret, "app secret")] where value == nil {
+                    throw ServerConfigurationError(.missingKey, at: entry.position, in: path, "misconfigured tenant \"\(tenantID)\": missing \(what)")
+                }
+            }
+            tenants[tenantID] = tenant
         }
         guard !tenants.isEmpty else {
             throw ServerConfigurationError(.missingKey, at: data.position, in: path, "configuration must have at least one tenant (tenants = { \"<tenant id>\" = {} } in plugin_data of \(block.displayName))")
@@ -110,6 +120,12 @@ extension ServerConfigurationReader {
         var configuration = AzureMSIConfiguration(tenants: tenants)
         configuration.agentPathTemplate = try template(data, section: section, fields: AzureMSIAttestor.templateFields) ?? configuration.agentPathTemplate
         configuration.keySetURL = try keySetURL(data, section: section) ?? configuration.keySetURL
+        if let endpoint = try string(data, "resource_manager_endpoint", in: section), !endpoint.isEmpty {
+            guard endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://") else {
+                throw ServerConfigurationError(.invalidValue, at: position(of: "\(section).resource_manager_endpoint"), in: path, "resource_manager_endpoint \"\(endpoint)\" must be an https:// (or http://) URL")
+            }
+            configuration.resourceManagerEndpoint = endpoint
+        }
         return configuration
     }
 

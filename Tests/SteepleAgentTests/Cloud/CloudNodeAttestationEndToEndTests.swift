@@ -341,4 +341,59 @@ struct CloudNodeAttestationEndToEndTests {
 
         _ = try await server.stop()
     }
+
+    @Test("azure_msi with an app registration: the server takes a client-credentials token and reads the principal's virtual machine and network interface from the Resource Manager: SPIRE's subscription, VM, network security group and virtual network selectors; a principal with no VM is refused")
+    func azureResourceManager() async throws {
+        let fake = try FakeCloudMetadata()
+        defer { fake.stop() }
+        let microsoft = try TestCloudIssuer(keyID: "ms-1")
+        let keys = fake.directory + "/microsoft-keys.json"
+        try microsoft.jwksJSON.write(toFile: keys, atomically: true, encoding: .utf8)
+        let arm = "/arm/subscriptions/sub-1"
+        let bearer = ["Authorization": "Bearer arm-token"]
+        func serve(principal: String, machines: String) throws {
+            try fake.write([
+                "GET /metadata/identity/oauth2/token?*": .init(body: try Self.azureResponse(microsoft, principal: principal), requiredHeaders: ["Metadata": "true"]),
+                "POST /\(Self.tenant)/oauth2/v2.0/token": .init(body: #"{"token_type":"Bearer","expires_in":3599,"access_token":"arm-token"}"#, requiredHeaders: ["Content-Type": "application/x-www-form-urlencoded"]),
+                "GET \(arm)/resources?*": .init(body: machines, requiredHeaders: bearer),
+                "GET \(arm)/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/vm-1?*": .init(
+                    body: #"{"name":"vm-1","properties":{"networkProfile":{"networkInterfaces":[{"id":"/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Network/networkInterfaces/nic-1"}]}}}"#,
+                    requiredHeaders: bearer),
+                "GET \(arm)/resourceGroups/rg-1/providers/Microsoft.Network/networkInterfaces/nic-1?*": .init(
+                    body: #"{"name":"nic-1","properties":{"networkSecurityGroup":{"id":"/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Network/networkSecurityGroups/nsg-1"},"ipConfigurations":[{"name":"ipconfig1","properties":{"subnet":{"id":"/subscriptions/sub-1/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-1/subnets/default"}}}]}}"#,
+                    requiredHeaders: bearer),
+            ])
+        }
+        try serve(principal: "aaaaaaaa-0000-4000-8000-00000000000a", machines: #"{"value":[{"id":"/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/vm-1","type":"Microsoft.Compute/virtualMachines"}]}"#)
+        try await fake.start()
+
+        let serverPort = try freeTCPPort()
+        let server = try ServerProcess(bindPort: serverPort, plugins: #"""
+            NodeAttestor "azure_msi" {
+                plugin_data {
+                    tenants = { "\#(Self.tenant)" = { subscription_id = "sub-1" app_id = "app-1" app_secret = "app-secret/1" } }
+                    key_set_url = "\#(keys)"
+                    resource_manager_endpoint = "\#(fake.endpoint)/arm/"
+                }
+            }
+            """#)
+        server.environment = ["AZURE_AUTHORITY_HOST": fake.endpoint + "/"]
+        try await server.start()
+        let nodeAttestor = #"NodeAttestor "azure_msi" { plugin_data { metadata_endpoint = "\#(fake.endpoint)" } }"#
+        try await attestOnce(
+            server: server, serverPort: serverPort, nodeAttestor: nodeAttestor,
+            agentID: "spiffe://example.org/spire/agent/azure_msi/\(Self.tenant)/aaaaaaaa-0000-4000-8000-00000000000a",
+            selectors: [
+                "azure_msi:network-security-group:rg-1:nsg-1", "azure_msi:subscription-id:sub-1", "azure_msi:virtual-network-subnet:rg-net:vnet-1:default",
+                "azure_msi:virtual-network:rg-net:vnet-1", "azure_msi:vm-name:rg-1:vm-1",
+            ],
+            type: "azure_msi")
+        let exchange = fake.bodies
+        #expect(exchange.contains("grant_type=client_credentials&client_id=app-1&client_secret=app-secret%2F1&scope=https%3A%2F%2Fmanagement.azure.com%2F.default"), "\(exchange)")
+        #expect(fake.requests.contains("resources?%24filter=resourceType%20eq%20%27Microsoft.Compute%2FvirtualMachines%27%20and%20identity%2FprincipalId%20eq%20%27aaaaaaaa-0000-4000-8000-00000000000a%27&api-version=2021-04-01"), "\(fake.requests)")
+
+        try serve(principal: "aaaaaaaa-0000-4000-8000-00000000000b", machines: #"{"value":[]}"#)
+        try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "principal \"aaaaaaaa-0000-4000-8000-00000000000b\" not found", "a principal with no virtual machine")
+        _ = try await server.stop()
+    }
 }

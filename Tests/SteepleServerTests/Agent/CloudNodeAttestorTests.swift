@@ -242,7 +242,7 @@ struct CloudNodeAttestorTests {
 
     static func azure(_ keysPath: String, store: InMemoryDatastore) throws -> AzureMSIAttestor {
         AzureMSIAttestor(
-            trustDomain: trustDomain, tenants: [tenant: "https://management.azure.com/"],
+            trustDomain: trustDomain, tenants: [tenant: AzureMSIAttestor.Tenant(resourceID: "https://management.azure.com/")],
             pathTemplate: try AgentPathTemplate("/{{ .PluginName }}/{{ .TenantID }}/{{ .PrincipalID }}", fields: AzureMSIAttestor.templateFields),
             keys: CloudKeySetSource(location: keysPath), nodes: store, now: { Date() })
     }
@@ -357,8 +357,10 @@ struct CloudNodeAttestorConfigurationTests {
         #expect(metadata.useInstanceMetadata && metadata.allowedLabelKeys == ["a"] && metadata.allowedMetadataKeys == ["b"] && metadata.maxMetadataValueSize == 64 && metadata.serviceAccountFile == "/sa.json")
         let aws = try #require(try parse(plugins: #"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/etc/aws.pem" account_ids_for_local_validation = ["1"] partition = "aws-cn" } }"#).nodeAttestors.awsIID)
         #expect(aws.caCertificatePath == "/etc/aws.pem" && aws.accountIDsForLocalValidation == ["1"] && aws.partition == "aws-cn" && !aws.skipBlockDevice)
-        let azure = try #require(try parse(plugins: #"NodeAttestor "azure_msi" { plugin_data { tenants = { "t1" = {} "t2" = { resource_id = "api://steeple" } } } }"#).nodeAttestors.azureMSI)
-        #expect(azure.tenants == ["t1": "https://management.azure.com/", "t2": "api://steeple"])
+        let azure = try #require(try parse(plugins: #"NodeAttestor "azure_msi" { plugin_data { tenants = { "t1" = {} "t2" = { resource_id = "api://steeple" subscription_id = "s" app_id = "a" app_secret = "x" } } } }"#).nodeAttestors.azureMSI)
+        #expect(azure.tenants["t1"]?.resourceID == "https://management.azure.com/" && azure.tenants["t1"]?.appID == nil)
+        #expect(azure.tenants["t2"]?.resourceID == "api://steeple" && azure.tenants["t2"]?.subscriptionID == "s" && azure.tenants["t2"]?.appID == "a" && azure.tenants["t2"]?.appSecret == "x")
+        #expect(azure.resourceManagerEndpoint == "https://management.azure.com/")
         #expect(azure.keySetURL == "https://login.microsoftonline.com/common/discovery/keys")
     }
 
@@ -373,7 +375,8 @@ struct CloudNodeAttestorConfigurationTests {
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" partition = "mars" } }"#, "invalid partition \"mars\""),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" agent_path_template = "/{{ index .Tags \"x\" }}" } }"#, "failed to parse agent path template"),
         (#"NodeAttestor "azure_msi" { plugin_data { } }"#, "configuration must have at least one tenant"),
-        (#"NodeAttestor "azure_msi" { plugin_data { tenants = { "t" = { app_id = "x" } } } }"#, "Azure Resource Manager API"),
+        (#"NodeAttestor "azure_msi" { plugin_data { tenants = { "t" = { app_id = "x" } } } }"#, "misconfigured tenant \"t\": missing subscription id"),
+        (#"NodeAttestor "azure_msi" { plugin_data { tenants = { "t" = { subscription_id = "s" app_id = "x" } } } }"#, "misconfigured tenant \"t\": missing app secret"),
     ])
     func refused(plugins: String, mentions: String) {
         #expect {

@@ -57,8 +57,20 @@ enum CloudNodeAttestors {
             attestors["aws_iid"] = attestor
         }
         if let azure = settings.azureMSI {
+            let environment = ProcessInfo.processInfo.environment
+            let authority = environment["AZURE_AUTHORITY_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://login.microsoftonline.com/"
+            var tenants: [String: AzureMSIAttestor.Tenant] = [:]
+            for (tenantID, tenant) in azure.tenants {
+                var client: AzureResourceManagerClient?
+                if let subscription = tenant.subscriptionID, let app = tenant.appID, let secret = tenant.appSecret {
+                    client = AzureResourceManagerClient(
+                        tenantID: tenantID, subscriptionID: subscription, appID: app, appSecret: secret, authorityHost: authority,
+                        endpoint: azure.resourceManagerEndpoint, environment: environment)
+                }
+                tenants[tenantID] = AzureMSIAttestor.Tenant(resourceID: tenant.resourceID, client: client)
+            }
             attestors["azure_msi"] = AzureMSIAttestor(
-                trustDomain: core.trustDomain, tenants: azure.tenants,
+                trustDomain: core.trustDomain, tenants: tenants,
                 pathTemplate: try template(azure.agentPathTemplate, AzureMSIAttestor.templateFields, plugin: "azure_msi"),
                 keys: CloudKeySetSource(location: azure.keySetURL), nodes: core.store, now: core.now)
         }
