@@ -162,7 +162,7 @@ struct AgentConfigurationTests {
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true sds { default_svid_nam = "x" } }"#, .unknownKey, "default_svid_nam"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true socket_path = "api.sock" }"#, .invalidValue, "absolute"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true server_port = 70000 }"#, .invalidValue, "65535"),
-        (#"agent { trust_domain = "example.org" insecure_bootstrap = true } plugins { NodeAttestor "aws_iid" {} }"#, .unsupported, "aws_iid"),
+        (#"agent { trust_domain = "example.org" insecure_bootstrap = true } plugins { NodeAttestor "tpm_devid" {} }"#, .unsupported, "tpm_devid"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true } plugins { NodeAttestor "x509pop" {} }"#, .missingKey, "certificate_path"),
         (#"agent { trust_domain = "example.org" insecure_bootstrap = true } plugins { KeyManager "disk" {} KeyManager "memory" {} }"#, .conflict, "second"),
         ("agent { trust_domain = ", .syntax, "agent.conf"),

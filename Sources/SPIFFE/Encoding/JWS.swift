@@ -30,7 +30,9 @@ struct JWS: Sendable {
     /// - Throws: ``SPIFFEError/Code/malformedJWT``, ``SPIFFEError/Code/unsupportedAlgorithm``,
     ///   ``SPIFFEError/Code/unexpectedHeader``, ``SPIFFEError/Code/invalidTokenType`` or
     ///   ``SPIFFEError/Code/missingKeyID``.
-    init(compact token: String) throws(SPIFFEError) {
+    /// - Parameter strictHeader: `false` for JWTs that are not JWT-SVIDs (cloud identity tokens): header members
+    ///   other than `alg` and `kid`, and any `typ`, are then ignored (``VerifiedJWS``).
+    init(compact token: String, strictHeader: Bool = true) throws(SPIFFEError) {
         let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 3 else {
             throw SPIFFEError(
@@ -41,7 +43,7 @@ struct JWS: Sendable {
         guard let headerBytes = Base64URL.decode(Substring(parts[0])) else {
             throw SPIFFEError(code: .malformedJWT, message: "token header is not base64url without padding")
         }
-        self.header = try JWSHeader(json: headerBytes)
+        self.header = try JWSHeader(json: headerBytes, strict: strictHeader)
         guard let payload = Base64URL.decode(Substring(parts[1])), !payload.isEmpty else {
             throw SPIFFEError(code: .malformedJWT, message: "token payload is empty or not base64url without padding")
         }
@@ -72,8 +74,9 @@ struct JWSHeader: Sendable, Hashable {
     /// `kid`, never empty.
     let keyID: String
 
-    /// See ``JWS/init(compact:)`` for the order of the checks.
-    init(json: [UInt8]) throws(SPIFFEError) {
+    /// See ``JWS/init(compact:strictHeader:)`` for the order of the checks; `strict: false` skips the header member
+    /// and `typ` checks.
+    init(json: [UInt8], strict: Bool = true) throws(SPIFFEError) {
         let object = try JWS.decodeObject(json, what: "header")
         guard let algValue = object["alg"] else {
             throw SPIFFEError(code: .malformedJWT, message: "token header has no \"alg\": RFC 7515 §4.1.1 requires it")
@@ -85,13 +88,13 @@ struct JWSHeader: Sendable, Hashable {
             )
         }
         let unexpected = object.keys.filter { !["alg", "kid", "typ"].contains($0) }.sorted()
-        guard unexpected.isEmpty else {
+        guard unexpected.isEmpty || !strict else {
             throw SPIFFEError(
                 code: .unexpectedHeader,
                 message: "token header has \(unexpected.map { "\"\($0)\"" }.joined(separator: ", ")): JWT-SVID §2 allows only alg, kid and typ"
             )
         }
-        if let typ = object["typ"], typ.string != "JWT", typ.string != "JOSE" {
+        if strict, let typ = object["typ"], typ.string != "JWT", typ.string != "JOSE" {
             throw SPIFFEError(
                 code: .invalidTokenType,
                 message: "token typ \(Self.describe(typ)) is not allowed: JWT-SVID §2.3 allows JWT or JOSE, or no typ"

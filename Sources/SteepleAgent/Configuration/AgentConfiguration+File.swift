@@ -192,7 +192,7 @@ struct AgentConfigurationReader {
     }
 
     private mutating func readPlugins(_ plugins: ConfigBody, into configuration: inout AgentConfiguration) throws(AgentConfigurationError) {
-        let supported = ["KeyManager": ["disk", "memory"], "NodeAttestor": ["join_token", "x509pop", "k8s_psat"], "WorkloadAttestor": ["unix", "k8s", "docker"]]
+        let supported = ["KeyManager": ["disk", "memory"], "NodeAttestor": ["join_token", "x509pop", "k8s_psat", "gcp_iit", "aws_iid", "azure_msi"], "WorkloadAttestor": ["unix", "k8s", "docker"]]
         var seen: Set<String> = []
         var workloadAttestors: Set<String> = []
         for block in try format(plugins.allBlocks(labels: 1)) {
@@ -228,6 +228,8 @@ struct AgentConfigurationReader {
                 }
                 let tokenPath = try format(data.string("token_path")).flatMap { $0.isEmpty ? nil : $0 } ?? "/var/run/secrets/tokens/spire-agent"
                 configuration.nodeAttestor = .k8sPSAT(cluster: cluster, tokenPath: tokenPath)
+            case ("NodeAttestor", "gcp_iit"), ("NodeAttestor", "aws_iid"), ("NodeAttestor", "azure_msi"):
+                configuration.nodeAttestor = try cloudNodeAttestor(name, data, context: context)
             case ("WorkloadAttestor", "docker"):
                 workloadAttestors.insert(name)
                 ignored += try format(data.rejectUnknownKeys(
@@ -412,6 +414,33 @@ struct AgentConfigurationReader {
             throw AgentConfigurationError(.invalidValue, "\(configurationPath): join_token_file \(file) is empty: it must hold the token from `steeple-server token generate`")
         }
         return token
+    }
+
+    /// `NodeAttestor "gcp_iit"` (`identity_token_host`, `service_account`), `"aws_iid"` (`ec2_metadata_endpoint`) and
+    /// `"azure_msi"` (`resource_id`, and Steeple's `metadata_endpoint`), SPIRE's keys and defaults.
+    private func cloudNodeAttestor(_ name: String, _ data: ConfigBody, context: String) throws(AgentConfigurationError) -> AgentConfiguration.NodeAttestorSettings {
+        func value(_ key: String, default fallback: String) throws(AgentConfigurationError) -> String {
+            let found = try format(data.string(key)) ?? ""
+            return found.isEmpty ? fallback : found
+        }
+        func endpoint(_ key: String) throws(AgentConfigurationError) -> String {
+            let found = try value(key, default: "http://169.254.169.254")
+            guard let url = URL(string: found), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw invalid("NodeAttestor.\(name).\(key)", found, "an http:// URL such as http://169.254.169.254")
+            }
+            return found
+        }
+        switch name {
+        case "gcp_iit":
+            try format(data.rejectUnknownKeys(allowed: ["identity_token_host", "service_account"], context: context))
+            return .gcpIIT(host: try value("identity_token_host", default: "metadata.google.internal"), serviceAccount: try value("service_account", default: "default"))
+        case "aws_iid":
+            try format(data.rejectUnknownKeys(allowed: ["ec2_metadata_endpoint"], context: context))
+            return .awsIID(endpoint: try endpoint("ec2_metadata_endpoint"))
+        default:
+            try format(data.rejectUnknownKeys(allowed: ["resource_id", "metadata_endpoint"], context: context))
+            return .azureMSI(resource: try value("resource_id", default: "https://management.azure.com/"), endpoint: try endpoint("metadata_endpoint"))
+        }
     }
 
     private func invalid(_ key: String, _ found: String, _ expected: String) -> AgentConfigurationError {

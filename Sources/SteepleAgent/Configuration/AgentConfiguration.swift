@@ -112,12 +112,18 @@ public struct AgentConfiguration: Sendable {
         /// `k8s_psat`: the cluster's name (as the server's `clusters` names it) and the projected service account
         /// token's file, read at each attestation since the kubelet rotates it.
         case k8sPSAT(cluster: String, tokenPath: String)
+        /// `gcp_iit`: the instance identity token of `serviceAccount` from the metadata server at `host`.
+        case gcpIIT(host: String, serviceAccount: String)
+        /// `aws_iid`: the instance identity document and signature from the instance metadata service at `endpoint`.
+        case awsIID(endpoint: String)
+        /// `azure_msi`: a managed identity token for `resource` from the instance metadata service at `endpoint`.
+        case azureMSI(resource: String, endpoint: String)
 
         /// Whether the agent can attest again by itself when the server no longer knows it (SPIRE's
         /// `CanReattest`): true for attestors whose proof is still at hand, not for a single-use join token.
         public var canReattest: Bool {
             switch self {
-            case .joinToken: false
+            case .joinToken, .gcpIIT, .awsIID, .azureMSI: false
             case .x509pop, .k8sPSAT: true
             }
         }

@@ -14,6 +14,8 @@ import Foundation
 ///
 /// - `join_token`: the token is the payload; single use.
 /// - `k8s_psat`: the cluster's name and the pod's projected service account token, which the server reviews.
+/// - `gcp_iit`, `aws_iid`, `azure_msi`: the instance's identity token or document from its metadata service
+///   (``CloudAttestationData``).
 /// - `x509pop`: SPIRE's messages (``X509PoPMessages``): the payload is the certificate chain; the server answers with
 ///   a nonce, and the agent signs both nonces with the certificate's key.
 package struct NodeAttestationClient: Sendable {
@@ -49,6 +51,15 @@ package struct NodeAttestationClient: Sendable {
         case .k8sPSAT(let cluster, let tokenPath):
             params.attestationType = "k8s_psat"
             params.payload = Data(try Self.psatPayload(cluster: cluster, tokenPath: tokenPath))
+        case .gcpIIT(let host, let serviceAccount):
+            params.attestationType = "gcp_iit"
+            params.payload = Data(try await CloudAttestationData.gcpIIT(host: host, serviceAccount: serviceAccount))
+        case .awsIID(let endpoint):
+            params.attestationType = "aws_iid"
+            params.payload = Data(try await CloudAttestationData.awsIID(endpoint: endpoint))
+        case .azureMSI(let resource, let endpoint):
+            params.attestationType = "azure_msi"
+            params.payload = Data(try await CloudAttestationData.azureMSI(resource: resource, endpoint: endpoint))
         }
         let firstMessage = params
         let signer = popKey

@@ -61,6 +61,7 @@ enum AgentAPIServer {
             }
             attestors["k8s_psat"] = K8sPSATAttestor(trustDomain: core.trustDomain, clusters: clusters)
         }
+        attestors.merge(try CloudNodeAttestors.make(core: core, configuration: configuration)) { _, cloud in cloud }
         return attestors
     }
 

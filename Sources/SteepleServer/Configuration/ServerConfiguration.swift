@@ -224,6 +224,10 @@ package struct NodeAttestorConfiguration: Sendable, Hashable {
     package var x509pop: X509PoPConfiguration?
     /// `NodeAttestor "k8s_psat" { plugin_data { clusters = { "<name>" = { … } } } }`, by cluster name.
     package var k8sPSAT: [String: K8sPSATClusterConfiguration]?
+    /// `NodeAttestor "gcp_iit"`, `"aws_iid"` and `"azure_msi"`.
+    package var gcpIIT: GCPIITConfiguration?
+    package var awsIID: AWSIIDConfiguration?
+    package var azureMSI: AzureMSIConfiguration?
 
     package init(joinToken: Bool = false, x509pop: X509PoPConfiguration? = nil, k8sPSAT: [String: K8sPSATClusterConfiguration]? = nil) {
         self.joinToken = joinToken

@@ -14,13 +14,13 @@ import Glibc
 /// | `KeyManager` | `disk`, `memory` | at most one; default `disk` at `<data_dir>/keys.json` |
 /// | `UpstreamAuthority` | `disk`, `spire`, `vault` | at most one |
 /// | `Notifier` | `k8sbundle` | at most one |
-/// | `NodeAttestor` | `join_token`, `k8s_psat`, `x509pop` | each name at most once |
+/// | `NodeAttestor` | `join_token`, `k8s_psat`, `x509pop`, `gcp_iit`, `aws_iid`, `azure_msi` | each name at most once |
 extension ServerConfigurationReader {
     /// The supported plugin types and their names, in the order messages list them.
     static let catalog: [(type: String, names: [String])] = [
         ("DataStore", ["sql"]),
         ("KeyManager", ["disk", "memory"]),
-        ("NodeAttestor", ["join_token", "k8s_psat", "x509pop"]),
+        ("NodeAttestor", ["join_token", "k8s_psat", "x509pop", "gcp_iit", "aws_iid", "azure_msi"]),
         ("UpstreamAuthority", ["disk", "spire", "vault"]),
         ("Notifier", ["k8sbundle"]),
     ]
@@ -100,6 +100,8 @@ extension ServerConfigurationReader {
             configuration.nodeAttestors.joinToken = true
         case ("NodeAttestor", "k8s_psat"):
             configuration.nodeAttestors.k8sPSAT = try k8sPSAT(data, block)
+        case ("NodeAttestor", "gcp_iit"), ("NodeAttestor", "aws_iid"), ("NodeAttestor", "azure_msi"):
+            try readCloudAttestor(name, data, block, section: section, into: &configuration)
         case ("Notifier", _):
             configuration.k8sBundleNotifier = try k8sBundle(data, block)
         default:

@@ -148,7 +148,7 @@ struct ServerConfigurationErrorTests {
         arguments: [
             ("plugins {\n  KeyManager \"aws_kms\" {}\n}", 6),
             ("plugins {\n  Notifier \"gcs_bundle\" {}\n}", 6),
-            ("plugins {\n  NodeAttestor \"aws_iid\" { plugin_data {} }\n}", 6),
+            ("plugins {\n  NodeAttestor \"tpm_devid\" { plugin_data {} }\n}", 6),
             ("plugins {\n  BundlePublisher \"aws_s3\" {}\n}", 6),
             ("plugins {\n  KeyManager \"mine\" {\n    plugin_cmd = \"/usr/bin/km\"\n  }\n}", 7),
             ("plugins {\n  KeyManager \"disk\" {\n    plugin_checksum = \"abc\"\n  }\n}", 7),

@@ -1,0 +1,106 @@
+import SPIFFE
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Builds the configured cloud node attestors (`gcp_iit`, `aws_iid`, `azure_msi`) for the agent API.
+enum CloudNodeAttestors {
+    static func make(core: ServerCore, configuration: ServerConfiguration) throws -> [String: any NodeAttestor] {
+        var attestors: [String: any NodeAttestor] = [:]
+        let settings = configuration.nodeAttestors
+        if let gcp = settings.gcpIIT {
+            var attestor = GCPIITAttestor(
+                trustDomain: core.trustDomain, projectIDAllowList: gcp.projectIDAllowList,
+                pathTemplate: try template(gcp.agentPathTemplate, GCPIITAttestor.templateFields, plugin: "gcp_iit"),
+                keys: CloudKeySetSource(location: gcp.keySetURL), nodes: core.store, now: core.now)
+            if gcp.useInstanceMetadata {
+                attestor.instanceMetadata = GCPIITAttestor.InstanceMetadata(
+                    client: GCPComputeClient(credentials: try computeCredentials(gcp), endpoint: gcp.computeEndpoint),
+                    allowedLabelKeys: gcp.allowedLabelKeys, allowedMetadataKeys: gcp.allowedMetadataKeys,
+                    maxMetadataValueSize: gcp.maxMetadataValueSize)
+            }
+            attestors["gcp_iit"] = attestor
+        }
+        if let aws = settings.awsIID {
+            guard let pem = try? String(contentsOfFile: aws.caCertificatePath, encoding: .utf8) else {
+                throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(aws.caCertificatePath) cannot be read")
+            }
+            let certificates: [Certificate]
+            do {
+                certificates = try X509Bundle(trustDomain: core.trustDomain, pem: pem).x509Authorities
+            } catch {
+                throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(aws.caCertificatePath): \(error.message)")
+            }
+            guard !certificates.isEmpty else {
+                throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(aws.caCertificatePath) holds no certificate")
+            }
+            var attestor = AWSIIDAttestor(
+                trustDomain: core.trustDomain, certificates: certificates,
+                accountIDsForLocalValidation: aws.accountIDsForLocalValidation, skipBlockDevice: aws.skipBlockDevice,
+                pathTemplate: try template(aws.agentPathTemplate, AWSIIDAttestor.templateFields, plugin: "aws_iid"),
+                nodes: core.store)
+            attestor.disableInstanceProfileSelectors = aws.disableInstanceProfileSelectors
+            // The configured keys, else the AWS SDKs' environment variables; without either, no AWS API is called.
+            let environment = ProcessInfo.processInfo.environment
+            let keyID = aws.accessKeyID ?? environment["AWS_ACCESS_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 }
+            let secret = aws.secretAccessKey ?? environment["AWS_SECRET_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+            if let keyID, let secret {
+                let token = aws.accessKeyID == nil ? environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } : nil
+                attestor.api = AWSAPIClient(
+                    credentials: AWSSigV4.Credentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: token),
+                    partition: aws.partition, environment: environment)
+            }
+            attestors["aws_iid"] = attestor
+        }
+        if let azure = settings.azureMSI {
+            let environment = ProcessInfo.processInfo.environment
+            let authority = environment["AZURE_AUTHORITY_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://login.microsoftonline.com/"
+            var tenants: [String: AzureMSIAttestor.Tenant] = [:]
+            for (tenantID, tenant) in azure.tenants {
+                var client: AzureResourceManagerClient?
+                if let subscription = tenant.subscriptionID, let app = tenant.appID, let secret = tenant.appSecret {
+                    client = AzureResourceManagerClient(
+                        tenantID: tenantID, subscriptionID: subscription, appID: app, appSecret: secret, authorityHost: authority,
+                        endpoint: azure.resourceManagerEndpoint, environment: environment)
+                }
+                tenants[tenantID] = AzureMSIAttestor.Tenant(resourceID: tenant.resourceID, client: client)
+            }
+            attestors["azure_msi"] = AzureMSIAttestor(
+                trustDomain: core.trustDomain, tenants: tenants,
+                pathTemplate: try template(azure.agentPathTemplate, AzureMSIAttestor.templateFields, plugin: "azure_msi"),
+                keys: CloudKeySetSource(location: azure.keySetURL), nodes: core.store, now: core.now)
+        }
+        return attestors
+    }
+
+    /// Application Default Credentials as Google's libraries find them: `service_account_file`, else the file
+    /// `GOOGLE_APPLICATION_CREDENTIALS` names, else the GCE metadata server (`GCE_METADATA_HOST` or
+    /// `metadata.google.internal`).
+    private static func computeCredentials(_ gcp: GCPIITConfiguration) throws -> GCPComputeClient.Credentials {
+        let environment = ProcessInfo.processInfo.environment
+        let file = gcp.serviceAccountFile ?? environment["GOOGLE_APPLICATION_CREDENTIALS"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let file else {
+            return .metadataServer(host: environment["GCE_METADATA_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "metadata.google.internal")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ServerStartError(message: "gcp_iit: service account file \(file) cannot be read")
+        }
+        do {
+            return .serviceAccount(try GCPComputeClient.ServiceAccountKey(json: Array(data), path: file))
+        } catch {
+            throw ServerStartError(message: "gcp_iit: \(error.message)")
+        }
+    }
+
+    private static func template(_ source: String, _ fields: Set<String>, plugin: String) throws -> AgentPathTemplate {
+        do {
+            return try AgentPathTemplate(source, fields: fields)
+        } catch {
+            throw ServerStartError(message: "\(plugin): \(error.message)")
+        }
+    }
+}
