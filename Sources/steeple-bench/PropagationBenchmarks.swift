@@ -81,10 +81,11 @@ enum PropagationBenchmarks {
         throw BenchFailure("a change did not reach every agent within 30 s; \(lagging.joined(separator: "; "))")
     }
 
-    static func withWatchers<T: Sendable>(_ sockets: [String], _ body: ([StreamWatcher]) async throws -> T) async throws -> T {
+    static func withWatchers<T: Sendable>(_ sockets: [String], stagger: Duration? = nil, _ body: ([StreamWatcher]) async throws -> T) async throws -> T {
         let watchers = sockets.map { _ in StreamWatcher() }
         return try await withThrowingTaskGroup(of: Void.self) { group in
                 for (socket, watcher) in zip(sockets, watchers) {
+                    if let stagger { try await Task.sleep(for: stagger) }
                     group.addTask {
                         // An agent answers PermissionDenied ("no identity issued") until the first entry for the
                         // caller reaches it, which can be after the watcher opens its stream: like X509Source, the
