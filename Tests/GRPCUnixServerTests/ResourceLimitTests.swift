@@ -84,8 +84,9 @@ struct ResourceLimitTests {
             let path = transport.configuration.socketPath
             let holder = try RawSocket(path: path)  // the second
             holder.send(RawSocket.http2Preface)
-            // Connections are accepted on several event loops, so give the holder's accept time to be counted.
-            #expect(await !holder.waitUntilClosed(timeout: .milliseconds(500)))
+            // Connections are accepted on several event loops, so give the holder's accept time to be counted (2 s: a
+            // loaded CI run once took longer than 500 ms, and the waiting caller got the holder's place).
+            #expect(await !holder.waitUntilClosed(timeout: .seconds(2)))
             let waiting = try RawSocket(path: path)  // connect succeeds: the kernel queues it in the backlog
             waiting.send(RawSocket.http2Preface + RawSocket.unaryEcho(streamID: 1))
             #expect(await !waiting.waitUntilClosed(timeout: .seconds(2), orFrame: 0), "the caller over the limit was closed")
