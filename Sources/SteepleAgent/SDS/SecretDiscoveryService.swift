@@ -37,6 +37,9 @@ struct SecretDiscoveryService: Envoy_Service_Secret_V3_SecretDiscoveryService.Si
     func fetchSecrets(request: Envoy_Service_Discovery_V3_DiscoveryRequest, context: ServerContext) async throws -> Envoy_Service_Discovery_V3_DiscoveryResponse {
         try Self.checkTypeURL(request.typeURL)
         let selectors = try await attestation.selectors(context)
+        // Held while the call waits, as a stream's are: a bounded cache must not evict what it is waiting for.
+        let hold = cache.hold(selectors)
+        defer { cache.release(hold) }
         let signal = cache.changes.subscribe()
         defer { cache.changes.unsubscribe(signal) }
         let deadline = ContinuousClock.now + fetchWait

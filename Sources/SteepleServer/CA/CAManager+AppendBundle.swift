@@ -21,6 +21,10 @@ extension CAManager: BundleAppending {
     /// Appends the key to this trust domain's bundle; when this server is itself downstream of another, forwards it
     /// there first (as SPIRE's CA manager does), so that the key reaches the top of the tree and every cluster.
     func publishDownstreamJWTKey(keyID: String, key: AppendedAuthorities.JWTKey) async throws -> [String: Certificate.PublicKey] {
+        if let published = bundle.jwtAuthorities[keyID], published != key.publicKey {
+            // Refused before anything is forwarded: the key must not end up published upstream but not here.
+            throw LocalAuthorityRefusal(.invalidArgument, "JWT authority \(keyID) is published with another key: a key ID names one key")
+        }
         var upstreamKeys: [String: Certificate.PublicKey]?
         if let upstream = settings.upstream {
             upstreamKeys = try await upstream.publishJWTKey(

@@ -196,6 +196,11 @@ extension CAManager {
         try await mutations.run {
             var snapshot = state.withLock { $0 }
             let id = try checkUpstream(subjectKeyID, snapshot: snapshot, invalid: "invalid subject key ID")
+            guard !snapshot.upstream.roots.contains(where: { $0.subjectKeyIDHex == id }) else {
+                throw LocalAuthorityRefusal(
+                    .failedPrecondition,
+                    "X.509 authority \(id) is a root of the upstream server's bundle (UpstreamAuthority \"spire\"), which this server's follows: revoke it on the upstream server")
+            }
             guard Set(snapshot.x509.published.flatMap(\.rootIDs)).contains(id) else {
                 throw LocalAuthorityRefusal(.internalError, "failed to revoke X.509 upstream authority", inner: (.notFound, "no root CA found with provided subject key ID"))
             }
@@ -266,6 +271,13 @@ extension CAManager {
             }
             guard snapshot.taintedJWT.contains(id) else {
                 throw LocalAuthorityRefusal(.internalError, "failed to revoke JWT authority", inner: (.invalidArgument, "it is not possible to revoke an untainted key"))
+            }
+            // Nested servers: a key the upstream bundle holds would stay published through it; saying "revoked" here
+            // would be false.
+            guard snapshot.upstream.jwtKeys[id] == nil else {
+                throw LocalAuthorityRefusal(
+                    .failedPrecondition,
+                    "JWT authority \(id) is published in the upstream server's bundle (UpstreamAuthority \"spire\"), which this server's follows: revoke it on the upstream server")
             }
             let retired = snapshot.jwt.old.filter { $0.kid == id }
             snapshot.jwt.removeOld { $0.kid == id }

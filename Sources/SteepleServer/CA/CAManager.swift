@@ -195,7 +195,13 @@ final class CAManager: Sendable {
             "jwt_kid": "\(jwt.active.kid)",
             "bundle_sequence": "\(bundle.sequenceNumber ?? 0)",
         ])
-        _ = try await manager.rotate(now: now)
+        do {
+            _ = try await manager.rotate(now: now)
+        } catch let error as CAError where error.code == .upstreamAuthority {
+            // The active authorities are usable (made above if not): a step due now is retried by the rotation
+            // service once the upstream answers.
+            logger.warning("a rotation step due at start needs the upstream authority, which failed; retrying", metadata: ["error": "\(error)"])
+        }
         return manager
     }
 
@@ -374,7 +380,13 @@ final class CAManager: Sendable {
         let key = try await keyManager.generateKey(id: keyID, type: settings.caKeyType)
         let authority: X509Authority
         if let upstream = settings.upstream {
-            authority = try await upstream.mintX509CA(trustDomain: settings.trustDomain, privateKey: key, subject: settings.caSubject, ttl: settings.caTTL, now: now)
+            do {
+                authority = try await upstream.mintX509CA(trustDomain: settings.trustDomain, privateKey: key, subject: settings.caSubject, ttl: settings.caTTL, now: now)
+            } catch {
+                // An upstream that is down is retried every few seconds: no key may be left behind by each attempt.
+                try? await keyManager.deleteKey(id: keyID)
+                throw error
+            }
         } else {
             authority = try X509Authority.selfSigned(trustDomain: settings.trustDomain, privateKey: key, subject: settings.caSubject, ttl: settings.caTTL, now: now)
         }

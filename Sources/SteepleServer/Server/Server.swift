@@ -68,7 +68,6 @@ package struct Server: Sendable {
             let spire = try SPIREUpstreamAuthority(
                 trustDomain: configuration.trustDomain, serverAddress: serverAddress, serverPort: serverPort,
                 workloadAPISocket: workloadAPISocket, logger: logger)
-            try await UpstreamBundlePoller.waitForUpstream(spire, logger: logger)
             upstream = spire
             nestedUpstream = spire
         case .vault(let settings):
@@ -79,8 +78,9 @@ package struct Server: Sendable {
         // Servers sharing a datastore each keep a CA of their own (docs/high-availability.md).
         let journalID = configuration.dataStore.isShared
             ? "server/" + (try ServerInstanceID.loadOrCreate(dataDirectory: configuration.dataDirectory)) : CAManager.journalID
-        let core = try await ServerCore.make(
-            configuration: configuration, store: store, keyManager: keyManager, upstream: upstream, journalID: journalID, logger: logger, now: now)
+        let core = try await Self.makeCore(
+            configuration: configuration, store: store, keyManager: keyManager, upstream: upstream, waitsForUpstream: nestedUpstream != nil,
+            journalID: journalID, logger: logger, now: now)
         let ca = core.ca
 
         try UnixSocketPath.prepare(configuration.socketPath)
@@ -160,5 +160,25 @@ package struct Server: Sendable {
         logger.info("Starting Server APIs", metadata: ["address": "\(configuration.socketPath)", "network": "unix"])
         try await group.run()
         logger.info("server stopped")
+    }
+
+    /// ``ServerCore/make``; a nested server whose CA journal holds no usable authority cannot make one before the
+    /// upstream answers (its local agent may start after it, as pods do), so it waits, saying why. One with a usable
+    /// CA starts at once, upstream or not; its rotations retry until the upstream is back.
+    private static func makeCore(
+        configuration: ServerConfiguration, store: any Datastore & ChangeLogStore & CAJournalStore, keyManager: any KeyManager,
+        upstream: (any UpstreamAuthority)?, waitsForUpstream: Bool, journalID: String, logger: Logger, now: @escaping @Sendable () -> Date
+    ) async throws -> ServerCore {
+        var delay = Duration.milliseconds(500)
+        while true {
+            do {
+                return try await ServerCore.make(
+                    configuration: configuration, store: store, keyManager: keyManager, upstream: upstream, journalID: journalID, logger: logger, now: now)
+            } catch let error as CAError where waitsForUpstream && error.code == .upstreamAuthority && error.cause is UpstreamUnreachable {
+                logger.warning("waiting for the upstream server: no usable CA without it", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
     }
 }

@@ -30,20 +30,4 @@ struct UpstreamBundlePoller: Service {
             }
         }
     }
-
-    /// Waits for the upstream server to answer (the local agent may start after this server, as pods do), logging each
-    /// failure; the CA cannot be made before.
-    static func waitForUpstream(_ upstream: SPIREUpstreamAuthority, logger: Logger) async throws {
-        var delay = Duration.milliseconds(500)
-        while true {
-            do {
-                _ = try await upstream.fetchBundle()
-                return
-            } catch {
-                logger.warning("waiting for the upstream server", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-            }
-            try await Task.sleep(for: delay)
-            delay = min(delay * 2, .seconds(5))
-        }
-    }
 }

@@ -42,7 +42,7 @@ struct NestedServersEndToEndTests {
             .filter { $0.contains("-----BEGIN CERTIFICATE-----") }
     }
 
-    @Test("UpstreamAuthority \"spire\": the downstream's CA chains to the upstream root; workloads of both clusters verify each other's X509- and JWT-SVIDs; a downstream CA rotation keeps serving; an entry without -downstream is refused")
+    @Test("UpstreamAuthority \"spire\": the downstream's CA chains to the upstream root; workloads of both clusters verify each other's X509- and JWT-SVIDs; a downstream CA rotation keeps serving; it restarts on its journal with the upstream out of reach; an entry without -downstream is refused")
     func nested() async throws {
         try #require(getuid() == 0, "the upstream cluster's workload runs as uid \(Self.otherUID): this test needs root")
         try await TrustDomainFixture.with { upstream in
@@ -103,11 +103,10 @@ struct NestedServersEndToEndTests {
                 let activated = try await downstream.server.cli(["localauthority", "x509", "activate", "-authorityID", next])
                 #expect(activated.status == 0, "\(activated.stderr)")
                 let rotatedDir = downstream.agent.directory + "/b-web-rotated"
-                let rotated = try await retrying(for: .seconds(15), until: { (try? Self.certificates(rotatedDir + "/svid.0.pem"))?.last != before }) {
+                _ = try await retrying(for: .seconds(15), until: { ((try? Self.certificates(rotatedDir + "/svid.0.pem"))?.last ?? before) != before }) {
                     _ = try await downstream.agent.cli(["api", "fetch", "x509", "-write", rotatedDir])
                     return ()
                 }
-                _ = rotated
                 let after = try Self.certificates(rotatedDir + "/svid.0.pem")
                 #expect(after.count == 2 && after[1] != before, "the workload's SVID is signed by the new downstream CA")
                 let rotatedVerified = try await Self.verify(chain: rotatedDir + "/svid.0.pem", roots: upstreamRoot)
@@ -122,6 +121,14 @@ struct NestedServersEndToEndTests {
                 }
                 #expect(followed.components(separatedBy: "BEGIN CERTIFICATE").count == 3, "the downstream publishes the upstream's new root: \(followed)")
                 #expect(followed == (try await upstream.server.cli(["bundle", "show"]).stdout), "the same roots as the upstream's bundle")
+
+                // The upstream out of reach (its agent stopped): the downstream restarts on the CA in its journal.
+                _ = try await upstream.agent.stop()
+                #expect(try await downstream.server.stop() == 0)
+                try await downstream.server.start()
+                #expect(try await downstream.server.cli(["bundle", "show"]).status == 0)
+                try await upstream.agent.start(joinToken: nil)
+                _ = try await eventually { try await upstream.agent.cli(["api", "fetch", "x509"]) }
             }
 
             // A server whose SVID comes from an entry without -downstream is refused its CA, and says why.

@@ -84,12 +84,28 @@ struct BoundedCacheTests {
         #expect(cache.read { $0.svids.count } == 2)
     }
 
-    @Test("with no more entries than the limit, or no limit, every entry is prefetched as before")
-    func unbounded() throws {
-        let (cache, ca, _, rotator) = try setUp(limit: 10, entries: 10)
+    @Test("with no more entries than the limit every entry is prefetched as before, and asks evict nothing")
+    func atTheLimit() throws {
+        let (cache, ca, entries, rotator) = try setUp(limit: 10, entries: 10)
         #expect(issuePlanned(cache, ca, rotator).count == 10)
-        let unlimited = WorkloadCache(trustDomain: trustDomain)
-        #expect(!unlimited.read { $0.isBounded })
-        _ = cache
+        cache.demandX509SVIDs(of: entries)
+        #expect(issuePlanned(cache, ca, rotator).isEmpty)
+        #expect(cache.read { $0.svids.count } == 10 && cache.read { $0.evictions } == 0)
+    }
+
+    @Test("a waiter without a stream (SDS FetchSecrets) holds what it waits for: beyond a soft limit full of held SVIDs it is not evicted at once")
+    func heldWhileWaiting() throws {
+        let (cache, ca, entries, rotator) = try setUp(limit: 1, entries: 3)
+        let streams = entries.prefix(2).map { cache.hold($0.selectors) }
+        cache.demandX509SVIDs(of: Array(entries.prefix(2)))
+        _ = issuePlanned(cache, ca, rotator)
+        let waiter = cache.hold(entries[2].selectors)
+        cache.demandX509SVIDs(of: [entries[2]])
+        #expect(issuePlanned(cache, ca, rotator) == [entries[2].id])
+        #expect(cache.read { $0.svids[entries[2].id] } != nil, "the waiter's SVID stays while it waits")
+        #expect(rotator.plan(now: Date()).stale.isEmpty, "no issue-evict loop")
+        cache.release(waiter)
+        for stream in streams { cache.release(stream) }
+        #expect(cache.read { $0.svids.count } == 1)
     }
 }

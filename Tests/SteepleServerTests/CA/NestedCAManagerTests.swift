@@ -80,4 +80,27 @@ struct NestedCAManagerTests {
             "\(error)".contains("refused PublishJWTAuthority")
         }
     }
+
+    @Test("revoking a JWT key the upstream bundle still holds is refused, naming where to revoke it; a key the upstream dropped is revoked")
+    func revokeFollowsUpstream() async throws {
+        let upstream = try Upstream(now: Self.t0)
+        let ca = try await CAManager.start(settings: try Self.settings(upstream), keyManager: InMemoryKeyManager(), store: InMemoryDatastore(), logger: Logger(label: "test"), now: Self.t0)
+        let old = ca.state.withLock { $0.jwt.active.kid }
+        let next = try await ca.prepareJWTAuthority().id
+        _ = try await ca.activateJWTAuthority(id: next)
+        _ = try await ca.taintJWTAuthority(id: old)
+        _ = try await ca.applyUpstreamBundle(UpstreamBundle(roots: [upstream.root.certificate], jwtKeys: upstream.published.withLock { $0 }))
+        await #expect {
+            _ = try await ca.revokeJWTAuthority(id: old)
+        } throws: { error in
+            guard let refusal = error as? LocalAuthorityRefusal else { return false }
+            return refusal.code == .failedPrecondition && refusal.message.contains("revoke it on the upstream server")
+        }
+        #expect(ca.bundle.jwtAuthorities[old] != nil, "still published, and the refusal says so")
+        // Once the upstream no longer holds it (revoked there), the revoke here takes.
+        upstream.published.withLock { _ = $0.removeValue(forKey: old) }
+        _ = try await ca.applyUpstreamBundle(UpstreamBundle(roots: [upstream.root.certificate], jwtKeys: upstream.published.withLock { $0 }))
+        _ = try await ca.revokeJWTAuthority(id: old)
+        #expect(ca.bundle.jwtAuthorities[old] == nil)
+    }
 }

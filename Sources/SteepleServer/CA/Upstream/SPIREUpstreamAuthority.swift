@@ -15,6 +15,12 @@ import FoundationEssentials
 import Foundation
 #endif
 
+/// The upstream could not be reached (no SVID from the local agent yet, no connection): waiting can cure it, unlike a
+/// refusal.
+struct UpstreamUnreachable: Error, Sendable, CustomStringConvertible {
+    var description: String { "the upstream server is unreachable for now" }
+}
+
 /// SPIRE's `UpstreamAuthority "spire"` (nested servers): this server's X.509 CA is signed by an upstream server of
 /// the same trust domain. The local agent (attested to the upstream server) serves this server an X509-SVID of a
 /// `-downstream` entry on `workload_api_socket`; with it the server calls the upstream's SPIRE API over mTLS:
@@ -45,10 +51,18 @@ struct SPIREUpstreamAuthority: UpstreamAuthority {
         var request = Spire_Api_Server_Svid_V1_NewDownstreamX509CARequest()
         request.csr = Data(try Self.csr(for: privateKey, trustDomain: trustDomain))
         request.preferredTtl = Int32(clamping: ttl.components.seconds)
-        let response = try await call("NewDownstreamX509CA") { grpc in
-            try await Spire_Api_Server_Svid_V1_SVID.Client(wrapping: grpc).newDownstreamX509CA(request)
+        var agentRoots: [Certificate] = []
+        let response = try await call("NewDownstreamX509CA") { grpc, roots in
+            agentRoots = roots
+            return try await Spire_Api_Server_Svid_V1_SVID.Client(wrapping: grpc).newDownstreamX509CA(request, options: Self.callOptions)
         }
-        return try Self.authority(from: response, privateKey: privateKey, trustDomain: trustDomain, now: now)
+        let authority = try Self.authority(from: response, privateKey: privateKey, trustDomain: trustDomain, now: now)
+        // The chain must also end at a root the local agent trusts: the answer's roots alone are the upstream's word.
+        let top = authority.upstreamChain.last ?? authority.certificate
+        guard agentRoots.contains(where: { $0.subject == top.issuer && $0.publicKey.isValidSignature(top.signature, for: top) }) else {
+            throw CAError(.upstreamAuthority, "the CA from the upstream server does not chain to a root of the bundle the local agent serves")
+        }
+        return authority
     }
 
     func publishJWTKey(keyID: String, publicKey: Certificate.PublicKey, notAfter: Date) async throws -> [String: Certificate.PublicKey]? {
@@ -56,8 +70,8 @@ struct SPIREUpstreamAuthority: UpstreamAuthority {
         request.jwtAuthority.keyID = keyID
         request.jwtAuthority.publicKey = Data(try publicKey.serializeAsPEM().derBytes)
         request.jwtAuthority.expiresAt = Int64(notAfter.timeIntervalSince1970)
-        let response = try await call("PublishJWTAuthority") { grpc in
-            try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: grpc).publishJWTAuthority(request)
+        let response = try await call("PublishJWTAuthority") { grpc, _ in
+            try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: grpc).publishJWTAuthority(request, options: Self.callOptions)
         }
         var bundle = Spire_Api_Types_Bundle()
         bundle.trustDomain = trustDomain.name
@@ -73,8 +87,8 @@ struct SPIREUpstreamAuthority: UpstreamAuthority {
 
     /// The upstream server's bundle now (SPIRE's plugin polls it every 5 s).
     func fetchBundle() async throws -> UpstreamBundle {
-        let proto = try await call("GetBundle") { grpc in
-            try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: grpc).getBundle(Spire_Api_Server_Bundle_V1_GetBundleRequest())
+        let proto = try await call("GetBundle") { grpc, _ in
+            try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: grpc).getBundle(Spire_Api_Server_Bundle_V1_GetBundleRequest(), options: Self.callOptions)
         }
         do {
             let bundle = try SPIFFEBundle(spireBundle: proto)
@@ -92,10 +106,18 @@ struct SPIREUpstreamAuthority: UpstreamAuthority {
         }
     }
 
+    /// Every call has a deadline: a CA mutation waits on it, and an upstream that accepts and then stalls must not hold
+    /// this server's rotation and LocalAuthority operations forever.
+    static let callOptions: CallOptions = {
+        var options = CallOptions.defaults
+        options.timeout = .seconds(30)
+        return options
+    }()
+
     /// Runs `body` with a client of the upstream server, connected as the X509-SVID the local agent serves now and
     /// trusting the bundle it serves. Failures name the step and the address.
     private func call<Result: Sendable>(
-        _ method: String, _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
+        _ method: String, _ body: (GRPCClient<HTTP2ClientTransport.Posix>, _ agentRoots: [Certificate]) async throws -> Result
     ) async throws -> Result {
         let context: X509Context
         do {
@@ -103,7 +125,8 @@ struct SPIREUpstreamAuthority: UpstreamAuthority {
         } catch {
             throw CAError(
                 .upstreamAuthority,
-                "no X509-SVID from the local agent at \(workloadAPI) (\(error)): the agent must run, be attested to the upstream server, and have a -downstream entry for this server")
+                "no X509-SVID from the local agent at \(workloadAPI) (\(error)): the agent must run, be attested to the upstream server, and have a -downstream entry for this server",
+                cause: UpstreamUnreachable())
         }
         let svid = context.defaultSVID
         guard let roots = context.bundles.x509Bundle(for: trustDomain)?.x509Authorities, !roots.isEmpty else {
@@ -113,11 +136,11 @@ struct SPIREUpstreamAuthority: UpstreamAuthority {
             return try await server.withGRPCClient(
                 credentials: (svid.certificates, svid.privateKey),
                 trust: .bundle(SPIFFEBundle(trustDomain: trustDomain, x509Authorities: roots))
-            ) { grpc in try await body(grpc) }
+            ) { grpc in try await body(grpc, roots) }
         } catch let error as RPCError {
             throw CAError(.upstreamAuthority, "the upstream server at \(server.host):\(server.port) refused \(method) for \(svid.id): \(error.code): \(error.message)")
         } catch {
-            throw CAError(.upstreamAuthority, "cannot call \(method) on the upstream server at \(server.host):\(server.port): \(error)")
+            throw CAError(.upstreamAuthority, "cannot call \(method) on the upstream server at \(server.host):\(server.port): \(error)", cause: UpstreamUnreachable())
         }
     }
 

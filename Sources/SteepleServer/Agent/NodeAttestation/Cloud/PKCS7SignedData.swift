@@ -49,7 +49,10 @@ struct PKCS7SignedData {
         // version, sid, digestAlgorithm, [0] signedAttrs?, signatureAlgorithm, signature, [1] unsignedAttrs?
         let signer = try Self.children(signers[0], "SignerInfo")
         guard signer.count >= 5 else { throw Malformed("SignerInfo is incomplete") }
-        digestAlgorithm = try ASN1ObjectIdentifier(berEncoded: try Self.children(signer[2], "digestAlgorithm")[0])
+        guard let algorithm = try Self.children(signer[2], "digestAlgorithm").first else {
+            throw Malformed("SignerInfo's digestAlgorithm is empty: it must name the digest (an OID)")
+        }
+        digestAlgorithm = try ASN1ObjectIdentifier(berEncoded: algorithm)
         var index = 3
         if signer[3].identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
             // Signed over as a SET OF (RFC 5652 §5.4): the same bytes with the universal SET tag.
