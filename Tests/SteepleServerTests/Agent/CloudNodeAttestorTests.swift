@@ -181,6 +181,9 @@ struct CloudNodeAttestorTests {
             (try Self.awsPayload(document: Self.awsDocument(account: "123456789012").replacing("ami-0abc", with: "ami-0evil"), signature: "", rsa2048: try aws.awsRSA2048Signature(document: document)),
              "instance identity document does not match the verified PKCS7 content"),
             (try Self.awsPayload(document: document, signature: "", rsa2048: "AAAA"), "failed to parse the instance identity cryptographic signature"),
+            // A SignerInfo whose digestAlgorithm is an empty SEQUENCE (hand-made DER): refused, not a crash of the server.
+            (try Self.awsPayload(document: document, signature: "", rsa2048: "MDUGCSqGSIb3DQEHAqAoMCYCAQExADAQBgkqhkiG9w0BBwGgAwQBeDENMAsCAQEwADAAMAAEAA=="),
+             "digestAlgorithm is empty"),
         ]
         for (payload, message) in cases {
             let refused = await Self.refusal { try await attestor.attest(payload: payload) { _ in [] } }
