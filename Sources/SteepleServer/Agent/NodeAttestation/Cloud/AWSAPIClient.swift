@@ -53,20 +53,10 @@ struct AWSAPIClient: Sendable {
         guard let url = URL(string: base + "?" + AWSSigV4.canonicalQuery(parameters)) else {
             throw AWSAPIError("\(endpoint) does not form a URL")
         }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if url.scheme == "https" {
-            do {
-                tls.trustRoots = try SystemTrustRoots.roots(environment: environment)
-            } catch {
-                throw AWSAPIError(error.description)
-            }
-        }
-        var request = HTTPGet(url: url, transport: .network(tls: tls))
-        request.headers = AWSSigV4(credentials: credentials, region: region, service: service).headers(for: url, date: Date()).map { (name: $0.0, value: $0.1) }
-        request.timeout = .seconds(20)
         let response: HTTPGet.Response
         do {
-            response = try await request.run()
+            response = try await CloudAPIRequest.send(
+                url, headers: AWSSigV4(credentials: credentials, region: region, service: service).headers(for: url, date: Date()), environment: environment)
         } catch {
             throw AWSAPIError(error.description)
         }

@@ -91,22 +91,9 @@ struct AzureResourceManagerClient: Sendable {
     private var base: String { endpoint.hasSuffix("/") ? endpoint : endpoint + "/" }
 
     private func send(_ url: URL, method: HTTPMethod = .GET, headers: [(String, String)], body: [UInt8]? = nil) async throws(AzureAPIError) -> [UInt8] {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if url.scheme == "https" {
-            do {
-                tls.trustRoots = try SystemTrustRoots.roots(environment: environment)
-            } catch {
-                throw AzureAPIError(error.description)
-            }
-        }
-        var request = HTTPGet(url: url, transport: .network(tls: tls))
-        request.method = method
-        request.headers = headers.map { (name: $0.0, value: $0.1) }
-        request.body = body
-        request.timeout = .seconds(20)
         let response: HTTPGet.Response
         do {
-            response = try await request.run()
+            response = try await CloudAPIRequest.send(url, method: method, headers: headers, body: body, environment: environment)
         } catch {
             throw AzureAPIError(error.description)
         }

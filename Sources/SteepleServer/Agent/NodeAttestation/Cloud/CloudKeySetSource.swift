@@ -69,17 +69,9 @@ struct CloudKeySetSource: Sendable {
 
     private func fetch() async throws(APIRefusal) -> [UInt8] {
         guard let url = URL(string: location) else { throw APIRefusal(.internal, "unable to obtain JWKS: \(location) is not a URL") }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        do {
-            tls.trustRoots = try SystemTrustRoots.roots(environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw APIRefusal(.internal, "unable to obtain JWKS: \(error.description)")
-        }
-        var request = HTTPGet(url: url, transport: .network(tls: tls))
-        request.timeout = .seconds(20)
         let response: HTTPGet.Response
         do {
-            response = try await request.run()
+            response = try await CloudAPIRequest.send(url)
         } catch {
             throw APIRefusal(.internal, "unable to obtain JWKS: \(error.description)")
         }

@@ -134,22 +134,9 @@ struct GCPComputeClient: Sendable {
     }
 
     private func send(_ url: URL, method: HTTPMethod = .GET, headers: [(String, String)], body: [UInt8]? = nil, what: String) async throws(GCPComputeError) -> [UInt8] {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if url.scheme == "https" {
-            do {
-                tls.trustRoots = try SystemTrustRoots.roots(environment: ProcessInfo.processInfo.environment)
-            } catch {
-                throw GCPComputeError("\(what): \(error.description)")
-            }
-        }
-        var request = HTTPGet(url: url, transport: .network(tls: tls))
-        request.method = method
-        request.headers = headers.map { (name: $0.0, value: $0.1) }
-        request.body = body
-        request.timeout = .seconds(20)
         let response: HTTPGet.Response
         do {
-            response = try await request.run()
+            response = try await CloudAPIRequest.send(url, method: method, headers: headers, body: body)
         } catch {
             throw GCPComputeError("\(what): \(error.description)")
         }
