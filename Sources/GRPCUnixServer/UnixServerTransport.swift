@@ -26,8 +26,7 @@ import Musl
 public struct UnixServerTransport: ServerTransport {
     /// The listen backlog: how many callers may wait to be accepted. A burst of workloads connecting at once (a node
     /// starting its pods) must find room: a Unix socket whose backlog is full refuses `connect` with EAGAIN, and gRPC
-    /// clients then back off for seconds (the watcher benchmark saw 50 of 200 clients stuck past 30 s with NIO's default
-    /// of 128). The kernel caps it at `net.core.somaxconn`.
+    /// clients then back off for seconds. The kernel caps it at `net.core.somaxconn`.
     static let listenBacklog: Int32 = 1024
 
     public typealias Bytes = [UInt8]

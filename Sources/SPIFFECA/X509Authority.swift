@@ -44,25 +44,39 @@ package struct X509Authority: Sendable, Hashable {
         ttl: Duration,
         now: Date
     ) throws(CAError) -> X509Authority {
-        let serial = Certificate.SerialNumber()
-        let name = subject.withSerialNumber(serial)
         do {
-            let certificate = try Certificate(
-                version: .v3,
-                serialNumber: serial,
-                publicKey: privateKey.publicKey,
-                notValidBefore: now.addingTimeInterval(-X509Authority.notBeforeCushion),
-                notValidAfter: now.addingTimeInterval(ttl.timeInterval),
-                issuer: name,
-                subject: name,
-                signatureAlgorithm: CAKeyType.signatureAlgorithm(for: privateKey),
-                extensions: try caExtensions(trustDomain: trustDomain, publicKey: privateKey.publicKey, parentKeyID: nil),
-                issuerPrivateKey: privateKey
-            )
+            let certificate = try caCertificate(
+                trustDomain: trustDomain, publicKey: privateKey.publicKey, subject: subject,
+                notAfter: now.addingTimeInterval(ttl.timeInterval), now: now, issuer: nil, issuerKey: privateKey)
             return X509Authority(certificate: certificate, privateKey: privateKey, upstreamChain: [], roots: [certificate])
         } catch {
             throw CAError(.invalidParameters, "could not build the self-signed CA certificate", cause: error)
         }
+    }
+
+    /// A CA certificate for `publicKey` shaped as SPEC §2.3 (``caExtensions(trustDomain:publicKey:parentKeyID:)``): a
+    /// fresh serial, added to `subject` as its serialNumber attribute, notBefore 10 s in the past. Self-signed when
+    /// `issuer` is nil (then `issuerKey` is the CA's own key), else signed by `issuerKey` under `issuer`'s name and key
+    /// ID. Every CA this package makes (self-signed, under a disk upstream, a downstream server's) is built here.
+    static func caCertificate(
+        trustDomain: TrustDomain, publicKey: Certificate.PublicKey, subject: DistinguishedName, notAfter: Date, now: Date,
+        issuer: Certificate?, issuerKey: Certificate.PrivateKey
+    ) throws -> Certificate {
+        let serial = Certificate.SerialNumber()
+        let name = subject.withSerialNumber(serial)
+        return try Certificate(
+            version: .v3,
+            serialNumber: serial,
+            publicKey: publicKey,
+            notValidBefore: now.addingTimeInterval(-notBeforeCushion),
+            notValidAfter: notAfter,
+            issuer: issuer?.subject ?? name,
+            subject: name,
+            signatureAlgorithm: CAKeyType.signatureAlgorithm(for: issuerKey),
+            extensions: try caExtensions(
+                trustDomain: trustDomain, publicKey: publicKey, parentKeyID: try issuer?.extensions.subjectKeyIdentifier?.keyIdentifier),
+            issuerPrivateKey: issuerKey
+        )
     }
 
     /// SPIRE's cushion against clock skew: certificates start 10 s before they are made.

@@ -39,6 +39,9 @@ package final class ServerProcess: @unchecked Sendable {
         throw CLIFailure(message: "server did not become healthy; log:\n" + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
     }
 
+    /// Everything the server logged so far.
+    package var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
     /// The running server's process ID (for /proc figures), or nil when it is not running.
     package var processID: Int32? {
         guard let process, process.isRunning else { return nil }

@@ -22,28 +22,18 @@ extension CertificateAuthority {
             throw CAError(.authorityExpired, "the X.509 authority expired at \(x509Authority.notAfter)")
         }
         let parent = x509Authority.certificate
-        let serial = CertificateAuthority.serialNumber()
         let depth = x509Authority.upstreamChain.isEmpty ? 1 : x509Authority.upstreamChain.count + 1
         let certificate: Certificate
         do {
-            // The parent's subject without its own serial number or OU, then SPIRE's OU and this CA's serial.
+            // The parent's subject without its own serial number or OU, then SPIRE's OU (the new serial follows).
             var rdns = Array(parent.subject).filter { rdn in
                 !rdn.contains { $0.type == .RDNAttributeType.organizationalUnitName || $0.type == [2, 5, 4, 5] }
             }
             rdns.append(RelativeDistinguishedName(try .init(type: .RDNAttributeType.organizationalUnitName, utf8String: "DOWNSTREAM-\(depth)")))
-            certificate = try Certificate(
-                version: .v3,
-                serialNumber: serial,
-                publicKey: publicKey,
-                notValidBefore: now.addingTimeInterval(-X509Authority.notBeforeCushion),
-                notValidAfter: min(now.addingTimeInterval(ttl.timeInterval), x509Authority.notAfter),
-                issuer: parent.subject,
-                subject: DistinguishedName(rdns).withSerialNumber(serial),
-                signatureAlgorithm: CAKeyType.signatureAlgorithm(for: x509Authority.privateKey),
-                extensions: try X509Authority.caExtensions(
-                    trustDomain: trustDomain, publicKey: publicKey, parentKeyID: try parent.extensions.subjectKeyIdentifier?.keyIdentifier),
-                issuerPrivateKey: x509Authority.privateKey
-            )
+            certificate = try X509Authority.caCertificate(
+                trustDomain: trustDomain, publicKey: publicKey, subject: DistinguishedName(rdns),
+                notAfter: min(now.addingTimeInterval(ttl.timeInterval), x509Authority.notAfter), now: now,
+                issuer: parent, issuerKey: x509Authority.privateKey)
         } catch {
             throw CAError(.invalidParameters, "could not build the downstream X.509 CA certificate", cause: error)
         }

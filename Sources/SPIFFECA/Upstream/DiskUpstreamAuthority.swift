@@ -69,21 +69,11 @@ package struct DiskUpstreamAuthority: Sendable {
         guard now < upstream.notValidAfter else {
             throw CAError(.upstreamAuthority, "the upstream CA certificate expired at \(upstream.notValidAfter)")
         }
-        let serial = Certificate.SerialNumber()
         do {
-            let parentKeyID = try upstream.extensions.subjectKeyIdentifier?.keyIdentifier
-            let certificate = try Certificate(
-                version: .v3,
-                serialNumber: serial,
-                publicKey: caKey.publicKey,
-                notValidBefore: now.addingTimeInterval(-X509Authority.notBeforeCushion),
-                notValidAfter: min(now.addingTimeInterval(ttl.timeInterval), upstream.notValidAfter),
-                issuer: upstream.subject,
-                subject: subject.withSerialNumber(serial),
-                signatureAlgorithm: CAKeyType.signatureAlgorithm(for: privateKey),
-                extensions: try X509Authority.caExtensions(trustDomain: trustDomain, publicKey: caKey.publicKey, parentKeyID: parentKeyID),
-                issuerPrivateKey: privateKey
-            )
+            let certificate = try X509Authority.caCertificate(
+                trustDomain: trustDomain, publicKey: caKey.publicKey, subject: subject,
+                notAfter: min(now.addingTimeInterval(ttl.timeInterval), upstream.notValidAfter), now: now,
+                issuer: upstream, issuerKey: privateKey)
             let rootSet = Set(roots)
             let upstreamChain = [certificate] + chain.filter { !rootSet.contains($0) }
             return X509Authority(certificate: certificate, privateKey: caKey, upstreamChain: upstreamChain, roots: roots)

@@ -32,9 +32,6 @@ struct NestedServersEndToEndTests {
         return (result.status == 0 && result.output.contains(": OK"), result.output)
     }
 
-    static func log(_ server: ServerProcess) -> String {
-        (try? String(contentsOfFile: server.log, encoding: .utf8)) ?? ""
-    }
 
     /// The certificates of a PEM file, in order.
     static func certificates(_ path: String) throws -> [String] {
@@ -61,7 +58,7 @@ struct NestedServersEndToEndTests {
                 #expect(try Self.certificates(upstreamRoot) == (try Self.certificates(downstream.bundlePath)), "downstream bundle: \(downstreamBundle.stdout)")
                 let shown = try await downstream.server.cli(["localauthority", "x509", "show"])
                 #expect(shown.stdout.contains("Upstream authority Subject Key ID: "), "the downstream's CA is signed upstream: \(shown.stdout)")
-                #expect(Self.log(downstream.server).contains("JWT key published upstream"), "the downstream published its JWT key upstream")
+                #expect(downstream.server.logText.contains("JWT key published upstream"), "the downstream published its JWT key upstream")
 
                 try await downstream.createEntry(spiffeID: "spiffe://example.org/cluster-b/web", selectors: ["unix:uid:\(Self.uid)"])
                 let bDir = downstream.agent.directory + "/b-web"
@@ -142,7 +139,7 @@ struct NestedServersEndToEndTests {
             let process = try impostor.launch()
             let stopped = try await retrying(for: .seconds(30), until: { !$0 }) { process.isRunning }
             #expect(!stopped && process.terminationStatus != 0, "the server without a -downstream entry exits with an error")
-            let log = Self.log(impostor)
+            let log = impostor.logText
             #expect(log.contains("refused NewDownstreamX509CA for spiffe://example.org/cluster-c/impostor"), "\(log)")
             #expect(log.contains("authorization denied for method /spire.api.server.svid.v1.SVID/NewDownstreamX509CA"), "\(log)")
             _ = try? await impostor.stop()

@@ -21,9 +21,6 @@ struct VaultUpstreamEndToEndTests {
         """#
     }
 
-    static func log(_ server: ServerProcess) -> String {
-        (try? String(contentsOfFile: server.log, encoding: .utf8)) ?? ""
-    }
 
     @Test("token_auth: the CA is signed by Vault's PKI root (SPIRE's request fields, the namespace header), the bundle is that root, and a minted SVID verifies against it with openssl")
     func tokenAuth() async throws {
@@ -54,7 +51,7 @@ struct VaultUpstreamEndToEndTests {
             #expect(vault.requests.components(separatedBy: "root/sign-intermediate").count == 3, "two signings: \(vault.requests)")
             _ = try await server.stop()
         } catch {
-            print("--- server log\n" + Self.log(server))
+            print("--- server log\n" + server.logText)
             _ = try? await server.stop()
             throw error
         }
@@ -83,7 +80,7 @@ struct VaultUpstreamEndToEndTests {
             #expect(try await server.cli(["bundle", "show"]).stdout == (try String(contentsOfFile: vault.pkiRootPath, encoding: .utf8)))
             _ = try await server.stop()
         } catch {
-            print("--- server log\n" + Self.log(server))
+            print("--- server log\n" + server.logText)
             _ = try? await server.stop()
             throw error
         }
@@ -104,7 +101,7 @@ struct VaultUpstreamEndToEndTests {
         let process = try server.launch()
         let running = try await retrying(for: .seconds(30), until: { !$0 }) { process.isRunning }
         #expect(!running && process.terminationStatus != 0, "the server exits with an error")
-        let log = Self.log(server)
+        let log = server.logText
         switch kind {
         case "token": #expect(log.contains("Vault refused POST /v1/pki/root/sign-intermediate: 403 Forbidden: permission denied"), "\(log)")
         case "approle": #expect(log.contains("Vault refused POST /v1/auth/approle/login: 400 Bad Request: invalid role or secret ID"), "\(log)")
