@@ -48,7 +48,7 @@ package final class AgentProcess: @unchecked Sendable {
         let process = try launch(joinToken: joinToken)
         for _ in 0..<300 {
             if FileManager.default.fileExists(atPath: socketPath), try await cli(["healthcheck"]).status == 0 { return }
-            guard process.isRunning else { break }
+            guard exitStatus(of: process) == nil else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw CLIFailure(message: "agent did not become healthy; log:\n" + logText)
@@ -81,7 +81,7 @@ package final class AgentProcess: @unchecked Sendable {
 
     package var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
-    package var isRunning: Bool { process?.isRunning ?? false }
+    package var isRunning: Bool { process.map { exitStatus(of: $0) == nil } ?? false }
 
     /// Sends SIGTERM and waits for the exit; returns the exit status.
     @discardableResult

@@ -39,7 +39,7 @@ package final class ChildProcess {
         for _ in 0..<(seconds * 50) {
             let text = output
             if predicate(text) { return text }
-            if !process.isRunning { return output }
+            if exitStatus(of: process) != nil { return output }
             try await Task.sleep(for: .milliseconds(20))
         }
         return output
@@ -48,7 +48,7 @@ package final class ChildProcess {
     /// Waits up to `seconds` for the command to exit by itself; returns whether it did.
     package func waitForExit(seconds: Int = 10) async throws -> Bool {
         for _ in 0..<(seconds * 50) {
-            if !process.isRunning { return true }
+            if exitStatus(of: process) != nil { return true }
             try await Task.sleep(for: .milliseconds(20))
         }
         return false
@@ -62,8 +62,9 @@ package final class ChildProcess {
         }
         // A child may ignore SIGTERM: a ServiceGroup run earlier in the test process sets SIGTERM to SIG_IGN (its
         // UnixSignals source), and an ignored signal stays ignored across exec. After two seconds it is killed.
-        for _ in 0..<100 where process.isRunning { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if waitForExitBlocking(process, within: .seconds(2)) == nil {
+            kill(process.processIdentifier, SIGKILL)
+            _ = waitForExitBlocking(process, within: .seconds(10))
+        }
     }
 }

@@ -31,9 +31,9 @@ package enum PostgresTestServer {
 
     /// Starts a throwaway server; returns its admin URL and its directory (for `stop`).
     private static func startServer() throws -> (url: String, directory: String) {
-        // system(3), not Foundation's Process: Process.waitUntilExit was seen never to return here (the script had
-        // exited, a zombie) while the other test tasks waited on this static's initialisation. Output goes to a
-        // file, not a pipe: the server the script starts would hold a pipe open.
+        // system(3), not Foundation's Process: Process learns of an exit from end of file on a socket the child
+        // inherits, which the server the script starts kept open (before the script closed what it inherits), so
+        // waitUntilExit never returned. Output goes to a file, not a pipe, for the same reason.
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("steeple-postgres-\(UUID().uuidString).out").path
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let status = system("/bin/bash '\(scriptPath)' start > '\(outputPath)'")
@@ -51,16 +51,28 @@ package enum PostgresTestServer {
     /// A PostgreSQL server of its own for a test that restarts it (the shared one must not be): started with
     /// `scripts/postgres-throwaway`, stopped after `body`. `body` gets the URL of its `postgres` database and a
     /// function that restarts the server (a fast shutdown, then a start on the same port).
-    package static func withDedicatedServer(_ body: (_ url: String, _ restart: @Sendable () throws -> Void) async throws -> Void) async throws {
-        let (url, dir) = try startServer()
+    ///
+    /// The script runs on a thread of its own each time: a start or restart takes seconds, and a thread of the
+    /// cooperative pool (two on a 2-core machine) blocked that long stalls every other test of the process.
+    package static func withDedicatedServer(_ body: (_ url: String, _ restart: @Sendable () async throws -> Void) async throws -> Void) async throws {
+        let (url, dir) = try await offCooperativePool { try startServer() }
         let script = scriptPath
-        let restart: @Sendable () throws -> Void = {
-            guard system("/bin/bash '\(script)' restart '\(dir)' >/dev/null 2>&1") == 0 else {
+        let restart: @Sendable () async throws -> Void = {
+            let status = try await offCooperativePool { system("/bin/bash '\(script)' restart '\(dir)' >/dev/null 2>&1") }
+            guard status == 0 else {
                 throw PostgresTestServerError(message: "scripts/postgres-throwaway restart \(dir) failed")
             }
         }
-        defer { _ = system("/bin/bash '\(script)' stop '\(dir)' >/dev/null 2>&1") }
-        try await body(url, restart)
+        let stop: @Sendable () async -> Void = {
+            _ = try? await offCooperativePool { system("/bin/bash '\(script)' stop '\(dir)' >/dev/null 2>&1") }
+        }
+        do {
+            try await body(url, restart)
+        } catch {
+            await stop()
+            throw error
+        }
+        await stop()
     }
 
     /// Creates a fresh database, runs `body` with its connection string, and drops it.

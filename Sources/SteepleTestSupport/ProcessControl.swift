@@ -1,14 +1,50 @@
 package import Foundation
 
-/// Sends SIGTERM, waits up to 10 s for the exit (then SIGKILL) and returns the exit status.
+/// Sends SIGTERM, waits up to 10 s for the exit (then SIGKILL, and up to 10 s more) and returns the exit status.
+///
+/// It never blocks a thread of the cooperative pool in `waitUntilExit`: see ``exitStatus(of:)``.
 func terminateGracefully(_ process: Process) async throws -> Int32 {
     process.terminate()
-    for _ in 0..<200 where process.isRunning {
-        try await Task.sleep(for: .milliseconds(50))
+    if let status = try await waitForExit(process, within: .seconds(10)) { return status }
+    kill(process.processIdentifier, SIGKILL)
+    if let status = try await waitForExit(process, within: .seconds(10)) { return status }
+    throw CLIFailure(message: "process \(process.processIdentifier) (\(process.executableURL?.lastPathComponent ?? "?")) did not exit 10 s after SIGKILL")
+}
+
+/// Polls ``exitStatus(of:)`` every 20 ms for up to `limit`; nil if the process still runs.
+package func waitForExit(_ process: Process, within limit: Duration) async throws -> Int32? {
+    let deadline = ContinuousClock.now + limit
+    while true {
+        if let status = exitStatus(of: process) { return status }
+        if ContinuousClock.now >= deadline { return nil }
+        try await Task.sleep(for: .milliseconds(20))
     }
-    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    process.waitUntilExit()
-    return process.terminationStatus
+}
+
+/// ``waitForExit(_:within:)`` for synchronous callers: sleeps the calling thread between polls.
+package func waitForExitBlocking(_ process: Process, within limit: Duration) -> Int32? {
+    let deadline = ContinuousClock.now + limit
+    while true {
+        if let status = exitStatus(of: process) { return status }
+        if ContinuousClock.now >= deadline { return nil }
+        usleep(20_000)
+    }
+}
+
+/// The exit status of `process` if it has exited (the signal number if a signal ended it), also when Foundation has
+/// not noticed yet.
+///
+/// Foundation's `Process` on Linux learns of an exit from end of file on a socket the child inherits. That never
+/// comes while a descendant still holds the socket: a server a script started in the background, or a daemon forked
+/// off this test process at the moment the child was being spawned. `isRunning` then stays true and
+/// `waitUntilExit` never returns, with the child a zombie. `waitid` with `WNOWAIT` sees the exit and leaves the
+/// child for Foundation to reap.
+package func exitStatus(of process: Process) -> Int32? {
+    if !process.isRunning { return process.terminationStatus }
+    var info = siginfo_t()
+    guard waitid(P_PID, id_t(process.processIdentifier), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
+          info._sifields._sigchld.si_pid != 0 else { return nil }
+    return info._sifields._sigchld.si_status
 }
 
 /// Runs a configured process to its end and collects its standard output and error (and feeds `stdin`, if given).
@@ -42,9 +78,11 @@ private func runCollectingOutputBlocking(_ process: Process, stdin: String?) thr
     let stderrReader = Thread.detachedReader(err.fileHandleForReading)
     let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
     let stderrData = stderrReader.wait()
-    process.waitUntilExit()
+    guard let status = waitForExitBlocking(process, within: .seconds(60)) else {
+        throw CLIFailure(message: "\(process.executableURL?.path ?? "?") closed its output but did not exit within 60 s")
+    }
     return ServerProcess.Output(
-        status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+        status: status, stdout: String(decoding: stdoutData, as: UTF8.self),
         stderr: String(decoding: stderrData, as: UTF8.self))
 }
 

@@ -33,7 +33,7 @@ package final class ServerProcess: @unchecked Sendable {
         let process = try launch()
         for _ in 0..<300 {
             if try await cli(["healthcheck"]).status == 0 { return }
-            guard process.isRunning else { break }
+            guard exitStatus(of: process) == nil else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw CLIFailure(message: "server did not become healthy; log:\n" + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
@@ -44,7 +44,7 @@ package final class ServerProcess: @unchecked Sendable {
 
     /// The running server's process ID (for /proc figures), or nil when it is not running.
     package var processID: Int32? {
-        guard let process, process.isRunning else { return nil }
+        guard let process, exitStatus(of: process) == nil else { return nil }
         return process.processIdentifier
     }
 
@@ -128,8 +128,10 @@ package func runToolBlocking(_ path: String, _ arguments: [String], environment:
     process.standardError = pipe
     try process.run()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    guard let status = waitForExitBlocking(process, within: .seconds(60)) else {
+        throw CLIFailure(message: "\(path) closed its output but did not exit within 60 s")
+    }
+    return (status, String(decoding: data, as: UTF8.self))
 }
 
 /// Runs blocking `body` on a new thread and waits for it without holding a thread of Swift's cooperative pool.

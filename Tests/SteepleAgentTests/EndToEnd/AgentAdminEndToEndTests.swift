@@ -183,7 +183,7 @@ struct AgentAdminEndToEndTests {
         // SIGKILL: the test runner ignores SIGTERM, and ignored signals stay ignored across exec.
         defer {
             kill(workload.processIdentifier, SIGKILL)
-            workload.waitUntilExit()
+            _ = waitForExitBlocking(workload, within: .seconds(10))
         }
         try await TrustDomainFixture.with(fixture) { fixture in
             try await fixture.createEntry(spiffeID: "spiffe://example.org/delegate", selectors: ["unix:uid:\(getuid())"])

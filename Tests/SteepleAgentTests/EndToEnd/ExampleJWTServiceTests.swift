@@ -30,7 +30,7 @@ struct ExampleJWTServiceTests {
             defer {
                 // SIGKILL: a child of a test thread may inherit a blocked SIGTERM.
                 kill(service.processIdentifier, SIGKILL)
-                service.waitUntilExit()
+                _ = waitForExitBlocking(service, within: .seconds(10))
             }
 
             let base = "http://127.0.0.1:\(port)"

@@ -57,7 +57,10 @@ final class LineReader: @unchecked Sendable {
 
     func terminate() {
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if waitForExitBlocking(process, within: .seconds(10)) == nil {
+            kill(process.processIdentifier, SIGKILL)
+            _ = waitForExitBlocking(process, within: .seconds(10))
+        }
         reader.readabilityHandler = nil
     }
 }

@@ -327,7 +327,7 @@ struct SharedDatastoreEndToEndTests {
 
                 let probe = FetchProbe(socket: socket)
                 let restartedAt = ContinuousClock.now
-                try restart()
+                try await restart()
                 // The first write after the restart may meet a pooled connection the restart closed; it is retried
                 // as a client would. Neither server is restarted.
                 var attempts = 0
