@@ -18,10 +18,14 @@ package struct CertificateAuthority: Sendable {
     /// The subject of issued X509-SVIDs (the first DNS name is added as CN).
     package let svidSubject: DistinguishedName
 
+    /// The authority's fixed-template SVID writer; nil for a key the template does not sign with.
+    let svidTemplate: X509SVIDTemplate?
+
     package init(trustDomain: TrustDomain, x509Authority: X509Authority, svidSubject: DistinguishedName = CertificateAuthority.defaultSVIDSubject) {
         self.trustDomain = trustDomain
         self.x509Authority = x509Authority
         self.svidSubject = svidSubject
+        self.svidTemplate = X509SVIDTemplate(authority: x509Authority, svidSubject: svidSubject)
     }
 
     /// `C=US, O=SPIFFE`.
@@ -38,20 +42,13 @@ package struct CertificateAuthority: Sendable {
     /// - Throws: ``CAError/Code/invalidParameters``, ``CAError/Code/authorityExpired`` or
     ///   ``CAError/Code/issuedCredentialInvalid``.
     package func signX509SVID(_ parameters: X509SVIDParameters, now: Date) throws(CAError) -> [Certificate] {
+        try signX509SVID(parameters, now: now, serialNumber: Self.serialNumber())
+    }
+
+    /// ``signX509SVID(_:now:)`` with a given serial (tests compare it with ``issueX509SVID(_:csr:now:)``).
+    func signX509SVID(_ parameters: X509SVIDParameters, now: Date, serialNumber: Certificate.SerialNumber) throws(CAError) -> [Certificate] {
         let id = parameters.spiffeID
-        guard id.isMember(of: trustDomain) else {
-            throw CAError(.invalidParameters, "cannot issue \(id): it is not in trust domain \(trustDomain)")
-        }
-        guard id.hasPath else {
-            throw CAError(.invalidParameters, "cannot issue an SVID for \(id): a workload ID needs a path")
-        }
-        guard parameters.ttl > .zero else {
-            throw CAError(.invalidParameters, "X509-SVID TTL must be positive, got \(parameters.ttl)")
-        }
-        guard now < x509Authority.notAfter else {
-            throw CAError(.authorityExpired, "the X.509 authority expired at \(x509Authority.notAfter)")
-        }
-        let notAfter = min(now.addingTimeInterval(parameters.ttl.timeInterval), x509Authority.notAfter)
+        let notAfter = try svidNotAfter(parameters, now: now)
         var subject = svidSubject
         if let first = parameters.dnsNames.first {
             subject = DistinguishedName(Array(subject) + [RelativeDistinguishedName(.init(type: .RDNAttributeType.commonName, utf8String: first))])
@@ -73,7 +70,7 @@ package struct CertificateAuthority: Sendable {
             }
             leaf = try Certificate(
                 version: .v3,
-                serialNumber: CertificateAuthority.serialNumber(),
+                serialNumber: serialNumber,
                 publicKey: parameters.publicKey,
                 notValidBefore: now.addingTimeInterval(-X509Authority.notBeforeCushion),
                 notValidAfter: notAfter,
@@ -89,6 +86,74 @@ package struct CertificateAuthority: Sendable {
         let chain = [leaf] + x509Authority.upstreamChain
         try IssuedCredentialValidator.validateX509SVID(chain: chain, expectedID: id, now: now)
         return chain
+    }
+
+    /// The same X509-SVID as ``signX509SVID(_:now:)``, byte for byte, for the key of CSR `csr`, written from the
+    /// authority's fixed template (``X509SVIDTemplate``) instead of built with swift-certificates: what the server's
+    /// signing handlers call. `csr` must be the request whose signature ``publicKey(fromCSR:)`` verified and
+    /// `parameters.publicKey` its key. A key the template does not copy (RSA, a compressed point) or an authority
+    /// whose key it does not sign with takes ``signX509SVID(_:now:)``.
+    ///
+    /// Validated on what it writes, as SPIRE's credential validator checks its template: the ID, the lifetime within
+    /// the authority's, and a validity that holds now once rounded to the second; the fixed parts are the template's
+    /// (basic constraints, key usage, EKU, one URI SAN).
+    ///
+    /// - Throws: as ``signX509SVID(_:now:)``.
+    package func issueX509SVID(_ parameters: X509SVIDParameters, csr: [UInt8], now: Date) throws(CAError) -> IssuedX509SVID {
+        try issueX509SVID(parameters, csr: csr, now: now, serialNumber: Self.serialNumber())
+    }
+
+    /// ``issueX509SVID(_:csr:now:)`` with a given serial.
+    func issueX509SVID(_ parameters: X509SVIDParameters, csr: [UInt8], now: Date, serialNumber serial: Certificate.SerialNumber) throws(CAError) -> IssuedX509SVID {
+        guard let svidTemplate, let subjectPublicKeyInfo = DERReader.subjectPublicKeyInfo(ofCSR: csr),
+              let keyLength = X509SVIDTemplate.canonicalKeyLength(subjectPublicKeyInfo)
+        else {
+            return IssuedX509SVID(chain: try signX509SVID(parameters, now: now, serialNumber: serial))
+        }
+        let notAfter = try svidNotAfter(parameters, now: now)
+        let notBefore = now.addingTimeInterval(-X509Authority.notBeforeCushion)
+        let written = (notBefore: Self.wholeSeconds(notBefore), notAfter: Self.wholeSeconds(notAfter))
+        guard written.notBefore <= now, now < written.notAfter else {
+            throw CAError(.issuedCredentialInvalid, "issued X509-SVID would not be valid now (\(written.notBefore) – \(written.notAfter))")
+        }
+        let tbs = svidTemplate.tbsCertificate(
+            serialNumber: Array(serial.bytes), notBefore: notBefore, notAfter: notAfter, commonName: parameters.dnsNames.first,
+            subjectPublicKeyInfo: subjectPublicKeyInfo,
+            subjectKeyIdentifier: X509SVIDTemplate.subjectKeyIdentifier(canonical: subjectPublicKeyInfo, keyLength: keyLength),
+            uri: parameters.spiffeID.string, dnsNames: parameters.dnsNames
+        )
+        let leaf: [UInt8]
+        do {
+            leaf = try svidTemplate.certificate(tbsCertificate: tbs, signedWith: x509Authority.privateKey)
+        } catch {
+            throw CAError(.invalidParameters, "could not sign the X509-SVID for \(parameters.spiffeID)", cause: error)
+        }
+        return IssuedX509SVID(
+            leafDER: leaf, upstreamChain: x509Authority.upstreamChain, upstreamChainDER: svidTemplate.upstreamChainDER, serialNumber: serial.bytes,
+            notBefore: written.notBefore, expiresAt: written.notAfter)
+    }
+
+    /// Checks an SVID's parameters against this CA and returns its notAfter: now + TTL, capped at the authority's end.
+    private func svidNotAfter(_ parameters: X509SVIDParameters, now: Date) throws(CAError) -> Date {
+        let id = parameters.spiffeID
+        guard id.isMember(of: trustDomain) else {
+            throw CAError(.invalidParameters, "cannot issue \(id): it is not in trust domain \(trustDomain)")
+        }
+        guard id.hasPath else {
+            throw CAError(.invalidParameters, "cannot issue an SVID for \(id): a workload ID needs a path")
+        }
+        guard parameters.ttl > .zero else {
+            throw CAError(.invalidParameters, "X509-SVID TTL must be positive, got \(parameters.ttl)")
+        }
+        guard now < x509Authority.notAfter else {
+            throw CAError(.authorityExpired, "the X.509 authority expired at \(x509Authority.notAfter)")
+        }
+        return min(now.addingTimeInterval(parameters.ttl.timeInterval), x509Authority.notAfter)
+    }
+
+    /// A date as a certificate holds it: rounded to the second.
+    private static func wholeSeconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded())
     }
 
     /// Refuses a TTL that no authority of this CA's lifetime could ever honour (an entry asking for 48 h under a

@@ -43,8 +43,7 @@ package struct Issuer: SVIDIssuer {
     package var serverID: SPIFFEID { try! SPIFFEID(trustDomain: trustDomain, path: "/spire/server") }
 
     package func issueAgentSVID(_ request: AgentSVIDRequest) throws(CAError) -> IssuedX509SVID {
-        let publicKey = try CertificateAuthority.publicKey(fromCSR: request.csr)
-        return try signX509(request.agentID, publicKey, ttl: policy.agentSVIDTTL, dnsNames: [])
+        try issueX509(request.agentID, csr: request.csr, ttl: policy.agentSVIDTTL, dnsNames: [])
     }
 
     package func issueServerSVID(_ request: ServerSVIDRequest) throws(CAError) -> IssuedX509SVID {
@@ -52,15 +51,13 @@ package struct Issuer: SVIDIssuer {
     }
 
     package func issueWorkloadX509SVID(_ request: WorkloadX509SVIDRequest) throws(CAError) -> IssuedX509SVID {
-        let publicKey = try CertificateAuthority.publicKey(fromCSR: request.csr)
-        return try signX509(request.spiffeID, publicKey, ttl: request.ttl ?? policy.x509SVIDTTL, dnsNames: request.dnsNames)
+        try issueX509(request.spiffeID, csr: request.csr, ttl: request.ttl ?? policy.x509SVIDTTL, dnsNames: request.dnsNames)
     }
 
     package func mintX509SVID(_ request: MintX509SVIDRequest) throws(CAError) -> MintedX509SVID {
         let ttl = request.ttl ?? policy.x509SVIDTTL
         if let csr = request.csr {
-            let publicKey = try CertificateAuthority.publicKey(fromCSR: csr)
-            return MintedX509SVID(svid: try signX509(request.spiffeID, publicKey, ttl: ttl, dnsNames: request.dnsNames), privateKey: nil)
+            return MintedX509SVID(svid: try issueX509(request.spiffeID, csr: csr, ttl: ttl, dnsNames: request.dnsNames), privateKey: nil)
         }
         let key = CAKeyType.ecP256.generate()
         let svid = try signX509(request.spiffeID, key.publicKey, ttl: ttl, dnsNames: request.dnsNames)
@@ -107,6 +104,12 @@ package struct Issuer: SVIDIssuer {
     /// A fresh JWT ID as SPIRE makes one: the 16 bytes of a random (v4) UUID, base64url without padding.
     static func newJTI() -> String {
         withUnsafeBytes(of: UUID().uuid) { Base64URL.encode($0) }
+    }
+
+    /// The X509-SVID for the key of `csr`, once its signature verified: written from the CA's template.
+    private func issueX509(_ id: SPIFFEID, csr: [UInt8], ttl: Duration, dnsNames: [String]) throws(CAError) -> IssuedX509SVID {
+        let publicKey = try CertificateAuthority.publicKey(fromCSR: csr)
+        return try x509.issueX509SVID(X509SVIDParameters(spiffeID: id, publicKey: publicKey, ttl: ttl, dnsNames: dnsNames), csr: csr, now: clock())
     }
 
     private func signX509(_ id: SPIFFEID, _ publicKey: Certificate.PublicKey, ttl: Duration, dnsNames: [String]) throws(CAError) -> IssuedX509SVID {

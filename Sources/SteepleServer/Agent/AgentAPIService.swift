@@ -193,7 +193,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
         let issued = try issuer.issueWorkloadX509SVID(
             WorkloadX509SVIDRequest(spiffeID: entry.spiffeID, csr: csr, ttl: entry.x509SVIDTTLOverride, dnsNames: entry.dnsNames)
         )
-        audit.issued(x509: issued.leaf, spiffeID: entry.spiffeID, entryID: entry.id, to: node.spiffeID)
+        audit.issued(x509: issued, spiffeID: entry.spiffeID, entryID: entry.id, to: node.spiffeID)
         return issued
     }
 

@@ -47,7 +47,7 @@ package struct AgentAuthenticationProbe: Sendable {
         return AgentAuthenticationProbe(
             full: core.agentAuthenticator(cache: nil),
             cached: core.agentAuthenticator(cache: AgentAuthenticationCache()),
-            chain: svid.chain
+            chain: try svid.chain
         )
     }
 

@@ -2,6 +2,7 @@ import GRPCCore
 import GRPCUnixServer
 import Logging
 import SPIFFE
+import SPIFFECA
 import SPIREAPIProto
 import SteepleSupport
 import X509
@@ -55,6 +56,14 @@ struct AuditLog: Sendable {
         issued(
             kind: "x509", spiffeID: spiffeID.description, entryID: entryID, serial: HexEncoding.lowercase(leaf.serialNumber.bytes),
             expiresAt: leaf.notValidAfter, to: recipient.description)
+    }
+
+    /// An X509-SVID the CA wrote (of entry `entryID`), sent to `recipient`: the same line as for its parsed leaf.
+    func issued(x509 svid: IssuedX509SVID, spiffeID: SPIFFEID, entryID: String?, to recipient: SPIFFEID) {
+        guard isEnabled else { return }
+        issued(
+            kind: "x509", spiffeID: spiffeID.description, entryID: entryID, serial: HexEncoding.lowercase(svid.serialNumber),
+            expiresAt: svid.expiresAt, to: recipient.description)
     }
 
     /// A JWT-SVID signed (of entry `entryID`), sent to `recipient`.

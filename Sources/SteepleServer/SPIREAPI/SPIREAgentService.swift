@@ -1,6 +1,7 @@
 import GRPCCore
 import Logging
 import SPIFFE
+import SPIFFECA
 import SPIREAPIProto
 import SteepleDatastore
 import SwiftProtobuf
@@ -166,6 +167,15 @@ struct SPIREAgentService: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol 
         svid.id = Spire_Api_Types_SPIFFEID(id)
         svid.certChain = chain.map { Data($0.spiffeDERBytes) }
         svid.expiresAt = chain.first.map { UnixTime.clampedSeconds($0.notValidAfter) } ?? 0
+        return svid
+    }
+
+    /// SPIRE's X509SVID message of a chain the CA wrote: its DER as written, one certificate per element.
+    static func x509SVID(_ id: SPIFFEID, _ issued: IssuedX509SVID) -> Spire_Api_Types_X509SVID {
+        var svid = Spire_Api_Types_X509SVID()
+        svid.id = Spire_Api_Types_SPIFFEID(id)
+        svid.certChain = [Data(issued.leafDER)] + issued.upstreamChain.map { Data($0.spiffeDERBytes) }
+        svid.expiresAt = UnixTime.clampedSeconds(issued.expiresAt)
         return svid
     }
 

@@ -49,7 +49,7 @@ struct SPIRESVIDService: Spire_Api_Server_Svid_V1_SVID.SimpleServiceProtocol {
         )
         var response = Spire_Api_Server_Svid_V1_MintX509SVIDResponse()
         response.svid.id = Spire_Api_Types_SPIFFEID(id)
-        response.svid.certChain = minted.svid.chain.map { Data($0.spiffeDERBytes) }
+        response.svid.certChain = [Data(minted.svid.leafDER)] + minted.svid.upstreamChain.map { Data($0.spiffeDERBytes) }
         response.svid.expiresAt = UnixTime.clampedSeconds(minted.svid.expiresAt)
         return response
     }
@@ -90,7 +90,7 @@ struct SPIRESVIDService: Spire_Api_Server_Svid_V1_SVID.SimpleServiceProtocol {
             } else if let entry = authorized[params.entryID] {
                 do {
                     let svid = try agents.signX509SVID(entry: entry, id: params.entryID, csr: Array(params.csr), for: node)
-                    result.svid = SPIREAgentService.x509SVID(entry.spiffeID, svid.chain)
+                    result.svid = SPIREAgentService.x509SVID(entry.spiffeID, svid)
                     result.status = .ok
                 } catch {
                     result.status = Spire_Api_Types_Status(error, prefix: "failed to sign X509-SVID")

@@ -36,7 +36,7 @@ struct AgentAuthenticationTests {
         let agentID = try SPIFFEID("spiffe://example.org/spire/agent/join_token/t")
         let svid = try core.issuer.issueAgentSVID(AgentSVIDRequest(agentID: agentID, csr: try csr()))
         _ = try await store.createNode(AttestedNode(spiffeID: agentID, attestationType: "join_token", certSerialNumber: AgentAuthenticator.serialString(svid.leaf), certNotAfter: svid.expiresAt))
-        return Fixture(core: core, store: store, cache: core.agentAuthentication, authenticator: core.agentAuthenticator(cache: core.agentAuthentication), agentID: agentID, chain: svid.chain)
+        return Fixture(core: core, store: store, cache: core.agentAuthentication, authenticator: core.agentAuthenticator(cache: core.agentAuthentication), agentID: agentID, chain: try svid.chain)
     }
 
     static func csr(_ key: P256.Signing.PrivateKey = P256.Signing.PrivateKey()) throws -> [UInt8] {
