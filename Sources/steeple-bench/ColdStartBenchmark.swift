@@ -23,19 +23,27 @@ enum ColdStartBenchmark {
 
     static func run(entryCounts: [Int], groups: Int, keepDataIn keptDirectory: String? = nil, report: MarkdownReport) async throws {
         for count in entryCounts {
-            let slowest = try await measure(entries: count, groups: groups, keptDirectory: keptDirectory)
+            let (slowest, residentKiB) = try await measure(entries: count, groups: groups, keptDirectory: keptDirectory)
             if count == 1_000_000 {
+                let figure = slowest.map { "\(BenchFormat.seconds(BenchFormat.seconds($0))) s (slower of first start and restart)" } ?? "not ready"
                 report.target(
                     "Cold start", goal: "1,000,000 entries in SQLite: ready < 10 s",
-                    figure: slowest.map { "\(BenchFormat.seconds(BenchFormat.seconds($0))) s (slower of first start and restart)" } ?? "not ready",
-                    met: slowest.map { $0 < .seconds(10) } ?? false,
-                    obstacle: "see the cold-start lines")
+                    figure: figure, met: slowest.map { $0 < .seconds(10) } ?? false, obstacle: "see the cold-start lines")
+                report.target(
+                    "Cold start (issue #20)", goal: "1,000,000 entries in SQLite: ready ≤ 3 s",
+                    figure: figure, met: slowest.map { $0 <= .seconds(3) } ?? false,
+                    obstacle: "the entry index is built from SQLite pages read in ID order: each row is found through the primary key's index (a random page of the table per entry), decoded and checked, on one core, while the index is built on the other; reading is the slower half")
+                report.target(
+                    "Server memory, 1,000,000 entries (issue #20)", goal: "RSS ≤ 500 MiB with 1,000,000 indexed entries",
+                    figure: residentKiB.map { "\(ProcessFigures.mebibytes($0)) MiB once ready (larger of the two starts)" } ?? "not measured",
+                    met: residentKiB.map { $0 <= 500 * 1024 } ?? false,
+                    obstacle: "every entry is held whole (its IDs, selectors and names as Swift strings) and indexed by parent, selector and ID in hash tables of strings")
             }
         }
     }
 
-    /// Returns the slower of the two starts, or nil when one never became ready.
-    private static func measure(entries count: Int, groups: Int, keptDirectory: String?) async throws -> Duration? {
+    /// Returns the slower of the two starts (nil when one never became ready) and the larger RSS once ready.
+    private static func measure(entries count: Int, groups: Int, keptDirectory: String?) async throws -> (Duration?, Int?) {
         let layout = BenchEntries(trustDomain: "example.org", count: count, groups: max(1, groups))
         let server = try ServerProcess(extraServerLines: [#"log_level = "warn""#])
         defer { try? FileManager.default.removeItem(atPath: server.directory) }
@@ -61,15 +69,22 @@ enum ColdStartBenchmark {
             }
         }
 
-        return try await timeStarts(server, describing: "coldstart \(count) entries")
+        let (slowest, resident) = try await timeStartsWithMemory(server, describing: "coldstart \(count) entries")
+        return (slowest, resident)
     }
 
     /// Starts `server` twice (a first start that also creates the CA, then a restart), each timed from process start
     /// until the admin API's `Health` says ready, printing each time and the RSS then; returns the slower, or nil when
     /// one never became ready.
     static func timeStarts(_ server: ServerProcess, describing what: String) async throws -> Duration? {
+        try await timeStartsWithMemory(server, describing: what).slowest
+    }
+
+    /// ``timeStarts(_:describing:)``, with the larger VmRSS of the two starts once ready.
+    static func timeStartsWithMemory(_ server: ServerProcess, describing what: String) async throws -> (slowest: Duration?, residentKiB: Int?) {
         let clock = ContinuousClock()
         var slowest: Duration? = .zero
+        var resident: Int?
         for label in ["first start (creates the CA)", "restart"] {
             let start = clock.now
             let process = try server.launch()
@@ -83,6 +98,7 @@ enum ColdStartBenchmark {
             let elapsed = clock.now - start
             let figures = ProcessFigures.read(pid: process.processIdentifier)
             slowest = ready ? slowest.map { max($0, elapsed) } : nil
+            if ready, let figures { resident = max(resident ?? 0, figures.residentKiB) }
             if ready {
                 BenchOutput.line("\(what), \(label): ready after \(BenchFormat.seconds(BenchFormat.seconds(elapsed))) s; "
                     + (figures?.description ?? "no /proc figures"))
@@ -91,7 +107,7 @@ enum ColdStartBenchmark {
             }
             try await server.stop()
         }
-        return slowest
+        return (slowest, resident)
     }
 
     private static func write(_ layout: BenchEntries, to path: String) async throws {

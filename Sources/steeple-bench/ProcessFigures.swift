@@ -40,6 +40,35 @@ struct ProcessFigures {
     }
 
     static func mebibytes(_ kib: Int) -> String { String(format: "%.1f", Double(kib) / 1024) }
+
+    /// The resident KiB of each file mapped into `pid` (`/proc/<pid>/smaps`, the Rss of its mappings summed), largest
+    /// first: what the RssFile figure is made of.
+    static func residentFiles(pid: Int32) -> [(file: String, kib: Int)] {
+        // Read to the end with read(2): a /proc file says its size is 0, and Foundation then read only its first page.
+        let fd = open("/proc/\(pid)/smaps", O_RDONLY)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+        }
+        let smaps = String(decoding: bytes, as: UTF8.self)
+        var byFile: [String: Int] = [:]
+        var current: String?
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard let first = fields.first else { continue }
+            if first.contains("-"), fields.count >= 5 {  // a mapping's header: address range, perms, offset, dev, inode, path
+                current = fields.count >= 6 && fields[5].hasPrefix("/") ? String(fields[5]) : nil
+            } else if first == "Rss:", let current, fields.count >= 2, let kib = Int(fields[1]) {
+                byFile[current, default: 0] += kib
+            }
+        }
+        return byFile.map { ($0.key, $0.value) }.filter { $0.kib > 0 }.sorted { $0.kib > $1.kib }
+    }
 }
 
 /// Formatting and percentiles shared by the scale and cold-start figures.
