@@ -9,7 +9,8 @@ package import Foundation
 #endif
 
 /// Signs the trust domain's credentials with its active authority. A value: rotation swaps in a new
-/// `CertificateAuthority` rather than mutating one. Every credential is validated before it is returned.
+/// `CertificateAuthority` rather than mutating one. Every credential is validated before it is returned (an SVID written
+/// from the fixed template: its template once, on a sample, and each SVID on what varies).
 package struct CertificateAuthority: Sendable {
     /// The trust domain this CA signs for.
     package let trustDomain: TrustDomain
@@ -25,7 +26,7 @@ package struct CertificateAuthority: Sendable {
         self.trustDomain = trustDomain
         self.x509Authority = x509Authority
         self.svidSubject = svidSubject
-        self.svidTemplate = X509SVIDTemplate(authority: x509Authority, svidSubject: svidSubject)
+        self.svidTemplate = X509SVIDTemplate(authority: x509Authority, svidSubject: svidSubject, trustDomain: trustDomain)
     }
 
     /// `C=US, O=SPIFFE`.
@@ -88,45 +89,55 @@ package struct CertificateAuthority: Sendable {
         return chain
     }
 
-    /// The same X509-SVID as ``signX509SVID(_:now:)``, byte for byte, for the key of CSR `csr`, written from the
-    /// authority's fixed template (``X509SVIDTemplate``) instead of built with swift-certificates: what the server's
-    /// signing handlers call. `csr` must be the request whose signature ``publicKey(fromCSR:)`` verified and
-    /// `parameters.publicKey` its key. A key the template does not copy (RSA, a compressed point) or an authority
-    /// whose key it does not sign with takes ``signX509SVID(_:now:)``.
+    /// The X509-SVID for the key of PKCS#10 request `csr`, after checking the request's signature (proof of
+    /// possession, ``publicKey(fromCSR:)``): the same certificate as ``signX509SVID(_:now:)``, byte for byte, written
+    /// from the authority's fixed template (``X509SVIDTemplate``) instead of built with swift-certificates. What the
+    /// server's signing handlers call. The key is copied from the very request whose signature was checked.
     ///
-    /// Validated on what it writes, as SPIRE's credential validator checks its template: the ID, the lifetime within
-    /// the authority's, and a validity that holds now once rounded to the second; the fixed parts are the template's
-    /// (basic constraints, key usage, EKU, one URI SAN).
+    /// The builder (``signX509SVID(_:now:)``, which validates each certificate it signs) takes over for what the template
+    /// does not write: an RSA key, an EC key not encoded as swift-certificates encodes it (a compressed point), a DNS name
+    /// that is not ASCII (refused there), a date outside years 1–9999, an authority whose key or chain the template
+    /// refused. The template itself was validated when it was made (``X509SVIDTemplate/init(authority:svidSubject:)``
+    /// writes and validates a sample SVID, as SPIRE's credential validator checks its template); each SVID is then
+    /// checked on what varies: the ID, the lifetime within the authority's, a validity that holds now once rounded to
+    /// the second.
     ///
-    /// - Throws: as ``signX509SVID(_:now:)``.
-    package func issueX509SVID(_ parameters: X509SVIDParameters, csr: [UInt8], now: Date) throws(CAError) -> IssuedX509SVID {
-        try issueX509SVID(parameters, csr: csr, now: now, serialNumber: Self.serialNumber())
+    /// - Throws: ``CAError/Code/invalidCSR``, and as ``signX509SVID(_:now:)``.
+    package func issueX509SVID(forCSR csr: [UInt8], spiffeID: SPIFFEID, ttl: Duration, dnsNames: [String], now: Date) throws(CAError) -> IssuedX509SVID {
+        try issueX509SVID(forCSR: csr, spiffeID: spiffeID, ttl: ttl, dnsNames: dnsNames, now: now, serialNumber: Self.serialNumber())
     }
 
-    /// ``issueX509SVID(_:csr:now:)`` with a given serial.
-    func issueX509SVID(_ parameters: X509SVIDParameters, csr: [UInt8], now: Date, serialNumber serial: Certificate.SerialNumber) throws(CAError) -> IssuedX509SVID {
+    /// ``issueX509SVID(forCSR:spiffeID:ttl:dnsNames:now:)`` with a given serial.
+    func issueX509SVID(
+        forCSR csr: [UInt8], spiffeID: SPIFFEID, ttl: Duration, dnsNames: [String], now: Date, serialNumber serial: Certificate.SerialNumber
+    ) throws(CAError) -> IssuedX509SVID {
+        let parameters = X509SVIDParameters(spiffeID: spiffeID, publicKey: try Self.publicKey(fromCSR: csr), ttl: ttl, dnsNames: dnsNames)
         guard let svidTemplate, let subjectPublicKeyInfo = DERReader.subjectPublicKeyInfo(ofCSR: csr),
-              let keyLength = X509SVIDTemplate.canonicalKeyLength(subjectPublicKeyInfo)
+              let keyLength = X509SVIDTemplate.canonicalKeyLength(subjectPublicKeyInfo),
+              dnsNames.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } })
         else {
             return IssuedX509SVID(chain: try signX509SVID(parameters, now: now, serialNumber: serial))
         }
         let notAfter = try svidNotAfter(parameters, now: now)
         let notBefore = now.addingTimeInterval(-X509Authority.notBeforeCushion)
+        guard X509SVIDTemplate.writesTime(notBefore), X509SVIDTemplate.writesTime(notAfter) else {
+            return IssuedX509SVID(chain: try signX509SVID(parameters, now: now, serialNumber: serial))
+        }
         let written = (notBefore: Self.wholeSeconds(notBefore), notAfter: Self.wholeSeconds(notAfter))
         guard written.notBefore <= now, now < written.notAfter else {
             throw CAError(.issuedCredentialInvalid, "issued X509-SVID would not be valid now (\(written.notBefore) – \(written.notAfter))")
         }
         let tbs = svidTemplate.tbsCertificate(
-            serialNumber: Array(serial.bytes), notBefore: notBefore, notAfter: notAfter, commonName: parameters.dnsNames.first,
+            serialNumber: Array(serial.bytes), notBefore: notBefore, notAfter: notAfter, commonName: dnsNames.first,
             subjectPublicKeyInfo: subjectPublicKeyInfo,
             subjectKeyIdentifier: X509SVIDTemplate.subjectKeyIdentifier(canonical: subjectPublicKeyInfo, keyLength: keyLength),
-            uri: parameters.spiffeID.string, dnsNames: parameters.dnsNames
+            uri: spiffeID.string, dnsNames: dnsNames
         )
         let leaf: [UInt8]
         do {
             leaf = try svidTemplate.certificate(tbsCertificate: tbs, signedWith: x509Authority.privateKey)
         } catch {
-            throw CAError(.invalidParameters, "could not sign the X509-SVID for \(parameters.spiffeID)", cause: error)
+            throw CAError(.invalidParameters, "could not sign the X509-SVID for \(spiffeID)", cause: error)
         }
         return IssuedX509SVID(
             leafDER: leaf, upstreamChain: x509Authority.upstreamChain, upstreamChainDER: svidTemplate.upstreamChainDER, serialNumber: serial.bytes,

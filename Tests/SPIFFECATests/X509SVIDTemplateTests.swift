@@ -173,7 +173,7 @@ struct X509SVIDTemplateTests {
         func code(_ id: String, ttl: Duration = .seconds(60), at date: Date = now.addingTimeInterval(10)) throws -> CAError.Code? {
             let parameters = X509SVIDParameters(spiffeID: try SPIFFEID(id), publicKey: Certificate.PublicKey(key.publicKey), ttl: ttl)
             do {
-                _ = try ca.issueX509SVID(parameters, csr: csr, now: date)
+                _ = try ca.issueX509SVID(forCSR: csr, spiffeID: parameters.spiffeID, ttl: parameters.ttl, dnsNames: [], now: date)
                 return nil
             } catch {
                 return error.code
@@ -184,6 +184,32 @@ struct X509SVIDTemplateTests {
         #expect(try code("spiffe://example.org/web", ttl: .zero) == .invalidParameters)
         #expect(try code("spiffe://example.org/web", at: now.addingTimeInterval(7200)) == .authorityExpired)
         #expect(try code("spiffe://example.org/web") == nil)
+        // A request whose signature does not verify, and one that is not a CSR: nothing is signed.
+        var forged = csr
+        forged[forged.count - 3] ^= 0x01
+        for request in [forged, Array(csr.prefix(40))] {
+            #expect(throws: CAError.self) {
+                _ = try ca.issueX509SVID(forCSR: request, spiffeID: try SPIFFEID("spiffe://example.org/web"), ttl: .seconds(60), dnsNames: [], now: now.addingTimeInterval(10))
+            }
+        }
+    }
+
+    @Test("a DNS name that is not ASCII is refused as the builder refuses it (an IA5String), not written")
+    func nonASCIIName() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let ca = CertificateAuthority(trustDomain: Self.trustDomain, x509Authority: try Self.authority(.p256, now: now, ttl: 3600, intermediate: false))
+        let csr = try Self.csr(Certificate.PrivateKey(P256.Signing.PrivateKey()), .p256)
+        #expect {
+            _ = try ca.issueX509SVID(forCSR: csr, spiffeID: try SPIFFEID("spiffe://example.org/web"), ttl: .seconds(60), dnsNames: ["bücher.example"], now: now.addingTimeInterval(10))
+        } throws: { ($0 as? CAError)?.code == .invalidParameters }
+    }
+
+    @Test("dates the template does not write (years past 9999) are left to the builder")
+    func yearsTheTemplateLeaves() {
+        #expect(X509SVIDTemplate.writesTime(Date(timeIntervalSince1970: 1_800_000_000)))
+        #expect(X509SVIDTemplate.writesTime(Date(timeIntervalSince1970: 253_402_300_799)))  // 9999-12-31T23:59:59Z
+        #expect(!X509SVIDTemplate.writesTime(Date(timeIntervalSince1970: 253_402_300_800)))  // year 10000
+        #expect(!X509SVIDTemplate.writesTime(.distantFuture.addingTimeInterval(1e18)))
     }
 
     /// Both writers for the same inputs and serial: the same TBSCertificate and fields, a signature by the authority,
@@ -194,7 +220,8 @@ struct X509SVIDTemplateTests {
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let reference = try ca.signX509SVID(parameters, now: now, serialNumber: serial)
-        let written = try ca.issueX509SVID(parameters, csr: csr, now: now, serialNumber: serial)
+        let written = try ca.issueX509SVID(
+            forCSR: csr, spiffeID: parameters.spiffeID, ttl: parameters.ttl, dnsNames: parameters.dnsNames, now: now, serialNumber: serial)
         let leaf = try Certificate(derEncoded: written.leafDER)
         let (ours, theirs) = (Array(leaf.tbsCertificateBytes), Array(reference[0].tbsCertificateBytes))
         let firstDifference = (0..<min(ours.count, theirs.count)).first { ours[$0] != theirs[$0] } ?? min(ours.count, theirs.count)
@@ -207,7 +234,8 @@ struct X509SVIDTemplateTests {
         }
         #expect(written.upstreamChainDER == reference.dropFirst().flatMap(\.spiffeDERBytes), sourceLocation: sourceLocation)
         #expect(try written.chain.dropFirst().elementsEqual(reference.dropFirst()), sourceLocation: sourceLocation)
-        #expect(written.serialNumber == reference[0].serialNumber.bytes, sourceLocation: sourceLocation)
+        #expect(written.serialNumber == leaf.serialNumber.bytes, sourceLocation: sourceLocation)
+        #expect(leaf.serialNumber == reference[0].serialNumber, sourceLocation: sourceLocation)
         #expect(written.notBefore == reference[0].notValidBefore, sourceLocation: sourceLocation)
         #expect(written.expiresAt == reference[0].notValidAfter, sourceLocation: sourceLocation)
     }

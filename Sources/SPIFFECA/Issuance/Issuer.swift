@@ -108,8 +108,7 @@ package struct Issuer: SVIDIssuer {
 
     /// The X509-SVID for the key of `csr`, once its signature verified: written from the CA's template.
     private func issueX509(_ id: SPIFFEID, csr: [UInt8], ttl: Duration, dnsNames: [String]) throws(CAError) -> IssuedX509SVID {
-        let publicKey = try CertificateAuthority.publicKey(fromCSR: csr)
-        return try x509.issueX509SVID(X509SVIDParameters(spiffeID: id, publicKey: publicKey, ttl: ttl, dnsNames: dnsNames), csr: csr, now: clock())
+        try x509.issueX509SVID(forCSR: csr, spiffeID: id, ttl: ttl, dnsNames: dnsNames, now: clock())
     }
 
     private func signX509(_ id: SPIFFEID, _ publicKey: Certificate.PublicKey, ttl: Duration, dnsNames: [String]) throws(CAError) -> IssuedX509SVID {

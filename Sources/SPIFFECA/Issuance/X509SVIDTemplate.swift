@@ -31,9 +31,11 @@ struct X509SVIDTemplate: Sendable {
     /// The DER of the authority's upstream chain, served after the leaf.
     let upstreamChainDER: [UInt8]
 
-    /// The template of `authority` for SVIDs with subject `svidSubject`; nil when its key signs with an algorithm the
-    /// template does not write (the builder then signs, as before).
-    init?(authority: X509Authority, svidSubject: DistinguishedName) {
+    /// The template of `authority` for SVIDs of `trustDomain` with subject `svidSubject`; nil when its key signs with an
+    /// algorithm the template does not write, or when a sample SVID written from it fails the checks every SVID the
+    /// builder signs passes (``IssuedCredentialValidator``, the authority's signature): the builder then signs, as
+    /// before.
+    init?(authority: X509Authority, svidSubject: DistinguishedName, trustDomain: TrustDomain) {
         let algorithm = CAKeyType.signatureAlgorithm(for: authority.privateKey)
         guard let identifier = Self.algorithmIdentifiers[algorithm] else { return nil }
         do {
@@ -58,6 +60,42 @@ struct X509SVIDTemplate: Sendable {
         } catch {
             return nil
         }
+        guard validatesSample(authority: authority, trustDomain: trustDomain) else { return nil }
+    }
+
+    /// Writes an SVID for a fresh P-256 key at a moment within the authority's validity, and checks it as the builder
+    /// checks what it signs: the SPIFFE shape of the leaf and of the upstream chain, the ID, key usage, EKU and
+    /// validity, and the authority's signature.
+    private func validatesSample(authority: X509Authority, trustDomain: TrustDomain) -> Bool {
+        do {
+            let key = P256.Signing.PrivateKey()
+            var serializer = DER.Serializer()
+            try serializer.serialize(Certificate.PublicKey(key.publicKey))
+            let subjectPublicKeyInfo = serializer.serializedBytes[...]
+            guard let keyLength = Self.canonicalKeyLength(subjectPublicKeyInfo) else { return false }
+            let start = authority.certificate.notValidBefore, end = authority.notAfter
+            let now = Date() > start && Date() < end.addingTimeInterval(-2) ? Date() : start.addingTimeInterval(end.timeIntervalSince(start) / 2)
+            let id = try SPIFFEID(trustDomain: trustDomain, path: "/steeple/template-check")
+            let tbs = tbsCertificate(
+                serialNumber: Array(CertificateAuthority.serialNumber().bytes), notBefore: now.addingTimeInterval(-X509Authority.notBeforeCushion),
+                notAfter: min(now.addingTimeInterval(60), end), commonName: "template-check", subjectPublicKeyInfo: subjectPublicKeyInfo,
+                subjectKeyIdentifier: Self.subjectKeyIdentifier(canonical: subjectPublicKeyInfo, keyLength: keyLength),
+                uri: id.string, dnsNames: ["template-check"])
+            let leaf = try Certificate(derEncoded: try certificate(tbsCertificate: tbs, signedWith: authority.privateKey))
+            guard authority.certificate.publicKey.isValidSignature(leaf.signature, for: leaf),
+                  leaf.publicKey == Certificate.PublicKey(key.publicKey) else { return false }
+            try IssuedCredentialValidator.validateX509SVID(chain: [leaf] + authority.upstreamChain, expectedID: id, now: now)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Whether ``appendTime(_:to:)`` writes `date` (years 1 to 9999 once rounded; the builder takes the others).
+    static func writesTime(_ date: Date) -> Bool {
+        let seconds = date.timeIntervalSince1970.rounded()
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return false }
+        return (1...9999).contains(civil(seconds: Int64(seconds)).year)
     }
 
     /// The DER of an X509-SVID's TBSCertificate.
@@ -153,12 +191,11 @@ struct X509SVIDTemplate: Sendable {
         Array(Insecure.SHA1.hash(data: subjectPublicKeyInfo.suffix(keyLength + 1)))
     }
 
-    /// The AlgorithmIdentifier DER of each signature algorithm a CA key of ours signs with (``CAKeyType``): RFC 5758 §3.2
-    /// (ECDSA, no parameters) and RFC 4055 §5 (RSA, NULL parameters).
+    /// The AlgorithmIdentifier DER of each signature algorithm a CA key of ours signs with (``CAKeyType``: P-256, P-384,
+    /// RSA): RFC 5758 §3.2 (ECDSA, no parameters) and RFC 4055 §5 (RSA, NULL parameters). Any other takes the builder.
     private static let algorithmIdentifiers: [Certificate.SignatureAlgorithm: [UInt8]] = [
         .ecdsaWithSHA256: [0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02],
         .ecdsaWithSHA384: [0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03],
-        .ecdsaWithSHA512: [0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x04],
         .sha256WithRSAEncryption: [0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B, 0x05, 0x00],
     ]
 
