@@ -331,6 +331,7 @@ let package = Package(
         .executableTarget(
             name: "steeple-server",
             dependencies: [
+                "SteepleSupport",
                 "SteepleTelemetry",
                 "SPIFFE",
                 "SPIREAPIProto",
@@ -352,6 +353,7 @@ let package = Package(
         .executableTarget(
             name: "steeple-bench",
             dependencies: [
+                "SteepleSupport",
                 "SteepleServerClient",
                 "EnvoySDSProto",
                 "SPIREAPIProto",

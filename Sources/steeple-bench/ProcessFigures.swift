@@ -3,6 +3,7 @@ import Glibc
 #endif
 
 import Foundation
+import SteepleSupport
 import Synchronization
 
 /// Memory and CPU of another process, read from `/proc/<pid>/status` (VmRSS, VmHWM) and `/proc/<pid>/stat`
@@ -44,18 +45,9 @@ struct ProcessFigures {
     /// The resident KiB of each file mapped into `pid` (`/proc/<pid>/smaps`, the Rss of its mappings summed), largest
     /// first: what the RssFile figure is made of.
     static func residentFiles(pid: Int32) -> [(file: String, kib: Int)] {
-        // Read to the end with read(2): a /proc file says its size is 0, and Foundation then read only its first page.
-        let fd = open("/proc/\(pid)/smaps", O_RDONLY)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            bytes += chunk[0..<count]
-        }
-        let smaps = String(decoding: bytes, as: UTF8.self)
+        // FileIO reads to the end with read(2): a /proc file says its size is 0, and Foundation then read only its
+        // first page.
+        guard let smaps = FileIO.read(path: "/proc/\(pid)/smaps") else { return [] }
         var byFile: [String: Int] = [:]
         var current: String?
         for line in smaps.split(separator: "\n") {

@@ -1,5 +1,6 @@
 import Crypto
 import SPIFFE
+import SteepleSupport
 import SwiftASN1
 import X509
 
@@ -225,24 +226,10 @@ struct X509SVIDTemplate: Sendable {
         writer.append(tag: utc ? 0x17 : 0x18, contents: text)
     }
 
-    /// The proleptic Gregorian date and time of `seconds` since 1970 (UTC), by days-from-civil inverted.
+    /// The proleptic Gregorian date and time of `seconds` since 1970 (UTC).
     static func civil(seconds: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-        var days = seconds / 86_400
-        var rest = seconds % 86_400
-        if rest < 0 {
-            rest += 86_400
-            days -= 1
-        }
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (Int(year), Int(month), Int(day), Int(rest / 3_600), Int(rest % 3_600 / 60), Int(rest % 60))
+        let c = CivilCalendar.components(secondsSince1970: seconds)
+        return (Int(c.year), Int(c.month), Int(c.day), Int(c.hour), Int(c.minute), Int(c.second))
     }
 
     private static func encode(_ value: some DERSerializable) throws -> [UInt8] {

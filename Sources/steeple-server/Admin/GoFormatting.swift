@@ -1,3 +1,5 @@
+import SteepleSupport
+
 /// Text formats of Go's standard library that SPIRE's CLI output is made of.
 enum GoFormatting {
     /// Go's `%q`: a double-quoted string with `"` and `\` escaped and control characters written as escapes.
@@ -22,12 +24,7 @@ enum GoFormatting {
 
     /// Go's `time.Unix(seconds, 0).UTC().String()`: `2019-03-12 17:04:26 +0000 UTC`.
     static func utcTime(unixSeconds: Int64) -> String {
-        let days = floorDivide(unixSeconds, 86_400)
-        let secondOfDay = unixSeconds - days * 86_400
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
-        let hour = secondOfDay / 3600
-        let minute = (secondOfDay % 3600) / 60
-        let second = secondOfDay % 60
+        let (year, month, day, hour, minute, second) = CivilCalendar.components(secondsSince1970: unixSeconds)
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)) +0000 UTC"
     }
 
@@ -44,7 +41,7 @@ enum GoFormatting {
             let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2]),
             (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day)
         else { return nil }
-        return daysSinceEpoch(year: year, month: month, day: day) * 86_400
+        return CivilCalendar.daysSince1970(year: year, month: month, day: day) * 86_400
     }
 
     /// `count` followed by the singular or plural noun, as SPIRE's `util.Pluralizer`: `1 entry`, `0 entries`.
@@ -57,39 +54,11 @@ enum GoFormatting {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        let quotient = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
-    }
-
     private static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30
         default: return 31
         }
-    }
-
-    // Howard Hinnant's days-from-civil and civil-from-days algorithms (proleptic Gregorian calendar).
-    private static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDivide(y, 400)
-        let yearOfEra = y - era * 400
-        let monthIndex = (month + 9) % 12
-        let dayOfYear = (153 * monthIndex + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civilDate(daysSinceEpoch days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
