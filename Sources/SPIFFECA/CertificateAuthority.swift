@@ -112,15 +112,13 @@ package struct CertificateAuthority: Sendable {
         forCSR csr: [UInt8], spiffeID: SPIFFEID, ttl: Duration, dnsNames: [String], now: Date, serialNumber serial: Certificate.SerialNumber
     ) throws(CAError) -> IssuedX509SVID {
         let parameters = X509SVIDParameters(spiffeID: spiffeID, publicKey: try Self.publicKey(fromCSR: csr), ttl: ttl, dnsNames: dnsNames)
-        guard let svidTemplate, let subjectPublicKeyInfo = DERReader.subjectPublicKeyInfo(ofCSR: csr),
-              let keyLength = X509SVIDTemplate.canonicalKeyLength(subjectPublicKeyInfo),
-              dnsNames.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } })
-        else {
-            return IssuedX509SVID(chain: try signX509SVID(parameters, now: now, serialNumber: serial))
-        }
         let notAfter = try svidNotAfter(parameters, now: now)
         let notBefore = now.addingTimeInterval(-X509Authority.notBeforeCushion)
-        guard X509SVIDTemplate.writesTime(notBefore), X509SVIDTemplate.writesTime(notAfter) else {
+        guard let svidTemplate, let subjectPublicKeyInfo = DERReader.subjectPublicKeyInfo(ofCSR: csr),
+              let keyLength = X509SVIDTemplate.canonicalKeyLength(subjectPublicKeyInfo),
+              dnsNames.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }),
+              X509SVIDTemplate.writesTime(notBefore), X509SVIDTemplate.writesTime(notAfter)
+        else {
             return IssuedX509SVID(chain: try signX509SVID(parameters, now: now, serialNumber: serial))
         }
         let written = (notBefore: Self.wholeSeconds(notBefore), notAfter: Self.wholeSeconds(notAfter))
@@ -140,7 +138,7 @@ package struct CertificateAuthority: Sendable {
             throw CAError(.invalidParameters, "could not sign the X509-SVID for \(spiffeID)", cause: error)
         }
         return IssuedX509SVID(
-            leafDER: leaf, upstreamChain: x509Authority.upstreamChain, upstreamChainDER: svidTemplate.upstreamChainDER, serialNumber: serial.bytes,
+            leafDER: leaf, upstreamChain: x509Authority.upstreamChain, upstreamCertificatesDER: svidTemplate.upstreamCertificatesDER, serialNumber: serial.bytes,
             notBefore: written.notBefore, expiresAt: written.notAfter)
     }
 

@@ -26,9 +26,18 @@ struct DERWriter {
         let start = bytes.count
         body(&self)
         let length = bytes.count - start
-        var header: [UInt8] = [tag]
-        Self.appendLength(length, to: &header)
-        bytes.insert(contentsOf: header, at: start)
+        // The header is written in place (no array per value): room is made, then filled.
+        let lengthBytes = length < 0x80 ? 0 : (Int.bitWidth - length.leadingZeroBitCount + 7) / 8
+        bytes.insert(contentsOf: repeatElement(0, count: 2 + lengthBytes), at: start)
+        bytes[start] = tag
+        if lengthBytes == 0 {
+            bytes[start + 1] = UInt8(length)
+        } else {
+            bytes[start + 1] = 0x80 | UInt8(lengthBytes)
+            for index in 0..<lengthBytes {
+                bytes[start + 2 + index] = UInt8(truncatingIfNeeded: length >> (8 * (lengthBytes - 1 - index)))
+            }
+        }
     }
 
     /// Appends an INTEGER holding `magnitude`, an unsigned big-endian number: leading zero bytes dropped, one zero

@@ -15,9 +15,9 @@ package import Foundation
 package struct IssuedX509SVID: Sendable, Hashable {
     /// The leaf's DER.
     package let leafDER: [UInt8]
-    /// The upstream intermediates, nearest first, and their DER, concatenated, as served after the leaf.
+    /// The upstream intermediates, nearest first, and the DER of each, as served after the leaf.
     package let upstreamChain: [Certificate]
-    package let upstreamChainDER: [UInt8]
+    package let upstreamCertificatesDER: [[UInt8]]
     /// The leaf's serial number as its INTEGER holds it (big-endian, a leading zero when the top bit is set).
     package let serialNumber: ArraySlice<UInt8>
     package let notBefore: Date
@@ -29,24 +29,27 @@ package struct IssuedX509SVID: Sendable, Hashable {
         precondition(!chain.isEmpty, "an issued chain holds at least the leaf")
         leafDER = chain[0].spiffeDERBytes
         upstreamChain = Array(chain.dropFirst())
-        upstreamChainDER = chain.dropFirst().flatMap(\.spiffeDERBytes)
+        upstreamCertificatesDER = chain.dropFirst().map(\.spiffeDERBytes)
         serialNumber = chain[0].serialNumber.bytes
         notBefore = chain[0].notValidBefore
         expiresAt = chain[0].notValidAfter
     }
 
     /// An issued chain written as DER, with the leaf's fields as written.
-    init(leafDER: [UInt8], upstreamChain: [Certificate], upstreamChainDER: [UInt8], serialNumber: ArraySlice<UInt8>, notBefore: Date, expiresAt: Date) {
+    init(leafDER: [UInt8], upstreamChain: [Certificate], upstreamCertificatesDER: [[UInt8]], serialNumber: ArraySlice<UInt8>, notBefore: Date, expiresAt: Date) {
         self.leafDER = leafDER
         self.upstreamChain = upstreamChain
-        self.upstreamChainDER = upstreamChainDER
+        self.upstreamCertificatesDER = upstreamCertificatesDER
         self.serialNumber = serialNumber
         self.notBefore = notBefore
         self.expiresAt = expiresAt
     }
 
     /// The chain as concatenated DER, as the agent API and `x509 mint` carry it.
-    package var chainDER: [UInt8] { leafDER + upstreamChainDER }
+    package var chainDER: [UInt8] { leafDER + upstreamCertificatesDER.joined() }
+
+    /// The DER of each certificate of the chain, the leaf first, as SPIRE's `X509SVID.cert_chain` carries them.
+    package var certificatesDER: [[UInt8]] { [leafDER] + upstreamCertificatesDER }
 
     /// The chain parsed: the leaf, then the upstream intermediates.
     ///

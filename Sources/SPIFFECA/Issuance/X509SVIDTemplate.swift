@@ -29,8 +29,8 @@ struct X509SVIDTemplate: Sendable {
     private let leadingExtensions: [UInt8]
     /// The authority key identifier Extension, empty when the authority has no subject key identifier.
     private let authorityKeyIdentifier: [UInt8]
-    /// The DER of the authority's upstream chain, served after the leaf.
-    let upstreamChainDER: [UInt8]
+    /// The DER of each certificate of the authority's upstream chain, served after the leaf: encoded once, not per SVID.
+    let upstreamCertificatesDER: [[UInt8]]
 
     /// The template of `authority` for SVIDs of `trustDomain` with subject `svidSubject`; nil when its key signs with an
     /// algorithm the template does not write, or when a sample SVID written from it fails the checks every SVID the
@@ -57,7 +57,7 @@ struct X509SVIDTemplate: Sendable {
             } else {
                 authorityKeyIdentifier = []
             }
-            upstreamChainDER = authority.upstreamChain.flatMap(\.spiffeDERBytes)
+            upstreamCertificatesDER = authority.upstreamChain.map(\.spiffeDERBytes)
         } catch {
             return nil
         }
@@ -96,7 +96,7 @@ struct X509SVIDTemplate: Sendable {
     static func writesTime(_ date: Date) -> Bool {
         let seconds = date.timeIntervalSince1970.rounded()
         guard seconds.isFinite, abs(seconds) < 1e15 else { return false }
-        return (1...9999).contains(civil(seconds: Int64(seconds)).year)
+        return (1...9999).contains(CivilCalendar.components(secondsSince1970: Int64(seconds)).year)
     }
 
     /// The DER of an X509-SVID's TBSCertificate.
@@ -203,7 +203,8 @@ struct X509SVIDTemplate: Sendable {
     /// RFC 5280 §4.1.2.5 as swift-certificates writes it: the date rounded to the second, UTCTime for years 1950–2049,
     /// GeneralizedTime otherwise.
     static func appendTime(_ date: Date, to writer: inout DERWriter) {
-        let (year, month, day, hour, minute, second) = civil(seconds: Int64(date.timeIntervalSince1970.rounded()))
+        let c = CivilCalendar.components(secondsSince1970: Int64(date.timeIntervalSince1970.rounded()))
+        let (year, month, day, hour, minute, second) = (Int(c.year), Int(c.month), Int(c.day), Int(c.hour), Int(c.minute), Int(c.second))
         var text: [UInt8] = []
         text.reserveCapacity(15)
         func two(_ value: Int) {
@@ -224,12 +225,6 @@ struct X509SVIDTemplate: Sendable {
         two(second)
         text.append(UInt8(ascii: "Z"))
         writer.append(tag: utc ? 0x17 : 0x18, contents: text)
-    }
-
-    /// The proleptic Gregorian date and time of `seconds` since 1970 (UTC).
-    static func civil(seconds: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-        let c = CivilCalendar.components(secondsSince1970: seconds)
-        return (Int(c.year), Int(c.month), Int(c.day), Int(c.hour), Int(c.minute), Int(c.second))
     }
 
     private static func encode(_ value: some DERSerializable) throws -> [UInt8] {

@@ -174,7 +174,7 @@ struct SPIREAgentService: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol 
     static func x509SVID(_ id: SPIFFEID, _ issued: IssuedX509SVID) -> Spire_Api_Types_X509SVID {
         var svid = Spire_Api_Types_X509SVID()
         svid.id = Spire_Api_Types_SPIFFEID(id)
-        svid.certChain = [Data(issued.leafDER)] + issued.upstreamChain.map { Data($0.spiffeDERBytes) }
+        svid.certChain = issued.certificatesDER.map { Data($0) }
         svid.expiresAt = UnixTime.clampedSeconds(issued.expiresAt)
         return svid
     }

@@ -49,7 +49,7 @@ struct SPIRESVIDService: Spire_Api_Server_Svid_V1_SVID.SimpleServiceProtocol {
         )
         var response = Spire_Api_Server_Svid_V1_MintX509SVIDResponse()
         response.svid.id = Spire_Api_Types_SPIFFEID(id)
-        response.svid.certChain = [Data(minted.svid.leafDER)] + minted.svid.upstreamChain.map { Data($0.spiffeDERBytes) }
+        response.svid.certChain = minted.svid.certificatesDER.map { Data($0) }
         response.svid.expiresAt = UnixTime.clampedSeconds(minted.svid.expiresAt)
         return response
     }

@@ -10,7 +10,7 @@ import Testing
 struct PostgresThrowawayDescriptorTests {
     @Test("a pipe open in the test process while the script starts and restarts a server reaches end of file as soon as the test closes its end")
     func pipeReachesEndOfFile() async throws {
-        try await PostgresTestServer.withDedicatedServer { url, restart in
+        try await PostgresTestServer.withDedicatedServer { _, restart in
             // Made before the restart, without close-on-exec, as Foundation's Pipe is.
             var ends: [Int32] = [0, 0]
             try #require(pipe(&ends) == 0)
@@ -25,7 +25,6 @@ struct PostgresThrowawayDescriptorTests {
             let error = errno
             // 0 is end of file. -1 with EAGAIN means a writer is still open somewhere: the restarted server's.
             #expect(result == 0, "read returned \(result) (errno \(error)): the restarted PostgreSQL server holds the pipe's write end")
-            #expect(!url.isEmpty)
         }
     }
 }
