@@ -25,12 +25,12 @@ package struct GCPIITConfiguration: Sendable, Hashable {
     }
 }
 
-/// `NodeAttestor "aws_iid"`, SPIRE's keys (but role assumption, organization and EKS checks), plus Steeple's
+/// `NodeAttestor "aws_iid"`, SPIRE's keys (but organization and EKS checks), plus Steeple's
 /// `aws_ca_certificate_path`.
 package struct AWSIIDConfiguration: Sendable, Hashable {
-    /// `aws_ca_certificate_path` (Steeple only): PEM certificates of AWS's instance identity signing keys (AWS
-    /// publishes one per region); the document's `signature` must verify with one of them.
-    package var caCertificatePath: String
+    /// `aws_ca_certificate_path` (Steeple only): PEM certificates to verify instance identity signatures with, any
+    /// of them for any region, instead of AWS's own per-region certificates, which are built in as in SPIRE.
+    package var caCertificatePath: String?
     /// `account_ids_for_local_validation`: accounts whose instances need no block device check.
     package var accountIDsForLocalValidation: [String] = []
     /// `skip_block_device`: no block device check for any account.
@@ -39,14 +39,17 @@ package struct AWSIIDConfiguration: Sendable, Hashable {
     package var agentPathTemplate = "/{{ .PluginName }}/{{ .AccountID }}/{{ .Region }}/{{ .InstanceID }}"
     /// `partition`: `aws` (default), `aws-cn` or `aws-us-gov`.
     package var partition = "aws"
-    /// `access_key_id` and `secret_access_key`: credentials for EC2 and IAM (else `AWS_ACCESS_KEY_ID` and
-    /// `AWS_SECRET_ACCESS_KEY`, with `AWS_SESSION_TOKEN`); without any, no AWS API is called.
+    /// `access_key_id` and `secret_access_key`: credentials for EC2 and IAM; without them, the AWS SDKs' default
+    /// chain (environment, web identity, shared files, container, instance role); with none anywhere, no AWS API is
+    /// called.
     package var accessKeyID: String?
     package var secretAccessKey: String?
+    /// `assume_role`: the name of a role, in the attesting instance's account, to assume for the AWS calls.
+    package var assumeRole: String?
     /// `disable_instance_profile_selectors`: no `iamrole:` selectors (no IAM call).
     package var disableInstanceProfileSelectors = false
 
-    package init(caCertificatePath: String) {
+    package init(caCertificatePath: String? = nil) {
         self.caCertificatePath = caCertificatePath
     }
 }

@@ -52,20 +52,15 @@ extension ServerConfigurationReader {
         try format(data.rejectUnknownKeys(
             allowed: [
                 "aws_ca_certificate_path", "account_ids_for_local_validation", "skip_block_device", "agent_path_template", "partition",
-                "access_key_id", "secret_access_key", "disable_instance_profile_selectors",
+                "access_key_id", "secret_access_key", "disable_instance_profile_selectors", "assume_role",
             ],
             unsupported: [
-                "assume_role": "assuming a role (STS) is not supported yet: give the role's credentials with access_key_id and secret_access_key, or remove it",
                 "verify_organization": "organization membership checks are not supported yet: remove it",
                 "validate_eks_cluster_membership": "EKS cluster membership checks are not supported yet: remove it",
             ],
             context: "plugin_data of \(block.displayName)"))
-        guard let certificates = try string(data, "aws_ca_certificate_path", in: section), !certificates.isEmpty else {
-            throw ServerConfigurationError(
-                .missingKey, at: data.position, in: path,
-                "missing required key \"aws_ca_certificate_path\" in plugin_data of \(block.displayName): the PEM file of AWS's instance identity certificates (one per region, from the EC2 documentation), since Steeple has none built in")
-        }
-        var configuration = AWSIIDConfiguration(caCertificatePath: certificates)
+        var configuration = AWSIIDConfiguration(caCertificatePath: try string(data, "aws_ca_certificate_path", in: section).flatMap { $0.isEmpty ? nil : $0 })
+        configuration.assumeRole = try string(data, "assume_role", in: section).flatMap { $0.isEmpty ? nil : $0 }
         configuration.accountIDsForLocalValidation = try format(data.stringList("account_ids_for_local_validation")) ?? []
         configuration.skipBlockDevice = try bool(data, "skip_block_device", in: section) ?? false
         configuration.disableInstanceProfileSelectors = try bool(data, "disable_instance_profile_selectors", in: section) ?? false

@@ -165,6 +165,13 @@ struct CloudNodeAttestationEndToEndTests {
 
     // MARK: aws_iid
 
+    /// A server environment in which the AWS credential chain finds nothing, whatever the machine has.
+    static let noAWSCredentials = [
+        "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_WEB_IDENTITY_TOKEN_FILE": "", "AWS_ROLE_ARN": "",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials", "AWS_CONFIG_FILE": "/nonexistent/config", "AWS_PROFILE": "",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_EC2_METADATA_DISABLED": "true",
+    ]
+
     static func awsDocument(account: String = "123456789012", instanceID: String = "i-0abc") -> String {
         #"{"accountId":"\#(account)","architecture":"x86_64","availabilityZone":"eu-west-1b","imageId":"ami-0123","instanceId":"\#(instanceID)","instanceType":"t3.micro","pendingTime":"2026-12-06T10:00:00Z","privateIp":"10.0.0.9","region":"eu-west-1","version":"2017-09-30"}"#
     }
@@ -196,7 +203,7 @@ struct CloudNodeAttestationEndToEndTests {
             NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "\#(certificates)" account_ids_for_local_validation = ["123456789012"] } }
             """#)
         // No AWS credentials, even if the test's environment has some: no AWS API is called.
-        server.environment = ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""]
+        server.environment = Self.noAWSCredentials
         try await server.start()
         let nodeAttestor = #"NodeAttestor "aws_iid" { plugin_data { ec2_metadata_endpoint = "\#(fake.endpoint)" } }"#
         try await attestOnce(
@@ -224,6 +231,26 @@ struct CloudNodeAttestationEndToEndTests {
         _ = try await server.stop()
     }
 
+    /// EC2's DescribeInstances answer for one running instance of account 555555555555 with a security group, an
+    /// instance profile and two tags.
+    static func describe(instanceID: String, rootAttached: String) -> String {
+        #"""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><reservationSet><item><reservationId>r-0a</reservationId><ownerId>555555555555</ownerId><instancesSet><item>
+        <instanceId>\#(instanceID)</instanceId><imageId>ami-0123</imageId><instanceState><code>16</code><name>running</name></instanceState>
+        <groupSet><item><groupId>sg-0web</groupId><groupName>web</groupName></item></groupSet>
+        <rootDeviceType>ebs</rootDeviceType><rootDeviceName>/dev/xvda</rootDeviceName>
+        <blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs><volumeId>vol-1</volumeId><status>attached</status><attachTime>\#(rootAttached)</attachTime><deleteOnTermination>true</deleteOnTermination></ebs></item></blockDeviceMapping>
+        <networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId><attachment><attachmentId>eni-attach-1</attachmentId><deviceIndex>0</deviceIndex><status>attached</status><attachTime>2026-12-06T10:00:00.000Z</attachTime></attachment></item></networkInterfaceSet>
+        <iamInstanceProfile><arn>arn:aws:iam::555555555555:instance-profile/nodes/steeple-node</arn><id>AIPA1</id></iamInstanceProfile>
+        <tagSet><item><key>Name</key><value>web-1</value></item><item><key>team</key><value>blue &amp; green</value></item></tagSet>
+        </item></instancesSet></item></reservationSet></DescribeInstancesResponse>
+        """#
+    }
+
+    /// IAM's GetInstanceProfile answer for that instance's profile.
+    static let profile = #"<GetInstanceProfileResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetInstanceProfileResult><InstanceProfile><InstanceProfileName>steeple-node</InstanceProfileName><Roles><member><RoleName>steeple-node</RoleName><Arn>arn:aws:iam::555555555555:role/steeple-node</Arn></member></Roles></InstanceProfile></GetInstanceProfileResult></GetInstanceProfileResponse>"#
+
     @Test("aws_iid with AWS credentials: the server calls EC2 DescribeInstances and IAM GetInstanceProfile with SigV4 (the double verifies it), runs SPIRE's block device check for an account not validated locally and adds tag, security group and IAM role selectors; a root volume attached an hour after the network interface is refused")
     func awsDescribeInstances() async throws {
         let fake = try FakeCloudMetadata()
@@ -232,29 +259,14 @@ struct CloudNodeAttestationEndToEndTests {
         let certificates = fake.directory + "/aws-certificates.pem"
         try aws.certificatePEM.write(toFile: certificates, atomically: true, encoding: .utf8)
         let credentials = (accessKeyID: "AKIASTEEPLETEST", secretAccessKey: "steeple/secret+key", service: "ec2")
-        func describe(instanceID: String, rootAttached: String) -> String {
-            #"""
-            <?xml version="1.0" encoding="UTF-8"?>
-            <DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><reservationSet><item><reservationId>r-0a</reservationId><ownerId>555555555555</ownerId><instancesSet><item>
-            <instanceId>\#(instanceID)</instanceId><imageId>ami-0123</imageId><instanceState><code>16</code><name>running</name></instanceState>
-            <groupSet><item><groupId>sg-0web</groupId><groupName>web</groupName></item></groupSet>
-            <rootDeviceType>ebs</rootDeviceType><rootDeviceName>/dev/xvda</rootDeviceName>
-            <blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs><volumeId>vol-1</volumeId><status>attached</status><attachTime>\#(rootAttached)</attachTime><deleteOnTermination>true</deleteOnTermination></ebs></item></blockDeviceMapping>
-            <networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId><attachment><attachmentId>eni-attach-1</attachmentId><deviceIndex>0</deviceIndex><status>attached</status><attachTime>2026-12-06T10:00:00.000Z</attachTime></attachment></item></networkInterfaceSet>
-            <iamInstanceProfile><arn>arn:aws:iam::555555555555:instance-profile/nodes/steeple-node</arn><id>AIPA1</id></iamInstanceProfile>
-            <tagSet><item><key>Name</key><value>web-1</value></item><item><key>team</key><value>blue &amp; green</value></item></tagSet>
-            </item></instancesSet></item></reservationSet></DescribeInstancesResponse>
-            """#
-        }
-        let profile = #"<GetInstanceProfileResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetInstanceProfileResult><InstanceProfile><InstanceProfileName>steeple-node</InstanceProfileName><Roles><member><RoleName>steeple-node</RoleName><Arn>arn:aws:iam::555555555555:role/steeple-node</Arn></member></Roles></InstanceProfile></GetInstanceProfileResult></GetInstanceProfileResponse>"#
         func serve(instanceID: String, rootAttached: String) throws {
             let document = Self.awsDocument(account: "555555555555", instanceID: instanceID)
             try fake.write([
                 "PUT /latest/api/token": .init(body: "imds-session-1"),
                 "GET /latest/dynamic/instance-identity/document": .init(body: document),
                 "GET /latest/dynamic/instance-identity/signature": .init(body: try aws.awsSignature(document: document)),
-                "GET /ec2/?*": .init(body: describe(instanceID: instanceID, rootAttached: rootAttached), sigV4: credentials),
-                "GET /iam/?*": .init(body: profile, sigV4: (credentials.accessKeyID, credentials.secretAccessKey, "iam")),
+                "GET /ec2/?*": .init(body: Self.describe(instanceID: instanceID, rootAttached: rootAttached), sigV4: credentials),
+                "GET /iam/?*": .init(body: Self.profile, sigV4: (credentials.accessKeyID, credentials.secretAccessKey, "iam")),
             ])
         }
         try serve(instanceID: "i-0described", rootAttached: "2026-12-06T10:00:20.000Z")

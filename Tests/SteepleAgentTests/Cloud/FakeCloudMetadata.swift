@@ -27,6 +27,9 @@ final class FakeCloudMetadata {
         /// AWS SigV4 the request must carry, verified by the double with these credentials (else `403` with EC2's
         /// `AuthFailure` error).
         var sigV4: (accessKeyID: String, secretAccessKey: String, service: String)?
+        /// The session token temporary credentials carry: the request must send it as `X-Amz-Security-Token` and
+        /// sign it.
+        var sigV4SessionToken: String?
     }
 
     init(tls: Bool = false) throws {
@@ -49,7 +52,9 @@ final class FakeCloudMetadata {
     func write(_ routes: [String: Route]) throws {
         let object = routes.mapValues { route in
             var entry: [String: Any] = ["status": route.status, "body": route.body, "headers": route.requiredHeaders]
-            if let sigV4 = route.sigV4 { entry["sigv4"] = ["key": sigV4.accessKeyID, "secret": sigV4.secretAccessKey, "service": sigV4.service] }
+            if let sigV4 = route.sigV4 {
+                entry["sigv4"] = ["key": sigV4.accessKeyID, "secret": sigV4.secretAccessKey, "service": sigV4.service, "token": route.sigV4SessionToken ?? ""]
+            }
             return entry
         }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -94,6 +99,8 @@ final class FakeCloudMetadata {
             return False
         key, day, region, service, signed, signature = m.groups()
         if key != spec["key"] or service != spec["service"] or "host" not in signed.split(";"):
+            return False
+        if spec.get("token") and (handler.headers.get("X-Amz-Security-Token") != spec["token"] or "x-amz-security-token" not in signed.split(";")):
             return False
         path, _, query = handler.path.partition("?")
         pairs = sorted(tuple(part.split("=", 1)) for part in query.split("&") if part)

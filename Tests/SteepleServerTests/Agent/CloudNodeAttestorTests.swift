@@ -119,7 +119,7 @@ struct CloudNodeAttestorTests {
 
     static func aws(_ issuer: TestCloudIssuer, store: InMemoryDatastore, accounts: [String] = ["123456789012"], skipBlockDevice: Bool = false) throws -> AWSIIDAttestor {
         AWSIIDAttestor(
-            trustDomain: trustDomain, certificates: [issuer.certificate], accountIDsForLocalValidation: accounts, skipBlockDevice: skipBlockDevice,
+            trustDomain: trustDomain, certificates: .configured(try AWSIIDCertificates.keys(pem: issuer.certificatePEM)), accountIDsForLocalValidation: accounts, skipBlockDevice: skipBlockDevice,
             pathTemplate: try AgentPathTemplate("/{{ .PluginName }}/{{ .AccountID }}/{{ .Region }}/{{ .InstanceID }}", fields: AWSIIDAttestor.templateFields),
             nodes: store)
     }
@@ -360,6 +360,9 @@ struct CloudNodeAttestorConfigurationTests {
         #expect(metadata.useInstanceMetadata && metadata.allowedLabelKeys == ["a"] && metadata.allowedMetadataKeys == ["b"] && metadata.maxMetadataValueSize == 64 && metadata.serviceAccountFile == "/sa.json")
         let aws = try #require(try parse(plugins: #"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/etc/aws.pem" account_ids_for_local_validation = ["1"] partition = "aws-cn" } }"#).nodeAttestors.awsIID)
         #expect(aws.caCertificatePath == "/etc/aws.pem" && aws.accountIDsForLocalValidation == ["1"] && aws.partition == "aws-cn" && !aws.skipBlockDevice)
+        // SPIRE's own config: AWS's certificates built in, credentials from the default chain, a role to assume.
+        let spire = try #require(try parse(plugins: #"NodeAttestor "aws_iid" { plugin_data { assume_role = "spire-attestor" } }"#).nodeAttestors.awsIID)
+        #expect(spire.caCertificatePath == nil && spire.assumeRole == "spire-attestor" && spire.accessKeyID == nil && spire.partition == "aws")
         let azure = try #require(try parse(plugins: #"NodeAttestor "azure_msi" { plugin_data { tenants = { "t1" = {} "t2" = { resource_id = "api://steeple" subscription_id = "s" app_id = "a" app_secret = "x" } } } }"#).nodeAttestors.azureMSI)
         #expect(azure.tenants["t1"]?.resourceID == "https://management.azure.com/" && azure.tenants["t1"]?.appID == nil)
         #expect(azure.tenants["t2"]?.resourceID == "api://steeple" && azure.tenants["t2"]?.subscriptionID == "s" && azure.tenants["t2"]?.appID == "a" && azure.tenants["t2"]?.appSecret == "x")
@@ -371,10 +374,9 @@ struct CloudNodeAttestorConfigurationTests {
         (#"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p"] max_metadata_value_size = -1 } }"#, "max_metadata_value_size must be positive"),
         (#"NodeAttestor "gcp_iit" { plugin_data { } }"#, "projectid_allow_list is required"),
         (#"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p"] key_set_url = "http://x" } }"#, "must be an https:// URL or a file path"),
-        (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" assume_role = "r" } }"#, "assuming a role (STS) is not supported yet"),
+        (#"NodeAttestor "aws_iid" { plugin_data { verify_organization = { management_account_id = "1" } } }"#, "organization membership checks are not supported yet"),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" access_key_id = "AKIA" } }"#, "configuration missing secret access key, but has access key id"),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" secret_access_key = "s" } }"#, "configuration missing access key id, but has secret access key"),
-        (#"NodeAttestor "aws_iid" { plugin_data { } }"#, "missing required key \"aws_ca_certificate_path\""),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" partition = "mars" } }"#, "invalid partition \"mars\""),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" agent_path_template = "/{{ index .Tags \"x\" }}" } }"#, "failed to parse agent path template"),
         (#"NodeAttestor "azure_msi" { plugin_data { } }"#, "configuration must have at least one tenant"),

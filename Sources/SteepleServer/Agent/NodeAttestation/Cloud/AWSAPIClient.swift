@@ -42,6 +42,11 @@ struct AWSAPIClient: Sendable {
     }
 
     private func override(_ service: String) -> String? {
+        Self.endpointOverride(service, environment: environment)
+    }
+
+    /// The AWS SDKs' endpoint variables: `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`.
+    static func endpointOverride(_ service: String, environment: [String: String]) -> String? {
         for name in ["AWS_ENDPOINT_URL_\(service)", "AWS_ENDPOINT_URL"] {
             if let value = environment[name], !value.isEmpty { return value }
         }
@@ -49,14 +54,23 @@ struct AWSAPIClient: Sendable {
     }
 
     private func call(endpoint: String, region: String, service: String, parameters: [(String, String)]) async throws(AWSAPIError) -> SimpleXML {
+        try await Self.query(endpoint: endpoint, region: region, service: service, parameters: parameters, credentials: credentials, environment: environment)
+    }
+
+    /// A `GET` of an AWS Query API (EC2, IAM, STS), signed with SigV4 when `credentials` are given (STS's
+    /// `AssumeRoleWithWebIdentity` is not signed); the answer's XML, or the API's error code and message.
+    static func query(
+        endpoint: String, region: String, service: String, parameters: [(String, String)], credentials: AWSSigV4.Credentials?,
+        environment: [String: String]
+    ) async throws(AWSAPIError) -> SimpleXML {
         let base = endpoint.hasSuffix("/") ? endpoint : endpoint + "/"
         guard let url = URL(string: base + "?" + AWSSigV4.canonicalQuery(parameters)) else {
             throw AWSAPIError("\(endpoint) does not form a URL")
         }
         let response: HTTPGet.Response
         do {
-            response = try await CloudAPIRequest.send(
-                url, headers: AWSSigV4(credentials: credentials, region: region, service: service).headers(for: url, date: Date()), environment: environment)
+            let headers = credentials.map { AWSSigV4(credentials: $0, region: region, service: service).headers(for: url, date: Date()) } ?? []
+            response = try await CloudAPIRequest.send(url, headers: headers, environment: environment)
         } catch {
             throw AWSAPIError(error.description)
         }

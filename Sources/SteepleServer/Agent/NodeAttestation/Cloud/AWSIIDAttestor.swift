@@ -13,11 +13,13 @@ import Foundation
 /// `NodeAttestor "aws_iid"`, as SPIRE's: the payload is SPIRE's
 /// `{"document":…,"signature":…,"rsa2048":…}` from the instance metadata service. As SPIRE, `rsa2048` (a PKCS #7
 /// SignedData holding the document, ``PKCS7SignedData``) is verified when present, else the document's `signature`
-/// (RSA PKCS #1 v1.5 with SHA-256, base64); either with one of the AWS certificates of `aws_ca_certificate_path`.
+/// (RSA PKCS #1 v1.5 with SHA-256, base64); either with AWS's certificate for the document's region and that key
+/// (``AWSIIDCertificates``), or with any of the certificates of `aws_ca_certificate_path`.
 ///
-/// With AWS credentials (``AWSAPIClient``), as SPIRE: EC2's DescribeInstances for the block device check (skipped for
-/// `account_ids_for_local_validation` accounts and with `skip_block_device`) and for `tag:`, `sg:id:`, `sg:name:`
-/// selectors, and IAM's GetInstanceProfile for `iamrole:` ones. Without credentials no AWS API is called, so the
+/// With AWS credentials (found as SPIRE's SDK finds them, ``AWSCredentialChain``, and called with ``AWSAPIClient``),
+/// as SPIRE: EC2's DescribeInstances for the block device check (skipped for `account_ids_for_local_validation`
+/// accounts and with `skip_block_device`) and for `tag:`, `sg:id:`, `sg:name:` selectors, and IAM's
+/// GetInstanceProfile for `iamrole:` ones. Without credentials anywhere no AWS API is called, so the
 /// block device check cannot run: an instance is then accepted only when its account is in
 /// `account_ids_for_local_validation` or with `skip_block_device = true`. Agent ID from `agent_path_template`
 /// (SPIRE's default `spiffe://<td>/spire/agent/aws_iid/<account>/<region>/<instance id>`), trust on first use, and
@@ -26,13 +28,18 @@ struct AWSIIDAttestor: NodeAttestor {
     static let templateFields: Set<String> = ["PluginName", "InstanceID", "AccountID", "Region", "TrustDomain"]
 
     let trustDomain: TrustDomain
-    let certificates: [Certificate]
+    let certificates: AWSIIDCertificates
     let accountIDsForLocalValidation: [String]
     let skipBlockDevice: Bool
     let pathTemplate: AgentPathTemplate
     let nodes: any AttestedNodeStore
-    /// With credentials: the EC2 and IAM APIs, for SPIRE's block device check and its instance selectors.
-    var api: AWSAPIClient?
+    /// Where credentials for the EC2 and IAM APIs come from (SPIRE's block device check and its instance
+    /// selectors); nil: no AWS API is called.
+    var credentials: AWSCredentialChain?
+    /// `partition`, for the API endpoints.
+    var partition = "aws"
+    /// The AWS SDKs' variables (`AWS_ENDPOINT_URL_*`, `SSL_CERT_FILE`).
+    var environment: [String: String] = [:]
     /// `disable_instance_profile_selectors`.
     var disableInstanceProfileSelectors = false
 
@@ -70,15 +77,25 @@ struct AWSIIDAttestor: NodeAttestor {
         }
         // As SPIRE: the rsa2048 PKCS #7 signature when the agent sent one, else the document's signature.
         if let rsa2048 = data.rsa2048, !rsa2048.isEmpty {
-            try verifyPKCS7(document: documentText, signature: rsa2048)
+            try verifyPKCS7(document: documentText, signature: rsa2048, with: try certificates.keys(region: document.region ?? "", rsa2048: true))
         } else {
             let signature = data.signature ?? ""
             guard !signature.isEmpty else { throw APIRefusal(.invalidRequest, "instance identity cryptographic signature is required") }
-            try verify(document: documentText, signature: signature)
+            try verify(document: documentText, signature: signature, with: try certificates.keys(region: document.region ?? "", rsa2048: false))
         }
 
         let accountID = document.accountId ?? ""
         let checkBlockDevice = !skipBlockDevice && !accountIDsForLocalValidation.contains(accountID)
+        var api: AWSAPIClient?
+        if let chain = credentials {
+            do {
+                if let found = try await chain.credentials(accountID: accountID, region: document.region ?? "") {
+                    api = AWSAPIClient(credentials: found, partition: partition, environment: environment)
+                }
+            } catch {
+                throw APIRefusal(.internal, "failed to describe instance: failed to retrieve credentials: \(error.message)")
+            }
+        }
         var instances: [SimpleXML] = []
         if let api {
             do {
@@ -95,7 +112,7 @@ struct AWSIIDAttestor: NodeAttestor {
         } else if checkBlockDevice {
             throw APIRefusal(
                 .attestationFailed,
-                "failed aws ec2 attestation: account \"\(accountID)\" is not in account_ids_for_local_validation, and the block device check it would need calls EC2's DescribeInstances, for which the server has no AWS credentials: list the account, set skip_block_device = true, or give access_key_id and secret_access_key")
+                "failed aws ec2 attestation: account \"\(accountID)\" is not in account_ids_for_local_validation, and the block device check it would need calls EC2's DescribeInstances, for which the server found no AWS credentials: list the account, set skip_block_device = true, or give the server credentials (access_key_id and secret_access_key, the AWS_* environment, a web identity, a shared profile, or an instance role)")
         }
         let path = pathTemplate.execute([
             "PluginName": name, "InstanceID": document.instanceId ?? "", "AccountID": accountID, "Region": document.region ?? "", "TrustDomain": "",
@@ -121,7 +138,7 @@ struct AWSIIDAttestor: NodeAttestor {
 
     /// SPIRE's RSA-2048 path: a PKCS #7 SignedData (base64, as the metadata service gives it) whose signer is a
     /// configured certificate and whose attached content is the document.
-    private func verifyPKCS7(document: String, signature: String) throws {
+    private func verifyPKCS7(document: String, signature: String, with keys: [_RSA.Signing.PublicKey]) throws {
         guard let der = Data(base64Encoded: signature, options: .ignoreUnknownCharacters), !der.isEmpty else {
             throw APIRefusal(.invalidRequest, "failed to decode the instance identity cryptographic signature")
         }
@@ -133,9 +150,9 @@ struct AWSIIDAttestor: NodeAttestor {
         }
         var failure = "no certificate"
         var verified = false
-        for certificate in certificates where !verified {
+        for key in keys where !verified {
             do {
-                try signed.verify(with: certificate)
+                try signed.verify(with: key)
                 verified = true
             } catch {
                 failure = "\(error)"
@@ -150,14 +167,13 @@ struct AWSIIDAttestor: NodeAttestor {
     }
 
     /// SPIRE's RSA path: SHA-256 of the document, PKCS #1 v1.5, with any configured certificate's key.
-    private func verify(document: String, signature: String) throws {
+    private func verify(document: String, signature: String, with keys: [_RSA.Signing.PublicKey]) throws {
         guard let bytes = Data(base64Encoded: signature, options: .ignoreUnknownCharacters) else {
             throw APIRefusal(.invalidRequest, "failed to decode the IID signature: illegal base64 data")
         }
         let rsaSignature = _RSA.Signing.RSASignature(rawRepresentation: bytes)
         let digest = SHA256.hash(data: Array(document.utf8))
-        for certificate in certificates {
-            guard let key = _RSA.Signing.PublicKey(certificate.publicKey) else { continue }
+        for key in keys {
             if key.isValidSignature(rsaSignature, for: digest, padding: .insecurePKCS1v1_5) { return }
         }
         throw APIRefusal(.invalidRequest, "failed to verify the cryptographic signature: crypto/rsa: verification error")
@@ -222,8 +238,8 @@ struct AWSIIDAttestor: NodeAttestor {
         }
     }
 
-    /// An ISO 8601 time as EC2 writes it, with or without fractional seconds.
-    private static func time(_ text: String?) -> Date? {
+    /// An ISO 8601 time as EC2 and STS write it, with or without fractional seconds.
+    static func time(_ text: String?) -> Date? {
         guard let text else { return nil }
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
         return try? Date(text, strategy: Date.ISO8601FormatStyle())

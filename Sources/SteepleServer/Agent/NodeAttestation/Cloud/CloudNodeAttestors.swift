@@ -1,5 +1,6 @@
 import SPIFFE
 import X509
+import _CryptoExtras
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -9,6 +10,24 @@ import Foundation
 
 /// Builds the configured cloud node attestors (`gcp_iit`, `aws_iid`, `azure_msi`) for the agent API.
 enum CloudNodeAttestors {
+    /// AWS's built-in certificates, or those of `aws_ca_certificate_path`.
+    private static func awsCertificates(_ aws: AWSIIDConfiguration) throws -> AWSIIDCertificates {
+        guard let path = aws.caCertificatePath else { return .builtIn }
+        guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(path) cannot be read")
+        }
+        let keys: [_RSA.Signing.PublicKey]
+        do {
+            keys = try AWSIIDCertificates.keys(pem: pem)
+        } catch {
+            throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(path): a certificate without an RSA key of at least 1024 bits, or not PEM: \(error)")
+        }
+        guard !keys.isEmpty else {
+            throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(path) holds no certificate")
+        }
+        return .configured(keys)
+    }
+
     static func make(core: ServerCore, configuration: ServerConfiguration) throws -> [String: any NodeAttestor] {
         var attestors: [String: any NodeAttestor] = [:]
         let settings = configuration.nodeAttestors
@@ -26,34 +45,20 @@ enum CloudNodeAttestors {
             attestors["gcp_iit"] = attestor
         }
         if let aws = settings.awsIID {
-            guard let pem = try? String(contentsOfFile: aws.caCertificatePath, encoding: .utf8) else {
-                throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(aws.caCertificatePath) cannot be read")
-            }
-            let certificates: [Certificate]
-            do {
-                certificates = try X509Bundle(trustDomain: core.trustDomain, pem: pem).x509Authorities
-            } catch {
-                throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(aws.caCertificatePath): \(error.message)")
-            }
-            guard !certificates.isEmpty else {
-                throw ServerStartError(message: "aws_iid aws_ca_certificate_path \(aws.caCertificatePath) holds no certificate")
-            }
             var attestor = AWSIIDAttestor(
-                trustDomain: core.trustDomain, certificates: certificates,
+                trustDomain: core.trustDomain, certificates: try awsCertificates(aws),
                 accountIDsForLocalValidation: aws.accountIDsForLocalValidation, skipBlockDevice: aws.skipBlockDevice,
                 pathTemplate: try template(aws.agentPathTemplate, AWSIIDAttestor.templateFields, plugin: "aws_iid"),
                 nodes: core.store)
             attestor.disableInstanceProfileSelectors = aws.disableInstanceProfileSelectors
-            // The configured keys, else the AWS SDKs' environment variables; without either, no AWS API is called.
             let environment = ProcessInfo.processInfo.environment
-            let keyID = aws.accessKeyID ?? environment["AWS_ACCESS_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 }
-            let secret = aws.secretAccessKey ?? environment["AWS_SECRET_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-            if let keyID, let secret {
-                let token = aws.accessKeyID == nil ? environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } : nil
-                attestor.api = AWSAPIClient(
-                    credentials: AWSSigV4.Credentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: token),
-                    partition: aws.partition, environment: environment)
+            var configured: AWSSigV4.Credentials?
+            if let keyID = aws.accessKeyID, let secret = aws.secretAccessKey {
+                configured = AWSSigV4.Credentials(accessKeyID: keyID, secretAccessKey: secret)
             }
+            attestor.credentials = AWSCredentialChain(configured: configured, assumeRole: aws.assumeRole, partition: aws.partition, environment: environment)
+            attestor.partition = aws.partition
+            attestor.environment = environment
             attestors["aws_iid"] = attestor
         }
         if let azure = settings.azureMSI {

@@ -80,8 +80,7 @@ struct PKCS7SignedData {
 
     /// Whether the signer is `certificate`'s RSA key: the message digest matches the content (when signed attributes
     /// are present) and the PKCS #1 v1.5 signature verifies.
-    func verify(with certificate: Certificate) throws {
-        guard let key = _RSA.Signing.PublicKey(certificate.publicKey) else { throw Malformed("the certificate's key is not RSA") }
+    func verify(with key: _RSA.Signing.PublicKey) throws {
         let signed = signedAttributes ?? content
         let rsaSignature = _RSA.Signing.RSASignature(rawRepresentation: signature)
         let valid: Bool
