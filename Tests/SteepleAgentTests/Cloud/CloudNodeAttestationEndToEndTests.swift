@@ -336,7 +336,8 @@ struct CloudNodeAttestationEndToEndTests {
         // The system trust store as Go reads it: only the fake's CA.
         let noDirectory = fake.directory + "/no-certs"
         try FileManager.default.createDirectory(atPath: noDirectory, withIntermediateDirectories: true)
-        server.environment = ["SSL_CERT_FILE": fake.caPath, "SSL_CERT_DIR": noDirectory]
+        // The server is not on Azure: its instance metadata service (a closed port) does not answer, so no selectors.
+        server.environment = ["SSL_CERT_FILE": fake.caPath, "SSL_CERT_DIR": noDirectory, "AZURE_POD_IDENTITY_AUTHORITY_HOST": "http://127.0.0.1:1"]
         try await server.start()
         let nodeAttestor = #"NodeAttestor "azure_msi" { plugin_data { metadata_endpoint = "\#(fake.endpoint)" } }"#
         try await attestOnce(

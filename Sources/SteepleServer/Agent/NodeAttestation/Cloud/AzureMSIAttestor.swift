@@ -12,11 +12,11 @@ import Foundation
 /// (``CloudKeySetSource``), carry `tid` and `sub`, come from a tenant of `tenants`, be for that tenant's
 /// `resource_id` and be unexpired (SPIRE's five-minute leeway). Agent ID from `agent_path_template` (SPIRE's default
 /// `spiffe://<td>/spire/agent/azure_msi/<tenant>/<principal id>`), trust on first use. SPIRE's selectors all come
-/// from the Azure Resource Manager API: for a tenant with an app registration (``AzureResourceManagerClient``) the
-/// principal's virtual machine gives `subscription-id:`, `vm-name:<group>:<name>`, and per network interface
-/// `network-security-group:<group>:<name>`, `virtual-network:<group>:<name>` and
-/// `virtual-network-subnet:<group>:<network>:<subnet>`; other tenants' agents get none (SPIRE would use the server's
-/// default Azure credential, which Steeple does not).
+/// from the Azure Resource Manager API (``AzureResourceManagerClient``, with the tenant's app registration or else
+/// the server's default Azure credential, ``AzureDefaultCredential``): the principal's virtual machine gives
+/// `subscription-id:`, `vm-name:<group>:<name>`, and per network interface `network-security-group:<group>:<name>`,
+/// `virtual-network:<group>:<name>` and `virtual-network-subnet:<group>:<network>:<subnet>`. Off Azure, without an
+/// app registration, agents get none.
 struct AzureMSIAttestor: NodeAttestor {
     static let templateFields: Set<String> = ["PluginName", "TenantID", "PrincipalID", "Issuer", "Subject", "ID"]
 
@@ -24,7 +24,10 @@ struct AzureMSIAttestor: NodeAttestor {
     /// A configured tenant: the resource (audience) its tokens must be for, and its Resource Manager client if any.
     struct Tenant: Sendable {
         var resourceID: String
+        /// The app registration's client.
         var client: AzureResourceManagerClient?
+        /// Without an app registration: the server's default Azure credential.
+        var defaultCredential: AzureDefaultCredential?
     }
 
     let tenants: [String: Tenant]
@@ -86,8 +89,16 @@ struct AzureMSIAttestor: NodeAttestor {
         if let failure = registered.failure(audience: [tenant.resourceID], now: now(), leeway: 300) {
             throw APIRefusal(.attestationFailed, "unable to validate token claims: \(failure)")
         }
+        var client = tenant.client
+        if client == nil, let defaultCredential = tenant.defaultCredential {
+            do {
+                client = try await defaultCredential.client()
+            } catch {
+                throw APIRefusal(.internal, "unable to get resource for principal \"\(principalID)\": unable to create client with default credential: \(error.message)")
+            }
+        }
         var values: [String] = []
-        if let client = tenant.client {
+        if let client {
             values = try await Self.resolve(client: client, principalID: principalID)
         }
         return NodeAttestationResult(

@@ -2,21 +2,16 @@ import NIOHTTP1
 import NIOSSL
 import SteepleHTTP
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
-/// The Azure Resource Manager calls SPIRE's `azure_msi` makes for a tenant with an app registration
-/// (`subscription_id`, `app_id`, `app_secret`): an OAuth 2.0 client-credentials token from the tenant's authority
-/// (`AZURE_AUTHORITY_HOST`, else `https://login.microsoftonline.com/`), then the virtual machine whose managed
-/// identity is the principal (resources list with SPIRE's filter), the machine, and its network interfaces.
+/// The Azure Resource Manager calls SPIRE's `azure_msi` makes: an access token (``AzureCredential``: the tenant's
+/// app registration, or what Azure's `DefaultAzureCredential` finds), then the virtual machine whose managed identity
+/// is the principal (resources list with SPIRE's filter), the machine, and its network interfaces.
 struct AzureResourceManagerClient: Sendable {
     let tenantID: String
     let subscriptionID: String
-    let appID: String
-    let appSecret: String
+    let credential: AzureCredential
+    /// `AZURE_AUTHORITY_HOST`, else `https://login.microsoftonline.com/`.
     let authorityHost: String
     /// The Resource Manager root, `https://management.azure.com/` unless configured.
     let endpoint: String
@@ -41,15 +36,36 @@ struct AzureResourceManagerClient: Sendable {
 
     /// An access token for the Resource Manager.
     func accessToken() async throws(AzureAPIError) -> String {
+        switch credential {
+        case .clientSecret(let appID, let secret):
+            return try await tokenFromAuthority([("client_id", appID), ("client_secret", secret)])
+        case .workloadIdentity(let clientID, let tokenFile):
+            guard let assertion = try? String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !assertion.isEmpty else {
+                throw AzureAPIError("AZURE_FEDERATED_TOKEN_FILE \(tokenFile) cannot be read or is empty")
+            }
+            return try await tokenFromAuthority([
+                ("client_id", clientID), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", assertion),
+            ])
+        case .managedIdentity(let clientID, let host):
+            var query = "api-version=2018-02-01&resource=\(AWSSigV4.encode("https://management.azure.com/"))"
+            if let clientID { query += "&client_id=\(AWSSigV4.encode(clientID))" }
+            guard let url = URL(string: host + "/metadata/identity/oauth2/token?" + query) else { throw AzureAPIError("\(host) does not form a URL") }
+            return try Self.token(in: try await send(url, headers: [("Metadata", "true")]))
+        }
+    }
+
+    /// OAuth 2.0 client credentials at the tenant's authority, with `client` (a secret or an assertion).
+    private func tokenFromAuthority(_ client: [(String, String)]) async throws(AzureAPIError) -> String {
         let host = authorityHost.hasSuffix("/") ? authorityHost : authorityHost + "/"
         guard let url = URL(string: host + AWSSigV4.encode(tenantID) + "/oauth2/v2.0/token") else {
             throw AzureAPIError("authority host \(authorityHost) does not form a URL")
         }
-        let form = [
-            ("grant_type", "client_credentials"), ("client_id", appID), ("client_secret", appSecret),
-            ("scope", "https://management.azure.com/.default"),
-        ].map { "\($0.0)=\(AWSSigV4.encode($0.1))" }.joined(separator: "&")
-        let body = try await send(url, method: .POST, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8))
+        let form = ([("grant_type", "client_credentials")] + client + [("scope", "https://management.azure.com/.default")])
+            .map { "\($0.0)=\(AWSSigV4.encode($0.1))" }.joined(separator: "&")
+        return try Self.token(in: try await send(url, method: .POST, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8)))
+    }
+
+    private static func token(in body: [UInt8]) throws(AzureAPIError) -> String {
         struct Token: Decodable { var access_token: String? }
         guard let token = (try? JSONDecoder().decode(Token.self, from: Data(body)))?.access_token, !token.isEmpty else {
             throw AzureAPIError("the token response has no access_token")
@@ -91,9 +107,17 @@ struct AzureResourceManagerClient: Sendable {
     private var base: String { endpoint.hasSuffix("/") ? endpoint : endpoint + "/" }
 
     private func send(_ url: URL, method: HTTPMethod = .GET, headers: [(String, String)], body: [UInt8]? = nil) async throws(AzureAPIError) -> [UInt8] {
+        try await Self.send(url, method: method, headers: headers, body: body, environment: environment)
+    }
+
+    /// One Azure call; a status other than 200 is an error with Azure's code and message.
+    static func send(
+        _ url: URL, method: HTTPMethod = .GET, headers: [(String, String)], body: [UInt8]? = nil, environment: [String: String],
+        timeout: Duration = .seconds(20)
+    ) async throws(AzureAPIError) -> [UInt8] {
         let response: HTTPGet.Response
         do {
-            response = try await CloudAPIRequest.send(url, method: method, headers: headers, body: body, environment: environment)
+            response = try await CloudAPIRequest.send(url, method: method, headers: headers, body: body, environment: environment, timeout: timeout)
         } catch {
             throw AzureAPIError(error.description)
         }
@@ -101,14 +125,27 @@ struct AzureResourceManagerClient: Sendable {
             struct Failure: Decodable {
                 struct Detail: Decodable { var code: String?; var message: String? }
                 var error: Detail?
-                var error_description: String?
             }
+            // The Resource Manager's {"error":{"code","message"}}, or OAuth's and the metadata service's
+            // {"error":"…","error_description":"…"}.
+            struct OAuthFailure: Decodable { var error_description: String? }
             let failure = try? JSONDecoder().decode(Failure.self, from: Data(response.body))
-            let detail = failure?.error.map { "\($0.code ?? ""): \($0.message ?? "")" } ?? failure?.error_description ?? response.reason
+            let oauth = try? JSONDecoder().decode(OAuthFailure.self, from: Data(response.body))
+            let detail = failure?.error.map { "\($0.code ?? ""): \($0.message ?? "")" } ?? oauth?.error_description ?? response.reason
             throw AzureAPIError("\(method.rawValue) \(url.path(percentEncoded: true)): RESPONSE \(response.status): \(detail)")
         }
         return response.body
     }
+}
+
+/// How the Resource Manager token is obtained.
+enum AzureCredential: Sendable {
+    /// The tenant's app registration (`app_id`, `app_secret`), or `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET`.
+    case clientSecret(appID: String, secret: String)
+    /// AKS workload identity: `AZURE_CLIENT_ID` and the federated token of `AZURE_FEDERATED_TOKEN_FILE`.
+    case workloadIdentity(clientID: String, tokenFile: String)
+    /// The machine's managed identity from the instance metadata service (a user-assigned one by `AZURE_CLIENT_ID`).
+    case managedIdentity(clientID: String?, host: String)
 }
 
 /// A Resource Manager call that failed.

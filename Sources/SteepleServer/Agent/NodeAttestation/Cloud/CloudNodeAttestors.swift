@@ -66,13 +66,16 @@ enum CloudNodeAttestors {
             let authority = environment["AZURE_AUTHORITY_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://login.microsoftonline.com/"
             var tenants: [String: AzureMSIAttestor.Tenant] = [:]
             for (tenantID, tenant) in azure.tenants {
-                var client: AzureResourceManagerClient?
+                var entry = AzureMSIAttestor.Tenant(resourceID: tenant.resourceID)
                 if let subscription = tenant.subscriptionID, let app = tenant.appID, let secret = tenant.appSecret {
-                    client = AzureResourceManagerClient(
-                        tenantID: tenantID, subscriptionID: subscription, appID: app, appSecret: secret, authorityHost: authority,
+                    entry.client = AzureResourceManagerClient(
+                        tenantID: tenantID, subscriptionID: subscription, credential: .clientSecret(appID: app, secret: secret), authorityHost: authority,
                         endpoint: azure.resourceManagerEndpoint, environment: environment)
+                } else {
+                    entry.defaultCredential = AzureDefaultCredential(
+                        tenantID: tenantID, authorityHost: authority, endpoint: azure.resourceManagerEndpoint, environment: environment)
                 }
-                tenants[tenantID] = AzureMSIAttestor.Tenant(resourceID: tenant.resourceID, client: client)
+                tenants[tenantID] = entry
             }
             attestors["azure_msi"] = AzureMSIAttestor(
                 trustDomain: core.trustDomain, tenants: tenants,
