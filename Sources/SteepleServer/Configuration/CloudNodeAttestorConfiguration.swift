@@ -25,8 +25,7 @@ package struct GCPIITConfiguration: Sendable, Hashable {
     }
 }
 
-/// `NodeAttestor "aws_iid"`, SPIRE's keys (but organization and EKS checks), plus Steeple's
-/// `aws_ca_certificate_path`.
+/// `NodeAttestor "aws_iid"`, SPIRE's keys, plus Steeple's `aws_ca_certificate_path`.
 package struct AWSIIDConfiguration: Sendable, Hashable {
     /// `aws_ca_certificate_path` (Steeple only): PEM certificates to verify instance identity signatures with, any
     /// of them for any region, instead of AWS's own per-region certificates, which are built in as in SPIRE.
@@ -48,6 +47,22 @@ package struct AWSIIDConfiguration: Sendable, Hashable {
     package var assumeRole: String?
     /// `disable_instance_profile_selectors`: no `iamrole:` selectors (no IAM call).
     package var disableInstanceProfileSelectors = false
+    /// `verify_organization`: the instance's account must be an active member of an AWS Organization.
+    package var verifyOrganization: Organization?
+    /// `validate_eks_cluster_membership = { eks_cluster_names }`: the instance must be in an Auto Scaling group of a
+    /// node group of one of these EKS clusters.
+    package var eksClusterNames: [String]?
+
+    /// `verify_organization`, SPIRE's keys: the account list from the Organizations API (`management_account_id`,
+    /// `assume_org_role`, `management_account_region`, default `us-west-2`) or from `account_list_file`, kept for
+    /// `org_account_map_ttl` (default 3 minutes, at least 1).
+    package struct Organization: Sendable, Hashable {
+        package var managementAccountID: String?
+        package var assumeOrgRole: String?
+        package var managementAccountRegion = "us-west-2"
+        package var accountListFile: String?
+        package var accountListTTL: Duration = .seconds(180)
+    }
 
     package init(caCertificatePath: String? = nil) {
         self.caCertificatePath = caCertificatePath

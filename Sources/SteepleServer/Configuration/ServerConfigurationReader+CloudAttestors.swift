@@ -52,15 +52,25 @@ extension ServerConfigurationReader {
         try format(data.rejectUnknownKeys(
             allowed: [
                 "aws_ca_certificate_path", "account_ids_for_local_validation", "skip_block_device", "agent_path_template", "partition",
-                "access_key_id", "secret_access_key", "disable_instance_profile_selectors", "assume_role",
-            ],
-            unsupported: [
-                "verify_organization": "organization membership checks are not supported yet: remove it",
-                "validate_eks_cluster_membership": "EKS cluster membership checks are not supported yet: remove it",
+                "access_key_id", "secret_access_key", "disable_instance_profile_selectors", "assume_role", "verify_organization",
+                "validate_eks_cluster_membership",
             ],
             context: "plugin_data of \(block.displayName)"))
         var configuration = AWSIIDConfiguration(caCertificatePath: try string(data, "aws_ca_certificate_path", in: section).flatMap { $0.isEmpty ? nil : $0 })
         configuration.assumeRole = try string(data, "assume_role", in: section).flatMap { $0.isEmpty ? nil : $0 }
+        if let organization = try format(data.block("verify_organization")) {
+            configuration.verifyOrganization = try awsOrganization(organization, section: section + ".verify_organization")
+        }
+        if let eks = try format(data.block("validate_eks_cluster_membership")) {
+            try format(eks.rejectUnknownKeys(allowed: ["eks_cluster_names"], context: "validate_eks_cluster_membership of \(block.displayName)"))
+            let names = try format(eks.stringList("eks_cluster_names")) ?? []
+            guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
+                throw ServerConfigurationError(
+                    .missingKey, at: eks.position, in: path,
+                    "please ensure that \"eks_cluster_names\" is present inside block or remove the block: \"validate_eks_cluster_membership\"")
+            }
+            configuration.eksClusterNames = names
+        }
         configuration.accountIDsForLocalValidation = try format(data.stringList("account_ids_for_local_validation")) ?? []
         configuration.skipBlockDevice = try bool(data, "skip_block_device", in: section) ?? false
         configuration.disableInstanceProfileSelectors = try bool(data, "disable_instance_profile_selectors", in: section) ?? false
@@ -86,6 +96,53 @@ extension ServerConfigurationReader {
             configuration.partition = partition
         }
         return configuration
+    }
+
+    /// `verify_organization`, checked as SPIRE's `validateOrganizationConfig`, in its words.
+    private mutating func awsOrganization(_ body: ConfigBody, section: String) throws(ServerConfigurationError) -> AWSIIDConfiguration.Organization {
+        try format(body.rejectUnknownKeys(
+            allowed: ["management_account_id", "assume_org_role", "management_account_region", "org_account_map_ttl", "account_list_file"],
+            context: "verify_organization"))
+        func nonEmpty(_ key: String) throws(ServerConfigurationError) -> String? {
+            try string(body, key, in: section).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        var organization = AWSIIDConfiguration.Organization()
+        organization.managementAccountID = try nonEmpty("management_account_id")
+        organization.assumeOrgRole = try nonEmpty("assume_org_role")
+        organization.accountListFile = try nonEmpty("account_list_file")
+        if let region = try nonEmpty("management_account_region") { organization.managementAccountRegion = region }
+        if let file = organization.accountListFile {
+            guard organization.managementAccountID == nil, organization.assumeOrgRole == nil else {
+                throw ServerConfigurationError(
+                    .invalidValue, at: body.position, in: path,
+                    "\"account_list_file\" is mutually exclusive with \"management_account_id\" and \"assume_org_role\" in the block: \"verify_organization\"")
+            }
+            do {
+                _ = try AWSOrganizationValidator.accounts(inFile: file)
+            } catch {
+                throw ServerConfigurationError(
+                    .invalidValue, at: position(of: section + ".account_list_file"), in: path,
+                    "invalid \"account_list_file\" in the block: \"verify_organization\": \(error)")
+            }
+        } else if organization.managementAccountID == nil || organization.assumeOrgRole == nil {
+            throw ServerConfigurationError(
+                .missingKey, at: body.position, in: path,
+                "please ensure that \"management_account_id\" & \"assume_org_role\" are present inside block or remove the block: \"verify_organization\" for feature node attestation using account id verification")
+        }
+        if let ttl = try string(body, "org_account_map_ttl", in: section), !ttl.isEmpty {
+            guard let parsed = try? GoDuration.parse(ttl) else {
+                throw ServerConfigurationError(
+                    .invalidValue, at: position(of: section + ".org_account_map_ttl"), in: path,
+                    "please ensure that \"org_account_map_ttl\" if configured, it should be in duration and is suffixed with required 'm' for time duration in minute ex. '5m'. Otherwise, remove the: \"org_account_map_ttl\", in the block: \"verify_organization\". Default TTL will be: \"3m\"")
+            }
+            guard parsed >= .seconds(60) else {
+                throw ServerConfigurationError(
+                    .invalidValue, at: position(of: section + ".org_account_map_ttl"), in: path,
+                    "please ensure that \"org_account_map_ttl\" if configured, it should be greater than or equal to \"1m\". Otherwise remove the: \"org_account_map_ttl\", in the block: \"verify_organization\". Default TTL will be: \"3m\"")
+            }
+            organization.accountListTTL = parsed
+        }
+        return organization
     }
 
     private mutating func azureMSI(_ data: ConfigBody, _ block: ConfigBlock, section: String) throws(ServerConfigurationError) -> AzureMSIConfiguration {

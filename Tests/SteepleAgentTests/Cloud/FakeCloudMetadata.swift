@@ -4,13 +4,15 @@ import Testing
 
 /// A cloud instance metadata service double on loopback: Python's `http.server` answering from `routes.json`, which
 /// the test writes (and may rewrite while processes run; it is read at every request). A route is keyed by
-/// `METHOD path` (the path with its query, exactly as the client sends it; `METHOD path?*` matches any query) and names the status, the body, and the
+/// `METHOD path` (the path with its query, exactly as the client sends it; `METHOD path?*` matches any query;
+/// `METHOD path body` only that request body, for the pages of a JSON API) and names the status, the body, and the
 /// request headers it requires: a request without them gets `400`, as GCP's metadata server answers a request
 /// without `Metadata-Flavor: Google`. Unknown routes get `404`. Each request is appended to `requests.log` as
 /// `METHOD path` followed by the headers it carried among those any route requires, and a request's body (a token
 /// exchange's form) to `bodies.log`.
 ///
-/// The documents it serves are signed by the test (``TestCloudIssuer``): the double does no cryptography.
+/// The documents it serves are signed by the test (``TestCloudIssuer``); the double's one piece of cryptography is
+/// checking the AWS SigV4 signatures of the requests that must carry one.
 final class FakeCloudMetadata {
     let directory: String
     let port: Int
@@ -91,7 +93,7 @@ final class FakeCloudMetadata {
     import hashlib, hmac, http.server, json, re, socketserver, ssl, sys, threading
     root, port, tls_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 
-    def sigv4_valid(handler, spec):
+    def sigv4_valid(handler, spec, body):
         # AWS Signature Version 4, recomputed from the request as AWS does.
         m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$",
                      handler.headers.get("Authorization", ""))
@@ -106,7 +108,7 @@ final class FakeCloudMetadata {
         pairs = sorted(tuple(part.split("=", 1)) for part in query.split("&") if part)
         canonical_query = "&".join("%s=%s" % pair for pair in pairs)
         headers = "".join("%s:%s\n" % (name, (handler.headers.get(name) or "").strip()) for name in signed.split(";"))
-        request = "\n".join([handler.command, path or "/", canonical_query, headers, signed, hashlib.sha256(b"").hexdigest()])
+        request = "\n".join([handler.command, path or "/", canonical_query, headers, signed, hashlib.sha256(body.encode()).hexdigest()])
         scope = "%s/%s/%s/aws4_request" % (day, region, service)
         to_sign = "\n".join(["AWS4-HMAC-SHA256", handler.headers.get("X-Amz-Date", ""), scope, hashlib.sha256(request.encode()).hexdigest()])
         k = ("AWS4" + spec["secret"]).encode()
@@ -129,12 +131,13 @@ final class FakeCloudMetadata {
             carried = " ".join("%s=%s" % (name, self.headers.get(name)) for name in watched if self.headers.get(name) is not None)
             with open(root + "/requests.log", "a") as log:
                 log.write("%s %s %s\n" % (self.command, self.path, carried))
-            route = routes.get(self.command + " " + self.path) or routes.get(self.command + " " + self.path.split("?")[0] + "?*")
+            route = routes.get(self.command + " " + self.path + " " + body) if body else None
+            route = route or routes.get(self.command + " " + self.path) or routes.get(self.command + " " + self.path.split("?")[0] + "?*")
             if route is None:
                 code, body = 404, "not found"
             elif any(self.headers.get(name) != value for name, value in route["headers"].items()):
                 code, body = 400, "missing required header"
-            elif "sigv4" in route and not sigv4_valid(self, route["sigv4"]):
+            elif "sigv4" in route and not sigv4_valid(self, route["sigv4"], body):
                 code, body = 403, "<Response><Errors><Error><Code>AuthFailure</Code><Message>AWS was not able to validate the provided access credentials</Message></Error></Errors></Response>"
             else:
                 code, body = route["status"], route["body"]

@@ -29,7 +29,7 @@ struct AWSCredentialChainTests {
         #expect(try await AWSCredentialChain(configured: nil, assumeRole: nil, partition: "aws", environment: Self.empty).credentials(accountID: "1", region: "eu-west-1") == nil)
         await #expect {
             try await AWSCredentialChain(configured: nil, assumeRole: "spire", partition: "aws", environment: Self.empty).credentials(accountID: "1", region: "eu-west-1")
-        } throws: { "\($0)".contains("assume_role \"spire\" needs credentials to call STS AssumeRole, and none were found") }
+        } throws: { "\($0)".contains("assuming role arn:aws:iam::1:role/spire needs credentials to call STS AssumeRole, and none were found") }
     }
 
     @Test("the shared files: AWS_PROFILE's section of the credentials file, else [profile name] of the config file; a profile that needs more than keys is refused by name")

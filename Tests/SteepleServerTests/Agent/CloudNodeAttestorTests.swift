@@ -363,6 +363,14 @@ struct CloudNodeAttestorConfigurationTests {
         // SPIRE's own config: AWS's certificates built in, credentials from the default chain, a role to assume.
         let spire = try #require(try parse(plugins: #"NodeAttestor "aws_iid" { plugin_data { assume_role = "spire-attestor" } }"#).nodeAttestors.awsIID)
         #expect(spire.caCertificatePath == nil && spire.assumeRole == "spire-attestor" && spire.accessKeyID == nil && spire.partition == "aws")
+        #expect(spire.verifyOrganization == nil && spire.eksClusterNames == nil)
+        let organization = try #require(try parse(plugins: #"NodeAttestor "aws_iid" { plugin_data { verify_organization = { management_account_id = "111111111111" assume_org_role = "spire-org" org_account_map_ttl = "5m" } validate_eks_cluster_membership = { eks_cluster_names = ["prod", "staging"] } } }"#).nodeAttestors.awsIID)
+        #expect(organization.verifyOrganization == AWSIIDConfiguration.Organization(managementAccountID: "111111111111", assumeOrgRole: "spire-org", managementAccountRegion: "us-west-2", accountListTTL: .seconds(300)))
+        #expect(organization.eksClusterNames == ["prod", "staging"])
+        let accounts = try CloudNodeAttestorTests.file(#"["111111111111", "222222222222"]"#)
+        defer { try? FileManager.default.removeItem(atPath: accounts) }
+        let fromFile = try #require(try parse(plugins: #"NodeAttestor "aws_iid" { plugin_data { verify_organization = { account_list_file = "\#(accounts)" } } }"#).nodeAttestors.awsIID)
+        #expect(fromFile.verifyOrganization?.accountListFile == accounts && fromFile.verifyOrganization?.accountListTTL == .seconds(180))
         let azure = try #require(try parse(plugins: #"NodeAttestor "azure_msi" { plugin_data { tenants = { "t1" = {} "t2" = { resource_id = "api://steeple" subscription_id = "s" app_id = "a" app_secret = "x" } } } }"#).nodeAttestors.azureMSI)
         #expect(azure.tenants["t1"]?.resourceID == "https://management.azure.com/" && azure.tenants["t1"]?.appID == nil)
         #expect(azure.tenants["t2"]?.resourceID == "api://steeple" && azure.tenants["t2"]?.subscriptionID == "s" && azure.tenants["t2"]?.appID == "a" && azure.tenants["t2"]?.appSecret == "x")
@@ -374,7 +382,12 @@ struct CloudNodeAttestorConfigurationTests {
         (#"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p"] max_metadata_value_size = -1 } }"#, "max_metadata_value_size must be positive"),
         (#"NodeAttestor "gcp_iit" { plugin_data { } }"#, "projectid_allow_list is required"),
         (#"NodeAttestor "gcp_iit" { plugin_data { projectid_allow_list = ["p"] key_set_url = "http://x" } }"#, "must be an https:// URL or a file path"),
-        (#"NodeAttestor "aws_iid" { plugin_data { verify_organization = { management_account_id = "1" } } }"#, "organization membership checks are not supported yet"),
+        (#"NodeAttestor "aws_iid" { plugin_data { verify_organization = { management_account_id = "1" } } }"#, "please ensure that \"management_account_id\" & \"assume_org_role\" are present inside block"),
+        (#"NodeAttestor "aws_iid" { plugin_data { verify_organization = { account_list_file = "/a" assume_org_role = "r" } } }"#, "\"account_list_file\" is mutually exclusive with \"management_account_id\" and \"assume_org_role\""),
+        (#"NodeAttestor "aws_iid" { plugin_data { verify_organization = { account_list_file = "/nonexistent/accounts.json" } } }"#, "invalid \"account_list_file\" in the block: \"verify_organization\": unable to read account list file"),
+        (#"NodeAttestor "aws_iid" { plugin_data { verify_organization = { management_account_id = "1" assume_org_role = "r" org_account_map_ttl = "30s" } } }"#, "it should be greater than or equal to \"1m\""),
+        (#"NodeAttestor "aws_iid" { plugin_data { verify_organization = { management_account_id = "1" assume_org_role = "r" org_account_map_ttl = "soon" } } }"#, "it should be in duration"),
+        (#"NodeAttestor "aws_iid" { plugin_data { validate_eks_cluster_membership = {} } }"#, "please ensure that \"eks_cluster_names\" is present inside block"),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" access_key_id = "AKIA" } }"#, "configuration missing secret access key, but has access key id"),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" secret_access_key = "s" } }"#, "configuration missing access key id, but has secret access key"),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" partition = "mars" } }"#, "invalid partition \"mars\""),

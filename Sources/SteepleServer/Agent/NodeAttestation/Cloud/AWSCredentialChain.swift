@@ -20,6 +20,8 @@ import Foundation
 /// With `assume_role`, as SPIRE: the role `arn:<partition>:iam::<the document's account>:role/<assume_role>` is assumed
 /// with STS `AssumeRole`, signed with the credentials above, once per account until shortly before they expire.
 ///
+/// `verify_organization`'s `assume_org_role` is assumed the same way, in the management account.
+///
 /// Temporary credentials are kept until five minutes before they expire. When no source has any, there are none
 /// (`nil`: the attestor then calls no AWS API) and the sources are asked again after a minute, not at every
 /// attestation, since off EC2 the metadata service answers nothing until its timeout.
@@ -52,21 +54,27 @@ actor AWSCredentialChain {
         self.now = now
     }
 
-    /// The credentials for calls about an instance of `accountID` in `region`; nil when there are none.
+    /// The credentials for calls about an instance of `accountID` in `region` (its `assume_role` role, if
+    /// configured); nil when there are none.
     func credentials(accountID: String, region: String) async throws(AWSAPIError) -> AWSSigV4.Credentials? {
+        try await credentials(assuming: assumeRole.map { "arn:\(partition):iam::\(accountID):role/\($0)" }, region: region)
+    }
+
+    /// The credentials of role `arn`, assumed with STS `AssumeRole` (kept until shortly before they expire), or the
+    /// chain's own when `arn` is nil; nil when there are none.
+    func credentials(assuming arn: String?, region: String) async throws(AWSAPIError) -> AWSSigV4.Credentials? {
         guard let base = try await baseCredentials(region: region) else {
-            if let assumeRole {
-                throw AWSAPIError("assume_role \"\(assumeRole)\" needs credentials to call STS AssumeRole, and none were found (plugin_data, the environment, a web identity, the shared files, the container or instance metadata)")
+            if let arn {
+                throw AWSAPIError("assuming role \(arn) needs credentials to call STS AssumeRole, and none were found (plugin_data, the environment, a web identity, the shared files, the container or instance metadata)")
             }
             return nil
         }
-        guard let assumeRole else { return base }
-        if let cached = assumed[accountID], fresh(cached) { return cached.credentials }
-        let arn = "arn:\(partition):iam::\(accountID):role/\(assumeRole)"
+        guard let arn else { return base }
+        if let cached = assumed[arn], fresh(cached) { return cached.credentials }
         let result = try await sts(region: region, credentials: base, parameters: [
             ("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", arn), ("RoleSessionName", sessionName()),
         ], result: "AssumeRoleResult", what: "assume role \(arn)")
-        assumed[accountID] = result
+        assumed[arn] = result
         return result.credentials
     }
 

@@ -40,6 +40,17 @@ struct AWSIIDAttestor: NodeAttestor {
     var partition = "aws"
     /// The AWS SDKs' variables (`AWS_ENDPOINT_URL_*`, `SSL_CERT_FILE`).
     var environment: [String: String] = [:]
+    /// `verify_organization`: where the organization's accounts come from, and their cache.
+    var organization: (source: OrganizationSource, cache: AWSMembershipCache)?
+    /// `validate_eks_cluster_membership`: the clusters, and the cache of their instances.
+    var eksClusters: (names: [String], cache: AWSMembershipCache)?
+
+    enum OrganizationSource: Sendable {
+        /// `account_list_file`.
+        case file(String)
+        /// The Organizations API, as role `assume_org_role` of the management account, in its region.
+        case api(roleARN: String, region: String)
+    }
     /// `disable_instance_profile_selectors`.
     var disableInstanceProfileSelectors = false
 
@@ -85,6 +96,9 @@ struct AWSIIDAttestor: NodeAttestor {
         }
 
         let accountID = document.accountId ?? ""
+        if let organization {
+            try await verifyOrganization(accountID: accountID, source: organization.source, cache: organization.cache)
+        }
         let checkBlockDevice = !skipBlockDevice && !accountIDsForLocalValidation.contains(accountID)
         var api: AWSAPIClient?
         if let chain = credentials {
@@ -95,6 +109,9 @@ struct AWSIIDAttestor: NodeAttestor {
             } catch {
                 throw APIRefusal(.internal, "failed to describe instance: failed to retrieve credentials: \(error.message)")
             }
+        }
+        if let eksClusters {
+            try await verifyEKSMembership(instanceID: document.instanceId ?? "", region: document.region ?? "", api: api, clusters: eksClusters.names, cache: eksClusters.cache)
         }
         var instances: [SimpleXML] = []
         if let api {
@@ -134,6 +151,69 @@ struct AWSIIDAttestor: NodeAttestor {
             agentID: agentID,
             selectors: try values.map { value throws(DatastoreError) in try Selector(type: name, value: value) },
             canReattest: false)
+    }
+
+    /// SPIRE's organization check, in its words.
+    private func verifyOrganization(accountID: String, source: OrganizationSource, cache: AWSMembershipCache) async throws {
+        let load: @Sendable () async throws(AWSAPIError) -> Set<String>
+        switch source {
+        case .file(let path):
+            load = { @Sendable () throws(AWSAPIError) -> Set<String> in
+                do throws(AWSOrganizationValidator.InvalidFile) {
+                    return try AWSOrganizationValidator.accounts(inFile: path)
+                } catch {
+                    throw AWSAPIError("failed to load org account list: \(error.description)")
+                }
+            }
+        case .api(let roleARN, let region):
+            let found: AWSSigV4.Credentials?
+            do {
+                found = try await credentials?.credentials(assuming: roleARN, region: region)
+            } catch {
+                throw APIRefusal(.internal, "failed to get org client: \(error.message)")
+            }
+            guard let found else { throw APIRefusal(.internal, "failed to get org client: the server found no AWS credentials to assume \(roleARN) with") }
+            let client = AWSAPIClient(credentials: found, partition: partition, environment: environment)
+            load = { @Sendable () async throws(AWSAPIError) -> Set<String> in
+                do throws(AWSAPIError) {
+                    return try await client.activeOrganizationAccounts()
+                } catch {
+                    throw AWSAPIError("issue while getting list of accounts: \(error.message)")
+                }
+            }
+        }
+        let member: Bool
+        do {
+            member = try await cache.contains(accountID, load: load)
+        } catch {
+            throw APIRefusal(.internal, "failed aws ec2 attestation, issue while verifying if nodes account id: \(accountID) belong to org: \(error.message)")
+        }
+        guard member else {
+            throw APIRefusal(.internal, "failed aws ec2 attestation, nodes account id: \(accountID) is not part of configured organization or doesn't have ACTIVE status")
+        }
+    }
+
+    /// SPIRE's EKS check, in its words: the instance is in an Auto Scaling group of a node group of a listed cluster.
+    private func verifyEKSMembership(instanceID: String, region: String, api: AWSAPIClient?, clusters: [String], cache: AWSMembershipCache) async throws {
+        func failure(_ message: String) -> APIRefusal {
+            APIRefusal(.internal, "failed aws eks attestation, issue while verifying if nodes id: \(instanceID) belong to cluster: \(message)")
+        }
+        guard let api else { throw failure("the server found no AWS credentials to call EKS and Auto Scaling with") }
+        let member: Bool
+        do {
+            member = try await cache.contains(instanceID) { () async throws(AWSAPIError) -> Set<String> in
+                var instances: Set<String> = []
+                for cluster in clusters {
+                    instances.formUnion(try await api.eksClusterInstances(cluster: cluster, region: region))
+                }
+                return instances
+            }
+        } catch {
+            throw failure(error.message)
+        }
+        guard member else {
+            throw APIRefusal(.internal, "failed aws eks attestation, nodes id: \(instanceID) is not part of configured EKS cluster")
+        }
     }
 
     /// SPIRE's RSA-2048 path: a PKCS #7 SignedData (base64, as the metadata service gives it) whose signer is a

@@ -6,8 +6,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// AWS Signature Version 4 for a `GET` of a Query API (EC2, IAM): the `Authorization`, `X-Amz-Date` and, with a
-/// session token, `X-Amz-Security-Token` headers, signed over `host` and those headers.
+/// AWS Signature Version 4 for a request to an AWS API (a `GET` of a Query or REST API, a `POST` of a JSON one): the
+/// `Authorization`, `X-Amz-Date` and, with a session token, `X-Amz-Security-Token` headers, signed over `host`, those
+/// headers and the body.
 struct AWSSigV4 {
     struct Credentials: Sendable, Hashable {
         var accessKeyID: String
@@ -19,9 +20,9 @@ struct AWSSigV4 {
     let region: String
     let service: String
 
-    /// The headers to send with `GET <url>` (whose query must already be in canonical order and encoding, as
-    /// ``canonicalQuery(_:)`` gives it) at `date`.
-    func headers(for url: URL, date: Date) -> [(String, String)] {
+    /// The headers to send with `<method> <url>` (whose query must already be in canonical order and encoding, as
+    /// ``canonicalQuery(_:)`` gives it) and `body` at `date`.
+    func headers(for url: URL, date: Date, method: String = "GET", body: [UInt8] = []) -> [(String, String)] {
         let amzDate = Self.timestamp(date)
         let day = String(amzDate.prefix(8))
         var host = url.host ?? ""
@@ -31,8 +32,8 @@ struct AWSSigV4 {
         let signedNames = signed.map(\.0).joined(separator: ";")
         let path = url.path(percentEncoded: true)
         let canonicalRequest = [
-            "GET", path.isEmpty ? "/" : path, url.query(percentEncoded: true) ?? "",
-            signed.map { "\($0.0):\($0.1)\n" }.joined(), signedNames, Self.hex(SHA256.hash(data: [UInt8]())),
+            method, path.isEmpty ? "/" : path, url.query(percentEncoded: true) ?? "",
+            signed.map { "\($0.0):\($0.1)\n" }.joined(), signedNames, Self.hex(SHA256.hash(data: body)),
         ].joined(separator: "\n")
         let scope = "\(day)/\(region)/\(service)/aws4_request"
         let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Self.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))].joined(separator: "\n")

@@ -59,6 +59,20 @@ enum CloudNodeAttestors {
             attestor.credentials = AWSCredentialChain(configured: configured, assumeRole: aws.assumeRole, partition: aws.partition, environment: environment)
             attestor.partition = aws.partition
             attestor.environment = environment
+            if let organization = aws.verifyOrganization {
+                let source: AWSIIDAttestor.OrganizationSource
+                if let file = organization.accountListFile {
+                    source = .file(file)
+                } else {
+                    let arn = "arn:\(aws.partition):iam::\(organization.managementAccountID ?? ""):role/\(organization.assumeOrgRole ?? "")"
+                    source = .api(roleARN: arn, region: organization.managementAccountRegion)
+                }
+                attestor.organization = (source, AWSMembershipCache(ttl: organization.accountListTTL))
+            }
+            if let clusters = aws.eksClusterNames {
+                // SPIRE's period for the clusters' instances: 30 seconds.
+                attestor.eksClusters = (clusters, AWSMembershipCache(ttl: .seconds(30)))
+            }
             attestors["aws_iid"] = attestor
         }
         if let azure = settings.azureMSI {

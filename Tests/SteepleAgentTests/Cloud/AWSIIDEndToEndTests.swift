@@ -142,3 +142,77 @@ extension CloudNodeAttestationEndToEndTests {
         _ = try await server.stop()
     }
 }
+
+extension CloudNodeAttestationEndToEndTests {
+    @Test("aws_iid with verify_organization and validate_eks_cluster_membership, as SPIRE: the organization's active accounts from Organizations ListAccounts (all pages; SigV4 over the JSON body, as the role assume_org_role of the management account), the clusters' instances from EKS node groups and their Auto Scaling groups; an account that is not active and an instance outside the clusters are refused")
+    func awsOrganizationAndEKS() async throws {
+        let fake = try FakeCloudMetadata()
+        defer { fake.stop() }
+        let aws = try TestCloudIssuer()
+        let certificates = fake.directory + "/aws-certificates.pem"
+        try aws.certificatePEM.write(toFile: certificates, atomically: true, encoding: .utf8)
+        let keys = (keyID: "AKIASTEEPLESERVER", secret: "server/secret+key")
+        let org = (keyID: "ASIAORGREADER", secret: "org/reader+secret", token: "org-reader-session")
+        func serve(account: String, instanceID: String) throws {
+            var routes = try Self.instanceIdentityRoutes(Self.awsDocument(account: account, instanceID: instanceID), signedBy: aws)
+            routes["GET /sts/?*"] = .init(body: Self.stsAnswer("AssumeRole", keyID: org.keyID, secret: org.secret, token: org.token), sigV4: (keys.keyID, keys.secret, "sts"))
+            routes["POST /org/ {}"] = .init(
+                body: #"{"Accounts":[{"Id":"555555555555","Status":"ACTIVE","Name":"prod"},{"Id":"666666666666","Status":"SUSPENDED","Name":"old"}],"NextToken":"page-2"}"#,
+                requiredHeaders: ["X-Amz-Target": "AWSOrganizationsV20161128.ListAccounts"], sigV4: (org.keyID, org.secret, "organizations"), sigV4SessionToken: org.token)
+            routes[#"POST /org/ {"NextToken":"page-2"}"#] = .init(
+                body: #"{"Accounts":[{"Id":"777777777777","Status":"ACTIVE","Name":"staging"}]}"#,
+                requiredHeaders: ["X-Amz-Target": "AWSOrganizationsV20161128.ListAccounts"], sigV4: (org.keyID, org.secret, "organizations"), sigV4SessionToken: org.token)
+            routes["GET /eks/clusters/prod/node-groups"] = .init(body: #"{"nodegroups":["ng-1"]}"#, sigV4: (keys.keyID, keys.secret, "eks"))
+            routes["GET /eks/clusters/prod/node-groups/ng-1"] = .init(
+                body: #"{"nodegroup":{"nodegroupName":"ng-1","resources":{"autoScalingGroups":[{"name":"eks-ng-1-asg"}]}}}"#, sigV4: (keys.keyID, keys.secret, "eks"))
+            routes["GET /asg/?*"] = .init(
+                body: #"<DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><DescribeAutoScalingGroupsResult><AutoScalingGroups><member><AutoScalingGroupName>eks-ng-1-asg</AutoScalingGroupName><Instances><member><InstanceId>i-0member</InstanceId><LifecycleState>InService</LifecycleState></member><member><InstanceId>i-0staging</InstanceId></member></Instances></member></AutoScalingGroups></DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>"#,
+                sigV4: (keys.keyID, keys.secret, "autoscaling"))
+            routes["GET /ec2/?*"] = .init(body: Self.describe(instanceID: instanceID, rootAttached: "2026-12-06T10:00:20.000Z"), sigV4: (keys.keyID, keys.secret, "ec2"))
+            routes["GET /iam/?*"] = .init(body: Self.profile, sigV4: (keys.keyID, keys.secret, "iam"))
+            try fake.write(routes)
+        }
+        try serve(account: "555555555555", instanceID: "i-0member")
+        try await fake.start()
+
+        let serverPort = try freeTCPPort()
+        let server = try ServerProcess(bindPort: serverPort, plugins: #"""
+            NodeAttestor "aws_iid" {
+                plugin_data {
+                    aws_ca_certificate_path = "\#(certificates)"
+                    access_key_id = "\#(keys.keyID)"
+                    secret_access_key = "\#(keys.secret)"
+                    verify_organization = { management_account_id = "111111111111" assume_org_role = "spire-org-reader" }
+                    validate_eks_cluster_membership = { eks_cluster_names = ["prod"] }
+                }
+            }
+            """#)
+        server.environment = Self.noAWSCredentials.merging([
+            "AWS_ENDPOINT_URL_STS": fake.endpoint + "/sts", "AWS_ENDPOINT_URL_ORGANIZATIONS": fake.endpoint + "/org/", "AWS_ENDPOINT_URL_EKS": fake.endpoint + "/eks",
+            "AWS_ENDPOINT_URL_AUTO_SCALING": fake.endpoint + "/asg", "AWS_ENDPOINT_URL_EC2": fake.endpoint + "/ec2", "AWS_ENDPOINT_URL_IAM": fake.endpoint + "/iam",
+        ]) { $1 }
+        try await server.start()
+        let nodeAttestor = #"NodeAttestor "aws_iid" { plugin_data { ec2_metadata_endpoint = "\#(fake.endpoint)" } }"#
+        try await attestOnce(
+            server: server, serverPort: serverPort, nodeAttestor: nodeAttestor, agentID: "spiffe://example.org/spire/agent/aws_iid/555555555555/eu-west-1/i-0member",
+            selectors: (Self.selectorsOfDescribedInstance + ["aws_iid:instance:id:i-0member"]).sorted(), type: "aws_iid")
+        let requests = fake.requests
+        #expect(requests.contains("GET /sts/?Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fspire-org-reader&RoleSessionName="), "\(requests)")
+        #expect(fake.bodies.contains(#"POST /org/ {"NextToken":"page-2"}"#), "the second page: \(fake.bodies)")
+
+        // An account of the second page attests; a suspended account, and an instance outside the cluster, do not.
+        try serve(account: "777777777777", instanceID: "i-0staging")
+        try await attestOnce(
+            server: server, serverPort: serverPort, nodeAttestor: nodeAttestor, agentID: "spiffe://example.org/spire/agent/aws_iid/777777777777/eu-west-1/i-0staging",
+            selectors: (Self.selectorsOfDescribedInstance.map { $0.replacingOccurrences(of: "account_id:555555555555", with: "account_id:777777777777") } + ["aws_iid:instance:id:i-0staging"]).sorted(),
+            type: "aws_iid")
+        try serve(account: "666666666666", instanceID: "i-0member")
+        try await refused(
+            serverPort: serverPort, nodeAttestor: nodeAttestor,
+            message: "failed aws ec2 attestation, nodes account id: 666666666666 is not part of configured organization or doesn't have ACTIVE status", "a suspended account")
+        try serve(account: "555555555555", instanceID: "i-0outsider")
+        try await refused(
+            serverPort: serverPort, nodeAttestor: nodeAttestor, message: "failed aws eks attestation, nodes id: i-0outsider is not part of configured EKS cluster", "an instance outside the cluster")
+        _ = try await server.stop()
+    }
+}
