@@ -85,7 +85,7 @@ extension ServerConfigurationReader {
         default:
             break
         }
-        configuration.agentPathTemplate = try template(data, section: section, fields: AWSIIDAttestor.templateFields) ?? configuration.agentPathTemplate
+        configuration.agentPathTemplate = try template(data, section: section, fields: AWSIIDAttestor.templateFields, maps: AWSIIDAttestor.templateMaps) ?? configuration.agentPathTemplate
         if let partition = try string(data, "partition", in: section), !partition.isEmpty {
             let partitions = ["aws", "aws-cn", "aws-us-gov"]
             guard partitions.contains(partition) else {
@@ -181,10 +181,10 @@ extension ServerConfigurationReader {
         return configuration
     }
 
-    private mutating func template(_ data: ConfigBody, section: String, fields: Set<String>) throws(ServerConfigurationError) -> String? {
+    private mutating func template(_ data: ConfigBody, section: String, fields: Set<String>, maps: Set<String> = []) throws(ServerConfigurationError) -> String? {
         guard let source = try string(data, "agent_path_template", in: section), !source.isEmpty else { return nil }
         do {
-            _ = try AgentPathTemplate(source, fields: fields)
+            _ = try AgentPathTemplate(source, fields: fields, maps: maps)
         } catch {
             throw ServerConfigurationError(.unsupportedValue, at: position(of: "\(section).agent_path_template"), in: path, "failed to parse agent path template: \(error.message)")
         }

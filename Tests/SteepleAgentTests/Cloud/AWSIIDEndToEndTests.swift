@@ -107,7 +107,7 @@ extension CloudNodeAttestationEndToEndTests {
         _ = try await server.stop()
     }
 
-    @Test("aws_iid with a web identity, as SPIRE on EKS with IAM roles for service accounts: the server exchanges the projected token (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN) with STS AssumeRoleWithWebIdentity and signs EC2 and IAM calls with the session it gets")
+    @Test("aws_iid with a web identity, as SPIRE on EKS with IAM roles for service accounts: the server exchanges the projected token (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN) with STS AssumeRoleWithWebIdentity and signs EC2 and IAM calls with the session it gets; the agent ID from the instance's Name tag ({{ .Tags.Name }})")
     func awsWebIdentity() async throws {
         let fake = try FakeCloudMetadata()
         defer { fake.stop() }
@@ -125,7 +125,10 @@ extension CloudNodeAttestationEndToEndTests {
         try await fake.start()
 
         let serverPort = try freeTCPPort()
-        let server = try ServerProcess(bindPort: serverPort, plugins: #"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "\#(certificates)" } }"#)
+        // The agent's ID from the instance's Name tag, as SPIRE's agent_path_template allows.
+        let server = try ServerProcess(bindPort: serverPort, plugins: #"""
+            NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "\#(certificates)" agent_path_template = "/{{ .PluginName }}/{{ .AccountID }}/{{ .Tags.Name }}" } }
+            """#)
         server.environment = Self.noAWSCredentials.merging([
             "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": "arn:aws:iam::555555555555:role/spire-server",
             "AWS_ENDPOINT_URL_STS": fake.endpoint + "/sts", "AWS_ENDPOINT_URL_EC2": fake.endpoint + "/ec2", "AWS_ENDPOINT_URL_IAM": fake.endpoint + "/iam",
@@ -133,7 +136,7 @@ extension CloudNodeAttestationEndToEndTests {
         try await server.start()
         try await attestOnce(
             server: server, serverPort: serverPort, nodeAttestor: #"NodeAttestor "aws_iid" { plugin_data { ec2_metadata_endpoint = "\#(fake.endpoint)" } }"#,
-            agentID: "spiffe://example.org/spire/agent/aws_iid/555555555555/eu-west-1/i-0eks",
+            agentID: "spiffe://example.org/spire/agent/aws_iid/555555555555/web-1",
             selectors: (Self.selectorsOfDescribedInstance + ["aws_iid:instance:id:i-0eks"]).sorted(), type: "aws_iid")
         let exchange = fake.requests.split(separator: "\n").filter { $0.hasPrefix("GET /sts/") }
         #expect(exchange.count == 1, "\(fake.requests)")

@@ -163,6 +163,19 @@ struct CloudNodeAttestorTests {
         #expect(replayed.contains("attestation data has already been used to attest an agent"), "\(replayed)")
     }
 
+    @Test("aws_iid: a template that reads .Tags without AWS credentials is refused, naming why")
+    func awsTagsNeedCredentials() async throws {
+        let aws = try TestCloudIssuer()
+        var attestor = try Self.aws(aws, store: try await Self.store(), skipBlockDevice: true)
+        attestor = AWSIIDAttestor(
+            trustDomain: Self.trustDomain, certificates: attestor.certificates, accountIDsForLocalValidation: [], skipBlockDevice: true,
+            pathTemplate: try AgentPathTemplate("/{{ .PluginName }}/{{ .Tags.Name }}", fields: AWSIIDAttestor.templateFields, maps: AWSIIDAttestor.templateMaps),
+            nodes: try await Self.store())
+        let document = Self.awsDocument()
+        let refused = await Self.refusal { try await attestor.attest(payload: try Self.awsPayload(document: document, signature: try aws.awsSignature(document: document))) { _ in [] } }
+        #expect(refused.contains("agent_path_template reads .Tags, the instance's tags from EC2's DescribeInstances, for which the server found no AWS credentials"), "\(refused)")
+    }
+
     @Test("aws_iid rsa2048: a PKCS #7 signature (openssl cms, with and without signed attributes) is verified instead of the plain one, as SPIRE; one of another key, or of another document, is refused")
     func awsPKCS7() async throws {
         let aws = try TestCloudIssuer()
@@ -336,11 +349,18 @@ struct CloudNodeAttestorTests {
 
     // MARK: Templates
 
-    @Test("agent_path_template: {{ .Field }} actions only, known fields only")
+    @Test("agent_path_template: {{ .Field }} actions, and {{ .Tags.Key }} or {{ index .Tags \"key\" }} of a map; unknown names and other actions refused")
     func templates() throws {
         let template = try AgentPathTemplate("/x/{{.ProjectID}}/{{ .InstanceID }}", fields: ["ProjectID", "InstanceID"])
         #expect(template.execute(["ProjectID": "p", "InstanceID": "i"]) == "/x/p/i")
+        #expect(!template.uses(map: "Tags"))
+        let tags = try AgentPathTemplate(#"/{{ .PluginName }}/{{ .Tags.Name }}/{{ index .Tags "kubernetes.io/cluster" }}/{{- index .Tags `team` -}}/{{ .Tags.missing }}"#, fields: ["PluginName"], maps: ["Tags"])
+        #expect(tags.uses(map: "Tags"))
+        #expect(tags.execute(["PluginName": "aws_iid"], maps: ["Tags": ["Name": "web-1", "kubernetes.io/cluster": "prod", "team": "blue"]]) == "/aws_iid/web-1/prod/blue/")
         #expect(throws: AgentPathTemplateError.self) { try AgentPathTemplate("/{{ index .Tags \"a\" }}", fields: ["Tags"]) }
+        #expect(throws: AgentPathTemplateError.self) { try AgentPathTemplate("/{{ .Tags.a.b }}", fields: [], maps: ["Tags"]) }
+        #expect(throws: AgentPathTemplateError.self) { try AgentPathTemplate("/{{ .Tags.Name | lower }}", fields: [], maps: ["Tags"]) }
+        #expect(throws: AgentPathTemplateError.self) { try AgentPathTemplate("/{{ index .Tags \"a\\\"b\" }}", fields: [], maps: ["Tags"]) }
         #expect(throws: AgentPathTemplateError.self) { try AgentPathTemplate("/{{ .Nope }}", fields: ["ProjectID"]) }
         #expect(throws: AgentPathTemplateError.self) { try AgentPathTemplate("/{{ .ProjectID", fields: ["ProjectID"]) }
     }
@@ -391,7 +411,7 @@ struct CloudNodeAttestorConfigurationTests {
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" access_key_id = "AKIA" } }"#, "configuration missing secret access key, but has access key id"),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" secret_access_key = "s" } }"#, "configuration missing access key id, but has secret access key"),
         (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" partition = "mars" } }"#, "invalid partition \"mars\""),
-        (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" agent_path_template = "/{{ index .Tags \"x\" }}" } }"#, "failed to parse agent path template"),
+        (#"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "/a" agent_path_template = "/{{ .Tags.x | upper }}" } }"#, "failed to parse agent path template"),
         (#"NodeAttestor "azure_msi" { plugin_data { } }"#, "configuration must have at least one tenant"),
         (#"NodeAttestor "azure_msi" { plugin_data { tenants = { "t" = { app_id = "x" } } } }"#, "misconfigured tenant \"t\": missing subscription id"),
         (#"NodeAttestor "azure_msi" { plugin_data { tenants = { "t" = { subscription_id = "s" app_id = "x" } } } }"#, "misconfigured tenant \"t\": missing app secret"),

@@ -26,6 +26,8 @@ import Foundation
 /// the document's selectors `aws_iid:account_id:`, `az:`, `image:id:`, `instance:id:`, `region:`.
 struct AWSIIDAttestor: NodeAttestor {
     static let templateFields: Set<String> = ["PluginName", "InstanceID", "AccountID", "Region", "TrustDomain"]
+    /// `{{ .Tags.<key> }}`: the instance's tags, from EC2's DescribeInstances.
+    static let templateMaps: Set<String> = ["Tags"]
 
     let trustDomain: TrustDomain
     let certificates: AWSIIDCertificates
@@ -114,18 +116,26 @@ struct AWSIIDAttestor: NodeAttestor {
             try await verifyEKSMembership(instanceID: document.instanceId ?? "", region: document.region ?? "", api: api, clusters: eksClusters.names, cache: eksClusters.cache)
         }
         var instances: [SimpleXML] = []
+        var tags: [String: String] = [:]
         if let api {
             do {
                 instances = try await api.describeInstances(region: document.region ?? "", instanceID: document.instanceId ?? "")
             } catch {
                 throw APIRefusal(.internal, "failed to describe instance: \(error.message)")
             }
-            if checkBlockDevice {
+            if checkBlockDevice || pathTemplate.uses(map: "Tags") {
                 guard let instance = instances.first else {
                     throw APIRefusal(.internal, "failed to query AWS via describe-instances: returned no instances")
                 }
-                try Self.checkBlockDevice(instance)
+                for tag in instance.items("tagSet") {
+                    if let key = tag.value("key"), let value = tag.value("value") { tags[key] = value }
+                }
+                if checkBlockDevice { try Self.checkBlockDevice(instance) }
             }
+        } else if pathTemplate.uses(map: "Tags") {
+            throw APIRefusal(
+                .internal,
+                "failed to create spiffe ID: agent_path_template reads .Tags, the instance's tags from EC2's DescribeInstances, for which the server found no AWS credentials")
         } else if checkBlockDevice {
             throw APIRefusal(
                 .attestationFailed,
@@ -133,7 +143,7 @@ struct AWSIIDAttestor: NodeAttestor {
         }
         let path = pathTemplate.execute([
             "PluginName": name, "InstanceID": document.instanceId ?? "", "AccountID": accountID, "Region": document.region ?? "", "TrustDomain": "",
-        ])
+        ], maps: ["Tags": tags])
         let agentID = try CloudAttestation.agentID(trustDomain: trustDomain, path: path)
         try await CloudAttestation.assessTOFU(agentID, nodes: nodes)
         var set: Set<String> = [

@@ -48,7 +48,7 @@ enum CloudNodeAttestors {
             var attestor = AWSIIDAttestor(
                 trustDomain: core.trustDomain, certificates: try awsCertificates(aws),
                 accountIDsForLocalValidation: aws.accountIDsForLocalValidation, skipBlockDevice: aws.skipBlockDevice,
-                pathTemplate: try template(aws.agentPathTemplate, AWSIIDAttestor.templateFields, plugin: "aws_iid"),
+                pathTemplate: try template(aws.agentPathTemplate, AWSIIDAttestor.templateFields, maps: AWSIIDAttestor.templateMaps, plugin: "aws_iid"),
                 nodes: core.store)
             attestor.disableInstanceProfileSelectors = aws.disableInstanceProfileSelectors
             let environment = ProcessInfo.processInfo.environment
@@ -118,9 +118,9 @@ enum CloudNodeAttestors {
         }
     }
 
-    private static func template(_ source: String, _ fields: Set<String>, plugin: String) throws -> AgentPathTemplate {
+    private static func template(_ source: String, _ fields: Set<String>, maps: Set<String> = [], plugin: String) throws -> AgentPathTemplate {
         do {
-            return try AgentPathTemplate(source, fields: fields)
+            return try AgentPathTemplate(source, fields: fields, maps: maps)
         } catch {
             throw ServerStartError(message: "\(plugin): \(error.message)")
         }
