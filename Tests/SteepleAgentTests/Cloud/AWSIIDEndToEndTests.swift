@@ -67,11 +67,11 @@ extension CloudNodeAttestationEndToEndTests {
             routes["GET /latest/meta-data/iam/security-credentials/steeple-server-role"] = .init(
                 body: #"{"Code":"Success","LastUpdated":"2026-12-07T06:00:00Z","Type":"AWS-HMAC","AccessKeyId":"\#(instanceRole.keyID)","SecretAccessKey":"\#(instanceRole.secret)","Token":"\#(instanceRole.token)","Expiration":"\#(ISO8601DateFormatter().string(from: Date() + 6 * 3600))"}"#,
                 requiredHeaders: session)
-            routes["GET /sts/?*"] = stsStatus == 200
+            routes["POST /sts/"] = stsStatus == 200
                 ? .init(body: Self.stsAnswer("AssumeRole", keyID: assumed.keyID, secret: assumed.secret, token: assumed.token), sigV4: (instanceRole.keyID, instanceRole.secret, "sts"), sigV4SessionToken: instanceRole.token)
                 : .init(status: stsStatus, body: #"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: sts:AssumeRole</Message></Error></ErrorResponse>"#)
-            routes["GET /ec2/?*"] = .init(body: Self.describe(instanceID: instanceID, rootAttached: "2026-12-06T10:00:20.000Z"), sigV4: (assumed.keyID, assumed.secret, "ec2"), sigV4SessionToken: assumed.token)
-            routes["GET /iam/?*"] = .init(body: Self.profile, sigV4: (assumed.keyID, assumed.secret, "iam"), sigV4SessionToken: assumed.token)
+            routes["POST /ec2/"] = .init(body: Self.describe(instanceID: instanceID, rootAttached: "2026-12-06T10:00:20.000Z"), sigV4: (assumed.keyID, assumed.secret, "ec2"), sigV4SessionToken: assumed.token)
+            routes["POST /iam/"] = .init(body: Self.profile, sigV4: (assumed.keyID, assumed.secret, "iam"), sigV4SessionToken: assumed.token)
             try fake.write(routes)
         }
         try serve(instanceID: "i-0denied", stsStatus: 403)
@@ -99,11 +99,11 @@ extension CloudNodeAttestationEndToEndTests {
                 selectors: (Self.selectorsOfDescribedInstance + ["aws_iid:instance:id:\(instance)"]).sorted(), type: "aws_iid")
         }
         let requests = fake.requests.split(separator: "\n")
-        let assumeRoles = requests.filter { $0.hasPrefix("GET /sts/?Action=AssumeRole&") }
+        let assumeRoles = fake.bodies.split(separator: "\n").filter { $0.hasPrefix("POST /sts/ Action=AssumeRole&") }
         #expect(assumeRoles.count == 2, "one refused, then one kept for both instances: \(assumeRoles)")
         #expect(assumeRoles.last?.contains("RoleArn=arn%3Aaws%3Aiam%3A%3A555555555555%3Arole%2Fsteeple-attestor") == true, "\(assumeRoles)")
         #expect(requests.filter { $0.hasPrefix("GET /latest/meta-data/iam/security-credentials/steeple-server-role") }.count == 1, "the instance role's session is kept: \(fake.requests)")
-        #expect(requests.filter { $0.hasPrefix("GET /ec2/") }.count == 2, "\(fake.requests)")
+        #expect(requests.filter { $0.hasPrefix("POST /ec2/") }.count == 2, "\(fake.requests)")
         _ = try await server.stop()
     }
 
@@ -118,9 +118,9 @@ extension CloudNodeAttestationEndToEndTests {
         try "eyJhbGciOiJSUzI1NiJ9.eks-projected.token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         let web = (keyID: "ASIAWEBIDENTITY", secret: "web/identity+secret", token: "web-identity-session")
         var routes = try Self.instanceIdentityRoutes(Self.awsDocument(account: "555555555555", instanceID: "i-0eks"), signedBy: aws)
-        routes["GET /sts/?*"] = .init(body: Self.stsAnswer("AssumeRoleWithWebIdentity", keyID: web.keyID, secret: web.secret, token: web.token))
-        routes["GET /ec2/?*"] = .init(body: Self.describe(instanceID: "i-0eks", rootAttached: "2026-12-06T10:00:20.000Z"), sigV4: (web.keyID, web.secret, "ec2"), sigV4SessionToken: web.token)
-        routes["GET /iam/?*"] = .init(body: Self.profile, sigV4: (web.keyID, web.secret, "iam"), sigV4SessionToken: web.token)
+        routes["POST /sts/"] = .init(body: Self.stsAnswer("AssumeRoleWithWebIdentity", keyID: web.keyID, secret: web.secret, token: web.token))
+        routes["POST /ec2/"] = .init(body: Self.describe(instanceID: "i-0eks", rootAttached: "2026-12-06T10:00:20.000Z"), sigV4: (web.keyID, web.secret, "ec2"), sigV4SessionToken: web.token)
+        routes["POST /iam/"] = .init(body: Self.profile, sigV4: (web.keyID, web.secret, "iam"), sigV4SessionToken: web.token)
         try fake.write(routes)
         try await fake.start()
 
@@ -138,8 +138,9 @@ extension CloudNodeAttestationEndToEndTests {
             server: server, serverPort: serverPort, nodeAttestor: #"NodeAttestor "aws_iid" { plugin_data { ec2_metadata_endpoint = "\#(fake.endpoint)" } }"#,
             agentID: "spiffe://example.org/spire/agent/aws_iid/555555555555/web-1",
             selectors: (Self.selectorsOfDescribedInstance + ["aws_iid:instance:id:i-0eks"]).sorted(), type: "aws_iid")
-        let exchange = fake.requests.split(separator: "\n").filter { $0.hasPrefix("GET /sts/") }
-        #expect(exchange.count == 1, "\(fake.requests)")
+        let exchange = fake.bodies.split(separator: "\n").filter { $0.hasPrefix("POST /sts/") }
+        #expect(exchange.count == 1, "\(fake.bodies)")
+        #expect(!fake.requests.contains("eks-projected"), "the token is never in a URL: \(fake.requests)")
         #expect(exchange.first?.contains("Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws%3Aiam%3A%3A555555555555%3Arole%2Fspire-server&RoleSessionName=") == true, "\(exchange)")
         #expect(exchange.first?.contains("WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.eks-projected.token") == true, "the projected token, trimmed: \(exchange)")
         _ = try await server.stop()
@@ -158,7 +159,7 @@ extension CloudNodeAttestationEndToEndTests {
         let org = (keyID: "ASIAORGREADER", secret: "org/reader+secret", token: "org-reader-session")
         func serve(account: String, instanceID: String) throws {
             var routes = try Self.instanceIdentityRoutes(Self.awsDocument(account: account, instanceID: instanceID), signedBy: aws)
-            routes["GET /sts/?*"] = .init(body: Self.stsAnswer("AssumeRole", keyID: org.keyID, secret: org.secret, token: org.token), sigV4: (keys.keyID, keys.secret, "sts"))
+            routes["POST /sts/"] = .init(body: Self.stsAnswer("AssumeRole", keyID: org.keyID, secret: org.secret, token: org.token), sigV4: (keys.keyID, keys.secret, "sts"))
             routes["POST /org/ {}"] = .init(
                 body: #"{"Accounts":[{"Id":"555555555555","Status":"ACTIVE","Name":"prod"},{"Id":"666666666666","Status":"SUSPENDED","Name":"old"}],"NextToken":"page-2"}"#,
                 requiredHeaders: ["X-Amz-Target": "AWSOrganizationsV20161128.ListAccounts"], sigV4: (org.keyID, org.secret, "organizations"), sigV4SessionToken: org.token)
@@ -168,11 +169,11 @@ extension CloudNodeAttestationEndToEndTests {
             routes["GET /eks/clusters/prod/node-groups"] = .init(body: #"{"nodegroups":["ng-1"]}"#, sigV4: (keys.keyID, keys.secret, "eks"))
             routes["GET /eks/clusters/prod/node-groups/ng-1"] = .init(
                 body: #"{"nodegroup":{"nodegroupName":"ng-1","resources":{"autoScalingGroups":[{"name":"eks-ng-1-asg"}]}}}"#, sigV4: (keys.keyID, keys.secret, "eks"))
-            routes["GET /asg/?*"] = .init(
+            routes["POST /asg/"] = .init(
                 body: #"<DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><DescribeAutoScalingGroupsResult><AutoScalingGroups><member><AutoScalingGroupName>eks-ng-1-asg</AutoScalingGroupName><Instances><member><InstanceId>i-0member</InstanceId><LifecycleState>InService</LifecycleState></member><member><InstanceId>i-0staging</InstanceId></member></Instances></member></AutoScalingGroups></DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>"#,
                 sigV4: (keys.keyID, keys.secret, "autoscaling"))
-            routes["GET /ec2/?*"] = .init(body: Self.describe(instanceID: instanceID, rootAttached: "2026-12-06T10:00:20.000Z"), sigV4: (keys.keyID, keys.secret, "ec2"))
-            routes["GET /iam/?*"] = .init(body: Self.profile, sigV4: (keys.keyID, keys.secret, "iam"))
+            routes["POST /ec2/"] = .init(body: Self.describe(instanceID: instanceID, rootAttached: "2026-12-06T10:00:20.000Z"), sigV4: (keys.keyID, keys.secret, "ec2"))
+            routes["POST /iam/"] = .init(body: Self.profile, sigV4: (keys.keyID, keys.secret, "iam"))
             try fake.write(routes)
         }
         try serve(account: "555555555555", instanceID: "i-0member")
@@ -199,8 +200,7 @@ extension CloudNodeAttestationEndToEndTests {
         try await attestOnce(
             server: server, serverPort: serverPort, nodeAttestor: nodeAttestor, agentID: "spiffe://example.org/spire/agent/aws_iid/555555555555/eu-west-1/i-0member",
             selectors: (Self.selectorsOfDescribedInstance + ["aws_iid:instance:id:i-0member"]).sorted(), type: "aws_iid")
-        let requests = fake.requests
-        #expect(requests.contains("GET /sts/?Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fspire-org-reader&RoleSessionName="), "\(requests)")
+        #expect(fake.bodies.contains("POST /sts/ Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fspire-org-reader&RoleSessionName="), "\(fake.bodies)")
         #expect(fake.bodies.contains(#"POST /org/ {"NextToken":"page-2"}"#), "the second page: \(fake.bodies)")
 
         // An account of the second page attests; a suspended account, and an instance outside the cluster, do not.

@@ -265,8 +265,8 @@ struct CloudNodeAttestationEndToEndTests {
                 "PUT /latest/api/token": .init(body: "imds-session-1"),
                 "GET /latest/dynamic/instance-identity/document": .init(body: document),
                 "GET /latest/dynamic/instance-identity/signature": .init(body: try aws.awsSignature(document: document)),
-                "GET /ec2/?*": .init(body: Self.describe(instanceID: instanceID, rootAttached: rootAttached), sigV4: credentials),
-                "GET /iam/?*": .init(body: Self.profile, sigV4: (credentials.accessKeyID, credentials.secretAccessKey, "iam")),
+                "POST /ec2/": .init(body: Self.describe(instanceID: instanceID, rootAttached: rootAttached), sigV4: credentials),
+                "POST /iam/": .init(body: Self.profile, sigV4: (credentials.accessKeyID, credentials.secretAccessKey, "iam")),
             ])
         }
         try serve(instanceID: "i-0described", rootAttached: "2026-12-06T10:00:20.000Z")
@@ -293,8 +293,8 @@ struct CloudNodeAttestationEndToEndTests {
                 "aws_iid:sg:name:web", "aws_iid:tag:Name:web-1", "aws_iid:tag:team:blue & green",
             ],
             type: "aws_iid")
-        #expect(fake.requests.contains("GET /ec2/?Action=DescribeInstances&Filter.1.Name=instance-state-name&Filter.1.Value.1=pending&Filter.1.Value.2=running&InstanceId.1=i-0described&Version=2016-11-15"), "\(fake.requests)")
-        #expect(fake.requests.contains("GET /iam/?Action=GetInstanceProfile&InstanceProfileName=steeple-node&Version=2010-05-08"), "\(fake.requests)")
+        #expect(fake.bodies.contains("POST /ec2/ Action=DescribeInstances&Filter.1.Name=instance-state-name&Filter.1.Value.1=pending&Filter.1.Value.2=running&InstanceId.1=i-0described&Version=2016-11-15"), "\(fake.requests)")
+        #expect(fake.bodies.contains("POST /iam/ Action=GetInstanceProfile&InstanceProfileName=steeple-node&Version=2010-05-08"), "\(fake.bodies)")
 
         try serve(instanceID: "i-0copied", rootAttached: "2026-12-06T11:00:00.000Z")
         try await refused(serverPort: serverPort, nodeAttestor: nodeAttestor, message: "failed aws ec2 attestation: failed checking the disparity device attach times, root BlockDeviceMapping and NetworkInterface[0] attach times differ by 3600 seconds", "a root volume attached an hour late")

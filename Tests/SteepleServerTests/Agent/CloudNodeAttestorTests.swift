@@ -349,14 +349,18 @@ struct CloudNodeAttestorTests {
 
     // MARK: Templates
 
-    @Test("agent_path_template: {{ .Field }} actions, and {{ .Tags.Key }} or {{ index .Tags \"key\" }} of a map; unknown names and other actions refused")
+    @Test("agent_path_template: {{ .Field }} actions, and {{ .Tags.Key }} (a missing key an error, as SPIRE) or {{ index .Tags \"key\" }} (a missing key empty) of a map; unknown names and other actions refused")
     func templates() throws {
         let template = try AgentPathTemplate("/x/{{.ProjectID}}/{{ .InstanceID }}", fields: ["ProjectID", "InstanceID"])
-        #expect(template.execute(["ProjectID": "p", "InstanceID": "i"]) == "/x/p/i")
+        #expect(try template.execute(["ProjectID": "p", "InstanceID": "i"]) == "/x/p/i")
         #expect(!template.uses(map: "Tags"))
-        let tags = try AgentPathTemplate(#"/{{ .PluginName }}/{{ .Tags.Name }}/{{ index .Tags "kubernetes.io/cluster" }}/{{- index .Tags `team` -}}/{{ .Tags.missing }}"#, fields: ["PluginName"], maps: ["Tags"])
+        let tags = try AgentPathTemplate(#"/{{ .PluginName }}/{{ .Tags.Name }}/{{ index .Tags "kubernetes.io/cluster" }}/{{- index .Tags `team` -}}/{{ index .Tags "missing" }}"#, fields: ["PluginName"], maps: ["Tags"])
         #expect(tags.uses(map: "Tags"))
-        #expect(tags.execute(["PluginName": "aws_iid"], maps: ["Tags": ["Name": "web-1", "kubernetes.io/cluster": "prod", "team": "blue"]]) == "/aws_iid/web-1/prod/blue/")
+        #expect(try tags.execute(["PluginName": "aws_iid"], maps: ["Tags": ["Name": "web-1", "kubernetes.io/cluster": "prod", "team": "blue"]]) == "/aws_iid/web-1/prod/blue/")
+        // As SPIRE's template (missingkey=error): .Tags.Key of a missing tag is an error; index gives "".
+        #expect { try tags.execute(["PluginName": "aws_iid"], maps: ["Tags": ["kubernetes.io/cluster": "prod"]]) } throws: {
+            "\($0)".contains("map has no entry for key \"Name\"")
+        }
         #expect(throws: AgentPathTemplateError.self) { try AgentPathTemplate("/{{ index .Tags \"a\" }}", fields: ["Tags"]) }
         #expect(throws: AgentPathTemplateError.self) { try AgentPathTemplate("/{{ .Tags.a.b }}", fields: [], maps: ["Tags"]) }
         #expect(throws: AgentPathTemplateError.self) { try AgentPathTemplate("/{{ .Tags.Name | lower }}", fields: [], maps: ["Tags"]) }

@@ -8,7 +8,7 @@ import Foundation
 /// followed through its pages. Endpoints are the partition's, or the AWS SDKs' `AWS_ENDPOINT_URL_ORGANIZATIONS`,
 /// `AWS_ENDPOINT_URL_EKS` and `AWS_ENDPOINT_URL_AUTO_SCALING`.
 extension AWSAPIClient {
-    private var suffix: String { partition == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com" }
+    private var suffix: String { Self.domain(partition: partition) }
 
     /// The IDs of the organization's accounts whose status is `ACTIVE`.
     func activeOrganizationAccounts() async throws(AWSAPIError) -> Set<String> {
@@ -26,11 +26,12 @@ extension AWSAPIClient {
         var accounts: Set<String> = []
         var next: String?
         repeat {
-            let body = next.map { #"{"NextToken":"\#($0)"}"# } ?? "{}"
+            struct Request: Encodable { var NextToken: String? }
+            let body = (try? JSONEncoder().encode(Request(NextToken: next))).map { Array($0) } ?? Array("{}".utf8)
             let page: Page = try await json(
                 endpoint: Self.endpointOverride("ORGANIZATIONS", environment: environment) ?? endpoint, path: "/", region: region, service: "organizations",
                 method: .POST, headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "AWSOrganizationsV20161128.ListAccounts")],
-                body: Array(body.utf8))
+                body: body)
             for account in page.Accounts ?? [] where account.Status == "ACTIVE" {
                 if let id = account.Id { accounts.insert(id) }
             }

@@ -1,3 +1,4 @@
+import NIOHTTP1
 import NIOSSL
 import SteepleHTTP
 
@@ -18,8 +19,7 @@ struct AWSAPIClient: Sendable {
 
     /// The `<item>`s of `instancesSet` of every reservation.
     func describeInstances(region: String, instanceID: String) async throws(AWSAPIError) -> [SimpleXML] {
-        let suffix = partition == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"
-        let endpoint = override("EC2") ?? "https://ec2.\(region).\(suffix)"
+        let endpoint = override("EC2") ?? "https://ec2.\(region).\(Self.domain(partition: partition))"
         let response = try await call(endpoint: endpoint, region: region, service: "ec2", parameters: [
             ("Action", "DescribeInstances"), ("Version", "2016-11-15"), ("InstanceId.1", instanceID),
             ("Filter.1.Name", "instance-state-name"), ("Filter.1.Value.1", "pending"), ("Filter.1.Value.2", "running"),
@@ -45,6 +45,11 @@ struct AWSAPIClient: Sendable {
         Self.endpointOverride(service, environment: environment)
     }
 
+    /// The domain of a partition's regional endpoints.
+    static func domain(partition: String) -> String {
+        partition == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"
+    }
+
     /// The AWS SDKs' endpoint variables: `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`.
     static func endpointOverride(_ service: String, environment: [String: String]) -> String? {
         for name in ["AWS_ENDPOINT_URL_\(service)", "AWS_ENDPOINT_URL"] {
@@ -57,20 +62,25 @@ struct AWSAPIClient: Sendable {
         try await Self.query(endpoint: endpoint, region: region, service: service, parameters: parameters, credentials: credentials, environment: environment)
     }
 
-    /// A `GET` of an AWS Query API (EC2, IAM, STS), signed with SigV4 when `credentials` are given (STS's
-    /// `AssumeRoleWithWebIdentity` is not signed); the answer's XML, or the API's error code and message.
+    /// A call to an AWS Query API (EC2, IAM, STS, Auto Scaling) as the AWS SDKs make it: a `POST` whose
+    /// `application/x-www-form-urlencoded` body holds the parameters, signed with SigV4 when `credentials` are given
+    /// (STS's `AssumeRoleWithWebIdentity` is not signed). The parameters (a web identity token among them) are never
+    /// in the URL, so no error text that names the URL carries them. The answer's XML, or the API's error code and
+    /// message.
     static func query(
         endpoint: String, region: String, service: String, parameters: [(String, String)], credentials: AWSSigV4.Credentials?,
         environment: [String: String]
     ) async throws(AWSAPIError) -> SimpleXML {
         let base = endpoint.hasSuffix("/") ? endpoint : endpoint + "/"
-        guard let url = URL(string: base + "?" + AWSSigV4.canonicalQuery(parameters)) else {
+        guard let url = URL(string: base) else {
             throw AWSAPIError("\(endpoint) does not form a URL")
         }
+        let body = Array(AWSSigV4.canonicalQuery(parameters).utf8)
         let response: HTTPGet.Response
         do {
-            let headers = credentials.map { AWSSigV4(credentials: $0, region: region, service: service).headers(for: url, date: Date()) } ?? []
-            response = try await CloudAPIRequest.send(url, headers: headers, environment: environment)
+            let headers = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
+                + (credentials.map { AWSSigV4(credentials: $0, region: region, service: service).headers(for: url, date: Date(), method: "POST", body: body) } ?? [])
+            response = try await CloudAPIRequest.send(url, method: .POST, headers: headers, body: body, environment: environment)
         } catch {
             throw AWSAPIError(error.description)
         }

@@ -22,9 +22,11 @@ import Foundation
 ///
 /// `verify_organization`'s `assume_org_role` is assumed the same way, in the management account.
 ///
-/// Temporary credentials are kept until five minutes before they expire. When no source has any, there are none
-/// (`nil`: the attestor then calls no AWS API) and the sources are asked again after a minute, not at every
-/// attestation, since off EC2 the metadata service answers nothing until its timeout.
+/// Temporary credentials are kept until five minutes before they expire (15 minutes when they do not say). When no
+/// source has any, there are none (`nil`: the attestor then calls no AWS API) and the sources are asked again after a
+/// minute, not at every attestation, since off EC2 the metadata service answers nothing until its timeout. Once
+/// credentials were found, finding none later is an error, not "none". `AWS_PROFILE`, when set, comes before the
+/// environment's keys, as in the SDK.
 actor AWSCredentialChain {
     /// Credentials and when they stop working (nil: never).
     struct Expiring: Sendable {
@@ -45,6 +47,8 @@ actor AWSCredentialChain {
     static let expiryWindow: TimeInterval = 300
     /// How long "no credentials anywhere" is believed.
     static let negativeCacheTime: TimeInterval = 60
+    /// How long temporary credentials without an expiration are kept.
+    static let unstatedLifetime: TimeInterval = 900
 
     init(configured: AWSSigV4.Credentials?, assumeRole: String?, partition: String, environment: [String: String], now: @escaping @Sendable () -> Date = { Date() }) {
         self.configured = configured
@@ -86,11 +90,23 @@ actor AWSCredentialChain {
     private func baseCredentials(region: String) async throws(AWSAPIError) -> AWSSigV4.Credentials? {
         if let configured { return configured }
         if let base, fresh(base) { return base.credentials }
-        if let noneUntil, now() < noneUntil { return nil }
-        let found = try await resolve(region: region)
+        if base == nil, let noneUntil, now() < noneUntil { return nil }
+        guard var found = try await resolve(region: region) else {
+            if base != nil {
+                // Credentials that worked are gone: an error, not "no credentials", so that no attestation quietly
+                // goes without the checks and selectors they gave.
+                throw AWSAPIError("the server's AWS credentials expired and no source has new ones")
+            }
+            noneUntil = now().addingTimeInterval(Self.negativeCacheTime)
+            return nil
+        }
+        // Temporary credentials that do not say when they expire are asked for again after a while.
+        if found.expiration == nil, found.credentials.sessionToken != nil {
+            found.expiration = now().addingTimeInterval(Self.unstatedLifetime)
+        }
         base = found
-        noneUntil = found == nil ? now().addingTimeInterval(Self.negativeCacheTime) : nil
-        return found?.credentials
+        noneUntil = nil
+        return found.credentials
     }
 
     private func value(_ name: String) -> String? {
@@ -98,6 +114,10 @@ actor AWSCredentialChain {
     }
 
     private func resolve(region: String) async throws(AWSAPIError) -> Expiring? {
+        // A profile named explicitly comes before the environment's keys, as in the SDK.
+        if value("AWS_PROFILE") != nil, let shared = try AWSSharedConfigFiles.credentials(environment: environment) {
+            return Expiring(credentials: shared)
+        }
         if let id = value("AWS_ACCESS_KEY_ID") ?? value("AWS_ACCESS_KEY"), let secret = value("AWS_SECRET_ACCESS_KEY") ?? value("AWS_SECRET_KEY") {
             return Expiring(credentials: .init(accessKeyID: id, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN")))
         }
@@ -116,7 +136,7 @@ actor AWSCredentialChain {
     // MARK: STS
 
     private func sessionName() -> String {
-        value("AWS_ROLE_SESSION_NAME") ?? "steeple-server-\(Int(now().timeIntervalSince1970 * 1000))"
+        "steeple-server-\(Int(now().timeIntervalSince1970 * 1000))"
     }
 
     private func webIdentity(tokenFile: String, role: String, region: String) async throws(AWSAPIError) -> Expiring {
@@ -124,15 +144,14 @@ actor AWSCredentialChain {
             throw AWSAPIError("AWS_WEB_IDENTITY_TOKEN_FILE \(tokenFile) cannot be read or is empty")
         }
         return try await sts(region: region, credentials: nil, parameters: [
-            ("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", role), ("RoleSessionName", sessionName()),
+            ("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", role), ("RoleSessionName", value("AWS_ROLE_SESSION_NAME") ?? sessionName()),
             ("WebIdentityToken", token),
         ], result: "AssumeRoleWithWebIdentityResult", what: "assume role \(role) with the web identity of \(tokenFile)")
     }
 
     private func sts(region: String, credentials: AWSSigV4.Credentials?, parameters: [(String, String)], result: String, what: String) async throws(AWSAPIError) -> Expiring {
         let stsRegion = region.isEmpty ? (value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1") : region
-        let suffix = partition == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"
-        let endpoint = AWSAPIClient.endpointOverride("STS", environment: environment) ?? "https://sts.\(stsRegion).\(suffix)"
+        let endpoint = AWSAPIClient.endpointOverride("STS", environment: environment) ?? "https://sts.\(stsRegion).\(AWSAPIClient.domain(partition: partition))"
         let answer: SimpleXML
         do {
             answer = try await AWSAPIClient.query(endpoint: endpoint, region: stsRegion, service: "sts", parameters: parameters, credentials: credentials, environment: environment)
@@ -184,13 +203,20 @@ actor AWSCredentialChain {
         if value("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" { return nil }
         var root = value("AWS_EC2_METADATA_SERVICE_ENDPOINT") ?? "http://169.254.169.254"
         while root.hasSuffix("/") { root.removeLast() }
-        // IMDSv2: a session token first. No answer at all means no metadata service (not on EC2): no credentials.
-        let token: String
+        // IMDSv2: a session token first. No answer at all (refused, unreachable, silent) means no metadata service:
+        // not on EC2, no credentials. An answer that is an error is an error.
+        guard let tokenURL = URL(string: root + "/latest/api/token") else { throw AWSAPIError("\(root) is not a URL") }
+        let answer: HTTPGet.Response
         do {
-            token = try await metadata(root + "/latest/api/token", method: .PUT, headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")], what: "the instance metadata service")
+            answer = try await CloudAPIRequest.send(
+                tokenURL, method: .PUT, headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")], environment: environment, timeout: .seconds(2))
         } catch {
             return nil
         }
+        guard answer.status == 200 else {
+            throw AWSAPIError("the instance metadata service answered \(answer.status) to PUT /latest/api/token")
+        }
+        let token = String(decoding: answer.body, as: UTF8.self)
         let session = [("X-aws-ec2-metadata-token", token)]
         let listing = try await metadata(root + "/latest/meta-data/iam/security-credentials/", headers: session, what: "the instance metadata service")
         guard let role = listing.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }), !role.isEmpty else {

@@ -141,9 +141,14 @@ struct AWSIIDAttestor: NodeAttestor {
                 .attestationFailed,
                 "failed aws ec2 attestation: account \"\(accountID)\" is not in account_ids_for_local_validation, and the block device check it would need calls EC2's DescribeInstances, for which the server found no AWS credentials: list the account, set skip_block_device = true, or give the server credentials (access_key_id and secret_access_key, the AWS_* environment, a web identity, a shared profile, or an instance role)")
         }
-        let path = pathTemplate.execute([
-            "PluginName": name, "InstanceID": document.instanceId ?? "", "AccountID": accountID, "Region": document.region ?? "", "TrustDomain": "",
-        ], maps: ["Tags": tags])
+        let path: String
+        do {
+            path = try pathTemplate.execute([
+                "PluginName": name, "InstanceID": document.instanceId ?? "", "AccountID": accountID, "Region": document.region ?? "", "TrustDomain": "",
+            ], maps: ["Tags": tags])
+        } catch {
+            throw APIRefusal(.internal, "failed to create spiffe ID: \(error.message)")
+        }
         let agentID = try CloudAttestation.agentID(trustDomain: trustDomain, path: path)
         try await CloudAttestation.assessTOFU(agentID, nodes: nodes)
         var set: Set<String> = [

@@ -10,6 +10,8 @@ actor AWSMembershipCache {
     private var members: Set<String>?
     private var validUntil = Date.distantPast
     private var retries = AWSMembershipCache.retries
+    /// The load under way: callers that arrive meanwhile wait for it instead of starting their own.
+    private var loading: Task<Set<String>, any Error>?
 
     static let retries = 5
 
@@ -19,18 +21,36 @@ actor AWSMembershipCache {
     }
 
     /// Whether `member` is in the set `load` gives.
-    func contains(_ member: String, load: @Sendable () async throws(AWSAPIError) -> Set<String>) async throws(AWSAPIError) -> Bool {
+    func contains(_ member: String, load: @escaping @Sendable () async throws(AWSAPIError) -> Set<String>) async throws(AWSAPIError) -> Bool {
         if members == nil || now() > validUntil {
-            members = try await load()
+            let loaded = try await reload(load)
             validUntil = now().addingTimeInterval(TimeInterval(ttl.components.seconds))
             retries = Self.retries
-            return members?.contains(member) ?? false
+            return loaded.contains(member)
         }
         if members?.contains(member) == true { return true }
         guard retries > 0 else { return false }
         retries -= 1
-        members = try await load()
-        return members?.contains(member) ?? false
+        return try await reload(load).contains(member)
+    }
+
+    private func reload(_ load: @escaping @Sendable () async throws(AWSAPIError) -> Set<String>) async throws(AWSAPIError) -> Set<String> {
+        let task: Task<Set<String>, any Error>
+        if let loading {
+            task = loading
+        } else {
+            task = Task { try await load() }
+            loading = task
+        }
+        do {
+            let loaded = try await task.value
+            if loading == task { loading = nil }
+            members = loaded
+            return loaded
+        } catch {
+            if loading == task { loading = nil }
+            throw (error as? AWSAPIError) ?? AWSAPIError("\(error)")
+        }
     }
 }
 
@@ -44,8 +64,11 @@ enum AWSOrganizationValidator {
 
     /// The accounts of a JSON array of 12-digit account IDs, SPIRE's file format, in SPIRE's words.
     static func accounts(inFile path: String) throws(InvalidFile) -> Set<String> {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InvalidFile(description: "unable to read account list file: open \(path): no such file or directory")
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw InvalidFile(description: "unable to read account list file \(path): \((error as NSError).localizedDescription)")
         }
         guard let ids = try? JSONDecoder().decode([String].self, from: data) else {
             throw InvalidFile(description: "unable to parse account list file \"\(path)\", expected a JSON array of account IDs")

@@ -4,9 +4,10 @@ import Foundation
 /// else `~/.aws/credentials`, sections `[name]`) or the config file (`AWS_CONFIG_FILE`, else `~/.aws/config`,
 /// sections `[profile name]` and `[default]`). The profile is `AWS_PROFILE`, else `default`.
 ///
-/// Only static keys are read. A profile that asks for more (`role_arn`, `credential_process`, `sso_*`,
-/// `web_identity_token_file`) is refused by name rather than skipped, so that the server does not quietly use
-/// other credentials than the operator meant.
+/// Only static keys are read; a profile without them (only a `region`, say) gives none and the chain goes on. A
+/// profile that asks for more (`role_arn`, `credential_process`, `sso_*`, `web_identity_token_file`) is refused by
+/// name at each attestation rather than skipped, so that the server does not quietly use other credentials than the
+/// operator meant.
 enum AWSSharedConfigFiles {
     /// The profile's keys; nil when neither file has the profile.
     static func credentials(environment: [String: String]) throws(AWSAPIError) -> AWSSigV4.Credentials? {
@@ -24,9 +25,8 @@ enum AWSSharedConfigFiles {
                 throw AWSAPIError(
                     "profile \"\(profile)\" of \(path) uses \(unsupported), which Steeple does not read: give the profile aws_access_key_id and aws_secret_access_key, or use assume_role in plugin_data")
             }
-            guard let id = keys["aws_access_key_id"], let secret = keys["aws_secret_access_key"], !id.isEmpty, !secret.isEmpty else {
-                throw AWSAPIError("profile \"\(profile)\" of \(path) has no aws_access_key_id and aws_secret_access_key")
-            }
+            // A profile without keys (only a region, say) gives no credentials: the chain goes on, as the SDK's.
+            guard let id = keys["aws_access_key_id"], let secret = keys["aws_secret_access_key"], !id.isEmpty, !secret.isEmpty else { continue }
             return AWSSigV4.Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: keys["aws_session_token"].flatMap { $0.isEmpty ? nil : $0 })
         }
         return nil

@@ -1,13 +1,14 @@
 /// SPIRE's `agent_path_template`, a Go text/template, in the forms its documentation uses: literal text,
-/// `{{ .Field }}` actions, and for a map field (`aws_iid`'s `Tags`) `{{ .Map.Key }}` or `{{ index .Map "key" }}` (a
-/// key the map lacks gives the empty string, as Go's template gives a `map[string]string`'s zero value). Other
-/// actions (sprig functions, pipelines, conditionals) are refused when the template is parsed, so a configuration
-/// SPIRE would read differently never starts.
+/// `{{ .Field }}` actions, and for a map field (`aws_iid`'s `Tags`) `{{ .Map.Key }}` or `{{ index .Map "key" }}`. As
+/// SPIRE's template (`missingkey=error`), `.Map.Key` of a key the map lacks is an error, while `index` gives the
+/// empty string (the zero value of a `map[string]string`). Other actions (sprig functions, pipelines, conditionals)
+/// are refused when the template is parsed, so a configuration SPIRE would read differently never starts.
 struct AgentPathTemplate: Sendable, Hashable {
     private enum Part: Sendable, Hashable {
         case text(String)
         case field(String)
-        case mapValue(map: String, key: String)
+        /// `strict`: `.Map.Key`, an error when the key is missing; else `index .Map "key"`.
+        case mapValue(map: String, key: String, strict: Bool)
     }
 
     private let parts: [Part]
@@ -35,7 +36,7 @@ struct AgentPathTemplate: Sendable, Hashable {
 
     /// Whether the template reads map `name` (`aws_iid` then needs the instance's tags).
     func uses(map name: String) -> Bool {
-        parts.contains { if case .mapValue(let map, _) = $0 { map == name } else { false } }
+        parts.contains { if case .mapValue(let map, _, _) = $0 { map == name } else { false } }
     }
 
     private static func isIdentifier(_ text: Substring) -> Bool {
@@ -60,7 +61,7 @@ struct AgentPathTemplate: Sendable, Hashable {
             literal = literal.dropFirst().dropLast()
             guard !literal.contains("\\"), !literal.contains(quote) else { throw unsupported }
             try known(String(map), in: maps, kind: "map")
-            return .mapValue(map: String(map), key: String(literal))
+            return .mapValue(map: String(map), key: String(literal), strict: false)
         }
         guard action.hasPrefix(".") else { throw unsupported }
         let path = action.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
@@ -71,21 +72,32 @@ struct AgentPathTemplate: Sendable, Hashable {
             return .field(String(path[0]))
         case 2:
             try known(String(path[0]), in: maps, kind: "map")
-            return .mapValue(map: String(path[0]), key: String(path[1]))
+            return .mapValue(map: String(path[0]), key: String(path[1]), strict: true)
         default:
             throw unsupported
         }
     }
 
     /// The path with each field's value and each map lookup's.
-    func execute(_ values: [String: String], maps: [String: [String: String]] = [:]) -> String {
-        parts.map { part in
+    ///
+    /// - Throws: for `.Map.Key` when the map has no such key, in Go's words.
+    func execute(_ values: [String: String], maps: [String: [String: String]] = [:]) throws(AgentPathTemplateError) -> String {
+        var path = ""
+        for part in parts {
             switch part {
-            case .text(let text): text
-            case .field(let name): values[name] ?? ""
-            case .mapValue(let map, let key): maps[map]?[key] ?? ""
+            case .text(let text):
+                path += text
+            case .field(let name):
+                path += values[name] ?? ""
+            case .mapValue(let map, let key, let strict):
+                if let value = maps[map]?[key] {
+                    path += value
+                } else if strict {
+                    throw AgentPathTemplateError("template: agent-path: map has no entry for key \"\(key)\"")
+                }
             }
-        }.joined()
+        }
+        return path
     }
 }
 

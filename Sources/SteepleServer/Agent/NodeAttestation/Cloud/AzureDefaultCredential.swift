@@ -3,13 +3,15 @@ import Foundation
 /// The Resource Manager client of an `azure_msi` tenant without an app registration, found as SPIRE finds it: the
 /// subscription from the server's own instance metadata (`compute.subscriptionId`) and a token from what Azure's
 /// `DefaultAzureCredential` tries, in its order: `AZURE_CLIENT_ID` with `AZURE_CLIENT_SECRET` (tenant
-/// `AZURE_TENANT_ID`, else the configured one), AKS workload identity (`AZURE_FEDERATED_TOKEN_FILE`), then the
-/// machine's managed identity. The instance metadata service is `http://169.254.169.254`, or
-/// `AZURE_POD_IDENTITY_AUTHORITY_HOST` as Azure's SDK reads it.
+/// `AZURE_TENANT_ID`, else the configured one), AKS workload identity (`AZURE_FEDERATED_TOKEN_FILE`, in the
+/// configured tenant, as azidentity's `TenantID` option gives it), then the machine's managed identity. The instance
+/// metadata service is `http://169.254.169.254`, or `AZURE_POD_IDENTITY_AUTHORITY_HOST` as Azure's SDK reads it for
+/// managed identity (Steeple reads the instance's subscription there too, which is what lets a test stand in for it).
 ///
 /// SPIRE refuses to start when this fails. Steeple starts, and the tenant's agents attest without selectors while
-/// the instance metadata service does not answer (not on Azure; asked again after a minute), which the log says once;
-/// a metadata service that answers with an error, or a token that cannot be had, fails the attestation.
+/// the instance metadata service does not answer (not on Azure; asked again after a minute); a metadata service that
+/// answers with an error, or a token that cannot be had, fails the attestation. Tokens are not kept: each
+/// attestation asks for one, as each attestation with an app registration does.
 actor AzureDefaultCredential {
     private let tenantID: String
     private let authorityHost: String
@@ -42,16 +44,18 @@ actor AzureDefaultCredential {
     func client() async throws(AzureAPIError) -> AzureResourceManagerClient? {
         guard let subscription = try await subscription() else { return nil }
         let credential: AzureCredential
+        var tenant = tenantID
         if let clientID = value("AZURE_CLIENT_ID"), let secret = value("AZURE_CLIENT_SECRET") {
             credential = .clientSecret(appID: clientID, secret: secret)
+            tenant = value("AZURE_TENANT_ID") ?? tenantID
         } else if let clientID = value("AZURE_CLIENT_ID"), let tokenFile = value("AZURE_FEDERATED_TOKEN_FILE") {
             credential = .workloadIdentity(clientID: clientID, tokenFile: tokenFile)
         } else {
             credential = .managedIdentity(clientID: value("AZURE_CLIENT_ID"), host: host)
         }
         return AzureResourceManagerClient(
-            tenantID: value("AZURE_TENANT_ID") ?? tenantID, subscriptionID: subscription, credential: credential, authorityHost: authorityHost,
-            endpoint: endpoint, environment: environment)
+            tenantID: tenant, subscriptionID: subscription, credential: credential, authorityHost: authorityHost, endpoint: endpoint,
+            environment: environment)
     }
 
     /// `compute.subscriptionId` of `GET /metadata/instance` (`Metadata: true`), kept once read.
@@ -64,7 +68,7 @@ actor AzureDefaultCredential {
         let body: [UInt8]
         do {
             body = try await AzureResourceManagerClient.send(url, headers: [("Metadata", "true")], environment: environment, timeout: .seconds(2))
-        } catch where error.message.contains("RESPONSE") {
+        } catch where error.status != nil {
             throw AzureAPIError("the instance metadata service: \(error.message)")
         } catch {
             absentUntil = Date().addingTimeInterval(Self.negativeCacheTime)

@@ -77,7 +77,7 @@ struct AzureMSIAttestor: NodeAttestor {
         }
         guard let tenantID = claims.tid, !tenantID.isEmpty else { throw APIRefusal(.internal, "token missing tenant ID claim") }
         guard let principalID = claims.sub, !principalID.isEmpty else { throw APIRefusal(.internal, "token missing subject claim") }
-        let path = pathTemplate.execute([
+        let path = try pathTemplate.execute([
             "PluginName": name, "TenantID": tenantID, "PrincipalID": principalID, "Subject": principalID,
             "Issuer": claims.iss ?? "", "ID": claims.jti ?? "",
         ])

@@ -132,7 +132,7 @@ struct AzureResourceManagerClient: Sendable {
             let failure = try? JSONDecoder().decode(Failure.self, from: Data(response.body))
             let oauth = try? JSONDecoder().decode(OAuthFailure.self, from: Data(response.body))
             let detail = failure?.error.map { "\($0.code ?? ""): \($0.message ?? "")" } ?? oauth?.error_description ?? response.reason
-            throw AzureAPIError("\(method.rawValue) \(url.path(percentEncoded: true)): RESPONSE \(response.status): \(detail)")
+            throw AzureAPIError("\(method.rawValue) \(url.path(percentEncoded: true)): RESPONSE \(response.status): \(detail)", status: Int(response.status))
         }
         return response.body
     }
@@ -151,6 +151,11 @@ enum AzureCredential: Sendable {
 /// A Resource Manager call that failed.
 struct AzureAPIError: Error, Sendable, CustomStringConvertible {
     let message: String
-    init(_ message: String) { self.message = message }
+    /// The HTTP status when the service answered with an error; nil when it did not answer at all.
+    var status: Int?
+    init(_ message: String, status: Int? = nil) {
+        self.message = message
+        self.status = status
+    }
     var description: String { message }
 }

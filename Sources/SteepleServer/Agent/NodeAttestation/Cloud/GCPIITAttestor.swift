@@ -93,7 +93,7 @@ struct GCPIITAttestor: NodeAttestor {
         guard projectIDAllowList.contains(projectID) else {
             throw APIRefusal(.attestationFailed, "identity token project ID \"\(projectID)\" is not in the allow list")
         }
-        let path = pathTemplate.execute([
+        let path = try pathTemplate.execute([
             "PluginName": name,
             "ServiceAccount": (token.email ?? "").replacing("@", with: "_"),
             "ProjectID": projectID,
