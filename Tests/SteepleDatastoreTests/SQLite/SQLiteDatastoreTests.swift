@@ -32,7 +32,7 @@ struct SQLiteDatastoreTests {
             #expect(try await second.fetchCAJournal(id: "s1") == journal)
             #expect(try await second.latestSequence() == 5)
             #expect(try await second.createEntry(Fixtures.entry(id: "api", path: "/api")).seq == 6)
-            #expect(try await second.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version", "v5-entry-additional-attributes"])
+            #expect(try await second.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version", "v5-entry-additional-attributes", "v6-entries-clustered-by-id"])
             try second.close()
         }
     }
@@ -41,7 +41,7 @@ struct SQLiteDatastoreTests {
     func migrationsAndDurability() async throws {
         try await TemporaryDirectory.with { directory in
             let store = try SQLiteDatastore(path: directory.appending("store.sqlite"))
-            #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version", "v5-entry-additional-attributes"])
+            #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version", "v5-entry-additional-attributes", "v6-entries-clustered-by-id"])
             let settings = try await store.durabilitySettings()
             #expect(settings.synchronous == 2)
             #expect(settings.journalMode == "wal")
@@ -52,7 +52,7 @@ struct SQLiteDatastoreTests {
     @Test("the in-memory SQLite store migrates and works")
     func inMemory() async throws {
         let store = try SQLiteDatastore.inMemory()
-        #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version", "v5-entry-additional-attributes"])
+        #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version", "v5-entry-additional-attributes", "v6-entries-clustered-by-id"])
         _ = try await store.createEntry(Fixtures.entry(id: "web"))
         #expect(try await store.countEntries(.init()) == 1)
     }

@@ -81,7 +81,7 @@ struct SQLiteHardeningTests {
             }
             try queue.close()
             let store = try SQLiteDatastore(path: path)
-            #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version", "v5-entry-additional-attributes"])
+            #expect(try await store.appliedMigrations() == ["v1", "v2-hashed-join-tokens", "v3-federation-relationships", "v4-agent-version", "v5-entry-additional-attributes", "v6-entries-clustered-by-id"])
             #expect(try await store.fetchJoinToken("old-plain-token") != nil)
             // A node stored before v4 reads with no agent version, and takes one.
             let v1Node = try SPIFFEID("spiffe://example.org/spire/agent/join_token/v1")
