@@ -113,6 +113,12 @@ package final class SQLiteDatastore: Sendable {
     ///
     /// - Throws: ``DatastoreError/Code/storage`` when a connection cannot close.
     package func close() throws(DatastoreError) {
+        // Checkpoint and truncate the WAL first. SQLite checkpoints when the last connection closes, but a pool's
+        // readers are read-only and may close last, leaving every page written since the last checkpoint in the WAL
+        // (tens of MiB after a bulk write); the next start would read through it, and a 1,000,000-entry cold start
+        // measured 1.3 s slower. A checkpoint that cannot finish (a reader still busy) is not an error: the WAL is
+        // then replayed by the next open, as after a crash.
+        _ = try? writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         do {
             try writer.close()
         } catch {

@@ -219,3 +219,39 @@ extension CloudNodeAttestationEndToEndTests {
         _ = try await server.stop()
     }
 }
+
+extension CloudNodeAttestationEndToEndTests {
+    @Test("aws_iid with container credentials, as SPIRE under EKS Pod Identity or ECS: the server reads AWS_CONTAINER_CREDENTIALS_FULL_URI with the token of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE and signs EC2 and IAM calls with what it answers")
+    func awsContainerCredentials() async throws {
+        let fake = try FakeCloudMetadata()
+        defer { fake.stop() }
+        let aws = try TestCloudIssuer()
+        let certificates = fake.directory + "/aws-certificates.pem"
+        try aws.certificatePEM.write(toFile: certificates, atomically: true, encoding: .utf8)
+        let tokenFile = fake.directory + "/pod-identity-token"
+        try "pod-identity-token-1\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let pod = (keyID: "ASIAPODIDENTITY", secret: "pod/identity+secret", token: "pod-identity-session")
+        var routes = try Self.instanceIdentityRoutes(Self.awsDocument(account: "555555555555", instanceID: "i-0pod"), signedBy: aws)
+        routes["GET /v1/credentials"] = .init(
+            body: #"{"AccessKeyId":"\#(pod.keyID)","SecretAccessKey":"\#(pod.secret)","Token":"\#(pod.token)","Expiration":"\#(ISO8601DateFormatter().string(from: Date() + 3600))"}"#,
+            requiredHeaders: ["Authorization": "pod-identity-token-1"])
+        routes["POST /ec2/"] = .init(body: Self.describe(instanceID: "i-0pod", rootAttached: "2026-12-06T10:00:20.000Z"), sigV4: (pod.keyID, pod.secret, "ec2"), sigV4SessionToken: pod.token)
+        routes["POST /iam/"] = .init(body: Self.profile, sigV4: (pod.keyID, pod.secret, "iam"), sigV4SessionToken: pod.token)
+        try fake.write(routes)
+        try await fake.start()
+
+        let serverPort = try freeTCPPort()
+        let server = try ServerProcess(bindPort: serverPort, plugins: #"NodeAttestor "aws_iid" { plugin_data { aws_ca_certificate_path = "\#(certificates)" } }"#)
+        server.environment = Self.noAWSCredentials.merging([
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": fake.endpoint + "/v1/credentials", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
+            "AWS_ENDPOINT_URL_EC2": fake.endpoint + "/ec2", "AWS_ENDPOINT_URL_IAM": fake.endpoint + "/iam",
+        ]) { $1 }
+        try await server.start()
+        try await attestOnce(
+            server: server, serverPort: serverPort, nodeAttestor: #"NodeAttestor "aws_iid" { plugin_data { ec2_metadata_endpoint = "\#(fake.endpoint)" } }"#,
+            agentID: "spiffe://example.org/spire/agent/aws_iid/555555555555/eu-west-1/i-0pod",
+            selectors: (Self.selectorsOfDescribedInstance + ["aws_iid:instance:id:i-0pod"]).sorted(), type: "aws_iid")
+        #expect(fake.requests.contains("GET /v1/credentials Authorization=pod-identity-token-1"), "\(fake.requests)")
+        _ = try await server.stop()
+    }
+}
