@@ -9,10 +9,10 @@ import SteepleDatastore
 struct EntryGraph: Sendable {
     let serverID: SPIFFEID
     private(set) var entries: [String: RegistrationEntry] = [:]
-    private var childrenByParent: [SPIFFEID: Set<String>] = [:]
+    private var childrenByParent: [SPIFFEID: EntryIDSet] = [:]
     private var aliasEntryIDs: Set<String> = []
     /// Entry IDs by the SPIFFE ID they issue, to walk from an entry up to an agent.
-    private var idsBySPIFFEID: [SPIFFEID: Set<String>] = [:]
+    private var idsBySPIFFEID: [SPIFFEID: EntryIDSet] = [:]
     private(set) var nodeSelectors: [SPIFFEID: Set<Selector>] = [:]
 
     init(serverID: SPIFFEID) {
@@ -28,10 +28,11 @@ struct EntryGraph: Sendable {
     /// Adds or replaces an entry; returns the previous version.
     @discardableResult
     mutating func upsert(_ entry: RegistrationEntry) -> RegistrationEntry? {
-        let previous = remove(id: entry.id)
-        entries[entry.id] = entry
-        childrenByParent[entry.parentID, default: []].insert(entry.id)
-        idsBySPIFFEID[entry.spiffeID, default: []].insert(entry.id)
+        // One look-up of the ID: a new entry (every entry of a load) is not removed first.
+        let previous = entries.updateValue(entry, forKey: entry.id)
+        if let previous { unindex(previous) }
+        childrenByParent[entry.parentID, default: EntryIDSet()].insert(entry.id)
+        idsBySPIFFEID[entry.spiffeID, default: EntryIDSet()].insert(entry.id)
         if entry.parentID == serverID { aliasEntryIDs.insert(entry.id) }
         return previous
     }
@@ -40,12 +41,17 @@ struct EntryGraph: Sendable {
     @discardableResult
     mutating func remove(id: String) -> RegistrationEntry? {
         guard let entry = entries.removeValue(forKey: id) else { return nil }
-        childrenByParent[entry.parentID]?.remove(id)
-        if childrenByParent[entry.parentID]?.isEmpty == true { childrenByParent[entry.parentID] = nil }
-        idsBySPIFFEID[entry.spiffeID]?.remove(id)
-        if idsBySPIFFEID[entry.spiffeID]?.isEmpty == true { idsBySPIFFEID[entry.spiffeID] = nil }
-        aliasEntryIDs.remove(id)
+        unindex(entry)
         return entry
+    }
+
+    /// Takes `entry` out of the indexes (not out of `entries`).
+    private mutating func unindex(_ entry: RegistrationEntry) {
+        childrenByParent[entry.parentID]?.remove(entry.id)
+        if childrenByParent[entry.parentID]?.isEmpty == true { childrenByParent[entry.parentID] = nil }
+        idsBySPIFFEID[entry.spiffeID]?.remove(entry.id)
+        if idsBySPIFFEID[entry.spiffeID]?.isEmpty == true { idsBySPIFFEID[entry.spiffeID] = nil }
+        aliasEntryIDs.remove(entry.id)
     }
 
     /// Records an attested node's selectors, or forgets the node (`nil`).
@@ -69,7 +75,7 @@ struct EntryGraph: Sendable {
             }
         }
         while let parent = queue.popLast() {
-            for id in childrenByParent[parent] ?? [] {
+            for id in childrenByParent[parent] ?? EntryIDSet() {
                 guard let entry = entries[id] else { continue }
                 result[id] = entry
                 if reachable.insert(entry.spiffeID).inserted { queue.append(entry.spiffeID) }
@@ -96,7 +102,7 @@ struct EntryGraph: Sendable {
     private func reaches(_ id: SPIFFEID, _ agentID: SPIFFEID, visited: inout Set<SPIFFEID>) -> Bool {
         if id == agentID { return true }
         guard visited.insert(id).inserted else { return false }
-        for entryID in idsBySPIFFEID[id] ?? [] {
+        for entryID in idsBySPIFFEID[id] ?? EntryIDSet() {
             guard let entry = entries[entryID] else { continue }
             if isAlias(entry) {
                 if aliasApplies(entry, to: agentID) { return true }

@@ -1,0 +1,69 @@
+/// The entry IDs under one key of ``EntryGraph``'s indexes. Under a SPIFFE ID there is almost always exactly one
+/// entry, so one ID is kept inline and a `Set` is made only for a second: a million entries then cost a million
+/// dictionary values instead of a million one-element sets (their allocations, their hashing).
+struct EntryIDSet: Sendable, Sequence {
+    private enum Storage: Sendable {
+        case none
+        case one(String)
+        case many(Set<String>)
+    }
+
+    private var storage: Storage = .none
+
+    init() {}
+
+    var isEmpty: Bool {
+        switch storage {
+        case .none: true
+        case .one: false
+        case .many(let ids): ids.isEmpty
+        }
+    }
+
+    mutating func insert(_ id: String) {
+        switch storage {
+        case .none:
+            storage = .one(id)
+        case .one(let existing):
+            if existing != id { storage = .many([existing, id]) }
+        case .many(var ids):
+            storage = .none  // the set is uniquely referenced while it grows
+            ids.insert(id)
+            storage = .many(ids)
+        }
+    }
+
+    mutating func remove(_ id: String) {
+        switch storage {
+        case .none:
+            break
+        case .one(let existing):
+            if existing == id { storage = .none }
+        case .many(var ids):
+            storage = .none
+            ids.remove(id)
+            storage = ids.count == 1 ? .one(ids.first!) : .many(ids)
+        }
+    }
+
+    func makeIterator() -> Iterator {
+        switch storage {
+        case .none: Iterator(one: nil, many: nil)
+        case .one(let id): Iterator(one: id, many: nil)
+        case .many(let ids): Iterator(one: nil, many: ids.makeIterator())
+        }
+    }
+
+    struct Iterator: IteratorProtocol {
+        fileprivate var one: String?
+        fileprivate var many: Set<String>.Iterator?
+
+        mutating func next() -> String? {
+            if let id = one {
+                one = nil
+                return id
+            }
+            return many?.next()
+        }
+    }
+}
