@@ -88,7 +88,7 @@ struct KubernetesEndToEndTests {
         // Notifier "k8sbundle": the bundle lands in spire/spire-bundle, which the agent then trusts (as a mounted
         // ConfigMap would give it).
         let bundle = try await server.cli(["bundle", "show"])
-        let published = try await retrying(for: .seconds(10), until: { $0 == bundle.stdout }) {
+        let published = try await retrying(for: .seconds(30), until: { $0 == bundle.stdout }) {
             fake.configMapData(namespace: "spire", name: "spire-bundle")?["bundle.crt"]
         }
         #expect(published == bundle.stdout, "the ConfigMap holds the bundle's X.509 authorities")
@@ -126,7 +126,7 @@ struct KubernetesEndToEndTests {
             ])
             #expect(late.status == 0, "\(late.stderr)")
             let fetch = try builtExecutable("steeple-agent")
-            let inPod = try await retrying(for: .seconds(10), until: { $0.status == 0 }) {
+            let inPod = try await retrying(for: .seconds(30), until: { $0.status == 0 }) {
                 try await webCgroup.run(fetch, ["api", "fetch", "x509", "-socketPath", agent.socketPath])
             }
             #expect(inPod.status == 0, "\(inPod.stderr)\n\(agent.logText)")
@@ -138,12 +138,14 @@ struct KubernetesEndToEndTests {
             let outside = try await agent.cli(["api", "fetch", "x509"])
             #expect(outside.status != 0 && !outside.stdout.contains("spiffe://example.org/web"), "\(outside.stdout)")
 
-            // A pod the kubelet does not list yet: the attestor asks again until it does.
+            // A pod the kubelet does not list yet: the attestor asks again until it does. The fetches below wait
+            // longer than the attestor's 50 polls of 200 ms, so each answer is the agent's, not the CLI's timeout.
+            let patient = ["api", "fetch", "x509", "-timeout", "60s", "-socketPath", agent.socketPath]
             let lateCgroup = try PodCgroup(podUID: Self.latePodUID, systemd: true)
             defer { lateCgroup.remove() }
             let before = fake.requests.components(separatedBy: "kubelet GET /pods").count
-            async let waited = lateCgroup.run(fetch, ["api", "fetch", "x509", "-socketPath", agent.socketPath])
-            _ = try await retrying(for: .seconds(10), until: { $0 >= before + 2 }) { fake.requests.components(separatedBy: "kubelet GET /pods").count }
+            async let waited = lateCgroup.run(fetch, patient)
+            _ = try await retrying(for: .seconds(30), until: { $0 >= before + 2 }) { fake.requests.components(separatedBy: "kubelet GET /pods").count }
             var state = Self.cluster(fake, webContainer: webCgroup.containerID)
             state.kubeletPods.append(FakeKubernetes.pod(
                 name: "late-0", namespace: "batch", uid: Self.latePodUID, node: "node-1", serviceAccount: "default",
@@ -158,16 +160,18 @@ struct KubernetesEndToEndTests {
             try fake.write(state)
             let stranger = try PodCgroup(podUID: "eeeeeeee-0000-4000-8000-000000000001")
             defer { stranger.remove() }
-            let refused = try await stranger.run(fetch, ["api", "fetch", "x509", "-socketPath", agent.socketPath])
+            let refused = try await stranger.run(fetch, patient)
             #expect(refused.status != 0, "\(refused.stdout)")
             #expect(agent.logText.contains("Unable to get pod list from the kubelet"), "\(agent.logText)")
             #expect(agent.logText.contains("500 Internal Server Error: kubelet is failing"), "\(agent.logText)")
 
             // A kubelet that is gone: the same, and the log names the connection's failure.
             fake.stop()
-            let unreachable = try await stranger.run(fetch, ["api", "fetch", "x509", "-socketPath", agent.socketPath])
+            let unreachable = try await stranger.run(fetch, patient)
             #expect(unreachable.status != 0, "\(unreachable.stdout)")
-            #expect(agent.logText.contains("k8s: unable to get the pod list from the kubelet"), "\(agent.logText)")
+            let gaveUp = try await retrying(for: .seconds(30), until: { $0.contains("k8s: unable to get the pod list from the kubelet") }) { agent.logText }
+            #expect(gaveUp.contains("k8s: unable to get the pod list from the kubelet"), "\(gaveUp)")
+            #expect(gaveUp.contains("Connection refused"), "\(gaveUp)")
         } catch {
             print("--- agent log\n\(agent.logText)\n--- server log\n\((try? String(contentsOfFile: server.log, encoding: .utf8)) ?? "")")
             _ = try? await agent.stop()
