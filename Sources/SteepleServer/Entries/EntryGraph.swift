@@ -8,11 +8,11 @@ import SteepleDatastore
 /// agents, it names no workload, so no agent is sent it or may have an SVID signed for its ID.
 struct EntryGraph: Sendable {
     let serverID: SPIFFEID
-    private(set) var entries: [String: RegistrationEntry] = [:]
-    private var childrenByParent: [SPIFFEID: EntryIDSet] = [:]
-    private var aliasEntryIDs: Set<String> = []
-    /// Entry IDs by the SPIFFE ID they issue, to walk from an entry up to an agent.
-    private var idsBySPIFFEID: [SPIFFEID: EntryIDSet] = [:]
+    private(set) var entries = EntryTable()
+    private var childrenByParent: [SPIFFEID: EntrySlotSet] = [:]
+    private var aliasSlots: Set<EntrySlot> = []
+    /// Entries by the SPIFFE ID they issue, to walk from an entry up to an agent.
+    private var slotsBySPIFFEID: [SPIFFEID: EntrySlotSet] = [:]
     private(set) var nodeSelectors: [SPIFFEID: Set<Selector>] = [:]
 
     init(serverID: SPIFFEID) {
@@ -22,36 +22,40 @@ struct EntryGraph: Sendable {
     /// Makes room for `count` entries at once (a load), instead of growing the tables step by step.
     mutating func reserveCapacity(_ count: Int) {
         entries.reserveCapacity(count)
-        idsBySPIFFEID.reserveCapacity(count)
+        slotsBySPIFFEID.reserveCapacity(count)
     }
 
     /// Adds or replaces an entry; returns the previous version.
     @discardableResult
     mutating func upsert(_ entry: RegistrationEntry) -> RegistrationEntry? {
-        // One look-up of the ID: a new entry (every entry of a load) is not removed first.
-        let previous = entries.updateValue(entry, forKey: entry.id)
-        if let previous { unindex(previous) }
-        childrenByParent[entry.parentID, default: EntryIDSet()].insert(entry.id)
-        idsBySPIFFEID[entry.spiffeID, default: EntryIDSet()].insert(entry.id)
-        if entry.parentID == serverID { aliasEntryIDs.insert(entry.id) }
+        let (slot, previous) = entries.upsert(entry)
+        if let previous { unindex(previous, slot: slot) }
+        if let index = childrenByParent.index(forKey: entry.parentID) {
+            childrenByParent.values[index].insert(slot)
+            entries.shareParentID(childrenByParent.keys[index], at: slot)
+        } else {
+            childrenByParent[entry.parentID] = EntrySlotSet(slot)
+        }
+        slotsBySPIFFEID[entry.spiffeID, default: EntrySlotSet()].insert(slot)
+        if entry.parentID == serverID { aliasSlots.insert(slot) }
         return previous
     }
 
     /// Removes an entry; returns it.
     @discardableResult
     mutating func remove(id: String) -> RegistrationEntry? {
-        guard let entry = entries.removeValue(forKey: id) else { return nil }
-        unindex(entry)
+        guard let (slot, entry) = entries.remove(id: id) else { return nil }
+        unindex(entry, slot: slot)
         return entry
     }
 
-    /// Takes `entry` out of the indexes (not out of `entries`).
-    private mutating func unindex(_ entry: RegistrationEntry) {
-        childrenByParent[entry.parentID]?.remove(entry.id)
+    /// Takes `entry`, stored in `slot`, out of the indexes (not out of `entries`).
+    private mutating func unindex(_ entry: RegistrationEntry, slot: EntrySlot) {
+        childrenByParent[entry.parentID]?.remove(slot)
         if childrenByParent[entry.parentID]?.isEmpty == true { childrenByParent[entry.parentID] = nil }
-        idsBySPIFFEID[entry.spiffeID]?.remove(entry.id)
-        if idsBySPIFFEID[entry.spiffeID]?.isEmpty == true { idsBySPIFFEID[entry.spiffeID] = nil }
-        aliasEntryIDs.remove(entry.id)
+        slotsBySPIFFEID[entry.spiffeID]?.remove(slot)
+        if slotsBySPIFFEID[entry.spiffeID]?.isEmpty == true { slotsBySPIFFEID[entry.spiffeID] = nil }
+        aliasSlots.remove(slot)
     }
 
     /// Records an attested node's selectors, or forgets the node (`nil`).
@@ -69,15 +73,15 @@ struct EntryGraph: Sendable {
         var reachable: Set<SPIFFEID> = [agentID]
         var queue: [SPIFFEID] = [agentID]
         if let selectors = nodeSelectors[agentID] {
-            for id in aliasEntryIDs {
-                guard let alias = entries[id], Set(alias.selectors).isSubset(of: selectors) else { continue }
+            for slot in aliasSlots {
+                guard let alias = entries[slot: slot], Set(alias.selectors).isSubset(of: selectors) else { continue }
                 if reachable.insert(alias.spiffeID).inserted { queue.append(alias.spiffeID) }
             }
         }
         while let parent = queue.popLast() {
-            for id in childrenByParent[parent] ?? EntryIDSet() {
-                guard let entry = entries[id] else { continue }
-                result[id] = entry
+            for slot in childrenByParent[parent] ?? EntrySlotSet() {
+                guard let entry = entries[slot: slot] else { continue }
+                result[entry.id] = entry
                 if reachable.insert(entry.spiffeID).inserted { queue.append(entry.spiffeID) }
             }
         }
@@ -102,8 +106,8 @@ struct EntryGraph: Sendable {
     private func reaches(_ id: SPIFFEID, _ agentID: SPIFFEID, visited: inout Set<SPIFFEID>) -> Bool {
         if id == agentID { return true }
         guard visited.insert(id).inserted else { return false }
-        for entryID in idsBySPIFFEID[id] ?? EntryIDSet() {
-            guard let entry = entries[entryID] else { continue }
+        for slot in slotsBySPIFFEID[id] ?? EntrySlotSet() {
+            guard let entry = entries[slot: slot] else { continue }
             if isAlias(entry) {
                 if aliasApplies(entry, to: agentID) { return true }
             } else if reaches(entry.parentID, agentID, visited: &visited) {

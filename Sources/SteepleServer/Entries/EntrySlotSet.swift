@@ -1,16 +1,21 @@
-/// The entry IDs under one key of ``EntryGraph``'s indexes. Under a SPIFFE ID there is almost always exactly one
-/// entry, so one ID is kept inline and a `Set` is made only for a second: a million entries then cost a million
-/// dictionary values instead of a million one-element sets (their allocations, their hashing).
-struct EntryIDSet: Sendable, Sequence {
+/// The entries (their ``EntryTable`` slots) under one key of ``EntryGraph``'s indexes. Under a SPIFFE ID there is
+/// almost always exactly one entry, so one slot is kept inline and a `Set` is made only for a second: a million
+/// entries then cost a million dictionary values instead of a million one-element sets (their allocations, their
+/// hashing).
+struct EntrySlotSet: Sendable, Sequence {
     private enum Storage: Sendable {
         case none
-        case one(String)
-        case many(Set<String>)
+        case one(EntrySlot)
+        case many(Set<EntrySlot>)
     }
 
     private var storage: Storage = .none
 
     init() {}
+
+    init(_ slot: EntrySlot) {
+        storage = .one(slot)
+    }
 
     var isEmpty: Bool {
         switch storage {
@@ -20,7 +25,7 @@ struct EntryIDSet: Sendable, Sequence {
         }
     }
 
-    mutating func insert(_ id: String) {
+    mutating func insert(_ id: EntrySlot) {
         switch storage {
         case .none:
             storage = .one(id)
@@ -33,7 +38,7 @@ struct EntryIDSet: Sendable, Sequence {
         }
     }
 
-    mutating func remove(_ id: String) {
+    mutating func remove(_ id: EntrySlot) {
         switch storage {
         case .none:
             break
@@ -55,10 +60,10 @@ struct EntryIDSet: Sendable, Sequence {
     }
 
     struct Iterator: IteratorProtocol {
-        fileprivate var one: String?
-        fileprivate var many: Set<String>.Iterator?
+        fileprivate var one: EntrySlot?
+        fileprivate var many: Set<EntrySlot>.Iterator?
 
-        mutating func next() -> String? {
+        mutating func next() -> EntrySlot? {
             if let id = one {
                 one = nil
                 return id

@@ -1,0 +1,51 @@
+import SPIFFE
+import SteepleDatastore
+@testable import SteepleServer
+import Testing
+
+@Suite("EntryTable")
+struct EntryTableTests {
+    static let agentA = try! SPIFFEID("spiffe://example.org/spire/agent/join_token/a")
+    static let agentB = try! SPIFFEID("spiffe://example.org/spire/agent/join_token/b")
+
+    static func entry(_ id: String, parent: SPIFFEID = agentA, uid: Int = 1000) throws -> RegistrationEntry {
+        RegistrationEntry(id: id, spiffeID: try SPIFFEID("spiffe://example.org/\(id)"), parentID: parent, selectors: [try Selector("unix:uid:\(uid)")])
+    }
+
+    @Test("new entries take new slots, a replacement keeps its slot and returns the old version, a removed entry's slot is reused")
+    func slots() throws {
+        var table = EntryTable()
+        #expect(table.upsert(try Self.entry("a")).slot == 0)
+        #expect(table.upsert(try Self.entry("b")).slot == 1)
+        #expect(table.upsert(try Self.entry("c")).slot == 2)
+        let replaced = table.upsert(try Self.entry("b", uid: 2000))
+        let uid1000 = try Selector("unix:uid:1000"), uid2000 = try Selector("unix:uid:2000")
+        #expect(replaced.slot == 1 && replaced.previous?.selectors == [uid1000])
+        #expect(table["b"]?.selectors == [uid2000] && table.count == 3)
+        let removal = table.remove(id: "a")
+        let removed = try #require(removal)
+        #expect(removed.slot == 0 && removed.entry.id == "a")
+        #expect(table["a"] == nil && table[slot: 0] == nil && table.count == 2)
+        #expect(table.remove(id: "a") == nil)
+        #expect(table.upsert(try Self.entry("d")).slot == 0, "the freed slot is reused")
+        #expect(table.upsert(try Self.entry("e")).slot == 3)
+        #expect(Set(table.values.map(\.id)) == ["b", "c", "d", "e"] && table.count == 4)
+        #expect(table[slot: 0]?.id == "d" && table[slot: 99] == nil && table[slot: -1] == nil)
+    }
+
+    @Test("the graph over reused slots: an entry removed or moved to another parent is no longer its old agent's, the entry now in its slot is only its own agent's")
+    func graphOverReusedSlots() throws {
+        var graph = EntryGraph(serverID: try SPIFFEID("spiffe://example.org/spire/server"))
+        graph.upsert(try Self.entry("x", parent: Self.agentA))
+        graph.upsert(try Self.entry("moved", parent: Self.agentA))
+        graph.remove(id: "x")
+        graph.upsert(try Self.entry("y", parent: Self.agentB))
+        graph.upsert(try Self.entry("moved", parent: Self.agentB))
+        #expect(graph.authorization(for: Self.agentA).entries.isEmpty)
+        #expect(Set(graph.authorization(for: Self.agentB).entries.keys) == ["y", "moved"])
+        #expect(graph.authorizedEntry(id: "y", for: Self.agentA) == nil && graph.authorizedEntry(id: "y", for: Self.agentB)?.id == "y")
+        #expect(graph.authorizedEntry(id: "x", for: Self.agentA) == nil && graph.entries.count == 2)
+        // Children of one parent carry equal parent IDs (sharing one string).
+        #expect(graph.entries.values.allSatisfy { $0.parentID == Self.agentB })
+    }
+}
