@@ -12,6 +12,8 @@ package import Foundation
 /// An entry's key is ``id``. No two entries share the same ``parentID``, ``spiffeID`` and selector set.
 /// Times have a precision of one second: the stores keep whole seconds, rounding down.
 package struct RegistrationEntry: Sendable {
+    // Declared with the one-byte fields last, so that no padding follows each of them: 152 bytes instead of 176,
+    // which a server holding a million entries keeps once per entry.
     /// The entry ID, set by the caller or else a random UUID; 1 to 255 printable ASCII characters.
     package var id: String
     /// The SPIFFE ID the entry's SVIDs carry.
@@ -30,22 +32,22 @@ package struct RegistrationEntry: Sendable {
     package var federatesWith: [TrustDomain] {
         didSet { federatesWith = Array(Set(federatesWith)).sorted() }
     }
-    /// Whether the workload may call the server's admin API.
-    package var admin: Bool
-    /// Whether the workload is a downstream server that may mint SVIDs itself.
-    package var downstream: Bool
-    /// When the entry stops being valid and may be pruned (data management, not the SVID lifetime).
-    package var expiresAt: Date?
     /// DNS names for the X509-SVID, in order (the first also goes into the subject common name).
     package var dnsNames: [String]
     /// Bumped by every update, so agents know to refresh; 0 after create.
     package var revisionNumber: Int64
-    /// Whether the agent stores the SVID instead of serving it over the Workload API.
-    package var storeSVID: Bool
     /// A hint that tells workloads apart when several entries match them; empty when unset.
     package var hint: String
     /// When the entry was created; set by the store.
     package var createdAt: Date
+    /// When the entry stops being valid and may be pruned (data management, not the SVID lifetime).
+    package var expiresAt: Date?
+    /// Whether the workload may call the server's admin API.
+    package var admin: Bool
+    /// Whether the workload is a downstream server that may mint SVIDs itself.
+    package var downstream: Bool
+    /// Whether the agent stores the SVID instead of serving it over the Workload API.
+    package var storeSVID: Bool
     /// SPIRE's `jwt_svid_include_jti`: this entry's JWT-SVIDs carry a unique `jti` claim, and agents issue a new
     /// one for every request instead of serving a cached one.
     package var jwtSVIDIncludeJTI: Bool

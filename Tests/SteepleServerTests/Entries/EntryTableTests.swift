@@ -48,4 +48,24 @@ struct EntryTableTests {
         // Children of one parent carry equal parent IDs (sharing one string).
         #expect(graph.entries.values.allSatisfy { $0.parentID == Self.agentB })
     }
+
+    @Test("SPIFFE IDs that share a hash stay apart in the walk up to an agent")
+    func collidingHashes() throws {
+        var graph = EntryGraph(serverID: try SPIFFEID("spiffe://example.org/spire/server"), spiffeIDHash: { _ in 42 })
+        graph.upsert(try Self.entry("mine", parent: Self.agentA))
+        graph.upsert(try Self.entry("theirs", parent: Self.agentB))
+        graph.upsert(try Self.entry("under-mine", parent: try SPIFFEID("spiffe://example.org/mine")))
+        graph.upsert(try Self.entry("under-theirs", parent: try SPIFFEID("spiffe://example.org/theirs")))
+        #expect(graph.authorizedEntry(id: "under-mine", for: Self.agentA)?.id == "under-mine")
+        #expect(graph.authorizedEntry(id: "under-theirs", for: Self.agentA) == nil, "reached through an entry whose ID only shares the hash")
+        #expect(graph.authorizedEntry(id: "under-theirs", for: Self.agentB)?.id == "under-theirs")
+        graph.remove(id: "mine")
+        #expect(graph.authorizedEntry(id: "under-mine", for: Self.agentA) == nil)
+        #expect(graph.authorizedEntry(id: "under-theirs", for: Self.agentB)?.id == "under-theirs")
+    }
+
+    @Test("a registration entry is 152 bytes: its one-byte fields are declared last (a million are held in memory)")
+    func entrySize() {
+        #expect(MemoryLayout<RegistrationEntry>.stride == 152)
+    }
 }
