@@ -13,24 +13,24 @@ extension SQLiteDatastore {
     /// How many keys go into one `IN (…)` list when loading child rows.
     static let keysPerQuery = 500
 
-    static func spiffeID(_ string: String, _ column: String, of key: String) throws(DatastoreError) -> SPIFFEID {
-        try StoredValues.spiffeID(string, column, of: key)
+    static func spiffeID(_ string: String, _ column: String, of key: @autoclosure () -> String) throws(DatastoreError) -> SPIFFEID {
+        try StoredValues.spiffeID(string, column, of: key())
     }
 
-    static func trustDomain(_ string: String, of key: String) throws(DatastoreError) -> TrustDomain {
-        try StoredValues.trustDomain(string, of: "entry \(key)")
+    static func trustDomain(_ string: String, of key: @autoclosure () -> String) throws(DatastoreError) -> TrustDomain {
+        try StoredValues.trustDomain(string, of: "entry \(key())")
     }
 
-    static func selector(type: String, value: String, of key: String) throws(DatastoreError) -> Selector {
-        try StoredValues.selector(type: type, value: value, of: key)
+    static func selector(type: String, value: String, of key: @autoclosure () -> String) throws(DatastoreError) -> Selector {
+        try StoredValues.selector(type: type, value: value, of: key())
     }
 
     static func corrupt(_ message: String, _ cause: (any Error)? = nil) -> DatastoreError {
         StoredValues.corrupt(message, cause)
     }
 
-    static func time(_ seconds: Int64, _ column: String, of key: String) throws(DatastoreError) -> Date {
-        try StoredValues.time(seconds, column, of: key)
+    static func time(_ seconds: Int64, _ column: String, of key: @autoclosure () -> String) throws(DatastoreError) -> Date {
+        try StoredValues.time(seconds, column, of: key())
     }
 
     /// Loads `(key, type, value)` rows of a selector table for the given keys, grouped by key.

@@ -30,7 +30,7 @@ package struct RegistrationEntry: Sendable {
     package var jwtSVIDTTL: Int
     /// The trust domains whose bundles the workload also receives; a set, kept sorted without duplicates.
     package var federatesWith: [TrustDomain] {
-        didSet { federatesWith = Array(Set(federatesWith)).sorted() }
+        didSet { federatesWith = sortedUnique(federatesWith) }
     }
     /// DNS names for the X509-SVID, in order (the first also goes into the subject common name).
     package var dnsNames: [String]
@@ -81,7 +81,7 @@ package struct RegistrationEntry: Sendable {
         self.selectors = Selector.normalized(selectors)
         self.x509SVIDTTL = x509SVIDTTL
         self.jwtSVIDTTL = jwtSVIDTTL
-        self.federatesWith = Array(Set(federatesWith)).sorted()
+        self.federatesWith = sortedUnique(federatesWith)
         self.admin = admin
         self.downstream = downstream
         self.expiresAt = expiresAt

@@ -39,7 +39,7 @@ package struct Selector: Sendable {
 
     /// Sorts selectors and drops duplicates: the stored form of a selector set.
     package static func normalized(_ selectors: some Sequence<Selector>) -> [Selector] {
-        Array(Set(selectors)).sorted()
+        sortedUnique(selectors)
     }
 }
 

@@ -16,43 +16,45 @@ package enum StoredValues {
         DatastoreError(code: .corruptRecord, message: "stored record is corrupt: \(message)", cause: cause as? (any Error & Sendable))
     }
 
-    package static func spiffeID(_ string: String, _ column: String, of key: String) throws(DatastoreError) -> SPIFFEID {
+    package static func spiffeID(_ string: String, _ column: String, of key: @autoclosure () -> String) throws(DatastoreError) -> SPIFFEID {
         do {
             return try SPIFFEID(string)
         } catch {
-            throw corrupt("\(column) of \(key) is not a valid SPIFFE ID: \(string)", error)
+            throw corrupt("\(column) of \(key()) is not a valid SPIFFE ID: \(string)", error)
         }
     }
 
-    package static func trustDomain(_ string: String, of what: String) throws(DatastoreError) -> TrustDomain {
+    package static func trustDomain(_ string: String, of what: @autoclosure () -> String) throws(DatastoreError) -> TrustDomain {
         do {
             return try TrustDomain(string)
         } catch {
-            throw corrupt("a trust domain of \(what) is not valid: \(string)", error)
+            throw corrupt("a trust domain of \(what()) is not valid: \(string)", error)
         }
     }
 
-    package static func selector(type: String, value: String, of key: String) throws(DatastoreError) -> Selector {
+    package static func selector(type: String, value: String, of key: @autoclosure () -> String) throws(DatastoreError) -> Selector {
         do {
             return try Selector(type: type, value: value)
         } catch {
-            throw corrupt("a selector of \(key) is not valid: \(type):\(value)", error)
+            throw corrupt("a selector of \(key()) is not valid: \(type):\(value)", error)
         }
     }
 
     /// A stored Unix time, which must lie within the years 1970 to 9999 (``UnixTime``).
-    package static func time(_ seconds: Int64, _ column: String, of key: String) throws(DatastoreError) -> Date {
+    package static func time(_ seconds: Int64, _ column: String, of key: @autoclosure () -> String) throws(DatastoreError) -> Date {
         do {
-            return try UnixTime(seconds: seconds, field: "\(column) of \(key)").date
+            // The field's name is only spelled out for the error (a load reads a million of these).
+            guard UnixTime.range.contains(seconds) else { return try UnixTime(seconds: seconds, field: "\(column) of \(key())").date }
+            return try UnixTime(seconds: seconds).date
         } catch {
             throw corrupt(error.message, error)
         }
     }
 
     /// A stored SVID TTL, which must be 0 to `Int32.max` seconds.
-    package static func ttl(_ seconds: Int64, _ column: String, of key: String) throws(DatastoreError) -> Int {
+    package static func ttl(_ seconds: Int64, _ column: String, of key: @autoclosure () -> String) throws(DatastoreError) -> Int {
         guard (0...Int64(Int32.max)).contains(seconds) else {
-            throw corrupt("\(column) of \(key) is \(seconds): expected 0 to \(Int32.max) seconds")
+            throw corrupt("\(column) of \(key()) is \(seconds): expected 0 to \(Int32.max) seconds")
         }
         return Int(seconds)
     }

@@ -31,19 +31,21 @@ struct EntryGraph: Sendable {
         slotsBySPIFFEIDHash.reserveCapacity(count)
     }
 
-    /// Adds or replaces an entry; returns the previous version.
+    /// Adds or replaces an entry; returns the previous version. The entry is moved into the table, not copied.
     @discardableResult
-    mutating func upsert(_ entry: RegistrationEntry) -> RegistrationEntry? {
+    mutating func upsert(_ entry: consuming RegistrationEntry) -> RegistrationEntry? {
+        let parentID = entry.parentID
+        let hash = spiffeIDHash(entry.spiffeID)
         let (slot, previous) = entries.upsert(entry)
         if let previous { unindex(previous, slot: slot) }
-        if let index = childrenByParent.index(forKey: entry.parentID) {
+        if let index = childrenByParent.index(forKey: parentID) {
             childrenByParent.values[index].insert(slot)
             entries.shareParentID(childrenByParent.keys[index], at: slot)
         } else {
-            childrenByParent[entry.parentID] = EntrySlotSet(slot)
+            childrenByParent[parentID] = EntrySlotSet(slot)
         }
-        slotsBySPIFFEIDHash[spiffeIDHash(entry.spiffeID), default: EntrySlotSet()].insert(slot)
-        if entry.parentID == serverID { aliasSlots.insert(slot) }
+        slotsBySPIFFEIDHash[hash, default: EntrySlotSet()].insert(slot)
+        if parentID == serverID { aliasSlots.insert(slot) }
         return previous
     }
 

@@ -99,9 +99,12 @@ final class EntryIndex: Sendable {
     /// own order, the database's work on the other core; otherwise the next ID-ordered page is read while the current
     /// one goes into the graph, so reading (SQLite, decoding) and indexing overlap on two cores.
     func load(batchSize: Int = 10_000) async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
         let sequence = try await store.latestSequence()
         var graph = state.withLock { $0.graph }
         graph.reserveCapacity(try await store.countEntries(RegistrationEntryQuery()))
+        logger.debug("entry index: entries counted", metadata: ["elapsed": "\(clock.now - started)"])
         let store = self.store
         let nodes: [AttestedNode]
         let readBy: String
@@ -114,10 +117,12 @@ final class EntryIndex: Sendable {
                 Task { try await store.listEntries(RegistrationEntryQuery(), pagination: Pagination(token: token, size: batchSize)) }
             }
             var next: Task<Page<RegistrationEntry>, any Error>? = readPage(after: nil)
-            while let current = next {
-                let page = try await current.value
+            while let reading = next.take() {
+                var page = try await (consume reading).value
+                // The finished task is let go, so that the page is the only holder of its entries, which are then
+                // moved into the graph instead of copied.
                 next = page.nextToken.map { readPage(after: $0) }
-                for entry in page.items { graph.upsert(entry) }
+                while let entry = page.items.popLast() { graph.upsert(entry) }
             }
             nodes = try await store.listNodes(AttestedNodeQuery())
             readBy = "pages"
@@ -130,7 +135,9 @@ final class EntryIndex: Sendable {
             $0.graph = loaded
             $0.sequence = sequence
         }
-        logger.info("entry index loaded", metadata: ["entries": "\(loaded.entries.count)", "sequence": "\(sequence)", "read_by": "\(readBy)"])
+        logger.info("entry index loaded", metadata: [
+            "entries": "\(loaded.entries.count)", "sequence": "\(sequence)", "read_by": "\(readBy)", "elapsed": "\(clock.now - started)",
+        ])
         try await catchUp()
     }
 
@@ -144,7 +151,8 @@ final class EntryIndex: Sendable {
             defer { indexedSink.finish() }
             var graph = graph
             for await batch in batches {
-                for entry in batch { graph.upsert(entry) }
+                var batch = batch
+                while let entry = batch.popLast() { graph.upsert(entry) }
                 indexedSink.yield()
             }
             return graph

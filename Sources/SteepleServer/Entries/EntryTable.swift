@@ -38,12 +38,13 @@ struct EntryTable: Sendable {
     }
 
     /// Stores `entry` under its ID: in the slot of the entry it replaces (returned), or in a free or new slot.
-    mutating func upsert(_ entry: RegistrationEntry) -> (slot: EntrySlot, previous: RegistrationEntry?) {
+    mutating func upsert(_ entry: consuming RegistrationEntry) -> (slot: EntrySlot, previous: RegistrationEntry?) {
         // One hash of the ID for a new entry (every entry of a load): claim the next slot, and give it back in the
         // rare case the ID was already stored.
         let next = freeSlots.last ?? slots.count
-        if let existing = slotByID.updateValue(next, forKey: entry.id) {
-            slotByID[entry.id] = existing
+        let id = entry.id
+        if let existing = slotByID.updateValue(next, forKey: id) {
+            slotByID[id] = existing
             let previous = slots[existing]
             slots[existing] = entry
             return (existing, previous)
