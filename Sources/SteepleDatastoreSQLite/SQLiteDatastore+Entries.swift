@@ -79,16 +79,16 @@ extension SQLiteDatastore: RegistrationEntryStore {
         let sql = "SELECT \(Self.entryColumns) FROM registered_entries e \(filter.whereSQL) ORDER BY e.id \(page.limit)"
         let arguments = filter.statementArguments()
         let unreadable = self.unreadable
-        let read = try await read { db in
+        var (entries, rowIDs) = try await read { db in
             try Self.fetchEntryRows(db, sql: sql, arguments: arguments, children: children, unreadable: unreadable)
         }
         // Paged by the rows read, so that a skipped (unreadable) row never ends the listing early.
-        guard let pagination, read.rowIDs.count > pagination.size else {
-            return Page(items: read.entries, nextToken: nil)
+        guard let pagination, rowIDs.count > pagination.size else {
+            return Page(items: entries, nextToken: nil)
         }
-        let last = read.rowIDs[pagination.size - 1]
-        let inPage = Set(read.rowIDs.prefix(pagination.size))
-        return Page(items: read.entries.filter { inPage.contains($0.id) }, nextToken: last)
+        // One row more than the page was read (LIMIT size + 1), in ID order: when it decoded, it is the last entry.
+        if entries.last?.id == rowIDs[pagination.size] { entries.removeLast() }
+        return Page(items: entries, nextToken: rowIDs[pagination.size - 1])
     }
 
     package func countEntries(_ query: RegistrationEntryQuery) async throws(DatastoreError) -> Int {

@@ -95,7 +95,7 @@ extension SQLiteDatastore {
         if !bad.isEmpty { entries.removeAll { bad[$0.id] != nil } }
         for index in entries.indices {
             let id = entries[index].id
-            entries[index].selectors = selectors.removeValue(forKey: id) ?? []
+            entries[index].selectors = selectors[id] ?? []
             if !federated.isEmpty { entries[index].federatesWith = federated[id] ?? [] }
             if !dnsNames.isEmpty { entries[index].dnsNames = dnsNames[id] ?? [] }
         }

@@ -1,14 +1,9 @@
-/// `values` sorted, each once: what `Array(Set(values)).sorted()` gives, without hashing every value into a set
-/// (entries are normalized as they are decoded, a million at a load, and nearly all have one selector).
-func sortedUnique<Value: Comparable>(_ values: some Sequence<Value>) -> [Value] {
-    var sorted = Array(values)
-    guard sorted.count > 1 else { return sorted }
-    sorted.sort()
-    var kept = 1
-    for index in 1..<sorted.count where sorted[index] != sorted[kept - 1] {
-        sorted[kept] = sorted[index]
-        kept += 1
-    }
-    sorted.removeSubrange(kept...)
-    return sorted
+/// `values` sorted, each once: `Array(Set(values)).sorted()`, except that none or one value is returned as it is,
+/// without hashing it into a set (entries are normalized as they are decoded, a million at a load, and nearly all
+/// have one selector). Two or more still go through a set, so that values equal but not byte for byte (Unicode
+/// canonical equivalence, which a byte-wise sort need not put side by side) are kept once, as before.
+func sortedUnique<Value: Comparable & Hashable>(_ values: some Sequence<Value>) -> [Value] {
+    let array = Array(values)
+    guard array.count > 1 else { return array }
+    return Array(Set(array)).sorted()
 }

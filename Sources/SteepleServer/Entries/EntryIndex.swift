@@ -150,8 +150,7 @@ final class EntryIndex: Sendable {
             // However the builder ends, the reader must not wait for an acknowledgement that never comes.
             defer { indexedSink.finish() }
             var graph = graph
-            for await batch in batches {
-                var batch = batch
+            for await var batch in batches {
                 while let entry = batch.popLast() { graph.upsert(entry) }
                 indexedSink.yield()
             }

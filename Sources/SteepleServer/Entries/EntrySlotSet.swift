@@ -1,7 +1,7 @@
 /// The entries (their ``EntryTable`` slots) under one key of ``EntryGraph``'s indexes. Under a SPIFFE ID there is
-/// almost always exactly one entry, so one slot is kept inline and a `Set` is made only for a second: a million
-/// entries then cost a million dictionary values instead of a million one-element sets (their allocations, their
-/// hashing).
+/// almost always exactly one entry (under a parent there are usually many), so one slot is kept inline and a `Set`
+/// is made only for a second: a million entries then cost a million dictionary values instead of a million
+/// one-element sets (their allocations, their hashing).
 struct EntrySlotSet: Sendable, Sequence {
     private enum Storage: Sendable {
         case none

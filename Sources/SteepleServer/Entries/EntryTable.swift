@@ -5,10 +5,11 @@ import SteepleDatastore
 typealias EntrySlot = Int
 
 /// The indexed registration entries, by ID. The entries lie in one array of slots and a dictionary maps each ID to
-/// its slot. A dictionary of the entries themselves would size every bucket at a whole entry (176 bytes), and
-/// between its growths up to five buckets in eight are empty: a million entries took 400 MB that way, against
-/// 176 MB of slots plus 40 MB of ID buckets here. The indexes of ``EntryGraph`` hold slots, so walking them reads the
-/// array instead of hashing IDs. A removed entry's slot is reused by the next new one.
+/// its slot. A dictionary of the entries themselves would size every bucket at a whole entry (152 bytes), and
+/// after its last doubling up to five buckets in eight are empty: a million entries took 400 MB that way (at 176
+/// bytes an entry then), against 152 MB of slots plus 50 MB of ID buckets here. The indexes of ``EntryGraph`` hold
+/// slots, so walking them reads the array instead of hashing IDs. A removed entry's slot is reused by the next new
+/// one; the array does not shrink (after mass deletions its free slots stay allocated until new entries fill them).
 struct EntryTable: Sendable {
     private var slots: [RegistrationEntry?] = []
     private var slotByID: [String: EntrySlot] = [:]

@@ -45,8 +45,21 @@ struct EntryTableTests {
         #expect(Set(graph.authorization(for: Self.agentB).entries.keys) == ["y", "moved"])
         #expect(graph.authorizedEntry(id: "y", for: Self.agentA) == nil && graph.authorizedEntry(id: "y", for: Self.agentB)?.id == "y")
         #expect(graph.authorizedEntry(id: "x", for: Self.agentA) == nil && graph.entries.count == 2)
-        // Children of one parent carry equal parent IDs (sharing one string).
         #expect(graph.entries.values.allSatisfy { $0.parentID == Self.agentB })
+    }
+
+    @Test("children of one parent share one string for its ID, however many times it was decoded")
+    func sharedParentID() throws {
+        var graph = EntryGraph(serverID: try SPIFFEID("spiffe://example.org/spire/server"))
+        for index in 0..<3 {
+            // A parent parsed afresh each time, as a store decodes it from each row.
+            let parent = try SPIFFEID(String("spiffe://example.org/spire/agent/join_token/\(Self.self)".utf8.map { Character(UnicodeScalar($0)) }))
+            graph.upsert(try Self.entry("child-\(index)", parent: parent))
+        }
+        let storage = Set(graph.entries.values.map { entry in
+            entry.parentID.string.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } ?? 0
+        })
+        #expect(storage.count == 1 && !storage.contains(0), "one heap string for the three children's parent ID: \(storage)")
     }
 
     @Test("SPIFFE IDs that share a hash stay apart in the walk up to an agent")
