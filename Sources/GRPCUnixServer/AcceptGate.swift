@@ -13,7 +13,7 @@ import Musl
 /// both have passed.
 ///
 /// - **At capacity.** At most `capacity` connections are open at once, a number taken from the process's open-file
-///   limit with a reserve left over (``capacity(openFileLimit:)``), so that a flood of idle local connections can never
+///   limit with a reserve left over (``capacity(openFileLimit:descriptorsPerConnection:)``), so that a flood of idle local connections can never
 ///   take the descriptors the process itself needs: its connection to the server, the files it writes, a pidfd per
 ///   caller, and the crash reporter. (Issue #11 showed the flood spinning the agent at 100 % CPU; a later CI run showed
 ///   it crashing the agent once a descriptor it needed could not be had.) While at capacity, every
@@ -32,11 +32,12 @@ final class AcceptGate: ChannelInboundHandler, RemovableChannelHandler {
 
     static let pause = TimeAmount.seconds(1)
 
-    /// Connections left for `openFileLimit` descriptors: each connection costs two (its socket and the caller's
-    /// pidfd), and an eighth of the limit, at least 64, stays in reserve for everything else.
-    static func capacity(openFileLimit: Int) -> Int {
+    /// Connections left for `openFileLimit` descriptors: each connection costs `descriptorsPerConnection` (two on a
+    /// Unix socket: its socket and the caller's pidfd; one over TCP), and an eighth of the limit, at least 64, stays in
+    /// reserve for everything else.
+    static func capacity(openFileLimit: Int, descriptorsPerConnection: Int = 2) -> Int {
         let reserve = max(64, openFileLimit / 8)
-        return max(1, (openFileLimit - reserve) / 2)
+        return max(1, (openFileLimit - reserve) / max(1, descriptorsPerConnection))
     }
 
     /// The soft `RLIMIT_NOFILE` of this process, or nil when it is unlimited or unreadable.

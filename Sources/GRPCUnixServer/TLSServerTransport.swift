@@ -85,7 +85,10 @@ public struct TLSServerTransport: ServerTransport {
     }
 
     private var connectionCapacity: Int {
-        configuration.maxConnections ?? AcceptGate.openFileLimit().map(AcceptGate.capacity(openFileLimit:)) ?? Int.max
+        // A TCP connection costs one descriptor: no pidfd is taken for a remote peer. (Two, as on the Unix socket, had
+        // capped a server at 8,750 agents under a 20,000-descriptor limit.)
+        configuration.maxConnections
+            ?? AcceptGate.openFileLimit().map { AcceptGate.capacity(openFileLimit: $0, descriptorsPerConnection: 1) } ?? Int.max
     }
 
     private func bind() async throws -> NIOAsyncChannel<AcceptedConnection, Never> {

@@ -86,7 +86,7 @@ public struct UnixServerTransport: ServerTransport {
 
     /// ``Configuration/maxConnections``, or the share of the open-file limit the listener may use.
     private var connectionCapacity: Int {
-        configuration.maxConnections ?? AcceptGate.openFileLimit().map(AcceptGate.capacity(openFileLimit:)) ?? Int.max
+        configuration.maxConnections ?? AcceptGate.openFileLimit().map { AcceptGate.capacity(openFileLimit: $0) } ?? Int.max
     }
 
     private func bind() async throws -> NIOAsyncChannel<AcceptedConnection, Never> {

@@ -98,7 +98,7 @@ struct SteepleBench {
         if groups.contains("scale") {
             if let first = entryCounts?.first { scaleOptions.entries = first }
             BenchOutput.beginCapture()
-            try await ScaleBenchmark.run(scaleOptions)
+            try await ScaleBenchmark.run(scaleOptions, report: report)
             let lines = BenchOutput.endCapture()
             report.addRaw("## Scale\n\n" + ScaleBenchmark.description + "\n\n" + lines.map { "- " + $0 }.joined(separator: "\n") + "\n")
         }

@@ -129,6 +129,9 @@ struct ResourceLimitTests {
         #expect(AcceptGate.capacity(openFileLimit: 96) == 16)
         #expect(AcceptGate.capacity(openFileLimit: 1_048_576) == 458_752)
         #expect(AcceptGate.capacity(openFileLimit: 10) == 1)
+        // Over TCP (the agent API) a connection takes no pidfd: one descriptor each.
+        #expect(AcceptGate.capacity(openFileLimit: 20_000, descriptorsPerConnection: 1) == 17_500)
+        #expect(AcceptGate.capacity(openFileLimit: 20_000) == 8_750)
     }
 
     // The third stream is opened with raw HTTP/2 so that the refusal itself is seen: grpc-swift retries a stream the
