@@ -25,9 +25,23 @@ final class AgentAuthenticationCache: Sendable {
         var notAfter: Date
     }
 
+    /// The entries by leaf, and each agent's leaves, so that dropping an agent's entries costs its own few leaves, not
+    /// a pass over every agent's (a node change per attesting agent made that quadratic: 0.9 s of a 1,000-agent start).
+    private struct State {
+        var byLeaf: [Certificate: Entry] = [:]
+        var leavesByAgent: [SPIFFEID: [Certificate]] = [:]
+
+        mutating func remove(_ leaf: Certificate) {
+            guard let entry = byLeaf.removeValue(forKey: leaf) else { return }
+            let agentID = entry.node.spiffeID
+            leavesByAgent[agentID]?.removeAll { $0 == leaf }
+            if leavesByAgent[agentID]?.isEmpty == true { leavesByAgent[agentID] = nil }
+        }
+    }
+
     /// Beyond this many entries the cache is emptied before the next insert (agents simply verify once more).
     let capacity: Int
-    private let entries = Mutex<[Certificate: Entry]>([:])
+    private let state = Mutex(State())
     // Atomics, not a second lock: every agent API call passes here.
     private let hitCount = Atomic<Int>(0)
     private let missCount = Atomic<Int>(0)
@@ -38,10 +52,10 @@ final class AgentAuthenticationCache: Sendable {
 
     /// The node authenticated for `leaf`, when it is still good for `bundleSequence` at `now`.
     func lookup(leaf: Certificate, bundleSequence: UInt64, now: Date) -> AttestedNode? {
-        let node: AttestedNode? = entries.withLock { entries in
-            guard let entry = entries[leaf] else { return nil }
+        let node: AttestedNode? = state.withLock { state in
+            guard let entry = state.byLeaf[leaf] else { return nil }
             guard entry.bundleSequence == bundleSequence, now < entry.notAfter else {
-                entries[leaf] = nil
+                state.remove(leaf)
                 return nil
             }
             return entry.node
@@ -51,20 +65,31 @@ final class AgentAuthenticationCache: Sendable {
     }
 
     func remember(leaf: Certificate, node: AttestedNode, bundleSequence: UInt64) {
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[leaf] = Entry(node: node, bundleSequence: bundleSequence, notAfter: leaf.notValidAfter)
+        state.withLock { state in
+            if state.byLeaf.count >= capacity {
+                state.byLeaf.removeAll(keepingCapacity: true)
+                state.leavesByAgent.removeAll(keepingCapacity: true)
+            }
+            // A leaf names one agent; should a record come back under another ID, the old pairing goes first.
+            if let previous = state.byLeaf[leaf], previous.node.spiffeID != node.spiffeID { state.remove(leaf) }
+            if state.byLeaf.updateValue(Entry(node: node, bundleSequence: bundleSequence, notAfter: leaf.notValidAfter), forKey: leaf) == nil {
+                state.leavesByAgent[node.spiffeID, default: []].append(leaf)
+            }
         }
     }
 
     /// Forgets every certificate of `agentID`: its next call is verified and read from the store again.
     func invalidate(agentID: SPIFFEID) {
-        entries.withLock { entries in
-            entries = entries.filter { $0.value.node.spiffeID != agentID }
+        state.withLock { state in
+            guard let leaves = state.leavesByAgent.removeValue(forKey: agentID) else { return }
+            for leaf in leaves { state.byLeaf[leaf] = nil }
         }
     }
 
-    var count: Int { entries.withLock { $0.count } }
+    var count: Int { state.withLock { $0.byLeaf.count } }
+
+    /// The number of agents with a cached leaf (for tests: the per-agent index follows the entries).
+    var agentCount: Int { state.withLock { $0.leavesByAgent.count } }
     var hits: Int { hitCount.load(ordering: .relaxed) }
     var misses: Int { missCount.load(ordering: .relaxed) }
 }

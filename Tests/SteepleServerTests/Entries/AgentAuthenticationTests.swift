@@ -121,6 +121,47 @@ struct AgentAuthenticationTests {
         #expect(cache.lookup(leaf: f.chain[0], bundleSequence: 7, now: Date()) != nil)
     }
 
+    @Test("invalidating one agent drops only its leaves (several per agent), stale and capacity removals keep the per-agent index in step")
+    func invalidationIsPerAgent() async throws {
+        let f = try await Self.fixture()
+        let cache = AgentAuthenticationCache(capacity: 100)
+        var leaves: [SPIFFEID: [Certificate]] = [:]
+        for name in ["a", "b", "c"] {
+            let agentID = try SPIFFEID("spiffe://example.org/spire/agent/join_token/\(name)")
+            let node = AttestedNode(spiffeID: agentID, attestationType: "join_token", certSerialNumber: "1", certNotAfter: Date().addingTimeInterval(3600))
+            for _ in 0..<2 {
+                let leaf = try f.core.issuer.issueAgentSVID(AgentSVIDRequest(agentID: agentID, csr: try Self.csr())).leaf
+                cache.remember(leaf: leaf, node: node, bundleSequence: 1)
+                cache.remember(leaf: leaf, node: node, bundleSequence: 1)
+                leaves[agentID, default: []].append(leaf)
+            }
+        }
+        #expect(cache.count == 6 && cache.agentCount == 3)
+        let b = try SPIFFEID("spiffe://example.org/spire/agent/join_token/b")
+        cache.invalidate(agentID: b)
+        #expect(cache.count == 4 && cache.agentCount == 2)
+        for (agentID, agentLeaves) in leaves {
+            for leaf in agentLeaves {
+                #expect((cache.lookup(leaf: leaf, bundleSequence: 1, now: Date()) == nil) == (agentID == b), "\(agentID)")
+            }
+        }
+        // A stale lookup removes the leaf from its agent too: once both of a's leaves are gone, a is gone.
+        let a = try SPIFFEID("spiffe://example.org/spire/agent/join_token/a")
+        for leaf in leaves[a]! { #expect(cache.lookup(leaf: leaf, bundleSequence: 2, now: Date()) == nil) }
+        #expect(cache.count == 2 && cache.agentCount == 1)
+        cache.invalidate(agentID: a)
+        #expect(cache.count == 2)
+        // At capacity everything goes, the index with it.
+        let small = AgentAuthenticationCache(capacity: 1)
+        let c = try SPIFFEID("spiffe://example.org/spire/agent/join_token/c")
+        let node = AttestedNode(spiffeID: c, attestationType: "join_token", certSerialNumber: "1", certNotAfter: Date().addingTimeInterval(3600))
+        small.remember(leaf: leaves[c]![0], node: node, bundleSequence: 1)
+        small.remember(leaf: leaves[c]![1], node: node, bundleSequence: 1)
+        #expect(small.count == 1 && small.agentCount == 1)
+        small.invalidate(agentID: c)
+        #expect(small.count == 0 && small.agentCount == 0)
+    }
+
     @Test("a handler called without the interceptor has no authenticated caller and refuses")
     func noCallerWithoutInterceptor() {
         #expect(throws: APIRefusal.self) { try AuthenticatedAgent.required() }
