@@ -32,12 +32,12 @@ enum ColdStartBenchmark {
                 report.target(
                     "Cold start (issue #20)", goal: "1,000,000 entries in SQLite: ready ≤ 3 s",
                     figure: figure, met: slowest.map { $0 <= .seconds(3) } ?? false,
-                    obstacle: "reading is the slower half: SQLite steps through the clustered table and every row is decoded and checked into Swift strings on one core, while the index is built on the other; the two together need about 3.5 s of CPU")
+                    obstacle: "reading is the slower half: SQLite steps through the clustered table and every row is decoded and checked into Swift strings on one core, while the index is built on the other (the CPU of each start is on its line below)")
                 report.target(
                     "Server memory, 1,000,000 entries (issue #20)", goal: "RSS ≤ 500 MiB with 1,000,000 indexed entries",
                     figure: residentKiB.map { "\(ProcessFigures.mebibytes($0)) MiB once ready (larger of the two starts)" } ?? "not measured",
                     met: residentKiB.map { $0 <= 500 * 1024 } ?? false,
-                    obstacle: "per entry: its 152-byte record, three heap objects of its own (ID and SPIFFE ID strings, the selector array: about 250 bytes with malloc's rounding) and two hash buckets (ID to slot, SPIFFE ID hash to slots) in tables that are half empty after their last doubling; below 500 MiB needs a compact encoding of the entries (IDs as bytes, SPIFFE IDs interned by trust domain and path), not yet done")
+                    obstacle: "per entry: its 152-byte record, three heap objects of its own (the ID and SPIFFE ID strings, the selector array) and two hash buckets (ID to slot, SPIFFE ID hash to slots) in tables that are half empty after their last doubling; below 500 MiB needs a compact encoding of the entries (IDs as bytes, SPIFFE IDs interned by trust domain and path), not yet done")
             }
         }
     }

@@ -18,11 +18,12 @@ package struct UnixTime: Sendable, Hashable, Comparable {
 
     /// A time from seconds since the epoch.
     ///
-    /// - Parameter field: the name of the field the value came from, for the error message.
+    /// - Parameter field: the name of the field the value came from, for the error message; spelled out only for the
+    ///   error (a server start decodes a million stored times).
     /// - Throws: ``SPIFFEError/Code/invalidArgument`` when `seconds` is outside ``range``.
-    package init(seconds: Int64, field: String = "time") throws(SPIFFEError) {
+    package init(seconds: Int64, field: @autoclosure () -> String = "time") throws(SPIFFEError) {
         guard Self.range.contains(seconds) else {
-            throw Self.outOfRange(field, "\(seconds)")
+            throw Self.outOfRange(field(), "\(seconds)")
         }
         self.seconds = seconds
     }

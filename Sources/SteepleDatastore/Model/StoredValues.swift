@@ -43,9 +43,7 @@ package enum StoredValues {
     /// A stored Unix time, which must lie within the years 1970 to 9999 (``UnixTime``).
     package static func time(_ seconds: Int64, _ column: String, of key: @autoclosure () -> String) throws(DatastoreError) -> Date {
         do {
-            // The field's name is only spelled out for the error (a load reads a million of these).
-            guard UnixTime.range.contains(seconds) else { return try UnixTime(seconds: seconds, field: "\(column) of \(key())").date }
-            return try UnixTime(seconds: seconds).date
+            return try UnixTime(seconds: seconds, field: "\(column) of \(key())").date
         } catch {
             throw corrupt(error.message, error)
         }

@@ -104,7 +104,6 @@ final class EntryIndex: Sendable {
         let sequence = try await store.latestSequence()
         var graph = state.withLock { $0.graph }
         graph.reserveCapacity(try await store.countEntries(RegistrationEntryQuery()))
-        logger.debug("entry index: entries counted", metadata: ["elapsed": "\(clock.now - started)"])
         let store = self.store
         let nodes: [AttestedNode]
         let readBy: String

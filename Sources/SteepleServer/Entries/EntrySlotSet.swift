@@ -6,6 +6,7 @@ struct EntrySlotSet: Sendable, Sequence {
     private enum Storage: Sendable {
         case none
         case one(EntrySlot)
+        /// Two or more: a removal that leaves one goes back to ``one``.
         case many(Set<EntrySlot>)
     }
 
@@ -18,44 +19,44 @@ struct EntrySlotSet: Sendable, Sequence {
     }
 
     var isEmpty: Bool {
-        switch storage {
-        case .none: true
-        case .one: false
-        case .many(let ids): ids.isEmpty
-        }
+        if case .none = storage { true } else { false }
     }
 
-    mutating func insert(_ id: EntrySlot) {
+    mutating func insert(_ slot: EntrySlot) {
         switch storage {
         case .none:
-            storage = .one(id)
+            storage = .one(slot)
         case .one(let existing):
-            if existing != id { storage = .many([existing, id]) }
-        case .many(var ids):
+            if existing != slot { storage = .many([existing, slot]) }
+        case .many(var slots):
             storage = .none  // the set is uniquely referenced while it grows
-            ids.insert(id)
-            storage = .many(ids)
+            slots.insert(slot)
+            storage = .many(slots)
         }
     }
 
-    mutating func remove(_ id: EntrySlot) {
+    mutating func remove(_ slot: EntrySlot) {
         switch storage {
         case .none:
             break
         case .one(let existing):
-            if existing == id { storage = .none }
-        case .many(var ids):
+            if existing == slot { storage = .none }
+        case .many(var slots):
             storage = .none
-            ids.remove(id)
-            storage = ids.count == 1 ? .one(ids.first!) : .many(ids)
+            slots.remove(slot)
+            if slots.count == 1, let only = slots.first {
+                storage = .one(only)
+            } else {
+                storage = .many(slots)
+            }
         }
     }
 
     func makeIterator() -> Iterator {
         switch storage {
         case .none: Iterator(one: nil, many: nil)
-        case .one(let id): Iterator(one: id, many: nil)
-        case .many(let ids): Iterator(one: nil, many: ids.makeIterator())
+        case .one(let slot): Iterator(one: slot, many: nil)
+        case .many(let slots): Iterator(one: nil, many: slots.makeIterator())
         }
     }
 
@@ -64,9 +65,9 @@ struct EntrySlotSet: Sendable, Sequence {
         fileprivate var many: Set<EntrySlot>.Iterator?
 
         mutating func next() -> EntrySlot? {
-            if let id = one {
+            if let slot = one {
                 one = nil
-                return id
+                return slot
             }
             return many?.next()
         }

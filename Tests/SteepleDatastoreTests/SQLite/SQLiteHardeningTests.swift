@@ -125,6 +125,11 @@ struct SQLiteHardeningTests {
             #expect(try await store.listEntries(.init(), pagination: Pagination(token: nil, size: 2)).items.map(\.id) == ["a-good"])
             #expect(Set(reported.withLock { $0 }) == Set(bad))
             #expect(try await store.fetchEntries(ids: ["a-good"] + bad).keys.sorted() == ["a-good"])
+            // The record's name is built only for the error, and the error still names the column and the entry.
+            for (id, named) in [("b-expiry", "expires_at of entry b-expiry"), ("f-created", "created_at of entry f-created"), ("d-ttl", "of entry d-ttl is")] {
+                let error = await #expect(throws: DatastoreError.self) { _ = try await store.fetchEntry(id: id) }
+                #expect(error?.message.contains(named) == true, "\(String(describing: error?.message))")
+            }
             for id in bad {
                 await expectError(.corruptRecord) { _ = try await store.fetchEntry(id: id) }
                 let deleted = try await store.deleteEntry(id: id)
