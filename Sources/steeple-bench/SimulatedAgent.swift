@@ -1,5 +1,6 @@
 import SteepleServerClient
 import GRPCCore
+import GRPCProtobuf
 import SPIFFE
 import SteepleAgent
 import SteepleServerAPIProto
@@ -12,7 +13,7 @@ import Foundation
 
 /// One agent of the scale benchmark, in-process: attests with a join token (`NodeAttestationClient`, throwaway
 /// certificate), opens one TLS connection presenting its new SVID (`ServerConnection`), counts `SyncEntries`
-/// entries until the snapshot is complete and, as soon as the first page names its entries, signs one
+/// entries (decoding the first 32 of each message, `CountingSyncDeserializer`) until the snapshot is complete and, as soon as the first page names its entries, signs one
 /// `BatchSignX509SVID` of `csrs.count` CSRs on the same connection. Then it holds the stream open, as a real
 /// agent does, until its task is cancelled.
 struct SimulatedAgent {
@@ -80,7 +81,13 @@ struct SimulatedAgent {
                 }
                 group.addTask {
                     let opened = clock.now
-                    try await client.syncEntries(request: ClientRequest(message: Steeple_Server_V1_SyncEntriesRequest())) { response in
+                    // Entries past the first 32 of a message are counted, not decoded (CountingSyncDeserializer):
+                    // these agents share the server's two cores.
+                    try await client.syncEntries(
+                        request: ClientRequest(message: Steeple_Server_V1_SyncEntriesRequest()),
+                        serializer: ProtobufSerializer<Steeple_Server_V1_SyncEntriesRequest>(),
+                        deserializer: CountingSyncDeserializer(decoded: 32)
+                    ) { response in
                         var entries = 0
                         var first = true
                         var messages = response.messages.makeAsyncIterator()

@@ -44,23 +44,20 @@ extension AgentAPIService {
         }
     }
 
-    /// The snapshot in pages of ``snapshotPageSize``, the bundles with the first. Its own function so that nothing of
-    /// the snapshot stays referenced while the stream waits for deltas (a thousand agents would otherwise each keep a
-    /// copy of their entries for the life of their stream).
+    /// The snapshot in pages of ``snapshotPageSize``, the bundles with the first. The agents of one alias set share
+    /// its encoded pages (``SnapshotPageCache``); nothing of the snapshot stays referenced by the stream afterwards.
     private func sendSnapshot(_ subscription: EntrySubscription, to response: RPCWriter<Steeple_Server_V1_SyncEntriesResponse>) async throws {
-        let snapshot = subscription.takeSnapshot().sorted { $0.id < $1.id }
-        var offset = 0
-        repeat {
+        guard let authorization = subscription.takeSnapshot() else { return }
+        let snapshot = try snapshotPages.snapshot(of: authorization, pageSize: Self.snapshotPageSize)
+        for (index, page) in snapshot.pages.enumerated() {
             var message = Steeple_Server_V1_SyncEntriesResponse()
             message.snapshot = true
             message.sequence = subscription.sequence
-            let end = min(offset + Self.snapshotPageSize, snapshot.count)
-            message.upserted = snapshot[offset..<end].map(\.proto)
-            if offset == 0 { try await attachBundles(to: &message, federatesWith: Set(snapshot.flatMap(\.federatesWith))) }
-            message.snapshotComplete = end == snapshot.count
+            message.unknownFields = page.upserted
+            if index == 0 { try await attachBundles(to: &message, federatesWith: snapshot.federatesWith) }
+            message.snapshotComplete = index == snapshot.pages.count - 1
             try await response.write(message)
-            offset = end
-        } while offset < snapshot.count
+        }
     }
 
     /// Adds the own bundle and the federated bundles of `needed` (what the agent's entries federate with).

@@ -79,6 +79,7 @@ extension ServerCore {
             trustBundle: ca,
             issuer: issuer,
             entries: index,
+            snapshotPages: snapshotPages,
             changes: index,
             authentication: agentAuthentication,
             rejections: rejections,

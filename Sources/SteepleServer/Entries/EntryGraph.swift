@@ -78,15 +78,30 @@ struct EntryGraph: Sendable {
     /// The entries `agentID` is authorized for (not its aliases themselves), and every ID reachable from it (the
     /// agent, its aliases, and the SPIFFE IDs of its authorized entries).
     func authorization(for agentID: SPIFFEID) -> (entries: [String: RegistrationEntry], reachable: Set<SPIFFEID>) {
-        var result: [String: RegistrationEntry] = [:]
-        var reachable: Set<SPIFFEID> = [agentID]
-        var queue: [SPIFFEID] = [agentID]
-        if let selectors = nodeSelectors[agentID] {
-            for slot in aliasSlots {
-                guard let alias = entries[slot: slot], Set(alias.selectors).isSubset(of: selectors) else { continue }
-                if reachable.insert(alias.spiffeID).inserted { queue.append(alias.spiffeID) }
-            }
+        var roots = aliasIDs(of: agentID)
+        roots.insert(agentID)
+        return authorization(from: roots)
+    }
+
+    /// The SPIFFE IDs of the node aliases whose selectors are all among the agent's node selectors.
+    func aliasIDs(of agentID: SPIFFEID) -> Set<SPIFFEID> {
+        guard let selectors = nodeSelectors[agentID] else { return [] }
+        var ids: Set<SPIFFEID> = []
+        for slot in aliasSlots {
+            guard let alias = entries[slot: slot], alias.selectors.allSatisfy(selectors.contains) else { continue }
+            ids.insert(alias.spiffeID)
         }
+        return ids
+    }
+
+    /// Whether some entry is parented to `id` itself.
+    func hasChildren(_ id: SPIFFEID) -> Bool { childrenByParent[id] != nil }
+
+    /// The entries reachable from `roots` through parent IDs, and every ID reached (the roots included).
+    func authorization(from roots: Set<SPIFFEID>) -> (entries: [String: RegistrationEntry], reachable: Set<SPIFFEID>) {
+        var result: [String: RegistrationEntry] = [:]
+        var reachable = roots
+        var queue = Array(roots)
         while let parent = queue.popLast() {
             for slot in childrenByParent[parent] ?? EntrySlotSet() {
                 guard let entry = entries[slot: slot] else { continue }
@@ -108,7 +123,7 @@ struct EntryGraph: Sendable {
 
     private func aliasApplies(_ alias: RegistrationEntry, to agentID: SPIFFEID) -> Bool {
         guard let selectors = nodeSelectors[agentID] else { return false }
-        return Set(alias.selectors).isSubset(of: selectors)
+        return alias.selectors.allSatisfy(selectors.contains)
     }
 
     /// Whether `id` is the agent, or the SPIFFE ID of an entry the agent is authorized for.

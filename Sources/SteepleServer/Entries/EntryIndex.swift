@@ -22,27 +22,27 @@ struct EntryDelta: Sendable {
     var isEmpty: Bool { upserted.isEmpty && deletedIDs.isEmpty && !bundlesChanged && !revoked }
 }
 
-/// One agent's sync feed: the entries it was authorized for when it subscribed, then every delta. The snapshot is
-/// handed out once (``takeSnapshot()``) so that a stream that lives for days does not keep a copy of it.
+/// One agent's sync feed: what it was authorized for when it subscribed, then every delta. The snapshot is handed
+/// out once (``takeSnapshot()``).
 final class EntrySubscription: Sendable {
-    private let snapshot: Mutex<[RegistrationEntry]?>
+    private let snapshot: Mutex<EntryAuthorization?>
     /// The change-log position the snapshot reflects.
     let sequence: UInt64
     let deltas: AsyncStream<EntryDelta>
     private let continuation: AsyncStream<EntryDelta>.Continuation
 
-    init(snapshot: [RegistrationEntry], sequence: UInt64, deltas: AsyncStream<EntryDelta>, continuation: AsyncStream<EntryDelta>.Continuation) {
+    init(snapshot: EntryAuthorization, sequence: UInt64, deltas: AsyncStream<EntryDelta>, continuation: AsyncStream<EntryDelta>.Continuation) {
         self.snapshot = Mutex(snapshot)
         self.sequence = sequence
         self.deltas = deltas
         self.continuation = continuation
     }
 
-    /// The snapshot, the first time; empty afterwards.
-    func takeSnapshot() -> [RegistrationEntry] {
+    /// The snapshot, the first time; `nil` afterwards.
+    func takeSnapshot() -> EntryAuthorization? {
         snapshot.withLock { stored in
             defer { stored = nil }
-            return stored ?? []
+            return stored
         }
     }
 
@@ -58,15 +58,35 @@ final class EntryIndex: Sendable {
     private struct Subscription {
         var continuation: AsyncStream<EntryDelta>.Continuation
         var agentID: SPIFFEID
-        var known: [String: Int64]
-        var reachable: Set<SPIFFEID>
+        /// What the agent was last sent (often shared with the other agents of its aliases).
+        var authorization: EntryAuthorization
     }
 
     private struct State {
         var graph: EntryGraph
         var sequence: UInt64 = 0
         var subscriptions: [UInt64: Subscription] = [:]
+        /// The subscriptions of each agent, so that a node change (an attestation) visits those, not all.
+        var subscriptionsByAgent: [SPIFFEID: [UInt64]] = [:]
         var nextID: UInt64 = 0
+        /// The shared authorizations by alias set, valid until an entry changes.
+        var shared: [Set<SPIFFEID>: EntryAuthorization] = [:]
+
+        /// What `agentID` is authorized for now: the shared authorization of its alias set when no entry is
+        /// parented to the agent itself (built once per alias set and entry change), its own otherwise.
+        mutating func authorization(for agentID: SPIFFEID) -> EntryAuthorization {
+            var roots = graph.aliasIDs(of: agentID)
+            if graph.hasChildren(agentID) {
+                roots.insert(agentID)
+                let (entries, reachable) = graph.authorization(from: roots)
+                return EntryAuthorization(entries: entries, reachable: reachable, isShared: false)
+            }
+            if let cached = shared[roots] { return cached }
+            let (entries, reachable) = graph.authorization(from: roots)
+            let made = EntryAuthorization(entries: entries, reachable: reachable, isShared: true)
+            shared[roots] = made
+            return made
+        }
     }
 
     private let store: any (RegistrationEntryStore & AttestedNodeStore & ChangeLogStore)
@@ -132,6 +152,7 @@ final class EntryIndex: Sendable {
         let loaded = graph
         state.withLock {
             $0.graph = loaded
+            $0.shared = [:]
             $0.sequence = sequence
         }
         logger.info("entry index loaded", metadata: [
@@ -203,7 +224,7 @@ final class EntryIndex: Sendable {
 
     /// The entries an agent is authorized for now.
     func authorizedEntries(for agentID: SPIFFEID) -> [String: RegistrationEntry] {
-        state.withLock { $0.graph.authorization(for: agentID).entries }
+        state.withLock { $0.authorization(for: agentID).entries }
     }
 
     /// The entries among `ids` that the agent is authorized for, found without building its whole authorization.
@@ -222,19 +243,19 @@ final class EntryIndex: Sendable {
     func subscribe(agentID: SPIFFEID) -> EntrySubscription {
         let (stream, continuation) = AsyncStream<EntryDelta>.makeStream(bufferingPolicy: .unbounded)
         let (snapshot, sequence, id) = state.withLock { state in
-            let authorization = state.graph.authorization(for: agentID)
+            let authorization = state.authorization(for: agentID)
             let id = state.nextID
             state.nextID += 1
-            state.subscriptions[id] = Subscription(
-                continuation: continuation,
-                agentID: agentID,
-                known: authorization.entries.mapValues(\.revisionNumber),
-                reachable: authorization.reachable
-            )
-            return (Array(authorization.entries.values), state.sequence, id)
+            state.subscriptions[id] = Subscription(continuation: continuation, agentID: agentID, authorization: authorization)
+            state.subscriptionsByAgent[agentID, default: []].append(id)
+            return (authorization, state.sequence, id)
         }
         continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscriptions.removeValue(forKey: id) }
+            self?.state.withLock { state in
+                state.subscriptions[id] = nil
+                state.subscriptionsByAgent[agentID]?.removeAll { $0 == id }
+                if state.subscriptionsByAgent[agentID]?.isEmpty == true { state.subscriptionsByAgent[agentID] = nil }
+            }
         }
         return EntrySubscription(snapshot: snapshot, sequence: sequence, deltas: stream, continuation: continuation)
     }
@@ -296,6 +317,7 @@ final class EntryIndex: Sendable {
                     touched.append(previous)
                 }
             }
+            if !touched.isEmpty { state.shared = [:] }
             var touchedAgents: Set<SPIFFEID> = []
             var revokedAgents: Set<SPIFFEID> = []
             for (id, node) in nodes {
@@ -305,39 +327,60 @@ final class EntryIndex: Sendable {
                 touchedAgents.insert(id)
             }
             // What the touched entries hang from: a subscription is concerned when one of these parents is reachable
-            // from its agent, or when a touched alias matches its node selectors (EntryGraph.concerns, inverted so
-            // that a page of many changes costs a set intersection per subscription, not a scan per entry).
+            // from its agent, or when a touched alias matches its node selectors (inverted so that a page of many
+            // changes costs a set intersection per subscription, not a scan per entry).
             var touchedParents: Set<SPIFFEID> = []
             var touchedAliases: [Set<Selector>] = []
             for entry in touched {
                 if state.graph.isAlias(entry) { touchedAliases.append(Set(entry.selectors)) } else { touchedParents.insert(entry.parentID) }
             }
+            // Only node changes (attestations, renewals): only those agents' subscriptions can be concerned.
+            let keys = touched.isEmpty && !bundlesChanged
+                ? touchedAgents.flatMap { state.subscriptionsByAgent[$0] ?? [] }
+                : Array(state.subscriptions.keys)
+            // Agents of one alias set go from the same authorization to the same one: the difference is worked out
+            // once per pair.
+            var changes: [AuthorizationChange: (upserted: [RegistrationEntry], deletedIDs: [String])] = [:]
             var deliveries: [(AsyncStream<EntryDelta>.Continuation, EntryDelta)] = []
-            for (key, subscription) in state.subscriptions {
+            for key in keys {
+                guard let subscription = state.subscriptions[key] else { continue }
                 if revokedAgents.contains(subscription.agentID) {
                     deliveries.append((subscription.continuation, EntryDelta(sequence: sequence, revoked: true)))
                     continue
                 }
                 let selectors = state.graph.nodeSelectors[subscription.agentID]
                 let concerned = touchedAgents.contains(subscription.agentID)
-                    || !subscription.reachable.isDisjoint(with: touchedParents)
+                    || touchedParents.contains(subscription.agentID)
+                    || subscription.authorization.reaches(anyOf: touchedParents)
                     || (selectors.map { nodeSelectors in touchedAliases.contains { $0.isSubset(of: nodeSelectors) } } ?? false)
                 guard concerned else {
                     if bundlesChanged { deliveries.append((subscription.continuation, EntryDelta(sequence: sequence, bundlesChanged: true))) }
                     continue
                 }
-                let authorization = state.graph.authorization(for: subscription.agentID)
-                var delta = EntryDelta(sequence: sequence, bundlesChanged: bundlesChanged)
-                for (id, entry) in authorization.entries where subscription.known[id] != entry.revisionNumber || entries[id] != nil {
-                    delta.upserted.append(entry)
-                }
-                delta.deletedIDs = subscription.known.keys.filter { authorization.entries[$0] == nil }.sorted()
-                state.subscriptions[key]?.known = authorization.entries.mapValues(\.revisionNumber)
-                state.subscriptions[key]?.reachable = authorization.reachable
+                let authorization = state.authorization(for: subscription.agentID)
+                let pair = AuthorizationChange(from: subscription.authorization, to: authorization)
+                let change = changes[pair] ?? authorization.changes(since: subscription.authorization, touched: entries)
+                changes[pair] = change
+                state.subscriptions[key]?.authorization = authorization
+                let delta = EntryDelta(upserted: change.upserted, deletedIDs: change.deletedIDs, sequence: sequence, bundlesChanged: bundlesChanged)
                 if !delta.isEmpty { deliveries.append((subscription.continuation, delta)) }
             }
             return deliveries
         }
         for (continuation, delta) in deliveries { continuation.yield(delta) }
+    }
+}
+
+/// A pair of authorizations an agent moves between, compared by identity. The key holds both, so neither can be
+/// freed and its address reused while the key is in use.
+private struct AuthorizationChange: Hashable {
+    let from: EntryAuthorization
+    let to: EntryAuthorization
+
+    static func == (lhs: Self, rhs: Self) -> Bool { lhs.from === rhs.from && lhs.to === rhs.to }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ObjectIdentifier(from))
+        hasher.combine(ObjectIdentifier(to))
     }
 }

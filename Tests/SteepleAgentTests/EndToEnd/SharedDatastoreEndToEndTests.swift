@@ -94,7 +94,7 @@ struct SharedDatastoreEndToEndTests {
                     for server in servers { group.addTask { try await server.start() } }
                     try await group.waitForAll()
                 }
-                let published = try await Self.waitUntil(seconds: 10) { try await Self.certificates(of: servers).allSatisfy { $0 == 3 } }
+                let published = try await Self.waitUntil(seconds: 60) { try await Self.certificates(of: servers).allSatisfy { $0 == 3 } }
                 let held = try await Self.certificates(of: servers)
                 #expect(published != nil, "bundles hold \(held) certificates, expected 3 each")
 
@@ -115,7 +115,7 @@ struct SharedDatastoreEndToEndTests {
                     var arrivals: [Duration] = []
                     for agent in agents {
                         let socket = agent.socketPath
-                        let seen = try await Self.waitUntil(seconds: 10, every: .milliseconds(5)) { (try? await Self.svidIDs(socket))?.contains(id) ?? false }
+                        let seen = try await Self.waitUntil(seconds: 60, every: .milliseconds(5)) { (try? await Self.svidIDs(socket))?.contains(id) ?? false }
                         let reached = try #require(seen, "\(id), created at server \(index), never reached the workload of the agent at \(agent.socketPath)")
                         arrivals.append(reached - createdAt)
                     }
@@ -146,9 +146,10 @@ struct SharedDatastoreEndToEndTests {
                 _ = try await (startA, startB)
 
                 // Each server has its own CA; each publishes the other's once the change log tells it.
-                let both = try await Self.waitUntil(seconds: 10) { try await Self.certificates(of: [a, b]) == [2, 2] }
+                let both = try await Self.waitUntil(seconds: 60) { try await Self.certificates(of: [a, b]) == [2, 2] }
                 let (heldByA, heldByB) = (try await Self.certificates(a), try await Self.certificates(b))
-                #expect(both != nil, "bundles: A holds \(heldByA), B holds \(heldByB) certificates")
+                // Required: the agent below trusts A's bundle, so without B's CA in it its handshake with B fails.
+                try #require(both != nil, "bundles: A holds \(heldByA), B holds \(heldByB) certificates")
                 let (shownByA, shownByB) = (try await a.cli(["bundle", "show"]).stdout, try await b.cli(["bundle", "show"]).stdout)
                 #expect(shownByA == shownByB)
 
@@ -165,7 +166,7 @@ struct SharedDatastoreEndToEndTests {
                 let createdAt = ContinuousClock.now
                 let create = try await a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/ha", "-selector", "unix:uid:\(getuid())"])
                 try #require(create.status == 0, "\(create.stderr)")
-                let seen = try await Self.waitUntil(seconds: 10, every: .milliseconds(5)) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/ha") ?? false }
+                let seen = try await Self.waitUntil(seconds: 60, every: .milliseconds(5)) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/ha") ?? false }
                 let reached = try #require(seen, "the entry created on A never reached the workload of the agent at B")
                 print("shared datastore: entry create on server A (CLI started) -> SVID at the workload of an agent on server B: \(reached - createdAt)")
 
@@ -178,7 +179,7 @@ struct SharedDatastoreEndToEndTests {
                     .trimmingCharacters(in: .whitespaces))
                 #expect(try await a.cli(["entry", "delete", "-entryID", entryID]).status == 0)
                 // (With no entry left the Workload API answers "no identity issued": no SVIDs.)
-                let gone = try await Self.waitUntil(seconds: 10) { !((try? await Self.svidIDs(socket)) ?? []).contains("spiffe://example.org/ha") }
+                let gone = try await Self.waitUntil(seconds: 60) { !((try? await Self.svidIDs(socket)) ?? []).contains("spiffe://example.org/ha") }
                 #expect(gone != nil, "the entry deleted on A stayed at the workload behind B")
 
                 // A dies without a word; B and its agent carry on, and B takes writes.
@@ -186,7 +187,7 @@ struct SharedDatastoreEndToEndTests {
                 kill(aPID, SIGKILL)
                 let again = try await b.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/after", "-selector", "unix:uid:\(getuid())"])
                 try #require(again.status == 0, "\(again.stderr)")
-                let after = try await Self.waitUntil(seconds: 10) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/after") ?? false }
+                let after = try await Self.waitUntil(seconds: 60) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/after") ?? false }
                 #expect(after != nil, "B's agent did not get an entry created on B after A was killed")
 
                 _ = try? await started.stop()
@@ -237,6 +238,15 @@ struct SharedDatastoreEndToEndTests {
         var value: Int { lock.withLock { count } }
     }
 
+    /// Acknowledged creates, in all and through server B.
+    final class Acknowledgements: @unchecked Sendable {
+        private let lock = NSLock()
+        private var counts = (total: 0, onB: 0)
+        func add(onB: Bool) { lock.withLock { counts.total += 1; if onB { counts.onB += 1 } } }
+        var total: Int { lock.withLock { counts.total } }
+        var onB: Int { lock.withLock { counts.onB } }
+    }
+
     final class Box: @unchecked Sendable {
         private let lock = NSLock()
         private var text = ""
@@ -262,7 +272,7 @@ struct SharedDatastoreEndToEndTests {
             do {
                 try await a.start()
                 try await b.start()
-                let both = try await Self.waitUntil(seconds: 10) { try await Self.certificates(of: [a, b]) == [2, 2] }
+                let both = try await Self.waitUntil(seconds: 60) { try await Self.certificates(of: [a, b]) == [2, 2] }
                 try #require(both != nil, "the servers' bundles never held both CAs")
                 let started = try AgentProcess(serverAddress: "steeple-servers", serverPort: port, trustBundlePath: try await Self.bootstrapBundle(a))
                 agent = started
@@ -273,7 +283,7 @@ struct SharedDatastoreEndToEndTests {
                 let uid = "unix:uid:\(getuid())"
                 try #require(try await a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/before", "-selector", uid]).status == 0)
                 let socket = started.socketPath
-                let first = try await Self.waitUntil(seconds: 10) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/before") ?? false }
+                let first = try await Self.waitUntil(seconds: 60) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/before") ?? false }
                 try #require(first != nil, "the workload never got its first SVID")
                 // The name resolves to 127.0.0.1 first: the agent is A's.
                 let aLog = (try? String(contentsOfFile: a.log, encoding: .utf8)) ?? ""
@@ -314,7 +324,7 @@ struct SharedDatastoreEndToEndTests {
             do {
                 try await a.start()
                 try await b.start()
-                _ = try await Self.waitUntil(seconds: 10) { try await Self.certificates(b) == 2 }
+                _ = try await Self.waitUntil(seconds: 60) { try await Self.certificates(b) == 2 }
                 let token = try await Self.joinToken(b)
                 let started = try AgentProcess(serverPort: portB, trustBundlePath: try await Self.bootstrapBundle(b))
                 agent = started
@@ -323,7 +333,7 @@ struct SharedDatastoreEndToEndTests {
                 let uid = "unix:uid:\(getuid())"
                 try #require(try await a.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/before", "-selector", uid]).status == 0)
                 let socket = started.socketPath
-                try #require(try await Self.waitUntil(seconds: 10) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/before") ?? false } != nil)
+                try #require(try await Self.waitUntil(seconds: 60) { (try? await Self.svidIDs(socket))?.contains("spiffe://example.org/before") ?? false } != nil)
 
                 let probe = FetchProbe(socket: socket)
                 let restartedAt = ContinuousClock.now
@@ -366,7 +376,7 @@ struct SharedDatastoreEndToEndTests {
             do {
                 try await a.start()
                 try await b.start()
-                _ = try await Self.waitUntil(seconds: 10) { try await Self.certificates(b) == 2 }
+                _ = try await Self.waitUntil(seconds: 60) { try await Self.certificates(b) == 2 }
                 let token = try await Self.joinToken(b)
                 let started = try AgentProcess(serverPort: portB, trustBundlePath: try await Self.bootstrapBundle(b))
                 agent = started
@@ -374,8 +384,11 @@ struct SharedDatastoreEndToEndTests {
                 let agentID = Self.agentID(token)
 
                 // Four writers, two per server, each creating entries one after another until told to stop; an ID
-                // counts as acknowledged only when the CLI printed it with status 0.
+                // counts as acknowledged only when the CLI printed it with status 0. Counted, not timed: A is killed
+                // once 8 creates are acknowledged, and the writers stop once B's writers have had 4 more acknowledged
+                // after the kill, however slow the machine.
                 let stop = Counter()
+                let acks = Acknowledgements()
                 let servers = [a, b, a, b]
                 let acknowledged: [[String]] = try await withThrowingTaskGroup(of: [String].self) { group in
                     for (writer, server) in servers.enumerated() {
@@ -387,6 +400,7 @@ struct SharedDatastoreEndToEndTests {
                                 let out = try await server.cli(["entry", "create", "-parentID", agentID, "-spiffeID", "spiffe://example.org/w\(writer)/\(n)", "-selector", "unix:uid:\(getuid())"])
                                 if out.status == 0, let line = out.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Entry ID") }) {
                                     ids.append(String(line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)))
+                                    acks.add(onB: writer % 2 == 1)
                                 } else {
                                     try await Task.sleep(for: .milliseconds(50))
                                 }
@@ -394,17 +408,21 @@ struct SharedDatastoreEndToEndTests {
                             return ids
                         }
                     }
-                    try await Task.sleep(for: .seconds(2))
+                    let before = try await Self.waitUntil(seconds: 120) { acks.total >= 8 }
                     kill(try #require(a.pid), SIGKILL)
-                    try await Task.sleep(for: .seconds(2))
+                    let onBAtKill = acks.onB
+                    let after = try await Self.waitUntil(seconds: 120) { acks.onB >= onBAtKill + 4 }
                     stop.add()
-                    return try await group.reduce(into: []) { $0.append($1) }
+                    let all = try await group.reduce(into: []) { $0.append($1) }
+                    #expect(before != nil, "fewer than 8 creates were acknowledged before A was killed")
+                    #expect(after != nil, "B acknowledged fewer than 4 creates after A was killed")
+                    return all
                 }
                 let acked = Set(acknowledged.flatMap { $0 })
                 let stored = Set(try await PostgresTestServer.texts(url, "SELECT id FROM registered_entries"))
                 let missing = acked.subtracting(stored)
-                print("no lost writes: \(acked.count) creates acknowledged (\(acknowledged.map(\.count)) per writer; A killed after ~2 s), \(stored.count) stored, missing \(missing.count)")
-                #expect(acked.count > 8)
+                print("no lost writes: \(acked.count) creates acknowledged (\(acknowledged.map(\.count)) per writer; A killed after 8), \(stored.count) stored, missing \(missing.count)")
+                #expect(acked.count >= 12)
                 #expect(missing.isEmpty, "acknowledged but not stored: \(missing.sorted())")
 
                 let seqs = try await PostgresTestServer.texts(url, "SELECT seq::text FROM change_log").compactMap { Int64($0) }.sorted()
@@ -414,7 +432,7 @@ struct SharedDatastoreEndToEndTests {
 
                 // The agent (at B) converges on every stored entry.
                 let socket = started.socketPath
-                let converged = try await Self.waitUntil(seconds: 20) {
+                let converged = try await Self.waitUntil(seconds: 60) {
                     let ids = (try? await Self.svidIDs(socket)) ?? []
                     return ids.count == stored.count
                 }

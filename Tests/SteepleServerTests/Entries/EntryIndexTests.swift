@@ -97,8 +97,8 @@ struct EntryIndexTests {
         let index = EntryIndex(serverID: Self.server, store: store, logger: Logger(label: "test"))
         try await index.load()
         let subscription = index.subscribe(agentID: Self.agent)
-        #expect(subscription.takeSnapshot().map(\.id).sorted() == ["db", "web"])
-        #expect(subscription.takeSnapshot().isEmpty)
+        #expect(subscription.takeSnapshot()?.entries.keys.sorted() == ["db", "web"])
+        #expect(subscription.takeSnapshot() == nil)
         subscription.cancel()
     }
 
@@ -111,7 +111,7 @@ struct EntryIndexTests {
         defer { follower.cancel() }
         let mine = index.subscribe(agentID: Self.agent)
         let theirs = index.subscribe(agentID: Self.otherAgent)
-        #expect(mine.takeSnapshot().isEmpty)
+        #expect(mine.takeSnapshot()?.entries.isEmpty == true)
 
         _ = try await store.createEntry(try Self.entry("web", "spiffe://example.org/web", parent: Self.agent))
         index.poke()
@@ -190,5 +190,64 @@ struct EntryIndexTests {
         b.cancel()
         #expect(summary(await aDeltas.next()) == "ended", "A got a delta that did not concern it")
         #expect(summary(await bDeltas.next()) == "ended", "B got a delta that did not concern it")
+    }
+
+    @Test("agents of one alias set with no entries of their own share one authorization, also after a change; an agent with its own entries has its own; a node's new selectors reach only its stream", .timeLimit(.minutes(1)))
+    func sharesAuthorizationsByAliasSet() async throws {
+        let third = try SPIFFEID("spiffe://example.org/spire/agent/join_token/c")
+        let store = InMemoryDatastore()
+        for (agent, selector) in [(Self.agent, "k8s:cluster:one"), (Self.otherAgent, "k8s:cluster:one"), (third, "k8s:cluster:two")] {
+            _ = try await store.createNode(AttestedNode(
+                spiffeID: agent, attestationType: "join_token", certSerialNumber: "1", certNotAfter: Date() + 3600,
+                selectors: [try Selector(selector)]))
+        }
+        let cluster = try SPIFFEID("spiffe://example.org/cluster/one")
+        _ = try await store.createEntry(try Self.entry("alias", cluster.string, parent: Self.server, selectors: ["k8s:cluster:one"]))
+        _ = try await store.createEntry(try Self.entry("web", "spiffe://example.org/web", parent: cluster))
+        let index = EntryIndex(serverID: Self.server, store: store, logger: Logger(label: "test"))
+        try await index.load()
+        let follower = Task { await index.follow() }
+        defer { follower.cancel() }
+
+        let a = index.subscribe(agentID: Self.agent)
+        let b = index.subscribe(agentID: Self.otherAgent)
+        let c = index.subscribe(agentID: third)
+        let (snapshotA, snapshotB, snapshotC) = (try #require(a.takeSnapshot()), try #require(b.takeSnapshot()), try #require(c.takeSnapshot()))
+        #expect(snapshotA === snapshotB && snapshotA.isShared, "two agents of one alias set, no entries of their own: one shared authorization")
+        #expect(snapshotA.entries.keys.sorted() == ["web"])
+        #expect(snapshotC !== snapshotA && snapshotC.entries.isEmpty)
+
+        // A change under the alias: both agents get the same delta, and share the new authorization again.
+        _ = try await store.createEntry(try Self.entry("db", "spiffe://example.org/db", parent: cluster))
+        index.poke()
+        var aDeltas = a.deltas.makeAsyncIterator()
+        var bDeltas = b.deltas.makeAsyncIterator()
+        var cDeltas = c.deltas.makeAsyncIterator()
+        #expect(await aDeltas.next()?.upserted.map(\.id) == ["db"])
+        #expect(await bDeltas.next()?.upserted.map(\.id) == ["db"])
+        let shared = index.authorizedEntries(for: Self.agent)
+        #expect(shared.keys.sorted() == ["db", "web"])
+
+        // An entry of A's own: A leaves the shared authorization (it gets alias entries and its own), B stays on it.
+        _ = try await store.createEntry(try Self.entry("mine", "spiffe://example.org/mine", parent: Self.agent))
+        index.poke()
+        #expect(await aDeltas.next()?.upserted.map(\.id) == ["mine"])
+        #expect(index.authorizedEntries(for: Self.agent).keys.sorted() == ["db", "mine", "web"])
+        #expect(index.authorizedEntries(for: Self.otherAgent).keys.sorted() == ["db", "web"])
+
+        // C's node now carries cluster one's selector: only C's stream hears of it, with the alias's entries.
+        var node = try #require(try await store.fetchNode(spiffeID: third))
+        node.selectors = [try Selector("k8s:cluster:one")]
+        _ = try await store.updateNode(node)
+        index.poke()
+        let gained = await cDeltas.next()
+        #expect(gained?.upserted.map(\.id).sorted() == ["db", "web"])
+
+        a.cancel()
+        b.cancel()
+        c.cancel()
+        #expect(await aDeltas.next() == nil, "A got a delta that did not concern it")
+        #expect(await bDeltas.next() == nil, "B got a delta that did not concern it")
+        #expect(await cDeltas.next() == nil, "C got a delta that did not concern it")
     }
 }

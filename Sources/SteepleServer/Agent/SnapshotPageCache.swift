@@ -1,0 +1,100 @@
+import SPIFFE
+import SteepleDatastore
+import SteepleServerAPIProto
+import SwiftProtobuf
+import Synchronization
+
+/// The sync snapshot's entries, converted and encoded once per shared ``EntryAuthorization``: when a hundred agents
+/// of one node alias connect, they are sent the same bytes instead of each having a thousand entries converted to
+/// protobuf and serialized again. Bounded by the bytes it holds (least recently used out first); an agent's own
+/// authorization (entries parented to its ID) is encoded for its stream and not kept.
+///
+/// A page carries its entries as `SyncEntriesResponse.upserted` already encoded, in the message's unknown-field
+/// storage, which SwiftProtobuf writes out verbatim after the known fields. Repeated fields may come in any order on
+/// the wire, so the agent decodes exactly the message it would have got with `upserted` set (a test compares both).
+final class SnapshotPageCache: Sendable {
+    /// One message's worth of entries, encoded as the `upserted` field.
+    struct Page: Sendable {
+        let upserted: UnknownStorage
+        let count: Int
+    }
+
+    /// A whole snapshot: its pages (at least one, empty for no entries) and the trust domains its entries federate with.
+    struct Snapshot: Sendable {
+        let pages: [Page]
+        let federatesWith: Set<TrustDomain>
+        let bytes: Int
+    }
+
+    private struct Cached {
+        let authorization: EntryAuthorization
+        let snapshot: Snapshot
+        var lastUse: UInt64
+    }
+
+    private struct State {
+        var cached: [ObjectIdentifier: Cached] = [:]
+        var uses: UInt64 = 0
+        var bytes = 0
+    }
+
+    private let budget: Int
+    private let state = Mutex(State())
+
+    /// `budget`: the encoded bytes kept at most (32 MiB: a hundred alias sets of a thousand entries take about 15).
+    init(budget: Int = 32 << 20) {
+        self.budget = budget
+    }
+
+    /// The snapshot of `authorization` in pages of `pageSize` entries, sorted by entry ID.
+    func snapshot(of authorization: EntryAuthorization, pageSize: Int) throws -> Snapshot {
+        guard authorization.isShared else { return try Self.encode(authorization, pageSize: pageSize) }
+        let key = ObjectIdentifier(authorization)
+        let hit: Snapshot? = state.withLock { state in
+            state.uses += 1
+            guard state.cached[key] != nil else { return nil }
+            state.cached[key]?.lastUse = state.uses
+            return state.cached[key]?.snapshot
+        }
+        if let hit { return hit }
+        // Encoded outside the lock: two agents of one alias set arriving together may both encode, and one result is kept.
+        let snapshot = try Self.encode(authorization, pageSize: pageSize)
+        state.withLock { state in
+            guard state.cached[key] == nil, snapshot.bytes <= budget else { return }
+            state.cached[key] = Cached(authorization: authorization, snapshot: snapshot, lastUse: state.uses)
+            state.bytes += snapshot.bytes
+            while state.bytes > budget, let oldest = state.cached.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                state.cached[oldest.key] = nil
+                state.bytes -= oldest.value.snapshot.bytes
+            }
+        }
+        return snapshot
+    }
+
+    /// The number of snapshots and bytes held (for tests).
+    var held: (snapshots: Int, bytes: Int) { state.withLock { ($0.cached.count, $0.bytes) } }
+
+    /// Whether the pages of `authorization` are held (for tests).
+    func holds(_ authorization: EntryAuthorization) -> Bool {
+        state.withLock { $0.cached[ObjectIdentifier(authorization)] != nil }
+    }
+
+    static func encode(_ authorization: EntryAuthorization, pageSize: Int) throws -> Snapshot {
+        let entries = authorization.entries.values.sorted { $0.id < $1.id }
+        var pages: [Page] = []
+        var bytes = 0
+        var offset = 0
+        repeat {
+            let end = min(offset + pageSize, entries.count)
+            var carrier = Steeple_Server_V1_SyncEntriesResponse()
+            carrier.upserted = entries[offset..<end].map(\.proto)
+            let encoded: [UInt8] = try carrier.serializedBytes()
+            // A message without fields keeps every field it reads as unknown, byte for byte.
+            let upserted = try Google_Protobuf_Empty(serializedBytes: encoded).unknownFields
+            pages.append(Page(upserted: upserted, count: end - offset))
+            bytes += encoded.count
+            offset = end
+        } while offset < entries.count
+        return Snapshot(pages: pages, federatesWith: Set(entries.flatMap(\.federatesWith)), bytes: bytes)
+    }
+}
