@@ -144,10 +144,15 @@ public struct TLSServerTransport: ServerTransport {
                     let sync = channel.pipeline.syncOperations
                     // Any chain passes the handshake (the application authenticates it per call); one that does
                     // not parse as X.509 fails it.
-                    let ssl = NIOSSLServerHandler(context: sslContext) { certificates, promise in
-                        promise.succeed(presented.record(certificates) ? .certificateVerified : .failed)
-                    }
+                    let ssl = NIOSSLServerHandler(
+                        context: sslContext,
+                        customVerificationCallback: { certificates, promise in
+                            promise.succeed(presented.record(certificates) ? .certificateVerified : .failed)
+                        },
+                        configuration: Self.tlsHandlerConfiguration
+                    )
                     try sync.addHandler(ssl)
+                    try sync.addHandler(BoundedFlushHandler(limit: Self.flushLimit))
                     try sync.addHandler(TLSHandshakeDeadline(timeout: handshakeTimeout, logger: connectionLogger))
                     let lifecycle = ConnectionLifecycle(
                         channel: channel, silentConnectionTimeout: handshakeTimeout, idleTimeout: idleTimeout, silentConnections: silent

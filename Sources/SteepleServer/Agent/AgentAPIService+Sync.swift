@@ -44,17 +44,22 @@ extension AgentAPIService {
         }
     }
 
-    /// The snapshot in pages of ``snapshotPageSize``, the bundles with the first. The agents of one alias set share
-    /// its encoded pages (``SnapshotPageCache``); nothing of the snapshot stays referenced by the stream afterwards.
+    /// The snapshot in pages of ``snapshotPageSize``, the bundles and the agent's own entries with the first. The
+    /// agents of one group share their closure's encoded pages (``SnapshotPageCache``); nothing of the snapshot stays
+    /// referenced by the stream afterwards.
     private func sendSnapshot(_ subscription: EntrySubscription, to response: RPCWriter<Steeple_Server_V1_SyncEntriesResponse>) async throws {
         guard let authorization = subscription.takeSnapshot() else { return }
-        let snapshot = try snapshotPages.snapshot(of: authorization, pageSize: Self.snapshotPageSize)
+        let snapshot = try snapshotPages.snapshot(of: authorization.closure, pageSize: Self.snapshotPageSize)
+        let own = authorization.ownOutsideClosure.sorted { $0.id < $1.id }
         for (index, page) in snapshot.pages.enumerated() {
             var message = Steeple_Server_V1_SyncEntriesResponse()
             message.snapshot = true
             message.sequence = subscription.sequence
             message.unknownFields = page.upserted
-            if index == 0 { try await attachBundles(to: &message, federatesWith: snapshot.federatesWith) }
+            if index == 0 {
+                message.upserted = own.map(\.proto)
+                try await attachBundles(to: &message, federatesWith: snapshot.federatesWith.union(own.flatMap(\.federatesWith)))
+            }
             message.snapshotComplete = index == snapshot.pages.count - 1
             try await response.write(message)
         }

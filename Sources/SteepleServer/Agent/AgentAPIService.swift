@@ -21,7 +21,7 @@ struct AgentAPIService: Steeple_Server_V1_AgentAPI.SimpleServiceProtocol {
     let trustBundle: any TrustBundleSource
     let issuer: any SVIDIssuer
     let entries: any EntryAuthorizer
-    /// Snapshots encoded once per alias set, shared by the agents of that set.
+    /// Snapshots encoded once per closure, shared by the agents of a group.
     let snapshotPages: SnapshotPageCache
     let changes: any ChangeNotifier
     /// Cached agent authentications, dropped on renewal.

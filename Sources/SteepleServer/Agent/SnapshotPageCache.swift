@@ -4,10 +4,10 @@ import SteepleServerAPIProto
 import SwiftProtobuf
 import Synchronization
 
-/// The sync snapshot's entries, converted and encoded once per shared ``EntryAuthorization``: when a hundred agents
-/// of one node alias connect, they are sent the same bytes instead of each having a thousand entries converted to
-/// protobuf and serialized again. Bounded by the bytes it holds (least recently used out first); an agent's own
-/// authorization (entries parented to its ID) is encoded for its stream and not kept.
+/// The sync snapshot's entries, converted and encoded once per ``EntryClosure``: when a hundred agents of one group
+/// connect, they are sent the same bytes instead of each having a thousand entries converted to protobuf and
+/// serialized again (each agent's own entries are added to its first message). Bounded by the bytes it holds (least
+/// recently used out first).
 ///
 /// A page carries its entries as `SyncEntriesResponse.upserted` already encoded, in the message's unknown-field
 /// storage, which SwiftProtobuf writes out verbatim after the known fields. Repeated fields may come in any order on
@@ -27,7 +27,8 @@ final class SnapshotPageCache: Sendable {
     }
 
     private struct Cached {
-        let authorization: EntryAuthorization
+        /// Held, so that its identifier, the key, is not reused.
+        let closure: EntryClosure
         let snapshot: Snapshot
         var lastUse: UInt64
     }
@@ -46,10 +47,9 @@ final class SnapshotPageCache: Sendable {
         self.budget = budget
     }
 
-    /// The snapshot of `authorization` in pages of `pageSize` entries, sorted by entry ID.
-    func snapshot(of authorization: EntryAuthorization, pageSize: Int) throws -> Snapshot {
-        guard authorization.isShared else { return try Self.encode(authorization, pageSize: pageSize) }
-        let key = ObjectIdentifier(authorization)
+    /// The entries of `closure` in pages of `pageSize`, sorted by entry ID.
+    func snapshot(of closure: EntryClosure, pageSize: Int) throws -> Snapshot {
+        let key = ObjectIdentifier(closure)
         let hit: Snapshot? = state.withLock { state in
             state.uses += 1
             guard state.cached[key] != nil else { return nil }
@@ -57,11 +57,11 @@ final class SnapshotPageCache: Sendable {
             return state.cached[key]?.snapshot
         }
         if let hit { return hit }
-        // Encoded outside the lock: two agents of one alias set arriving together may both encode, and one result is kept.
-        let snapshot = try Self.encode(authorization, pageSize: pageSize)
+        // Encoded outside the lock: two agents of one group arriving together may both encode, and one result is kept.
+        let snapshot = try Self.encode(closure, pageSize: pageSize)
         state.withLock { state in
             guard state.cached[key] == nil, snapshot.bytes <= budget else { return }
-            state.cached[key] = Cached(authorization: authorization, snapshot: snapshot, lastUse: state.uses)
+            state.cached[key] = Cached(closure: closure, snapshot: snapshot, lastUse: state.uses)
             state.bytes += snapshot.bytes
             while state.bytes > budget, let oldest = state.cached.min(by: { $0.value.lastUse < $1.value.lastUse }) {
                 state.cached[oldest.key] = nil
@@ -74,13 +74,13 @@ final class SnapshotPageCache: Sendable {
     /// The number of snapshots and bytes held (for tests).
     var held: (snapshots: Int, bytes: Int) { state.withLock { ($0.cached.count, $0.bytes) } }
 
-    /// Whether the pages of `authorization` are held (for tests).
-    func holds(_ authorization: EntryAuthorization) -> Bool {
-        state.withLock { $0.cached[ObjectIdentifier(authorization)] != nil }
+    /// Whether the pages of `closure` are held (for tests).
+    func holds(_ closure: EntryClosure) -> Bool {
+        state.withLock { $0.cached[ObjectIdentifier(closure)] != nil }
     }
 
-    static func encode(_ authorization: EntryAuthorization, pageSize: Int) throws -> Snapshot {
-        let entries = authorization.entries.values.sorted { $0.id < $1.id }
+    static func encode(_ closure: EntryClosure, pageSize: Int) throws -> Snapshot {
+        let entries = closure.entries.values.sorted { $0.id < $1.id }
         var pages: [Page] = []
         var bytes = 0
         var offset = 0

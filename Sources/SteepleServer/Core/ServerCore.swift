@@ -23,7 +23,7 @@ struct ServerCore: Sendable {
     let rejections: AgentRejectionLog
     /// Agents authenticated recently (by leaf certificate), dropped when their node record changes.
     let agentAuthentication: AgentAuthenticationCache
-    /// Sync snapshots encoded once per alias set.
+    /// Sync snapshots encoded once per closure (group of agents).
     let snapshotPages = SnapshotPageCache()
     /// `audit_log_enabled`: the audit lines of admin calls and of every SVID signed.
     let audit: AuditLog

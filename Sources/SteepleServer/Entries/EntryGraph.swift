@@ -94,8 +94,14 @@ struct EntryGraph: Sendable {
         return ids
     }
 
-    /// Whether some entry is parented to `id` itself.
-    func hasChildren(_ id: SPIFFEID) -> Bool { childrenByParent[id] != nil }
+    /// The entries parented to `id` itself, by ID.
+    func children(of id: SPIFFEID) -> [String: RegistrationEntry] {
+        var children: [String: RegistrationEntry] = [:]
+        for slot in childrenByParent[id] ?? EntrySlotSet() {
+            if let entry = entries[slot: slot] { children[entry.id] = entry }
+        }
+        return children
+    }
 
     /// The entries reachable from `roots` through parent IDs, and every ID reached (the roots included).
     func authorization(from roots: Set<SPIFFEID>) -> (entries: [String: RegistrationEntry], reachable: Set<SPIFFEID>) {

@@ -58,7 +58,7 @@ final class EntryIndex: Sendable {
     private struct Subscription {
         var continuation: AsyncStream<EntryDelta>.Continuation
         var agentID: SPIFFEID
-        /// What the agent was last sent (often shared with the other agents of its aliases).
+        /// What the agent was last sent (its closure shared with the other agents of its group).
         var authorization: EntryAuthorization
     }
 
@@ -69,23 +69,21 @@ final class EntryIndex: Sendable {
         /// The subscriptions of each agent, so that a node change (an attestation) visits those, not all.
         var subscriptionsByAgent: [SPIFFEID: [UInt64]] = [:]
         var nextID: UInt64 = 0
-        /// The shared authorizations by alias set, valid until an entry changes.
-        var shared: [Set<SPIFFEID>: EntryAuthorization] = [:]
+        /// The closures by roots (an agent's aliases and its own entries' SPIFFE IDs), each dropped when an entry
+        /// under an ID it reaches changes.
+        var closures: [Set<SPIFFEID>: EntryClosure] = [:]
 
-        /// What `agentID` is authorized for now: the shared authorization of its alias set when no entry is
-        /// parented to the agent itself (built once per alias set and entry change), its own otherwise.
+        /// What `agentID` is authorized for now: its own entries, and the closure of its roots, built once per set
+        /// of roots (until an entry under it changes) and shared by every agent with those roots.
         mutating func authorization(for agentID: SPIFFEID) -> EntryAuthorization {
+            let own = graph.children(of: agentID)
             var roots = graph.aliasIDs(of: agentID)
-            if graph.hasChildren(agentID) {
-                roots.insert(agentID)
-                let (entries, reachable) = graph.authorization(from: roots)
-                return EntryAuthorization(entries: entries, reachable: reachable, isShared: false)
-            }
-            if let cached = shared[roots] { return cached }
+            for entry in own.values { roots.insert(entry.spiffeID) }
+            if let closure = closures[roots] { return EntryAuthorization(own: own, closure: closure) }
             let (entries, reachable) = graph.authorization(from: roots)
-            let made = EntryAuthorization(entries: entries, reachable: reachable, isShared: true)
-            shared[roots] = made
-            return made
+            let closure = EntryClosure(entries: entries, reachable: reachable)
+            closures[roots] = closure
+            return EntryAuthorization(own: own, closure: closure)
         }
     }
 
@@ -152,7 +150,7 @@ final class EntryIndex: Sendable {
         let loaded = graph
         state.withLock {
             $0.graph = loaded
-            $0.shared = [:]
+            $0.closures = [:]
             $0.sequence = sequence
         }
         logger.info("entry index loaded", metadata: [
@@ -317,7 +315,13 @@ final class EntryIndex: Sendable {
                     touched.append(previous)
                 }
             }
-            if !touched.isEmpty { state.shared = [:] }
+            // A closure changes only when an entry under one of the IDs it reaches changes (touched holds each
+            // changed entry's previous version too, so moves out count). Others stay shared: a join-token
+            // attestation creates an entry under the new agent's ID, which no closure reaches.
+            if !touched.isEmpty {
+                let parents = Set(touched.map(\.parentID))
+                state.closures = state.closures.filter { $0.value.reachable.isDisjoint(with: parents) }
+            }
             var touchedAgents: Set<SPIFFEID> = []
             var revokedAgents: Set<SPIFFEID> = []
             for (id, node) in nodes {
@@ -338,9 +342,8 @@ final class EntryIndex: Sendable {
             let keys = touched.isEmpty && !bundlesChanged
                 ? touchedAgents.flatMap { state.subscriptionsByAgent[$0] ?? [] }
                 : Array(state.subscriptions.keys)
-            // Agents of one alias set go from the same authorization to the same one: the difference is worked out
-            // once per pair.
-            var changes: [AuthorizationChange: (upserted: [RegistrationEntry], deletedIDs: [String])] = [:]
+            // Agents of one group go from the same closure to the same one: that difference is worked out once.
+            var closureChanges: [ClosurePair: EntryChanges] = [:]
             var deliveries: [(AsyncStream<EntryDelta>.Continuation, EntryDelta)] = []
             for key in keys {
                 guard let subscription = state.subscriptions[key] else { continue }
@@ -358,9 +361,11 @@ final class EntryIndex: Sendable {
                     continue
                 }
                 let authorization = state.authorization(for: subscription.agentID)
-                let pair = AuthorizationChange(from: subscription.authorization, to: authorization)
-                let change = changes[pair] ?? authorization.changes(since: subscription.authorization, touched: entries)
-                changes[pair] = change
+                let previous = subscription.authorization
+                let pair = ClosurePair(from: previous.closure, to: authorization.closure)
+                let shared = closureChanges[pair] ?? authorization.closure.changes(since: previous.closure, touched: entries)
+                closureChanges[pair] = shared
+                let change = authorization.changes(since: previous, closureChanges: shared, touched: entries)
                 state.subscriptions[key]?.authorization = authorization
                 let delta = EntryDelta(upserted: change.upserted, deletedIDs: change.deletedIDs, sequence: sequence, bundlesChanged: bundlesChanged)
                 if !delta.isEmpty { deliveries.append((subscription.continuation, delta)) }
@@ -371,11 +376,11 @@ final class EntryIndex: Sendable {
     }
 }
 
-/// A pair of authorizations an agent moves between, compared by identity. The key holds both, so neither can be
-/// freed and its address reused while the key is in use.
-private struct AuthorizationChange: Hashable {
-    let from: EntryAuthorization
-    let to: EntryAuthorization
+/// A pair of closures agents move between, compared by identity. The key holds both, so neither can be freed and
+/// its address reused while the key is in use.
+private struct ClosurePair: Hashable {
+    let from: EntryClosure
+    let to: EntryClosure
 
     static func == (lhs: Self, rhs: Self) -> Bool { lhs.from === rhs.from && lhs.to === rhs.to }
 

@@ -6,12 +6,12 @@ import SteepleServerAPIProto
 import SwiftProtobuf
 import Testing
 
-/// Snapshots encoded once per shared authorization: the bytes must decode to exactly the message built field by field.
+/// Snapshots encoded once per closure: the bytes must decode to exactly the message built field by field.
 @Suite("SnapshotPageCache")
 struct SnapshotPageCacheTests {
     static let alias = try! SPIFFEID("spiffe://example.org/cluster")
 
-    static func authorization(_ count: Int, shared: Bool = true) throws -> EntryAuthorization {
+    static func closure(_ count: Int) throws -> EntryClosure {
         var entries: [String: RegistrationEntry] = [:]
         for n in 0..<count {
             var entry = RegistrationEntry(
@@ -22,16 +22,16 @@ struct SnapshotPageCacheTests {
             entry.revisionNumber = Int64(n)
             entries[entry.id] = entry
         }
-        return EntryAuthorization(entries: entries, reachable: [alias], isShared: shared)
+        return EntryClosure(entries: entries, reachable: [alias])
     }
 
     @Test("a page decodes to the message with `upserted` set field by field, next to the stream's own fields; pages split at the page size, sorted by ID")
     func pagesDecodeAsUpserted() throws {
-        let authorization = try Self.authorization(25)
-        let snapshot = try SnapshotPageCache.encode(authorization, pageSize: 10)
+        let closure = try Self.closure(25)
+        let snapshot = try SnapshotPageCache.encode(closure, pageSize: 10)
         #expect(snapshot.pages.map(\.count) == [10, 10, 5])
         #expect(snapshot.federatesWith == [try TrustDomain("other.org")])
-        let sorted = authorization.entries.values.sorted { $0.id < $1.id }
+        let sorted = closure.entries.values.sorted { $0.id < $1.id }
         for (index, page) in snapshot.pages.enumerated() {
             var sent = Steeple_Server_V1_SyncEntriesResponse()
             sent.snapshot = true
@@ -51,14 +51,14 @@ struct SnapshotPageCacheTests {
 
     @Test("no entries: one empty page, so the stream still sends snapshot_complete")
     func emptySnapshot() throws {
-        let snapshot = try SnapshotPageCache.encode(try Self.authorization(0), pageSize: 10)
+        let snapshot = try SnapshotPageCache.encode(try Self.closure(0), pageSize: 10)
         #expect(snapshot.pages.map(\.count) == [0])
         #expect(snapshot.pages[0].upserted.data.isEmpty)
     }
 
-    @Test("a shared authorization is encoded once and its pages handed to every caller; an agent's own is not kept; the budget evicts the least recently used")
-    func cachesSharedWithinBudget() throws {
-        let one = try Self.authorization(50)
+    @Test("a closure is encoded once and its pages handed to every caller; the budget evicts the least recently used")
+    func cachesWithinBudget() throws {
+        let one = try Self.closure(50)
         let bytes = try SnapshotPageCache.encode(one, pageSize: 1000).bytes
         let cache = SnapshotPageCache(budget: bytes * 2)
         let first = try cache.snapshot(of: one, pageSize: 1000)
@@ -66,11 +66,8 @@ struct SnapshotPageCacheTests {
         #expect(first.pages[0].upserted.data == again.pages[0].upserted.data)
         #expect(cache.held.snapshots == 1 && cache.held.bytes == bytes)
 
-        _ = try cache.snapshot(of: try Self.authorization(50, shared: false), pageSize: 1000)
-        #expect(cache.held.snapshots == 1, "an agent's own authorization is not kept")
-
-        let two = try Self.authorization(50)
-        let three = try Self.authorization(50)
+        let two = try Self.closure(50)
+        let three = try Self.closure(50)
         _ = try cache.snapshot(of: two, pageSize: 1000)
         _ = try cache.snapshot(of: one, pageSize: 1000)  // one is now used more recently than two
         _ = try cache.snapshot(of: three, pageSize: 1000)

@@ -192,18 +192,24 @@ struct EntryIndexTests {
         #expect(summary(await bDeltas.next()) == "ended", "B got a delta that did not concern it")
     }
 
-    @Test("agents of one alias set with no entries of their own share one authorization, also after a change; an agent with its own entries has its own; a node's new selectors reach only its stream", .timeLimit(.minutes(1)))
-    func sharesAuthorizationsByAliasSet() async throws {
+    @Test("agents of one group share one closure, whether grouped by a node alias or by their own entry naming the group (a join token's -spiffeID); a node's new selectors reach only its stream", .timeLimit(.minutes(1)))
+    func sharesClosuresByGroup() async throws {
         let third = try SPIFFEID("spiffe://example.org/spire/agent/join_token/c")
+        let fourth = try SPIFFEID("spiffe://example.org/spire/agent/join_token/d")
         let store = InMemoryDatastore()
-        for (agent, selector) in [(Self.agent, "k8s:cluster:one"), (Self.otherAgent, "k8s:cluster:one"), (third, "k8s:cluster:two")] {
+        for (agent, selector) in [(Self.agent, "k8s:cluster:one"), (Self.otherAgent, "k8s:cluster:one"), (third, "k8s:cluster:two"), (fourth, "k8s:cluster:two")] {
             _ = try await store.createNode(AttestedNode(
                 spiffeID: agent, attestationType: "join_token", certSerialNumber: "1", certNotAfter: Date() + 3600,
                 selectors: [try Selector(selector)]))
         }
         let cluster = try SPIFFEID("spiffe://example.org/cluster/one")
+        let group = try SPIFFEID("spiffe://example.org/group/two")
         _ = try await store.createEntry(try Self.entry("alias", cluster.string, parent: Self.server, selectors: ["k8s:cluster:one"]))
         _ = try await store.createEntry(try Self.entry("web", "spiffe://example.org/web", parent: cluster))
+        // C and D each have an entry of their own naming group two, as `token generate -spiffeID` makes.
+        _ = try await store.createEntry(try Self.entry("c-node", group.string, parent: third))
+        _ = try await store.createEntry(try Self.entry("d-node", group.string, parent: fourth))
+        _ = try await store.createEntry(try Self.entry("api", "spiffe://example.org/api", parent: group))
         let index = EntryIndex(serverID: Self.server, store: store, logger: Logger(label: "test"))
         try await index.load()
         let follower = Task { await index.follow() }
@@ -212,42 +218,59 @@ struct EntryIndexTests {
         let a = index.subscribe(agentID: Self.agent)
         let b = index.subscribe(agentID: Self.otherAgent)
         let c = index.subscribe(agentID: third)
-        let (snapshotA, snapshotB, snapshotC) = (try #require(a.takeSnapshot()), try #require(b.takeSnapshot()), try #require(c.takeSnapshot()))
-        #expect(snapshotA === snapshotB && snapshotA.isShared, "two agents of one alias set, no entries of their own: one shared authorization")
-        #expect(snapshotA.entries.keys.sorted() == ["web"])
-        #expect(snapshotC !== snapshotA && snapshotC.entries.isEmpty)
+        let d = index.subscribe(agentID: fourth)
+        let snapshots = try [a, b, c, d].map { try #require($0.takeSnapshot()) }
+        #expect(snapshots[0].closure === snapshots[1].closure, "one node alias: one closure")
+        #expect(snapshots[2].closure === snapshots[3].closure, "own entries naming one group: one closure")
+        #expect(snapshots[0].closure !== snapshots[2].closure)
+        #expect(snapshots[0].entries.keys.sorted() == ["web"])
+        #expect(snapshots[2].entries.keys.sorted() == ["api", "c-node"])
+        #expect(snapshots[3].entries.keys.sorted() == ["api", "d-node"])
 
-        // A change under the alias: both agents get the same delta, and share the new authorization again.
-        _ = try await store.createEntry(try Self.entry("db", "spiffe://example.org/db", parent: cluster))
-        index.poke()
         var aDeltas = a.deltas.makeAsyncIterator()
         var bDeltas = b.deltas.makeAsyncIterator()
         var cDeltas = c.deltas.makeAsyncIterator()
-        #expect(await aDeltas.next()?.upserted.map(\.id) == ["db"])
-        #expect(await bDeltas.next()?.upserted.map(\.id) == ["db"])
-        let shared = index.authorizedEntries(for: Self.agent)
-        #expect(shared.keys.sorted() == ["db", "web"])
+        var dDeltas = d.deltas.makeAsyncIterator()
+        // A change under the group: C and D get the same delta; A and B hear nothing.
+        _ = try await store.createEntry(try Self.entry("db", "spiffe://example.org/db", parent: group))
+        index.poke()
+        #expect(await cDeltas.next()?.upserted.map(\.id) == ["db"])
+        #expect(await dDeltas.next()?.upserted.map(\.id) == ["db"])
 
-        // An entry of A's own: A leaves the shared authorization (it gets alias entries and its own), B stays on it.
+        // C's own entry is deleted: C loses it and the whole group; D keeps both.
+        _ = try await store.deleteEntry(id: "c-node")
+        index.poke()
+        let lost = await cDeltas.next()
+        #expect(lost?.upserted.isEmpty == true)
+        #expect(lost?.deletedIDs == ["api", "c-node", "db"])
+        #expect(index.authorizedEntries(for: fourth).keys.sorted() == ["api", "d-node", "db"])
+
+        // An entry of A's own: only A hears of it; A keeps the alias's entries, B is unchanged.
         _ = try await store.createEntry(try Self.entry("mine", "spiffe://example.org/mine", parent: Self.agent))
         index.poke()
         #expect(await aDeltas.next()?.upserted.map(\.id) == ["mine"])
-        #expect(index.authorizedEntries(for: Self.agent).keys.sorted() == ["db", "mine", "web"])
-        #expect(index.authorizedEntries(for: Self.otherAgent).keys.sorted() == ["db", "web"])
+        #expect(index.authorizedEntries(for: Self.agent).keys.sorted() == ["mine", "web"])
+        #expect(index.authorizedEntries(for: Self.otherAgent).keys.sorted() == ["web"])
+        // None of the changes so far was under cluster one's IDs: its closure is still the one shared at the start
+        // (an attestation's own entry must not cost every group its closure); group two's was rebuilt.
+        let later = index.subscribe(agentID: Self.otherAgent)
+        #expect(try #require(later.takeSnapshot()).closure === snapshots[0].closure)
+        later.cancel()
+        let laterD = index.subscribe(agentID: fourth)
+        #expect(try #require(laterD.takeSnapshot()).closure !== snapshots[3].closure)
+        laterD.cancel()
 
         // C's node now carries cluster one's selector: only C's stream hears of it, with the alias's entries.
         var node = try #require(try await store.fetchNode(spiffeID: third))
         node.selectors = [try Selector("k8s:cluster:one")]
         _ = try await store.updateNode(node)
         index.poke()
-        let gained = await cDeltas.next()
-        #expect(gained?.upserted.map(\.id).sorted() == ["db", "web"])
+        #expect(await cDeltas.next()?.upserted.map(\.id).sorted() == ["web"])
 
-        a.cancel()
-        b.cancel()
-        c.cancel()
+        for subscription in [a, b, c, d] { subscription.cancel() }
         #expect(await aDeltas.next() == nil, "A got a delta that did not concern it")
         #expect(await bDeltas.next() == nil, "B got a delta that did not concern it")
         #expect(await cDeltas.next() == nil, "C got a delta that did not concern it")
+        #expect(await dDeltas.next() == nil, "D got a delta that did not concern it")
     }
 }
