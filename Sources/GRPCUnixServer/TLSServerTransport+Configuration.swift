@@ -1,16 +1,9 @@
 public import NIOSSL
 
 extension TLSServerTransport {
-    /// Each connection's TLS handler keeps its ciphertext buffer for the next write, by default at the size of the
-    /// largest flush it ever encrypted. Kept at 32 KiB at most (a larger one is given back at the next write), with
-    /// flushes every ``flushLimit`` bytes so that no flush needs more (``BoundedFlushHandler``).
-    static let tlsHandlerConfiguration: NIOSSLHandler.Configuration = {
-        var configuration = NIOSSLHandler.Configuration()
-        configuration.maximumPreservedOutboundBufferCapacity = 32 * 1024
-        return configuration
-    }()
-
-    /// Plaintext bytes per flush at most, plus one HTTP/2 frame (16 KiB): under 32 KiB of ciphertext.
+    /// Plaintext bytes per flush at most, plus one HTTP/2 frame (16 KiB): NIOSSL keeps each connection's ciphertext
+    /// buffer at the size of the largest flush it encrypted, so no connection keeps more than 32 KiB of it
+    /// (``BoundedFlushHandler``).
     static let flushLimit = 8 * 1024
 
     public struct Configuration: Sendable {

@@ -144,13 +144,9 @@ public struct TLSServerTransport: ServerTransport {
                     let sync = channel.pipeline.syncOperations
                     // Any chain passes the handshake (the application authenticates it per call); one that does
                     // not parse as X.509 fails it.
-                    let ssl = NIOSSLServerHandler(
-                        context: sslContext,
-                        customVerificationCallback: { certificates, promise in
-                            promise.succeed(presented.record(certificates) ? .certificateVerified : .failed)
-                        },
-                        configuration: Self.tlsHandlerConfiguration
-                    )
+                    let ssl = NIOSSLServerHandler(context: sslContext) { certificates, promise in
+                        promise.succeed(presented.record(certificates) ? .certificateVerified : .failed)
+                    }
                     try sync.addHandler(ssl)
                     try sync.addHandler(BoundedFlushHandler(limit: Self.flushLimit))
                     try sync.addHandler(TLSHandshakeDeadline(timeout: handshakeTimeout, logger: connectionLogger))

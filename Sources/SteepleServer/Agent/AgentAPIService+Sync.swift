@@ -10,7 +10,8 @@ import Foundation
 #endif
 
 extension AgentAPIService {
-    /// Entries per message of the snapshot: far below gRPC's 4 MB message limit, so any number of entries syncs.
+    /// Entries per message of the snapshot, from the closure and as many again of the agent's own: far below gRPC's
+    /// 4 MB message limit, so any number of entries syncs.
     static let snapshotPageSize = 1000
 
     /// Sends the agent its authorized entries and the bundles (in pages), then every change as the index applies
@@ -44,24 +45,32 @@ extension AgentAPIService {
         }
     }
 
-    /// The snapshot in pages of ``snapshotPageSize``, the bundles and the agent's own entries with the first. The
-    /// agents of one group share their closure's encoded pages (``SnapshotPageCache``); nothing of the snapshot stays
-    /// referenced by the stream afterwards.
+    /// The snapshot, bundles attached to its first message. Nothing of it stays referenced by the stream afterwards.
     private func sendSnapshot(_ subscription: EntrySubscription, to response: RPCWriter<Steeple_Server_V1_SyncEntriesResponse>) async throws {
-        guard let authorization = subscription.takeSnapshot() else { return }
-        let snapshot = try snapshotPages.snapshot(of: authorization.closure, pageSize: Self.snapshotPageSize)
+        guard let authorization = subscription.takeSnapshot() else {
+            throw RPCError(code: .internalError, message: "the entry snapshot of this stream was already sent")
+        }
+        let shared = try snapshotPages.snapshot(of: authorization.closure)
         let own = authorization.ownOutsideClosure.sorted { $0.id < $1.id }
-        for (index, page) in snapshot.pages.enumerated() {
+        var messages = Self.snapshotMessages(shared: shared, own: own, sequence: subscription.sequence)
+        try await attachBundles(to: &messages[0], federatesWith: shared.federatesWith.union(own.flatMap(\.federatesWith)))
+        for message in messages { try await response.write(message) }
+    }
+
+    /// The snapshot's messages (at least one; the last with `snapshot_complete`): message `i` holds the closure's page
+    /// `i` (encoded once per closure and shared by the agents of a group, ``SnapshotPageCache``) and the `i`-th
+    /// ``snapshotPageSize`` of the agent's own entries, so that no message holds more than twice that.
+    static func snapshotMessages(shared: SnapshotPageCache.Snapshot, own: [RegistrationEntry], sequence: UInt64) -> [Steeple_Server_V1_SyncEntriesResponse] {
+        let ownPages = stride(from: 0, to: own.count, by: snapshotPageSize).map { own[$0..<min($0 + snapshotPageSize, own.count)] }
+        let count = max(shared.pages.count, ownPages.count)
+        return (0..<count).map { index in
             var message = Steeple_Server_V1_SyncEntriesResponse()
             message.snapshot = true
-            message.sequence = subscription.sequence
-            message.unknownFields = page.upserted
-            if index == 0 {
-                message.upserted = own.map(\.proto)
-                try await attachBundles(to: &message, federatesWith: snapshot.federatesWith.union(own.flatMap(\.federatesWith)))
-            }
-            message.snapshotComplete = index == snapshot.pages.count - 1
-            try await response.write(message)
+            message.sequence = sequence
+            if index < shared.pages.count { message.unknownFields = shared.pages[index].upserted }
+            if index < ownPages.count { message.upserted = ownPages[index].map(\.proto) }
+            message.snapshotComplete = index == count - 1
+            return message
         }
     }
 

@@ -24,7 +24,7 @@ struct ServerCore: Sendable {
     /// Agents authenticated recently (by leaf certificate), dropped when their node record changes.
     let agentAuthentication: AgentAuthenticationCache
     /// Sync snapshots encoded once per closure (group of agents).
-    let snapshotPages = SnapshotPageCache()
+    let snapshotPages = SnapshotPageCache(pageSize: AgentAPIService.snapshotPageSize)
     /// `audit_log_enabled`: the audit lines of admin calls and of every SVID signed.
     let audit: AuditLog
     let now: @Sendable () -> Date
@@ -72,6 +72,9 @@ struct ServerCore: Sendable {
             for id in changed { agentAuthentication.invalidate(agentID: id) }
         }
         try await index.load()
+        // The index follows the change log from where its load began; a bundle another server revised between the CA's
+        // start and that point would never be re-read (two servers started together could each miss the other's CA).
+        await ca.reloadSharedBundle()
         return ServerCore(
             trustDomain: configuration.trustDomain,
             store: store,

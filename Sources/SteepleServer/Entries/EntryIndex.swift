@@ -72,6 +72,9 @@ final class EntryIndex: Sendable {
         /// The closures by roots (an agent's aliases and its own entries' SPIFFE IDs), each dropped when an entry
         /// under an ID it reaches changes.
         var closures: [Set<SPIFFEID>: EntryClosure] = [:]
+        /// The number of closures past which those no stream holds are let go (then twice what is left, at least 64),
+        /// so that the roots of agents gone, or of an agent whose own entries changed, do not pile up.
+        var sweepAt = 64
 
         /// What `agentID` is authorized for now: its own entries, and the closure of its roots, built once per set
         /// of roots (until an entry under it changes) and shared by every agent with those roots.
@@ -83,6 +86,11 @@ final class EntryIndex: Sendable {
             let (entries, reachable) = graph.authorization(from: roots)
             let closure = EntryClosure(entries: entries, reachable: reachable)
             closures[roots] = closure
+            if closures.count > sweepAt {
+                // Held only here: no stream, no caller (the new one is held by `closure`).
+                for key in Array(closures.keys) where isKnownUniquelyReferenced(&closures[key]!) { closures[key] = nil }
+                sweepAt = max(64, 2 * closures.count)
+            }
             return EntryAuthorization(own: own, closure: closure)
         }
     }
@@ -257,6 +265,9 @@ final class EntryIndex: Sendable {
         }
         return EntrySubscription(snapshot: snapshot, sequence: sequence, deltas: stream, continuation: continuation)
     }
+
+    /// The number of closures the index holds (for tests).
+    var closureCount: Int { state.withLock { $0.closures.count } }
 
     /// The number of open subscriptions (for tests and health).
     var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }

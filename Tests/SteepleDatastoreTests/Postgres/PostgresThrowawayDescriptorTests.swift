@@ -8,23 +8,30 @@ import Testing
 /// of file, and a test run once hung until CI's limit that way.
 @Suite("scripts/postgres-throwaway keeps none of its caller's descriptors")
 struct PostgresThrowawayDescriptorTests {
-    /// The processes (other than this one) holding the pipe `inode` open, by PID, with their executable's path.
-    static func holders(ofPipe inode: UInt) -> [(pid: Int32, executable: String)] {
-        let target = "pipe:[\(inode)]"
-        let me = getpid()
+    /// The targets of `pid`'s descriptors (`pipe:[inode]`, paths, sockets). Throws when they cannot be read: another
+    /// user's process needs CAP_SYS_PTRACE, and a test that silently saw nothing would pass without checking.
+    static func descriptorTargets(of pid: Int32) throws -> [String] {
+        let directory = "/proc/\(pid)/fd"
+        return try FileManager.default.contentsOfDirectory(atPath: directory).compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\($0)")
+        }
+    }
+
+    /// PostgreSQL's processes on this machine (the postmaster and its children), by their command line, which any
+    /// user may read.
+    static func postgresProcesses() -> [Int32] {
         let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return processes.compactMap { Int32($0) }.filter { $0 != me }.compactMap { pid in
-            let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-            let holds = descriptors.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == target }
-            guard holds else { return nil }
-            return (pid, (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? "?")
+        return processes.compactMap { Int32($0) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return false }
+            let first = String(decoding: data.split(separator: 0).first ?? [], as: UTF8.self)
+            return first.hasSuffix("/postgres") || first.hasPrefix("postgres:")
         }
     }
 
     // Other tests of this process fork children while this one runs; a child forked between pipe() and close()
-    // inherits the write end as well, through no fault of the script. So the test asks the kernel which processes
-    // hold the pipe and fails only for PostgreSQL's own (the restarted postmaster and its children), not for end of
-    // file, which such a sibling's child could delay.
+    // inherits the write end as well, through no fault of the script. So the test asks the kernel which of
+    // PostgreSQL's processes hold the pipe, rather than waiting for end of file, which such a sibling's child could
+    // delay.
     @Test("a pipe open in the test process while the script starts and restarts a server is held by no PostgreSQL process afterwards")
     func pipeNotInheritedByPostgres() async throws {
         try await PostgresTestServer.withDedicatedServer { _, restart in
@@ -38,12 +45,27 @@ struct PostgresThrowawayDescriptorTests {
             try await restart()
             close(writer)
 
-            let postgres = Self.holders(ofPipe: UInt(status.st_ino)).filter { $0.executable.hasSuffix("/postgres") }
-            #expect(postgres.isEmpty, "PostgreSQL processes hold the pipe's write end: \(postgres.map { "\($0.pid) \($0.executable)" })")
+            let postgres = Self.postgresProcesses()
+            try #require(!postgres.isEmpty, "no PostgreSQL process found after the restart")
+            let target = "pipe:[\(status.st_ino)]"
+            var holders: [Int32] = []
+            for pid in postgres {
+                let targets: [String]
+                do {
+                    targets = try Self.descriptorTargets(of: pid)
+                } catch {
+                    // A process that ended meanwhile is no holder; one that cannot be read fails the test.
+                    guard FileManager.default.fileExists(atPath: "/proc/\(pid)") else { continue }
+                    Issue.record("cannot read /proc/\(pid)/fd (\(error)): the test must see PostgreSQL's descriptors (root with CAP_SYS_PTRACE)")
+                    continue
+                }
+                if targets.contains(target) { holders.append(pid) }
+            }
+            #expect(holders.isEmpty, "PostgreSQL processes hold the pipe's write end: \(holders)")
         }
     }
 
-    @Test("the holder scan finds a child that inherited the pipe (so the test above can fail)")
+    @Test("the descriptor scan finds a pipe a child inherited (so the test above can fail)")
     func holderScanFindsAnInheritingChild() async throws {
         var ends: [Int32] = [0, 0]
         try #require(pipe(&ends) == 0)
@@ -56,7 +78,6 @@ struct PostgresThrowawayDescriptorTests {
         defer { argv.forEach { free($0) } }
         try #require(posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ) == 0)
         defer { kill(pid, SIGKILL); var code: Int32 = 0; waitpid(pid, &code, 0) }
-        let found = Self.holders(ofPipe: UInt(status.st_ino)).map(\.pid)
-        #expect(found.contains(pid), "holders: \(found), child \(pid)")
+        #expect(try Self.descriptorTargets(of: pid).contains("pipe:[\(status.st_ino)]"), "the child's descriptors do not show the pipe")
     }
 }

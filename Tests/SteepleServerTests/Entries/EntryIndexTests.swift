@@ -273,4 +273,24 @@ struct EntryIndexTests {
         #expect(await cDeltas.next() == nil, "C got a delta that did not concern it")
         #expect(await dDeltas.next() == nil, "D got a delta that did not concern it")
     }
+
+    @Test("closures no stream holds are let go as they pile up; the ones open streams hold stay")
+    func sweepsUnheldClosures() async throws {
+        let store = InMemoryDatastore()
+        let agents = try (0..<200).map { try SPIFFEID("spiffe://example.org/spire/agent/join_token/n\($0)") }
+        for (n, agent) in agents.enumerated() {
+            _ = try await store.createEntry(try Self.entry("node-\(n)", "spiffe://example.org/group/\(n)", parent: agent))
+        }
+        let index = EntryIndex(serverID: Self.server, store: store, logger: Logger(label: "test"))
+        try await index.load()
+        let held = index.subscribe(agentID: agents[0])
+        let heldClosure = try #require(held.takeSnapshot()).closure
+        // 200 agents of 200 groups, asked once each and not held: the closures are let go along the way.
+        for agent in agents { _ = index.authorizedEntries(for: agent) }
+        #expect(index.closureCount < 150, "\(index.closureCount) closures kept for 200 agents no stream holds")
+        let again = index.subscribe(agentID: agents[0])
+        #expect(try #require(again.takeSnapshot()).closure === heldClosure, "the closure an open stream holds was let go")
+        held.cancel()
+        again.cancel()
+    }
 }
