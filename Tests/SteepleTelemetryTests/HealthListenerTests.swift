@@ -88,10 +88,22 @@ struct HealthListenerTests {
 
         serving.cancel()
         try await serving.value
-        let again = try await HealthListener.bind(taken, logger: logger)
-        #expect(again.port == listener.port)
-        let second = Task { try await again.serve(FixedReporter()) }
-        #expect(try await Self.get(again.port, "/live").status == 200)
+        // Another test's client may happen to hold the port as its ephemeral source port for a moment once the listener
+        // has let it go; a listener that kept it would hold it for every attempt.
+        var again: HealthListener?
+        var lastError: (any Error)?
+        for _ in 0..<50 where again == nil {
+            do {
+                again = try await HealthListener.bind(taken, logger: logger)
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let rebound = try #require(again, "the port was not free again within 5 s: \(String(describing: lastError))")
+        #expect(rebound.port == listener.port)
+        let second = Task { try await rebound.serve(FixedReporter()) }
+        #expect(try await Self.get(rebound.port, "/live").status == 200)
         second.cancel()
         try await second.value
     }
