@@ -75,14 +75,6 @@ struct EntryGraph: Sendable {
     /// Whether an entry is a node alias (parented to the server).
     func isAlias(_ entry: RegistrationEntry) -> Bool { entry.parentID == serverID }
 
-    /// The entries `agentID` is authorized for (not its aliases themselves), and every ID reachable from it (the
-    /// agent, its aliases, and the SPIFFE IDs of its authorized entries).
-    func authorization(for agentID: SPIFFEID) -> (entries: [String: RegistrationEntry], reachable: Set<SPIFFEID>) {
-        var roots = aliasIDs(of: agentID)
-        roots.insert(agentID)
-        return authorization(from: roots)
-    }
-
     /// The SPIFFE IDs of the node aliases whose selectors are all among the agent's node selectors.
     func aliasIDs(of agentID: SPIFFEID) -> Set<SPIFFEID> {
         guard let selectors = nodeSelectors[agentID] else { return [] }

@@ -18,6 +18,13 @@ struct EntryIndexTests {
         RegistrationEntry(id: id, spiffeID: try SPIFFEID(spiffeID), parentID: parent, selectors: try selectors.map { try Selector($0) })
     }
 
+    /// An index loaded from `store` and following its change log until the returned task is cancelled.
+    static func followingIndex(_ store: InMemoryDatastore) async throws -> (EntryIndex, Task<Void, Never>) {
+        let index = EntryIndex(serverID: server, store: store, logger: Logger(label: "test"))
+        try await index.load()
+        return (index, Task { await index.follow() })
+    }
+
     @Test("authorizes entries reachable through parents and through node aliases whose selectors the node has, not the alias entries themselves (SPIRE)")
     func graph() throws {
         var graph = EntryGraph(serverID: Self.server)
@@ -105,9 +112,7 @@ struct EntryIndexTests {
     @Test("a committed entry reaches an open subscription, and an unrelated one does not", .timeLimit(.minutes(1)))
     func pushes() async throws {
         let store = InMemoryDatastore()
-        let index = EntryIndex(serverID: Self.server, store: store, logger: Logger(label: "test"))
-        try await index.load()
-        let follower = Task { await index.follow() }
+        let (index, follower) = try await Self.followingIndex(store)
         defer { follower.cancel() }
         let mine = index.subscribe(agentID: Self.agent)
         let theirs = index.subscribe(agentID: Self.otherAgent)
@@ -145,9 +150,7 @@ struct EntryIndexTests {
                 spiffeID: agent, attestationType: "join_token", certSerialNumber: "1", certNotAfter: Date() + 3600,
                 selectors: [try Selector(selector)]))
         }
-        let index = EntryIndex(serverID: Self.server, store: store, logger: Logger(label: "test"))
-        try await index.load()
-        let follower = Task { await index.follow() }
+        let (index, follower) = try await Self.followingIndex(store)
         defer { follower.cancel() }
         let a = index.subscribe(agentID: Self.agent)
         let b = index.subscribe(agentID: Self.otherAgent)
@@ -210,9 +213,7 @@ struct EntryIndexTests {
         _ = try await store.createEntry(try Self.entry("c-node", group.string, parent: third))
         _ = try await store.createEntry(try Self.entry("d-node", group.string, parent: fourth))
         _ = try await store.createEntry(try Self.entry("api", "spiffe://example.org/api", parent: group))
-        let index = EntryIndex(serverID: Self.server, store: store, logger: Logger(label: "test"))
-        try await index.load()
-        let follower = Task { await index.follow() }
+        let (index, follower) = try await Self.followingIndex(store)
         defer { follower.cancel() }
 
         let a = index.subscribe(agentID: Self.agent)
