@@ -1,8 +1,8 @@
 /// Splits concatenated DER values (certificate chains and X.509 bundles on the Workload API, SPEC §6.3) into one
 /// slice per top-level TLV, without decoding their contents.
-enum DERSequenceSplitter {
+package enum DERSequenceSplitter {
     /// - Throws: ``SPIFFEError/Code/malformedCertificate`` when the bytes are not back-to-back complete TLVs.
-    static func split(_ bytes: ArraySlice<UInt8>) throws(SPIFFEError) -> [ArraySlice<UInt8>] {
+    package static func split(_ bytes: ArraySlice<UInt8>) throws(SPIFFEError) -> [ArraySlice<UInt8>] {
         var values: [ArraySlice<UInt8>] = []
         var index = bytes.startIndex
         while index < bytes.endIndex {

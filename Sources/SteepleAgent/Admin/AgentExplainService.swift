@@ -44,7 +44,7 @@ struct AgentExplainService: Steeple_Agent_V1_AgentDebug.SimpleServiceProtocol {
                 var explained = Steeple_Server_V1_ExplainedEntry(
                     entryID: entry.id, spiffeID: entry.spiffeID.description, parentID: "", selectors: entry.selectors, workload: workload,
                     hint: entry.hint)
-                explained.svidReady = state.svids[entry.id].map { $0.svid.expiresAt > now } ?? false
+                explained.svidReady = state.svids[entry.id].map { $0.notAfter > now } ?? false
                 explained.refusedReason = state.refused[entry.id]?.reason ?? ""
                 explained.authorized = true
                 return explained

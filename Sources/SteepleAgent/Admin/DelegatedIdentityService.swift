@@ -55,20 +55,20 @@ struct DelegatedIdentityService: Spire_Api_Agent_Delegatedidentity_V1_DelegatedI
             var federatesWith = Set<TrustDomain>()
             var recheckAt: Date?
             for entry in entries {
-                guard let issued = state.svids[entry.id], issued.svid.leaf.notValidAfter > now else {
+                guard let issued = state.svids[entry.id], issued.notAfter > now else {
                     if state.refused[entry.id] != nil { continue }
                     if let cannotIssue { throw WorkloadAPIService.unavailable("no valid X509-SVID for \(entry.spiffeID)", cannotIssue) }
                     return (nil, nil)
                 }
-                recheckAt = min(recheckAt ?? issued.svid.leaf.notValidAfter, issued.svid.leaf.notValidAfter)
+                recheckAt = min(recheckAt ?? issued.notAfter, issued.notAfter)
                 var svid = Spire_Api_Types_X509SVID()
-                svid.certChain = issued.svid.certificates.map { Data($0.spiffeDERBytes) }
+                svid.certChain = issued.certificatesDER
                 svid.id = Spire_Api_Types_SPIFFEID(entry.spiffeID)
-                svid.expiresAt = Int64(issued.svid.leaf.notValidAfter.timeIntervalSince1970.rounded(.down))
+                svid.expiresAt = Int64(issued.notAfter.timeIntervalSince1970.rounded(.down))
                 svid.hint = entry.hint
                 var withKey = Spire_Api_Agent_Delegatedidentity_V1_X509SVIDWithKey()
                 withKey.x509Svid = svid
-                withKey.x509SvidKey = Data(issued.svid.privateKeyDER)
+                withKey.x509SvidKey = issued.privateKeyDER
                 message.x509Svids.append(withKey)
                 federatesWith.formUnion(entry.federatesWith)
             }

@@ -23,6 +23,8 @@ final class WorkloadCache: Sendable {
         /// The bundle's X.509 authorities as concatenated DER, made once per bundle: every X509-SVID of every
         /// response carries it.
         var bundleX509DER = Data()
+        /// Each of the bundle's X.509 authorities as DER: the rotator looks the issuer each SVID remembers up here.
+        var bundleAuthorityDER: Set<[UInt8]> = []
         var federatedBundles: [TrustDomain: SPIFFEBundle] = [:]
         /// The subject key ID of the server's signing X.509 authority, as the server last said; SVIDs of other issuers
         /// are re-issued at once.
@@ -116,6 +118,7 @@ final class WorkloadCache: Sendable {
             if let bundle {
                 state.bundle = bundle
                 state.bundleX509DER = Data(bundle.x509Bundle.derRepresentation)
+                state.bundleAuthorityDER = Set(bundle.x509Bundle.x509Authorities.map(\.spiffeDERBytes))
             }
             if let activeX509KeyID, !activeX509KeyID.isEmpty { state.activeX509KeyID = activeX509KeyID }
             if let federated {

@@ -3,7 +3,7 @@ import SPIFFE
 /// What one SDS caller may be served at one instant: its current X509-SVIDs (default first, none expired), this trust
 /// domain's bundle and the federated bundles its entries federate with.
 struct SDSView: Sendable {
-    var svids: [X509SVID]
+    var svids: [IssuedX509SVID]
     var ownBundle: X509Bundle
     /// Sorted by trust domain name.
     var federatedBundles: [X509Bundle]

@@ -50,7 +50,7 @@ struct SecretCatalog: Sendable {
             try add(bundle.trustDomain.idString, Self.validationContext(for: [bundle], spiffeValidation: spiffeValidation), wildcard: true)
         }
         for svid in view.svids {
-            try add(svid.id.string, Self.tlsCertificate(svid), wildcard: true)
+            try add(svid.spiffeID.string, Self.tlsCertificate(svid), wildcard: true)
         }
         if let first = view.svids.first {
             try add(configuration.defaultSVIDName, Self.tlsCertificate(first))
@@ -72,7 +72,7 @@ struct SecretCatalog: Sendable {
         if wildcard { wildcardNames.append(name) }
     }
 
-    private static func tlsCertificate(_ svid: X509SVID) -> Envoy_Extensions_TransportSockets_Tls_V3_Secret {
+    private static func tlsCertificate(_ svid: IssuedX509SVID) -> Envoy_Extensions_TransportSockets_Tls_V3_Secret {
         var certificate = Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate()
         certificate.certificateChain.inlineBytes = Data(svid.chainPEM.utf8)
         certificate.privateKey.inlineBytes = Data(svid.privateKeyPEM.utf8)

@@ -187,12 +187,12 @@ struct SecretDiscoveryService: Envoy_Service_Secret_V3_SecretDiscoveryService.Si
             var view = SDSView(svids: [], ownBundle: bundle.x509Bundle, federatedBundles: [])
             var recheckAt: Date?
             for entry in entries {
-                guard let issued = state.svids[entry.id], issued.svid.leaf.notValidAfter > now else {
+                guard let issued = state.svids[entry.id], issued.notAfter > now else {
                     if state.refused[entry.id] == nil && cannotSync == nil { view.pending = true }
                     continue
                 }
-                view.svids.append(issued.svid)
-                recheckAt = min(recheckAt ?? issued.svid.leaf.notValidAfter, issued.svid.leaf.notValidAfter)
+                view.svids.append(issued)
+                recheckAt = min(recheckAt ?? issued.notAfter, issued.notAfter)
             }
             view.federatedBundles = Set(entries.flatMap(\.federatesWith)).sorted().compactMap { state.federatedBundles[$0]?.x509Bundle }
             return (view, recheckAt)

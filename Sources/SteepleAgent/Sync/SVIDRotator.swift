@@ -101,11 +101,11 @@ struct SVIDRotator: Sendable {
                     continue
                 }
                 guard let issued = state.svids[entry.id], issued.shape == entry.x509Shape, issued.rotateAt > now,
-                    Self.issuerIsPublished(issued.svid, in: bundle),
-                    Self.issuedByActiveAuthority(issued.svid, active: state.activeX509KeyID)
+                    Self.issuerIsPublished(issued, in: bundle, authorities: state.bundleAuthorityDER),
+                    Self.issuedByActiveAuthority(issued, active: state.activeX509KeyID)
                 else {
                     stale.append(entry)
-                    if (state.svids[entry.id]?.svid.leaf.notValidAfter ?? now) <= now { missing += 1 }
+                    if (state.svids[entry.id]?.notAfter ?? now) <= now { missing += 1 }
                     continue
                 }
                 next = min(next ?? issued.rotateAt, issued.rotateAt)
@@ -115,15 +115,19 @@ struct SVIDRotator: Sendable {
     }
 
     /// Whether the SVID's leaf was signed by the authority the server signs with now (unknown: yes).
-    static func issuedByActiveAuthority(_ svid: X509SVID, active: [UInt8]?) -> Bool {
+    static func issuedByActiveAuthority(_ issued: IssuedX509SVID, active: [UInt8]?) -> Bool {
         guard let active else { return true }
-        guard let issuer = try? svid.leaf.extensions.authorityKeyIdentifier?.keyIdentifier else { return false }
-        return Array(issuer) == active
+        return issued.leafAuthorityKeyID == active
     }
 
-    static func issuerIsPublished(_ svid: X509SVID, in bundle: SPIFFEBundle) -> Bool {
+    /// Whether an authority of `bundle` signed the chain's last certificate. The authority found when the SVID arrived
+    /// answers at the cost of a lookup while it stays published (`authorities`: the bundle's authorities' DER);
+    /// otherwise the chain is parsed and checked against every authority of the bundle.
+    static func issuerIsPublished(_ issued: IssuedX509SVID, in bundle: SPIFFEBundle, authorities: Set<[UInt8]>) -> Bool {
+        if let known = issued.issuerAuthorityDER, authorities.contains(known) { return true }
+        guard let svid = try? issued.x509SVID() else { return false }
         let top = svid.certificates[svid.certificates.count - 1]
-        return bundle.x509Authorities.contains { $0.subject == top.issuer && $0.publicKey.isValidSignature(top.signature, for: top) }
+        return bundle.x509Authorities.contains { IssuedX509SVID.signs($0, top) }
     }
 
     /// Issues SVIDs for `entries`; returns the IDs the server refused, with its reasons.
@@ -147,6 +151,8 @@ struct SVIDRotator: Sendable {
             options.timeout = callTimeout
             let response = try await client.batchSignX509SVID(request: ClientRequest(message: request), options: options)
             let receivedAt = Date()
+            // The bundle's authorities, each encoded once per batch: every SVID of the batch remembers its issuer's.
+            let authorities = (cache.read { $0.bundle?.x509Bundle.x509Authorities } ?? []).map { (certificate: $0, der: $0.spiffeDERBytes) }
             let byID = Dictionary(batch.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
             var issued: [IssuedX509SVID] = []
             var failures: [String] = []
@@ -169,7 +175,8 @@ struct SVIDRotator: Sendable {
                     }
                     let leaf = svid.leaf
                     issued.append(IssuedX509SVID(entryID: entry.id, svid: svid, shape: entry.x509Shape,
-                                                 rotateAt: IssuedX509SVID.rotationTime(notBefore: max(leaf.notValidBefore, receivedAt), notAfter: leaf.notValidAfter)))
+                                                 rotateAt: IssuedX509SVID.rotationTime(notBefore: max(leaf.notValidBefore, receivedAt), notAfter: leaf.notValidAfter),
+                                                 authorities: authorities))
                 } catch {
                     failures.append("\(entry.id): \(error)")
                     refused[entry.id] = "the server's X509-SVID is unusable: \(error)"

@@ -74,7 +74,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
             var refusals: [String] = []
             let ownBundle = state.bundleX509DER
             for entry in entries {
-                guard let issued = state.svids[entry.id], issued.svid.leaf.notValidAfter > now else {
+                guard let issued = state.svids[entry.id], issued.notAfter > now else {
                     if let refusal = state.refused[entry.id] {
                         refusals.append("\(entry.spiffeID): \(refusal.reason)")
                         continue
@@ -84,13 +84,13 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.SimpleServiceProtocol {
                     if let cannotIssue { throw Self.unavailable("no valid X509-SVID for \(entry.spiffeID)", cannotIssue) }
                     return (nil, nil)
                 }
-                let expiry = issued.svid.leaf.notValidAfter
+                let expiry = issued.notAfter
                 recheckAt = min(recheckAt ?? expiry, expiry)
                 if !entry.hint.isEmpty, !hints.insert(entry.hint).inserted { continue }
                 var svid = WorkloadAPI_X509SVID()
                 svid.spiffeID = entry.spiffeID.string
-                svid.x509Svid = Data(issued.svid.chainDER)
-                svid.x509SvidKey = Data(issued.svid.privateKeyDER)
+                svid.x509Svid = issued.chainDER
+                svid.x509SvidKey = issued.privateKeyDER
                 svid.bundle = ownBundle
                 svid.hint = entry.hint
                 message.svids.append(svid)

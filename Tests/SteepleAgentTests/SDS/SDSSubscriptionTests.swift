@@ -15,7 +15,10 @@ struct SDSSubscriptionTests {
 
     func view(_ paths: [String], federated: Bool = false) throws -> SDSView {
         SDSView(
-            svids: try paths.map { ca.makeSVID(try SPIFFEID("spiffe://example.org" + $0)) },
+            svids: try paths.map { path in
+                let svid = ca.makeSVID(try SPIFFEID("spiffe://example.org" + path))
+                return IssuedX509SVID(entryID: path, svid: svid, shape: .init(spiffeID: svid.id, dnsNames: [], ttl: 0, revision: 0), rotateAt: Date() + 3600)
+            },
             ownBundle: X509Bundle(trustDomain: ca.trustDomain, x509Authorities: [ca.certificate]),
             federatedBundles: federated ? [X509Bundle(trustDomain: federatedCA.trustDomain, x509Authorities: [federatedCA.certificate])] : [])
     }
