@@ -42,7 +42,7 @@ struct AgentExplainService: Steeple_Agent_V1_AgentDebug.SimpleServiceProtocol {
         let (entries, synced) = cache.read { state in
             (state.entries.values.map { entry in
                 var explained = Steeple_Server_V1_ExplainedEntry(
-                    entryID: entry.id, spiffeID: entry.spiffeID.description, parentID: "", selectors: entry.selectors, workload: workload,
+                    entryID: entry.id, spiffeID: entry.spiffeID.description, parentID: "", selectors: Set(entry.selectors), workload: workload,
                     hint: entry.hint)
                 explained.svidReady = state.svids[entry.id].map { $0.notAfter > now } ?? false
                 explained.refusedReason = state.refused[entry.id]?.reason ?? ""

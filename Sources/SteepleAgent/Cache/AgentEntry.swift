@@ -11,8 +11,10 @@ import Foundation
 package struct AgentEntry: Sendable, Equatable {
     let id: String
     let spiffeID: SPIFFEID
-    /// `type:value`, as `unix:uid:1000`.
-    let selectors: Set<String>
+    /// `type:value`, as `unix:uid:1000`: sorted, without duplicates. An array rather than a `Set` because an entry has
+    /// one or a few selectors and an agent may hold a hundred thousand entries: a set's hash table is several times
+    /// the size of its strings.
+    let selectors: [String]
     let x509SVIDTTL: Int32
     let jwtSVIDTTL: Int32
     let federatesWith: [TrustDomain]
@@ -31,7 +33,7 @@ package struct AgentEntry: Sendable, Equatable {
     package init(proto: Steeple_Server_V1_Entry) throws {
         id = proto.id
         spiffeID = try SPIFFEID(proto.spiffeID)
-        selectors = Set(proto.selectors.map { $0.type + ":" + $0.value })
+        selectors = Set(proto.selectors.map { $0.type + ":" + $0.value }).sorted()
         x509SVIDTTL = proto.x509SvidTtl
         jwtSVIDTTL = proto.jwtSvidTtl
         federatesWith = try proto.federatesWith.map { try TrustDomain($0) }
@@ -43,6 +45,11 @@ package struct AgentEntry: Sendable, Equatable {
         createdAt = proto.createdAt
         jwtSVIDIncludeJTI = proto.jwtSvidIncludeJti
         disableX509SVIDPrefetch = proto.disableX509SvidPrefetch
+    }
+
+    /// Whether a workload with `workloadSelectors` matches: every selector of the entry is among them.
+    func matches(_ workloadSelectors: Set<String>) -> Bool {
+        selectors.allSatisfy(workloadSelectors.contains)
     }
 
     /// The fields that shape an X509-SVID: when any changes, the SVID is re-issued.

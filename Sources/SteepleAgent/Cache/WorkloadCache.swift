@@ -1,4 +1,5 @@
 import SPIFFE
+import SteepleSupport
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -13,8 +14,9 @@ import Foundation
 final class WorkloadCache: Sendable {
     struct State: Sendable {
         var entries: [String: AgentEntry] = [:]
-        /// Entry IDs per selector, to find a caller's candidates without scanning every entry.
-        var entriesBySelector: [String: Set<String>] = [:]
+        /// Entry IDs per selector, to find a caller's candidates without scanning every entry (most selectors belong
+        /// to one entry, so one ID is kept inline).
+        var entriesBySelector: [String: InlineSet<String>] = [:]
         var svids: [String: IssuedX509SVID] = [:]
         /// Entries whose X509-SVID the server refused (deleted meanwhile, not authorized, a record it cannot use): left
         /// out of responses instead of holding every caller's stream back, and retried by the rotator after `until`.
@@ -159,7 +161,7 @@ final class WorkloadCache: Sendable {
         var held = Set<String>()
         for selectors in state.holds.values {
             for selector in selectors {
-                for id in state.entriesBySelector[selector] ?? [] where state.entries[id]?.selectors.isSubset(of: selectors) == true {
+                for id in state.entriesBySelector[selector] ?? InlineSet() where state.entries[id]?.matches(selectors) == true {
                     held.insert(id)
                 }
             }
@@ -249,14 +251,14 @@ final class WorkloadCache: Sendable {
                 if let ids = state.entriesBySelector[selector] { candidates.formUnion(ids) }
             }
             return candidates.compactMap { state.entries[$0] }
-                .filter { $0.selectors.isSubset(of: selectors) }
+                .filter { $0.matches(selectors) }
                 .sorted(by: AgentEntry.responseOrder)
         }
     }
 
     private static func insert(_ entry: AgentEntry, into state: inout State) {
         state.entries[entry.id] = entry
-        for selector in entry.selectors { state.entriesBySelector[selector, default: []].insert(entry.id) }
+        for selector in entry.selectors { state.entriesBySelector[selector, default: InlineSet()].insert(entry.id) }
     }
 
     private static func remove(_ id: String, from state: inout State) {

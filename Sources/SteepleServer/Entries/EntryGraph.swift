@@ -1,5 +1,6 @@
 import SPIFFE
 import SteepleDatastore
+import SteepleSupport
 
 /// The registration entries and attested nodes as a graph, derived from the store and never written to directly:
 /// which entries an agent is authorized for is every entry reachable from the agent's ID through parent IDs,

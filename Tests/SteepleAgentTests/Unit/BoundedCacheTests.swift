@@ -53,7 +53,7 @@ struct BoundedCacheTests {
         // uncached entry, holding its stream open.
         let served = cached.sorted()
         cache.demandX509SVIDs(of: entries.filter { $0.id == served[1] || $0.id == served[2] })
-        let hold = cache.hold(uncached.selectors)
+        let hold = cache.hold(Set(uncached.selectors))
         cache.demandX509SVIDs(of: [uncached])
         #expect(issuePlanned(cache, ca, rotator) == [uncached.id], "the asked-for entry is issued on demand")
         let after = cache.read { Set($0.svids.keys) }
@@ -76,7 +76,7 @@ struct BoundedCacheTests {
     func softLimit() throws {
         let (cache, ca, entries, rotator) = try setUp(limit: 2, entries: 6)
         _ = issuePlanned(cache, ca, rotator)
-        let holds = entries.prefix(4).map { cache.hold($0.selectors) }
+        let holds = entries.prefix(4).map { cache.hold(Set($0.selectors)) }
         cache.demandX509SVIDs(of: Array(entries.prefix(4)))
         _ = issuePlanned(cache, ca, rotator)
         #expect(cache.read { $0.svids.count } == 4, "four open streams hold four SVIDs")
@@ -96,10 +96,10 @@ struct BoundedCacheTests {
     @Test("a waiter without a stream (SDS FetchSecrets) holds what it waits for: beyond a soft limit full of held SVIDs it is not evicted at once")
     func heldWhileWaiting() throws {
         let (cache, ca, entries, rotator) = try setUp(limit: 1, entries: 3)
-        let streams = entries.prefix(2).map { cache.hold($0.selectors) }
+        let streams = entries.prefix(2).map { cache.hold(Set($0.selectors)) }
         cache.demandX509SVIDs(of: Array(entries.prefix(2)))
         _ = issuePlanned(cache, ca, rotator)
-        let waiter = cache.hold(entries[2].selectors)
+        let waiter = cache.hold(Set(entries[2].selectors))
         cache.demandX509SVIDs(of: [entries[2]])
         #expect(issuePlanned(cache, ca, rotator) == [entries[2].id])
         #expect(cache.read { $0.svids[entries[2].id] } != nil, "the waiter's SVID stays while it waits")

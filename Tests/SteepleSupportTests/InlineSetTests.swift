@@ -1,11 +1,11 @@
-@testable import SteepleServer
+import SteepleSupport
 import Testing
 
-@Suite("EntrySlotSet")
-struct EntrySlotSetTests {
+@Suite("InlineSet")
+struct InlineSetTests {
     @Test("none, one inline, many as a set, and back: membership and iteration as a Set's, no duplicates")
     func transitions() {
-        var ids = EntrySlotSet()
+        var ids = InlineSet<Int>()
         #expect(ids.isEmpty && Array(ids).isEmpty)
         ids.insert(1)
         ids.insert(1)
@@ -22,6 +22,15 @@ struct EntrySlotSetTests {
         #expect(ids.isEmpty && Array(ids).isEmpty)
         ids.remove(3)
         #expect(ids.isEmpty)
-        #expect(Array(EntrySlotSet(7)) == [7])
+        #expect(Array(InlineSet(7)) == [7])
+    }
+
+    @Test("strings (an agent's entry IDs under a selector): a second value makes a set, removing it goes back to one")
+    func strings() {
+        var ids = InlineSet("a")
+        ids.insert("b")
+        #expect(Set(ids) == ["a", "b"])
+        ids.remove("a")
+        #expect(Array(ids) == ["b"])
     }
 }
