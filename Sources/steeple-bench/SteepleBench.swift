@@ -25,6 +25,11 @@ import Foundation
 struct SteepleBench {
     static func main() async throws {
         var arguments = CommandLine.arguments.dropFirst()
+        // The Workload API group's out-of-process echo (not a benchmark group).
+        if arguments.first == "echo-server", let socket = arguments.dropFirst().first {
+            try await EchoServerProcess.serve(socketPath: socket)
+            return
+        }
         var scale = 1.0
         var markdownPath: String?
         var groups: Set<String> = []

@@ -54,6 +54,13 @@ enum WorkloadAPIBenchmarks {
             guard let fetch = fetchP99[clients], let floor = echo.p99[clients], floor > .zero else { return nil }
             return (clients, LatencySample.seconds(fetch) / LatencySample.seconds(floor))
         }
+        for (name, floors) in [("own-process unary echo", echo.ownProcessUnaryP99), ("own-process stream echo", echo.ownProcessStreamP99)] {
+            let against = concurrencies.compactMap { clients -> String? in
+                guard let fetch = fetchP99[clients], let floor = floors[clients], floor > .zero else { return nil }
+                return "\(LatencySample.format(LatencySample.seconds(fetch) / LatencySample.seconds(floor), digits: 2))× at \(clients)"
+            }
+            print("FetchX509SVID p99 against the \(name): \(against.joined(separator: ", "))")
+        }
         if let worst = ratios.max(by: { $0.1 < $1.1 }) {
             report.target(
                 "Workload API", goal: "Swift FetchX509SVID p99 within 2× the bare gRPC echo",
@@ -102,16 +109,19 @@ enum WorkloadAPIBenchmarks {
         }
     }
 
-    static func bareEcho(calls: Int) async throws -> (rows: [[String]], p99: [Int: Duration]) {
+    /// The floors: a unary echo served inside this process (the floor issue #6 set), and, served by a process of its
+    /// own as the agent is, a unary echo and a stream that sends one message and is cancelled once it arrived
+    /// (FetchX509SVID's shape without its work).
+    static func bareEcho(calls: Int) async throws -> (rows: [[String]], p99: [Int: Duration], ownProcessUnaryP99: [Int: Duration], ownProcessStreamP99: [Int: Duration]) {
         let path = "/tmp/steeple-bench-\(getpid())/echo.sock"
         let transport = UnixServerTransport(configuration: .init(socketPath: path), logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         let server = GRPCServer(transport: transport, services: [BenchEchoService()])
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        var rows: [[String]] = []
+        var p99: [Int: Duration] = [:]
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             try await transport.waitUntilListening()
             defer { group.cancelAll() }
-            var rows: [[String]] = []
-            var p99: [Int: Duration] = [:]
             for concurrency in concurrencies {
                 let sample = try await withClients(count: concurrency, socket: path) { clients in
                     for client in clients { _ = try await echo(client) }
@@ -120,7 +130,35 @@ enum WorkloadAPIBenchmarks {
                 p99[concurrency] = sample.p99
                 rows.append(row("Swift", "bare echo (unary, 16 B)", concurrency, sample, cpuPerCall: nil))
             }
-            return (rows, p99)
+        }
+        let ownPath = "/tmp/steeple-bench-\(getpid())/echo-process.sock"
+        let echoServer = try await EchoServerProcess.start(socketPath: ownPath)
+        defer { EchoServerProcess.stop(echoServer) }
+        var unaryP99: [Int: Duration] = [:]
+        var streamP99: [Int: Duration] = [:]
+        for concurrency in concurrencies {
+            try await withClients(count: concurrency, socket: ownPath) { clients in
+                for client in clients { _ = try await echo(client); try await firstThenCancel(client) }
+                let cpuBefore = ProcessFigures.read(pid: echoServer.process.processIdentifier)?.cpuSeconds ?? 0
+                let unary = try await measureCalls(concurrency: concurrency, calls: calls) { _ = try await echo(clients[$0]) }
+                let cpuUnary = (ProcessFigures.read(pid: echoServer.process.processIdentifier)?.cpuSeconds ?? 0) - cpuBefore
+                let stream = try await measureCalls(concurrency: concurrency, calls: calls) { try await firstThenCancel(clients[$0]) }
+                let cpuStream = (ProcessFigures.read(pid: echoServer.process.processIdentifier)?.cpuSeconds ?? 0) - cpuBefore - cpuUnary
+                unaryP99[concurrency] = unary.p99
+                streamP99[concurrency] = stream.p99
+                rows.append(row("Swift", "bare echo, own process (unary, 16 B)", concurrency, unary, cpuPerCall: cpuUnary / Double(unary.count)))
+                rows.append(row("Swift", "bare echo, own process (stream: first message, cancel)", concurrency, stream, cpuPerCall: cpuStream / Double(stream.count)))
+            }
+        }
+        return (rows, p99, unaryP99, streamP99)
+    }
+
+    static func firstThenCancel(_ client: GRPCClient<HTTP2ClientTransport.Posix>) async throws {
+        try await client.serverStreaming(
+            request: ClientRequest(message: [UInt8](repeating: 7, count: 16)), descriptor: BenchEchoService.hold,
+            serializer: BenchBytesCoder(), deserializer: BenchBytesCoder(), options: .defaults
+        ) { response in
+            for try await _ in response.messages { return }
         }
     }
 

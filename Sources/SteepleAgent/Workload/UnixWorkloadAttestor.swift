@@ -21,14 +21,16 @@ struct UnixWorkloadAttestor: Sendable {
     var discoverWorkloadPath = false
     /// Largest binary hashed for `unix:sha256:`; 0 = no limit.
     var workloadSizeLimit = 0
+    /// User and group names, kept a few seconds (shared by every copy of this attestor).
+    var names = AccountNameCache()
 
     func selectors(for caller: WorkloadCaller) throws -> Set<String> {
         var selectors: Set<String> = ["unix:uid:\(caller.uid)", "unix:gid:\(caller.gid)"]
-        if let name = Self.userName(caller.uid) { selectors.insert("unix:user:\(name)") }
-        if let name = Self.groupName(caller.gid) { selectors.insert("unix:group:\(name)") }
+        if let name = names.userName(caller.uid) { selectors.insert("unix:user:\(name)") }
+        if let name = names.groupName(caller.gid) { selectors.insert("unix:group:\(name)") }
         for gid in caller.supplementaryGroups {
             selectors.insert("unix:supplementary_gid:\(gid)")
-            if let name = Self.groupName(gid) { selectors.insert("unix:supplementary_group:\(name)") }
+            if let name = names.groupName(gid) { selectors.insert("unix:supplementary_group:\(name)") }
         }
         if discoverWorkloadPath {
             let path = try Self.executablePath(pid: caller.pid)
@@ -39,22 +41,6 @@ struct UnixWorkloadAttestor: Sendable {
             }
         }
         return selectors
-    }
-
-    static func userName(_ uid: UInt32) -> String? {
-        var entry = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.pw_name else { return nil }
-        return String(cString: name)
-    }
-
-    static func groupName(_ gid: UInt32) -> String? {
-        var entry = group()
-        var result: UnsafeMutablePointer<group>?
-        var buffer = [CChar](repeating: 0, count: 16384)
-        guard getgrgid_r(gid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.gr_name else { return nil }
-        return String(cString: name)
     }
 
     static func executablePath(pid: Int32) throws -> String {
