@@ -85,6 +85,10 @@ package struct TestCloudIssuer: Sendable {
                              "-signer", directory + "/cert.pem", "-inkey", directory + "/key.pem",
                              "-in", directory + "/document", "-out", directory + "/signature.der"] + (signedAttributes ? [] : ["-noattr"])
         let errors = Pipe()
+        // Close-on-exec, as SteepleTestSupport's pipes: a server another test starts meanwhile must not inherit them.
+        for descriptor in [errors.fileHandleForReading.fileDescriptor, errors.fileHandleForWriting.fileDescriptor] {
+            _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
+        }
         process.standardError = errors
         try process.run()
         process.waitUntilExit()

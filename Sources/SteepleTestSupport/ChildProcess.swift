@@ -7,7 +7,7 @@ package final class ChildProcess {
     package static var hasOpenSSL: Bool { FileManager.default.isExecutableFile(atPath: openssl) }
 
     private let process = Process()
-    private let input = Pipe()
+    private let input = closeOnExecPipe()
     private let outputURL: URL
 
     /// Starts `executable` (default: openssl) in `directory`, with `environment` added to this process's.

@@ -47,6 +47,19 @@ package func exitStatus(of process: Process) -> Int32? {
     return info._sifields._sigchld.si_status
 }
 
+/// A pipe whose two descriptors close on exec. Foundation's `Pipe` leaves them inheritable, so a server that another
+/// test starts at the same moment inherits them; when that is the write end of a CLI's output pipe, reading the CLI's
+/// output to its end waits as long as that server lives (a test run hung so in SharedDatastoreEndToEndTests, a
+/// server holding another test's CLI pipe). The child still gets its end: `Process` dup2s it onto 0, 1 or 2, which
+/// clears the flag.
+package func closeOnExecPipe() -> Pipe {
+    let pipe = Pipe()
+    for descriptor in [pipe.fileHandleForReading.fileDescriptor, pipe.fileHandleForWriting.fileDescriptor] {
+        _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
+    }
+    return pipe
+}
+
 /// Runs a configured process to its end and collects its standard output and error (and feeds `stdin`, if given).
 ///
 /// The wait happens on a thread of its own: a CLI call or a suite script takes from milliseconds to a minute, and
@@ -63,12 +76,12 @@ private struct HandedOverProcess: @unchecked Sendable {
 }
 
 private func runCollectingOutputBlocking(_ process: Process, stdin: String?) throws -> ServerProcess.Output {
-    let out = Pipe()
-    let err = Pipe()
+    let out = closeOnExecPipe()
+    let err = closeOnExecPipe()
     process.standardOutput = out
     process.standardError = err
     if let stdin {
-        let input = Pipe()
+        let input = closeOnExecPipe()
         process.standardInput = input
         input.fileHandleForWriting.write(Data(stdin.utf8))
         input.fileHandleForWriting.closeFile()

@@ -123,7 +123,7 @@ package func runToolBlocking(_ path: String, _ arguments: [String], environment:
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if let environment { process.environment = environment }
-    let pipe = Pipe()
+    let pipe = closeOnExecPipe()
     process.standardOutput = pipe
     process.standardError = pipe
     try process.run()

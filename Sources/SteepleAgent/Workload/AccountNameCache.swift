@@ -3,6 +3,11 @@ import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
+// `struct stat` is imported through whichever module loads <sys/stat.h> first: Glibc in a debug build, CoreFoundation
+// (under Foundation, which this module also uses) in a release build. Importing both lets either own it.
+#if canImport(CoreFoundation)
+import CoreFoundation
+#endif
 
 /// User and group names by ID (`unix:user:`, `unix:group:`, `unix:supplementary_group:`), from the system's account
 /// database, kept a few seconds instead of asked for on every Workload API call: `getpwuid_r` and `getgrgid_r` read and

@@ -13,7 +13,7 @@ final class LineReader: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let pipe = Pipe()
+        let pipe = closeOnExecPipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         // At end of file the handler is removed at once: a dispatch read source left on a pipe whose writer is gone
