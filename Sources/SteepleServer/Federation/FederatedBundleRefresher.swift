@@ -188,8 +188,9 @@ final class FederatedBundleRefresher: FederatedBundleRefreshing, Service {
         } catch {
             throw FederationError("failed to store fetched federated bundle of \(trustDomain.name): \(error)")
         }
-        changes.poke()
+        // Logged before agents are told: a workload that sees the new bundle can count on the line being written.
         logger.info("bundle refreshed", metadata: ["trust_domain": "\(trustDomain.name)", "sequence_number": "\(record.sequenceNumber)", "x509_authorities": "\(fetched.x509Authorities.count)", "jwt_authorities": "\(fetched.jwtAuthorities.count)"])
+        changes.poke()
         return fetched
     }
 
