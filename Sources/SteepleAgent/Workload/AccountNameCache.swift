@@ -27,7 +27,15 @@ final class AccountNameCache: Sendable {
 
     private struct Table {
         var names: [UInt32: Kept] = [:]
-        var fileSignature: [Int]?
+        var fileSignature: FileSignature?
+    }
+
+    /// What identifies a version of an account file; a value, so the check on every lookup allocates nothing.
+    private struct FileSignature: Equatable {
+        let inode: UInt64
+        let size: Int64
+        let seconds: Int
+        let nanoseconds: Int
     }
 
     /// More IDs than this are not worth keeping: the table is emptied and starts again.
@@ -83,10 +91,10 @@ final class AccountNameCache: Sendable {
     }
 
     /// Inode, size and modification time of `path`; nil when it cannot be read (then only `lifetime` bounds a name).
-    private static func fileSignature(_ path: String) -> [Int]? {
+    private static func fileSignature(_ path: String) -> FileSignature? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return [Int(info.st_ino), Int(info.st_size), info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
+        return FileSignature(inode: UInt64(info.st_ino), size: Int64(info.st_size), seconds: info.st_mtim.tv_sec, nanoseconds: info.st_mtim.tv_nsec)
     }
 
     static func systemUserName(_ uid: UInt32) -> String? {
