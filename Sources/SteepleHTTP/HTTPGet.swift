@@ -160,7 +160,16 @@ public struct HTTPGet: Sendable {
             var parts: [HTTPClientRequestPart] = [.head(head)]
             if let requestBody, !requestBody.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: requestBody)))) }
             parts.append(.end(nil))
-            try await outbound.write(contentsOf: parts)
+            // A write can still find the channel closed: by the server after its answer, or by TLS when the handshake
+            // failed (the server's certificate refused). Then what the inbound side holds says what happened (the
+            // answer, or the TLS error), not the write's "I/O on closed channel", which is thrown only when it is
+            // all there is.
+            var writeError: (any Error)?
+            do {
+                try await outbound.write(contentsOf: parts)
+            } catch {
+                writeError = error
+            }
             var status: HTTPResponseStatus?
             var body: [UInt8] = []
             for try await part in inbound {
@@ -177,6 +186,7 @@ public struct HTTPGet: Sendable {
                     return Response(status: Int(status.code), reason: status.reasonPhrase, body: body)
                 }
             }
+            if let writeError { throw writeError }
             throw HTTPGetError(url: url, "the connection closed before the response was complete")
         }
     }

@@ -1,67 +1,83 @@
 import SPIFFE
 import SteepleDatastore
+import SteepleSupport
 
 /// Where ``EntryTable`` keeps an entry: an index into its slots, stable while the entry is stored.
 typealias EntrySlot = Int
 
-/// The indexed registration entries, by ID. The entries lie in one array of slots and a dictionary maps each ID to
-/// its slot. A dictionary of the entries themselves would size every bucket at a whole entry (152 bytes), and
-/// after its last doubling up to five buckets in eight are empty: a million entries took 400 MB that way (at 176
-/// bytes an entry then), against 152 MB of slots plus 50 MB of ID buckets here. The indexes of ``EntryGraph`` hold
-/// slots, so walking them reads the array instead of hashing IDs. A removed entry's slot is reused by the next new
-/// one; the array does not shrink (after mass deletions its free slots stay allocated until new entries fill them).
+/// The indexed registration entries, by ID. The entries lie in one array of slots and a ``SlotHashTable`` finds an
+/// ID's slot by the ID's hash, comparing the IDs of the entries it points at. A dictionary of the entries themselves
+/// would size every bucket at a whole entry (136 bytes), and after its last doubling up to five buckets in eight are
+/// empty: a million entries took 400 MB that way (at 176 bytes an entry then); a `[String: EntrySlot]` beside the
+/// slots took 50 MB of buckets; the slot table takes 8 MB. The indexes of ``EntryGraph`` hold slots, so walking them
+/// reads the array instead of hashing IDs. A removed entry's slot is reused by the next new one; the array does not
+/// shrink (after mass deletions its free slots stay allocated until new entries fill them).
+///
+/// A free slot holds ``vacant``, an entry with an empty ID (a stored entry's ID never is), rather than the slots being
+/// optional: reading an optional element's ID copied the whole entry (152 bytes then, six references retained and released)
+/// for every comparison of a lookup, which made a million-entry load 30 % slower.
 struct EntryTable: Sendable {
-    private var slots: [RegistrationEntry?] = []
-    private var slotByID: [String: EntrySlot] = [:]
+    private var slots: [RegistrationEntry] = []
+    private var slotsByIDHash = SlotHashTable()
     private var freeSlots: [EntrySlot] = []
 
+    /// What a free slot holds: its empty ID marks it free.
+    private static let vacant: RegistrationEntry = {
+        let server = try! SPIFFEID("spiffe://vacant.invalid")
+        return RegistrationEntry(id: "", spiffeID: server, parentID: server, selectors: [])
+    }()
+
     /// The number of entries stored.
-    var count: Int { slotByID.count }
+    var count: Int { slotsByIDHash.count }
 
     /// Every stored entry, in slot order.
-    var values: some Sequence<RegistrationEntry> { slots.lazy.compactMap { $0 } }
+    var values: some Sequence<RegistrationEntry> { slots.lazy.filter { !$0.id.isEmpty } }
 
     /// Makes room for `count` entries at once (a load), instead of growing step by step.
     mutating func reserveCapacity(_ count: Int) {
         slots.reserveCapacity(count)
-        slotByID.reserveCapacity(count)
+        changeSlotTable { $0.reserveCapacity(count, hashOf: $1) }
     }
 
     /// The entry with ID `id`.
     subscript(id: String) -> RegistrationEntry? {
-        guard let slot = slotByID[id] else { return nil }
-        return slots[slot]
+        slot(of: id).map { slots[$0] }
     }
 
     /// The entry in `slot`, if one is stored there.
     subscript(slot slot: EntrySlot) -> RegistrationEntry? {
-        slots.indices.contains(slot) ? slots[slot] : nil
+        guard slots.indices.contains(slot), !slots[slot].id.isEmpty else { return nil }
+        return slots[slot]
     }
 
     /// Stores `entry` under its ID: in the slot of the entry it replaces (returned), or in a free or new slot.
     mutating func upsert(_ entry: consuming RegistrationEntry) -> (slot: EntrySlot, previous: RegistrationEntry?) {
-        // One hash of the ID for a new entry (every entry of a load): claim the next slot, and give it back in the
-        // rare case the ID was already stored.
-        let next = freeSlots.last ?? slots.count
         let id = entry.id
-        if let existing = slotByID.updateValue(next, forKey: id) {
-            slotByID[id] = existing
+        let hash = id.hashValue
+        if let existing = slot(of: id, hash: hash) {
             let previous = slots[existing]
             slots[existing] = entry
             return (existing, previous)
         }
-        if freeSlots.popLast() != nil {
-            slots[next] = entry
+        let slot: EntrySlot
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = entry
         } else {
+            slot = slots.count
             slots.append(entry)
         }
-        return (next, nil)
+        changeSlotTable { $0.insert(slot, hash: hash, hashOf: $1) }
+        return (slot, nil)
     }
 
     /// Removes the entry with ID `id`; returns it and the slot it leaves free.
     mutating func remove(id: String) -> (slot: EntrySlot, entry: RegistrationEntry)? {
-        guard let slot = slotByID.removeValue(forKey: id), let entry = slots[slot] else { return nil }
-        slots[slot] = nil
+        let hash = id.hashValue
+        guard let slot = slot(of: id, hash: hash) else { return nil }
+        changeSlotTable { $0.remove(slot, hash: hash, hashOf: $1) }
+        let entry = slots[slot]
+        slots[slot] = Self.vacant
         freeSlots.append(slot)
         return (slot, entry)
     }
@@ -69,6 +85,20 @@ struct EntryTable: Sendable {
     /// Gives the entry in `slot` an equal parent ID that shares the storage of `parentID` (one string for the
     /// parent's many children).
     mutating func shareParentID(_ parentID: SPIFFEID, at slot: EntrySlot) {
-        slots[slot]?.parentID = parentID
+        guard !slots[slot].id.isEmpty else { return }
+        slots[slot].parentID = parentID
+    }
+
+    /// The slot of the entry with ID `id`, whose hash is `hash`.
+    private func slot(of id: String, hash: Int? = nil) -> EntrySlot? {
+        guard !id.isEmpty else { return nil }
+        return slotsByIDHash.first(hash: hash ?? id.hashValue) { slots[$0].id == id }
+    }
+
+    /// Changes the slot table, which may rehash stored slots by their entries' IDs. It reads a copy of ``slots``
+    /// (shared, not copied: the slots are not changed meanwhile), so that `self` is not read while being changed.
+    private mutating func changeSlotTable(_ change: (inout SlotHashTable, _ idHash: (EntrySlot) -> Int) -> Void) {
+        let slots = self.slots
+        change(&slotsByIDHash) { slots[$0].id.hashValue }
     }
 }

@@ -77,8 +77,38 @@ struct EntryTableTests {
         #expect(graph.authorizedEntry(id: "under-theirs", for: Self.agentB)?.id == "under-theirs")
     }
 
-    @Test("a registration entry is 152 bytes: its one-byte fields are declared last (a million are held in memory)")
+    @Test("a registration entry is 136 bytes: a SPIFFE ID is one string, the one-byte fields are declared last (a million are held in memory)")
     func entrySize() {
-        #expect(MemoryLayout<RegistrationEntry>.stride == 152)
+        #expect(MemoryLayout<SPIFFEID>.size == 16)
+        #expect(MemoryLayout<RegistrationEntry>.stride == 136)
+    }
+
+    @Test("a parent's children: one inline, then sorted 4-byte slots; duplicates ignored, removals back to one and to none")
+    func slotList() {
+        var list = EntrySlotList()
+        #expect(list.isEmpty && Array(list).isEmpty)
+        list.insert(7)
+        list.insert(7)
+        #expect(!list.isEmpty && Array(list) == [7])
+        list.insert(3)
+        list.insert(12)
+        list.insert(5)
+        list.insert(12)
+        #expect(Array(list) == [3, 5, 7, 12])
+        list.remove(5)
+        list.remove(99)
+        #expect(Array(list) == [3, 7, 12])
+        list.remove(3)
+        list.remove(12)
+        #expect(Array(list) == [7])
+        list.remove(7)
+        #expect(list.isEmpty && Array(list).isEmpty)
+        list.remove(7)
+        list.insert(1)
+        #expect(Array(list) == [1] && Array(EntrySlotList(4)) == [4])
+        var many = EntrySlotList()
+        for slot in (0..<1_000).reversed() where slot % 3 != 0 { many.insert(slot) }
+        for slot in stride(from: 0, to: 1_000, by: 3) { many.insert(slot) }
+        #expect(Array(many) == Array(0..<1_000))
     }
 }

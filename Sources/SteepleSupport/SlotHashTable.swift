@@ -1,0 +1,122 @@
+/// A hash index of slots: numbers into storage its owner keeps (an array of records), found by the hash of a key the
+/// records hold. It stores four bytes a bucket and nothing of the key: lookups hand it the key's hash and a test of
+/// whether a slot's record has that key, and growing or removing hands it a way to rehash a stored slot.
+///
+/// For a million records a `[String: Int]` from key to slot costs 2²¹ buckets of 24 bytes (50 MB, half of them empty
+/// after its last doubling); this table costs 2²¹ buckets of 4 (8 MB). Open addressing with linear probing, at most
+/// half full, and backward-shift deletion (no tombstones, so lookups stay short after many removals).
+///
+/// Several slots may share a hash, and with ``insert(_:hash:hashOf:)`` several may share a key (a multimap):
+/// ``forEachCandidate(hash:_:)`` visits every slot that may have the key, and the caller compares keys.
+package struct SlotHashTable: Sendable {
+    // Inlinable, so that a caller's key test is inlined into the probe loop and reads the one field it compares
+    // instead of copying the whole record it sits in (measured: a whole entry copied and retained per probe).
+    /// `slot + 1` in each used bucket; 0 marks an empty one.
+    @usableFromInline var buckets: [UInt32] = []
+    /// The number of slots stored.
+    @usableFromInline package internal(set) var count = 0
+
+    package init() {}
+
+    /// The largest slot a table can store.
+    package static let maximumSlot = Int(UInt32.max) - 1
+
+    /// Makes room for `count` slots without growing; `hashOf` rehashes the slots already stored.
+    @inlinable
+    package mutating func reserveCapacity(_ count: Int, hashOf: (Int) -> Int) {
+        let needed = Self.capacity(for: count)
+        if needed > buckets.count { rehash(to: needed, hashOf: hashOf) }
+    }
+
+    /// The first slot whose record `matches`, among those stored under `hash`.
+    @inlinable
+    package func first(hash: Int, where matches: (Int) -> Bool) -> Int? {
+        guard !buckets.isEmpty else { return nil }
+        let mask = buckets.count - 1
+        var index = hash & mask
+        while buckets[index] != 0 {
+            let slot = Int(buckets[index]) - 1
+            if matches(slot) { return slot }
+            index = (index + 1) & mask
+        }
+        return nil
+    }
+
+    /// Calls `body` with every slot that may be stored under `hash` (and some that are not: compare the keys).
+    @inlinable
+    package func forEachCandidate(hash: Int, _ body: (Int) -> Void) {
+        guard !buckets.isEmpty else { return }
+        let mask = buckets.count - 1
+        var index = hash & mask
+        while buckets[index] != 0 {
+            body(Int(buckets[index]) - 1)
+            index = (index + 1) & mask
+        }
+    }
+
+    /// Stores `slot` under `hash`. The caller makes sure it is not stored already.
+    @inlinable
+    package mutating func insert(_ slot: Int, hash: Int, hashOf: (Int) -> Int) {
+        precondition(slot >= 0 && slot <= Self.maximumSlot, "slot \(slot) out of range 0...\(Self.maximumSlot)")
+        if Self.capacity(for: count + 1) > buckets.count { rehash(to: Self.capacity(for: count + 1), hashOf: hashOf) }
+        place(slot, hash: hash)
+        count += 1
+    }
+
+    /// Removes `slot`, stored under `hash`; returns whether it was there. `hashOf` rehashes the slots that move back
+    /// into the gap (never `slot` itself, which may no longer have a record).
+    @discardableResult
+    @inlinable
+    package mutating func remove(_ slot: Int, hash: Int, hashOf: (Int) -> Int) -> Bool {
+        guard !buckets.isEmpty else { return false }
+        let mask = buckets.count - 1
+        let stored = UInt32(slot + 1)
+        var gap = hash & mask
+        while buckets[gap] != stored {
+            if buckets[gap] == 0 { return false }
+            gap = (gap + 1) & mask
+        }
+        // Backward shift: each later slot of the run whose home bucket is not between the gap and itself moves back
+        // into the gap, so that every slot stays reachable from its home without crossing an empty bucket.
+        var next = (gap + 1) & mask
+        while buckets[next] != 0 {
+            let home = hashOf(Int(buckets[next]) - 1) & mask
+            let fromHome = (next - home) & mask
+            let fromGap = (next - gap) & mask
+            if fromHome >= fromGap {
+                buckets[gap] = buckets[next]
+                gap = next
+            }
+            next = (next + 1) & mask
+        }
+        buckets[gap] = 0
+        count -= 1
+        return true
+    }
+
+    /// The bucket count for `count` slots: a power of two, at least twice `count` (at most half full), at least 16.
+    @usableFromInline
+    static func capacity(for count: Int) -> Int {
+        var capacity = 16
+        while capacity < 2 * count { capacity *= 2 }
+        return capacity
+    }
+
+    @usableFromInline
+    mutating func place(_ slot: Int, hash: Int) {
+        let mask = buckets.count - 1
+        var index = hash & mask
+        while buckets[index] != 0 { index = (index + 1) & mask }
+        buckets[index] = UInt32(slot + 1)
+    }
+
+    @usableFromInline
+    mutating func rehash(to capacity: Int, hashOf: (Int) -> Int) {
+        let old = buckets
+        buckets = [UInt32](repeating: 0, count: capacity)
+        for stored in old where stored != 0 {
+            let slot = Int(stored) - 1
+            place(slot, hash: hashOf(slot))
+        }
+    }
+}
