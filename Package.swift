@@ -469,7 +469,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "SteepleSupportTests", dependencies: ["SteepleSupport"]),
+        .testTarget(name: "SteepleSupportTests", dependencies: ["SteepleSupport", "SteepleTestSupport"]),
         // The TLS gRPC client of a server's TCP port: agents and downstream servers present an SVID and check that the
         // server is spiffe://<td>/spire/server chained to the bundle.
         .target(
@@ -600,7 +600,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
-        .testTarget(name: "SteepleConfigTests", dependencies: ["SteepleConfig"]),
+        .testTarget(name: "SteepleConfigTests", dependencies: ["SteepleConfig", "SteepleTestSupport"]),
         // Real server and agent processes for end-to-end tests (Foundation's Process; tests only).
         .target(name: "SteepleTestSupport", dependencies: [
             "SteepleDatastorePostgres",
