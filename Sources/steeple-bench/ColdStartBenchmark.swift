@@ -37,7 +37,7 @@ enum ColdStartBenchmark {
                     "Server memory, 1,000,000 entries (issue #20)", goal: "RSS ≤ 500 MiB with 1,000,000 indexed entries",
                     figure: residentKiB.map { "\(ProcessFigures.mebibytes($0)) MiB once ready (larger of the two starts)" } ?? "not measured",
                     met: residentKiB.map { $0 <= 500 * 1024 } ?? false,
-                    obstacle: "per entry: its 136-byte record, three heap objects of its own (the ID and SPIFFE ID strings, the selector array, 256 bytes with their headers and malloc's rounding) and two 4-byte hash buckets; below that needs a compact encoding of the entries (IDs as bytes, SPIFFE IDs interned by trust domain and path), see docs/performance.md")
+                    obstacle: "per entry: its 136-byte record, three heap objects of its own (the ID and SPIFFE ID strings, the selector array, 256 bytes with their headers and malloc's rounding) two hash tables of 10 MB each at a million entries and two linked indexes of 8 bytes an entry each; below that needs a compact encoding of the entries (IDs as bytes, SPIFFE IDs interned by trust domain and path), see docs/performance.md")
             }
         }
     }

@@ -31,6 +31,10 @@ struct SlotHashTableTests {
         var candidates: [Int] = []
         table.forEachCandidate(hash: 7) { candidates.append($0) }
         #expect(Set(candidates) == [1, 2] && table.count == 2)
+        // Slot 5 takes over slot 2's key: found where 2 was, and 2 is gone.
+        records.keys[5] = "c"
+        #expect(table.replace(2, with: 5, hash: 7) && !table.replace(2, with: 6, hash: 7))
+        #expect(table.first(hash: 7, where: { records.keys[$0] == "c" }) == 5 && table.count == 2)
         #expect(SlotHashTable().first(hash: 7, where: { _ in true }) == nil)
     }
 

@@ -10,15 +10,22 @@ import SteepleSupport
 struct EntryGraph: Sendable {
     let serverID: SPIFFEID
     private(set) var entries = EntryTable()
-    private var childrenByParent: [SPIFFEID: EntrySlotList] = [:]
+    /// The first child of each parent ID; the others follow it in ``siblings``.
+    private var firstChildByParent: [SPIFFEID: EntrySlot] = [:]
+    /// The children of one parent, linked.
+    private var siblings = SlotChains()
     private var aliasSlots: Set<EntrySlot> = []
-    /// Entries by the hash of the SPIFFE ID they issue, to walk from an entry up to an agent: a ``SlotHashTable`` (4
-    /// bytes a bucket: 8 MB for a million entries, against 50 MB for an `[Int: InlineSet<EntrySlot>]`). Readers compare the
-    /// entries' IDs, so two IDs that share a hash stay apart.
-    private var slotsBySPIFFEIDHash = SlotHashTable()
+    /// One entry of each SPIFFE ID, found by the ID's hash, to walk from an entry up to an agent: a ``SlotHashTable``
+    /// (4 bytes a bucket: 8 MB for a million entries, against 50 MB for an `[Int: InlineSet<EntrySlot>]`). Readers
+    /// compare the entries' IDs, so two IDs that share a hash stay apart. The other entries with that SPIFFE ID (one
+    /// per pod of a deployment, say) follow it in ``sameSPIFFEID``, so that a hundred thousand of them are not a
+    /// hundred thousand buckets in one run of the table.
+    private var firstBySPIFFEID = SlotHashTable()
+    /// The entries that share a SPIFFE ID, linked.
+    private var sameSPIFFEID = SlotChains()
     private(set) var nodeSelectors: [SPIFFEID: Set<Selector>] = [:]
 
-    /// The hash of ``slotsBySPIFFEIDHash``: `hashValue`, or in tests one that collides.
+    /// The hash of ``firstBySPIFFEID``: `hashValue`, or in tests one that collides.
     private let spiffeIDHash: @Sendable (SPIFFEID) -> Int
 
     init(serverID: SPIFFEID, spiffeIDHash: @escaping @Sendable (SPIFFEID) -> Int = { $0.hashValue }) {
@@ -29,30 +36,47 @@ struct EntryGraph: Sendable {
     /// Makes room for `count` entries at once (a load), instead of growing the tables step by step.
     mutating func reserveCapacity(_ count: Int) {
         entries.reserveCapacity(count)
+        siblings.reserveCapacity(count)
+        sameSPIFFEID.reserveCapacity(count)
         changeSPIFFEIDTable { $0.reserveCapacity(count, hashOf: $1) }
     }
 
-    /// Changes ``slotsBySPIFFEIDHash``, which may rehash stored slots by their entries' SPIFFE IDs (read from a copy
-    /// of ``entries``, shared, not copied, so that `self` is not read while being changed).
+    /// Changes ``firstBySPIFFEID``, which may rehash stored slots by their entries' SPIFFE IDs (read from a copy of
+    /// ``entries``, shared, not copied, so that `self` is not read while being changed).
     private mutating func changeSPIFFEIDTable(_ change: (inout SlotHashTable, _ spiffeIDHash: (EntrySlot) -> Int) -> Void) {
         let entries = self.entries, hash = spiffeIDHash
-        change(&slotsBySPIFFEIDHash) { hash(entries[slot: $0]!.spiffeID) }
+        change(&firstBySPIFFEID) { hash(entries.spiffeID(at: $0)!) }
     }
 
-    /// Adds or replaces an entry; returns the previous version. The entry is moved into the table, not copied.
+    /// The first of the entries whose SPIFFE ID is `id` (the others follow it in ``sameSPIFFEID``).
+    private func firstSlot(withSPIFFEID id: SPIFFEID, hash: Int) -> EntrySlot? {
+        firstBySPIFFEID.first(hash: hash) { entries.spiffeID(at: $0) == id }
+    }
+
+    /// Adds or replaces an entry; returns the previous version. The entry is moved into the table, not copied. An
+    /// entry with an empty ID is not indexed: the APIs refuse one, and none could name it (only a store edited by hand
+    /// could hold it).
     @discardableResult
     mutating func upsert(_ entry: consuming RegistrationEntry) -> RegistrationEntry? {
+        guard !entry.id.isEmpty else { return nil }
         let parentID = entry.parentID
-        let hash = spiffeIDHash(entry.spiffeID)
+        let spiffeID = entry.spiffeID
+        let hash = spiffeIDHash(spiffeID)
         let (slot, previous) = entries.upsert(entry)
         if let previous { unindex(previous, slot: slot) }
-        if let index = childrenByParent.index(forKey: parentID) {
-            childrenByParent.values[index].insert(slot)
-            entries.shareParentID(childrenByParent.keys[index], at: slot)
+        if let index = firstChildByParent.index(forKey: parentID) {
+            siblings.link(slot, after: firstChildByParent.values[index])
+            entries.shareParentID(firstChildByParent.keys[index], at: slot)
         } else {
-            childrenByParent[parentID] = EntrySlotList(slot)
+            firstChildByParent[parentID] = slot
+            siblings.makeHead(slot)
         }
-        changeSPIFFEIDTable { $0.insert(slot, hash: hash, hashOf: $1) }
+        if let first = firstSlot(withSPIFFEID: spiffeID, hash: hash) {
+            sameSPIFFEID.link(slot, after: first)
+        } else {
+            sameSPIFFEID.makeHead(slot)
+            changeSPIFFEIDTable { $0.insert(slot, hash: hash, hashOf: $1) }
+        }
         if parentID == serverID { aliasSlots.insert(slot) }
         return previous
     }
@@ -65,12 +89,20 @@ struct EntryGraph: Sendable {
         return entry
     }
 
-    /// Takes `entry`, stored in `slot`, out of the indexes (not out of `entries`).
+    /// Takes `entry`, stored in `slot`, out of the indexes (not out of `entries`, where `slot` may already hold the
+    /// entry's next version).
     private mutating func unindex(_ entry: RegistrationEntry, slot: EntrySlot) {
-        childrenByParent[entry.parentID]?.remove(slot)
-        if childrenByParent[entry.parentID]?.isEmpty == true { childrenByParent[entry.parentID] = nil }
+        switch siblings.unlink(slot) {
+        case .wasOnlySlot: firstChildByParent[entry.parentID] = nil
+        case .wasHead(let newHead): firstChildByParent[entry.parentID] = newHead
+        case .wasInside: break
+        }
         let hash = spiffeIDHash(entry.spiffeID)
-        changeSPIFFEIDTable { $0.remove(slot, hash: hash, hashOf: $1) }
+        switch sameSPIFFEID.unlink(slot) {
+        case .wasOnlySlot: changeSPIFFEIDTable { $0.remove(slot, hash: hash, hashOf: $1) }
+        case .wasHead(let newHead): firstBySPIFFEID.replace(slot, with: newHead, hash: hash)
+        case .wasInside: break
+        }
         aliasSlots.remove(slot)
     }
 
@@ -96,7 +128,8 @@ struct EntryGraph: Sendable {
     /// The entries parented to `id` itself, by ID.
     func children(of id: SPIFFEID) -> [String: RegistrationEntry] {
         var children: [String: RegistrationEntry] = [:]
-        for slot in childrenByParent[id] ?? EntrySlotList() {
+        guard let first = firstChildByParent[id] else { return children }
+        for slot in siblings.list(from: first) {
             if let entry = entries[slot: slot] { children[entry.id] = entry }
         }
         return children
@@ -108,7 +141,8 @@ struct EntryGraph: Sendable {
         var reachable = roots
         var queue = Array(roots)
         while let parent = queue.popLast() {
-            for slot in childrenByParent[parent] ?? EntrySlotList() {
+            guard let first = firstChildByParent[parent] else { continue }
+            for slot in siblings.list(from: first) {
                 guard let entry = entries[slot: slot] else { continue }
                 result[entry.id] = entry
                 if reachable.insert(entry.spiffeID).inserted { queue.append(entry.spiffeID) }
@@ -135,15 +169,15 @@ struct EntryGraph: Sendable {
     private func reaches(_ id: SPIFFEID, _ agentID: SPIFFEID, visited: inout Set<SPIFFEID>) -> Bool {
         if id == agentID { return true }
         guard visited.insert(id).inserted else { return false }
-        var reached = false
-        slotsBySPIFFEIDHash.forEachCandidate(hash: spiffeIDHash(id)) { slot in
-            guard !reached, let entry = entries[slot: slot], entry.spiffeID == id else { return }
+        guard let first = firstSlot(withSPIFFEID: id, hash: spiffeIDHash(id)) else { return false }
+        for slot in sameSPIFFEID.list(from: first) {
+            guard let entry = entries[slot: slot] else { continue }
             if isAlias(entry) {
-                reached = aliasApplies(entry, to: agentID)
-            } else {
-                reached = reaches(entry.parentID, agentID, visited: &visited)
+                if aliasApplies(entry, to: agentID) { return true }
+            } else if reaches(entry.parentID, agentID, visited: &visited) {
+                return true
             }
         }
-        return reached
+        return false
     }
 }

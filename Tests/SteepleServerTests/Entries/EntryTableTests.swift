@@ -83,32 +83,65 @@ struct EntryTableTests {
         #expect(MemoryLayout<RegistrationEntry>.stride == 136)
     }
 
-    @Test("a parent's children: one inline, then sorted 4-byte slots; duplicates ignored, removals back to one and to none")
-    func slotList() {
-        var list = EntrySlotList()
-        #expect(list.isEmpty && Array(list).isEmpty)
-        list.insert(7)
-        list.insert(7)
-        #expect(!list.isEmpty && Array(list) == [7])
-        list.insert(3)
-        list.insert(12)
-        list.insert(5)
-        list.insert(12)
-        #expect(Array(list) == [3, 5, 7, 12])
-        list.remove(5)
-        list.remove(99)
-        #expect(Array(list) == [3, 7, 12])
-        list.remove(3)
-        list.remove(12)
-        #expect(Array(list) == [7])
-        list.remove(7)
-        #expect(list.isEmpty && Array(list).isEmpty)
-        list.remove(7)
-        list.insert(1)
-        #expect(Array(list) == [1] && Array(EntrySlotList(4)) == [4])
-        var many = EntrySlotList()
-        for slot in (0..<1_000).reversed() where slot % 3 != 0 { many.insert(slot) }
-        for slot in stride(from: 0, to: 1_000, by: 3) { many.insert(slot) }
-        #expect(Array(many) == Array(0..<1_000))
+    @Test("linked slots: a list from its head, unlinking the head, a middle slot and the last one says what the list became")
+    func slotChains() {
+        var chains = SlotChains()
+        chains.makeHead(5)
+        #expect(Array(chains.list(from: 5)) == [5])
+        chains.link(2, after: 5)
+        chains.link(9, after: 5)
+        chains.link(0, after: 5)
+        #expect(Array(chains.list(from: 5)) == [5, 0, 9, 2])
+        #expect(chains.unlink(9) == .wasInside)
+        #expect(Array(chains.list(from: 5)) == [5, 0, 2])
+        #expect(chains.unlink(5) == .wasHead(newHead: 0))
+        #expect(Array(chains.list(from: 0)) == [0, 2])
+        #expect(chains.unlink(2) == .wasInside)
+        #expect(chains.unlink(0) == .wasOnlySlot)
+        chains.makeHead(0)
+        chains.link(9, after: 0)
+        #expect(Array(chains.list(from: 0)) == [0, 9], "unlinked slots start afresh")
+    }
+
+    @Test("a vacant slot is neither a value nor counted; an entry with an empty ID is not indexed")
+    func vacantSlots() throws {
+        var table = EntryTable()
+        _ = table.upsert(try Self.entry("a"))
+        _ = table.upsert(try Self.entry("b"))
+        _ = table.remove(id: "a")
+        #expect(table.count == 1 && table.values.map(\.id) == ["b"] && table[slot: 0] == nil && table.spiffeID(at: 0) == nil)
+        #expect(table[""] == nil && table.remove(id: "") == nil)
+        var graph = EntryGraph(serverID: try SPIFFEID("spiffe://example.org/spire/server"))
+        let noID = RegistrationEntry(id: "", spiffeID: try SPIFFEID("spiffe://example.org/x"), parentID: Self.agentA, selectors: [try Selector("unix:uid:1")])
+        #expect(graph.upsert(noID) == nil)
+        #expect(graph.entries.count == 0 && graph.authorization(for: Self.agentA).entries.isEmpty)
+    }
+
+    @Test("many entries with one SPIFFE ID and one parent (a pod each): every one reachable, then moved to another SPIFFE ID, then removed one by one")
+    func manyEntriesShareASPIFFEID() throws {
+        var graph = EntryGraph(serverID: try SPIFFEID("spiffe://example.org/spire/server"))
+        let shared = try SPIFFEID("spiffe://example.org/ns/web/sa/web")
+        let other = try SPIFFEID("spiffe://example.org/ns/web/sa/other")
+        let count = 2_000
+        for index in 0..<count {
+            graph.upsert(RegistrationEntry(id: "pod-\(index)", spiffeID: shared, parentID: Self.agentA, selectors: [try Selector("k8s:pod-uid:\(index)")]))
+        }
+        // Entries under the shared ID (a workload's own child), reached through any of its many entries.
+        graph.upsert(RegistrationEntry(id: "child", spiffeID: try SPIFFEID("spiffe://example.org/child"), parentID: shared, selectors: [try Selector("unix:uid:1")]))
+        #expect(graph.authorization(for: Self.agentA).entries.count == count + 1)
+        #expect(graph.authorizedEntry(id: "child", for: Self.agentA)?.id == "child")
+        #expect(graph.authorizedEntry(id: "pod-1999", for: Self.agentA)?.id == "pod-1999")
+        // Half move to another SPIFFE ID (an update keeps the slot, changes the key).
+        for index in stride(from: 0, to: count, by: 2) {
+            graph.upsert(RegistrationEntry(id: "pod-\(index)", spiffeID: other, parentID: Self.agentA, selectors: [try Selector("k8s:pod-uid:\(index)")]))
+        }
+        #expect(graph.authorizedEntry(id: "child", for: Self.agentA)?.id == "child", "still reached through the odd ones")
+        for index in stride(from: 1, to: count, by: 2) { graph.remove(id: "pod-\(index)") }
+        #expect(graph.authorizedEntry(id: "child", for: Self.agentA) == nil, "no entry issues the shared ID any more")
+        #expect(graph.authorizedEntry(id: "pod-0", for: Self.agentA)?.spiffeID == other)
+        for index in stride(from: 0, to: count, by: 2) { graph.remove(id: "pod-\(index)") }
+        #expect(graph.entries.count == 1 && graph.children(of: Self.agentA).isEmpty)
+        graph.upsert(RegistrationEntry(id: "again", spiffeID: shared, parentID: Self.agentA, selectors: [try Selector("unix:uid:2")]))
+        #expect(graph.authorizedEntry(id: "child", for: Self.agentA)?.id == "child", "the shared ID issued again, in a reused slot")
     }
 }
