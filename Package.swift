@@ -469,7 +469,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "SteepleSupportTests", dependencies: ["SteepleSupport", "SteepleTestSupport"]),
+        .testTarget(name: "SteepleSupportTests", dependencies: ["SteepleSupport"]),
         // The TLS gRPC client of a server's TCP port: agents and downstream servers present an SVID and check that the
         // server is spiffe://<td>/spire/server chained to the bundle.
         .target(

@@ -1,5 +1,5 @@
 /// A set that keeps one element inline and makes a `Set` only for a second. For indexes where almost every key has
-/// exactly one value (entries under a SPIFFE ID on the server, entries under a selector on an agent), a million keys
+/// exactly one value (entries under a selector on an agent), a million keys
 /// then cost a million dictionary values instead of a million one-element sets (their allocations, their hashing).
 package struct InlineSet<Element: Hashable & Sendable>: Sendable, Sequence {
     private enum Storage: Sendable {

@@ -1,6 +1,5 @@
 import SPIFFE
 import SteepleDatastore
-import SteepleSupport
 
 /// The registration entries and attested nodes as a graph, derived from the store and never written to directly:
 /// which entries an agent is authorized for is every entry reachable from the agent's ID through parent IDs,
@@ -16,7 +15,7 @@ struct EntryGraph: Sendable {
     private var siblings = SlotChains()
     private var aliasSlots: Set<EntrySlot> = []
     /// One entry of each SPIFFE ID, found by the ID's hash, to walk from an entry up to an agent: a ``SlotHashTable``
-    /// (4 bytes a bucket: 8 MB for a million entries, against 50 MB for an `[Int: InlineSet<EntrySlot>]`). Readers
+    /// (5 bytes a bucket: 10 MB for a million entries, against 50 MB for an `[Int: InlineSet<EntrySlot>]`). Readers
     /// compare the entries' IDs, so two IDs that share a hash stay apart. The other entries with that SPIFFE ID (one
     /// per pod of a deployment, say) follow it in ``sameSPIFFEID``, so that a hundred thousand of them are not a
     /// hundred thousand buckets in one run of the table.
